@@ -1,0 +1,136 @@
+"""The few named exceptions qualcode raises for user errors.
+
+Every user-facing error is a :class:`QualcodeError` (or a subclass).  It carries one
+or more :class:`Problem` records, each naming *where* (file, line, column, row or
+field), *what* is wrong and *how to fix it*.  The CLI prints them and exits with
+status 2; the Streamlit app shows them in the page.  Anything that is not a
+``QualcodeError`` is a bug (CLI exit status 1).
+
+Validation code should collect every problem it finds and raise once, so that a
+user fixes a broken codebook or spreadsheet in one pass, not one error at a time.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in user input."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    field: str | None = None  # e.g. "themes[0].codes[3].id" or a spreadsheet column
+    row: int | None = None  # 1-based spreadsheet row (header is row 1)
+    hint: str | None = None  # how to fix it
+
+    @property
+    def location(self) -> str:
+        parts: list[str] = []
+        if self.path:
+            parts.append(str(self.path))
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.line is not None:
+            parts.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        loc = self.location
+        text = f"{loc}: {self.message}" if loc else self.message
+        if self.hint:
+            text += f" {self.hint}"
+        return text
+
+
+class QualcodeError(Exception):
+    """Base class of every user error.  ``problems`` lists each located problem."""
+
+    title = "Error"
+
+    def __init__(self, problems: Problem | str | Sequence[Problem], *, path: str | None = None,
+                 hint: str | None = None) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems, path=path, hint=hint)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        if len(self.problems) == 1:
+            return f"{self.title}: {self.problems[0]}"
+        lines = [f"{self.title}: {len(self.problems)} problems"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class CodebookError(QualcodeError):
+    """The codebook file is broken, or a codebook change is not allowed."""
+
+    title = "Codebook error"
+
+
+class InputFileError(QualcodeError):
+    """A transcript, spreadsheet, archive or other input file cannot be read or is refused."""
+
+    title = "Input file error"
+
+
+class CodingError(QualcodeError):
+    """A coding is invalid (bad span, unknown code, duplicate, cannot be anchored)."""
+
+    title = "Coding error"
+
+
+class ConflictError(QualcodeError):
+    """Someone else changed the data since you loaded it (e.g. the codebook); reload and retry."""
+
+    title = "Conflict"
+
+
+class PermissionDenied(QualcodeError):
+    """The current user's role does not allow this action."""
+
+    title = "Permission denied"
+
+
+class ConfigError(QualcodeError):
+    """Project folder, settings or database URL problem."""
+
+    title = "Configuration error"
+
+
+def did_you_mean(value: str, valid: Iterable[str], *, n: int = 1) -> str | None:
+    """Return a ``Did you mean 'x'?`` hint for a misspelt ``value``, or None."""
+    choices = list(valid)
+    matches = difflib.get_close_matches(value, choices, n=n, cutoff=0.6)
+    if not matches:
+        lowered = {c.lower(): c for c in choices}
+        matches = difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.6)
+        matches = [lowered[m] for m in matches]
+    if not matches:
+        return None
+    return "Did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
+
+
+def valid_list(valid: Iterable[str], limit: int = 12) -> str:
+    """Format a short list of valid values for an error message."""
+    items = sorted(set(valid))
+    shown = ", ".join(f"'{v}'" for v in items[:limit])
+    if len(items) > limit:
+        shown += f", … ({len(items) - limit} more)"
+    return shown
+
+
+__all__ = [
+    "Problem", "QualcodeError", "CodebookError", "InputFileError", "CodingError",
+    "ConflictError", "PermissionDenied", "ConfigError", "did_you_mean", "valid_list",
+]
