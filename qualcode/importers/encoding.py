@@ -1,0 +1,212 @@
+"""Turn the bytes of a transcript file into normalised text, or refuse them clearly.
+
+Accepted encodings, tried in this order:
+
+1. a byte order mark: UTF-8 (``EF BB BF``), UTF-16 LE (``FF FE``), UTF-16 BE (``FE FF``);
+2. BOM-less UTF-16 LE/BE, recognised by its NUL pattern (ASCII characters leave a NUL
+   in every odd byte for LE, every even byte for BE);
+3. UTF-8;
+4. Windows-1251, but only when the result is plausibly Russian (Cyrillic words, no words
+   mixing Latin and Cyrillic letters) -- otherwise any Latin-1 file would "decode".
+
+Anything else raises :class:`~qualcode.errors.InputFileError` naming the file, the byte
+offset and line of the first undecodable byte and the fix (save the file as UTF-8).
+Empty files, binary files (NUL bytes in a file that is not UTF-16), files larger than
+``max_bytes`` and lines longer than ``max_line_chars`` are refused too.
+
+The returned text has no BOM and only ``\\n`` line ends (CRLF and lone CR become LF):
+all offsets in qualcode refer to this normalised text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from ..errors import InputFileError, Problem
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_LINE_CHARS = 1_000_000
+SAVE_AS_UTF8 = "Open it in a text editor and save it as UTF-8 (\"Save as… → Encoding: UTF-8\")."
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# Letters of the Russian alphabet plus the other Cyrillic letters Windows-1251 encodes.
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_WORD = re.compile(r"[^\W\d_]+")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+# Non-letter characters a Russian text in Windows-1251 commonly contains.
+_CP1251_PUNCTUATION = set("«»—–…№“”„‘’‚•§©®°±µ¶·\u00a0\u00ad€™")
+
+
+def read_text_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
+                   max_line_chars: int = DEFAULT_MAX_LINE_CHARS) -> str:
+    """Read and decode a text file (size checked before reading). See :func:`decode_text`."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file: {exc.strerror or exc}.", path=str(path)) from exc
+    _check_size(size, path, max_bytes)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file: {exc.strerror or exc}.", path=str(path)) from exc
+    return decode_text(data, path, max_bytes=max_bytes, max_line_chars=max_line_chars)
+
+
+def decode_text(data: bytes, path: str | os.PathLike[str] | None, *,
+                max_bytes: int = DEFAULT_MAX_BYTES,
+                max_line_chars: int = DEFAULT_MAX_LINE_CHARS) -> str:
+    """Decode a transcript's bytes to text with ``\\n`` line ends and no BOM.
+
+    >>> decode_text("Q: Привет\\r\\nA: Hi".encode("utf-16"), "x.txt")
+    'Q: Привет\\nA: Hi'
+    >>> decode_text("Интервью с экспертом".encode("cp1251"), "x.txt")
+    'Интервью с экспертом'
+    """
+    where = str(path) if path is not None else None
+    _check_size(len(data), where, max_bytes)
+    if not data.strip():
+        raise InputFileError("the file is empty (or contains only blank lines).", path=where,
+                             hint="Add the transcript text, or remove the file from the folder.")
+    text = _decode(data, where)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputFileError("the file is empty (or contains only blank lines).", path=where,
+                             hint="Add the transcript text, or remove the file from the folder.")
+    _check_line_lengths(text, where, max_line_chars)
+    return text
+
+
+# --------------------------------------------------------------------------- detection
+def _decode(data: bytes, where: str | None) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _strict(data, len(bom), encoding, where)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        encoding = _utf16_by_nul_pattern(data)
+        if encoding is not None:
+            text = _try(data, encoding)
+            if text is not None and _looks_like_text(text):
+                return text
+        raise InputFileError(
+            Problem(f"contains NUL bytes (first at byte offset {nul}, line {_line_of(data, nul)}): "
+                    "this looks like a binary file, not a text transcript.", path=where,
+                    line=_line_of(data, nul),
+                    hint="Export the transcript as plain text (.txt/.md, UTF-8) or .docx."))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    text = _try(data, "cp1251")
+    if text is not None and plausibly_cyrillic(text):
+        return text
+    pos = utf8_error.start
+    raise InputFileError(Problem(
+        f"is not valid UTF-8: byte 0x{data[pos]:02X} at byte offset {pos} (line {_line_of(data, pos)}) "
+        "cannot be decoded, and the file is not UTF-16 or Windows-1251 Russian text either.",
+        path=where, line=_line_of(data, pos), hint=SAVE_AS_UTF8))
+
+
+def _strict(data: bytes, bom_length: int, encoding: str, where: str | None) -> str:
+    try:
+        return data[bom_length:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        offset = exc.start + bom_length
+        raise InputFileError(Problem(
+            f"starts with a {encoding.upper()} byte order mark but byte offset {offset} after it "
+            f"is not valid {encoding.upper()} (line {_line_of(data, offset)}).", path=where,
+            line=_line_of(data, offset), hint=SAVE_AS_UTF8)) from exc
+
+
+def _try(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf16_by_nul_pattern(data: bytes) -> str | None:
+    """UTF-16 LE/BE when the NULs sit mostly in odd/even bytes (ASCII chars), else None."""
+    if len(data) % 2:
+        return None
+    odd = data[1::2].count(0)
+    even = data[0::2].count(0)
+    if odd > even:
+        return "utf-16-le"
+    if even > odd:
+        return "utf-16-be"
+    return None
+
+
+def _looks_like_text(text: str) -> bool:
+    """Reject decodings full of NULs/control characters (binary files decode as UTF-16 too)."""
+    if "\x00" in text:
+        return False
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    return controls <= len(text) / 100
+
+
+def plausibly_cyrillic(text: str) -> bool:
+    """True if ``text`` (decoded as Windows-1251) reads as Russian/Cyrillic, not mojibake.
+
+    Latin-1 text decoded as Windows-1251 yields Cyrillic letters *inside* Latin words
+    ("café" → "cafй"); real Russian text has whole Cyrillic words and no such mixtures.
+
+    >>> plausibly_cyrillic("Мы начали работу в 2010 году.")
+    True
+    >>> plausibly_cyrillic("Le cafй йtait fermй.")
+    False
+    """
+    cyrillic_words = mixed_words = 0
+    for word in _WORD.findall(text):
+        if _CYRILLIC.search(word):
+            cyrillic_words += 1
+            if _LATIN_LETTER.search(word):
+                mixed_words += 1
+    if cyrillic_words == 0 or mixed_words > cyrillic_words / 20:
+        return False
+    odd = sum(1 for ch in text if ord(ch) > 127 and not _CYRILLIC.match(ch)
+              and ch not in _CP1251_PUNCTUATION)
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return odd <= non_ascii / 20
+
+
+# --------------------------------------------------------------------------- limits
+def _check_size(size: int, where: str | os.PathLike[str] | None, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise InputFileError(Problem(
+            f"is {size / 1e6:.1f} MB, more than the {max_bytes / 1e6:.1f} MB limit for a transcript.",
+            path=str(where) if where is not None else None,
+            hint="Split the transcript into several files, or raise the limit if it really is one interview."))
+
+
+def _check_line_lengths(text: str, where: str | None, max_line_chars: int) -> None:
+    if len(text) <= max_line_chars:
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > max_line_chars:
+            raise InputFileError(Problem(
+                f"line {number} is {len(line):,} characters long (limit {max_line_chars:,}); "
+                "this is not a readable transcript.", path=where, line=number,
+                hint="Check that this is the right file; break the text into paragraphs."))
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """1-based line number of a byte offset (LF, CRLF or CR line ends; UTF-16 aware enough)."""
+    head = data[:offset]
+    lf = head.count(b"\n")
+    return (lf if lf else head.count(b"\r")) + 1
+
+
+__all__ = ["decode_text", "read_text_file", "plausibly_cyrillic", "DEFAULT_MAX_BYTES",
+           "DEFAULT_MAX_LINE_CHARS"]
