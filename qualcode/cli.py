@@ -1,0 +1,574 @@
+"""The ``qualcode`` command line: a thin shell over :mod:`qualcode.project` and the report modules.
+
+Exit status: 0 success, 2 user error (one readable paragraph, no traceback), 1 a bug.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import click
+
+from .errors import QualcodeError
+
+FORMATS = ["table", "csv", "json", "markdown"]
+UNITS = ["sentence", "paragraph", "turn", "character", "match"]
+
+
+class Context:
+    def __init__(self, project_dir: str | None, database_url: str | None, user: str | None) -> None:
+        self.project_dir = project_dir
+        self.database_url = database_url
+        self.user = user
+        self._project: Any = None
+
+    def project(self, *, sync: bool = False) -> Any:
+        from .project import Project, find_root
+        from .store import LOCAL_ADMIN, Actor
+
+        if self._project is None:
+            root = Path(self.project_dir) if self.project_dir else find_root(Path.cwd())
+            actor = Actor(self.user, "admin", local=True) if self.user else LOCAL_ADMIN
+            self._project = Project.open(root, database_url=self.database_url, actor=actor)
+        if sync:
+            self._project.sync(progress=_progress())
+        return self._project
+
+
+def _progress() -> Callable[[str, int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def update(label: str, done: int, total: int) -> None:
+        bar = state.get(label)
+        if bar is None:
+            bar = state[label] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+def _emit(df: Any, fmt: str) -> None:
+    from .export.tabular import render
+
+    click.echo(render(df, fmt))
+
+
+def _annotators(value: str | None) -> list[str] | None:
+    return [a.strip() for a in value.split(",") if a.strip()] if value else None
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--project", "-p", "project_dir", type=click.Path(file_okay=False),
+              help="Project folder (default: the nearest folder upwards holding codebook.yaml).")
+@click.option("--database-url", envvar="QUALCODE_DATABASE_URL",
+              help="Database URL; default is the embedded SQLite file .qualcode/qualcode.db. "
+                   "Example: postgresql+psycopg://user@host/dbname")
+@click.option("--user", "-u", envvar="QUALCODE_USER", help="Act as this annotator name.")
+@click.version_option(package_name="qualcode")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: str | None, database_url: str | None, user: str | None) -> None:
+    """qualcode: qualitative interview coding and thematic analysis.
+
+    \b
+    Quick start in a project folder:
+      qualcode import                 # codebook.yaml + interviews/ into the database
+      qualcode status
+      qualcode report themes
+      qualcode export xlsx appendix.xlsx
+      qualcode app                    # the Streamlit workbench
+    """
+    ctx.obj = Context(project_dir, database_url, user)
+
+
+# ---------------------------------------------------------------------------------------- init/import
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@pass_ctx
+def init(ctx: Context, directory: str) -> None:
+    """Create a project folder: codebook.yaml, interviews/, .qualcode/.
+
+    \b
+    Example:
+      qualcode init my-study && cd my-study && qualcode import
+    """
+    from .project import Project
+
+    project = Project.init(directory, database_url=ctx.database_url)
+    click.echo(f"Initialised qualcode project in {project.root}")
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--codings", "codings", multiple=True, type=click.Path(),
+              help="A codings spreadsheet (CSV/XLSX) to import; may be repeated.")
+@click.option("--force", is_flag=True, help="Re-import files even if they did not change.")
+@click.option("--create-codes", is_flag=True,
+              help="Create codes named in Word comments that are not in the codebook (under 'Uncategorised').")
+@pass_ctx
+def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: bool, create_codes: bool) -> None:
+    """Import interviews and codings.
+
+    Without PATHS: syncs the whole project (codebook.yaml, every transcript in interviews/,
+    every codings spreadsheet in interviews/).  PATHS may be transcripts (.md .txt .docx .vtt
+    .srt), folders of them, codings spreadsheets (.csv .xlsx) or REFI-QDA projects (.qdpx).
+    A bad file stops the import with every problem listed and nothing stored.
+
+    \b
+    Examples:
+      qualcode import
+      qualcode import interviews/expert_J.md
+      qualcode import --codings team_codings.csv
+      qualcode import other_tool_export.qdpx
+    """
+    from .importers import SUPPORTED_SUFFIXES
+
+    project = ctx.project()
+    if not paths and not codings:
+        report = project.sync(progress=_progress(), force=force, create_unknown_codes=create_codes)
+        click.echo(report.summary())
+        return
+    project.sync_codebook()
+    transcripts: list[Path] = []
+    sheets = [Path(c) for c in codings]
+    refi: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            transcripts += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+        elif path.suffix.lower() in (".csv", ".xlsx"):
+            sheets.append(path)
+        elif path.suffix.lower() == ".qdpx":
+            refi.append(path)
+        else:
+            transcripts.append(path)
+    if transcripts:
+        report = project.import_transcripts(transcripts, progress=_progress(), force=force,
+                                            create_unknown_codes=create_codes)
+        click.echo(report.summary())
+    for sheet in sheets:
+        ids = project.import_codings(sheet)
+        click.echo(f"{sheet}: {len(ids)} codings imported")
+    for archive in refi:
+        from .exchange import import_refi_into
+
+        summary = import_refi_into(project, archive)
+        click.echo(summary)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def status(ctx: Context, fmt: str) -> None:
+    """Participants, documents, segments, codings per annotator, detached codings."""
+    project = ctx.project()
+    info = project.status()
+    if fmt == "json":
+        click.echo(json.dumps(info, indent=2, default=str))
+        return
+    click.echo(f"Project:       {project.root}")
+    click.echo(f"Database:      {info['database']} (schema v{max(info['schema_versions'] or [0])})")
+    click.echo(f"Participants:  {info['participants']}")
+    click.echo(f"Documents:     {info['documents']}")
+    kinds = ", ".join(f"{v} {k}s" for k, v in sorted(info["segments_by_kind"].items()))
+    click.echo(f"Segments:      {info['segments']}" + (f" ({kinds})" if kinds else ""))
+    click.echo(f"Codings:       {info['codings']}")
+    for name, n in info["codings_by_annotator"].items():
+        click.echo(f"  {name}: {n}")
+    click.echo(f"Detached:      {info['detached']} codings whose text changed (kept, not deleted)")
+    if info["archived"]:
+        click.echo(f"Archived:      {info['archived']} codings of deleted codes")
+    if info["orphan_codes"]:
+        click.echo(f"Codes missing from codebook.yaml but still used: {', '.join(info['orphan_codes'])}")
+    if info["detached"]:
+        detached = project.store.detached_frame()
+        for row in detached[detached["status"] == "detached"].head(20).itertuples():
+            click.echo(f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: "
+                       f"'{row.quote[:60]}'")
+
+
+# ---------------------------------------------------------------------------------------- codebook
+@cli.group()
+def codebook() -> None:
+    """Check and change codebook.yaml (changes keep your comments and reach the database)."""
+
+
+@codebook.command("check")
+@click.argument("path", required=False, type=click.Path())
+@pass_ctx
+def codebook_check(ctx: Context, path: str | None) -> None:
+    """Validate a codebook and list every problem with its line.
+
+    \b
+    Example:
+      qualcode codebook check                 # the project's codebook.yaml
+      qualcode codebook check other.yaml
+    """
+    from .codebook import load_codebook
+    from .project import CODEBOOK_FILE, find_root
+
+    target = Path(path) if path else (Path(ctx.project_dir) if ctx.project_dir else find_root()) / CODEBOOK_FILE
+    cb = load_codebook(target)
+    n_themes = len(cb.themes)
+    click.echo(f"{target}: OK — {n_themes} themes, {len(cb.codes)} codes, "
+               f"{len(cb.cross_cutting)} cross-cutting themes")
+
+
+@codebook.command("add")
+@click.argument("code_id")
+@click.argument("label")
+@click.option("--theme", help="Parent theme id (default: uncategorised).")
+@click.option("--description", default="")
+@pass_ctx
+def codebook_add(ctx: Context, code_id: str, label: str, theme: str | None, description: str) -> None:
+    """Add a code.  Example: qualcode codebook add visa_runs "Visa runs" --theme characteristics_of_migration"""
+    ctx.project().add_code(code_id, label, theme, description=description)
+    click.echo(f"Added code '{code_id}'.")
+
+
+@codebook.command("rename")
+@click.argument("old_id")
+@click.option("--id", "new_id", help="New id (the old one becomes an alias).")
+@click.option("--label", "new_label", help="New label.")
+@pass_ctx
+def codebook_rename(ctx: Context, old_id: str, new_id: str | None, new_label: str | None) -> None:
+    """Rename a code or theme.  Example: qualcode codebook rename transit --id transit_country"""
+    if not new_id and not new_label:
+        raise click.UsageError("Give --id and/or --label.")
+    ctx.project().rename_code(old_id, new_id=new_id, new_label=new_label)
+    click.echo(f"Renamed '{old_id}'.")
+
+
+@codebook.command("merge")
+@click.argument("source")
+@click.argument("target")
+@pass_ctx
+def codebook_merge(ctx: Context, source: str, target: str) -> None:
+    """Merge SOURCE into TARGET: codings move, SOURCE becomes an alias of TARGET.
+
+    Example: qualcode codebook merge fingerprinting dactyloscopy
+    """
+    ctx.project().merge_codes(source, target)
+    click.echo(f"Merged '{source}' into '{target}'.")
+
+
+@codebook.command("move")
+@click.argument("node_id")
+@click.argument("new_parent")
+@pass_ctx
+def codebook_move(ctx: Context, node_id: str, new_parent: str) -> None:
+    """Move a code or theme under another theme.  Example: qualcode codebook move visa_free_regime current_policy"""
+    ctx.project().move(node_id, new_parent)
+    click.echo(f"Moved '{node_id}' under '{new_parent}'.")
+
+
+@codebook.command("delete")
+@click.argument("code_id")
+@click.option("--force", is_flag=True, help="Delete even if codings use it (they are archived, not destroyed).")
+@pass_ctx
+def codebook_delete(ctx: Context, code_id: str, force: bool) -> None:
+    """Delete a code (refused while codings use it, unless --force).  Example: qualcode codebook delete old_code"""
+    ctx.project().delete_code(code_id, force=force)
+    click.echo(f"Deleted '{code_id}'.")
+
+
+# ---------------------------------------------------------------------------------------- reports
+def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)(func)
+    func = click.option("--annotators", help="Comma-separated annotator names (e.g. consensus or a,b,c).")(func)
+    return func
+
+
+@cli.group()
+def report() -> None:
+    """Tables for supervisors: themes, codes, experts, matrix, co-occurrence, quotes, agreement.
+
+    \b
+    Examples:
+      qualcode report themes
+      qualcode report themes --format csv > themes.csv
+      qualcode report experts --by theme --attribute organisation_type
+      qualcode report agreement --annotators ann1,ann2,ann3 --unit sentence
+    """
+
+
+@report.command("themes")
+@click.option("--theme", help="Only this theme and its sub-themes.")
+@_report_options
+@pass_ctx
+def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: str) -> None:
+    """Excerpts, codings and experts per theme, sub-theme and cross-cutting theme."""
+    from . import reports
+
+    data = ctx.project().analysis_data(_annotators(annotators))
+    df = reports.theme_table(data)
+    if theme:
+        keep = {theme} | set(_descendants(data.codebook, theme))
+        df = df[df["theme_id"].isin(keep)]
+    _emit(df, fmt)
+
+
+def _descendants(codebook: Any, theme_id: str) -> list[str]:
+    out: list[str] = []
+    for child in codebook.child_themes(theme_id):
+        out += [child] + _descendants(codebook, child)
+    return out
+
+
+@report.command("codes")
+@click.option("--theme", help="Only codes under this theme.")
+@click.option("--by-annotator", is_flag=True, help="One column of counts per annotator.")
+@_report_options
+@pass_ctx
+def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators: str | None, fmt: str) -> None:
+    """Code frequencies: codings, distinct excerpts and experts per code."""
+    from . import reports
+
+    data = ctx.project().analysis_data(_annotators(annotators))
+    df = reports.code_frequencies(data, by_annotator=by_annotator)
+    if theme:
+        df = df[df["code"].isin(data.codebook.codes_in(theme))]
+    _emit(df, fmt)
+
+
+@report.command("experts")
+@click.option("--by", type=click.Choice(["code", "theme"]), default="theme", show_default=True)
+@click.option("--attribute", help="Split by a participant attribute, e.g. organisation_type.")
+@_report_options
+@pass_ctx
+def report_experts(ctx: Context, by: str, attribute: str | None, annotators: str | None, fmt: str) -> None:
+    """Expert consensus: how many and which participants voice each code or theme."""
+    from . import reports
+
+    data = ctx.project().analysis_data(_annotators(annotators))
+    _emit(reports.consensus(data, by=by, attribute=attribute), fmt)
+
+
+@report.command("matrix")
+@click.option("--by", type=click.Choice(["code", "theme"]), default="theme", show_default=True)
+@click.option("--presence", is_flag=True, help="0/1 presence instead of excerpt counts.")
+@click.option("--level", type=int, default=1, show_default=True, help="Theme depth (0 main themes, 1 sub-themes).")
+@_report_options
+@pass_ctx
+def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators: str | None, fmt: str) -> None:
+    """Participant × theme (or × code) matrix."""
+    from . import reports
+
+    data = ctx.project().analysis_data(_annotators(annotators))
+    _emit(reports.matrix(data, by=by, level=level, presence=presence).reset_index(), fmt)
+
+
+@report.command("cooccurrence")
+@click.option("--unit", type=click.Choice(["overlap", "sentence", "paragraph", "turn"]), default="overlap",
+              show_default=True)
+@click.option("--by", type=click.Choice(["code", "theme"]), default="code", show_default=True)
+@_report_options
+@pass_ctx
+def report_cooccurrence(ctx: Context, unit: str, by: str, annotators: str | None, fmt: str) -> None:
+    """Code co-occurrence: counts, Jaccard and ATLAS.ti's c-coefficient."""
+    from . import reports
+
+    data = ctx.project().analysis_data(_annotators(annotators))
+    _emit(reports.cooccurrence(data, unit=unit, by=by), fmt)
+
+
+@report.command("quotes")
+@click.option("--max-quotes", type=int, help="At most this many quotes per code.")
+@_report_options
+@pass_ctx
+def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, fmt: str) -> None:
+    """Appendix-B style quote table: theme, sub-theme, code, example quotes, number of codings."""
+    from . import reports
+
+    data = ctx.project().analysis_data(_annotators(annotators))
+    _emit(reports.quote_table(data, max_quotes=max_quotes), fmt)
+
+
+@report.command("agreement")
+@click.option("--unit", type=click.Choice(UNITS), default="sentence", show_default=True)
+@click.option("--by", type=click.Choice(["code", "theme", "both"]), default="both", show_default=True)
+@click.option("--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap samples for alpha's 95% interval.")
+@_report_options
+@pass_ctx
+def report_agreement(ctx: Context, unit: str, by: str, bootstrap: int, annotators: str | None, fmt: str) -> None:
+    """Inter-coder reliability per code and theme (percent agreement, kappa, Krippendorff's alpha)."""
+    from .reliability import intercoder_agreement
+
+    data = ctx.project().analysis_data()
+    df = intercoder_agreement(data, annotators=_annotators(annotators), unit=unit, by=by, bootstrap=bootstrap)
+    if fmt == "table":
+        click.echo(_describe(df))
+    _emit(df, fmt)
+
+
+def _describe(df: Any) -> str:
+    attrs = getattr(df, "attrs", {}) or {}
+    parts = [f"{k}: {attrs[k]}" for k in ("unit", "uncoded", "n_units", "annotators", "method") if k in attrs]
+    return "\n".join(parts)
+
+
+@report.command("disagreements")
+@click.option("--unit", type=click.Choice(["sentence", "paragraph", "turn"]), default="sentence", show_default=True)
+@_report_options
+@pass_ctx
+def report_disagreements(ctx: Context, unit: str, annotators: str | None, fmt: str) -> None:
+    """Every unit where coders differ, with the text and each coder's codes."""
+    from .reliability import disagreements
+
+    data = ctx.project().analysis_data()
+    _emit(disagreements(data, annotators=_annotators(annotators), unit=unit), fmt)
+
+
+# ---------------------------------------------------------------------------------------- export
+@cli.group()
+def export() -> None:
+    """Write the Excel appendix workbook or REFI-QDA files (NVivo, ATLAS.ti, MAXQDA)."""
+
+
+@export.command("xlsx")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--annotators", help="Annotator set for counts (e.g. consensus).")
+@click.option("--agreement-annotators", help="Annotators compared in the agreement sheet.")
+@click.option("--unit", type=click.Choice(["sentence", "paragraph", "turn"]), default="sentence")
+@pass_ctx
+def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annotators: str | None, unit: str) -> None:
+    """The appendix workbook: interviewees, codebook, matrices, frequencies, agreement, codings.
+
+    Example: qualcode export xlsx thesis_appendix.xlsx
+    """
+    from .export.xlsx import export_workbook
+
+    project = ctx.project()
+    project.store._require(project.actor, "supervisor", "export the whole project")
+    export_workbook(project.analysis_data(), path, annotators=_annotators(annotators),
+                    agreement_annotators=_annotators(agreement_annotators), unit=unit)
+    click.echo(f"Wrote {path}")
+
+
+@export.command("qdpx")
+@click.argument("path", type=click.Path(dir_okay=False))
+@pass_ctx
+def export_qdpx_cmd(ctx: Context, path: str) -> None:
+    """A REFI-QDA project (.qdpx) with texts, codebook, codings per user, cases and memos."""
+    from .refi import export_qdpx
+
+    project = ctx.project()
+    project.store._require(project.actor, "supervisor", "export the whole project")
+    export_qdpx(project.analysis_data(), path, project_name=project.root.name)
+    click.echo(f"Wrote {path}")
+
+
+@export.command("qdc")
+@click.argument("path", type=click.Path(dir_okay=False))
+@pass_ctx
+def export_qdc_cmd(ctx: Context, path: str) -> None:
+    """The codebook alone as REFI-QDA (.qdc)."""
+    from .refi import export_qdc
+
+    export_qdc(ctx.project().codebook, path)
+    click.echo(f"Wrote {path}")
+
+
+# ---------------------------------------------------------------------------------------- users/settings
+@cli.group()
+def user() -> None:
+    """Team mode accounts (passwords stored as salted scrypt hashes)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["annotator", "supervisor", "admin"]), default="annotator",
+              show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given (recommended).")
+@pass_ctx
+def user_add(ctx: Context, name: str, role: str, password: str) -> None:
+    """Add or update a user and switch the project to team mode (sign-in required in the app).
+
+    Example: qualcode user add alice --role supervisor
+    """
+    from .auth import check_password_strength, hash_password
+
+    project = ctx.project()
+    check_password_strength(password)
+    project.store.add_user(project.actor, name, role, hash_password(password))
+    project.store.set_setting(project.actor, "team_mode", "true")
+    click.echo(f"User '{name}' ({role}) saved; team mode is on.")
+
+
+@user.command("list")
+@pass_ctx
+def user_list(ctx: Context) -> None:
+    """List users and roles."""
+    _emit(ctx.project().store.users_frame(), "table")
+
+
+@cli.command("set")
+@click.argument("key", type=click.Choice(["blind_mode", "blind_revealed", "team_mode", "agreement_unit"]))
+@click.argument("value")
+@pass_ctx
+def set_setting(ctx: Context, key: str, value: str) -> None:
+    """Change a project setting.  Example: qualcode set blind_mode true"""
+    project = ctx.project()
+    project.store.set_setting(project.actor, key, value)
+    click.echo(f"{key} = {value}")
+
+
+@cli.command()
+@pass_ctx
+def undo(ctx: Context) -> None:
+    """Undo your last coding change (add, edit or delete), from the audit log."""
+    project = ctx.project()
+    result = project.undo()
+    click.echo("Nothing to undo." if result is None else f"Undid {result['undone']} of coding {result['coding_id']}.")
+
+
+@cli.command()
+@click.option("--port", default=8501, show_default=True)
+@pass_ctx
+def app(ctx: Context, port: int) -> None:
+    """Start the Streamlit workbench on this project."""
+    import subprocess
+
+    from .project import find_root
+
+    root = Path(ctx.project_dir).resolve() if ctx.project_dir else find_root()
+    script = Path(__file__).resolve().parent / "app" / "main.py"
+    env = dict(os.environ, QUALCODE_PROJECT=str(root))
+    raise SystemExit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(script),
+                                      "--server.port", str(port), "--browser.gatherUsageStats", "false"], env=env))
+
+
+# ---------------------------------------------------------------------------------------- entry point
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="qualcode", standalone_mode=False)
+    except QualcodeError as exc:
+        click.echo(str(exc), err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""Codings spreadsheets (CSV or XLSX) → validated :class:`~qualcode.model.Coding` rows.
+
+This is how a team that coded in Google Docs/Sheets brings its work in.  Columns (header
+names are case-insensitive; order is free):
+
+``participant`` or ``document``   which transcript (a participant id with exactly one document is enough)
+``quote`` and/or ``start``,``end`` the coded text (anchored by quote) or code-point offsets
+``code``                           code id, label or alias
+``annotator``                      who coded it (default: the importing user)
+``memo``                           optional note
+
+Every row is checked before anything is stored; all problems are reported together with
+their row numbers, and the caller stores the rows in one transaction (all or nothing).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .anchor import anchor_quote
+from .errors import InputFileError, Problem, did_you_mean, valid_list
+from .model import Codebook, Coding
+
+MAX_SHEET_BYTES = 50 * 1024 * 1024
+KNOWN_COLUMNS = ("participant", "document", "quote", "start", "end", "code", "annotator", "memo")
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(row number, {column: value}) for every non-empty data row; the header is row 1."""
+    if path.stat().st_size > MAX_SHEET_BYTES:
+        raise InputFileError(Problem(f"The spreadsheet is larger than {MAX_SHEET_BYTES // 2**20} MB.",
+                                     path=str(path), hint="Split it into several files."))
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        from .importers.encoding import decode_text
+
+        text = decode_text(path.read_bytes(), path)
+        try:
+            table = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise InputFileError(Problem(f"Not a valid CSV file: {exc}.", path=str(path),
+                                         hint="Save it as CSV (comma-separated, UTF-8).")) from None
+    elif suffix in (".xlsx", ".xlsm"):
+        table = _xlsx_table(path)
+    else:
+        raise InputFileError(Problem(f"Unsupported spreadsheet type '{suffix}'.", path=str(path),
+                                     hint="Use .csv or .xlsx."))
+    if not table or not any(c.strip() for c in table[0]):
+        raise InputFileError(Problem("The spreadsheet is empty or has no header row.", path=str(path), row=1,
+                                     hint=f"The first row must name the columns, e.g. {', '.join(KNOWN_COLUMNS)}."))
+    header = [h.strip().lower() for h in table[0]]
+    problems = []
+    for i, h in enumerate(header):
+        if h and h not in KNOWN_COLUMNS:
+            problems.append(Problem(f"Unknown column '{table[0][i]}'.", path=str(path), row=1, field=table[0][i],
+                                    hint=(did_you_mean(h, KNOWN_COLUMNS) or "") +
+                                    f" Known columns: {valid_list(KNOWN_COLUMNS)}."))
+    if "code" not in header:
+        problems.append(Problem("The column 'code' is missing.", path=str(path), row=1,
+                                hint="Add a column 'code' with code ids or labels."))
+    if "quote" not in header and not {"start", "end"} <= set(header):
+        problems.append(Problem("Neither a 'quote' column nor 'start' and 'end' columns.", path=str(path), row=1,
+                                hint="Add the coded text as 'quote' (or offsets as 'start' and 'end')."))
+    if "participant" not in header and "document" not in header:
+        problems.append(Problem("Neither a 'participant' nor a 'document' column.", path=str(path), row=1,
+                                hint="Say which transcript each row belongs to."))
+    if problems:
+        raise InputFileError(problems)
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(str(c).strip() for c in cells):
+            continue
+        rows.append((number, {h: (str(cells[i]) if i < len(cells) else "") for i, h in enumerate(header) if h}))
+    return rows
+
+
+def _xlsx_table(path: Path) -> list[list[str]]:
+    import zipfile
+
+    import openpyxl
+
+    from .safezip import open_zip_safely
+
+    open_zip_safely(path).close()  # refuse zip bombs and hostile members before openpyxl reads it
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InputFileError(Problem(f"Not a readable .xlsx workbook ({exc}).", path=str(path),
+                                     hint="Open it in Excel or LibreOffice and save it again as .xlsx.")) from None
+    try:
+        ws = wb.worksheets[0]
+        return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def resolve_rows(rows: Iterable[tuple[int, Mapping[str, str]]], *, path: str, codebook: Codebook,
+                 texts: Mapping[str, str], documents_of: Mapping[str, list[str]], default_annotator: str
+                 ) -> tuple[list[Coding], list[int]]:
+    """Turn spreadsheet rows into codings; raise one InputFileError listing every bad row."""
+    problems: list[Problem] = []
+    codings: list[Coding] = []
+    row_numbers: list[int] = []
+    code_names = list(codebook.codes) + [c.label for c in codebook.codes.values()]
+    for number, row in rows:
+        def bad(message: str, field: str, hint: str | None = None) -> None:
+            problems.append(Problem(message, path=path, row=number, field=field, hint=hint))
+
+        doc = (row.get("document") or "").strip()
+        participant = (row.get("participant") or "").strip()
+        if doc:
+            if doc not in texts:
+                bad(f"Unknown document '{doc}'.", "document",
+                    (did_you_mean(doc, texts) or "") + f" Known documents: {valid_list(texts)}.")
+                continue
+        elif participant:
+            docs = documents_of.get(participant, [])
+            if len(docs) != 1:
+                if not docs:
+                    bad(f"Unknown participant '{participant}'.", "participant",
+                        (did_you_mean(participant, documents_of) or "") +
+                        f" Known participants: {valid_list(documents_of)}.")
+                else:
+                    bad(f"Participant '{participant}' has {len(docs)} documents ({', '.join(docs)}).", "participant",
+                        "Add a 'document' column to say which one.")
+                continue
+            doc = docs[0]
+        else:
+            bad("No participant or document given.", "participant")
+            continue
+        raw_code = (row.get("code") or "").strip()
+        code = codebook.resolve(raw_code) if raw_code else None
+        if code is None:
+            bad(f"Unknown code '{raw_code}'." if raw_code else "The code is empty.", "code",
+                did_you_mean(raw_code, code_names) if raw_code else "Give a code id or label.")
+            continue
+        text = texts[doc]
+        quote = row.get("quote") or ""
+        start_s, end_s = (row.get("start") or "").strip(), (row.get("end") or "").strip()
+        if start_s or end_s:
+            try:
+                start, end = int(start_s), int(end_s)
+            except ValueError:
+                bad(f"Offsets '{start_s}'/'{end_s}' are not whole numbers.", "start/end")
+                continue
+            if not (0 <= start < end <= len(text)):
+                bad(f"Offsets {start}–{end} are outside document '{doc}' (length {len(text)}).", "start/end",
+                    "Offsets are code points, start < end ≤ length.")
+                continue
+            if quote.strip() and " ".join(text[start:end].split()) != " ".join(quote.split()):
+                span = anchor_quote(text, quote, near=start)
+                if span is None:
+                    bad(f"The quote does not match the text at {start}–{end} of '{doc}' and is not found elsewhere.",
+                        "quote")
+                    continue
+                start, end = span
+        else:
+            if not quote.strip():
+                bad("The quote is empty.", "quote", "Copy the coded text into the 'quote' column.")
+                continue
+            span = anchor_quote(text, quote)
+            if span is None:
+                preview = quote.strip()[:60]
+                bad(f"Quote '{preview}…' not found in document '{doc}'.", "quote",
+                    "Check the participant/document and that the quote is copied exactly.")
+                continue
+            start, end = span
+        annotator = (row.get("annotator") or "").strip() or default_annotator
+        codings.append(Coding(doc, start, end, code, annotator, (row.get("memo") or "").strip(), "imported"))
+        row_numbers.append(number)
+    if problems:
+        raise InputFileError(problems)
+    return codings, row_numbers
+
+
+__all__ = ["read_rows", "resolve_rows", "KNOWN_COLUMNS"]

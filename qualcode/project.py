@@ -1,0 +1,426 @@
+"""A qualcode project folder: ``codebook.yaml``, ``interviews/`` and the state folder ``.qualcode/``.
+
+:class:`Project` ties the codebook file, the importers and the :class:`~qualcode.store.Store`
+together.  The CLI and the Streamlit app are thin shells over it; so is a Jupyter notebook::
+
+    from qualcode.project import Project
+    from qualcode import reports
+    p = Project.open("path/to/project")
+    p.sync()                                   # codebook + interviews + codings spreadsheets
+    reports.theme_table(p.analysis_data())     # a pandas DataFrame
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .errors import CodebookError, CodingError, ConfigError, InputFileError, Problem, QualcodeError, did_you_mean
+from .frames import AnalysisData
+from .model import UNCATEGORISED, Codebook, Coding, ParsedDocument
+from .store import CONSENSUS, LOCAL_ADMIN, Actor, Store, sqlite_url
+
+STATE_DIR = ".qualcode"
+CODEBOOK_FILE = "codebook.yaml"
+INTERVIEWS_DIR = "interviews"
+DATABASE_ENV = "QUALCODE_DATABASE_URL"
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+
+Progress = Callable[[str, int, int], None]  # (label, done, total)
+
+STARTER_CODEBOOK = """\
+# qualcode codebook: themes → sub-themes → codes.  See docs/codebook-format.md.
+title: New qualcode project
+themes:
+  - id: uncategorised
+    label: Uncategorised
+    description: Codes created while coding, not yet placed in a theme.
+    codes: []
+cross_cutting: []
+"""
+
+
+@dataclass
+class SyncReport:
+    codebook: dict[str, int] = field(default_factory=dict)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    codings_imported: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        added = sum(1 for d in self.documents if d["status"] == "added")
+        changed = sum(1 for d in self.documents if d["status"] == "changed")
+        detached = sum(d.get("detached", 0) for d in self.documents)
+        parts = [f"codebook: {self.codebook.get('codes', 0)} entries",
+                 f"documents: {added} added, {changed} changed, {len(self.skipped)} unchanged"]
+        if self.codings_imported:
+            parts.append("codings imported: " + ", ".join(f"{k} {v}" for k, v in self.codings_imported.items()))
+        if detached:
+            parts.append(f"{detached} codings detached (see 'qualcode status')")
+        return "; ".join(parts)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_root(start: Path | str = ".") -> Path:
+    """The nearest folder at or above ``start`` holding ``codebook.yaml`` (else ``start`` itself)."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CODEBOOK_FILE).is_file():
+            return folder
+    return start
+
+
+class Project:
+    def __init__(self, root: Path, store: Store, actor: Actor) -> None:
+        self.root = root
+        self.store = store
+        self.actor = actor
+        self._codebook: Codebook | None = None
+        self._codebook_sha: str | None = None
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, root: Path | str = ".", *, database_url: str | None = None, actor: Actor | None = None,
+             create: bool = True) -> "Project":
+        root = Path(root).resolve()
+        if not root.is_dir():
+            raise ConfigError(f"Project folder '{root}' does not exist.", hint="Create it with 'qualcode init DIR'.")
+        url = database_url or os.environ.get(DATABASE_ENV)
+        if not url:
+            state = root / STATE_DIR
+            state.mkdir(exist_ok=True)
+            url = sqlite_url(state / "qualcode.db")
+        return cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+
+    @classmethod
+    def init(cls, root: Path | str, **kwargs: Any) -> "Project":
+        """Create the folder structure of a new project (existing files are left as they are)."""
+        root = Path(root).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        (root / INTERVIEWS_DIR).mkdir(exist_ok=True)
+        (root / STATE_DIR).mkdir(exist_ok=True)
+        if not (root / CODEBOOK_FILE).exists():
+            (root / CODEBOOK_FILE).write_text(STARTER_CODEBOOK, encoding="utf-8")
+        gitignore = root / ".gitignore"
+        lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.exists() else []
+        if f"{STATE_DIR}/" not in lines and STATE_DIR not in lines:
+            gitignore.write_text("\n".join(lines + [f"{STATE_DIR}/"]) + "\n", encoding="utf-8")
+        return cls.open(root, **kwargs)
+
+    def as_user(self, actor: Actor) -> "Project":
+        """The same project seen by another user (shares the store)."""
+        other = Project(self.root, self.store, actor)
+        other._codebook, other._codebook_sha = self._codebook, self._codebook_sha
+        return other
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def codebook_path(self) -> Path:
+        return self.root / CODEBOOK_FILE
+
+    @property
+    def interviews_dir(self) -> Path:
+        return self.root / INTERVIEWS_DIR
+
+    def relative(self, path: Path) -> str:
+        try:
+            return str(Path(path).resolve().relative_to(self.root))
+        except ValueError:
+            return str(Path(path).resolve())
+
+    # ------------------------------------------------------------------ codebook
+    @property
+    def codebook(self) -> Codebook:
+        """The codebook as in the file now (re-read when the file changed)."""
+        from .codebook import load_codebook
+
+        if not self.codebook_path.exists():
+            raise ConfigError(f"No {CODEBOOK_FILE} in '{self.root}'.",
+                              hint="Run 'qualcode init' here, or pass --project to the right folder.")
+        sha = file_sha256(self.codebook_path)
+        if self._codebook is None or sha != self._codebook_sha:
+            self._codebook = load_codebook(self.codebook_path)
+            self._codebook_sha = sha
+        return self._codebook
+
+    def sync_codebook(self) -> dict[str, int]:
+        return self.store.sync_codebook(self.codebook)
+
+    def _edit_codebook(self, operation: Callable[[Any], dict[str, Any]],
+                       db_step: Callable[[Any, dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Apply a codebook change to the file and the database as one unit.
+
+        The file is edited under its lock; the database work runs in one transaction that
+        commits only after the file was written, and the file is restored if that fails.
+        """
+        from .codebook import edit_codebook
+
+        self.store._require(self.actor, "supervisor", "change the codebook")
+        original = self.codebook_path.read_bytes()
+        with self.store.write() as conn:
+            with edit_codebook(self.codebook_path) as handle:
+                change = operation(handle)
+            try:
+                self._codebook = None
+                codebook = self.codebook
+                if db_step is not None:
+                    db_step(conn, change)
+                self.store._audit(conn, self.actor, f"codebook.{change.get('action', 'change')}", "codebook",
+                                  change.get("id") or change.get("action"), change.get("before"),
+                                  change.get("after"))
+            except BaseException:
+                _atomic_write(self.codebook_path, original)
+                self._codebook = None
+                raise
+        self.store.sync_codebook(codebook)
+        return change
+
+    def add_code(self, code_id: str, label: str, theme: str | None = None, **fields: Any) -> dict[str, Any]:
+        return self._edit_codebook(lambda h: h.add_code(code_id, label, theme or UNCATEGORISED, **fields))
+
+    def add_theme(self, theme_id: str, label: str, parent: str | None = None, **fields: Any) -> dict[str, Any]:
+        return self._edit_codebook(lambda h: h.add_theme(theme_id, label, parent, **fields))
+
+    def rename_code(self, old_id: str, new_id: str | None = None, new_label: str | None = None) -> dict[str, Any]:
+        def db_step(conn: Any, change: dict[str, Any]) -> None:
+            if new_id and new_id != old_id:
+                import sqlalchemy as sa
+
+                from . import schema as s
+
+                # Codings follow the id (ON UPDATE CASCADE on codings.code_id); the new code row
+                # must exist first, so insert it, move codings, drop the old row.
+                old = conn.execute(sa.select(s.codes).where(s.codes.c.id == old_id)).mappings().first()
+                if old is not None:
+                    conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
+                    conn.execute(s.codings.update().where(s.codings.c.code_id == old_id).values(code_id=new_id))
+                    conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
+
+        return self._edit_codebook(lambda h: h.rename(old_id, new_id=new_id, new_label=new_label), db_step)
+
+    def move(self, node_id: str, new_parent: str | None) -> dict[str, Any]:
+        return self._edit_codebook(lambda h: h.move(node_id, new_parent))
+
+    def merge_codes(self, source: str, target: str) -> dict[str, Any]:
+        return self._edit_codebook(lambda h: h.merge(source, target),
+                                   lambda conn, change: self.store.reassign_code(conn, self.actor, source, target))
+
+    def delete_code(self, code_id: str, *, force: bool = False) -> dict[str, Any]:
+        used = self.store.code_usage(code_id)
+        if used and not force:
+            raise CodebookError(Problem(
+                f"Code '{code_id}' is used by {used} coding(s); deleting it is refused.",
+                path=str(self.codebook_path),
+                hint="Merge it into another code instead (qualcode codebook merge), or pass --force to "
+                     "delete it and archive its codings (kept, listed by 'qualcode status')."))
+
+        def db_step(conn: Any, change: dict[str, Any]) -> None:
+            if used:
+                self.store.archive_codings_of(conn, self.actor, code_id, f"code '{code_id}' was deleted")
+
+        return self._edit_codebook(lambda h: h.delete(code_id), db_step)
+
+    # ------------------------------------------------------------------ importing
+    def interview_files(self) -> list[Path]:
+        from .importers import SUPPORTED_SUFFIXES
+
+        if not self.interviews_dir.is_dir():
+            return []
+        return sorted(p for p in self.interviews_dir.rglob("*")
+                      if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+
+    def spreadsheet_files(self) -> list[Path]:
+        if not self.interviews_dir.is_dir():
+            return []
+        return sorted(p for p in self.interviews_dir.rglob("*")
+                      if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith(("~$", ".")))
+
+    def sync(self, *, progress: Progress | None = None, force: bool = False,
+             create_unknown_codes: bool = False) -> SyncReport:
+        """Bring the database up to date with the folder: codebook, transcripts, codings spreadsheets.
+
+        Everything is read and checked first; if any file is bad, nothing is stored and one
+        error lists every problem.
+        """
+        report = SyncReport()
+        codebook = self.codebook  # validates the codebook before anything is written
+        report.codebook = self.store.sync_codebook(codebook)
+        self.import_transcripts(self.interview_files(), progress=progress, force=force, report=report,
+                                create_unknown_codes=create_unknown_codes)
+        for sheet in self.spreadsheet_files():
+            rel = self.relative(sheet)
+            sha = file_sha256(sheet)
+            if not force and self.store.import_source_sha(rel) == sha:
+                report.skipped.append(rel)
+                continue
+            report.codings_imported[rel] = len(self.import_codings(sheet, sha256=sha))
+        return report
+
+    def import_transcripts(self, paths: Sequence[Path], *, progress: Progress | None = None, force: bool = False,
+                           report: SyncReport | None = None, create_unknown_codes: bool = False) -> SyncReport:
+        from .importers import read_documents
+
+        report = report or SyncReport()
+        todo: list[tuple[Path, str, str]] = []
+        for path in paths:
+            path = Path(path)
+            if not path.is_file():
+                raise InputFileError(Problem("File not found.", path=str(path),
+                                             hint="Check the path; transcripts live in interviews/."))
+            rel = self.relative(path)
+            sha = file_sha256(path)
+            if not force and self.store.import_source_sha(rel) == sha:
+                report.skipped.append(rel)
+                continue
+            todo.append((path, rel, sha))
+        if not todo:
+            return report
+        docs = read_documents([p for p, _, _ in todo])  # raises one error for every bad file
+        names: dict[str, str] = {}
+        problems: list[Problem] = []
+        for (path, rel, _), doc in zip(todo, docs):
+            if doc.name in names:
+                problems.append(Problem(f"Two files give the same document name '{doc.name}' "
+                                        f"({names[doc.name]} and {rel}).", path=rel,
+                                        hint="Rename one of them; the file stem is the document name."))
+            names[doc.name] = rel
+        embedded = self._resolve_embedded_codings(docs, todo, problems, create_unknown_codes)
+        if problems:
+            raise InputFileError(problems)
+        for i, ((path, rel, sha), doc) in enumerate(zip(todo, docs)):
+            doc.source_path = rel
+            result = self.store.upsert_document(self.actor, doc, source=rel, source_sha256=sha)
+            report.documents.append(result)
+            if embedded[i]:
+                ids = self.store.add_codings(LOCAL_ADMIN if self.actor.local else self.actor, embedded[i],
+                                             source=f"{rel}#comments")
+                report.codings_imported[f"{rel} (comments)"] = len(ids)
+            if progress:
+                progress("Importing interviews", i + 1, len(todo))
+        return report
+
+    def _resolve_embedded_codings(self, docs: list[ParsedDocument], todo: list[tuple[Path, str, str]],
+                                  problems: list[Problem], create_unknown: bool) -> list[list[Coding]]:
+        """Word/Google Docs comments name codes by id, label or alias: resolve or report them."""
+        codebook = self.codebook
+        result: list[list[Coding]] = []
+        unknown: dict[str, str] = {}
+        for (path, rel, _), doc in zip(todo, docs):
+            resolved: list[Coding] = []
+            for c in doc.codings:
+                code = codebook.resolve(c.code)
+                if code is None and create_unknown:
+                    unknown.setdefault(c.code, _slug(c.code))
+                    code = unknown[c.code]
+                if code is None:
+                    names = list(codebook.codes) + [x.label for x in codebook.codes.values()]
+                    problems.append(Problem(
+                        f"Comment by '{c.annotator}' names unknown code '{c.code}'.", path=rel, field="comment",
+                        hint=(did_you_mean(c.code, names) or "") +
+                        " Fix the comment, add the code to codebook.yaml, or import with --create-codes "
+                        "to create it under 'Uncategorised'."))
+                    continue
+                resolved.append(Coding(doc.name, c.start, c.end, code, c.annotator, c.memo, "imported"))
+            result.append(resolved)
+        if unknown and not problems:
+            from .codebook import edit_codebook
+
+            with edit_codebook(self.codebook_path) as handle:
+                for label, slug in unknown.items():
+                    if slug not in codebook.codes:
+                        handle.add_code(slug, label, UNCATEGORISED,
+                                        description="Created from a Word comment during import.")
+            self._codebook = None
+            self.store.sync_codebook(self.codebook)
+        return result
+
+    def import_codings(self, path: Path | str, *, sha256: str | None = None,
+                       annotator: str | None = None) -> list[int]:
+        """Import a codings spreadsheet (CSV/XLSX) in one transaction; returns new coding ids."""
+        from .codings_import import read_rows, resolve_rows
+
+        path = Path(path)
+        if not path.is_file():
+            raise InputFileError(Problem("File not found.", path=str(path)))
+        rel = self.relative(path)
+        rows = read_rows(path)
+        documents = self.store.documents_frame()
+        documents_of: dict[str, list[str]] = {}
+        for name, pid in zip(documents["document"], documents["participant"]):
+            if pid is not None:
+                documents_of.setdefault(str(pid), []).append(name)
+        texts = {name: self.store.document_text(name) or "" for name in documents["document"]}
+        codings, numbers = resolve_rows(rows, path=rel, codebook=self.codebook, texts=texts,
+                                        documents_of=documents_of,
+                                        default_annotator=annotator or self.actor.name)
+        return self.store.add_codings(self.actor, codings, rows=numbers, source=rel,
+                                      source_sha256=sha256 or file_sha256(path))
+
+    # ------------------------------------------------------------------ coding
+    def add_coding(self, document: str, start: int, end: int, code: str, *, memo: str = "",
+                   origin: str = "manual", annotator: str | None = None) -> int:
+        code_id = self.codebook.resolve(code) or code
+        return self.store.add_coding(self.actor, Coding(document, start, end, code_id,
+                                                        annotator or self.actor.name, memo, origin))
+
+    def update_coding(self, coding_id: int, **changes: Any) -> int:
+        return self.store.update_coding(self.actor, coding_id, **changes)
+
+    def delete_coding(self, coding_id: int) -> None:
+        self.store.delete_coding(self.actor, coding_id)
+
+    def undo(self) -> dict[str, Any] | None:
+        return self.store.undo_last(self.actor)
+
+    def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
+        """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
+        self.store._require(self.actor, "supervisor", "adjudicate disagreements")
+        items = [Coding(c.document, c.start, c.end, c.code, CONSENSUS, c.memo, "adjudicated") for c in codings]
+        return self.store.add_codings(self.actor, items)
+
+    # ------------------------------------------------------------------ reading
+    def analysis_data(self, annotators: Sequence[str] | None = None) -> AnalysisData:
+        return self.store.analysis_data(self.actor, self.codebook, annotators)
+
+    def status(self) -> dict[str, Any]:
+        counts = self.store.counts()
+        counts["orphan_codes"] = self.store.orphan_codes()
+        counts["database"] = self.store._safe_url()
+        counts["schema_versions"] = self.store.schema_versions()
+        return counts
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.restore.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _slug(label: str) -> str:
+    import re
+    import unicodedata
+
+    ascii_ = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
+    if not slug or not slug[0].isalpha():
+        slug = "code_" + (slug or hashlib.sha1(label.encode()).hexdigest()[:8])
+    return slug[:60]
+
+
+__all__ = ["Project", "SyncReport", "find_root", "STATE_DIR", "CODEBOOK_FILE", "INTERVIEWS_DIR", "DATABASE_ENV"]

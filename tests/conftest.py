@@ -1,0 +1,61 @@
+"""Shared fixtures.  Services (PostgreSQL, Chromium) are required when CI is set and
+skipped with a clear reason on a user's machine."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("QUALCODE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def require_service(name: str, available: bool, how: str) -> None:
+    """Fail in CI, skip (with how-to) elsewhere."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is required in CI but not available: {how}", pytrace=False)
+    pytest.skip(f"{name} not available on this machine ({how}); CI runs these tests.")
+
+
+def _postgres_available() -> tuple[bool, str]:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.exec_driver_sql("select 1")
+        engine.dispose()
+        return True, ""
+    except Exception as exc:  # any connection failure means "no server here"
+        return False, f"cannot connect to {PG_URL} ({type(exc).__name__}); set QUALCODE_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A fresh PostgreSQL schema for one test (search_path set in the URL), dropped afterwards."""
+    import sqlalchemy as sa
+
+    ok, why = _postgres_available()
+    require_service("PostgreSQL", ok, why)
+    schema = f"qc_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Run a test on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'qualcode.db'}"
+    return request.getfixturevalue("pg_url")
