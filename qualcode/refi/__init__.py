@@ -1,0 +1,51 @@
+"""REFI-QDA (QDA-XML 1.0) exchange with NVivo, ATLAS.ti, MAXQDA, QualCoder and others.
+
+Public API::
+
+    export_qdc(codebook, path)                       # codebook only (.qdc)
+    export_qdpx(data, path, *, users=None, project_name="qualcode project")
+    import_qdpx(path) -> RefiProject                  # .qdpx archive or bare project.qde
+    import_qdc(path) -> (Codebook, warnings)
+
+How qualcode maps onto REFI-QDA
+-------------------------------
+* Themes (any depth) are written as ``Code`` elements with ``isCodable="false"`` that
+  contain their codes and sub-themes; codes are ``isCodable="true"`` leaves carrying the
+  colour they inherit from their theme.  Descriptions go to ``Description``; the fields
+  REFI has no place for (id, include, exclude, examples, aliases, patterns) follow in a
+  readable ``[qualcode]`` block at its end, so ids survive a trip through another tool.
+* Cross-cutting themes are ``Sets`` of ``MemberCode``.
+* Each document is a ``TextSource`` with an internal UTF-8 file ``sources/<guid>.txt``.
+  All codings of one span share a ``PlainTextSelection`` (positions in Unicode code
+  points, end exclusive); each annotator's code on it is a ``Coding`` with its
+  ``creatingUser``; annotators are ``Users``; coding memos are ``Notes`` linked by
+  ``NoteRef``.
+* Participants are ``Cases`` (name = participant id, Description = label) with a
+  ``SourceRef`` per document; their attributes are ``Variables`` typed Text, Boolean,
+  Integer, Float, Date or DateTime, one ``VariableValue`` per case.
+* GUIDs are uuid5 of a fixed qualcode namespace and a typed key ("code:<id>",
+  "source:<document>", …), so exporting twice gives the same GUIDs (and bytes).
+
+Reading other tools' projects
+-----------------------------
+* A REFI code **with children** becomes a theme; when it is codable *and* text was coded
+  with it directly, a code of the same name is added under that theme to hold those
+  codings.  A codable code without children becomes a code under its parent's theme (top
+  level if it has no parent); a non-codable code without children an (empty) theme.
+* Ids come from the ``[qualcode]`` block when present, otherwise from the name as a slug
+  (``[a-z][a-z0-9_]*``, Cyrillic transliterated), deduplicated across themes, codes and
+  sets (``_2``, ``_3`` …).  Document names are source names without a file extension.
+* Coding memos collect the coding's notes, the selection's Description and notes.
+  Texts with CRLF line ends are normalised to LF and positions are shifted to match.
+* Not carried over, each reported in ``RefiProject.warnings`` with counts: PDF, picture,
+  audio and video sources (and their transcripts/representations, selections and
+  codings), text sources whose text is missing or external, selections without codings,
+  sets of documents or memos and empty sets, code colours differing from their theme's,
+  variables of unknown types, notes not attached to a coding or document, links, graphs
+  and cases' code/selection references.
+"""
+
+from .reader import RefiProject, import_qdc, import_qdpx
+from .writer import export_qdc, export_qdpx
+
+__all__ = ["RefiProject", "export_qdc", "export_qdpx", "import_qdc", "import_qdpx"]
