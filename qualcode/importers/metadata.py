@@ -1,0 +1,146 @@
+"""Front matter, participant and language handling shared by the importers.
+
+Front matter keys (all optional):
+
+``participant``  participant id, e.g. ``A`` (default: from the file name, see below)
+``label``        display label, e.g. ``Expert (A)``
+``language``     language of the text for segmentation: ``en``, ``ru``, ``xx`` (multilingual)
+                 or another spaCy language code; default: the caller's ``language``, else
+                 guessed (``ru`` if most letters are Cyrillic, else ``en``)
+``speakers``     optional list of the exact speaker names that start turns (``Name:`` lines);
+                 without it the rule in :mod:`qualcode.segment` finds them
+``role``, ``organisation``, ``organisation_type``, ``date``, ``place``, ``mode``,
+``interview_language`` and any other key: participant attributes.
+
+File-name convention when there is no ``participant`` key: the part after the last
+``_``, ``-`` or space of the file stem is the participant id and the part before it,
+capitalised, starts the label: ``expert_A.docx`` → id ``A``, label ``Expert (A)``.  A stem
+without a separator is both id and label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from ..errors import InputFileError, Problem, did_you_mean, valid_list
+from ..model import Participant
+from ..segment import SUPPORTED_LANGUAGES, guess_language
+
+PARTICIPANT_KEY = "participant"
+LABEL_KEY = "label"
+LANGUAGE_KEY = "language"
+SPEAKERS_KEY = "speakers"
+KNOWN_KEYS = ("participant", "label", "role", "organisation", "organisation_type", "date",
+              "place", "mode", "interview_language", "language")
+_STEM_ID = re.compile(r"^(?P<prefix>.*?)[_\- ]+(?P<id>[^_\- ]+)$")
+
+
+def load_yaml_mapping(source: str, path: str | None, *, first_line: int = 1,
+                      what: str = "front matter") -> dict[str, Any]:
+    """Parse YAML safely (no tags that build objects) into a dict with string keys.
+
+    ``first_line`` is the file line of ``source``'s first line, so errors point into the file.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        data = yaml.load(source)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark is not None else first_line
+        column = mark.column + 1 if mark is not None else None
+        problem = str(exc.problem or exc.context or "invalid YAML").strip()
+        raise InputFileError(Problem(
+            f"the {what} is not valid YAML: {problem}.", path=path, line=line, column=column,
+            hint="Write it as 'key: value' lines between two '---' lines; quote values that "
+                 "contain ':' or start with '!', '&', '*', '[' or '{'.")) from exc
+    except YAMLError as exc:
+        raise InputFileError(Problem(f"the {what} is not valid YAML: {exc}.", path=path,
+                                     line=first_line)) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputFileError(Problem(
+            f"the {what} must be 'key: value' lines, not a {type(data).__name__}.", path=path,
+            line=first_line, hint="Example: 'participant: A' on its own line."))
+    return {str(k): _plain(v) for k, v in data.items()}
+
+
+def _plain(value: Any) -> Any:
+    """Dates → ISO strings so metadata is JSON-friendly; recurse into lists and dicts."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def participant_from(metadata: dict[str, Any], stem: str) -> Participant:
+    """The document's participant from front matter, falling back to the file name rule.
+
+    >>> participant_from({}, "expert_A")
+    Participant(id='A', label='Expert (A)', attributes={})
+    >>> participant_from({"participant": 3, "role": "Nurse"}, "interview")
+    Participant(id='3', label='Participant (3)', attributes={'role': 'Nurse'})
+    """
+    match = _STEM_ID.match(stem)
+    prefix = match["prefix"].replace("_", " ").strip() if match and match["prefix"].strip() else ""
+    if metadata.get(PARTICIPANT_KEY) not in (None, ""):
+        pid = str(metadata[PARTICIPANT_KEY]).strip()
+    elif match and prefix:
+        pid = match["id"]
+    else:
+        pid = stem
+    if metadata.get(LABEL_KEY) not in (None, ""):
+        label = str(metadata[LABEL_KEY]).strip()
+    elif pid == stem:
+        label = stem
+    else:
+        label = f"{(prefix or 'participant').capitalize()} ({pid})"
+    attributes = {k: v for k, v in metadata.items()
+                  if k not in (PARTICIPANT_KEY, LABEL_KEY, LANGUAGE_KEY, SPEAKERS_KEY)}
+    return Participant(id=pid, label=label, attributes=attributes)
+
+
+def check_language(code: Any, path: str | None, *, line: int | None = None) -> str:
+    """A valid spaCy language code (``en``, ``ru``, ``xx``, …) or InputFileError."""
+    value = str(code).strip().lower()
+    if value in SUPPORTED_LANGUAGES:
+        return value
+    try:
+        import spacy.util
+
+        spacy.util.get_lang_class(value)
+        return value
+    except Exception:  # spaCy raises ImportError/KeyError/ValueError variants here
+        hint = did_you_mean(value, SUPPORTED_LANGUAGES)
+        raise InputFileError(Problem(
+            f"unknown language '{code}'; use {valid_list(SUPPORTED_LANGUAGES)} "
+            "(xx = multilingual) or another spaCy language code.", path=path, line=line,
+            field=LANGUAGE_KEY, hint=hint)) from None
+
+
+def resolve_language(metadata: dict[str, Any], default: str | None, text: str,
+                     path: str | None, *, line: int | None = None) -> str:
+    """Front matter ``language`` > the caller's ``default`` > guessed from the text."""
+    if metadata.get(LANGUAGE_KEY) not in (None, ""):
+        return check_language(metadata[LANGUAGE_KEY], path, line=line)
+    if default:
+        return check_language(default, path)
+    return guess_language(text)
+
+
+def participant_id_from_stem(stem: str) -> str:
+    """``expert_A`` → ``A``; a stem without ``_``/``-``/space separator is returned as is."""
+    match = _STEM_ID.match(stem)
+    return match["id"] if match and match["prefix"].strip() else stem
+
+
+__all__ = ["KNOWN_KEYS", "load_yaml_mapping", "participant_from", "check_language",
+           "resolve_language", "participant_id_from_stem"]
