@@ -79,12 +79,12 @@ class SafeZipFile(zipfile.ZipFile):
                     if size > limit:
                         raise _refuse(self.archive_label, info.filename,
                                       "decompresses to more data than the archive declares or "
-                                      "than qualcode allows (possible zip bomb)",
+                                      "than qualcode allows (possible zip bomb).",
                                       "Re-create the archive with the exporting program, or "
                                       "raise the limits if you trust this file.")
                     chunks.append(chunk)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-            raise _refuse(self.archive_label, info.filename, f"cannot be decompressed ({exc})",
+            raise _refuse(self.archive_label, info.filename, f"cannot be decompressed ({exc}).",
                           "The archive is damaged or uses an unsupported compression method; "
                           "export it again.") from exc
         finally:
@@ -137,12 +137,12 @@ def open_zip_safely(path: str | os.PathLike[str], *,
     label = str(path)
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(Problem("does not exist or is not a file", path=label,
+        raise InputFileError(Problem("does not exist or is not a file.", path=label,
                                      hint="Check the file name and folder."))
     try:
         archive = SafeZipFile(p)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        raise InputFileError(Problem(f"is not a readable ZIP archive ({exc})", path=label,
+        raise InputFileError(Problem(f"is not a readable ZIP archive ({exc}).", path=label,
                                      hint="Choose the exported .qdpx/.docx/.xlsx file itself, "
                                           "not a renamed or damaged copy.")) from exc
     archive.archive_label = label
@@ -161,7 +161,7 @@ def _validate_members(archive: zipfile.ZipFile, label: str, max_members: int,
     infos = archive.infolist()
     if len(infos) > max_members:
         raise _refuse(label, None, f"has {len(infos)} members; qualcode accepts at most "
-                      f"{max_members}", "Split the project or raise the limit if you trust it.")
+                      f"{max_members}.", "Split the project or raise the limit if you trust it.")
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     total = 0
@@ -171,19 +171,19 @@ def _validate_members(archive: zipfile.ZipFile, label: str, max_members: int,
         reason = unsafe_member_reason(name)
         if reason:
             problems.append(Problem(f"member name {reason}; it could be written outside the "
-                                    "target folder", path=where,
+                                    "target folder.", path=where,
                                     hint="Refusing the archive. Re-export it with the program "
                                          "that made it."))
         if _is_symlink(info):
-            problems.append(Problem("is a symbolic link", path=where,
+            problems.append(Problem("is a symbolic link.", path=where,
                                     hint="Archives with links are refused; re-export without "
                                          "links."))
         if info.flag_bits & 0x1:
-            problems.append(Problem("is encrypted", path=where,
+            problems.append(Problem("is encrypted.", path=where,
                                     hint="Export the project again without a password."))
         key = name.rstrip("/").casefold()
         if key in seen:
-            problems.append(Problem(f"appears more than once (also as '{seen[key]}')", path=where,
+            problems.append(Problem(f"appears more than once (also as '{seen[key]}').", path=where,
                                     hint="Duplicate names make it ambiguous which copy is "
                                          "meant; re-export the archive."))
         else:
@@ -193,12 +193,12 @@ def _validate_members(archive: zipfile.ZipFile, label: str, max_members: int,
                 info.file_size > max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
             problems.append(Problem(f"compresses {ratio:.0f}:1 (limit {max_ratio:.0f}:1), "
-                                    "typical of a zip bomb", path=where,
+                                    "typical of a zip bomb.", path=where,
                                     hint="Refusing the archive; raise max_ratio only if you "
                                          "trust its author."))
     if total > max_total:
         problems.append(Problem(f"declares {total:,} bytes of uncompressed data; the limit is "
-                                f"{max_total:,}", path=label,
+                                f"{max_total:,}.", path=label,
                                 hint="Refusing the archive; raise the limit only if you trust "
                                      "it."))
     if problems:
@@ -225,28 +225,28 @@ def parse_xml_safely(data: bytes, path: str) -> etree._Element:
     hint_entities = ("Entity declarations can read local files or expand to gigabytes "
                      "(XXE, 'billion laughs'); export the file again without a DOCTYPE.")
     if any(marker in data for marker in _ENTITY_MARKERS):
-        raise InputFileError(Problem("declares XML entities: external entities are not allowed",
+        raise InputFileError(Problem("declares XML entities: external entities are not allowed.",
                                      path=path, hint=hint_entities))
     try:
         root = etree.fromstring(data, _xml_parser())
     except etree.XMLSyntaxError as exc:
         line, column = (exc.position if exc.position else (exc.lineno, None))
-        raise InputFileError(Problem(f"is not well-formed XML: {exc.msg}", path=path,
+        raise InputFileError(Problem(f"is not well-formed XML: {exc.msg}.", path=path,
                                      line=line or None, column=column or None,
                                      hint="The file is damaged or not XML; export it again."
                                      )) from exc
     except ValueError as exc:  # e.g. unicode strings with an encoding declaration
-        raise InputFileError(Problem(f"cannot be parsed as XML ({exc})", path=path,
+        raise InputFileError(Problem(f"cannot be parsed as XML ({exc}).", path=path,
                                      hint="Pass the file's raw bytes.")) from exc
     if root is None:
-        raise InputFileError(Problem("contains no XML element", path=path,
+        raise InputFileError(Problem("contains no XML element.", path=path,
                                      hint="The file is empty; export it again."))
     docinfo = root.getroottree().docinfo
     dtd = docinfo.internalDTD
     if (dtd is not None and any(True for _ in dtd.iterentities())) or docinfo.system_url \
             or docinfo.public_id:
         raise InputFileError(Problem("declares a DTD with entities or an external DTD: "
-                                     "external entities are not allowed", path=path,
+                                     "external entities are not allowed.", path=path,
                                      hint=hint_entities))
     return root
 

@@ -22,6 +22,8 @@ from .common import (ID_PATTERN, KNOWN_NAMESPACES, document_name_from_source, fr
                      unique_name)
 
 MAX_XML_BYTES = 512 * 1024 * 1024
+# Limits for .qdpx archives (tests lower them); see qualcode.safezip for the defaults.
+ZIP_LIMITS: dict[str, Any] = {}
 VARIABLE_TYPES = ("Text", "Boolean", "Integer", "Float", "Date", "DateTime")
 _OTHER_SOURCES = {"PDFSource": "PDF", "PictureSource": "picture", "AudioSource": "audio",
                   "VideoSource": "video"}
@@ -74,7 +76,7 @@ def _read_limited(path: Path, label: str) -> bytes:
     size = path.stat().st_size
     if size > MAX_XML_BYTES:
         raise InputFileError(Problem(f"is {size:,} bytes; qualcode reads at most "
-                                     f"{MAX_XML_BYTES:,} bytes of XML", path=label,
+                                     f"{MAX_XML_BYTES:,} bytes of XML.", path=label,
                                      hint="Split the project before exporting it."))
     return path.read_bytes()
 
@@ -128,13 +130,13 @@ def _open_project(path: str | os.PathLike[str], warnings: list[str]) -> _Project
     p = Path(path)
     label = str(path)
     if not p.is_file():
-        raise InputFileError(Problem("does not exist or is not a file", path=label,
+        raise InputFileError(Problem("does not exist or is not a file.", path=label,
                                      hint="Check the file name and folder."))
     if p.suffix.lower() in {".qde", ".xml"} and not zipfile.is_zipfile(p):
         root = parse_xml_safely(_read_limited(p, label), label)
         _strip_namespaces(root, warnings)
         return _ProjectInput(label, root, _folder_reader(p.parent))
-    with open_zip_safely(p) as archive:
+    with open_zip_safely(p, **ZIP_LIMITS) as archive:
         members = [m for m in archive.namelist() if not m.endswith("/")]
         project = [m for m in members if m.casefold() == "project.qde"]
         if not project:
@@ -142,8 +144,8 @@ def _open_project(path: str | os.PathLike[str], warnings: list[str]) -> _Project
         if len(project) != 1:
             found = quoted_list(members) or "no files"
             raise InputFileError(Problem(
-                "contains no project.qde" if not project else
-                f"contains {len(project)} .qde files ({quoted_list(project)})",
+                "contains no project.qde." if not project else
+                f"contains {len(project)} .qde files ({quoted_list(project)}).",
                 path=label, hint=f"A REFI-QDA .qdpx holds exactly one project.qde next to a "
                                  f"sources/ folder; this archive has {found}. Export the "
                                  "project again as REFI-QDA."))
@@ -360,7 +362,7 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     project = _open_project(path, warnings)
     root = project.root
     if root.tag != "Project":
-        raise InputFileError(Problem(f"has root element <{root.tag}>, not <Project>",
+        raise InputFileError(Problem(f"has root element <{root.tag}>, not <Project>.",
                                      path=project.label,
                                      hint="Codebook files (.qdc) are read with import_qdc."))
 
@@ -376,14 +378,14 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
         if text is None and note.get("plainTextPath"):
             raw = project.read_internal(note.get("plainTextPath"))
             text = _decode_text(raw, note.get("name") or "note", warnings) if raw else None
-        notes[guid_key(note.get("guid"))] = (note.get("name") or "", (text or "").strip())
+        notes[guid_key(note.get("guid"))] = (note.get("name") or "", text or "")
     used_notes: set[str] = set()
 
     def note_texts(element: etree._Element) -> list[str]:
         texts = []
         for ref in element.findall("NoteRef"):
             key = guid_key(ref.get("targetGUID"))
-            if key in notes and notes[key][1]:
+            if key in notes and notes[key][1].strip():
                 used_notes.add(key)
                 texts.append(notes[key][1])
         return texts
@@ -512,19 +514,19 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     _source_warnings(warnings, source_elements, missing_text, external, lost_codings)
     if bad_spans:
         warnings.append(f"{plural(bad_spans, 'text selection')} had positions outside the "
-                        "text (or empty spans) and were skipped.")
+                        f"text (or empty spans) and {_were(bad_spans)} skipped.")
     if uncoded:
         warnings.append(f"{plural(uncoded, 'text selection')} without codings (quotations "
-                        "only) were skipped, with their comments.")
+                        f"only) {_were(uncoded)} skipped, with their comments.")
     if unknown_codes:
         warnings.append(f"{plural(unknown_codes, 'coding')} referred to codes missing from the "
-                        "codebook and were skipped.")
+                        f"codebook and {_were(unknown_codes)} skipped.")
     if no_user:
         warnings.append(f"{plural(no_user, 'coding')} had no creating user; they were "
                         "attributed to 'unknown'.")
     if duplicates:
         warnings.append(f"{plural(duplicates, 'duplicate coding')} (same text, code and user) "
-                        "were merged.")
+                        f"{_were(duplicates)} merged.")
     unused = [notes[k][0] or k for k in notes if k not in used_notes]
     if unused:
         warnings.append(f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) were not "
@@ -640,7 +642,7 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     p = Path(path)
     label = str(path)
     if not p.is_file():
-        raise InputFileError(Problem("does not exist or is not a file", path=label,
+        raise InputFileError(Problem("does not exist or is not a file.", path=label,
                                      hint="Check the file name and folder."))
     if zipfile.is_zipfile(p):
         project = import_qdpx(p)
@@ -656,7 +658,7 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
         codes_el = root.find("CodeBook/Codes")
         sets = root.findall("Sets/Set")
     else:
-        raise InputFileError(Problem(f"has root element <{root.tag}>, not <CodeBook>",
+        raise InputFileError(Problem(f"has root element <{root.tag}>, not <CodeBook>.",
                                      path=label, hint="Choose a REFI-QDA codebook (.qdc) file."))
     # A codebook has no codings, so codable parents become themes without an extra code.
     coded = {guid_key(ref.get("targetGUID")) for ref in root.iterfind("Sources//Coding/CodeRef")}

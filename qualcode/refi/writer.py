@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 import math
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -64,12 +65,22 @@ def variable_guid(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- codebook
+# Characters XML 1.0 cannot carry at all (control characters, U+FFFE/U+FFFF, lone
+# surrogates): dropped from names and memos, which would otherwise make the export fail.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _sub(parent: etree._Element, ns: str, tag: str, attrib: dict[str, str] | None = None,
          text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{ns}}}{tag}",
-                               {k: v for k, v in (attrib or {}).items() if isinstance(v, str)})
+    element = etree.SubElement(parent, f"{{{ns}}}{tag}", {k: xml_safe(v) for k, v in
+                                                         (attrib or {}).items()
+                                                         if isinstance(v, str)})
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)
     return element
 
 
