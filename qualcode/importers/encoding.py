@@ -99,7 +99,7 @@ def _decode(data: bytes, where: str | None) -> str:
             if text is not None and _looks_like_text(text):
                 return text
         raise InputFileError(
-            Problem(f"contains NUL bytes (first at byte offset {nul}, line {_line_of(data, nul)}): "
+            Problem(f"contains NUL bytes (the first at byte offset {nul}): "
                     "this looks like a binary file, not a text transcript.", path=where,
                     line=_line_of(data, nul),
                     hint="Export the transcript as plain text (.txt/.md, UTF-8) or .docx."))
@@ -112,9 +112,9 @@ def _decode(data: bytes, where: str | None) -> str:
         return text
     pos = utf8_error.start
     raise InputFileError(Problem(
-        f"is not valid UTF-8: byte 0x{data[pos]:02X} at byte offset {pos} (line {_line_of(data, pos)}) "
-        "cannot be decoded, and the file is not UTF-16 or Windows-1251 Russian text either.",
-        path=where, line=_line_of(data, pos), hint=SAVE_AS_UTF8))
+        f"is not valid UTF-8: byte 0x{data[pos]:02X} at byte offset {pos} cannot be decoded, "
+        "and the file is not UTF-16 or Windows-1251 Russian text either.",
+        path=where, line=_line_of(data, pos), column=_column_of(data, pos), hint=SAVE_AS_UTF8))
 
 
 def _strict(data: bytes, bom_length: int, encoding: str, where: str | None) -> str:
@@ -124,7 +124,7 @@ def _strict(data: bytes, bom_length: int, encoding: str, where: str | None) -> s
         offset = exc.start + bom_length
         raise InputFileError(Problem(
             f"starts with a {encoding.upper()} byte order mark but byte offset {offset} after it "
-            f"is not valid {encoding.upper()} (line {_line_of(data, offset)}).", path=where,
+            f"is not valid {encoding.upper()}.", path=where,
             line=_line_of(data, offset), hint=SAVE_AS_UTF8)) from exc
 
 
@@ -199,6 +199,11 @@ def _check_line_lengths(text: str, where: str | None, max_line_chars: int) -> No
                 f"line {number} is {len(line):,} characters long (limit {max_line_chars:,}); "
                 "this is not a readable transcript.", path=where, line=number,
                 hint="Check that this is the right file; break the text into paragraphs."))
+
+
+def _column_of(data: bytes, offset: int) -> int:
+    """1-based column (in bytes) of a byte offset within its line."""
+    return offset - max(data.rfind(b"\n", 0, offset), data.rfind(b"\r", 0, offset))
 
 
 def _line_of(data: bytes, offset: int) -> int:

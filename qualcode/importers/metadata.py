@@ -91,18 +91,19 @@ def participant_from(metadata: dict[str, Any], stem: str) -> Participant:
     """
     match = _STEM_ID.match(stem)
     prefix = match["prefix"].replace("_", " ").strip() if match and match["prefix"].strip() else ""
+    stem_id = match["id"] if match and prefix else stem
     if metadata.get(PARTICIPANT_KEY) not in (None, ""):
         pid = str(metadata[PARTICIPANT_KEY]).strip()
-    elif match and prefix:
-        pid = match["id"]
     else:
-        pid = stem
+        pid = stem_id
     if metadata.get(LABEL_KEY) not in (None, ""):
         label = str(metadata[LABEL_KEY]).strip()
     elif pid == stem:
         label = stem
+    elif pid == stem_id:  # "expert_A" -> "Expert (A)"
+        label = f"{prefix[:1].upper()}{prefix[1:]} ({pid})"
     else:
-        label = f"{(prefix or 'participant').capitalize()} ({pid})"
+        label = f"Participant ({pid})"
     attributes = {k: v for k, v in metadata.items()
                   if k not in (PARTICIPANT_KEY, LABEL_KEY, LANGUAGE_KEY, SPEAKERS_KEY)}
     return Participant(id=pid, label=label, attributes=attributes)

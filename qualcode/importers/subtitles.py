@@ -34,6 +34,7 @@ TURN_SEPARATOR = "\n\n"
 _VTT_TIME = re.compile(r"^(?:(\d{1,3}):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
 _SRT_TIME = re.compile(r"^(\d{1,3}):([0-5]\d):([0-5]\d)[,.](\d{1,3})$")
 _TIMING = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)(?:\s+.*)?$")
+_TIME_LIKE = re.compile(r"^\s*\d{1,3}:\d{2}")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)*(?:\s+([^>]*))?>", re.IGNORECASE)
 _NAME_PREFIX = re.compile(r"^(?P<name>[^\W\d_][^:<>\n]{0,59}?)\s*:\s+(?P<text>\S.*)$", re.DOTALL)
 _TAG = re.compile(r"</?[^>\s][^>]*>|\{\\[^}]*\}")
@@ -116,6 +117,9 @@ def parse_subtitles(text: str, *, kind: str, path: str | None = None
     cues = 0
     for first_line, block in blocks:
         timing_index = next((i for i, line in enumerate(block[:2]) if "-->" in line), None)
+        if timing_index is None:  # a damaged arrow ("->", "—>") still looks like a timing line
+            timing_index = next((i for i, line in enumerate(block[:2])
+                                 if _TIME_LIKE.match(line)), None)
         if timing_index is None:
             problems.append(Problem(
                 "expected a cue timing line like '" + example + "' here (or after a cue number).",
