@@ -135,7 +135,11 @@ def experts_phrase(ids: Iterable[str], labels: Mapping[str, str] | None = None, 
         if label_noun:
             nouns.add(label_noun)
     tags = sorted(set(tags), key=natural_key)
-    singular = noun or (nouns.pop() if len(nouns) == 1 else "Expert")
+    return _phrase_from_tags(tags, noun or (nouns.pop() if len(nouns) == 1 else "Expert"), prose)
+
+
+def _phrase_from_tags(tags: Sequence[str], singular: str, prose: bool) -> str:
+    """The phrase for already sorted, distinct tags."""
     plural = _plural(singular)
     n = len(tags)
     if n == 0:
@@ -185,7 +189,8 @@ class _Index:
     code_theme: dict[str, str]  # immediate theme id ("" for top-level/unknown codes)
     code_path: dict[str, list[str]]  # theme ids main → immediate
     theme_rows: list[dict]  # theme_id, theme, parent, kind, depth (tree order, then cross-cutting)
-    pairs: pd.DataFrame  # code, theme: a code's membership in every theme (ancestors + cross-cutting)
+    mem_ptr: np.ndarray  # CSR over codes: themes of code i are mem_theme[mem_ptr[i]:mem_ptr[i+1]]
+    mem_theme: np.ndarray  # row numbers in theme_rows (ancestors and cross-cutting themes)
 
 
 def _index(codebook: Codebook, used_codes: Iterable[str] = ()) -> _Index:
@@ -204,33 +209,25 @@ def _index(codebook: Codebook, used_codes: Iterable[str] = ()) -> _Index:
                          "kind": "theme", "depth": depth})
     for x in codebook.cross_cutting.values():
         rows.append({"theme_id": x.id, "theme": x.label, "parent": "", "kind": "cross_cutting", "depth": 0})
-    pair_rows = [(c, t) for c in order for t in path[c]]
-    pair_rows += [(c, x.id) for x in codebook.cross_cutting.values() for c in dict.fromkeys(x.codes)]
-    pairs = pd.DataFrame(pair_rows, columns=["code", "theme"]).drop_duplicates(ignore_index=True)
-    return _Index(order, label, theme, path, rows, pairs)
-
-
-def _spans(data: AnalysisData) -> pd.DataFrame:
-    """The codings columns reports need, with plain str/int dtypes."""
-    c = data.codings
-    out = pd.DataFrame({
-        "document": c["document"].astype(str),
-        "start": c["start"].astype("int64"),
-        "end": c["end"].astype("int64"),
-        "code": c["code"].astype(str),
-        "participant": c["participant"].astype(object).where(c["participant"].notna(), None),
-        "annotator": c["annotator"].astype(str),
-    })
-    return out
+    row_of = {r["theme_id"]: i for i, r in enumerate(rows)}
+    member: dict[str, list[int]] = {c: [row_of[t] for t in path[c] if t in row_of] for c in order}
+    for x in codebook.cross_cutting.values():
+        for c in dict.fromkeys(x.codes):
+            if c in member:
+                member[c].append(row_of[x.id])
+    counts = np.array([len(member[c]) for c in order], dtype=np.int64)
+    ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    flat = np.array([t for c in order for t in member[c]], dtype=np.int64)
+    return _Index(order, label, theme, path, rows, ptr, flat)
 
 
 def _participant_order(data: AnalysisData) -> list[str]:
     """Participants who have a document (the consensus denominator), natural order;
     participants only seen in codings are appended."""
-    with_docs = data.documents["participant"].dropna().astype(str)
-    listed = _natural_sorted(with_docs)
-    seen = _natural_sorted(data.codings["participant"].dropna().astype(str))
-    return listed + [p for p in seen if p not in set(listed)]
+    listed = _natural_sorted(data.documents["participant"].dropna().astype(str).unique())
+    known = set(listed)
+    seen = _natural_sorted(data.codings["participant"].dropna().astype(str).unique())
+    return listed + [p for p in seen if p not in known]
 
 
 def _labels(data: AnalysisData) -> dict[str, str]:
@@ -238,34 +235,123 @@ def _labels(data: AnalysisData) -> dict[str, str]:
     return dict(zip(p["participant"].astype(str), p["label"].astype(str)))
 
 
-def _group_experts(df: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Per ``key``: experts_n and experts ("A,B,F", natural order)."""
-    d = df[[key, "participant"]].dropna().drop_duplicates()
-    if d.empty:
-        return pd.DataFrame({"experts_n": pd.Series(dtype="int64"), "experts": pd.Series(dtype=object)})
-    order = {p: i for i, p in enumerate(_natural_sorted(d["participant"]))}
-    d = d.assign(_rank=d["participant"].map(order)).sort_values([key, "_rank"])
-    g = d.groupby(key, sort=False)["participant"]
-    return pd.DataFrame({"experts_n": g.size(), "experts": g.agg(",".join)})
+@dataclass
+class _Coded:
+    """The selected codings as integer arrays: every count is a numpy operation on these."""
+
+    data: AnalysisData
+    idx: _Index
+    code: np.ndarray  # position in idx.code_order
+    doc: np.ndarray  # position in doc_names
+    doc_names: list[str]
+    start: np.ndarray
+    end: np.ndarray
+    part: np.ndarray  # position in parts (natural order of ids), -1 when unknown
+    parts: list[str]
+    ann: np.ndarray  # position in anns
+    anns: list[str]
+    span: np.ndarray  # excerpt id: same (document, start, end) ⇔ same id
+    n_spans: int
 
 
-def _count_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Per ``key``: codings (rows) and excerpts (distinct spans)."""
-    codings = df.groupby(key, sort=False).size().rename("codings")
-    excerpts = df.drop_duplicates([key] + _SPAN).groupby(key, sort=False).size().rename("excerpts")
-    return pd.concat([codings, excerpts], axis=1)
+def _coded(data: AnalysisData, annotators: Iterable[str] | None) -> _Coded:
+    data = _select(data, annotators)
+    c = data.codings
+    code_s = c["code"].astype(str)
+    idx = _index(data.codebook, code_s.unique())
+    code = pd.Categorical(code_s, categories=idx.code_order).codes.astype(np.int64)
+    doc, doc_names = pd.factorize(c["document"].astype(str))
+    parts = _natural_sorted(set(_participant_order(data)))
+    part = pd.Categorical(c["participant"].astype(object), categories=parts).codes.astype(np.int64)
+    ann, anns = pd.factorize(c["annotator"].astype(str))
+    start = c["start"].to_numpy(dtype=np.int64)
+    end = c["end"].to_numpy(dtype=np.int64)
+    doc = doc.astype(np.int64)
+    span, uniq = pd.factorize(_span_keys(doc, start, end))
+    span = span.astype(np.int64)
+    return _Coded(data, idx, code, doc, list(doc_names), start, end, part, parts, ann.astype(np.int64),
+                  list(anns), span, len(uniq))
 
 
-def _fill(df: pd.DataFrame, ints: Sequence[str], strs: Sequence[str]) -> pd.DataFrame:
-    for col in ints:
-        df[col] = df[col].fillna(0).astype("int64")
-    for col in strs:
-        df[col] = df[col].astype(object).where(df[col].notna(), "")
-    return df
+def _unique_sorted(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort-based: far faster than np.unique's hashing here)."""
+    s = np.sort(keys)
+    if len(s) < 2:
+        return s
+    return s[np.concatenate(([True], s[1:] != s[:-1]))]
 
 
-def _phrases(experts: pd.Series, labels: Mapping[str, str], prose: bool = False) -> list[str]:
-    return [experts_phrase(e.split(",") if e else [], labels, prose=prose) for e in experts]
+def _first_rows(keys: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of every distinct key, in key order."""
+    order = np.argsort(keys, kind="stable")
+    s = keys[order]
+    if len(s) < 2:
+        return order
+    return order[np.concatenate(([True], s[1:] != s[:-1]))]
+
+
+def _span_keys(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """One int64 (or, for huge offsets, tuple) key per (document, start, end)."""
+    base = int(max(start.max(initial=0), end.max(initial=0))) + 1
+    if len(doc) and (int(doc.max()) + 1) * base * base < 2 ** 62:
+        return (doc * base + start) * base + end
+    return pd.MultiIndex.from_arrays([doc, start, end]).to_flat_index().to_numpy()
+
+
+def _distinct(a: np.ndarray, b: np.ndarray, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (a, b) pairs sorted by a then b."""
+    nb = max(nb, 1)
+    u = _unique_sorted(a.astype(np.int64) * nb + b)
+    return u // nb, u % nb
+
+
+def _joined(keys: np.ndarray, values: np.ndarray, names: Sequence[str], n_keys: int) -> list[str]:
+    """Per key, the names of its values joined by "," (input sorted by key then value)."""
+    out = [""] * n_keys
+    if len(keys) == 0:
+        return out
+    arr = np.asarray(names, dtype=object)
+    bounds = np.flatnonzero(np.diff(keys)) + 1
+    for chunk_k, chunk_v in zip(np.split(keys, bounds), np.split(values, bounds)):
+        out[int(chunk_k[0])] = ",".join(arr[chunk_v])
+    return out
+
+
+def _expand(code: np.ndarray, idx: _Index) -> tuple[np.ndarray, np.ndarray]:
+    """(row, theme row) for every coding row and every theme its code counts for."""
+    cnt = idx.mem_ptr[code + 1] - idx.mem_ptr[code]
+    rows = np.repeat(np.arange(len(code)), cnt)
+    within = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    return rows, idx.mem_theme[np.repeat(idx.mem_ptr[code], cnt) + within]
+
+
+def _key_stats(key: np.ndarray, span: np.ndarray, part: np.ndarray, n_keys: int, x: _Coded) -> pd.DataFrame:
+    """Per key 0..n_keys-1: codings (rows), excerpts (distinct spans), experts_n, experts."""
+    codings = np.bincount(key, minlength=n_keys)
+    ks, _ = _distinct(key, span, x.n_spans)
+    m = part >= 0
+    kp, pp = _distinct(key[m], part[m], len(x.parts))
+    return pd.DataFrame({"codings": codings.astype(np.int64),
+                         "excerpts": np.bincount(ks, minlength=n_keys).astype(np.int64),
+                         "experts_n": np.bincount(kp, minlength=n_keys).astype(np.int64),
+                         "experts": _joined(kp, pp, x.parts, n_keys)})
+
+
+def _phrases(experts: Iterable[str], labels: Mapping[str, str], prose: bool = False) -> list[str]:
+    """experts_phrase for many "A,B" strings, parsing each participant label once."""
+    parsed = {pid: _label_parts(lbl) for pid, lbl in labels.items()}
+    nouns = {n for n, _ in parsed.values() if n}
+    singular = nouns.pop() if len(nouns) == 1 else "Expert"
+    key_cache: dict[str, tuple] = {}
+
+    def tags_of(ids: str) -> list[str]:
+        tags = {(parsed.get(i, (None, None))[1] or i) for i in ids.split(",")} if ids else set()
+        for t in tags:
+            if t not in key_cache:
+                key_cache[t] = natural_key(t)
+        return sorted(tags, key=key_cache.__getitem__)
+
+    return [_phrase_from_tags(tags_of(e), singular, prose) for e in experts]
 
 
 # --------------------------------------------------------------------------- reports
@@ -277,32 +363,25 @@ def code_frequencies(data: AnalysisData, annotators: Iterable[str] | None = None
     codings, excerpts, experts_n, experts, experts_phrase; with ``by_annotator`` also
     ``codings:<annotator>`` and ``excerpts:<annotator>`` for each annotator.
     """
-    data = _select(data, annotators)
-    spans = _spans(data)
-    idx = _index(data.codebook, spans["code"].unique())
-    cb = data.codebook
+    x = _coded(data, annotators)
+    idx, cb = x.idx, x.data.codebook
+    n = len(idx.code_order)
     out = pd.DataFrame({
         "code": idx.code_order,
         "label": [idx.code_label[c] for c in idx.code_order],
         "theme": [idx.code_theme[c] for c in idx.code_order],
         "theme_path": [" > ".join(cb.themes[t].label for t in idx.code_path[c]) for c in idx.code_order],
-    }).set_index("code", drop=False)
-    out = out.join(_count_by(spans, "code")).join(_group_experts(spans, "code"))
-    out = _fill(out, ["codings", "excerpts", "experts_n"], ["experts"])
-    out["experts_phrase"] = _phrases(out["experts"], _labels(data))
+    })
+    out = pd.concat([out, _key_stats(x.code, x.span, x.part, n, x)], axis=1)
+    out["experts_phrase"] = _phrases(out["experts"], _labels(x.data))
     if by_annotator:
-        for ann in _natural_sorted(spans["annotator"]):
-            sub = _count_by(spans[spans["annotator"] == ann], "code")
-            out[f"codings:{ann}"] = sub["codings"].reindex(out.index).fillna(0).astype("int64")
-            out[f"excerpts:{ann}"] = sub["excerpts"].reindex(out.index).fillna(0).astype("int64")
-    out = out.reset_index(drop=True)
+        for a in sorted(range(len(x.anns)), key=lambda i: natural_key(x.anns[i])):
+            m = x.ann == a
+            out[f"codings:{x.anns[a]}"] = np.bincount(x.code[m], minlength=n).astype(np.int64)
+            ks, _ = _distinct(x.code[m], x.span[m], x.n_spans)
+            out[f"excerpts:{x.anns[a]}"] = np.bincount(ks, minlength=n).astype(np.int64)
     return _attrs(out, EXCERPT_UNIT + "; codings = coding rows (one per annotator and code)",
                   "Codings, distinct excerpts and experts per code.")
-
-
-def _theme_spans(spans: pd.DataFrame, idx: _Index) -> pd.DataFrame:
-    """One row per (coding, theme it counts for): ancestors and cross-cutting themes."""
-    return spans.merge(idx.pairs, on="code", how="inner")
 
 
 def theme_table(data: AnalysisData, annotators: Iterable[str] | None = None) -> pd.DataFrame:
@@ -314,25 +393,26 @@ def theme_table(data: AnalysisData, annotators: Iterable[str] | None = None) -> 
     ("A,B,F"), experts_phrase ("Experts (A,B,F)"), codes (distinct codes used),
     code_list (their ids in codebook order, comma-joined).
     """
-    data = _select(data, annotators)
-    spans = _spans(data)
-    idx = _index(data.codebook, spans["code"].unique())
-    ts = _theme_spans(spans, idx)
+    x = _coded(data, annotators)
+    idx = x.idx
+    n = len(idx.theme_rows)
     out = pd.DataFrame(idx.theme_rows, columns=["theme_id", "theme", "parent", "kind", "depth"])
-    out = out.set_index("theme_id", drop=False)
-    used = ts[["theme", "code"]].drop_duplicates()
-    rank = {c: i for i, c in enumerate(idx.code_order)}
-    used = used.assign(_r=used["code"].map(rank)).sort_values(["theme", "_r"])
-    g = used.groupby("theme", sort=False)["code"]
-    codes = pd.DataFrame({"codes": g.size(), "code_list": g.agg(",".join)})
-    out = out.join(_count_by(ts, "theme")).join(_group_experts(ts, "theme")).join(codes)
-    out = _fill(out, ["excerpts", "codings", "experts_n", "codes"], ["experts", "code_list"])
-    out["experts_phrase"] = _phrases(out["experts"], _labels(data))
+    rows, theme = _expand(x.code, idx)
+    stats = _key_stats(theme, x.span[rows], x.part[rows], n, x)
+    tc, cc = _distinct(theme, x.code[rows], len(idx.code_order))
+    out = pd.concat([out, stats], axis=1)
+    out["experts_phrase"] = _phrases(out["experts"], _labels(x.data))
+    out["codes"] = np.bincount(tc, minlength=n).astype(np.int64)
+    out["code_list"] = _joined(tc, cc, idx.code_order, n)
     cols = ["theme_id", "theme", "parent", "kind", "depth", "excerpts", "codings", "experts_n",
             "experts", "experts_phrase", "codes", "code_list"]
-    out = out[cols].reset_index(drop=True)
-    return _attrs(out, EXCERPT_UNIT + "; a span coded with several codes of one theme counts once for it",
+    return _attrs(out[cols], EXCERPT_UNIT + "; a span coded with several codes of one theme counts once for it",
                   "Excerpts, codings, experts and codes per theme, sub-theme and cross-cutting theme.")
+
+
+def _check_by(by: str) -> None:
+    if by not in ("code", "theme"):
+        raise QualcodeError(Problem(f"Unknown grouping by='{by}'.", field="by", hint="Use 'code' or 'theme'."))
 
 
 def consensus(data: AnalysisData, by: str = "code", attribute: str | None = None,
@@ -347,61 +427,47 @@ def consensus(data: AnalysisData, by: str = "code", attribute: str | None = None
     attribute are grouped under "(not set)".  ``df.attrs["totals"]`` gives the number of
     participants with a document per value (and "all").
     """
-    if by not in ("code", "theme"):
-        raise QualcodeError(Problem(f"Unknown grouping by='{by}'.", field="by", hint="Use 'code' or 'theme'."))
-    data = _select(data, annotators)
-    spans = _spans(data)
-    idx = _index(data.codebook, spans["code"].unique())
-    everyone = _participant_order(data)
-    with_docs = set(data.documents["participant"].dropna().astype(str))
-    n_total = len(with_docs) or len(everyone)
-    labels = _labels(data)
+    _check_by(by)
+    parts_df = data.participants
+    if attribute is not None and (attribute not in parts_df.columns or attribute in ("participant", "label")):
+        known = [c for c in parts_df.columns if c not in ("participant", "label")]
+        raise QualcodeError(Problem(
+            f"Participant attribute '{attribute}' does not exist.", field="attribute",
+            hint=did_you_mean(attribute, known) or f"Known attributes: {valid_list(known)}."))
+    x = _coded(data, annotators)
+    idx = x.idx
+    with_docs = set(x.data.documents["participant"].dropna().astype(str))
+    n_total = len(with_docs) or len(x.parts)
     if by == "code":
-        keyed = spans.rename(columns={"code": "key"})
+        key, part = x.code, x.part
         base = pd.DataFrame({"code": idx.code_order, "label": [idx.code_label[c] for c in idx.code_order]})
     else:
-        keyed = _theme_spans(spans, idx).rename(columns={"theme": "key"})
+        rows, key = _expand(x.code, idx)
+        part = x.part[rows]
         base = pd.DataFrame({"theme": [r["theme_id"] for r in idx.theme_rows],
                              "label": [r["theme"] for r in idx.theme_rows]})
-    base.index = base[by]
-    experts = _group_experts(keyed, "key")
-    base = base.join(experts.rename(columns={"experts_n": "participants_n", "experts": "participants"}))
-    base = _fill(base, ["participants_n"], ["participants"])
+    n = len(base)
+    m = part >= 0
+    kp, pp = _distinct(key[m], part[m], len(x.parts))
+    base["participants_n"] = np.bincount(kp, minlength=n).astype(np.int64)
     base["share"] = base["participants_n"] / n_total if n_total else 0.0
-    base["phrase"] = _phrases(base["participants"], labels, prose=True)
-    base = base[[by, "label", "participants_n", "share", "participants", "phrase"]]
+    base["participants"] = _joined(kp, pp, x.parts, n)
+    base["phrase"] = _phrases(base["participants"], _labels(x.data), prose=True)
     totals: dict[str, int] = {"all": n_total}
     if attribute is not None:
-        parts = data.participants
-        if attribute not in parts.columns or attribute in ("participant", "label"):
-            known = [c for c in parts.columns if c not in ("participant", "label")]
-            raise QualcodeError(Problem(
-                f"Participant attribute '{attribute}' does not exist.", field="attribute",
-                hint=did_you_mean(attribute, known) or f"Known attributes: {valid_list(known)}."))
-        values = parts.set_index(parts["participant"].astype(str))[attribute]
-        values = values.astype(object).where(values.notna() & (values.astype(str).str.strip() != ""), "(not set)")
-        values = values.astype(str)
-        kv = keyed[["key", "participant"]].dropna().drop_duplicates()
-        kv = kv.assign(_v=kv["participant"].map(values).fillna("(not set)"))
-        for v in _natural_sorted(values.unique()):
-            sub = _group_experts(kv[kv["_v"] == v], "key")
-            base[f"{attribute}={v}"] = sub["experts_n"].reindex(base.index).fillna(0).astype("int64")
-            base[f"{attribute}={v} ids"] = sub["experts"].reindex(base.index).astype(object).fillna("")
-            totals[v] = int(sum(1 for p in with_docs if values.get(p, "(not set)") == v))
-    base = base.reset_index(drop=True)
+        raw = parts_df.set_index(parts_df["participant"].astype(str))[attribute]
+        ok = raw.notna() & (raw.astype(str).str.strip() != "")
+        values = raw.astype(object).where(ok, "(not set)").astype(str)
+        value_of = np.array([values.get(p, "(not set)") for p in x.parts], dtype=object)
+        for v in _natural_sorted(set(values.unique()) | set(value_of)):
+            sel = value_of[pp] == v if len(pp) else np.zeros(0, dtype=bool)
+            base[f"{attribute}={v}"] = np.bincount(kp[sel], minlength=n).astype(np.int64)
+            base[f"{attribute}={v} ids"] = _joined(kp[sel], pp[sel], x.parts, n)
+            totals[v] = sum(1 for p in with_docs if values.get(p, "(not set)") == v)
     return _attrs(base, "participants (distinct interviewees with at least one excerpt)",
                   f"Expert consensus per {by}: how many participants raised it.",
                   uncoded="participants without codings count in the share's denominator",
                   totals=totals, attribute=attribute)
-
-
-def _column_for(idx: _Index, cb: Codebook, level: int) -> dict[str, str]:
-    """code → theme id at ``level`` of its path (its deepest theme when the path is shorter)."""
-    out = {}
-    for c, path in idx.code_path.items():
-        if path:
-            out[c] = path[min(level, len(path) - 1)]
-    return out
 
 
 def _unique_names(ids: Sequence[str], names: Sequence[str]) -> list[str]:
@@ -421,93 +487,93 @@ def matrix(data: AnalysisData, by: str = "theme", level: int = 1, presence: bool
     deepest theme; with ``by="code"`` every code.  A cell counts the distinct excerpts of
     that participant coded with any code under the column.
     """
-    if by not in ("code", "theme"):
-        raise QualcodeError(Problem(f"Unknown grouping by='{by}'.", field="by", hint="Use 'code' or 'theme'."))
-    data = _select(data, annotators)
-    spans = _spans(data)
-    cb = data.codebook
-    idx = _index(cb, spans["code"].unique())
+    _check_by(by)
+    x = _coded(data, annotators)
+    idx, cb = x.idx, x.data.codebook
     if by == "code":
         col_ids = list(idx.code_order)
         names = [idx.code_label[c] for c in col_ids]
-        spans = spans.assign(col=spans["code"])
+        col_of_code = np.arange(len(col_ids))
     else:
-        mapping = _column_for(idx, cb, level)
-        used_cols = set(mapping.values())
+        target = {c: p[min(level, len(p) - 1)] for c, p in idx.code_path.items() if p}
+        used = set(target.values())
         col_ids = [r["theme_id"] for r in idx.theme_rows if r["kind"] == "theme" and
-                   (r["depth"] == level or (r["theme_id"] in used_cols and r["depth"] < level))]
+                   (r["depth"] == level or (r["theme_id"] in used and r["depth"] < level))]
+        pos = {t: i for i, t in enumerate(col_ids)}
         names = [cb.themes[t].label for t in col_ids]
-        spans = spans.assign(col=spans["code"].map(mapping))
-    spans = spans.dropna(subset=["col", "participant"]).drop_duplicates(["col", "participant"] + _SPAN)
-    rows = _participant_order(data)
-    counts = pd.crosstab(spans["participant"], spans["col"]) if len(spans) else pd.DataFrame()
-    counts = counts.reindex(index=rows, columns=col_ids, fill_value=0).fillna(0).astype("int64")
+        col_of_code = np.array([pos.get(target.get(c, ""), -1) for c in idx.code_order], dtype=np.int64)
+    rows = _participant_order(x.data)
+    row_of_part = np.array([rows.index(p) if p in rows else -1 for p in x.parts] + [-1], dtype=np.int64)
+    col = col_of_code[x.code] if len(x.code) else x.code
+    m = (col >= 0) & (x.part >= 0)
+    cs, ss = _distinct(col[m], x.span[m], x.n_spans)
+    span_row = np.full(x.n_spans + 1, -1, dtype=np.int64)
+    span_row[x.span] = row_of_part[x.part]  # a span lies in one document, so one participant
+    r = span_row[ss]
+    counts = np.bincount(r * len(col_ids) + cs, minlength=len(rows) * len(col_ids)) if len(cs) else \
+        np.zeros(len(rows) * len(col_ids), dtype=np.int64)
+    counts = counts.reshape(len(rows), len(col_ids)).astype(np.int64)
     if presence:
-        counts = (counts > 0).astype("int64")
-    labels = _labels(data)
-    counts.index = pd.Index([labels.get(p, p) for p in rows], name="participant")
-    counts.columns = pd.Index(_unique_names(col_ids, names), name=by)
+        counts = (counts > 0).astype(np.int64)
+    labels = _labels(x.data)
+    out = pd.DataFrame(counts, index=pd.Index([labels.get(p, p) for p in rows], name="participant"),
+                       columns=pd.Index(_unique_names(col_ids, names), name=by))
     what = "presence (1 = at least one excerpt)" if presence else EXCERPT_UNIT
-    return _attrs(counts, what, f"Participants × {'codes' if by == 'code' else f'themes (level {level})'}.",
+    return _attrs(out, what, f"Participants × {'codes' if by == 'code' else f'themes (level {level})'}.",
                   uncoded="uncoded text is not counted; participants without codings show zeros",
                   column_ids=col_ids, participant_ids=rows)
 
 
 # --------------------------------------------------------------------------- co-occurrence
-def _global_offsets(data: AnalysisData, spans: pd.DataFrame, segs: pd.DataFrame) -> pd.Series:
-    """Document → offset placing every document on one line, separated by a gap, so a
-    single sorted array (and np.searchsorted) serves all documents at once."""
-    ext = pd.concat([
-        data.documents.set_index(data.documents["document"].astype(str))["length"].astype("float64"),
-        spans.groupby("document")["end"].max().astype("float64"),
-        segs.groupby("document")["end"].max().astype("float64") if len(segs) else pd.Series(dtype="float64"),
-    ], axis=1).max(axis=1).fillna(0).astype("int64")
-    sizes = ext + 1
-    return (sizes.cumsum() - sizes).astype("int64")
+def _units(x: _Coded, rows_in: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """(position in ``rows_in``, unit id) incidences, and the number of units.
 
-
-def _units(data: AnalysisData, spans: pd.DataFrame, unit: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """(row index into ``spans``, unit id) incidences, and the number of units.
-
-    ``overlap``: units are overlap clusters — maximal runs of excerpts in one document
-    chained by overlapping spans.  Segment kinds: a coding belongs to every segment of
-    that kind it intersects (shares at least one character with)."""
+    Documents are laid end to end on one line (with a gap) so that one sorted array and
+    np.searchsorted serve all documents at once.  ``overlap``: units are overlap clusters —
+    maximal chains of overlapping excerpts in one document.  Segment kinds: a coding
+    belongs to every segment of that kind it shares at least one character with."""
+    data = x.data
+    n_docs = len(x.doc_names)
+    ext = np.zeros(n_docs, dtype=np.int64)
+    lengths = data.documents.set_index(data.documents["document"].astype(str))["length"]
+    ext = np.maximum(ext, lengths.reindex(x.doc_names).fillna(0).to_numpy(dtype=np.int64))
+    np.maximum.at(ext, x.doc, x.end)
+    doc, start, end = x.doc[rows_in], x.start[rows_in], x.end[rows_in]
     if unit == "overlap":
-        seg = pd.DataFrame(columns=["document", "end"])
-        off = _global_offsets(data, spans, seg)
-        gs = spans["document"].map(off).to_numpy() + spans["start"].to_numpy()
-        ge = spans["document"].map(off).to_numpy() + spans["end"].to_numpy()
+        off = np.concatenate([[0], np.cumsum(ext + 1)])[:-1]
+        gs, ge = off[doc] + start, off[doc] + end
         order = np.lexsort((ge, gs))
         s, e = gs[order], ge[order]
-        running_end = np.maximum.accumulate(e) if len(e) else e
         new = np.ones(len(s), dtype=bool)
         if len(s) > 1:
-            new[1:] = s[1:] >= running_end[:-1]
-        cluster = np.cumsum(new) - 1
+            new[1:] = s[1:] >= np.maximum.accumulate(e)[:-1]
         unit_of = np.empty(len(s), dtype=np.int64)
-        unit_of[order] = cluster
-        return np.arange(len(spans)), unit_of, int(cluster[-1] + 1) if len(s) else 0
+        unit_of[order] = np.cumsum(new) - 1
+        return np.arange(len(rows_in)), unit_of, int(new.sum())
     segs = data.segments[data.segments["kind"] == unit]
-    segs = pd.DataFrame({"document": segs["document"].astype(str), "start": segs["start"].astype("int64"),
-                         "end": segs["end"].astype("int64")})
-    missing = sorted(set(spans["document"]) - set(segs["document"]), key=natural_key)
+    sdoc = pd.Index(x.doc_names).get_indexer(segs["document"].astype(str))
+    keep = sdoc >= 0
+    sdoc = sdoc[keep].astype(np.int64)
+    s0 = segs["start"].to_numpy(dtype=np.int64)[keep]
+    s1 = segs["end"].to_numpy(dtype=np.int64)[keep]
+    missing = sorted({x.doc_names[d] for d in _unique_sorted(doc)} - {x.doc_names[d] for d in _unique_sorted(sdoc)},
+                     key=natural_key)
     if missing:
         raise QualcodeError([Problem(
             f"Document '{d}' has no '{unit}' segments, so co-occurrence by {unit} cannot be computed.",
             field="unit", hint="Re-import the document, or use unit='overlap'.") for d in missing[:20]])
-    off = _global_offsets(data, spans, segs)
-    s0 = segs["document"].map(off).to_numpy() + segs["start"].to_numpy()
-    s1 = segs["document"].map(off).to_numpy() + segs["end"].to_numpy()
-    order = np.argsort(s0, kind="stable")
-    s0, s1 = s0[order], np.maximum.accumulate(s1[order])  # monotone ends even if segments nest
-    c0 = spans["document"].map(off).to_numpy() + spans["start"].to_numpy()
-    c1 = spans["document"].map(off).to_numpy() + spans["end"].to_numpy()
-    first = np.searchsorted(s1, c0, side="right")  # first segment ending after the coding starts
-    last = np.searchsorted(s0, c1, side="left") - 1  # last segment starting before it ends
+    np.maximum.at(ext, sdoc, s1)
+    off = np.concatenate([[0], np.cumsum(ext + 1)])[:-1]
+    g0, g1 = off[sdoc] + s0, off[sdoc] + s1
+    order = np.argsort(g0, kind="stable")
+    g0, g1 = g0[order], np.maximum.accumulate(g1[order])  # monotone ends even if segments nest
+    c0, c1 = off[doc] + start, off[doc] + end
+    first = np.searchsorted(g1, c0, side="right")  # first segment ending after the coding starts
+    last = np.searchsorted(g0, c1, side="left") - 1  # last segment starting before it ends
     n = np.clip(last - first + 1, 0, None)
-    rows = np.repeat(np.arange(len(spans)), n)
+    rows = np.repeat(np.arange(len(rows_in)), n)
     within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return rows, np.repeat(first, n) + within, len(s0)
+    return rows, np.repeat(first, n) + within, len(g0)
 
 
 def cooccurrence(data: AnalysisData, unit: str = "overlap", annotators: Iterable[str] | None = None,
@@ -521,7 +587,8 @@ def cooccurrence(data: AnalysisData, unit: str = "overlap", annotators: Iterable
 
     Long table, one row per unordered pair with ``n > 0`` (``a`` before ``b`` in codebook
     order; with ``by="theme"`` every theme and sub-theme, pairs of a theme and its own
-    ancestor left out).  Columns: ``<by>_a``, ``<by>_b``, label_a, label_b,
+    ancestor left out), most frequent first.  Columns: ``<by>_a``, ``<by>_b``, label_a,
+    label_b,
 
     n
         number of units containing both a and b;
@@ -541,59 +608,62 @@ def cooccurrence(data: AnalysisData, unit: str = "overlap", annotators: Iterable
         raise QualcodeError(Problem(f"Unknown unit '{unit}'.", field="unit",
                                     hint=(did_you_mean(unit, COOCCURRENCE_UNITS) or "") +
                                     f" Valid units: {valid_list(COOCCURRENCE_UNITS)}."))
-    if by not in ("code", "theme"):
-        raise QualcodeError(Problem(f"Unknown grouping by='{by}'.", field="by", hint="Use 'code' or 'theme'."))
-    from scipy import sparse  # scikit-learn's dependency; imported lazily (heavy)
+    _check_by(by)
+    from scipy import sparse  # a scikit-learn dependency; imported lazily because it is heavy
 
-    data = _select(data, annotators)
-    spans = _spans(data).drop_duplicates(["code"] + _SPAN, ignore_index=True)
-    cb = data.codebook
-    idx = _index(cb, spans["code"].unique())
+    x = _coded(data, annotators)
+    idx, cb = x.idx, x.data.codebook
+    n_codes = len(idx.code_order)
+    # one row per distinct (code, span): annotators repeating a coding add nothing
+    first_rows = _first_rows(x.code * max(x.n_spans, 1) + x.span)
+    code, span = x.code[first_rows], x.span[first_rows]
     if by == "code":
-        items = list(idx.code_order)
-        labels = [idx.code_label[c] for c in items]
-        member = pd.DataFrame({"code": items, "item": items})
+        items, labels = list(idx.code_order), [idx.code_label[c] for c in idx.code_order]
+        t_rows, t_cols = np.arange(n_codes), np.arange(n_codes)
     else:
-        items = [r["theme_id"] for r in idx.theme_rows if r["kind"] == "theme"]
-        labels = [cb.themes[t].label for t in items]
-        member = idx.pairs[idx.pairs["theme"].isin(set(items))].rename(columns={"theme": "item"})
-    code_pos = {c: i for i, c in enumerate(idx.code_order)}
-    item_pos = {t: i for i, t in enumerate(items)}
-    ci = spans["code"].map(code_pos).to_numpy()
-    # code → item incidence (codes × items), then excerpts per item (distinct spans)
-    t_rows = member["code"].map(code_pos).to_numpy()
-    t_cols = member["item"].map(item_pos).to_numpy()
-    T = sparse.csr_matrix((np.ones(len(member)), (t_rows, t_cols)), shape=(len(code_pos), len(items)))
-    ex = spans[["code"] + _SPAN].merge(member, on="code").drop_duplicates(["item"] + _SPAN)
-    excerpts = ex.groupby("item").size().reindex(items, fill_value=0).to_numpy()
+        keep_rows = [i for i, r in enumerate(idx.theme_rows) if r["kind"] == "theme"]
+        items = [idx.theme_rows[i]["theme_id"] for i in keep_rows]
+        labels = [idx.theme_rows[i]["theme"] for i in keep_rows]
+        remap = np.full(len(idx.theme_rows), -1, dtype=np.int64)
+        remap[keep_rows] = np.arange(len(keep_rows))
+        r, th = _expand(np.arange(n_codes), idx)
+        ok = remap[th] >= 0
+        t_rows, t_cols = r[ok], remap[th[ok]]
+    n_items = len(items)
+    T = sparse.csr_matrix((np.ones(len(t_rows)), (t_rows, t_cols)), shape=(n_codes, n_items))
+    # excerpts per item: distinct (item, span)
+    T_coo = T.tocsr()
+    cnt = np.diff(T_coo.indptr)[code]
+    er = np.repeat(np.arange(len(code)), cnt)
+    within = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    e_item = T_coo.indices[np.repeat(T_coo.indptr[code], cnt) + within]
+    ei, _ = _distinct(e_item, span[er], x.n_spans)
+    excerpts = np.bincount(ei, minlength=n_items).astype(np.int64)
 
-    rows, unit_ids, n_units = _units(data, spans, unit)
-    M = sparse.csr_matrix((np.ones(len(rows)), (unit_ids, ci[rows])), shape=(max(n_units, 1), len(code_pos)))
-    U = (M @ T)
+    rows, unit_ids, n_units = _units(x, first_rows, unit)
+    M = sparse.csr_matrix((np.ones(len(rows)), (unit_ids, code[rows])), shape=(max(n_units, 1), n_codes))
+    U = (M @ T).tocsr()
     U.data[:] = 1.0  # presence of each item in each unit
     C = (U.T @ U).toarray()
-    present = np.diag(C).copy()
+    present = np.diag(C).astype(np.int64)
     a, b = np.nonzero(np.triu(C, k=1))
-    if by == "theme":
-        anc = {(item_pos[t], item_pos[x]) for t in items for x in cb.theme_path(t)[:-1] if x in item_pos}
+    if by == "theme" and len(a):
+        anc = {(items.index(t), items.index(p)) for t in items for p in cb.theme_path(t)[:-1] if p in items}
         keep = np.array([(i, j) not in anc and (j, i) not in anc for i, j in zip(a, b)], dtype=bool)
         a, b = a[keep], b[keep]
-    n = C[a, b]
+    n = C[a, b].astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         jac = n / (present[a] + present[b] - n)
         den = excerpts[a] + excerpts[b] - n
         cc = np.where(den > 0, n / np.where(den > 0, den, 1), np.nan)
+    items_arr, labels_arr = np.asarray(items, dtype=object), np.asarray(labels, dtype=object)
     out = pd.DataFrame({
-        f"{by}_a": np.array(items, dtype=object)[a] if len(a) else [],
-        f"{by}_b": np.array(items, dtype=object)[b] if len(b) else [],
-        "label_a": np.array(labels, dtype=object)[a] if len(a) else [],
-        "label_b": np.array(labels, dtype=object)[b] if len(b) else [],
-        "n": n.astype("int64"), "n_a": present[a].astype("int64"), "n_b": present[b].astype("int64"),
-        "excerpts_a": excerpts[a].astype("int64"), "excerpts_b": excerpts[b].astype("int64"),
+        f"{by}_a": items_arr[a], f"{by}_b": items_arr[b], "label_a": labels_arr[a], "label_b": labels_arr[b],
+        "n": n, "n_a": present[a], "n_b": present[b], "excerpts_a": excerpts[a], "excerpts_b": excerpts[b],
         "jaccard": jac.astype("float64"), "c_coefficient": cc.astype("float64"),
     })
-    out = out.assign(_a=a, _b=b).sort_values(["n", "_a", "_b"], ascending=[False, True, True])
-    out = out.drop(columns=["_a", "_b"]).reset_index(drop=True)
+    order = np.lexsort((b, a, -n))
+    out = out.iloc[order].reset_index(drop=True)
     what = ("overlap clusters (maximal chains of overlapping excerpts in a document)" if unit == "overlap"
             else f"{unit} segments (a coding counts in every {unit} it touches)")
     return _attrs(out, what, f"Co-occurrence of {by}s per {unit}: counts, Jaccard and c-coefficient.",
@@ -620,28 +690,40 @@ def quote_table(data: AnalysisData, annotators: Iterable[str] | None = None,
 
     Columns: theme (main theme label), sub_theme (labels of the deeper themes, " > "
     joined; "" for codes directly under a main theme), code (id), label, quotes (distinct
-    excerpts as ``Expert A: '…'``, participants in natural order then by position, blank
-    line between quotes, at most ``max_quotes``), codings, excerpts, experts ("A,B").
+    excerpts as ``Expert A: '…'``, participants in natural order then document and
+    position, blank line between quotes, at most ``max_quotes``), codings, excerpts,
+    experts ("A,B").
     """
-    data = _select(data, annotators)
-    cb = data.codebook
-    c = data.codings
-    spans = _spans(data)
-    spans["quote"] = c["quote"].astype(object).where(c["quote"].notna(), "").astype(str).to_numpy()
-    idx = _index(cb, spans["code"].unique())
-    freq = code_frequencies(data)  # already restricted
-    freq = freq.set_index("code")
-    distinct = spans.drop_duplicates(["code"] + _SPAN).copy()
-    order = {p: i for i, p in enumerate(_participant_order(data))}
-    distinct["_r"] = distinct["participant"].map(order).fillna(len(order))
-    distinct = distinct.sort_values(["code", "_r", "document", "start", "end"])
-    if max_quotes is not None:
-        distinct = distinct.groupby("code", sort=False).head(max_quotes)
-    speakers = {p: speaker_name(lbl) for p, lbl in _labels(data).items()}
-    who = distinct["participant"].map(speakers).fillna(distinct["participant"]).fillna("Unknown").astype(str)
-    text = distinct["quote"].str.replace(r"\s+", " ", regex=True).str.strip()
-    distinct["q"] = who + ": '" + text + "'"
-    quotes = distinct.groupby("code", sort=False)["q"].agg("\n\n".join)
+    x = _coded(data, annotators)
+    idx, cb = x.idx, x.data.codebook
+    n = len(idx.code_order)
+    stats = _key_stats(x.code, x.span, x.part, n, x)
+    first_rows = _first_rows(x.code * max(x.n_spans, 1) + x.span)
+    doc_rank = np.zeros(len(x.doc_names), dtype=np.int64)
+    doc_rank[sorted(range(len(x.doc_names)), key=lambda i: natural_key(x.doc_names[i]))] = \
+        np.arange(len(x.doc_names))
+    r = first_rows
+    part_key = np.where(x.part[r] >= 0, x.part[r], len(x.parts))
+    order = r[np.lexsort((x.end[r], x.start[r], doc_rank[x.doc[r]] if len(r) else r, part_key, x.code[r]))]
+    codes_sorted = x.code[order]
+    if max_quotes is not None and len(order):
+        group_start = np.searchsorted(codes_sorted, codes_sorted, side="left")
+        sel = (np.arange(len(order)) - group_start) < max_quotes
+        order, codes_sorted = order[sel], codes_sorted[sel]
+    c = x.data.codings
+    quotes = c["quote"].iloc[order].astype(object).where(c["quote"].iloc[order].notna(), "").astype(str)
+    text = quotes.str.replace(r"\s+", " ", regex=True).str.strip().to_numpy(dtype=object)
+    labels = _labels(x.data)
+    speaker = np.array([speaker_name(labels.get(p, p)) for p in x.parts] + ["Unknown"], dtype=object)
+    who = speaker[np.where(x.part[order] >= 0, x.part[order], len(x.parts))]
+    lines = [f"{w}: '{t}'" for w, t in zip(who, text)]
+    joined = [""] * n
+    if len(order):
+        bounds = np.flatnonzero(np.diff(codes_sorted)) + 1
+        starts = np.concatenate([[0], bounds]).astype(int)
+        ends = np.concatenate([bounds, [len(order)]]).astype(int)
+        for s, e in zip(starts, ends):
+            joined[int(codes_sorted[s])] = "\n\n".join(lines[s:e])
     rows = []
     for code in idx.code_order:
         path = idx.code_path[code]
@@ -649,10 +731,9 @@ def quote_table(data: AnalysisData, annotators: Iterable[str] | None = None,
                      "sub_theme": " > ".join(cb.themes[t].label for t in path[1:]),
                      "code": code, "label": idx.code_label[code]})
     out = pd.DataFrame(rows, columns=["theme", "sub_theme", "code", "label"])
-    out["quotes"] = out["code"].map(quotes).astype(object).fillna("")
-    out["codings"] = out["code"].map(freq["codings"]).fillna(0).astype("int64")
-    out["excerpts"] = out["code"].map(freq["excerpts"]).fillna(0).astype("int64")
-    out["experts"] = out["code"].map(freq["experts"]).astype(object).fillna("")
+    out["quotes"] = joined
+    for col in ("codings", "excerpts", "experts"):
+        out[col] = stats[col]
     return _attrs(out, EXCERPT_UNIT + " (quotes are distinct excerpts)",
                   "Codebook with example quotes (thesis Appendix B).")
 
