@@ -284,14 +284,18 @@ def _kalpha_corrections(samples: np.ndarray, n_zero_diag: np.ndarray, p_diag_all
 
 def bootstrap_alpha(data: Any, level: Level = "nominal", n_boot: int = 1000, seed: int = 0,
                     confidence: float = 0.95,
-                    alpha_min: Sequence[float] = DEFAULT_ALPHA_MIN) -> AlphaEstimate:
+                    alpha_min: Sequence[float] = DEFAULT_ALPHA_MIN,
+                    cap_draws: bool = True) -> AlphaEstimate:
     """Krippendorff's alpha with a bootstrap interval (Hayes & Krippendorff 2007).
 
     The algorithm of Hayes' KALPHA macro (v3.0, 2011): draw ``M`` pairs of values
     with replacement from the coincidence matrix (cell c≠k with probability
     ``2·o_ck/n``, cell c=c with ``o_cc/n``), where ``M = min(25·q, (m−1)·n/2)``,
     ``q`` = number of non-empty coincidence cells, ``m`` = number of coders, ``n`` =
-    pairable values; each sample's alpha is ``1 − mean δ² / D_e``.  The 95%
+    pairable values; each sample's alpha is ``1 − mean δ² / D_e``.  The ``25·q`` cap
+    is Krippendorff's "practical limit" (Algorithm for bootstrapping a distribution
+    of alpha, 2006/2011); it makes intervals conservative for large data, and
+    ``cap_draws=False`` draws all ``(m−1)·n/2`` pairs instead.  The 95%
     interval takes the 2.5% and 97.5% order statistics as KALPHA does, and ``q``
     gives the probability of failing to reach each ``alpha_min``.
 
@@ -320,7 +324,8 @@ def bootstrap_alpha(data: Any, level: Level = "nominal", n_boot: int = 1000, see
     alpha = 1.0 - d_o / d_e
     n_coders = enc.codes.shape[0]
     n_cells = int((o > 0).sum())
-    m_draw = int(min(25 * n_cells, math.floor((n_coders - 1) * n / 2.0)))
+    all_pairs = math.floor((n_coders - 1) * n / 2.0)
+    m_draw = int(min(25 * n_cells, all_pairs) if cap_draws else all_pairs)
     m_draw = max(m_draw, 1)
     iu = np.triu_indices(len(n_c))
     p = np.where(iu[0] == iu[1], o[iu], 2.0 * o[iu]) / n
@@ -833,7 +838,7 @@ def cohen_kappa_many(presence: np.ndarray) -> np.ndarray:
     return cohen_from_counts(n11, n10, n01, n00)
 
 
-def binary_agreement_many(presence_or_stats: Any, n_boot: int = 0, seed: int = 0,
+def binary_agreement_many(presence_or_stats: Any, n_boot: int = 0, seed: int = 0, cap_draws: bool = True,
                           cohen: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
                           ) -> dict[str, Any]:
     """Every per-code statistic of the report in one pass over ``presence``.
@@ -857,7 +862,7 @@ def binary_agreement_many(presence_or_stats: Any, n_boot: int = 0, seed: int = 0
     else:
         kappa, kind = _fleiss_from_pi(s.p_a, s.pi_drop), "fleiss"
     if n_boot > 0:
-        alpha, low, high = binary_bootstrap_alpha_many(s, n_boot=n_boot, seed=seed)
+        alpha, low, high = binary_bootstrap_alpha_many(s, n_boot=n_boot, seed=seed, cap_draws=cap_draws)
     else:
         alpha = alpha_from_binary_stats(s)
         low = high = np.full(alpha.shape, np.nan)
@@ -885,7 +890,8 @@ def binary_reasons_many(presence_or_stats: Any) -> list[str | None]:
 
 
 def binary_bootstrap_alpha_many(presence_or_stats: Any, n_boot: int = 1000, seed: int = 0,
-                                confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                                confidence: float = 0.95, cap_draws: bool = True
+                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alpha, low, high) per code: :func:`bootstrap_alpha`'s algorithm for 0/1 data.
 
     With two categories only the disagreeing cell matters: the number of
@@ -905,7 +911,8 @@ def binary_bootstrap_alpha_many(presence_or_stats: Any, n_boot: int = 1000, seed
         o11 = np.where(ok, n1 - s.o01, 0.0)
         p01 = np.where(ok, 2.0 * s.o01 / n, 0.0)
     cells = (o00 > 1e-12).astype(int) + (o11 > 1e-12).astype(int) + 2 * (s.o01 > 1e-12).astype(int)
-    m_draw = np.maximum(np.minimum(25 * cells, np.floor((s.n_coders - 1) * n / 2.0)), 1).astype(np.int64)
+    all_pairs = np.floor(np.where(ok, (s.n_coders - 1) * n / 2.0, 1.0))
+    m_draw = np.maximum(np.minimum(25 * cells, all_pairs) if cap_draws else all_pairs, 1).astype(np.int64)
     rng = np.random.default_rng(seed)
     draws = rng.binomial(m_draw[:, None], np.clip(p01, 0.0, 1.0)[:, None], size=(len(alpha), n_boot))
     samples = 1.0 - draws / (m_draw[:, None] * d_e[:, None])
