@@ -121,6 +121,11 @@ class _Parsed:
     problems: list[Problem]
 
 
+def _sub(field: str, key: str) -> str:
+    """``themes[0]`` + ``label`` → ``themes[0].label``; at the top level just ``label``."""
+    return f"{field}.{key}" if field else key
+
+
 class _Validator:
     """Walks the round-trip document, collecting problems and building the model."""
 
@@ -149,6 +154,12 @@ class _Validator:
             return _Validator._node_where(container)
 
     @staticmethod
+    def _value_where(node: CommentedMap, key: Any) -> tuple[int | None, int | None]:
+        """Where ``node[key]`` is; an empty value has no position, so its key's is used."""
+        part = "key" if node.get(key) is None else "value"
+        return _Validator._where(node, key, part)
+
+    @staticmethod
     def _node_where(node: Any) -> tuple[int | None, int | None]:
         try:
             return node.lc.line + 1, node.lc.col + 1
@@ -163,16 +174,16 @@ class _Validator:
 
     # -- typed field readers -----------------------------------------------------------
     def text(self, node: CommentedMap, key: str, field: str, *, required: bool = False) -> str:
-        where = self._where(node, key) if key in node else self._node_where(node)
+        where = self._value_where(node, key) if key in node else self._node_where(node)
         value = node.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 what = "is empty" if key in node else "is missing"
                 self.add(f"'{key}' {what}; every entry needs a non-empty {key}.",
-                         f"{field}.{key}", where, hint=f"Add a line '{key}: ...' to this entry.")
+                         _sub(field, key), where, hint=f"Add a line '{key}: ...' to this entry.")
             return ""
         if not isinstance(value, str):
-            self.add(f"'{key}' must be text, found {_type_name(value)}.", f"{field}.{key}", where,
+            self.add(f"'{key}' must be text, found {_type_name(value)}.", _sub(field, key), where,
                      hint="Write it as a single line of text (in quotes if it looks like a number,"
                           " date or true/false).")
             return ""
@@ -187,7 +198,7 @@ class _Validator:
             return (str(value),)
         if not isinstance(value, list):
             self.add(f"'{key}' must be text or a list of texts, found {_type_name(value)}.",
-                     f"{field}.{key}", self._where(node, key))
+                     _sub(field, key), self._where(node, key))
             return ()
         items: list[str] = []
         for i, item in enumerate(value):
@@ -206,7 +217,7 @@ class _Validator:
             return []
         if not isinstance(value, list):
             self.add(f"'{key}' must be a list (one '- ' entry per item), found {_type_name(value)}.",
-                     f"{field}.{key}", self._where(node, key),
+                     _sub(field, key), self._where(node, key),
                      hint=f"Write each entry on its own line starting with '- ' under '{key}:'.")
             return []
         return list(enumerate(value))
@@ -226,13 +237,14 @@ class _Validator:
                 continue
             name = str(key)
             hint = did_you_mean(name, allowed) or ""
-            hint = (hint + " " if hint else "") + f"Allowed keys on a {kind}: {', '.join(allowed)}."
-            self.add(f"unknown key '{name}' on a {kind}.",
+            hint = (hint + " " if hint else "") + f"Allowed keys: {', '.join(allowed)}."
+            where = "at the top level" if kind == "top level" else f"on a {kind}"
+            self.add(f"unknown key '{name}' {where}.",
                      f"{field}.{name}" if field else name, self._where(node, key, "key"), hint=hint)
 
     def ident(self, node: CommentedMap, field: str, kind: str) -> str | None:
         """Validate ``id`` (slug, unique); returns it if usable as a reference."""
-        where = self._where(node, "id") if "id" in node else self._node_where(node)
+        where = self._value_where(node, "id") if "id" in node else self._node_where(node)
         raw = node.get("id")
         label = node.get("label")
         from_label = suggest_id(label) if isinstance(label, str) and label.strip() else None
@@ -264,7 +276,7 @@ class _Validator:
         if "color" not in node:
             return None
         value = node["color"]
-        where = self._where(node, "color")
+        where = self._value_where(node, "color")
         if value is None:
             self.add("'color' is empty.", f"{field}.color", where,
                      hint="In YAML '#' starts a comment: write the colour in quotes, "
@@ -319,7 +331,7 @@ class _Validator:
         self.keys(doc, "", "top level")
         if "title" in doc and doc["title"] is not None and not isinstance(doc["title"], str):
             self.add(f"'title' must be text, found {_type_name(doc['title'])}.", "title",
-                     self._where(doc, "title"))
+                     self._where(doc, "title"), hint="Write the title as one line of text.")
         for key in doc:
             if key == "themes":
                 for i, item in self.entries(doc, "themes", ""):
@@ -507,8 +519,8 @@ def _parse_text(text: str, path: str | None) -> _Parsed:
         problems = _syntax_problems(text, path)
         if problems:
             return _Parsed(None, None, problems)
+        problems = _duplicate_key_problems(_yaml().compose(text), path)
         yaml = _yaml()
-        problems = _duplicate_key_problems(yaml.compose(text), path)
         yaml.allow_duplicate_keys = True  # reported above, with every location
         document = yaml.load(text)
         if document is None:
@@ -518,6 +530,7 @@ def _parse_text(text: str, path: str | None) -> _Parsed:
         validator = _Validator(path)
         validator.top(document)
         problems += validator.problems
+        problems.sort(key=lambda p: (p.line is None, p.line or 0, p.column or 0))
     except RecursionError:
         return _Parsed(None, None, [Problem("the codebook is nested too deeply.", path=path,
                                             hint="Use fewer levels of sub-themes.")])
@@ -765,9 +778,12 @@ def _remove_item(owner: CommentedMap, key: str, index: int) -> Any:
     the entry before it, or (for the first entry) put before the list's new first entry.
     """
     seq = owner[key]
+    orphan = ""  # comment lines left by the list's only entry
     if index > 0:
         _push_tail(seq, index - 1, _pop_tail(seq, index))
-    elif len(seq) > 1:
+    elif len(seq) == 1:
+        orphan = _pop_tail(seq, index)
+    else:
         tail = _pop_tail(seq, index)
         if tail:
             comment = seq.ca.comment if seq.ca.comment else [None, None]
@@ -788,7 +804,7 @@ def _remove_item(owner: CommentedMap, key: str, index: int) -> Any:
         if not isinstance(entry[2], CommentToken) and isinstance(comment[0], CommentToken):
             entry[2] = CommentToken(comment[0].value, CommentMark(0), None)
         lines = "".join(" " * (token.column or 0) + token.value for token in comment[1] or []
-                        if isinstance(token, CommentToken))
+                        if isinstance(token, CommentToken)) + orphan
         if lines and isinstance(entry[2], CommentToken):
             entry[2].value += lines
         elif lines:
@@ -1001,7 +1017,8 @@ class CodebookFile:
         raise self._error(f"unknown {wanted} '{ident}'.",
                           hint=(hint + " " if hint else "") + f"Valid: {valid_list(valid)}.")
 
-    def _check_new_id(self, ident: Any) -> str:
+    def _check_new_id(self, ident: Any, renaming: str | None = None) -> str:
+        """Refuse a malformed id, one in use, or another code's former id (alias)."""
         if not isinstance(ident, str) or not ID_PATTERN.match(ident):
             raise self._error(f"'{ident}' is not a valid id: use lower-case letters, digits and "
                               "'_', starting with a letter.", hint=f"Use '{suggest_id(str(ident))}'.")
@@ -1010,7 +1027,8 @@ class CodebookFile:
             raise self._error(f"id '{ident}' is already used by a "
                               f"{'cross-cutting theme' if index[ident].kind == 'cross' else index[ident].kind}.",
                               hint="Choose another id.")
-        owners = [c.id for c in self.codebook.codes.values() if ident in c.aliases]
+        owners = [c.id for c in self.codebook.codes.values()
+                  if ident in c.aliases and c.id != renaming]
         if owners:
             raise self._error(f"id '{ident}' is a former id (alias) of code '{owners[0]}'.",
                               hint="Choose another id, so old codings stay unambiguous.")
@@ -1122,7 +1140,7 @@ class CodebookFile:
         if new_id is None and new_label is None:
             raise self._error(f"nothing to rename: give '{old_id}' a new id or a new label.")
         if new_id is not None:
-            self._check_new_id(new_id)
+            self._check_new_id(new_id, renaming=old_id)
         node = located.node
         if located.kind != "cross":
             aliases = [str(a) for a in before["aliases"]]
