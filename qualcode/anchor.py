@@ -5,9 +5,10 @@
 1. exact substring (if it occurs several times: the occurrence nearest ``near``);
 2. the same after normalising both sides: whitespace runs → one space, curly/angle quote
    marks → ``"``/``'``, dashes → ``-``, lower case;
-3. fuzzy: :func:`rapidfuzz.fuzz.partial_ratio_alignment` on the normalised texts
-   (score ≥ ``threshold``, default 90, first in a window around ``near``), the span then
-   snapped to word boundaries.  Quotes shorter than ``MIN_FUZZY_CHARS`` are not fuzzy-matched.
+3. fuzzy: :func:`rapidfuzz.fuzz.partial_ratio_alignment` on the normalised texts locates
+   the best passage (first in a window around ``near``), its ends are moved to the word
+   boundaries that best reproduce the quote, and it is accepted if
+   :func:`rapidfuzz.fuzz.ratio` of quote and span is ≥ ``threshold`` (default 90).  Quotes shorter than ``MIN_FUZZY_CHARS`` are not fuzzy-matched.
 
 Offsets are code points into the (original, un-normalised) text, end exclusive.
 
@@ -141,21 +142,25 @@ def _to_normalised(norm: _Normalised, near: int | None) -> int | None:
 
 
 def _fuzzy(text: str, quote: str, near: int | None, threshold: float) -> tuple[int, int] | None:
-    alignment = None
+    # partial_ratio compares windows as long as the quote, so a dropped or added word costs
+    # it more than it costs the real span: locate with a looser cutoff, then score the
+    # word-snapped span with fuzz.ratio against the threshold.
+    locate_cutoff = max(50.0, threshold - 15)
+    regions: list[tuple[int, str]] = []
     if near is not None:
         # Look near the expected place first so a repeated passage resolves to the right one.
         margin = 2 * len(quote) + 200
         lo = max(0, near - margin)
-        local = fuzz.partial_ratio_alignment(quote, text[lo:near + margin + len(quote)],
-                                             score_cutoff=threshold)
-        if local is not None:
-            alignment = (local.dest_start + lo, local.dest_end + lo)
-    if alignment is None:
-        found = fuzz.partial_ratio_alignment(quote, text, score_cutoff=threshold)
+        regions.append((lo, text[lo:near + margin + len(quote)]))
+    regions.append((0, text))
+    for offset, region in regions:
+        found = fuzz.partial_ratio_alignment(quote, region, score_cutoff=locate_cutoff)
         if found is None:
-            return None
-        alignment = (found.dest_start, found.dest_end)
-    return _refine(text, quote, *alignment)
+            continue
+        start, end = _refine(text, quote, found.dest_start + offset, found.dest_end + offset)
+        if fuzz.ratio(quote, text[start:end]) >= threshold:
+            return start, end
+    return None
 
 
 def _word_boundaries(text: str, lo: int, hi: int) -> list[int]:

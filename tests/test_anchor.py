@@ -1,0 +1,170 @@
+"""Finding quotes in transcripts and moving codings when a transcript changes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from qualcode.anchor import anchor_quote, reanchor
+from qualcode.model import Coding
+
+TEXT = ("Interviewer: How did the programme start?\n\n"
+        "Expert A: It started in 2010, when the ministry cut the budget. We had to find\n"
+        "partners quickly. The budget cut hurt.\n\n"
+        "Interviewer: And trust?\n\n"
+        "Expert A: Trust between the agencies was low. “Nobody shared data,” he said — at first.")
+
+
+def coding(start: int, end: int, code: str = "c") -> Coding:
+    return Coding(document="expert_A", start=start, end=end, code=code, annotator="ann")
+
+
+def at(text: str, quote: str, occurrence: int = 0) -> int:
+    pos = -1
+    for _ in range(occurrence + 1):
+        pos = text.index(quote, pos + 1)
+    return pos
+
+
+# --------------------------------------------------------------------------- anchor_quote
+def test_exact_match_prefers_the_occurrence_nearest_near():
+    first, second = at(TEXT, "budget"), at(TEXT, "budget", 1)
+    assert anchor_quote(TEXT, "budget") == (first, first + 6)
+    assert anchor_quote(TEXT, "budget", near=second - 5) == (second, second + 6)
+    assert anchor_quote(TEXT, "budget", near=0) == (first, first + 6)
+
+
+@pytest.mark.parametrize("quote, expected", [
+    ("we had to find partners quickly", "We had to find\npartners quickly"),  # case + newline
+    ('"Nobody shared data," he said - at first', "“Nobody shared data,” he said — at first"),
+    ("  Trust   between the\tagencies  ", "Trust between the agencies"),
+])
+def test_normalised_match_returns_original_offsets(quote, expected):
+    start, end = anchor_quote(TEXT, quote)
+    assert TEXT[start:end] == expected
+
+
+@pytest.mark.parametrize("quote, expected", [
+    ("the ministy cut the budgett", "the ministry cut the budget"),  # typos
+    ("Trust between agencies was low", "Trust between the agencies was low"),  # word dropped
+    ("It started in 2011, when the ministry cut", "It started in 2010, when the ministry cut"),
+])
+def test_fuzzy_match_snaps_to_words(quote, expected):
+    start, end = anchor_quote(TEXT, quote)
+    assert TEXT[start:end] == expected
+
+
+@pytest.mark.parametrize("quote, threshold", [
+    ("completely unrelated sentence about weather", 90),
+    ("the minister raised the budget", 95),
+    ("", 90), ("   ", 90),
+    ("budgex", 90),  # too short to match fuzzily
+])
+def test_not_found(quote, threshold):
+    assert anchor_quote(TEXT, quote, threshold=threshold) is None
+
+
+def test_threshold_is_configurable():
+    quote = "the ministry raised the budget"
+    assert anchor_quote(TEXT, quote, threshold=95) is None
+    start, end = anchor_quote(TEXT, quote, threshold=80)
+    assert TEXT[start:end] == "the ministry cut the budget"
+
+
+def test_fuzzy_prefers_the_passage_near_the_hint():
+    text = "Alpha. The budget was cut hard. " + "Filler words here. " * 30 + "The budget was cut hard."
+    later = text.rindex("The budget")
+    start, _ = anchor_quote(text, "The budget was cut hardly", near=later)
+    assert start == later
+    start, _ = anchor_quote(text, "The budget was cut hardly", near=0)
+    assert start == text.index("The budget")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=200), st.data())
+def test_every_substring_is_found_exactly(text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    quote = text[start:end]
+    assume(quote.strip())
+    found = anchor_quote(text, quote, near=start)
+    assert found is not None
+    assert text[found[0]:found[1]] == quote
+    assert found == (start, end) or text.count(quote) > 1 or quote in text[start + 1:]
+
+
+# --------------------------------------------------------------------------- reanchor
+def _codings_on(text: str, quotes: list[str]) -> list[Coding]:
+    return [coding(at(text, q), at(text, q) + len(q), code=q) for q in quotes]
+
+
+QUOTES = ["the ministry cut the budget", "partners quickly", "budget", "Trust between the agencies"]
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: "Preface added later.\n\n" + t,
+    lambda t: t.replace("Interviewer: How did the programme start?\n\n", ""),
+    lambda t: t.replace("And trust?", "And what about trust between people?"),
+    lambda t: t.replace("It started in 2010, when", "It started, I think in 2010 or so, when"),
+    lambda t: t.replace("\n\n", "\n\n\n"),
+])
+def test_reanchor_keeps_codings_when_other_text_changes(edit):
+    new = edit(TEXT)
+    assert new != TEXT
+    codings = _codings_on(TEXT, QUOTES)
+    anchored, detached = reanchor(TEXT, new, codings)
+    assert detached == []
+    for old, moved in zip(codings, anchored):
+        quote = TEXT[old.start:old.end]
+        assert new[moved.start:moved.end] == quote == moved.quote
+        assert (moved.code, moved.annotator, moved.document) == (old.code, old.annotator, old.document)
+
+
+def test_reanchor_picks_the_same_occurrence_of_a_repeated_word():
+    second = at(TEXT, "budget", 1)
+    old = coding(second, second + len("budget"))
+    new = "Intro.\n" + TEXT
+    [moved], _ = reanchor(TEXT, new, [old])
+    assert moved.start == second + len("Intro.\n")
+
+
+def test_reanchor_follows_small_edits_inside_the_quote():
+    old = _codings_on(TEXT, ["Trust between the agencies was low"])
+    new = TEXT.replace("agencies was low", "agencys was low")
+    [moved], detached = reanchor(TEXT, new, old)
+    assert detached == []
+    assert moved.quote == "Trust between the agencys was low"
+
+
+def test_reanchor_detaches_codings_whose_text_is_gone():
+    codings = _codings_on(TEXT, QUOTES)
+    new = TEXT.replace("It started in 2010, when the ministry cut the budget. ", "")
+    anchored, detached = reanchor(TEXT, new, codings)
+    assert [c.code for c in detached] == ["the ministry cut the budget"]
+    assert detached[0] is codings[0]  # unchanged, for the user to re-place
+    assert {c.code for c in anchored} == set(QUOTES[1:])
+
+
+def test_reanchor_unchanged_text_keeps_offsets():
+    codings = _codings_on(TEXT, QUOTES)
+    anchored, detached = reanchor(TEXT, TEXT, codings)
+    assert [(c.start, c.end) for c in anchored] == [(c.start, c.end) for c in codings]
+    assert detached == []
+
+
+_WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "trust", "budget", "the", "we",
+                          "said", "Ёж", "naïve", ".", ",", "\n", "\n\n"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(before=st.lists(_WORDS, max_size=30), middle=st.lists(_WORDS, max_size=10),
+       inserted=st.lists(_WORDS, min_size=1, max_size=10), after=st.lists(_WORDS, max_size=30))
+def test_reanchor_survives_insertions_before_the_quote(before, middle, inserted, after):
+    quote = "UNIQUE coded passage"
+    old = " ".join(before) + " " + quote + " " + " ".join(after)
+    new = " ".join(before + inserted) + " " + quote + " " + " ".join(after)
+    start = old.index(quote)
+    [moved], detached = reanchor(old, new, [coding(start, start + len(quote))])
+    assert new[moved.start:moved.end] == quote
+    assert moved.start == new.index(quote)
