@@ -189,7 +189,7 @@ class Project:
         return change
 
     def add_code(self, code_id: str, label: str, theme: str | None = None, **fields: Any) -> dict[str, Any]:
-        return self._edit_codebook(lambda h: h.add_code(code_id, label, theme or UNCATEGORISED, **fields))
+        return self._edit_codebook(lambda h: h.add_code(code_id, label, theme, **fields))
 
     def add_theme(self, theme_id: str, label: str, parent: str | None = None, **fields: Any) -> dict[str, Any]:
         return self._edit_codebook(lambda h: h.add_theme(theme_id, label, parent, **fields))
@@ -321,19 +321,23 @@ class Project:
         for (path, rel, _), doc in zip(todo, docs):
             resolved: list[Coding] = []
             for c in doc.codings:
-                code = codebook.resolve(c.code)
+                # The comment's first line names the code; further lines are the coder's memo.
+                name, _, rest = c.code.strip().partition("\n")
+                name = name.strip()
+                memo = "\n".join(x for x in (rest.strip(), c.memo) if x)
+                code = codebook.resolve(name)
                 if code is None and create_unknown:
-                    unknown.setdefault(c.code, _slug(c.code))
-                    code = unknown[c.code]
+                    unknown.setdefault(name, _slug(name))
+                    code = unknown[name]
                 if code is None:
                     names = list(codebook.codes) + [x.label for x in codebook.codes.values()]
                     problems.append(Problem(
-                        f"Comment by '{c.annotator}' names unknown code '{c.code}'.", path=rel, field="comment",
-                        hint=(did_you_mean(c.code, names) or "") +
+                        f"Comment by '{c.annotator}' names unknown code '{name}'.", path=rel, field="comment",
+                        hint=(did_you_mean(name, names) or "") +
                         " Fix the comment, add the code to codebook.yaml, or import with --create-codes "
                         "to create it under 'Uncategorised'."))
                     continue
-                resolved.append(Coding(doc.name, c.start, c.end, code, c.annotator, c.memo, "imported"))
+                resolved.append(Coding(doc.name, c.start, c.end, code, c.annotator, memo, "imported"))
             result.append(resolved)
         if unknown and not problems:
             from .codebook import edit_codebook
@@ -341,7 +345,7 @@ class Project:
             with edit_codebook(self.codebook_path) as handle:
                 for label, slug in unknown.items():
                     if slug not in codebook.codes:
-                        handle.add_code(slug, label, UNCATEGORISED,
+                        handle.add_code(slug, label, None,
                                         description="Created from a Word comment during import.")
             self._codebook = None
             self.store.sync_codebook(self.codebook)
