@@ -14,6 +14,7 @@ conflict check (someone else saved since we read → :class:`~qualcode.errors.Co
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import os
 import re
@@ -951,7 +952,14 @@ class CodebookFile:
                 "and apply your change again.", path=str(self.path)))
         if not self.changes:
             return
-        data = self.dumps().encode("utf-8")
+        text = self.dumps()
+        written = _parse_text(text, str(self.path))
+        if written.problems or written.codebook != self.codebook:
+            raise CodebookError([Problem(
+                "qualcode could not write the edited codebook so that it loads back unchanged; "
+                "nothing was written.", path=str(self.path),
+                hint="Please report this as a bug, with your codebook.yaml.")] + written.problems)
+        data = text.encode("utf-8")
         folder = self.path.parent
         fd, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
         try:
@@ -1040,13 +1048,18 @@ class CodebookFile:
             raise CodebookError(Problem(f"a label must be non-empty text, got {label!r}."))
         return label.strip()
 
-    def _record(self, action: str, before: Any, after: Any, snapshot: str) -> dict[str, Any]:
-        """Re-validate the edited document; on failure restore the snapshot and raise."""
-        parsed = _parse_text(self.dumps(), str(self.path))
-        if parsed.problems or parsed.codebook is None:
-            self.document = _yaml().load(snapshot)
-            raise CodebookError(parsed.problems)
-        self.codebook = parsed.codebook
+    def _record(self, action: str, before: Any, after: Any, snapshot: Any) -> dict[str, Any]:
+        """Re-validate the edited document; on failure restore the snapshot and raise.
+
+        Validation runs on the in-memory document (fast); :meth:`save` additionally
+        checks that the text it writes loads back.
+        """
+        validator = _Validator(str(self.path))
+        validator.top(self.document)
+        if validator.problems:
+            self.document = snapshot
+            raise CodebookError(validator.problems)
+        self.codebook = validator.codebook(self.document)
         change = {"action": action, "before": before, "after": after}
         self.changes.append(change)
         return change
@@ -1080,7 +1093,7 @@ class CodebookFile:
     def add_theme(self, theme_id: str, label: str, parent_id: str | None = None, *,
                   description: str = "", color: str | None = None) -> dict[str, Any]:
         """Add a theme at the end of ``parent_id``'s sub-themes (or of the main themes)."""
-        snapshot = self.dumps()
+        snapshot = copy.deepcopy(self.document)
         self._check_new_id(theme_id)
         node = CommentedMap([("id", theme_id), ("label", self._check_label(label))])
         if description:
@@ -1100,7 +1113,7 @@ class CodebookFile:
                  description: str = "", include: str = "", exclude: str = "",
                  examples: Sequence[str] = (), patterns: Sequence[Any] = ()) -> dict[str, Any]:
         """Add a code to a theme; without ``theme_id`` it goes under 'uncategorised'."""
-        snapshot = self.dumps()
+        snapshot = copy.deepcopy(self.document)
         self._check_new_id(code_id)
         label = self._check_label(label)
         if theme_id is None:
@@ -1128,7 +1141,7 @@ class CodebookFile:
     def rename(self, old_id: str, new_id: str | None = None,
                new_label: str | None = None) -> dict[str, Any]:
         """Change an id and/or label; the old id/label of a code or theme go into ``aliases``."""
-        snapshot = self.dumps()
+        snapshot = copy.deepcopy(self.document)
         located = self._find(old_id, ("code", "theme", "cross"))
         before = self._describe(old_id)
         if new_id == old_id:
@@ -1171,7 +1184,7 @@ class CodebookFile:
 
     def move(self, node_id: str, new_parent_id: str | None) -> dict[str, Any]:
         """Move a code or theme to the end of another theme (None: top level)."""
-        snapshot = self.dumps()
+        snapshot = copy.deepcopy(self.document)
         located = self._find(node_id, ("code", "theme"))
         before = self._describe(node_id)
         if new_parent_id is not None:
@@ -1196,7 +1209,7 @@ class CodebookFile:
         """Fold code ``source_id`` into ``target_id``: its id, label and aliases become aliases
         of the target and its cross-cutting memberships move over.  The caller moves the codings.
         """
-        snapshot = self.dumps()
+        snapshot = copy.deepcopy(self.document)
         source = self._find(source_id, ("code",))
         target = self._find(target_id, ("code",))
         if source_id == target_id:
@@ -1229,7 +1242,7 @@ class CodebookFile:
     def delete(self, node_id: str) -> dict[str, Any]:
         """Remove a code (and its cross-cutting memberships), an empty theme or a
         cross-cutting theme.  The caller refuses deleting a code that codings still use."""
-        snapshot = self.dumps()
+        snapshot = copy.deepcopy(self.document)
         located = self._find(node_id, ("code", "theme", "cross"))
         before = self._describe(node_id)
         if located.kind == "theme":
