@@ -202,12 +202,13 @@ KNOWN_TEXT_EXTENSIONS = (".txt", ".docx", ".doc", ".rtf", ".odt", ".md", ".markd
 
 
 def document_name_from_source(name: str) -> str:
-    """A qualcode document name from a REFI source name: drop a known file extension.
+    """A qualcode document name from a REFI source name: drop a known file extension and
+    compose accents (NFC; macOS tools write decomposed names).
 
     >>> document_name_from_source("Simon.docx"), document_name_from_source("expert_A")
     ('Simon', 'expert_A')
     """
-    stripped = name.strip()
+    stripped = unicodedata.normalize("NFC", name.strip())
     lower = stripped.lower()
     for ext in KNOWN_TEXT_EXTENSIONS:
         if lower.endswith(ext) and len(stripped) > len(ext):

@@ -182,7 +182,8 @@ def _nodes(codes_el: etree._Element | None) -> list[_Node]:
     result = []
     for element in codes_el.findall("Code"):
         description = element.findtext("Description") or ""
-        node = _Node(guid_key(element.get("guid")), (element.get("name") or "").strip(),
+        name = element.get("name") or ""
+        node = _Node(guid_key(element.get("guid")), name if name.strip() else "",
                      (element.get("isCodable") or "true").strip().lower() in {"true", "1"},
                      (element.get("color") or "").strip() or None, description,
                      _nodes(element))
@@ -257,7 +258,8 @@ def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._El
     source_sets: list[str] = []
     unresolved = 0
     for element in set_elements:
-        name = (element.get("name") or "").strip() or guid_key(element.get("guid"))
+        name = element.get("name") or ""
+        name = name if name.strip() else guid_key(element.get("guid"))
         description, fields = split_description(element.findtext("Description"))
         members: list[str] = []
         member_elements = element.findall("MemberCode")
@@ -292,14 +294,14 @@ def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._El
                         "colours themes, and codes inherit their theme's colour.")
     if source_sets:
         warnings.append(f"{plural(len(source_sets), 'set')} of documents or memos "
-                        f"({quoted_list(source_sets)}) were not carried over: qualcode sets "
+                        f"({quoted_list(source_sets)}) {_were(len(source_sets))} not carried over: qualcode sets "
                         "(cross-cutting themes) only hold codes.")
     if empty_sets:
         warnings.append(f"{plural(len(empty_sets), 'empty set')} ({quoted_list(empty_sets)}) "
                         f"{_were(len(empty_sets))} skipped.")
     if unresolved:
         warnings.append(f"{plural(unresolved, 'set member')} pointed at codes that do not exist "
-                        "and were skipped.")
+                        f"and {_were(unresolved)} skipped.")
     return _CodebookBuild(codebook, code_of, theme_of)
 
 
@@ -522,15 +524,16 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
         warnings.append(f"{plural(unknown_codes, 'coding')} referred to codes missing from the "
                         f"codebook and {_were(unknown_codes)} skipped.")
     if no_user:
-        warnings.append(f"{plural(no_user, 'coding')} had no creating user; they were "
-                        "attributed to 'unknown'.")
+        warnings.append(f"{plural(no_user, 'coding')} had no creating user and "
+                        f"{_were(no_user)} attributed to 'unknown'.")
     if duplicates:
         warnings.append(f"{plural(duplicates, 'duplicate coding')} (same text, code and user) "
                         f"{_were(duplicates)} merged.")
     unused = [notes[k][0] or k for k in notes if k not in used_notes]
     if unused:
-        warnings.append(f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) were not "
-                        "attached to an imported coding or document and were not carried over.")
+        warnings.append(f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) "
+                        f"{_were(len(unused))} not attached to an imported coding or document "
+                        "and not carried over.")
     for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
         count = len(root.findall(tag))
         if count:
@@ -544,15 +547,18 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
 def _source_warnings(warnings: list[str], sources: list[etree._Element], missing: list[str],
                      external: list[str], lost_codings: int) -> None:
     if missing:
-        warnings.append(f"{plural(len(missing), 'text source')} ({quoted_list(missing)}) had no "
-                        "plain text in the archive and were skipped.")
+        warnings.append(f"{plural(len(missing), 'text source')} ({quoted_list(missing)}) "
+                        f"{'has' if len(missing) == 1 else 'have'} no plain text in the "
+                        f"archive and {_were(len(missing))} skipped.")
     if external:
+        one = len(external) == 1
         warnings.append(f"{plural(len(external), 'text source')} ({quoted_list(external)}) "
-                        "point at files outside the archive (relative:// or absolute://) and "
-                        "were skipped; export them as internal sources.")
+                        f"{'points at a file' if one else 'point at files'} outside the archive "
+                        f"(relative:// or absolute://) and {_were(len(external))} skipped; "
+                        "export them as internal sources.")
     if lost_codings:
         warnings.append(f"{plural(lost_codings, 'coding')} on those skipped text sources "
-                        f"{'was' if lost_codings == 1 else 'were'} lost.")
+                        f"{_were(lost_codings)} lost.")
     kinds = Counter(s.tag for s in sources if s.tag != "TextSource")
     for tag, count in kinds.items():
         what = _OTHER_SOURCES.get(tag, tag)
@@ -579,7 +585,8 @@ def _read_variables(root: etree._Element, warnings: list[str]) -> dict[str, tupl
         variables[guid_key(variable.get("guid"))] = (name, kind)
     if unsupported:
         warnings.append(f"{plural(len(unsupported), 'variable')} of unsupported types "
-                        f"({quoted_list(unsupported)}) were not carried over.")
+                        f"({quoted_list(unsupported)}) {_were(len(unsupported))} not carried "
+                        "over.")
     return variables
 
 
@@ -625,13 +632,13 @@ def _read_cases(root: etree._Element, variables: dict[str, tuple[str, str]],
         case_refs += len(case.findall("CodeRef")) + len(case.findall("SelectionRef"))
     if bad_values:
         warnings.append(f"{plural(bad_values, 'case variable value')} could not be read and "
-                        "were skipped.")
+                        f"{_were(bad_values)} skipped.")
     if shared_sources:
         warnings.append(f"{plural(shared_sources, 'source')} belonged to several cases; each "
                         "document keeps its first case as participant.")
     if case_refs:
-        warnings.append(f"{plural(case_refs, 'code or selection reference')} on cases were not "
-                        "carried over.")
+        warnings.append(f"{plural(case_refs, 'code or selection reference')} on cases "
+                        f"{_were(case_refs)} not carried over.")
     return of_source, participants
 
 

@@ -349,10 +349,17 @@ def project_xml(data: AnalysisData, *, users: list[str] | None = None,
                 "startPosition": str(start), "endPosition": str(end),
                 "creatingUser": user_guid(str(first["annotator"])),
                 "creationDateTime": first["when_xsd"]})
+            # Exact duplicates (same annotator and code) become one Coding, memos joined.
+            memos: dict[tuple[str, str], list[str]] = {}
+            for row in span.itertuples(index=False):
+                memo = _clean(row.memo)
+                found = memos.setdefault((str(row.annotator), str(row.code)), [])
+                if memo and str(memo) not in found:
+                    found.append(str(memo))
             seen: set[tuple[str, str]] = set()
             for row in span.itertuples(index=False):
                 key = (str(row.annotator), str(row.code))
-                if key in seen:  # an exact duplicate coding: one Coding is enough
+                if key in seen:
                     continue
                 seen.add(key)
                 guid_c = coding_guid(document, start, end, row.code, row.annotator)
@@ -360,7 +367,7 @@ def project_xml(data: AnalysisData, *, users: list[str] | None = None,
                     "guid": guid_c, "creatingUser": user_guid(str(row.annotator)),
                     "creationDateTime": row.when_xsd})
                 _sub(coding, ns, "CodeRef", {"targetGUID": code_guid(str(row.code))})
-                memo = _clean(row.memo)
+                memo = "\n\n".join(memos[key])
                 if memo:
                     note_guid = stable_guid("note", guid_c)
                     _sub(coding, ns, "NoteRef", {"targetGUID": note_guid})

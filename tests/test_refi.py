@@ -1,0 +1,639 @@
+"""Tests for qualcode.refi: REFI-QDA (QDA-XML 1.0) export and import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from qualcode.errors import CodebookError, CodingError, InputFileError
+from qualcode.frames import AnalysisData, make_analysis_data
+from qualcode.model import Code, Codebook, Coding, CrossCut, ParsedDocument, Participant, Theme
+from qualcode.refi import export_qdc, export_qdpx, import_qdc, import_qdpx
+from qualcode.refi import reader
+from qualcode.refi.common import QUALCODE_GUID_NAMESPACE, slugify, split_description
+
+DATA = Path(__file__).parent / "data" / "refi"
+HOSTILE = DATA / "hostile"
+NS = {"q": "urn:QDA-XML:project:1.0"}
+
+
+@pytest.fixture(scope="module")
+def project_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(DATA / "Project-mrt2019.xsd")))
+
+
+@pytest.fixture(scope="module")
+def codebook_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(DATA / "Codebook-mrt2019.xsd")))
+
+
+def qde_of(path: Path) -> etree._Element:
+    with zipfile.ZipFile(path) as archive:
+        return etree.fromstring(archive.read("project.qde"))
+
+
+# --------------------------------------------------------------------------- fixtures
+TEXT_A = ("Эксперт: Миграция 🌍 выросла после COVID-19.\n"
+          "Interviewer: Why? 🤔\n"
+          "Эксперт: Транзит через Казахстан 🇰🇿 стал проще, визы 🛂 тоже.")
+TEXT_B = "Expert B: No big difference 👍🏽 after Covid.\nWe are a transit country 🚚."
+
+
+def sample_codebook() -> Codebook:
+    return Codebook(
+        themes={
+            "migration": Theme("migration", "Миграция 🌍", description="Flows and routes.",
+                               color="#4e79a7", aliases=("flows",)),
+            "trends": Theme("trends", "Trends", parent="migration"),
+            "deep": Theme("deep", "Deeper still", parent="trends", color="#F0A"),
+            "policy": Theme("policy", "Policy & <law>", description="Line one\nline two"),
+        },
+        codes={
+            "loose": Code("loose", "A code without theme"),
+            "covid_no_effect": Code(
+                "covid_no_effect", "No Covid effect", theme="trends",
+                description="COVID-19 did not change the trend.",
+                include="Flows recovered.", exclude="The war in Ukraine.\nSecond line.",
+                examples=("Expert A: '...no big difference...'", '"quoted"'),
+                aliases=("no_covid_impact",),
+                patterns=("covid", {"tokens": [{"LOWER": "no"}, {"LOWER": "difference"}]})),
+            "transit": Code("transit", "Транзит", theme="migration"),
+            "deep_code": Code("deep_code", "Deep code", theme="deep"),
+            "visa": Code("visa", "Visa regime 🛂", theme="policy"),
+        },
+        cross_cutting={
+            "transit_migration": CrossCut("transit_migration", "Transit migration",
+                                          ("transit", "visa"), "Kazakhstan as a transit country."),
+            "empty_set": CrossCut("empty_set", "Nothing yet"),
+        },
+        title="Migration study")
+
+
+def span(text: str, phrase: str) -> tuple[int, int]:
+    start = text.index(phrase)
+    return start, start + len(phrase)
+
+
+def sample_data() -> AnalysisData:
+    docs = [
+        ParsedDocument("expert_A", TEXT_A, Participant("A", "Expert (A)", {
+            "role": "expert", "age": 51, "score": 0.25, "consent": True,
+            "interviewed": dt.date(2024, 3, 1), "started": dt.datetime(2024, 3, 1, 10, 30)})),
+        ParsedDocument("expert_B", TEXT_B, Participant("B", "Expert (B)", {
+            "role": "official", "age": 38, "score": 1.5, "consent": False,
+            "interviewed": dt.date(2024, 4, 2), "started": dt.datetime(2024, 4, 2, 9, 0)})),
+        ParsedDocument("uncoded notes", "Nothing coded here.\n"),
+    ]
+    a1 = span(TEXT_A, "Миграция 🌍 выросла")
+    a2 = span(TEXT_A, "Транзит через Казахстан 🇰🇿")
+    a3 = span(TEXT_A, "визы 🛂")
+    b1 = span(TEXT_B, "No big difference 👍🏽")
+    b2 = span(TEXT_B, "transit country 🚚")
+    codings = [
+        Coding("expert_A", *a1, "deep_code", "alice", memo="Growth ↑, see 🌍",
+               created_at="2024-05-01T10:00:00Z"),
+        Coding("expert_A", *a1, "deep_code", "борис", memo="Согласен.\nДа."),
+        Coding("expert_A", *a2, "transit", "alice"),
+        Coding("expert_A", *a2, "visa", "борис", created_at="2024-05-02T08:30:00+05:00"),
+        Coding("expert_A", *a3, "visa", "alice"),
+        Coding("expert_B", *b1, "covid_no_effect", "alice", memo="Key quote"),
+        Coding("expert_B", *b1, "covid_no_effect", "борис"),
+        Coding("expert_B", *b2, "transit", "борис"),
+        Coding("expert_B", 0, len(TEXT_B), "loose", "alice"),
+    ]
+    return make_analysis_data(sample_codebook(), docs, codings)
+
+
+def coding_keys(codings) -> set[tuple]:
+    return {(c.document, c.start, c.end, c.code, c.annotator, c.memo) for c in codings}
+
+
+# --------------------------------------------------------------------------- export
+def test_export_qdpx_is_valid_against_official_schema(tmp_path, project_schema) -> None:
+    path = tmp_path / "study.qdpx"
+    export_qdpx(sample_data(), path, project_name="Migration")
+    root = qde_of(path)
+    project_schema.assertValid(root)
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(archive.namelist())
+    sources = root.findall("q:Sources/q:TextSource", NS)
+    assert names == sorted(["project.qde"] +
+                           [f"sources/{s.get('guid')}.txt" for s in sources])
+    assert root.get("name") == "Migration"
+    assert [u.get("name") for u in root.findall("q:Users/q:User", NS)] == ["alice", "борис"]
+
+
+def test_export_qdc_is_valid_against_official_schema(tmp_path, codebook_schema) -> None:
+    path = tmp_path / "codebook.qdc"
+    export_qdc(sample_codebook(), path)
+    root = etree.parse(str(path)).getroot()
+    codebook_schema.assertValid(root)
+    assert root.tag == "{urn:QDA-XML:codebook:1.0}CodeBook"
+
+
+def test_export_hierarchy_colours_and_sets(tmp_path) -> None:
+    path = tmp_path / "study.qdpx"
+    export_qdpx(sample_data(), path)
+    codes = qde_of(path).find("q:CodeBook/q:Codes", NS)
+    top = [(c.get("name"), c.get("isCodable")) for c in codes.findall("q:Code", NS)]
+    assert top == [("A code without theme", "true"), ("Миграция 🌍", "false"),
+                   ("Policy & <law>", "false")]
+    migration = codes.findall("q:Code", NS)[1]
+    assert migration.get("color") == "#4e79a7"
+    deep_code = migration.find(".//q:Code[@name='Deep code']", NS)
+    assert deep_code.get("isCodable") == "true" and deep_code.get("color") == "#F0A"
+    assert [c.get("name") for c in migration.iterfind(".//q:Code", NS)] == \
+        ["Транзит", "Trends", "No Covid effect", "Deeper still", "Deep code"]
+    sets = qde_of(path).findall("q:Sets/q:Set", NS)
+    assert [s.get("name") for s in sets] == ["Transit migration", "Nothing yet"]
+    assert len(sets[0].findall("q:MemberCode", NS)) == 2
+
+
+def test_selections_use_code_points_and_one_coding_per_annotator(tmp_path) -> None:
+    path = tmp_path / "study.qdpx"
+    data = sample_data()
+    export_qdpx(data, path)
+    root = qde_of(path)
+    source = root.find("q:Sources/q:TextSource[@name='expert_A']", NS)
+    start, end = span(TEXT_A, "Транзит через Казахстан 🇰🇿")
+    utf16_start = len(TEXT_A[:start].encode("utf-16-le")) // 2
+    assert utf16_start != start  # the emoji before it makes the two counts differ
+    selection = source.find(f"q:PlainTextSelection[@startPosition='{start}']", NS)
+    assert selection.get("endPosition") == str(end)
+    users = {u.get("guid"): u.get("name") for u in root.findall("q:Users/q:User", NS)}
+    codings = selection.findall("q:Coding", NS)
+    assert sorted(users[c.get("creatingUser")] for c in codings) == ["alice", "борис"]
+    with zipfile.ZipFile(path) as archive:
+        text = archive.read(f"sources/{source.get('guid')}.txt").decode("utf-8")
+    assert text == TEXT_A
+    assert text[start:end] == selection.get("name")
+
+
+def test_memos_become_notes(tmp_path) -> None:
+    path = tmp_path / "study.qdpx"
+    export_qdpx(sample_data(), path)
+    root = qde_of(path)
+    notes = {n.get("guid"): n.findtext("q:PlainTextContent", namespaces=NS)
+             for n in root.findall("q:Notes/q:Note", NS)}
+    refs = [r.get("targetGUID") for r in root.iterfind(".//q:Coding/q:NoteRef", NS)]
+    assert sorted(notes[r] for r in refs) == sorted(["Growth ↑, see 🌍", "Согласен.\nДа.",
+                                                     "Key quote"])
+
+
+def test_cases_and_variables(tmp_path) -> None:
+    path = tmp_path / "study.qdpx"
+    export_qdpx(sample_data(), path)
+    root = qde_of(path)
+    kinds = {v.get("name"): v.get("typeOfVariable") for v in root.findall("q:Variables/q:Variable", NS)}
+    assert kinds == {"role": "Text", "age": "Integer", "score": "Float", "consent": "Boolean",
+                     "interviewed": "Date", "started": "DateTime"}
+    case = root.find("q:Cases/q:Case[@name='A']", NS)
+    assert case.findtext("q:Description", namespaces=NS) == "Expert (A)"
+    source_guid = root.find("q:Sources/q:TextSource[@name='expert_A']", NS).get("guid")
+    assert [r.get("targetGUID") for r in case.findall("q:SourceRef", NS)] == [source_guid]
+    assert len(case.findall("q:VariableValue", NS)) == 6
+
+
+def test_guids_are_stable_and_exports_identical(tmp_path) -> None:
+    first, second = tmp_path / "1.qdpx", tmp_path / "2.qdpx"
+    export_qdpx(sample_data(), first)
+    export_qdpx(sample_data(), second)
+    assert first.read_bytes() == second.read_bytes()
+    code = qde_of(first).find(".//q:Code[@name='Транзит']", NS)
+    assert code.get("guid") == str(uuid.uuid5(QUALCODE_GUID_NAMESPACE, "code:transit"))
+
+
+def test_users_filter(tmp_path) -> None:
+    path = tmp_path / "alice.qdpx"
+    export_qdpx(sample_data(), path, users=["alice"])
+    project = import_qdpx(path)
+    assert project.users == ["alice"]
+    assert {c.annotator for c in project.codings} == {"alice"}
+    assert len(project.codings) == 5
+
+
+def test_export_refuses_inconsistent_codings_and_writes_nothing(tmp_path) -> None:
+    data = sample_data()
+    bad = make_analysis_data(data.codebook, [ParsedDocument("d", "short text")],
+                             [Coding("d", 0, 5, "no_such_code", "alice"),
+                              Coding("d", 3, 99, "visa", "alice")])
+    with pytest.raises(CodingError) as info:
+        export_qdpx(bad, tmp_path / "bad.qdpx")
+    assert len(info.value.problems) == 2 and "no_such_code" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_codebook_cannot_be_exported(tmp_path) -> None:
+    with pytest.raises(CodebookError):
+        export_qdc(Codebook(), tmp_path / "empty.qdc")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- round trip
+def test_round_trip(tmp_path) -> None:
+    data = sample_data()
+    path = tmp_path / "study.qdpx"
+    export_qdpx(data, path)
+    project = import_qdpx(path)
+    assert project.warnings == []
+    assert {d.name: d.text for d in project.documents} == dict(data.texts)
+    original = sample_codebook()
+    assert project.codebook.themes == original.themes
+    assert project.codebook.codes == original.codes
+    assert project.codebook.cross_cutting == original.cross_cutting
+    assert project.codebook.title == "Migration study"
+    expected = data.codings
+    assert coding_keys(project.codings) == {
+        (r.document, r.start, r.end, r.code, r.annotator, r.memo)
+        for r in expected.itertuples(index=False)}
+    created = {(c.document, c.start, c.code, c.annotator): c.created_at for c in project.codings}
+    assert created[("expert_A", TEXT_A.index("Миграция"), "deep_code", "alice")] == \
+        "2024-05-01T10:00:00Z"
+    assert all(c.quote == data.texts[c.document][c.start:c.end] for c in project.codings)
+    assert project.users == ["alice", "борис"]
+    participants = {d.name: d.participant for d in project.documents}
+    assert participants["expert_A"] == Participant("A", "Expert (A)", {
+        "role": "expert", "age": 51, "score": 0.25, "consent": True,
+        "interviewed": dt.date(2024, 3, 1), "started": dt.datetime(2024, 3, 1, 10, 30)})
+    assert participants["uncoded notes"] is None
+    assert [p.id for p in project.participants] == ["A", "B"]
+
+
+def test_qdc_round_trip(tmp_path) -> None:
+    path = tmp_path / "codebook.qdc"
+    export_qdc(sample_codebook(), path)
+    codebook, warnings = import_qdc(path)
+    original = sample_codebook()
+    assert warnings == []
+    assert (codebook.themes, codebook.codes, codebook.cross_cutting) == \
+        (original.themes, original.codes, original.cross_cutting)
+
+
+ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\ufeff")
+
+
+@st.composite
+def corpora(draw):
+    texts = draw(st.lists(st.text(ALPHABET, min_size=1, max_size=60), min_size=1, max_size=3))
+    codings = []
+    for i, text in enumerate(texts):
+        for _ in range(draw(st.integers(0, 4))):
+            start = draw(st.integers(0, len(text) - 1))
+            end = draw(st.integers(start + 1, len(text)))
+            codings.append(Coding(f"doc {i}", start, end, draw(st.sampled_from(["c1", "c2"])),
+                                  draw(st.sampled_from(["ann", "Анна 👩"])),
+                                  memo=draw(st.text(ALPHABET, max_size=20))))
+    return texts, codings
+
+
+LABELS = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+                 max_size=20).filter(str.strip)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corpora(), LABELS)
+def test_round_trip_property(corpus, label: str) -> None:
+    texts, codings = corpus
+    codebook = Codebook(themes={"t": Theme("t", label)},
+                        codes={"c1": Code("c1", label, theme="t"), "c2": Code("c2", "two")})
+    docs = [ParsedDocument(f"doc {i}", text) for i, text in enumerate(texts)]
+    data = make_analysis_data(codebook, docs, codings)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.qdpx"
+        export_qdpx(data, path)
+        project = import_qdpx(path)
+    assert {d.name: d.text for d in project.documents} == {d.name: d.text for d in docs}
+    memos: dict[tuple, list[str]] = {}  # duplicates are exported once, with memos joined
+    for c in codings:
+        found = memos.setdefault((c.document, c.start, c.end, c.code, c.annotator), [])
+        if c.memo and c.memo not in found:
+            found.append(c.memo)
+    assert {k[:5] for k in coding_keys(project.codings)} == set(memos)
+    for c in project.codings:  # XML drops a few control characters; everything else survives
+        key = (c.document, c.start, c.end, c.code, c.annotator)
+        assert c.memo == reader_safe("\n\n".join(memos[key]))
+    assert project.codebook.codes == codebook.codes
+
+
+def reader_safe(memo: str) -> str:
+    from qualcode.refi.writer import xml_safe
+    return xml_safe(memo) if xml_safe(memo).strip() else ""
+
+
+# --------------------------------------------------------------------------- ATLAS.ti
+ATLAS_CODE_NAMES = ["happiness", "Feelings", "disgust", "waste of time", "Coke::full-fat Coke",
+                    "Coke::diet Coke", "Coke", "milk", "serene", "bacon and eggs", "sleepy",
+                    "Breakfast food", "cornflakes", '"rushed"']
+
+
+@pytest.mark.parametrize("file", ["atlasti-8.4-standard-project.qde",
+                                  "atlasti-8.4-standard-project-capitalised.qdpx"])
+def test_atlasti_sample_without_texts(file: str) -> None:
+    project = import_qdpx(DATA / file)
+    assert project.name == "ATLAS.ti standard project"
+    assert project.users == ["ATLAS.ti", "Friedrich Markgraf", "Sebastian Petrausch"]
+    assert [c.label for c in project.codebook.codes.values()] == ATLAS_CODE_NAMES
+    assert project.codebook.themes == {}
+    assert project.codebook.codes["cornflakes"].description == "breakfast cereal made by Kellogg’s"
+    sets = {x.label: x.codes for x in project.codebook.cross_cutting.values()}
+    assert {k: len(v) for k, v in sets.items()} == {"Feelings": 6, "negative feelings": 4,
+                                                    "Breakfast food": 6, "positive feelings": 3}
+    assert sets["positive feelings"] == ("serene", "sleepy", "happiness")
+    # The export ships no sources/ files: every text source is reported, nothing invented.
+    assert project.documents == [] and project.codings == []
+    text = "\n".join(project.warnings)
+    for expected in ["6 text sources", "have no plain text", "7 codings on those skipped text sources",
+                     "2 PDF sources", "1 picture source", "1 audio source", "2 video sources",
+                     "11 sets of documents", "1 empty set ('<3')", "2 notes", "1 link",
+                     "1 graph", "13 code colours"]:
+        assert expected in text
+
+
+def atlas_expected_quotes(path: Path) -> list[tuple[str, str, str]]:
+    """(document, quote, code name) read independently from the archive's XML and texts."""
+    with zipfile.ZipFile(path) as archive:
+        root = etree.fromstring(archive.read("Project.qde"))
+        names = {c.get("guid"): c.get("name") for c in root.iter("{*}Code")}
+        result = []
+        for source in root.iterfind("q:Sources/q:TextSource", NS):
+            raw = archive.read("Sources/" + source.get("plainTextPath")[len("internal://"):])
+            text = raw.decode("utf-8")
+            for selection in source.iterfind("q:PlainTextSelection", NS):
+                quote = text[int(selection.get("startPosition")):
+                             int(selection.get("endPosition"))].replace("\r\n", "\n")
+                for coding in selection.iterfind("q:Coding/q:CodeRef", NS):
+                    result.append((source.get("name").rsplit(".", 1)[0], quote,
+                                   names[coding.get("targetGUID")]))
+    return result
+
+
+def test_atlasti_sample_with_texts() -> None:
+    path = DATA / "atlasti-8.4-with-texts.qdpx"
+    project = import_qdpx(path)
+    assert [d.name for d in project.documents] == [
+        "1960s Coca Cola commercial - Audio", "1960s Coca Cola commercial - Visual",
+        "1994 Diet Coke-Diet Coke Break", "Mabêl 2ième", "Mabel", "Simon"]
+    assert len(project.codings) == 7
+    assert {c.annotator for c in project.codings} == {"Friedrich Markgraf"}
+    labels = {c.id: c.label for c in project.codebook.codes.values()}
+    got = sorted((c.document, c.quote, labels[c.code]) for c in project.codings)
+    assert got == sorted(atlas_expected_quotes(path))
+    texts = {d.name: d.text for d in project.documents}
+    assert all(texts[c.document][c.start:c.end] == c.quote for c in project.codings)
+    assert "\r" not in "".join(texts.values())
+    by_quote = {c.quote: c for c in project.codings}
+    diet = by_quote["Oh, that was great. See you tomorrow? Eleven thirty. Mm."]
+    assert labels[diet.code] == "Coke::diet Coke"
+    assert diet.created_at == "2018-03-27T19:29:27Z"
+    memos = [c.memo for c in project.codings if c.memo]
+    assert memos == ["why does Simon feel the need to do this?"]
+    assert "1 text selection without codings" in "\n".join(project.warnings)
+
+
+def test_atlasti_codebook_via_import_qdc() -> None:
+    codebook, warnings = import_qdc(DATA / "atlasti-8.4-standard-project.qde")
+    assert len(codebook.codes) == 14 and len(codebook.cross_cutting) == 4
+    assert any("project file" in w for w in warnings)
+
+
+# --------------------------------------------------------------------------- other tools
+FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
+<Project {xmlns} name="Foreign">
+  <Users>
+    <User guid="{{AAAAAAAA-0000-0000-0000-000000000001}}" name="Ann"/>
+    <User guid="aaaaaaaa-0000-0000-0000-000000000002"/>
+  </Users>
+  <CodeBook><Codes>
+    <Code guid="{{C0000000-0000-0000-0000-000000000001}}" name="Topics" isCodable="false">
+      <Code guid="c0000000-0000-0000-0000-000000000002" name="Economy" isCodable="true" color="#FF0000"/>
+      <Code guid="c0000000-0000-0000-0000-000000000003" name="Health" isCodable="true">
+        <Description>Health issues</Description>
+        <Code guid="c0000000-0000-0000-0000-000000000004" name="Hospitals" isCodable="true">
+          <Code guid="c0000000-0000-0000-0000-000000000005" name="Wards" isCodable="true"/>
+        </Code>
+      </Code>
+    </Code>
+    <Code guid="c0000000-0000-0000-0000-000000000006" name="Values" isCodable="true">
+      <Code guid="c0000000-0000-0000-0000-000000000007" name="Liberals" isCodable="true"/>
+    </Code>
+    <Code guid="c0000000-0000-0000-0000-000000000008" name="Empty folder" isCodable="false"/>
+    <Code guid="c0000000-0000-0000-0000-000000000009" name="Economy" isCodable="true"/>
+  </Codes></CodeBook>
+  <Variables>
+    <Variable guid="v0000000-0000-0000-0000-000000000001" name="age" typeOfVariable="Integer"/>
+    <Variable guid="b0000000-0000-0000-0000-000000000002" name="income" typeOfVariable="Currency"/>
+  </Variables>
+  <Cases>
+    <Case guid="ca000000-0000-0000-0000-000000000001" name="P1">
+      <VariableValue><VariableRef targetGUID="v0000000-0000-0000-0000-000000000001"/><IntegerValue>42</IntegerValue></VariableValue>
+      <SourceRef targetGUID="50000000-0000-0000-0000-000000000001"/>
+    </Case>
+  </Cases>
+  <Sources>
+    <TextSource guid="50000000-0000-0000-0000-000000000001" name="Interview 1.txt">
+      <PlainTextContent>Line one&#13;&#10;Hospitals are full.&#13;&#10;Wards too.</PlainTextContent>
+      <PlainTextSelection guid="51000000-0000-0000-0000-000000000001" startPosition="10" endPosition="29">
+        <Coding guid="52000000-0000-0000-0000-000000000001" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+          <CodeRef targetGUID="{{C0000000-0000-0000-0000-000000000003}}"/>
+          <NoteRef targetGUID="e0000000-0000-0000-0000-000000000001"/>
+        </Coding>
+        <Coding guid="52000000-0000-0000-0000-000000000002" creatingUser="aaaaaaaa-0000-0000-0000-000000000002">
+          <CodeRef targetGUID="c0000000-0000-0000-0000-000000000005"/>
+        </Coding>
+        <Coding guid="52000000-0000-0000-0000-000000000003">
+          <CodeRef targetGUID="c0000000-0000-0000-0000-000000000002"/>
+        </Coding>
+        <Coding guid="52000000-0000-0000-0000-000000000004">
+          <CodeRef targetGUID="dead0000-0000-0000-0000-000000000000"/>
+        </Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="51000000-0000-0000-0000-000000000002" startPosition="31" endPosition="41">
+        <Coding guid="52000000-0000-0000-0000-000000000005" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+          <CodeRef targetGUID="c0000000-0000-0000-0000-000000000009"/>
+        </Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="51000000-0000-0000-0000-000000000003" startPosition="30" endPosition="999">
+        <Coding guid="52000000-0000-0000-0000-000000000006"><CodeRef targetGUID="c0000000-0000-0000-0000-000000000002"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <TextSource guid="50000000-0000-0000-0000-000000000002" name="Interview 2.docx"
+                plainTextPath="internal://50000000-0000-0000-0000-000000000002.txt"/>
+    <TextSource guid="50000000-0000-0000-0000-000000000003" name="External"
+                plainTextPath="relative:///../../etc/passwd"/>
+    <PDFSource guid="50000000-0000-0000-0000-000000000004" name="Report.pdf" path="internal://x.pdf"/>
+  </Sources>
+  <Notes>
+    <Note guid="e0000000-0000-0000-0000-000000000001" name="n1"><PlainTextContent>Busy!</PlainTextContent></Note>
+    <Note guid="e0000000-0000-0000-0000-000000000002" name="Loose note"><PlainTextContent>x</PlainTextContent></Note>
+  </Notes>
+  <Sets>
+    <Set guid="5e000000-0000-0000-0000-000000000001" name="Health things">
+      <MemberCode targetGUID="c0000000-0000-0000-0000-000000000003"/>
+      <MemberCode targetGUID="c0000000-0000-0000-0000-000000000009"/>
+    </Set>
+    <Set guid="5e000000-0000-0000-0000-000000000002" name="Docs">
+      <MemberSource targetGUID="50000000-0000-0000-0000-000000000001"/>
+    </Set>
+    <Set guid="5e000000-0000-0000-0000-000000000003" name="Nothing"/>
+  </Sets>
+</Project>
+"""
+
+
+@pytest.mark.parametrize("xmlns", ['xmlns="urn:QDA-XML:project:1.0"', "",
+                                   'xmlns="urn:QDA-XML:project:0:10"'])
+def test_foreign_project_mapping(tmp_path, xmlns: str) -> None:
+    path = tmp_path / "foreign.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", FOREIGN.format(xmlns=xmlns))
+        archive.writestr("sources/50000000-0000-0000-0000-000000000002.txt",
+                         "\ufeffSecond interview".encode("utf-8"))
+    project = import_qdpx(path)
+    cb = project.codebook
+    assert {t.id: (t.label, t.parent) for t in cb.themes.values()} == {
+        "topics": ("Topics", None), "health": ("Health", "topics"),
+        "hospitals": ("Hospitals", "health"), "values": ("Values", None),
+        "empty_folder": ("Empty folder", None)}
+    assert {c.id: (c.label, c.theme) for c in cb.codes.values()} == {
+        "economy": ("Economy", "topics"), "health_2": ("Health", "health"),
+        "wards": ("Wards", "hospitals"), "liberals": ("Liberals", "values"),
+        "economy_2": ("Economy", None)}
+    assert cb.codes["health_2"].description == "Health issues"
+    # "Health" is a code in REFI, so the set holds the code that keeps its codings.
+    assert cb.cross_cutting["health_things"].codes == ("health_2", "economy_2")
+
+    docs = {d.name: d for d in project.documents}
+    assert list(docs) == ["Interview 1", "Interview 2"]
+    assert docs["Interview 1"].text == "Line one\nHospitals are full.\nWards too."
+    assert docs["Interview 2"].text == "Second interview"
+    assert docs["Interview 1"].participant == Participant("P1", "P1", {"age": 42})
+    got = {(c.code, c.annotator, c.quote, c.memo) for c in project.codings}
+    assert got == {("health_2", "Ann", "Hospitals are full.", "Busy!"),
+                   ("wards", "aaaaaaaa-0000-0000-0000-000000000002", "Hospitals are full.", ""),
+                   ("economy", "unknown", "Hospitals are full.", ""),
+                   ("economy_2", "Ann", "Wards too.", "")}
+    assert project.users == ["Ann", "aaaaaaaa-0000-0000-0000-000000000002", "unknown"]
+    text = "\n".join(project.warnings)
+    for expected in ["2 codable codes with sub-codes ('Hospitals', 'Values')",
+                     "1 code colour ('Economy')",
+                     "1 set of documents or memos ('Docs')", "1 empty set ('Nothing')",
+                     "1 variable of unsupported types ('income (Currency)')",
+                     "1 text source ('External') points at a file outside the archive",
+                     "1 PDF source ('Report.pdf')", "1 text selection had positions outside",
+                     "1 coding referred to codes missing", "1 coding had no creating user",
+                     "1 note (memos: 'Loose note')"]:
+        assert expected in text
+    assert all("unknown XML namespace" not in w for w in project.warnings)
+
+
+def test_unknown_namespace_is_read_with_warning(tmp_path) -> None:
+    path = tmp_path / "odd.qde"
+    path.write_text(FOREIGN.format(xmlns='xmlns="urn:example:other"'), encoding="utf-8")
+    project = import_qdpx(path)
+    assert len(project.codings) == 4
+    assert "unknown XML namespace (urn:example:other)" in project.warnings[0]
+
+
+def test_bare_qde_reads_sources_folder(tmp_path) -> None:
+    (tmp_path / "Sources").mkdir()
+    (tmp_path / "Sources" / "50000000-0000-0000-0000-000000000002.txt").write_text("Zwei")
+    path = tmp_path / "project.qde"
+    path.write_text(FOREIGN.format(xmlns=""), encoding="utf-8")
+    project = import_qdpx(path)
+    assert {d.name: d.text for d in project.documents}["Interview 2"] == "Zwei"
+
+
+CODEBOOK_VARIANT = """<?xml version="1.0"?>
+<CodeBook {xmlns}>
+  <Codes>
+    <Code guid="{{5215cc69-b628-4e02-afb9-9beeaee55808}}" name="Topics" isCodable="false"/>
+    <Code guid="d7aa29da-519b-4946-9b90-253b6db8fd0a" name="Economy" isCodable="true" color="#ffff00">
+      <Description>Anything about jobs or taxes or business</Description>
+    </Code>
+    <Code guid="0dcef2f5-e55c-49da-8c33-9b0803c7aeb4" name="Values">
+      <Code guid="7c108712-b650-4892-ac0b-fc9a10190c3b" name="Conservatives" isCodable="true"/>
+    </Code>
+  </Codes>
+  <Sets><Set guid="12365523-1035-4afa-9e7b-281fe0bc51c5" name="Mixed">
+    <MemberCode guid="D7AA29DA-519B-4946-9B90-253B6DB8FD0A"/>
+    <MemberCode targetGUID="7c108712-b650-4892-ac0b-fc9a10190c3b"/>
+  </Set></Sets>
+</CodeBook>
+"""
+
+
+@pytest.mark.parametrize("xmlns", ['xmlns="urn:QDA-XML:codebook:1.0"', "",
+                                   'xmlns="urn:QDA-XML:codebook:1:0"',
+                                   'xmlns="urn:QDA-XML:project:1.0"'])
+def test_import_qdc_variants(tmp_path, xmlns: str) -> None:
+    path = tmp_path / "cb.qdc"
+    path.write_text(CODEBOOK_VARIANT.format(xmlns=xmlns), encoding="utf-8")
+    codebook, warnings = import_qdc(path)
+    assert list(codebook.themes) == ["topics", "values"]
+    assert {c.id: c.theme for c in codebook.codes.values()} == {"economy": None,
+                                                                "conservatives": "values"}
+    assert codebook.cross_cutting["mixed"].codes == ("economy", "conservatives")
+    assert codebook.codes["economy"].description == "Anything about jobs or taxes or business"
+    assert any("codable code with sub-codes ('Values')" in w for w in warnings)
+
+
+# --------------------------------------------------------------------------- hostile input
+@pytest.mark.parametrize("file, expected", [
+    ("path_traversal.qdpx", "'..'"),
+    ("absolute_path.qdpx", "absolute path"),
+    ("backslash_path.qdpx", "backslash"),
+    ("drive_letter.qdpx", "drive letter"),
+    ("symlink.qdpx", "symbolic link"),
+    ("duplicate_member.qdpx", "more than once"),
+    ("zip_bomb.qdpx", "zip bomb"),
+    ("zip_bomb_lying_size.qdpx", "cannot be decompressed"),
+    ("too_many_members.qdpx", "at most 50"),
+    ("xxe.qdpx", "external entities are not allowed"),
+    ("billion_laughs.qdpx", "external entities are not allowed"),
+    ("external_dtd.qdpx", "external entities are not allowed"),
+    ("invalid_xml.qdpx", "line 5, column 13"),
+    ("missing_project.qdpx", "contains no project.qde"),
+    ("not_a_zip.qdpx", "not a readable ZIP archive"),
+    ("xxe.qde", "external entities are not allowed"),
+])
+def test_hostile_input_refused(tmp_path, monkeypatch, file: str, expected: str) -> None:
+    monkeypatch.setitem(reader.ZIP_LIMITS, "max_members", 50)
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in DATA.rglob("*"))
+    with pytest.raises(InputFileError) as info:
+        import_qdpx(HOSTILE / file)
+    assert expected in str(info.value)
+    assert file in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # nothing extracted or written
+    assert sorted(p.name for p in DATA.rglob("*")) == before
+
+
+def test_hostile_files_are_up_to_date() -> None:
+    from importlib import util
+    spec = util.spec_from_file_location("make_hostile", DATA / "make_hostile.py")
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert sorted(p.name for p in HOSTILE.iterdir()) == sorted(module.CASES)
+
+
+@pytest.mark.parametrize("text, fields", [
+    ("", {}),
+    ("Plain.", {}),
+    ("[qualcode]\nid: x", {"id": "x"}),
+    ("A\n[qualcode] in text\nB", {}),
+])
+def test_split_description(text: str, fields: dict) -> None:
+    assert split_description(text)[1] == fields
+
+
+def test_slugs_are_valid_ids() -> None:
+    for name in ["Coke::diet Coke", "Доверие", "🌍", "  ", "Ünïcödé", "42 is the answer"]:
+        assert slugify(name, "code")[0].isalpha()
