@@ -171,7 +171,10 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx
 def status(ctx: Context, fmt: str) -> None:
-    """Participants, documents, segments, codings per annotator, detached codings."""
+    """Participants, documents, segments, codings per annotator, detached codings.
+
+    Example: qualcode status --format json
+    """
     project = ctx.project()
     info = project.status()
     if fmt == "json":
@@ -201,7 +204,10 @@ def status(ctx: Context, fmt: str) -> None:
 # ---------------------------------------------------------------------------------------- codebook
 @cli.group()
 def codebook() -> None:
-    """Check and change codebook.yaml (changes keep your comments and reach the database)."""
+    """Check and change codebook.yaml (changes keep your comments and reach the database).
+
+    Example: qualcode codebook check
+    """
 
 
 @codebook.command("check")
@@ -308,7 +314,10 @@ def report() -> None:
 @_report_options
 @pass_ctx
 def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: str) -> None:
-    """Excerpts, codings and experts per theme, sub-theme and cross-cutting theme."""
+    """Excerpts, codings and experts per theme, sub-theme and cross-cutting theme.
+
+    Example: qualcode report themes --format csv > themes.csv
+    """
     from . import reports
 
     data = ctx.project().analysis_data(_annotators(annotators))
@@ -332,7 +341,10 @@ def _descendants(codebook: Any, theme_id: str) -> list[str]:
 @_report_options
 @pass_ctx
 def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators: str | None, fmt: str) -> None:
-    """Code frequencies: codings, distinct excerpts and experts per code."""
+    """Code frequencies: codings, distinct excerpts and experts per code.
+
+    Example: qualcode report codes --by-annotator --theme human_trafficking
+    """
     from . import reports
 
     data = ctx.project().analysis_data(_annotators(annotators))
@@ -348,7 +360,10 @@ def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators
 @_report_options
 @pass_ctx
 def report_experts(ctx: Context, by: str, attribute: str | None, annotators: str | None, fmt: str) -> None:
-    """Expert consensus: how many and which participants voice each code or theme."""
+    """Expert consensus: how many and which participants voice each code or theme.
+
+    Example: qualcode report experts --by theme --attribute organisation_type
+    """
     from . import reports
 
     data = ctx.project().analysis_data(_annotators(annotators))
@@ -362,7 +377,10 @@ def report_experts(ctx: Context, by: str, attribute: str | None, annotators: str
 @_report_options
 @pass_ctx
 def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators: str | None, fmt: str) -> None:
-    """Participant × theme (or × code) matrix."""
+    """Participant × theme (or × code) matrix.
+
+    Example: qualcode report matrix --presence --level 0
+    """
     from . import reports
 
     data = ctx.project().analysis_data(_annotators(annotators))
@@ -376,7 +394,10 @@ def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators:
 @_report_options
 @pass_ctx
 def report_cooccurrence(ctx: Context, unit: str, by: str, annotators: str | None, fmt: str) -> None:
-    """Code co-occurrence: counts, Jaccard and ATLAS.ti's c-coefficient."""
+    """Code co-occurrence: counts, Jaccard and ATLAS.ti's c-coefficient.
+
+    Example: qualcode report cooccurrence --unit paragraph --by theme
+    """
     from . import reports
 
     data = ctx.project().analysis_data(_annotators(annotators))
@@ -388,7 +409,10 @@ def report_cooccurrence(ctx: Context, unit: str, by: str, annotators: str | None
 @_report_options
 @pass_ctx
 def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, fmt: str) -> None:
-    """Appendix-B style quote table: theme, sub-theme, code, example quotes, number of codings."""
+    """Appendix-B style quote table: theme, sub-theme, code, example quotes, number of codings.
+
+    Example: qualcode report quotes --max-quotes 2 --format markdown
+    """
     from . import reports
 
     data = ctx.project().analysis_data(_annotators(annotators))
@@ -402,7 +426,10 @@ def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, 
 @_report_options
 @pass_ctx
 def report_agreement(ctx: Context, unit: str, by: str, bootstrap: int, annotators: str | None, fmt: str) -> None:
-    """Inter-coder reliability per code and theme (percent agreement, kappa, Krippendorff's alpha)."""
+    """Inter-coder reliability per code and theme (percent agreement, kappa, Krippendorff's alpha).
+
+    Example: qualcode report agreement --annotators ann1,ann2,ann3 --unit paragraph
+    """
     from .reliability import intercoder_agreement
 
     data = ctx.project().analysis_data()
@@ -423,7 +450,10 @@ def _describe(df: Any) -> str:
 @_report_options
 @pass_ctx
 def report_disagreements(ctx: Context, unit: str, annotators: str | None, fmt: str) -> None:
-    """Every unit where coders differ, with the text and each coder's codes."""
+    """Every unit where coders differ, with the text and each coder's codes.
+
+    Example: qualcode report disagreements --annotators ann1,ann2 --format csv > to_discuss.csv
+    """
     from .reliability import disagreements
 
     data = ctx.project().analysis_data()
@@ -433,7 +463,10 @@ def report_disagreements(ctx: Context, unit: str, annotators: str | None, fmt: s
 # ---------------------------------------------------------------------------------------- export
 @cli.group()
 def export() -> None:
-    """Write the Excel appendix workbook or REFI-QDA files (NVivo, ATLAS.ti, MAXQDA)."""
+    """Write the Excel appendix workbook or REFI-QDA files (NVivo, ATLAS.ti, MAXQDA).
+
+    Example: qualcode export qdpx project.qdpx
+    """
 
 
 @export.command("xlsx")
@@ -460,7 +493,10 @@ def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annot
 @click.argument("path", type=click.Path(dir_okay=False))
 @pass_ctx
 def export_qdpx_cmd(ctx: Context, path: str) -> None:
-    """A REFI-QDA project (.qdpx) with texts, codebook, codings per user, cases and memos."""
+    """A REFI-QDA project (.qdpx) with texts, codebook, codings per user, cases and memos.
+
+    Example: qualcode export qdpx for_nvivo.qdpx
+    """
     from .refi import export_qdpx
 
     project = ctx.project()
@@ -473,7 +509,10 @@ def export_qdpx_cmd(ctx: Context, path: str) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @pass_ctx
 def export_qdc_cmd(ctx: Context, path: str) -> None:
-    """The codebook alone as REFI-QDA (.qdc)."""
+    """The codebook alone as REFI-QDA (.qdc).
+
+    Example: qualcode export qdc codebook.qdc
+    """
     from .refi import export_qdc
 
     export_qdc(ctx.project().codebook, path)
@@ -483,7 +522,10 @@ def export_qdc_cmd(ctx: Context, path: str) -> None:
 # ---------------------------------------------------------------------------------------- users/settings
 @cli.group()
 def user() -> None:
-    """Team mode accounts (passwords stored as salted scrypt hashes)."""
+    """Team mode accounts (passwords stored as salted scrypt hashes).
+
+    Example: qualcode user add alice --role annotator
+    """
 
 
 @user.command("add")
@@ -510,7 +552,10 @@ def user_add(ctx: Context, name: str, role: str, password: str) -> None:
 @user.command("list")
 @pass_ctx
 def user_list(ctx: Context) -> None:
-    """List users and roles."""
+    """List users and roles.
+
+    Example: qualcode user list
+    """
     _emit(ctx.project().store.users_frame(), "table")
 
 
@@ -528,7 +573,10 @@ def set_setting(ctx: Context, key: str, value: str) -> None:
 @cli.command()
 @pass_ctx
 def undo(ctx: Context) -> None:
-    """Undo your last coding change (add, edit or delete), from the audit log."""
+    """Undo your last coding change (add, edit or delete), from the audit log.
+
+    Example: qualcode --user alice undo
+    """
     project = ctx.project()
     result = project.undo()
     click.echo("Nothing to undo." if result is None else f"Undid {result['undone']} of coding {result['coding_id']}.")
@@ -538,7 +586,10 @@ def undo(ctx: Context) -> None:
 @click.option("--port", default=8501, show_default=True)
 @pass_ctx
 def app(ctx: Context, port: int) -> None:
-    """Start the Streamlit workbench on this project."""
+    """Start the Streamlit workbench on this project.
+
+    Example: qualcode --project my-study app --port 8502
+    """
     import subprocess
 
     from .project import find_root
