@@ -25,16 +25,25 @@ How qualcode maps onto REFI-QDA
   Integer, Float, Date or DateTime, one ``VariableValue`` per case.
 * GUIDs are uuid5 of a fixed qualcode namespace and a typed key ("code:<id>",
   "source:<document>", …), so exporting twice gives the same GUIDs (and bytes).
+* Not exported: segments (sentences, paragraphs, turns), document language, coding
+  origin, and characters XML cannot hold (control characters) in names and memos.
+  Exact duplicate codings (same span, code and annotator) are written once, memos joined.
 
-Reading other tools' projects
------------------------------
+Reading other tools' projects (tree mapping in :mod:`qualcode.refi.codetree`)
+-----------------------------------------------------------------------------
 * A REFI code **with children** becomes a theme; when it is codable *and* text was coded
   with it directly, a code of the same name is added under that theme to hold those
   codings.  A codable code without children becomes a code under its parent's theme (top
   level if it has no parent); a non-codable code without children an (empty) theme.
 * Ids come from the ``[qualcode]`` block when present, otherwise from the name as a slug
   (``[a-z][a-z0-9_]*``, Cyrillic transliterated), deduplicated across themes, codes and
-  sets (``_2``, ``_3`` …).  Document names are source names without a file extension.
+  sets (``_2``, ``_3`` …).  Document names are source names without a file extension
+  (NFC, deduplicated).  Participants come from Cases (name → id, a short one-line
+  Description → label); Case and source variables become attributes/metadata.
+  Annotators are the creating User's name, else the raw user GUID, else "unknown".
+* Only internal plain-text sources are read (``internal://`` in the archive, or a
+  ``sources/`` folder next to a bare .qde); ``relative://``/``absolute://`` paths are never
+  followed, so a hostile project cannot pull local files into qualcode.
 * Coding memos collect the coding's notes, the selection's Description and notes.
   Texts with CRLF line ends are normalised to LF and positions are shifted to match.
 * Not carried over, each reported in ``RefiProject.warnings`` with counts: PDF, picture,

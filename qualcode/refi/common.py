@@ -216,6 +216,11 @@ def document_name_from_source(name: str) -> str:
     return stripped
 
 
+def were(n: int) -> str:
+    """``"was"`` for one, ``"were"`` otherwise."""
+    return "was" if n == 1 else "were"
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``"1 coding"``, ``"3 codings"``."""
     return f"{n} {word if n == 1 else (words or word + 's')}"

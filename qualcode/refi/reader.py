@@ -15,11 +15,11 @@ from typing import Any, Callable
 from lxml import etree
 
 from ..errors import InputFileError, Problem
-from ..model import Codebook, Code, Coding, CrossCut, ParsedDocument, Participant, Theme
+from ..model import Codebook, Coding, ParsedDocument, Participant
 from ..safezip import SafeZipFile, open_zip_safely, parse_xml_safely, unsafe_member_reason
-from .common import (ID_PATTERN, KNOWN_NAMESPACES, document_name_from_source, from_xsd_datetime,
-                     guid_key, plural, quoted_list, slugify, split_description, unique_id,
-                     unique_name)
+from .codetree import build_codebook
+from .common import (KNOWN_NAMESPACES, document_name_from_source, from_xsd_datetime, guid_key,
+                     plural, quoted_list, unique_name, were)
 
 MAX_XML_BYTES = 512 * 1024 * 1024
 # Limits for .qdpx archives (tests lower them); see qualcode.safezip for the defaults.
@@ -39,11 +39,8 @@ class RefiProject:
     users: list[str]
     warnings: list[str]
     name: str = ""
-    participants: list[Participant] = field(default_factory=list)  # every Case, with or without documents
-
-
-def _were(n: int) -> str:
-    return "was" if n == 1 else "were"
+    # every Case, also those without documents (documents carry their own participant)
+    participants: list[Participant] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- input
@@ -153,156 +150,14 @@ def _open_project(path: str | os.PathLike[str], warnings: list[str]) -> _Project
         root = parse_xml_safely(archive.read(project[0]), where)
         _strip_namespaces(root, warnings)
         reader = _zip_reader(archive)
-        # Read every internal file now, while the archive is open (still size-limited).
+        # Read every internal plain text now, while the archive is open (still size-limited);
+        # media files (``path``) are never read: qualcode does not import them.
         cache: dict[str, bytes | None] = {}
         for element in root.iter():
-            if not isinstance(element.tag, str):
-                continue
-            for attribute in ("plainTextPath", "path"):
-                ref = element.get(attribute)
-                if ref and ref.lower().endswith(".txt") and ref not in cache:
-                    cache[ref] = reader(ref)
+            ref = element.get("plainTextPath") if isinstance(element.tag, str) else None
+            if ref and ref not in cache:
+                cache[ref] = reader(ref)
     return _ProjectInput(where, root, lambda ref: cache.get(ref))
-
-
-# --------------------------------------------------------------------------- codebook
-@dataclass
-class _Node:
-    guid: str
-    name: str
-    codable: bool
-    color: str | None
-    description: str
-    children: list["_Node"] = field(default_factory=list)
-
-
-def _nodes(codes_el: etree._Element | None) -> list[_Node]:
-    if codes_el is None:
-        return []
-    result = []
-    for element in codes_el.findall("Code"):
-        description = element.findtext("Description") or ""
-        name = element.get("name") or ""
-        node = _Node(guid_key(element.get("guid")), name if name.strip() else "",
-                     (element.get("isCodable") or "true").strip().lower() in {"true", "1"},
-                     (element.get("color") or "").strip() or None, description,
-                     _nodes(element))
-        result.append(node)
-    return result
-
-
-@dataclass
-class _CodebookBuild:
-    codebook: Codebook
-    code_of_guid: dict[str, str]
-    theme_of_guid: dict[str, str]
-
-
-def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._Element],
-                   coded_guids: set[str], warnings: list[str], title: str = "") -> _CodebookBuild:
-    """Map the REFI code tree onto qualcode themes and codes (see the package docstring)."""
-    codebook = Codebook(title=title)
-    code_of: dict[str, str] = {}
-    theme_of: dict[str, str] = {}
-    used: set[str] = set()
-    lost_colours: list[str] = []
-    codable_parents: list[str] = []
-
-    def choose_id(fields: dict[str, Any], name: str, kind: str) -> str:
-        wanted = fields.get("id")
-        if isinstance(wanted, str) and ID_PATTERN.match(wanted) and wanted not in used:
-            used.add(wanted)
-            return wanted
-        return unique_id(slugify(name, kind), used)
-
-    def add_code(node: _Node, theme: str | None, inherited: str | None, *,
-                 own_id: bool = True) -> None:
-        description, fields = split_description(node.description)
-        label = node.name or node.guid
-        code_id = choose_id(fields if own_id else {}, label, "code")
-        codebook.codes[code_id] = Code(
-            id=code_id, label=label, theme=theme, description=description,
-            include=str(fields.get("include", "") or ""),
-            exclude=str(fields.get("exclude", "") or ""),
-            examples=tuple(str(e) for e in fields.get("examples", [])),
-            aliases=tuple(str(a) for a in fields.get("aliases", [])) if own_id else (),
-            patterns=tuple(fields.get("patterns", [])) if own_id else ())
-        code_of[node.guid] = code_id
-        if node.color and (inherited or "").lower() != node.color.lower():
-            lost_colours.append(label)
-
-    def walk(node: _Node, parent: str | None, inherited: str | None) -> None:
-        label = node.name or node.guid
-        if node.codable and not node.children:
-            add_code(node, parent, inherited)
-            return
-        description, fields = split_description(node.description)
-        theme_id = choose_id(fields, label, "theme")
-        codebook.themes[theme_id] = Theme(id=theme_id, label=label, parent=parent,
-                                          description=description, color=node.color,
-                                          aliases=tuple(str(a) for a in fields.get("aliases", [])))
-        theme_of[node.guid] = theme_id
-        if node.codable:
-            if node.guid in coded_guids:
-                # Text coded with the parent code itself keeps a home: a code of the same name.
-                add_code(node, theme_id, node.color or inherited, own_id=False)
-            else:
-                codable_parents.append(label)
-        for child in node.children:
-            walk(child, theme_id, node.color or inherited)
-
-    for node in _nodes(codes_el):
-        walk(node, None, None)
-
-    empty_sets: list[str] = []
-    source_sets: list[str] = []
-    unresolved = 0
-    for element in set_elements:
-        name = element.get("name") or ""
-        name = name if name.strip() else guid_key(element.get("guid"))
-        description, fields = split_description(element.findtext("Description"))
-        members: list[str] = []
-        member_elements = element.findall("MemberCode")
-        for member in member_elements:
-            key = guid_key(member.get("targetGUID") or member.get("guid"))
-            if key in code_of:
-                ids = [code_of[key]]
-            elif key in theme_of:  # a whole folder in the set: take every code under it
-                ids = codebook.codes_in(theme_of[key])
-            else:
-                unresolved += 1
-                ids = []
-            members += [i for i in ids if i not in members]
-        other = len(element.findall("MemberSource")) + len(element.findall("MemberNote"))
-        if members or (not other and "id" in fields):
-            set_id = choose_id(fields, name, "set")
-            codebook.cross_cutting[set_id] = CrossCut(set_id, name, tuple(members), description)
-            if other:
-                source_sets.append(name)
-        elif other:
-            source_sets.append(name)
-        else:
-            empty_sets.append(name)
-
-    if codable_parents:
-        warnings.append(f"{plural(len(codable_parents), 'codable code')} with sub-codes "
-                        f"({quoted_list(codable_parents)}) became themes; they had no text "
-                        "codings of their own.")
-    if lost_colours:
-        warnings.append(f"{plural(len(lost_colours), 'code colour')} "
-                        f"({quoted_list(lost_colours)}) {_were(len(lost_colours))} not carried over: qualcode "
-                        "colours themes, and codes inherit their theme's colour.")
-    if source_sets:
-        warnings.append(f"{plural(len(source_sets), 'set')} of documents or memos "
-                        f"({quoted_list(source_sets)}) {_were(len(source_sets))} not carried over: qualcode sets "
-                        "(cross-cutting themes) only hold codes.")
-    if empty_sets:
-        warnings.append(f"{plural(len(empty_sets), 'empty set')} ({quoted_list(empty_sets)}) "
-                        f"{_were(len(empty_sets))} skipped.")
-    if unresolved:
-        warnings.append(f"{plural(unresolved, 'set member')} pointed at codes that do not exist "
-                        f"and {_were(unresolved)} skipped.")
-    return _CodebookBuild(codebook, code_of, theme_of)
 
 
 # --------------------------------------------------------------------------- values
@@ -393,7 +248,8 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
         return texts
 
     sources = root.find("Sources")
-    source_elements = [s for s in (sources if sources is not None else []) if isinstance(s.tag, str)]
+    source_elements = [s for s in (sources if sources is not None else [])
+                       if isinstance(s.tag, str)]
     text_sources = [s for s in source_elements if s.tag == "TextSource"]
     coded = {guid_key(ref.get("targetGUID")) for s in text_sources
              for ref in s.iterfind(".//Coding/CodeRef")}
@@ -516,23 +372,23 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     _source_warnings(warnings, source_elements, missing_text, external, lost_codings)
     if bad_spans:
         warnings.append(f"{plural(bad_spans, 'text selection')} had positions outside the "
-                        f"text (or empty spans) and {_were(bad_spans)} skipped.")
+                        f"text (or empty spans) and {were(bad_spans)} skipped.")
     if uncoded:
         warnings.append(f"{plural(uncoded, 'text selection')} without codings (quotations "
-                        f"only) {_were(uncoded)} skipped, with their comments.")
+                        f"only) {were(uncoded)} skipped, with their comments.")
     if unknown_codes:
         warnings.append(f"{plural(unknown_codes, 'coding')} referred to codes missing from the "
-                        f"codebook and {_were(unknown_codes)} skipped.")
+                        f"codebook and {were(unknown_codes)} skipped.")
     if no_user:
         warnings.append(f"{plural(no_user, 'coding')} had no creating user and "
-                        f"{_were(no_user)} attributed to 'unknown'.")
+                        f"{were(no_user)} attributed to 'unknown'.")
     if duplicates:
         warnings.append(f"{plural(duplicates, 'duplicate coding')} (same text, code and user) "
-                        f"{_were(duplicates)} merged.")
+                        f"{were(duplicates)} merged.")
     unused = [notes[k][0] or k for k in notes if k not in used_notes]
     if unused:
         warnings.append(f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) "
-                        f"{_were(len(unused))} not attached to an imported coding or document "
+                        f"{were(len(unused))} not attached to an imported coding or document "
                         "and not carried over.")
     for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
         count = len(root.findall(tag))
@@ -549,16 +405,16 @@ def _source_warnings(warnings: list[str], sources: list[etree._Element], missing
     if missing:
         warnings.append(f"{plural(len(missing), 'text source')} ({quoted_list(missing)}) "
                         f"{'has' if len(missing) == 1 else 'have'} no plain text in the "
-                        f"archive and {_were(len(missing))} skipped.")
+                        f"archive and {were(len(missing))} skipped.")
     if external:
         one = len(external) == 1
         warnings.append(f"{plural(len(external), 'text source')} ({quoted_list(external)}) "
                         f"{'points at a file' if one else 'point at files'} outside the archive "
-                        f"(relative:// or absolute://) and {_were(len(external))} skipped; "
+                        f"(relative:// or absolute://) and {were(len(external))} skipped; "
                         "export them as internal sources.")
     if lost_codings:
         warnings.append(f"{plural(lost_codings, 'coding')} on those skipped text sources "
-                        f"{_were(lost_codings)} lost.")
+                        f"{were(lost_codings)} lost.")
     kinds = Counter(s.tag for s in sources if s.tag != "TextSource")
     for tag, count in kinds.items():
         what = _OTHER_SOURCES.get(tag, tag)
@@ -570,7 +426,7 @@ def _source_warnings(warnings: list[str], sources: list[etree._Element], missing
         lost = f" ({plural(selections, 'selection')} and {plural(n_codings, 'coding')} lost)" \
             if selections or n_codings else ""
         warnings.append(f"{plural(count, what + ' source')} ({quoted_list(names)}) "
-                        f"{_were(count)} not imported: qualcode codes plain text only{lost}.")
+                        f"{were(count)} not imported: qualcode codes plain text only{lost}.")
 
 
 def _read_variables(root: etree._Element, warnings: list[str]) -> dict[str, tuple[str, str]]:
@@ -585,7 +441,7 @@ def _read_variables(root: etree._Element, warnings: list[str]) -> dict[str, tupl
         variables[guid_key(variable.get("guid"))] = (name, kind)
     if unsupported:
         warnings.append(f"{plural(len(unsupported), 'variable')} of unsupported types "
-                        f"({quoted_list(unsupported)}) {_were(len(unsupported))} not carried "
+                        f"({quoted_list(unsupported)}) {were(len(unsupported))} not carried "
                         "over.")
     return variables
 
@@ -632,13 +488,13 @@ def _read_cases(root: etree._Element, variables: dict[str, tuple[str, str]],
         case_refs += len(case.findall("CodeRef")) + len(case.findall("SelectionRef"))
     if bad_values:
         warnings.append(f"{plural(bad_values, 'case variable value')} could not be read and "
-                        f"{_were(bad_values)} skipped.")
+                        f"{were(bad_values)} skipped.")
     if shared_sources:
         warnings.append(f"{plural(shared_sources, 'source')} belonged to several cases; each "
                         "document keeps its first case as participant.")
     if case_refs:
         warnings.append(f"{plural(case_refs, 'code or selection reference')} on cases "
-                        f"{_were(case_refs)} not carried over.")
+                        f"{were(case_refs)} not carried over.")
     return of_source, participants
 
 
@@ -673,4 +529,4 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     return built.codebook, warnings
 
 
-__all__ = ["RefiProject", "import_qdpx", "import_qdc", "build_codebook"]
+__all__ = ["RefiProject", "import_qdpx", "import_qdc"]

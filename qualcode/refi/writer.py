@@ -160,7 +160,8 @@ def _write_atomically(path: str | os.PathLike[str], write: Any) -> None:
 
 def codebook_xml(codebook: Codebook) -> bytes:
     """The ``.qdc`` document (namespace ``urn:QDA-XML:codebook:1.0``) as UTF-8 bytes."""
-    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": ORIGIN}, nsmap={None: CODEBOOK_NS})
+    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": ORIGIN},
+                         nsmap={None: CODEBOOK_NS})
     if _codes_element(root, CODEBOOK_NS, codebook) is None:
         raise CodebookError(Problem("The codebook has no themes or codes, so there is nothing "
                                     "to export.", hint="Add codes to codebook.yaml first."))

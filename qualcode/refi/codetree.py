@@ -1,0 +1,163 @@
+"""Map a REFI-QDA code tree and its code sets onto qualcode themes, codes and cross-cuts.
+
+A REFI code **with children** becomes a theme; if it is codable and text was coded with
+it directly, a code of the same name under that theme holds those codings.  A codable
+code without children becomes a code under its parent's theme (top level without a
+parent); a non-codable one an empty theme.  Ids come from a ``[qualcode]`` block in the
+Description when present, else from the name as a slug, unique across everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from ..model import Codebook, Code, CrossCut, Theme
+from .common import (ID_PATTERN, guid_key, plural, quoted_list, slugify, split_description,
+                     unique_id, were)
+
+
+@dataclass
+class _Node:
+    guid: str
+    name: str
+    codable: bool
+    color: str | None
+    description: str
+    children: list["_Node"] = field(default_factory=list)
+
+
+def _nodes(codes_el: etree._Element | None) -> list[_Node]:
+    if codes_el is None:
+        return []
+    result = []
+    for element in codes_el.findall("Code"):
+        description = element.findtext("Description") or ""
+        name = element.get("name") or ""
+        node = _Node(guid_key(element.get("guid")), name if name.strip() else "",
+                     (element.get("isCodable") or "true").strip().lower() in {"true", "1"},
+                     (element.get("color") or "").strip() or None, description,
+                     _nodes(element))
+        result.append(node)
+    return result
+
+
+@dataclass
+class CodebookBuild:
+    codebook: Codebook
+    code_of_guid: dict[str, str]
+    theme_of_guid: dict[str, str]
+
+
+def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._Element],
+                   coded_guids: set[str], warnings: list[str], title: str = "") -> CodebookBuild:
+    """Map the REFI code tree onto qualcode themes and codes (see the package docstring)."""
+    codebook = Codebook(title=title)
+    code_of: dict[str, str] = {}
+    theme_of: dict[str, str] = {}
+    used: set[str] = set()
+    lost_colours: list[str] = []
+    codable_parents: list[str] = []
+
+    def choose_id(fields: dict[str, Any], name: str, kind: str) -> str:
+        wanted = fields.get("id")
+        if isinstance(wanted, str) and ID_PATTERN.match(wanted) and wanted not in used:
+            used.add(wanted)
+            return wanted
+        return unique_id(slugify(name, kind), used)
+
+    def add_code(node: _Node, theme: str | None, inherited: str | None, *,
+                 own_id: bool = True) -> None:
+        description, fields = split_description(node.description)
+        label = node.name or node.guid
+        code_id = choose_id(fields if own_id else {}, label, "code")
+        codebook.codes[code_id] = Code(
+            id=code_id, label=label, theme=theme, description=description,
+            include=str(fields.get("include", "") or ""),
+            exclude=str(fields.get("exclude", "") or ""),
+            examples=tuple(str(e) for e in fields.get("examples", [])),
+            aliases=tuple(str(a) for a in fields.get("aliases", [])) if own_id else (),
+            patterns=tuple(fields.get("patterns", [])) if own_id else ())
+        code_of[node.guid] = code_id
+        if node.color and (inherited or "").lower() != node.color.lower():
+            lost_colours.append(label)
+
+    def walk(node: _Node, parent: str | None, inherited: str | None) -> None:
+        label = node.name or node.guid
+        if node.codable and not node.children:
+            add_code(node, parent, inherited)
+            return
+        description, fields = split_description(node.description)
+        theme_id = choose_id(fields, label, "theme")
+        codebook.themes[theme_id] = Theme(id=theme_id, label=label, parent=parent,
+                                          description=description, color=node.color,
+                                          aliases=tuple(str(a) for a in fields.get("aliases", [])))
+        theme_of[node.guid] = theme_id
+        if node.codable:
+            if node.guid in coded_guids:
+                # Text coded with the parent code itself keeps a home: a code of the same name.
+                add_code(node, theme_id, node.color or inherited, own_id=False)
+            else:
+                codable_parents.append(label)
+        for child in node.children:
+            walk(child, theme_id, node.color or inherited)
+
+    for node in _nodes(codes_el):
+        walk(node, None, None)
+
+    empty_sets: list[str] = []
+    source_sets: list[str] = []
+    unresolved = 0
+    for element in set_elements:
+        name = element.get("name") or ""
+        name = name if name.strip() else guid_key(element.get("guid"))
+        description, fields = split_description(element.findtext("Description"))
+        members: list[str] = []
+        member_elements = element.findall("MemberCode")
+        for member in member_elements:
+            key = guid_key(member.get("targetGUID") or member.get("guid"))
+            if key in code_of:
+                ids = [code_of[key]]
+            elif key in theme_of:  # a whole folder in the set: take every code under it
+                ids = codebook.codes_in(theme_of[key])
+            else:
+                unresolved += 1
+                ids = []
+            members += [i for i in ids if i not in members]
+        other = len(element.findall("MemberSource")) + len(element.findall("MemberNote"))
+        if members or (not other and "id" in fields):
+            set_id = choose_id(fields, name, "set")
+            codebook.cross_cutting[set_id] = CrossCut(set_id, name, tuple(members), description)
+            if other:
+                source_sets.append(name)
+        elif other:
+            source_sets.append(name)
+        else:
+            empty_sets.append(name)
+
+    if codable_parents:
+        warnings.append(f"{plural(len(codable_parents), 'codable code')} with sub-codes "
+                        f"({quoted_list(codable_parents)}) became themes; they had no text "
+                        "codings of their own.")
+    if lost_colours:
+        warnings.append(f"{plural(len(lost_colours), 'code colour')} "
+                        f"({quoted_list(lost_colours)}) {were(len(lost_colours))} not "
+                        "carried over: qualcode "
+                        "colours themes, and codes inherit their theme's colour.")
+    if source_sets:
+        warnings.append(f"{plural(len(source_sets), 'set')} of documents or memos "
+                        f"({quoted_list(source_sets)}) {were(len(source_sets))} not "
+                        "carried over: qualcode sets "
+                        "(cross-cutting themes) only hold codes.")
+    if empty_sets:
+        warnings.append(f"{plural(len(empty_sets), 'empty set')} ({quoted_list(empty_sets)}) "
+                        f"{were(len(empty_sets))} skipped.")
+    if unresolved:
+        warnings.append(f"{plural(unresolved, 'set member')} pointed at codes that do not exist "
+                        f"and {were(unresolved)} skipped.")
+    return CodebookBuild(codebook, code_of, theme_of)
+
+
+__all__ = ["CodebookBuild", "build_codebook"]
