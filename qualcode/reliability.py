@@ -1,0 +1,711 @@
+"""Coding-level inter-coder reliability on an :class:`~qualcode.frames.AnalysisData`.
+
+Three ways to line up two or more coders' codings (``unit=``):
+
+* ``"sentence"`` | ``"paragraph"`` | ``"turn"`` — *units of analysis*.  A code is
+  **present** in a unit for a coder when one of that coder's codings of the code
+  overlaps the unit by at least one character (or covers at least ``min_overlap``
+  of the unit's characters when ``min_overlap > 0``).  The units are **all**
+  segments of that kind in every document that at least one of the chosen coders
+  coded; a unit a coder left uncoded counts as *absent* for every code (so "both
+  left it uncoded" is agreement).  Per code (and per theme: present when any of
+  its codes is present, cross-cutting themes included) the report gives percent
+  agreement, Cohen's kappa (2 coders) or Fleiss' kappa (3+), and Krippendorff's
+  alpha (nominal, binary) with a Hayes & Krippendorff (2007) bootstrap interval.
+* ``"character"`` — NVivo-comparable coding comparison: every character of a
+  document is a unit; per code per document percent agreement and Cohen's kappa
+  for two coders, plus a size-weighted average across documents.
+* ``"match"`` — MAXQDA-comparable segment matching: a coded segment is matched
+  when the other coder coded an overlapping segment with the same code whose
+  overlap share (intersection / union of the two segments) is at least
+  ``match_threshold``; agreement table and Brennan & Prediger's kappa.
+
+Everything is vectorised (numpy searchsorted / bincount on the codings and the
+segments table); statistics come from :mod:`qualcode.agreement`'s batched
+functions, fed through sparse sufficient statistics so that 300 codes × 3 coders ×
+100k units never becomes a dense array.  ``docs/methods.md`` documents the
+formulas and how they relate to NVivo, ATLAS.ti and MAXQDA.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import agreement as ag
+from .errors import Problem, QualcodeError, did_you_mean, valid_list
+from .frames import AnalysisData
+from .model import Code, Coding, Theme
+
+CONSENSUS = "consensus"  # annotator name of adjudicated codings (same as store.CONSENSUS)
+UNIT_KINDS = ("sentence", "paragraph", "turn")
+UNITS = UNIT_KINDS + ("character", "match")
+BY = ("code", "theme", "both")
+
+RESULT_COLUMNS = ["level", "id", "label", "unit", "n_units", "n_coders", "n_coded_units",
+                  "percent_agreement", "kappa", "kappa_kind", "alpha", "alpha_low", "alpha_high", "note"]
+
+UNCODED_UNITS = ("every {unit} of each document that at least one chosen coder coded is a unit; a unit a "
+                 "coder did not code counts as 'absent' for every code (both coders leaving it uncoded "
+                 "is agreement)")
+UNCODED_CHARACTERS = ("every character of each document that at least one chosen coder coded is a unit; "
+                      "uncoded characters count as 'not coded' (agreement when both left them uncoded)")
+UNCODED_MATCH = ("only coded segments are compared; text neither coder coded does not enter the table "
+                 "(MAXQDA's segment approach has no 'both uncoded' cell)")
+
+
+# --------------------------------------------------------------------------- selection
+def _select_annotators(data: AnalysisData, annotators: Sequence[str] | None, exactly: int | None = None
+                       ) -> list[str]:
+    present = [a for a in pd.unique(data.codings["annotator"].astype(str))]
+    if annotators is None:
+        chosen = [a for a in present if a != CONSENSUS] or present
+        chosen = sorted(chosen)
+    else:
+        chosen = list(dict.fromkeys(str(a) for a in annotators))
+        problems = []
+        for a in chosen:
+            if a not in present:
+                hint = did_you_mean(a, present) or f"Annotators with codings: {valid_list(present)}."
+                problems.append(Problem(f"Annotator '{a}' has no codings.", field="annotators", hint=hint))
+        if problems:
+            raise QualcodeError(problems)
+    if len(chosen) < 2:
+        raise QualcodeError(Problem(
+            f"Inter-coder agreement needs at least two annotators, got {len(chosen)} ({', '.join(chosen) or 'none'}).",
+            field="annotators", hint="Import or enter a second coder's codings, or name two annotators."))
+    if exactly is not None and len(chosen) != exactly:
+        raise QualcodeError(Problem(
+            f"This comparison is between exactly {exactly} coders (as in NVivo and MAXQDA), got {len(chosen)}: "
+            f"{', '.join(chosen)}.", field="annotators",
+            hint="Pick two with annotators=[...] (CLI: --annotators a,b)."))
+    return chosen
+
+
+def _check_choice(value: str, valid: Sequence[str], field: str) -> None:
+    if value not in valid:
+        raise QualcodeError(Problem(f"Unknown {field} '{value}'.", field=field,
+                                    hint=did_you_mean(value, valid) or f"Use one of {valid_list(valid)}."))
+
+
+@dataclass
+class _Frame:
+    """The codings, documents and items (codes or themes) of one comparison."""
+
+    coders: list[str]
+    documents: list[str]
+    doc_length: np.ndarray  # int64 per document
+    doc_offset: np.ndarray  # int64 global coordinate of each document's first character
+    # codings of the chosen coders in those documents
+    coder: np.ndarray
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    code: np.ndarray  # index into code_ids
+    code_ids: list[str]
+
+
+def _frame(data: AnalysisData, coders: list[str]) -> _Frame:
+    c = data.codings
+    c = c.loc[c["annotator"].astype(str).isin(coders)]
+    coded_docs = set(c["document"].astype(str))
+    documents = [d for d in data.documents["document"].astype(str) if d in coded_docs]
+    documents += sorted(coded_docs - set(documents))  # codings of documents missing from the table
+    lengths = dict(zip(data.documents["document"].astype(str), data.documents["length"]))
+    doc_length = np.array([int(lengths.get(d, len(data.texts.get(d, "")))) for d in documents], dtype=np.int64)
+    # codings may run past a stale length: the document is at least as long as its codings
+    doc_idx_map = {d: i for i, d in enumerate(documents)}
+    doc = c["document"].astype(str).map(doc_idx_map).to_numpy(dtype=np.int64)
+    start = c["start"].to_numpy(dtype=np.int64)
+    end = c["end"].to_numpy(dtype=np.int64)
+    if len(doc):
+        np.maximum.at(doc_length, doc, end)
+    doc_offset = np.concatenate([[0], np.cumsum(doc_length + 1)[:-1]]).astype(np.int64)
+    code_ids = list(data.codebook.codes)
+    extra = sorted(set(c["code"].astype(str)) - set(code_ids))
+    code_ids += extra
+    code_idx = {cid: i for i, cid in enumerate(code_ids)}
+    coder_idx = {a: i for i, a in enumerate(coders)}
+    return _Frame(coders, documents, doc_length, doc_offset,
+                  c["annotator"].astype(str).map(coder_idx).to_numpy(dtype=np.int64), doc, start, end,
+                  c["code"].astype(str).map(code_idx).to_numpy(dtype=np.int64), code_ids)
+
+
+@dataclass
+class _Items:
+    level: list[str]  # "code" | "theme" per item
+    ids: list[str]
+    labels: list[str]
+    code_items: list[np.ndarray]  # per code index: item indices it belongs to
+
+
+def _theme_order(data: AnalysisData) -> list[str]:
+    order = [node.id for _, node in data.codebook.iter_tree() if isinstance(node, Theme)]
+    return order + [t for t in data.codebook.themes if t not in order]
+
+
+def _items(data: AnalysisData, frame: _Frame, by: str) -> _Items:
+    """The rows of the report: codes, themes (incl. cross-cutting), or both in tree order."""
+    cb = data.codebook
+    code_label = {cid: (cb.codes[cid].label if cid in cb.codes else cid) for cid in frame.code_ids}
+    theme_ids = _theme_order(data) + list(cb.cross_cutting)
+    theme_label = {**{t: th.label for t, th in cb.themes.items()},
+                   **{x: xc.label for x, xc in cb.cross_cutting.items()}}
+    if by == "code":
+        order = [("code", cid) for cid in frame.code_ids]
+    elif by == "theme":
+        order = [("theme", t) for t in theme_ids]
+    else:
+        order = []
+        for _, node in cb.iter_tree():
+            order.append(("theme" if isinstance(node, Theme) else "code", node.id))
+        seen = set(order)
+        order += [("theme", t) for t in theme_ids if ("theme", t) not in seen]
+        order += [("code", cid) for cid in frame.code_ids if ("code", cid) not in seen]
+    index = {key: i for i, key in enumerate(order)}
+    code_items: list[np.ndarray] = []
+    for cid in frame.code_ids:
+        targets = []
+        if ("code", cid) in index:
+            targets.append(index[("code", cid)])
+        if cid in cb.codes:
+            for t in cb.theme_path(cb.codes[cid].theme) + cb.cross_cutting_of(cid):
+                if ("theme", t) in index:
+                    targets.append(index[("theme", t)])
+        code_items.append(np.array(sorted(set(targets)), dtype=np.int64))
+    labels = [code_label[i] if lvl == "code" else theme_label.get(i, i) for lvl, i in order]
+    return _Items([lvl for lvl, _ in order], [i for _, i in order], labels, code_items)
+
+
+def _expand_to_items(code_idx: np.ndarray, code_items: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(row index into the input, item index) for every item each code belongs to."""
+    n_per_code = np.array([len(x) for x in code_items], dtype=np.int64)
+    if len(code_idx) == 0 or n_per_code.sum() == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    flat_items = np.concatenate(code_items) if len(code_items) else np.empty(0, dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum(n_per_code)[:-1]])
+    counts = n_per_code[code_idx]
+    rows = np.repeat(np.arange(len(code_idx)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rows, flat_items[first[code_idx][rows] + within]
+
+
+# --------------------------------------------------------------------------- interval helpers
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each i, the integers lo[i]..hi[i]-1: (owner i, value) pairs, no Python loop."""
+    counts = np.clip(hi - lo, 0, None)
+    owner = np.repeat(np.arange(len(lo)), counts)
+    value = lo[owner] + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    return owner, value
+
+
+def _merge(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Union of intervals within each group → disjoint (group, start, end), sorted."""
+    if len(group) == 0:
+        return group, start, end
+    order = np.lexsort((start, group))
+    g, s, e = group[order], start[order], end[order]
+    span = int(max(e.max(), s.max())) + 2
+    gs, ge = g * span + s, g * span + e
+    running = np.maximum.accumulate(ge)
+    new = np.ones(len(g), dtype=bool)
+    new[1:] = gs[1:] > running[:-1]  # touching intervals merge
+    first = np.flatnonzero(new)
+    merged_end = np.maximum.reduceat(ge, first)
+    mg = g[first]
+    return mg, gs[first] - mg * span, merged_end - mg * span
+
+
+@dataclass
+class _UnitTable:
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    gstart: np.ndarray  # global coordinates (document offset + position)
+    gend: np.ndarray
+    run_end: np.ndarray  # running max of gend (units may overlap)
+
+
+def _units(data: AnalysisData, frame: _Frame, kind: str) -> _UnitTable:
+    seg = data.segments
+    seg = seg.loc[(seg["kind"] == kind) & seg["document"].astype(str).isin(frame.documents)]
+    doc_idx_map = {d: i for i, d in enumerate(frame.documents)}
+    doc = seg["document"].astype(str).map(doc_idx_map).to_numpy(dtype=np.int64)
+    start = seg["start"].to_numpy(dtype=np.int64)
+    end = seg["end"].to_numpy(dtype=np.int64)
+    keep = end > start
+    doc, start, end = doc[keep], start[keep], end[keep]
+    order = np.lexsort((end, start, doc))
+    doc, start, end = doc[order], start[order], end[order]
+    gstart, gend = frame.doc_offset[doc] + start, frame.doc_offset[doc] + end
+    run_end = np.maximum.accumulate(gend) if len(gend) else gend
+    return _UnitTable(doc, start, end, gstart, gend, run_end)
+
+
+def _no_units_error(data: AnalysisData, frame: _Frame, kind: str) -> QualcodeError:
+    kinds = sorted(set(data.segments.loc[data.segments["document"].astype(str).isin(frame.documents), "kind"]))
+    return QualcodeError(Problem(
+        f"The coded documents have no '{kind}' segments, so there are no units to compare.",
+        field="unit", hint=(f"Use unit='{kinds[0]}' (available: {', '.join(kinds)}) or unit='character'."
+                            if kinds else "Use unit='character' or unit='match', or re-import the documents "
+                                          "so that they are segmented.")))
+
+
+# --------------------------------------------------------------------------- presence
+@dataclass
+class _Presence:
+    """Sparse presence: unique (item, coder, unit) triples where the item is present."""
+
+    item: np.ndarray
+    coder: np.ndarray
+    unit: np.ndarray
+    n_items: int
+    n_coders: int
+    n_units: int
+
+
+def _code_presence(frame: _Frame, units: _UnitTable, min_overlap: float) -> _Presence:
+    """Per (code, coder, unit): present when the coder's codings of the code cover ≥1
+    character of the unit (or ≥ ``min_overlap`` of its characters)."""
+    n_codes, n_coders, n_units = len(frame.code_ids), len(frame.coders), len(units.gstart)
+    group = (frame.code * n_coders + frame.coder) * max(len(frame.documents), 1) + frame.doc
+    g, s, e = _merge(group, frame.start, frame.end)
+    doc = g % max(len(frame.documents), 1)
+    code_coder = g // max(len(frame.documents), 1)
+    gs, ge = frame.doc_offset[doc] + s, frame.doc_offset[doc] + e
+    lo = np.searchsorted(units.run_end, gs, side="right")
+    hi = np.searchsorted(units.gstart, ge, side="left")
+    owner, unit = _ranges(lo, hi)
+    overlap = np.minimum(ge[owner], units.gend[unit]) - np.maximum(gs[owner], units.gstart[unit])
+    ok = overlap > 0
+    owner, unit, overlap = owner[ok], unit[ok], overlap[ok]
+    key = code_coder[owner] * n_units + unit
+    keys, inverse = np.unique(key, return_inverse=True)
+    if min_overlap > 0:
+        covered = np.bincount(inverse, weights=overlap, minlength=len(keys))
+        u = keys % max(n_units, 1)
+        length = units.gend[u] - units.gstart[u]
+        keys = keys[covered >= np.maximum(1.0, min_overlap * length - 1e-9)]
+    unit_of = keys % max(n_units, 1)
+    cc = keys // max(n_units, 1)
+    return _Presence(cc // n_coders, cc % n_coders, unit_of, n_codes, n_coders, n_units)
+
+
+def _item_presence(code_presence: _Presence, items: _Items) -> _Presence:
+    rows, item = _expand_to_items(code_presence.item, items.code_items)
+    coder, unit = code_presence.coder[rows], code_presence.unit[rows]
+    n_c, n_u = code_presence.n_coders, code_presence.n_units
+    key = np.unique((item * n_c + coder) * max(n_u, 1) + unit)
+    unit = key % max(n_u, 1)
+    ic = key // max(n_u, 1)
+    return _Presence(ic // n_c, ic % n_c, unit, len(items.ids), n_c, n_u)
+
+
+def _presence_statistics(p: _Presence, n_boot: int, seed: int, cap_draws: bool) -> dict[str, Any]:
+    """The per-item statistics from sparse presence (no dense items × units array)."""
+    n_items, n_c, n_u = p.n_items, p.n_coders, p.n_units
+    side = n_c + 1
+    key = p.item * max(n_u, 1) + p.unit
+    keys, k = np.unique(key, return_counts=True)
+    item_of = keys // max(n_u, 1)
+    hist = np.bincount(item_of * side + k, minlength=n_items * side).reshape(n_items, side)
+    coded_units = hist.sum(axis=1)
+    H = np.zeros((n_items, side, side))
+    H[:, n_c, :] = hist
+    H[:, n_c, 0] = n_u - coded_units  # units no coder marked: all absent
+    stats = ag.binary_stats(H)
+    cohen = None
+    if n_c == 2:
+        per_coder = np.bincount(p.item * 2 + p.coder, minlength=n_items * 2).reshape(n_items, 2)
+        n11 = np.bincount(item_of[k == 2], minlength=n_items).astype(float)
+        n10, n01 = per_coder[:, 0] - n11, per_coder[:, 1] - n11
+        cohen = (n11, n10, n01, n_u - n11 - n10 - n01)
+    out = ag.binary_agreement_many(stats, n_boot=n_boot, seed=seed, cap_draws=cap_draws, cohen=cohen)
+    out["n_coded_units"] = coded_units
+    return out
+
+
+# --------------------------------------------------------------------------- main entry
+def intercoder_agreement(data: AnalysisData, annotators: Sequence[str] | None = None, unit: str = "sentence",
+                         by: str = "code", bootstrap: int = 1000, seed: int = 0, min_overlap: float = 0.0,
+                         match_threshold: float = 0.9, cap_draws: bool = True) -> pd.DataFrame:
+    """Inter-coder reliability per code and/or theme (see the module docstring).
+
+    ``annotators``: the coders to compare (default: every annotator except
+    "consensus").  ``bootstrap``: Hayes & Krippendorff bootstrap samples for alpha's
+    95% interval (0 = none).  ``min_overlap``: share of a unit's characters a coding
+    must cover for the code to count as present (0 = at least one character).
+    ``match_threshold``: overlap share for ``unit="match"``.  ``cap_draws``: use
+    KALPHA's 25·q cap on the pairs drawn per bootstrap sample (see
+    :func:`qualcode.agreement.bootstrap_alpha`).
+
+    Returns one row per code/theme with the columns of ``RESULT_COLUMNS`` (the
+    ``character`` unit adds ``document`` and character counts, ``match`` adds the
+    agreement table).  ``df.attrs`` holds ``unit``, ``uncoded``, ``n_units``,
+    ``annotators``, ``method`` and more; :func:`describe` renders them.
+    """
+    _check_choice(unit, UNITS, "unit")
+    _check_choice(by, BY, "by")
+    if not 0.0 <= min_overlap <= 1.0:
+        raise QualcodeError(Problem(f"min_overlap must be between 0 and 1, got {min_overlap}.", field="min_overlap"))
+    if not 0.0 < match_threshold <= 1.0:
+        raise QualcodeError(Problem(f"match_threshold must be in (0, 1], got {match_threshold}.",
+                                    field="match_threshold"))
+    if unit == "character":
+        return _character_agreement(data, annotators, by)
+    if unit == "match":
+        return _match_agreement(data, annotators, by, match_threshold)
+    coders = _select_annotators(data, annotators)
+    frame = _frame(data, coders)
+    units = _units(data, frame, unit)
+    if len(units.gstart) == 0:
+        raise _no_units_error(data, frame, unit)
+    items = _items(data, frame, by)
+    code_p = _code_presence(frame, units, min_overlap)
+    res = _presence_statistics(_item_presence(code_p, items), bootstrap, seed, cap_draws)
+    df = pd.DataFrame({
+        "level": items.level, "id": items.ids, "label": items.labels, "unit": unit,
+        "n_units": len(units.gstart), "n_coders": len(coders), "n_coded_units": res["n_coded_units"].astype(int),
+        "percent_agreement": res["percent_agreement"], "kappa": res["kappa"], "kappa_kind": res["kappa_kind"],
+        "alpha": res["alpha"], "alpha_low": res["alpha_low"], "alpha_high": res["alpha_high"],
+        "note": [r or "" for r in res["reason"]],
+    }, columns=RESULT_COLUMNS)
+    presence_rule = ("a code is present in a unit when one of the coder's codings of it overlaps the unit by at "
+                     "least one character" if min_overlap == 0 else
+                     f"a code is present in a unit when the coder's codings of it cover at least "
+                     f"{min_overlap:.0%} of the unit's characters")
+    kappa = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa (Gwet 2014 generalisation)"
+    boot = (f"; 95% interval from {bootstrap} bootstrap samples (Hayes & Krippendorff 2007, seed {seed}"
+            f"{', 25·q cap on pairs drawn' if cap_draws else ', all pairs drawn'})" if bootstrap else "")
+    df.attrs.update({
+        "unit": unit, "uncoded": UNCODED_UNITS.format(unit=unit), "n_units": int(len(units.gstart)),
+        "n_documents": len(frame.documents), "annotators": list(coders),
+        "method": (f"presence/absence per {unit}: {presence_rule}; theme present when any of its codes is; "
+                   f"percent agreement = share of agreeing coder pairs per unit, averaged; {kappa}; "
+                   f"Krippendorff's alpha (nominal, binary){boot}"),
+        "bootstrap": int(bootstrap), "seed": int(seed),
+    })
+    return df
+
+
+def describe(df: pd.DataFrame) -> str:
+    """The report's settings from ``df.attrs`` as a few readable lines (for CLI/app/Excel)."""
+    attrs = dict(getattr(df, "attrs", {}) or {})
+    names = {"unit": "Unit", "n_units": "Units compared", "n_documents": "Documents", "annotators": "Coders",
+             "uncoded": "Uncoded text", "method": "Method", "match_threshold": "Match threshold"}
+    lines = []
+    for key, name in names.items():
+        if key in attrs:
+            value = attrs[key]
+            if isinstance(value, (list, tuple)):
+                value = ", ".join(map(str, value))
+            lines.append(f"{name}: {value}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- character unit
+def _merged_items(frame: _Frame, items: _Items) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Disjoint coverage per (item, coder, document): (item, coder, doc, start, end)."""
+    rows, item = _expand_to_items(frame.code, items.code_items)
+    n_docs, n_c = max(len(frame.documents), 1), len(frame.coders)
+    group = (item * n_c + frame.coder[rows]) * n_docs + frame.doc[rows]
+    g, s, e = _merge(group, frame.start[rows], frame.end[rows])
+    return g // (n_c * n_docs), (g // n_docs) % n_c, g % n_docs, s, e
+
+
+def _character_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: str) -> pd.DataFrame:
+    coders = _select_annotators(data, annotators, exactly=2)
+    frame = _frame(data, coders)
+    items = _items(data, frame, by)
+    item, coder, doc, s, e = _merged_items(frame, items)
+    n_items, n_docs = len(items.ids), len(frame.documents)
+    cell = item * max(n_docs, 1) + doc
+    length = e - s
+    cov = np.zeros((2, n_items * n_docs))
+    np.add.at(cov, (coder, cell), length)
+    # intersection of the two coders' disjoint coverage, per (item, document)
+    span = int(frame.doc_length.max()) + 2 if n_docs else 1
+    first, second = coder == 0, coder == 1
+    a_s, a_e = cell[first] * span + s[first], cell[first] * span + e[first]
+    b_s, b_e = cell[second] * span + s[second], cell[second] * span + e[second]
+    lo = np.searchsorted(b_e, a_s, side="right")
+    hi = np.searchsorted(b_s, a_e, side="left")
+    owner, partner = _ranges(lo, hi)
+    inter = np.clip(np.minimum(a_e[owner], b_e[partner]) - np.maximum(a_s[owner], b_s[partner]), 0, None)
+    both = np.bincount(cell[first][owner], weights=inter, minlength=n_items * n_docs)
+    doc_len = np.tile(frame.doc_length.astype(float), n_items)
+    only_a, only_b = cov[0] - both, cov[1] - both
+    neither = doc_len - both - only_a - only_b
+    pa = (both + neither) / np.where(doc_len > 0, doc_len, np.nan)
+    kappa = ag.cohen_from_counts(both, only_a, only_b, neither)
+
+    rows = []
+    shape = (n_items, n_docs)
+    both2, a2, b2, n2 = (x.reshape(shape) for x in (both, only_a, only_b, neither))
+    pa2, k2, len2 = pa.reshape(shape), kappa.reshape(shape), doc_len.reshape(shape)
+    H = np.zeros((n_items, 3, 3))
+    H[:, 2, 2], H[:, 2, 1], H[:, 2, 0] = both2.sum(1), a2.sum(1) + b2.sum(1), n2.sum(1)
+    pooled_alpha = ag.alpha_from_binary_stats(ag.binary_stats(H))
+    pooled_reasons = ag.binary_reasons_many(ag.binary_stats(H))
+    for i in range(n_items):
+        base = {"level": items.level[i], "id": items.ids[i], "label": items.labels[i], "unit": "character",
+                "n_coders": 2, "kappa_kind": "cohen", "alpha_low": np.nan, "alpha_high": np.nan}
+        coded = np.flatnonzero((a2[i] + b2[i] + both2[i]) > 0)
+        for d in coded:
+            note = "" if np.isfinite(k2[i, d]) else ("kappa undefined: the code covers this whole document "
+                                                    "for both coders (no variation)")
+            rows.append({**base, "document": frame.documents[d], "n_units": int(len2[i, d]),
+                         "n_coded_units": int(both2[i, d] + a2[i, d] + b2[i, d]),
+                         "percent_agreement": pa2[i, d], "kappa": k2[i, d], "alpha": np.nan,
+                         "chars_both": int(both2[i, d]), "chars_first_only": int(a2[i, d]),
+                         "chars_second_only": int(b2[i, d]), "note": note})
+        weights = len2[i]
+        defined = np.isfinite(k2[i])
+        mean_pa = float((pa2[i] * weights).sum() / weights.sum()) if weights.sum() > 0 else np.nan
+        mean_k = float((k2[i][defined] * weights[defined]).sum() / weights[defined].sum()) if defined.any() else np.nan
+        note = (f"size-weighted over {n_docs} documents; kappa averaged over the {int(defined.sum())} documents "
+                f"where it is defined (NVivo counts documents neither coder coded as complete agreement); "
+                f"alpha pooled over all characters")
+        if pooled_reasons[i]:
+            note = f"{pooled_reasons[i]}; {note}"
+        rows.append({**base, "document": "(all documents, size-weighted)", "n_units": int(weights.sum()),
+                     "n_coded_units": int(both2[i].sum() + a2[i].sum() + b2[i].sum()),
+                     "percent_agreement": mean_pa, "kappa": mean_k, "alpha": pooled_alpha[i],
+                     "chars_both": int(both2[i].sum()), "chars_first_only": int(a2[i].sum()),
+                     "chars_second_only": int(b2[i].sum()), "note": note})
+    cols = RESULT_COLUMNS[:3] + ["document"] + RESULT_COLUMNS[3:] + ["chars_both", "chars_first_only",
+                                                                    "chars_second_only"]
+    df = pd.DataFrame(rows, columns=cols)
+    df.attrs.update({
+        "unit": "character", "uncoded": UNCODED_CHARACTERS, "n_units": int(frame.doc_length.sum()),
+        "n_documents": n_docs, "annotators": list(coders),
+        "method": ("NVivo-style coding comparison: per code and document, percent agreement = (characters both "
+                   "coded + characters neither coded) / document length and Cohen's kappa on characters; "
+                   "summary rows average them weighted by document length; alpha = Krippendorff's binary "
+                   "alpha pooled over all characters (no bootstrap: characters are not independent units); "
+                   f"'first' = {coders[0]}, 'second' = {coders[1]}"),
+    })
+    return df
+
+
+# --------------------------------------------------------------------------- match unit
+def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: str,
+                     threshold: float) -> pd.DataFrame:
+    coders = _select_annotators(data, annotators, exactly=2)
+    frame = _frame(data, coders)
+    items = _items(data, frame, by)
+    rows_idx, item = _expand_to_items(frame.code, items.code_items)
+    seg = pd.DataFrame({"seg": np.arange(len(rows_idx)), "item": item, "coder": frame.coder[rows_idx],
+                        "doc": frame.doc[rows_idx], "start": frame.start[rows_idx], "end": frame.end[rows_idx]})
+    seg = seg.loc[seg["end"] > seg["start"]]
+    first, second = seg.loc[seg["coder"] == 0], seg.loc[seg["coder"] == 1]
+    pairs = first.merge(second, on=["item", "doc"], suffixes=("_a", "_b"))
+    inter = (np.minimum(pairs["end_a"], pairs["end_b"]) - np.maximum(pairs["start_a"], pairs["start_b"])).clip(lower=0)
+    union = (pairs["end_a"] - pairs["start_a"]) + (pairs["end_b"] - pairs["start_b"]) - inter
+    matched_pairs = pairs.loc[(inter > 0) & (inter / union >= threshold - 1e-12)]
+    matched = set(matched_pairs["seg_a"]) | set(matched_pairs["seg_b"])
+    seg = seg.assign(matched=seg["seg"].isin(matched))
+    n_items = len(items.ids)
+    agree = np.bincount(seg.loc[seg["matched"], "item"], minlength=n_items).astype(float)
+    only_a = np.bincount(first.loc[~first["seg"].isin(matched), "item"], minlength=n_items).astype(float)
+    only_b = np.bincount(second.loc[~second["seg"].isin(matched), "item"], minlength=n_items).astype(float)
+    # MAXQDA sets chance agreement to 1/number of codes compared (Brennan & Prediger 1981)
+    q = sum(1 for lvl in items.level if lvl == "code") or n_items
+    total = agree + only_a + only_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pa = np.where(total > 0, agree / total, np.nan)
+        kappa = (pa - 1.0 / q) / (1.0 - 1.0 / q) if q >= 2 else np.full(n_items, np.nan)
+    notes = ["" if t > 0 else "neither coder coded a segment with this code" for t in total]
+    if q < 2:
+        notes = [f"{n}; " if n else "" for n in notes]
+        notes = [n + "Brennan-Prediger kappa needs at least two codes (chance = 1/number of codes)" for n in notes]
+    df = pd.DataFrame({
+        "level": items.level, "id": items.ids, "label": items.labels, "unit": "match",
+        "n_units": total.astype(int), "n_coders": 2, "n_coded_units": total.astype(int),
+        "percent_agreement": pa, "kappa": kappa, "kappa_kind": "brennan_prediger",
+        "alpha": np.nan, "alpha_low": np.nan, "alpha_high": np.nan, "note": notes,
+        "segments_matched": agree.astype(int), "segments_first_only": only_a.astype(int),
+        "segments_second_only": only_b.astype(int),
+    })
+    t_agree, t_a, t_b = agree[np.array(items.level) == "code"].sum(), only_a[np.array(items.level) == "code"].sum(), \
+        only_b[np.array(items.level) == "code"].sum()
+    t_total = t_agree + t_a + t_b
+    t_pa = t_agree / t_total if t_total else np.nan
+    overall = {"level": "all", "id": "*", "label": "All codes", "unit": "match", "n_units": int(t_total),
+               "n_coders": 2, "n_coded_units": int(t_total), "percent_agreement": t_pa,
+               "kappa": (t_pa - 1.0 / q) / (1.0 - 1.0 / q) if q >= 2 and t_total else np.nan,
+               "kappa_kind": "brennan_prediger", "alpha": np.nan, "alpha_low": np.nan, "alpha_high": np.nan,
+               "note": "codes pooled" if t_total else "no coded segments",
+               "segments_matched": int(t_agree), "segments_first_only": int(t_a),
+               "segments_second_only": int(t_b)}
+    df = pd.concat([df, pd.DataFrame([overall])], ignore_index=True)
+    df.attrs.update({
+        "unit": "match", "uncoded": UNCODED_MATCH, "n_units": int(t_total), "n_documents": len(frame.documents),
+        "annotators": list(coders), "match_threshold": threshold,
+        "method": (f"MAXQDA-style segment matching: a segment is matched when the other coder coded the same "
+                   f"code (theme rows: any code of the theme) on a segment whose overlap share (intersection / "
+                   f"union) is at least {threshold:.0%}; percent agreement = matched / all segments; "
+                   f"Brennan & Prediger kappa with chance = 1/{q} (number of codes compared); "
+                   f"'first' = {coders[0]}, 'second' = {coders[1]}"),
+    })
+    return df
+
+
+# --------------------------------------------------------------------------- disagreements
+def disagreements(data: AnalysisData, annotators: Sequence[str] | None = None, unit: str = "sentence",
+                  codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every (unit, code) where the coders differ, ready for adjudication.
+
+    Columns: document, participant, unit_start, unit_end, text, code, code_label,
+    coders_with, coders_without (comma lists), then ``codes_<annotator>`` — each
+    coder's codes in that unit — and an empty ``accept`` column to fill in and pass
+    to :func:`adjudicate`.  Presence follows :func:`intercoder_agreement`.
+    """
+    _check_choice(unit, UNIT_KINDS, "unit")
+    coders = _select_annotators(data, annotators)
+    frame = _frame(data, coders)
+    units = _units(data, frame, unit)
+    base_cols = ["document", "participant", "unit_start", "unit_end", "text", "code", "code_label",
+                 "coders_with", "coders_without"] + [f"codes_{a}" for a in coders] + ["accept"]
+    if len(units.gstart) == 0:
+        raise _no_units_error(data, frame, unit)
+    p = _code_presence(frame, units, 0.0)
+    wanted = None
+    if codes is not None:
+        wanted = []
+        for name in codes:
+            cid = data.codebook.resolve(name) or (name if name in frame.code_ids else None)
+            if cid is None:
+                raise QualcodeError(Problem(f"Unknown code '{name}'.", field="codes",
+                                            hint=did_you_mean(name, frame.code_ids)))
+            wanted.append(frame.code_ids.index(cid))
+    n_c, n_u = len(coders), len(units.gstart)
+    key = p.item * n_u + p.unit
+    keys, k = np.unique(key, return_counts=True)
+    differ = keys[k < n_c]
+    if wanted is not None:
+        differ = differ[np.isin(differ // n_u, wanted)]
+    if len(differ) == 0:
+        return pd.DataFrame(columns=base_cols)
+    # who has each differing (code, unit)
+    has = np.zeros((len(differ), n_c), dtype=bool)
+    pos = np.searchsorted(differ, key)
+    hit = (pos < len(differ)) & (differ[np.minimum(pos, len(differ) - 1)] == key)
+    has[pos[hit], p.coder[hit]] = True
+    code_of, unit_of = differ // n_u, differ % n_u
+    # each coder's codes per unit (for the units that appear)
+    label = {cid: (data.codebook.codes[cid].label if cid in data.codebook.codes else cid) for cid in frame.code_ids}
+    per_unit: dict[tuple[int, int], list[str]] = {}
+    in_rows = np.isin(p.unit, unit_of)
+    for c_i, cd, u in zip(p.coder[in_rows], p.item[in_rows], p.unit[in_rows]):
+        per_unit.setdefault((int(u), int(c_i)), []).append(frame.code_ids[cd])
+    doc_part = dict(zip(data.documents["document"].astype(str), data.documents["participant"]))
+    rows = []
+    for j in range(len(differ)):
+        u = int(unit_of[j])
+        d = frame.documents[int(units.doc[u])]
+        s, e = int(units.start[u]), int(units.end[u])
+        cid = frame.code_ids[int(code_of[j])]
+        row = {"document": d, "participant": doc_part.get(d), "unit_start": s, "unit_end": e,
+               "text": data.texts.get(d, "")[s:e], "code": cid, "code_label": label[cid],
+               "coders_with": ", ".join(a for a, h in zip(coders, has[j]) if h),
+               "coders_without": ", ".join(a for a, h in zip(coders, has[j]) if not h)}
+        for ci, a in enumerate(coders):
+            row[f"codes_{a}"] = ", ".join(sorted(per_unit.get((u, ci), [])))
+        row["accept"] = None
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=base_cols)
+    df = df.sort_values(["document", "unit_start", "code"], kind="stable").reset_index(drop=True)
+    df.attrs.update({"unit": unit, "annotators": list(coders), "uncoded": UNCODED_UNITS.format(unit=unit)})
+    return df
+
+
+def adjudicate(data: AnalysisData, decisions: pd.DataFrame | Iterable[Mapping[str, Any]],
+               annotators: Sequence[str] | None = None, unit: str = "sentence",
+               include_agreed: bool = True) -> list[Coding]:
+    """Consensus codings from adjudication decisions.
+
+    ``decisions``: rows with ``document, unit_start, unit_end, code, accept`` (e.g.
+    the :func:`disagreements` table with ``accept`` filled in).  Each accepted row
+    becomes a :class:`~qualcode.model.Coding` over the unit with annotator
+    "consensus" and origin "adjudicated".  With ``include_agreed`` the units where
+    every chosen coder applied a code are added too, so that the consensus is a
+    complete coding (then report with ``annotators=["consensus"]``).  Rows whose
+    ``accept`` is empty are undecided and skipped; rejected rows add nothing.
+    """
+    table = decisions if isinstance(decisions, pd.DataFrame) else pd.DataFrame(list(decisions))
+    needed = ["document", "unit_start", "unit_end", "code", "accept"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise QualcodeError(Problem(f"Decisions lack column(s) {', '.join(missing)}.", field="decisions",
+                                    hint=f"Give {', '.join(needed)} (the disagreements() table has them)."))
+    lengths = dict(zip(data.documents["document"].astype(str), data.documents["length"]))
+    problems: list[Problem] = []
+    out: dict[tuple[str, int, int, str], Coding] = {}
+    for i, row in enumerate(table.to_dict("records"), start=1):
+        accept = row["accept"]
+        if accept is None or (isinstance(accept, float) and math.isnan(accept)) or accept == "":
+            continue
+        accept_bool = _as_bool(accept)
+        if accept_bool is None:
+            problems.append(Problem(f"accept must be yes/no (true/false, 1/0), got {accept!r}.", row=i + 1,
+                                    field="accept"))
+            continue
+        doc, cid = str(row["document"]), data.codebook.resolve(str(row["code"]))
+        if doc not in lengths:
+            problems.append(Problem(f"Unknown document '{doc}'.", row=i + 1, field="document",
+                                    hint=did_you_mean(doc, list(lengths))))
+            continue
+        if cid is None:
+            problems.append(Problem(f"Unknown code '{row['code']}'.", row=i + 1, field="code",
+                                    hint=did_you_mean(str(row["code"]), list(data.codebook.codes))))
+            continue
+        s, e = int(row["unit_start"]), int(row["unit_end"])
+        if not 0 <= s < e <= int(lengths[doc]):
+            problems.append(Problem(f"Offsets {s}-{e} are outside document '{doc}' (length {lengths[doc]}).",
+                                    row=i + 1, field="unit_start"))
+            continue
+        if accept_bool:
+            out[(doc, s, e, cid)] = _consensus(data, doc, s, e, cid)
+        else:
+            out.pop((doc, s, e, cid), None)
+    if problems:
+        raise QualcodeError(problems)
+    if include_agreed:
+        coders = _select_annotators(data, annotators)
+        frame = _frame(data, coders)
+        units = _units(data, frame, unit)
+        p = _code_presence(frame, units, 0.0)
+        n_u = max(len(units.gstart), 1)
+        keys, k = np.unique(p.item * n_u + p.unit, return_counts=True)
+        for key in keys[k == len(coders)]:
+            u, cid = int(key % n_u), frame.code_ids[int(key // n_u)]
+            doc, s, e = frame.documents[int(units.doc[u])], int(units.start[u]), int(units.end[u])
+            out.setdefault((doc, s, e, cid), _consensus(data, doc, s, e, cid))
+    return sorted(out.values(), key=lambda c: (c.document, c.start, c.end, c.code))
+
+
+def _consensus(data: AnalysisData, doc: str, start: int, end: int, code: str) -> Coding:
+    return Coding(document=doc, start=start, end=end, code=code, annotator=CONSENSUS, origin="adjudicated",
+                  quote=data.texts.get(doc, "")[start:end] if data.texts else None)
+
+
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().casefold()
+    if text in {"yes", "y", "true", "t", "1", "accept", "x", "да"}:
+        return True
+    if text in {"no", "n", "false", "f", "0", "reject", "нет"}:
+        return False
+    return None
+
+
+__all__ = ["intercoder_agreement", "describe", "disagreements", "adjudicate", "UNITS", "UNIT_KINDS",
+           "RESULT_COLUMNS", "CONSENSUS"]
