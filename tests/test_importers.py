@@ -443,3 +443,29 @@ def test_read_documents_batches_and_collects_problems_from_all_files():
 
 def test_supported_suffixes():
     assert set(SUPPORTED_SUFFIXES) == {".md", ".txt", ".docx", ".vtt", ".srt"}
+
+
+# --------------------------------------------------------------------------- front matter fast path
+_KEYS = st.sampled_from(["participant", "label", "role", "date", "n", "on", "null", "x-y", "Yes"])
+_VALUES = st.one_of(
+    st.sampled_from(["A", "Expert (A)", "Dr. O'Neil", "yes", "No", "null", "~", "2024-03-01",
+                     "2024-13-01", "007", "-0", "12", "1e3", "x - y", "a: b", "a #b", "[x]",
+                     "é", "Ölçek", "a\tb", "true", "2024-03-01T10:00:00", "'quoted'", "Минздрав"]),
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12),
+    st.text(st.sampled_from("aZé 1-:.\t\u3000\u2028\u0085\ufeff\ufffe\x7f#'"), min_size=1, max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_KEYS, _VALUES), min_size=1, max_size=5))
+def test_front_matter_fast_path_agrees_with_ruamel(pairs):
+    from ruamel.yaml import YAML
+
+    from qualcode.importers.metadata import _plain, _simple_mapping
+
+    source = "".join(f"{k}: {v}\n" for k, v in pairs)
+    fast = _simple_mapping(source)
+    if fast is None:
+        return  # the real parser handles it
+    reference = YAML(typ="safe", pure=True).load(source)
+    assert fast == {str(k): _plain(v) for k, v in reference.items()}

@@ -37,12 +37,53 @@ KNOWN_KEYS = ("participant", "label", "role", "organisation", "organisation_type
 _STEM_ID = re.compile(r"^(?P<prefix>.*?)[_\- ]+(?P<id>[^_\- ]+)$")
 
 
+_SIMPLE_KEY = r"[A-Za-z_][A-Za-z0-9_\-]*"
+_SIMPLE_LINE = re.compile(rf"^(?P<key>{_SIMPLE_KEY}):[ \t]+(?P<value>[^ \t](?:.*[^ \t])?)[ \t]*$")
+# Values YAML reads as plain strings: start with a letter, no YAML indicators or comments.
+_PLAIN_STRING = re.compile(r"^[^\W\d_][^:#{}\[\]&*!|>%@`\t\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]*$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DECIMAL_INT = re.compile(r"^-?(?:0|[1-9]\d{0,17})$")
+_NOT_PLAIN_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
+
+
+def _simple_mapping(source: str) -> dict[str, Any] | None:
+    """Front matter that is only ``key: value`` lines with plain values, without a YAML parser.
+
+    Returns None (use the real parser) for anything else.  Importing hundreds of files
+    would otherwise spend more time in the pure-Python YAML parser than in segmentation;
+    tests check the result equals ruamel's for every case this accepts.
+    """
+    result: dict[str, Any] = {}
+    for line in source.split("\n"):
+        if not line.strip(" \t"):
+            continue
+        match = _SIMPLE_LINE.match(line)
+        if match is None or match["key"] in result or match["key"].casefold() in _NOT_PLAIN_WORDS:
+            return None
+        value = match["value"]
+        if _PLAIN_STRING.match(value) and value.casefold() not in _NOT_PLAIN_WORDS:
+            result[match["key"]] = value
+        elif _ISO_DATE.match(value):
+            try:
+                result[match["key"]] = dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                return None
+        elif _DECIMAL_INT.match(value):
+            result[match["key"]] = int(value)
+        else:
+            return None
+    return result
+
+
 def load_yaml_mapping(source: str, path: str | None, *, first_line: int = 1,
                       what: str = "front matter") -> dict[str, Any]:
     """Parse YAML safely (no tags that build objects) into a dict with string keys.
 
     ``first_line`` is the file line of ``source``'s first line, so errors point into the file.
     """
+    simple = _simple_mapping(source)
+    if simple is not None:
+        return simple
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
