@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import unicodedata
 import uuid
 import zipfile
 from pathlib import Path
@@ -350,8 +351,12 @@ def test_atlasti_sample_without_texts(file: str) -> None:
     # The export ships no sources/ files: every text source is reported, nothing invented.
     assert project.documents == [] and project.codings == []
     text = "\n".join(project.warnings)
-    for expected in ["6 text sources", "have no plain text", "7 codings on those skipped text sources",
-                     "2 PDF sources", "1 picture source", "1 audio source", "2 video sources",
+    for expected in ["8 text sources", "have no plain text",
+                     "9 codings on those skipped text sources",
+                     "2 PDFs ('Kellogg's Passion for Nutrition.pdf', 'Pay de Lim",
+                     "are read through their plain-text representation only: 4 page-area "
+                     "selections and 4 codings on them were not carried over",
+                     "1 picture source", "1 audio source", "2 video sources",
                      "11 sets of documents", "1 empty set ('<3')", "2 notes", "1 link",
                      "1 graph", "13 code colours"]:
         assert expected in text
@@ -363,14 +368,17 @@ def atlas_expected_quotes(path: Path) -> list[tuple[str, str, str]]:
         root = etree.fromstring(archive.read("Project.qde"))
         names = {c.get("guid"): c.get("name") for c in root.iter("{*}Code")}
         result = []
-        for source in root.iterfind("q:Sources/q:TextSource", NS):
+        sources = [(s, s.get("name")) for s in root.iterfind("q:Sources/q:TextSource", NS)]
+        sources += [(s.find("q:Representation", NS), s.get("name"))
+                    for s in root.iterfind("q:Sources/q:PDFSource", NS)]
+        for source, name in sources:
             raw = archive.read("Sources/" + source.get("plainTextPath")[len("internal://"):])
             text = raw.decode("utf-8")
             for selection in source.iterfind("q:PlainTextSelection", NS):
                 quote = text[int(selection.get("startPosition")):
                              int(selection.get("endPosition"))].replace("\r\n", "\n")
                 for coding in selection.iterfind("q:Coding/q:CodeRef", NS):
-                    result.append((source.get("name").rsplit(".", 1)[0], quote,
+                    result.append((unicodedata.normalize("NFC", name.rsplit(".", 1)[0]), quote,
                                    names[coding.get("targetGUID")]))
     return result
 
@@ -380,8 +388,9 @@ def test_atlasti_sample_with_texts() -> None:
     project = import_qdpx(path)
     assert [d.name for d in project.documents] == [
         "1960s Coca Cola commercial - Audio", "1960s Coca Cola commercial - Visual",
-        "1994 Diet Coke-Diet Coke Break", "Mabêl 2ième", "Mabel", "Simon"]
-    assert len(project.codings) == 7
+        "1994 Diet Coke-Diet Coke Break", "Mabêl 2ième", "Mabel", "Simon",
+        "Kellogg's Passion for Nutrition", "Pay de Limón con Base de Granola | Kellogg's ®"]
+    assert len(project.codings) == 9  # 7 on text sources, 2 on a PDF's text representation
     assert {c.annotator for c in project.codings} == {"Friedrich Markgraf"}
     labels = {c.id: c.label for c in project.codebook.codes.values()}
     got = sorted((c.document, c.quote, labels[c.code]) for c in project.codings)

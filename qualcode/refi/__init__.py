@@ -48,7 +48,8 @@ Reading other tools' projects (tree mapping in :mod:`qualcode.refi.codetree`)
   Texts with CRLF line ends are normalised to LF and positions are shifted to match.
 * Not carried over, each reported in ``RefiProject.warnings`` with counts: PDF, picture,
   audio and video sources (and their transcripts/representations, selections and
-  codings), text sources whose text is missing or external, selections without codings,
+  codings; PDFs keep only their plain-text representation and its text codings), text
+  sources whose text is missing or external, selections without codings,
   sets of documents or memos and empty sets, code colours differing from their theme's,
   variables of unknown types, notes not attached to a coding or document, links, graphs
   and cases' code/selection references.

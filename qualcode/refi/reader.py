@@ -250,8 +250,16 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     sources = root.find("Sources")
     source_elements = [s for s in (sources if sources is not None else [])
                        if isinstance(s.tag, str)]
-    text_sources = [s for s in source_elements if s.tag == "TextSource"]
-    coded = {guid_key(ref.get("targetGUID")) for s in text_sources
+    # Text sources, plus the plain-text representation of PDFs (its text selections are
+    # ordinary PlainTextSelections; the PDF's own page-area selections are not carried over).
+    text_sources: list[tuple[etree._Element, str]] = []
+    for element in source_elements:
+        name = (element.get("name") or "").strip() or guid_key(element.get("guid"))
+        if element.tag == "TextSource":
+            text_sources.append((element, name))
+        elif element.tag == "PDFSource" and element.find("Representation") is not None:
+            text_sources.append((element.find("Representation"), name))
+    coded = {guid_key(ref.get("targetGUID")) for s, _ in text_sources
              for ref in s.iterfind(".//Coding/CodeRef")}
     description = (root.findtext("Description") or "").strip()
     title = description if description and "\n" not in description and len(description) <= 200 \
@@ -275,8 +283,7 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     duplicates = 0
     seen: dict[tuple[str, int, int, str, str], Coding] = {}
 
-    for source in text_sources:
-        source_name = (source.get("name") or "").strip() or guid_key(source.get("guid"))
+    for source, source_name in text_sources:
         n_codings = len(source.findall(".//Coding"))
         content = source.find("PlainTextContent")
         reference = source.get("plainTextPath") or ""
@@ -415,10 +422,23 @@ def _source_warnings(warnings: list[str], sources: list[etree._Element], missing
     if lost_codings:
         warnings.append(f"{plural(lost_codings, 'coding')} on those skipped text sources "
                         f"{were(lost_codings)} lost.")
-    kinds = Counter(s.tag for s in sources if s.tag != "TextSource")
-    for tag, count in kinds.items():
+    pdf_text = [s for s in sources if s.tag == "PDFSource" and s.find("Representation") is not None]
+    if pdf_text:
+        areas = sum(len(s.findall("PDFSelection")) for s in pdf_text)
+        area_codings = sum(len(s.findall("PDFSelection/Coding")) + len(s.findall("Coding"))
+                           for s in pdf_text)
+        names = [s.get("name") or guid_key(s.get("guid")) for s in pdf_text]
+        lost = f": {plural(areas, 'page-area selection')} and " \
+               f"{plural(area_codings, 'coding')} on them {were(areas)} not carried over" \
+            if areas or area_codings else ""
+        warnings.append(f"{plural(len(pdf_text), 'PDF')} ({quoted_list(names)}) "
+                        f"{'is' if len(pdf_text) == 1 else 'are'} read through "
+                        f"{'its' if len(pdf_text) == 1 else 'their'} plain-text representation "
+                        f"only{lost}.")
+    others = [s for s in sources if s.tag != "TextSource" and s not in pdf_text]
+    for tag, count in Counter(s.tag for s in others).items():
         what = _OTHER_SOURCES.get(tag, tag)
-        group = [s for s in sources if s.tag == tag]
+        group = [s for s in others if s.tag == tag]
         names = [s.get("name") or guid_key(s.get("guid")) for s in group]
         selections = sum(1 for s in group for e in s.iter()
                          if isinstance(e.tag, str) and e.tag.endswith("Selection"))

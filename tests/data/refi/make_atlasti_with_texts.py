@@ -3,7 +3,7 @@
 The ATLAS.ti sample export ships without its ``sources/`` files, so its text selections
 cannot be checked.  This script keeps the exported Project.qde byte for byte (CRLF line
 ends, capitalised ``Project.qde`` and ``Sources/`` like the real archive) and writes a
-stand-in UTF-8 text for each internal ``.txt`` it references: filler sentences with CRLF
+stand-in UTF-8 text for each text source and PDF text representation: filler with CRLF
 line ends, and at each selection's positions the selection's name when ATLAS.ti used the
 quoted text as the name (in full, or its start before a trailing "…").  The stand-ins are
 synthetic; the positions, codings and everything else are ATLAS.ti's own.
@@ -44,7 +44,9 @@ def main() -> None:
         qde = archive.read("Project.qde")
     root = etree.fromstring(qde)
     texts: dict[str, str] = {}
-    for source in root.iterfind("q:Sources/q:TextSource", NS):
+    sources = root.findall("q:Sources/q:TextSource", NS) + \
+        root.findall("q:Sources/q:PDFSource/q:Representation", NS)
+    for source in sources:
         name = source.get("plainTextPath").removeprefix("internal://")
         selections = [(int(s.get("startPosition")), int(s.get("endPosition")), s.get("name"))
                       for s in source.iterfind("q:PlainTextSelection", NS)]
