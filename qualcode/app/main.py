@@ -1,0 +1,175 @@
+"""The qualcode workbench (Streamlit).  ``qualcode app`` and ``streamlit run streamlit_app.py`` run this.
+
+Two modes:
+
+* **single-machine mode** (default: the project's ``team_mode`` setting is not "true").  The
+  person at the keyboard owns the database file.  They type or pick an annotator name and a
+  role in the sidebar (default: supervisor); they act as ``Actor(name, role, local=True)``.
+  The role still switches pages and blind mode still hides other annotators' codings from
+  the *annotator* role, but there is no password: anyone with the folder owns the data.
+* **team mode** (``qualcode user add`` turns it on).  Users sign in with a password
+  (``qualcode.auth.sign_in``: scrypt hashes, lock-out after repeated failures) or, when the
+  app's ``secrets.toml`` has an ``[auth]`` section, with OpenID Connect (``st.login``); the
+  OIDC e-mail address (else the name) must be a qualcode user name.  Each user acts as
+  ``Actor(name, role)``; the store enforces roles and blind mode for every read and write.
+
+Pages by role: annotator: Code, Codebook, Code browser, Reports, Interviews, Suggestions;
+supervisor adds Agreement and Adjudicate; admin adds Admin.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import streamlit as st
+
+from qualcode.auth import create_session, end_session, resume_session, sign_in, team_mode
+from qualcode.errors import QualcodeError
+from qualcode.model import ROLES
+from qualcode.store import Actor
+from qualcode.app import state
+
+SESSION_TOKEN_KEY = "qc_session_token"
+SESSION_CHECKED_KEY = "qc_session_checked"
+SESSION_RECHECK_SECONDS = 60  # team mode: re-validate the session (expiry, role) at most this often
+START_PAGE_KEY = "qc_start_page"  # optional: url_path of the page to open first (tests, links)
+
+
+def _oidc_configured() -> bool:
+    """True when secrets.toml has an ``[auth]`` section (st.login can be used)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: OIDC is simply not configured
+        return False
+
+
+# ------------------------------------------------------------------------------ sign-in
+def _local_actor() -> Actor:
+    """Single-machine mode: the annotator name and role come from the sidebar."""
+    store = state.open_project().project.store
+    known = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
+    with st.sidebar:
+        st.caption("🖥️ **Single-machine mode** — no sign-in; whoever uses this computer owns the data.")
+        default = st.session_state.get("qc_local_name", known[0] if known else "")
+        name = st.selectbox("Annotator", options=known, index=known.index(default) if default in known else None,
+                            accept_new_options=True, placeholder="Type your name",
+                            key="qc_local_name_box",
+                            help="Your codings are stored under this name. Type a new name to start.")
+        role = st.selectbox("Role", ROLES, index=ROLES.index(st.session_state.get("qc_local_role", "supervisor")),
+                            key="qc_local_role_box",
+                            help="Single-machine mode lets you choose; team mode takes the role from your account.")
+    name = (name or "").strip()
+    st.session_state["qc_local_name"] = name
+    st.session_state["qc_local_role"] = role
+    return Actor(name, role, local=True) if name else None  # type: ignore[return-value]
+
+
+def _team_actor() -> Actor | None:
+    """Team mode: a live session, or the sign-in form (returns None while signed out)."""
+    store = state.open_project().project.store
+    token = st.session_state.get(SESSION_TOKEN_KEY)
+    if token:
+        actor = st.session_state.get(state.ACTOR_KEY)
+        checked = st.session_state.get(SESSION_CHECKED_KEY, 0.0)
+        if actor is None or time.monotonic() - checked > SESSION_RECHECK_SECONDS:
+            actor = resume_session(store, token)
+            st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
+        if actor is not None:
+            return actor
+        st.session_state.pop(SESSION_TOKEN_KEY, None)
+        st.info("Your session ended; please sign in again.")
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        ident = str(st.user.get("email") or st.user.get("name") or "")
+        user = store.get_user(ident) if ident else None
+        if user is not None:
+            return Actor(user["name"], user["role"])
+        st.error(state.escape_md(f"'{ident}' signed in with the identity provider but is not a qualcode user.")
+                 + "  \nAsk an admin to add you (qualcode user add NAME).")
+        st.button("Sign out", on_click=st.logout)
+        return None
+    _sign_in_form(store)
+    return None
+
+
+def _sign_in_form(store) -> None:  # noqa: ANN001 - Store
+    st.title("qualcode")
+    st.caption("Team mode: sign in with the account an admin created for you.")
+    with st.form("qc_sign_in"):
+        name = st.text_input("User name", key="qc_sign_in_name")
+        password = st.text_input("Password", type="password", key="qc_sign_in_password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            actor = sign_in(store, name.strip(), password)
+        except QualcodeError as exc:
+            state.show_error(exc)
+        else:
+            st.session_state[SESSION_TOKEN_KEY] = create_session(store, actor)
+            st.session_state[state.ACTOR_KEY] = actor
+            st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
+            st.rerun()
+    if _oidc_configured():
+        st.divider()
+        st.button("Sign in with your organisation", on_click=st.login)
+
+
+def _sign_out() -> None:
+    token = st.session_state.pop(SESSION_TOKEN_KEY, None)
+    if token:
+        end_session(state.open_project().project.store, token)
+    for key in (state.ACTOR_KEY, SESSION_CHECKED_KEY):
+        st.session_state.pop(key, None)
+
+
+# ------------------------------------------------------------------------------ navigation
+def _pages(actor: Actor) -> list[st.Page]:
+    from qualcode.app.pages import admin, adjudicate, agreement, browser, code, codebook, interviews, reports, suggestions
+
+    table: list[tuple[Callable[[], None], str, str, str, str]] = [
+        (code.render, "Code", "code", "✏️", "annotator"),
+        (codebook.render, "Codebook", "codebook", "📚", "annotator"),
+        (browser.render, "Code browser", "browser", "🔎", "annotator"),
+        (reports.render, "Reports", "reports", "📊", "annotator"),
+        (agreement.render, "Agreement", "agreement", "🤝", "supervisor"),
+        (adjudicate.render, "Adjudicate", "adjudicate", "⚖️", "supervisor"),
+        (interviews.render, "Interviews", "interviews", "🗂️", "annotator"),
+        (suggestions.render, "Suggestions", "suggestions", "💡", "annotator"),
+        (admin.render, "Admin", "admin", "🛠️", "admin"),
+    ]
+    start = st.session_state.get(START_PAGE_KEY, "code")
+    allowed = [row for row in table if actor.at_least(row[4])]
+    if start not in [row[2] for row in allowed]:
+        start = "code"
+    return [st.Page(fn, title=title, url_path=path, icon=icon, default=(path == start))
+            for fn, title, path, icon, _ in allowed]
+
+
+def main() -> None:
+    st.set_page_config(page_title="qualcode", page_icon="🏷️", layout="wide")
+    opened = state.open_project()
+    project = opened.project
+    is_team = team_mode(project.store)
+    actor = _team_actor() if is_team else _local_actor()
+    if actor is None:
+        if not is_team:
+            st.title("qualcode")
+            st.info("Pick or type your annotator name in the sidebar to start coding.")
+        return
+    st.session_state[state.ACTOR_KEY] = actor
+    with st.sidebar:
+        st.markdown(f"**{state.escape_md(project.root.name)}**")
+        if is_team:
+            st.caption(f"Signed in as **{state.escape_md(actor.name)}** ({actor.role}) · team mode")
+            st.button("Sign out", on_click=_sign_out, key="qc_sign_out")
+        if project.store.blind_mode() and not project.store.revealed():
+            st.caption("🙈 Blind coding is on: annotators see only their own codings.")
+        if opened.sync_error:
+            st.warning("Some files in the project folder could not be imported; see Interviews.")
+    navigation = st.navigation(_pages(actor))
+    state.show_flashes()
+    navigation.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One module per workbench page; each has render()."""

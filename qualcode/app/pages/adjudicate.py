@@ -1,0 +1,55 @@
+"""Adjudicate page (supervisors): decide each disagreement; the result is the consensus set.
+
+Decisions go through :func:`qualcode.reliability.adjudicate` (units every coder agreed on are
+included) and are stored with :meth:`qualcode.project.Project.save_consensus` in one
+transaction under the annotator "consensus".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ...reliability import UNIT_KINDS, adjudicate
+from .. import state
+from .agreement import _disagreements, coder_choice
+
+ACCEPT_CHOICES = ["", "yes", "no"]
+
+
+def render() -> None:
+    project = state.user_project()
+    st.header("Adjudicate disagreements")
+    with state.user_errors():
+        project.store._require(project.actor, "supervisor", "adjudicate disagreements")
+        data = state.cached_analysis(project)
+        cols = st.columns([3, 1])
+        with cols[0]:
+            coders = coder_choice(data, "qc_adj_coders")
+        unit = cols[1].selectbox("Unit", UNIT_KINDS, key="qc_adj_unit")
+        if len(coders) < 2:
+            st.info("Choose at least two coders.")
+            return
+        dis = _disagreements(data, project.store.url, project.actor, state.data_version(project.store),
+                             tuple(coders), unit)
+        if dis.empty:
+            st.success("The coders agree on every unit; saving the consensus stores their shared codings.")
+        st.caption("For each row choose **yes** (the code belongs in the consensus), **no**, or leave it empty "
+                   "(undecided). Units every coder coded alike are added automatically.")
+        shown = ["document", "participant", "text", "code_label", "coders_with", "coders_without", "accept"]
+        table = dis.copy()
+        table["accept"] = table["accept"].astype(object).where(table["accept"].notna(), "").astype(str)
+        edited = st.data_editor(
+            table[shown], hide_index=True, width="stretch", key="qc_adj_editor",
+            disabled=[c for c in shown if c != "accept"],
+            column_config={"accept": st.column_config.SelectboxColumn("accept", options=ACCEPT_CHOICES),
+                           "text": st.column_config.TextColumn("text", width="large")})
+        decided = int((edited["accept"].fillna("") != "").sum())
+        st.caption(f"{decided} of {len(edited)} decided.")
+        if st.button("Save consensus", key="qc_adj_save", type="primary"):
+            decisions = pd.concat([dis[["document", "unit_start", "unit_end", "code"]].reset_index(drop=True),
+                                   edited[["accept"]].reset_index(drop=True)], axis=1)
+            codings = adjudicate(data, decisions, annotators=coders, unit=unit, include_agreed=True)
+            ids = project.save_consensus(codings)
+            st.success(f"Saved {len(ids)} new consensus coding(s) ({len(codings)} in the consensus set). "
+                       "Report them with the annotator 'consensus'.")

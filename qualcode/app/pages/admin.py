@@ -1,0 +1,63 @@
+"""Admin page: users and roles, project settings (blind coding, agreement unit, team mode)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ...auth import check_password_strength, hash_password, team_mode
+from ...model import ROLES
+from ...reliability import UNITS
+from .. import state
+
+SETTINGS_HELP = {
+    "blind_mode": "Annotators see only their own codings (supervisors see all).",
+    "blind_revealed": "Reveal everyone's codings to annotators once coding is finished.",
+}
+
+
+def _set(key: str, value: str) -> None:
+    project = state.user_project()
+    state.run_action(project.store.set_setting, project.actor, key, value, success=f"{key} = {value}")
+
+
+def render() -> None:
+    project = state.user_project()
+    store, actor = project.store, project.actor
+    st.header("Admin")
+    with state.user_errors():
+        store._require(actor, "admin", "administer the project")
+        st.subheader("Users")
+        st.dataframe(state.users(store), hide_index=True, width="stretch", key="qc_admin_users")
+        with st.form("qc_admin_user", clear_on_submit=True):
+            cols = st.columns(3)
+            name = cols[0].text_input("User name")
+            role = cols[1].selectbox("Role", ROLES)
+            password = cols[2].text_input("Password (leave empty to keep / none)", type="password")
+            if st.form_submit_button("Save user"):
+                with state.user_errors():
+                    if not name.strip():
+                        st.error("Give a user name.")
+                    else:
+                        hashed = None
+                        if password:
+                            check_password_strength(password)
+                            hashed = hash_password(password)
+                        store.add_user(actor, name.strip(), role, hashed)
+                        state.flash("success", f"User '{name.strip()}' saved as {role}.")
+                        st.rerun()
+        st.subheader("Settings")
+        for key, help_text in SETTINGS_HELP.items():
+            current = store.get_setting(key, "false") == "true"
+            st.toggle(key.replace("_", " ").capitalize(), value=current, key=f"qc_admin_{key}", help=help_text,
+                      on_change=lambda k=key: _set(k, "true" if st.session_state[f"qc_admin_{k}"] else "false"))
+        unit = store.get_setting("agreement_unit", "sentence") or "sentence"
+        st.selectbox("Default agreement unit", UNITS, index=UNITS.index(unit) if unit in UNITS else 0,
+                     key="qc_admin_agreement_unit",
+                     on_change=lambda: _set("agreement_unit", st.session_state["qc_admin_agreement_unit"]))
+        st.divider()
+        is_team = team_mode(store)
+        st.markdown(f"**Mode:** {'team mode (sign-in required)' if is_team else 'single-machine mode'}")
+        if not is_team:
+            st.caption("Team mode requires every user to sign in; create an admin account with a password first.")
+        st.toggle("Team mode", value=is_team, key="qc_admin_team_mode",
+                  on_change=lambda: _set("team_mode", "true" if st.session_state["qc_admin_team_mode"] else "false"))

@@ -1,0 +1,423 @@
+"""Code page: read one interview, select text, apply codes.
+
+Speed: only the current document's codings are read (``store.codings_frame(actor,
+documents=[name])``); the text and segments are cached by the text's hash; the transcript
+and the coding panel live in one ``st.fragment`` so selecting and applying rerun only that
+part.  Actions run in widget callbacks (before the rerun draws), so the new highlight shows
+in the same rerun that stored the coding.
+
+Stable keys (AppTest and Playwright): document ``qc_document``, click unit ``qc_unit``,
+transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pick``, codes
+``qc_codes``, memo ``qc_memo``, apply ``qc_apply``, undo ``qc_undo``, coding to edit
+``qc_edit_coding``.  In the browser each is inside an element with class ``st-key-<key>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ...errors import QualcodeError
+from ...frames import AnalysisData
+from ...model import SEGMENT_KINDS, UNCATEGORISED, Codebook, Coding
+from ...project import Project
+from .. import state
+from ..components import TRANSCRIPT_KEY, transcript_view
+from ..components.transcript import selection_event
+
+SELECTION_KEY = "qc_selection"
+RECENT_KEY = "qc_recent_codes"
+SUGGESTIONS_KEY = "qc_suggestions"
+MAX_SUGGESTIONS_SHOWN = 15
+
+
+# ------------------------------------------------------------------------------ helpers
+def code_label(codebook: Codebook, code_id: str) -> str:
+    code = codebook.codes.get(code_id)
+    return code.label if code else f"{code_id} (not in codebook)"
+
+
+def code_colour(codebook: Codebook, code_id: str) -> str:
+    try:
+        return codebook.color_of(code_id) or "#f2c14e"
+    except KeyError:  # a code no longer in the codebook (kept for its codings)
+        return "#999999"
+
+
+def ordered_codes(codebook: Codebook, recent: list[str]) -> list[str]:
+    """Code ids, the recently used first, then the codebook's order."""
+    head = [c for c in dict.fromkeys(recent) if c in codebook.codes]
+    return head + [c for c in codebook.codes if c not in head]
+
+
+def code_option_label(codebook: Codebook, code_id: str) -> str:
+    code = codebook.codes[code_id]
+    theme = codebook.themes.get(code.theme) if code.theme else None
+    return f"{code.label}  ·  {theme.label}" if theme else code.label
+
+
+def coded_segments(segments: pd.DataFrame, codings: pd.DataFrame) -> np.ndarray:
+    """Boolean per segment: does any coding overlap it?"""
+    if segments.empty:
+        return np.zeros(0, dtype=bool)
+    if codings.empty:
+        return np.zeros(len(segments), dtype=bool)
+    seg_s, seg_e = segments["start"].to_numpy(), segments["end"].to_numpy()
+    order = np.argsort(codings["start"].to_numpy(), kind="stable")
+    c_s = codings["start"].to_numpy()[order]
+    c_e = np.maximum.accumulate(codings["end"].to_numpy()[order])
+    # The codings starting before a segment's end: does the furthest of them reach past its start?
+    k = np.searchsorted(c_s, seg_e, side="left")
+    reach = np.where(k > 0, c_e[np.maximum(k - 1, 0)], -1)
+    return reach > seg_s
+
+
+def _selection(document: str) -> dict[str, Any] | None:
+    sel = st.session_state.get(SELECTION_KEY)
+    return sel if sel and sel.get("document") == document else None
+
+
+def _set_selection(document: str, start: int, end: int, how: str, **extra: Any) -> None:
+    st.session_state[SELECTION_KEY] = {"document": document, "start": start, "end": end, "how": how, **extra}
+
+
+# ------------------------------------------------------------------------------ callbacks
+def _on_transcript_select(document: str) -> None:
+    event = selection_event(TRANSCRIPT_KEY)
+    if event is None:
+        return
+    _set_selection(document, event["start"], event["end"], event["how"])
+    if event.get("coding_id") is not None:
+        st.session_state["qc_edit_coding"] = event["coding_id"]
+
+
+def _on_segment_pick(document: str, segments: pd.DataFrame) -> None:
+    index = st.session_state.get("qc_segment_pick")
+    if index is None or not (0 <= index < len(segments)):
+        return
+    row = segments.iloc[index]
+    _set_selection(document, int(row["start"]), int(row["end"]), "segment")
+
+
+def _apply(document: str) -> None:
+    project = state.user_project()
+    sel = _selection(document)
+    codes = list(st.session_state.get("qc_codes") or [])
+    if sel is None:
+        state.flash("error", "Select some text first (drag over it, click a sentence, or pick a segment).")
+        return
+    if not codes:
+        state.flash("error", "Choose at least one code to apply.")
+        return
+    memo = st.session_state.get("qc_memo", "") or ""
+    items = [Coding(document, sel["start"], sel["end"], code, project.actor.name, memo, "manual") for code in codes]
+    # One transaction for every chosen code: all are stored or none.
+    ids = state.run_action(project.store.add_codings, project.actor, items, skip_existing=False)
+    if ids is None:
+        return
+    recent = [c for c in codes] + [c for c in st.session_state.get(RECENT_KEY, []) if c not in codes]
+    st.session_state[RECENT_KEY] = recent[:12]
+    st.session_state[SELECTION_KEY] = None
+    st.session_state["qc_codes"] = []
+    st.session_state["qc_memo"] = ""
+    st.session_state["qc_segment_pick"] = None
+    state.flash("success", f"Applied {len(ids)} coding(s).")
+
+
+def _undo() -> None:
+    project = state.user_project()
+    result = state.run_action(project.undo)
+    if result is None:
+        if not st.session_state.get(state.MESSAGE_KEY):
+            state.flash("warning", "Nothing to undo.")
+        return
+    state.flash("success", f"Undid {result['undone'].replace('coding.', '')} of coding {result['coding_id']}.")
+
+
+def _create_code() -> None:
+    project = state.user_project()
+    label = (st.session_state.get("qc_new_code_label") or "").strip()
+    theme = st.session_state.get("qc_new_code_theme") or UNCATEGORISED
+    if not label:
+        state.flash("error", "Give the new code a label.")
+        return
+    code_id = state.slugify(label)
+    if state.run_action(project.add_code, code_id, label, theme,
+                        success=f"Created code '{label}' ({code_id}).") is not None:
+        st.session_state["qc_codes"] = list(st.session_state.get("qc_codes") or []) + [code_id]
+        st.session_state["qc_new_code_label"] = ""
+
+
+def _save_coding(coding_id: int, version_code: str | None) -> None:
+    project = state.user_project()
+    memo = st.session_state.get(f"qc_edit_memo_{coding_id}")
+    code = st.session_state.get(f"qc_edit_code_{coding_id}")
+    state.run_action(project.update_coding, coding_id, memo=memo,
+                     code=code if code and code != version_code else None, success="Coding saved.")
+
+
+def _delete_coding(coding_id: int) -> None:
+    project = state.user_project()
+    if state.run_action(project.delete_coding, coding_id, success="Coding deleted (Undo brings it back).") is None:
+        return
+    st.session_state.pop("qc_edit_coding", None)
+
+
+def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
+    """Accept (optionally with another code) or reject a suggestion."""
+    project = state.user_project()
+    store, actor = project.store, project.actor
+    chosen = code or suggestion.code
+
+    def accept() -> int:
+        coding_id = project.add_coding(suggestion.document, suggestion.start, suggestion.end, chosen,
+                                       memo=suggestion.reason, origin="suggestion-accepted")
+        if chosen != suggestion.code:  # the suggested code was wrong: that is a rejection of it
+            store.record_suggestion_decision(actor, suggestion.document, suggestion.start, suggestion.end,
+                                             suggestion.code, suggestion.source, "rejected")
+        store.record_suggestion_decision(actor, suggestion.document, suggestion.start, suggestion.end, chosen,
+                                         suggestion.source, "accepted", coding_id)
+        return coding_id
+
+    if decision == "accepted":
+        state.run_action(accept, success=f"Accepted: {chosen}.")
+    else:
+        state.run_action(store.record_suggestion_decision, actor, suggestion.document, suggestion.start,
+                         suggestion.end, suggestion.code, suggestion.source, "rejected")
+
+
+# ------------------------------------------------------------------------------ page
+def render() -> None:
+    project = state.user_project()
+    store, actor = project.store, project.actor
+    names = state.documents(store)["document"].tolist()
+    if not names:
+        st.info("No interviews in this project yet. Add transcripts on the Interviews page "
+                "(or put them in the interviews/ folder).")
+        return
+    top = st.columns([3, 2, 2])
+    with top[0]:
+        document = st.selectbox("Interview", names, key="qc_document")
+    with top[1]:
+        unit = st.selectbox("A click selects a", SEGMENT_KINDS, key="qc_unit",
+                            help="Click in the text to select the whole sentence, paragraph or turn.")
+    with top[2]:
+        visible = store.visible_annotators(actor)
+        show_others = False
+        if visible is None:
+            show_others = st.toggle("Show other annotators", key="qc_show_others",
+                                    help="Highlight everyone's codings, not only yours.")
+        else:
+            st.caption("Blind coding: only your own codings are shown.")
+    if document is None:
+        return
+    _workspace(document, unit, show_others)
+
+
+@st.fragment
+def _workspace(document: str, unit: str, show_others: bool) -> None:
+    project = state.user_project()
+    store, actor = project.store, project.actor
+    codebook = project.codebook
+    doc = state.cached_document(store, document)
+    if doc is None:
+        st.warning("This interview was removed; pick another one.")
+        return
+    annotators = None if show_others else [actor.name]
+    try:
+        codings = store.codings_frame(actor, annotators=annotators, documents=[document])
+    except QualcodeError as exc:
+        state.show_error(exc)
+        return
+    mine = codings.loc[codings["annotator"] == actor.name]
+    segments_all: pd.DataFrame = doc["segments"]
+    segments = segments_all.loc[segments_all["kind"] == unit].reset_index(drop=True)
+    sel = _selection(document)
+
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        spans = [(int(r.start), int(r.end), code_colour(codebook, r.code),
+                  (f"{r.annotator}: " if show_others and r.annotator != actor.name else "")
+                  + code_label(codebook, r.code), int(r.coding_id))
+                 for r in codings.itertuples(index=False)]
+        transcript_view(document=document, text=doc["text"], spans=spans,
+                        segments=segments[["start", "end"]].to_numpy().tolist(),
+                        selection=(sel["start"], sel["end"]) if sel else None,
+                        on_select=lambda: _on_transcript_select(document), language=doc["language"])
+    with right:
+        _progress(segments, mine, unit)
+        _coding_panel(project, document, doc["text"], sel, segments, mine)
+        _edit_panel(project, document, codings, sel)
+        _participant_panel(store, doc)
+        _suggestions_panel(project, document, doc, codings)
+
+
+def _progress(segments: pd.DataFrame, mine: pd.DataFrame, unit: str) -> None:
+    if segments.empty:
+        st.caption(f"This interview has no {unit} segments.")
+        return
+    coded = int(coded_segments(segments, mine).sum())
+    total = len(segments)
+    st.progress(coded / total, text=f"Your progress: {coded} of {total} {unit}s coded, {total - coded} uncoded")
+
+
+def _coding_panel(project: Project, document: str, text: str, sel: dict[str, Any] | None,
+                  segments: pd.DataFrame, mine: pd.DataFrame) -> None:
+    codebook = project.codebook
+    with st.container(border=True):
+        if sel:
+            st.markdown(f"**Selected** {sel['start']}–{sel['end']} ({sel['end'] - sel['start']} characters)")
+            st.text(_preview(text[sel["start"]:sel["end"]], 400))
+        else:
+            st.markdown("**Select text** — drag over it, click a sentence, or pick a segment below.")
+        recent = list(st.session_state.get(RECENT_KEY, []))
+        if not mine.empty:
+            recent += mine.sort_values("created_at", ascending=False)["code"].tolist()
+        options = ordered_codes(codebook, recent)
+        st.multiselect("Codes", options, key="qc_codes", format_func=lambda c: code_option_label(codebook, c),
+                       placeholder="Type to find a code …")
+        st.text_input("Memo (optional)", key="qc_memo")
+        cols = st.columns(2)
+        cols[0].button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,),
+                       width="stretch")
+        cols[1].button("Undo last", key="qc_undo", on_click=_undo, width="stretch",
+                       help="Undo your last coding change (add, edit or delete).")
+        with st.expander("Select without the mouse"):
+            st.selectbox(f"Segment ({len(segments)})", list(range(len(segments))), index=None,
+                         key="qc_segment_pick",
+                         format_func=lambda i: f"{i + 1}: {_preview(text[int(segments['start'].iloc[i]):int(segments['end'].iloc[i])], 80)}",
+                         on_change=_on_segment_pick, args=(document, segments))
+        with st.expander("New code"):
+            if project.actor.at_least("supervisor"):
+                themes = list(codebook.themes)
+                st.text_input("Label", key="qc_new_code_label")
+                st.selectbox("Under theme", themes or [UNCATEGORISED], key="qc_new_code_theme",
+                             format_func=lambda t: codebook.themes[t].label if t in codebook.themes else t,
+                             index=themes.index(UNCATEGORISED) if UNCATEGORISED in themes else 0)
+                st.button("Create code", key="qc_create_code", on_click=_create_code)
+            else:
+                st.caption("Only supervisors change the codebook; ask one to add the code.")
+
+
+def _preview(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dict[str, Any] | None) -> None:
+    codebook = project.codebook
+    actor = project.actor
+    editable = codings if actor.at_least("supervisor") or actor.local else \
+        codings.loc[codings["annotator"] == actor.name]
+    if sel:
+        overlapping = editable.loc[(editable["start"] < sel["end"]) & (editable["end"] > sel["start"])]
+        if not overlapping.empty:
+            editable = overlapping
+    with st.expander(f"Codings ({len(editable)}{' at the selection' if sel and len(editable) < len(codings) else ''})",
+                     expanded=bool(st.session_state.get("qc_edit_coding"))):
+        if editable.empty:
+            st.caption("No codings here yet.")
+            return
+        ids = editable["coding_id"].tolist()
+        if st.session_state.get("qc_edit_coding") not in ids:
+            st.session_state["qc_edit_coding"] = None
+        by_id = editable.set_index("coding_id")
+        st.selectbox("Coding", ids, key="qc_edit_coding", index=None, placeholder="Choose a coding to edit",
+                     format_func=lambda i: f"{code_label(codebook, by_id.at[i, 'code'])} · "
+                                           f"{_preview(str(by_id.at[i, 'quote']), 50)}")
+        chosen = st.session_state.get("qc_edit_coding")
+        if chosen is None:
+            return
+        row = by_id.loc[chosen]
+        st.caption(f"{row['annotator']} · {row['origin']} · {row['start']}–{row['end']}")
+        codes = list(codebook.codes)
+        current = row["code"]
+        st.selectbox("Code", codes, index=codes.index(current) if current in codes else None,
+                     key=f"qc_edit_code_{chosen}", format_func=lambda c: code_option_label(codebook, c))
+        st.text_area("Memo", value=str(row["memo"] or ""), key=f"qc_edit_memo_{chosen}")
+        cols = st.columns(2)
+        cols[0].button("Save", key="qc_edit_save", on_click=_save_coding, args=(int(chosen), current))
+        cols[1].button("Delete", key="qc_edit_delete", on_click=_delete_coding, args=(int(chosen),))
+
+
+def _participant_panel(store: Any, doc: dict[str, Any]) -> None:
+    with st.expander("Participant"):
+        pid = doc.get("participant")
+        rows: list[tuple[str, str]] = []
+        if pid is not None:
+            frame = state.participants(store)
+            match = frame.loc[frame["participant"] == pid]
+            if not match.empty:
+                for key, value in match.iloc[0].items():
+                    if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
+                        rows.append((str(key), str(value)))
+        for key, value in (doc.get("metadata") or {}).items():
+            if key not in dict(rows) and isinstance(value, (str, int, float)):
+                rows.append((str(key), str(value)))
+        if rows:
+            st.dataframe(pd.DataFrame(rows, columns=["field", "value"]), hide_index=True, width="stretch")
+        else:
+            st.caption("No participant details recorded.")
+
+
+# ------------------------------------------------------------------------------ suggestions
+def _document_data(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> AnalysisData:
+    """An AnalysisData holding only this document (assistants need no more to suggest for it)."""
+    docs = state.documents(project.store)
+    return AnalysisData(codebook=project.codebook, participants=state.participants(project.store),
+                        documents=docs.loc[docs["document"] == document].reset_index(drop=True),
+                        segments=doc["segments"], codings=codings.reset_index(drop=True),
+                        texts={document: doc["text"]})
+
+
+def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> None:
+    with st.expander("Suggestions"):
+        try:
+            from ...assist import SuggestionModel, pattern_suggestions, suggestions_from_frame
+        except ImportError as exc:
+            st.info(f"Suggestions are not available in this installation ({exc}).")
+            return
+        actor = project.actor
+        mine = codings.loc[codings["annotator"] == actor.name]
+        cols = st.columns(2)
+        found: dict[str, list[Any]] = st.session_state.setdefault(SUGGESTIONS_KEY, {})
+        if cols[0].button("Pattern suggestions", key="qc_suggest_patterns",
+                          help="Sentences matching the codebook's patterns."):
+            with state.user_errors():
+                frame = pattern_suggestions(_document_data(project, document, doc, mine), annotator=actor.name,
+                                            documents=[document])
+                found[document] = suggestions_from_frame(frame)
+        if cols[1].button("Model suggestions", key="qc_suggest_model",
+                          help="Learns from the codings you may see; suggests codes for uncoded sentences."):
+            with state.user_errors(), st.spinner("Training on the coded sentences …"):
+                model = SuggestionModel(seed=0).fit(state.cached_analysis(project))
+                frame = model.suggest(_document_data(project, document, doc, mine), annotator=actor.name,
+                                      top_k=1, documents=[document], order="uncertainty")
+                found[document] = suggestions_from_frame(frame)
+        suggestions = found.get(document)
+        if suggestions is None:
+            st.caption("Ask for suggestions; accept, change or reject each one.")
+            return
+        decided = project.store.suggestion_decisions_frame(actor)
+        decided = decided.loc[decided["document"] == document]
+        done = set(zip(decided["start"], decided["end"], decided["code"]))
+        open_ = [sg for sg in suggestions if (sg.start, sg.end, sg.code) not in done]
+        st.caption(f"{len(open_)} open suggestion(s) of {len(suggestions)}.")
+        codebook = project.codebook
+        for i, sg in enumerate(open_[:MAX_SUGGESTIONS_SHOWN]):
+            with st.container(border=True):
+                st.markdown(f"**{state.escape_md(code_label(codebook, sg.code))}** · {sg.source} · {sg.score:.2f}")
+                st.text(_preview(doc["text"][sg.start:sg.end], 300))
+                st.caption(state.escape_md(sg.reason))
+                c = st.columns([1, 1, 2])
+                c[0].button("Accept", key=f"qc_sg_accept_{i}", on_click=_decide, args=(sg, "accepted"))
+                c[1].button("Reject", key=f"qc_sg_reject_{i}", on_click=_decide, args=(sg, "rejected"))
+                other = c[2].selectbox("Other code", list(codebook.codes), index=None, key=f"qc_sg_other_{i}",
+                                       label_visibility="collapsed", placeholder="Accept with another code …",
+                                       format_func=lambda x: code_option_label(codebook, x))
+                if other:
+                    st.button("Accept with this code", key=f"qc_sg_change_{i}", on_click=_decide,
+                              args=(sg, "accepted", other))

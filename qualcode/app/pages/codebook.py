@@ -1,0 +1,155 @@
+"""Codebook page: the theme tree and cross-cutting themes with definitions; supervisors edit it.
+
+Every change goes through a :class:`~qualcode.project.Project` method, which edits
+``codebook.yaml`` (comments and order kept) and the database together.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ...model import UNCATEGORISED, Code, Codebook, Theme
+from .. import state
+
+
+def codebook_frame(codebook: Codebook) -> pd.DataFrame:
+    """One row per code: theme path, id, label and its definition fields."""
+    rows = []
+    for code in codebook.codes.values():
+        path = " > ".join(codebook.themes[t].label for t in codebook.theme_path(code.theme) if t in codebook.themes)
+        rows.append({"theme": path, "code": code.id, "label": code.label, "description": code.description,
+                     "include": code.include, "exclude": code.exclude, "examples": "\n".join(code.examples),
+                     "cross_cutting": ", ".join(codebook.cross_cutting[x].label for x in codebook.cross_cutting_of(code.id))})
+    return pd.DataFrame(rows, columns=["theme", "code", "label", "description", "include", "exclude",
+                                       "examples", "cross_cutting"])
+
+
+def _node_line(depth: int, node: Theme | Code) -> str:
+    indent = "&nbsp;" * 4 * depth
+    if isinstance(node, Theme):
+        return f"{indent}📁 **{state.escape_md(node.label)}** `{state.escape_md(node.id)}`"
+    return f"{indent}• {state.escape_md(node.label)} `{state.escape_md(node.id)}`"
+
+
+def render() -> None:
+    project = state.user_project()
+    with state.user_errors():
+        codebook = project.codebook
+        st.header(codebook.title or "Codebook")
+        tree, detail = st.columns([2, 3], gap="large")
+        with tree:
+            st.subheader("Themes")
+            lines = [_node_line(depth, node) for depth, node in codebook.iter_tree()]
+            st.markdown("  \n".join(lines) if lines else "_The codebook is empty._")
+            if codebook.cross_cutting:
+                st.subheader("Cross-cutting themes")
+                for cc in codebook.cross_cutting.values():
+                    members = ", ".join(codebook.codes[c].label if c in codebook.codes else c for c in cc.codes)
+                    st.markdown(f"**{state.escape_md(cc.label)}** — {state.escape_md(members)}")
+                    if cc.description:
+                        st.caption(state.escape_md(cc.description))
+        with detail:
+            st.subheader("Definitions")
+            query = st.text_input("Filter codes", key="qc_cb_filter", placeholder="label, id or words of a definition")
+            frame = codebook_frame(codebook)
+            if query:
+                mask = frame.apply(lambda col: col.astype(str).str.contains(query, case=False, regex=False)).any(axis=1)
+                frame = frame.loc[mask]
+            st.dataframe(frame, hide_index=True, width="stretch", key="qc_cb_table")
+            codes = list(codebook.codes)
+            chosen = st.selectbox("Code details", codes, index=None, key="qc_cb_code",
+                                  format_func=lambda c: codebook.codes[c].label)
+            if chosen:
+                _code_details(codebook, codebook.codes[chosen])
+        if project.actor.at_least("supervisor"):
+            _edit_forms(project, codebook)
+        else:
+            st.caption("Supervisors edit the codebook; changes land in codebook.yaml.")
+
+
+def _code_details(codebook: Codebook, code: Code) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{state.escape_md(code.label)}** · `{state.escape_md(code.id)}`")
+        st.caption(state.escape_md(codebook.code_path_labels(code.id)))
+        for title, value in (("Description", code.description), ("Include when", code.include),
+                             ("Exclude when", code.exclude)):
+            if value:
+                st.markdown(f"*{title}:* {state.escape_md(value)}")
+        for example in code.examples:
+            st.text(example)
+        if code.aliases:
+            st.caption("Former names: " + state.escape_md(", ".join(code.aliases)))
+
+
+def _done(message: str) -> None:
+    """Report a successful edit and redraw the page with the new codebook."""
+    state.flash("success", message)
+    st.rerun()
+
+
+def _edit_forms(project, codebook: Codebook) -> None:  # noqa: ANN001 - Project
+    st.divider()
+    st.subheader("Edit the codebook")
+    themes = list(codebook.themes)
+    codes = list(codebook.codes)
+    theme_label = lambda t: codebook.themes[t].label if t in codebook.themes else t  # noqa: E731
+    code_label = lambda c: codebook.codes[c].label if c in codebook.codes else c  # noqa: E731
+    add, rename, move, merge, delete = st.tabs(["Add", "Rename", "Move", "Merge", "Delete"])
+    with add:
+        with st.form("qc_cb_add", clear_on_submit=True):
+            kind = st.radio("Add a", ["code", "theme"], horizontal=True)
+            label = st.text_input("Label")
+            node_id = st.text_input("Id (optional)", help="Lower case, digits and _; made from the label when empty.")
+            parent = st.selectbox("Under theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)",
+                                  index=(themes.index(UNCATEGORISED) + 1) if UNCATEGORISED in themes else 0)
+            description = st.text_area("Description")
+            include = st.text_input("Include when (codes)")
+            exclude = st.text_input("Exclude when (codes)")
+            if st.form_submit_button("Add", type="primary"):
+                new_id = (node_id or state.slugify(label)).strip()
+                with state.user_errors():
+                    if kind == "code":
+                        project.add_code(new_id, label, parent or None, description=description,
+                                         include=include, exclude=exclude)
+                    else:
+                        project.add_theme(new_id, label, parent or None, description=description)
+                    _done((f"Added {kind} '{label}' ({new_id})."))
+    with rename:
+        with st.form("qc_cb_rename"):
+            node = st.selectbox("Code or theme", codes + themes, format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n))
+            new_label = st.text_input("New label")
+            new_id = st.text_input("New id (optional)")
+            if st.form_submit_button("Rename"):
+                with state.user_errors():
+                    project.rename_code(node, new_id=new_id.strip() or None, new_label=new_label.strip() or None)
+                    _done("Renamed; the old name is kept as an alias.")
+    with move:
+        with st.form("qc_cb_move"):
+            node = st.selectbox("Code or theme", codes + themes, format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n))
+            parent = st.selectbox("New parent theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)")
+            if st.form_submit_button("Move"):
+                with state.user_errors():
+                    project.move(node, parent or None)
+                    _done("Moved.")
+    with merge:
+        with st.form("qc_cb_merge"):
+            source = st.selectbox("Merge this code …", codes, format_func=code_label)
+            target = st.selectbox("… into this code", codes, format_func=code_label)
+            if st.form_submit_button("Merge"):
+                with state.user_errors():
+                    if source == target:
+                        st.error("Choose two different codes.")
+                    else:
+                        project.merge_codes(source, target)
+                        _done("Merged; codings moved to the target code.")
+    with delete:
+        with st.form("qc_cb_delete"):
+            node = st.selectbox("Code or theme", codes + themes + list(codebook.cross_cutting),
+                                format_func=lambda n: code_label(n) if n in codebook.codes else
+                                (theme_label(n) if n in codebook.themes else codebook.cross_cutting[n].label))
+            force = st.checkbox("Also archive its codings (kept in the archive, listed by 'qualcode status')")
+            if st.form_submit_button("Delete"):
+                with state.user_errors():
+                    project.delete_code(node, force=force)  # themes are never coded: plain delete
+                    _done("Deleted.")

@@ -1,0 +1,136 @@
+"""Interviews page: upload transcripts into the project's interviews/ folder and import them;
+the participants table.
+
+Uploads are untrusted: the file name is reduced to a plain name (no folders, no '..', no
+leading dot, only letters, digits, space, '.', '-' and '_'), the file is written only
+inside ``interviews/``, an existing file is replaced only when the user confirms, and if
+the import fails every file written is restored, so nothing is left half-imported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+import streamlit as st
+
+from ...errors import InputFileError, Problem, QualcodeError
+from ...importers import SUPPORTED_SUFFIXES
+from ...project import Project
+from ...reports import participant_table
+from .. import state
+
+MAX_NAME_LENGTH = 120
+_UNSAFE = re.compile(r"[^\w .\-]", re.UNICODE)
+
+
+def safe_file_name(name: str) -> str:
+    """A plain file name from an uploaded file's name, or raise InputFileError.
+
+    >>> safe_file_name("../../etc/passwd.md"), safe_file_name("C:\\\\x\\\\Int A?.docx")
+    ('passwd.md', 'Int A_.docx')
+    """
+    base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
+    base = _UNSAFE.sub("_", base).strip(" .")
+    base = re.sub(r"\.{2,}", ".", base)
+    suffix = Path(base).suffix.lower()
+    if not base or base.startswith(".") or not Path(base).stem.strip(" ._"):
+        raise InputFileError(Problem(f"The file name '{name}' is not usable.", path=str(name),
+                                     hint="Rename the file, e.g. 'interview_A.md', and upload it again."))
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise InputFileError(Problem(f"'{name}' is not a transcript type qualcode reads.", path=str(name),
+                                     hint=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}."))
+    if len(base) > MAX_NAME_LENGTH:
+        base = Path(base).stem[: MAX_NAME_LENGTH - len(suffix)] + suffix
+    return base
+
+
+def target_path(project: Project, name: str) -> Path:
+    """Where an upload goes: directly inside interviews/, never anywhere else."""
+    folder = project.interviews_dir.resolve()
+    path = (folder / safe_file_name(name)).resolve()
+    if path.parent != folder:
+        raise InputFileError(Problem(f"Refusing to write '{name}' outside the interviews folder.", path=str(name)))
+    return path
+
+
+def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwrite: bool) -> list[dict]:
+    """Write the uploads under interviews/ and import them in one go; undo the writes on failure."""
+    project.store._require(project.actor, "supervisor", "add interviews")
+    targets: list[tuple[Path, bytes]] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for name, content in files:
+        try:
+            path = target_path(project, name)
+        except InputFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        if path in seen:
+            problems.append(Problem(f"Two uploads are both named '{path.name}'.", path=name))
+        elif path.exists() and not overwrite:
+            problems.append(Problem(f"interviews/{path.name} already exists.", path=name,
+                                    hint="Tick 'Replace existing files' to overwrite it (its codings are "
+                                         "re-anchored to the new text), or rename the upload."))
+        seen.add(path)
+        targets.append((path, content))
+    if problems:
+        raise InputFileError(problems)
+    project.interviews_dir.mkdir(parents=True, exist_ok=True)
+    backups: dict[Path, bytes | None] = {}
+    try:
+        for path, content in targets:
+            backups[path] = path.read_bytes() if path.exists() else None
+            tmp = path.with_name(f".{path.name}.upload.tmp")
+            tmp.write_bytes(content)
+            os.replace(tmp, path)
+        report = project.import_transcripts([p for p, _ in targets])
+    except BaseException:
+        for path, old in backups.items():
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(old)
+        raise
+    return report.documents
+
+
+def render() -> None:
+    project = state.user_project()
+    opened = state.open_project()
+    st.header("Interviews")
+    if opened.sync_error:
+        st.warning("When the app started, some files in the project folder could not be imported:")
+        st.text(opened.sync_error)
+    if project.actor.at_least("supervisor"):
+        with st.form("qc_upload", clear_on_submit=True):
+            uploads = st.file_uploader("Add transcripts", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+                                       accept_multiple_files=True, key="qc_upload_files",
+                                       help="Markdown/text with YAML front matter, Word, WebVTT or SubRip.")
+            overwrite = st.checkbox("Replace existing files with the same name", key="qc_upload_overwrite")
+            submitted = st.form_submit_button("Upload and import", type="primary")
+        if submitted and uploads:
+            try:
+                results = save_and_import(project, [(f.name, f.getvalue()) for f in uploads], overwrite=overwrite)
+            except QualcodeError as exc:
+                state.show_error(exc)
+            else:
+                for r in results:
+                    st.success(state.escape_md(f"{r['document']}: {r['status']}"
+                                               + (f", {r['detached']} coding(s) detached" if r.get("detached") else "")))
+        if st.button("Re-scan the project folder", key="qc_rescan",
+                     help="Import new or changed files from codebook.yaml and interviews/."):
+            with state.user_errors():
+                report = project.sync()
+                st.success(state.escape_md(report.summary()))
+    else:
+        st.caption("Supervisors add interviews.")
+    with state.user_errors():
+        docs = state.documents(project.store)
+        st.subheader(f"Interviews ({len(docs)})")
+        st.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
+        data = state.cached_analysis(project)
+        st.subheader("Participants")
+        st.dataframe(participant_table(data), hide_index=True, width="stretch", key="qc_int_participants")

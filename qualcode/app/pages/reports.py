@@ -1,0 +1,155 @@
+"""Reports page: theme and code tables, expert consensus, participant × theme heatmap, code
+frequencies, the Appendix-B quote table; CSV downloads of each table and the Excel workbook.
+
+All tables come from :mod:`qualcode.reports` on the cached analysis bundle (recomputed only
+after a write).  CSV files are written by :func:`qualcode.export.to_csv`, which neutralises
+text a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ... import reports
+from ...export import to_csv
+from ...frames import AnalysisData
+from .. import state
+
+EXCEL_KEY = "qc_excel_bytes"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def heatmap(matrix: pd.DataFrame, title: str) -> alt.Chart:
+    """Participants (rows) × themes (columns) as coloured cells with counts."""
+    long = matrix.reset_index(names="participant").melt(id_vars="participant", var_name="theme", value_name="excerpts")
+    threshold = float(long["excerpts"].max()) / 2 if len(long) else 0.0
+    order_rows = list(matrix.index.astype(str))
+    order_cols = list(matrix.columns.astype(str))
+    base = alt.Chart(long).encode(
+        x=alt.X("theme:N", sort=order_cols, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=220)),
+        y=alt.Y("participant:N", sort=order_rows, title=None))
+    cells = base.mark_rect().encode(color=alt.Color("excerpts:Q", scale=alt.Scale(scheme="blues"), title=title),
+                                    tooltip=["participant", "theme", "excerpts"])
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("excerpts:Q"),
+        color=alt.condition(alt.datum.excerpts > threshold, alt.value("white"), alt.value("black")))
+    return (cells + text).properties(height=max(160, 28 * len(order_rows)))
+
+
+def frequency_bars(freq: pd.DataFrame, top: int) -> alt.Chart:
+    shown = freq.loc[freq["excerpts"] > 0].sort_values("excerpts", ascending=False).head(top)
+    return alt.Chart(shown).mark_bar().encode(
+        x=alt.X("excerpts:Q", title="excerpts"),
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("theme_path:N", title="theme", legend=alt.Legend(orient="bottom", columns=2)),
+        tooltip=["label", "theme_path", "excerpts", "codings", "experts_n", "experts"],
+    ).properties(height=max(160, 20 * len(shown)))
+
+
+def _csv_button(df: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(f"Download {name}.csv", to_csv(df) or "", file_name=f"{name}.csv", mime="text/csv",
+                       key=key)
+
+
+def _describe(df: pd.DataFrame) -> None:
+    attrs = df.attrs or {}
+    parts = [str(attrs[k]) for k in ("description", "unit", "uncoded") if attrs.get(k)]
+    if parts:
+        st.caption(state.escape_md(" · ".join(parts)))
+
+
+def excel_bytes(data: AnalysisData, annotators: list[str] | None, unit: str) -> bytes:
+    """The appendix workbook (qualcode.export.xlsx.export_workbook) as bytes."""
+    from ...export import export_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "qualcode_report.xlsx"
+        export_workbook(data, path, annotators=annotators, unit=unit, bootstrap=200)
+        return path.read_bytes()
+
+
+def _build_excel(annotators: list[str] | None, unit: str) -> None:
+    project = state.user_project()
+    data = state.cached_analysis(project)
+    result = state.run_action(excel_bytes, data, annotators, unit)
+    if result is not None:
+        st.session_state[EXCEL_KEY] = result
+
+
+def render() -> None:
+    project = state.user_project()
+    st.header("Reports")
+    with state.user_errors():
+        data = state.cached_analysis(project)
+        if data.codings.empty:
+            st.info("No codings yet (that you may see). Code some text on the Code page first.")
+            return
+        annotators_all = sorted(data.codings["annotator"].astype(str).unique().tolist())
+        cols = st.columns([3, 1, 2])
+        chosen = cols[0].multiselect("Annotators", annotators_all, key="qc_rep_annotators",
+                                     placeholder="All annotators",
+                                     help="Restrict every table to these annotators (e.g. consensus).")
+        annotators = chosen or None
+        level = cols[1].selectbox("Heatmap level", [0, 1, 2], index=0, key="qc_rep_level",
+                                  format_func=lambda x: ["main themes", "sub-themes", "level 3"][x])
+        attrs = [c for c in data.participants.columns if c not in ("participant", "label")]
+        attribute = cols[2].selectbox("Consensus split by", attrs, index=None, key="qc_rep_attribute",
+                                      placeholder="(no split)")
+        tabs = st.tabs(["Themes", "Codes", "Consensus", "Heatmap", "Frequencies", "Appendix B", "Download"])
+        with tabs[0]:
+            themes = reports.theme_table(data, annotators)
+            _describe(themes)
+            st.dataframe(themes, hide_index=True, width="stretch", key="qc_rep_themes")
+            _csv_button(themes, "themes", "qc_csv_themes")
+        with tabs[1]:
+            freq = reports.code_frequencies(data, annotators)
+            _describe(freq)
+            st.dataframe(freq, hide_index=True, width="stretch", key="qc_rep_codes")
+            _csv_button(freq, "codes", "qc_csv_codes")
+        with tabs[2]:
+            by = st.radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
+            cons = reports.consensus(data, by=by, attribute=attribute, annotators=annotators)
+            _describe(cons)
+            st.dataframe(cons, hide_index=True, width="stretch", key="qc_rep_consensus",
+                         column_config={"share": st.column_config.ProgressColumn("share", min_value=0.0,
+                                                                                  max_value=1.0, format="percent")})
+            _csv_button(cons, "consensus", "qc_csv_consensus")
+        with tabs[3]:
+            mat = reports.matrix(data, by="theme", level=level, annotators=annotators)
+            _describe(mat)
+            if mat.empty or mat.shape[1] == 0:
+                st.caption("Nothing to show at this level.")
+            else:
+                st.altair_chart(heatmap(mat, "excerpts"), width="stretch")
+            _csv_button(mat.reset_index(names="participant"), "participant_theme_matrix", "qc_csv_matrix")
+        with tabs[4]:
+            top = st.slider("Codes shown", 1, max(2, len(freq)), min(30, max(2, len(freq))), key="qc_rep_top")
+            st.altair_chart(frequency_bars(freq, top), width="stretch")
+        with tabs[5]:
+            quotes = reports.quote_table(data, annotators, max_quotes=3)
+            _describe(quotes)
+            st.dataframe(quotes, hide_index=True, width="stretch", key="qc_rep_quotes",
+                         column_config={"quotes": st.column_config.TextColumn("quotes", width="large")})
+            _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
+        with tabs[6]:
+            _downloads(project, annotators)
+
+
+def _downloads(project, annotators: list[str] | None) -> None:  # noqa: ANN001 - Project
+    st.markdown("**Excel appendix workbook**: interviewees, codebook with quotes, matrices, frequencies, "
+                "co-occurrence, agreement and every coding.")
+    if not project.actor.at_least("supervisor"):
+        st.caption("Supervisors download the whole-project workbook; use the CSV buttons for your own tables.")
+        return
+    unit = st.selectbox("Unit for agreement and co-occurrence", ["sentence", "paragraph", "turn"],
+                        key="qc_rep_xlsx_unit")
+    st.button("Build the Excel workbook", key="qc_build_excel", on_click=_build_excel, args=(annotators, unit))
+    data = st.session_state.get(EXCEL_KEY)
+    if data:
+        st.download_button("Download qualcode_report.xlsx", data, file_name="qualcode_report.xlsx",
+                           mime=XLSX_MIME, key="qc_download_excel", type="primary")

@@ -1,0 +1,50 @@
+"""Suggestions page: how well the assistants would have done (leave-one-participant-out).
+
+Shows :func:`qualcode.assist.evaluate_tables` for the model, the majority baseline and the
+codebook patterns.  Computed on demand (it trains one model per participant).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import state
+
+RESULT_KEY = "qc_eval_result"
+
+
+def render() -> None:
+    project = state.user_project()
+    st.header("Suggestions: evaluation")
+    try:
+        from ...assist import UNIT_KINDS, evaluate_tables
+    except ImportError as exc:
+        st.info(f"The suggestion assistants are not available in this installation ({exc}), so there is "
+                "nothing to evaluate.")
+        return
+    st.caption("Leave-one-participant-out: for each interviewee the model learns from everyone else's coded "
+               "units and predicts theirs; top-1/top-3 accuracy for themes and codes, against a majority "
+               "baseline and the codebook's patterns. Uses only the codings you may see.")
+    cols = st.columns([1, 2, 1])
+    unit = cols[0].selectbox("Unit", UNIT_KINDS, key="qc_eval_unit")
+    with state.user_errors():
+        data = state.cached_analysis(project)
+        annotators = sorted(data.codings["annotator"].astype(str).unique().tolist())
+        chosen = cols[1].multiselect("Annotators (ground truth)", annotators, key="qc_eval_annotators",
+                                     placeholder="All")
+        version = state.data_version(project.store)
+        if cols[2].button("Evaluate", key="qc_eval_run", type="primary"):
+            with st.spinner("Training one model per participant …"):
+                tables = evaluate_tables(data, unit=unit, annotators=chosen or None, seed=0)
+            st.session_state[RESULT_KEY] = (version, unit, tuple(chosen), tables)
+        stored = st.session_state.get(RESULT_KEY)
+        if not stored:
+            st.info("Press Evaluate to run it.")
+            return
+        done_version, done_unit, done_ann, tables = stored
+        if (done_version, done_unit, done_ann) != (version, unit, tuple(chosen)):
+            st.caption("The data or settings changed since this evaluation; press Evaluate to refresh.")
+        st.subheader("Summary")
+        st.dataframe(tables["summary"], hide_index=True, width="stretch", key="qc_eval_summary")
+        st.subheader("Per theme (top-1)")
+        st.dataframe(tables["per_theme"], hide_index=True, width="stretch", key="qc_eval_per_theme")

@@ -1,0 +1,211 @@
+"""Shared state of the workbench: the open project, who is acting, caches and error display.
+
+One :class:`~qualcode.project.Project` (and its database engine) is opened per project
+folder and database URL and shared by every browser session (``st.cache_resource``); each
+session sees it through ``project.as_user(actor)``.  Cached reads are keyed by the
+*data version* (the newest audit-log id), which changes on every write, so a cache never
+serves stale codings and nothing is recomputed while nobody writes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from .. import schema as s
+from ..errors import QualcodeError
+from ..frames import AnalysisData
+from ..model import Codebook
+from ..project import DATABASE_ENV, Project, SyncReport, find_root
+from ..store import Actor, Store
+
+PROJECT_ENV = "QUALCODE_PROJECT"
+ACTOR_KEY = "qc_actor"
+MESSAGE_KEY = "qc_flash"
+
+
+# ------------------------------------------------------------------------------ project
+@dataclass
+class OpenProject:
+    project: Project  # acting as LOCAL_ADMIN; never use directly for user actions
+    sync_report: SyncReport | None
+    sync_error: str | None
+
+
+def project_location() -> tuple[Path, str | None]:
+    """The project folder (env QUALCODE_PROJECT, else the folder holding codebook.yaml at or
+    above the current directory) and the database URL (env QUALCODE_DATABASE_URL or None)."""
+    root = os.environ.get(PROJECT_ENV)
+    folder = Path(root).resolve() if root else find_root(Path.cwd())
+    return folder, os.environ.get(DATABASE_ENV) or None
+
+
+@st.cache_resource(show_spinner="Opening the project and importing new interviews …")
+def _open_project(root: str, database_url: str | None) -> OpenProject:
+    """Open the project once per process and import what changed in the folder (Project.sync)."""
+    project = Project.open(root, database_url=database_url)
+    try:
+        report = project.sync()
+        return OpenProject(project, report, None)
+    except QualcodeError as exc:  # a broken file must not keep the app from opening
+        return OpenProject(project, None, str(exc))
+
+
+def open_project() -> OpenProject:
+    root, url = project_location()
+    return _open_project(str(root), url)
+
+
+def current_actor() -> Actor | None:
+    return st.session_state.get(ACTOR_KEY)
+
+
+def user_project() -> Project:
+    """The project as seen by the signed-in user (roles and blind mode apply)."""
+    actor = current_actor()
+    if actor is None:
+        raise RuntimeError("no user is signed in")  # main() never renders a page without one
+    return open_project().project.as_user(actor)
+
+
+# ------------------------------------------------------------------------------ versions
+def data_version(store: Store) -> int:
+    """The newest audit-log id: it changes on every write (codings, codebook, settings, imports)."""
+    with store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.max(s.audit_log.c.id))).scalar() or 0)
+
+
+def document_sha(store: Store, name: str) -> str | None:
+    with store.read() as conn:
+        return conn.execute(sa.select(s.documents.c.sha256).where(s.documents.c.name == name)).scalar()
+
+
+def codebook_key(codebook: Codebook) -> int:
+    return id(codebook)
+
+
+# ------------------------------------------------------------------------------ cached reads
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _document(_store: Store, url: str, name: str, sha: str) -> dict[str, Any]:
+    """A document's text, row and segments; keyed by its text hash (immutable per hash)."""
+    row = _store.document_row(name) or {}
+    segments = _store.segments_frame(documents=[name])
+    return {"text": row.get("text") or "", "participant": row.get("participant_id"),
+            "language": row.get("language") or "en", "metadata": row.get("metadata") or {},
+            "segments": segments}
+
+
+def cached_document(store: Store, name: str) -> dict[str, Any] | None:
+    sha = document_sha(store, name)
+    if sha is None:
+        return None
+    return _document(store, store.url, name, sha)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading the analysis …")
+def _analysis(_project: Project, url: str, actor: Actor, version: int, codebook_sha: str) -> AnalysisData:
+    return _project.analysis_data()
+
+
+def cached_analysis(project: Project) -> AnalysisData:
+    """The whole-project analysis bundle as ``project.actor`` may see it (read-only, shared)."""
+    codebook = project.codebook  # re-read when the file changed
+    return _analysis(project, project.store.url, project.actor, data_version(project.store),
+                     project._codebook_sha or "")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _small_frame(_store: Store, url: str, what: str, version: int) -> pd.DataFrame:
+    if what == "participants":
+        return _store.participants_frame()
+    if what == "documents":
+        return _store.documents_frame()
+    if what == "users":
+        return _store.users_frame()
+    raise ValueError(what)
+
+
+def participants(store: Store) -> pd.DataFrame:
+    return _small_frame(store, store.url, "participants", data_version(store))
+
+
+def documents(store: Store) -> pd.DataFrame:
+    return _small_frame(store, store.url, "documents", data_version(store))
+
+
+def users(store: Store) -> pd.DataFrame:
+    return _small_frame(store, store.url, "users", data_version(store))
+
+
+def annotators_with_codings(store: Store) -> list[str]:
+    return sorted(store.counts()["codings_by_annotator"])
+
+
+# ------------------------------------------------------------------------------ messages
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_md(text: str) -> str:
+    """Text safe to pass to a markdown element: every markdown/HTML character escaped,
+    line breaks kept."""
+    return "  \n".join(_MD_SPECIAL.sub(r"\\\1", line) for line in str(text).split("\n"))
+
+
+def show_error(exc: QualcodeError | str) -> None:
+    st.error(escape_md(str(exc)), icon="⚠️")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show a QualcodeError as a readable message in the page (no traceback)."""
+    try:
+        yield
+    except QualcodeError as exc:
+        show_error(exc)
+
+
+def flash(kind: str, message: str) -> None:
+    """Queue a message for the next run (actions run in callbacks, before the page draws)."""
+    st.session_state.setdefault(MESSAGE_KEY, []).append((kind, message))
+
+
+def show_flashes() -> None:
+    for kind, message in st.session_state.pop(MESSAGE_KEY, []):
+        if kind == "error":
+            st.error(escape_md(message), icon="⚠️")
+        elif kind == "warning":
+            st.warning(escape_md(message))
+        else:
+            st.success(escape_md(message))
+
+
+def run_action(action: Any, *args: Any, success: str | None = None, **kwargs: Any) -> Any:
+    """Run a write in a callback; a QualcodeError becomes a flash message (nothing half-saved:
+    every Project/Store write is one transaction)."""
+    try:
+        result = action(*args, **kwargs)
+    except QualcodeError as exc:
+        flash("error", str(exc))
+        return None
+    if success:
+        flash("success", success)
+    return result
+
+
+def slugify(label: str) -> str:
+    """A code id from a label ("Border control!" → "border_control")."""
+    import unicodedata
+
+    ascii_ = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
+    if not slug or not slug[0].isalpha():
+        slug = "code_" + slug if slug else "code"
+    return slug[:60]
