@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime
 import hashlib
 import os
 import re
@@ -90,6 +91,8 @@ def _type_name(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return f"text ({value!r})"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"a date ({value.isoformat()})"
     return f"a {type(value).__name__} ({value!r})"
 
 
@@ -512,6 +515,7 @@ def _parse_text(text: str, path: str | None) -> _Parsed:
     """The whole pipeline on decoded text; never raises for bad input."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    text = text.replace("\r\n", "\n")  # ruamel would keep the '\r' inside comments
     if not text.strip():
         return _Parsed(None, None, [Problem(
             "the codebook file is empty.", path=path, line=1, column=1,
@@ -548,7 +552,6 @@ def _decode(data: bytes, path: str | None) -> tuple[str | None, list[Problem]]:
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        line, column = _line_col_at(data[:exc.start].decode("utf-8", "replace"), exc.start)
         line = data[:exc.start].count(b"\n") + 1
         return None, [Problem(f"the file is not UTF-8 text (byte {data[exc.start]:#04x}).",
                               path=path, line=line, column=None,
@@ -895,13 +898,16 @@ class CodebookFile:
     """
 
     def __init__(self, path: Path, document: CommentedMap, codebook: Codebook,
-                 sha256: str | None, indent: tuple[int, int, int]) -> None:
+                 sha256: str | None, indent: tuple[int, int, int], *, newline: str = "\n",
+                 bom: bool = False) -> None:
         self.path = path
         self.document = document
         self.codebook = codebook
         self.sha256 = sha256  # None: the file did not exist when opened
         self.changes: list[dict[str, Any]] = []
         self._indent = indent
+        self._newline = newline  # written back as read, so Windows users see no noise diff
+        self._bom = bom
         self._held_lock: _FileLock | None = None
 
     # -- opening / saving -----------------------------------------------------------------
@@ -917,7 +923,8 @@ class CodebookFile:
         if parsed.problems or parsed.codebook is None or data is None:
             raise CodebookError(parsed.problems)
         text = data.decode("utf-8")
-        return cls(path, parsed.document, parsed.codebook, _sha256(data), _guess_indent(text))
+        return cls(path, parsed.document, parsed.codebook, _sha256(data), _guess_indent(text),
+                   newline="\r\n" if "\r\n" in text else "\n", bom=text.startswith("\ufeff"))
 
     def dumps(self) -> str:
         """The document as YAML text (what :meth:`save` writes)."""
@@ -959,7 +966,7 @@ class CodebookFile:
                 "qualcode could not write the edited codebook so that it loads back unchanged; "
                 "nothing was written.", path=str(self.path),
                 hint="Please report this as a bug, with your codebook.yaml.")] + written.problems)
-        data = text.encode("utf-8")
+        data = (("\ufeff" if self._bom else "") + text.replace("\n", self._newline)).encode("utf-8")
         folder = self.path.parent
         fd, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
         try:
@@ -1014,7 +1021,8 @@ class CodebookFile:
         if located is not None and located.kind in kinds:
             return located
         names = {"theme": "theme", "code": "code", "cross": "cross-cutting theme"}
-        wanted = " or ".join(names[k] for k in kinds)
+        wanted = names[kinds[-1]] if len(kinds) == 1 else (
+            ", ".join(names[k] for k in kinds[:-1]) + " or " + names[kinds[-1]])
         valid = [i for i, loc in index.items() if loc.kind in kinds]
         if located is not None:
             raise self._error(f"'{ident}' is a {names[located.kind]}, not a {wanted}.",

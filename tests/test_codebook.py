@@ -74,7 +74,7 @@ def test_shipped_demo_codebook_round_trips_byte_for_byte() -> None:
     assert CodebookFile.open(path).dumps() == path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", ["good_full.yaml", "good_minimal.yaml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("good_*.yaml")))
 def test_good_samples_load_and_round_trip_unchanged(name: str) -> None:
     path = DATA / name
     assert validate_codebook(path) == []
@@ -423,7 +423,7 @@ def test_rename_theme_records_alias_and_keeps_comments(full: Path) -> None:
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda h: h.rename("quotaz", "q"), "unknown code or theme or cross-cutting theme 'quotaz'"),
+    (lambda h: h.rename("quotaz", "q"), "unknown code, theme or cross-cutting theme 'quotaz'"),
     (lambda h: h.rename("quotas", "Bad Id"), "not a valid id"),
     (lambda h: h.rename("quotas", "policy"), "already used by a theme"),
     (lambda h: h.rename("quotas", "no_covid_impact"), "former id (alias) of code"),
@@ -671,3 +671,46 @@ def test_random_edit_sequences_keep_the_file_valid(ops: list) -> None:
             pass
     assert parse_codebook(handle.dumps()) == handle.codebook
     assert comments(handle.dumps())[:2] == comments((DATA / "good_full.yaml").read_text())[:2]
+
+
+def test_compact_list_style_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.yaml"
+    shutil.copy(DATA / "good_compact.yaml", path)
+    with edit_codebook(path) as handle:
+        assert handle.dumps() == path.read_text(encoding="utf-8")
+        handle.move("decline", "policy")
+        handle.add_code("stable", "Stable", "trends")
+    assert path.read_text(encoding="utf-8").splitlines()[4:] == [
+        "  label: Trends",
+        "  codes:",
+        "  - id: growth",
+        "    label: Growth   # keep me",
+        "  - id: stable",
+        "    label: Stable",
+        "- id: policy",
+        "  label: Policy",
+        "  codes:",
+        "  - id: decline",
+        "    label: Decline",
+    ]
+
+
+def test_windows_line_endings_and_bom_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.yaml"
+    original = (DATA / "good_minimal.yaml").read_text(encoding="utf-8")
+    path.write_bytes(("\ufeff" + original.replace("\n", "\r\n")).encode("utf-8"))
+    assert validate_codebook(path) == []
+    with edit_codebook(path) as handle:
+        handle.add_code("first", "First # not a comment", "only")
+    data = path.read_bytes()
+    assert data.startswith("\ufeff".encode("utf-8"))
+    assert data.count(b"\r\n") == data.count(b"\n") == len(original.splitlines()) + 3
+    assert load_codebook(path).codes["first"].label == "First # not a comment"
+
+
+def test_dates_and_numbers_are_named_in_type_errors() -> None:
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook("themes:\n  - id: a\n    label: 2024-03-01\n    description: 1.5\n")
+    messages = [p.message for p in caught.value.problems]
+    assert messages == ["'label' must be text, found a date (2024-03-01).",
+                        "'description' must be text, found a number (1.5)."]
