@@ -582,6 +582,41 @@ def undo(ctx: Context) -> None:
     click.echo("Nothing to undo." if result is None else f"Undid {result['undone']} of coding {result['coding_id']}.")
 
 
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@pass_ctx
+def backup_cmd(ctx: Context, path: str) -> None:
+    """Back up the project: PATH ending in .db copies the SQLite database online (safe while people
+    code); any other name writes a portable dump (all tables + codebook.yaml) that also works from
+    PostgreSQL and restores into either database.
+
+    \b
+    Examples:
+      qualcode backup backups/2026-11-21.qcbackup
+      qualcode backup backups/snapshot.db
+    """
+    from .backup import backup
+
+    summary = backup(ctx.project(), path)
+    click.echo(f"Wrote {summary['kind']} backup {path}")
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--keep-codebook", is_flag=True, help="Do not overwrite codebook.yaml with the backup's copy.")
+@pass_ctx
+def restore_cmd(ctx: Context, path: str, keep_codebook: bool) -> None:
+    """Restore a backup into this project's (empty) database, in one transaction.
+
+    Example: qualcode init restored && qualcode --project restored restore backups/2026-11-21.qcbackup
+    """
+    from .backup import restore
+
+    summary = restore(ctx.project(), path, restore_codebook=not keep_codebook)
+    click.echo(f"Restored {summary['counts'].get('codings', 0)} codings, "
+               f"{summary['counts'].get('documents', 0)} documents from {path}")
+
+
 @cli.command()
 @click.option("--port", default=8501, show_default=True)
 @pass_ctx

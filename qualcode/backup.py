@@ -1,0 +1,182 @@
+"""Backups: SQLite online backup, and a portable full-project dump that works from any database.
+
+``backup(project, "x.db")`` on SQLite copies the live database with SQLite's online backup API
+(consistent even while annotators write).  Any other name writes a portable ``.qcbackup``
+archive: a zip with ``manifest.json``, one JSON-lines file per table and ``codebook.yaml``.
+:func:`restore` loads such an archive (or a SQLite backup file) into an empty project database
+in one transaction, so a failed restore leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import __version__
+from . import schema as s
+from .errors import ConfigError, InputFileError, Problem
+from .safezip import open_zip_safely
+
+# Parents before children, so foreign keys hold at every insert.
+TABLE_ORDER = [s.settings, s.users, s.sessions, s.participants, s.documents, s.segments, s.codes, s.codings,
+               s.detached_codings, s.audit_log, s.imports, s.suggestion_decisions]
+FORMAT = "qualcode-backup"
+FORMAT_VERSION = 1
+
+
+def backup(project: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Write a backup; returns a summary (kind, path, counts)."""
+    project.store._require(project.actor, "admin", "back up the whole project")
+    path = Path(path)
+    if path.suffix.lower() in (".db", ".sqlite", ".sqlite3"):
+        if not project.store.is_sqlite:
+            raise ConfigError("A .db backup copies the embedded SQLite database, but this project uses "
+                              f"{project.store.engine.dialect.name}.",
+                              hint="Use a portable backup instead: qualcode backup project.qcbackup")
+        return _sqlite_online_backup(project, path)
+    return _portable_dump(project, path)
+
+
+def _sqlite_online_backup(project: Any, path: Path) -> dict[str, Any]:
+    source_file = project.store.engine.url.database
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    src = sqlite3.connect(source_file, timeout=60)
+    dst = sqlite3.connect(tmp)
+    try:
+        src.backup(dst)  # page-by-page copy of a consistent snapshot
+        dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
+    finally:
+        dst.close()
+        src.close()
+    os.replace(tmp, path)
+    return {"kind": "sqlite", "path": str(path), "counts": project.store.counts()}
+
+
+def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
+    tmp = path.with_name(f".{path.name}.tmp")
+    counts: dict[str, int] = {}
+    with project.store.read() as conn, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        if project.store.engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        for table in TABLE_ORDER:
+            pk = list(table.primary_key.columns)
+            rows = conn.execute(sa.select(table).order_by(*pk)).mappings()
+            with zf.open(f"tables/{table.name}.jsonl", "w") as fh:
+                n = 0
+                for row in rows:
+                    fh.write((json.dumps(dict(row), ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+                    n += 1
+            counts[table.name] = n
+        versions = sorted(s.applied_versions(conn))
+        if project.codebook_path.exists():
+            zf.write(project.codebook_path, "codebook.yaml")
+        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "qualcode": __version__,
+                    "schema_versions": versions, "created_at": datetime.now(timezone.utc).isoformat(),
+                    "source_database": project.store.engine.dialect.name, "counts": counts}
+        zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+    os.replace(tmp, path)
+    return {"kind": "portable", "path": str(path), "counts": counts}
+
+
+def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: bool = True) -> dict[str, Any]:
+    """Load a backup into this project's database, which must be empty (no documents or codings)."""
+    project.store._require(project.actor, "admin", "restore a backup")
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(Problem("Backup file not found.", path=str(path)))
+    counts = project.store.counts()
+    if counts["documents"] or counts["codings"]:
+        raise ConfigError(f"The project database already holds {counts['documents']} documents and "
+                          f"{counts['codings']} codings; a restore needs an empty one.",
+                          hint="Restore into a fresh project folder (qualcode init NEW && "
+                               "qualcode --project NEW restore FILE), or use another --database-url.")
+    if _is_sqlite_file(path):
+        tables, codebook = _read_sqlite_backup(path), None
+    else:
+        tables, codebook = _read_portable(path)
+    with project.store.write() as conn:
+        for table in reversed(TABLE_ORDER):  # the empty project may still hold settings/users/codes
+            conn.execute(table.delete())
+        for table in TABLE_ORDER:
+            rows = tables.get(table.name, [])
+            if rows:
+                conn.execute(table.insert(), rows)
+        if project.store.engine.dialect.name == "postgresql":
+            _reset_sequences(conn)
+    if restore_codebook and codebook is not None:
+        tmp = project.codebook_path.with_name(".codebook.yaml.restore.tmp")
+        tmp.write_bytes(codebook)
+        os.replace(tmp, project.codebook_path)
+        project._codebook = None
+    return {"path": str(path), "counts": {name: len(rows) for name, rows in tables.items()}}
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
+
+
+def _read_sqlite_backup(path: Path) -> dict[str, list[dict[str, Any]]]:
+    engine = sa.create_engine(f"sqlite:///{path.resolve()}")
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
+        with engine.connect() as conn:
+            present = set(sa.inspect(conn).get_table_names())
+            for table in TABLE_ORDER:
+                if table.name in present:
+                    out[table.name] = [dict(r) for r in conn.execute(sa.select(table)).mappings()]
+    except sa.exc.DatabaseError as exc:
+        raise InputFileError(Problem(f"Not a readable qualcode SQLite backup ({exc.orig}).", path=str(path))) from None
+    finally:
+        engine.dispose()
+    return out
+
+
+def _read_portable(path: Path) -> tuple[dict[str, list[dict[str, Any]]], bytes | None]:
+    with open_zip_safely(path) as zf:
+        names = set(zf.namelist())
+        if "manifest.json" not in names:
+            raise InputFileError(Problem("Not a qualcode backup: manifest.json is missing.", path=str(path),
+                                         hint="Make backups with 'qualcode backup FILE.qcbackup'."))
+        manifest = json.loads(zf.read("manifest.json"))
+        if manifest.get("format") != FORMAT or manifest.get("format_version", 0) > FORMAT_VERSION:
+            raise InputFileError(Problem(f"Unsupported backup format {manifest.get('format')} "
+                                         f"v{manifest.get('format_version')}.", path=str(path),
+                                         hint="Restore it with the qualcode version that wrote it."))
+        tables: dict[str, list[dict[str, Any]]] = {}
+        columns = {t.name: {c.name for c in t.columns} for t in TABLE_ORDER}
+        for table in TABLE_ORDER:
+            member = f"tables/{table.name}.jsonl"
+            if member not in names:
+                continue
+            rows = []
+            for number, line in enumerate(zf.read(member).decode("utf-8").splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputFileError(Problem(f"Damaged backup: {exc.msg}.", path=f"{path}:{member}",
+                                                 line=number)) from None
+                rows.append({k: v for k, v in row.items() if k in columns[table.name]})
+            tables[table.name] = rows
+        codebook = zf.read("codebook.yaml") if "codebook.yaml" in names else None
+    return tables, codebook
+
+
+def _reset_sequences(conn: sa.engine.Connection) -> None:
+    """After inserting explicit ids, move PostgreSQL's sequences past them."""
+    for table in TABLE_ORDER:
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and isinstance(pk[0].type, sa.Integer) and pk[0].autoincrement is True:
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)")
