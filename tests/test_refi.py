@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from qualcode.codebook import dump_codebook, parse_codebook
 from qualcode.errors import CodebookError, CodingError, InputFileError
 from qualcode.frames import AnalysisData, make_analysis_data
 from qualcode.model import Code, Codebook, Coding, CrossCut, ParsedDocument, Participant, Theme
@@ -54,7 +55,7 @@ def sample_codebook() -> Codebook:
             "migration": Theme("migration", "Миграция 🌍", description="Flows and routes.",
                                color="#4e79a7", aliases=("flows",)),
             "trends": Theme("trends", "Trends", parent="migration"),
-            "deep": Theme("deep", "Deeper still", parent="trends", color="#F0A"),
+            "deep": Theme("deep", "Deeper still", parent="trends", color="#FF00AA"),
             "policy": Theme("policy", "Policy & <law>", description="Line one\nline two"),
         },
         codes={
@@ -150,7 +151,7 @@ def test_export_hierarchy_colours_and_sets(tmp_path) -> None:
     migration = codes.findall("q:Code", NS)[1]
     assert migration.get("color") == "#4e79a7"
     deep_code = migration.find(".//q:Code[@name='Deep code']", NS)
-    assert deep_code.get("isCodable") == "true" and deep_code.get("color") == "#F0A"
+    assert deep_code.get("isCodable") == "true" and deep_code.get("color") == "#FF00AA"
     assert [c.get("name") for c in migration.iterfind(".//q:Code", NS)] == \
         ["Транзит", "Trends", "No Covid effect", "Deeper still", "Deep code"]
     sets = qde_of(path).findall("q:Sets/q:Set", NS)
@@ -421,7 +422,7 @@ FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
     <User guid="aaaaaaaa-0000-0000-0000-000000000002"/>
   </Users>
   <CodeBook><Codes>
-    <Code guid="{{C0000000-0000-0000-0000-000000000001}}" name="Topics" isCodable="false">
+    <Code guid="{{C0000000-0000-0000-0000-000000000001}}" name="Topics" isCodable="false" color="#F0a">
       <Code guid="c0000000-0000-0000-0000-000000000002" name="Economy" isCodable="true" color="#FF0000"/>
       <Code guid="c0000000-0000-0000-0000-000000000003" name="Health" isCodable="true">
         <Description>Health issues</Description>
@@ -516,6 +517,7 @@ def test_foreign_project_mapping(tmp_path, xmlns: str) -> None:
         "wards": ("Wards", "hospitals"), "liberals": ("Liberals", "values"),
         "economy_2": ("Economy", None)}
     assert cb.codes["health_2"].description == "Health issues"
+    assert cb.themes["topics"].color == "#FF00aa"  # REFI's #rgb, as qualcode's #rrggbb
     # "Health" is a code in REFI, so the set holds the code that keeps its codings.
     assert cb.cross_cutting["health_things"].codes == ("health_2", "economy_2")
 
@@ -633,6 +635,16 @@ def test_hostile_files_are_up_to_date() -> None:
     assert sorted(p.name for p in HOSTILE.iterdir()) == sorted(module.CASES)
 
 
+def test_imported_codebooks_are_valid_qualcode_codebooks(tmp_path) -> None:
+    foreign = tmp_path / "foreign.qde"
+    foreign.write_text(FOREIGN.format(xmlns=""), encoding="utf-8")
+    exported = tmp_path / "study.qdpx"
+    export_qdpx(sample_data(), exported)
+    for path in [DATA / "atlasti-8.4-with-texts.qdpx", foreign, exported]:
+        codebook = import_qdpx(path).codebook
+        assert parse_codebook(dump_codebook(codebook)) == codebook  # passes validation
+
+
 @pytest.mark.parametrize("text, fields", [
     ("", {}),
     ("Plain.", {}),
@@ -645,4 +657,4 @@ def test_split_description(text: str, fields: dict) -> None:
 
 def test_slugs_are_valid_ids() -> None:
     for name in ["Coke::diet Coke", "Доверие", "🌍", "  ", "Ünïcödé", "42 is the answer"]:
-        assert slugify(name, "code")[0].isalpha()
+        assert slugify(name)[0].isalpha()

@@ -15,8 +15,8 @@ from typing import Any
 from lxml import etree
 
 from ..model import Codebook, Code, CrossCut, Theme
-from .common import (ID_PATTERN, guid_key, plural, quoted_list, slugify, split_description,
-                     unique_id, were)
+from .common import (ID_PATTERN, RGB_PATTERN, guid_key, plural, quoted_list, slugify,
+                     split_description, unique_id, were)
 
 
 @dataclass
@@ -29,6 +29,18 @@ class _Node:
     children: list["_Node"] = field(default_factory=list)
 
 
+def normalise_color(color: str | None) -> str | None:
+    """``#rrggbb`` as qualcode codebooks require (REFI also allows ``#rgb``); None if invalid.
+
+    >>> normalise_color("#F0a"), normalise_color("#4E79A7"), normalise_color("red")
+    ('#FF00aa', '#4E79A7', None)
+    """
+    if not color or not RGB_PATTERN.match(color.strip()):
+        return None
+    digits = color.strip()[1:]
+    return "#" + ("".join(ch * 2 for ch in digits) if len(digits) == 3 else digits)
+
+
 def _nodes(codes_el: etree._Element | None) -> list[_Node]:
     if codes_el is None:
         return []
@@ -38,7 +50,7 @@ def _nodes(codes_el: etree._Element | None) -> list[_Node]:
         name = element.get("name") or ""
         node = _Node(guid_key(element.get("guid")), name if name.strip() else "",
                      (element.get("isCodable") or "true").strip().lower() in {"true", "1"},
-                     (element.get("color") or "").strip() or None, description,
+                     normalise_color(element.get("color")), description,
                      _nodes(element))
         result.append(node)
     return result
@@ -61,18 +73,18 @@ def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._El
     lost_colours: list[str] = []
     codable_parents: list[str] = []
 
-    def choose_id(fields: dict[str, Any], name: str, kind: str) -> str:
+    def choose_id(fields: dict[str, Any], name: str) -> str:
         wanted = fields.get("id")
         if isinstance(wanted, str) and ID_PATTERN.match(wanted) and wanted not in used:
             used.add(wanted)
             return wanted
-        return unique_id(slugify(name, kind), used)
+        return unique_id(slugify(name), used)
 
     def add_code(node: _Node, theme: str | None, inherited: str | None, *,
                  own_id: bool = True) -> None:
         description, fields = split_description(node.description)
         label = node.name or node.guid
-        code_id = choose_id(fields if own_id else {}, label, "code")
+        code_id = choose_id(fields if own_id else {}, label)
         codebook.codes[code_id] = Code(
             id=code_id, label=label, theme=theme, description=description,
             include=str(fields.get("include", "") or ""),
@@ -90,7 +102,7 @@ def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._El
             add_code(node, parent, inherited)
             return
         description, fields = split_description(node.description)
-        theme_id = choose_id(fields, label, "theme")
+        theme_id = choose_id(fields, label)
         codebook.themes[theme_id] = Theme(id=theme_id, label=label, parent=parent,
                                           description=description, color=node.color,
                                           aliases=tuple(str(a) for a in fields.get("aliases", [])))
@@ -128,7 +140,7 @@ def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._El
             members += [i for i in ids if i not in members]
         other = len(element.findall("MemberSource")) + len(element.findall("MemberNote"))
         if members or (not other and "id" in fields):
-            set_id = choose_id(fields, name, "set")
+            set_id = choose_id(fields, name)
             codebook.cross_cutting[set_id] = CrossCut(set_id, name, tuple(members), description)
             if other:
                 source_sets.append(name)

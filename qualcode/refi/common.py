@@ -9,6 +9,8 @@ import unicodedata
 import uuid
 from typing import Any, Iterable
 
+from ..codebook import suggest_id
+
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 # Namespaces real tools write (older drafts, typos); anything else is read with a warning.
@@ -42,31 +44,13 @@ def guid_key(value: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- ids
-_CYRILLIC = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
-     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
-     "a", "g", "q", "n", "o", "u", "u", "h", "i"]))
+def slugify(name: str) -> str:
+    """A qualcode id (``[a-z][a-z0-9_]*``) from a display name, as the codebook module makes them.
 
-
-def slugify(name: str, fallback: str) -> str:
-    """A qualcode id (``[a-z][a-z0-9_]*``) from a display name.
-
-    >>> slugify("Coke::full-fat Coke", "code")
-    'coke_full_fat_coke'
-    >>> slugify("Доверие к ИИ", "code")
-    'doverie_k_ii'
-    >>> slugify("1960s", "code"), slugify("<3", "set")
-    ('code_1960s', 'set_3')
+    >>> slugify("Coke::full-fat Coke"), slugify("Доверие к ИИ"), slugify("1960s")
+    ('coke_full_fat_coke', 'doverie_k_ii', 'c_1960s')
     """
-    text = "".join(_CYRILLIC.get(ch, ch) for ch in name.lower())
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    if not text:
-        return fallback
-    if not text[0].isalpha():
-        text = f"{fallback}_{text}"
-    return text
+    return suggest_id(name)
 
 
 def unique_id(preferred: str, used: set[str]) -> str:
