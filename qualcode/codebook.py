@@ -487,7 +487,8 @@ def _syntax_problems(text: str, path: str | None) -> list[Problem]:
     return problems
 
 
-def _duplicate_key_problems(node: Node | None, path: str | None) -> list[Problem]:
+def _mapping_key_problems(node: Node | None, path: str | None) -> list[Problem]:
+    """Duplicate keys (every one, not just the first) and YAML merge keys ('<<')."""
     problems: list[Problem] = []
     stack = [node] if node is not None else []
     while stack:
@@ -498,7 +499,12 @@ def _duplicate_key_problems(node: Node | None, path: str | None) -> list[Problem
                 stack.append(value)
                 if not isinstance(key, ScalarNode):
                     continue
-                if key.value in first:
+                if str(key.tag).endswith(":merge"):
+                    line, column = _mark_line_col(key.start_mark)
+                    problems.append(Problem(
+                        "YAML merge keys ('<<') are not allowed in a codebook.", path=path,
+                        line=line, column=column, hint="Write the keys out in full."))
+                elif key.value in first:
                     line, column = _mark_line_col(key.start_mark)
                     problems.append(Problem(
                         f"duplicate key '{key.value}' (first given on line "
@@ -524,7 +530,7 @@ def _parse_text(text: str, path: str | None) -> _Parsed:
         problems = _syntax_problems(text, path)
         if problems:
             return _Parsed(None, None, problems)
-        problems = _duplicate_key_problems(_yaml().compose(text), path)
+        problems = _mapping_key_problems(_yaml().compose(text), path)
         yaml = _yaml()
         yaml.allow_duplicate_keys = True  # reported above, with every location
         document = yaml.load(text)
@@ -571,14 +577,17 @@ def _read(path: Path) -> tuple[bytes | None, list[Problem]]:
         return None, [Problem(f"cannot read the codebook: {exc.strerror}.", path=name)]
     if not path.is_file():
         return None, [Problem("the codebook path is not a file.", path=name)]
+    too_large = [Problem(f"the codebook is too large ({max(size, MAX_CODEBOOK_BYTES + 1) / 1e6:.1f} "
+                         f"MB; the limit is {MAX_CODEBOOK_BYTES / 1e6:.0f} MB).", path=name,
+                         hint="Is this really a codebook file?")]
     if size > MAX_CODEBOOK_BYTES:
-        return None, [Problem(f"the codebook is too large ({size / 1e6:.1f} MB; the limit is "
-                              f"{MAX_CODEBOOK_BYTES / 1e6:.0f} MB).", path=name,
-                              hint="Is this really a codebook file?")]
+        return None, too_large
     try:
-        return path.read_bytes(), []
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CODEBOOK_BYTES + 1)  # it may have grown since stat()
     except OSError as exc:
         return None, [Problem(f"cannot read the codebook: {exc.strerror}.", path=name)]
+    return (None, too_large) if len(data) > MAX_CODEBOOK_BYTES else (data, [])
 
 
 def _parse_file(path: str | os.PathLike[str]) -> tuple[_Parsed, bytes | None]:

@@ -122,6 +122,7 @@ BAD_CASES: dict[str, list[tuple[int | None, str]]] = {
     "bad_tag_python.yaml": [(1, "tag '!!python/object/apply:os.system' is not allowed")],
     "bad_tag_custom.yaml": [(3, "tag '!upper'"), (4, "tag '!!set'")],
     "bad_yaml_alias.yaml": [(6, "aliases ('*name') are not allowed")],
+    "bad_merge_key.yaml": [(4, "merge keys ('<<') are not allowed")],
     "bad_duplicate_key.yaml": [(4, "duplicate key 'label' (first given on line 3)"),
                                (8, "duplicate key 'id' (first given on line 6)")],
     "bad_duplicate_id.yaml": [(5, "duplicate id 'trends'"), (8, "duplicate id 'trends'")],
