@@ -475,7 +475,9 @@ FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
       </PlainTextSelection>
     </TextSource>
     <TextSource guid="50000000-0000-0000-0000-000000000002" name="Interview 2.docx"
-                plainTextPath="internal://50000000-0000-0000-0000-000000000002.txt"/>
+                plainTextPath="internal://50000000-0000-0000-0000-000000000002.txt">
+      <Coding guid="52000000-0000-0000-0000-000000000007"><CodeRef targetGUID="c0000000-0000-0000-0000-000000000009"/></Coding>
+    </TextSource>
     <TextSource guid="50000000-0000-0000-0000-000000000003" name="External"
                 plainTextPath="relative:///../../etc/passwd"/>
     <PDFSource guid="50000000-0000-0000-0000-000000000004" name="Report.pdf" path="internal://x.pdf"/>
@@ -530,7 +532,8 @@ def test_foreign_project_mapping(tmp_path, xmlns: str) -> None:
     assert got == {("health_2", "Ann", "Hospitals are full.", "Busy!"),
                    ("wards", "aaaaaaaa-0000-0000-0000-000000000002", "Hospitals are full.", ""),
                    ("economy", "unknown", "Hospitals are full.", ""),
-                   ("economy_2", "Ann", "Wards too.", "")}
+                   ("economy_2", "Ann", "Wards too.", ""),
+                   ("economy_2", "unknown", "Second interview", "")}  # whole-document coding
     assert project.users == ["Ann", "aaaaaaaa-0000-0000-0000-000000000002", "unknown"]
     text = "\n".join(project.warnings)
     for expected in ["2 codable codes with sub-codes ('Hospitals', 'Values')",
@@ -539,17 +542,41 @@ def test_foreign_project_mapping(tmp_path, xmlns: str) -> None:
                      "1 variable of unsupported types ('income (Currency)')",
                      "1 text source ('External') points at a file outside the archive",
                      "1 PDF source ('Report.pdf')", "1 text selection had positions outside",
-                     "1 coding referred to codes missing", "1 coding had no creating user",
+                     "1 coding referred to codes missing", "2 codings had no creating user",
                      "1 note (memos: 'Loose note')"]:
         assert expected in text
     assert all("unknown XML namespace" not in w for w in project.warnings)
+
+
+FOREIGN_ATTRIBUTES = [(i, name) for i, element in
+                      enumerate(etree.fromstring(FOREIGN.format(xmlns="").encode()).iter())
+                      for name in element.attrib]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.sampled_from(FOREIGN_ATTRIBUTES), max_size=12))
+def test_missing_attributes_never_crash(dropped: set[tuple[int, str]]) -> None:
+    root = etree.fromstring(FOREIGN.format(xmlns="").encode())
+    elements = list(root.iter())
+    for index, name in dropped:
+        del elements[index].attrib[name]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "project.qde"
+        path.write_bytes(etree.tostring(root))
+        try:
+            project = import_qdpx(path)
+        except InputFileError:
+            return
+    texts = {d.name: d.text for d in project.documents}
+    assert all(texts[c.document][c.start:c.end] == c.quote for c in project.codings)
+    assert set(project.codebook.codes) >= {c.code for c in project.codings}
 
 
 def test_unknown_namespace_is_read_with_warning(tmp_path) -> None:
     path = tmp_path / "odd.qde"
     path.write_text(FOREIGN.format(xmlns='xmlns="urn:example:other"'), encoding="utf-8")
     project = import_qdpx(path)
-    assert len(project.codings) == 4
+    assert len(project.codings) == 4  # no sources/ folder: Interview 2 is skipped
     assert "unknown XML namespace (urn:example:other)" in project.warnings[0]
 
 
