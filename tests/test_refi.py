@@ -91,7 +91,7 @@ def sample_data() -> AnalysisData:
             "interviewed": dt.date(2024, 3, 1), "started": dt.datetime(2024, 3, 1, 10, 30)})),
         ParsedDocument("expert_B", TEXT_B, Participant("B", "Expert (B)", {
             "role": "official", "age": 38, "score": 1.5, "consent": False,
-            "interviewed": dt.date(2024, 4, 2), "started": dt.datetime(2024, 4, 2, 9, 0)})),
+            "interviewed": "2024-04-02", "started": dt.datetime(2024, 4, 2, 9, 0)})),
         ParsedDocument("uncoded notes", "Nothing coded here.\n"),
     ]
     a1 = span(TEXT_A, "Миграция 🌍 выросла")
@@ -265,6 +265,7 @@ def test_round_trip(tmp_path) -> None:
     assert participants["expert_A"] == Participant("A", "Expert (A)", {
         "role": "expert", "age": 51, "score": 0.25, "consent": True,
         "interviewed": dt.date(2024, 3, 1), "started": dt.datetime(2024, 3, 1, 10, 30)})
+    assert participants["expert_B"].attributes["interviewed"] == dt.date(2024, 4, 2)
     assert participants["uncoded notes"] is None
     assert [p.id for p in project.participants] == ["A", "B"]
 

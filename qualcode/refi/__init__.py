@@ -22,7 +22,8 @@ How qualcode maps onto REFI-QDA
   ``NoteRef``.
 * Participants are ``Cases`` (name = participant id, Description = label) with a
   ``SourceRef`` per document; their attributes are ``Variables`` typed Text, Boolean,
-  Integer, Float, Date or DateTime, one ``VariableValue`` per case.
+  Integer, Float, Date or DateTime, one ``VariableValue`` per case (ISO-date strings are
+  exported as Date and come back as ``datetime.date``; mixed types as Text).
 * GUIDs are uuid5 of a fixed qualcode namespace and a typed key ("code:<id>",
   "source:<document>", …), so exporting twice gives the same GUIDs (and bytes).
 * Not exported: segments (sentences, paragraphs, turns), document language, coding

@@ -210,8 +210,12 @@ def _clean(value: Any) -> Any:
 def variable_type(values: Iterable[Any]) -> str:
     """REFI typeOfVariable for a participant attribute's (non-missing) values.
 
+    ISO dates kept as text (as a database or spreadsheet returns them) count as dates.
+
     >>> variable_type([1, 2]), variable_type([1, 2.5]), variable_type(["a", 1])
     ('Integer', 'Float', 'Text')
+    >>> variable_type(["2024-03-01", dt.date(2024, 1, 2)])
+    'Date'
     """
     items = [v for v in values if v is not None]
     if not items:
@@ -225,9 +229,20 @@ def variable_type(values: Iterable[Any]) -> str:
         return "Float"
     if all(isinstance(v, dt.datetime) for v in items):
         return "DateTime"
-    if all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in items):
+    if all((isinstance(v, dt.date) and not isinstance(v, dt.datetime)) or _iso_date(v)
+           for v in items):
         return "Date"
     return "Text"
+
+
+def _iso_date(value: Any) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return False
+    try:
+        dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _value_text(kind: str, value: Any) -> tuple[str, str]:
@@ -241,7 +256,7 @@ def _value_text(kind: str, value: Any) -> tuple[str, str]:
     if kind == "DateTime":
         return "DateTimeValue", value.isoformat()
     if kind == "Date":
-        return "DateValue", value.isoformat()
+        return "DateValue", value.strip() if isinstance(value, str) else value.isoformat()
     return "TextValue", str(value)
 
 
