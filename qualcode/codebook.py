@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
+import functools
 import hashlib
 import os
 import re
@@ -25,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -897,6 +898,25 @@ def _sha256(data: bytes) -> str:
 
 
 # =========================================================================== editing
+_Method = TypeVar("_Method", bound=Callable[..., dict[str, Any]])
+
+
+def _atomic(method: _Method) -> _Method:
+    """All or nothing: if an edit operation raises, the handle is left as it was."""
+
+    @functools.wraps(method)
+    def run(self: "CodebookFile", *args: Any, **kwargs: Any) -> dict[str, Any]:
+        document, codebook, logged = copy.deepcopy(self.document), self.codebook, len(self.changes)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.document, self.codebook = document, codebook
+            del self.changes[logged:]
+            raise
+
+    return run  # type: ignore[return-value]
+
+
 class CodebookFile:
     """An editable codebook: round-trip YAML document + validated model + hash as read.
 
@@ -1065,8 +1085,8 @@ class CodebookFile:
             raise CodebookError(Problem(f"a label must be non-empty text, got {label!r}."))
         return label.strip()
 
-    def _record(self, action: str, before: Any, after: Any, snapshot: Any) -> dict[str, Any]:
-        """Re-validate the edited document; on failure restore the snapshot and raise.
+    def _record(self, action: str, before: Any, after: Any) -> dict[str, Any]:
+        """Re-validate the edited document (raise if broken) and log the change.
 
         Validation runs on the in-memory document (fast); :meth:`save` additionally
         checks that the text it writes loads back.
@@ -1074,8 +1094,7 @@ class CodebookFile:
         validator = _Validator(str(self.path))
         validator.top(self.document)
         if validator.problems:
-            self.document = snapshot
-            raise CodebookError(validator.problems)
+            raise CodebookError(validator.problems)  # _atomic restores the document
         self.codebook = validator.codebook(self.document)
         change = {"action": action, "before": before, "after": after}
         self.changes.append(change)
@@ -1107,10 +1126,10 @@ class CodebookFile:
         return seq
 
     # -- operations ----------------------------------------------------------------------------
+    @_atomic
     def add_theme(self, theme_id: str, label: str, parent_id: str | None = None, *,
                   description: str = "", color: str | None = None) -> dict[str, Any]:
         """Add a theme at the end of ``parent_id``'s sub-themes (or of the main themes)."""
-        snapshot = copy.deepcopy(self.document)
         self._check_new_id(theme_id)
         node = CommentedMap([("id", theme_id), ("label", self._check_label(label))])
         if description:
@@ -1123,14 +1142,13 @@ class CodebookFile:
         owner = self._find(parent_id, ("theme",)).node if parent_id is not None else self.document
         _append_item(self._children(owner, "themes"), node)
         return self._record("add_theme", None, {"kind": "theme", "id": theme_id,
-                                                "label": label.strip(), "parent": parent_id},
-                            snapshot)
+                                                "label": label.strip(), "parent": parent_id},)
 
+    @_atomic
     def add_code(self, code_id: str, label: str, theme_id: str | None = None, *,
                  description: str = "", include: str = "", exclude: str = "",
                  examples: Sequence[str] = (), patterns: Sequence[Any] = ()) -> dict[str, Any]:
         """Add a code to a theme; without ``theme_id`` it goes under 'uncategorised'."""
-        snapshot = copy.deepcopy(self.document)
         self._check_new_id(code_id)
         label = self._check_label(label)
         if theme_id is None:
@@ -1153,12 +1171,12 @@ class CodebookFile:
             node["patterns"] = CommentedSeq(_plain(list(patterns)))
         _append_item(self._children(theme, "codes"), node)
         return self._record("add_code", None, {"kind": "code", "id": code_id, "label": label,
-                                               "theme": theme_id}, snapshot)
+                                               "theme": theme_id})
 
+    @_atomic
     def rename(self, old_id: str, new_id: str | None = None,
                new_label: str | None = None) -> dict[str, Any]:
         """Change an id and/or label; the old id/label of a code or theme go into ``aliases``."""
-        snapshot = copy.deepcopy(self.document)
         located = self._find(old_id, ("code", "theme", "cross"))
         before = self._describe(old_id)
         if new_id == old_id:
@@ -1195,13 +1213,13 @@ class CodebookFile:
                         members[members.index(old_id)] = new_id
         if new_label is not None:
             node["label"] = new_label
-        change = self._record("rename", before, None, snapshot)
+        change = self._record("rename", before, None)
         change["after"] = self._describe(new_id or old_id)
         return change
 
+    @_atomic
     def move(self, node_id: str, new_parent_id: str | None) -> dict[str, Any]:
         """Move a code or theme to the end of another theme (None: top level)."""
-        snapshot = copy.deepcopy(self.document)
         located = self._find(node_id, ("code", "theme"))
         before = self._describe(node_id)
         if new_parent_id is not None:
@@ -1218,15 +1236,15 @@ class CodebookFile:
         seq, key = located.seq, "themes" if located.kind == "theme" else "codes"
         _remove_item(located.owner, key, next(i for i, n in enumerate(seq) if n is located.node))
         _append_item(self._children(target, key), located.node)
-        change = self._record("move", before, None, snapshot)
+        change = self._record("move", before, None)
         change["after"] = self._describe(node_id)
         return change
 
+    @_atomic
     def merge(self, source_id: str, target_id: str) -> dict[str, Any]:
         """Fold code ``source_id`` into ``target_id``: its id, label and aliases become aliases
         of the target and its cross-cutting memberships move over.  The caller moves the codings.
         """
-        snapshot = copy.deepcopy(self.document)
         source = self._find(source_id, ("code",))
         target = self._find(target_id, ("code",))
         if source_id == target_id:
@@ -1252,14 +1270,14 @@ class CodebookFile:
                     members[position] = target_id
         _remove_item(source.owner, "codes",
                      next(i for i, n in enumerate(source.seq) if n is source.node))
-        change = self._record("merge", before, None, snapshot)
+        change = self._record("merge", before, None)
         change["after"] = {"target": self._describe(target_id)}
         return change
 
+    @_atomic
     def delete(self, node_id: str) -> dict[str, Any]:
         """Remove a code (and its cross-cutting memberships), an empty theme or a
         cross-cutting theme.  The caller refuses deleting a code that codings still use."""
-        snapshot = copy.deepcopy(self.document)
         located = self._find(node_id, ("code", "theme", "cross"))
         before = self._describe(node_id)
         if located.kind == "theme":
@@ -1276,7 +1294,7 @@ class CodebookFile:
         key = {"theme": "themes", "code": "codes", "cross": "cross_cutting"}[located.kind]
         _remove_item(located.owner, key,
                      next(i for i, n in enumerate(located.seq) if n is located.node))
-        return self._record("delete", before, None, snapshot)
+        return self._record("delete", before, None)
 
     def __repr__(self) -> str:
         return (f"CodebookFile({str(self.path)!r}, {len(self.codebook.codes)} codes, "

@@ -715,3 +715,19 @@ def test_dates_and_numbers_are_named_in_type_errors() -> None:
     messages = [p.message for p in caught.value.problems]
     assert messages == ["'label' must be text, found a date (2024-03-01).",
                         "'description' must be text, found a number (1.5)."]
+
+
+def test_an_edit_that_fails_half_way_leaves_the_handle_untouched(
+        full: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    handle = CodebookFile.open(full)
+    handle.add_code("kept", "Kept", "policy")
+    text, book = handle.dumps(), handle.codebook
+
+    def broken_append(*args: object) -> None:
+        raise RuntimeError("disk full, say")
+
+    monkeypatch.setattr(cbmod, "_append_item", broken_append)
+    with pytest.raises(RuntimeError):
+        handle.move("quotas", "evolving_migration_trends")  # removed, then append fails
+    assert handle.dumps() == text and handle.codebook == book
+    assert [c["action"] for c in handle.changes] == ["add_code"]
