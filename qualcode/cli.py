@@ -480,12 +480,8 @@ def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annot
 
     Example: qualcode export xlsx thesis_appendix.xlsx
     """
-    from .export.xlsx import export_workbook
-
-    project = ctx.project()
-    project.store._require(project.actor, "supervisor", "export the whole project")
-    export_workbook(project.analysis_data(), path, annotators=_annotators(annotators),
-                    agreement_annotators=_annotators(agreement_annotators), unit=unit)
+    ctx.project().export_xlsx(path, annotators=_annotators(annotators),
+                              agreement_annotators=_annotators(agreement_annotators), unit=unit)
     click.echo(f"Wrote {path}")
 
 
@@ -497,11 +493,7 @@ def export_qdpx_cmd(ctx: Context, path: str) -> None:
 
     Example: qualcode export qdpx for_nvivo.qdpx
     """
-    from .refi import export_qdpx
-
-    project = ctx.project()
-    project.store._require(project.actor, "supervisor", "export the whole project")
-    export_qdpx(project.analysis_data(), path, project_name=project.root.name)
+    ctx.project().export_qdpx(path)
     click.echo(f"Wrote {path}")
 
 

@@ -399,6 +399,22 @@ class Project:
     def analysis_data(self, annotators: Sequence[str] | None = None) -> AnalysisData:
         return self.store.analysis_data(self.actor, self.codebook, annotators)
 
+    def export_xlsx(self, path: Path | str, **options: Any) -> Path:
+        """The appendix workbook of the whole project (supervisors and admins)."""
+        from .export.xlsx import export_workbook
+
+        self.store._require(self.actor, "supervisor", "export the whole project")
+        export_workbook(self.analysis_data(), path, **options)
+        return Path(path)
+
+    def export_qdpx(self, path: Path | str) -> Path:
+        """A REFI-QDA project of everything (supervisors and admins)."""
+        from .refi import export_qdpx
+
+        self.store._require(self.actor, "supervisor", "export the whole project")
+        export_qdpx(self.analysis_data(), path, project_name=self.root.name)
+        return Path(path)
+
     def status(self) -> dict[str, Any]:
         counts = self.store.counts()
         counts["orphan_codes"] = self.store.orphan_codes()
