@@ -252,18 +252,22 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
                        if isinstance(s.tag, str)]
     # Text sources, plus the plain-text representation of PDFs (its text selections are
     # ordinary PlainTextSelections; the PDF's own page-area selections are not carried over).
-    text_sources: list[tuple[etree._Element, str]] = []
+    # Each entry: (element holding the text and selections, the source element, its name).
+    text_sources: list[tuple[etree._Element, etree._Element, str]] = []
     for element in source_elements:
         name = (element.get("name") or "").strip() or guid_key(element.get("guid"))
         if element.tag == "TextSource":
-            text_sources.append((element, name))
+            text_sources.append((element, element, name))
         elif element.tag == "PDFSource" and element.find("Representation") is not None:
-            text_sources.append((element.find("Representation"), name))
-    coded = {guid_key(ref.get("targetGUID")) for s, _ in text_sources
+            text_sources.append((element.find("Representation"), element, name))
+    coded = {guid_key(ref.get("targetGUID")) for s, _, _ in text_sources
              for ref in s.iterfind(".//Coding/CodeRef")}
     description = (root.findtext("Description") or "").strip()
-    title = description if description and "\n" not in description and len(description) <= 200 \
-        else (root.get("name") or "")
+    short = bool(description) and "\n" not in description and len(description) <= 200
+    title = description if short else (root.get("name") or "")
+    if description and not short:
+        warnings.append("The project's description was not carried over (only a one-line "
+                        "description becomes the codebook title).")
     built = build_codebook(root.find("CodeBook/Codes"), root.findall("Sets/Set"), coded,
                            warnings, title=title)
 
@@ -283,7 +287,8 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     duplicates = 0
     seen: dict[tuple[str, int, int, str, str], Coding] = {}
 
-    for source, source_name in text_sources:
+    for source, owner, source_name in text_sources:
+        owner_guid = guid_key(owner.get("guid"))
         n_codings = len(source.findall(".//Coding"))
         content = source.find("PlainTextContent")
         reference = source.get("plainTextPath") or ""
@@ -302,14 +307,13 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
             continue
         text, to_text = _normalise_newlines(raw)
         document = unique_name(document_name_from_source(source_name), doc_names)
-        metadata: dict[str, Any] = {"refi_guid": guid_key(source.get("guid")),
-                                    "refi_name": source_name}
-        if source.findtext("Description"):
-            metadata["description"] = source.findtext("Description")
-        source_notes = note_texts(source)
+        metadata: dict[str, Any] = {"refi_guid": owner_guid, "refi_name": source_name}
+        if owner.findtext("Description"):
+            metadata["description"] = owner.findtext("Description")
+        source_notes = note_texts(owner)
         if source_notes:
             metadata["notes"] = source_notes
-        for value_el in source.findall("VariableValue"):
+        for value_el in owner.findall("VariableValue"):
             ref = value_el.find("VariableRef")
             variable = variables.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
             if variable is not None:
@@ -318,12 +322,15 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
                     metadata[variable[0]] = value
         documents.append(ParsedDocument(
             name=document, text=text,
-            participant=participants_of_source.get(guid_key(source.get("guid"))),
+            participant=participants_of_source.get(owner_guid),
             metadata=metadata, source_path=project.label))
 
         spans: list[tuple[etree._Element | None, int, int]] = []
         if source.findall("Coding"):  # codings of the whole document
-            spans.append((None, 0, len(text)))
+            if text:
+                spans.append((None, 0, len(text)))
+            else:
+                bad_spans += 1
         for selection in source.findall("PlainTextSelection"):
             try:
                 raw_start = int(selection.get("startPosition", ""))
