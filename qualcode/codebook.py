@@ -826,6 +826,25 @@ def _remove_item(owner: CommentedMap, key: str, index: int) -> Any:
     return item
 
 
+def _pattern_node(pattern: Any) -> Any:
+    """A pattern as people write it: ``phrase`` or ``tokens: [{LOWER: "no"}, ...]``."""
+    if not isinstance(pattern, dict):
+        return pattern
+    node = CommentedMap()
+    for key, value in pattern.items():
+        if isinstance(value, list):
+            tokens = CommentedSeq()
+            for token in value:
+                token_node = CommentedMap(_plain(token)) if isinstance(token, dict) else token
+                if isinstance(token_node, CommentedMap):
+                    token_node.fa.set_flow_style()
+                tokens.append(token_node)
+            tokens.fa.set_flow_style()
+            value = tokens
+        node[key] = value
+    return node
+
+
 def _flow_list(values: Sequence[str]) -> CommentedSeq:
     seq = CommentedSeq(list(values))
     seq.fa.set_flow_style()
@@ -850,7 +869,12 @@ class _FileLock:
         self._fd: int | None = None
 
     def __enter__(self) -> "_FileLock":
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise CodebookError(Problem(
+                f"cannot create the lock file: {exc.strerror}.", path=str(self.lock_path),
+                hint="The codebook's folder must be writable to edit the codebook.")) from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -886,6 +910,7 @@ except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
     def _lock_fd(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
     def _unlock_fd(fd: int) -> None:
@@ -997,13 +1022,23 @@ class CodebookFile:
                 hint="Please report this as a bug, with your codebook.yaml.")] + written.problems)
         data = (("\ufeff" if self._bom else "") + text.replace("\n", self._newline)).encode("utf-8")
         folder = self.path.parent
+        try:
+            self._write_atomically(data, folder, keep_mode=current is not None)
+        except OSError as exc:
+            raise CodebookError(Problem(f"cannot save the codebook: {exc.strerror}.",
+                                        path=str(self.path), hint="Nothing was changed.")) from None
+        self.sha256 = _sha256(data)
+        self.changes = []
+
+    def _write_atomically(self, data: bytes, folder: Path, *, keep_mode: bool) -> None:
+        """Temp file in the same folder, fsync, rename over the codebook, fsync the folder."""
         fd, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            if current is not None:
+            if keep_mode:
                 os.chmod(temp_name, self.path.stat().st_mode & 0o7777)
             else:
                 os.chmod(temp_name, 0o644)
@@ -1018,8 +1053,6 @@ class CodebookFile:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
-        self.sha256 = _sha256(data)
-        self.changes = []
 
     # -- lookups ----------------------------------------------------------------------------
     def _index(self) -> dict[str, _Located]:
@@ -1079,10 +1112,9 @@ class CodebookFile:
                               hint="Choose another id, so old codings stay unambiguous.")
         return ident
 
-    @staticmethod
-    def _check_label(label: Any) -> str:
+    def _check_label(self, label: Any) -> str:
         if not isinstance(label, str) or not label.strip():
-            raise CodebookError(Problem(f"a label must be non-empty text, got {label!r}."))
+            raise self._error(f"a label must be non-empty text, got {label!r}.")
         return label.strip()
 
     def _record(self, action: str, before: Any, after: Any) -> dict[str, Any]:
@@ -1142,7 +1174,7 @@ class CodebookFile:
         owner = self._find(parent_id, ("theme",)).node if parent_id is not None else self.document
         _append_item(self._children(owner, "themes"), node)
         return self._record("add_theme", None, {"kind": "theme", "id": theme_id,
-                                                "label": label.strip(), "parent": parent_id},)
+                                                "label": label.strip(), "parent": parent_id})
 
     @_atomic
     def add_code(self, code_id: str, label: str, theme_id: str | None = None, *,
@@ -1165,10 +1197,11 @@ class CodebookFile:
                            ("exclude", exclude)):
             if value:
                 node[key] = value
+        examples = [examples] if isinstance(examples, str) else list(examples)
         if examples:
-            node["example"] = list(examples) if len(examples) > 1 else examples[0]
+            node["example"] = examples if len(examples) > 1 else examples[0]
         if patterns:
-            node["patterns"] = CommentedSeq(_plain(list(patterns)))
+            node["patterns"] = CommentedSeq(_pattern_node(p) for p in patterns)
         _append_item(self._children(theme, "codes"), node)
         return self._record("add_code", None, {"kind": "code", "id": code_id, "label": label,
                                                "theme": theme_id})
