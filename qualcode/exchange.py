@@ -1,0 +1,51 @@
+"""Bring a REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder …) into a qualcode project.
+
+The REFI file's codebook becomes ``codebook.yaml``; its text sources become documents
+(segmented like any transcript); its codings keep their creating user, so agreement can be
+computed on projects coded elsewhere.  It goes into a *fresh* project only: merging two
+codebooks silently is how work gets lost.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .codebook import dump_codebook
+from .errors import ConfigError
+from .project import Project
+from .segment import segment_many
+
+
+def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
+    """Import a .qdpx (or bare .qde) into an empty project; returns a summary with every data-loss warning."""
+    from .refi import import_qdpx
+
+    project.store._require(project.actor, "admin", "import a whole REFI-QDA project")
+    refi = import_qdpx(path)  # reads and validates everything before anything is written
+    counts = project.store.counts()
+    current = project.codebook if project.codebook_path.exists() else None
+    if counts["documents"] or counts["codings"] or (current is not None and current.codes):
+        raise ConfigError(
+            f"This project already has {counts['documents']} documents, {counts['codings']} codings and "
+            f"{len(current.codes) if current else 0} codes; a REFI-QDA project is imported into a fresh one.",
+            hint=f"Run: qualcode init NEW && qualcode --project NEW import {Path(path).name}")
+    segments = segment_many([d.text for d in refi.documents], [d.language for d in refi.documents])
+    for doc, segs in zip(refi.documents, segments):
+        doc.segments = segs
+    tmp = project.codebook_path.with_name(f".{project.codebook_path.name}.refi.tmp")
+    tmp.write_text(dump_codebook(refi.codebook), encoding="utf-8")
+    os.replace(tmp, project.codebook_path)
+    project._codebook = None
+    project.sync_codebook()
+    for doc in refi.documents:
+        project.store.upsert_document(project.actor, doc, source=f"{Path(path).name}#{doc.name}")
+    ids = project.store.add_codings(project.actor, refi.codings, source=str(Path(path).name))
+    lines = [f"Imported {len(refi.documents)} documents, {len(refi.codebook.codes)} codes, {len(ids)} codings "
+             f"by {len(set(c.annotator for c in refi.codings))} users from {Path(path).name}."]
+    lines += [f"Warning: {w}" for w in refi.warnings]
+    return "\n".join(lines)
+
+
+__all__ = ["import_refi_into"]
