@@ -2,7 +2,9 @@
 
 Accepted encodings, tried in this order:
 
-1. a byte order mark: UTF-8 (``EF BB BF``), UTF-16 LE (``FF FE``), UTF-16 BE (``FE FF``);
+1. a byte order mark: UTF-8 (``EF BB BF``), UTF-16 LE (``FF FE``), UTF-16 BE (``FE FF``)
+   (if the bytes after a UTF-16 BOM are not UTF-16 text, detection goes on: ``FF FE`` is
+   also "яю" in Windows-1251);
 2. BOM-less UTF-16 LE/BE, recognised by its NUL pattern (ASCII characters leave a NUL
    in every odd byte for LE, every even byte for BE);
 3. UTF-8;
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from pathlib import Path
 
 from ..errors import InputFileError, Problem
@@ -40,8 +41,11 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _WORD = re.compile(r"[^\W\d_]+")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
-# Non-letter characters a Russian text in Windows-1251 commonly contains.
-_CP1251_PUNCTUATION = set("«»—–…№“”„‘’‚•§©®°±µ¶·\u00a0\u00ad€™")
+# Non-ASCII characters other than Cyrillic letters and the punctuation a Russian text in
+# Windows-1251 commonly contains.
+_UNEXPECTED_IN_CP1251_RUSSIAN = re.compile(
+    "[^\x00-\x7f\u0400-\u04ff«»—–…№“”„‘’‚•§©®°±µ¶·\u00a0\u00ad€™]")
+_ASCII = re.compile(r"[\x00-\x7f]")
 
 
 def read_text_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -90,7 +94,16 @@ def decode_text(data: bytes, path: str | os.PathLike[str] | None, *,
 def _decode(data: bytes, where: str | None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _strict(data, len(bom), encoding, where)
+            if encoding == "utf-8":
+                return _strict(data, len(bom), encoding, where)
+            # FF FE / FE FF are also "яю" / "юя" in Windows-1251: if the rest is not
+            # UTF-16 text, go on with the other encodings instead of failing here.
+            text = _try(data[len(bom):], encoding)
+            if text is None and b"\x00" in data:
+                _strict(data, len(bom), encoding, where)  # damaged UTF-16: say where
+            if text is not None and _looks_like_text(text):
+                return text
+            break
     nul = data.find(b"\x00")
     if nul >= 0:
         encoding = _utf16_by_nul_pattern(data)
@@ -136,24 +149,33 @@ def _try(data: bytes, encoding: str) -> str | None:
 
 
 def _utf16_by_nul_pattern(data: bytes) -> str | None:
-    """UTF-16 LE/BE when the NULs sit mostly in odd/even bytes (ASCII chars), else None."""
+    """UTF-16 LE/BE when NULs sit in odd/even bytes as text's ASCII/Latin-1 chars put them.
+
+    At least a tenth of the characters must leave a NUL on the expected side (spaces and
+    punctuation do so even in Cyrillic text), and the other side may have at most a
+    quarter as many (characters like U+0100 or U+4E00): a stray NUL in a text file or a
+    binary file does not look like that.
+    """
     if len(data) % 2:
         return None
     odd = data[1::2].count(0)
     even = data[0::2].count(0)
-    if odd > even:
+    chars = len(data) // 2
+    if odd * 10 >= chars and even * 4 <= odd:
         return "utf-16-le"
-    if even > odd:
+    if even * 10 >= chars and odd * 4 <= even:
         return "utf-16-be"
     return None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _looks_like_text(text: str) -> bool:
-    """Reject decodings full of NULs/control characters (binary files decode as UTF-16 too)."""
+    """Reject decodings with NULs or many control characters (binary, UTF-32)."""
     if "\x00" in text:
         return False
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
-    return controls <= len(text) / 100
+    return _CONTROL.subn("", text)[1] <= len(text) / 100
 
 
 def plausibly_cyrillic(text: str) -> bool:
@@ -175,9 +197,10 @@ def plausibly_cyrillic(text: str) -> bool:
                 mixed_words += 1
     if cyrillic_words == 0 or mixed_words > cyrillic_words / 20:
         return False
-    odd = sum(1 for ch in text if ord(ch) > 127 and not _CYRILLIC.match(ch)
-              and ch not in _CP1251_PUNCTUATION)
-    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    if _CONTROL.search(text):
+        return False
+    non_ascii = len(text) - _ASCII.subn("", text)[1]
+    odd = _UNEXPECTED_IN_CP1251_RUSSIAN.subn("", text)[1]
     return odd <= non_ascii / 20
 
 

@@ -38,7 +38,7 @@ _STEM_ID = re.compile(r"^(?P<prefix>.*?)[_\- ]+(?P<id>[^_\- ]+)$")
 
 
 _SIMPLE_KEY = r"[A-Za-z_][A-Za-z0-9_\-]*"
-_SIMPLE_LINE = re.compile(rf"^(?P<key>{_SIMPLE_KEY}):[ \t]+(?P<value>[^ \t](?:.*[^ \t])?)[ \t]*$")
+_SIMPLE_LINE = re.compile(rf"^(?P<key>{_SIMPLE_KEY}): +(?P<value>[^ \t](?:[^\t]*[^ \t])?) *$")
 # Values YAML reads as plain strings: start with a letter, no YAML indicators or comments.
 _PLAIN_STRING = re.compile(r"^[^\W\d_][^:#{}\[\]&*!|>%@`\t\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -55,7 +55,7 @@ def _simple_mapping(source: str) -> dict[str, Any] | None:
     """
     result: dict[str, Any] = {}
     for line in source.split("\n"):
-        if not line.strip(" \t"):
+        if not line.strip(" "):
             continue
         match = _SIMPLE_LINE.match(line)
         if match is None or match["key"] in result or match["key"].casefold() in _NOT_PLAIN_WORDS:
