@@ -168,3 +168,29 @@ def test_reanchor_survives_insertions_before_the_quote(before, middle, inserted,
     [moved], detached = reanchor(old, new, [coding(start, start + len(quote))])
     assert new[moved.start:moved.end] == quote
     assert moved.start == new.index(quote)
+
+
+@settings(max_examples=100, deadline=None)
+@given(before=st.lists(_WORDS, min_size=1, max_size=30), after=st.lists(_WORDS, max_size=30),
+       data=st.data())
+def test_reanchor_survives_deletions_before_and_after_the_quote(before, after, data):
+    quote = "UNIQUE coded passage"
+    old = " ".join(before) + " " + quote + " " + " ".join(after)
+    cut = data.draw(st.integers(0, len(before)))
+    keep_after = data.draw(st.integers(0, len(after)))
+    new = " ".join(before[cut:]) + " " + quote + " " + " ".join(after[:keep_after])
+    start = old.index(quote)
+    [moved], detached = reanchor(old, new, [coding(start, start + len(quote))])
+    assert (moved.start, moved.end) == (new.index(quote), new.index(quote) + len(quote))
+
+
+@settings(max_examples=100, deadline=None)
+@given(before=st.lists(_WORDS, max_size=30), after=st.lists(_WORDS, max_size=30))
+def test_reanchor_detaches_when_the_quote_is_deleted(before, after):
+    quote = "UNIQUE coded passage"
+    old = " ".join(before) + " " + quote + " " + " ".join(after)
+    new = " ".join(before) + " " + " ".join(after)
+    start = old.index(quote)
+    original = coding(start, start + len(quote))
+    anchored, detached = reanchor(old, new, [original])
+    assert anchored == [] and detached == [original]
