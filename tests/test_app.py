@@ -126,13 +126,353 @@ def app(page: str = "code", *, name: str | None = "alice", role: str = "supervis
 
 
 def texts(at: AppTest) -> str:
-    """Everything the page shows as text (markdown, text, captions, messages)."""
+    """Everything the page shows as text (markdown, text, captions, messages), markdown escapes removed."""
     parts = []
     for kind in ("markdown", "text", "caption", "error", "warning", "info", "success", "header", "subheader",
                  "title"):
         parts += [str(el.value) for el in getattr(at, kind)]
-    return "\n".join(parts)
+    return "\n".join(parts).replace("\\", "")
 
 
 def assert_no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def component_data(at: AppTest) -> dict:
+    """The data the transcript component received (its JavaScript does not run in AppTest)."""
+    import json
+
+    elements = at.get("bidi_component")
+    assert elements, "the transcript component is missing"
+    return json.loads(elements[0].proto.json)
+
+
+def stored(project: Project, annotator: str | None = None):
+    frame = project.store.codings_frame(LOCAL_ADMIN)
+    return frame if annotator is None else frame.loc[frame["annotator"] == annotator]
+
+
+# --------------------------------------------------------------------------- pages × roles
+PAGES = {"code": "annotator", "codebook": "annotator", "browser": "annotator", "reports": "annotator",
+         "agreement": "supervisor", "adjudicate": "supervisor", "interviews": "annotator",
+         "suggestions": "annotator", "admin": "admin"}
+HEADINGS = {"codebook": "App test codebook", "browser": "Code browser", "reports": "Reports",
+            "agreement": "Inter-coder agreement", "adjudicate": "Adjudicate disagreements",
+            "interviews": "Interviews", "suggestions": "Suggestions: evaluation", "admin": "Admin"}
+RANK = {"annotator": 0, "supervisor": 1, "admin": 2}
+
+
+@pytest.mark.parametrize("role", ["annotator", "supervisor", "admin"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_for_every_role(project: Project, page: str, role: str) -> None:
+    add_codings(project)
+    at = app(page, role=role).run()
+    assert_no_exception(at)
+    shown = texts(at)
+    assert "Single-machine mode" in shown
+    allowed = RANK[role] >= RANK[PAGES[page]]
+    if page == "code" or not allowed:
+        # Pages above the role are not in the navigation at all: the Code page opens instead.
+        assert component_data(at)["document"] == "expert_A"
+        for heading in HEADINGS.values():
+            assert heading not in [h.value for h in at.header]
+    else:
+        assert HEADINGS[page] in shown
+
+
+def test_local_mode_asks_for_a_name_first(project: Project) -> None:
+    at = app(name=None).run()
+    assert_no_exception(at)
+    assert "Pick or type your annotator name" in texts(at)
+    assert not at.get("bidi_component")
+
+
+# --------------------------------------------------------------------------- Code page
+def pick_segment(at: AppTest, containing: str, text: str, segments: list[list[int]]) -> tuple[int, int]:
+    at_index = text.index(containing)
+    index = next(i for i, (s, e) in enumerate(segments) if s <= at_index < e)
+    at.selectbox(key="qc_segment_pick").select(index).run()
+    return tuple(segments[index])  # type: ignore[return-value]
+
+
+def test_apply_codes_without_the_mouse_stores_and_highlights(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    data = component_data(at)
+    start, end = pick_segment(at, "Factories", data["text"], data["segments"])
+    assert "Selected" in texts(at)
+    assert component_data(at)["selection"] == [start, end]
+    at.multiselect(key="qc_codes").select("shortage").select("visas").run()
+    at.text_input(key="qc_memo").input("two codes at once").run()
+    at.button(key="qc_apply").click().run()
+    assert_no_exception(at)
+    mine = stored(project, "carol")
+    assert sorted(mine["code"]) == ["shortage", "visas"]
+    assert set(mine["start"]) == {start} and set(mine["end"]) == {end}
+    assert set(mine["memo"]) == {"two codes at once"} and set(mine["origin"]) == {"manual"}
+    spans = component_data(at)["spans"]
+    assert {(s[0], s[1], s[3]) for s in spans} == {(start, end, "Labour shortage"), (start, end, "Visa rules")}
+    assert [s[2] for s in spans if s[3] == "Labour shortage"] == ["#e15759"]  # the theme's colour
+    assert component_data(at)["selection"] is None
+    assert "Applied 2 coding(s)" in texts(at)
+    # the recent code comes first in the type-ahead
+    assert at.multiselect(key="qc_codes").options[:1] in (["Labour shortage  ·  Labour"], ["Visa rules  ·  Borders"])
+
+
+def test_apply_needs_a_selection_and_a_code(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    at.button(key="qc_apply").click().run()
+    assert "Select some text first" in texts(at)
+    data = component_data(at)
+    pick_segment(at, "Factories", data["text"], data["segments"])
+    at.button(key="qc_apply").click().run()
+    assert "Choose at least one code" in texts(at)
+    assert stored(project, "carol").empty
+
+
+def test_duplicate_coding_is_a_readable_error_and_nothing_half_saved(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    data = component_data(at)
+    start, end = pick_segment(at, "Factories", data["text"], data["segments"])
+    project.as_user(Actor("carol", "annotator", local=True)).add_coding("expert_A", start, end, "visas")
+    at.multiselect(key="qc_codes").select("shortage").select("visas").run()
+    at.button(key="qc_apply").click().run()
+    assert_no_exception(at)
+    assert "already coded this span" in "\n".join(e.value for e in at.error)
+    assert list(stored(project, "carol")["code"]) == ["visas"]  # 'shortage' was not stored either
+
+
+def test_undo_edit_and_delete(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    data = component_data(at)
+    pick_segment(at, "Factories", data["text"], data["segments"])
+    at.multiselect(key="qc_codes").select("shortage").run()
+    at.button(key="qc_apply").click().run()
+    assert len(stored(project, "carol")) == 1
+    at.button(key="qc_undo").click().run()
+    assert stored(project, "carol").empty
+    assert "Undid add" in texts(at)
+    # add again, then edit its memo and code, then delete it
+    pick_segment(at, "Factories", data["text"], data["segments"])
+    at.multiselect(key="qc_codes").select("shortage").run()
+    at.button(key="qc_apply").click().run()
+    coding_id = int(stored(project, "carol")["coding_id"].iloc[0])
+    at.selectbox(key="qc_edit_coding").select(coding_id).run()
+    at.text_area(key=f"qc_edit_memo_{coding_id}").input("edited memo").run()
+    at.selectbox(key=f"qc_edit_code_{coding_id}").select("visas").run()
+    at.button(key="qc_edit_save").click().run()
+    assert_no_exception(at)
+    row = stored(project, "carol").iloc[0]
+    assert (row["memo"], row["code"]) == ("edited memo", "visas")
+    at.button(key="qc_edit_delete").click().run()
+    assert stored(project, "carol").empty
+
+
+def test_new_code_on_the_fly(project: Project) -> None:
+    at = app(role="supervisor", name="sam").run()
+    at.text_input(key="qc_new_code_label").input("Border queues").run()
+    at.selectbox(key="qc_new_code_theme").select("borders").run()
+    at.button(key="qc_create_code").click().run()
+    assert_no_exception(at)
+    assert "border_queues" in project.codebook.codes
+    assert project.codebook.codes["border_queues"].theme == "borders"
+    assert "border_queues" in at.multiselect(key="qc_codes").value  # ready to apply
+    annotator = app(role="annotator", name="carol").run()
+    assert "Only supervisors change the codebook" in texts(annotator)
+
+
+def test_suggestions_accept_and_reject(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    at.selectbox(key="qc_document").select("expert_B").run()
+    at.button(key="qc_suggest_patterns").click().run()
+    assert_no_exception(at)
+    assert "Transit country" in texts(at)
+    at.button(key="qc_sg_accept_0").click().run()
+    assert_no_exception(at)
+    mine = stored(project, "carol")
+    assert list(mine["origin"]) == ["suggestion-accepted"] and list(mine["code"]) == ["transit"]
+    decisions = project.store.suggestion_decisions_frame(Actor("carol"))
+    assert list(decisions["decision"]) == ["accepted"]
+    assert "0 open suggestion(s)" in texts(at)
+
+
+def test_participant_metadata_and_progress(project: Project) -> None:
+    add_codings(project)
+    at = app(role="annotator", name="alice").run()
+    frames = [df.value for df in at.dataframe]
+    assert any("organisation_type" in set(f["field"]) for f in frames if "field" in f.columns)
+    assert "2 of 3 sentences coded, 1 uncoded" in str(at.get("progress")[0].proto.text)
+
+
+# --------------------------------------------------------------------------- hostile text
+def test_hostile_transcript_is_passed_and_shown_as_text(project: Project) -> None:
+    text = project.store.document_text("hostile")
+    start = text.index("<script>")
+    project.as_user(Actor("carol", "annotator", local=True)).add_coding("hostile", start, len(text) - 1, "visas")
+    at = app(role="annotator", name="carol").run()
+    at.selectbox(key="qc_document").select("hostile").run()
+    data = component_data(at)
+    assert "<script>alert('pwned')</script>" in data["text"]  # raw text; the component sets textContent
+    pick_segment(at, "<script>", data["text"], data["segments"])
+    assert any("<img src=x onerror" in t.value for t in at.text)  # st.text: never interpreted
+    for md in at.markdown:  # markdown elements only ever get escaped text
+        assert "<script>" not in md.value and "<img" not in md.value
+    browser = app("browser", role="annotator", name="carol").run()
+    quotes = "\n".join(browser.dataframe[0].value["quote"])
+    assert "<script>alert('pwned')</script>" in quotes
+
+
+def test_escape_md_neutralises_markdown_and_html() -> None:
+    from qualcode.app.state import escape_md
+
+    escaped = escape_md("<img src=x onerror=alert(1)> **bold** [a](http://x)\nline 2")
+    import re
+
+    assert re.search(r"(?<!\\)[<>*\[\]()]", escaped) is None  # every special character escaped
+    assert escaped.endswith("  \nline 2")
+
+
+# --------------------------------------------------------------------------- team mode
+def team_project(project: Project, *, blind: bool) -> None:
+    for name, role in (("alice", "annotator"), ("bob", "annotator"), ("sam", "supervisor"), ("root", "admin")):
+        project.store.add_user(LOCAL_ADMIN, name, role, hash_password(PASSWORDS[name], n=2**10))
+    project.store.set_setting(LOCAL_ADMIN, "team_mode", "true")
+    project.store.set_setting(LOCAL_ADMIN, "blind_mode", "true" if blind else "false")
+    add_codings(project)
+
+
+def signed_in(name: str, page: str = "code", password: str | None = None) -> AppTest:
+    at = app(page, name=None).run()
+    at.text_input(key="qc_sign_in_name").input(name)
+    at.text_input(key="qc_sign_in_password").input(password or PASSWORDS[name])
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    return at
+
+
+def test_team_mode_requires_sign_in(project: Project) -> None:
+    team_project(project, blind=False)
+    at = app(name=None).run()
+    assert_no_exception(at)
+    assert "Team mode: sign in" in texts(at)
+    assert not at.get("bidi_component")
+    wrong = signed_in("alice", password="not-the-password")
+    assert "Unknown user name or wrong password" in "\n".join(e.value for e in wrong.error)
+    assert not wrong.get("bidi_component")
+    ok = signed_in("alice")
+    assert_no_exception(ok)
+    assert "Signed in as **alice** (annotator)" in texts(ok).replace("\\", "")
+    assert component_data(ok)["document"] == "expert_A"
+
+
+def test_blind_mode_annotator_sees_only_own_codings_supervisor_sees_all(project: Project) -> None:
+    team_project(project, blind=True)
+    alice = signed_in("alice")
+    alice.toggle  # noqa: B018 - no "show others" toggle exists for her
+    assert not [t for t in alice.toggle if t.key == "qc_show_others"]
+    assert "Blind coding" in texts(alice)
+    labels = {s[3] for s in component_data(alice)["spans"]}
+    assert labels == {"Transit country", "Visa rules"}
+    ids = {s[4] for s in component_data(alice)["spans"]}
+    assert ids == set(stored(project, "alice")["coding_id"])
+    browser = signed_in("alice", "browser")
+    assert set(browser.dataframe[0].value["annotator"]) == {"alice"}
+    sam = signed_in("sam")
+    sam.toggle(key="qc_show_others").set_value(True).run()
+    spans = component_data(sam)["spans"]
+    assert {s[4] for s in spans} == set(stored(project).loc[lambda f: f["document"] == "expert_A", "coding_id"])
+    assert any(s[3].startswith("bob: ") for s in spans)
+    browser = signed_in("sam", "browser")
+    assert set(browser.dataframe[0].value["annotator"]) == {"alice", "bob"}
+
+
+def test_team_roles_choose_pages_and_store_enforces(project: Project) -> None:
+    team_project(project, blind=False)
+    alice = signed_in("alice", "agreement")  # not in her navigation: the Code page opens
+    assert "Inter-coder agreement" not in texts(alice)
+    sam = signed_in("sam", "agreement")
+    assert "Inter-coder agreement" in texts(sam)
+    assert "Unit: sentence" in texts(sam).replace("\\", "")
+    assert "Admin" not in [h.value for h in sam.header]
+    root = signed_in("root", "admin")
+    assert_no_exception(root)
+    root.toggle(key="qc_admin_blind_mode").set_value(True).run()
+    assert project.store.blind_mode()
+
+
+# --------------------------------------------------------------------------- other pages
+def test_reports_excel_and_csv(project: Project) -> None:
+    import io
+
+    import openpyxl
+
+    from qualcode.app.pages.reports import excel_bytes
+
+    add_codings(project)
+    at = app("reports", role="supervisor").run()
+    assert_no_exception(at)
+    at.button(key="qc_build_excel").click().run()
+    assert_no_exception(at)
+    assert at.get("download_button")
+    workbook = openpyxl.load_workbook(io.BytesIO(excel_bytes(project.analysis_data(), None, "sentence")))
+    assert "Codings" in workbook.sheetnames
+
+
+def test_codebook_page_edits_land_in_the_file(project: Project) -> None:
+    at = app("codebook", role="supervisor").run()
+    assert "Kazakhstan as a corridor" in "\n".join(str(df.value.to_dict()) for df in at.dataframe)
+    at.text_input(key="qc_cb_filter").input("corridor").run()
+    assert len(at.dataframe[0].value) == 1
+    annotator = app("codebook", role="annotator").run()
+    assert "Supervisors edit the codebook" in texts(annotator)
+
+
+def test_adjudicate_page_lists_disagreements(project: Project) -> None:
+    add_codings(project)
+    at = app("adjudicate", role="supervisor").run()
+    assert_no_exception(at)
+    assert "0 of 2 decided" in texts(at)
+    at.button(key="qc_adj_save").click().run()
+    assert_no_exception(at)
+    consensus = stored(project, "consensus")
+    assert list(consensus["code"]) == ["transit"]  # the unit both coders coded alike
+
+
+# --------------------------------------------------------------------------- uploads
+@pytest.mark.parametrize("name, expected", [
+    ("interview_A.md", "interview_A.md"),
+    ("../../etc/evil.md", "evil.md"),
+    ("C:\\Users\\x\\Int A?.docx", "Int A_.docx"),
+    ("..hidden..srt", "hidden.srt"),
+    ("Интервью 1.txt", "Интервью 1.txt"),
+])
+def test_safe_file_name(name: str, expected: str) -> None:
+    from qualcode.app.pages.interviews import safe_file_name
+
+    assert safe_file_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["", "...", "/", "notes.exe", "a/b/.md", ".bashrc"])
+def test_unusable_file_names_are_refused(name: str) -> None:
+    from qualcode.app.pages.interviews import safe_file_name
+
+    with pytest.raises(InputFileError):
+        safe_file_name(name)
+
+
+def test_upload_refuses_overwrite_and_rolls_back_bad_imports(project: Project) -> None:
+    from qualcode.app.pages.interviews import save_and_import
+
+    supervisor = project.as_user(Actor("sam", "supervisor", local=True))
+    original = (project.interviews_dir / "expert_A.md").read_bytes()
+    with pytest.raises(InputFileError, match="already exists"):
+        save_and_import(supervisor, [("expert_A.md", b"new text")], overwrite=False)
+    assert (project.interviews_dir / "expert_A.md").read_bytes() == original
+    result = save_and_import(supervisor, [("../new one.md", INTERVIEW_B.replace("B", "C").encode())], overwrite=False)
+    assert [r["document"] for r in result] == ["new one"]
+    assert (project.interviews_dir / "new one.md").is_file() and not (project.root / "new one.md").exists()
+    with pytest.raises(InputFileError):
+        save_and_import(supervisor, [("broken.docx", b"not a zip file")], overwrite=False)
+    assert not (project.interviews_dir / "broken.docx").exists()
+    from qualcode.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        save_and_import(project.as_user(Actor("carol", "annotator")), [("x.md", b"x")], overwrite=False)

@@ -52,6 +52,8 @@ def _local_actor() -> Actor:
     with st.sidebar:
         st.caption("🖥️ **Single-machine mode** — no sign-in; whoever uses this computer owns the data.")
         default = st.session_state.get("qc_local_name", known[0] if known else "")
+        if default and default not in known:  # a name typed earlier in this session
+            known.append(default)
         name = st.selectbox("Annotator", options=known, index=known.index(default) if default in known else None,
                             accept_new_options=True, placeholder="Type your name",
                             key="qc_local_name_box",

@@ -238,6 +238,8 @@ def _workspace(document: str, unit: str, show_others: bool) -> None:
     sel = _selection(document)
 
     left, right = st.columns([3, 2], gap="medium")
+    with right:
+        state.show_flashes()  # actions in this fragment report here (the fragment reruns alone)
     with left:
         spans = [(int(r.start), int(r.end), code_colour(codebook, r.code),
                   (f"{r.annotator}: " if show_others and r.annotator != actor.name else "")
