@@ -62,6 +62,8 @@ def test_russian_sentences():
      []),  # more than four words
     ("A few things: money.", []),  # single letters only count alone
     ("И: Расскажите.\nР: Хорошо.", ["И", "Р"]),
+    ("[00:01:02] Interviewer: Why?\n(12:05) Expert: Because.\n00:12:07.5 Expert: So.",
+     ["Interviewer", "Expert", "Expert"]),
 ])
 def test_turn_label_rule(text, speakers):
     assert [t.speaker for t in find_turn_labels(text)] == speakers
@@ -80,6 +82,13 @@ def test_turn_spans_exclude_the_label_and_run_to_the_next_label():
         ("Expert", "In 2010.\nThen more."), ("Expert", "Second paragraph."),
         ("Interviewer", "Thanks.")]
     assert "Interviewer" not in " ".join(spans(text, segments, "sentence"))
+
+
+def test_timestamps_before_labels_are_outside_the_turn():
+    text = "[00:01:02] Interviewer: Why?\n[00:01:09] Expert: Because."
+    assert [(s.speaker, text[s.start:s.end]) for s in segment(text) if s.kind != "sentence"] == [
+        ("Interviewer", "Why?"), ("Expert", "Because."),
+        ("Interviewer", "Why?"), ("Expert", "Because.")]
 
 
 def test_explicit_speakers_replace_the_rule():
