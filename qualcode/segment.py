@@ -8,14 +8,13 @@ offsets are code points of the Python ``str`` too):
   paragraph, blank line or not.
 * **turn** -- a speaker turn starts at a line ``Name: text``: the name (at most 40
   characters and 4 words, starting with a letter; optionally in Markdown bold, e.g.
-  ``**Interviewer:**``, optionally after a timestamp such as ``[00:12:05]``) followed by a
-  colon and a space or the end of the line.  To avoid
-  reading "Note: …" as a speaker, a name must start at least two lines of the document or
-  be a common role word, alone or followed by one more word (``Interviewer``, ``Expert A``,
-  ``Respondent 3``; see :data:`ROLE_WORDS`), or ``Q``/``A``/``I``/``R`` (and Russian
-  ``В``/``О``/``И``/``Р``) alone.
-  Importers that know their speakers (subtitles) pass ``speakers=`` and then exactly those
-  names count.  A turn runs to the next turn label; text before the first label belongs
+  ``**Interviewer:**``; optionally after a timestamp such as ``[00:12:05]``) followed by a
+  colon and a space or the end of the line.  So that "Note: …" is not a speaker, a name
+  must start at least two lines of the document, or be a common role word alone or
+  followed by one more word (``Interviewer``, ``Expert A``, ``Respondent 3``; see
+  :data:`ROLE_WORDS`), or ``Q``/``A``/``I``/``R`` (Russian ``В``/``О``/``И``/``Р``) alone.
+  Importers that know their speakers (subtitles, front matter ``speakers:``) pass
+  ``speakers=`` and then exactly those names count.  A turn runs to the next turn label; text before the first label belongs
   to no turn.  No labels → no turn segments.
 * **sentence** -- spaCy's rule-based ``sentencizer`` on a blank pipeline of the text's
   language, *cut at paragraph boundaries*: sentences never cross a paragraph (a heading
@@ -54,8 +53,9 @@ SINGLE_LETTER_ROLES = frozenset({"q", "a", "i", "r", "в", "о", "и", "р"})
 # pattern after a literal "\n" (plus a match at offset 0) is much faster than "^" with
 # re.MULTILINE, which the regex engine tries at every position.
 _TIMESTAMP = r"(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?[ \t]+)?"
-_LABEL_BODY = (r"[ \t]*" + _TIMESTAMP + r"(?:\*\*|__)?(?P<name>[^\W\d_][\w.'’()\-/&]*(?:[ \t][\w.'’()\-/&]+){0,3}?)"
-               r"(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?=[ \t\n]|$)")
+_NAME = r"(?P<name>[^\W\d_][\w.'’()\-/&]*(?:[ \t][\w.'’()\-/&]+){0,3}?)"
+_LABEL_BODY = (r"[ \t]*" + _TIMESTAMP + r"(?:\*\*|__)?" + _NAME
+               + r"(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?=[ \t\n]|$)")
 _LABEL_AT_START = re.compile(_LABEL_BODY)
 _LABEL_AFTER_NEWLINE = re.compile(r"\n" + _LABEL_BODY)
 _MAX_NAME_CHARS = 40
