@@ -74,10 +74,9 @@ def parse_text(text: str, *, name: str, path: str | None = None,
                                      hint="Add the interview text after the closing '---' line."))
     language_line = _key_line(text, "language") if "language" in metadata else None
     doc_language = resolve_language(metadata, language, body, path, line=language_line)
-    metadata = {**metadata, "body_line": body_line}
     return ParsedDocument(
-        name=name, text=body, participant=participant_from(_without(metadata, "body_line"), name),
-        language=doc_language, metadata=metadata, source_path=path)
+        name=name, text=body, participant=participant_from(metadata, name), language=doc_language,
+        metadata={**metadata, "body_line": body_line}, source_path=path)
 
 
 def read_text_document(path: str | os.PathLike[str], *, language: str | None = None,
@@ -91,10 +90,6 @@ def read_text_document(path: str | os.PathLike[str], *, language: str | None = N
 def _key_line(text: str, key: str) -> int | None:
     match = re.search(rf"^{re.escape(key)}[ \t]*:", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
-
-
-def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in mapping.items() if k != key}
 
 
 __all__ = ["split_front_matter", "parse_text", "read_text_document"]
