@@ -31,8 +31,10 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionStartEvent, DocumentStartEvent, ScalarEvent
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.events import (
+    AliasEvent, CollectionEndEvent, CollectionStartEvent, DocumentStartEvent, MappingStartEvent,
+    ScalarEvent, SequenceStartEvent,
+)
 from ruamel.yaml.tokens import CommentToken
 
 from qualcode.errors import CodebookError, ConflictError, Problem, did_you_mean, valid_list
@@ -451,12 +453,68 @@ def _yaml() -> YAML:
     return yaml
 
 
-def _syntax_problems(text: str, path: str | None) -> list[Problem]:
-    """Scan the YAML event stream: syntax errors, tags, aliases, several documents."""
+class _KeyTracker:
+    """Follows mappings in the event stream to find duplicate keys and merge keys ('<<').
+
+    ruamel.yaml stops at the first duplicate key; this reports every one, with both lines.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.fatal: list[Problem] = []
+        self.duplicates: list[Problem] = []
+        # one frame per open collection: for a mapping, {key: mark} and "next is a key?"
+        self.frames: list[tuple[dict[str, Any], list[bool]] | None] = []
+
+    def _at_key(self) -> tuple[dict[str, Any], list[bool]] | None:
+        """The enclosing mapping if the next node is one of its keys; advances the state."""
+        if not self.frames or self.frames[-1] is None:
+            return None
+        keys, expecting = self.frames[-1]
+        is_key = expecting[0]
+        expecting[0] = not is_key
+        return (keys, expecting) if is_key else None
+
+    def event(self, event: Any) -> None:
+        if isinstance(event, ScalarEvent):
+            mapping = self._at_key()
+            if mapping is None:
+                return
+            keys = mapping[0]
+            line, column = _mark_line_col(event.start_mark)
+            if event.value == "<<" and not event.style:
+                self.fatal.append(Problem(
+                    "YAML merge keys ('<<') are not allowed in a codebook.", path=self.path,
+                    line=line, column=column, hint="Write the keys out in full."))
+            elif event.value in keys:
+                self.duplicates.append(Problem(
+                    f"duplicate key '{event.value}' (first given on line {keys[event.value]}).",
+                    path=self.path, line=line, column=column,
+                    hint="Keep one of the two; YAML does not allow a key twice in one entry."))
+            else:
+                keys[event.value] = line
+        elif isinstance(event, AliasEvent):
+            self._at_key()
+        elif isinstance(event, MappingStartEvent):
+            self._at_key()
+            self.frames.append(({}, [True]))
+        elif isinstance(event, SequenceStartEvent):
+            self._at_key()
+            self.frames.append(None)
+        elif isinstance(event, CollectionEndEvent):
+            self.frames.pop()
+
+
+def _syntax_problems(text: str, path: str | None) -> tuple[list[Problem], list[Problem]]:
+    """Scan the YAML event stream: syntax errors, tags, aliases, several documents, merge
+    keys (fatal: nothing may be constructed), and duplicate keys (ruamel.yaml can still
+    build the rest, so the content is validated too).  Nothing is constructed here."""
     problems: list[Problem] = []
+    keys = _KeyTracker(path)
     documents = 0
     try:
         for event in _yaml().parse(text):
+            keys.event(event)
             line, column = _mark_line_col(event.start_mark)
             if isinstance(event, DocumentStartEvent):
                 documents += 1
@@ -485,37 +543,11 @@ def _syntax_problems(text: str, path: str | None) -> list[Problem]:
         line, column = _line_col_at(text, position) if isinstance(position, int) else (None, None)
         problems.append(Problem(f"YAML error: {exc}", path=path, line=line, column=column,
                                 hint="Remove control characters; save the file as UTF-8 text."))
-    return problems
+    return problems + keys.fatal, keys.duplicates
 
 
-def _mapping_key_problems(node: Node | None, path: str | None) -> list[Problem]:
-    """Duplicate keys (every one, not just the first) and YAML merge keys ('<<')."""
-    problems: list[Problem] = []
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if isinstance(current, MappingNode):
-            first: dict[str, Any] = {}
-            for key, value in current.value:
-                stack.append(value)
-                if not isinstance(key, ScalarNode):
-                    continue
-                if str(key.tag).endswith(":merge"):
-                    line, column = _mark_line_col(key.start_mark)
-                    problems.append(Problem(
-                        "YAML merge keys ('<<') are not allowed in a codebook.", path=path,
-                        line=line, column=column, hint="Write the keys out in full."))
-                elif key.value in first:
-                    line, column = _mark_line_col(key.start_mark)
-                    problems.append(Problem(
-                        f"duplicate key '{key.value}' (first given on line "
-                        f"{first[key.value].line + 1}).", path=path, line=line, column=column,
-                        hint="Keep one of the two; YAML does not allow a key twice in one entry."))
-                else:
-                    first[key.value] = key.start_mark
-        elif isinstance(current, SequenceNode):
-            stack.extend(current.value)
-    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+def _reading_order(problem: Problem) -> tuple[bool, int, int]:
+    return problem.line is None, problem.line or 0, problem.column or 0
 
 
 def _parse_text(text: str, path: str | None) -> _Parsed:
@@ -528,10 +560,9 @@ def _parse_text(text: str, path: str | None) -> _Parsed:
             "the codebook file is empty.", path=path, line=1, column=1,
             hint="Start from the example in docs/codebook-format.md.")])
     try:
-        problems = _syntax_problems(text, path)
-        if problems:
-            return _Parsed(None, None, problems)
-        problems = _mapping_key_problems(_yaml().compose(text), path)
+        fatal, problems = _syntax_problems(text, path)
+        if fatal:
+            return _Parsed(None, None, sorted(fatal + problems, key=_reading_order))
         yaml = _yaml()
         yaml.allow_duplicate_keys = True  # reported above, with every location
         document = yaml.load(text)
@@ -542,7 +573,7 @@ def _parse_text(text: str, path: str | None) -> _Parsed:
         validator = _Validator(path)
         validator.top(document)
         problems += validator.problems
-        problems.sort(key=lambda p: (p.line is None, p.line or 0, p.column or 0))
+        problems.sort(key=_reading_order)
     except RecursionError:
         return _Parsed(None, None, [Problem("the codebook is nested too deeply.", path=path,
                                             hint="Use fewer levels of sub-themes.")])

@@ -173,6 +173,7 @@ BAD_CASES: dict[str, list[tuple[int | None, str]]] = {
         (31, "'label' must be text, found a number (12)"),
         (35, "unknown code 'quota'"),
         (35, "'region' is a theme, not a code"),
+        (36, "duplicate key 'label' (first given on line 34)"),
     ],
 }
 
