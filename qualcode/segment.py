@@ -241,6 +241,16 @@ def get_nlp(language: str) -> "Language":
     return nlp
 
 
+@lru_cache(maxsize=None)
+def language_available(language: str) -> bool:
+    """True if spaCy can build a blank pipeline for ``language`` here (e.g. "ja" needs SudachiPy)."""
+    try:
+        get_nlp(language)
+    except (ImportError, KeyError, ValueError):
+        return False
+    return True
+
+
 def guess_language(text: str) -> str:
     """"ru" if most letters are Cyrillic, "en" if most are Latin, else "xx" (multilingual).
 
@@ -286,8 +296,9 @@ def segment_many(texts: Sequence[str], languages: Sequence[str] | str, *,
                  batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[Segment]]:
     """Segment many texts, running spaCy once per language through ``nlp.pipe``.
 
-    ``languages`` is one code for all texts or one per text; ``speakers`` (optional) one
-    entry per text, as for :func:`segment`.
+    ``languages`` is one code for all texts or one per text (codes spaCy cannot load fall
+    back to the multilingual "xx" pipeline); ``speakers`` (optional) one entry per text,
+    as for :func:`segment`.
     """
     if isinstance(languages, str):
         languages = [languages] * len(texts)
@@ -299,7 +310,8 @@ def segment_many(texts: Sequence[str], languages: Sequence[str] | str, *,
         by_language.setdefault(language, []).append(i)
     results: list[list[Segment]] = [[] for _ in texts]
     for language, indices in by_language.items():
-        nlp = get_nlp(language)
+        # A code spaCy cannot load here (e.g. from a REFI project) still gets sentences.
+        nlp = get_nlp(language if language_available(language) else "xx")
         longest = max((len(texts[i]) for i in indices), default=0)
         if longest >= nlp.max_length:
             # The limit guards parser/NER memory; a tokenizer + sentencizer needs little.
@@ -311,4 +323,4 @@ def segment_many(texts: Sequence[str], languages: Sequence[str] | str, *,
 
 
 __all__ = ["SUPPORTED_LANGUAGES", "ROLE_WORDS", "SINGLE_LETTER_ROLES", "TurnLabel", "find_turn_labels",
-           "build_segments", "get_nlp", "guess_language", "segment", "segment_many"]
+           "build_segments", "get_nlp", "language_available", "guess_language", "segment", "segment_many"]

@@ -224,6 +224,17 @@ def test_language_argument_is_the_default_when_the_file_does_not_say(language, e
     assert read_document(path, language=language).language == expected
 
 
+@pytest.mark.parametrize("code", ["english", "tlh", ""])
+def test_language_argument_is_checked(code, tmp_path):
+    path = tmp_path / "interview_1.txt"
+    path.write_text("Q: Hello?\n", encoding="utf-8")
+    if code == "":
+        assert read_document(path, language=code).language == "en"  # empty: guess
+        return
+    with pytest.raises(InputFileError, match=f"unknown language '{code}'"):
+        read_document(path, language=code)
+
+
 def test_front_matter_language_wins_and_cyrillic_is_guessed(tmp_path):
     declared = tmp_path / "a_1.md"
     declared.write_text("---\nlanguage: xx\n---\nQ: Hello?\n", encoding="utf-8")

@@ -109,6 +109,11 @@ def test_segment_many_matches_segment_and_keeps_order():
         segment_many(texts, ["en"])
 
 
+def test_unusable_language_codes_fall_back_to_multilingual():
+    text = "First sentence. Second one."
+    assert segment(text, "english") == segment(text, "xx")
+
+
 def test_long_texts_raise_max_length(monkeypatch):
     nlp = get_nlp("en")
     monkeypatch.setattr(nlp, "max_length", 100)

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import InputFileError, Problem, did_you_mean, valid_list
 from ..model import Participant
-from ..segment import SUPPORTED_LANGUAGES, guess_language
+from ..segment import SUPPORTED_LANGUAGES, guess_language, language_available
 
 PARTICIPANT_KEY = "participant"
 LABEL_KEY = "label"
@@ -153,19 +153,12 @@ def participant_from(metadata: dict[str, Any], stem: str) -> Participant:
 def check_language(code: Any, path: str | None, *, line: int | None = None) -> str:
     """A valid spaCy language code (``en``, ``ru``, ``xx``, …) or InputFileError."""
     value = str(code).strip().lower()
-    if value in SUPPORTED_LANGUAGES:
+    if value in SUPPORTED_LANGUAGES or (value and language_available(value)):
         return value
-    try:
-        import spacy.util
-
-        spacy.util.get_lang_class(value)
-        return value
-    except Exception:  # spaCy raises ImportError/KeyError/ValueError variants here
-        hint = did_you_mean(value, SUPPORTED_LANGUAGES)
-        raise InputFileError(Problem(
-            f"unknown language '{code}'; use {valid_list(SUPPORTED_LANGUAGES)} "
-            "(xx = multilingual) or another spaCy language code.", path=path, line=line,
-            field=LANGUAGE_KEY, hint=hint)) from None
+    raise InputFileError(Problem(
+        f"unknown language '{code}'; use {valid_list(SUPPORTED_LANGUAGES)} (xx = multilingual) "
+        "or another language code spaCy supports without extra packages.", path=path, line=line,
+        field=LANGUAGE_KEY, hint=did_you_mean(value, SUPPORTED_LANGUAGES)))
 
 
 def resolve_language(metadata: dict[str, Any], default: str | None, text: str,
