@@ -39,7 +39,7 @@ import pandas as pd
 from . import agreement as ag
 from .errors import Problem, QualcodeError, did_you_mean, valid_list
 from .frames import AnalysisData
-from .model import Code, Coding, Theme
+from .model import Coding, Theme
 
 CONSENSUS = "consensus"  # annotator name of adjudicated codings (same as store.CONSENSUS)
 UNIT_KINDS = ("sentence", "paragraph", "turn")
@@ -109,30 +109,55 @@ class _Frame:
     code_ids: list[str]
 
 
+def _index_of(values: pd.Series, names: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``names`` (-1 if absent), hashing each distinct value once.
+
+    ``Series.map(dict)`` iterates in Python over arrow-backed strings (pandas 3); factorising
+    first keeps 2 million codings well under a second.
+    """
+    codes, uniques = pd.factorize(values.astype(str), sort=False)
+    lookup = {n: i for i, n in enumerate(names)}
+    table = np.array([lookup.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    return table[codes]  # factorize marks missing values as -1, which picks the trailing -1
+
+
+def _unique(keys: np.ndarray, return_counts: bool = False) -> Any:
+    """Sorted unique int64 keys (sort-based: faster than numpy's hash path on millions of keys)."""
+    k = np.sort(keys, kind="stable")
+    if len(k) == 0:
+        return (k, np.zeros(0, dtype=np.int64)) if return_counts else k
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    uniq = k[first]
+    if not return_counts:
+        return uniq
+    starts = np.flatnonzero(first)
+    return uniq, np.diff(np.append(starts, len(k)))
+
+
 def _frame(data: AnalysisData, coders: list[str]) -> _Frame:
     c = data.codings
-    c = c.loc[c["annotator"].astype(str).isin(coders)]
-    coded_docs = set(c["document"].astype(str))
+    coder = _index_of(c["annotator"], coders)
+    c = c.loc[coder >= 0]
+    coder = coder[coder >= 0]
+    doc_names = pd.unique(c["document"].astype(str))
+    coded_docs = set(doc_names.tolist())
     documents = [d for d in data.documents["document"].astype(str) if d in coded_docs]
     documents += sorted(coded_docs - set(documents))  # codings of documents missing from the table
     lengths = dict(zip(data.documents["document"].astype(str), data.documents["length"]))
     doc_length = np.array([int(lengths.get(d, len(data.texts.get(d, "")))) for d in documents], dtype=np.int64)
-    # codings may run past a stale length: the document is at least as long as its codings
-    doc_idx_map = {d: i for i, d in enumerate(documents)}
-    doc = c["document"].astype(str).map(doc_idx_map).to_numpy(dtype=np.int64)
+    doc = _index_of(c["document"], documents)
     start = c["start"].to_numpy(dtype=np.int64)
     end = c["end"].to_numpy(dtype=np.int64)
     if len(doc):
+        # codings may run past a stale length: the document is at least as long as its codings
         np.maximum.at(doc_length, doc, end)
     doc_offset = np.concatenate([[0], np.cumsum(doc_length + 1)[:-1]]).astype(np.int64)
     code_ids = list(data.codebook.codes)
-    extra = sorted(set(c["code"].astype(str)) - set(code_ids))
+    extra = sorted(set(pd.unique(c["code"].astype(str)).tolist()) - set(code_ids))
     code_ids += extra
-    code_idx = {cid: i for i, cid in enumerate(code_ids)}
-    coder_idx = {a: i for i, a in enumerate(coders)}
-    return _Frame(coders, documents, doc_length, doc_offset,
-                  c["annotator"].astype(str).map(coder_idx).to_numpy(dtype=np.int64), doc, start, end,
-                  c["code"].astype(str).map(code_idx).to_numpy(dtype=np.int64), code_ids)
+    return _Frame(coders, documents, doc_length, doc_offset, coder, doc, start, end,
+                  _index_of(c["code"], code_ids), code_ids)
 
 
 @dataclass
@@ -207,10 +232,11 @@ def _merge(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.nd
     """Union of intervals within each group → disjoint (group, start, end), sorted."""
     if len(group) == 0:
         return group, start, end
-    order = np.lexsort((start, group))
-    g, s, e = group[order], start[order], end[order]
-    span = int(max(e.max(), s.max())) + 2
-    gs, ge = g * span + s, g * span + e
+    span = int(max(end.max(), start.max())) + 2
+    gs = group * span + start
+    order = np.argsort(gs, kind="stable")
+    g, gs = group[order], gs[order]
+    ge = g * span + end[order]
     running = np.maximum.accumulate(ge)
     new = np.ones(len(g), dtype=bool)
     new[1:] = gs[1:] > running[:-1]  # touching intervals merge
@@ -233,8 +259,7 @@ class _UnitTable:
 def _units(data: AnalysisData, frame: _Frame, kind: str) -> _UnitTable:
     seg = data.segments
     seg = seg.loc[(seg["kind"] == kind) & seg["document"].astype(str).isin(frame.documents)]
-    doc_idx_map = {d: i for i, d in enumerate(frame.documents)}
-    doc = seg["document"].astype(str).map(doc_idx_map).to_numpy(dtype=np.int64)
+    doc = _index_of(seg["document"], frame.documents)
     start = seg["start"].to_numpy(dtype=np.int64)
     end = seg["end"].to_numpy(dtype=np.int64)
     keep = end > start
@@ -284,8 +309,9 @@ def _code_presence(frame: _Frame, units: _UnitTable, min_overlap: float) -> _Pre
     ok = overlap > 0
     owner, unit, overlap = owner[ok], unit[ok], overlap[ok]
     key = code_coder[owner] * n_units + unit
-    keys, inverse = np.unique(key, return_inverse=True)
+    keys = _unique(key)
     if min_overlap > 0:
+        keys, inverse = np.unique(key, return_inverse=True)
         covered = np.bincount(inverse, weights=overlap, minlength=len(keys))
         u = keys % max(n_units, 1)
         length = units.gend[u] - units.gstart[u]
@@ -299,7 +325,7 @@ def _item_presence(code_presence: _Presence, items: _Items) -> _Presence:
     rows, item = _expand_to_items(code_presence.item, items.code_items)
     coder, unit = code_presence.coder[rows], code_presence.unit[rows]
     n_c, n_u = code_presence.n_coders, code_presence.n_units
-    key = np.unique((item * n_c + coder) * max(n_u, 1) + unit)
+    key = _unique((item * n_c + coder) * max(n_u, 1) + unit)
     unit = key % max(n_u, 1)
     ic = key // max(n_u, 1)
     return _Presence(ic // n_c, ic % n_c, unit, len(items.ids), n_c, n_u)
@@ -310,7 +336,7 @@ def _presence_statistics(p: _Presence, n_boot: int, seed: int, cap_draws: bool) 
     n_items, n_c, n_u = p.n_items, p.n_coders, p.n_units
     side = n_c + 1
     key = p.item * max(n_u, 1) + p.unit
-    keys, k = np.unique(key, return_counts=True)
+    keys, k = _unique(key, return_counts=True)
     item_of = keys // max(n_u, 1)
     hist = np.bincount(item_of * side + k, minlength=n_items * side).reshape(n_items, side)
     coded_units = hist.sum(axis=1)
@@ -499,20 +525,34 @@ def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: s
     frame = _frame(data, coders)
     items = _items(data, frame, by)
     rows_idx, item = _expand_to_items(frame.code, items.code_items)
-    seg = pd.DataFrame({"seg": np.arange(len(rows_idx)), "item": item, "coder": frame.coder[rows_idx],
-                        "doc": frame.doc[rows_idx], "start": frame.start[rows_idx], "end": frame.end[rows_idx]})
-    seg = seg.loc[seg["end"] > seg["start"]]
-    first, second = seg.loc[seg["coder"] == 0], seg.loc[seg["coder"] == 1]
-    pairs = first.merge(second, on=["item", "doc"], suffixes=("_a", "_b"))
-    inter = (np.minimum(pairs["end_a"], pairs["end_b"]) - np.maximum(pairs["start_a"], pairs["start_b"])).clip(lower=0)
-    union = (pairs["end_a"] - pairs["start_a"]) + (pairs["end_b"] - pairs["start_b"]) - inter
-    matched_pairs = pairs.loc[(inter > 0) & (inter / union >= threshold - 1e-12)]
-    matched = set(matched_pairs["seg_a"]) | set(matched_pairs["seg_b"])
-    seg = seg.assign(matched=seg["seg"].isin(matched))
+    coder, doc = frame.coder[rows_idx], frame.doc[rows_idx]
+    start, end = frame.start[rows_idx], frame.end[rows_idx]
+    keep = end > start
+    item, coder, doc, start, end = item[keep], coder[keep], doc[keep], start[keep], end[keep]
+    # candidate pairs: same (item, document) cell, second coder's segment starting before the first's
+    # end and (running-max) ending after its start; no all-pairs merge
+    cell = item * max(len(frame.documents), 1) + doc
+    span = int(end.max()) + 2 if len(end) else 1
+    first, second = np.flatnonzero(coder == 0), np.flatnonzero(coder == 1)
+    b_order = second[np.argsort(cell[second] * span + start[second], kind="stable")]
+    b_s = cell[b_order] * span + start[b_order]
+    b_e = cell[b_order] * span + end[b_order]
+    b_run = np.maximum.accumulate(b_e) if len(b_e) else b_e
+    a_s, a_e = cell[first] * span + start[first], cell[first] * span + end[first]
+    owner, partner = _ranges(np.searchsorted(b_run, a_s, side="right"), np.searchsorted(b_s, a_e, side="left"))
+    inter = np.clip(np.minimum(a_e[owner], b_e[partner]) - np.maximum(a_s[owner], b_s[partner]), 0, None)
+    union = (a_e[owner] - a_s[owner]) + (b_e[partner] - b_s[partner]) - inter
+    ok = (inter > 0) & (inter >= (threshold - 1e-12) * union)
+    matched = np.zeros(len(item), dtype=bool)
+    matched[first[owner[ok]]] = True
+    matched[b_order[partner[ok]]] = True
+    seg = pd.DataFrame({"item": item, "coder": coder, "matched": matched})
+    first = seg.loc[seg["coder"] == 0]
+    second = seg.loc[seg["coder"] == 1]
     n_items = len(items.ids)
     agree = np.bincount(seg.loc[seg["matched"], "item"], minlength=n_items).astype(float)
-    only_a = np.bincount(first.loc[~first["seg"].isin(matched), "item"], minlength=n_items).astype(float)
-    only_b = np.bincount(second.loc[~second["seg"].isin(matched), "item"], minlength=n_items).astype(float)
+    only_a = np.bincount(first.loc[~first["matched"], "item"], minlength=n_items).astype(float)
+    only_b = np.bincount(second.loc[~second["matched"], "item"], minlength=n_items).astype(float)
     # MAXQDA sets chance agreement to 1/number of codes compared (Brennan & Prediger 1981)
     q = sum(1 for lvl in items.level if lvl == "code") or n_items
     total = agree + only_a + only_b
@@ -585,41 +625,58 @@ def disagreements(data: AnalysisData, annotators: Sequence[str] | None = None, u
             wanted.append(frame.code_ids.index(cid))
     n_c, n_u = len(coders), len(units.gstart)
     key = p.item * n_u + p.unit
-    keys, k = np.unique(key, return_counts=True)
+    keys, k = _unique(key, return_counts=True)
     differ = keys[k < n_c]
     if wanted is not None:
         differ = differ[np.isin(differ // n_u, wanted)]
     if len(differ) == 0:
         return pd.DataFrame(columns=base_cols)
-    # who has each differing (code, unit)
-    has = np.zeros((len(differ), n_c), dtype=bool)
+    # who has each differing (code, unit): a bit pattern per row, rendered once per pattern
     pos = np.searchsorted(differ, key)
     hit = (pos < len(differ)) & (differ[np.minimum(pos, len(differ) - 1)] == key)
-    has[pos[hit], p.coder[hit]] = True
+    pattern = np.zeros(len(differ), dtype=np.int64)
+    np.add.at(pattern, pos[hit], 1 << p.coder[hit])
     code_of, unit_of = differ // n_u, differ % n_u
-    # each coder's codes per unit (for the units that appear)
-    label = {cid: (data.codebook.codes[cid].label if cid in data.codebook.codes else cid) for cid in frame.code_ids}
-    per_unit: dict[tuple[int, int], list[str]] = {}
-    in_rows = np.isin(p.unit, unit_of)
-    for c_i, cd, u in zip(p.coder[in_rows], p.item[in_rows], p.unit[in_rows]):
-        per_unit.setdefault((int(u), int(c_i)), []).append(frame.code_ids[cd])
+    order = np.lexsort((code_of, unit_of))  # document (table order), position, codebook order
+    pattern, code_of, unit_of = pattern[order], code_of[order], unit_of[order]
+    patterns = np.unique(pattern)
+    with_text = {int(b): ", ".join(a for j, a in enumerate(coders) if b >> j & 1) for b in patterns}
+    without_text = {int(b): ", ".join(a for j, a in enumerate(coders) if not b >> j & 1) for b in patterns}
+    code_arr = np.array(frame.code_ids, dtype=object)
+    labels = np.array([data.codebook.codes[c].label if c in data.codebook.codes else c for c in frame.code_ids],
+                      dtype=object)
+    doc_names = np.array(frame.documents, dtype=object)
     doc_part = dict(zip(data.documents["document"].astype(str), data.documents["participant"]))
-    rows = []
-    for j in range(len(differ)):
-        u = int(unit_of[j])
-        d = frame.documents[int(units.doc[u])]
-        s, e = int(units.start[u]), int(units.end[u])
-        cid = frame.code_ids[int(code_of[j])]
-        row = {"document": d, "participant": doc_part.get(d), "unit_start": s, "unit_end": e,
-               "text": data.texts.get(d, "")[s:e], "code": cid, "code_label": label[cid],
-               "coders_with": ", ".join(a for a, h in zip(coders, has[j]) if h),
-               "coders_without": ", ".join(a for a, h in zip(coders, has[j]) if not h)}
-        for ci, a in enumerate(coders):
-            row[f"codes_{a}"] = ", ".join(sorted(per_unit.get((u, ci), [])))
-        row["accept"] = None
-        rows.append(row)
-    df = pd.DataFrame(rows, columns=base_cols)
-    df = df.sort_values(["document", "unit_start", "code"], kind="stable").reset_index(drop=True)
+    docs_of = doc_names[units.doc[unit_of]]
+    starts, ends = units.start[unit_of], units.end[unit_of]
+    units_needed = np.unique(unit_of)
+    text_of = {int(u): data.texts.get(frame.documents[int(units.doc[u])], "")[int(units.start[u]):int(units.end[u])]
+               for u in units_needed}
+    df = pd.DataFrame({
+        "document": docs_of, "participant": [doc_part.get(d) for d in docs_of],
+        "unit_start": starts, "unit_end": ends, "text": [text_of[int(u)] for u in unit_of],
+        "code": code_arr[code_of], "code_label": labels[code_of],
+        "coders_with": [with_text[int(b)] for b in pattern],
+        "coders_without": [without_text[int(b)] for b in pattern],
+    })
+    # each coder's codes in each listed unit (codebook order): sort once, join per group
+    in_rows = np.isin(p.unit, units_needed)
+    lu, lc, lcode = p.unit[in_rows], p.coder[in_rows], p.item[in_rows]
+    order = np.lexsort((lcode, lc, lu))
+    lu, lc, names = lu[order], lc[order], code_arr[lcode[order]].tolist()
+    bounds = np.flatnonzero(np.diff(lu * n_c + lc)) + 1
+    starts_g = np.concatenate([[0], bounds]).astype(np.int64)
+    ends_g = np.append(bounds, len(lu)).astype(np.int64)
+    lists = np.full((len(units_needed), n_c), "", dtype=object)
+    if len(lu):
+        rows_g = np.searchsorted(units_needed, lu[starts_g])
+        for r, c_i, a, b in zip(rows_g.tolist(), lc[starts_g].tolist(), starts_g.tolist(), ends_g.tolist()):
+            lists[r, c_i] = ", ".join(names[a:b])
+    where = np.searchsorted(units_needed, unit_of)
+    for ci, a in enumerate(coders):
+        df[f"codes_{a}"] = lists[where, ci]
+    df["accept"] = None
+    df = df[base_cols]
     df.attrs.update({"unit": unit, "annotators": list(coders), "uncoded": UNCODED_UNITS.format(unit=unit)})
     return df
 
@@ -681,7 +738,7 @@ def adjudicate(data: AnalysisData, decisions: pd.DataFrame | Iterable[Mapping[st
         units = _units(data, frame, unit)
         p = _code_presence(frame, units, 0.0)
         n_u = max(len(units.gstart), 1)
-        keys, k = np.unique(p.item * n_u + p.unit, return_counts=True)
+        keys, k = _unique(p.item * n_u + p.unit, return_counts=True)
         for key in keys[k == len(coders)]:
             u, cid = int(key % n_u), frame.code_ids[int(key // n_u)]
             doc, s, e = frame.documents[int(units.doc[u])], int(units.start[u]), int(units.end[u])
