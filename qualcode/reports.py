@@ -262,7 +262,7 @@ def _coded(data: AnalysisData, annotators: Iterable[str] | None) -> _Coded:
     code = pd.Categorical(code_s, categories=idx.code_order).codes.astype(np.int64)
     doc, doc_names = pd.factorize(c["document"].astype(str))
     parts = _natural_sorted(set(_participant_order(data)))
-    part = pd.Categorical(c["participant"].astype(object), categories=parts).codes.astype(np.int64)
+    part = pd.Categorical(c["participant"].astype("string"), categories=parts).codes.astype(np.int64)
     ann, anns = pd.factorize(c["annotator"].astype(str))
     start = c["start"].to_numpy(dtype=np.int64)
     end = c["end"].to_numpy(dtype=np.int64)

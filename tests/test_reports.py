@@ -296,3 +296,54 @@ def test_empty_codings_give_zero_tables():
     assert reports.matrix(d).to_numpy().sum() == 0
     assert reports.cooccurrence(d).empty
     assert (reports.quote_table(d)["quotes"] == "").all()
+
+
+# ------------------------------------------------------------------ properties on random codings
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_DOCS = ["doc_a", "doc_b", "doc_c", "doc_d"]
+
+
+@st.composite
+def random_codings(draw):
+    out = []
+    for _ in range(draw(st.integers(0, 25))):
+        doc = draw(st.sampled_from(_DOCS))
+        n = len(TEXTS[doc])
+        start = draw(st.integers(0, n - 1))
+        end = draw(st.integers(start + 1, n))
+        out.append(Coding(doc, start, end, draw(st.sampled_from(["c0", "c1", "c2", "c3", "c4", "c5"])),
+                          draw(st.sampled_from(["ann1", "ann2"]))))
+    return out
+
+
+def _random_data(codings):
+    base = make_data()
+    docs = [ParsedDocument(d, TEXTS[d], Participant(p, f"Expert ({p})"),
+                           segments=[Segment("sentence", s, e) for s, e in sentences(TEXTS[d])])
+            for d, p in zip(_DOCS, "ABCD")]
+    return make_analysis_data(base.codebook, docs, codings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_codings())
+def test_reports_agree_with_each_other(codings):
+    d = _random_data(codings)
+    freq = reports.code_frequencies(d)
+    assert (freq["excerpts"] <= freq["codings"]).all() and (freq["experts_n"] <= freq["excerpts"]).all()
+    assert freq["codings"].sum() == len(codings)
+    themes = reports.theme_table(d).set_index("theme_id")
+    # a span lies in one document (one participant): summing a matrix column gives the theme's excerpts
+    level0 = reports.matrix(d, level=0)
+    for tid, col in zip(level0.attrs["column_ids"], level0.columns):
+        assert level0[col].sum() == themes.loc[tid, "excerpts"]
+    assert themes.loc["t1", "excerpts"] >= max(themes.loc["t1a", "excerpts"], themes.loc["t1b", "excerpts"])
+    presence = reports.matrix(d, by="code", presence=True)
+    cons = reports.consensus(d, by="code")
+    assert presence.sum(axis=0).tolist() == cons["participants_n"].tolist()
+    for unit in ("overlap", "sentence"):
+        co = reports.cooccurrence(d, unit=unit)
+        assert (co["n"] <= co[["n_a", "n_b"]].min(axis=1)).all()
+        assert ((co["jaccard"] > 0) & (co["jaccard"] <= 1)).all()
+        if unit == "overlap":
+            assert (co["c_coefficient"] <= co["jaccard"] + 1e-12).all()
