@@ -1360,6 +1360,76 @@ class CodebookFile:
                      next(i for i, n in enumerate(located.seq) if n is located.node))
         return self._record("delete", before, None)
 
+    @_atomic
+    def update(self, node_id: str, **fields: Any) -> dict[str, Any]:
+        """Set descriptive fields: on a code ``description``, ``include``, ``exclude``,
+        ``examples``, ``patterns``; on a theme ``description``, ``color``; on a cross-cutting
+        theme ``description``.  An empty value ("", None, []) removes the key."""
+        located = self._find(node_id, ("code", "theme", "cross"))
+        allowed = {"code": ("description", "include", "exclude", "examples", "patterns"),
+                   "theme": ("description", "color"), "cross": ("description",)}[located.kind]
+        unknown = [f for f in fields if f not in allowed]
+        if unknown or not fields:
+            hint = did_you_mean(unknown[0], allowed) if unknown else None
+            raise self._error(f"cannot update {', '.join(map(repr, unknown)) or 'nothing'} on "
+                              f"'{node_id}'.", hint=(hint + " " if hint else "") +
+                              f"Fields you can update: {', '.join(allowed)}.")
+        order = {"code": CODE_KEYS, "theme": THEME_KEYS, "cross": CROSS_KEYS}[located.kind]
+        node, before, after = located.node, {}, {}
+        for name, value in fields.items():
+            key = "example" if name == "examples" else name
+            before[name] = _plain(node.get(key))
+            if name == "examples" and isinstance(value, str):
+                value = [value]
+            if name == "examples" and value:
+                value = list(value) if len(value) > 1 else value[0]
+            elif name == "patterns" and value:
+                value = CommentedSeq(_pattern_node(p) for p in value)
+            if value in (None, "", [], ()):
+                if key in node:
+                    del node[key]
+            else:
+                _set_key(node, key, value, order)
+            after[name] = _plain(node.get(key))
+        kind = {"code": "code", "theme": "theme", "cross": "cross_cutting"}[located.kind]
+        return self._record("update", {"kind": kind, "id": node_id, **before},
+                            {"kind": kind, "id": node_id, **after})
+
+    @_atomic
+    def add_cross_cutting(self, cross_id: str, label: str, codes: Sequence[str] = (), *,
+                          description: str = "") -> dict[str, Any]:
+        """Add a cross-cutting theme (a named set of existing codes)."""
+        self._check_new_id(cross_id)
+        node = CommentedMap([("id", cross_id), ("label", self._check_label(label))])
+        if description:
+            node["description"] = description
+        for code in codes:
+            self._find(code, ("code",))  # unknown code → error with suggestions
+        node["codes"] = _flow_list(list(codes))
+        _append_item(self._children(self.document, "cross_cutting"), node)
+        return self._record("add_cross_cutting", None, {
+            "kind": "cross_cutting", "id": cross_id, "label": label.strip(), "codes": list(codes)})
+
+    @_atomic
+    def set_members(self, cross_id: str, codes: Sequence[str]) -> dict[str, Any]:
+        """Replace the codes of a cross-cutting theme (kept codes keep their comments)."""
+        located = self._find(cross_id, ("cross",))
+        for code in codes:
+            self._find(code, ("code",))
+        before = self._describe(cross_id)
+        members = located.node.get("codes")
+        if isinstance(members, CommentedSeq):
+            for code in [c for c in members if c not in codes]:
+                del members[members.index(code)]
+            for code in codes:
+                if code not in members:
+                    members.append(code)
+        else:
+            _set_key(located.node, "codes", _flow_list(list(codes)), CROSS_KEYS)
+        change = self._record("set_members", before, None)
+        change["after"] = self._describe(cross_id)
+        return change
+
     def __repr__(self) -> str:
         return (f"CodebookFile({str(self.path)!r}, {len(self.codebook.codes)} codes, "
                 f"{len(self.changes)} unsaved changes)")

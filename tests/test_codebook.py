@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 import multiprocessing
 import re
 import shutil
@@ -732,3 +733,47 @@ def test_an_edit_that_fails_half_way_leaves_the_handle_untouched(
         handle.move("quotas", "evolving_migration_trends")  # removed, then append fails
     assert handle.dumps() == text and handle.codebook == book
     assert [c["action"] for c in handle.changes] == ["add_code"]
+
+
+def test_update_sets_and_removes_descriptive_fields(full: Path) -> None:
+    before = full.read_text(encoding="utf-8")
+    handle = CodebookFile.open(full)
+    change = handle.update("quotas", description="Quotas for foreign workers.",
+                           examples=["first", "second"], patterns=["quota"])
+    assert change["before"] == {"kind": "code", "id": "quotas", "description": None,
+                                "examples": None, "patterns": None}
+    assert change["after"]["examples"] == ["first", "second"]
+    handle.update("covid_no_effect", include="", examples="only one")
+    handle.update("evolving_migration_trends", color="#123456")
+    with pytest.raises(CodebookError, match="#rrggbb"):
+        handle.update("policy", color="red")
+    with pytest.raises(CodebookError, match="cannot update 'colour'"):
+        handle.update("quotas", colour="#123456")
+    book = handle.codebook
+    assert book.codes["quotas"].examples == ("first", "second")
+    assert book.codes["quotas"].patterns == ("quota",)
+    assert book.codes["covid_no_effect"].include == ""
+    assert book.codes["covid_no_effect"].examples == ("only one",)
+    assert book.themes["evolving_migration_trends"].color == "#123456"
+    handle.save()
+    after = full.read_text(encoding="utf-8")
+    assert load_codebook(full) == book
+    # the removed 'include' line took its own comment with it; every other comment stays
+    lost = Counter(comments(before)) - Counter(comments(after))
+    assert lost == Counter({"# optional": 1}) and not Counter(comments(after)) - Counter(
+        comments(before))
+
+
+def test_cross_cutting_sets_can_be_added_and_changed(full: Path) -> None:
+    handle = CodebookFile.open(full)
+    handle.add_cross_cutting("policy_set", "Policy set", ["quotas", "covid_no_effect"])
+    change = handle.set_members("transit_migration", ["transit_country", "quotas"])
+    assert change["before"]["codes"] == ["transit_country", "transit_skilled_specialists"]
+    assert handle.codebook.cross_cutting_of("quotas") == ["transit_migration", "policy_set"]
+    with pytest.raises(CodebookError, match="unknown code 'quotaz'"):
+        handle.set_members("policy_set", ["quotaz"])
+    with pytest.raises(CodebookError, match="is a theme, not a code"):
+        handle.add_cross_cutting("other", "Other", ["policy"])
+    handle.save()
+    assert load_codebook(full).cross_cutting["policy_set"].codes == ("quotas", "covid_no_effect")
+    assert "codes: [transit_country, quotas]" in full.read_text(encoding="utf-8")
