@@ -605,6 +605,10 @@ def disagreements(data: AnalysisData, annotators: Sequence[str] | None = None, u
     coder's codes in that unit — and an empty ``accept`` column to fill in and pass
     to :func:`adjudicate`.  Presence follows :func:`intercoder_agreement`.
     """
+    if unit in ("character", "match"):
+        raise QualcodeError(Problem(
+            f"Disagreements are listed per sentence, paragraph or turn, not per {unit}.", field="unit",
+            hint="Use unit='sentence' (or 'paragraph' / 'turn') for the disagreements table."))
     _check_choice(unit, UNIT_KINDS, "unit")
     coders = _select_annotators(data, annotators)
     frame = _frame(data, coders)

@@ -204,6 +204,8 @@ def test_disagreements_lists_each_differing_unit(small):
     assert first["text"] == "Two." and first["participant"] == "P1" and first["code_label"] == "Ex"
     assert first["codes_ann1"] == "X" and first["codes_ann2"] == ""
     assert disagreements(small, codes=["Why"]).empty
+    with pytest.raises(QualcodeError, match="per sentence, paragraph or turn"):
+        disagreements(small, unit="character")
 
 
 def test_adjudicate_builds_consensus_codings(small):
