@@ -6,13 +6,13 @@ target.  Features are TF-IDF of words (1–2 grams) and of characters inside wor
 boundaries (3–5 grams, which also catches inflected forms).  Two models are fitted on
 them:
 
-* codes — one binary classifier per code (one-vs-rest).  Logistic regression by
-  default; with ``estimator="svm"`` (or ``"auto"`` and at least ``svm_min_units``
+* codes — one binary classifier per code (one-vs-rest).  Logistic regression
+  (liblinear's dual solver: units are far fewer than features) by default; with ``estimator="svm"`` (or ``"auto"`` and at least ``svm_min_units``
   units) a linear SVM calibrated by ``CalibratedClassifierCV`` (sigmoid,
   ``calibration_folds`` stratified folds).  A code with fewer positive (or negative)
   units than folds cannot be calibrated and falls back to logistic regression; a code
   that is on every unit or on none gets a constant probability.
-* themes — one multiclass logistic regression over the main themes
+* themes — one multinomial logistic regression over the main themes
   (``theme_level="main"``) or the codes' own (sub-)themes (``"sub"``); a unit with
   codes under several themes counts once per theme.
 
@@ -163,16 +163,25 @@ class SuggestionModel:
                                         hint="Code passages that contain words.")) from exc
         use_svm = self.estimator == "svm" or (self.estimator == "auto" and len(texts) >= self.svm_min_units)
         self._code_models, self.code_estimators_ = {}, {}
-        for code in self.codes_:
-            y = np.array([1 if code in s else 0 for s in code_sets])
-            self._code_models[code], self.code_estimators_[code] = self._fit_binary(x, y, use_svm)
-        self._theme_model = self._fit_themes(x, theme_sets)
+        with _single_thread():
+            for code in self.codes_:
+                y = np.array([1 if code in s else 0 for s in code_sets])
+                self._code_models[code], self.code_estimators_[code] = self._fit_binary(x, y, use_svm)
+            self._theme_model = self._fit_themes(x, theme_sets)
         return self
 
-    def _logreg(self):
+    def _binary_logreg(self):
         from sklearn.linear_model import LogisticRegression
 
-        return LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
+        # Units are far fewer than features, where liblinear's dual solver is the fast one
+        # (a codebook of 200 codes fits 200 of these).
+        return LogisticRegression(C=self.C, solver="liblinear", dual=True, max_iter=5000,
+                                  random_state=self.seed)
+
+    def _multiclass_logreg(self):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=self.C, max_iter=2000, tol=1e-3, random_state=self.seed)
 
     def _fit_binary(self, x, y: np.ndarray, use_svm: bool) -> tuple[_Constant | _Binary, str]:
         positives = int(y.sum())
@@ -187,7 +196,7 @@ class SuggestionModel:
             folds = StratifiedKFold(n_splits=self.calibration_folds)  # no shuffling: deterministic
             model = CalibratedClassifierCV(LinearSVC(C=1.0, random_state=self.seed), cv=folds, method="sigmoid")
             return _Binary(model.fit(x, y)), "svm"
-        return _Binary(self._logreg().fit(x, y)), "logreg"
+        return _Binary(self._binary_logreg().fit(x, y)), "logreg"
 
     def _fit_themes(self, x, theme_sets: list[list[str]]):
         if len(self.themes_) < 2:
@@ -196,7 +205,7 @@ class SuggestionModel:
         y = [t for themes in theme_sets for t in themes]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)
-            return self._logreg().fit(x[rows], y)
+            return self._multiclass_logreg().fit(x[rows], y)
 
     # ------------------------------------------------------------------ predicting
     def _check_fitted(self) -> None:
@@ -207,7 +216,8 @@ class SuggestionModel:
         """Units × codes probability table (one-vs-rest: rows need not sum to 1)."""
         self._check_fitted()
         x = self._features.transform([str(t) for t in texts])
-        cols = {code: self._code_models[code].positive_proba(x) for code in self.codes_}
+        with _single_thread():
+            cols = {code: self._code_models[code].positive_proba(x) for code in self.codes_}
         return pd.DataFrame(cols, columns=self.codes_, index=range(len(texts)), dtype="float64")
 
     def theme_probabilities(self, texts: Sequence[str]) -> pd.DataFrame:
@@ -216,7 +226,8 @@ class SuggestionModel:
         if self._theme_model is None:
             return pd.DataFrame(1.0, columns=self.themes_, index=range(len(texts)))
         x = self._features.transform([str(t) for t in texts])
-        proba = self._theme_model.predict_proba(x)
+        with _single_thread():
+            proba = self._theme_model.predict_proba(x)
         order = [list(self._theme_model.classes_).index(t) for t in self.themes_]
         return pd.DataFrame(proba[:, order], columns=self.themes_, index=range(len(texts)))
 
@@ -282,6 +293,15 @@ class SuggestionModel:
         for col in ("start", "end", "rank"):
             out[col] = out[col].astype("int64")
         return out
+
+
+def _single_thread():
+    """Run BLAS/OpenMP single-threaded: these problems are tiny, and on a busy machine
+    (a shared server, the app plus a CLI run) thread pools oversubscribe the cores —
+    logistic regression was measured 15 times slower with two threads than with one."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 def _ranking(row: np.ndarray) -> list[int]:

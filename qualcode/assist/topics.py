@@ -76,7 +76,10 @@ def candidate_topics(data: AnalysisData, n_topics: int = 8, unit: str = "sentenc
     except ValueError:  # nothing but stop words and numbers
         return empty
     n = min(n_topics, x.shape[0], x.shape[1])
-    with warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    # Single-threaded: tiny problems, and thread pools oversubscribe a busy machine.
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")  # ConvergenceWarning on tiny corpora is harmless here
         nmf = NMF(n_components=n, init="nndsvda", random_state=seed, max_iter=1000)
         weights = nmf.fit_transform(x)
