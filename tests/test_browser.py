@@ -1,0 +1,263 @@
+"""The workbench in a real browser: system Chromium driven by Playwright against a
+``streamlit run`` subprocess on a free localhost port, on a small temporary project in
+team mode with blind coding on.
+
+Waits are event based (``wait_for_selector`` / ``expect``); nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
+from conftest import require_service  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+REPO = Path(__file__).resolve().parents[1]
+WAIT_MS = 30_000
+
+# Where a piece of text sits on screen: (x, y) of its first and last character.
+TEXT_RECT_JS = """([needle]) => {
+  const root = document.querySelector('[data-testid=qc-transcript-text]');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const i = node.data.indexOf(needle);
+    if (i < 0) continue;
+    const first = document.createRange(); first.setStart(node, i); first.setEnd(node, i + 1);
+    const last = document.createRange(); last.setStart(node, i + needle.length - 1); last.setEnd(node, i + needle.length);
+    const a = first.getBoundingClientRect(), b = last.getBoundingClientRect();
+    return [a.left + 1, a.top + a.height / 2, b.right - 1, b.top + b.height / 2];
+  }
+  return null;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_streamlit(project_dir: Path, port: int, log: Path) -> subprocess.Popen:
+    """Start ``streamlit run streamlit_app.py`` on the project and wait until it answers."""
+    env = dict(os.environ, QUALCODE_PROJECT=str(project_dir))
+    env.pop("QUALCODE_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=str(REPO), env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90  # start-up limit only; no test asserts on speed
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return proc
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
+    pytest.importorskip("playwright")
+    from test_app import PASSWORDS, make_project
+
+    from qualcode.auth import hash_password
+    from qualcode.store import LOCAL_ADMIN
+
+    root = tmp_path_factory.mktemp("browser") / "proj"
+    project = make_project(root, hostile=True)
+    for name, role in (("alice", "annotator"), ("bob", "annotator"), ("sam", "supervisor")):
+        project.store.add_user(LOCAL_ADMIN, name, role, hash_password(PASSWORDS[name], n=2**10))
+    project.store.set_setting(LOCAL_ADMIN, "team_mode", "true")
+    project.store.set_setting(LOCAL_ADMIN, "blind_mode", "true")
+    project.close()
+    port = _free_port()
+    proc = start_streamlit(root, port, root.parent / "streamlit.log")
+    yield f"http://127.0.0.1:{port}", root
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server: tuple[str, Path]):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def project(server: tuple[str, Path]):
+    from qualcode.project import Project
+
+    p = Project.open(server[1])
+    yield p
+    p.close()
+
+
+def sign_in(browser, url: str, name: str, page_title: str | None = None):
+    """A fresh browser context signed in as ``name`` (then on the page ``page_title`` of the
+    navigation); returns (context, page, dialogs seen)."""
+    from test_app import PASSWORDS
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url)
+    page.locator(".st-key-qc_sign_in_name input").fill(name)
+    page.locator(".st-key-qc_sign_in_password input").fill(PASSWORDS[name])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("text=Signed in as", timeout=WAIT_MS)
+    if page_title:
+        page.locator("[data-testid=stSidebarNav] a", has_text=page_title).click()
+    return context, page, dialogs
+
+
+def open_document(page, name: str) -> None:
+    ready = f"[data-testid=qc-transcript][data-ready='1'][data-document='{name}']"
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+    if page.locator(ready).count() == 0:
+        page.locator(".st-key-qc_document").click()
+        page.get_by_role("option", name=name, exact=True).click()
+    page.wait_for_selector(ready, timeout=WAIT_MS)
+
+
+def drag_select(page, needle: str) -> None:
+    x1, y1, x2, y2 = page.evaluate(TEXT_RECT_JS, [needle])
+    page.mouse.move(x1, y1)
+    page.mouse.down()
+    page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2, steps=4)
+    page.mouse.move(x2, y2, steps=4)
+    page.mouse.up()
+
+
+def apply_code(page, label_prefix: str, expected_codings: int) -> None:
+    page.wait_for_selector("text=Selected", timeout=WAIT_MS)
+    page.locator(".st-key-qc_codes input").click()
+    page.keyboard.type(label_prefix)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.locator(".st-key-qc_apply button").click()
+    page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{expected_codings}']",
+                           timeout=WAIT_MS)
+
+
+def codings_of(project, annotator: str):
+    from qualcode.store import LOCAL_ADMIN
+
+    frame = project.store.codings_frame(LOCAL_ADMIN)
+    return frame.loc[frame["annotator"] == annotator]
+
+
+def test_mouse_selection_applies_a_code_with_code_point_offsets(browser, server, project) -> None:
+    url, _ = server
+    context, page, _ = sign_in(browser, url, "alice")
+    open_document(page, "expert_A")
+    before = len(codings_of(project, "alice"))
+    # The selection starts after an emoji (two UTF-16 units, one code point).
+    drag_select(page, "and employers hire")
+    apply_code(page, "Labour sh", before + 1)
+    text = project.store.document_text("expert_A")
+    row = codings_of(project, "alice").iloc[-1]
+    start = text.index("and employers hire")
+    assert (int(row["start"]), int(row["end"]), row["code"]) == (start, start + len("and employers hire"), "shortage")
+    assert row["quote"] == "and employers hire"
+    mark = page.locator(f"mark.qc-hl[data-coding-ids='{int(row['coding_id'])}']")
+    assert mark.inner_text() == "and employers hire"
+    assert page.locator(f"[data-testid=qc-margin-label][data-coding-id='{int(row['coding_id'])}']").inner_text() \
+        == "Labour shortage"
+    context.close()
+
+
+def test_blind_mode_in_two_browsers(browser, server, project) -> None:
+    url, _ = server
+    bob_ctx, bob, _ = sign_in(browser, url, "bob")
+    open_document(bob, "expert_B")
+    before = len(codings_of(project, "bob"))
+    drag_select(bob, "Transit through the country grew.")
+    apply_code(bob, "Transit", before + 1)
+    bob_id = int(codings_of(project, "bob")["coding_id"].iloc[-1])
+
+    alice_ctx, alice, _ = sign_in(browser, url, "alice")
+    open_document(alice, "expert_B")
+    assert alice.locator("text=Blind coding").count() >= 1
+    assert alice.locator(f"mark.qc-hl[data-coding-ids*='{bob_id}']").count() == 0
+    assert alice.locator(".st-key-qc_show_others").count() == 0
+
+    sam_ctx, sam, _ = sign_in(browser, url, "sam")
+    open_document(sam, "expert_B")
+    sam.locator(".st-key-qc_show_others label").click()
+    sam.wait_for_selector(f"[data-testid=qc-margin-label][data-coding-id='{bob_id}']", timeout=WAIT_MS)
+    assert sam.locator(f"[data-testid=qc-margin-label][data-coding-id='{bob_id}']").inner_text() \
+        == "bob: Transit country"
+    for ctx in (bob_ctx, alice_ctx, sam_ctx):
+        ctx.close()
+
+
+def test_excel_download_opens_with_openpyxl(browser, server, project) -> None:
+    import openpyxl
+
+    url, _ = server
+    if codings_of(project, "bob").empty:  # the workbook needs codings; add one if run alone
+        from qualcode.store import Actor
+
+        text = project.store.document_text("expert_B")
+        project.as_user(Actor("bob", "annotator")).add_coding("expert_B", 0, text.index(".") + 1, "transit")
+    context, page, _ = sign_in(browser, url, "sam", "Reports")
+    page.get_by_role("tab", name="Download").click()
+    page.locator(".st-key-qc_build_excel button").click()
+    page.wait_for_selector(".st-key-qc_download_excel button", timeout=120_000)
+    with page.expect_download() as info:
+        page.locator(".st-key-qc_download_excel button").click()
+    download = info.value
+    assert download.suggested_filename == "qualcode_report.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    assert "Codings" in workbook.sheetnames
+    context.close()
+
+
+def test_hostile_transcript_renders_inert(browser, server) -> None:
+    url, _ = server
+    context, page, dialogs = sign_in(browser, url, "alice")
+    open_document(page, "hostile")
+    body = page.locator("[data-testid=qc-transcript-text]")
+    shown = body.inner_text()
+    assert "<script>alert('pwned')</script>" in shown
+    assert '<img src=x onerror="alert(1)">' in shown
+    assert "**bold** [link](http://evil.example)" in shown
+    assert body.locator("script, img, a, b, strong").count() == 0
+    assert page.locator("img[src=x]").count() == 0
+    # A click selects the sentence around it; the page stays inert.
+    drag_select(page, "Look")
+    page.wait_for_selector("text=Selected", timeout=WAIT_MS)
+    assert dialogs == []
+    context.close()
