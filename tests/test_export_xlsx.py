@@ -254,3 +254,29 @@ def test_render_formats(data):
 
     with pytest.raises(QualcodeError, match="Did you mean 'json'"):
         tabular.render(df, "jsn")
+
+
+def test_thesis_demo_appendix(tmp_path):
+    """The repository's demo (the thesis's nine experts and Appendix B codebook) exported:
+    Appendix A lists the nine experts, Appendix B one row per code with theme cells merged."""
+    from pathlib import Path
+
+    from qualcode.project import Project
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copy2(repo / "codebook.yaml", tmp_path / "codebook.yaml")
+    shutil.copytree(repo / "interviews", tmp_path / "interviews")
+    project = Project.open(tmp_path)
+    project.sync()
+    data = project.analysis_data()
+    wb = openpyxl.load_workbook(export_workbook(data, tmp_path / "appendix.xlsx", bootstrap=0))
+    people = rows(wb["Interviewees"])[1:]
+    assert [p[1] for p in people] == [f"Expert ({x})" for x in "ABCDEFGHI"]
+    codebook = wb["Codebook"]
+    body = rows(codebook)[1:]
+    assert len(body) == len(data.codebook.codes)
+    sub_merges = [m for m in codebook.merged_cells.ranges if m.min_col == 2]
+    assert len(sub_merges) == sum(1 for t in data.codebook.themes.values() if t.parent)
+    trafficking = [r for r in body if r[1] == "Human trafficking"]  # merged: only the first row has the label
+    assert trafficking and all(r[5] in ("Expert (F)", "Expert (H)", "Experts (F,H)") for r in trafficking)
+    assert all(str(r[3]).startswith("Expert ") for r in body if r[4])
