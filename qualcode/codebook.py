@@ -223,7 +223,8 @@ class _Validator:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.add(f"'{key}' must be a list (one '- ' entry per item), found {_type_name(value)}.",
+            self.add(f"'{key}' must be a list (one '- ' entry per item), found "
+                     f"{_type_name(value)}.",
                      _sub(field, key), self._where(node, key),
                      hint=f"Write each entry on its own line starting with '- ' under '{key}:'.")
             return []
@@ -310,7 +311,8 @@ class _Validator:
                 if isinstance(item["phrase"], str) and item["phrase"].strip():
                     result.append(str(item["phrase"]))
                 else:
-                    self.add(f"'phrase' must be non-empty text, found {_type_name(item['phrase'])}.",
+                    self.add("'phrase' must be non-empty text, found "
+                             f"{_type_name(item['phrase'])}.",
                              here, where, hint=hint)
             elif isinstance(item, dict) and list(item) == ["tokens"]:
                 tokens = item["tokens"]
@@ -390,7 +392,8 @@ class _Validator:
             self.codes[ident] = code
             for i, alias in enumerate(aliases):
                 seq = node["aliases"]
-                where = self._where(seq, i) if isinstance(seq, list) else self._where(node, "aliases")
+                where = (self._where(seq, i) if isinstance(seq, list)
+                         else self._where(node, "aliases"))
                 self.code_aliases.append((ident, alias, f"{field}.aliases[{i}]", *where))
 
     def cross_cut(self, node: CommentedMap, field: str) -> None:
@@ -400,7 +403,8 @@ class _Validator:
         for i, item in self.entries(node, "codes", field):
             where, here = self._where(node["codes"], i), f"{field}.codes[{i}]"
             if not isinstance(item, str) or not item.strip():
-                self.add(f"cross-cutting 'codes' entries must be code ids, found {_type_name(item)}.",
+                self.add("cross-cutting 'codes' entries must be code ids, found "
+                         f"{_type_name(item)}.",
                          here, where)
             elif str(item) in members:
                 self.add(f"code '{item}' is listed twice in this cross-cutting theme.", here, where,
@@ -410,7 +414,7 @@ class _Validator:
                 self.cross_refs.append((str(item), here, *where))
         crosscut = CrossCut(id=ident or "", label=self.text(node, "label", field, required=True),
                             codes=tuple(members), description=self.text(node, "description", field))
-        if ident and ident not in self.cross and ident not in self.codes and ident not in self.themes:
+        if ident and all(ident not in known for known in (self.cross, self.codes, self.themes)):
             self.cross[ident] = crosscut
 
     def check_references(self) -> None:
@@ -431,7 +435,8 @@ class _Validator:
         for owner, alias, field, line, column in self.code_aliases:
             if alias in self.codes and alias != owner:
                 self.add(f"alias '{alias}' of code '{owner}' is the id of another code.", field,
-                         (line, column), hint=f"Remove the alias, or merge '{alias}' into '{owner}'.")
+                         (line, column),
+                         hint=f"Remove the alias, or merge '{alias}' into '{owner}'.")
             elif alias_owner.get(alias, owner) != owner:
                 self.add(f"alias '{alias}' is used by two codes, '{alias_owner[alias]}' and "
                          f"'{owner}'.", field, (line, column),
@@ -609,8 +614,9 @@ def _read(path: Path) -> tuple[bytes | None, list[Problem]]:
         return None, [Problem(f"cannot read the codebook: {exc.strerror}.", path=name)]
     if not path.is_file():
         return None, [Problem("the codebook path is not a file.", path=name)]
-    too_large = [Problem(f"the codebook is too large ({max(size, MAX_CODEBOOK_BYTES + 1) / 1e6:.1f} "
-                         f"MB; the limit is {MAX_CODEBOOK_BYTES / 1e6:.0f} MB).", path=name,
+    shown = max(size, MAX_CODEBOOK_BYTES + 1) / 1e6
+    too_large = [Problem(f"the codebook is too large ({shown:.1f} MB; the limit is "
+                         f"{MAX_CODEBOOK_BYTES / 1e6:.0f} MB).", path=name,
                          hint="Is this really a codebook file?")]
     if size > MAX_CODEBOOK_BYTES:
         return None, too_large
@@ -1105,7 +1111,8 @@ class CodebookFile:
                 found[str(node["id"])] = _Located("cross", node, cross, self.document)
         return found
 
-    def _error(self, message: str, hint: str | None = None, field: str | None = None) -> CodebookError:
+    def _error(self, message: str, hint: str | None = None,
+               field: str | None = None) -> CodebookError:
         return CodebookError(Problem(message, path=str(self.path), field=field, hint=hint))
 
     def _find(self, ident: str, kinds: Sequence[str]) -> _Located:
@@ -1130,11 +1137,12 @@ class CodebookFile:
         """Refuse a malformed id, one in use, or another code's former id (alias)."""
         if not isinstance(ident, str) or not ID_PATTERN.match(ident):
             raise self._error(f"'{ident}' is not a valid id: use lower-case letters, digits and "
-                              "'_', starting with a letter.", hint=f"Use '{suggest_id(str(ident))}'.")
+                              "'_', starting with a letter.",
+                              hint=f"Use '{suggest_id(str(ident))}'.")
         index = self._index()
         if ident in index:
-            raise self._error(f"id '{ident}' is already used by a "
-                              f"{'cross-cutting theme' if index[ident].kind == 'cross' else index[ident].kind}.",
+            kind = "cross-cutting theme" if index[ident].kind == "cross" else index[ident].kind
+            raise self._error(f"id '{ident}' is already used by a {kind}.",
                               hint="Choose another id.")
         owners = [c.id for c in self.codebook.codes.values()
                   if ident in c.aliases and c.id != renaming]

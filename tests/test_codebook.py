@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 import multiprocessing
 import re
 import shutil
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -260,7 +260,8 @@ def test_every_tag_is_refused(text: str) -> None:
 
 def test_python_tag_is_never_constructed(tmp_path: Path) -> None:
     marker = tmp_path / "constructed"
-    text = f"title: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n"
+    text = ("title: !!python/object/apply:pathlib.Path.touch "
+            f"[!!python/object/apply:pathlib.Path ['{marker}']]\n")
     with pytest.raises(CodebookError):
         parse_codebook(text)
     assert not marker.exists()
