@@ -14,6 +14,7 @@ from qualcode.assist import (Suggestion, SuggestionModel, candidate_topics, comp
                              evaluate, evaluate_tables, lopo_folds, match_patterns, pattern_suggestions,
                              split_units, suggestions_from_frame, unit_table)
 from qualcode.assist import learn as learn_module
+from qualcode.assist.units import theme_of
 from qualcode.errors import CodebookError, QualcodeError
 from qualcode.frames import make_analysis_data
 from qualcode.model import Code, Codebook, Coding, ParsedDocument, Participant, Segment, Theme
@@ -257,9 +258,9 @@ def test_model_predicts_separable_codes(corpus):
     texts = [_sentence(rng, VOCAB[c], "Z", 0) for c in VOCAB]
     predictions = model.predict_units(texts, top_k=3)
     assert [p.codes[0][0] for p in predictions] == list(VOCAB)
-    theme_of = {"transit_country": "flows", "quota_policy": "policy", "remittances": "economy",
+    expected_theme = {"transit_country": "flows", "quota_policy": "policy", "remittances": "economy",
                 "worker_rights": "policy"}
-    assert [p.themes[0][0] for p in predictions] == [theme_of[c] for c in VOCAB]
+    assert [p.themes[0][0] for p in predictions] == [expected_theme[c] for c in VOCAB]
     for p in predictions:
         assert len(p.codes) == 3 and len(p.themes) == 3
         assert [prob for _, prob in p.codes] == sorted((prob for _, prob in p.codes), reverse=True)
@@ -464,3 +465,30 @@ def test_split_units_spans_are_ordered_trimmed_and_inside(pieces):
         assert all(not text[s].isspace() and not text[e - 1].isspace() for s, e in spans)
         assert "".join(text[s:e] for s, e in spans).replace(" ", "").replace("\n", "") == \
             text.replace(" ", "").replace("\n", "")
+
+
+@pytest.mark.parametrize("code, level, theme", [
+    ("transit_country", "main", "trends"), ("transit_country", "sub", "flows"),
+    ("worker_rights", "main", "policy"), ("worker_rights", "sub", "policy"),
+])
+def test_theme_levels(code, level, theme):
+    assert theme_of(pattern_codebook(), code, level) == theme
+
+
+def test_sub_theme_model_predicts_sub_themes(pattern_data):
+    data, en_spans, _ = pattern_data
+    texts = ["A transit route.", "Transit again.", "Workers here.", "Workers there."]
+    labels = [{"transit_country"}, {"transit_country"}, {"worker_rights"}, {"worker_rights"}]
+    model = SuggestionModel(theme_level="sub").fit_units(texts, labels, data.codebook)
+    assert model.themes_ == ["flows", "policy"]
+    assert model.predict_units(["transit"])[0].themes[0][0] == "flows"
+
+
+def test_paragraph_units_without_segments():
+    text = "Rent is high. Flats are few.\n\n  Schools are full.\n"
+    data = make_analysis_data(learning_codebook(), [ParsedDocument("x", text, language="en")], [])
+    units = unit_table(data, "paragraph")
+    assert units["text"].tolist() == ["Rent is high. Flats are few.", "Schools are full."]
+    assert [text[s:e] for s, e in zip(units["start"], units["end"])] == units["text"].tolist()
+    sentences = unit_table(data, "sentence")
+    assert sentences["text"].tolist() == ["Rent is high.", "Flats are few.", "Schools are full."]
