@@ -64,11 +64,11 @@ def _choice(value: str, valid: Sequence[str], name: str) -> None:
         raise QualcodeError(Problem(f"Unknown {name} '{value}'.", field=name, hint=hint))
 
 
-def _features(seed: int):
+def _features():
+    """Word 1–2 gram and in-word character 3–5 gram TF-IDF, side by side (deterministic)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 
-    del seed  # the vectorisers are deterministic; kept for symmetry with the classifiers
     return FeatureUnion([
         ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
@@ -155,7 +155,7 @@ class SuggestionModel:
         theme_sets = [sorted({theme_of(codebook, c, self.theme_level) for c in s}) for s in code_sets]
         self.themes_ = sorted({t for s in theme_sets for t in s},
                               key=lambda t: (list(codebook.themes).index(t) if t in codebook.themes else 1 << 30, t))
-        self._features = _features(self.seed)
+        self._features = _features()
         try:
             x = self._features.fit_transform(texts)
         except ValueError as exc:  # e.g. only punctuation: empty vocabulary
