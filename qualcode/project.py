@@ -113,8 +113,9 @@ class Project:
             (root / CODEBOOK_FILE).write_text(STARTER_CODEBOOK, encoding="utf-8")
         gitignore = root / ".gitignore"
         lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.exists() else []
-        if f"{STATE_DIR}/" not in lines and STATE_DIR not in lines:
-            gitignore.write_text("\n".join(lines + [f"{STATE_DIR}/"]) + "\n", encoding="utf-8")
+        wanted = [entry for entry in (f"{STATE_DIR}/", f"{CODEBOOK_FILE}.lock") if entry not in lines]
+        if wanted:
+            gitignore.write_text("\n".join(lines + wanted) + "\n", encoding="utf-8")
         return cls.open(root, **kwargs)
 
     def as_user(self, actor: Actor) -> "Project":
