@@ -228,7 +228,10 @@ def test_to_csv_neutralises_text_not_numbers(tmp_path):
 def test_csv_never_starts_a_cell_with_a_formula_prefix(values):
     buf = io.StringIO()
     tabular.to_csv(pd.DataFrame({"v": values}, dtype=object), buf)
-    back = pd.read_csv(io.StringIO(buf.getvalue()), dtype=str, keep_default_na=False)["v"].tolist()
+    import csv
+
+    back = [r[0] for r in list(csv.reader(io.StringIO(buf.getvalue(), newline="")))[1:]]
+    assert len(back) == len(values)
     for original, written in zip(values, back):
         if original.startswith(("=", "+", "-", "@", "\t", "\r")):
             assert written.startswith("'")

@@ -8,6 +8,7 @@ text through :func:`neutralise_formula`.  Numbers are never changed.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -60,10 +61,15 @@ def to_csv(df: pd.DataFrame, path_or_buf: str | os.PathLike | IO[str] | None = N
     Returns the CSV text when ``path_or_buf`` is None (like ``DataFrame.to_csv``).
     """
     safe = neutralise_frame(df.reset_index() if index else df)
+    # Minimal quoting does not quote a lone "\r" when lines end in "\n", and readers then
+    # split the row there: quote every text cell in that (rare) case.
+    has_cr = any(safe[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+                 for c in safe.columns if not pd.api.types.is_numeric_dtype(safe[c]))
+    quoting = csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL
     if isinstance(path_or_buf, (str, os.PathLike)):
-        safe.to_csv(path_or_buf, index=False, encoding="utf-8", lineterminator="\n")
+        safe.to_csv(path_or_buf, index=False, encoding="utf-8", lineterminator="\n", quoting=quoting)
         return None
-    return safe.to_csv(path_or_buf, index=False, lineterminator="\n")
+    return safe.to_csv(path_or_buf, index=False, lineterminator="\n", quoting=quoting)
 
 
 def _cell(value: Any) -> str:
