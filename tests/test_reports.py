@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 
 from qualcode import reports

@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 import tempfile
 import zipfile
-import xml.etree.ElementTree as ET  # only parses our own package's workbook.xml
+from defusedxml import ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -57,7 +56,6 @@ from ..frames import AnalysisData
 CONSENSUS = "consensus"  # qualcode.store.CONSENSUS: adjudicated codings' annotator name
 EXCEL_CELL_MAX = 32767
 RISKY_PREFIXES = ("=", "+", "-", "@")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ILLEGAL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 CODINGS_COLUMNS = ["participant", "document", "start", "end", "quote", "code", "code_label",
