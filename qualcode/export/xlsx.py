@@ -32,13 +32,13 @@ import datetime as _dt
 import os
 import tempfile
 import zipfile
-from defusedxml import ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from defusedxml import ElementTree as ET
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
