@@ -1,0 +1,98 @@
+"""Suggestion queue for one annotator: the assistants' proposals minus what they already decided.
+
+Nothing here codes behind anyone's back: :func:`accept` stores a coding (origin
+``suggestion-accepted``) only when a person names the suggestion, and :func:`reject`
+remembers a "no" so the same proposal is not shown again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+from .errors import CodingError, did_you_mean
+from .model import Coding
+
+SOURCES = ("patterns", "model")
+
+
+def suggestion_id(source: str, document: str, start: int, end: int, code: str) -> str:
+    """A short stable id, e.g. ``p-1a2b3c4d`` (pattern) or ``m-…`` (model)."""
+    digest = hashlib.sha1(f"{document}\x1f{start}\x1f{end}\x1f{code}".encode()).hexdigest()[:8]
+    return f"{source[0]}-{digest}"
+
+
+def queue(project: Any, source: str = "patterns", *, documents: Sequence[str] | None = None,
+          top_k: int = 3, order: str = "document") -> pd.DataFrame:
+    """Open suggestions for the project's current user (blind mode respected: only their codings are used)."""
+    from .assist import SuggestionModel, pattern_suggestions
+
+    if source not in SOURCES:
+        raise CodingError(f"Unknown suggestion source '{source}'.", hint=f"Use one of {', '.join(SOURCES)}.")
+    annotator = project.actor.name
+    data = project.analysis_data(annotators=[annotator])
+    if source == "patterns":
+        frame = pattern_suggestions(data, annotator=annotator, documents=documents)
+    else:
+        training = project.analysis_data()  # all codings the user may see
+        model = SuggestionModel(seed=0).fit(training)
+        frame = model.suggest(data, annotator=annotator, top_k=top_k, order=order, documents=documents)
+    if frame.empty:
+        frame = frame.assign(suggestion_id=pd.Series(dtype=str))
+    else:
+        frame = frame.assign(suggestion_id=[suggestion_id(source, d, int(s), int(e), c) for d, s, e, c in
+                                            zip(frame["document"], frame["start"], frame["end"], frame["code"])])
+    decided = project.store.suggestion_decisions_frame(project.actor)
+    if len(decided) and len(frame):
+        keys = set(zip(decided["document"], decided["start"], decided["end"], decided["code"]))
+        mask = [(d, int(s), int(e), c) not in keys for d, s, e, c in
+                zip(frame["document"], frame["start"], frame["end"], frame["code"])]
+        frame = frame.loc[mask]
+    cols = ["suggestion_id"] + [c for c in frame.columns if c != "suggestion_id"]
+    return frame[cols].reset_index(drop=True)
+
+
+def _find(frame: pd.DataFrame, ids: Iterable[str]) -> list[pd.Series]:
+    rows = []
+    known = list(frame["suggestion_id"]) if len(frame) else []
+    for sid in ids:
+        hit = frame[frame["suggestion_id"] == sid] if len(frame) else frame
+        if hit.empty:
+            raise CodingError(f"No open suggestion '{sid}'.",
+                              hint=(did_you_mean(sid, known) or "") +
+                              " List them with 'qualcode suggest patterns' (or 'model').")
+        rows.append(hit.iloc[0])
+    return rows
+
+
+def accept(project: Any, ids: Sequence[str], *, code: str | None = None, documents: Sequence[str] | None = None
+           ) -> list[int]:
+    """Turn the named suggestions into codings (optionally with another code) and record the decision."""
+    source = "model" if all(i.startswith("m-") for i in ids) else "patterns"
+    rows = _find(queue(project, source, documents=documents), ids)
+    new_ids = []
+    for row in rows:
+        chosen = project.codebook.resolve(code) if code else row["code"]
+        if chosen is None:
+            raise CodingError(f"Unknown code '{code}'.", hint=did_you_mean(code or "", project.codebook.codes))
+        coding = Coding(row["document"], int(row["start"]), int(row["end"]), chosen, project.actor.name,
+                        memo=str(row.get("reason", "")), origin="suggestion-accepted")
+        cid = project.store.add_coding(project.actor, coding)
+        project.store.record_suggestion_decision(project.actor, row["document"], int(row["start"]), int(row["end"]),
+                                                 row["code"], source, "accepted", cid)
+        new_ids.append(cid)
+    return new_ids
+
+
+def reject(project: Any, ids: Sequence[str], *, documents: Sequence[str] | None = None) -> int:
+    source = "model" if all(i.startswith("m-") for i in ids) else "patterns"
+    rows = _find(queue(project, source, documents=documents), ids)
+    for row in rows:
+        project.store.record_suggestion_decision(project.actor, row["document"], int(row["start"]), int(row["end"]),
+                                                 row["code"], source, "rejected")
+    return len(rows)
+
+
+__all__ = ["queue", "accept", "reject", "suggestion_id", "SOURCES"]
