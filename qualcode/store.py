@@ -491,29 +491,40 @@ class Store:
         items = list(items)
         with self.write() as conn:
             values = self._check_codings(conn, actor, items, rows, source)
-            texts: dict[int, str] = {}
             for annotator in {v["annotator"] for v in values}:
                 self.ensure_user(conn, annotator)
-            ids: list[int] = []
+            # Set-based rather than one SELECT + INSERT + audit INSERT per coding: building
+            # three SQLAlchemy statements per row made a 60,000-row spreadsheet take minutes.
+            texts: dict[int, str] = {}
+            existing: dict[int, set[tuple]] = {}
+            for doc_id in dict.fromkeys(v["document_id"] for v in values):
+                texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(
+                    s.documents.c.id == doc_id)).scalar()
+                existing[doc_id] = {tuple(r) for r in conn.execute(sa.select(
+                    s.codings.c.start_pos, s.codings.c.end_pos, s.codings.c.code_id, s.codings.c.annotator
+                ).where(s.codings.c.document_id == doc_id))}
+            new_rows: list[dict[str, Any]] = []
             for v in values:
-                if v["document_id"] not in texts:
-                    texts[v["document_id"]] = conn.execute(sa.select(s.documents.c.text).where(
-                        s.documents.c.id == v["document_id"])).scalar()
-                v["quote"] = texts[v["document_id"]][v["start_pos"]:v["end_pos"]]
-                existing = conn.execute(sa.select(s.codings.c.id).where(
-                    s.codings.c.document_id == v["document_id"], s.codings.c.start_pos == v["start_pos"],
-                    s.codings.c.end_pos == v["end_pos"], s.codings.c.code_id == v["code_id"],
-                    s.codings.c.annotator == v["annotator"])).scalar()
-                if existing is not None:
+                key = (v["start_pos"], v["end_pos"], v["code_id"], v["annotator"])
+                if key in existing[v["document_id"]]:  # stored before, or earlier in this batch
                     if skip_existing:
                         continue
                     raise CodingError(f"'{v['annotator']}' already coded this span with '{v['code_id']}'.",
                                       hint="Edit the existing coding instead.")
-                new_id = int(conn.execute(s.codings.insert().values(**v)).inserted_primary_key[0])
-                ids.append(new_id)
-                after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
-                after["document_id"] = v["document_id"]
-                self._audit(conn, actor, "coding.add", "coding", new_id, None, after)
+                existing[v["document_id"]].add(key)
+                v["quote"] = texts[v["document_id"]][v["start_pos"]:v["end_pos"]]
+                new_rows.append(v)
+            ids: list[int] = []
+            if new_rows:
+                ids = [int(r[0]) for r in conn.execute(
+                    s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows)]
+                audit = []
+                for new_id, v in zip(ids, new_rows):
+                    after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
+                    after["document_id"] = v["document_id"]
+                    audit.append({"at": s.now(), "actor": actor.name, "action": "coding.add", "entity": "coding",
+                                  "entity_id": str(new_id), "before": None, "after": after})
+                conn.execute(s.audit_log.insert(), audit)
             self._record_import(conn, source, "codings", source_sha256)
         return ids
 
