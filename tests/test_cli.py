@@ -121,3 +121,42 @@ def test_init_import_and_codebook_changes(tmp_path: Path) -> None:
     rows = json.loads(res.stdout)
     assert [r["code"] for r in rows if r["codings"]] == ["salutation"]
     assert main(["--project", str(root), "undo"]) == 0
+
+
+@pytest.fixture(scope="module")
+def three_coders(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo plus two more coders who agree with the thesis team on most excerpts."""
+    import csv
+
+    root = tmp_path_factory.mktemp("three")
+    shutil.copy(demo / "codebook.yaml", root / "codebook.yaml")
+    shutil.copytree(demo / "interviews", root / "interviews")
+    rows = list(csv.DictReader(open(root / "interviews" / "thesis_team_codings.csv", encoding="utf-8")))
+    with open(root / "interviews" / "more_coders.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["participant", "quote", "code", "annotator", "memo"])
+        w.writeheader()
+        for i, row in enumerate(rows):
+            for coder, skip_every in (("coder2", 7), ("coder3", 5)):
+                if i % skip_every:  # each coder leaves out a different share of excerpts
+                    w.writerow({**row, "annotator": coder})
+    assert main(["--project", str(root), "import"]) == 0
+    return root
+
+
+@pytest.mark.parametrize("report", ["agreement", "disagreements"])
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "markdown"])
+def test_agreement_reports_in_every_format(three_coders: Path, report: str, fmt: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--project", str(three_coders), "report", report, "--format", fmt,
+            "--annotators", "thesis-team,coder2,coder3"]
+    if report == "agreement":
+        args += ["--bootstrap", "200", "--unit", "paragraph"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.strip()
+    if report == "agreement" and fmt == "json":
+        rows = json.loads(out)
+        theme = next(r for r in rows if r["level"] == "theme" and r["id"] == "human_trafficking_issues")
+        assert 0.0 < theme["alpha"] <= 1.0 and theme["kappa_kind"] == "fleiss"
+    if report == "agreement" and fmt == "table":
+        assert "unit: paragraph" in out
