@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .errors import CodebookError, CodingError, ConfigError, InputFileError, Problem, QualcodeError, did_you_mean
+from .errors import CodebookError, CodingError, ConfigError, ConflictError, InputFileError, Problem, QualcodeError, did_you_mean
 from .frames import AnalysisData
 from .model import UNCATEGORISED, Codebook, Coding, ParsedDocument
 from .store import CONSENSUS, LOCAL_ADMIN, Actor, Store, sqlite_url
@@ -171,8 +171,15 @@ class Project:
 
         self.store._require(self.actor, "supervisor", "change the codebook")
         original = self.codebook_path.read_bytes()
+        seen = self._codebook_sha  # what this user last loaded (None: never looked)
         with self.store.write() as conn:
             with edit_codebook(self.codebook_path) as handle:
+                if seen is not None and handle.sha256 != seen:
+                    self._codebook = None
+                    raise ConflictError(
+                        f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
+                        "saved it); your change was not applied.",
+                        hint="Reload the codebook, check the other change, and apply yours again.")
                 change = operation(handle)
             try:
                 self._codebook = None

@@ -226,3 +226,62 @@ def test_unknown_comment_codes_reported_or_created(project: Project, tmp_path: P
     project.sync(create_unknown_codes=True)
     assert "uncategorised" in project.codebook.themes
     assert project.status()["documents"] == 3
+
+
+def test_stale_codebook_edit_is_refused(project: Project) -> None:
+    from qualcode.errors import ConflictError
+
+    other = Project(project.root, project.store, Actor("sup2", "supervisor"))
+    assert "onward_europe" in project.codebook.codes and "onward_europe" in other.codebook.codes  # both loaded
+    project.merge_codes("onward_europe", "transit_country")
+    after_merge = project.codebook_path.read_text()
+    with pytest.raises(ConflictError, match="changed since you loaded it"):
+        other.rename_code("onward_europe", new_label="Onwards to Europe")
+    assert project.codebook_path.read_text() == after_merge
+    other.codebook  # reload, then the edit is applied on top of the merge
+    other.rename_code("transit_country", new_label="Transit hub")
+    assert other.codebook.codes["transit_country"].label == "Transit hub"
+
+
+def _supervisor_edit(root: str, url: str, action: str, barrier, out) -> None:  # type: ignore[no-untyped-def]
+    from qualcode.errors import ConflictError as Conflict
+
+    p = Project.open(root, database_url=url, actor=Actor(action, "supervisor"))
+    p.codebook  # loaded before the other one saves
+    barrier.wait()
+    try:
+        if action == "merge":
+            p.merge_codes("onward_europe", "transit_country")
+        else:
+            p.rename_code("onward_europe", new_id="europe_onwards", new_label="Onwards to Europe")
+        out.put((action, "ok"))
+    except Conflict:
+        out.put((action, "conflict"))
+    except Exception as exc:  # report anything else to the test
+        out.put((action, f"error: {exc!r}"))
+
+
+def test_two_supervisors_at_the_same_moment(project: Project, db_url: str) -> None:
+    import multiprocessing as mp
+
+    project.add_coding("expert_A", 33, 64, "onward_europe")
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_supervisor_edit, args=(str(project.root), db_url, a, barrier, out))
+             for a in ("merge", "rename")]
+    for proc in procs:
+        proc.start()
+    results = dict(out.get(timeout=120) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=60)
+    assert sorted(results.values()) == ["conflict", "ok"], results
+    # file and database agree: every coding's code is in the codebook file, no orphans
+    project._codebook = None
+    cb = project.codebook
+    codes_used = set(project.analysis_data().codings["code"])
+    assert codes_used <= set(cb.codes)
+    assert project.store.orphan_codes() == []
+    if results["merge"] == "ok":
+        assert "onward_europe" not in cb.codes and codes_used == {"transit_country"}
+    else:
+        assert "europe_onwards" in cb.codes and codes_used == {"europe_onwards"}
