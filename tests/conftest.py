@@ -59,3 +59,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'qualcode.db'}"
     return request.getfixturevalue("pg_url")
+
+
+def _copy_demo(dest: Path, interviews: tuple[str, ...] | None = None) -> Path:
+    """Copy the repository's thesis demo (codebook + interviews, or only the named interview files)."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "codebook.yaml", dest / "codebook.yaml")
+    if interviews is None:
+        shutil.copytree(REPO / "interviews", dest / "interviews")
+    else:
+        (dest / "interviews").mkdir()
+        for name in interviews:
+            shutil.copy(REPO / "interviews" / name, dest / "interviews" / name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def copy_demo():  # type: ignore[no-untyped-def]
+    """A function copying the thesis demo into a folder: copy_demo(dest, interviews=None) -> dest."""
+    return _copy_demo

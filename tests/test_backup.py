@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from qualcode import schema as s
 from qualcode.backup import TABLE_ORDER, backup, restore
 from qualcode.errors import ConfigError, InputFileError
 from qualcode.project import Project
@@ -23,12 +21,8 @@ def dump(project: Project) -> dict[str, list[dict]]:
                 for t in TABLE_ORDER}
 
 
-def make_original(root: Path, db_url: str) -> Project:
-    root.mkdir()
-    shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
-    (root / "interviews").mkdir()
-    for name in ("expert_F.md", "expert_H.md", "thesis_team_codings.csv"):
-        shutil.copy(REPO / "interviews" / name, root / "interviews" / name)
+def make_original(root: Path, db_url: str, copy_demo) -> Project:  # type: ignore[no-untyped-def]
+    copy_demo(root, ("expert_F.md", "expert_H.md", "thesis_team_codings.csv"))
     p = Project.open(root, database_url=db_url)
     with pytest.raises(InputFileError):  # the sheet names experts whose files are not copied
         p.sync()
@@ -44,8 +38,8 @@ def make_original(root: Path, db_url: str) -> Project:
 
 
 @pytest.fixture
-def original(tmp_path: Path, db_url: str) -> Project:
-    p = make_original(tmp_path / "original", db_url)
+def original(tmp_path: Path, db_url: str, copy_demo) -> Project:  # type: ignore[no-untyped-def]
+    p = make_original(tmp_path / "original", db_url, copy_demo)
     yield p
     p.close()
 
@@ -69,8 +63,8 @@ def test_restore_is_identical(original: Project, tmp_path: Path, name: str) -> N
     fresh.close()
 
 
-def test_portable_backup_restores_into_postgres(tmp_path: Path, pg_url: str) -> None:
-    original = make_original(tmp_path / "sqlite-original", f"sqlite:///{tmp_path / 'o.db'}")
+def test_portable_backup_restores_into_postgres(tmp_path: Path, pg_url: str, copy_demo) -> None:  # type: ignore[no-untyped-def]
+    original = make_original(tmp_path / "sqlite-original", f"sqlite:///{tmp_path / 'o.db'}", copy_demo)
     backup(original, tmp_path / "p.qcbackup")
     target_root = tmp_path / "pg"
     target = Project.init(target_root, database_url=pg_url)

@@ -16,11 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(tmp_path_factory: pytest.TempPathFactory, copy_demo) -> Path:  # type: ignore[no-untyped-def]
     """A copy of the thesis demo, imported once."""
-    root = tmp_path_factory.mktemp("demo")
-    shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
-    shutil.copytree(REPO / "interviews", root / "interviews")
+    root = copy_demo(tmp_path_factory.mktemp("demo") / "demo")
     assert main(["--project", str(root), "import"]) == 0
     return root
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,8 @@ ATLAS = REPO / "tests" / "data" / "refi"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    root = tmp_path_factory.mktemp("demo")
-    shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
-    shutil.copytree(REPO / "interviews", root / "interviews")
+def demo(tmp_path_factory: pytest.TempPathFactory, copy_demo) -> Project:  # type: ignore[no-untyped-def]
+    root = copy_demo(tmp_path_factory.mktemp("demo") / "demo")
     p = Project.open(root)
     p.sync()
     # a second coder with a memo, so the round trip carries several users

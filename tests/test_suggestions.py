@@ -18,10 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("demo")
-    shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
-    shutil.copytree(REPO / "interviews", root / "interviews")
+def demo_root(tmp_path_factory: pytest.TempPathFactory, copy_demo) -> Path:  # type: ignore[no-untyped-def]
+    root = copy_demo(tmp_path_factory.mktemp("demo") / "demo")
     Project.open(root).sync()
     return root
 
