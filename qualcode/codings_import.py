@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from .anchor import anchor_quote
 from .errors import InputFileError, Problem, did_you_mean, valid_list

@@ -13,7 +13,7 @@ user fixes a broken codebook or spreadsheet in one pass, not one error at a time
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 

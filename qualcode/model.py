@@ -7,7 +7,7 @@ normalisation), ``start`` inclusive and ``end`` exclusive: the REFI-QDA conventi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
 UNCATEGORISED = "uncategorised"
 SEGMENT_KINDS = ("sentence", "paragraph", "turn")

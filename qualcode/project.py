@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .errors import CodebookError, CodingError, ConfigError, ConflictError, InputFileError, Problem, QualcodeError, did_you_mean
+from .errors import CodebookError, ConfigError, ConflictError, InputFileError, Problem, did_you_mean
 from .frames import AnalysisData
-from .model import UNCATEGORISED, Codebook, Coding, ParsedDocument
+from .model import Codebook, Coding, ParsedDocument
 from .store import CONSENSUS, LOCAL_ADMIN, Actor, Store, sqlite_url
 
 STATE_DIR = ".qualcode"
