@@ -191,6 +191,8 @@ def test_local_mode_asks_for_a_name_first(project: Project) -> None:
 def pick_segment(at: AppTest, containing: str, text: str, segments: list[list[int]]) -> tuple[int, int]:
     at_index = text.index(containing)
     index = next(i for i, (s, e) in enumerate(segments) if s <= at_index < e)
+    if not at.toggle(key="qc_keyboard_select").value:
+        at.toggle(key="qc_keyboard_select").set_value(True).run()
     at.selectbox(key="qc_segment_pick").select(index).run()
     return tuple(segments[index])  # type: ignore[return-value]
 

@@ -8,12 +8,7 @@ Waits are event based (``wait_for_selector`` / ``expect``); nothing asserts on t
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -22,12 +17,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
 from conftest import require_service  # noqa: E402
 
+from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-REPO = Path(__file__).resolve().parents[1]
 WAIT_MS = 30_000
 
 # Where a piece of text sits on screen: (x, y) of its first and last character.
@@ -47,37 +41,6 @@ TEXT_RECT_JS = """([needle]) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_streamlit(project_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    """Start ``streamlit run streamlit_app.py`` on the project and wait until it answers."""
-    env = dict(os.environ, QUALCODE_PROJECT=str(project_dir))
-    env.pop("QUALCODE_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=str(REPO), env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 90  # start-up limit only; no test asserts on speed
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return proc
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
@@ -94,14 +57,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     project.store.set_setting(LOCAL_ADMIN, "team_mode", "true")
     project.store.set_setting(LOCAL_ADMIN, "blind_mode", "true")
     project.close()
-    port = _free_port()
+    port = free_port()
     proc = start_streamlit(root, port, root.parent / "streamlit.log")
     yield f"http://127.0.0.1:{port}", root
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ import streamlit as st
 from .. import schema as s
 from ..errors import QualcodeError
 from ..frames import AnalysisData
-from ..model import Codebook
 from ..project import DATABASE_ENV, Project, SyncReport, find_root
 from ..store import Actor, Store
 
@@ -73,7 +72,12 @@ def user_project() -> Project:
     actor = current_actor()
     if actor is None:
         raise RuntimeError("no user is signed in")  # main() never renders a page without one
-    return open_project().project.as_user(actor)
+    base = open_project().project
+    try:
+        base.codebook  # re-read only when the file changed; as_user() copies the parsed codebook
+    except QualcodeError:
+        pass  # a broken codebook.yaml: the page that needs it shows the error
+    return base.as_user(actor)
 
 
 # ------------------------------------------------------------------------------ versions
@@ -88,8 +92,19 @@ def document_sha(store: Store, name: str) -> str | None:
         return conn.execute(sa.select(s.documents.c.sha256).where(s.documents.c.name == name)).scalar()
 
 
-def codebook_key(codebook: Codebook) -> int:
-    return id(codebook)
+def document_codings(store: Store, actor: Actor, document: str, annotators: list[str] | None) -> pd.DataFrame:
+    """One document's codings that ``actor`` may see, of ``annotators`` (None = all visible).
+
+    When the actor may see everyone, the annotator filter is applied here rather than in SQL:
+    filtering by document alone lets the database use the document index (a big project has
+    hundreds of thousands of codings per annotator).
+    """
+    if store.visible_annotators(actor) is None:
+        frame = store.codings_frame(actor, documents=[document])
+        if annotators is not None:
+            frame = frame.loc[frame["annotator"].isin(annotators)].reset_index(drop=True)
+        return frame
+    return store.codings_frame(actor, annotators=annotators, documents=[document])
 
 
 # ------------------------------------------------------------------------------ cached reads
@@ -117,7 +132,7 @@ def _analysis(_project: Project, url: str, actor: Actor, version: int, codebook_
 
 def cached_analysis(project: Project) -> AnalysisData:
     """The whole-project analysis bundle as ``project.actor`` may see it (read-only, shared)."""
-    codebook = project.codebook  # re-read when the file changed
+    project.codebook  # re-read when the file changed (sets _codebook_sha)
     return _analysis(project, project.store.url, project.actor, data_version(project.store),
                      project._codebook_sha or "")
 
@@ -147,6 +162,26 @@ def users(store: Store) -> pd.DataFrame:
 
 def annotators_with_codings(store: Store) -> list[str]:
     return sorted(store.counts()["codings_by_annotator"])
+
+
+# ------------------------------------------------------------------------------ timing
+TIMING_ENV = "QUALCODE_APP_TIMING"
+
+
+@contextmanager
+def timed(label: str) -> Iterator[None]:
+    """With env QUALCODE_APP_TIMING=1, log how long a block took (stderr): for benchmarks."""
+    if os.environ.get(TIMING_ENV) != "1":
+        yield
+        return
+    import sys
+    import time
+
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"qualcode-timing {label} {1000 * (time.perf_counter() - start):.1f} ms", file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------------------ messages

@@ -17,7 +17,8 @@ Events sent to Python (one trigger value, ``select``)::
 
 Stable selectors for browser tests and benchmarks: the element container has the CSS class
 ``st-key-qc_transcript``; inside it ``[data-testid=qc-transcript]`` (attributes
-``data-ready="1"``, ``data-document``, ``data-codings`` = number of highlighted codings),
+``data-ready="1"``, ``data-document``, ``data-codings`` = number of highlighted codings,
+``data-selection`` = the pending selection "start-end" drawn, or ""),
 ``[data-testid=qc-transcript-text]`` (the text, and nothing else), ``mark.qc-hl`` (highlighted
 chunks, ``data-coding-ids``) and ``[data-testid=qc-margin-label]`` (``data-coding-id``).
 """
@@ -40,7 +41,8 @@ _CSS = """
 .qc-margin { position: relative; flex: 0 0 11rem; }
 .qc-hl { color: inherit; border-radius: 2px; padding: 0; }
 .qc-hl.qc-multi { border-bottom: 2px solid rgba(0,0,0,.55); }
-.qc-hl.qc-pending, .qc-pending { outline: 2px dashed #d62728; background-color: rgba(214,39,40,.12); }
+.qc-overlay { position: absolute; left: 0; top: 0; width: 0; height: 0; pointer-events: none; }
+.qc-pending { outline: 1px dashed #d62728; background-color: rgba(214,39,40,.15); }
 .qc-label { position: absolute; left: 0; right: 0; font-size: .75rem; line-height: 1.2;
   padding: 1px 4px; border-left: 4px solid #888; background: rgba(128,128,128,.10);
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; cursor: pointer; border-radius: 2px; }
@@ -78,16 +80,58 @@ function withAlpha(color, alpha) {
   return "rgba(255, 200, 0, 0.35)";
 }
 
+function pendingOverlay(state, pending) {
+  // Draw the pending selection as boxes over the text (no change to the text's DOM).
+  state.overlay.replaceChildren();
+  state.root.dataset.selection = "";
+  if (!pending) return;
+  const a = Math.max(0, Math.min(state.nCp, pending[0] | 0)), b = Math.max(0, Math.min(state.nCp, pending[1] | 0));
+  if (b <= a) return;
+  const pointAt = (cp) => {            // code point offset -> (text node, UTF-16 offset)
+    const nodes = state.nodes;
+    let lo = 0, hi = nodes.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (nodes[mid].cp <= cp) lo = mid; else hi = mid - 1; }
+    const entry = nodes[lo];
+    const local = state.units[cp] - state.units[entry.cp];
+    return [entry.node, Math.min(local, entry.node.data.length)];
+  };
+  const range = document.createRange();
+  const [sn, so] = pointAt(a), [en, eo] = pointAt(b);
+  range.setStart(sn, so);
+  range.setEnd(en, eo);
+  const base = state.body.getBoundingClientRect();
+  const frag = document.createDocumentFragment();
+  for (const r of range.getClientRects()) {
+    if (r.width < 1) continue;
+    const box = document.createElement("div");
+    box.className = "qc-pending";
+    box.style.cssText = `position:absolute;pointer-events:none;left:${r.left - base.left}px;top:${r.top - base.top}px;width:${r.width}px;height:${r.height}px;`;
+    frag.appendChild(box);
+  }
+  state.overlay.appendChild(frag);
+  state.root.dataset.selection = a + "-" + b;
+}
+
 export default function (component) {
+  const t0 = performance.now();
   const { data, setTriggerValue, parentElement } = component;
-  if (parentElement.__qcCleanup) { parentElement.__qcCleanup(); parentElement.__qcCleanup = null; }
   const d = data || {};
   const text = typeof d.text === "string" ? d.text : "";
   const spans = Array.isArray(d.spans) ? d.spans : [];        // [start, end, color, label, id]
   const segments = Array.isArray(d.segments) ? d.segments : []; // [start, end]
   const pending = Array.isArray(d.selection) ? d.selection : null;
+  const signature = JSON.stringify([d.document || "", text.length, spans, segments.length, d.height || 0]);
 
   let root = parentElement.querySelector(".qc-root");
+  const previous = root && root.__qcState;
+  if (previous && previous.signature === signature && previous.text === text) {
+    // Same text and codings: only the pending selection changed (the common case while coding).
+    previous.setTriggerValue = setTriggerValue;
+    previous.attach();
+    pendingOverlay(previous, pending);
+    return previous.detach;
+  }
+  if (parentElement.__qcCleanup) { parentElement.__qcCleanup(); parentElement.__qcCleanup = null; }
   let scrollTop = 0;
   if (root) {
     const old = root.querySelector(".qc-scroll");
@@ -112,8 +156,11 @@ export default function (component) {
   textRoot.setAttribute("lang", String(d.language || ""));
   const margin = document.createElement("div");
   margin.className = "qc-margin";
+  const overlay = document.createElement("div");
+  overlay.className = "qc-overlay";
   body.appendChild(textRoot);
   body.appendChild(margin);
+  body.appendChild(overlay);
   scroll.appendChild(body);
 
   // ---- chunks: maximal runs of text covered by the same set of codings --------------------
@@ -123,16 +170,14 @@ export default function (component) {
   const items = [];
   spans.forEach((s) => {
     const a = clamp(s[0]), b = clamp(s[1]);
-    if (b > a) items.push({ start: a, end: b, color: s[2], label: String(s[3] || ""), id: s[4], pending: false });
+    if (b > a) items.push({ start: a, end: b, color: s[2], label: String(s[3] || ""), id: s[4] });
   });
-  if (pending && clamp(pending[1]) > clamp(pending[0])) {
-    items.push({ start: clamp(pending[0]), end: clamp(pending[1]), pending: true, id: null, label: "" });
-  }
   const cuts = new Set([0, nCp]);
   items.forEach((it) => { cuts.add(it.start); cuts.add(it.end); });
   const bounds = Array.from(cuts).sort((x, y) => x - y);
   const byStart = items.slice().sort((x, y) => x.start - y.start);
   const firstMark = new Map();
+  const nodes = [];                      // every text node with its code point start
   let active = [];
   let next = 0;
   for (let k = 0; k + 1 < bounds.length; k++) {
@@ -142,31 +187,37 @@ export default function (component) {
       if (byStart[next].end > a) active.push(byStart[next]);
       next++;
     }
-    const piece = text.slice(units[a], units[b]);
-    if (!active.length) { textRoot.appendChild(document.createTextNode(piece)); continue; }
+    const node = document.createTextNode(text.slice(units[a], units[b]));
+    nodes.push({ node: node, cp: a });
+    if (!active.length) { textRoot.appendChild(node); continue; }
     const mark = document.createElement("mark");
     mark.className = "qc-hl";
-    mark.appendChild(document.createTextNode(piece));
-    const codings = active.filter((it) => !it.pending);
-    if (codings.length) {
-      mark.style.backgroundColor = withAlpha(codings[codings.length - 1].color, "55");
-      mark.title = codings.map((it) => it.label).join(" · ");
-      mark.dataset.codingIds = codings.map((it) => it.id).join(",");
-      if (codings.length > 1) mark.classList.add("qc-multi");
-      codings.forEach((it) => { if (!firstMark.has(it.id)) firstMark.set(it.id, mark); });
-    }
-    if (active.some((it) => it.pending)) mark.classList.add("qc-pending");
+    mark.appendChild(node);
+    mark.style.backgroundColor = withAlpha(active[active.length - 1].color, "55");
+    mark.title = active.map((it) => it.label).join(" · ");
+    mark.dataset.codingIds = active.map((it) => it.id).join(",");
+    if (active.length > 1) mark.classList.add("qc-multi");
+    active.forEach((it) => { if (!firstMark.has(it.id)) firstMark.set(it.id, mark); });
     textRoot.appendChild(mark);
   }
+  if (!nodes.length) { const empty = document.createTextNode(""); textRoot.appendChild(empty); nodes.push({ node: empty, cp: 0 }); }
   root.replaceChildren(scroll);
+  const state = { signature, text, root, body, overlay, nodes, units, nCp, setTriggerValue };
+  root.__qcState = state;
 
-  // ---- margin labels, placed beside the first chunk of each coding -------------------------
+  // ---- margin labels beside the first chunk of each coding: read layout once, write once ----
   const placeLabels = () => {
+    const list = items.sort((x, y) => x.start - y.start || x.end - y.end).filter((it) => firstMark.has(it.id));
+    const tops = list.map((it) => firstMark.get(it.id).offsetTop);   // one layout pass
+    const probe = document.createElement("div");
+    probe.className = "qc-label";
+    probe.textContent = "Xg";
+    margin.appendChild(probe);
+    const height = probe.offsetHeight || 16;
+    margin.removeChild(probe);
+    const frag = document.createDocumentFragment();
     let bottom = -Infinity;
-    const list = items.filter((it) => !it.pending).sort((x, y) => x.start - y.start || x.end - y.end);
-    list.forEach((it) => {
-      const mark = firstMark.get(it.id);
-      if (!mark) return;
+    list.forEach((it, i) => {
       const label = document.createElement("div");
       label.className = "qc-label";
       label.setAttribute("data-testid", "qc-margin-label");
@@ -174,17 +225,20 @@ export default function (component) {
       label.textContent = it.label;
       label.title = it.label;
       label.style.borderLeftColor = (typeof it.color === "string" && /^#[0-9a-fA-F]{6}$/.test(it.color)) ? it.color : "#888";
-      const top = Math.max(mark.offsetTop, bottom + 2);
+      const top = Math.max(tops[i], bottom + 2);
       label.style.top = top + "px";
       label.addEventListener("click", () => {
-        setTriggerValue("select", { start: it.start, end: it.end, how: "coding", coding_id: it.id });
+        state.setTriggerValue("select", { start: it.start, end: it.end, how: "coding", coding_id: it.id });
       });
-      margin.appendChild(label);
-      bottom = top + label.offsetHeight;
+      frag.appendChild(label);
+      bottom = top + height;
     });
+    margin.appendChild(frag);
     margin.style.minHeight = Math.max(0, bottom) + "px";
     scroll.scrollTop = scrollTop;
+    pendingOverlay(state, pending);
     root.dataset.codings = String(list.length);
+    root.dataset.renderMs = String(Math.round(performance.now() - t0));  // build + layout, for benchmarks
     root.dataset.ready = "1";
   };
 
@@ -201,6 +255,11 @@ export default function (component) {
     return toCodePoints(range.toString());
   };
   const segmentAround = (at) => {
+    let lo = 0, hi = segments.length - 1;   // segments are sorted by start
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, s = segments[mid];
+      if (at < s[0]) hi = mid - 1; else if (at >= s[1]) lo = mid + 1; else return s;
+    }
     for (const s of segments) { if (s[0] <= at && at < s[1]) return s; }
     return null;
   };
@@ -213,20 +272,22 @@ export default function (component) {
     let end = offsetOf(range.endContainer, range.endOffset);
     if (start > end) [start, end] = [end, start];
     if (end > start) {
-      setTriggerValue("select", { start: start, end: end, how: "mouse" });
+      state.setTriggerValue("select", { start: start, end: end, how: "mouse" });
       return;
     }
     if (!textRoot.contains(range.startContainer)) return;
     const seg = segmentAround(start);
-    if (seg) setTriggerValue("select", { start: seg[0], end: seg[1], how: "segment", at: start });
+    if (seg) state.setTriggerValue("select", { start: seg[0], end: seg[1], how: "segment", at: start });
   };
   textRoot.addEventListener("mouseup", onMouseUp);
+  // A drag may end outside the text; listen on the document too (removed by the cleanup).
   const onDocMouseUp = (ev) => { if (!root.contains(ev.target)) { onMouseUp(); } };
-  document.addEventListener("mouseup", onDocMouseUp);
+  state.attach = () => { document.removeEventListener("mouseup", onDocMouseUp); document.addEventListener("mouseup", onDocMouseUp); };
+  state.detach = () => { document.removeEventListener("mouseup", onDocMouseUp); };
+  state.attach();
   requestAnimationFrame(placeLabels);
-  const cleanup = () => { document.removeEventListener("mouseup", onDocMouseUp); };
-  parentElement.__qcCleanup = cleanup;
-  return cleanup;
+  parentElement.__qcCleanup = state.detach;
+  return state.detach;
 }
 """
 

@@ -7,7 +7,8 @@ part.  Actions run in widget callbacks (before the rerun draws), so the new high
 in the same rerun that stored the coding.
 
 Stable keys (AppTest and Playwright): document ``qc_document``, click unit ``qc_unit``,
-transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pick``, codes
+transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pick`` (shown
+when the toggle ``qc_keyboard_select`` is on), codes
 ``qc_codes``, memo ``qc_memo``, apply ``qc_apply``, undo ``qc_undo``, coding to edit
 ``qc_edit_coding``.  In the browser each is inside an element with class ``st-key-<key>``.
 """
@@ -219,6 +220,11 @@ def render() -> None:
 
 @st.fragment
 def _workspace(document: str, unit: str, show_others: bool) -> None:
+    with state.timed("code.workspace"):
+        _workspace_body(document, unit, show_others)
+
+
+def _workspace_body(document: str, unit: str, show_others: bool) -> None:
     project = state.user_project()
     store, actor = project.store, project.actor
     codebook = project.codebook
@@ -228,7 +234,7 @@ def _workspace(document: str, unit: str, show_others: bool) -> None:
         return
     annotators = None if show_others else [actor.name]
     try:
-        codings = store.codings_frame(actor, annotators=annotators, documents=[document])
+        codings = state.document_codings(store, actor, document, annotators)
     except QualcodeError as exc:
         state.show_error(exc)
         return
@@ -239,17 +245,21 @@ def _workspace(document: str, unit: str, show_others: bool) -> None:
 
     left, right = st.columns([3, 2], gap="medium")
     with right:
-        state.show_flashes()  # actions in this fragment report here (the fragment reruns alone)
+        # Actions in this fragment report here (the fragment reruns alone).  The container is
+        # always drawn so that the elements below keep their positions between reruns.
+        with st.container(key="qc_messages"):
+            state.show_flashes()
     with left:
         spans = [(int(r.start), int(r.end), code_colour(codebook, r.code),
                   (f"{r.annotator}: " if show_others and r.annotator != actor.name else "")
                   + code_label(codebook, r.code), int(r.coding_id))
                  for r in codings.itertuples(index=False)]
-        transcript_view(document=document, text=doc["text"], spans=spans,
+        with state.timed("code.transcript"):
+          transcript_view(document=document, text=doc["text"], spans=spans,
                         segments=segments[["start", "end"]].to_numpy().tolist(),
                         selection=(sel["start"], sel["end"]) if sel else None,
                         on_select=lambda: _on_transcript_select(document), language=doc["language"])
-    with right:
+    with right, state.timed("code.panels"):
         _progress(segments, mine, unit)
         _coding_panel(project, document, doc["text"], sel, segments, mine)
         _edit_panel(project, document, codings, sel)
@@ -270,11 +280,12 @@ def _coding_panel(project: Project, document: str, text: str, sel: dict[str, Any
                   segments: pd.DataFrame, mine: pd.DataFrame) -> None:
     codebook = project.codebook
     with st.container(border=True):
-        if sel:
-            st.markdown(f"**Selected** {sel['start']}–{sel['end']} ({sel['end'] - sel['start']} characters)")
-            st.text(_preview(text[sel["start"]:sel["end"]], 400))
-        else:
-            st.markdown("**Select text** — drag over it, click a sentence, or pick a segment below.")
+        with st.container(key="qc_selection_info"):  # a fixed slot: siblings keep their positions
+            if sel:
+                st.markdown(f"**Selected** {sel['start']}–{sel['end']} ({sel['end'] - sel['start']} characters)")
+                st.text(_preview(text[sel["start"]:sel["end"]], 400))
+            else:
+                st.markdown("**Select text** — drag over it, click a sentence, or pick a segment below.")
         recent = list(st.session_state.get(RECENT_KEY, []))
         if not mine.empty:
             recent += mine.sort_values("created_at", ascending=False)["code"].tolist()
@@ -285,12 +296,14 @@ def _coding_panel(project: Project, document: str, text: str, sel: dict[str, Any
         cols = st.columns(2)
         cols[0].button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,),
                        width="stretch")
-        cols[1].button("Undo last", key="qc_undo", on_click=_undo, width="stretch",
-                       help="Undo your last coding change (add, edit or delete).")
-        with st.expander("Select without the mouse"):
+        # No help= on buttons here: a tooltip makes Streamlit draw the button twice, and tests
+        # and benchmarks click ".st-key-<key> button".
+        cols[1].button("Undo last", key="qc_undo", on_click=_undo, width="stretch")
+        if st.toggle("Select without the mouse", key="qc_keyboard_select",
+                     help="Pick a sentence, paragraph or turn from a list (keyboard, screen readers)."):
+            labels = segment_labels(text, segments)
             st.selectbox(f"Segment ({len(segments)})", list(range(len(segments))), index=None,
-                         key="qc_segment_pick",
-                         format_func=lambda i: f"{i + 1}: {_preview(text[int(segments['start'].iloc[i]):int(segments['end'].iloc[i])], 80)}",
+                         key="qc_segment_pick", format_func=labels.__getitem__,
                          on_change=_on_segment_pick, args=(document, segments))
         with st.expander("New code"):
             if project.actor.at_least("supervisor"):
@@ -302,6 +315,12 @@ def _coding_panel(project: Project, document: str, text: str, sel: dict[str, Any
                 st.button("Create code", key="qc_create_code", on_click=_create_code)
             else:
                 st.caption("Only supervisors change the codebook; ask one to add the code.")
+
+
+def segment_labels(text: str, segments: pd.DataFrame, limit: int = 80) -> list[str]:
+    """"n: first words" for each segment (plain ints: no per-row pandas access)."""
+    starts, ends = segments["start"].tolist(), segments["end"].tolist()
+    return [f"{i + 1}: {_preview(text[s:min(e, s + 4 * limit)], limit)}" for i, (s, e) in enumerate(zip(starts, ends))]
 
 
 def _preview(text: str, limit: int) -> str:
@@ -386,14 +405,14 @@ def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], cod
         mine = codings.loc[codings["annotator"] == actor.name]
         cols = st.columns(2)
         found: dict[str, list[Any]] = st.session_state.setdefault(SUGGESTIONS_KEY, {})
-        if cols[0].button("Pattern suggestions", key="qc_suggest_patterns",
-                          help="Sentences matching the codebook's patterns."):
+        st.caption("Patterns: sentences matching the codebook's patterns. Model: learns from the codings you "
+                   "may see and suggests codes for sentences you have not coded.")
+        if cols[0].button("Pattern suggestions", key="qc_suggest_patterns"):
             with state.user_errors():
                 frame = pattern_suggestions(_document_data(project, document, doc, mine), annotator=actor.name,
                                             documents=[document])
                 found[document] = suggestions_from_frame(frame)
-        if cols[1].button("Model suggestions", key="qc_suggest_model",
-                          help="Learns from the codings you may see; suggests codes for uncoded sentences."):
+        if cols[1].button("Model suggestions", key="qc_suggest_model"):
             with state.user_errors(), st.spinner("Training on the coded sentences …"):
                 model = SuggestionModel(seed=0).fit(state.cached_analysis(project))
                 frame = model.suggest(_document_data(project, document, doc, mine), annotator=actor.name,

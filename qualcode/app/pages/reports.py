@@ -38,7 +38,11 @@ def heatmap(matrix: pd.DataFrame, title: str) -> alt.Chart:
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("excerpts:Q"),
         color=alt.condition(alt.datum.excerpts > threshold, alt.value("white"), alt.value("black")))
-    return (cells + text).properties(height=max(160, 28 * len(order_rows)))
+    return (cells + text).properties(height=heatmap_height(matrix))
+
+
+def heatmap_height(matrix: pd.DataFrame) -> int:
+    return max(160, 30 * len(matrix.index)) + 140  # rows plus the rotated theme labels
 
 
 def frequency_bars(freq: pd.DataFrame, top: int) -> alt.Chart:
@@ -125,11 +129,11 @@ def render() -> None:
             if mat.empty or mat.shape[1] == 0:
                 st.caption("Nothing to show at this level.")
             else:
-                st.altair_chart(heatmap(mat, "excerpts"), width="stretch")
+                st.altair_chart(heatmap(mat, "excerpts"), width="stretch", height=heatmap_height(mat))
             _csv_button(mat.reset_index(names="participant"), "participant_theme_matrix", "qc_csv_matrix")
         with tabs[4]:
             top = st.slider("Codes shown", 1, max(2, len(freq)), min(30, max(2, len(freq))), key="qc_rep_top")
-            st.altair_chart(frequency_bars(freq, top), width="stretch")
+            st.altair_chart(frequency_bars(freq, top), width="stretch", height=max(200, 22 * top) + 120)
         with tabs[5]:
             quotes = reports.quote_table(data, annotators, max_quotes=3)
             _describe(quotes)

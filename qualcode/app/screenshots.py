@@ -1,0 +1,144 @@
+"""Start the workbench in a subprocess and take the README screenshots with Playwright.
+
+    python -m qualcode.app.screenshots [--project .] [--out docs/screenshots]
+
+The project folder's ``codebook.yaml`` and ``interviews/`` are copied to a temporary
+folder first (the real project's database is never touched).  The thesis demo has one
+annotator ("thesis-team"); so that the Agreement page has two coders to compare, the
+copy also gets the codebook *patterns'* suggestions, stored as if an annotator named
+"patterns" had accepted every one: an illustration of the page, not a result.
+
+Also used by ``tests/test_browser.py`` (:func:`free_port`, :func:`start_streamlit`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOTS = {"code.png": "Code", "reports.png": "Reports", "agreement.png": "Agreement",
+               "codebook.png": "Codebook"}
+WAIT_MS = 60_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_streamlit(project_dir: Path, port: int, log: Path, *, startup_limit: float = 90.0) -> subprocess.Popen:
+    """``streamlit run streamlit_app.py`` on ``project_dir``; returns once it answers its health check."""
+    env = dict(os.environ, QUALCODE_PROJECT=str(project_dir))
+    env.pop("QUALCODE_DATABASE_URL", None)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=str(REPO), env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + startup_limit
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return proc
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def prepare_demo_copy(source: Path, target: Path) -> None:
+    """Copy the project files, import them, and add the patterns' codings as a second coder."""
+    from ..assist import pattern_suggestions, suggestions_from_frame
+    from ..project import Project
+    from ..store import Actor
+
+    target.mkdir(parents=True)
+    shutil.copy2(source / "codebook.yaml", target / "codebook.yaml")
+    shutil.copytree(source / "interviews", target / "interviews")
+    project = Project.init(target)
+    project.sync()
+    patterns = project.as_user(Actor("patterns", "supervisor", local=True))
+    suggestions = suggestions_from_frame(pattern_suggestions(project.analysis_data(), annotator="patterns"))
+    project.store.add_codings(patterns.actor, [s.to_coding("patterns") for s in suggestions])
+    project.close()
+
+
+def take(project_dir: Path, out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    proc = start_streamlit(project_dir, port, project_dir.parent / "streamlit.log")
+    written: list[Path] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 950})
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.locator(".st-key-qc_local_name_box input").fill("thesis-team")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+            for name, title in SCREENSHOTS.items():
+                if title != "Code":
+                    page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
+                    page.wait_for_selector(f"h2:has-text('{title}'), h1:has-text('{title}')", timeout=WAIT_MS) \
+                        if title != "Codebook" else page.wait_for_selector("text=Cross-cutting themes", timeout=WAIT_MS)
+                if title == "Reports":
+                    page.get_by_role("tab", name="Heatmap").click()
+                    page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg",
+                                           timeout=WAIT_MS)
+                if title == "Agreement":
+                    page.wait_for_selector("text=Disagreements", timeout=WAIT_MS)
+                page.wait_for_load_state("networkidle")
+                page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
+                path = out / name
+                page.screenshot(path=str(path))
+                written.append(path)
+            browser.close()
+    finally:
+        stop(proc)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--project", default=str(REPO), help="project folder (default: the thesis demo)")
+    parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(args.project).resolve()
+        copy = Path(tmp) / ("thesis-demo" if source == REPO else source.name)
+        prepare_demo_copy(source, copy)
+        for path in take(copy, Path(args.out)):
+            print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
