@@ -1,0 +1,326 @@
+"""Every input path refuses broken and hostile files cleanly (corpus: tests/data/bad/README.md).
+
+Each case runs the real CLI (``qualcode.cli.main``) against a project that already holds
+data, and checks: exit status 2, the named error title, the file (and line/row/member)
+in the message, no traceback, and that nothing changed: every table of the database and
+``codebook.yaml`` are byte for byte what they were before.  The cases run in-process for
+speed; one case per input path also runs in a subprocess, as a user would run it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from qualcode import schema
+from qualcode.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+BAD = REPO / "tests" / "data" / "bad"
+
+_spec = importlib.util.spec_from_file_location("make_bad", BAD / "make_bad.py")
+make_bad = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_bad)
+
+CODEBOOK, TRANSCRIPT, CODINGS, ARCHIVE, XML = (
+    "Codebook error", "Input file error", "Input file error", "Input file error", "Input file error")
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str      # corpus name under tests/data/bad/ (or built at test time by make_bad.py)
+    via: str       # input path, see run_case()
+    problem: str   # what is wrong with the file
+    error: str     # the error title expected on stderr
+    where: str     # a substring of stderr naming the file and, where there is one, the line/row/member
+
+    @property
+    def id(self) -> str:
+        return f"{self.via}:{self.file}"
+
+
+# fmt: off
+CASES = [
+    # ---------------------------------------------------------------- codebooks
+    Case("codebooks/syntax.yaml", "codebook check", "YAML syntax error (unclosed quote)", CODEBOOK, "syntax.yaml, line 10"),
+    Case("codebooks/duplicate_id.yaml", "codebook check", "two codes with the id 'transit'", CODEBOOK, "duplicate_id.yaml, line 8"),
+    Case("codebooks/unknown_cross_ref.yaml", "codebook check", "cross-cutting theme names an unknown code", CODEBOOK, "unknown_cross_ref.yaml, line 11"),
+    Case("codebooks/wrong_types.yaml", "codebook check", "label is a list, codes is text", CODEBOOK, "wrong_types.yaml, line 4"),
+    Case("codebooks/empty_label.yaml", "codebook check", "label is an empty string", CODEBOOK, "empty_label.yaml, line 7"),
+    Case("codebooks/unknown_key.yaml", "codebook check", "misspelt key 'descripton'", CODEBOOK, "unknown_key.yaml, line 8"),
+    Case("codebooks/python_tag.yaml", "codebook check", "!!python/object/apply:os.system tag", CODEBOOK, "python_tag.yaml, line 4"),
+    Case("codebooks/billion_laughs.yaml", "codebook check", "nested anchors/aliases (billion laughs)", CODEBOOK, "billion_laughs.yaml, line 3"),
+    Case("codebooks/enormous.yaml", "codebook check", "6 MB codebook (limit 5 MB)", CODEBOOK, "enormous.yaml"),
+    Case("codebooks/deep_nesting.yaml", "codebook check", "flow list nested 20,000 deep", CODEBOOK, "deep_nesting.yaml, line 2"),
+    Case("codebooks/binary.yaml", "codebook check", "PNG header and binary bytes", CODEBOOK, "binary.yaml"),
+    Case("codebooks/latin1.yaml", "codebook check", "Latin-1 bytes, not UTF-8", CODEBOOK, "latin1.yaml, line 1"),
+    Case("codebooks/empty.yaml", "codebook check", "empty file", CODEBOOK, "empty.yaml, line 1"),
+    Case("codebooks/top_list.yaml", "codebook check", "top level is a list", CODEBOOK, "top_list.yaml, line 1"),
+    Case("codebooks/syntax.yaml", "codebook import", "YAML syntax error as the project's codebook.yaml", CODEBOOK, "codebook.yaml, line 10"),
+    Case("codebooks/duplicate_id.yaml", "codebook import", "duplicate id in the project's codebook.yaml", CODEBOOK, "codebook.yaml, line 8"),
+    Case("codebooks/python_tag.yaml", "codebook import", "unsafe tag in the project's codebook.yaml", CODEBOOK, "codebook.yaml, line 4"),
+    Case("codebooks/billion_laughs.yaml", "codebook import", "billion laughs in the project's codebook.yaml", CODEBOOK, "codebook.yaml, line 3"),
+    Case("codebooks/enormous.yaml", "codebook import", "6 MB project codebook.yaml", CODEBOOK, "codebook.yaml"),
+    Case("codebooks/binary.yaml", "codebook import", "binary project codebook.yaml", CODEBOOK, "codebook.yaml"),
+    Case("codebooks/top_list.yaml", "codebook import", "project codebook.yaml is a list", CODEBOOK, "codebook.yaml, line 1"),
+    # ---------------------------------------------------------------- transcripts
+    Case("transcripts/latin1.txt", "import", "Latin-1 bytes and 0xFF 0xFE 0x80", TRANSCRIPT, "latin1.txt, line 1, column 17"),
+    Case("transcripts/png_renamed.txt", "import", "PNG image renamed .txt", TRANSCRIPT, "png_renamed.txt, line 3"),
+    Case("transcripts/zip_renamed.txt", "import", "ZIP archive renamed .txt", TRANSCRIPT, "zip_renamed.txt, line 1"),
+    Case("transcripts/nul_bytes.md", "import", "NUL byte in UTF-8 text", TRANSCRIPT, "nul_bytes.md, line 3"),
+    Case("transcripts/utf32.txt", "import", "UTF-32 encoded text", TRANSCRIPT, "utf32.txt"),
+    Case("transcripts/empty.txt", "import", "empty file", TRANSCRIPT, "empty.txt"),
+    Case("transcripts/blank.md", "import", "only blank lines", TRANSCRIPT, "blank.md"),
+    Case("transcripts/long_line.txt", "import", "a 3-million-character line", TRANSCRIPT, "long_line.txt, line 3"),
+    Case("transcripts/huge_sparse.txt", "import", "60 MB file (limit 50 MB)", TRANSCRIPT, "huge_sparse.txt"),
+    Case("transcripts/unclosed_front_matter.md", "import", "front matter never closed", TRANSCRIPT, "unclosed_front_matter.md, line 1"),
+    Case("transcripts/tagged_front_matter.md", "import", "!!python/object/apply tag in front matter", TRANSCRIPT, "tagged_front_matter.md, line 3"),
+    Case("transcripts/front_matter_wrong_types.md", "import", "participant a list, label a mapping, speakers a number", TRANSCRIPT, "front_matter_wrong_types.md, field 'participant'"),
+    Case("transcripts/front_matter_syntax.md", "import", "YAML syntax error in front matter", TRANSCRIPT, "front_matter_syntax.md, line"),
+    Case("transcripts/billion_laughs_front_matter.md", "import", "nested YAML aliases in front matter", TRANSCRIPT, "billion_laughs_front_matter.md, line 4"),
+    Case("transcripts/deep_front_matter.md", "import", "front matter list nested 20,000 deep", TRANSCRIPT, "deep_front_matter.md, line 3"),
+    Case("transcripts/front_matter_only.md", "import", "front matter but no text", TRANSCRIPT, "front_matter_only.md, line 6"),
+    Case("transcripts/not_a_zip.docx", "import", "text file named .docx", TRANSCRIPT, "not_a_zip.docx"),
+    Case("transcripts/zip_bomb.docx", "import", "document.xml 30 MB, compressed ~1000:1", TRANSCRIPT, "zip_bomb.docx"),
+    Case("transcripts/zip_bomb_lying_size.docx", "import", "document.xml 3 MB, headers claim 1,000 bytes", TRANSCRIPT, "zip_bomb_lying_size.docx"),
+    Case("transcripts/xxe.docx", "import", "document.xml declares an external entity (XXE)", TRANSCRIPT, "xxe.docx"),
+    Case("transcripts/billion_laughs.docx", "import", "document.xml with nested entities", TRANSCRIPT, "billion_laughs.docx"),
+    Case("transcripts/invalid_xml.docx", "import", "document.xml not well-formed", TRANSCRIPT, "invalid_xml.docx"),
+    Case("transcripts/no_document.docx", "import", "zip without word/document.xml", TRANSCRIPT, "no_document.docx"),
+    Case("transcripts/encrypted.docx", "import", "members flagged as encrypted", TRANSCRIPT, "encrypted.docx"),
+    Case("transcripts/corrupt_data.docx", "import", "document.xml's compressed data damaged", TRANSCRIPT, "corrupt_data.docx"),
+    Case("transcripts/path_traversal.docx", "import", "a member named ../../evil.txt", TRANSCRIPT, "path_traversal.docx"),
+    Case("transcripts/bad_timestamp.vtt", "import", "timestamp 00:00:4.5", TRANSCRIPT, "bad_timestamp.vtt, line 8"),
+    Case("transcripts/backwards_timestamp.vtt", "import", "cue ends before it starts", TRANSCRIPT, "backwards_timestamp.vtt, line 4"),
+    Case("transcripts/bad_timestamp.srt", "import", "'->' instead of '-->'", TRANSCRIPT, "bad_timestamp.srt, line 6"),
+    Case("transcripts/notes.rtf", "import", "unsupported suffix .rtf", TRANSCRIPT, "notes.rtf"),
+    Case("transcripts/notes.pdf", "import", "unsupported suffix .pdf", TRANSCRIPT, "notes.pdf"),
+    Case("transcripts/png_renamed.txt", "sync", "PNG renamed .txt inside interviews/", TRANSCRIPT, "png_renamed.txt, line 3"),
+    Case("transcripts/unclosed_front_matter.md", "sync", "unclosed front matter inside interviews/", TRANSCRIPT, "unclosed_front_matter.md, line 1"),
+    Case("transcripts/xxe.docx", "sync", "XXE .docx inside interviews/", TRANSCRIPT, "xxe.docx"),
+    # ---------------------------------------------------------------- codings spreadsheets
+    Case("codings/unknown_code.csv", "codings", "code 'no_such_code'", CODINGS, "unknown_code.csv, row 3"),
+    Case("codings/quote_not_found.csv", "codings", "a quote no interview contains", CODINGS, "quote_not_found.csv, row 3"),
+    Case("codings/offsets_out_of_range.csv", "codings", "end beyond the text; start after end", CODINGS, "offsets_out_of_range.csv, row 3"),
+    Case("codings/offsets_not_numeric.csv", "codings", "offsets 'ten'/'forty'", CODINGS, "offsets_not_numeric.csv, row 3"),
+    Case("codings/unknown_participant.csv", "codings", "participant 'Z'", CODINGS, "unknown_participant.csv, row 3"),
+    Case("codings/missing_columns.csv", "codings", "no code/quote/participant columns", CODINGS, "missing_columns.csv, row 1"),
+    Case("codings/empty_code_and_quote.csv", "codings", "empty code cell, blank quote", CODINGS, "empty_code_and_quote.csv, row 2"),
+    Case("codings/empty.csv", "codings", "empty file", CODINGS, "empty.csv"),
+    Case("codings/formula_hyperlink.csv", "codings", "=HYPERLINK(...) as the code: plain text, an unknown code", CODINGS, "formula_hyperlink.csv, row 3"),
+    Case("codings/formula_dde.csv", "codings", "=cmd|' /C calc'!A0 as the quote: plain text, not found", CODINGS, "formula_dde.csv, row 3"),
+    Case("codings/formula_prefixes.csv", "codings", "codes starting +, -, @SUM: plain text, unknown codes", CODINGS, "formula_prefixes.csv, row 5"),
+    Case("codings/formulas.xlsx", "codings", "formula cells in an .xlsx (no cached values)", CODINGS, "formulas.xlsx, row 2"),
+    Case("codings/latin1.csv", "codings", "Latin-1 bytes, not UTF-8", CODINGS, "latin1.csv, line 2"),
+    Case("codings/utf32.csv", "codings", "UTF-32 encoded CSV", CODINGS, "utf32.csv"),
+    Case("codings/png_renamed.csv", "codings", "PNG image renamed .csv", CODINGS, "png_renamed.csv"),
+    Case("codings/not_a_zip.xlsx", "codings", "CSV text named .xlsx", CODINGS, "not_a_zip.xlsx"),
+    Case("codings/zip_bomb.xlsx", "codings", "sheet1.xml 20 MB of zeros (~1000:1)", CODINGS, "zip_bomb.xlsx"),
+    Case("codings/xxe.xlsx", "codings", "sheet1.xml declares an external entity", CODINGS, "xxe.xlsx"),
+    # ---------------------------------------------------------------- REFI-QDA projects (fresh project)
+    Case("archives/path_traversal.qdpx", "qdpx", "member ../../evil.txt", ARCHIVE, "member '../../evil.txt'"),
+    Case("archives/absolute_path.qdpx", "qdpx", "member /tmp/evil.txt", ARCHIVE, "member '/tmp/evil.txt'"),
+    Case("archives/zip_bomb.qdpx", "qdpx", "20 MB of zeros (~1000:1)", ARCHIVE, "zip_bomb.qdpx (member 'sources/"),
+    Case("archives/xxe.qdpx", "qdpx", "project.qde declares file:///etc/passwd", XML, "xxe.qdpx (member 'project.qde')"),
+    Case("archives/billion_laughs.qdpx", "qdpx", "project.qde with nested entities", XML, "billion_laughs.qdpx (member 'project.qde')"),
+    Case("archives/invalid_xml.qdpx", "qdpx", "project.qde not well-formed", XML, "invalid_xml.qdpx (member 'project.qde'), line"),
+    Case("archives/missing_project.qdpx", "qdpx", "no project.qde", ARCHIVE, "missing_project.qdpx"),
+    Case("archives/not_a_zip.qdpx", "qdpx", "PNG bytes named .qdpx", ARCHIVE, "not_a_zip.qdpx"),
+    Case("archives/wrong_root.qdpx", "qdpx", "project.qde is <html>", XML, "wrong_root.qdpx"),
+    # ---------------------------------------------------------------- backups (fresh project)
+    Case("archives/path_traversal.qcbackup", "restore", "member ../../evil.jsonl", ARCHIVE, "member '../../evil.jsonl'"),
+    Case("archives/absolute_path.qcbackup", "restore", "member /tmp/evil.jsonl", ARCHIVE, "member '/tmp/evil.jsonl'"),
+    Case("archives/zip_bomb.qcbackup", "restore", "20 MB of spaces (~1000:1)", ARCHIVE, "zip_bomb.qcbackup (member 'tables/codings.jsonl')"),
+    Case("archives/missing_manifest.qcbackup", "restore", "no manifest.json", ARCHIVE, "missing_manifest.qcbackup"),
+    Case("archives/manifest_not_json.qcbackup", "restore", "manifest.json cut off mid-object", ARCHIVE, "manifest_not_json.qcbackup"),
+    Case("archives/manifest_list.qcbackup", "restore", "manifest.json is a list", ARCHIVE, "manifest_list.qcbackup"),
+    Case("archives/manifest_wrong_format.qcbackup", "restore", "manifest format 'something-else'", ARCHIVE, "manifest_wrong_format.qcbackup"),
+    Case("archives/manifest_bad_version.qcbackup", "restore", "format_version is text", ARCHIVE, "manifest_bad_version.qcbackup"),
+    Case("archives/damaged_line.qcbackup", "restore", "a table line cut off", ARCHIVE, "damaged_line.qcbackup:tables/settings.jsonl, line 2"),
+    Case("archives/not_utf8.qcbackup", "restore", "a table line with bytes 0xFF 0xFE", ARCHIVE, "not_utf8.qcbackup"),
+    Case("archives/row_not_object.qcbackup", "restore", "a table row that is a JSON list", ARCHIVE, "row_not_object.qcbackup"),
+    Case("archives/row_violates_schema.qcbackup", "restore", "a document row without a name", ARCHIVE, "row_violates_schema.qcbackup"),
+    Case("archives/not_a_zip.qcbackup", "restore", "plain text", ARCHIVE, "not_a_zip.qcbackup"),
+    Case("archives/fake_sqlite.qcbackup", "restore", "SQLite header, garbage after it", ARCHIVE, "fake_sqlite.qcbackup"),
+]
+# fmt: on
+
+# One case per input path also runs in a real subprocess.
+SUBPROCESS_CASES = [
+    "codebook check:codebooks/python_tag.yaml", "codebook import:codebooks/billion_laughs.yaml",
+    "import:transcripts/xxe.docx", "sync:transcripts/png_renamed.txt", "codings:codings/formula_dde.csv",
+    "qdpx:archives/path_traversal.qdpx", "restore:archives/manifest_list.qcbackup",
+]
+
+CODINGS_CSV = """participant,quote,code,annotator,memo
+F,"There are restrictions: firstly, work visas are only granted to those who pass all the procedures",kazakhstan_destination_country,ann1,
+H,"Kazakhstan is the only country in Central Asia that does not have a separate law",kazakhstan_transit_country,ann2,seed
+"""
+
+
+# --------------------------------------------------------------------------- projects
+def _cli(*args: str) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A project holding two demo interviews, the demo codebook and two codings; and a fresh one."""
+    base = tmp_path_factory.mktemp("bad_templates")
+    full = base / "full"
+    (full / "interviews").mkdir(parents=True)
+    shutil.copy(REPO / "codebook.yaml", full / "codebook.yaml")
+    for name in ("expert_F.md", "expert_H.md"):
+        shutil.copy(REPO / "interviews" / name, full / "interviews" / name)
+    (full / "interviews" / "seed_codings.csv").write_text(CODINGS_CSV, encoding="utf-8")
+    fresh = base / "fresh"
+    from qualcode.project import Project
+
+    for root in (full, fresh):
+        project = Project.init(root)
+        project.sync()
+        project.close()
+    return {"full": full, "fresh": fresh}
+
+
+def dump_database(root: Path) -> list[tuple[str, list[tuple]]]:
+    """Every row of every table, ordered by primary key."""
+    engine = sa.create_engine(f"sqlite:///{root / '.qualcode' / 'qualcode.db'}")
+    try:
+        with engine.connect() as conn:
+            return [(table.name, [tuple(row) for row in conn.execute(
+                sa.select(table).order_by(*table.primary_key.columns))])
+                for table in schema.metadata.sorted_tables]
+    finally:
+        engine.dispose()
+
+
+def _digest(root: Path) -> str:
+    return hashlib.sha256(repr(dump_database(root)).encode()).hexdigest()
+
+
+def prepare(case: Case, templates: dict[str, Path], tmp_path: Path) -> tuple[Path, list[str], Path]:
+    """Copy the project, place the bad file; return (project root, CLI arguments, file)."""
+    kind = "fresh" if case.via in ("qdpx", "restore") else "full"
+    root = tmp_path / "project"
+    shutil.copytree(templates[kind], root)
+    bad = make_bad.build(case.file, tmp_path / "input")
+    project = ["--project", str(root)]
+    if case.via == "codebook check":
+        return root, project + ["codebook", "check", str(bad)], bad
+    if case.via == "codebook import":
+        shutil.copy(bad, root / "codebook.yaml")
+        return root, project + ["import"], bad
+    if case.via == "import":
+        return root, project + ["import", str(bad)], bad
+    if case.via == "sync":
+        shutil.copy(bad, root / "interviews" / bad.name)
+        return root, project + ["import"], bad
+    if case.via == "codings":
+        return root, project + ["import", "--codings", str(bad)], bad
+    if case.via == "qdpx":
+        return root, project + ["import", str(bad)], bad
+    if case.via == "restore":
+        return root, project + ["restore", str(bad)], bad
+    raise AssertionError(f"unknown input path {case.via}")
+
+
+def check_refused(case: Case, status: int, stderr: str) -> None:
+    assert status == 2, f"exit status {status}, stderr:\n{stderr}"
+    assert "Traceback" not in stderr, stderr
+    assert stderr.startswith(case.error), f"expected '{case.error}' first, got:\n{stderr[:2000]}"
+    assert case.where in stderr, f"expected '{case.where}' in:\n{stderr[:2000]}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_refused_and_changes_nothing(case: Case, templates: dict[str, Path], tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root, args, bad = prepare(case, templates, tmp_path)
+    monkeypatch.chdir(tmp_path)  # a YAML tag that ran a command would leave a file here
+    before_db = _digest(root)
+    before_codebook = (root / "codebook.yaml").read_bytes()
+    capsys.readouterr()
+
+    status = _cli(*args)
+
+    captured = capsys.readouterr()
+    check_refused(case, status, captured.err)
+    assert _digest(root) == before_db, "the database changed"
+    assert (root / "codebook.yaml").read_bytes() == before_codebook, "codebook.yaml changed"
+    assert not list(tmp_path.rglob("*pwned*")), "an embedded command ran"
+    assert not (tmp_path / "evil.txt").exists() and not (tmp_path.parent / "evil.txt").exists()
+
+
+@pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
+def test_bad_input_in_a_subprocess(case_id: str, templates: dict[str, Path], tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.id == case_id)
+    root, args, _ = prepare(case, templates, tmp_path)
+    before = _digest(root)
+    result = subprocess.run(
+        [sys.executable, "-c", "from qualcode.cli import main; import sys; sys.exit(main())", *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    check_refused(case, result.returncode, result.stderr)
+    assert _digest(root) == before
+
+
+def test_corpus_is_documented_and_big_enough() -> None:
+    """README.md's table lists every case (and nothing else), and there are at least 40."""
+    readme = (BAD / "README.md").read_text(encoding="utf-8")
+    vias = {c.via for c in CASES}
+    rows = {tuple(cell.strip().strip("`") for cell in line.strip("|").split("|")[:2])
+            for line in readme.splitlines() if line.startswith("| `")}
+    rows = {row for row in rows if len(row) == 2 and row[1] in vias}
+    assert rows == {(c.file, c.via) for c in CASES}
+    assert len(CASES) >= 40
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_committed_corpus_files_are_reproducible(tmp_path: Path) -> None:
+    """make_bad.py rebuilds the committed binary files byte for byte; big ones are not committed."""
+    for name, builder in make_bad.COMMITTED.items():
+        builder(tmp_path / "x")
+        assert (tmp_path / "x").read_bytes() == (BAD / name).read_bytes(), name
+    for name in make_bad.AT_TEST_TIME:
+        assert not (BAD / name).exists(), f"{name} is built at test time; do not commit it"
+    total = sum(p.stat().st_size for p in BAD.rglob("*") if p.is_file())
+    assert total < 200 * 1024
+
+
+def test_every_case_file_exists_or_is_built() -> None:
+    for case in CASES:
+        assert case.file in make_bad.AT_TEST_TIME or (BAD / case.file).is_file(), case.file
+
+
+def test_qdpx_source_pointing_outside_the_archive_is_skipped_not_read(templates: dict[str, Path],
+                                                                     tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """plainTextPath="internal://../../../../etc/passwd": never read; the source is skipped with a warning."""
+    root = tmp_path / "project"
+    shutil.copytree(templates["fresh"], root)
+    archive = tmp_path / "source_escape.qdpx"
+    make_bad.qdpx_source_escape(archive)
+    assert _cli("--project", root, "import", archive) == 0
+    out = capsys.readouterr().out
+    assert "Imported 0 documents" in out and "skipped" in out
+    assert "root:" not in repr(dump_database(root))
+
+
+def test_database_dump_sees_changes(templates: dict[str, Path], tmp_path: Path) -> None:
+    """The unchanged-database check can fail: a real import changes the dump."""
+    root = tmp_path / "project"
+    shutil.copytree(templates["full"], root)
+    before = _digest(root)
+    (root / "interviews" / "expert_J.md").write_text("---\nparticipant: J\n---\nExpert J: Yes.\n", encoding="utf-8")
+    assert _cli("--project", root, "import") == 0
+    assert _digest(root) != before
+    assert json.dumps(dump_database(root), default=str).count("expert_J") >= 1
