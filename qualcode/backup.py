@@ -102,15 +102,24 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
         tables, codebook = _read_sqlite_backup(path), None
     else:
         tables, codebook = _read_portable(path)
-    with project.store.write() as conn:
-        for table in reversed(TABLE_ORDER):  # the empty project may still hold settings/users/codes
-            conn.execute(table.delete())
-        for table in TABLE_ORDER:
-            rows = tables.get(table.name, [])
-            if rows:
-                conn.execute(table.insert(), rows)
-        if project.store.engine.dialect.name == "postgresql":
-            _reset_sequences(conn)
+    try:
+        with project.store.write() as conn:
+            for table in reversed(TABLE_ORDER):  # the empty project may still hold settings/users/codes
+                conn.execute(table.delete())
+            for table in TABLE_ORDER:
+                rows = tables.get(table.name, [])
+                if rows:
+                    conn.execute(table.insert(), rows)
+            if project.store.engine.dialect.name == "postgresql":
+                _reset_sequences(conn)
+    except sa.exc.StatementError as exc:
+        if isinstance(exc, sa.exc.OperationalError):  # the database itself failed, not the file
+            raise
+        # Rows that break the schema (missing values, wrong types, dangling references): the
+        # transaction was rolled back, so nothing was restored.
+        reason = getattr(exc, "orig", None) or exc
+        raise InputFileError(Problem(f"Damaged backup: its rows do not fit the database schema ({reason}).",
+                                     path=str(path), hint="Nothing was restored. Use an undamaged backup.")) from None
     if restore_codebook and codebook is not None:
         tmp = project.codebook_path.with_name(".codebook.yaml.restore.tmp")
         tmp.write_bytes(codebook)
@@ -146,8 +155,16 @@ def _read_portable(path: Path) -> tuple[dict[str, list[dict[str, Any]]], bytes |
         if "manifest.json" not in names:
             raise InputFileError(Problem("Not a qualcode backup: manifest.json is missing.", path=str(path),
                                          hint="Make backups with 'qualcode backup FILE.qcbackup'."))
-        manifest = json.loads(zf.read("manifest.json"))
-        if manifest.get("format") != FORMAT or manifest.get("format_version", 0) > FORMAT_VERSION:
+        try:
+            manifest = json.loads(zf.read("manifest.json").decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputFileError(Problem(f"Damaged backup: manifest.json is not JSON ({exc}).",
+                                         path=f"{path}:manifest.json")) from None
+        if not isinstance(manifest, dict):
+            raise InputFileError(Problem("Damaged backup: manifest.json is not a JSON object.",
+                                         path=f"{path}:manifest.json"))
+        version = manifest.get("format_version", 0)
+        if manifest.get("format") != FORMAT or not isinstance(version, int) or version > FORMAT_VERSION:
             raise InputFileError(Problem(f"Unsupported backup format {manifest.get('format')} "
                                          f"v{manifest.get('format_version')}.", path=str(path),
                                          hint="Restore it with the qualcode version that wrote it."))
@@ -158,7 +175,12 @@ def _read_portable(path: Path) -> tuple[dict[str, list[dict[str, Any]]], bytes |
             if member not in names:
                 continue
             rows = []
-            for number, line in enumerate(zf.read(member).decode("utf-8").splitlines(), start=1):
+            try:
+                text = zf.read(member).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputFileError(Problem(f"Damaged backup: byte offset {exc.start} is not UTF-8.",
+                                             path=f"{path}:{member}")) from None
+            for number, line in enumerate(text.splitlines(), start=1):
                 if not line.strip():
                     continue
                 try:
@@ -166,6 +188,9 @@ def _read_portable(path: Path) -> tuple[dict[str, list[dict[str, Any]]], bytes |
                 except json.JSONDecodeError as exc:
                     raise InputFileError(Problem(f"Damaged backup: {exc.msg}.", path=f"{path}:{member}",
                                                  line=number)) from None
+                if not isinstance(row, dict):
+                    raise InputFileError(Problem("Damaged backup: a row is not a JSON object.",
+                                                 path=f"{path}:{member}", line=number))
                 rows.append({k: v for k, v in row.items() if k in columns[table.name]})
             tables[table.name] = rows
         codebook = zf.read("codebook.yaml") if "codebook.yaml" in names else None
