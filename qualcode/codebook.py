@@ -41,6 +41,7 @@ from qualcode.errors import CodebookError, ConflictError, Problem, did_you_mean,
 from qualcode.model import UNCATEGORISED, Code, Codebook, CrossCut, Theme
 
 MAX_CODEBOOK_BYTES = 5 * 1024 * 1024
+MAX_NESTING = 100  # open lists/mappings; each sub-theme level adds two
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOCK_TIMEOUT_SECONDS = 10.0
@@ -521,6 +522,12 @@ def _syntax_problems(text: str, path: str | None) -> tuple[list[Problem], list[P
         for event in _yaml().parse(text):
             keys.event(event)
             line, column = _mark_line_col(event.start_mark)
+            if len(keys.frames) > MAX_NESTING:  # ruamel's scanner is quadratic in flow depth
+                problems.append(Problem(
+                    f"the codebook is nested more than {MAX_NESTING} levels deep.", path=path,
+                    line=line, column=column,
+                    hint="Use fewer levels of sub-themes; check for unbalanced '[' or '{'."))
+                break
             if isinstance(event, DocumentStartEvent):
                 documents += 1
                 if documents == 2:

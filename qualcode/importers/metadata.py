@@ -34,6 +34,7 @@ LANGUAGE_KEY = "language"
 SPEAKERS_KEY = "speakers"
 KNOWN_KEYS = ("participant", "label", "role", "organisation", "organisation_type", "date",
               "place", "mode", "interview_language", "language")
+MAX_NESTING = 20  # lists/mappings inside each other; metadata needs two or three
 _STEM_ID = re.compile(r"^(?P<prefix>.*?)[_\- ]+(?P<id>[^_\- ]+)$")
 
 
@@ -89,6 +90,7 @@ def load_yaml_mapping(source: str, path: str | None, *, first_line: int = 1,
 
     yaml = YAML(typ="safe", pure=True)
     try:
+        _refuse_aliases_and_deep_nesting(yaml, source, path, first_line, what)
         data = yaml.load(source)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -111,6 +113,29 @@ def load_yaml_mapping(source: str, path: str | None, *, first_line: int = 1,
     return {str(k): _plain(v) for k, v in data.items()}
 
 
+def _refuse_aliases_and_deep_nesting(yaml: Any, source: str, path: str | None, first_line: int,
+                                     what: str) -> None:
+    """Scan the event stream (nothing is constructed): aliases can expand a few lines into
+    billions of values ("billion laughs"), and deep nesting makes the parser quadratic."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    for event in yaml.parse(source):
+        line = first_line + event.start_mark.line if event.start_mark is not None else first_line
+        if isinstance(event, AliasEvent):
+            raise InputFileError(Problem(
+                f"YAML aliases ('*{event.anchor}') are not allowed in the {what}.", path=path, line=line,
+                hint="Write the value out in full."))
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InputFileError(Problem(
+                    f"the {what} is nested more than {MAX_NESTING} levels deep.", path=path, line=line,
+                    hint="Use plain 'key: value' lines; check for unbalanced '[' or '{'."))
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
 def _plain(value: Any) -> Any:
     """Dates → ISO strings so metadata is JSON-friendly; recurse into lists and dicts."""
     if isinstance(value, (dt.date, dt.datetime)):
@@ -122,7 +147,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def participant_from(metadata: dict[str, Any], stem: str) -> Participant:
+def participant_from(metadata: dict[str, Any], stem: str, *, path: str | None = None) -> Participant:
     """The document's participant from front matter, falling back to the file name rule.
 
     >>> participant_from({}, "expert_A")
@@ -130,6 +155,11 @@ def participant_from(metadata: dict[str, Any], stem: str) -> Participant:
     >>> participant_from({"participant": 3, "role": "Nurse"}, "interview")
     Participant(id='3', label='Participant (3)', attributes={'role': 'Nurse'})
     """
+    wrong = [Problem(f"'{key}' must be a single value such as '{key}: A', not "
+                     f"{'a list' if isinstance(metadata[key], list) else 'a mapping'}.", path=path, field=key)
+             for key in (PARTICIPANT_KEY, LABEL_KEY) if isinstance(metadata.get(key), (list, dict))]
+    if wrong:
+        raise InputFileError(wrong)
     match = _STEM_ID.match(stem)
     prefix = match["prefix"].replace("_", " ").strip() if match and match["prefix"].strip() else ""
     stem_id = match["id"] if match and prefix else stem

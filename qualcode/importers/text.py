@@ -75,7 +75,7 @@ def parse_text(text: str, *, name: str, path: str | None = None,
     language_line = _key_line(text, "language") if "language" in metadata else None
     doc_language = resolve_language(metadata, language, body, path, line=language_line)
     return ParsedDocument(
-        name=name, text=body, participant=participant_from(metadata, name), language=doc_language,
+        name=name, text=body, participant=participant_from(metadata, name, path=path), language=doc_language,
         metadata={**metadata, "body_line": body_line}, source_path=path)
 
 
