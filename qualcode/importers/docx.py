@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -38,6 +39,7 @@ from lxml import etree
 
 from ..errors import InputFileError, Problem
 from ..model import Coding, ParsedDocument
+from ..safezip import open_zip_safely
 from .metadata import load_yaml_mapping, participant_from, resolve_language
 
 MAX_MEMBERS = 10_000
@@ -82,6 +84,9 @@ class _Package:
                              "(a 'zip bomb' pattern)")
         if total > MAX_TOTAL_BYTES:
             self._refuse(f"unpacks to {total:,} bytes in total")
+        # Member names escaping a folder, symlinks, duplicates, encrypted members: the shared checks.
+        open_zip_safely(path, max_members=MAX_MEMBERS, max_total_uncompressed=MAX_TOTAL_BYTES,
+                        max_ratio=MAX_COMPRESSION_RATIO).close()
         self.names = {info.filename for info in infos}
 
     def _refuse(self, why: str) -> None:
@@ -91,8 +96,12 @@ class _Package:
     def read(self, name: str) -> bytes | None:
         if name not in self.names:
             return None
-        with self.zip.open(name) as member:
-            data = member.read(MAX_MEMBER_BYTES + 1)  # the header's size may lie
+        try:
+            with self.zip.open(name) as member:
+                data = member.read(MAX_MEMBER_BYTES + 1)  # the header's size may lie
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+            raise InputFileError(Problem(f"is damaged: part '{name}' cannot be decompressed ({exc}).",
+                                         path=self.path, hint=_NOT_DOCX_HINT)) from None
         if len(data) > MAX_MEMBER_BYTES:
             self._refuse(f"part '{name}' unpacks to more than {MAX_MEMBER_BYTES:,} bytes")
         return data
@@ -355,7 +364,8 @@ def read_docx_document(path: str | os.PathLike[str], *, language: str | None = N
         metadata["skipped_comments"] = skipped
     return ParsedDocument(
         name=path.stem, text=text, participant=participant_from(
-            {k: v for k, v in metadata.items() if k not in ("core", "skipped_comments")}, path.stem),
+            {k: v for k, v in metadata.items() if k not in ("core", "skipped_comments")}, path.stem,
+            path=where),
         language=resolve_language(metadata, language, text, where), metadata=metadata,
         codings=codings, source_path=where)
 
