@@ -478,3 +478,34 @@ def test_upload_refuses_overwrite_and_rolls_back_bad_imports(project: Project) -
 
     with pytest.raises(PermissionDenied):
         save_and_import(project.as_user(Actor("carol", "annotator")), [("x.md", b"x")], overwrite=False)
+
+
+def test_interviews_page_shows_progress_per_interview(project: Project) -> None:
+    add_codings(project)
+    at = app("interviews", role="annotator", name="alice").run()
+    assert_no_exception(at)
+    progress = next(df.value for df in at.dataframe if "coded" in df.value.columns)
+    row = progress.set_index("document").loc["expert_A"]
+    assert (row["sentences"], row["coded"], row["uncoded"]) == (3, 2, 1)
+    assert "Supervisors add interviews" in texts(at)
+
+
+def test_codebook_form_adds_a_code_to_the_file(project: Project) -> None:
+    at = app("codebook", role="supervisor").run()
+    form_inputs = [t for t in at.text_input if t.label == "Label"]
+    form_inputs[0].input("Queue at the border")
+    next(t for t in at.text_area if t.label == "Description").input("Waiting at crossings.")
+    next(b for b in at.button if b.label == "Add").click().run()
+    assert_no_exception(at)
+    assert "queue_at_the_border" in project.codebook.codes
+    assert "Queue at the border" in (project.root / "codebook.yaml").read_text(encoding="utf-8")
+    assert "Added code" in texts(at)
+
+
+def test_qualcode_app_script_runs_directly(project: Project) -> None:
+    """``qualcode app`` runs qualcode/app/main.py as a script (not as a package module)."""
+    at = AppTest.from_file(str(REPO / "qualcode" / "app" / "main.py"), default_timeout=TIMEOUT)
+    at.session_state["qc_local_name"] = "alice"
+    at.run()
+    assert_no_exception(at)
+    assert component_data(at)["document"] == "expert_A"

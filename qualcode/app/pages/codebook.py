@@ -25,11 +25,12 @@ def codebook_frame(codebook: Codebook) -> pd.DataFrame:
                                        "examples", "cross_cutting"])
 
 
-def _node_line(depth: int, node: Theme | Code) -> str:
+def _node_line(codebook: Codebook, depth: int, node: Theme | Code) -> str:
+    """One tree line (ids are in the definitions table; labels are escaped)."""
     indent = "&nbsp;" * 4 * depth
     if isinstance(node, Theme):
-        return f"{indent}📁 **{state.escape_md(node.label)}** `{state.escape_md(node.id)}`"
-    return f"{indent}• {state.escape_md(node.label)} `{state.escape_md(node.id)}`"
+        return f"{indent}📁 **{state.escape_md(node.label)}** ({len(codebook.codes_in(node.id))})"
+    return f"{indent}• {state.escape_md(node.label)}"
 
 
 def render() -> None:
@@ -40,7 +41,7 @@ def render() -> None:
         tree, detail = st.columns([2, 3], gap="large")
         with tree:
             st.subheader("Themes")
-            lines = [_node_line(depth, node) for depth, node in codebook.iter_tree()]
+            lines = [_node_line(codebook, depth, node) for depth, node in codebook.iter_tree()]
             st.markdown("  \n".join(lines) if lines else "_The codebook is empty._")
             if codebook.cross_cutting:
                 st.subheader("Cross-cutting themes")
@@ -70,7 +71,7 @@ def render() -> None:
 
 def _code_details(codebook: Codebook, code: Code) -> None:
     with st.container(border=True):
-        st.markdown(f"**{state.escape_md(code.label)}** · `{state.escape_md(code.id)}`")
+        st.markdown(f"**{state.escape_md(code.label)}** · {state.escape_md(code.id)}")
         st.caption(state.escape_md(codebook.code_path_labels(code.id)))
         for title, value in (("Description", code.description), ("Include when", code.include),
                              ("Exclude when", code.exclude)):

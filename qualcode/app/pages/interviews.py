@@ -14,9 +14,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from ...errors import InputFileError, Problem, QualcodeError
+from ...frames import AnalysisData
 from ...importers import SUPPORTED_SUFFIXES
 from ...project import Project
 from ...reports import participant_table
@@ -97,6 +99,24 @@ def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwri
     return report.documents
 
 
+def progress_table(data: AnalysisData, annotator: str, unit: str) -> pd.DataFrame:
+    """Per interview: how many segments of ``unit`` the annotator has coded (any overlap)."""
+    from .code import coded_segments
+
+    segments = data.segments.loc[data.segments["kind"] == unit]
+    codings = data.codings.loc[data.codings["annotator"] == annotator]
+    by_doc_codings = dict(tuple(codings.groupby("document"))) if not codings.empty else {}
+    by_doc_segments = dict(tuple(segments.groupby("document"))) if not segments.empty else {}
+    rows = []
+    for name in data.documents["document"]:
+        segs = by_doc_segments.get(name, segments.iloc[0:0])
+        coded = int(coded_segments(segs, by_doc_codings.get(name, codings.iloc[0:0])).sum())
+        total = len(segs)
+        rows.append({"document": name, f"{unit}s": total, "coded": coded, "uncoded": total - coded,
+                     "share": coded / total if total else 0.0})
+    return pd.DataFrame(rows, columns=["document", f"{unit}s", "coded", "uncoded", "share"])
+
+
 def render() -> None:
     project = state.user_project()
     opened = state.open_project()
@@ -132,5 +152,11 @@ def render() -> None:
         st.subheader(f"Interviews ({len(docs)})")
         st.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
         data = state.cached_analysis(project)
+        st.subheader("Your coding progress")
+        unit = st.selectbox("Unit", ["sentence", "paragraph", "turn"], key="qc_int_unit")
+        st.dataframe(progress_table(data, project.actor.name, unit), hide_index=True, width="stretch",
+                     key="qc_int_progress",
+                     column_config={"share": st.column_config.ProgressColumn("share", min_value=0.0, max_value=1.0,
+                                                                             format="percent")})
         st.subheader("Participants")
         st.dataframe(participant_table(data), hide_index=True, width="stretch", key="qc_int_participants")
