@@ -50,7 +50,7 @@ def _local_actor() -> Actor:
     store = state.open_project().project.store
     known = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
     with st.sidebar:
-        st.caption("🖥️ **Single-machine mode** — no sign-in; whoever uses this computer owns the data.")
+        st.caption(":material/computer: **Single-machine mode** — no sign-in; whoever uses this computer owns the data.")
         default = st.session_state.get("qc_local_name", known[0] if known else "")
         if default and default not in known:  # a name typed earlier in this session
             known.append(default)
@@ -129,15 +129,15 @@ def _pages(actor: Actor) -> list[st.Page]:
     from qualcode.app.pages import admin, adjudicate, agreement, browser, code, codebook, interviews, reports, suggestions
 
     table: list[tuple[Callable[[], None], str, str, str, str]] = [
-        (code.render, "Code", "code", "✏️", "annotator"),
-        (codebook.render, "Codebook", "codebook", "📚", "annotator"),
-        (browser.render, "Code browser", "browser", "🔎", "annotator"),
-        (reports.render, "Reports", "reports", "📊", "annotator"),
-        (agreement.render, "Agreement", "agreement", "🤝", "supervisor"),
-        (adjudicate.render, "Adjudicate", "adjudicate", "⚖️", "supervisor"),
-        (interviews.render, "Interviews", "interviews", "🗂️", "annotator"),
-        (suggestions.render, "Suggestions", "suggestions", "💡", "annotator"),
-        (admin.render, "Admin", "admin", "🛠️", "admin"),
+        (code.render, "Code", "code", ":material/edit_note:", "annotator"),
+        (codebook.render, "Codebook", "codebook", ":material/menu_book:", "annotator"),
+        (browser.render, "Code browser", "browser", ":material/search:", "annotator"),
+        (reports.render, "Reports", "reports", ":material/bar_chart:", "annotator"),
+        (agreement.render, "Agreement", "agreement", ":material/handshake:", "supervisor"),
+        (adjudicate.render, "Adjudicate", "adjudicate", ":material/balance:", "supervisor"),
+        (interviews.render, "Interviews", "interviews", ":material/folder_open:", "annotator"),
+        (suggestions.render, "Suggestions", "suggestions", ":material/lightbulb:", "annotator"),
+        (admin.render, "Admin", "admin", ":material/admin_panel_settings:", "admin"),
     ]
     start = st.session_state.get(START_PAGE_KEY, "code")
     allowed = [row for row in table if actor.at_least(row[4])]
@@ -148,7 +148,7 @@ def _pages(actor: Actor) -> list[st.Page]:
 
 
 def main() -> None:
-    st.set_page_config(page_title="qualcode", page_icon="🏷️", layout="wide")
+    st.set_page_config(page_title="qualcode", page_icon=":material/label:", layout="wide")
     opened = state.open_project()
     project = opened.project
     is_team = team_mode(project.store)
@@ -165,7 +165,7 @@ def main() -> None:
             st.caption(f"Signed in as **{state.escape_md(actor.name)}** ({actor.role}) · team mode")
             st.button("Sign out", on_click=_sign_out, key="qc_sign_out")
         if project.store.blind_mode() and not project.store.revealed():
-            st.caption("🙈 Blind coding is on: annotators see only their own codings.")
+            st.caption(":material/visibility_off: Blind coding is on: annotators see only their own codings.")
         if opened.sync_error:
             st.warning("Some files in the project folder could not be imported; see Interviews.")
     navigation = st.navigation(_pages(actor))

@@ -195,7 +195,7 @@ def escape_md(text: str) -> str:
 
 
 def show_error(exc: QualcodeError | str) -> None:
-    st.error(escape_md(str(exc)), icon="⚠️")
+    st.error(escape_md(str(exc)), icon=":material/error:")
 
 
 @contextmanager
@@ -215,7 +215,7 @@ def flash(kind: str, message: str) -> None:
 def show_flashes() -> None:
     for kind, message in st.session_state.pop(MESSAGE_KEY, []):
         if kind == "error":
-            st.error(escape_md(message), icon="⚠️")
+            st.error(escape_md(message), icon=":material/error:")
         elif kind == "warning":
             st.warning(escape_md(message))
         else:

@@ -29,7 +29,7 @@ def _node_line(codebook: Codebook, depth: int, node: Theme | Code) -> str:
     """One tree line (ids are in the definitions table; labels are escaped)."""
     indent = "&nbsp;" * 4 * depth
     if isinstance(node, Theme):
-        return f"{indent}📁 **{state.escape_md(node.label)}** ({len(codebook.codes_in(node.id))})"
+        return f"{indent}▸ **{state.escape_md(node.label)}** ({len(codebook.codes_in(node.id))})"
     return f"{indent}• {state.escape_md(node.label)}"
 
 
