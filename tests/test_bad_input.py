@@ -126,6 +126,8 @@ CASES = [
     Case("codings/not_a_zip.xlsx", "codings", "CSV text named .xlsx", CODINGS, "not_a_zip.xlsx"),
     Case("codings/zip_bomb.xlsx", "codings", "sheet1.xml 20 MB of zeros (~1000:1)", CODINGS, "zip_bomb.xlsx"),
     Case("codings/xxe.xlsx", "codings", "sheet1.xml declares an external entity", CODINGS, "xxe.xlsx"),
+    Case("codings/invalid_sheet_xml.xlsx", "codings", "sheet1.xml not well-formed", CODINGS, "invalid_sheet_xml.xlsx"),
+    Case("codings/unexpected_attribute.xlsx", "codings", "sheet1.xml attribute openpyxl does not know", CODINGS, "unexpected_attribute.xlsx"),
     # ---------------------------------------------------------------- REFI-QDA projects (fresh project)
     Case("archives/path_traversal.qdpx", "qdpx", "member ../../evil.txt", ARCHIVE, "member '../../evil.txt'"),
     Case("archives/absolute_path.qdpx", "qdpx", "member /tmp/evil.txt", ARCHIVE, "member '/tmp/evil.txt'"),
@@ -239,6 +241,7 @@ def check_refused(case: Case, status: int, stderr: str) -> None:
     assert "Traceback" not in stderr, stderr
     assert stderr.startswith(case.error), f"expected '{case.error}' first, got:\n{stderr[:2000]}"
     assert case.where in stderr, f"expected '{case.where}' in:\n{stderr[:2000]}"
+    assert "root:x:" not in stderr, "a file outside the input was read (XXE)"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -1,6 +1,7 @@
 """Property tests for the input paths other test files do not fuzz.
 
-* the codings spreadsheet reader refuses arbitrary bytes/text only with a QualcodeError;
+* the codings spreadsheet reader refuses arbitrary bytes/text, and workbooks with a damaged
+  part, only with a QualcodeError;
 * restoring a backup refuses arbitrary bytes (and damaged backups) only with a QualcodeError,
   and leaves the database empty;
 * Store.add_coding accepts exactly the spans with 0 <= start < end <= len(text) and refuses
@@ -103,6 +104,39 @@ def test_codings_reader_offsets_are_in_range_or_refused(rows: list[tuple[str, in
         return
     assert all(0 <= c.start < c.end <= len(TEXT) for c in codings)
     assert len(codings) == len(rows)
+
+
+@pytest.fixture(scope="module")
+def workbook_parts() -> dict[str, bytes]:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in (["participant", "quote", "code"], ["A", "Kazakhstan is a transit country.", "transit"], [1, 2.5, None]):
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@FAST
+@given(data=st.data())
+def test_xlsx_with_a_damaged_part_only_raises_qualcode_errors(workbook_parts: dict[str, bytes], data) -> None:
+    """openpyxl fails in many ways on damaged parts (XML syntax, IndexError, TypeError): all become InputFileError."""
+    name = data.draw(st.sampled_from(sorted(workbook_parts)))
+    original = workbook_parts[name]
+    cut = data.draw(st.integers(0, len(original)))
+    insert = data.draw(st.sampled_from([b"", b"<", b"&", b'"', b"<x>", b"</row>", b'r="ZZ9"', b't="s"', b"\xff"]))
+    damaged = original[:cut] + insert + original[cut + data.draw(st.integers(0, 3)):]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, content in workbook_parts.items():
+            archive.writestr(member, damaged if member == name else content)
+    path = _write(buffer.getvalue(), ".xlsx")
+    try:
+        _read_and_resolve(path)
+    except QualcodeError:
+        pass
 
 
 # --------------------------------------------------------------------------- backup restore

@@ -277,6 +277,23 @@ def xlsx_bomb(path: Path) -> None:
     _write_zip(path, members)
 
 
+def _xlsx_with_changed_sheet(path: Path, change: Callable[[bytes], bytes]) -> None:
+    good = zipfile.ZipFile(io.BytesIO(_xlsx([["participant", "quote", "code"], ["F", "x", "y"]])))
+    members = [(name, change(good.read(name)) if name == "xl/worksheets/sheet1.xml" else good.read(name))
+               for name in good.namelist()]
+    _write_zip(path, members)
+
+
+def xlsx_invalid_sheet_xml(path: Path) -> None:
+    """sheet1.xml is not well-formed (openpyxl only parses it while rows are read)."""
+    _xlsx_with_changed_sheet(path, lambda data: data.replace(b"</sheetData>", b"", 1))
+
+
+def xlsx_unexpected_attribute(path: Path) -> None:
+    """sheet1.xml has an attribute openpyxl's constructors do not know (a TypeError inside openpyxl)."""
+    _xlsx_with_changed_sheet(path, lambda data: data.replace(b"defaultRowHeight", b"oefaultRowHeight", 1))
+
+
 def xlsx_xxe(path: Path) -> None:
     """sheet1.xml declares an external entity."""
     good = zipfile.ZipFile(io.BytesIO(_xlsx([["participant", "quote", "code"], ["F", "x", "y"]])))
@@ -284,8 +301,9 @@ def xlsx_xxe(path: Path) -> None:
     for name in good.namelist():
         data = good.read(name)
         if name == "xl/worksheets/sheet1.xml":
-            data = data.replace(b"?>", b'?>\n<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', 1)
-            data = data.replace(b"<v>", b"<v>&xxe;", 1)
+            data = b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n' + data
+            data = data.replace(b"<t>y</t>", b"<t>&xxe;</t>", 1)
+            assert b"&xxe;" in data
         members.append((name, data))
     _write_zip(path, members)
 
@@ -458,6 +476,8 @@ AT_TEST_TIME: dict[str, Callable[[Path], None]] = {
     "codings/formulas.xlsx": xlsx_formulas,
     "codings/zip_bomb.xlsx": xlsx_bomb,
     "codings/xxe.xlsx": xlsx_xxe,
+    "codings/invalid_sheet_xml.xlsx": xlsx_invalid_sheet_xml,
+    "codings/unexpected_attribute.xlsx": xlsx_unexpected_attribute,
     "archives/zip_bomb.qdpx": qdpx_bomb,
     "archives/zip_bomb.qcbackup": backup_bomb,
 }
