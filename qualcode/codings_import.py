@@ -79,22 +79,30 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 def _xlsx_table(path: Path) -> list[list[str]]:
     import zipfile
+    import zlib
 
     import openpyxl
 
     from .safezip import open_zip_safely
 
     open_zip_safely(path).close()  # refuse zip bombs and hostile members before openpyxl reads it
+    # openpyxl parses lazily (rows are read while iterating) and reports damaged parts with
+    # whatever its XML parser or constructors raise (SyntaxError covers lxml's and
+    # ElementTree's parse errors): all of them mean "not a readable workbook".
+    damaged = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError, SyntaxError,
+               IndexError, TypeError, AttributeError)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputFileError(Problem(f"Not a readable .xlsx workbook ({exc}).", path=str(path),
+        try:
+            ws = wb.worksheets[0]
+            return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    except damaged as exc:
+        reason = str(exc).split("\n", 1)[0]
+        raise InputFileError(Problem(f"Not a readable .xlsx workbook ({type(exc).__name__}: {reason}).",
+                                     path=str(path),
                                      hint="Open it in Excel or LibreOffice and save it again as .xlsx.")) from None
-    try:
-        ws = wb.worksheets[0]
-        return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
 
 
 def resolve_rows(rows: Iterable[tuple[int, Mapping[str, str]]], *, path: str, codebook: Codebook,
