@@ -28,11 +28,13 @@ returns paragraphs, then sentences, then turns, each in text order.
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_left, bisect_right
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from .model import Segment
 
@@ -291,6 +293,23 @@ def segment(text: str, language: str = "en", *,
     return segment_many([text], [language], speakers=[speakers])[0]
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting still frees everything).
+
+    Segmenting a large corpus allocates millions of small objects (segments, spaCy docs) that
+    form no reference cycles.  The collector's full passes kept rescanning all of them and
+    every other live object: a third of the time of segmenting 1,000 transcripts.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def segment_many(texts: Sequence[str], languages: Sequence[str] | str, *,
                  speakers: Sequence[Iterable[str] | None] | None = None,
                  batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[Segment]]:
@@ -309,6 +328,14 @@ def segment_many(texts: Sequence[str], languages: Sequence[str] | str, *,
     for i, language in enumerate(languages):
         by_language.setdefault(language, []).append(i)
     results: list[list[Segment]] = [[] for _ in texts]
+    with _cyclic_gc_paused():
+        _segment_languages(texts, by_language, speaker_lists, batch_size, results)
+    return results
+
+
+def _segment_languages(texts: Sequence[str], by_language: dict[str, list[int]],
+                       speaker_lists: Sequence[Iterable[str] | None], batch_size: int,
+                       results: list[list[Segment]]) -> None:
     for language, indices in by_language.items():
         # A code spaCy cannot load here (e.g. from a REFI project) still gets sentences.
         nlp = get_nlp(language if language_available(language) else "xx")
@@ -319,7 +346,6 @@ def segment_many(texts: Sequence[str], languages: Sequence[str] | str, *,
         docs = nlp.pipe((texts[i] for i in indices), batch_size=batch_size)
         for i, doc in zip(indices, docs):
             results[i] = build_segments(texts[i], _sentence_starts(doc), speaker_lists[i])
-    return results
 
 
 __all__ = ["SUPPORTED_LANGUAGES", "ROLE_WORDS", "SINGLE_LETTER_ROLES", "TurnLabel", "find_turn_labels",
