@@ -17,28 +17,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
 from conftest import require_service  # noqa: E402
 
-from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop  # noqa: E402
+from qualcode.app.screenshots import CHROMIUM_ARGS, TEXT_RECT_JS, free_port, start_streamlit, stop  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 WAIT_MS = 30_000
 
-# Where a piece of text sits on screen: (x, y) of its first and last character.
-TEXT_RECT_JS = """([needle]) => {
-  const root = document.querySelector('[data-testid=qc-transcript-text]');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  let node;
-  while ((node = walker.nextNode())) {
-    const i = node.data.indexOf(needle);
-    if (i < 0) continue;
-    const first = document.createRange(); first.setStart(node, i); first.setEnd(node, i + 1);
-    const last = document.createRange(); last.setStart(node, i + needle.length - 1); last.setEnd(node, i + needle.length);
-    const a = first.getBoundingClientRect(), b = last.getBoundingClientRect();
-    return [a.left + 1, a.top + a.height / 2, b.right - 1, b.top + b.height / 2];
-  }
-  return null;
-}"""
+
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,22 @@ SCREENSHOTS = {"code.png": "Code", "reports.png": "Reports", "agreement.png": "A
                "codebook.png": "Codebook"}
 WAIT_MS = 60_000
 
+# Where a piece of text sits on screen: (x, y) of its first and last character, or null.
+TEXT_RECT_JS = """([needle]) => {
+  const root = document.querySelector('[data-testid=qc-transcript-text]');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const i = node.data.indexOf(needle);
+    if (i < 0) continue;
+    const first = document.createRange(); first.setStart(node, i); first.setEnd(node, i + 1);
+    const last = document.createRange(); last.setStart(node, i + needle.length - 1); last.setEnd(node, i + needle.length);
+    const a = first.getBoundingClientRect(), b = last.getBoundingClientRect();
+    return [a.left + 1, a.top + a.height / 2, b.right - 1, b.top + b.height / 2];
+  }
+  return null;
+}"""
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -90,6 +106,20 @@ def prepare_demo_copy(source: Path, target: Path) -> None:
     project.close()
 
 
+def _code_page_scene(page) -> None:  # noqa: ANN001 - playwright Page
+    """A realistic moment: a sentence clicked (selected) and a code typed into the type-ahead."""
+    rect = page.evaluate(TEXT_RECT_JS, ["Almaty is, after all"])
+    if rect is None:
+        return
+    page.mouse.click(rect[0] + 20, rect[1])
+    page.wait_for_selector("[data-testid=qc-transcript]:not([data-selection=''])", timeout=WAIT_MS)
+    page.locator(".st-key-qc_codes input").click()
+    page.keyboard.type("Business")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.locator(".st-key-qc_memo input").click()
+
+
 def take(project_dir: Path, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -105,6 +135,7 @@ def take(project_dir: Path, out: Path) -> list[Path]:
             page.locator(".st-key-qc_local_name_box input").fill("thesis-team")
             page.keyboard.press("Enter")
             page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+            _code_page_scene(page)
             for name, title in SCREENSHOTS.items():
                 if title != "Code":
                     page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
@@ -118,6 +149,7 @@ def take(project_dir: Path, out: Path) -> list[Path]:
                     page.wait_for_selector("text=Disagreements", timeout=WAIT_MS)
                 page.wait_for_load_state("networkidle")
                 page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
+                page.wait_for_timeout(800)  # let progress bars and charts finish their animation
                 path = out / name
                 page.screenshot(path=str(path))
                 written.append(path)

@@ -290,9 +290,12 @@ def _coding_panel(project: Project, document: str, text: str, sel: dict[str, Any
         if not mine.empty:
             recent += mine.sort_values("created_at", ascending=False)["code"].tolist()
         options = ordered_codes(codebook, recent)
+        # on_change="ignore": choosing codes or typing a memo costs no rerun; the values travel
+        # with the Apply click.  No "select all matches" entry: Enter must pick one code.
         st.multiselect("Codes", options, key="qc_codes", format_func=lambda c: code_option_label(codebook, c),
-                       placeholder="Type to find a code …")
-        st.text_input("Memo (optional)", key="qc_memo")
+                       placeholder="Type to find a code …", select_all=False, filter_mode="contains",
+                       on_change="ignore")
+        st.text_input("Memo (optional)", key="qc_memo", on_change="ignore")
         cols = st.columns(2)
         cols[0].button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,),
                        width="stretch")
