@@ -125,6 +125,10 @@ CASES = [
     Case("codings/png_renamed.csv", "codings", "PNG image renamed .csv", CODINGS, "png_renamed.csv"),
     Case("codings/not_a_zip.xlsx", "codings", "CSV text named .xlsx", CODINGS, "not_a_zip.xlsx"),
     Case("codings/zip_bomb.xlsx", "codings", "sheet1.xml 20 MB of zeros (~1000:1)", CODINGS, "zip_bomb.xlsx"),
+    Case("codings/unknown_code.csv", "sync+new", "unknown code, in interviews/ next to a new transcript and a good sheet", CODINGS, "unknown_code.csv, row 3"),
+    Case("codings/quote_not_found.csv", "sync+new", "quote not found, next to a new transcript and a good sheet", CODINGS, "quote_not_found.csv, row 3"),
+    Case("codings/new_participant_bad_row.csv", "sync+new", "rows for the new transcript, one with an unknown code", CODINGS, "new_participant_bad_row.csv, row 3"),
+    Case("codings/zip_bomb.xlsx", "sync+new", "zip bomb sheet next to a new transcript and a good sheet", CODINGS, "zip_bomb.xlsx (member"),
     Case("codings/xxe.xlsx", "codings", "sheet1.xml declares an external entity", CODINGS, "xxe.xlsx"),
     Case("codings/invalid_sheet_xml.xlsx", "codings", "sheet1.xml not well-formed", CODINGS, "invalid_sheet_xml.xlsx"),
     Case("codings/unexpected_attribute.xlsx", "codings", "sheet1.xml attribute openpyxl does not know", CODINGS, "unexpected_attribute.xlsx"),
@@ -160,6 +164,7 @@ CASES = [
 SUBPROCESS_CASES = [
     "codebook check:codebooks/python_tag.yaml", "codebook import:codebooks/billion_laughs.yaml",
     "import:transcripts/xxe.docx", "sync:transcripts/png_renamed.txt", "codings:codings/formula_dde.csv",
+    "sync+new:codings/unknown_code.csv",
     "qdpx:archives/path_traversal.qdpx", "restore:archives/manifest_list.qcbackup",
 ]
 
@@ -167,6 +172,9 @@ CODINGS_CSV = """participant,quote,code,annotator,memo
 F,"There are restrictions: firstly, work visas are only granted to those who pass all the procedures",kazakhstan_destination_country,ann1,
 H,"Kazakhstan is the only country in Central Asia that does not have a separate law",kazakhstan_transit_country,ann2,seed
 """
+
+NEW_TRANSCRIPT = "---\nparticipant: J\n---\nInterviewer: Hi?\n\nExpert J: Hello there.\n"
+GOOD_SHEET = "participant,quote,code,annotator\nJ,Hello there,kazakhstan_transit_country,good\n"
 
 
 # --------------------------------------------------------------------------- projects
@@ -225,6 +233,11 @@ def prepare(case: Case, templates: dict[str, Path], tmp_path: Path) -> tuple[Pat
     if case.via == "import":
         return root, project + ["import", str(bad)], bad
     if case.via == "sync":
+        shutil.copy(bad, root / "interviews" / bad.name)
+        return root, project + ["import"], bad
+    if case.via == "sync+new":  # nothing of a sync may be stored when one of its files is bad
+        (root / "interviews" / "expert_J.md").write_text(NEW_TRANSCRIPT, encoding="utf-8")
+        (root / "interviews" / "a_good_codings.csv").write_text(GOOD_SHEET, encoding="utf-8")
         shutil.copy(bad, root / "interviews" / bad.name)
         return root, project + ["import"], bad
     if case.via == "codings":
@@ -319,11 +332,14 @@ def test_qdpx_source_pointing_outside_the_archive_is_skipped_not_read(templates:
 
 
 def test_database_dump_sees_changes(templates: dict[str, Path], tmp_path: Path) -> None:
-    """The unchanged-database check can fail: a real import changes the dump."""
+    """The unchanged-database check can fail: the new transcript and good sheet of the
+    'sync+new' cases import fine on their own and change the dump."""
     root = tmp_path / "project"
     shutil.copytree(templates["full"], root)
     before = _digest(root)
-    (root / "interviews" / "expert_J.md").write_text("---\nparticipant: J\n---\nExpert J: Yes.\n", encoding="utf-8")
+    (root / "interviews" / "expert_J.md").write_text(NEW_TRANSCRIPT, encoding="utf-8")
+    (root / "interviews" / "a_good_codings.csv").write_text(GOOD_SHEET, encoding="utf-8")
     assert _cli("--project", root, "import") == 0
     assert _digest(root) != before
-    assert json.dumps(dump_database(root), default=str).count("expert_J") >= 1
+    dump = json.dumps(dump_database(root), default=str)
+    assert "expert_J" in dump and "Hello there" in dump
