@@ -265,20 +265,29 @@ class Project:
         """
         report = SyncReport()
         codebook = self.codebook  # validates the codebook before anything is written
-        report.codebook = self.store.sync_codebook(codebook)
-        self.import_transcripts(self.interview_files(), progress=progress, force=force, report=report,
-                                create_unknown_codes=create_unknown_codes)
+        sheets: list[tuple[Path, str]] = []
         for sheet in self.spreadsheet_files():
             rel = self.relative(sheet)
             sha = file_sha256(sheet)
             if not force and self.store.import_source_sha(rel) == sha:
                 report.skipped.append(rel)
                 continue
-            report.codings_imported[rel] = len(self.import_codings(sheet, sha256=sha))
+            sheets.append((sheet, sha))
+        report.codebook = self.store.sync_codebook(codebook)
+        # The spreadsheets are checked against the stored and the new transcripts before any
+        # transcript is stored, so a bad spreadsheet leaves the new transcripts out too.
+        self.import_transcripts(self.interview_files(), progress=progress, force=force, report=report,
+                                create_unknown_codes=create_unknown_codes,
+                                before_store=lambda docs: self._check_spreadsheets([s for s, _ in sheets], docs))
+        for sheet, sha in sheets:
+            report.codings_imported[self.relative(sheet)] = len(self.import_codings(sheet, sha256=sha))
         return report
 
     def import_transcripts(self, paths: Sequence[Path], *, progress: Progress | None = None, force: bool = False,
-                           report: SyncReport | None = None, create_unknown_codes: bool = False) -> SyncReport:
+                           report: SyncReport | None = None, create_unknown_codes: bool = False,
+                           before_store: Callable[[list[ParsedDocument]], None] | None = None) -> SyncReport:
+        """Read, check and store transcripts.  ``before_store(docs)`` may raise InputFileError to
+        veto the import after the files were read and checked, before anything is stored."""
         from .importers import read_documents
 
         report = report or SyncReport()
@@ -295,6 +304,8 @@ class Project:
                 continue
             todo.append((path, rel, sha))
         if not todo:
+            if before_store is not None:
+                before_store([])
             return report
         docs = read_documents([p for p, _, _ in todo])  # raises one error for every bad file
         names: dict[str, str] = {}
@@ -305,6 +316,11 @@ class Project:
                                         f"({names[doc.name]} and {rel}).", path=rel,
                                         hint="Rename one of them; the file stem is the document name."))
             names[doc.name] = rel
+        if before_store is not None:
+            try:
+                before_store(docs)
+            except InputFileError as exc:
+                problems.extend(exc.problems)
         embedded = self._resolve_embedded_codings(docs, todo, problems, create_unknown_codes)
         if problems:
             raise InputFileError(problems)
@@ -369,17 +385,45 @@ class Project:
             raise InputFileError(Problem("File not found.", path=str(path)))
         rel = self.relative(path)
         rows = read_rows(path)
-        documents = self.store.documents_frame()
-        documents_of: dict[str, list[str]] = {}
-        for name, pid in zip(documents["document"], documents["participant"]):
-            if pid is not None:
-                documents_of.setdefault(str(pid), []).append(name)
-        texts = {name: self.store.document_text(name) or "" for name in documents["document"]}
+        texts, documents_of = self._document_index()
         codings, numbers = resolve_rows(rows, path=rel, codebook=self.codebook, texts=texts,
                                         documents_of=documents_of,
                                         default_annotator=annotator or self.actor.name)
         return self.store.add_codings(self.actor, codings, rows=numbers, source=rel,
                                       source_sha256=sha256 or file_sha256(path))
+
+    def _document_index(self, new_docs: Sequence[ParsedDocument] = ()) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Texts by document name and document names by participant: stored, overlaid with ``new_docs``."""
+        documents = self.store.documents_frame()
+        participant_of = {name: str(pid) for name, pid in zip(documents["document"], documents["participant"])
+                          if pid is not None}
+        texts = {name: self.store.document_text(name) or "" for name in documents["document"]}
+        for doc in new_docs:
+            texts[doc.name] = doc.text
+            participant_of.pop(doc.name, None)
+            if doc.participant is not None:
+                participant_of[doc.name] = str(doc.participant.id)
+        documents_of: dict[str, list[str]] = {}
+        for name, pid in participant_of.items():
+            documents_of.setdefault(pid, []).append(name)
+        return texts, documents_of
+
+    def _check_spreadsheets(self, paths: Sequence[Path], new_docs: Sequence[ParsedDocument]) -> None:
+        """Raise one InputFileError for every bad row of every spreadsheet, storing nothing."""
+        from .codings_import import read_rows, resolve_rows
+
+        if not paths:
+            return
+        texts, documents_of = self._document_index(new_docs)
+        problems: list[Problem] = []
+        for path in paths:
+            try:
+                resolve_rows(read_rows(path), path=self.relative(path), codebook=self.codebook, texts=texts,
+                             documents_of=documents_of, default_annotator=self.actor.name)
+            except InputFileError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputFileError(problems)
 
     # ------------------------------------------------------------------ coding
     def add_coding(self, document: str, start: int, end: int, code: str, *, memo: str = "",
