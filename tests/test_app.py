@@ -509,3 +509,43 @@ def test_qualcode_app_script_runs_directly(project: Project) -> None:
     at.run()
     assert_no_exception(at)
     assert component_data(at)["document"] == "expert_A"
+
+
+def test_sign_out_returns_to_the_sign_in_form(project: Project) -> None:
+    team_project(project, blind=False)
+    at = signed_in("alice")
+    at.button(key="qc_sign_out").click().run()
+    assert_no_exception(at)
+    assert "Team mode: sign in" in texts(at)
+    assert not at.get("bidi_component")
+
+
+def test_oidc_button_only_when_auth_is_configured(project: Project) -> None:
+    team_project(project, blind=False)
+    plain = app(name=None).run()
+    assert not [b for b in plain.button if b.label == "Sign in with your organisation"]
+    configured = app(name=None)
+    configured.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                                  "client_id": "qualcode", "client_secret": "secret",
+                                  "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}
+    configured.run()
+    assert_no_exception(configured)
+    assert [b for b in configured.button if b.label == "Sign in with your organisation"]
+
+
+def test_admin_adds_a_user_with_a_password(project: Project) -> None:
+    from qualcode.auth import sign_in
+
+    at = app("admin", role="admin").run()
+    next(t for t in at.text_input if t.label == "User name").input("dana")
+    next(s for s in at.selectbox if s.label == "Role").select("supervisor")
+    next(t for t in at.text_input if t.label.startswith("Password")).input("dana-password-1")
+    next(b for b in at.button if b.label == "Save user").click().run()
+    assert_no_exception(at)
+    assert sign_in(project.store, "dana", "dana-password-1").role == "supervisor"
+    short = app("admin", role="admin").run()
+    next(t for t in short.text_input if t.label == "User name").input("eve")
+    next(t for t in short.text_input if t.label.startswith("Password")).input("short")
+    next(b for b in short.button if b.label == "Save user").click().run()
+    assert "shorter than" in "\n".join(e.value for e in short.error)
+    assert project.store.get_user("eve") is None

@@ -206,3 +206,16 @@ def test_hostile_transcript_renders_inert(browser, server) -> None:
     page.wait_for_selector("text=Selected", timeout=WAIT_MS)
     assert dialogs == []
     context.close()
+
+
+def test_upload_saves_under_interviews_with_a_safe_name(browser, server, project) -> None:
+    url, root = server
+    context, page, _ = sign_in(browser, url, "sam", "Interviews")
+    page.locator(".st-key-qc_upload_files input[type=file]").set_input_files(
+        files=[{"name": "uploaded interview?.md", "mimeType": "text/markdown",
+                "buffer": b"---\nparticipant: U\nlabel: Uploaded (U)\n---\nAn uploaded interview about transit.\n"}])
+    page.get_by_role("button", name="Upload and import").click()
+    page.wait_for_selector("text=uploaded interview_: added", timeout=WAIT_MS)
+    assert (root / "interviews" / "uploaded interview_.md").is_file()
+    assert "uploaded interview_" in project.store.document_names()
+    context.close()
