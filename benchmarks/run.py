@@ -15,6 +15,7 @@ warm-up.  See benchmarks/RESULTS.md for a recorded full run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -25,7 +26,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import Figure, best_of, compare, run_child, table  # noqa: E402
@@ -53,7 +55,9 @@ def prepare(spec: Spec, root: Path, reuse: bool) -> tuple[Synthetic, dict[str, f
     synthetic = generate(spec)
     timings["generate_s"] = time.perf_counter() - t0
     marker = root / "spec.json"
-    if reuse and marker.exists() and json.loads(marker.read_text()) == spec.__dict__:
+    # The folder matches when the spec and the generator's source are the same.
+    stamp = {**spec.__dict__, "synth_sha256": hashlib.sha256((HERE / "synth.py").read_bytes()).hexdigest()}
+    if reuse and marker.exists() and json.loads(marker.read_text()) == stamp:
         log(f"reusing the project folder {root}")
         return synthetic, timings
     if root.exists():
@@ -61,7 +65,7 @@ def prepare(spec: Spec, root: Path, reuse: bool) -> tuple[Synthetic, dict[str, f
     t0 = time.perf_counter()
     write_project(synthetic, root)
     timings["write_folder_s"] = time.perf_counter() - t0
-    marker.write_text(json.dumps(spec.__dict__))
+    marker.write_text(json.dumps(stamp))
     return synthetic, timings
 
 

@@ -76,6 +76,7 @@ festival religion mosque church volunteer donor grant research survey statistics
 """.split()
 
 INTERVIEWER = "Interviewer"
+_ABBREVIATION_LIKE = frozenset(w for w in COMMON_WORDS if len(w) <= 2 or w in ("no", "may", "mar", "jan"))
 ROLES = ("Policy advisor", "NGO officer", "Researcher", "Lawyer", "Employer", "Union organiser")
 ORGANISATION_TYPES = ("Government", "NGO", "International organisation", "Academia", "Business")
 
@@ -181,6 +182,8 @@ class _Writer:
 
 
 def _sentence(words: list[str], end: str, rng: np.random.Generator) -> str:
+    if words[-1] in _ABBREVIATION_LIKE:  # "a." or "no." would read as an abbreviation, not a sentence end
+        words = words[:-1] + ["today"]
     if len(words) > 8 and rng.random() < 0.4:  # a comma now and then
         k = int(rng.integers(3, len(words) - 3))
         words = words[:k] + [words[k] + ","] + words[k + 1:]
