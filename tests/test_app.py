@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-from qualcode.auth import hash_password  # noqa: E402
-from qualcode.errors import InputFileError  # noqa: E402
-from qualcode.project import Project  # noqa: E402
-from qualcode.store import LOCAL_ADMIN, Actor  # noqa: E402
+from qualcode.auth import hash_password
+from qualcode.errors import InputFileError
+from qualcode.project import Project
+from qualcode.store import LOCAL_ADMIN, Actor
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "streamlit_app.py")

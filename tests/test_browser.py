@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from conftest import require_service  # noqa: E402
+from conftest import require_service
 
-from qualcode.app.screenshots import CHROMIUM_ARGS, TEXT_RECT_JS, free_port, start_streamlit, stop  # noqa: E402
+from qualcode.app.screenshots import (
+    CHROMIUM_ARGS,
+    TEXT_RECT_JS,
+    free_port,
+    start_streamlit,
+    stop,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -20,15 +20,21 @@ supervisor adds Agreement and Adjudicate; admin adds Admin.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
-from qualcode.auth import create_session, end_session, resume_session, sign_in, team_mode
+from qualcode.app import state
+from qualcode.auth import (
+    create_session,
+    end_session,
+    resume_session,
+    sign_in,
+    team_mode,
+)
 from qualcode.errors import QualcodeError
 from qualcode.model import ROLES
 from qualcode.store import Actor
-from qualcode.app import state
 
 SESSION_TOKEN_KEY = "qc_session_token"
 SESSION_CHECKED_KEY = "qc_session_checked"
@@ -38,9 +44,11 @@ START_PAGE_KEY = "qc_start_page"  # optional: url_path of the page to open first
 
 def _oidc_configured() -> bool:
     """True when secrets.toml has an ``[auth]`` section (st.login can be used)."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
     try:
         return "auth" in st.secrets
-    except Exception:  # no secrets file at all: OIDC is simply not configured
+    except (StreamlitSecretNotFoundError, FileNotFoundError):  # no secrets file: OIDC not configured
         return False
 
 
@@ -94,7 +102,7 @@ def _team_actor() -> Actor | None:
     return None
 
 
-def _sign_in_form(store) -> None:  # noqa: ANN001 - Store
+def _sign_in_form(store) -> None:
     st.title("qualcode")
     st.caption("Team mode: sign in with the account an admin created for you.")
     with st.form("qc_sign_in"):
@@ -126,7 +134,17 @@ def _sign_out() -> None:
 
 # ------------------------------------------------------------------------------ navigation
 def _pages(actor: Actor) -> list[st.Page]:
-    from qualcode.app.pages import admin, adjudicate, agreement, browser, code, codebook, interviews, reports, suggestions
+    from qualcode.app.pages import (
+        adjudicate,
+        admin,
+        agreement,
+        browser,
+        code,
+        codebook,
+        interviews,
+        reports,
+        suggestions,
+    )
 
     table: list[tuple[Callable[[], None], str, str, str, str]] = [
         (code.render, "Code", "code", ":material/edit_note:", "annotator"),

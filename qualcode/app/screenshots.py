@@ -106,7 +106,7 @@ def prepare_demo_copy(source: Path, target: Path) -> None:
     project.close()
 
 
-def _code_page_scene(page) -> None:  # noqa: ANN001 - playwright Page
+def _code_page_scene(page) -> None:
     """A realistic moment: a sentence clicked (selected) and a code typed into the type-ahead."""
     rect = page.evaluate(TEXT_RECT_JS, ["Almaty is, after all"])
     if rect is None:

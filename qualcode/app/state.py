@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -74,7 +75,7 @@ def user_project() -> Project:
         raise RuntimeError("no user is signed in")  # main() never renders a page without one
     base = open_project().project
     try:
-        base.codebook  # re-read only when the file changed; as_user() copies the parsed codebook
+        _ = base.codebook  # re-read only when the file changed; as_user() copies the parsed codebook
     except QualcodeError:
         pass  # a broken codebook.yaml: the page that needs it shows the error
     return base.as_user(actor)
@@ -132,7 +133,7 @@ def _analysis(_project: Project, url: str, actor: Actor, version: int, codebook_
 
 def cached_analysis(project: Project) -> AnalysisData:
     """The whole-project analysis bundle as ``project.actor`` may see it (read-only, shared)."""
-    project.codebook  # re-read when the file changed (sets _codebook_sha)
+    _ = project.codebook  # re-read when the file changed (sets _codebook_sha)
     return _analysis(project, project.store.url, project.actor, data_version(project.store),
                      project._codebook_sha or "")
 

@@ -25,7 +25,8 @@ chunks, ``data-coding-ids``) and ``[data-testid=qc-margin-label]`` (``data-codin
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -318,7 +319,7 @@ def selection_event(key: str = TRANSCRIPT_KEY) -> dict[str, Any] | None:
     if state is not None:
         try:
             value = state.get("select") if hasattr(state, "get") else getattr(state, "select", None)
-        except Exception:  # a component state that is not a mapping: no event
+        except (AttributeError, KeyError, TypeError):  # a state that is not a mapping: no event
             value = None
     if not isinstance(value, dict):
         return None

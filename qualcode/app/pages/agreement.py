@@ -12,7 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from ...export import to_csv
-from ...reliability import CONSENSUS, UNITS, describe, disagreements, intercoder_agreement
+from ...reliability import (
+    CONSENSUS,
+    UNITS,
+    describe,
+    disagreements,
+    intercoder_agreement,
+)
 from ...store import Actor
 from .. import state
 

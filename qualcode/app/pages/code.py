@@ -244,21 +244,20 @@ def _workspace_body(document: str, unit: str, show_others: bool) -> None:
     sel = _selection(document)
 
     left, right = st.columns([3, 2], gap="medium")
-    with right:
-        # Actions in this fragment report here (the fragment reruns alone).  The container is
-        # always drawn so that the elements below keep their positions between reruns.
-        with st.container(key="qc_messages"):
-            state.show_flashes()
+    # Actions in this fragment report here (the fragment reruns alone).  The container is
+    # always drawn so that the elements below keep their positions between reruns.
+    with right, st.container(key="qc_messages"):
+        state.show_flashes()
     with left:
         spans = [(int(r.start), int(r.end), code_colour(codebook, r.code),
                   (f"{r.annotator}: " if show_others and r.annotator != actor.name else "")
                   + code_label(codebook, r.code), int(r.coding_id))
                  for r in codings.itertuples(index=False)]
         with state.timed("code.transcript"):
-          transcript_view(document=document, text=doc["text"], spans=spans,
-                        segments=segments[["start", "end"]].to_numpy().tolist(),
-                        selection=(sel["start"], sel["end"]) if sel else None,
-                        on_select=lambda: _on_transcript_select(document), language=doc["language"])
+            transcript_view(document=document, text=doc["text"], spans=spans,
+                            segments=segments[["start", "end"]].to_numpy().tolist(),
+                            selection=(sel["start"], sel["end"]) if sel else None,
+                            on_select=lambda: _on_transcript_select(document), language=doc["language"])
     with right, state.timed("code.panels"):
         _progress(segments, mine, unit)
         _coding_panel(project, document, doc["text"], sel, segments, mine)
@@ -400,7 +399,11 @@ def _document_data(project: Project, document: str, doc: dict[str, Any], codings
 def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> None:
     with st.expander("Suggestions"):
         try:
-            from ...assist import SuggestionModel, pattern_suggestions, suggestions_from_frame
+            from ...assist import (
+                SuggestionModel,
+                pattern_suggestions,
+                suggestions_from_frame,
+            )
         except ImportError as exc:
             st.info(f"Suggestions are not available in this installation ({exc}).")
             return

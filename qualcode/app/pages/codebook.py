@@ -89,68 +89,63 @@ def _done(message: str) -> None:
     st.rerun()
 
 
-def _edit_forms(project, codebook: Codebook) -> None:  # noqa: ANN001 - Project
+def _edit_forms(project, codebook: Codebook) -> None:
     st.divider()
     st.subheader("Edit the codebook")
     themes = list(codebook.themes)
     codes = list(codebook.codes)
-    theme_label = lambda t: codebook.themes[t].label if t in codebook.themes else t  # noqa: E731
-    code_label = lambda c: codebook.codes[c].label if c in codebook.codes else c  # noqa: E731
+    theme_label = lambda t: codebook.themes[t].label if t in codebook.themes else t
+    code_label = lambda c: codebook.codes[c].label if c in codebook.codes else c
     add, rename, move, merge, delete = st.tabs(["Add", "Rename", "Move", "Merge", "Delete"])
-    with add:
-        with st.form("qc_cb_add", clear_on_submit=True):
-            kind = st.radio("Add a", ["code", "theme"], horizontal=True)
-            label = st.text_input("Label")
-            node_id = st.text_input("Id (optional)", help="Lower case, digits and _; made from the label when empty.")
-            parent = st.selectbox("Under theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)",
-                                  index=(themes.index(UNCATEGORISED) + 1) if UNCATEGORISED in themes else 0)
-            description = st.text_area("Description")
-            include = st.text_input("Include when (codes)")
-            exclude = st.text_input("Exclude when (codes)")
-            if st.form_submit_button("Add", type="primary"):
-                new_id = (node_id or state.slugify(label)).strip()
-                with state.user_errors():
-                    if kind == "code":
-                        project.add_code(new_id, label, parent or None, description=description,
-                                         include=include, exclude=exclude)
-                    else:
-                        project.add_theme(new_id, label, parent or None, description=description)
-                    _done((f"Added {kind} '{label}' ({new_id})."))
-    with rename:
-        with st.form("qc_cb_rename"):
-            node = st.selectbox("Code or theme", codes + themes, format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n))
-            new_label = st.text_input("New label")
-            new_id = st.text_input("New id (optional)")
-            if st.form_submit_button("Rename"):
-                with state.user_errors():
-                    project.rename_code(node, new_id=new_id.strip() or None, new_label=new_label.strip() or None)
-                    _done("Renamed; the old name is kept as an alias.")
-    with move:
-        with st.form("qc_cb_move"):
-            node = st.selectbox("Code or theme", codes + themes, format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n))
-            parent = st.selectbox("New parent theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)")
-            if st.form_submit_button("Move"):
-                with state.user_errors():
-                    project.move(node, parent or None)
-                    _done("Moved.")
-    with merge:
-        with st.form("qc_cb_merge"):
-            source = st.selectbox("Merge this code …", codes, format_func=code_label)
-            target = st.selectbox("… into this code", codes, format_func=code_label)
-            if st.form_submit_button("Merge"):
-                with state.user_errors():
-                    if source == target:
-                        st.error("Choose two different codes.")
-                    else:
-                        project.merge_codes(source, target)
-                        _done("Merged; codings moved to the target code.")
-    with delete:
-        with st.form("qc_cb_delete"):
-            node = st.selectbox("Code or theme", codes + themes + list(codebook.cross_cutting),
-                                format_func=lambda n: code_label(n) if n in codebook.codes else
-                                (theme_label(n) if n in codebook.themes else codebook.cross_cutting[n].label))
-            force = st.checkbox("Also archive its codings (kept in the archive, listed by 'qualcode status')")
-            if st.form_submit_button("Delete"):
-                with state.user_errors():
-                    project.delete_code(node, force=force)  # themes are never coded: plain delete
-                    _done("Deleted.")
+    with add, st.form("qc_cb_add", clear_on_submit=True):
+        kind = st.radio("Add a", ["code", "theme"], horizontal=True)
+        label = st.text_input("Label")
+        node_id = st.text_input("Id (optional)", help="Lower case, digits and _; made from the label when empty.")
+        parent = st.selectbox("Under theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)",
+                              index=(themes.index(UNCATEGORISED) + 1) if UNCATEGORISED in themes else 0)
+        description = st.text_area("Description")
+        include = st.text_input("Include when (codes)")
+        exclude = st.text_input("Exclude when (codes)")
+        if st.form_submit_button("Add", type="primary"):
+            new_id = (node_id or state.slugify(label)).strip()
+            with state.user_errors():
+                if kind == "code":
+                    project.add_code(new_id, label, parent or None, description=description,
+                                     include=include, exclude=exclude)
+                else:
+                    project.add_theme(new_id, label, parent or None, description=description)
+                _done(f"Added {kind} '{label}' ({new_id}).")
+    with rename, st.form("qc_cb_rename"):
+        node = st.selectbox("Code or theme", codes + themes, format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n))
+        new_label = st.text_input("New label")
+        new_id = st.text_input("New id (optional)")
+        if st.form_submit_button("Rename"):
+            with state.user_errors():
+                project.rename_code(node, new_id=new_id.strip() or None, new_label=new_label.strip() or None)
+                _done("Renamed; the old name is kept as an alias.")
+    with move, st.form("qc_cb_move"):
+        node = st.selectbox("Code or theme", codes + themes, format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n))
+        parent = st.selectbox("New parent theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)")
+        if st.form_submit_button("Move"):
+            with state.user_errors():
+                project.move(node, parent or None)
+                _done("Moved.")
+    with merge, st.form("qc_cb_merge"):
+        source = st.selectbox("Merge this code …", codes, format_func=code_label)
+        target = st.selectbox("… into this code", codes, format_func=code_label)
+        if st.form_submit_button("Merge"):
+            with state.user_errors():
+                if source == target:
+                    st.error("Choose two different codes.")
+                else:
+                    project.merge_codes(source, target)
+                    _done("Merged; codings moved to the target code.")
+    with delete, st.form("qc_cb_delete"):
+        node = st.selectbox("Code or theme", codes + themes + list(codebook.cross_cutting),
+                            format_func=lambda n: code_label(n) if n in codebook.codes else
+                            (theme_label(n) if n in codebook.themes else codebook.cross_cutting[n].label))
+        force = st.checkbox("Also archive its codings (kept in the archive, listed by 'qualcode status')")
+        if st.form_submit_button("Delete"):
+            with state.user_errors():
+                project.delete_code(node, force=force)  # themes are never coded: plain delete
+                _done("Deleted.")

@@ -144,7 +144,7 @@ def render() -> None:
             _downloads(project, annotators)
 
 
-def _downloads(project, annotators: list[str] | None) -> None:  # noqa: ANN001 - Project
+def _downloads(project, annotators: list[str] | None) -> None:
     st.markdown("**Excel appendix workbook**: interviewees, codebook with quotes, matrices, frequencies, "
                 "co-occurrence, agreement and every coding.")
     if not project.actor.at_least("supervisor"):
