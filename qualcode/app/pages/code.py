@@ -355,7 +355,7 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         if chosen is None:
             return
         row = by_id.loc[chosen]
-        st.caption(f"{row['annotator']} · {row['origin']} · {row['start']}–{row['end']}")
+        st.caption(state.escape_md(f"{row['annotator']} · {row['origin']} · {row['start']}–{row['end']}"))
         codes = list(codebook.codes)
         current = row["code"]
         st.selectbox("Code", codes, index=codes.index(current) if current in codes else None,

@@ -37,7 +37,7 @@ def render() -> None:
     project = state.user_project()
     with state.user_errors():
         codebook = project.codebook
-        st.header(codebook.title or "Codebook")
+        st.header(state.escape_md(codebook.title) if codebook.title else "Codebook")
         tree, detail = st.columns([2, 3], gap="large")
         with tree:
             st.subheader("Themes")
