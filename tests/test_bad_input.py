@@ -129,6 +129,9 @@ CASES = [
     Case("codings/quote_not_found.csv", "sync+new", "quote not found, next to a new transcript and a good sheet", CODINGS, "quote_not_found.csv, row 3"),
     Case("codings/new_participant_bad_row.csv", "sync+new", "rows for the new transcript, one with an unknown code", CODINGS, "new_participant_bad_row.csv, row 3"),
     Case("codings/zip_bomb.xlsx", "sync+new", "zip bomb sheet next to a new transcript and a good sheet", CODINGS, "zip_bomb.xlsx (member"),
+    Case("codings/unknown_code.csv", "import+new", "unknown code, given with a new transcript and a good sheet", CODINGS, "unknown_code.csv, row 3"),
+    Case("codings/offsets_not_numeric.csv", "import+new", "offsets 'ten'/'forty', given with a new transcript and a good sheet", CODINGS, "offsets_not_numeric.csv, row 3"),
+    Case("codings/not_a_zip.xlsx", "import+new", "CSV text named .xlsx, given with a new transcript and a good sheet", CODINGS, "not_a_zip.xlsx"),
     Case("codings/xxe.xlsx", "codings", "sheet1.xml declares an external entity", CODINGS, "xxe.xlsx"),
     Case("codings/invalid_sheet_xml.xlsx", "codings", "sheet1.xml not well-formed", CODINGS, "invalid_sheet_xml.xlsx"),
     Case("codings/unexpected_attribute.xlsx", "codings", "sheet1.xml attribute openpyxl does not know", CODINGS, "unexpected_attribute.xlsx"),
@@ -240,6 +243,12 @@ def prepare(case: Case, templates: dict[str, Path], tmp_path: Path) -> tuple[Pat
         (root / "interviews" / "a_good_codings.csv").write_text(GOOD_SHEET, encoding="utf-8")
         shutil.copy(bad, root / "interviews" / bad.name)
         return root, project + ["import"], bad
+    if case.via == "import+new":  # qualcode import NEW.md GOOD.csv --codings BAD: all or nothing
+        new = tmp_path / "input" / "expert_J.md"
+        new.write_text(NEW_TRANSCRIPT, encoding="utf-8")
+        good = tmp_path / "input" / "a_good_codings.csv"
+        good.write_text(GOOD_SHEET, encoding="utf-8")
+        return root, project + ["import", str(new), str(good), "--codings", str(bad)], bad
     if case.via == "codings":
         return root, project + ["import", "--codings", str(bad)], bad
     if case.via == "qdpx":
@@ -343,3 +352,15 @@ def test_database_dump_sees_changes(templates: dict[str, Path], tmp_path: Path) 
     assert _digest(root) != before
     dump = json.dumps(dump_database(root), default=str)
     assert "expert_J" in dump and "Hello there" in dump
+
+
+def test_new_transcript_and_good_sheet_import_on_their_own(templates: dict[str, Path], tmp_path: Path) -> None:
+    """Control for the 'import+new' cases: without the bad sheet the same command stores both."""
+    root = tmp_path / "project"
+    shutil.copytree(templates["full"], root)
+    before = _digest(root)
+    (tmp_path / "expert_J.md").write_text(NEW_TRANSCRIPT, encoding="utf-8")
+    (tmp_path / "a_good_codings.csv").write_text(GOOD_SHEET, encoding="utf-8")
+    assert _cli("--project", root, "import", tmp_path / "expert_J.md", tmp_path / "a_good_codings.csv") == 0
+    assert _digest(root) != before
+    assert "Hello there" in json.dumps(dump_database(root), default=str)
