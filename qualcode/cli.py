@@ -153,10 +153,15 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             refi.append(path)
         else:
             transcripts.append(path)
+    # Every sheet is checked (against the stored and the new transcripts) before anything is
+    # stored: a bad sheet leaves the transcripts and the other sheets out too.
     if transcripts:
         report = project.import_transcripts(transcripts, progress=_progress(), force=force,
-                                            create_unknown_codes=create_codes)
+                                            create_unknown_codes=create_codes,
+                                            before_store=lambda docs: project.check_spreadsheets(sheets, docs))
         click.echo(report.summary())
+    else:
+        project.check_spreadsheets(sheets)
     for sheet in sheets:
         ids = project.import_codings(sheet)
         click.echo(f"{sheet}: {len(ids)} codings imported")

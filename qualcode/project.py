@@ -278,7 +278,7 @@ class Project:
         # transcript is stored, so a bad spreadsheet leaves the new transcripts out too.
         self.import_transcripts(self.interview_files(), progress=progress, force=force, report=report,
                                 create_unknown_codes=create_unknown_codes,
-                                before_store=lambda docs: self._check_spreadsheets([s for s, _ in sheets], docs))
+                                before_store=lambda docs: self.check_spreadsheets([s for s, _ in sheets], docs))
         for sheet, sha in sheets:
             report.codings_imported[self.relative(sheet)] = len(self.import_codings(sheet, sha256=sha))
         return report
@@ -408,15 +408,19 @@ class Project:
             documents_of.setdefault(pid, []).append(name)
         return texts, documents_of
 
-    def _check_spreadsheets(self, paths: Sequence[Path], new_docs: Sequence[ParsedDocument]) -> None:
-        """Raise one InputFileError for every bad row of every spreadsheet, storing nothing."""
+    def check_spreadsheets(self, paths: Sequence[Path | str], new_docs: Sequence[ParsedDocument] = ()) -> None:
+        """Check codings spreadsheets against the stored transcripts and ``new_docs`` (not yet
+        stored); raise one InputFileError for every bad row of every sheet.  Stores nothing."""
         from .codings_import import read_rows, resolve_rows
 
         if not paths:
             return
         texts, documents_of = self._document_index(new_docs)
         problems: list[Problem] = []
-        for path in paths:
+        for path in map(Path, paths):
+            if not path.is_file():
+                problems.append(Problem("File not found.", path=str(path)))
+                continue
             try:
                 resolve_rows(read_rows(path), path=self.relative(path), codebook=self.codebook, texts=texts,
                              documents_of=documents_of, default_annotator=self.actor.name)
