@@ -120,6 +120,7 @@ CASES = [
     Case("codings/formula_dde.csv", "codings", "=cmd|' /C calc'!A0 as the quote: plain text, not found", CODINGS, "formula_dde.csv, row 3"),
     Case("codings/formula_prefixes.csv", "codings", "codes starting +, -, @SUM: plain text, unknown codes", CODINGS, "formula_prefixes.csv, row 5"),
     Case("codings/formulas.xlsx", "codings", "formula cells in an .xlsx (no cached values)", CODINGS, "formulas.xlsx, row 2"),
+    Case("codings/huge_field.csv", "codings", "a 300,000-character quote (csv field limit 131,072)", CODINGS, "huge_field.csv, line 2"),
     Case("codings/latin1.csv", "codings", "Latin-1 bytes, not UTF-8", CODINGS, "latin1.csv, line 2"),
     Case("codings/utf32.csv", "codings", "UTF-32 encoded CSV", CODINGS, "utf32.csv"),
     Case("codings/png_renamed.csv", "codings", "PNG image renamed .csv", CODINGS, "png_renamed.csv"),
@@ -144,6 +145,9 @@ CASES = [
     Case("archives/invalid_xml.qdpx", "qdpx", "project.qde not well-formed", XML, "invalid_xml.qdpx (member 'project.qde'), line"),
     Case("archives/missing_project.qdpx", "qdpx", "no project.qde", ARCHIVE, "missing_project.qdpx"),
     Case("archives/not_a_zip.qdpx", "qdpx", "PNG bytes named .qdpx", ARCHIVE, "not_a_zip.qdpx"),
+    Case("archives/too_many_members.qdpx", "qdpx", "10,001 members (limit 10,000)", ARCHIVE, "too_many_members.qdpx"),
+    Case("archives/xxe.qde", "qdpx", "a bare project.qde declaring file:///etc/passwd", XML, "xxe.qde"),
+    Case("archives/billion_laughs.qde", "qdpx", "a bare project.qde with nested entities", XML, "billion_laughs.qde"),
     Case("archives/wrong_root.qdpx", "qdpx", "project.qde is <html>", XML, "wrong_root.qdpx"),
     # ---------------------------------------------------------------- backups (fresh project)
     Case("archives/path_traversal.qcbackup", "restore", "member ../../evil.jsonl", ARCHIVE, "member '../../evil.jsonl'"),

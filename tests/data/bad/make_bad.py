@@ -225,6 +225,12 @@ def docx_bomb_lying(path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- codings spreadsheets
+def csv_huge_field(path: Path) -> None:
+    """One quote of 300,000 characters (Python's csv module refuses fields over 131,072)."""
+    path.write_text('participant,quote,code\nF,"' + "blah " * 60_000 + '",kazakhstan_transit_country\n',
+                    encoding="utf-8")
+
+
 def csv_latin1(path: Path) -> None:
     path.write_bytes("participant,quote,code\nF,\u00ab Caf\u00e9 \u00bb,kazakhstan_transit_country\n"
                      .encode("latin-1") + b"\xff\x81\n")
@@ -340,6 +346,19 @@ def qdpx_missing_project(path: Path) -> None:
     _write_zip(path, [TEXT])
 
 
+def qdpx_too_many_members(path: Path) -> None:
+    """10,001 members (the limit is 10,000)."""
+    _write_zip(path, [("project.qde", GOOD_QDE), TEXT] + [(f"sources/x{i:05d}.txt", b"x") for i in range(9_999)])
+
+
+def qde_xxe(path: Path) -> None:
+    path.write_bytes(XXE_QDE)
+
+
+def qde_billion_laughs(path: Path) -> None:
+    path.write_bytes(BILLION_LAUGHS_QDE)
+
+
 def qdpx_not_zip(path: Path) -> None:
     path.write_bytes(PNG_HEAD)
 
@@ -449,6 +468,8 @@ COMMITTED: dict[str, Callable[[Path], None]] = {
     "archives/not_a_zip.qdpx": qdpx_not_zip,
     "archives/source_escape.qdpx": qdpx_source_escape,
     "archives/wrong_root.qdpx": qdpx_wrong_root,
+    "archives/xxe.qde": qde_xxe,
+    "archives/billion_laughs.qde": qde_billion_laughs,
     "archives/path_traversal.qcbackup": backup_traversal,
     "archives/absolute_path.qcbackup": backup_absolute,
     "archives/missing_manifest.qcbackup": backup_missing_manifest,
@@ -479,6 +500,8 @@ AT_TEST_TIME: dict[str, Callable[[Path], None]] = {
     "codings/invalid_sheet_xml.xlsx": xlsx_invalid_sheet_xml,
     "codings/unexpected_attribute.xlsx": xlsx_unexpected_attribute,
     "archives/zip_bomb.qdpx": qdpx_bomb,
+    "archives/too_many_members.qdpx": qdpx_too_many_members,
+    "codings/huge_field.csv": csv_huge_field,
     "archives/zip_bomb.qcbackup": backup_bomb,
 }
 
