@@ -149,7 +149,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             transcripts += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
         elif path.suffix.lower() in (".csv", ".xlsx"):
             sheets.append(path)
-        elif path.suffix.lower() == ".qdpx":
+        elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
             refi.append(path)
         else:
             transcripts.append(path)

@@ -38,10 +38,11 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         from .importers.encoding import decode_text
 
         text = decode_text(path.read_bytes(), path)
+        reader = csv.reader(io.StringIO(text))
         try:
-            table = list(csv.reader(io.StringIO(text)))
+            table = list(reader)
         except csv.Error as exc:
-            raise InputFileError(Problem(f"Not a valid CSV file: {exc}.", path=str(path),
+            raise InputFileError(Problem(f"Not a valid CSV file: {exc}.", path=str(path), line=reader.line_num or None,
                                          hint="Save it as CSV (comma-separated, UTF-8).")) from None
     elif suffix in (".xlsx", ".xlsm"):
         table = _xlsx_table(path)
