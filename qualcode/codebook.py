@@ -548,6 +548,9 @@ def _syntax_problems(text: str, path: str | None) -> tuple[list[Problem], list[P
     except MarkedYAMLError as exc:
         line, column = _mark_line_col(exc.problem_mark or exc.context_mark)
         detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        started, _ = _mark_line_col(exc.context_mark)
+        if started is not None and line is not None and started < line:  # e.g. an unclosed quote
+            detail += f" (what it was scanning starts on line {started})"
         problems.append(Problem(f"YAML syntax error: {detail}.", path=path, line=line,
                                 column=column, hint=_YAML_HINT))
     except YAMLError as exc:  # ReaderError (control characters) and similar
