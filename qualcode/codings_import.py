@@ -16,6 +16,7 @@ their row numbers, and the caller stores the rows in one transaction (all or not
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -37,7 +38,13 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     if suffix == ".csv":
         from .importers.encoding import decode_text
 
-        text = decode_text(path.read_bytes(), path)
+        try:
+            text = decode_text(path.read_bytes(), path)
+        except InputFileError as exc:  # the decoder speaks of transcripts; this is a spreadsheet
+            raise InputFileError([dataclasses.replace(
+                p, message=p.message.replace("a text transcript", "a CSV file").replace("transcript", "CSV file"),
+                hint="Save the spreadsheet as CSV (comma-separated, UTF-8), or as .xlsx.")
+                for p in exc.problems]) from None
         reader = csv.reader(io.StringIO(text))
         try:
             table = list(reader)
