@@ -162,6 +162,8 @@ CASES = [
     Case("archives/not_utf8.qcbackup", "restore", "a table line with bytes 0xFF 0xFE", ARCHIVE, "not_utf8.qcbackup"),
     Case("archives/row_not_object.qcbackup", "restore", "a table row that is a JSON list", ARCHIVE, "row_not_object.qcbackup"),
     Case("archives/row_violates_schema.qcbackup", "restore", "a document row without a name", ARCHIVE, "row_violates_schema.qcbackup"),
+    Case("archives/wrong_schema.db", "restore", "an SQLite database without qualcode's columns", ARCHIVE, "wrong_schema.db"),
+    Case("archives/dangling_reference.db", "restore", "an SQLite backup whose coding points at a missing document", ARCHIVE, "dangling_reference.db"),
     Case("archives/not_a_zip.qcbackup", "restore", "plain text", ARCHIVE, "not_a_zip.qcbackup"),
     Case("archives/fake_sqlite.qcbackup", "restore", "SQLite header, garbage after it", ARCHIVE, "fake_sqlite.qcbackup"),
 ]

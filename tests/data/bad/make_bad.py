@@ -431,6 +431,32 @@ def backup_row_violates_schema(path: Path) -> None:
                       ("tables/documents.jsonl", b'{"id": 1, "name": null, "text": "x", "length": 1}\n')])
 
 
+def backup_sqlite_wrong_schema(path: Path) -> None:
+    """A real SQLite database whose 'documents' table lacks most of qualcode's columns."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE documents (id INTEGER PRIMARY KEY, title TEXT)")
+        db.execute("INSERT INTO documents VALUES (1, 'x')")
+    db.close()
+
+
+def backup_sqlite_dangling_reference(path: Path) -> None:
+    """qualcode's column names without constraints: a coding of a document that does not exist."""
+    import sqlite3
+
+    sys.path.insert(0, str(HERE.parents[2]))
+    from qualcode import schema
+
+    with sqlite3.connect(path) as db:
+        for table in schema.metadata.sorted_tables:
+            db.execute(f"CREATE TABLE {table.name} ({', '.join(c.name for c in table.columns)})")
+        db.execute("INSERT INTO codings (id, document_id, doc_length, start_pos, end_pos, code_id, annotator, quote, "
+                   "memo, origin, created_at, updated_at, version) "
+                   "VALUES (1, 99, 10, 0, 5, 'nope', 'eve', 'x', '', 'manual', 't', 't', 1)")
+    db.close()
+
+
 def backup_not_zip(path: Path) -> None:
     path.write_bytes(b"qualcode backup? no: just text\n" * 10)
 
@@ -503,6 +529,8 @@ AT_TEST_TIME: dict[str, Callable[[Path], None]] = {
     "archives/too_many_members.qdpx": qdpx_too_many_members,
     "codings/huge_field.csv": csv_huge_field,
     "archives/zip_bomb.qcbackup": backup_bomb,
+    "archives/wrong_schema.db": backup_sqlite_wrong_schema,
+    "archives/dangling_reference.db": backup_sqlite_dangling_reference,
 }
 
 
