@@ -107,6 +107,9 @@ CASES = [
     Case("transcripts/png_renamed.txt", "sync", "PNG renamed .txt inside interviews/", TRANSCRIPT, "png_renamed.txt, line 3"),
     Case("transcripts/unclosed_front_matter.md", "sync", "unclosed front matter inside interviews/", TRANSCRIPT, "unclosed_front_matter.md, line 1"),
     Case("transcripts/xxe.docx", "sync", "XXE .docx inside interviews/", TRANSCRIPT, "xxe.docx"),
+    Case("transcripts/latin1.txt", "folder", "Latin-1 file in a folder with a good new transcript", TRANSCRIPT, "latin1.txt, line 1, column 17"),
+    Case("transcripts/zip_bomb.docx", "folder", "zip bomb .docx in a folder with a good new transcript", TRANSCRIPT, "zip_bomb.docx"),
+    Case("transcripts/tagged_front_matter.md", "folder", "unsafe tag in a folder with a good new transcript", TRANSCRIPT, "tagged_front_matter.md, line 3"),
     # ---------------------------------------------------------------- codings spreadsheets
     Case("codings/unknown_code.csv", "codings", "code 'no_such_code'", CODINGS, "unknown_code.csv, row 3"),
     Case("codings/quote_not_found.csv", "codings", "a quote no interview contains", CODINGS, "quote_not_found.csv, row 3"),
@@ -249,6 +252,12 @@ def prepare(case: Case, templates: dict[str, Path], tmp_path: Path) -> tuple[Pat
         (root / "interviews" / "a_good_codings.csv").write_text(GOOD_SHEET, encoding="utf-8")
         shutil.copy(bad, root / "interviews" / bad.name)
         return root, project + ["import"], bad
+    if case.via == "folder":  # qualcode import FOLDER: a good new transcript next to the bad file
+        folder = tmp_path / "folder"
+        folder.mkdir()
+        (folder / "expert_J.md").write_text(NEW_TRANSCRIPT, encoding="utf-8")
+        shutil.copy(bad, folder / bad.name)
+        return root, project + ["import", str(folder)], bad
     if case.via == "import+new":  # qualcode import NEW.md GOOD.csv --codings BAD: all or nothing
         new = tmp_path / "input" / "expert_J.md"
         new.write_text(NEW_TRANSCRIPT, encoding="utf-8")
