@@ -289,6 +289,7 @@ def test_bad_input_is_refused_and_changes_nothing(case: Case, templates: dict[st
     monkeypatch.chdir(tmp_path)  # a YAML tag that ran a command would leave a file here
     before_db = _digest(root)
     before_codebook = (root / "codebook.yaml").read_bytes()
+    before_input = bad.read_bytes()
     capsys.readouterr()
 
     status = _cli(*args)
@@ -297,6 +298,7 @@ def test_bad_input_is_refused_and_changes_nothing(case: Case, templates: dict[st
     check_refused(case, status, captured.err)
     assert _digest(root) == before_db, "the database changed"
     assert (root / "codebook.yaml").read_bytes() == before_codebook, "codebook.yaml changed"
+    assert bad.read_bytes() == before_input, "the input file was changed"
     assert not list(tmp_path.rglob("*pwned*")), "an embedded command ran"
     assert not (tmp_path / "evil.txt").exists() and not (tmp_path.parent / "evil.txt").exists()
 
@@ -308,7 +310,7 @@ def test_bad_input_in_a_subprocess(case_id: str, templates: dict[str, Path], tmp
     before = _digest(root)
     result = subprocess.run(
         [sys.executable, "-c", "from qualcode.cli import main; import sys; sys.exit(main())", *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     check_refused(case, result.returncode, result.stderr)
     assert _digest(root) == before
 

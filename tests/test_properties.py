@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import json
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -25,7 +24,15 @@ from hypothesis import strategies as st
 
 from qualcode.codings_import import KNOWN_COLUMNS, read_rows, resolve_rows
 from qualcode.errors import CodingError, QualcodeError
-from qualcode.model import Code, Codebook, Coding, ParsedDocument, Participant, Segment, Theme
+from qualcode.model import (
+    Code,
+    Codebook,
+    Coding,
+    ParsedDocument,
+    Participant,
+    Segment,
+    Theme,
+)
 from qualcode.store import Actor, Store
 
 ADMIN = Actor("admin", "admin")
@@ -39,9 +46,18 @@ def _codebook() -> Codebook:
                     codes={"transit": Code("transit", "Transit country", "trends")})
 
 
+_SCRATCH: list[Path] = []  # one folder per module run; hypothesis examples overwrite one file
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _scratch_folder(tmp_path_factory: pytest.TempPathFactory):
+    _SCRATCH.append(tmp_path_factory.mktemp("property_inputs"))
+    yield
+    _SCRATCH.clear()
+
+
 def _write(data: bytes, suffix: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="qc_prop_"))
-    path = folder / f"sheet{suffix}"
+    path = _SCRATCH[-1] / f"input{suffix}"
     path.write_bytes(data)
     return path
 

@@ -17,13 +17,18 @@ import json
 import struct
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "refi"))
-from make_hostile import (  # noqa: E402  (REFI-QDA payloads shared with tests/test_refi.py)
-    BILLION_LAUGHS_QDE, GOOD_QDE, INVALID_QDE, TEXT_NAME, XXE_QDE, _lie_about_size,
+from make_hostile import (
+    BILLION_LAUGHS_QDE,
+    GOOD_QDE,
+    INVALID_QDE,
+    TEXT_NAME,
+    XXE_QDE,
+    _lie_about_size,
 )
 
 DATE = (2020, 1, 1, 0, 0, 0)
@@ -183,7 +188,7 @@ def docx_xxe(path: Path) -> None:
 
 
 def docx_billion_laughs(path: Path) -> None:
-    entities = ['<!ENTITY l0 "lol">'] + [f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10)]
+    entities = ['<!ENTITY l0 "lol">'] + [f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)]
     doctype = "<!DOCTYPE w:document [" + "".join(entities) + "]>\n"
     path.write_bytes(docx_bytes(_document_xml(_paragraphs("Interviewer: &l9;"), doctype)))
 
