@@ -7,6 +7,8 @@
 * Store.add_coding accepts exactly the spans with 0 <= start < end <= len(text) and refuses
   every other span with a CodingError, storing nothing.
 
+* damaged .docx and .qdpx parts, and arbitrary subtitle text, raise only QualcodeErrors.
+
 (Codebook text/bytes, transcript decoding, anchoring and REFI round trips are fuzzed in
 test_codebook.py, test_importers.py, test_anchor.py and test_refi.py.)
 """
@@ -153,6 +155,76 @@ def test_xlsx_with_a_damaged_part_only_raises_qualcode_errors(workbook_parts: di
         _read_and_resolve(path)
     except QualcodeError:
         pass
+
+
+# --------------------------------------------------------------------------- transcripts and REFI-QDA
+DATA = Path(__file__).resolve().parent / "data"
+_INSERTS = [b"", b"<", b">", b"&", b'"', b"<x>", b"</w:p>", b"<w:p>", b'w:id="9"', b'startPosition="-5"',
+            b'endPosition="99999999"', b'guid="x"', b"\xff", b"<!-- -->"]
+
+
+def _damaged_zip(parts: dict[str, bytes], data) -> bytes:
+    """``parts`` with one part cut, spliced or dropped (drawn from ``data``)."""
+    name = data.draw(st.sampled_from(sorted(parts)))
+    original = parts[name]
+    cut = data.draw(st.integers(0, len(original)))
+    damaged = original[:cut] + data.draw(st.sampled_from(_INSERTS)) + original[cut + data.draw(st.integers(0, 5)):]
+    drop = data.draw(st.booleans()) and data.draw(st.integers(0, 9)) == 0
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, content in parts.items():
+            if member == name and drop:
+                continue
+            archive.writestr(member, damaged if member == name else content)
+    return buffer.getvalue()
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@FAST
+@given(data=st.data())
+def test_docx_with_a_damaged_part_only_raises_qualcode_errors(data) -> None:
+    from qualcode.importers import parse_document
+
+    path = _write(_damaged_zip(_parts(DATA / "importers" / "gdocs_D.docx"), data), ".docx")
+    try:
+        parse_document(path)
+    except QualcodeError:
+        pass
+
+
+@FAST
+@given(data=st.data())
+def test_qdpx_with_a_damaged_part_only_raises_qualcode_errors(data) -> None:
+    from qualcode.refi import import_qdpx
+
+    path = _write(_damaged_zip(_parts(DATA / "refi" / "atlasti-8.4-with-texts.qdpx"), data), ".qdpx")
+    try:
+        import_qdpx(path)
+    except QualcodeError:
+        pass
+
+
+_CUE_PIECES = ["WEBVTT", "\n", "\n\n", "1", "00:00:01.000 --> 00:00:02.000", "00:00:01,000 --> 00:00:02,000", "-->",
+               "<v Ann>", "</v>", "Ann: hi", "NOTE x", "00:61:00.000 --> 00:00:01.000", "99:99:99.999 --> 99:99:99.999",
+               " ", "align:start position:10%", "<b>", "&amp;", "\ufeff", "\r\n", "00:00.500 --> 00:01.000", "xyz"]
+
+
+@FAST
+@given(st.lists(st.one_of(st.sampled_from(_CUE_PIECES), st.text(max_size=5)), max_size=30),
+       st.sampled_from([".vtt", ".srt"]))
+def test_subtitles_of_arbitrary_text_only_raise_qualcode_errors(pieces: list[str], suffix: str) -> None:
+    from qualcode.importers import parse_document
+
+    path = _write("".join(pieces).encode("utf-8", "surrogatepass"), suffix)
+    try:
+        doc = parse_document(path)
+    except QualcodeError:
+        return
+    assert doc.text.strip()
 
 
 # --------------------------------------------------------------------------- backup restore
