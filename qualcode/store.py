@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -702,10 +703,9 @@ class Store:
         if documents is not None:
             q = q.where(d.c.name.in_(list(documents)))
         with self.read() as conn:
-            frame = pd.DataFrame(conn.execute(q).fetchall(), columns=SEGMENT_COLUMNS)
-        for col in ("segment_id", "start", "end"):
-            frame[col] = frame[col].astype("int64")
-        return frame
+            # Plain DBAPI tuples (no Row objects): a large project has a million segments.
+            rows = conn.execute(q).cursor.fetchall()
+        return _columnwise_frame(rows, SEGMENT_COLUMNS, ("segment_id", "start", "end"))
 
     def documents_frame(self) -> pd.DataFrame:
         d = s.documents
@@ -747,6 +747,21 @@ class Store:
                     "codings_by_annotator": by_annotator,
                     "detached": int(dict(detached).get("detached", 0)),
                     "archived": int(dict(detached).get("archived", 0))}
+
+
+def _columnwise_frame(rows: Sequence[tuple], columns: Sequence[str], int_columns: Sequence[str]) -> pd.DataFrame:
+    """The same frame as ``pd.DataFrame(rows, columns=columns)`` with ``int_columns`` as int64,
+    built column by column: pandas' row-wise construction and type inference took 3-4 times
+    longer on a million rows.  Text columns stay object arrays so pandas infers their dtype
+    exactly as before (str, or object when all values are None)."""
+    if not rows:
+        frame = pd.DataFrame(rows, columns=list(columns))
+        for col in int_columns:
+            frame[col] = frame[col].astype("int64")
+        return frame
+    data = {name: np.array(values, dtype=np.int64 if name in int_columns else object)
+            for name, values in zip(columns, zip(*rows))}
+    return pd.DataFrame(data, columns=list(columns))
 
 
 class LazyTexts(Mapping[str, str]):
