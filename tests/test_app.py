@@ -138,12 +138,16 @@ def assert_no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def component_data(at: AppTest) -> dict:
-    """The data the transcript component received (its JavaScript does not run in AppTest)."""
+def components(at: AppTest, name: str = "qualcode_transcript") -> list:
+    return [e for e in at.get("bidi_component") if e.proto.component_name == name]
+
+
+def component_data(at: AppTest, name: str = "qualcode_transcript") -> dict:
+    """The data a custom component received (its JavaScript does not run in AppTest)."""
     import json
 
-    elements = at.get("bidi_component")
-    assert elements, "the transcript component is missing"
+    elements = components(at, name)
+    assert elements, f"the component {name} is missing"
     return json.loads(elements[0].proto.json)
 
 
@@ -184,7 +188,7 @@ def test_local_mode_asks_for_a_name_first(project: Project) -> None:
     at = app(name=None).run()
     assert_no_exception(at)
     assert "Pick or type your annotator name" in texts(at)
-    assert not at.get("bidi_component")
+    assert not components(at)
 
 
 # --------------------------------------------------------------------------- Code page
@@ -355,10 +359,10 @@ def test_team_mode_requires_sign_in(project: Project) -> None:
     at = app(name=None).run()
     assert_no_exception(at)
     assert "Team mode: sign in" in texts(at)
-    assert not at.get("bidi_component")
+    assert not components(at)
     wrong = signed_in("alice", password="not-the-password")
     assert "Unknown user name or wrong password" in "\n".join(e.value for e in wrong.error)
-    assert not wrong.get("bidi_component")
+    assert not components(wrong)
     ok = signed_in("alice")
     assert_no_exception(ok)
     assert "Signed in as **alice** (annotator)" in texts(ok).replace("\\", "")
@@ -514,10 +518,13 @@ def test_qualcode_app_script_runs_directly(project: Project) -> None:
 def test_sign_out_returns_to_the_sign_in_form(project: Project) -> None:
     team_project(project, blind=False)
     at = signed_in("alice")
+    cookie = component_data(at, "qualcode_session_cookie")  # the token survives a page reload
+    assert cookie["token"] == at.session_state["qc_session_token"] and cookie["max_age"] > 0
     at.button(key="qc_sign_out").click().run()
     assert_no_exception(at)
     assert "Team mode: sign in" in texts(at)
-    assert not at.get("bidi_component")
+    assert not components(at)
+    assert component_data(at, "qualcode_session_cookie")["token"] is None  # cleared in the browser
 
 
 def test_oidc_button_only_when_auth_is_configured(project: Project) -> None:

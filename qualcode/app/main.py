@@ -25,7 +25,12 @@ from collections.abc import Callable
 import streamlit as st
 
 from qualcode.app import state
+from qualcode.app.components.session_cookie import (
+    read_session_cookie,
+    write_session_cookie,
+)
 from qualcode.auth import (
+    SESSION_LIFETIME,
     create_session,
     end_session,
     resume_session,
@@ -34,11 +39,12 @@ from qualcode.auth import (
 )
 from qualcode.errors import QualcodeError
 from qualcode.model import ROLES
-from qualcode.store import Actor
+from qualcode.store import Actor, Store
 
 SESSION_TOKEN_KEY = "qc_session_token"
 SESSION_CHECKED_KEY = "qc_session_checked"
 SESSION_RECHECK_SECONDS = 60  # team mode: re-validate the session (expiry, role) at most this often
+COOKIE_ACTION_KEY = "qc_cookie_action"  # "write" after sign-in, "clear" after sign-out
 START_PAGE_KEY = "qc_start_page"  # optional: url_path of the page to open first (tests, links)
 
 
@@ -88,7 +94,16 @@ def _team_actor() -> Actor | None:
         if actor is not None:
             return actor
         st.session_state.pop(SESSION_TOKEN_KEY, None)
+        st.session_state[COOKIE_ACTION_KEY] = "clear"
         st.info("Your session ended; please sign in again.")
+    elif st.session_state.get(COOKIE_ACTION_KEY) != "clear":
+        # A reload: resume the session whose token the browser kept (see session_cookie.py).
+        cookie = read_session_cookie()
+        actor = resume_session(store, cookie) if cookie else None
+        if actor is not None:
+            st.session_state[SESSION_TOKEN_KEY] = cookie
+            st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
+            return actor
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         ident = str(st.user.get("email") or st.user.get("name") or "")
         user = store.get_user(ident) if ident else None
@@ -102,7 +117,9 @@ def _team_actor() -> Actor | None:
     return None
 
 
-def _sign_in_form(store) -> None:
+def _sign_in_form(store: Store) -> None:
+    if st.session_state.get(COOKIE_ACTION_KEY) == "clear":
+        write_session_cookie(None, 0)
     st.title("qualcode")
     st.caption("Team mode: sign in with the account an admin created for you.")
     with st.form("qc_sign_in"):
@@ -118,6 +135,7 @@ def _sign_in_form(store) -> None:
             st.session_state[SESSION_TOKEN_KEY] = create_session(store, actor)
             st.session_state[state.ACTOR_KEY] = actor
             st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
+            st.session_state[COOKIE_ACTION_KEY] = "write"
             st.rerun()
     if _oidc_configured():
         st.divider()
@@ -128,6 +146,7 @@ def _sign_out() -> None:
     token = st.session_state.pop(SESSION_TOKEN_KEY, None)
     if token:
         end_session(state.open_project().project.store, token)
+    st.session_state[COOKIE_ACTION_KEY] = "clear"
     for key in (state.ACTOR_KEY, SESSION_CHECKED_KEY):
         st.session_state.pop(key, None)
 
@@ -182,6 +201,9 @@ def main() -> None:
         if is_team:
             st.caption(f"Signed in as **{state.escape_md(actor.name)}** ({actor.role}) · team mode")
             st.button("Sign out", on_click=_sign_out, key="qc_sign_out")
+            if st.session_state.get(COOKIE_ACTION_KEY) == "write":
+                write_session_cookie(st.session_state.get(SESSION_TOKEN_KEY),
+                                     int(SESSION_LIFETIME.total_seconds()))
         if project.store.blind_mode() and not project.store.revealed():
             st.caption(":material/visibility_off: Blind coding is on: annotators see only their own codings.")
         if opened.sync_error:
