@@ -305,6 +305,35 @@ def xlsx_unexpected_attribute(path: Path) -> None:
     _xlsx_with_changed_sheet(path, lambda data: data.replace(b"defaultRowHeight", b"oefaultRowHeight", 1))
 
 
+def xlsx_stale_dimension(path: Path) -> None:
+    """The sheet claims A1:C1 but holds a row (with an unknown code) at row 1,000,000."""
+    def change(data: bytes) -> bytes:
+        import re
+
+        data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:C1"/>', data)
+        return (data.replace(b'<row r="2"', b'<row r="1000000"').replace(b'r="A2"', b'r="A1000000"')
+                .replace(b'r="B2"', b'r="B1000000"').replace(b'r="C2"', b'r="C1000000"'))
+
+    _xlsx_with_changed_sheet(path, change)
+
+
+def xlsx_wide_rows(path: Path) -> None:
+    """Row 2 has an unknown code; 50,000 more rows each hold one cell in column XFD (16,384)."""
+    def change(data: bytes) -> bytes:
+        import re
+
+        far = b"".join(b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (i, i) for i in range(3, 50_003))
+        data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD50002"/>', data)
+        return data.replace(b"</sheetData>", far + b"</sheetData>", 1)
+
+    _xlsx_with_changed_sheet(path, change)
+
+
+def csv_too_many_rows(path: Path) -> None:
+    """200,001 data rows (the limit is 200,000)."""
+    path.write_text("participant,quote,code\n" + "F,x,kazakhstan_transit_country\n" * 200_001, encoding="utf-8")
+
+
 def xlsx_xxe(path: Path) -> None:
     """sheet1.xml declares an external entity."""
     good = zipfile.ZipFile(io.BytesIO(_xlsx([["participant", "quote", "code"], ["F", "x", "y"]])))
@@ -529,6 +558,9 @@ AT_TEST_TIME: dict[str, Callable[[Path], None]] = {
     "codings/zip_bomb.xlsx": xlsx_bomb,
     "codings/xxe.xlsx": xlsx_xxe,
     "codings/invalid_sheet_xml.xlsx": xlsx_invalid_sheet_xml,
+    "codings/stale_dimension.xlsx": xlsx_stale_dimension,
+    "codings/wide_rows.xlsx": xlsx_wide_rows,
+    "codings/too_many_rows.csv": csv_too_many_rows,
     "codings/unexpected_attribute.xlsx": xlsx_unexpected_attribute,
     "archives/zip_bomb.qdpx": qdpx_bomb,
     "archives/too_many_members.qdpx": qdpx_too_many_members,
