@@ -9,6 +9,8 @@ names are case-insensitive; order is free):
 ``annotator``                      who coded it (default: the importing user)
 ``memo``                           optional note
 
+Only the first 64 columns are read, and at most 200,000 non-empty rows are accepted; an
+.xlsx file's stored sheet dimension is ignored (it may be stale or absurd).
 Every row is checked before anything is stored; all problems are reported together with
 their row numbers, and the caller stores the rows in one transaction (all or nothing).
 """
@@ -19,13 +21,16 @@ import csv
 import dataclasses
 import io
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from .anchor import anchor_quote
 from .errors import InputFileError, Problem, did_you_mean, valid_list
 from .model import Codebook, Coding
 
 MAX_SHEET_BYTES = 50 * 1024 * 1024
+MAX_COLUMNS = 64  # a codings sheet needs 8; cells further right are not read (a hostile sheet may reach XFD)
+MAX_ROWS = 200_000  # non-empty rows in one sheet
+EXCEL_MAX_ROW = 1_048_576
 KNOWN_COLUMNS = ("participant", "document", "quote", "start", "end", "code", "annotator", "memo")
 
 
@@ -47,7 +52,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
                 for p in exc.problems]) from None
         reader = csv.reader(io.StringIO(text))
         try:
-            table = list(reader)
+            table = _bounded_table(reader, path)
         except csv.Error as exc:
             raise InputFileError(Problem(f"Not a valid CSV file: {exc}.", path=str(path), line=reader.line_num or None,
                                          hint="Save it as CSV (comma-separated, UTF-8).")) from None
@@ -85,6 +90,26 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+_EMPTY_ROW: list[str] = []  # shared by blank rows, which keep their place for row numbers
+
+
+def _bounded_table(rows: Iterable[Sequence[Any]], path: Path) -> list[list[str]]:
+    """Rows as text cells, cut to MAX_COLUMNS columns; refuse more than MAX_ROWS non-empty rows."""
+    table: list[list[str]] = []
+    filled = 0
+    for number, row in enumerate(rows, start=1):
+        cells = ["" if v is None else str(v) for v in row[:MAX_COLUMNS]]
+        if not any(c.strip() for c in cells):
+            table.append(_EMPTY_ROW)
+            continue
+        filled += 1
+        if filled > MAX_ROWS + 1:  # data rows plus the header
+            raise InputFileError(Problem(f"The spreadsheet has more than {MAX_ROWS:,} rows.", path=str(path),
+                                         row=number, hint="Split it into several files."))
+        table.append(cells)
+    return table
+
+
 def _xlsx_table(path: Path) -> list[list[str]]:
     import zipfile
     import zlib
@@ -103,7 +128,10 @@ def _xlsx_table(path: Path) -> list[list[str]]:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             ws = wb.worksheets[0]
-            return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            # The stored dimension may be stale (rows past it would be dropped silently) or huge
+            # (every row padded to column XFD): read the real cells, at most MAX_COLUMNS wide.
+            ws.reset_dimensions()
+            return _bounded_table(ws.iter_rows(max_col=MAX_COLUMNS, max_row=EXCEL_MAX_ROW, values_only=True), path)
         finally:
             wb.close()
     except damaged as exc:
