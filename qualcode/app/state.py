@@ -54,9 +54,23 @@ def _open_project(root: str, database_url: str | None) -> OpenProject:
     project = Project.open(root, database_url=database_url)
     try:
         report = project.sync()
-        return OpenProject(project, report, None)
+        error = None
     except QualcodeError as exc:  # a broken file must not keep the app from opening
-        return OpenProject(project, None, str(exc))
+        report, error = None, str(exc)
+    _refresh_statistics(project.store)
+    return OpenProject(project, report, error)
+
+
+def _refresh_statistics(store: Store) -> None:
+    """SQLite: gather planner statistics once per start.
+
+    Without them SQLite filters a blind annotator's codings of one document through the
+    annotator index (every coding they ever made) instead of the document index: about 10x
+    slower on a project with 300,000 codings.  PostgreSQL keeps its statistics itself.
+    """
+    if store.is_sqlite:
+        with store.write() as conn:
+            conn.exec_driver_sql("ANALYZE")
 
 
 def open_project() -> OpenProject:
