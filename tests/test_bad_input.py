@@ -99,6 +99,7 @@ CASES = [
     Case("transcripts/encrypted.docx", "import", "members flagged as encrypted", TRANSCRIPT, "encrypted.docx"),
     Case("transcripts/corrupt_data.docx", "import", "document.xml's compressed data damaged", TRANSCRIPT, "corrupt_data.docx"),
     Case("transcripts/path_traversal.docx", "import", "a member named ../../evil.txt", TRANSCRIPT, "path_traversal.docx"),
+    Case("transcripts/deep_xml.docx", "import", "document.xml nested 5,000 elements deep", TRANSCRIPT, "deep_xml.docx, line 2"),
     Case("transcripts/bad_timestamp.vtt", "import", "timestamp 00:00:4.5", TRANSCRIPT, "bad_timestamp.vtt, line 8"),
     Case("transcripts/backwards_timestamp.vtt", "import", "cue ends before it starts", TRANSCRIPT, "backwards_timestamp.vtt, line 4"),
     Case("transcripts/bad_timestamp.srt", "import", "'->' instead of '-->'", TRANSCRIPT, "bad_timestamp.srt, line 6"),

@@ -216,6 +216,13 @@ def docx_traversal(path: Path) -> None:
     path.write_bytes(docx_bytes(_document_xml(GOOD_BODY), [("../../evil.txt", b"x")]))
 
 
+def docx_deep_xml(path: Path) -> None:
+    """document.xml nests 5,000 content controls (libxml2 stops at depth 256)."""
+    depth = 5_000
+    body = "<w:sdt><w:sdtContent>" * depth + GOOD_BODY + "</w:sdtContent></w:sdt>" * depth
+    path.write_bytes(docx_bytes(_document_xml(body)))
+
+
 def docx_bomb(path: Path) -> None:
     """document.xml is 30 MB of one repeated paragraph (compresses far over 200:1)."""
     body = _paragraphs("Interviewer: lol lol lol lol lol lol lol lol lol lol.") * 300_000
@@ -515,6 +522,7 @@ COMMITTED: dict[str, Callable[[Path], None]] = {
     "transcripts/encrypted.docx": docx_encrypted,
     "transcripts/corrupt_data.docx": docx_corrupt,
     "transcripts/path_traversal.docx": docx_traversal,
+    "transcripts/deep_xml.docx": docx_deep_xml,
     "codings/latin1.csv": csv_latin1,
     "codings/utf32.csv": csv_utf32,
     "codings/png_renamed.csv": csv_binary,
