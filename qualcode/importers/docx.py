@@ -78,9 +78,9 @@ class _Package:
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > MAX_MEMBER_BYTES:
-                self._refuse(f"part '{info.filename}' unpacks to {info.file_size:,} bytes")
+                self._refuse(f"has a part '{info.filename}' that unpacks to {info.file_size:,} bytes")
             if info.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
-                self._refuse(f"part '{info.filename}' is compressed {ratio:.0f}:1 "
+                self._refuse(f"has a part '{info.filename}' compressed {ratio:.0f}:1 "
                              "(a 'zip bomb' pattern)")
         if total > MAX_TOTAL_BYTES:
             self._refuse(f"unpacks to {total:,} bytes in total")
@@ -103,7 +103,7 @@ class _Package:
             raise InputFileError(Problem(f"is damaged: part '{name}' cannot be decompressed ({exc}).",
                                          path=self.path, hint=_NOT_DOCX_HINT)) from None
         if len(data) > MAX_MEMBER_BYTES:
-            self._refuse(f"part '{name}' unpacks to more than {MAX_MEMBER_BYTES:,} bytes")
+            self._refuse(f"has a part '{name}' that unpacks to more than {MAX_MEMBER_BYTES:,} bytes")
         return data
 
     def xml(self, name: str) -> etree._Element | None:
