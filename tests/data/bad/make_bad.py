@@ -124,7 +124,7 @@ def codebook_latin1(path: Path) -> None:
 
 
 def codebook_enormous(path: Path) -> None:
-    """About 6 MB of valid-looking codes: over the 5 MB codebook limit."""
+    """About 7 MB of valid-looking codes: over the 5 MB codebook limit."""
     lines = ["title: Enormous", "themes:", "  - id: big", "    label: Big", "    codes:"]
     lines += [f"      - id: code_{i:06d}\n        label: Code number {i} " + "x" * 60 for i in range(60_000)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
