@@ -171,6 +171,7 @@ CASES = [
     Case("archives/row_violates_schema.qcbackup", "restore", "a document row without a name", ARCHIVE, "row_violates_schema.qcbackup"),
     Case("archives/wrong_schema.db", "restore", "an SQLite database without qualcode's columns", ARCHIVE, "wrong_schema.db"),
     Case("archives/dangling_reference.db", "restore", "an SQLite backup whose coding points at a missing document", ARCHIVE, "dangling_reference.db"),
+    Case("archives/bad_codebook.qcbackup", "restore", "its codebook.yaml has an unsafe YAML tag", CODEBOOK, "bad_codebook.qcbackup:codebook.yaml, line 4"),
     Case("archives/not_a_zip.qcbackup", "restore", "plain text", ARCHIVE, "not_a_zip.qcbackup"),
     Case("archives/fake_sqlite.qcbackup", "restore", "SQLite header, garbage after it", ARCHIVE, "fake_sqlite.qcbackup"),
 ]

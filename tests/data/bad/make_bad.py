@@ -498,6 +498,13 @@ def backup_sqlite_dangling_reference(path: Path) -> None:
     db.close()
 
 
+def backup_bad_codebook(path: Path) -> None:
+    """A backup whose codebook.yaml carries an unsafe YAML tag (restore would install it)."""
+    codebook = (HERE / "codebooks" / "python_tag.yaml").read_bytes()
+    _write_zip(path, [("manifest.json", MANIFEST), ("codebook.yaml", codebook),
+                      ("tables/settings.jsonl", b'{"key": "team_mode", "value": "false"}\n')])
+
+
 def backup_not_zip(path: Path) -> None:
     path.write_bytes(b"qualcode backup? no: just text\n" * 10)
 
@@ -549,6 +556,7 @@ COMMITTED: dict[str, Callable[[Path], None]] = {
     "archives/not_utf8.qcbackup": backup_not_utf8,
     "archives/row_not_object.qcbackup": backup_row_not_object,
     "archives/row_violates_schema.qcbackup": backup_row_violates_schema,
+    "archives/bad_codebook.qcbackup": backup_bad_codebook,
     "archives/not_a_zip.qcbackup": backup_not_zip,
     "archives/fake_sqlite.qcbackup": backup_fake_sqlite,
 }
