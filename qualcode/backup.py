@@ -102,6 +102,8 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
         tables, codebook = _read_sqlite_backup(path), None
     else:
         tables, codebook = _read_portable(path)
+    if restore_codebook and codebook is not None:
+        _check_codebook(codebook, f"{path}:codebook.yaml")  # before anything is written
     try:
         with project.store.write() as conn:
             for table in reversed(TABLE_ORDER):  # the empty project may still hold settings/users/codes
@@ -126,6 +128,17 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
         os.replace(tmp, project.codebook_path)
         project._codebook = None
     return {"path": str(path), "counts": {name: len(rows) for name, rows in tables.items()}}
+
+
+def _check_codebook(data: bytes, where: str) -> None:
+    """Refuse a backup whose codebook.yaml qualcode would not load (CodebookError with its lines)."""
+    from .codebook import parse_codebook
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(Problem(f"Damaged backup: byte offset {exc.start} is not UTF-8.", path=where)) from None
+    parse_codebook(text, where)
 
 
 def _is_sqlite_file(path: Path) -> bool:
