@@ -341,7 +341,11 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
             if not 0 <= raw_start < raw_end <= len(raw):
                 bad_spans += 1
                 continue
-            spans.append((selection, to_text(raw_start), to_text(raw_end)))
+            start, end = to_text(raw_start), to_text(raw_end)
+            if start >= end:  # only the '\r' of a CRLF: nothing left once line ends are LF
+                bad_spans += 1
+                continue
+            spans.append((selection, start, end))
 
         for selection, start, end in spans:
             holder = selection if selection is not None else source
