@@ -362,6 +362,19 @@ def test_qdpx_source_pointing_outside_the_archive_is_skipped_not_read(templates:
     assert "root:" not in repr(dump_database(root))
 
 
+def test_qdpx_selection_of_only_a_carriage_return_is_skipped(templates: dict[str, Path], tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """It used to become an empty span that the store refused after the document was written."""
+    root = tmp_path / "project"
+    shutil.copytree(templates["fresh"], root)
+    archive = tmp_path / "crlf.qdpx"
+    make_bad.qdpx_crlf_only_selection(archive)
+    assert _cli("--project", root, "import", archive) == 0, capsys.readouterr().err
+    assert "1 text selection" in capsys.readouterr().out
+    codings = dict(dump_database(root))["codings"]
+    assert len(codings) == 1
+
+
 def test_database_dump_sees_changes(templates: dict[str, Path], tmp_path: Path) -> None:
     """The unchanged-database check can fail: the new transcript and good sheet of the
     'sync+new' cases import fine on their own and change the dump."""

@@ -411,6 +411,33 @@ def qdpx_source_escape(path: Path) -> None:
     _write_zip(path, [("project.qde", qde), TEXT])
 
 
+CRLF_QDE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="crlf">
+  <Users><User guid="22222222-2222-2222-2222-222222222222" name="ann"/></Users>
+  <CodeBook><Codes><Code guid="33333333-3333-3333-3333-333333333333" name="Transit" isCodable="true"/></Codes>
+  </CodeBook>
+  <Sources>
+    <TextSource guid="11111111-1111-1111-1111-111111111111" name="a.txt"
+                plainTextPath="internal://11111111-1111-1111-1111-111111111111.txt">
+      <PlainTextSelection guid="44444444-4444-4444-4444-444444444444" startPosition="0" endPosition="5">
+        <Coding guid="55555555-5555-5555-5555-555555555555" creatingUser="22222222-2222-2222-2222-222222222222">
+          <CodeRef targetGUID="33333333-3333-3333-3333-333333333333"/></Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="66666666-6666-6666-6666-666666666666" startPosition="5" endPosition="6">
+        <Coding guid="77777777-7777-7777-7777-777777777777" creatingUser="22222222-2222-2222-2222-222222222222">
+          <CodeRef targetGUID="33333333-3333-3333-3333-333333333333"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>
+"""
+
+
+def qdpx_crlf_only_selection(path: Path) -> None:
+    """A valid project with one selection covering only the CR of a CRLF (empty once line ends are LF)."""
+    _write_zip(path, [("project.qde", CRLF_QDE), (TEXT_NAME, b"Hello\r\nworld, transit country.")])
+
+
 def qdpx_wrong_root(path: Path) -> None:
     _write_zip(path, [("project.qde", b'<?xml version="1.0"?><html><body>not REFI</body></html>'), TEXT])
 
