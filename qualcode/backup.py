@@ -33,7 +33,7 @@ FORMAT_VERSION = 1
 
 def backup(project: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
     """Write a backup; returns a summary (kind, path, counts)."""
-    project.store._require(project.actor, "admin", "back up the whole project")
+    project.store.require(project.actor, "admin", "back up the whole project")
     path = Path(path)
     if path.suffix.lower() in (".db", ".sqlite", ".sqlite3"):
         if not project.store.is_sqlite:
@@ -88,7 +88,7 @@ def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
 
 def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: bool = True) -> dict[str, Any]:
     """Load a backup into this project's database, which must be empty (no documents or codings)."""
-    project.store._require(project.actor, "admin", "restore a backup")
+    project.store.require(project.actor, "admin", "restore a backup")
     path = Path(path)
     if not path.is_file():
         raise InputFileError(Problem("Backup file not found.", path=str(path)))

@@ -169,7 +169,7 @@ class Project:
         """
         from .codebook import edit_codebook
 
-        self.store._require(self.actor, "supervisor", "change the codebook")
+        self.store.require(self.actor, "supervisor", "change the codebook")
         original = self.codebook_path.read_bytes()
         seen = self._codebook_sha  # what this user last loaded (None: never looked)
         with self.store.write() as conn:
@@ -281,6 +281,8 @@ class Project:
                                 before_store=lambda docs: self.check_spreadsheets([s for s, _ in sheets], docs))
         for sheet, sha in sheets:
             report.codings_imported[self.relative(sheet)] = len(self.import_codings(sheet, sha256=sha))
+        if report.documents or report.codings_imported:
+            self.store.analyze()  # fresh planner statistics after bulk changes
         return report
 
     def import_transcripts(self, paths: Sequence[Path], *, progress: Progress | None = None, force: bool = False,
@@ -447,7 +449,7 @@ class Project:
 
     def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
         """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
-        self.store._require(self.actor, "supervisor", "adjudicate disagreements")
+        self.store.require(self.actor, "supervisor", "adjudicate disagreements")
         items = [Coding(c.document, c.start, c.end, c.code, CONSENSUS, c.memo, "adjudicated") for c in codings]
         return self.store.add_codings(self.actor, items)
 
@@ -459,7 +461,7 @@ class Project:
         """The appendix workbook of the whole project (supervisors and admins)."""
         from .export.xlsx import export_workbook
 
-        self.store._require(self.actor, "supervisor", "export the whole project")
+        self.store.require(self.actor, "supervisor", "export the whole project")
         export_workbook(self.analysis_data(), path, **options)
         return Path(path)
 
@@ -467,7 +469,7 @@ class Project:
         """A REFI-QDA project of everything (supervisors and admins)."""
         from .refi import export_qdpx
 
-        self.store._require(self.actor, "supervisor", "export the whole project")
+        self.store.require(self.actor, "supervisor", "export the whole project")
         export_qdpx(self.analysis_data(), path, project_name=self.root.name)
         return Path(path)
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -128,6 +127,14 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def analyze(self) -> None:
+        """Refresh SQLite's planner statistics (after big imports).  Without them SQLite picks the
+        annotator index for one document's codings: about 10x slower at 300,000 codings.
+        PostgreSQL's autovacuum keeps its own statistics."""
+        if self.is_sqlite:
+            with self.write() as conn:
+                conn.exec_driver_sql("ANALYZE")
+
     def schema_versions(self) -> list[int]:
         with self.read() as conn:
             return sorted(s.applied_versions(conn))
@@ -155,7 +162,7 @@ class Store:
         return default if value is None else value
 
     def set_setting(self, actor: Actor, key: str, value: str) -> None:
-        self._require(actor, "admin", f"change the project setting '{key}'")
+        self.require(actor, "admin", f"change the project setting '{key}'")
         with self.write() as conn:
             before = conn.execute(sa.select(s.settings.c.value).where(s.settings.c.key == key)).scalar()
             if before is None:
@@ -172,7 +179,7 @@ class Store:
 
     # ----------------------------------------------------------------- roles
     @staticmethod
-    def _require(actor: Actor, role: str, what: str) -> None:
+    def require(actor: Actor, role: str, what: str) -> None:
         if not actor.at_least(role):
             raise PermissionDenied(f"User '{actor.name}' (role {actor.role}) may not {what}; "
                                    f"this needs the role {role} or higher.",
@@ -203,7 +210,7 @@ class Store:
                          .on_conflict_do_nothing(index_elements=["name"]))
 
     def add_user(self, actor: Actor, name: str, role: str = "annotator", password_hash: str | None = None) -> None:
-        self._require(actor, "admin", "add users")
+        self.require(actor, "admin", "add users")
         if role not in ROLES:
             raise ConfigError(f"Unknown role '{role}'. Valid roles: {valid_list(ROLES)}.")
         with self.write() as conn:
@@ -489,44 +496,51 @@ class Store:
                     skip_existing: bool = True) -> list[int]:
         """Add codings in ONE transaction (all or nothing).  Returns the new ids (existing
         identical codings are skipped when ``skip_existing``)."""
-        items = list(items)
         with self.write() as conn:
-            values = self._check_codings(conn, actor, items, rows, source)
-            for annotator in {v["annotator"] for v in values}:
-                self.ensure_user(conn, annotator)
-            # Set-based rather than one SELECT + INSERT + audit INSERT per coding: building
-            # three SQLAlchemy statements per row made a 60,000-row spreadsheet take minutes.
-            texts: dict[int, str] = {}
-            existing: dict[int, set[tuple]] = {}
-            for doc_id in dict.fromkeys(v["document_id"] for v in values):
-                texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(
-                    s.documents.c.id == doc_id)).scalar()
-                existing[doc_id] = {tuple(r) for r in conn.execute(sa.select(
-                    s.codings.c.start_pos, s.codings.c.end_pos, s.codings.c.code_id, s.codings.c.annotator
-                ).where(s.codings.c.document_id == doc_id))}
-            new_rows: list[dict[str, Any]] = []
-            for v in values:
-                key = (v["start_pos"], v["end_pos"], v["code_id"], v["annotator"])
-                if key in existing[v["document_id"]]:  # stored before, or earlier in this batch
-                    if skip_existing:
-                        continue
-                    raise CodingError(f"'{v['annotator']}' already coded this span with '{v['code_id']}'.",
-                                      hint="Edit the existing coding instead.")
-                existing[v["document_id"]].add(key)
-                v["quote"] = texts[v["document_id"]][v["start_pos"]:v["end_pos"]]
-                new_rows.append(v)
-            ids: list[int] = []
-            if new_rows:
-                ids = [int(r[0]) for r in conn.execute(
-                    s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows)]
-                audit = []
-                for new_id, v in zip(ids, new_rows):
-                    after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
-                    after["document_id"] = v["document_id"]
-                    audit.append({"at": s.now(), "actor": actor.name, "action": "coding.add", "entity": "coding",
-                                  "entity_id": str(new_id), "before": None, "after": after})
-                conn.execute(s.audit_log.insert(), audit)
+            ids = self._insert_codings(conn, actor, list(items), rows=rows, source=source,
+                                       skip_existing=skip_existing)
             self._record_import(conn, source, "codings", source_sha256)
+        return ids
+
+    def _insert_codings(self, conn: Connection, actor: Actor, items: list[Coding], *,
+                        rows: Sequence[int | None] | None = None, source: str | None = None,
+                        skip_existing: bool = True) -> list[int]:
+        """Check and insert codings inside the caller's transaction; returns the new ids."""
+        values = self._check_codings(conn, actor, items, rows, source)
+        for annotator in {v["annotator"] for v in values}:
+            self.ensure_user(conn, annotator)
+        # Set-based rather than one SELECT + INSERT + audit INSERT per coding: building
+        # three SQLAlchemy statements per row made a 60,000-row spreadsheet take minutes.
+        texts: dict[int, str] = {}
+        existing: dict[int, set[tuple]] = {}
+        for doc_id in dict.fromkeys(v["document_id"] for v in values):
+            texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(
+                s.documents.c.id == doc_id)).scalar()
+            existing[doc_id] = {tuple(r) for r in conn.execute(sa.select(
+                s.codings.c.start_pos, s.codings.c.end_pos, s.codings.c.code_id, s.codings.c.annotator
+            ).where(s.codings.c.document_id == doc_id))}
+        new_rows: list[dict[str, Any]] = []
+        for v in values:
+            key = (v["start_pos"], v["end_pos"], v["code_id"], v["annotator"])
+            if key in existing[v["document_id"]]:  # stored before, or earlier in this batch
+                if skip_existing:
+                    continue
+                raise CodingError(f"'{v['annotator']}' already coded this span with '{v['code_id']}'.",
+                                  hint="Edit the existing coding instead.")
+            existing[v["document_id"]].add(key)
+            v["quote"] = texts[v["document_id"]][v["start_pos"]:v["end_pos"]]
+            new_rows.append(v)
+        ids: list[int] = []
+        if new_rows:
+            ids = [int(r[0]) for r in conn.execute(
+                s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows)]
+            audit = []
+            for new_id, v in zip(ids, new_rows):
+                after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
+                after["document_id"] = v["document_id"]
+                audit.append({"at": s.now(), "actor": actor.name, "action": "coding.add", "entity": "coding",
+                              "entity_id": str(new_id), "before": None, "after": after})
+            conn.execute(s.audit_log.insert(), audit)
         return ids
 
     def add_coding(self, actor: Actor, coding: Coding) -> int:
@@ -647,22 +661,43 @@ class Store:
         return pd.DataFrame(rows, columns=[c.name for c in s.detached_codings.columns])
 
     # ----------------------------------------------------------------- suggestions
+    def decide_suggestion(self, actor: Actor, document: str, start: int, end: int, code: str, source: str,
+                          decision: str, *, chosen_code: str | None = None, memo: str = "") -> int | None:
+        """Accept or reject a suggestion in ONE transaction.  Accepting stores the coding (origin
+        ``suggestion-accepted``, optionally with ``chosen_code`` instead) and the decision together;
+        accepting another code also records the suggested one as rejected.  Returns the coding id."""
+        with self.write() as conn:
+            if decision == "rejected":
+                self._record_decision(conn, actor, document, start, end, code, source, "rejected")
+                return None
+            chosen = chosen_code or code
+            [coding_id] = self._insert_codings(conn, actor, [Coding(document, start, end, chosen, actor.name, memo,
+                                                                    "suggestion-accepted")], skip_existing=False)
+            if chosen != code:
+                self._record_decision(conn, actor, document, start, end, code, source, "rejected")
+            self._record_decision(conn, actor, document, start, end, chosen, source, "accepted", coding_id)
+            return coding_id
+
     def record_suggestion_decision(self, actor: Actor, document: str, start: int, end: int, code: str,
                                    source: str, decision: str, coding_id: int | None = None) -> None:
         with self.write() as conn:
-            self.ensure_user(conn, actor.name)
-            doc_id = conn.execute(sa.select(s.documents.c.id).where(s.documents.c.name == document)).scalar()
-            if doc_id is None:
-                raise CodingError(f"Unknown document '{document}'.")
-            conn.execute(s.suggestion_decisions.delete().where(
-                s.suggestion_decisions.c.annotator == actor.name, s.suggestion_decisions.c.document_id == doc_id,
-                s.suggestion_decisions.c.start_pos == start, s.suggestion_decisions.c.end_pos == end,
-                s.suggestion_decisions.c.code_id == code))
-            conn.execute(s.suggestion_decisions.insert().values(
-                annotator=actor.name, document_id=doc_id, start_pos=start, end_pos=end, code_id=code,
-                source=source, decision=decision, coding_id=coding_id, decided_at=s.now()))
-            self._audit(conn, actor, f"suggestion.{decision}", "suggestion", f"{document}:{start}-{end}:{code}",
-                        None, {"source": source, "coding_id": coding_id})
+            self._record_decision(conn, actor, document, start, end, code, source, decision, coding_id)
+
+    def _record_decision(self, conn: Connection, actor: Actor, document: str, start: int, end: int, code: str,
+                         source: str, decision: str, coding_id: int | None = None) -> None:
+        self.ensure_user(conn, actor.name)
+        doc_id = conn.execute(sa.select(s.documents.c.id).where(s.documents.c.name == document)).scalar()
+        if doc_id is None:
+            raise CodingError(f"Unknown document '{document}'.")
+        conn.execute(s.suggestion_decisions.delete().where(
+            s.suggestion_decisions.c.annotator == actor.name, s.suggestion_decisions.c.document_id == doc_id,
+            s.suggestion_decisions.c.start_pos == start, s.suggestion_decisions.c.end_pos == end,
+            s.suggestion_decisions.c.code_id == code))
+        conn.execute(s.suggestion_decisions.insert().values(
+            annotator=actor.name, document_id=doc_id, start_pos=start, end_pos=end, code_id=code,
+            source=source, decision=decision, coding_id=coding_id, decided_at=s.now()))
+        self._audit(conn, actor, f"suggestion.{decision}", "suggestion", f"{document}:{start}-{end}:{code}",
+                    None, {"source": source, "coding_id": coding_id})
 
     def suggestion_decisions_frame(self, actor: Actor) -> pd.DataFrame:
         q = (sa.select(s.documents.c.name.label("document"), s.suggestion_decisions.c.start_pos.label("start"),

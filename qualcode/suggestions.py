@@ -13,7 +13,6 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from .errors import CodingError, did_you_mean
-from .model import Coding
 
 SOURCES = ("patterns", "model")
 
@@ -77,11 +76,9 @@ def accept(project: Any, ids: Sequence[str], *, code: str | None = None, documen
         chosen = project.codebook.resolve(code) if code else row["code"]
         if chosen is None:
             raise CodingError(f"Unknown code '{code}'.", hint=did_you_mean(code or "", project.codebook.codes))
-        coding = Coding(row["document"], int(row["start"]), int(row["end"]), chosen, project.actor.name,
-                        memo=str(row.get("reason", "")), origin="suggestion-accepted")
-        cid = project.store.add_coding(project.actor, coding)
-        project.store.record_suggestion_decision(project.actor, row["document"], int(row["start"]), int(row["end"]),
-                                                 row["code"], source, "accepted", cid)
+        cid = project.store.decide_suggestion(project.actor, row["document"], int(row["start"]), int(row["end"]),
+                                              row["code"], source, "accepted", chosen_code=chosen,
+                                              memo=str(row.get("reason", "")))
         new_ids.append(cid)
     return new_ids
 
@@ -90,8 +87,8 @@ def reject(project: Any, ids: Sequence[str], *, documents: Sequence[str] | None 
     source = "model" if all(i.startswith("m-") for i in ids) else "patterns"
     rows = _find(queue(project, source, documents=documents), ids)
     for row in rows:
-        project.store.record_suggestion_decision(project.actor, row["document"], int(row["start"]), int(row["end"]),
-                                                 row["code"], source, "rejected")
+        project.store.decide_suggestion(project.actor, row["document"], int(row["start"]), int(row["end"]),
+                                        row["code"], source, "rejected")
     return len(rows)
 
 

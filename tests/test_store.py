@@ -210,3 +210,18 @@ def test_analysis_data_frames(store: Store) -> None:
     assert set(data.segments["kind"]) == {"sentence", "paragraph"}
     assert data.participants.loc[0, "role"] == "x"
     assert data.texts["expert_A"] == TEXT
+
+
+def test_accepting_a_suggestion_is_one_transaction(store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full while recording the decision")
+
+    monkeypatch.setattr(store, "_record_decision", fail)
+    with pytest.raises(RuntimeError):
+        store.decide_suggestion(ALICE, "expert_A", 0, 32, "transit", "patterns", "accepted")
+    assert store.counts()["codings"] == 0
+    monkeypatch.undo()
+    cid = store.decide_suggestion(ALICE, "expert_A", 0, 32, "transit", "patterns", "accepted", chosen_code="europe")
+    assert store.get_coding(ALICE, cid)["origin"] == "suggestion-accepted"
+    decided = store.suggestion_decisions_frame(ALICE)
+    assert sorted(zip(decided["code"], decided["decision"])) == [("europe", "accepted"), ("transit", "rejected")]

@@ -68,9 +68,7 @@ def _refresh_statistics(store: Store) -> None:
     annotator index (every coding they ever made) instead of the document index: about 10x
     slower on a project with 300,000 codings.  PostgreSQL keeps its statistics itself.
     """
-    if store.is_sqlite:
-        with store.write() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    store.analyze()
 
 
 def open_project() -> OpenProject:

@@ -21,7 +21,7 @@ def render() -> None:
     project = state.user_project()
     st.header("Adjudicate disagreements")
     with state.user_errors():
-        project.store._require(project.actor, "supervisor", "adjudicate disagreements")
+        project.store.require(project.actor, "supervisor", "adjudicate disagreements")
         data = state.cached_analysis(project)
         cols = st.columns([3, 1])
         with cols[0]:

@@ -25,7 +25,7 @@ def render() -> None:
     store, actor = project.store, project.actor
     st.header("Admin")
     with state.user_errors():
-        store._require(actor, "admin", "administer the project")
+        store.require(actor, "admin", "administer the project")
         st.subheader("Users")
         st.dataframe(state.users(store), hide_index=True, width="stretch", key="qc_admin_users")
         with st.form("qc_admin_user", clear_on_submit=True):

@@ -46,7 +46,7 @@ def render() -> None:
     project = state.user_project()
     st.header("Inter-coder agreement")
     with state.user_errors():
-        project.store._require(project.actor, "supervisor", "see inter-coder agreement")
+        project.store.require(project.actor, "supervisor", "see inter-coder agreement")
         data = state.cached_analysis(project)
         version = state.data_version(project.store)
         cols = st.columns([3, 1, 1, 1])

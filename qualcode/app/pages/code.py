@@ -152,11 +152,12 @@ def _create_code() -> None:
         st.session_state["qc_new_code_label"] = ""
 
 
-def _save_coding(coding_id: int, version_code: str | None) -> None:
+def _save_coding(coding_id: int, version_code: str | None, version: int | None) -> None:
+    """Save an edit made on the version the user saw; a concurrent change gives a Conflict message."""
     project = state.user_project()
     memo = st.session_state.get(f"qc_edit_memo_{coding_id}")
     code = st.session_state.get(f"qc_edit_code_{coding_id}")
-    state.run_action(project.update_coding, coding_id, memo=memo,
+    state.run_action(project.update_coding, coding_id, memo=memo, expected_version=version,
                      code=code if code and code != version_code else None, success="Coding saved.")
 
 
@@ -173,20 +174,13 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
     store, actor = project.store, project.actor
     chosen = code or suggestion.code
 
-    def accept() -> int:
-        coding_id = project.add_coding(suggestion.document, suggestion.start, suggestion.end, chosen,
-                                       memo=suggestion.reason, origin="suggestion-accepted")
-        if chosen != suggestion.code:  # the suggested code was wrong: that is a rejection of it
-            store.record_suggestion_decision(actor, suggestion.document, suggestion.start, suggestion.end,
-                                             suggestion.code, suggestion.source, "rejected")
-        store.record_suggestion_decision(actor, suggestion.document, suggestion.start, suggestion.end, chosen,
-                                         suggestion.source, "accepted", coding_id)
-        return coding_id
-
+    # One transaction: the coding and the decision (accepting another code also rejects the suggested one).
     if decision == "accepted":
-        state.run_action(accept, success=f"Accepted: {chosen}.")
+        state.run_action(store.decide_suggestion, actor, suggestion.document, suggestion.start, suggestion.end,
+                         suggestion.code, suggestion.source, "accepted", chosen_code=chosen, memo=suggestion.reason,
+                         success=f"Accepted: {chosen}.")
     else:
-        state.run_action(store.record_suggestion_decision, actor, suggestion.document, suggestion.start,
+        state.run_action(store.decide_suggestion, actor, suggestion.document, suggestion.start,
                          suggestion.end, suggestion.code, suggestion.source, "rejected")
 
 
@@ -362,7 +356,9 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
                      key=f"qc_edit_code_{chosen}", format_func=lambda c: code_option_label(codebook, c))
         st.text_area("Memo", value=str(row["memo"] or ""), key=f"qc_edit_memo_{chosen}")
         cols = st.columns(2)
-        cols[0].button("Save", key="qc_edit_save", on_click=_save_coding, args=(int(chosen), current))
+        stored = project.store.get_coding(actor, int(chosen)) or {}
+        cols[0].button("Save", key="qc_edit_save", on_click=_save_coding,
+                       args=(int(chosen), current, stored.get("version")))
         cols[1].button("Delete", key="qc_edit_delete", on_click=_delete_coding, args=(int(chosen),))
 
 

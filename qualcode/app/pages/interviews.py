@@ -60,7 +60,7 @@ def target_path(project: Project, name: str) -> Path:
 
 def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwrite: bool) -> list[dict]:
     """Write the uploads under interviews/ and import them in one go; undo the writes on failure."""
-    project.store._require(project.actor, "supervisor", "add interviews")
+    project.store.require(project.actor, "supervisor", "add interviews")
     targets: list[tuple[Path, bytes]] = []
     problems: list[Problem] = []
     seen: set[Path] = set()
