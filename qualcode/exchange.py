@@ -33,18 +33,45 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     segments = segment_many([d.text for d in refi.documents], [d.language for d in refi.documents])
     for doc, segs in zip(refi.documents, segments):
         doc.segments = segs
-    tmp = project.codebook_path.with_name(f".{project.codebook_path.name}.refi.tmp")
-    tmp.write_text(dump_codebook(refi.codebook), encoding="utf-8")
-    os.replace(tmp, project.codebook_path)
-    project._codebook = None
-    project.sync_codebook()
-    for doc in refi.documents:
-        project.store.upsert_document(project.actor, doc, source=f"{Path(path).name}#{doc.name}")
-    ids = project.store.add_codings(project.actor, refi.codings, source=str(Path(path).name))
+    original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
+    try:
+        _atomic_write(project.codebook_path, dump_codebook(refi.codebook).encode("utf-8"))
+        project._codebook = None
+        project.sync_codebook()
+        for doc in refi.documents:
+            project.store.upsert_document(project.actor, doc, source=f"{Path(path).name}#{doc.name}")
+        ids = project.store.add_codings(project.actor, refi.codings, source=str(Path(path).name))
+    except BaseException:
+        # The project was empty: undo everything this import wrote, file and database.
+        _clear_project_data(project)
+        if original is None:
+            project.codebook_path.unlink(missing_ok=True)
+        else:
+            _atomic_write(project.codebook_path, original)
+        project._codebook = None
+        if original is not None:
+            project.sync_codebook()
+        raise
     lines = [f"Imported {len(refi.documents)} documents, {len(refi.codebook.codes)} codes, {len(ids)} codings "
              f"by {len(set(c.annotator for c in refi.codings))} users from {Path(path).name}."]
     lines += [f"Warning: {w}" for w in refi.warnings]
     return "\n".join(lines)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.refi.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _clear_project_data(project: Project) -> None:
+    """Remove documents, codings, participants, imports and codes (used only on an empty project)."""
+    from . import schema as s
+
+    with project.store.write() as conn:
+        for table in (s.suggestion_decisions, s.codings, s.detached_codings, s.segments, s.documents,
+                      s.participants, s.imports, s.codes):
+            conn.execute(table.delete())
 
 
 __all__ = ["import_refi_into"]

@@ -91,3 +91,26 @@ def test_cli_imports_atlas_ti_codings_with_their_users(tmp_path: Path, capsys: p
     for row in data.codings.itertuples():
         assert data.texts[row.document][row.start:row.end] == row.quote
     p.close()
+
+
+def test_failed_refi_import_leaves_the_project_as_it_was(demo: Project, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    archive = demo.export_qdpx(tmp_path / "demo.qdpx")
+    fresh = Project.init(tmp_path / "fresh")
+    before = fresh.codebook_path.read_bytes()
+    calls = {"n": 0}
+    real = fresh.store.upsert_document
+
+    def fail_on_third(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("connection lost")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fresh.store, "upsert_document", fail_on_third)
+    with pytest.raises(RuntimeError):
+        import_refi_into(fresh, archive)
+    assert fresh.codebook_path.read_bytes() == before
+    status = fresh.status()
+    assert (status["documents"], status["codings"], status["participants"]) == (0, 0, 0)
+    monkeypatch.undo()
+    assert "Imported 9 documents" in import_refi_into(fresh, archive)  # and it can be imported again
