@@ -513,12 +513,20 @@ class Store:
         # three SQLAlchemy statements per row made a 60,000-row spreadsheet take minutes.
         texts: dict[int, str] = {}
         existing: dict[int, set[tuple]] = {}
-        for doc_id in dict.fromkeys(v["document_id"] for v in values):
+        starts_of: dict[int, set[int]] = {}
+        for v in values:
+            starts_of.setdefault(v["document_id"], set()).add(v["start_pos"])
+        for doc_id, starts in starts_of.items():
             texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(
                 s.documents.c.id == doc_id)).scalar()
-            existing[doc_id] = {tuple(r) for r in conn.execute(sa.select(
-                s.codings.c.start_pos, s.codings.c.end_pos, s.codings.c.code_id, s.codings.c.annotator
-            ).where(s.codings.c.document_id == doc_id))}
+            # Only stored codings that start where a new one starts can be duplicates: fetch
+            # just those (index on document_id, start_pos), not every coding of the document.
+            ordered, found = sorted(starts), set()
+            for lo in range(0, len(ordered), 500):
+                found.update(tuple(r) for r in conn.execute(sa.select(
+                    s.codings.c.start_pos, s.codings.c.end_pos, s.codings.c.code_id, s.codings.c.annotator
+                ).where(s.codings.c.document_id == doc_id, s.codings.c.start_pos.in_(ordered[lo:lo + 500]))))
+            existing[doc_id] = found
         new_rows: list[dict[str, Any]] = []
         for v in values:
             key = (v["start_pos"], v["end_pos"], v["code_id"], v["annotator"])
