@@ -1,9 +1,10 @@
 """Read interview files into :class:`~qualcode.model.ParsedDocument` objects.
 
->>> from qualcode.importers import read_document   # doctest: +SKIP
->>> doc = read_document("interviews/expert_A.md")   # doctest: +SKIP
->>> doc.name, doc.participant.label, doc.segments[0].kind   # doctest: +SKIP
-('expert_A', 'Expert (A)', 'paragraph')
+Example (run from the repository root, which holds the thesis demo)::
+
+    from qualcode.importers import read_document
+    doc = read_document("interviews/expert_A.md")
+    doc.name, doc.participant.label, doc.segments[0].kind   # ('expert_A', 'Expert (A)', 'paragraph')
 
 Formats (by suffix): ``.md``/``.txt`` (:mod:`.text`), ``.docx`` (:mod:`.docx`), ``.vtt``/
 ``.srt`` (:mod:`.subtitles`).  The document name is the file stem.  Segments come from
