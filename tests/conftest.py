@@ -80,3 +80,28 @@ def _copy_demo(dest: Path, interviews: tuple[str, ...] | None = None) -> Path:
 def copy_demo():  # type: ignore[no-untyped-def]
     """A function copying the thesis demo into a folder: copy_demo(dest, interviews=None) -> dest."""
     return _copy_demo
+
+
+@pytest.fixture(scope="session")
+def pg_schema():  # type: ignore[no-untyped-def]
+    """A function making fresh PostgreSQL schemas (URLs with search_path) that live for the session."""
+    import sqlalchemy as sa
+
+    ok, why = _postgres_available()
+    require_service("PostgreSQL", ok, why)
+    admin = sa.create_engine(PG_URL)
+    created: list[str] = []
+
+    def make() -> str:
+        schema = f"qc_test_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        created.append(schema)
+        sep = "&" if "?" in PG_URL else "?"
+        return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+    yield make
+    with admin.begin() as conn:
+        for schema in created:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()

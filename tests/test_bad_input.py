@@ -219,9 +219,9 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"full": full, "fresh": fresh}
 
 
-def dump_database(root: Path) -> list[tuple[str, list[tuple]]]:
-    """Every row of every table, ordered by primary key."""
-    engine = sa.create_engine(f"sqlite:///{root / '.qualcode' / 'qualcode.db'}")
+def dump_database(root: Path, url: str | None = None) -> list[tuple[str, list[tuple]]]:
+    """Every row of every table, ordered by primary key (the project's SQLite file, or ``url``)."""
+    engine = sa.create_engine(url or f"sqlite:///{root / '.qualcode' / 'qualcode.db'}")
     try:
         with engine.connect() as conn:
             return [(table.name, [tuple(row) for row in conn.execute(
@@ -231,8 +231,8 @@ def dump_database(root: Path) -> list[tuple[str, list[tuple]]]:
         engine.dispose()
 
 
-def _digest(root: Path) -> str:
-    return hashlib.sha256(repr(dump_database(root)).encode()).hexdigest()
+def _digest(root: Path, url: str | None = None) -> str:
+    return hashlib.sha256(repr(dump_database(root, url)).encode()).hexdigest()
 
 
 def prepare(case: Case, templates: dict[str, Path], tmp_path: Path) -> tuple[Path, list[str], Path]:
@@ -284,6 +284,40 @@ def check_refused(case: Case, status: int, stderr: str) -> None:
     assert stderr.startswith(case.error), f"expected '{case.error}' first, got:\n{stderr[:2000]}"
     assert case.where in stderr, f"expected '{case.where}' in:\n{stderr[:2000]}"
     assert "root:x:" not in stderr, "a file outside the input was read (XXE)"
+
+
+@pytest.fixture(scope="module")
+def pg_templates(templates: dict[str, Path], pg_schema) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The same two template projects, stored in PostgreSQL (one schema each, shared by the cases:
+    every case compares its own before/after dump, so a case that stored something fails alone)."""
+    from qualcode.project import Project
+
+    urls = {}
+    for kind in ("full", "fresh"):
+        urls[kind] = pg_schema()
+        project = Project.open(templates[kind], database_url=urls[kind])
+        project.sync()
+        project.close()
+    return urls
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_changes_nothing_on_postgres(case: Case, templates: dict[str, Path], pg_templates: dict[str, str],
+                                               tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root, args, bad = prepare(case, templates, tmp_path)
+    url = pg_templates["fresh" if case.via in ("qdpx", "restore") else "full"]
+    monkeypatch.chdir(tmp_path)
+    before_db = _digest(root, url)
+    before_codebook = (root / "codebook.yaml").read_bytes()
+    capsys.readouterr()
+
+    status = _cli("--database-url", url, *args)
+
+    check_refused(case, status, capsys.readouterr().err)
+    assert _digest(root, url) == before_db, "the database changed"
+    assert (root / "codebook.yaml").read_bytes() == before_codebook, "codebook.yaml changed"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
