@@ -342,9 +342,12 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         if st.session_state.get("qc_edit_coding") not in ids:
             st.session_state["qc_edit_coding"] = None
         by_id = editable.set_index("coding_id")
+        # One pass over plain columns: a DataFrame.at lookup per option made this list a third
+        # of each rerun on a transcript with hundreds of codings.
+        option_labels = {i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}"
+                         for i, code, quote in zip(ids, editable["code"].tolist(), editable["quote"].tolist())}
         st.selectbox("Coding", ids, key="qc_edit_coding", index=None, placeholder="Choose a coding to edit",
-                     format_func=lambda i: f"{code_label(codebook, by_id.at[i, 'code'])} · "
-                                           f"{_preview(str(by_id.at[i, 'quote']), 50)}")
+                     format_func=option_labels.__getitem__)
         chosen = st.session_state.get("qc_edit_coding")
         if chosen is None:
             return
