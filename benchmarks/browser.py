@@ -176,7 +176,7 @@ def _click_empty(page: Any, n: int) -> float:
     return elapsed
 
 
-def figure_browser(project_root: Path, workdir: Path, full: bool, document: str, repeats: int = 5
+def figure_browser(project_root: Path, workdir: Path, full: bool, document: str, repeats: int = 9
                    ) -> list[Figure]:
     from playwright.sync_api import sync_playwright
 
@@ -188,47 +188,48 @@ def figure_browser(project_root: Path, workdir: Path, full: bool, document: str,
     figures: list[Figure] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        empty_proc = proc = None
         try:
-            # --- baseline: the empty app
-            port = free_port()
-            proc = _start(empty_script, None, port, workdir / "empty_app.log")
-            try:
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-                page = ctx.new_page()
-                page.goto(f"http://127.0.0.1:{port}")
-                page.wait_for_selector("text=marker-0", timeout=WAIT_MS)
-                _idle(page)
-                base = [_click_empty(page, i + 1) for i in range(repeats + 1)][1:]  # first = warm-up
-                ctx.close()
-            finally:
-                _stop(proc)
-            # --- ours: the workbench on the project
-            port = free_port()
+            empty_port, port = free_port(), free_port()
+            empty_proc = _start(empty_script, None, empty_port, workdir / "empty_app.log")
             t0 = time.perf_counter()
             proc = _start(Path(__file__).resolve().parent.parent / "streamlit_app.py", project_root, port,
                           workdir / "workbench.log")
-            try:
-                url = f"http://127.0.0.1:{port}"
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-                page = _open_code_page(ctx, url, document)
-                first_load = time.perf_counter() - t0
-                n_codings = int(page.locator("[data-testid=qc-transcript]").get_attribute("data-codings") or 0)
-                ours = [_apply_once(page, s, e, needle) for s, e, needle in targets][1:]  # first = warm-up
-                ctx.close()
-                # --- memory: five sessions open on the Code page of the long transcript
-                sampler = PeakSampler(proc.pid).start()
-                idle_mb = tree_rss(proc.pid) / 2**20
-                contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(5)]
-                pages = [_open_code_page(c, url, document) for c in contexts]
-                time.sleep(3.0)
-                for p in pages:  # every session reruns once more (a selection click)
-                    p.locator(".st-key-qc_unit").count()
-                peak = sampler.stop()
-                for c in contexts:
-                    c.close()
-            finally:
-                _stop(proc)
+            url = f"http://127.0.0.1:{port}"
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = _open_code_page(ctx, url, document)
+            first_load = time.perf_counter() - t0
+            n_codings = int(page.locator("[data-testid=qc-transcript]").get_attribute("data-codings") or 0)
+            empty_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            empty_page = empty_ctx.new_page()
+            empty_page.goto(f"http://127.0.0.1:{empty_port}")
+            empty_page.wait_for_selector("text=marker-0", timeout=WAIT_MS)
+            _idle(empty_page)
+            # Warm-up click in each app, then alternate: empty app, workbench, empty app, …
+            _click_empty(empty_page, 1)
+            _apply_once(page, *targets[0])
+            base, ours = [], []
+            for i, (s, e, needle) in enumerate(targets[1:]):
+                base.append(_click_empty(empty_page, i + 2))
+                ours.append(_apply_once(page, s, e, needle))
+            empty_ctx.close()
+            ctx.close()
+            _stop(empty_proc)
+            empty_proc = None
+            # --- memory: five sessions open on the Code page of the long transcript
+            sampler = PeakSampler(proc.pid).start()
+            idle_mb = tree_rss(proc.pid) / 2**20
+            contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(5)]
+            for c in contexts:
+                _open_code_page(c, url, document)
+            time.sleep(3.0)
+            peak = sampler.stop()
+            for c in contexts:
+                c.close()
         finally:
+            for p in (empty_proc, proc):
+                if p is not None:
+                    _stop(p)
             browser.close()
     ours_s, base_s = min(ours), min(base)
     words = None

@@ -104,24 +104,33 @@ def run_writers(url: str, n_writers: int, duration: float, workdir: Path, tag: s
             "max_ms": max(r["max_ms"] for r in results)}
 
 
-def _concurrency_figure(label: str, url: str, workdir: Path, duration: float, tag: str) -> Figure:
-    one = run_writers(url, 1, duration, workdir, tag)
-    eight = run_writers(url, 8, duration, workdir, tag)
+def _concurrency_figure(label: str, url: str, workdir: Path, duration: float, tag: str, rounds: int = 2
+                        ) -> Figure:
+    # 1 writer, 8 writers, 1, 8, …: the best round of each (other load on the machine varies).
+    ones, eights = [], []
+    for r in range(rounds):
+        ones.append(run_writers(url, 1, duration, workdir, f"{tag}{r}"))
+        eights.append(run_writers(url, 8, duration, workdir, f"{tag}{r}"))
+    one = max(ones, key=lambda x: x["per_s"])
+    eight = max(eights, key=lambda x: x["per_s"])
     ratio = eight["per_s"] / one["per_s"]
     return Figure(f"6 concurrent coding, {label}: 8 writers vs 1 (throughput ratio)",
                   1.0 / eight["per_s"], 1.0 / one["per_s"], ratio, ">= 0.5",
                   ours=f"8 writer processes, each Store.add_coding one coding per transaction for {duration:.0f}s; "
                        "ours_s = seconds per stored coding overall",
                   baseline="the same with 1 writer process",
-                  extra={"ratio_is": "codings/s with 8 writers ÷ codings/s with 1 writer",
-                         "writers_8": eight, "writers_1": one}).judge()
+                  repeats=rounds,
+                  extra={"ratio_is": "codings/s with 8 writers ÷ codings/s with 1 writer (best of alternating rounds)",
+                         "writers_8": eight, "writers_1": one,
+                         "per_s_all_rounds_8": [round(x["per_s"], 1) for x in eights],
+                         "per_s_all_rounds_1": [round(x["per_s"], 1) for x in ones]}).judge()
 
 
 def figure_concurrency(spec: Spec, workdir: Path, full: bool, postgres_url: str | None) -> list[Figure]:
     """SQLite (a file in workdir) and, if reachable, PostgreSQL in a private schema."""
     from qualcode.store import Store
 
-    duration = 20.0 if full else 8.0
+    duration = 15.0 if full else 6.0
     synthetic = generate(spec)
     figures = []
     db = workdir / "concurrency.db"
