@@ -57,35 +57,9 @@ POINT_AT_JS = """([needle]) => {
 
 def _start(script: Path, project: Path | None, port: int, log: Path) -> Any:
     """``streamlit run`` a script (the workbench when ``project`` is given); waits for health."""
-    import os
-    import subprocess
-    import sys
-    import urllib.request
+    from qualcode.app.screenshots import start_streamlit
 
-    env = dict(os.environ)
-    env.pop("QUALCODE_DATABASE_URL", None)
-    if project is not None:
-        env["QUALCODE_PROJECT"] = str(project)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"], cwd=str(script.parent), env=env, stdout=out,
-            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 180
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return proc
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("streamlit did not start")
-        time.sleep(0.2)
+    return start_streamlit(project, port, log, script=script, startup_limit=180)
 
 
 def _stop(proc: Any) -> None:

@@ -55,20 +55,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_streamlit(project_dir: Path, port: int, log: Path, *, startup_limit: float = 90.0) -> subprocess.Popen:
-    """``streamlit run streamlit_app.py`` on ``project_dir``; returns once it answers its health check."""
-    env = dict(os.environ, QUALCODE_PROJECT=str(project_dir))
+def start_streamlit(project_dir: Path | None, port: int, log: Path, *, script: Path | None = None,
+                    startup_limit: float = 90.0) -> subprocess.Popen:
+    """``streamlit run`` a script (default: the workbench on ``project_dir``); returns once it answers
+    its health check.  Also used by the browser benchmark (with its empty baseline app)."""
+    script = script or REPO / "streamlit_app.py"
+    env = dict(os.environ)
     env.pop("QUALCODE_DATABASE_URL", None)
+    if project_dir is not None:
+        env["QUALCODE_PROJECT"] = str(project_dir)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
-            cwd=str(REPO), env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=str(script.parent), env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + startup_limit
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
                 if reply.status == 200:
@@ -77,7 +82,7 @@ def start_streamlit(project_dir: Path, port: int, log: Path, *, startup_limit: f
             pass
         if time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')}")
+            raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
 
 
