@@ -21,6 +21,20 @@ CODING_COLUMNS = ["coding_id", "document", "participant", "start", "end", "code"
                   "annotator", "memo", "origin", "created_at", "quote"]
 
 
+def is_missing(value: object) -> bool:
+    """True for None, NaN, NaT and pandas NA; False for everything else (lists and strings too).
+
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NaT, "", 0, [1])]
+    [True, True, True, False, False, False]
+    """
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes: pd.isna is element-wise
+        return False
+
+
 @dataclass
 class AnalysisData:
     codebook: Codebook

@@ -18,6 +18,8 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from ..frames import is_missing
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -159,13 +161,8 @@ def _json_value(value: Any) -> Any:
         return None if math.isnan(value) else float(value)
     if isinstance(value, (np.bool_,)):
         return bool(value)
-    if value is None:
+    if is_missing(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     if isinstance(value, (str, int, bool, list, dict)):
         return value
     return str(value)

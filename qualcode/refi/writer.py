@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 import math
 import os
 import re
 import tempfile
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -17,10 +17,16 @@ from lxml import etree
 
 from .. import __version__
 from ..errors import CodebookError, CodingError, Problem
-from ..frames import PARTICIPANT_COLUMNS, AnalysisData
-from ..model import Codebook, Code, CrossCut, Theme
-from .common import (CODEBOOK_NS, PROJECT_NS, RGB_PATTERN, compose_description, stable_guid,
-                     to_xsd_datetime)
+from ..frames import PARTICIPANT_COLUMNS, AnalysisData, is_missing
+from ..model import Code, Codebook, CrossCut, Theme
+from .common import (
+    CODEBOOK_NS,
+    PROJECT_NS,
+    RGB_PATTERN,
+    compose_description,
+    stable_guid,
+    to_xsd_datetime,
+)
 
 ORIGIN = f"qualcode {__version__}"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so exporting the same data twice gives the same bytes
@@ -190,13 +196,8 @@ def export_qdc(codebook: Codebook, path: str | os.PathLike[str]) -> None:
 # --------------------------------------------------------------------------- project
 def _clean(value: Any) -> Any:
     """None for missing values (None/NaN/NaT), plain Python scalars otherwise."""
-    if value is None:
+    if is_missing(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             value = value.item()
