@@ -62,6 +62,24 @@ def _emit(df: Any, fmt: str) -> None:
     click.echo(render(df, fmt))
 
 
+def _output_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An output file whose folder exists and is writable (else a usage error, exit 2)."""
+    folder = Path(value).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder '{folder}' does not exist; create it first (mkdir -p '{folder}').")
+    if not os.access(folder, os.W_OK):
+        raise click.BadParameter(f"the folder '{folder}' is not writable; choose another place.")
+    if Path(value).is_dir():
+        raise click.BadParameter(f"'{value}' is a folder; give a file name such as '{value.rstrip('/')}/out.xlsx'.")
+    return value
+
+
+def _data(ctx: "Context", annotators: str | None) -> Any:
+    """The analysis data for a report, after checking the --annotators names."""
+    project = ctx.project()
+    return project.analysis_data(project.check_annotators(_annotators(annotators)))
+
+
 def _annotators(value: str | None) -> list[str] | None:
     return [a.strip() for a in value.split(",") if a.strip()] if value else None
 
@@ -325,7 +343,7 @@ def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: 
     """
     from . import reports
 
-    data = ctx.project().analysis_data(_annotators(annotators))
+    data = _data(ctx, annotators)
     df = reports.theme_table(data)
     if theme:
         keep = {theme} | set(_descendants(data.codebook, theme))
@@ -352,7 +370,7 @@ def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators
     """
     from . import reports
 
-    data = ctx.project().analysis_data(_annotators(annotators))
+    data = _data(ctx, annotators)
     df = reports.code_frequencies(data, by_annotator=by_annotator)
     if theme:
         df = df[df["code"].isin(data.codebook.codes_in(theme))]
@@ -371,7 +389,7 @@ def report_experts(ctx: Context, by: str, attribute: str | None, annotators: str
     """
     from . import reports
 
-    data = ctx.project().analysis_data(_annotators(annotators))
+    data = _data(ctx, annotators)
     _emit(reports.consensus(data, by=by, attribute=attribute), fmt)
 
 
@@ -388,7 +406,7 @@ def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators:
     """
     from . import reports
 
-    data = ctx.project().analysis_data(_annotators(annotators))
+    data = _data(ctx, annotators)
     _emit(reports.matrix(data, by=by, level=level, presence=presence).reset_index(), fmt)
 
 
@@ -405,7 +423,7 @@ def report_cooccurrence(ctx: Context, unit: str, by: str, annotators: str | None
     """
     from . import reports
 
-    data = ctx.project().analysis_data(_annotators(annotators))
+    data = _data(ctx, annotators)
     _emit(reports.cooccurrence(data, unit=unit, by=by), fmt)
 
 
@@ -420,7 +438,7 @@ def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, 
     """
     from . import reports
 
-    data = ctx.project().analysis_data(_annotators(annotators))
+    data = _data(ctx, annotators)
     _emit(reports.quote_table(data, max_quotes=max_quotes), fmt)
 
 
@@ -438,7 +456,7 @@ def report_agreement(ctx: Context, unit: str, by: str, bootstrap: int, annotator
     from .reliability import intercoder_agreement
 
     data = ctx.project().analysis_data()
-    df = intercoder_agreement(data, annotators=_annotators(annotators), unit=unit, by=by, bootstrap=bootstrap)
+    df = intercoder_agreement(data, annotators=ctx.project().check_annotators(_annotators(annotators)), unit=unit, by=by, bootstrap=bootstrap)
     if fmt == "table":
         click.echo(_describe(df))
     _emit(df, fmt)
@@ -462,7 +480,7 @@ def report_disagreements(ctx: Context, unit: str, annotators: str | None, fmt: s
     from .reliability import disagreements
 
     data = ctx.project().analysis_data()
-    _emit(disagreements(data, annotators=_annotators(annotators), unit=unit), fmt)
+    _emit(disagreements(data, annotators=ctx.project().check_annotators(_annotators(annotators)), unit=unit), fmt)
 
 
 # ---------------------------------------------------------------------------------------- export
@@ -475,7 +493,7 @@ def export() -> None:
 
 
 @export.command("xlsx")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
 @click.option("--annotators", help="Annotator set for counts (e.g. consensus).")
 @click.option("--agreement-annotators", help="Annotators compared in the agreement sheet.")
 @click.option("--unit", type=click.Choice(["sentence", "paragraph", "turn"]), default="sentence")
@@ -485,13 +503,14 @@ def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annot
 
     Example: qualcode export xlsx thesis_appendix.xlsx
     """
-    ctx.project().export_xlsx(path, annotators=_annotators(annotators),
-                              agreement_annotators=_annotators(agreement_annotators), unit=unit)
+    project = ctx.project()
+    project.export_xlsx(path, annotators=project.check_annotators(_annotators(annotators)),
+                        agreement_annotators=project.check_annotators(_annotators(agreement_annotators)), unit=unit)
     click.echo(f"Wrote {path}")
 
 
 @export.command("qdpx")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
 @pass_ctx
 def export_qdpx_cmd(ctx: Context, path: str) -> None:
     """A REFI-QDA project (.qdpx) with texts, codebook, codings per user, cases and memos.
@@ -503,7 +522,7 @@ def export_qdpx_cmd(ctx: Context, path: str) -> None:
 
 
 @export.command("qdc")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
 @pass_ctx
 def export_qdc_cmd(ctx: Context, path: str) -> None:
     """The codebook alone as REFI-QDA (.qdc).
@@ -667,7 +686,8 @@ def suggest_evaluate(ctx: Context, unit: str, annotators: str | None, fmt: str) 
     """
     from .assist import evaluate
 
-    result = evaluate(ctx.project().analysis_data(), unit=unit, annotators=_annotators(annotators))
+    project = ctx.project()
+    result = evaluate(project.analysis_data(), unit=unit, annotators=project.check_annotators(_annotators(annotators)))
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, default=str))
         return
@@ -694,7 +714,7 @@ def suggest_topics(ctx: Context, n_topics: int, fmt: str) -> None:
 
 
 @cli.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
 @pass_ctx
 def backup_cmd(ctx: Context, path: str) -> None:
     """Back up the project: PATH ending in .db copies the SQLite database online (safe while people

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .errors import CodebookError, ConfigError, ConflictError, InputFileError, Problem, did_you_mean
+from .errors import CodebookError, CodingError, ConfigError, ConflictError, InputFileError, Problem, did_you_mean, valid_list
 from .frames import AnalysisData
 from .model import Codebook, Coding, ParsedDocument
 from .store import CONSENSUS, LOCAL_ADMIN, Actor, Store, sqlite_url
@@ -455,7 +455,20 @@ class Project:
 
     # ------------------------------------------------------------------ reading
     def analysis_data(self, annotators: Sequence[str] | None = None) -> AnalysisData:
+        """Everything reports need, as the current user may see it (blind mode applies)."""
         return self.store.analysis_data(self.actor, self.codebook, annotators)
+
+    def check_annotators(self, annotators: Sequence[str] | None) -> list[str] | None:
+        """Refuse annotator names with no codings (a typo would otherwise give a table of zeros)."""
+        if not annotators:
+            return None
+        known = sorted(self.store.counts()["codings_by_annotator"])
+        missing = [a for a in annotators if a not in known]
+        if missing:
+            raise CodingError(Problem(
+                f"No codings by {', '.join(repr(m) for m in missing)}.", field="annotators",
+                hint=(did_you_mean(missing[0], known) or "") + f" Annotators with codings: {valid_list(known)}."))
+        return list(annotators)
 
     def export_xlsx(self, path: Path | str, **options: Any) -> Path:
         """The appendix workbook of the whole project (supervisors and admins)."""

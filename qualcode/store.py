@@ -48,6 +48,14 @@ class Actor:
 
 LOCAL_ADMIN = Actor("local", "admin", local=True)
 
+# Project settings and their allowed values (stored as text).
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "team_mode": ("true", "false"),
+    "blind_mode": ("true", "false"),
+    "blind_revealed": ("true", "false"),
+    "agreement_unit": ("sentence", "paragraph", "turn", "character", "match"),
+}
+
 
 def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{Path(path).resolve()}"
@@ -163,6 +171,13 @@ class Store:
 
     def set_setting(self, actor: Actor, key: str, value: str) -> None:
         self.require(actor, "admin", f"change the project setting '{key}'")
+        allowed = SETTINGS.get(key)
+        if allowed is None:
+            raise ConfigError(f"Unknown project setting '{key}'.",
+                              hint=(did_you_mean(key, SETTINGS) or "") + f" Settings: {valid_list(SETTINGS)}.")
+        if value not in allowed:
+            raise ConfigError(f"'{value}' is not a valid value for the setting '{key}'.",
+                              hint=f"Use one of {valid_list(allowed)}.")
         with self.write() as conn:
             before = conn.execute(sa.select(s.settings.c.value).where(s.settings.c.key == key)).scalar()
             if before is None:

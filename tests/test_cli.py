@@ -158,3 +158,17 @@ def test_agreement_reports_in_every_format(three_coders: Path, report: str, fmt:
         assert 0.0 < theme["alpha"] <= 1.0 and theme["kappa_kind"] == "fleiss"
     if report == "agreement" and fmt == "table":
         assert "unit: paragraph" in out
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["export", "xlsx", "/nonexistent/folder/appendix.xlsx"], "does not exist"),
+    (["export", "qdpx", "/nonexistent/folder/p.qdpx"], "does not exist"),
+    (["backup", "/nonexistent/folder/b.qcbackup"], "does not exist"),
+    (["set", "blind_mode", "maybe"], "not a valid value"),
+    (["report", "themes", "--annotators", "thesis-tem"], "Did you mean 'thesis-team'?"),
+    (["report", "agreement", "--annotators", "thesis-team,nobody"], "No codings by 'nobody'"),
+])
+def test_more_user_errors_exit_2(demo: Path, args: list[str], needle: str,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--project", str(demo), *args]) == 2
+    assert needle in capsys.readouterr().err

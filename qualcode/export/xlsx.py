@@ -291,7 +291,7 @@ def _xml_cells(s: pd.Series, letter: str, rows: Sequence[int], quote_style: int,
         return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' if k else ""
                 for r, v, k in zip(rows, shown, ok.tolist())]
     text, risky = _text_values(s)
-    plain = f' t="inlineStr"><is><t xml:space="preserve">'
+    plain = ' t="inlineStr"><is><t xml:space="preserve">'
     quoted = f' s="{quote_style}" t="inlineStr"><is><t xml:space="preserve">'
     return [(f'<c r="{letter}{r}"' + (quoted if q else plain) + t + "</t></is></c>") if t else ""
             for r, t, q in zip(rows, text, risky.tolist())]
