@@ -276,11 +276,18 @@ class Project:
         report.codebook = self.store.sync_codebook(codebook)
         # The spreadsheets are checked against the stored and the new transcripts before any
         # transcript is stored, so a bad spreadsheet leaves the new transcripts out too.
+        checked: dict[Path, tuple[list[Coding], list[int]]] = {}
+
+        def check(docs: list[ParsedDocument]) -> None:
+            checked.update(self.check_spreadsheets([s for s, _ in sheets], docs))
+
         self.import_transcripts(self.interview_files(), progress=progress, force=force, report=report,
-                                create_unknown_codes=create_unknown_codes,
-                                before_store=lambda docs: self.check_spreadsheets([s for s, _ in sheets], docs))
-        for sheet, sha in sheets:
-            report.codings_imported[self.relative(sheet)] = len(self.import_codings(sheet, sha256=sha))
+                                create_unknown_codes=create_unknown_codes, before_store=check)
+        for sheet, sha in sheets:  # store what was checked above (resolved once, not twice)
+            codings, rows = checked[sheet]
+            rel = self.relative(sheet)
+            report.codings_imported[rel] = len(self.store.add_codings(self.actor, codings, rows=rows, source=rel,
+                                                                      source_sha256=sha))
         if report.documents or report.codings_imported:
             self.store.analyze()  # fresh planner statistics after bulk changes
         return report
@@ -410,13 +417,16 @@ class Project:
             documents_of.setdefault(pid, []).append(name)
         return texts, documents_of
 
-    def check_spreadsheets(self, paths: Sequence[Path | str], new_docs: Sequence[ParsedDocument] = ()) -> None:
+    def check_spreadsheets(self, paths: Sequence[Path | str], new_docs: Sequence[ParsedDocument] = ()
+                           ) -> dict[Path, tuple[list[Coding], list[int]]]:
         """Check codings spreadsheets against the stored transcripts and ``new_docs`` (not yet
-        stored); raise one InputFileError for every bad row of every sheet.  Stores nothing."""
+        stored); raise one InputFileError for every bad row of every sheet.  Stores nothing;
+        returns each sheet's resolved codings and their row numbers."""
         from .codings_import import read_rows, resolve_rows
 
+        resolved: dict[Path, tuple[list[Coding], list[int]]] = {}
         if not paths:
-            return
+            return resolved
         texts, documents_of = self._document_index(new_docs)
         problems: list[Problem] = []
         for path in map(Path, paths):
@@ -424,12 +434,14 @@ class Project:
                 problems.append(Problem("File not found.", path=str(path)))
                 continue
             try:
-                resolve_rows(read_rows(path), path=self.relative(path), codebook=self.codebook, texts=texts,
-                             documents_of=documents_of, default_annotator=self.actor.name)
+                resolved[path] = resolve_rows(read_rows(path), path=self.relative(path), codebook=self.codebook,
+                                              texts=texts, documents_of=documents_of,
+                                              default_annotator=self.actor.name)
             except InputFileError as exc:
                 problems.extend(exc.problems)
         if problems:
             raise InputFileError(problems)
+        return resolved
 
     # ------------------------------------------------------------------ coding
     def add_coding(self, document: str, start: int, end: int, code: str, *, memo: str = "",
