@@ -75,7 +75,8 @@ def test_theme_csv_columns_and_thesis_notation(demo: Path, capsys: pytest.Captur
 
 def test_agreement_reports_need_two_annotators_and_say_so(demo: Path) -> None:
     res = run("--project", str(demo), "report", "agreement", "--format", "json")
-    assert res.returncode in (0, 2)
+    assert res.returncode == 2
+    assert "at least two annotators" in res.stderr and "thesis-team" in res.stderr
     assert "Traceback" not in res.stderr
 
 
