@@ -21,8 +21,15 @@ from typing import Any
 from common import Figure, PeakSampler, tree_rss
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WAIT_MS = 300_000
 CODE_LABEL_TYPED = "Migrant Visa (1)"  # synth.make_codebook: the first code's label
 CODE_ID = "c001_migrant"
@@ -111,7 +118,7 @@ def _targets(project_root: Path, document: str, n: int) -> tuple[str, list[tuple
     for s, e in zip(seg["start"].tolist(), seg["end"].tolist()):
         if e - s < 40 or bool(((c_start < e) & (c_end > s)).any()):
             continue
-        needle = text[s:s + 30]
+        needle = text[s : s + 30]
         if text.count(needle) == 1 and "\n" not in needle:
             out.append((s, e, needle))
         if len(out) >= n * 40:
@@ -134,8 +141,7 @@ def _apply_once(page: Any, start: int, end: int, needle: str) -> float:
     before = int(page.locator("[data-testid=qc-transcript]").get_attribute("data-codings") or 0)
     t0 = time.perf_counter()
     page.locator(".st-key-qc_apply button").click()
-    page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 1}']",
-                           timeout=WAIT_MS)
+    page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 1}']", timeout=WAIT_MS)
     elapsed = time.perf_counter() - t0
     _idle(page)
     return elapsed
@@ -150,8 +156,7 @@ def _click_empty(page: Any, n: int) -> float:
     return elapsed
 
 
-def figure_browser(project_root: Path, workdir: Path, full: bool, document: str, repeats: int = 9
-                   ) -> list[Figure]:
+def figure_browser(project_root: Path, workdir: Path, full: bool, document: str, repeats: int = 9) -> list[Figure]:
     from playwright.sync_api import sync_playwright
 
     from qualcode.app.screenshots import free_port
@@ -167,8 +172,12 @@ def figure_browser(project_root: Path, workdir: Path, full: bool, document: str,
             empty_port, port = free_port(), free_port()
             empty_proc = _start(empty_script, None, empty_port, workdir / "empty_app.log")
             t0 = time.perf_counter()
-            proc = _start(Path(__file__).resolve().parent.parent / "streamlit_app.py", project_root, port,
-                          workdir / "workbench.log")
+            proc = _start(
+                Path(__file__).resolve().parent.parent / "streamlit_app.py",
+                project_root,
+                port,
+                workdir / "workbench.log",
+            )
             url = f"http://127.0.0.1:{port}"
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = _open_code_page(ctx, url, document)
@@ -211,19 +220,35 @@ def figure_browser(project_root: Path, workdir: Path, full: bool, document: str,
         words = len((project_root / "interviews" / f"{document}.md").read_text(encoding="utf-8").split())
     except OSError:
         pass
-    figures.append(Figure(
-        "5 browser: apply a code → highlight shown", ours_s, base_s, ours_s / base_s, "<= 3.0",
-        ours=f"workbench Code page, {document} (~{words} words, {n_codings} highlighted codings of '{annotator}'): "
-             "click Apply until the transcript shows one more highlight",
-        baseline="empty Streamlit app: click a button until a marker text shows",
-        repeats=len(ours),
-        extra={"ours_all_s": [round(x, 4) for x in ours], "baseline_all_s": [round(x, 4) for x in base],
-               "ours_median_s": statistics.median(ours), "baseline_median_s": statistics.median(base),
-               "first_page_load_s": round(first_load, 2)}).judge())
-    figures.append(Figure("M3 peak memory: Streamlit server, 5 browser sessions on the Code page", peak_rss_mb=peak,
-                          ours="peak RSS of the streamlit server process tree (psutil) while 5 browser sessions "
-                               f"open the Code page of {document}",
-                          extra={"server_rss_before_sessions_mb": round(idle_mb, 1)}))
+    figures.append(
+        Figure(
+            "5 browser: apply a code → highlight shown",
+            ours_s,
+            base_s,
+            ours_s / base_s,
+            "<= 3.0",
+            ours=f"workbench Code page, {document} (~{words} words, {n_codings} highlighted codings of '{annotator}'): "
+            "click Apply until the transcript shows one more highlight",
+            baseline="empty Streamlit app: click a button until a marker text shows",
+            repeats=len(ours),
+            extra={
+                "ours_all_s": [round(x, 4) for x in ours],
+                "baseline_all_s": [round(x, 4) for x in base],
+                "ours_median_s": statistics.median(ours),
+                "baseline_median_s": statistics.median(base),
+                "first_page_load_s": round(first_load, 2),
+            },
+        ).judge()
+    )
+    figures.append(
+        Figure(
+            "M3 peak memory: Streamlit server, 5 browser sessions on the Code page",
+            peak_rss_mb=peak,
+            ours="peak RSS of the streamlit server process tree (psutil) while 5 browser sessions "
+            f"open the Code page of {document}",
+            extra={"server_rss_before_sessions_mb": round(idle_mb, 1)},
+        )
+    )
     return figures
 
 

@@ -9,9 +9,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -33,7 +34,7 @@ class Figure:
     repeats: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def judge(self) -> "Figure":
+    def judge(self) -> Figure:
         if self.target and self.ratio is not None and not math.isnan(self.ratio):
             op, value = self.target.split()
             self.met = bool(self.ratio <= float(value)) if op == "<=" else bool(self.ratio >= float(value))
@@ -47,8 +48,7 @@ class Figure:
         return out
 
 
-def best_of(fn: Callable[[], Any], repeats: int, warmup: Callable[[], Any] | None | bool = True
-            ) -> tuple[float, Any]:
+def best_of(fn: Callable[[], Any], repeats: int, warmup: Callable[[], Any] | None | bool = True) -> tuple[float, Any]:
     """Best wall time of ``repeats`` calls (perf_counter) after one untimed warm-up call.
 
     ``warmup`` may be a cheaper callable (e.g. the same work on a few files) for figures too
@@ -66,8 +66,9 @@ def best_of(fn: Callable[[], Any], repeats: int, warmup: Callable[[], Any] | Non
     return best, result
 
 
-def compare(ours: Callable[[], Any], baseline: Callable[[], Any], repeats: int,
-            warmup: bool = True) -> tuple[float, float, Any, Any]:
+def compare(
+    ours: Callable[[], Any], baseline: Callable[[], Any], repeats: int, warmup: bool = True
+) -> tuple[float, float, Any, Any]:
     """Best-of times of ``ours`` and ``baseline``, run alternately (A B A B …) so that load from
     other processes on the machine hits both alike.  Returns (ours_s, baseline_s, results)."""
     if warmup:
@@ -116,7 +117,7 @@ class PeakSampler:
             self.peak = max(self.peak, tree_rss(self.pid))
             self._stop.wait(self.interval)
 
-    def start(self) -> "PeakSampler":
+    def start(self) -> PeakSampler:
         self._thread.start()
         return self
 
@@ -130,12 +131,18 @@ class PeakSampler:
         return self.peak / 2**20
 
 
-def run_child(args: Sequence[str], env: dict[str, str] | None = None, timeout: float | None = None
-              ) -> tuple[dict[str, Any], float]:
+def run_child(
+    args: Sequence[str], env: dict[str, str] | None = None, timeout: float | None = None
+) -> tuple[dict[str, Any], float]:
     """Run ``python benchmarks/run.py --child ...``; returns (its JSON output, peak tree RSS MB)."""
-    proc = subprocess.Popen([PYTHON, str(ROOT / "benchmarks" / "run.py"), "--child", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        [PYTHON, str(ROOT / "benchmarks" / "run.py"), "--child", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
     sampler = PeakSampler(proc.pid).start()
     out, err = proc.communicate(timeout=timeout)
     peak = sampler.stop()
@@ -152,10 +159,14 @@ def fmt(x: float | None, digits: int = 3) -> str:
 
 def table(figures: Sequence[Figure]) -> str:
     """A Markdown table of the figures."""
-    rows = ["| figure | ours (s) | baseline (s) | ratio | target | met | peak RSS (MB) |",
-            "|---|---:|---:|---:|---|---|---:|"]
+    rows = [
+        "| figure | ours (s) | baseline (s) | ratio | target | met | peak RSS (MB) |",
+        "|---|---:|---:|---:|---|---|---:|",
+    ]
     for f in figures:
         met = "–" if f.met is None else ("yes" if f.met else "**no**")
-        rows.append(f"| {f.name} | {fmt(f.ours_s)} | {fmt(f.baseline_s)} | {fmt(f.ratio, 3)} | "
-                    f"{f.target or '–'} | {met} | {fmt(f.peak_rss_mb, 0)} |")
+        rows.append(
+            f"| {f.name} | {fmt(f.ours_s)} | {fmt(f.baseline_s)} | {fmt(f.ratio, 3)} | "
+            f"{f.target or '–'} | {met} | {fmt(f.peak_rss_mb, 0)} |"
+        )
     return "\n".join(rows)

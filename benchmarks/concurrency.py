@@ -32,8 +32,9 @@ def child_writer(url: str, name: str, duration: str, ready_file: str, go_file: s
     segments = store.segments_frame()
     sentences = segments.loc[segments["kind"] == "sentence", ["document", "start", "end"]].to_numpy().tolist()
     with store.read() as conn:
-        codes = [r[0] for r in conn.execute(sa.select(s.codes.c.id).where(s.codes.c.kind == "code")
-                                            .order_by(s.codes.c.id))]
+        codes = [
+            r[0] for r in conn.execute(sa.select(s.codes.c.id).where(s.codes.c.kind == "code").order_by(s.codes.c.id))
+        ]
     actor = Actor(name, "annotator")
     salt = sum(map(ord, name))
 
@@ -65,9 +66,17 @@ def child_writer(url: str, name: str, duration: str, ready_file: str, go_file: s
     elapsed = time.time() - start_at
     store.dispose()
     latencies.sort()
-    pick = (lambda q: latencies[min(int(q * len(latencies)), len(latencies) - 1)] if latencies else float("nan"))
-    return {"count": n, "elapsed": elapsed, "p50_ms": pick(0.5) * 1e3, "p95_ms": pick(0.95) * 1e3,
-            "max_ms": (latencies[-1] * 1e3) if latencies else float("nan")}
+
+    def pick(q: float) -> float:
+        return latencies[min(int(q * len(latencies)), len(latencies) - 1)] if latencies else float("nan")
+
+    return {
+        "count": n,
+        "elapsed": elapsed,
+        "p50_ms": pick(0.5) * 1e3,
+        "p95_ms": pick(0.95) * 1e3,
+        "max_ms": (latencies[-1] * 1e3) if latencies else float("nan"),
+    }
 
 
 def run_writers(url: str, n_writers: int, duration: float, workdir: Path, tag: str) -> dict[str, Any]:
@@ -78,10 +87,28 @@ def run_writers(url: str, n_writers: int, duration: float, workdir: Path, tag: s
     procs = []
     for i in range(n_writers):
         ready = sync_dir / f"ready_{i}"
-        procs.append((ready, subprocess.Popen(
-            [PYTHON, str(ROOT / "benchmarks" / "run.py"), "--child", "writer", url, f"w{tag}{n_writers}_{i}",
-             str(duration), str(ready), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            cwd=ROOT)))
+        procs.append(
+            (
+                ready,
+                subprocess.Popen(
+                    [
+                        PYTHON,
+                        str(ROOT / "benchmarks" / "run.py"),
+                        "--child",
+                        "writer",
+                        url,
+                        f"w{tag}{n_writers}_{i}",
+                        str(duration),
+                        str(ready),
+                        str(go),
+                    ],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    cwd=ROOT,
+                ),
+            )
+        )
     deadline = time.time() + 300
     while not all(r.exists() for r, _ in procs):
         if time.time() > deadline or any(p.poll() not in (None, 0) for _, p in procs):
@@ -99,13 +126,17 @@ def run_writers(url: str, n_writers: int, duration: float, workdir: Path, tag: s
         results.append(json.loads(out.strip().splitlines()[-1]))
     total = sum(r["count"] for r in results)
     elapsed = max(r["elapsed"] for r in results)
-    return {"codings": total, "seconds": elapsed, "per_s": total / elapsed,
-            "p95_ms": max(r["p95_ms"] for r in results), "p50_ms": sorted(r["p50_ms"] for r in results)[len(results) // 2],
-            "max_ms": max(r["max_ms"] for r in results)}
+    return {
+        "codings": total,
+        "seconds": elapsed,
+        "per_s": total / elapsed,
+        "p95_ms": max(r["p95_ms"] for r in results),
+        "p50_ms": sorted(r["p50_ms"] for r in results)[len(results) // 2],
+        "max_ms": max(r["max_ms"] for r in results),
+    }
 
 
-def _concurrency_figure(label: str, url: str, workdir: Path, duration: float, tag: str, rounds: int = 2
-                        ) -> Figure:
+def _concurrency_figure(label: str, url: str, workdir: Path, duration: float, tag: str, rounds: int = 2) -> Figure:
     # 1 writer, 8 writers, 1, 8, …: the best round of each (other load on the machine varies).
     ones, eights = [], []
     for r in range(rounds):
@@ -114,16 +145,24 @@ def _concurrency_figure(label: str, url: str, workdir: Path, duration: float, ta
     one = max(ones, key=lambda x: x["per_s"])
     eight = max(eights, key=lambda x: x["per_s"])
     ratio = eight["per_s"] / one["per_s"]
-    return Figure(f"6 concurrent coding, {label}: 8 writers vs 1 (throughput ratio)",
-                  1.0 / eight["per_s"], 1.0 / one["per_s"], ratio, ">= 0.5",
-                  ours=f"8 writer processes, each Store.add_coding one coding per transaction for {duration:.0f}s; "
-                       "ours_s = seconds per stored coding overall",
-                  baseline="the same with 1 writer process",
-                  repeats=rounds,
-                  extra={"ratio_is": "codings/s with 8 writers ÷ codings/s with 1 writer (best of alternating rounds)",
-                         "writers_8": eight, "writers_1": one,
-                         "per_s_all_rounds_8": [round(x["per_s"], 1) for x in eights],
-                         "per_s_all_rounds_1": [round(x["per_s"], 1) for x in ones]}).judge()
+    return Figure(
+        f"6 concurrent coding, {label}: 8 writers vs 1 (throughput ratio)",
+        1.0 / eight["per_s"],
+        1.0 / one["per_s"],
+        ratio,
+        ">= 0.5",
+        ours=f"8 writer processes, each Store.add_coding one coding per transaction for {duration:.0f}s; "
+        "ours_s = seconds per stored coding overall",
+        baseline="the same with 1 writer process",
+        repeats=rounds,
+        extra={
+            "ratio_is": "codings/s with 8 writers ÷ codings/s with 1 writer (best of alternating rounds)",
+            "writers_8": eight,
+            "writers_1": one,
+            "per_s_all_rounds_8": [round(x["per_s"], 1) for x in eights],
+            "per_s_all_rounds_1": [round(x["per_s"], 1) for x in ones],
+        },
+    ).judge()
 
 
 def figure_concurrency(spec: Spec, workdir: Path, full: bool, postgres_url: str | None) -> list[Figure]:
@@ -143,8 +182,10 @@ def figure_concurrency(spec: Spec, workdir: Path, full: bool, postgres_url: str 
     load_s = time.perf_counter() - t0
     store.dispose()
     fig = _concurrency_figure("SQLite", url, workdir, duration, "s")
-    fig.extra["database"] = f"SQLite file, {len(synthetic.documents)} documents, {len(synthetic.codings)} codings " \
-                            f"stored directly (load {load_s:.1f}s)"
+    fig.extra["database"] = (
+        f"SQLite file, {len(synthetic.documents)} documents, {len(synthetic.codings)} codings "
+        f"stored directly (load {load_s:.1f}s)"
+    )
     figures.append(fig)
     if postgres_url:
         figures.append(_postgres_figure(synthetic, postgres_url, workdir, duration))

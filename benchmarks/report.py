@@ -1,6 +1,6 @@
 """Render a results JSON (and its ``.meta.json``) as the Markdown used in benchmarks/RESULTS.md.
 
-    python benchmarks/report.py benchmarks/results.json
+python benchmarks/report.py benchmarks/results.json
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from common import Figure, table  # noqa: E402
 
 
 def render(results: Path) -> str:
-    figures = [Figure(**{k: v for k, v in r.items() if k in Figure.__dataclass_fields__})
-               for r in json.loads(results.read_text(encoding="utf-8"))]
+    figures = [
+        Figure(**{k: v for k, v in r.items() if k in Figure.__dataclass_fields__})
+        for r in json.loads(results.read_text(encoding="utf-8"))
+    ]
     meta_path = results.with_suffix(".meta.json")
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     m = meta.get("machine", {})

@@ -23,20 +23,23 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import Figure, best_of, compare, run_child, table  # noqa: E402
-from synth import Spec, Synthetic, generate, load_into_store, write_project  # noqa: E402
+from synth import Spec, Synthetic, generate, write_project  # noqa: E402
 
-QUICK = Spec(n_interviews=40, words=2000, long_words=20_000, n_codes=60, n_themes=8, n_coders=5,
-             n_codings=20_000, seed=0)
-FULL = Spec(n_interviews=1000, words=8000, long_words=20_000, n_codes=100, n_themes=10, n_coders=5,
-            n_codings=300_000, seed=0)
+QUICK = Spec(
+    n_interviews=40, words=2000, long_words=20_000, n_codes=60, n_themes=8, n_coders=5, n_codings=20_000, seed=0
+)
+FULL = Spec(
+    n_interviews=1000, words=8000, long_words=20_000, n_codes=100, n_themes=10, n_coders=5, n_codings=300_000, seed=0
+)
 # The concurrency database: a smaller project stored directly (Store.add_codings in batches).
 CONCURRENCY = Spec(n_interviews=40, words=2000, n_codes=60, n_themes=8, n_coders=3, n_codings=10_000, seed=1)
 RELIABILITY_CODERS = ["coder1", "coder2", "coder3"]
@@ -80,7 +83,6 @@ def figure_import(synthetic: Synthetic, root: Path, full: bool) -> list[Figure]:
     import spacy
 
     from qualcode.importers import read_documents
-    from qualcode.project import Project
     from qualcode.segment import DEFAULT_BATCH_SIZE
 
     files = sorted((root / "interviews").glob("*.md"))
@@ -101,23 +103,37 @@ def figure_import(synthetic: Synthetic, root: Path, full: bool) -> list[Figure]:
         list(nlp.pipe(texts[:20]))
     ours_s, base_s, n_segments, n_tokens = compare(ours, baseline, repeats, warmup=not full)
     log(f"import: ours {ours_s:.2f}s baseline {base_s:.2f}s")
-    fig = Figure("1 import + segmentation (read_documents)", ours_s, base_s, ours_s / base_s, "<= 2.0",
-                 ours=f"qualcode.importers.read_documents on {len(files)} .md files (read, decode, front matter, "
-                      "paragraph/sentence/turn segments); no database writes",
-                 baseline="list(spacy.blank('en') + sentencizer .pipe(texts, batch_size=64)) over the same texts",
-                 repeats=repeats, extra={"segments": n_segments, "tokens": n_tokens,
-                                         "words": synthetic.n_words}).judge()
+    fig = Figure(
+        "1 import + segmentation (read_documents)",
+        ours_s,
+        base_s,
+        ours_s / base_s,
+        "<= 2.0",
+        ours=f"qualcode.importers.read_documents on {len(files)} .md files (read, decode, front matter, "
+        "paragraph/sentence/turn segments); no database writes",
+        baseline="list(spacy.blank('en') + sentencizer .pipe(texts, batch_size=64)) over the same texts",
+        repeats=repeats,
+        extra={"segments": n_segments, "tokens": n_tokens, "words": synthetic.n_words},
+    ).judge()
     # Project.sync: everything a first import does, storage included, in a fresh process.
     fresh_database(root)
     out, peak = run_child(["sync", str(root)])
-    sync = Figure("1b Project.sync (import incl. database writes, codings CSVs)", out["seconds"], None, None, None,
-                  peak_rss_mb=peak,
-                  ours="Project.sync() on a fresh SQLite database: codebook, transcripts (read, segment, store "
-                       "documents + segments), one codings CSV per coder (anchored, stored in one transaction each)",
-                  extra={"transcripts_s": out["transcripts_s"], "codings_s": out["codings_s"],
-                         "summary": out["summary"]})
-    memory = Figure("M1 peak memory: import (Project.sync process)", peak_rss_mb=peak,
-                    ours="peak RSS of the process running Project.sync (psutil, with children, 50 ms samples)")
+    sync = Figure(
+        "1b Project.sync (import incl. database writes, codings CSVs)",
+        out["seconds"],
+        None,
+        None,
+        None,
+        peak_rss_mb=peak,
+        ours="Project.sync() on a fresh SQLite database: codebook, transcripts (read, segment, store "
+        "documents + segments), one codings CSV per coder (anchored, stored in one transaction each)",
+        extra={"transcripts_s": out["transcripts_s"], "codings_s": out["codings_s"], "summary": out["summary"]},
+    )
+    memory = Figure(
+        "M1 peak memory: import (Project.sync process)",
+        peak_rss_mb=peak,
+        ours="peak RSS of the process running Project.sync (psutil, with children, 50 ms samples)",
+    )
     return [fig, sync, memory]
 
 
@@ -146,8 +162,8 @@ def dense_presence(data: Any, coders: list[str], code_ids: list[str]) -> Any:
         if g is not None:
             lo = np.searchsorted(run_end, g["start"].to_numpy(), side="right")
             hi = np.searchsorted(starts, g["end"].to_numpy(), side="left")
-            for k, a, l, h, s, e in zip(g["code"], g["annotator"], lo, hi, g["start"], g["end"]):
-                for u in range(l, h):
+            for k, a, lo_u, h, s, e in zip(g["code"], g["annotator"], lo, hi, g["start"], g["end"]):
+                for u in range(lo_u, h):
                     if min(e, ends[u]) > max(s, starts[u]):
                         presence[code_index[k], coder_index[a], base + u] = 1.0
         base += len(units)
@@ -187,17 +203,28 @@ def figure_reliability(data: Any, full: bool) -> list[Figure]:
     max_delta = float(np.max(np.abs(ours_alpha[both] - base_alpha[both]))) if both.any() else 0.0
     identical = bool(max_delta <= 1e-9 and nan_mismatch == 0)
     log(f"reliability: ours {ours_s:.3f}s baseline {base_s:.3f}s max|Δalpha| {max_delta:.2e}")
-    fig = Figure("2 reliability, all codes (alpha, kappa, % agreement)", ours_s, base_s, ours_s / base_s, "<= 0.2",
-                 ours=f"reliability.intercoder_agreement(data, {len(coders)} coders, unit='sentence', by='code', "
-                      "bootstrap=0): presence from the codings + percent agreement, Fleiss' kappa and alpha "
-                      f"for all {len(code_ids)} codes",
-                 baseline=f"krippendorff.alpha(reliability_data=presence[code], level_of_measurement='nominal') "
-                          f"once per code on prebuilt dense presence matrices (building them, {build_s:.2f}s, "
-                          "is not counted)",
-                 repeats=repeats,
-                 extra={"max_abs_delta_alpha": max_delta, "alpha_nan_mismatches": nan_mismatch,
-                        "alpha_identical": identical, "codes": len(code_ids), "units": int(presence.shape[2]),
-                        "codes_with_alpha": int(both.sum())}).judge()
+    fig = Figure(
+        "2 reliability, all codes (alpha, kappa, % agreement)",
+        ours_s,
+        base_s,
+        ours_s / base_s,
+        "<= 0.2",
+        ours=f"reliability.intercoder_agreement(data, {len(coders)} coders, unit='sentence', by='code', "
+        "bootstrap=0): presence from the codings + percent agreement, Fleiss' kappa and alpha "
+        f"for all {len(code_ids)} codes",
+        baseline=f"krippendorff.alpha(reliability_data=presence[code], level_of_measurement='nominal') "
+        f"once per code on prebuilt dense presence matrices (building them, {build_s:.2f}s, "
+        "is not counted)",
+        repeats=repeats,
+        extra={
+            "max_abs_delta_alpha": max_delta,
+            "alpha_nan_mismatches": nan_mismatch,
+            "alpha_identical": identical,
+            "codes": len(code_ids),
+            "units": int(presence.shape[2]),
+            "codes_with_alpha": int(both.sum()),
+        },
+    ).judge()
     if not identical:
         fig.met = False
     return [fig]
@@ -210,8 +237,12 @@ REPORT_SET = "theme_table, consensus(by='theme'), matrix(by='theme'), cooccurren
 def report_set(data: Any) -> list[Any]:
     from qualcode import reports
 
-    return [reports.theme_table(data), reports.consensus(data, by="theme"), reports.matrix(data, by="theme"),
-            reports.cooccurrence(data)]
+    return [
+        reports.theme_table(data),
+        reports.consensus(data, by="theme"),
+        reports.matrix(data, by="theme"),
+        reports.cooccurrence(data),
+    ]
 
 
 def figure_reports(project: Any, root: Path, full: bool) -> list[Figure]:
@@ -231,14 +262,33 @@ def figure_reports(project: Any, root: Path, full: bool) -> list[Figure]:
     log(f"reports: ours {ours_s:.2f}s (compute {compute_s:.2f}s) baseline {base_s:.2f}s")
     out, peak = run_child(["reports", str(root)])
     figs = [
-        Figure("3 report set from the database", ours_s, base_s, ours_s / base_s, "<= 3.0",
-               ours=f"project.analysis_data() (codings, segments, documents, participants) + {REPORT_SET}",
-               baseline=f"store.codings_frame(actor): all {n} codings into a DataFrame", repeats=repeats).judge(),
-        Figure("3b report set, compute only (data already loaded)", compute_s, base_s, compute_s / base_s, None,
-               ours=REPORT_SET + " on a loaded AnalysisData", baseline="store.codings_frame(actor)",
-               repeats=repeats, extra={"analysis_data_s": load_s}),
-        Figure("M2 peak memory: report set (fresh process)", out["seconds"], peak_rss_mb=peak,
-               ours="peak RSS of a process that opens the project, loads analysis_data and builds the report set"),
+        Figure(
+            "3 report set from the database",
+            ours_s,
+            base_s,
+            ours_s / base_s,
+            "<= 3.0",
+            ours=f"project.analysis_data() (codings, segments, documents, participants) + {REPORT_SET}",
+            baseline=f"store.codings_frame(actor): all {n} codings into a DataFrame",
+            repeats=repeats,
+        ).judge(),
+        Figure(
+            "3b report set, compute only (data already loaded)",
+            compute_s,
+            base_s,
+            compute_s / base_s,
+            None,
+            ours=REPORT_SET + " on a loaded AnalysisData",
+            baseline="store.codings_frame(actor)",
+            repeats=repeats,
+            extra={"analysis_data_s": load_s},
+        ),
+        Figure(
+            "M2 peak memory: report set (fresh process)",
+            out["seconds"],
+            peak_rss_mb=peak,
+            ours="peak RSS of a process that opens the project, loads analysis_data and builds the report set",
+        ),
     ]
     return figs
 
@@ -259,14 +309,25 @@ def figure_excel(data: Any, workdir: Path, full: bool) -> list[Figure]:
     repeats = 1 if full else 3
     ours_s, base_s, _, _ = compare(ours, baseline, repeats, warmup=not full)
     log(f"excel: ours {ours_s:.2f}s baseline {base_s:.2f}s")
-    return [Figure("4 Excel appendix workbook", ours_s, base_s, ours_s / base_s, "<= 1.5",
-                   ours="export.xlsx.export_workbook(data, path) with defaults: all sheets (interviewees, codebook "
-                        "with quotes, matrices, frequencies, co-occurrence, agreement with 1,000 bootstrap samples, "
-                        "disagreements, codings, about)",
-                   baseline=f"codings_table(data).to_excel(path, engine='openpyxl') of the codings table alone "
-                            f"({len(table_df)} rows × {table_df.shape[1]} columns; building the table not counted)",
-                   repeats=repeats, extra={"workbook_mb": round(ours_path.stat().st_size / 2**20, 1),
-                                           "pandas_mb": round(base_path.stat().st_size / 2**20, 1)}).judge()]
+    return [
+        Figure(
+            "4 Excel appendix workbook",
+            ours_s,
+            base_s,
+            ours_s / base_s,
+            "<= 1.5",
+            ours="export.xlsx.export_workbook(data, path) with defaults: all sheets (interviewees, codebook "
+            "with quotes, matrices, frequencies, co-occurrence, agreement with 1,000 bootstrap samples, "
+            "disagreements, codings, about)",
+            baseline=f"codings_table(data).to_excel(path, engine='openpyxl') of the codings table alone "
+            f"({len(table_df)} rows × {table_df.shape[1]} columns; building the table not counted)",
+            repeats=repeats,
+            extra={
+                "workbook_mb": round(ours_path.stat().st_size / 2**20, 1),
+                "pandas_mb": round(base_path.stat().st_size / 2**20, 1),
+            },
+        ).judge()
+    ]
 
 
 # ------------------------------------------------------------------------------ children
@@ -333,9 +394,16 @@ def machine() -> dict[str, Any]:
         mem_gb = round(psutil.virtual_memory().total / 2**30, 1)
     except ImportError:
         pass
-    return {"nproc": os.cpu_count(), "ram_gb": mem_gb, "cpu": cpu, "python": platform.python_version(),
-            "spacy": spacy.__version__, "pandas": pandas.__version__, "platform": platform.platform(),
-            "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gb": mem_gb,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "spacy": spacy.__version__,
+        "pandas": pandas.__version__,
+        "platform": platform.platform(),
+        "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -348,8 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="JSON results (default: print only)")
     ap.add_argument("--workdir", default=None, help="where the synthetic project is written (default /tmp)")
     ap.add_argument("--reuse", action="store_true", help="reuse the project folder if it has the same spec")
-    ap.add_argument("--only", default="", help="comma-separated figure groups: import,reliability,reports,"
-                                               "excel,browser,concurrency")
+    ap.add_argument(
+        "--only", default="", help="comma-separated figure groups: import,reliability,reports,excel,browser,concurrency"
+    )
     ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL concurrency figure")
     args = ap.parse_args(argv)
     full = not args.quick
@@ -360,15 +429,24 @@ def main(argv: list[str] | None = None) -> int:
     only = {x for x in args.only.split(",") if x}
     wanted: Callable[[str], bool] = lambda g: not only or g in only  # noqa: E731
     started = time.perf_counter()
-    meta: dict[str, Any] = {"mode": "full" if full else "quick", "spec": spec.__dict__,
-                            "command": "python benchmarks/run.py " + " ".join(argv), "machine": machine(),
-                            "data": "SYNTHETIC (benchmarks/synth.py): random words arranged as interviews"}
+    meta: dict[str, Any] = {
+        "mode": "full" if full else "quick",
+        "spec": spec.__dict__,
+        "command": "python benchmarks/run.py " + " ".join(argv),
+        "machine": machine(),
+        "data": "SYNTHETIC (benchmarks/synth.py): random words arranged as interviews",
+    }
     log(f"generating the synthetic project ({spec})")
     synthetic, setup = prepare(spec, root, args.reuse)
     meta["setup"] = setup
-    meta["sizes"] = {"interviews": len(synthetic.documents), "words": synthetic.n_words,
-                     "codings": len(synthetic.codings), "codes": len(synthetic.codebook.codes),
-                     "themes": len(synthetic.codebook.themes), "coders": spec.n_coders}
+    meta["sizes"] = {
+        "interviews": len(synthetic.documents),
+        "words": synthetic.n_words,
+        "codings": len(synthetic.codings),
+        "codes": len(synthetic.codebook.codes),
+        "themes": len(synthetic.codebook.themes),
+        "coders": spec.n_coders,
+    }
     log(f"sizes: {meta['sizes']}")
     figures: list[Figure] = []
 
@@ -402,8 +480,9 @@ def main(argv: list[str] | None = None) -> int:
     if wanted("concurrency"):
         from concurrency import figure_concurrency
 
-        figures += figure_concurrency(CONCURRENCY, workdir, full, postgres_url=None if args.no_postgres
-                                      else POSTGRES_URL)
+        figures += figure_concurrency(
+            CONCURRENCY, workdir, full, postgres_url=None if args.no_postgres else POSTGRES_URL
+        )
         save()
     if wanted("browser"):
         from browser import figure_browser
@@ -413,8 +492,10 @@ def main(argv: list[str] | None = None) -> int:
     save()
     print(table(figures))
     missed = [f.name for f in figures if f.met is False]
-    print(f"\n{len(figures)} figures; targets missed: {', '.join(missed) if missed else 'none'}; "
-          f"wall time {meta['wall_s']:.0f}s")
+    print(
+        f"\n{len(figures)} figures; targets missed: {', '.join(missed) if missed else 'none'}; "
+        f"wall time {meta['wall_s']:.0f}s"
+    )
     return 0
 
 

@@ -35,9 +35,9 @@ Two ways to materialise a project:
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -137,8 +137,13 @@ def make_codebook(n_codes: int, n_themes: int, rng: np.random.Generator) -> tupl
     for t in range(n_themes):
         tid = f"theme_{t + 1:02d}"
         colour = "#{:02x}{:02x}{:02x}".format(*rng.integers(40, 220, size=3))
-        themes[tid] = Theme(tid, f"Theme {t + 1}: {TOPICAL_WORDS[t % len(TOPICAL_WORDS)].title()} issues",
-                            None, f"Synthetic main theme {t + 1}.", colour)
+        themes[tid] = Theme(
+            tid,
+            f"Theme {t + 1}: {TOPICAL_WORDS[t % len(TOPICAL_WORDS)].title()} issues",
+            None,
+            f"Synthetic main theme {t + 1}.",
+            colour,
+        )
         for s in range(2):
             sid = f"{tid}_{'ab'[s]}"
             themes[sid] = Theme(sid, f"Sub-theme {t + 1}{'ab'[s]}", tid, "")
@@ -146,9 +151,13 @@ def make_codebook(n_codes: int, n_themes: int, rng: np.random.Generator) -> tupl
     for c in range(n_codes):
         words = [TOPICAL_WORDS[(3 * c + j) % len(TOPICAL_WORDS)] for j in range(3)]
         cid = f"c{c + 1:03d}_{words[0]}"
-        codes[cid] = Code(cid, " ".join(w.title() for w in words[:2]) + f" ({c + 1})", sub_ids[c % len(sub_ids)],
-                          description=f"Talk about {', '.join(words)}.",
-                          patterns=(words[0],))
+        codes[cid] = Code(
+            cid,
+            " ".join(w.title() for w in words[:2]) + f" ({c + 1})",
+            sub_ids[c % len(sub_ids)],
+            description=f"Talk about {', '.join(words)}.",
+            patterns=(words[0],),
+        )
         topical.append(words)
     ids = list(codes)
     cross = {
@@ -186,14 +195,20 @@ def _sentence(words: list[str], end: str, rng: np.random.Generator) -> str:
         words = words[:-1] + ["today"]
     if len(words) > 8 and rng.random() < 0.4:  # a comma now and then
         k = int(rng.integers(3, len(words) - 3))
-        words = words[:k] + [words[k] + ","] + words[k + 1:]
+        words = words[:k] + [words[k] + ","] + words[k + 1 :]
     s = " ".join(words)
     return s[:1].upper() + s[1:] + end
 
 
-def make_document(index: int, n_words: int, topical: list[list[str]], rng: np.random.Generator,
-                  code_weights: np.ndarray, coded_share: float, extra_codes: float
-                  ) -> tuple[Document, list[list[int]]]:
+def make_document(
+    index: int,
+    n_words: int,
+    topical: list[list[str]],
+    rng: np.random.Generator,
+    code_weights: np.ndarray,
+    coded_share: float,
+    extra_codes: float,
+) -> tuple[Document, list[list[int]]]:
     """One transcript and, for each participant sentence, its true code indices."""
     pid = f"P{index + 1:04d}"
     speaker = f"Participant {pid}"
@@ -211,7 +226,7 @@ def make_document(index: int, n_words: int, topical: list[list[str]], rng: np.ra
         nonlocal cursor, pool
         if cursor + n > len(pool):
             pool = np.concatenate([pool, rng.choice(len(vocab), size=n + 1000, p=_word_weights(len(vocab)))])
-        words = [vocab[i] for i in pool[cursor:cursor + n]]
+        words = [vocab[i] for i in pool[cursor : cursor + n]]
         cursor += n
         return words
 
@@ -220,7 +235,7 @@ def make_document(index: int, n_words: int, topical: list[list[str]], rng: np.ra
     while written < n_words:
         # Interviewer: one or two short sentences, the last a question.
         q = []
-        for j in range(int(rng.integers(1, 3))):
+        for _ in range(int(rng.integers(1, 3))):
             n = int(np.clip(rng.lognormal(2.2, 0.35), 4, 20))
             q.append(_sentence(take(n), ".", rng))
             written += n
@@ -264,8 +279,15 @@ def make_document(index: int, n_words: int, topical: list[list[str]], rng: np.ra
 
 
 # ------------------------------------------------------------------------------ coders
-def simulate_codings(doc: Document, truth: list[list[int]], code_ids: list[str], n_coders: int,
-                     p_miss: float, q_spurious: float, rng: np.random.Generator) -> list[Coding]:
+def simulate_codings(
+    doc: Document,
+    truth: list[list[int]],
+    code_ids: list[str],
+    n_coders: int,
+    p_miss: float,
+    q_spurious: float,
+    rng: np.random.Generator,
+) -> list[Coding]:
     """Each coder codes each true code of a unit with prob 1-p, adds a spurious one with prob q."""
     out: list[Coding] = []
     n_codes = len(code_ids)
@@ -348,8 +370,9 @@ def write_project(synthetic: Synthetic, root: Path | str) -> Path:
             w.writerow(["document", "start", "end", "quote", "code", "annotator", "memo"])
             for c in synthetic.codings:
                 if c.annotator == coder:
-                    w.writerow([c.document, c.start, c.end, bodies[c.document][c.start:c.end], c.code,
-                                c.annotator, c.memo])
+                    w.writerow(
+                        [c.document, c.start, c.end, bodies[c.document][c.start : c.end], c.code, c.annotator, c.memo]
+                    )
     return root
 
 
@@ -358,15 +381,23 @@ def parsed_documents(synthetic: Synthetic, batch_size: int = 64) -> Iterator[Par
     from qualcode.segment import segment_many
 
     for lo in range(0, len(synthetic.documents), batch_size):
-        chunk = synthetic.documents[lo:lo + batch_size]
+        chunk = synthetic.documents[lo : lo + batch_size]
         segments = segment_many([d.body for d in chunk], "en")
         for d, segs in zip(chunk, segments):
             meta = {k: v for k, v in d.metadata.items() if k not in ("participant", "label", "language")}
-            yield ParsedDocument(d.name, d.body, Participant(d.metadata["participant"], d.metadata["label"], meta),
-                                 "en", dict(d.metadata), segs, [], f"interviews/{d.name}.md")
+            yield ParsedDocument(
+                d.name,
+                d.body,
+                Participant(d.metadata["participant"], d.metadata["label"], meta),
+                "en",
+                dict(d.metadata),
+                segs,
+                [],
+                f"interviews/{d.name}.md",
+            )
 
 
-def load_into_store(synthetic: Synthetic, store: "object", batch: int = 50_000) -> None:
+def load_into_store(synthetic: Synthetic, store: object, batch: int = 50_000) -> None:
     """Store the project directly: codebook, segmented documents, codings in big batches."""
     from qualcode.store import LOCAL_ADMIN
 
@@ -374,8 +405,17 @@ def load_into_store(synthetic: Synthetic, store: "object", batch: int = 50_000) 
     for doc in parsed_documents(synthetic):
         store.upsert_document(LOCAL_ADMIN, doc)
     for lo in range(0, len(synthetic.codings), batch):
-        store.add_codings(LOCAL_ADMIN, synthetic.codings[lo:lo + batch])
+        store.add_codings(LOCAL_ADMIN, synthetic.codings[lo : lo + batch])
 
 
-__all__ = ["Spec", "Synthetic", "Document", "generate", "make_codebook", "write_project", "load_into_store",
-           "parsed_documents", "coder_name"]
+__all__ = [
+    "Spec",
+    "Synthetic",
+    "Document",
+    "generate",
+    "make_codebook",
+    "write_project",
+    "load_into_store",
+    "parsed_documents",
+    "coder_name",
+]

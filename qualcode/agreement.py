@@ -30,8 +30,9 @@ References are given in each docstring and collected in ``docs/methods.md``.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterable, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,8 +47,7 @@ NAN = float("nan")
 
 # Reasons shared by the scalar and batched functions (reports show them verbatim).
 REASON_NO_PAIRS = "no unit was rated by two or more coders, so there is nothing to compare"
-REASON_NO_VARIATION = ("no variation: every pairable value is {value}, so chance-corrected "
-                       "agreement is 0/0 (undefined)")
+REASON_NO_VARIATION = "no variation: every pairable value is {value}, so chance-corrected agreement is 0/0 (undefined)"
 REASON_ONE_CATEGORY = "only one category is possible, so chance agreement is 1 and the coefficient is 0/0"
 
 
@@ -70,12 +70,13 @@ def _as_matrix(data: Any) -> np.ndarray:
     else:
         rows = [list(r) for r in data]
         if rows and len({len(r) for r in rows}) != 1:
-            raise ValueError("every coder's row must have the same number of units "
-                             f"(got row lengths {sorted({len(r) for r in rows})})")
+            raise ValueError(
+                "every coder's row must have the same number of units "
+                f"(got row lengths {sorted({len(r) for r in rows})})"
+            )
         arr = np.array(rows, dtype=object) if rows else np.empty((0, 0), dtype=object)
         flat = arr.ravel()
-        numeric = [isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                   for v in flat]
+        numeric = [isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in flat]
         if flat.size and all(n or v is None for n, v in zip(numeric, flat)):
             # numbers (with None for missing): a fast numeric array; ints stay ints when complete
             if all(numeric) and all(isinstance(v, (int, np.integer)) for v in flat):
@@ -172,7 +173,7 @@ def _delta2(level: str, values: Sequence[Any], marginals: np.ndarray) -> np.ndar
         raise ValueError(f"{level} alpha needs numeric values, got {list(values)[:5]!r}") from exc
     diff = v[:, None] - v[None, :]
     if level == "interval":
-        return diff ** 2
+        return diff**2
     if level == "ratio":
         total = v[:, None] + v[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -282,10 +283,15 @@ def _kalpha_corrections(samples: np.ndarray, n_zero_diag: np.ndarray, p_diag_all
     return np.where(reset, 0.0, out)
 
 
-def bootstrap_alpha(data: Any, level: Level = "nominal", n_boot: int = 1000, seed: int = 0,
-                    confidence: float = 0.95,
-                    alpha_min: Sequence[float] = DEFAULT_ALPHA_MIN,
-                    cap_draws: bool = True) -> AlphaEstimate:
+def bootstrap_alpha(
+    data: Any,
+    level: Level = "nominal",
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    alpha_min: Sequence[float] = DEFAULT_ALPHA_MIN,
+    cap_draws: bool = True,
+) -> AlphaEstimate:
     """Krippendorff's alpha with a bootstrap interval (Hayes & Krippendorff 2007).
 
     The algorithm of Hayes' KALPHA macro (v3.0, 2011): draw ``M`` pairs of values
@@ -319,8 +325,19 @@ def bootstrap_alpha(data: Any, level: Level = "nominal", n_boot: int = 1000, see
     n_units = int((m_u >= 2).sum())
     reason = explain_undefined(data, "alpha")
     if reason is not None or not d_e > 0:
-        return AlphaEstimate(NAN, NAN, NAN, n_boot, level, int(n), n_units, 0, confidence,
-                             {a: NAN for a in alpha_min}, reason or REASON_NO_PAIRS)
+        return AlphaEstimate(
+            NAN,
+            NAN,
+            NAN,
+            n_boot,
+            level,
+            int(n),
+            n_units,
+            0,
+            confidence,
+            {a: NAN for a in alpha_min},
+            reason or REASON_NO_PAIRS,
+        )
     alpha = 1.0 - d_o / d_e
     n_coders = enc.codes.shape[0]
     n_cells = int((o > 0).sum())
@@ -335,11 +352,24 @@ def bootstrap_alpha(data: Any, level: Level = "nominal", n_boot: int = 1000, see
     samples = 1.0 - (draws @ d2[iu]) / (m_draw * d_e)
     diag = np.diag(o)
     n_pairs = float((m_u[m_u >= 2] * (m_u[m_u >= 2] - 1) / 2).sum())
-    samples = _kalpha_corrections(samples, np.array(int((diag > 0).sum())),
-                                  np.array(float(((diag / n) ** n_pairs).sum())))
+    samples = _kalpha_corrections(
+        samples, np.array(int((diag > 0).sum())), np.array(float(((diag / n) ** n_pairs).sum()))
+    )
     low, high = _hayes_interval(samples, confidence)
-    return AlphaEstimate(float(alpha), float(low), float(high), n_boot, level, int(n), n_units, m_draw,
-                         confidence, {a: float(np.mean(samples < a)) for a in alpha_min}, None, samples)
+    return AlphaEstimate(
+        float(alpha),
+        float(low),
+        float(high),
+        n_boot,
+        level,
+        int(n),
+        n_units,
+        m_draw,
+        confidence,
+        {a: float(np.mean(samples < a)) for a in alpha_min},
+        None,
+        samples,
+    )
 
 
 # --------------------------------------------------------------------------- kappa family
@@ -353,8 +383,9 @@ def _two_coders(a: Iterable[Any], b: Iterable[Any]) -> tuple[np.ndarray, np.ndar
     return enc.codes[0, keep], enc.codes[1, keep], enc.categories, enc.ordered
 
 
-def cohen_kappa(a: Iterable[Any], b: Iterable[Any], weights: Weights = None,
-                categories: Sequence[Any] | None = None) -> float:
+def cohen_kappa(
+    a: Iterable[Any], b: Iterable[Any], weights: Weights = None, categories: Sequence[Any] | None = None
+) -> float:
     """Cohen's kappa for two coders (optionally weighted, Cohen 1968).
 
     ``a`` and ``b`` are the two coders' labels for the same units; a unit with a
@@ -473,7 +504,7 @@ def fleiss_kappa(data: Any, single_rated: SingleRated = "drop") -> float:
     p_a, pi, n = _multi_rater_parts(counts, single_rated)
     if n == 0:
         return NAN
-    p_e = float((pi ** 2).sum())
+    p_e = float((pi**2).sum())
     if p_e >= 1.0 - 1e-15:
         return NAN
     return (p_a - p_e) / (1.0 - p_e)
@@ -502,7 +533,7 @@ def scott_pi(data: Any) -> float:
     p_a, pi, n = _multi_rater_parts(counts, "drop")
     if n == 0:
         return NAN
-    p_e = float((pi ** 2).sum())
+    p_e = float((pi**2).sum())
     return NAN if p_e >= 1.0 - 1e-15 else (p_a - p_e) / (1.0 - p_e)
 
 
@@ -682,8 +713,7 @@ def presence_histogram(presence: np.ndarray) -> np.ndarray:
             n_valid = block.size
         else:
             missing, present = np.isnan(block), block == 1
-            n_valid = (np.count_nonzero(missing) + np.count_nonzero(present)
-                       + np.count_nonzero(block == 0))
+            n_valid = np.count_nonzero(missing) + np.count_nonzero(present) + np.count_nonzero(block == 0)
         if n_valid != block.size:
             bad = np.unique(block[~(missing | present | (block == 0))])[:5].tolist()
             raise ValueError(f"presence values must be 0, 1 or NaN, got {bad}")
@@ -729,7 +759,7 @@ def binary_stats(hist: np.ndarray) -> BinaryStats:
     m = np.arange(side, dtype=float)[:, None]
     k = np.arange(side, dtype=float)[None, :]
     pairable = np.broadcast_to(m >= 2, (side, side))
-    valid = (k <= m)
+    valid = k <= m
     w = h * (pairable & valid)
     with np.errstate(divide="ignore", invalid="ignore"):
         agree = np.where(pairable & valid, (k * (k - 1) + (m - k) * (m - k - 1)) / (m * (m - 1)), 0.0)
@@ -747,7 +777,9 @@ def binary_stats(hist: np.ndarray) -> BinaryStats:
         n_values=(w * m).sum(axis=(1, 2)),
         n_present=(w * k).sum(axis=(1, 2)),
         o01=(w * disagree).sum(axis=(1, 2)),
-        p_a=p_a, pi_drop=pi_drop, pi_all=pi_all,
+        p_a=p_a,
+        pi_drop=pi_drop,
+        pi_all=pi_all,
         n_pairs=(w * (m * (m - 1) / 2)).sum(axis=(1, 2)),
         n_coders=side - 1,
     )
@@ -788,7 +820,7 @@ def percent_agreement_many(presence: np.ndarray) -> np.ndarray:
 
 
 def _fleiss_from_pi(p_a: np.ndarray, pi: np.ndarray) -> np.ndarray:
-    p_e = pi ** 2 + (1.0 - pi) ** 2
+    p_e = pi**2 + (1.0 - pi) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (p_a - p_e) / (1.0 - p_e)
     return np.where(np.isfinite(p_a) & (p_e < 1.0 - 1e-15), kappa, np.nan)
@@ -838,9 +870,13 @@ def cohen_kappa_many(presence: np.ndarray) -> np.ndarray:
     return cohen_from_counts(n11, n10, n01, n00)
 
 
-def binary_agreement_many(presence_or_stats: Any, n_boot: int = 0, seed: int = 0, cap_draws: bool = True,
-                          cohen: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-                          ) -> dict[str, Any]:
+def binary_agreement_many(
+    presence_or_stats: Any,
+    n_boot: int = 0,
+    seed: int = 0,
+    cap_draws: bool = True,
+    cohen: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> dict[str, Any]:
     """Every per-code statistic of the report in one pass over ``presence``.
 
     Returns arrays keyed "percent_agreement", "kappa" (Cohen's for two coders, Fleiss'
@@ -866,9 +902,17 @@ def binary_agreement_many(presence_or_stats: Any, n_boot: int = 0, seed: int = 0
     else:
         alpha = alpha_from_binary_stats(s)
         low = high = np.full(alpha.shape, np.nan)
-    return {"percent_agreement": s.p_a, "kappa": kappa, "kappa_kind": kind, "alpha": alpha,
-            "alpha_low": low, "alpha_high": high, "brennan_prediger": 2.0 * s.p_a - 1.0,
-            "n_units": s.n_units, "reason": binary_reasons_many(s)}
+    return {
+        "percent_agreement": s.p_a,
+        "kappa": kappa,
+        "kappa_kind": kind,
+        "alpha": alpha,
+        "alpha_low": low,
+        "alpha_high": high,
+        "brennan_prediger": 2.0 * s.p_a - 1.0,
+        "n_units": s.n_units,
+        "reason": binary_reasons_many(s),
+    }
 
 
 def binary_reasons_many(presence_or_stats: Any) -> list[str | None]:
@@ -879,19 +923,23 @@ def binary_reasons_many(presence_or_stats: Any) -> list[str | None]:
         if units == 0:
             reasons.append(REASON_NO_PAIRS)
         elif n1 == 0:
-            reasons.append("no variation: no coder marked this code present in any pairable unit, "
-                           "so chance-corrected agreement is 0/0 (undefined)")
+            reasons.append(
+                "no variation: no coder marked this code present in any pairable unit, "
+                "so chance-corrected agreement is 0/0 (undefined)"
+            )
         elif n1 == n:
-            reasons.append("no variation: every coder marked this code present in every pairable unit, "
-                           "so chance-corrected agreement is 0/0 (undefined)")
+            reasons.append(
+                "no variation: every coder marked this code present in every pairable unit, "
+                "so chance-corrected agreement is 0/0 (undefined)"
+            )
         else:
             reasons.append(None)
     return reasons
 
 
-def binary_bootstrap_alpha_many(presence_or_stats: Any, n_boot: int = 1000, seed: int = 0,
-                                confidence: float = 0.95, cap_draws: bool = True
-                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def binary_bootstrap_alpha_many(
+    presence_or_stats: Any, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95, cap_draws: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alpha, low, high) per code: :func:`bootstrap_alpha`'s algorithm for 0/1 data.
 
     With two categories only the disagreeing cell matters: the number of
@@ -918,18 +966,40 @@ def binary_bootstrap_alpha_many(presence_or_stats: Any, n_boot: int = 1000, seed
     samples = 1.0 - draws / (m_draw[:, None] * d_e[:, None])
     n_zero_diag = (o00 > 1e-12).astype(int) + (o11 > 1e-12).astype(int)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        p_diag_all = np.where(ok, (np.where(ok, o00 / n, 0.0) ** s.n_pairs
-                                   + np.where(ok, o11 / n, 0.0) ** s.n_pairs), 0.0)
+        p_diag_all = np.where(
+            ok, (np.where(ok, o00 / n, 0.0) ** s.n_pairs + np.where(ok, o11 / n, 0.0) ** s.n_pairs), 0.0
+        )
     samples = _kalpha_corrections(samples, n_zero_diag, p_diag_all)
     low, high = _hayes_interval(samples, confidence)
     return alpha, np.where(ok, low, np.nan), np.where(ok, high, np.nan)
 
 
 __all__ = [
-    "AlphaEstimate", "BinaryStats", "LEVELS", "DEFAULT_ALPHA_MIN",
-    "krippendorff_alpha", "coincidence_matrix", "bootstrap_alpha", "cohen_kappa", "fleiss_kappa",
-    "scott_pi", "gwet_ac1", "brennan_prediger", "percent_agreement", "holsti", "explain_undefined",
-    "presence_histogram", "binary_stats", "alpha_from_binary_stats", "binary_alpha_many",
-    "percent_agreement_many", "fleiss_kappa_many", "brennan_prediger_many", "cohen_from_counts",
-    "cohen_kappa_many", "binary_agreement_many", "binary_reasons_many", "binary_bootstrap_alpha_many",
+    "AlphaEstimate",
+    "BinaryStats",
+    "LEVELS",
+    "DEFAULT_ALPHA_MIN",
+    "krippendorff_alpha",
+    "coincidence_matrix",
+    "bootstrap_alpha",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "scott_pi",
+    "gwet_ac1",
+    "brennan_prediger",
+    "percent_agreement",
+    "holsti",
+    "explain_undefined",
+    "presence_histogram",
+    "binary_stats",
+    "alpha_from_binary_stats",
+    "binary_alpha_many",
+    "percent_agreement_many",
+    "fleiss_kappa_many",
+    "brennan_prediger_many",
+    "cohen_from_counts",
+    "cohen_kappa_many",
+    "binary_agreement_many",
+    "binary_reasons_many",
+    "binary_bootstrap_alpha_many",
 ]

@@ -23,8 +23,8 @@ import bisect
 import dataclasses
 import difflib
 import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 from rapidfuzz import fuzz
 
@@ -33,11 +33,32 @@ from .model import Coding
 DEFAULT_THRESHOLD = 90.0
 MIN_FUZZY_CHARS = 8
 
-_QUOTES = str.maketrans({
-    "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‟": '"', "″": '"',
-    "‘": "'", "’": "'", "‚": "'", "‹": "'", "›": "'", "‛": "'", "`": "'", "´": "'", "′": "'",
-    "–": "-", "—": "-", "‑": "-", "‒": "-", "−": "-", "\u00a0": " ",
-})
+_QUOTES = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "‟": '"',
+        "″": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‹": "'",
+        "›": "'",
+        "‛": "'",
+        "`": "'",
+        "´": "'",
+        "′": "'",
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "‒": "-",
+        "−": "-",
+        "\u00a0": " ",
+    }
+)
 _WHITESPACE = re.compile(r"\s+")
 _WORD_CHAR = re.compile(r"\w")
 
@@ -76,8 +97,8 @@ def _normalise(text: str) -> _Normalised:
     origin: list[int] = []
     pos = 0
     for m in _WHITESPACE.finditer(chars):
-        out.append(chars[pos:m.start()])
-        origin.extend(char_origin[pos:m.start()])
+        out.append(chars[pos : m.start()])
+        origin.extend(char_origin[pos : m.start()])
         out.append(" ")
         origin.append(char_origin[m.start()])
         pos = m.end()
@@ -101,8 +122,9 @@ def _nearest(positions: Sequence[int], near: int | None) -> int:
     return min(positions, key=lambda p: (abs(p - near), p))
 
 
-def anchor_quote(text: str, quote: str, *, near: int | None = None,
-                 threshold: float = DEFAULT_THRESHOLD) -> tuple[int, int] | None:
+def anchor_quote(
+    text: str, quote: str, *, near: int | None = None, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[int, int] | None:
     """``(start, end)`` of ``quote`` in ``text``, or None if it cannot be found.
 
     >>> anchor_quote("We met. We met again.", "We met", near=10)
@@ -151,7 +173,7 @@ def _fuzzy(text: str, quote: str, near: int | None, threshold: float) -> tuple[i
         # Look near the expected place first so a repeated passage resolves to the right one.
         margin = 2 * len(quote) + 200
         lo = max(0, near - margin)
-        regions.append((lo, text[lo:near + margin + len(quote)]))
+        regions.append((lo, text[lo : near + margin + len(quote)]))
     regions.append((0, text))
     for offset, region in regions:
         found = fuzz.partial_ratio_alignment(quote, region, score_cutoff=locate_cutoff)
@@ -178,10 +200,10 @@ def _word_boundaries(text: str, lo: int, hi: int) -> list[int]:
 def _refine(text: str, quote: str, start: int, end: int) -> tuple[int, int] | None:
     """Move the alignment's ends to the word boundaries that best reproduce ``quote``."""
     slack = max(3, len(quote) // 5)
-    starts = [p for p in _word_boundaries(text, start - slack, start + slack)
-              if p >= len(text) or not text[p].isspace()] or [start]
-    ends = [p for p in _word_boundaries(text, end - slack, end + slack)
-            if p == 0 or not text[p - 1].isspace()] or [end]
+    starts = [
+        p for p in _word_boundaries(text, start - slack, start + slack) if p >= len(text) or not text[p].isspace()
+    ] or [start]
+    ends = [p for p in _word_boundaries(text, end - slack, end + slack) if p == 0 or not text[p - 1].isspace()] or [end]
     best: tuple[float, int, int] | None = None
     for s in starts:
         for e in ends:
@@ -233,8 +255,9 @@ def _line_starts(lines: Sequence[str]) -> list[int]:
     return starts
 
 
-def reanchor(old_text: str, new_text: str, codings: list[Coding], *,
-             threshold: float = DEFAULT_THRESHOLD) -> tuple[list[Coding], list[Coding]]:
+def reanchor(
+    old_text: str, new_text: str, codings: list[Coding], *, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[list[Coding], list[Coding]]:
     """Move codings from ``old_text`` to ``new_text``: ``(anchored, detached)``.
 
     Anchored codings are copies with new ``start``/``end`` and ``quote`` (the new covered
@@ -246,24 +269,23 @@ def reanchor(old_text: str, new_text: str, codings: list[Coding], *,
     ([(17, 22, 'Trust')], [])
     """
     if old_text == new_text:
-        return [dataclasses.replace(c, quote=old_text[c.start:c.end]) for c in codings], []
+        return [dataclasses.replace(c, quote=old_text[c.start : c.end]) for c in codings], []
     offsets = _OffsetMap(old_text, new_text)
     anchored: list[Coding] = []
     detached: list[Coding] = []
     for coding in codings:
         in_range = 0 <= coding.start < coding.end <= len(old_text)
-        quote = old_text[coding.start:coding.end] if in_range else (coding.quote or "")
+        quote = old_text[coding.start : coding.end] if in_range else (coding.quote or "")
         expected = offsets.map(coding.start) if in_range else None
         span = None
-        if expected is not None and new_text[expected:expected + len(quote)] == quote:
+        if expected is not None and new_text[expected : expected + len(quote)] == quote:
             span = (expected, expected + len(quote))
         elif quote.strip():
             span = anchor_quote(new_text, quote, near=expected, threshold=threshold)
         if span is None:
             detached.append(coding)
         else:
-            anchored.append(dataclasses.replace(coding, start=span[0], end=span[1],
-                                                quote=new_text[span[0]:span[1]]))
+            anchored.append(dataclasses.replace(coding, start=span[0], end=span[1], quote=new_text[span[0] : span[1]]))
     return anchored, detached
 
 

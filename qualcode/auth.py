@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -46,8 +46,15 @@ def verify_password(password: str, stored: str | None) -> bool:
     try:
         _, n, r, p, salt, digest = stored.split("$")
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                                p=int(p), maxmem=128 * 1024 * 1024, dklen=len(expected))
+        actual = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=128 * 1024 * 1024,
+            dklen=len(expected),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
@@ -55,27 +62,32 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PermissionDenied(f"The password is shorter than {MIN_PASSWORD_LENGTH} characters.",
-                               hint="Choose a longer passphrase.")
+        raise PermissionDenied(
+            f"The password is shorter than {MIN_PASSWORD_LENGTH} characters.", hint="Choose a longer passphrase."
+        )
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def sign_in(store: Store, name: str, password: str, *, now: datetime | None = None) -> Actor:
     """Check a password; returns the user's Actor.  Locks the account after repeated failures."""
     now = now or _utcnow()
     user = store.get_user(name)
-    generic = PermissionDenied("Unknown user name or wrong password.",
-                               hint="Check both; after 5 failed attempts the account pauses for 5 minutes.")
+    generic = PermissionDenied(
+        "Unknown user name or wrong password.",
+        hint="Check both; after 5 failed attempts the account pauses for 5 minutes.",
+    )
     if user is None:
         # Spend the same time as a real check so user names cannot be probed by timing.
         verify_password(password, f"scrypt${SCRYPT_N}$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA")
         raise generic
     if user["locked_until"] and datetime.fromisoformat(user["locked_until"]) > now:
-        raise PermissionDenied(f"Too many failed sign-in attempts for '{name}'.",
-                               hint=f"Try again after {user['locked_until'][:19]} UTC, or ask an admin.")
+        raise PermissionDenied(
+            f"Too many failed sign-in attempts for '{name}'.",
+            hint=f"Try again after {user['locked_until'][:19]} UTC, or ask an admin.",
+        )
     if not verify_password(password, user["password_hash"]):
         failures = int(user["failed_logins"] or 0) + 1
         locked = (now + LOCKOUT).isoformat() if failures >= MAX_FAILED_LOGINS else None
@@ -85,15 +97,21 @@ def sign_in(store: Store, name: str, password: str, *, now: datetime | None = No
     return Actor(name, user["role"])
 
 
-def create_session(store: Store, actor: Actor, *, now: datetime | None = None,
-                   lifetime: timedelta = SESSION_LIFETIME) -> str:
+def create_session(
+    store: Store, actor: Actor, *, now: datetime | None = None, lifetime: timedelta = SESSION_LIFETIME
+) -> str:
     """A random session token (only its hash is stored)."""
     now = now or _utcnow()
     token = secrets.token_urlsafe(32)
     with store.write() as conn:
-        conn.execute(s.sessions.insert().values(token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                                                user_name=actor.name, created_at=now.isoformat(),
-                                                expires_at=(now + lifetime).isoformat()))
+        conn.execute(
+            s.sessions.insert().values(
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                user_name=actor.name,
+                created_at=now.isoformat(),
+                expires_at=(now + lifetime).isoformat(),
+            )
+        )
     return token
 
 
@@ -102,9 +120,11 @@ def resume_session(store: Store, token: str, *, now: datetime | None = None) -> 
     now = now or _utcnow()
     digest = hashlib.sha256(token.encode()).hexdigest()
     with store.write() as conn:
-        row = conn.execute(sa.select(s.sessions.c.user_name, s.sessions.c.expires_at, s.users.c.role)
-                           .join(s.users, s.users.c.name == s.sessions.c.user_name)
-                           .where(s.sessions.c.token_hash == digest)).first()
+        row = conn.execute(
+            sa.select(s.sessions.c.user_name, s.sessions.c.expires_at, s.users.c.role)
+            .join(s.users, s.users.c.name == s.sessions.c.user_name)
+            .where(s.sessions.c.token_hash == digest)
+        ).first()
         if row is None:
             return None
         if datetime.fromisoformat(row.expires_at) <= now:

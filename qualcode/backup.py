@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,20 @@ from .errors import ConfigError, InputFileError, Problem
 from .safezip import open_zip_safely
 
 # Parents before children, so foreign keys hold at every insert.
-TABLE_ORDER = [s.settings, s.users, s.sessions, s.participants, s.documents, s.segments, s.codes, s.codings,
-               s.detached_codings, s.audit_log, s.imports, s.suggestion_decisions]
+TABLE_ORDER = [
+    s.settings,
+    s.users,
+    s.sessions,
+    s.participants,
+    s.documents,
+    s.segments,
+    s.codes,
+    s.codings,
+    s.detached_codings,
+    s.audit_log,
+    s.imports,
+    s.suggestion_decisions,
+]
 FORMAT = "qualcode-backup"
 FORMAT_VERSION = 1
 
@@ -37,9 +49,11 @@ def backup(project: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
     path = Path(path)
     if path.suffix.lower() in (".db", ".sqlite", ".sqlite3"):
         if not project.store.is_sqlite:
-            raise ConfigError("A .db backup copies the embedded SQLite database, but this project uses "
-                              f"{project.store.engine.dialect.name}.",
-                              hint="Use a portable backup instead: qualcode backup project.qcbackup")
+            raise ConfigError(
+                "A .db backup copies the embedded SQLite database, but this project uses "
+                f"{project.store.engine.dialect.name}.",
+                hint="Use a portable backup instead: qualcode backup project.qcbackup",
+            )
         return _sqlite_online_backup(project, path)
     return _portable_dump(project, path)
 
@@ -78,9 +92,15 @@ def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
         versions = sorted(s.applied_versions(conn))
         if project.codebook_path.exists():
             zf.write(project.codebook_path, "codebook.yaml")
-        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "qualcode": __version__,
-                    "schema_versions": versions, "created_at": datetime.now(timezone.utc).isoformat(),
-                    "source_database": project.store.engine.dialect.name, "counts": counts}
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "qualcode": __version__,
+            "schema_versions": versions,
+            "created_at": datetime.now(UTC).isoformat(),
+            "source_database": project.store.engine.dialect.name,
+            "counts": counts,
+        }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
     os.replace(tmp, path)
     return {"kind": "portable", "path": str(path), "counts": counts}
@@ -94,10 +114,12 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
         raise InputFileError(Problem("Backup file not found.", path=str(path)))
     counts = project.store.counts()
     if counts["documents"] or counts["codings"]:
-        raise ConfigError(f"The project database already holds {counts['documents']} documents and "
-                          f"{counts['codings']} codings; a restore needs an empty one.",
-                          hint="Restore into a fresh project folder (qualcode init NEW && "
-                               "qualcode --project NEW restore FILE), or use another --database-url.")
+        raise ConfigError(
+            f"The project database already holds {counts['documents']} documents and "
+            f"{counts['codings']} codings; a restore needs an empty one.",
+            hint="Restore into a fresh project folder (qualcode init NEW && "
+            "qualcode --project NEW restore FILE), or use another --database-url.",
+        )
     if _is_sqlite_file(path):
         tables, codebook = _read_sqlite_backup(path), None
     else:
@@ -120,8 +142,13 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
         # Rows that break the schema (missing values, wrong types, dangling references): the
         # transaction was rolled back, so nothing was restored.
         reason = getattr(exc, "orig", None) or exc
-        raise InputFileError(Problem(f"Damaged backup: its rows do not fit the database schema ({reason}).",
-                                     path=str(path), hint="Nothing was restored. Use an undamaged backup.")) from None
+        raise InputFileError(
+            Problem(
+                f"Damaged backup: its rows do not fit the database schema ({reason}).",
+                path=str(path),
+                hint="Nothing was restored. Use an undamaged backup.",
+            )
+        ) from None
     if restore_codebook and codebook is not None:
         tmp = project.codebook_path.with_name(".codebook.yaml.restore.tmp")
         tmp.write_bytes(codebook)
@@ -166,21 +193,32 @@ def _read_portable(path: Path) -> tuple[dict[str, list[dict[str, Any]]], bytes |
     with open_zip_safely(path) as zf:
         names = set(zf.namelist())
         if "manifest.json" not in names:
-            raise InputFileError(Problem("Not a qualcode backup: manifest.json is missing.", path=str(path),
-                                         hint="Make backups with 'qualcode backup FILE.qcbackup'."))
+            raise InputFileError(
+                Problem(
+                    "Not a qualcode backup: manifest.json is missing.",
+                    path=str(path),
+                    hint="Make backups with 'qualcode backup FILE.qcbackup'.",
+                )
+            )
         try:
             manifest = json.loads(zf.read("manifest.json").decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputFileError(Problem(f"Damaged backup: manifest.json is not JSON ({exc}).",
-                                         path=f"{path}:manifest.json")) from None
+            raise InputFileError(
+                Problem(f"Damaged backup: manifest.json is not JSON ({exc}).", path=f"{path}:manifest.json")
+            ) from None
         if not isinstance(manifest, dict):
-            raise InputFileError(Problem("Damaged backup: manifest.json is not a JSON object.",
-                                         path=f"{path}:manifest.json"))
+            raise InputFileError(
+                Problem("Damaged backup: manifest.json is not a JSON object.", path=f"{path}:manifest.json")
+            )
         version = manifest.get("format_version", 0)
         if manifest.get("format") != FORMAT or not isinstance(version, int) or version > FORMAT_VERSION:
-            raise InputFileError(Problem(f"Unsupported backup format {manifest.get('format')} "
-                                         f"v{manifest.get('format_version')}.", path=str(path),
-                                         hint="Restore it with the qualcode version that wrote it."))
+            raise InputFileError(
+                Problem(
+                    f"Unsupported backup format {manifest.get('format')} v{manifest.get('format_version')}.",
+                    path=str(path),
+                    hint="Restore it with the qualcode version that wrote it.",
+                )
+            )
         tables: dict[str, list[dict[str, Any]]] = {}
         columns = {t.name: {c.name for c in t.columns} for t in TABLE_ORDER}
         for table in TABLE_ORDER:
@@ -191,19 +229,22 @@ def _read_portable(path: Path) -> tuple[dict[str, list[dict[str, Any]]], bytes |
             try:
                 text = zf.read(member).decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InputFileError(Problem(f"Damaged backup: byte offset {exc.start} is not UTF-8.",
-                                             path=f"{path}:{member}")) from None
+                raise InputFileError(
+                    Problem(f"Damaged backup: byte offset {exc.start} is not UTF-8.", path=f"{path}:{member}")
+                ) from None
             for number, line in enumerate(text.splitlines(), start=1):
                 if not line.strip():
                     continue
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise InputFileError(Problem(f"Damaged backup: {exc.msg}.", path=f"{path}:{member}",
-                                                 line=number)) from None
+                    raise InputFileError(
+                        Problem(f"Damaged backup: {exc.msg}.", path=f"{path}:{member}", line=number)
+                    ) from None
                 if not isinstance(row, dict):
-                    raise InputFileError(Problem("Damaged backup: a row is not a JSON object.",
-                                                 path=f"{path}:{member}", line=number))
+                    raise InputFileError(
+                        Problem("Damaged backup: a row is not a JSON object.", path=f"{path}:{member}", line=number)
+                    )
                 rows.append({k: v for k, v in row.items() if k in columns[table.name]})
             tables[table.name] = rows
         codebook = zf.read("codebook.yaml") if "codebook.yaml" in names else None
@@ -217,4 +258,5 @@ def _reset_sequences(conn: sa.engine.Connection) -> None:
         if len(pk) == 1 and isinstance(pk[0].type, sa.Integer) and pk[0].autoincrement is True:
             conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)")
+                f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
+            )

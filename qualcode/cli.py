@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import click
 
@@ -74,7 +75,7 @@ def _output_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def _data(ctx: "Context", annotators: str | None) -> Any:
+def _data(ctx: Context, annotators: str | None) -> Any:
     """The analysis data for a report, after checking the --annotators names."""
     project = ctx.project()
     return project.analysis_data(project.check_annotators(_annotators(annotators)))
@@ -88,11 +89,19 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--project", "-p", "project_dir", type=click.Path(file_okay=False),
-              help="Project folder (default: the nearest folder upwards holding codebook.yaml).")
-@click.option("--database-url", envvar="QUALCODE_DATABASE_URL",
-              help="Database URL; default is the embedded SQLite file .qualcode/qualcode.db. "
-                   "Example: postgresql+psycopg://user@host/dbname")
+@click.option(
+    "--project",
+    "-p",
+    "project_dir",
+    type=click.Path(file_okay=False),
+    help="Project folder (default: the nearest folder upwards holding codebook.yaml).",
+)
+@click.option(
+    "--database-url",
+    envvar="QUALCODE_DATABASE_URL",
+    help="Database URL; default is the embedded SQLite file .qualcode/qualcode.db. "
+    "Example: postgresql+psycopg://user@host/dbname",
+)
 @click.option("--user", "-u", envvar="QUALCODE_USER", help="Act as this annotator name.")
 @click.version_option(package_name="qualcode")
 @click.pass_context
@@ -129,11 +138,19 @@ def init(ctx: Context, directory: str) -> None:
 
 @cli.command(name="import")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--codings", "codings", multiple=True, type=click.Path(),
-              help="A codings spreadsheet (CSV/XLSX) to import; may be repeated.")
+@click.option(
+    "--codings",
+    "codings",
+    multiple=True,
+    type=click.Path(),
+    help="A codings spreadsheet (CSV/XLSX) to import; may be repeated.",
+)
 @click.option("--force", is_flag=True, help="Re-import files even if they did not change.")
-@click.option("--create-codes", is_flag=True,
-              help="Create codes named in Word comments that are not in the codebook (under 'Uncategorised').")
+@click.option(
+    "--create-codes",
+    is_flag=True,
+    help="Create codes named in Word comments that are not in the codebook (under 'Uncategorised').",
+)
 @pass_ctx
 def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: bool, create_codes: bool) -> None:
     """Import interviews and codings.
@@ -174,9 +191,13 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     # Every sheet is checked (against the stored and the new transcripts) before anything is
     # stored: a bad sheet leaves the transcripts and the other sheets out too.
     if transcripts:
-        report = project.import_transcripts(transcripts, progress=_progress(), force=force,
-                                            create_unknown_codes=create_codes,
-                                            before_store=lambda docs: project.check_spreadsheets(sheets, docs))
+        report = project.import_transcripts(
+            transcripts,
+            progress=_progress(),
+            force=force,
+            create_unknown_codes=create_codes,
+            before_store=lambda docs: project.check_spreadsheets(sheets, docs),
+        )
         click.echo(report.summary())
     else:
         project.check_spreadsheets(sheets)
@@ -220,8 +241,7 @@ def status(ctx: Context, fmt: str) -> None:
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
-            click.echo(f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: "
-                       f"'{row.quote[:60]}'")
+            click.echo(f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'")
 
 
 # ---------------------------------------------------------------------------------------- codebook
@@ -250,8 +270,7 @@ def codebook_check(ctx: Context, path: str | None) -> None:
     target = Path(path) if path else (Path(ctx.project_dir) if ctx.project_dir else find_root()) / CODEBOOK_FILE
     cb = load_codebook(target)
     n_themes = len(cb.themes)
-    click.echo(f"{target}: OK — {n_themes} themes, {len(cb.codes)} codes, "
-               f"{len(cb.cross_cutting)} cross-cutting themes")
+    click.echo(f"{target}: OK — {n_themes} themes, {len(cb.codes)} codes, {len(cb.cross_cutting)} cross-cutting themes")
 
 
 @codebook.command("add")
@@ -411,8 +430,9 @@ def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators:
 
 
 @report.command("cooccurrence")
-@click.option("--unit", type=click.Choice(["overlap", "sentence", "paragraph", "turn"]), default="overlap",
-              show_default=True)
+@click.option(
+    "--unit", type=click.Choice(["overlap", "sentence", "paragraph", "turn"]), default="overlap", show_default=True
+)
 @click.option("--by", type=click.Choice(["code", "theme"]), default="code", show_default=True)
 @_report_options
 @pass_ctx
@@ -445,7 +465,9 @@ def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, 
 @report.command("agreement")
 @click.option("--unit", type=click.Choice(UNITS), default="sentence", show_default=True)
 @click.option("--by", type=click.Choice(["code", "theme", "both"]), default="both", show_default=True)
-@click.option("--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap samples for alpha's 95% interval.")
+@click.option(
+    "--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap samples for alpha's 95% interval."
+)
 @_report_options
 @pass_ctx
 def report_agreement(ctx: Context, unit: str, by: str, bootstrap: int, annotators: str | None, fmt: str) -> None:
@@ -456,7 +478,9 @@ def report_agreement(ctx: Context, unit: str, by: str, bootstrap: int, annotator
     from .reliability import intercoder_agreement
 
     data = ctx.project().analysis_data()
-    df = intercoder_agreement(data, annotators=ctx.project().check_annotators(_annotators(annotators)), unit=unit, by=by, bootstrap=bootstrap)
+    df = intercoder_agreement(
+        data, annotators=ctx.project().check_annotators(_annotators(annotators)), unit=unit, by=by, bootstrap=bootstrap
+    )
     if fmt == "table":
         click.echo(_describe(df))
     _emit(df, fmt)
@@ -504,8 +528,12 @@ def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annot
     Example: qualcode export xlsx thesis_appendix.xlsx
     """
     project = ctx.project()
-    project.export_xlsx(path, annotators=project.check_annotators(_annotators(annotators)),
-                        agreement_annotators=project.check_annotators(_annotators(agreement_annotators)), unit=unit)
+    project.export_xlsx(
+        path,
+        annotators=project.check_annotators(_annotators(annotators)),
+        agreement_annotators=project.check_annotators(_annotators(agreement_annotators)),
+        unit=unit,
+    )
     click.echo(f"Wrote {path}")
 
 
@@ -546,10 +574,14 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["annotator", "supervisor", "admin"]), default="annotator",
-              show_default=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted for when not given (recommended).")
+@click.option("--role", type=click.Choice(["annotator", "supervisor", "admin"]), default="annotator", show_default=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for when not given (recommended).",
+)
 @pass_ctx
 def user_add(ctx: Context, name: str, role: str, password: str) -> None:
     """Add or update a user and switch the project to team mode (sign-in required in the app).
@@ -623,15 +655,28 @@ def suggest_patterns(ctx: Context, documents: Sequence[str], fmt: str) -> None:
     from .suggestions import queue
 
     df = queue(ctx.project(), "patterns", documents=list(documents) or None)
-    _emit(df[[c for c in ("suggestion_id", "document", "start", "end", "code", "matched_text", "reason")
-              if c in df.columns]], fmt)
+    _emit(
+        df[
+            [
+                c
+                for c in ("suggestion_id", "document", "start", "end", "code", "matched_text", "reason")
+                if c in df.columns
+            ]
+        ],
+        fmt,
+    )
 
 
 @suggest.command("model")
 @click.option("--document", "documents", multiple=True, help="Only these documents (repeatable).")
 @click.option("--top-k", type=int, default=3, show_default=True)
-@click.option("--order", type=click.Choice(["document", "uncertainty"]), default="document", show_default=True,
-              help="'uncertainty' puts the cases the model is least sure about first (active learning).")
+@click.option(
+    "--order",
+    type=click.Choice(["document", "uncertainty"]),
+    default="document",
+    show_default=True,
+    help="'uncertainty' puts the cases the model is least sure about first (active learning).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @pass_ctx
 def suggest_model(ctx: Context, documents: Sequence[str], top_k: int, order: str, fmt: str) -> None:
@@ -642,8 +687,16 @@ def suggest_model(ctx: Context, documents: Sequence[str], top_k: int, order: str
     from .suggestions import queue
 
     df = queue(ctx.project(), "model", documents=list(documents) or None, top_k=top_k, order=order)
-    _emit(df[[c for c in ("suggestion_id", "document", "start", "end", "code", "confidence", "reason")
-              if c in df.columns]], fmt)
+    _emit(
+        df[
+            [
+                c
+                for c in ("suggestion_id", "document", "start", "end", "code", "confidence", "reason")
+                if c in df.columns
+            ]
+        ],
+        fmt,
+    )
 
 
 @suggest.command("accept")
@@ -693,8 +746,13 @@ def suggest_evaluate(ctx: Context, unit: str, annotators: str | None, fmt: str) 
         return
     import pandas as pd
 
-    rows = [{"method": m, **{k: result[m][k] for k in ("theme_top1", "theme_top3", "code_top1", "code_top3",
-                                                       "n_units", "n_folds")}} for m in ("model", "majority", "patterns")]
+    rows = [
+        {
+            "method": m,
+            **{k: result[m][k] for k in ("theme_top1", "theme_top3", "code_top1", "code_top3", "n_units", "n_folds")},
+        }
+        for m in ("model", "majority", "patterns")
+    ]
     click.echo(f"Leave-one-participant-out, unit: {unit}. Top-k: a hit when any true code/theme is among the top k.")
     _emit(pd.DataFrame(rows), "table")
 
@@ -744,8 +802,10 @@ def restore_cmd(ctx: Context, path: str, keep_codebook: bool) -> None:
     from .backup import restore
 
     summary = restore(ctx.project(), path, restore_codebook=not keep_codebook)
-    click.echo(f"Restored {summary['counts'].get('codings', 0)} codings, "
-               f"{summary['counts'].get('documents', 0)} documents from {path}")
+    click.echo(
+        f"Restored {summary['counts'].get('codings', 0)} codings, "
+        f"{summary['counts'].get('documents', 0)} documents from {path}"
+    )
 
 
 @cli.command()
@@ -763,8 +823,22 @@ def app(ctx: Context, port: int) -> None:
     root = Path(ctx.project_dir).resolve() if ctx.project_dir else find_root()
     script = Path(__file__).resolve().parent / "app" / "main.py"
     env = dict(os.environ, QUALCODE_PROJECT=str(root))
-    raise SystemExit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(script),
-                                      "--server.port", str(port), "--browser.gatherUsageStats", "false"], env=env))
+    raise SystemExit(
+        subprocess.call(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            env=env,
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------- entry point

@@ -23,17 +23,23 @@ import re
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
-    AliasEvent, CollectionEndEvent, CollectionStartEvent, DocumentStartEvent, MappingStartEvent,
-    ScalarEvent, SequenceStartEvent,
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
 )
 from ruamel.yaml.tokens import CommentToken
 
@@ -50,17 +56,62 @@ TOP_KEYS = ("title", "themes", "codes", "cross_cutting")
 THEME_KEYS = ("id", "label", "description", "color", "aliases", "themes", "codes")
 CODE_KEYS = ("id", "label", "description", "include", "exclude", "example", "aliases", "patterns")
 CROSS_KEYS = ("id", "label", "description", "codes")
-_KEYS_OF = {"top level": TOP_KEYS, "theme": THEME_KEYS, "code": CODE_KEYS,
-            "cross-cutting theme": CROSS_KEYS}
+_KEYS_OF = {"top level": TOP_KEYS, "theme": THEME_KEYS, "code": CODE_KEYS, "cross-cutting theme": CROSS_KEYS}
 
-_YAML_HINT = ("Check the indentation, and put values that contain ': ' or start with "
-              "'#', '*', '&', '!', '@', '%' or '`' in quotes.")
+_YAML_HINT = (
+    "Check the indentation, and put values that contain ': ' or start with "
+    "'#', '*', '&', '!', '@', '%' or '`' in quotes."
+)
 
-_CYRILLIC = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
-     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
-     "a", "g", "q", "n", "o", "u", "u", "h", "i"]))
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "a",
+            "g",
+            "q",
+            "n",
+            "o",
+            "u",
+            "u",
+            "h",
+            "i",
+        ],
+    )
+)
 
 
 def suggest_id(text: str) -> str:
@@ -174,11 +225,11 @@ class _Validator:
         except Exception:  # noqa: BLE001
             return None, None
 
-    def add(self, message: str, field: str | None, where: tuple[int | None, int | None],
-            hint: str | None = None) -> None:
+    def add(
+        self, message: str, field: str | None, where: tuple[int | None, int | None], hint: str | None = None
+    ) -> None:
         line, column = where
-        self.problems.append(Problem(message, path=self.path, line=line, column=column,
-                                     field=field, hint=hint))
+        self.problems.append(Problem(message, path=self.path, line=line, column=column, field=field, hint=hint))
 
     # -- typed field readers -----------------------------------------------------------
     def text(self, node: CommentedMap, key: str, field: str, *, required: bool = False) -> str:
@@ -187,13 +238,20 @@ class _Validator:
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 what = "is empty" if key in node else "is missing"
-                self.add(f"'{key}' {what}; every entry needs a non-empty {key}.",
-                         _sub(field, key), where, hint=f"Add a line '{key}: ...' to this entry.")
+                self.add(
+                    f"'{key}' {what}; every entry needs a non-empty {key}.",
+                    _sub(field, key),
+                    where,
+                    hint=f"Add a line '{key}: ...' to this entry.",
+                )
             return ""
         if not isinstance(value, str):
-            self.add(f"'{key}' must be text, found {_type_name(value)}.", _sub(field, key), where,
-                     hint="Write it as a single line of text (in quotes if it looks like a number,"
-                          " date or true/false).")
+            self.add(
+                f"'{key}' must be text, found {_type_name(value)}.",
+                _sub(field, key),
+                where,
+                hint="Write it as a single line of text (in quotes if it looks like a number, date or true/false).",
+            )
             return ""
         return str(value).strip() if key in ("id", "label") else str(value)
 
@@ -205,17 +263,23 @@ class _Validator:
         if isinstance(value, str):
             return (str(value),)
         if not isinstance(value, list):
-            self.add(f"'{key}' must be text or a list of texts, found {_type_name(value)}.",
-                     _sub(field, key), self._where(node, key))
+            self.add(
+                f"'{key}' must be text or a list of texts, found {_type_name(value)}.",
+                _sub(field, key),
+                self._where(node, key),
+            )
             return ()
         items: list[str] = []
         for i, item in enumerate(value):
             if isinstance(item, str) and item.strip():
                 items.append(str(item))
             else:
-                self.add(f"'{key}' entries must be non-empty text, found {_type_name(item)}.",
-                         f"{field}.{key}[{i}]", self._where(value, i),
-                         hint="Put the entry in quotes.")
+                self.add(
+                    f"'{key}' entries must be non-empty text, found {_type_name(item)}.",
+                    f"{field}.{key}[{i}]",
+                    self._where(value, i),
+                    hint="Put the entry in quotes.",
+                )
         return tuple(items)
 
     def entries(self, node: CommentedMap, key: str, field: str) -> list[tuple[int, Any]]:
@@ -224,19 +288,25 @@ class _Validator:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.add(f"'{key}' must be a list (one '- ' entry per item), found "
-                     f"{_type_name(value)}.",
-                     _sub(field, key), self._where(node, key),
-                     hint=f"Write each entry on its own line starting with '- ' under '{key}:'.")
+            self.add(
+                f"'{key}' must be a list (one '- ' entry per item), found {_type_name(value)}.",
+                _sub(field, key),
+                self._where(node, key),
+                hint=f"Write each entry on its own line starting with '- ' under '{key}:'.",
+            )
             return []
         return list(enumerate(value))
 
     def mapping(self, container: Any, index: int, item: Any, field: str, kind: str) -> bool:
         if isinstance(item, CommentedMap):
             return True
-        self.add(f"each entry of this list must be a {kind} (a mapping with keys such as 'id' and "
-                 f"'label'), found {_type_name(item)}.", field, self._where(container, index),
-                 hint="Start the entry with '- id: ...' and put 'label: ...' under it.")
+        self.add(
+            f"each entry of this list must be a {kind} (a mapping with keys such as 'id' and "
+            f"'label'), found {_type_name(item)}.",
+            field,
+            self._where(container, index),
+            hint="Start the entry with '- id: ...' and put 'label: ...' under it.",
+        )
         return False
 
     def keys(self, node: CommentedMap, field: str, kind: str) -> None:
@@ -248,8 +318,12 @@ class _Validator:
             hint = did_you_mean(name, allowed) or ""
             hint = (hint + " " if hint else "") + f"Allowed keys: {', '.join(allowed)}."
             where = "at the top level" if kind == "top level" else f"on a {kind}"
-            self.add(f"unknown key '{name}' {where}.",
-                     f"{field}.{name}" if field else name, self._where(node, key, "key"), hint=hint)
+            self.add(
+                f"unknown key '{name}' {where}.",
+                f"{field}.{name}" if field else name,
+                self._where(node, key, "key"),
+                hint=hint,
+            )
 
     def ident(self, node: CommentedMap, field: str, kind: str) -> str | None:
         """Validate ``id`` (slug, unique); returns it if usable as a reference."""
@@ -259,24 +333,33 @@ class _Validator:
         from_label = suggest_id(label) if isinstance(label, str) and label.strip() else None
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             hint = f"Add 'id: {from_label}'." if from_label else "Add a line 'id: some_id'."
-            self.add(f"this {kind} has {'an empty' if 'id' in node else 'no'} 'id'.",
-                     f"{field}.id", where, hint=hint)
+            self.add(f"this {kind} has {'an empty' if 'id' in node else 'no'} 'id'.", f"{field}.id", where, hint=hint)
             return None
         if not isinstance(raw, str):
-            self.add(f"'id' must be text, found {_type_name(raw)}.", f"{field}.id", where,
-                     hint=f"Use an id such as '{suggest_id(str(raw))}'.")
+            self.add(
+                f"'id' must be text, found {_type_name(raw)}.",
+                f"{field}.id",
+                where,
+                hint=f"Use an id such as '{suggest_id(str(raw))}'.",
+            )
             return None
         ident = str(raw).strip()
         if not ID_PATTERN.match(ident):
-            self.add(f"id '{ident}' is not a valid id: use lower-case letters, digits and '_', "
-                     "starting with a letter.", f"{field}.id", where,
-                     hint=f"Use '{suggest_id(ident)}'.")
+            self.add(
+                f"id '{ident}' is not a valid id: use lower-case letters, digits and '_', starting with a letter.",
+                f"{field}.id",
+                where,
+                hint=f"Use '{suggest_id(ident)}'.",
+            )
         if ident in self.seen_ids:
             other_kind, other_field, other_line = self.seen_ids[ident]
             at = f"{other_field}" + (f" (line {other_line})" if other_line else "")
-            self.add(f"duplicate id '{ident}': this {kind} and the {other_kind} at {at} share it.",
-                     f"{field}.id", where, hint="Ids must be unique across themes, codes and "
-                                                "cross-cutting themes; rename one of them.")
+            self.add(
+                f"duplicate id '{ident}': this {kind} and the {other_kind} at {at} share it.",
+                f"{field}.id",
+                where,
+                hint="Ids must be unique across themes, codes and cross-cutting themes; rename one of them.",
+            )
             return ident
         self.seen_ids[ident] = (kind, f"{field}.id", where[0])
         return ident
@@ -287,20 +370,29 @@ class _Validator:
         value = node["color"]
         where = self._value_where(node, "color")
         if value is None:
-            self.add("'color' is empty.", f"{field}.color", where,
-                     hint="In YAML '#' starts a comment: write the colour in quotes, "
-                          "e.g. color: \"#4e79a7\".")
+            self.add(
+                "'color' is empty.",
+                f"{field}.color",
+                where,
+                hint="In YAML '#' starts a comment: write the colour in quotes, e.g. color: \"#4e79a7\".",
+            )
             return None
         if not isinstance(value, str) or not COLOR_PATTERN.match(value.strip()):
-            self.add(f"'color' must be a '#rrggbb' colour, found {_type_name(value)}.",
-                     f"{field}.color", where, hint='For example: color: "#4e79a7" (in quotes).')
+            self.add(
+                f"'color' must be a '#rrggbb' colour, found {_type_name(value)}.",
+                f"{field}.color",
+                where,
+                hint='For example: color: "#4e79a7" (in quotes).',
+            )
             return None
         return value.strip()
 
     def patterns(self, node: CommentedMap, field: str) -> tuple[Any, ...]:
         result: list[Any] = []
-        hint = ('A pattern is a phrase (text), {phrase: "..."} or {tokens: [{LOWER: "word"}, ...]} '
-                "(a spaCy Matcher pattern).")
+        hint = (
+            'A pattern is a phrase (text), {phrase: "..."} or {tokens: [{LOWER: "word"}, ...]} '
+            "(a spaCy Matcher pattern)."
+        )
         for i, item in self.entries(node, "patterns", field):
             where, here = self._where(node["patterns"], i), f"{field}.patterns[{i}]"
             if isinstance(item, str):
@@ -312,36 +404,53 @@ class _Validator:
                 if isinstance(item["phrase"], str) and item["phrase"].strip():
                     result.append(str(item["phrase"]))
                 else:
-                    self.add("'phrase' must be non-empty text, found "
-                             f"{_type_name(item['phrase'])}.",
-                             here, where, hint=hint)
+                    self.add(
+                        f"'phrase' must be non-empty text, found {_type_name(item['phrase'])}.", here, where, hint=hint
+                    )
             elif isinstance(item, dict) and list(item) == ["tokens"]:
                 tokens = item["tokens"]
-                if (isinstance(tokens, list) and tokens
-                        and all(isinstance(t, dict) and t and all(isinstance(k, str) for k in t)
-                                for t in tokens)):
+                if (
+                    isinstance(tokens, list)
+                    and tokens
+                    and all(isinstance(t, dict) and t and all(isinstance(k, str) for k in t) for t in tokens)
+                ):
                     result.append({"tokens": _plain(tokens)})
                 else:
-                    self.add("'tokens' must be a non-empty list of token mappings such as "
-                             f"{{LOWER: \"word\"}}, found {_type_name(tokens)}.", here, where,
-                             hint=hint)
+                    self.add(
+                        "'tokens' must be a non-empty list of token mappings such as "
+                        f'{{LOWER: "word"}}, found {_type_name(tokens)}.',
+                        here,
+                        where,
+                        hint=hint,
+                    )
             else:
-                self.add(f"a pattern must be text, {{phrase: ...}} or {{tokens: [...]}}, found "
-                         f"{_type_name(item)}.", here, where, hint=hint)
+                self.add(
+                    f"a pattern must be text, {{phrase: ...}} or {{tokens: [...]}}, found {_type_name(item)}.",
+                    here,
+                    where,
+                    hint=hint,
+                )
         return tuple(result)
 
     # -- node kinds -----------------------------------------------------------------------
     def top(self, doc: Any) -> None:
         if not isinstance(doc, CommentedMap):
-            self.add(f"the codebook must be a mapping with the keys {', '.join(TOP_KEYS)}; found "
-                     f"{_type_name(doc)} at the top level.", None, self._node_where(doc) if
-                     isinstance(doc, CommentedSeq) else (1, 1),
-                     hint="See docs/codebook-format.md for an example.")
+            self.add(
+                f"the codebook must be a mapping with the keys {', '.join(TOP_KEYS)}; found "
+                f"{_type_name(doc)} at the top level.",
+                None,
+                self._node_where(doc) if isinstance(doc, CommentedSeq) else (1, 1),
+                hint="See docs/codebook-format.md for an example.",
+            )
             return
         self.keys(doc, "", "top level")
         if "title" in doc and doc["title"] is not None and not isinstance(doc["title"], str):
-            self.add(f"'title' must be text, found {_type_name(doc['title'])}.", "title",
-                     self._where(doc, "title"), hint="Write the title as one line of text.")
+            self.add(
+                f"'title' must be text, found {_type_name(doc['title'])}.",
+                "title",
+                self._where(doc, "title"),
+                hint="Write the title as one line of text.",
+            )
         for key in doc:
             if key == "themes":
                 for i, item in self.entries(doc, "themes", ""):
@@ -361,10 +470,14 @@ class _Validator:
     def theme(self, node: CommentedMap, field: str, parent: str | None) -> None:
         self.keys(node, field, "theme")
         ident = self.ident(node, field, "theme")
-        theme = Theme(id=ident or "", label=self.text(node, "label", field, required=True),
-                      parent=parent, description=self.text(node, "description", field),
-                      color=self.color(node, field),
-                      aliases=self.text_list(node, "aliases", field))
+        theme = Theme(
+            id=ident or "",
+            label=self.text(node, "label", field, required=True),
+            parent=parent,
+            description=self.text(node, "description", field),
+            color=self.color(node, field),
+            aliases=self.text_list(node, "aliases", field),
+        )
         if ident and ident not in self.themes and ident not in self.codes:
             self.themes[ident] = theme
         for key in node:
@@ -383,18 +496,22 @@ class _Validator:
         self.keys(node, field, "code")
         ident = self.ident(node, field, "code")
         aliases = self.text_list(node, "aliases", field)
-        code = Code(id=ident or "", label=self.text(node, "label", field, required=True),
-                    theme=theme, description=self.text(node, "description", field),
-                    include=self.text(node, "include", field),
-                    exclude=self.text(node, "exclude", field),
-                    examples=self.text_list(node, "example", field), aliases=aliases,
-                    patterns=self.patterns(node, field))
+        code = Code(
+            id=ident or "",
+            label=self.text(node, "label", field, required=True),
+            theme=theme,
+            description=self.text(node, "description", field),
+            include=self.text(node, "include", field),
+            exclude=self.text(node, "exclude", field),
+            examples=self.text_list(node, "example", field),
+            aliases=aliases,
+            patterns=self.patterns(node, field),
+        )
         if ident and ident not in self.codes and ident not in self.themes:
             self.codes[ident] = code
             for i, alias in enumerate(aliases):
                 seq = node["aliases"]
-                where = (self._where(seq, i) if isinstance(seq, list)
-                         else self._where(node, "aliases"))
+                where = self._where(seq, i) if isinstance(seq, list) else self._where(node, "aliases")
                 self.code_aliases.append((ident, alias, f"{field}.aliases[{i}]", *where))
 
     def cross_cut(self, node: CommentedMap, field: str) -> None:
@@ -404,17 +521,23 @@ class _Validator:
         for i, item in self.entries(node, "codes", field):
             where, here = self._where(node["codes"], i), f"{field}.codes[{i}]"
             if not isinstance(item, str) or not item.strip():
-                self.add("cross-cutting 'codes' entries must be code ids, found "
-                         f"{_type_name(item)}.",
-                         here, where)
+                self.add(f"cross-cutting 'codes' entries must be code ids, found {_type_name(item)}.", here, where)
             elif str(item) in members:
-                self.add(f"code '{item}' is listed twice in this cross-cutting theme.", here, where,
-                         hint="Remove one of the two entries.")
+                self.add(
+                    f"code '{item}' is listed twice in this cross-cutting theme.",
+                    here,
+                    where,
+                    hint="Remove one of the two entries.",
+                )
             else:
                 members.append(str(item))
                 self.cross_refs.append((str(item), here, *where))
-        crosscut = CrossCut(id=ident or "", label=self.text(node, "label", field, required=True),
-                            codes=tuple(members), description=self.text(node, "description", field))
+        crosscut = CrossCut(
+            id=ident or "",
+            label=self.text(node, "label", field, required=True),
+            codes=tuple(members),
+            description=self.text(node, "description", field),
+        )
         if ident and all(ident not in known for known in (self.cross, self.codes, self.themes)):
             self.cross[ident] = crosscut
 
@@ -428,26 +551,38 @@ class _Validator:
             else:
                 former = [c.id for c in self.codes.values() if ref in c.aliases]
                 message = f"unknown code '{ref}' in a cross-cutting theme."
-                hint = (f"'{ref}' is a former id of '{former[0]}'; write '{former[0]}'." if former
-                        else did_you_mean(ref, self.codes) or
-                        f"Valid codes: {valid_list(self.codes)}.")
+                hint = (
+                    f"'{ref}' is a former id of '{former[0]}'; write '{former[0]}'."
+                    if former
+                    else did_you_mean(ref, self.codes) or f"Valid codes: {valid_list(self.codes)}."
+                )
             self.add(message, field, (line, column), hint=hint)
         alias_owner: dict[str, str] = {}
         for owner, alias, field, line, column in self.code_aliases:
             if alias in self.codes and alias != owner:
-                self.add(f"alias '{alias}' of code '{owner}' is the id of another code.", field,
-                         (line, column),
-                         hint=f"Remove the alias, or merge '{alias}' into '{owner}'.")
+                self.add(
+                    f"alias '{alias}' of code '{owner}' is the id of another code.",
+                    field,
+                    (line, column),
+                    hint=f"Remove the alias, or merge '{alias}' into '{owner}'.",
+                )
             elif alias_owner.get(alias, owner) != owner:
-                self.add(f"alias '{alias}' is used by two codes, '{alias_owner[alias]}' and "
-                         f"'{owner}'.", field, (line, column),
-                         hint="An alias must name one code only; remove it from one of them.")
+                self.add(
+                    f"alias '{alias}' is used by two codes, '{alias_owner[alias]}' and '{owner}'.",
+                    field,
+                    (line, column),
+                    hint="An alias must name one code only; remove it from one of them.",
+                )
             alias_owner.setdefault(alias, owner)
 
     def codebook(self, doc: Any) -> Codebook:
         title = doc.get("title") if isinstance(doc, CommentedMap) else None
-        return Codebook(themes=self.themes, codes=self.codes, cross_cutting=self.cross,
-                        title=str(title) if isinstance(title, str) else "")
+        return Codebook(
+            themes=self.themes,
+            codes=self.codes,
+            cross_cutting=self.cross,
+            title=str(title) if isinstance(title, str) else "",
+        )
 
 
 def _yaml() -> YAML:
@@ -489,14 +624,25 @@ class _KeyTracker:
             keys = mapping[0]
             line, column = _mark_line_col(event.start_mark)
             if event.value == "<<" and not event.style:
-                self.fatal.append(Problem(
-                    "YAML merge keys ('<<') are not allowed in a codebook.", path=self.path,
-                    line=line, column=column, hint="Write the keys out in full."))
+                self.fatal.append(
+                    Problem(
+                        "YAML merge keys ('<<') are not allowed in a codebook.",
+                        path=self.path,
+                        line=line,
+                        column=column,
+                        hint="Write the keys out in full.",
+                    )
+                )
             elif event.value in keys:
-                self.duplicates.append(Problem(
-                    f"duplicate key '{event.value}' (first given on line {keys[event.value]}).",
-                    path=self.path, line=line, column=column,
-                    hint="Keep one of the two; YAML does not allow a key twice in one entry."))
+                self.duplicates.append(
+                    Problem(
+                        f"duplicate key '{event.value}' (first given on line {keys[event.value]}).",
+                        path=self.path,
+                        line=line,
+                        column=column,
+                        hint="Keep one of the two; YAML does not allow a key twice in one entry.",
+                    )
+                )
             else:
                 keys[event.value] = line
         elif isinstance(event, AliasEvent):
@@ -523,41 +669,69 @@ def _syntax_problems(text: str, path: str | None) -> tuple[list[Problem], list[P
             keys.event(event)
             line, column = _mark_line_col(event.start_mark)
             if len(keys.frames) > MAX_NESTING:  # ruamel's scanner is quadratic in flow depth
-                problems.append(Problem(
-                    f"the codebook is nested more than {MAX_NESTING} levels deep.", path=path,
-                    line=line, column=column,
-                    hint="Use fewer levels of sub-themes; check for unbalanced '[' or '{'."))
+                problems.append(
+                    Problem(
+                        f"the codebook is nested more than {MAX_NESTING} levels deep.",
+                        path=path,
+                        line=line,
+                        column=column,
+                        hint="Use fewer levels of sub-themes; check for unbalanced '[' or '{'.",
+                    )
+                )
                 break
             if isinstance(event, DocumentStartEvent):
                 documents += 1
                 if documents == 2:
-                    problems.append(Problem(
-                        "the file holds more than one YAML document ('---').", path=path,
-                        line=line, column=column, hint="Keep one codebook per file."))
+                    problems.append(
+                        Problem(
+                            "the file holds more than one YAML document ('---').",
+                            path=path,
+                            line=line,
+                            column=column,
+                            hint="Keep one codebook per file.",
+                        )
+                    )
             elif isinstance(event, AliasEvent):
-                problems.append(Problem(
-                    f"YAML aliases ('*{event.anchor}') are not allowed in a codebook.", path=path,
-                    line=line, column=column, hint="Write the value out in full."))
+                problems.append(
+                    Problem(
+                        f"YAML aliases ('*{event.anchor}') are not allowed in a codebook.",
+                        path=path,
+                        line=line,
+                        column=column,
+                        hint="Write the value out in full.",
+                    )
+                )
             elif isinstance(event, (ScalarEvent, CollectionStartEvent)) and event.tag is not None:
                 tag = str(getattr(event.tag, "value", event.tag))
                 tag = tag.replace("tag:yaml.org,2002:", "!!")
-                problems.append(Problem(
-                    f"YAML tag '{tag}' is not allowed: a codebook holds plain text, lists and "
-                    "mappings only.", path=path, line=line, column=column,
-                    hint="Remove the tag (the word starting with '!')."))
+                problems.append(
+                    Problem(
+                        f"YAML tag '{tag}' is not allowed: a codebook holds plain text, lists and mappings only.",
+                        path=path,
+                        line=line,
+                        column=column,
+                        hint="Remove the tag (the word starting with '!').",
+                    )
+                )
     except MarkedYAMLError as exc:
         line, column = _mark_line_col(exc.problem_mark or exc.context_mark)
         detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         started, _ = _mark_line_col(exc.context_mark)
         if started is not None and line is not None and started < line:  # e.g. an unclosed quote
             detail += f" (what it was scanning starts on line {started})"
-        problems.append(Problem(f"YAML syntax error: {detail}.", path=path, line=line,
-                                column=column, hint=_YAML_HINT))
+        problems.append(Problem(f"YAML syntax error: {detail}.", path=path, line=line, column=column, hint=_YAML_HINT))
     except YAMLError as exc:  # ReaderError (control characters) and similar
         position = getattr(exc, "position", None)
         line, column = _line_col_at(text, position) if isinstance(position, int) else (None, None)
-        problems.append(Problem(f"YAML error: {exc}", path=path, line=line, column=column,
-                                hint="Remove control characters; save the file as UTF-8 text."))
+        problems.append(
+            Problem(
+                f"YAML error: {exc}",
+                path=path,
+                line=line,
+                column=column,
+                hint="Remove control characters; save the file as UTF-8 text.",
+            )
+        )
     return problems + keys.fatal, keys.duplicates
 
 
@@ -571,9 +745,19 @@ def _parse_text(text: str, path: str | None) -> _Parsed:
         text = text[1:]
     text = text.replace("\r\n", "\n")  # ruamel would keep the '\r' inside comments
     if not text.strip():
-        return _Parsed(None, None, [Problem(
-            "the codebook file is empty.", path=path, line=1, column=1,
-            hint="Start from the example in docs/codebook-format.md.")])
+        return _Parsed(
+            None,
+            None,
+            [
+                Problem(
+                    "the codebook file is empty.",
+                    path=path,
+                    line=1,
+                    column=1,
+                    hint="Start from the example in docs/codebook-format.md.",
+                )
+            ],
+        )
     try:
         fatal, problems = _syntax_problems(text, path)
         if fatal:
@@ -582,20 +766,35 @@ def _parse_text(text: str, path: str | None) -> _Parsed:
         yaml.allow_duplicate_keys = True  # reported above, with every location
         document = yaml.load(text)
         if document is None:
-            return _Parsed(None, None, problems + [Problem(
-                "the codebook file has no content (only comments).", path=path, line=1,
-                column=1, hint="Start from the example in docs/codebook-format.md.")])
+            return _Parsed(
+                None,
+                None,
+                problems
+                + [
+                    Problem(
+                        "the codebook file has no content (only comments).",
+                        path=path,
+                        line=1,
+                        column=1,
+                        hint="Start from the example in docs/codebook-format.md.",
+                    )
+                ],
+            )
         validator = _Validator(path)
         validator.top(document)
         problems += validator.problems
         problems.sort(key=_reading_order)
     except RecursionError:
-        return _Parsed(None, None, [Problem("the codebook is nested too deeply.", path=path,
-                                            hint="Use fewer levels of sub-themes.")])
+        return _Parsed(
+            None,
+            None,
+            [Problem("the codebook is nested too deeply.", path=path, hint="Use fewer levels of sub-themes.")],
+        )
     except MarkedYAMLError as exc:  # belt and braces: the event scan should have caught it
         line, column = _mark_line_col(exc.problem_mark)
-        return _Parsed(None, None, [Problem(f"YAML error: {exc.problem}.", path=path, line=line,
-                                            column=column, hint=_YAML_HINT)])
+        return _Parsed(
+            None, None, [Problem(f"YAML error: {exc.problem}.", path=path, line=line, column=column, hint=_YAML_HINT)]
+        )
     if problems:
         return _Parsed(document, None, problems)
     return _Parsed(document, validator.codebook(document), [])
@@ -605,10 +804,16 @@ def _decode(data: bytes, path: str | None) -> tuple[str | None, list[Problem]]:
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        return None, [Problem(f"the file is not UTF-8 text (byte {data[exc.start]:#04x}).",
-                              path=path, line=line, column=None,
-                              hint="Save the file as UTF-8 in your editor.")]
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(
+                f"the file is not UTF-8 text (byte {data[exc.start]:#04x}).",
+                path=path,
+                line=line,
+                column=None,
+                hint="Save the file as UTF-8 in your editor.",
+            )
+        ]
 
 
 def _read(path: Path) -> tuple[bytes | None, list[Problem]]:
@@ -617,17 +822,25 @@ def _read(path: Path) -> tuple[bytes | None, list[Problem]]:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        return None, [Problem("codebook file not found.", path=name,
-                              hint="Create codebook.yaml in the project folder "
-                                   "(see docs/codebook-format.md).")]
+        return None, [
+            Problem(
+                "codebook file not found.",
+                path=name,
+                hint="Create codebook.yaml in the project folder (see docs/codebook-format.md).",
+            )
+        ]
     except OSError as exc:
         return None, [Problem(f"cannot read the codebook: {exc.strerror}.", path=name)]
     if not path.is_file():
         return None, [Problem("the codebook path is not a file.", path=name)]
     shown = max(size, MAX_CODEBOOK_BYTES + 1) / 1e6
-    too_large = [Problem(f"the codebook is too large ({shown:.1f} MB; the limit is "
-                         f"{MAX_CODEBOOK_BYTES / 1e6:.0f} MB).", path=name,
-                         hint="Is this really a codebook file?")]
+    too_large = [
+        Problem(
+            f"the codebook is too large ({shown:.1f} MB; the limit is {MAX_CODEBOOK_BYTES / 1e6:.0f} MB).",
+            path=name,
+            hint="Is this really a codebook file?",
+        )
+    ]
     if size > MAX_CODEBOOK_BYTES:
         return None, too_large
     try:
@@ -714,9 +927,14 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
         result["codes"] = top_codes
     if codebook.cross_cutting:
         result["cross_cutting"] = [
-            {"id": x.id, "label": x.label, **({"description": x.description} if x.description
-                                              else {}), "codes": list(x.codes)}
-            for x in codebook.cross_cutting.values()]
+            {
+                "id": x.id,
+                "label": x.label,
+                **({"description": x.description} if x.description else {}),
+                "codes": list(x.codes),
+            }
+            for x in codebook.cross_cutting.values()
+        ]
     return result
 
 
@@ -750,8 +968,7 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
 # -- comment bookkeeping: comment lines after an entry are stored on its last key -----------
 def _tail_slot(container: Any, key: Any) -> tuple[dict[Any, Any], Any, int]:
     value = container[key]
-    if (isinstance(value, (CommentedMap, CommentedSeq)) and len(value)
-            and not value.fa.flow_style()):
+    if isinstance(value, (CommentedMap, CommentedSeq)) and len(value) and not value.fa.flow_style():
         last = list(value.keys())[-1] if isinstance(value, CommentedMap) else len(value) - 1
         return _tail_slot(value, last)
     return container.ca.items, key, 2 if isinstance(container, CommentedMap) else 0
@@ -771,11 +988,13 @@ def _pop_tail(container: Any, key: Any, max_indent: int | None = None) -> str:
     newline = token.value.find("\n")
     if newline < 0:
         return ""
-    head, lines = token.value[:newline + 1], token.value[newline + 1:].splitlines(keepends=True)
+    head, lines = token.value[: newline + 1], token.value[newline + 1 :].splitlines(keepends=True)
     cut = 0
     if max_indent is not None:
-        cut = next((i for i, line in enumerate(lines) if line.strip()
-                    and len(line) - len(line.lstrip(" ")) <= max_indent), len(lines))
+        cut = next(
+            (i for i, line in enumerate(lines) if line.strip() and len(line) - len(line.lstrip(" ")) <= max_indent),
+            len(lines),
+        )
     keep, rest = "".join(lines[:cut]), "".join(lines[cut:])
     if not rest.strip():
         return ""
@@ -864,8 +1083,12 @@ def _remove_item(owner: CommentedMap, key: str, index: int) -> Any:
         # ruamel keeps the key's end-of-line comment both on the key and on the list
         if not isinstance(entry[2], CommentToken) and isinstance(comment[0], CommentToken):
             entry[2] = CommentToken(comment[0].value, CommentMark(0), None)
-        lines = "".join(" " * (token.column or 0) + token.value for token in comment[1] or []
-                        if isinstance(token, CommentToken)) + orphan
+        lines = (
+            "".join(
+                " " * (token.column or 0) + token.value for token in comment[1] or [] if isinstance(token, CommentToken)
+            )
+            + orphan
+        )
         if lines and isinstance(entry[2], CommentToken):
             entry[2].value += lines
         elif lines:
@@ -915,13 +1138,17 @@ class _FileLock:
         self.timeout = timeout
         self._fd: int | None = None
 
-    def __enter__(self) -> "_FileLock":
+    def __enter__(self) -> _FileLock:
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise CodebookError(Problem(
-                f"cannot create the lock file: {exc.strerror}.", path=str(self.lock_path),
-                hint="The codebook's folder must be writable to edit the codebook.")) from None
+            raise CodebookError(
+                Problem(
+                    f"cannot create the lock file: {exc.strerror}.",
+                    path=str(self.lock_path),
+                    hint="The codebook's folder must be writable to edit the codebook.",
+                )
+            ) from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -930,9 +1157,13 @@ class _FileLock:
             except OSError:
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise ConflictError(Problem(
-                        f"the codebook is locked by another process (waited {self.timeout:g} s).",
-                        path=str(self.lock_path), hint="Try again in a moment.")) from None
+                    raise ConflictError(
+                        Problem(
+                            f"the codebook is locked by another process (waited {self.timeout:g} s).",
+                            path=str(self.lock_path),
+                            hint="Try again in a moment.",
+                        )
+                    ) from None
                 time.sleep(0.02)
         self._fd = fd
         return self
@@ -977,7 +1208,7 @@ def _atomic(method: _Method) -> _Method:
     """All or nothing: if an edit operation raises, the handle is left as it was."""
 
     @functools.wraps(method)
-    def run(self: "CodebookFile", *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def run(self: CodebookFile, *args: Any, **kwargs: Any) -> dict[str, Any]:
         document, codebook, logged = copy.deepcopy(self.document), self.codebook, len(self.changes)
         try:
             return method(self, *args, **kwargs)
@@ -998,9 +1229,17 @@ class CodebookFile:
     until :meth:`save`.
     """
 
-    def __init__(self, path: Path, document: CommentedMap, codebook: Codebook,
-                 sha256: str | None, indent: tuple[int, int, int], *, newline: str = "\n",
-                 bom: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        document: CommentedMap,
+        codebook: Codebook,
+        sha256: str | None,
+        indent: tuple[int, int, int],
+        *,
+        newline: str = "\n",
+        bom: bool = False,
+    ) -> None:
         self.path = path
         self.document = document
         self.codebook = codebook
@@ -1013,7 +1252,7 @@ class CodebookFile:
 
     # -- opening / saving -----------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, create: bool = False) -> "CodebookFile":
+    def open(cls, path: str | os.PathLike[str], *, create: bool = False) -> CodebookFile:
         """Load ``path`` for editing; with ``create=True`` a missing file starts empty."""
         path = Path(path)
         if create and not path.exists():
@@ -1024,8 +1263,15 @@ class CodebookFile:
         if parsed.problems or parsed.codebook is None or data is None:
             raise CodebookError(parsed.problems)
         text = data.decode("utf-8")
-        return cls(path, parsed.document, parsed.codebook, _sha256(data), _guess_indent(text),
-                   newline="\r\n" if "\r\n" in text else "\n", bom=text.startswith("\ufeff"))
+        return cls(
+            path,
+            parsed.document,
+            parsed.codebook,
+            _sha256(data),
+            _guess_indent(text),
+            newline="\r\n" if "\r\n" in text else "\n",
+            bom=text.startswith("\ufeff"),
+        )
 
     def dumps(self) -> str:
         """The document as YAML text (what :meth:`save` writes)."""
@@ -1055,25 +1301,37 @@ class CodebookFile:
             current = None
         current_sha = _sha256(current) if current is not None else None
         if current_sha != self.sha256:
-            raise ConflictError(Problem(
-                "codebook.yaml changed since you loaded it (by another user or editor); reload "
-                "and apply your change again.", path=str(self.path)))
+            raise ConflictError(
+                Problem(
+                    "codebook.yaml changed since you loaded it (by another user or editor); reload "
+                    "and apply your change again.",
+                    path=str(self.path),
+                )
+            )
         if not self.changes:
             return
         text = self.dumps()
         written = _parse_text(text, str(self.path))
         if written.problems or written.codebook != self.codebook:
-            raise CodebookError([Problem(
-                "qualcode could not write the edited codebook so that it loads back unchanged; "
-                "nothing was written.", path=str(self.path),
-                hint="Please report this as a bug, with your codebook.yaml.")] + written.problems)
+            raise CodebookError(
+                [
+                    Problem(
+                        "qualcode could not write the edited codebook so that it loads back unchanged; "
+                        "nothing was written.",
+                        path=str(self.path),
+                        hint="Please report this as a bug, with your codebook.yaml.",
+                    )
+                ]
+                + written.problems
+            )
         data = (("\ufeff" if self._bom else "") + text.replace("\n", self._newline)).encode("utf-8")
         folder = self.path.parent
         try:
             self._write_atomically(data, folder, keep_mode=current is not None)
         except OSError as exc:
-            raise CodebookError(Problem(f"cannot save the codebook: {exc.strerror}.",
-                                        path=str(self.path), hint="Nothing was changed.")) from None
+            raise CodebookError(
+                Problem(f"cannot save the codebook: {exc.strerror}.", path=str(self.path), hint="Nothing was changed.")
+            ) from None
         self.sha256 = _sha256(data)
         self.changes = []
 
@@ -1121,8 +1379,7 @@ class CodebookFile:
                 found[str(node["id"])] = _Located("cross", node, cross, self.document)
         return found
 
-    def _error(self, message: str, hint: str | None = None,
-               field: str | None = None) -> CodebookError:
+    def _error(self, message: str, hint: str | None = None, field: str | None = None) -> CodebookError:
         return CodebookError(Problem(message, path=str(self.path), field=field, hint=hint))
 
     def _find(self, ident: str, kinds: Sequence[str]) -> _Located:
@@ -1131,34 +1388,39 @@ class CodebookFile:
         if located is not None and located.kind in kinds:
             return located
         names = {"theme": "theme", "code": "code", "cross": "cross-cutting theme"}
-        wanted = names[kinds[-1]] if len(kinds) == 1 else (
-            ", ".join(names[k] for k in kinds[:-1]) + " or " + names[kinds[-1]])
+        wanted = (
+            names[kinds[-1]]
+            if len(kinds) == 1
+            else (", ".join(names[k] for k in kinds[:-1]) + " or " + names[kinds[-1]])
+        )
         valid = [i for i, loc in index.items() if loc.kind in kinds]
         if located is not None:
-            raise self._error(f"'{ident}' is a {names[located.kind]}, not a {wanted}.",
-                              hint=f"Valid: {valid_list(valid)}.")
+            raise self._error(
+                f"'{ident}' is a {names[located.kind]}, not a {wanted}.", hint=f"Valid: {valid_list(valid)}."
+            )
         resolved = self.codebook.resolve(ident) if "code" in kinds else None
-        hint = (f"'{ident}' is a former name of '{resolved}'." if resolved else
-                did_you_mean(ident, valid) or "")
-        raise self._error(f"unknown {wanted} '{ident}'.",
-                          hint=(hint + " " if hint else "") + f"Valid: {valid_list(valid)}.")
+        hint = f"'{ident}' is a former name of '{resolved}'." if resolved else did_you_mean(ident, valid) or ""
+        raise self._error(
+            f"unknown {wanted} '{ident}'.", hint=(hint + " " if hint else "") + f"Valid: {valid_list(valid)}."
+        )
 
     def _check_new_id(self, ident: Any, renaming: str | None = None) -> str:
         """Refuse a malformed id, one in use, or another code's former id (alias)."""
         if not isinstance(ident, str) or not ID_PATTERN.match(ident):
-            raise self._error(f"'{ident}' is not a valid id: use lower-case letters, digits and "
-                              "'_', starting with a letter.",
-                              hint=f"Use '{suggest_id(str(ident))}'.")
+            raise self._error(
+                f"'{ident}' is not a valid id: use lower-case letters, digits and '_', starting with a letter.",
+                hint=f"Use '{suggest_id(str(ident))}'.",
+            )
         index = self._index()
         if ident in index:
             kind = "cross-cutting theme" if index[ident].kind == "cross" else index[ident].kind
-            raise self._error(f"id '{ident}' is already used by a {kind}.",
-                              hint="Choose another id.")
-        owners = [c.id for c in self.codebook.codes.values()
-                  if ident in c.aliases and c.id != renaming]
+            raise self._error(f"id '{ident}' is already used by a {kind}.", hint="Choose another id.")
+        owners = [c.id for c in self.codebook.codes.values() if ident in c.aliases and c.id != renaming]
         if owners:
-            raise self._error(f"id '{ident}' is a former id (alias) of code '{owners[0]}'.",
-                              hint="Choose another id, so old codings stay unambiguous.")
+            raise self._error(
+                f"id '{ident}' is a former id (alias) of code '{owners[0]}'.",
+                hint="Choose another id, so old codings stay unambiguous.",
+            )
         return ident
 
     def _check_label(self, label: Any) -> str:
@@ -1185,16 +1447,25 @@ class CodebookFile:
         """A plain snapshot of one node for change records."""
         if ident in self.codebook.codes:
             code = self.codebook.codes[ident]
-            return {"kind": "code", "id": code.id, "label": code.label, "theme": code.theme,
-                    "aliases": list(code.aliases),
-                    "cross_cutting": self.codebook.cross_cutting_of(ident)}
+            return {
+                "kind": "code",
+                "id": code.id,
+                "label": code.label,
+                "theme": code.theme,
+                "aliases": list(code.aliases),
+                "cross_cutting": self.codebook.cross_cutting_of(ident),
+            }
         if ident in self.codebook.themes:
             theme = self.codebook.themes[ident]
-            return {"kind": "theme", "id": theme.id, "label": theme.label, "parent": theme.parent,
-                    "aliases": list(theme.aliases)}
+            return {
+                "kind": "theme",
+                "id": theme.id,
+                "label": theme.label,
+                "parent": theme.parent,
+                "aliases": list(theme.aliases),
+            }
         cross = self.codebook.cross_cutting[ident]
-        return {"kind": "cross_cutting", "id": cross.id, "label": cross.label,
-                "codes": list(cross.codes)}
+        return {"kind": "cross_cutting", "id": cross.id, "label": cross.label, "codes": list(cross.codes)}
 
     def _children(self, owner: CommentedMap, key: str) -> CommentedSeq:
         """``owner[key]`` as a list, created (at its place in the key order) if missing."""
@@ -1208,8 +1479,15 @@ class CodebookFile:
 
     # -- operations ----------------------------------------------------------------------------
     @_atomic
-    def add_theme(self, theme_id: str, label: str, parent_id: str | None = None, *,
-                  description: str = "", color: str | None = None) -> dict[str, Any]:
+    def add_theme(
+        self,
+        theme_id: str,
+        label: str,
+        parent_id: str | None = None,
+        *,
+        description: str = "",
+        color: str | None = None,
+    ) -> dict[str, Any]:
         """Add a theme at the end of ``parent_id``'s sub-themes (or of the main themes)."""
         self._check_new_id(theme_id)
         node = CommentedMap([("id", theme_id), ("label", self._check_label(label))])
@@ -1217,18 +1495,27 @@ class CodebookFile:
             node["description"] = description
         if color is not None:
             if not isinstance(color, str) or not COLOR_PATTERN.match(color):
-                raise self._error(f"colour {color!r} is not a '#rrggbb' colour.",
-                                  hint="For example '#4e79a7'.")
+                raise self._error(f"colour {color!r} is not a '#rrggbb' colour.", hint="For example '#4e79a7'.")
             node["color"] = color
         owner = self._find(parent_id, ("theme",)).node if parent_id is not None else self.document
         _append_item(self._children(owner, "themes"), node)
-        return self._record("add_theme", None, {"kind": "theme", "id": theme_id,
-                                                "label": label.strip(), "parent": parent_id})
+        return self._record(
+            "add_theme", None, {"kind": "theme", "id": theme_id, "label": label.strip(), "parent": parent_id}
+        )
 
     @_atomic
-    def add_code(self, code_id: str, label: str, theme_id: str | None = None, *,
-                 description: str = "", include: str = "", exclude: str = "",
-                 examples: Sequence[str] = (), patterns: Sequence[Any] = ()) -> dict[str, Any]:
+    def add_code(
+        self,
+        code_id: str,
+        label: str,
+        theme_id: str | None = None,
+        *,
+        description: str = "",
+        include: str = "",
+        exclude: str = "",
+        examples: Sequence[str] = (),
+        patterns: Sequence[Any] = (),
+    ) -> dict[str, Any]:
         """Add a code to a theme; without ``theme_id`` it goes under 'uncategorised'."""
         self._check_new_id(code_id)
         label = self._check_label(label)
@@ -1236,14 +1523,15 @@ class CodebookFile:
             theme_id = UNCATEGORISED
             if UNCATEGORISED not in self.codebook.themes:
                 if UNCATEGORISED in self.codebook.codes:
-                    raise self._error(f"'{UNCATEGORISED}' is a code, so codes without a theme "
-                                      "cannot be put there.", hint="Give a theme id.")
+                    raise self._error(
+                        f"'{UNCATEGORISED}' is a code, so codes without a theme cannot be put there.",
+                        hint="Give a theme id.",
+                    )
                 owner = CommentedMap([("id", UNCATEGORISED), ("label", "Uncategorised")])
                 _append_item(self._children(self.document, "themes"), owner)
         theme = self._find(theme_id, ("theme",)).node
         node = CommentedMap([("id", code_id), ("label", label)])
-        for key, value in (("description", description), ("include", include),
-                           ("exclude", exclude)):
+        for key, value in (("description", description), ("include", include), ("exclude", exclude)):
             if value:
                 node[key] = value
         examples = [examples] if isinstance(examples, str) else list(examples)
@@ -1252,12 +1540,10 @@ class CodebookFile:
         if patterns:
             node["patterns"] = CommentedSeq(_pattern_node(p) for p in patterns)
         _append_item(self._children(theme, "codes"), node)
-        return self._record("add_code", None, {"kind": "code", "id": code_id, "label": label,
-                                               "theme": theme_id})
+        return self._record("add_code", None, {"kind": "code", "id": code_id, "label": label, "theme": theme_id})
 
     @_atomic
-    def rename(self, old_id: str, new_id: str | None = None,
-               new_label: str | None = None) -> dict[str, Any]:
+    def rename(self, old_id: str, new_id: str | None = None, new_label: str | None = None) -> dict[str, Any]:
         """Change an id and/or label; the old id/label of a code or theme go into ``aliases``."""
         located = self._find(old_id, ("code", "theme", "cross"))
         before = self._describe(old_id)
@@ -1282,8 +1568,7 @@ class CodebookFile:
             if isinstance(existing, CommentedSeq):
                 existing[:] = aliases  # keeps the list's style and comments
             elif aliases:
-                _set_key(node, "aliases", _flow_list(aliases),
-                         THEME_KEYS if located.kind == "theme" else CODE_KEYS)
+                _set_key(node, "aliases", _flow_list(aliases), THEME_KEYS if located.kind == "theme" else CODE_KEYS)
             if not aliases and "aliases" in node:
                 del node["aliases"]
         if new_id is not None:
@@ -1307,14 +1592,16 @@ class CodebookFile:
         if new_parent_id is not None:
             target = self._find(new_parent_id, ("theme",)).node
             if located.kind == "theme" and node_id in self.codebook.theme_path(new_parent_id):
-                raise self._error(f"cannot move theme '{node_id}' into '{new_parent_id}': "
-                                  f"'{new_parent_id}' is '{node_id}' itself or one of its "
-                                  "sub-themes.", hint="Move the sub-theme out first.")
+                raise self._error(
+                    f"cannot move theme '{node_id}' into '{new_parent_id}': "
+                    f"'{new_parent_id}' is '{node_id}' itself or one of its "
+                    "sub-themes.",
+                    hint="Move the sub-theme out first.",
+                )
         else:
             target = self.document
         if located.owner is target:
-            raise self._error(f"'{node_id}' is already in "
-                              f"{repr(new_parent_id) if new_parent_id else 'the top level'}.")
+            raise self._error(f"'{node_id}' is already in {repr(new_parent_id) if new_parent_id else 'the top level'}.")
         seq, key = located.seq, "themes" if located.kind == "theme" else "codes"
         _remove_item(located.owner, key, next(i for i, n in enumerate(seq) if n is located.node))
         _append_item(self._children(target, key), located.node)
@@ -1350,8 +1637,7 @@ class CodebookFile:
                     del members[position]
                 else:
                     members[position] = target_id
-        _remove_item(source.owner, "codes",
-                     next(i for i, n in enumerate(source.seq) if n is source.node))
+        _remove_item(source.owner, "codes", next(i for i, n in enumerate(source.seq) if n is source.node))
         change = self._record("merge", before, None)
         change["after"] = {"target": self._describe(target_id)}
         return change
@@ -1365,17 +1651,17 @@ class CodebookFile:
         if located.kind == "theme":
             inside = self.codebook.child_themes(node_id) + self.codebook.codes_in(node_id)
             if inside:
-                raise self._error(f"theme '{node_id}' is not empty: it holds "
-                                  f"{valid_list(inside)}.",
-                                  hint="Move or delete its codes and sub-themes first.")
+                raise self._error(
+                    f"theme '{node_id}' is not empty: it holds {valid_list(inside)}.",
+                    hint="Move or delete its codes and sub-themes first.",
+                )
         if located.kind == "code":
             for cross in self.document.get("cross_cutting") or []:
                 members = cross.get("codes")
                 if isinstance(members, list) and node_id in members:
                     del members[members.index(node_id)]
         key = {"theme": "themes", "code": "codes", "cross": "cross_cutting"}[located.kind]
-        _remove_item(located.owner, key,
-                     next(i for i, n in enumerate(located.seq) if n is located.node))
+        _remove_item(located.owner, key, next(i for i, n in enumerate(located.seq) if n is located.node))
         return self._record("delete", before, None)
 
     @_atomic
@@ -1384,14 +1670,18 @@ class CodebookFile:
         ``examples``, ``patterns``; on a theme ``description``, ``color``; on a cross-cutting
         theme ``description``.  An empty value ("", None, []) removes the key."""
         located = self._find(node_id, ("code", "theme", "cross"))
-        allowed = {"code": ("description", "include", "exclude", "examples", "patterns"),
-                   "theme": ("description", "color"), "cross": ("description",)}[located.kind]
+        allowed = {
+            "code": ("description", "include", "exclude", "examples", "patterns"),
+            "theme": ("description", "color"),
+            "cross": ("description",),
+        }[located.kind]
         unknown = [f for f in fields if f not in allowed]
         if unknown or not fields:
             hint = did_you_mean(unknown[0], allowed) if unknown else None
-            raise self._error(f"cannot update {', '.join(map(repr, unknown)) or 'nothing'} on "
-                              f"'{node_id}'.", hint=(hint + " " if hint else "") +
-                              f"Fields you can update: {', '.join(allowed)}.")
+            raise self._error(
+                f"cannot update {', '.join(map(repr, unknown)) or 'nothing'} on '{node_id}'.",
+                hint=(hint + " " if hint else "") + f"Fields you can update: {', '.join(allowed)}.",
+            )
         order = {"code": CODE_KEYS, "theme": THEME_KEYS, "cross": CROSS_KEYS}[located.kind]
         node, before, after = located.node, {}, {}
         for name, value in fields.items():
@@ -1410,12 +1700,12 @@ class CodebookFile:
                 _set_key(node, key, value, order)
             after[name] = _plain(node.get(key))
         kind = {"code": "code", "theme": "theme", "cross": "cross_cutting"}[located.kind]
-        return self._record("update", {"kind": kind, "id": node_id, **before},
-                            {"kind": kind, "id": node_id, **after})
+        return self._record("update", {"kind": kind, "id": node_id, **before}, {"kind": kind, "id": node_id, **after})
 
     @_atomic
-    def add_cross_cutting(self, cross_id: str, label: str, codes: Sequence[str] = (), *,
-                          description: str = "") -> dict[str, Any]:
+    def add_cross_cutting(
+        self, cross_id: str, label: str, codes: Sequence[str] = (), *, description: str = ""
+    ) -> dict[str, Any]:
         """Add a cross-cutting theme (a named set of existing codes)."""
         self._check_new_id(cross_id)
         node = CommentedMap([("id", cross_id), ("label", self._check_label(label))])
@@ -1425,8 +1715,11 @@ class CodebookFile:
             self._find(code, ("code",))  # unknown code → error with suggestions
         node["codes"] = _flow_list(list(codes))
         _append_item(self._children(self.document, "cross_cutting"), node)
-        return self._record("add_cross_cutting", None, {
-            "kind": "cross_cutting", "id": cross_id, "label": label.strip(), "codes": list(codes)})
+        return self._record(
+            "add_cross_cutting",
+            None,
+            {"kind": "cross_cutting", "id": cross_id, "label": label.strip(), "codes": list(codes)},
+        )
 
     @_atomic
     def set_members(self, cross_id: str, codes: Sequence[str]) -> dict[str, Any]:
@@ -1449,13 +1742,15 @@ class CodebookFile:
         return change
 
     def __repr__(self) -> str:
-        return (f"CodebookFile({str(self.path)!r}, {len(self.codebook.codes)} codes, "
-                f"{len(self.changes)} unsaved changes)")
+        return (
+            f"CodebookFile({str(self.path)!r}, {len(self.codebook.codes)} codes, {len(self.changes)} unsaved changes)"
+        )
 
 
 @contextlib.contextmanager
-def edit_codebook(path: str | os.PathLike[str], *, create: bool = False,
-                  timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[CodebookFile]:
+def edit_codebook(
+    path: str | os.PathLike[str], *, create: bool = False, timeout: float = LOCK_TIMEOUT_SECONDS
+) -> Iterator[CodebookFile]:
     """Open the codebook under its lock, yield the handle, save if the block succeeds.
 
     The lock is held from reading to writing, so the read-modify-write cycle is atomic
@@ -1474,7 +1769,18 @@ def edit_codebook(path: str | os.PathLike[str], *, create: bool = False,
 
 
 __all__ = [
-    "MAX_CODEBOOK_BYTES", "ID_PATTERN", "TOP_KEYS", "THEME_KEYS", "CODE_KEYS", "CROSS_KEYS",
-    "suggest_id", "parse_codebook", "load_codebook", "validate_codebook", "codebook_to_dict",
-    "dump_codebook", "CodebookFile", "edit_codebook",
+    "MAX_CODEBOOK_BYTES",
+    "ID_PATTERN",
+    "TOP_KEYS",
+    "THEME_KEYS",
+    "CODE_KEYS",
+    "CROSS_KEYS",
+    "suggest_id",
+    "parse_codebook",
+    "load_codebook",
+    "validate_codebook",
+    "codebook_to_dict",
+    "dump_codebook",
+    "CodebookFile",
+    "edit_codebook",
 ]

@@ -20,8 +20,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .anchor import anchor_quote
 from .errors import InputFileError, Problem, did_you_mean, valid_list
@@ -37,8 +38,13 @@ KNOWN_COLUMNS = ("participant", "document", "quote", "start", "end", "code", "an
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(row number, {column: value}) for every non-empty data row; the header is row 1."""
     if path.stat().st_size > MAX_SHEET_BYTES:
-        raise InputFileError(Problem(f"The spreadsheet is larger than {MAX_SHEET_BYTES // 2**20} MB.",
-                                     path=str(path), hint="Split it into several files."))
+        raise InputFileError(
+            Problem(
+                f"The spreadsheet is larger than {MAX_SHEET_BYTES // 2**20} MB.",
+                path=str(path),
+                hint="Split it into several files.",
+            )
+        )
     suffix = path.suffix.lower()
     if suffix == ".csv":
         from .importers.encoding import decode_text
@@ -46,40 +52,83 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         try:
             text = decode_text(path.read_bytes(), path)
         except InputFileError as exc:  # the decoder speaks of transcripts; this is a spreadsheet
-            raise InputFileError([dataclasses.replace(
-                p, message=p.message.replace("a text transcript", "a CSV file").replace("transcript", "CSV file"),
-                hint="Save the spreadsheet as CSV (comma-separated, UTF-8), or as .xlsx.")
-                for p in exc.problems]) from None
+            raise InputFileError(
+                [
+                    dataclasses.replace(
+                        p,
+                        message=p.message.replace("a text transcript", "a CSV file").replace("transcript", "CSV file"),
+                        hint="Save the spreadsheet as CSV (comma-separated, UTF-8), or as .xlsx.",
+                    )
+                    for p in exc.problems
+                ]
+            ) from None
         reader = csv.reader(io.StringIO(text))
         try:
             table = _bounded_table(reader, path)
         except csv.Error as exc:
-            raise InputFileError(Problem(f"Not a valid CSV file: {exc}.", path=str(path), line=reader.line_num or None,
-                                         hint="Save it as CSV (comma-separated, UTF-8).")) from None
+            raise InputFileError(
+                Problem(
+                    f"Not a valid CSV file: {exc}.",
+                    path=str(path),
+                    line=reader.line_num or None,
+                    hint="Save it as CSV (comma-separated, UTF-8).",
+                )
+            ) from None
     elif suffix in (".xlsx", ".xlsm"):
         table = _xlsx_table(path)
     else:
-        raise InputFileError(Problem(f"Unsupported spreadsheet type '{suffix}'.", path=str(path),
-                                     hint="Use .csv or .xlsx."))
+        raise InputFileError(
+            Problem(f"Unsupported spreadsheet type '{suffix}'.", path=str(path), hint="Use .csv or .xlsx.")
+        )
     if not table or not any(c.strip() for c in table[0]):
-        raise InputFileError(Problem("The spreadsheet is empty or has no header row.", path=str(path), row=1,
-                                     hint=f"The first row must name the columns, e.g. {', '.join(KNOWN_COLUMNS)}."))
+        raise InputFileError(
+            Problem(
+                "The spreadsheet is empty or has no header row.",
+                path=str(path),
+                row=1,
+                hint=f"The first row must name the columns, e.g. {', '.join(KNOWN_COLUMNS)}.",
+            )
+        )
     header = [h.strip().lower() for h in table[0]]
     problems = []
     for i, h in enumerate(header):
         if h and h not in KNOWN_COLUMNS:
-            problems.append(Problem(f"Unknown column '{table[0][i]}'.", path=str(path), row=1, field=table[0][i],
-                                    hint=(did_you_mean(h, KNOWN_COLUMNS) or "") +
-                                    f" Known columns: {valid_list(KNOWN_COLUMNS)}."))
+            problems.append(
+                Problem(
+                    f"Unknown column '{table[0][i]}'.",
+                    path=str(path),
+                    row=1,
+                    field=table[0][i],
+                    hint=(did_you_mean(h, KNOWN_COLUMNS) or "") + f" Known columns: {valid_list(KNOWN_COLUMNS)}.",
+                )
+            )
     if "code" not in header:
-        problems.append(Problem("The column 'code' is missing.", path=str(path), row=1,
-                                hint="Add a column 'code' with code ids or labels."))
+        problems.append(
+            Problem(
+                "The column 'code' is missing.",
+                path=str(path),
+                row=1,
+                hint="Add a column 'code' with code ids or labels.",
+            )
+        )
     if "quote" not in header and not {"start", "end"} <= set(header):
-        problems.append(Problem("Neither a 'quote' column nor 'start' and 'end' columns.", path=str(path), row=1,
-                                hint="Add the coded text as 'quote' (or offsets as 'start' and 'end')."))
+        problems.append(
+            Problem(
+                "Neither a 'quote' column nor 'start' and 'end' columns.",
+                path=str(path),
+                row=1,
+                hint="Add the coded text as 'quote' (or offsets as 'start' and 'end').",
+            )
+        )
     if "participant" not in header and "document" not in header:
-        problems.append(Problem("Neither a 'participant' nor a 'document' column.", path=str(path), row=1,
-                                hint="Say which transcript each row belongs to."))
+        problems.append(
+            Problem(
+                "Neither a 'participant' nor a 'document' column.",
+                path=str(path),
+                row=1,
+                hint="Say which transcript each row belongs to.",
+            )
+        )
     if problems:
         raise InputFileError(problems)
     rows: list[tuple[int, dict[str, str]]] = []
@@ -104,8 +153,14 @@ def _bounded_table(rows: Iterable[Sequence[Any]], path: Path) -> list[list[str]]
             continue
         filled += 1
         if filled > MAX_ROWS + 1:  # data rows plus the header
-            raise InputFileError(Problem(f"The spreadsheet has more than {MAX_ROWS:,} rows.", path=str(path),
-                                         row=number, hint="Split it into several files."))
+            raise InputFileError(
+                Problem(
+                    f"The spreadsheet has more than {MAX_ROWS:,} rows.",
+                    path=str(path),
+                    row=number,
+                    hint="Split it into several files.",
+                )
+            )
         table.append(cells)
     return table
 
@@ -122,8 +177,18 @@ def _xlsx_table(path: Path) -> list[list[str]]:
     # openpyxl parses lazily (rows are read while iterating) and reports damaged parts with
     # whatever its XML parser or constructors raise (SyntaxError covers lxml's and
     # ElementTree's parse errors): all of them mean "not a readable workbook".
-    damaged = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError, SyntaxError,
-               IndexError, TypeError, AttributeError)
+    damaged = (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        KeyError,
+        ValueError,
+        OSError,
+        SyntaxError,
+        IndexError,
+        TypeError,
+        AttributeError,
+    )
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
@@ -136,40 +201,60 @@ def _xlsx_table(path: Path) -> list[list[str]]:
             wb.close()
     except damaged as exc:
         reason = str(exc).split("\n", 1)[0]
-        raise InputFileError(Problem(f"Not a readable .xlsx workbook ({type(exc).__name__}: {reason}).",
-                                     path=str(path),
-                                     hint="Open it in Excel or LibreOffice and save it again as .xlsx.")) from None
+        raise InputFileError(
+            Problem(
+                f"Not a readable .xlsx workbook ({type(exc).__name__}: {reason}).",
+                path=str(path),
+                hint="Open it in Excel or LibreOffice and save it again as .xlsx.",
+            )
+        ) from None
 
 
-def resolve_rows(rows: Iterable[tuple[int, Mapping[str, str]]], *, path: str, codebook: Codebook,
-                 texts: Mapping[str, str], documents_of: Mapping[str, list[str]], default_annotator: str
-                 ) -> tuple[list[Coding], list[int]]:
+def resolve_rows(
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    *,
+    path: str,
+    codebook: Codebook,
+    texts: Mapping[str, str],
+    documents_of: Mapping[str, list[str]],
+    default_annotator: str,
+) -> tuple[list[Coding], list[int]]:
     """Turn spreadsheet rows into codings; raise one InputFileError listing every bad row."""
     problems: list[Problem] = []
     codings: list[Coding] = []
     row_numbers: list[int] = []
     code_names = list(codebook.codes) + [c.label for c in codebook.codes.values()]
     for number, row in rows:
-        def bad(message: str, field: str, hint: str | None = None) -> None:
-            problems.append(Problem(message, path=path, row=number, field=field, hint=hint))
+
+        def bad(message: str, field: str, hint: str | None = None, row_number: int = number) -> None:
+            problems.append(Problem(message, path=path, row=row_number, field=field, hint=hint))
 
         doc = (row.get("document") or "").strip()
         participant = (row.get("participant") or "").strip()
         if doc:
             if doc not in texts:
-                bad(f"Unknown document '{doc}'.", "document",
-                    (did_you_mean(doc, texts) or "") + f" Known documents: {valid_list(texts)}.")
+                bad(
+                    f"Unknown document '{doc}'.",
+                    "document",
+                    (did_you_mean(doc, texts) or "") + f" Known documents: {valid_list(texts)}.",
+                )
                 continue
         elif participant:
             docs = documents_of.get(participant, [])
             if len(docs) != 1:
                 if not docs:
-                    bad(f"Unknown participant '{participant}'.", "participant",
-                        (did_you_mean(participant, documents_of) or "") +
-                        f" Known participants: {valid_list(documents_of)}.")
+                    bad(
+                        f"Unknown participant '{participant}'.",
+                        "participant",
+                        (did_you_mean(participant, documents_of) or "")
+                        + f" Known participants: {valid_list(documents_of)}.",
+                    )
                 else:
-                    bad(f"Participant '{participant}' has {len(docs)} documents ({', '.join(docs)}).", "participant",
-                        "Add a 'document' column to say which one.")
+                    bad(
+                        f"Participant '{participant}' has {len(docs)} documents ({', '.join(docs)}).",
+                        "participant",
+                        "Add a 'document' column to say which one.",
+                    )
                 continue
             doc = docs[0]
         else:
@@ -178,8 +263,11 @@ def resolve_rows(rows: Iterable[tuple[int, Mapping[str, str]]], *, path: str, co
         raw_code = (row.get("code") or "").strip()
         code = codebook.resolve(raw_code) if raw_code else None
         if code is None:
-            bad(f"Unknown code '{raw_code}'." if raw_code else "The code is empty.", "code",
-                did_you_mean(raw_code, code_names) if raw_code else "Give a code id or label.")
+            bad(
+                f"Unknown code '{raw_code}'." if raw_code else "The code is empty.",
+                "code",
+                did_you_mean(raw_code, code_names) if raw_code else "Give a code id or label.",
+            )
             continue
         text = texts[doc]
         quote = row.get("quote") or ""
@@ -191,14 +279,19 @@ def resolve_rows(rows: Iterable[tuple[int, Mapping[str, str]]], *, path: str, co
                 bad(f"Offsets '{start_s}'/'{end_s}' are not whole numbers.", "start/end")
                 continue
             if not (0 <= start < end <= len(text)):
-                bad(f"Offsets {start}–{end} are outside document '{doc}' (length {len(text)}).", "start/end",
-                    "Offsets are code points, start < end ≤ length.")
+                bad(
+                    f"Offsets {start}–{end} are outside document '{doc}' (length {len(text)}).",
+                    "start/end",
+                    "Offsets are code points, start < end ≤ length.",
+                )
                 continue
             if quote.strip() and " ".join(text[start:end].split()) != " ".join(quote.split()):
                 span = anchor_quote(text, quote, near=start)
                 if span is None:
-                    bad(f"The quote does not match the text at {start}–{end} of '{doc}' and is not found elsewhere.",
-                        "quote")
+                    bad(
+                        f"The quote does not match the text at {start}–{end} of '{doc}' and is not found elsewhere.",
+                        "quote",
+                    )
                     continue
                 start, end = span
         else:
@@ -208,8 +301,11 @@ def resolve_rows(rows: Iterable[tuple[int, Mapping[str, str]]], *, path: str, co
             span = anchor_quote(text, quote)
             if span is None:
                 preview = quote.strip()[:60]
-                bad(f"Quote '{preview}…' not found in document '{doc}'.", "quote",
-                    "Check the participant/document and that the quote is copied exactly.")
+                bad(
+                    f"Quote '{preview}…' not found in document '{doc}'.",
+                    "quote",
+                    "Check the participant/document and that the quote is copied exactly.",
+                )
                 continue
             start, end = span
         annotator = (row.get("annotator") or "").strip() or default_annotator

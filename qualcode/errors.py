@@ -13,8 +13,8 @@ user fixes a broken codebook or spreadsheet in one pass, not one error at a time
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,9 @@ class QualcodeError(Exception):
 
     title = "Error"
 
-    def __init__(self, problems: Problem | str | Sequence[Problem], *, path: str | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, problems: Problem | str | Sequence[Problem], *, path: str | None = None, hint: str | None = None
+    ) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems, path=path, hint=hint)]
         elif isinstance(problems, Problem):
@@ -131,6 +132,14 @@ def valid_list(valid: Iterable[str], limit: int = 12) -> str:
 
 
 __all__ = [
-    "Problem", "QualcodeError", "CodebookError", "InputFileError", "CodingError",
-    "ConflictError", "PermissionDenied", "ConfigError", "did_you_mean", "valid_list",
+    "Problem",
+    "QualcodeError",
+    "CodebookError",
+    "InputFileError",
+    "CodingError",
+    "ConflictError",
+    "PermissionDenied",
+    "ConfigError",
+    "did_you_mean",
+    "valid_list",
 ]

@@ -29,7 +29,8 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         raise ConfigError(
             f"This project already has {counts['documents']} documents, {counts['codings']} codings and "
             f"{len(current.codes) if current else 0} codes; a REFI-QDA project is imported into a fresh one.",
-            hint=f"Run: qualcode init NEW && qualcode --project NEW import {Path(path).name}")
+            hint=f"Run: qualcode init NEW && qualcode --project NEW import {Path(path).name}",
+        )
     segments = segment_many([d.text for d in refi.documents], [d.language for d in refi.documents])
     for doc, segs in zip(refi.documents, segments):
         doc.segments = segs
@@ -52,8 +53,10 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         if original is not None:
             project.sync_codebook()
         raise
-    lines = [f"Imported {len(refi.documents)} documents, {len(refi.codebook.codes)} codes, {len(ids)} codings "
-             f"by {len(set(c.annotator for c in refi.codings))} users from {Path(path).name}."]
+    lines = [
+        f"Imported {len(refi.documents)} documents, {len(refi.codebook.codes)} codes, {len(ids)} codings "
+        f"by {len(set(c.annotator for c in refi.codings))} users from {Path(path).name}."
+    ]
     lines += [f"Warning: {w}" for w in refi.warnings]
     return "\n".join(lines)
 
@@ -69,8 +72,16 @@ def _clear_project_data(project: Project) -> None:
     from . import schema as s
 
     with project.store.write() as conn:
-        for table in (s.suggestion_decisions, s.codings, s.detached_codings, s.segments, s.documents,
-                      s.participants, s.imports, s.codes):
+        for table in (
+            s.suggestion_decisions,
+            s.codings,
+            s.detached_codings,
+            s.segments,
+            s.documents,
+            s.participants,
+            s.imports,
+            s.codes,
+        ):
             conn.execute(table.delete())
 
 

@@ -7,8 +7,8 @@ with :func:`make_analysis_data`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -17,8 +17,19 @@ from .model import Codebook, Coding, ParsedDocument, Participant
 PARTICIPANT_COLUMNS = ["participant", "label"]  # + one column per attribute
 DOCUMENT_COLUMNS = ["document", "participant", "length", "language"]
 SEGMENT_COLUMNS = ["segment_id", "document", "kind", "start", "end", "speaker"]
-CODING_COLUMNS = ["coding_id", "document", "participant", "start", "end", "code",
-                  "annotator", "memo", "origin", "created_at", "quote"]
+CODING_COLUMNS = [
+    "coding_id",
+    "document",
+    "participant",
+    "start",
+    "end",
+    "code",
+    "annotator",
+    "memo",
+    "origin",
+    "created_at",
+    "quote",
+]
 
 
 def is_missing(value: object) -> bool:
@@ -48,17 +59,24 @@ class AnalysisData:
         row = self.participants.loc[self.participants["participant"] == pid]
         return str(row["label"].iloc[0]) if len(row) else str(pid)
 
-    def with_annotators(self, annotators: Iterable[str] | None) -> "AnalysisData":
+    def with_annotators(self, annotators: Iterable[str] | None) -> AnalysisData:
         """A copy restricted to the given annotators (None keeps all)."""
         if annotators is None:
             return self
         keep = self.codings["annotator"].isin(list(annotators))
-        return AnalysisData(self.codebook, self.participants, self.documents, self.segments,
-                            self.codings.loc[keep].reset_index(drop=True), self.texts)
+        return AnalysisData(
+            self.codebook,
+            self.participants,
+            self.documents,
+            self.segments,
+            self.codings.loc[keep].reset_index(drop=True),
+            self.texts,
+        )
 
 
-def make_analysis_data(codebook: Codebook, documents: Iterable[ParsedDocument],
-                       codings: Iterable[Coding]) -> AnalysisData:
+def make_analysis_data(
+    codebook: Codebook, documents: Iterable[ParsedDocument], codings: Iterable[Coding]
+) -> AnalysisData:
     """Build an AnalysisData in memory (tests, notebooks, benchmarks)."""
     docs = list(documents)
     parts: dict[str, Participant] = {}
@@ -71,30 +89,68 @@ def make_analysis_data(codebook: Codebook, documents: Iterable[ParsedDocument],
             if k not in attr_keys and k not in PARTICIPANT_COLUMNS:
                 attr_keys.append(k)
     participants = pd.DataFrame(
-        [{"participant": p.id, "label": p.label, **{k: p.attributes.get(k) for k in attr_keys}}
-         for p in parts.values()], columns=PARTICIPANT_COLUMNS + attr_keys)
+        [
+            {"participant": p.id, "label": p.label, **{k: p.attributes.get(k) for k in attr_keys}}
+            for p in parts.values()
+        ],
+        columns=PARTICIPANT_COLUMNS + attr_keys,
+    )
     documents_df = pd.DataFrame(
-        [{"document": d.name, "participant": d.participant.id if d.participant else None,
-          "length": len(d.text), "language": d.language} for d in docs], columns=DOCUMENT_COLUMNS)
+        [
+            {
+                "document": d.name,
+                "participant": d.participant.id if d.participant else None,
+                "length": len(d.text),
+                "language": d.language,
+            }
+            for d in docs
+        ],
+        columns=DOCUMENT_COLUMNS,
+    )
     seg_rows = []
     for d in docs:
         for s in d.segments:
-            seg_rows.append({"segment_id": len(seg_rows) + 1, "document": d.name, "kind": s.kind,
-                             "start": s.start, "end": s.end, "speaker": s.speaker})
+            seg_rows.append(
+                {
+                    "segment_id": len(seg_rows) + 1,
+                    "document": d.name,
+                    "kind": s.kind,
+                    "start": s.start,
+                    "end": s.end,
+                    "speaker": s.speaker,
+                }
+            )
     segments = pd.DataFrame(seg_rows, columns=SEGMENT_COLUMNS)
     doc_part = {d.name: (d.participant.id if d.participant else None) for d in docs}
     texts = {d.name: d.text for d in docs}
     rows = []
     for i, c in enumerate(codings, start=1):
-        rows.append({"coding_id": i, "document": c.document, "participant": doc_part.get(c.document),
-                     "start": c.start, "end": c.end, "code": c.code, "annotator": c.annotator,
-                     "memo": c.memo, "origin": c.origin, "created_at": c.created_at,
-                     "quote": c.quote if c.quote is not None else texts.get(c.document, "")[c.start:c.end]})
+        rows.append(
+            {
+                "coding_id": i,
+                "document": c.document,
+                "participant": doc_part.get(c.document),
+                "start": c.start,
+                "end": c.end,
+                "code": c.code,
+                "annotator": c.annotator,
+                "memo": c.memo,
+                "origin": c.origin,
+                "created_at": c.created_at,
+                "quote": c.quote if c.quote is not None else texts.get(c.document, "")[c.start : c.end],
+            }
+        )
     codings_df = pd.DataFrame(rows, columns=CODING_COLUMNS)
     for col in ("start", "end", "coding_id"):
         codings_df[col] = codings_df[col].astype("int64")
     return AnalysisData(codebook, participants, documents_df, segments, codings_df, texts)
 
 
-__all__ = ["AnalysisData", "make_analysis_data", "PARTICIPANT_COLUMNS", "DOCUMENT_COLUMNS",
-           "SEGMENT_COLUMNS", "CODING_COLUMNS"]
+__all__ = [
+    "AnalysisData",
+    "make_analysis_data",
+    "PARTICIPANT_COLUMNS",
+    "DOCUMENT_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "CODING_COLUMNS",
+]

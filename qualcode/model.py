@@ -6,8 +6,9 @@ normalisation), ``start`` inclusive and ``end`` exclusive: the REFI-QDA conventi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 UNCATEGORISED = "uncategorised"
 SEGMENT_KINDS = ("sentence", "paragraph", "turn")
@@ -163,7 +164,7 @@ class ParsedDocument:
     language: str = "en"
     metadata: dict[str, Any] = field(default_factory=dict)
     segments: list[Segment] = field(default_factory=list)
-    codings: list["Coding"] = field(default_factory=list)  # e.g. Word comments
+    codings: list[Coding] = field(default_factory=list)  # e.g. Word comments
     source_path: str | None = None
 
 
@@ -181,6 +182,16 @@ class Coding:
 
 
 __all__ = [
-    "UNCATEGORISED", "SEGMENT_KINDS", "ORIGINS", "ROLES", "Code", "Theme", "CrossCut",
-    "Codebook", "Participant", "Segment", "ParsedDocument", "Coding",
+    "UNCATEGORISED",
+    "SEGMENT_KINDS",
+    "ORIGINS",
+    "ROLES",
+    "Code",
+    "Theme",
+    "CrossCut",
+    "Codebook",
+    "Participant",
+    "Segment",
+    "ParsedDocument",
+    "Coding",
 ]

@@ -14,11 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
-from .errors import CodebookError, CodingError, ConfigError, ConflictError, InputFileError, Problem, did_you_mean, valid_list
+from .errors import (
+    CodebookError,
+    CodingError,
+    ConfigError,
+    ConflictError,
+    InputFileError,
+    Problem,
+    did_you_mean,
+    valid_list,
+)
 from .frames import AnalysisData
 from .model import Codebook, Coding, ParsedDocument
 from .store import CONSENSUS, LOCAL_ADMIN, Actor, Store, sqlite_url
@@ -54,8 +64,10 @@ class SyncReport:
         added = sum(1 for d in self.documents if d["status"] == "added")
         changed = sum(1 for d in self.documents if d["status"] == "changed")
         detached = sum(d.get("detached", 0) for d in self.documents)
-        parts = [f"codebook: {self.codebook.get('codes', 0)} entries",
-                 f"documents: {added} added, {changed} changed, {len(self.skipped)} unchanged"]
+        parts = [
+            f"codebook: {self.codebook.get('codes', 0)} entries",
+            f"documents: {added} added, {changed} changed, {len(self.skipped)} unchanged",
+        ]
         if self.codings_imported:
             parts.append("codings imported: " + ", ".join(f"{k} {v}" for k, v in self.codings_imported.items()))
         if detached:
@@ -90,8 +102,9 @@ class Project:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, root: Path | str = ".", *, database_url: str | None = None, actor: Actor | None = None,
-             create: bool = True) -> "Project":
+    def open(
+        cls, root: Path | str = ".", *, database_url: str | None = None, actor: Actor | None = None, create: bool = True
+    ) -> Project:
         root = Path(root).resolve()
         if not root.is_dir():
             raise ConfigError(f"Project folder '{root}' does not exist.", hint="Create it with 'qualcode init DIR'.")
@@ -103,7 +116,7 @@ class Project:
         return cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
 
     @classmethod
-    def init(cls, root: Path | str, **kwargs: Any) -> "Project":
+    def init(cls, root: Path | str, **kwargs: Any) -> Project:
         """Create the folder structure of a new project (existing files are left as they are)."""
         root = Path(root).resolve()
         root.mkdir(parents=True, exist_ok=True)
@@ -118,7 +131,7 @@ class Project:
             gitignore.write_text("\n".join(lines + wanted) + "\n", encoding="utf-8")
         return cls.open(root, **kwargs)
 
-    def as_user(self, actor: Actor) -> "Project":
+    def as_user(self, actor: Actor) -> Project:
         """The same project seen by another user (shares the store)."""
         other = Project(self.root, self.store, actor)
         other._codebook, other._codebook_sha = self._codebook, self._codebook_sha
@@ -149,8 +162,10 @@ class Project:
         from .codebook import load_codebook
 
         if not self.codebook_path.exists():
-            raise ConfigError(f"No {CODEBOOK_FILE} in '{self.root}'.",
-                              hint="Run 'qualcode init' here, or pass --project to the right folder.")
+            raise ConfigError(
+                f"No {CODEBOOK_FILE} in '{self.root}'.",
+                hint="Run 'qualcode init' here, or pass --project to the right folder.",
+            )
         sha = file_sha256(self.codebook_path)
         if self._codebook is None or sha != self._codebook_sha:
             self._codebook = load_codebook(self.codebook_path)
@@ -160,8 +175,9 @@ class Project:
     def sync_codebook(self) -> dict[str, int]:
         return self.store.sync_codebook(self.codebook)
 
-    def _edit_codebook(self, operation: Callable[[Any], dict[str, Any]],
-                       db_step: Callable[[Any, dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    def _edit_codebook(
+        self, operation: Callable[[Any], dict[str, Any]], db_step: Callable[[Any, dict[str, Any]], None] | None = None
+    ) -> dict[str, Any]:
         """Apply a codebook change to the file and the database as one unit.
 
         The file is edited under its lock; the database work runs in one transaction that
@@ -179,16 +195,23 @@ class Project:
                     raise ConflictError(
                         f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
                         "saved it); your change was not applied.",
-                        hint="Reload the codebook, check the other change, and apply yours again.")
+                        hint="Reload the codebook, check the other change, and apply yours again.",
+                    )
                 change = operation(handle)
             try:
                 self._codebook = None
                 codebook = self.codebook
                 if db_step is not None:
                     db_step(conn, change)
-                self.store._audit(conn, self.actor, f"codebook.{change.get('action', 'change')}", "codebook",
-                                  change.get("id") or change.get("action"), change.get("before"),
-                                  change.get("after"))
+                self.store._audit(
+                    conn,
+                    self.actor,
+                    f"codebook.{change.get('action', 'change')}",
+                    "codebook",
+                    change.get("id") or change.get("action"),
+                    change.get("before"),
+                    change.get("after"),
+                )
             except BaseException:
                 _atomic_write(self.codebook_path, original)
                 self._codebook = None
@@ -223,17 +246,22 @@ class Project:
         return self._edit_codebook(lambda h: h.move(node_id, new_parent))
 
     def merge_codes(self, source: str, target: str) -> dict[str, Any]:
-        return self._edit_codebook(lambda h: h.merge(source, target),
-                                   lambda conn, change: self.store.reassign_code(conn, self.actor, source, target))
+        return self._edit_codebook(
+            lambda h: h.merge(source, target),
+            lambda conn, change: self.store.reassign_code(conn, self.actor, source, target),
+        )
 
     def delete_code(self, code_id: str, *, force: bool = False) -> dict[str, Any]:
         used = self.store.code_usage(code_id)
         if used and not force:
-            raise CodebookError(Problem(
-                f"Code '{code_id}' is used by {used} coding(s); deleting it is refused.",
-                path=str(self.codebook_path),
-                hint="Merge it into another code instead (qualcode codebook merge), or pass --force to "
-                     "delete it and archive its codings (kept, listed by 'qualcode status')."))
+            raise CodebookError(
+                Problem(
+                    f"Code '{code_id}' is used by {used} coding(s); deleting it is refused.",
+                    path=str(self.codebook_path),
+                    hint="Merge it into another code instead (qualcode codebook merge), or pass --force to "
+                    "delete it and archive its codings (kept, listed by 'qualcode status').",
+                )
+            )
 
         def db_step(conn: Any, change: dict[str, Any]) -> None:
             if used:
@@ -247,17 +275,24 @@ class Project:
 
         if not self.interviews_dir.is_dir():
             return []
-        return sorted(p for p in self.interviews_dir.rglob("*")
-                      if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+        return sorted(
+            p
+            for p in self.interviews_dir.rglob("*")
+            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+        )
 
     def spreadsheet_files(self) -> list[Path]:
         if not self.interviews_dir.is_dir():
             return []
-        return sorted(p for p in self.interviews_dir.rglob("*")
-                      if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith(("~$", ".")))
+        return sorted(
+            p
+            for p in self.interviews_dir.rglob("*")
+            if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith(("~$", "."))
+        )
 
-    def sync(self, *, progress: Progress | None = None, force: bool = False,
-             create_unknown_codes: bool = False) -> SyncReport:
+    def sync(
+        self, *, progress: Progress | None = None, force: bool = False, create_unknown_codes: bool = False
+    ) -> SyncReport:
         """Bring the database up to date with the folder: codebook, transcripts, codings spreadsheets.
 
         Everything is read and checked first; if any file is bad, nothing is stored and one
@@ -281,20 +316,34 @@ class Project:
         def check(docs: list[ParsedDocument]) -> None:
             checked.update(self.check_spreadsheets([s for s, _ in sheets], docs))
 
-        self.import_transcripts(self.interview_files(), progress=progress, force=force, report=report,
-                                create_unknown_codes=create_unknown_codes, before_store=check)
+        self.import_transcripts(
+            self.interview_files(),
+            progress=progress,
+            force=force,
+            report=report,
+            create_unknown_codes=create_unknown_codes,
+            before_store=check,
+        )
         for sheet, sha in sheets:  # store what was checked above (resolved once, not twice)
             codings, rows = checked[sheet]
             rel = self.relative(sheet)
-            report.codings_imported[rel] = len(self.store.add_codings(self.actor, codings, rows=rows, source=rel,
-                                                                      source_sha256=sha))
+            report.codings_imported[rel] = len(
+                self.store.add_codings(self.actor, codings, rows=rows, source=rel, source_sha256=sha)
+            )
         if report.documents or report.codings_imported:
             self.store.analyze()  # fresh planner statistics after bulk changes
         return report
 
-    def import_transcripts(self, paths: Sequence[Path], *, progress: Progress | None = None, force: bool = False,
-                           report: SyncReport | None = None, create_unknown_codes: bool = False,
-                           before_store: Callable[[list[ParsedDocument]], None] | None = None) -> SyncReport:
+    def import_transcripts(
+        self,
+        paths: Sequence[Path],
+        *,
+        progress: Progress | None = None,
+        force: bool = False,
+        report: SyncReport | None = None,
+        create_unknown_codes: bool = False,
+        before_store: Callable[[list[ParsedDocument]], None] | None = None,
+    ) -> SyncReport:
         """Read, check and store transcripts.  ``before_store(docs)`` may raise InputFileError to
         veto the import after the files were read and checked, before anything is stored."""
         from .importers import read_documents
@@ -304,8 +353,9 @@ class Project:
         for path in paths:
             path = Path(path)
             if not path.is_file():
-                raise InputFileError(Problem("File not found.", path=str(path),
-                                             hint="Check the path; transcripts live in interviews/."))
+                raise InputFileError(
+                    Problem("File not found.", path=str(path), hint="Check the path; transcripts live in interviews/.")
+                )
             rel = self.relative(path)
             sha = file_sha256(path)
             if not force and self.store.import_source_sha(rel) == sha:
@@ -319,11 +369,15 @@ class Project:
         docs = read_documents([p for p, _, _ in todo])  # raises one error for every bad file
         names: dict[str, str] = {}
         problems: list[Problem] = []
-        for (path, rel, _), doc in zip(todo, docs):
+        for (_path, _rel, _), doc in zip(todo, docs):
             if doc.name in names:
-                problems.append(Problem(f"Two files give the same document name '{doc.name}' "
-                                        f"({names[doc.name]} and {rel}).", path=rel,
-                                        hint="Rename one of them; the file stem is the document name."))
+                problems.append(
+                    Problem(
+                        f"Two files give the same document name '{doc.name}' ({names[doc.name]} and {rel}).",
+                        path=rel,
+                        hint="Rename one of them; the file stem is the document name.",
+                    )
+                )
             names[doc.name] = rel
         if before_store is not None:
             try:
@@ -333,25 +387,31 @@ class Project:
         embedded = self._resolve_embedded_codings(docs, todo, problems, create_unknown_codes)
         if problems:
             raise InputFileError(problems)
-        for i, ((path, rel, sha), doc) in enumerate(zip(todo, docs)):
+        for i, ((_path, rel, sha), doc) in enumerate(zip(todo, docs)):
             doc.source_path = rel
             result = self.store.upsert_document(self.actor, doc, source=rel, source_sha256=sha)
             report.documents.append(result)
             if embedded[i]:
-                ids = self.store.add_codings(LOCAL_ADMIN if self.actor.local else self.actor, embedded[i],
-                                             source=f"{rel}#comments")
+                ids = self.store.add_codings(
+                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments"
+                )
                 report.codings_imported[f"{rel} (comments)"] = len(ids)
             if progress:
                 progress("Importing interviews", i + 1, len(todo))
         return report
 
-    def _resolve_embedded_codings(self, docs: list[ParsedDocument], todo: list[tuple[Path, str, str]],
-                                  problems: list[Problem], create_unknown: bool) -> list[list[Coding]]:
+    def _resolve_embedded_codings(
+        self,
+        docs: list[ParsedDocument],
+        todo: list[tuple[Path, str, str]],
+        problems: list[Problem],
+        create_unknown: bool,
+    ) -> list[list[Coding]]:
         """Word/Google Docs comments name codes by id, label or alias: resolve or report them."""
         codebook = self.codebook
         result: list[list[Coding]] = []
         unknown: dict[str, str] = {}
-        for (path, rel, _), doc in zip(todo, docs):
+        for (_path, rel, _), doc in zip(todo, docs):
             resolved: list[Coding] = []
             for c in doc.codings:
                 # The comment's first line names the code; further lines are the coder's memo.
@@ -364,11 +424,16 @@ class Project:
                     code = unknown[name]
                 if code is None:
                     names = list(codebook.codes) + [x.label for x in codebook.codes.values()]
-                    problems.append(Problem(
-                        f"Comment by '{c.annotator}' names unknown code '{name}'.", path=rel, field="comment",
-                        hint=(did_you_mean(name, names) or "") +
-                        " Fix the comment, add the code to codebook.yaml, or import with --create-codes "
-                        "to create it under 'Uncategorised'."))
+                    problems.append(
+                        Problem(
+                            f"Comment by '{c.annotator}' names unknown code '{name}'.",
+                            path=rel,
+                            field="comment",
+                            hint=(did_you_mean(name, names) or "")
+                            + " Fix the comment, add the code to codebook.yaml, or import with --create-codes "
+                            "to create it under 'Uncategorised'.",
+                        )
+                    )
                     continue
                 resolved.append(Coding(doc.name, c.start, c.end, code, c.annotator, memo, "imported"))
             result.append(resolved)
@@ -378,14 +443,12 @@ class Project:
             with edit_codebook(self.codebook_path) as handle:
                 for label, slug in unknown.items():
                     if slug not in codebook.codes:
-                        handle.add_code(slug, label, None,
-                                        description="Created from a Word comment during import.")
+                        handle.add_code(slug, label, None, description="Created from a Word comment during import.")
             self._codebook = None
             self.store.sync_codebook(self.codebook)
         return result
 
-    def import_codings(self, path: Path | str, *, sha256: str | None = None,
-                       annotator: str | None = None) -> list[int]:
+    def import_codings(self, path: Path | str, *, sha256: str | None = None, annotator: str | None = None) -> list[int]:
         """Import a codings spreadsheet (CSV/XLSX) in one transaction; returns new coding ids."""
         from .codings_import import read_rows, resolve_rows
 
@@ -395,17 +458,24 @@ class Project:
         rel = self.relative(path)
         rows = read_rows(path)
         texts, documents_of = self._document_index()
-        codings, numbers = resolve_rows(rows, path=rel, codebook=self.codebook, texts=texts,
-                                        documents_of=documents_of,
-                                        default_annotator=annotator or self.actor.name)
-        return self.store.add_codings(self.actor, codings, rows=numbers, source=rel,
-                                      source_sha256=sha256 or file_sha256(path))
+        codings, numbers = resolve_rows(
+            rows,
+            path=rel,
+            codebook=self.codebook,
+            texts=texts,
+            documents_of=documents_of,
+            default_annotator=annotator or self.actor.name,
+        )
+        return self.store.add_codings(
+            self.actor, codings, rows=numbers, source=rel, source_sha256=sha256 or file_sha256(path)
+        )
 
     def _document_index(self, new_docs: Sequence[ParsedDocument] = ()) -> tuple[dict[str, str], dict[str, list[str]]]:
         """Texts by document name and document names by participant: stored, overlaid with ``new_docs``."""
         documents = self.store.documents_frame()
-        participant_of = {name: str(pid) for name, pid in zip(documents["document"], documents["participant"])
-                          if pid is not None}
+        participant_of = {
+            name: str(pid) for name, pid in zip(documents["document"], documents["participant"]) if pid is not None
+        }
         texts = {name: self.store.document_text(name) or "" for name in documents["document"]}
         for doc in new_docs:
             texts[doc.name] = doc.text
@@ -417,8 +487,9 @@ class Project:
             documents_of.setdefault(pid, []).append(name)
         return texts, documents_of
 
-    def check_spreadsheets(self, paths: Sequence[Path | str], new_docs: Sequence[ParsedDocument] = ()
-                           ) -> dict[Path, tuple[list[Coding], list[int]]]:
+    def check_spreadsheets(
+        self, paths: Sequence[Path | str], new_docs: Sequence[ParsedDocument] = ()
+    ) -> dict[Path, tuple[list[Coding], list[int]]]:
         """Check codings spreadsheets against the stored transcripts and ``new_docs`` (not yet
         stored); raise one InputFileError for every bad row of every sheet.  Stores nothing;
         returns each sheet's resolved codings and their row numbers."""
@@ -434,9 +505,14 @@ class Project:
                 problems.append(Problem("File not found.", path=str(path)))
                 continue
             try:
-                resolved[path] = resolve_rows(read_rows(path), path=self.relative(path), codebook=self.codebook,
-                                              texts=texts, documents_of=documents_of,
-                                              default_annotator=self.actor.name)
+                resolved[path] = resolve_rows(
+                    read_rows(path),
+                    path=self.relative(path),
+                    codebook=self.codebook,
+                    texts=texts,
+                    documents_of=documents_of,
+                    default_annotator=self.actor.name,
+                )
             except InputFileError as exc:
                 problems.extend(exc.problems)
         if problems:
@@ -444,11 +520,21 @@ class Project:
         return resolved
 
     # ------------------------------------------------------------------ coding
-    def add_coding(self, document: str, start: int, end: int, code: str, *, memo: str = "",
-                   origin: str = "manual", annotator: str | None = None) -> int:
+    def add_coding(
+        self,
+        document: str,
+        start: int,
+        end: int,
+        code: str,
+        *,
+        memo: str = "",
+        origin: str = "manual",
+        annotator: str | None = None,
+    ) -> int:
         code_id = self.codebook.resolve(code) or code
-        return self.store.add_coding(self.actor, Coding(document, start, end, code_id,
-                                                        annotator or self.actor.name, memo, origin))
+        return self.store.add_coding(
+            self.actor, Coding(document, start, end, code_id, annotator or self.actor.name, memo, origin)
+        )
 
     def update_coding(self, coding_id: int, **changes: Any) -> int:
         return self.store.update_coding(self.actor, coding_id, **changes)
@@ -477,9 +563,13 @@ class Project:
         known = sorted(self.store.counts()["codings_by_annotator"])
         missing = [a for a in annotators if a not in known]
         if missing:
-            raise CodingError(Problem(
-                f"No codings by {', '.join(repr(m) for m in missing)}.", field="annotators",
-                hint=(did_you_mean(missing[0], known) or "") + f" Annotators with codings: {valid_list(known)}."))
+            raise CodingError(
+                Problem(
+                    f"No codings by {', '.join(repr(m) for m in missing)}.",
+                    field="annotators",
+                    hint=(did_you_mean(missing[0], known) or "") + f" Annotators with codings: {valid_list(known)}.",
+                )
+            )
         return list(annotators)
 
     def export_xlsx(self, path: Path | str, **options: Any) -> Path:

@@ -30,8 +30,9 @@ formulas and how they relate to NVivo, ATLAS.ti and MAXQDA.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,21 +47,40 @@ UNIT_KINDS = ("sentence", "paragraph", "turn")
 UNITS = UNIT_KINDS + ("character", "match")
 BY = ("code", "theme", "both")
 
-RESULT_COLUMNS = ["level", "id", "label", "unit", "n_units", "n_coders", "n_coded_units",
-                  "percent_agreement", "kappa", "kappa_kind", "alpha", "alpha_low", "alpha_high", "note"]
+RESULT_COLUMNS = [
+    "level",
+    "id",
+    "label",
+    "unit",
+    "n_units",
+    "n_coders",
+    "n_coded_units",
+    "percent_agreement",
+    "kappa",
+    "kappa_kind",
+    "alpha",
+    "alpha_low",
+    "alpha_high",
+    "note",
+]
 
-UNCODED_UNITS = ("every {unit} of each document that at least one chosen coder coded is a unit; a unit a "
-                 "coder did not code counts as 'absent' for every code (both coders leaving it uncoded "
-                 "is agreement)")
-UNCODED_CHARACTERS = ("every character of each document that at least one chosen coder coded is a unit; "
-                      "uncoded characters count as 'not coded' (agreement when both left them uncoded)")
-UNCODED_MATCH = ("only coded segments are compared; text neither coder coded does not enter the table "
-                 "(MAXQDA's segment approach has no 'both uncoded' cell)")
+UNCODED_UNITS = (
+    "every {unit} of each document that at least one chosen coder coded is a unit; a unit a "
+    "coder did not code counts as 'absent' for every code (both coders leaving it uncoded "
+    "is agreement)"
+)
+UNCODED_CHARACTERS = (
+    "every character of each document that at least one chosen coder coded is a unit; "
+    "uncoded characters count as 'not coded' (agreement when both left them uncoded)"
+)
+UNCODED_MATCH = (
+    "only coded segments are compared; text neither coder coded does not enter the table "
+    "(MAXQDA's segment approach has no 'both uncoded' cell)"
+)
 
 
 # --------------------------------------------------------------------------- selection
-def _select_annotators(data: AnalysisData, annotators: Sequence[str] | None, exactly: int | None = None
-                       ) -> list[str]:
+def _select_annotators(data: AnalysisData, annotators: Sequence[str] | None, exactly: int | None = None) -> list[str]:
     present = [a for a in pd.unique(data.codings["annotator"].astype(str))]
     if annotators is None:
         chosen = [a for a in present if a != CONSENSUS] or present
@@ -75,21 +95,34 @@ def _select_annotators(data: AnalysisData, annotators: Sequence[str] | None, exa
         if problems:
             raise QualcodeError(problems)
     if len(chosen) < 2:
-        raise QualcodeError(Problem(
-            f"Inter-coder agreement needs at least two annotators, got {len(chosen)} ({', '.join(chosen) or 'none'}).",
-            field="annotators", hint="Import or enter a second coder's codings, or name two annotators."))
+        raise QualcodeError(
+            Problem(
+                f"Inter-coder agreement needs at least two annotators, got {len(chosen)} ({', '.join(chosen) or 'none'}).",
+                field="annotators",
+                hint="Import or enter a second coder's codings, or name two annotators.",
+            )
+        )
     if exactly is not None and len(chosen) != exactly:
-        raise QualcodeError(Problem(
-            f"This comparison is between exactly {exactly} coders (as in NVivo and MAXQDA), got {len(chosen)}: "
-            f"{', '.join(chosen)}.", field="annotators",
-            hint="Pick two with annotators=[...] (CLI: --annotators a,b)."))
+        raise QualcodeError(
+            Problem(
+                f"This comparison is between exactly {exactly} coders (as in NVivo and MAXQDA), got {len(chosen)}: "
+                f"{', '.join(chosen)}.",
+                field="annotators",
+                hint="Pick two with annotators=[...] (CLI: --annotators a,b).",
+            )
+        )
     return chosen
 
 
 def _check_choice(value: str, valid: Sequence[str], field: str) -> None:
     if value not in valid:
-        raise QualcodeError(Problem(f"Unknown {field} '{value}'.", field=field,
-                                    hint=did_you_mean(value, valid) or f"Use one of {valid_list(valid)}."))
+        raise QualcodeError(
+            Problem(
+                f"Unknown {field} '{value}'.",
+                field=field,
+                hint=did_you_mean(value, valid) or f"Use one of {valid_list(valid)}.",
+            )
+        )
 
 
 @dataclass
@@ -156,8 +189,9 @@ def _frame(data: AnalysisData, coders: list[str]) -> _Frame:
     code_ids = list(data.codebook.codes)
     extra = sorted(set(pd.unique(c["code"].astype(str)).tolist()) - set(code_ids))
     code_ids += extra
-    return _Frame(coders, documents, doc_length, doc_offset, coder, doc, start, end,
-                  _index_of(c["code"], code_ids), code_ids)
+    return _Frame(
+        coders, documents, doc_length, doc_offset, coder, doc, start, end, _index_of(c["code"], code_ids), code_ids
+    )
 
 
 @dataclass
@@ -178,8 +212,10 @@ def _items(data: AnalysisData, frame: _Frame, by: str) -> _Items:
     cb = data.codebook
     code_label = {cid: (cb.codes[cid].label if cid in cb.codes else cid) for cid in frame.code_ids}
     theme_ids = _theme_order(data) + list(cb.cross_cutting)
-    theme_label = {**{t: th.label for t, th in cb.themes.items()},
-                   **{x: xc.label for x, xc in cb.cross_cutting.items()}}
+    theme_label = {
+        **{t: th.label for t, th in cb.themes.items()},
+        **{x: xc.label for x, xc in cb.cross_cutting.items()},
+    }
     if by == "code":
         order = [("code", cid) for cid in frame.code_ids]
     elif by == "theme":
@@ -273,11 +309,17 @@ def _units(data: AnalysisData, frame: _Frame, kind: str) -> _UnitTable:
 
 def _no_units_error(data: AnalysisData, frame: _Frame, kind: str) -> QualcodeError:
     kinds = sorted(set(data.segments.loc[data.segments["document"].astype(str).isin(frame.documents), "kind"]))
-    return QualcodeError(Problem(
-        f"The coded documents have no '{kind}' segments, so there are no units to compare.",
-        field="unit", hint=(f"Use unit='{kinds[0]}' (available: {', '.join(kinds)}) or unit='character'."
-                            if kinds else "Use unit='character' or unit='match', or re-import the documents "
-                                          "so that they are segmented.")))
+    return QualcodeError(
+        Problem(
+            f"The coded documents have no '{kind}' segments, so there are no units to compare.",
+            field="unit",
+            hint=(
+                f"Use unit='{kinds[0]}' (available: {', '.join(kinds)}) or unit='character'."
+                if kinds
+                else "Use unit='character' or unit='match', or re-import the documents so that they are segmented."
+            ),
+        )
+    )
 
 
 # --------------------------------------------------------------------------- presence
@@ -356,9 +398,17 @@ def _presence_statistics(p: _Presence, n_boot: int, seed: int, cap_draws: bool) 
 
 
 # --------------------------------------------------------------------------- main entry
-def intercoder_agreement(data: AnalysisData, annotators: Sequence[str] | None = None, unit: str = "sentence",
-                         by: str = "code", bootstrap: int = 1000, seed: int = 0, min_overlap: float = 0.0,
-                         match_threshold: float = 0.9, cap_draws: bool = True) -> pd.DataFrame:
+def intercoder_agreement(
+    data: AnalysisData,
+    annotators: Sequence[str] | None = None,
+    unit: str = "sentence",
+    by: str = "code",
+    bootstrap: int = 1000,
+    seed: int = 0,
+    min_overlap: float = 0.0,
+    match_threshold: float = 0.9,
+    cap_draws: bool = True,
+) -> pd.DataFrame:
     """Inter-coder reliability per code and/or theme (see the module docstring).
 
     ``annotators``: the coders to compare (default: every annotator except
@@ -379,8 +429,9 @@ def intercoder_agreement(data: AnalysisData, annotators: Sequence[str] | None = 
     if not 0.0 <= min_overlap <= 1.0:
         raise QualcodeError(Problem(f"min_overlap must be between 0 and 1, got {min_overlap}.", field="min_overlap"))
     if not 0.0 < match_threshold <= 1.0:
-        raise QualcodeError(Problem(f"match_threshold must be in (0, 1], got {match_threshold}.",
-                                    field="match_threshold"))
+        raise QualcodeError(
+            Problem(f"match_threshold must be in (0, 1], got {match_threshold}.", field="match_threshold")
+        )
     if unit == "character":
         return _character_agreement(data, annotators, by)
     if unit == "match":
@@ -393,36 +444,69 @@ def intercoder_agreement(data: AnalysisData, annotators: Sequence[str] | None = 
     items = _items(data, frame, by)
     code_p = _code_presence(frame, units, min_overlap)
     res = _presence_statistics(_item_presence(code_p, items), bootstrap, seed, cap_draws)
-    df = pd.DataFrame({
-        "level": items.level, "id": items.ids, "label": items.labels, "unit": unit,
-        "n_units": len(units.gstart), "n_coders": len(coders), "n_coded_units": res["n_coded_units"].astype(int),
-        "percent_agreement": res["percent_agreement"], "kappa": res["kappa"], "kappa_kind": res["kappa_kind"],
-        "alpha": res["alpha"], "alpha_low": res["alpha_low"], "alpha_high": res["alpha_high"],
-        "note": [r or "" for r in res["reason"]],
-    }, columns=RESULT_COLUMNS)
-    presence_rule = ("a code is present in a unit when one of the coder's codings of it overlaps the unit by at "
-                     "least one character" if min_overlap == 0 else
-                     f"a code is present in a unit when the coder's codings of it cover at least "
-                     f"{min_overlap:.0%} of the unit's characters")
+    df = pd.DataFrame(
+        {
+            "level": items.level,
+            "id": items.ids,
+            "label": items.labels,
+            "unit": unit,
+            "n_units": len(units.gstart),
+            "n_coders": len(coders),
+            "n_coded_units": res["n_coded_units"].astype(int),
+            "percent_agreement": res["percent_agreement"],
+            "kappa": res["kappa"],
+            "kappa_kind": res["kappa_kind"],
+            "alpha": res["alpha"],
+            "alpha_low": res["alpha_low"],
+            "alpha_high": res["alpha_high"],
+            "note": [r or "" for r in res["reason"]],
+        },
+        columns=RESULT_COLUMNS,
+    )
+    presence_rule = (
+        "a code is present in a unit when one of the coder's codings of it overlaps the unit by at least one character"
+        if min_overlap == 0
+        else f"a code is present in a unit when the coder's codings of it cover at least "
+        f"{min_overlap:.0%} of the unit's characters"
+    )
     kappa = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa (Gwet 2014 generalisation)"
-    boot = (f"; 95% interval from {bootstrap} bootstrap samples (Hayes & Krippendorff 2007, seed {seed}"
-            f"{', 25·q cap on pairs drawn' if cap_draws else ', all pairs drawn'})" if bootstrap else "")
-    df.attrs.update({
-        "unit": unit, "uncoded": UNCODED_UNITS.format(unit=unit), "n_units": int(len(units.gstart)),
-        "n_documents": len(frame.documents), "annotators": list(coders),
-        "method": (f"presence/absence per {unit}: {presence_rule}; theme present when any of its codes is; "
-                   f"percent agreement = share of agreeing coder pairs per unit, averaged; {kappa}; "
-                   f"Krippendorff's alpha (nominal, binary){boot}"),
-        "bootstrap": int(bootstrap), "seed": int(seed),
-    })
+    boot = (
+        f"; 95% interval from {bootstrap} bootstrap samples (Hayes & Krippendorff 2007, seed {seed}"
+        f"{', 25·q cap on pairs drawn' if cap_draws else ', all pairs drawn'})"
+        if bootstrap
+        else ""
+    )
+    df.attrs.update(
+        {
+            "unit": unit,
+            "uncoded": UNCODED_UNITS.format(unit=unit),
+            "n_units": int(len(units.gstart)),
+            "n_documents": len(frame.documents),
+            "annotators": list(coders),
+            "method": (
+                f"presence/absence per {unit}: {presence_rule}; theme present when any of its codes is; "
+                f"percent agreement = share of agreeing coder pairs per unit, averaged; {kappa}; "
+                f"Krippendorff's alpha (nominal, binary){boot}"
+            ),
+            "bootstrap": int(bootstrap),
+            "seed": int(seed),
+        }
+    )
     return df
 
 
 def describe(df: pd.DataFrame) -> str:
     """The report's settings from ``df.attrs`` as a few readable lines (for CLI/app/Excel)."""
     attrs = dict(getattr(df, "attrs", {}) or {})
-    names = {"unit": "Unit", "n_units": "Units compared", "n_documents": "Documents", "annotators": "Coders",
-             "uncoded": "Uncoded text", "method": "Method", "match_threshold": "Match threshold"}
+    names = {
+        "unit": "Unit",
+        "n_units": "Units compared",
+        "n_documents": "Documents",
+        "annotators": "Coders",
+        "uncoded": "Uncoded text",
+        "method": "Method",
+        "match_threshold": "Match threshold",
+    }
     lines = []
     for key, name in names.items():
         if key in attrs:
@@ -478,49 +562,89 @@ def _character_agreement(data: AnalysisData, annotators: Sequence[str] | None, b
     pooled_alpha = ag.alpha_from_binary_stats(ag.binary_stats(H))
     pooled_reasons = ag.binary_reasons_many(ag.binary_stats(H))
     for i in range(n_items):
-        base = {"level": items.level[i], "id": items.ids[i], "label": items.labels[i], "unit": "character",
-                "n_coders": 2, "kappa_kind": "cohen", "alpha_low": np.nan, "alpha_high": np.nan}
+        base = {
+            "level": items.level[i],
+            "id": items.ids[i],
+            "label": items.labels[i],
+            "unit": "character",
+            "n_coders": 2,
+            "kappa_kind": "cohen",
+            "alpha_low": np.nan,
+            "alpha_high": np.nan,
+        }
         coded = np.flatnonzero((a2[i] + b2[i] + both2[i]) > 0)
         for d in coded:
-            note = "" if np.isfinite(k2[i, d]) else ("kappa undefined: the code covers this whole document "
-                                                    "for both coders (no variation)")
-            rows.append({**base, "document": frame.documents[d], "n_units": int(len2[i, d]),
-                         "n_coded_units": int(both2[i, d] + a2[i, d] + b2[i, d]),
-                         "percent_agreement": pa2[i, d], "kappa": k2[i, d], "alpha": np.nan,
-                         "chars_both": int(both2[i, d]), "chars_first_only": int(a2[i, d]),
-                         "chars_second_only": int(b2[i, d]), "note": note})
+            note = (
+                ""
+                if np.isfinite(k2[i, d])
+                else ("kappa undefined: the code covers this whole document for both coders (no variation)")
+            )
+            rows.append(
+                {
+                    **base,
+                    "document": frame.documents[d],
+                    "n_units": int(len2[i, d]),
+                    "n_coded_units": int(both2[i, d] + a2[i, d] + b2[i, d]),
+                    "percent_agreement": pa2[i, d],
+                    "kappa": k2[i, d],
+                    "alpha": np.nan,
+                    "chars_both": int(both2[i, d]),
+                    "chars_first_only": int(a2[i, d]),
+                    "chars_second_only": int(b2[i, d]),
+                    "note": note,
+                }
+            )
         weights = len2[i]
         defined = np.isfinite(k2[i])
         mean_pa = float((pa2[i] * weights).sum() / weights.sum()) if weights.sum() > 0 else np.nan
         mean_k = float((k2[i][defined] * weights[defined]).sum() / weights[defined].sum()) if defined.any() else np.nan
-        note = (f"size-weighted over {n_docs} documents; kappa averaged over the {int(defined.sum())} documents "
-                f"where it is defined (NVivo counts documents neither coder coded as complete agreement); "
-                f"alpha pooled over all characters")
+        note = (
+            f"size-weighted over {n_docs} documents; kappa averaged over the {int(defined.sum())} documents "
+            f"where it is defined (NVivo counts documents neither coder coded as complete agreement); "
+            f"alpha pooled over all characters"
+        )
         if pooled_reasons[i]:
             note = f"{pooled_reasons[i]}; {note}"
-        rows.append({**base, "document": "(all documents, size-weighted)", "n_units": int(weights.sum()),
-                     "n_coded_units": int(both2[i].sum() + a2[i].sum() + b2[i].sum()),
-                     "percent_agreement": mean_pa, "kappa": mean_k, "alpha": pooled_alpha[i],
-                     "chars_both": int(both2[i].sum()), "chars_first_only": int(a2[i].sum()),
-                     "chars_second_only": int(b2[i].sum()), "note": note})
-    cols = RESULT_COLUMNS[:3] + ["document"] + RESULT_COLUMNS[3:] + ["chars_both", "chars_first_only",
-                                                                    "chars_second_only"]
+        rows.append(
+            {
+                **base,
+                "document": "(all documents, size-weighted)",
+                "n_units": int(weights.sum()),
+                "n_coded_units": int(both2[i].sum() + a2[i].sum() + b2[i].sum()),
+                "percent_agreement": mean_pa,
+                "kappa": mean_k,
+                "alpha": pooled_alpha[i],
+                "chars_both": int(both2[i].sum()),
+                "chars_first_only": int(a2[i].sum()),
+                "chars_second_only": int(b2[i].sum()),
+                "note": note,
+            }
+        )
+    cols = (
+        RESULT_COLUMNS[:3] + ["document"] + RESULT_COLUMNS[3:] + ["chars_both", "chars_first_only", "chars_second_only"]
+    )
     df = pd.DataFrame(rows, columns=cols)
-    df.attrs.update({
-        "unit": "character", "uncoded": UNCODED_CHARACTERS, "n_units": int(frame.doc_length.sum()),
-        "n_documents": n_docs, "annotators": list(coders),
-        "method": ("NVivo-style coding comparison: per code and document, percent agreement = (characters both "
-                   "coded + characters neither coded) / document length and Cohen's kappa on characters; "
-                   "summary rows average them weighted by document length; alpha = Krippendorff's binary "
-                   "alpha pooled over all characters (no bootstrap: characters are not independent units); "
-                   f"'first' = {coders[0]}, 'second' = {coders[1]}"),
-    })
+    df.attrs.update(
+        {
+            "unit": "character",
+            "uncoded": UNCODED_CHARACTERS,
+            "n_units": int(frame.doc_length.sum()),
+            "n_documents": n_docs,
+            "annotators": list(coders),
+            "method": (
+                "NVivo-style coding comparison: per code and document, percent agreement = (characters both "
+                "coded + characters neither coded) / document length and Cohen's kappa on characters; "
+                "summary rows average them weighted by document length; alpha = Krippendorff's binary "
+                "alpha pooled over all characters (no bootstrap: characters are not independent units); "
+                f"'first' = {coders[0]}, 'second' = {coders[1]}"
+            ),
+        }
+    )
     return df
 
 
 # --------------------------------------------------------------------------- match unit
-def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: str,
-                     threshold: float) -> pd.DataFrame:
+def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: str, threshold: float) -> pd.DataFrame:
     coders = _select_annotators(data, annotators, exactly=2)
     frame = _frame(data, coders)
     items = _items(data, frame, by)
@@ -563,41 +687,81 @@ def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: s
     if q < 2:
         notes = [f"{n}; " if n else "" for n in notes]
         notes = [n + "Brennan-Prediger kappa needs at least two codes (chance = 1/number of codes)" for n in notes]
-    df = pd.DataFrame({
-        "level": items.level, "id": items.ids, "label": items.labels, "unit": "match",
-        "n_units": total.astype(int), "n_coders": 2, "n_coded_units": total.astype(int),
-        "percent_agreement": pa, "kappa": kappa, "kappa_kind": "brennan_prediger",
-        "alpha": np.nan, "alpha_low": np.nan, "alpha_high": np.nan, "note": notes,
-        "segments_matched": agree.astype(int), "segments_first_only": only_a.astype(int),
-        "segments_second_only": only_b.astype(int),
-    })
-    t_agree, t_a, t_b = agree[np.array(items.level) == "code"].sum(), only_a[np.array(items.level) == "code"].sum(), \
-        only_b[np.array(items.level) == "code"].sum()
+    df = pd.DataFrame(
+        {
+            "level": items.level,
+            "id": items.ids,
+            "label": items.labels,
+            "unit": "match",
+            "n_units": total.astype(int),
+            "n_coders": 2,
+            "n_coded_units": total.astype(int),
+            "percent_agreement": pa,
+            "kappa": kappa,
+            "kappa_kind": "brennan_prediger",
+            "alpha": np.nan,
+            "alpha_low": np.nan,
+            "alpha_high": np.nan,
+            "note": notes,
+            "segments_matched": agree.astype(int),
+            "segments_first_only": only_a.astype(int),
+            "segments_second_only": only_b.astype(int),
+        }
+    )
+    t_agree, t_a, t_b = (
+        agree[np.array(items.level) == "code"].sum(),
+        only_a[np.array(items.level) == "code"].sum(),
+        only_b[np.array(items.level) == "code"].sum(),
+    )
     t_total = t_agree + t_a + t_b
     t_pa = t_agree / t_total if t_total else np.nan
-    overall = {"level": "all", "id": "*", "label": "All codes", "unit": "match", "n_units": int(t_total),
-               "n_coders": 2, "n_coded_units": int(t_total), "percent_agreement": t_pa,
-               "kappa": (t_pa - 1.0 / q) / (1.0 - 1.0 / q) if q >= 2 and t_total else np.nan,
-               "kappa_kind": "brennan_prediger", "alpha": np.nan, "alpha_low": np.nan, "alpha_high": np.nan,
-               "note": "codes pooled" if t_total else "no coded segments",
-               "segments_matched": int(t_agree), "segments_first_only": int(t_a),
-               "segments_second_only": int(t_b)}
+    overall = {
+        "level": "all",
+        "id": "*",
+        "label": "All codes",
+        "unit": "match",
+        "n_units": int(t_total),
+        "n_coders": 2,
+        "n_coded_units": int(t_total),
+        "percent_agreement": t_pa,
+        "kappa": (t_pa - 1.0 / q) / (1.0 - 1.0 / q) if q >= 2 and t_total else np.nan,
+        "kappa_kind": "brennan_prediger",
+        "alpha": np.nan,
+        "alpha_low": np.nan,
+        "alpha_high": np.nan,
+        "note": "codes pooled" if t_total else "no coded segments",
+        "segments_matched": int(t_agree),
+        "segments_first_only": int(t_a),
+        "segments_second_only": int(t_b),
+    }
     df = pd.concat([df, pd.DataFrame([overall])], ignore_index=True)
-    df.attrs.update({
-        "unit": "match", "uncoded": UNCODED_MATCH, "n_units": int(t_total), "n_documents": len(frame.documents),
-        "annotators": list(coders), "match_threshold": threshold,
-        "method": (f"MAXQDA-style segment matching: a segment is matched when the other coder coded the same "
-                   f"code (theme rows: any code of the theme) on a segment whose overlap share (intersection / "
-                   f"union) is at least {threshold:.0%}; percent agreement = matched / all segments; "
-                   f"Brennan & Prediger kappa with chance = 1/{q} (number of codes compared); "
-                   f"'first' = {coders[0]}, 'second' = {coders[1]}"),
-    })
+    df.attrs.update(
+        {
+            "unit": "match",
+            "uncoded": UNCODED_MATCH,
+            "n_units": int(t_total),
+            "n_documents": len(frame.documents),
+            "annotators": list(coders),
+            "match_threshold": threshold,
+            "method": (
+                f"MAXQDA-style segment matching: a segment is matched when the other coder coded the same "
+                f"code (theme rows: any code of the theme) on a segment whose overlap share (intersection / "
+                f"union) is at least {threshold:.0%}; percent agreement = matched / all segments; "
+                f"Brennan & Prediger kappa with chance = 1/{q} (number of codes compared); "
+                f"'first' = {coders[0]}, 'second' = {coders[1]}"
+            ),
+        }
+    )
     return df
 
 
 # --------------------------------------------------------------------------- disagreements
-def disagreements(data: AnalysisData, annotators: Sequence[str] | None = None, unit: str = "sentence",
-                  codes: Iterable[str] | None = None) -> pd.DataFrame:
+def disagreements(
+    data: AnalysisData,
+    annotators: Sequence[str] | None = None,
+    unit: str = "sentence",
+    codes: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Every (unit, code) where the coders differ, ready for adjudication.
 
     Columns: document, participant, unit_start, unit_end, text, code, code_label,
@@ -606,15 +770,32 @@ def disagreements(data: AnalysisData, annotators: Sequence[str] | None = None, u
     to :func:`adjudicate`.  Presence follows :func:`intercoder_agreement`.
     """
     if unit in ("character", "match"):
-        raise QualcodeError(Problem(
-            f"Disagreements are listed per sentence, paragraph or turn, not per {unit}.", field="unit",
-            hint="Use unit='sentence' (or 'paragraph' / 'turn') for the disagreements table."))
+        raise QualcodeError(
+            Problem(
+                f"Disagreements are listed per sentence, paragraph or turn, not per {unit}.",
+                field="unit",
+                hint="Use unit='sentence' (or 'paragraph' / 'turn') for the disagreements table.",
+            )
+        )
     _check_choice(unit, UNIT_KINDS, "unit")
     coders = _select_annotators(data, annotators)
     frame = _frame(data, coders)
     units = _units(data, frame, unit)
-    base_cols = ["document", "participant", "unit_start", "unit_end", "text", "code", "code_label",
-                 "coders_with", "coders_without"] + [f"codes_{a}" for a in coders] + ["accept"]
+    base_cols = (
+        [
+            "document",
+            "participant",
+            "unit_start",
+            "unit_end",
+            "text",
+            "code",
+            "code_label",
+            "coders_with",
+            "coders_without",
+        ]
+        + [f"codes_{a}" for a in coders]
+        + ["accept"]
+    )
     if len(units.gstart) == 0:
         raise _no_units_error(data, frame, unit)
     p = _code_presence(frame, units, 0.0)
@@ -624,8 +805,9 @@ def disagreements(data: AnalysisData, annotators: Sequence[str] | None = None, u
         for name in codes:
             cid = data.codebook.resolve(name) or (name if name in frame.code_ids else None)
             if cid is None:
-                raise QualcodeError(Problem(f"Unknown code '{name}'.", field="codes",
-                                            hint=did_you_mean(name, frame.code_ids)))
+                raise QualcodeError(
+                    Problem(f"Unknown code '{name}'.", field="codes", hint=did_you_mean(name, frame.code_ids))
+                )
             wanted.append(frame.code_ids.index(cid))
     n_c, n_u = len(coders), len(units.gstart)
     key = p.item * n_u + p.unit
@@ -647,22 +829,31 @@ def disagreements(data: AnalysisData, annotators: Sequence[str] | None = None, u
     with_text = {int(b): ", ".join(a for j, a in enumerate(coders) if b >> j & 1) for b in patterns}
     without_text = {int(b): ", ".join(a for j, a in enumerate(coders) if not b >> j & 1) for b in patterns}
     code_arr = np.array(frame.code_ids, dtype=object)
-    labels = np.array([data.codebook.codes[c].label if c in data.codebook.codes else c for c in frame.code_ids],
-                      dtype=object)
+    labels = np.array(
+        [data.codebook.codes[c].label if c in data.codebook.codes else c for c in frame.code_ids], dtype=object
+    )
     doc_names = np.array(frame.documents, dtype=object)
     doc_part = dict(zip(data.documents["document"].astype(str), data.documents["participant"]))
     docs_of = doc_names[units.doc[unit_of]]
     starts, ends = units.start[unit_of], units.end[unit_of]
     units_needed = np.unique(unit_of)
-    text_of = {int(u): data.texts.get(frame.documents[int(units.doc[u])], "")[int(units.start[u]):int(units.end[u])]
-               for u in units_needed}
-    df = pd.DataFrame({
-        "document": docs_of, "participant": [doc_part.get(d) for d in docs_of],
-        "unit_start": starts, "unit_end": ends, "text": [text_of[int(u)] for u in unit_of],
-        "code": code_arr[code_of], "code_label": labels[code_of],
-        "coders_with": [with_text[int(b)] for b in pattern],
-        "coders_without": [without_text[int(b)] for b in pattern],
-    })
+    text_of = {
+        int(u): data.texts.get(frame.documents[int(units.doc[u])], "")[int(units.start[u]) : int(units.end[u])]
+        for u in units_needed
+    }
+    df = pd.DataFrame(
+        {
+            "document": docs_of,
+            "participant": [doc_part.get(d) for d in docs_of],
+            "unit_start": starts,
+            "unit_end": ends,
+            "text": [text_of[int(u)] for u in unit_of],
+            "code": code_arr[code_of],
+            "code_label": labels[code_of],
+            "coders_with": [with_text[int(b)] for b in pattern],
+            "coders_without": [without_text[int(b)] for b in pattern],
+        }
+    )
     # each coder's codes in each listed unit (codebook order): sort once, join per group
     in_rows = np.isin(p.unit, units_needed)
     lu, lc, lcode = p.unit[in_rows], p.coder[in_rows], p.item[in_rows]
@@ -685,9 +876,13 @@ def disagreements(data: AnalysisData, annotators: Sequence[str] | None = None, u
     return df
 
 
-def adjudicate(data: AnalysisData, decisions: pd.DataFrame | Iterable[Mapping[str, Any]],
-               annotators: Sequence[str] | None = None, unit: str = "sentence",
-               include_agreed: bool = True) -> list[Coding]:
+def adjudicate(
+    data: AnalysisData,
+    decisions: pd.DataFrame | Iterable[Mapping[str, Any]],
+    annotators: Sequence[str] | None = None,
+    unit: str = "sentence",
+    include_agreed: bool = True,
+) -> list[Coding]:
     """Consensus codings from adjudication decisions.
 
     ``decisions``: rows with ``document, unit_start, unit_end, code, accept`` (e.g.
@@ -702,8 +897,13 @@ def adjudicate(data: AnalysisData, decisions: pd.DataFrame | Iterable[Mapping[st
     needed = ["document", "unit_start", "unit_end", "code", "accept"]
     missing = [c for c in needed if c not in table.columns]
     if missing:
-        raise QualcodeError(Problem(f"Decisions lack column(s) {', '.join(missing)}.", field="decisions",
-                                    hint=f"Give {', '.join(needed)} (the disagreements() table has them)."))
+        raise QualcodeError(
+            Problem(
+                f"Decisions lack column(s) {', '.join(missing)}.",
+                field="decisions",
+                hint=f"Give {', '.join(needed)} (the disagreements() table has them).",
+            )
+        )
     lengths = dict(zip(data.documents["document"].astype(str), data.documents["length"]))
     problems: list[Problem] = []
     out: dict[tuple[str, int, int, str], Coding] = {}
@@ -713,22 +913,37 @@ def adjudicate(data: AnalysisData, decisions: pd.DataFrame | Iterable[Mapping[st
             continue
         accept_bool = _as_bool(accept)
         if accept_bool is None:
-            problems.append(Problem(f"accept must be yes/no (true/false, 1/0), got {accept!r}.", row=i + 1,
-                                    field="accept"))
+            problems.append(
+                Problem(f"accept must be yes/no (true/false, 1/0), got {accept!r}.", row=i + 1, field="accept")
+            )
             continue
         doc, cid = str(row["document"]), data.codebook.resolve(str(row["code"]))
         if doc not in lengths:
-            problems.append(Problem(f"Unknown document '{doc}'.", row=i + 1, field="document",
-                                    hint=did_you_mean(doc, list(lengths))))
+            problems.append(
+                Problem(
+                    f"Unknown document '{doc}'.", row=i + 1, field="document", hint=did_you_mean(doc, list(lengths))
+                )
+            )
             continue
         if cid is None:
-            problems.append(Problem(f"Unknown code '{row['code']}'.", row=i + 1, field="code",
-                                    hint=did_you_mean(str(row["code"]), list(data.codebook.codes))))
+            problems.append(
+                Problem(
+                    f"Unknown code '{row['code']}'.",
+                    row=i + 1,
+                    field="code",
+                    hint=did_you_mean(str(row["code"]), list(data.codebook.codes)),
+                )
+            )
             continue
         s, e = int(row["unit_start"]), int(row["unit_end"])
         if not 0 <= s < e <= int(lengths[doc]):
-            problems.append(Problem(f"Offsets {s}-{e} are outside document '{doc}' (length {lengths[doc]}).",
-                                    row=i + 1, field="unit_start"))
+            problems.append(
+                Problem(
+                    f"Offsets {s}-{e} are outside document '{doc}' (length {lengths[doc]}).",
+                    row=i + 1,
+                    field="unit_start",
+                )
+            )
             continue
         if accept_bool:
             out[(doc, s, e, cid)] = _consensus(data, doc, s, e, cid)
@@ -751,8 +966,15 @@ def adjudicate(data: AnalysisData, decisions: pd.DataFrame | Iterable[Mapping[st
 
 
 def _consensus(data: AnalysisData, doc: str, start: int, end: int, code: str) -> Coding:
-    return Coding(document=doc, start=start, end=end, code=code, annotator=CONSENSUS, origin="adjudicated",
-                  quote=data.texts.get(doc, "")[start:end] if data.texts else None)
+    return Coding(
+        document=doc,
+        start=start,
+        end=end,
+        code=code,
+        annotator=CONSENSUS,
+        origin="adjudicated",
+        quote=data.texts.get(doc, "")[start:end] if data.texts else None,
+    )
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -768,5 +990,13 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
-__all__ = ["intercoder_agreement", "describe", "disagreements", "adjudicate", "UNITS", "UNIT_KINDS",
-           "RESULT_COLUMNS", "CONSENSUS"]
+__all__ = [
+    "intercoder_agreement",
+    "describe",
+    "disagreements",
+    "adjudicate",
+    "UNITS",
+    "UNIT_KINDS",
+    "RESULT_COLUMNS",
+    "CONSENSUS",
+]

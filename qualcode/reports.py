@@ -40,8 +40,8 @@ denominator of :func:`consensus` shares.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,8 +54,21 @@ EXCERPT_UNIT = "excerpt = distinct coded span (document, start, end)"
 UNCODED_NOT_COUNTED = "uncoded text is not counted"
 COOCCURRENCE_UNITS = ("overlap",) + SEGMENT_KINDS
 
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-                 "ten", "eleven", "twelve")
+_NUMBER_WORDS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
 _LABEL_TAG = re.compile(r"^\s*(?P<noun>[^()]*?)\s*\((?P<tag>[^()]+)\)\s*$")
 _SPAN = ["document", "start", "end"]
 
@@ -93,8 +106,9 @@ def _plural(noun: str) -> str:
     return noun + "s"
 
 
-def experts_phrase(ids: Iterable[str], labels: Mapping[str, str] | None = None, *,
-                   prose: bool = False, noun: str | None = None) -> str:
+def experts_phrase(
+    ids: Iterable[str], labels: Mapping[str, str] | None = None, *, prose: bool = False, noun: str | None = None
+) -> str:
     """The thesis notation for a set of participants.
 
     ``ids`` are participant ids (duplicates and order do not matter).  ``labels`` maps an
@@ -167,15 +181,17 @@ def _select(data: AnalysisData, annotators: Iterable[str] | None) -> AnalysisDat
     for name in wanted:
         if name not in known:
             hint = did_you_mean(name, known) or (
-                f"Annotators with codings: {valid_list(known)}." if known else "There are no codings yet.")
+                f"Annotators with codings: {valid_list(known)}." if known else "There are no codings yet."
+            )
             problems.append(Problem(f"Annotator '{name}' has no codings.", field="annotators", hint=hint))
     if problems:
         raise QualcodeError(problems)
     return data.with_annotators(wanted)
 
 
-def _attrs(df: pd.DataFrame, unit: str, description: str, uncoded: str = UNCODED_NOT_COUNTED,
-           **extra: object) -> pd.DataFrame:
+def _attrs(
+    df: pd.DataFrame, unit: str, description: str, uncoded: str = UNCODED_NOT_COUNTED, **extra: object
+) -> pd.DataFrame:
     df.attrs.update({"unit": unit, "uncoded": uncoded, "description": description, **extra})
     return df
 
@@ -205,8 +221,9 @@ def _index(codebook: Codebook, used_codes: Iterable[str] = ()) -> _Index:
     rows: list[dict] = []
     for depth, node in codebook.iter_tree():
         if isinstance(node, Theme):
-            rows.append({"theme_id": node.id, "theme": node.label, "parent": node.parent or "",
-                         "kind": "theme", "depth": depth})
+            rows.append(
+                {"theme_id": node.id, "theme": node.label, "parent": node.parent or "", "kind": "theme", "depth": depth}
+            )
     for x in codebook.cross_cutting.values():
         rows.append({"theme_id": x.id, "theme": x.label, "parent": "", "kind": "cross_cutting", "depth": 0})
     row_of = {r["theme_id"]: i for i, r in enumerate(rows)}
@@ -269,8 +286,21 @@ def _coded(data: AnalysisData, annotators: Iterable[str] | None) -> _Coded:
     doc = doc.astype(np.int64)
     span, uniq = pd.factorize(_span_keys(doc, start, end))
     span = span.astype(np.int64)
-    return _Coded(data, idx, code, doc, list(doc_names), start, end, part, parts, ann.astype(np.int64),
-                  list(anns), span, len(uniq))
+    return _Coded(
+        data,
+        idx,
+        code,
+        doc,
+        list(doc_names),
+        start,
+        end,
+        part,
+        parts,
+        ann.astype(np.int64),
+        list(anns),
+        span,
+        len(uniq),
+    )
 
 
 def _unique_sorted(keys: np.ndarray) -> np.ndarray:
@@ -293,7 +323,7 @@ def _first_rows(keys: np.ndarray) -> np.ndarray:
 def _span_keys(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """One int64 (or, for huge offsets, tuple) key per (document, start, end)."""
     base = int(max(start.max(initial=0), end.max(initial=0))) + 1
-    if len(doc) and (int(doc.max()) + 1) * base * base < 2 ** 62:
+    if len(doc) and (int(doc.max()) + 1) * base * base < 2**62:
         return (doc * base + start) * base + end
     return pd.MultiIndex.from_arrays([doc, start, end]).to_flat_index().to_numpy()
 
@@ -331,10 +361,14 @@ def _key_stats(key: np.ndarray, span: np.ndarray, part: np.ndarray, n_keys: int,
     ks, _ = _distinct(key, span, x.n_spans)
     m = part >= 0
     kp, pp = _distinct(key[m], part[m], len(x.parts))
-    return pd.DataFrame({"codings": codings.astype(np.int64),
-                         "excerpts": np.bincount(ks, minlength=n_keys).astype(np.int64),
-                         "experts_n": np.bincount(kp, minlength=n_keys).astype(np.int64),
-                         "experts": _joined(kp, pp, x.parts, n_keys)})
+    return pd.DataFrame(
+        {
+            "codings": codings.astype(np.int64),
+            "excerpts": np.bincount(ks, minlength=n_keys).astype(np.int64),
+            "experts_n": np.bincount(kp, minlength=n_keys).astype(np.int64),
+            "experts": _joined(kp, pp, x.parts, n_keys),
+        }
+    )
 
 
 def _phrases(experts: Iterable[str], labels: Mapping[str, str], prose: bool = False) -> list[str]:
@@ -355,8 +389,9 @@ def _phrases(experts: Iterable[str], labels: Mapping[str, str], prose: bool = Fa
 
 
 # --------------------------------------------------------------------------- reports
-def code_frequencies(data: AnalysisData, annotators: Iterable[str] | None = None,
-                     by_annotator: bool = False) -> pd.DataFrame:
+def code_frequencies(
+    data: AnalysisData, annotators: Iterable[str] | None = None, by_annotator: bool = False
+) -> pd.DataFrame:
     """One row per code (codebook tree order; codes used but missing from the codebook last).
 
     Columns: code, label, theme (immediate theme id), theme_path (labels "Main > Sub"),
@@ -366,12 +401,14 @@ def code_frequencies(data: AnalysisData, annotators: Iterable[str] | None = None
     x = _coded(data, annotators)
     idx, cb = x.idx, x.data.codebook
     n = len(idx.code_order)
-    out = pd.DataFrame({
-        "code": idx.code_order,
-        "label": [idx.code_label[c] for c in idx.code_order],
-        "theme": [idx.code_theme[c] for c in idx.code_order],
-        "theme_path": [" > ".join(cb.themes[t].label for t in idx.code_path[c]) for c in idx.code_order],
-    })
+    out = pd.DataFrame(
+        {
+            "code": idx.code_order,
+            "label": [idx.code_label[c] for c in idx.code_order],
+            "theme": [idx.code_theme[c] for c in idx.code_order],
+            "theme_path": [" > ".join(cb.themes[t].label for t in idx.code_path[c]) for c in idx.code_order],
+        }
+    )
     out = pd.concat([out, _key_stats(x.code, x.span, x.part, n, x)], axis=1)
     out["experts_phrase"] = _phrases(out["experts"], _labels(x.data))
     if by_annotator:
@@ -380,8 +417,11 @@ def code_frequencies(data: AnalysisData, annotators: Iterable[str] | None = None
             out[f"codings:{x.anns[a]}"] = np.bincount(x.code[m], minlength=n).astype(np.int64)
             ks, _ = _distinct(x.code[m], x.span[m], x.n_spans)
             out[f"excerpts:{x.anns[a]}"] = np.bincount(ks, minlength=n).astype(np.int64)
-    return _attrs(out, EXCERPT_UNIT + "; codings = coding rows (one per annotator and code)",
-                  "Codings, distinct excerpts and experts per code.")
+    return _attrs(
+        out,
+        EXCERPT_UNIT + "; codings = coding rows (one per annotator and code)",
+        "Codings, distinct excerpts and experts per code.",
+    )
 
 
 def theme_table(data: AnalysisData, annotators: Iterable[str] | None = None) -> pd.DataFrame:
@@ -404,10 +444,25 @@ def theme_table(data: AnalysisData, annotators: Iterable[str] | None = None) -> 
     out["experts_phrase"] = _phrases(out["experts"], _labels(x.data))
     out["codes"] = np.bincount(tc, minlength=n).astype(np.int64)
     out["code_list"] = _joined(tc, cc, idx.code_order, n)
-    cols = ["theme_id", "theme", "parent", "kind", "depth", "excerpts", "codings", "experts_n",
-            "experts", "experts_phrase", "codes", "code_list"]
-    return _attrs(out[cols], EXCERPT_UNIT + "; a span coded with several codes of one theme counts once for it",
-                  "Excerpts, codings, experts and codes per theme, sub-theme and cross-cutting theme.")
+    cols = [
+        "theme_id",
+        "theme",
+        "parent",
+        "kind",
+        "depth",
+        "excerpts",
+        "codings",
+        "experts_n",
+        "experts",
+        "experts_phrase",
+        "codes",
+        "code_list",
+    ]
+    return _attrs(
+        out[cols],
+        EXCERPT_UNIT + "; a span coded with several codes of one theme counts once for it",
+        "Excerpts, codings, experts and codes per theme, sub-theme and cross-cutting theme.",
+    )
 
 
 def _check_by(by: str) -> None:
@@ -415,8 +470,9 @@ def _check_by(by: str) -> None:
         raise QualcodeError(Problem(f"Unknown grouping by='{by}'.", field="by", hint="Use 'code' or 'theme'."))
 
 
-def consensus(data: AnalysisData, by: str = "code", attribute: str | None = None,
-              annotators: Iterable[str] | None = None) -> pd.DataFrame:
+def consensus(
+    data: AnalysisData, by: str = "code", attribute: str | None = None, annotators: Iterable[str] | None = None
+) -> pd.DataFrame:
     """How many participants raised each code (``by="code"``) or theme (``by="theme"``).
 
     Columns: <by> (id), label, participants_n, share (participants_n divided by the
@@ -431,9 +487,13 @@ def consensus(data: AnalysisData, by: str = "code", attribute: str | None = None
     parts_df = data.participants
     if attribute is not None and (attribute not in parts_df.columns or attribute in ("participant", "label")):
         known = [c for c in parts_df.columns if c not in ("participant", "label")]
-        raise QualcodeError(Problem(
-            f"Participant attribute '{attribute}' does not exist.", field="attribute",
-            hint=did_you_mean(attribute, known) or f"Known attributes: {valid_list(known)}."))
+        raise QualcodeError(
+            Problem(
+                f"Participant attribute '{attribute}' does not exist.",
+                field="attribute",
+                hint=did_you_mean(attribute, known) or f"Known attributes: {valid_list(known)}.",
+            )
+        )
     x = _coded(data, annotators)
     idx = x.idx
     with_docs = set(x.data.documents["participant"].dropna().astype(str))
@@ -444,8 +504,9 @@ def consensus(data: AnalysisData, by: str = "code", attribute: str | None = None
     else:
         rows, key = _expand(x.code, idx)
         part = x.part[rows]
-        base = pd.DataFrame({"theme": [r["theme_id"] for r in idx.theme_rows],
-                             "label": [r["theme"] for r in idx.theme_rows]})
+        base = pd.DataFrame(
+            {"theme": [r["theme_id"] for r in idx.theme_rows], "label": [r["theme"] for r in idx.theme_rows]}
+        )
     n = len(base)
     m = part >= 0
     kp, pp = _distinct(key[m], part[m], len(x.parts))
@@ -464,10 +525,14 @@ def consensus(data: AnalysisData, by: str = "code", attribute: str | None = None
             base[f"{attribute}={v}"] = np.bincount(kp[sel], minlength=n).astype(np.int64)
             base[f"{attribute}={v} ids"] = _joined(kp[sel], pp[sel], x.parts, n)
             totals[v] = sum(1 for p in with_docs if values.get(p, "(not set)") == v)
-    return _attrs(base, "participants (distinct interviewees with at least one excerpt)",
-                  f"Expert consensus per {by}: how many participants raised it.",
-                  uncoded="participants without codings count in the share's denominator",
-                  totals=totals, attribute=attribute)
+    return _attrs(
+        base,
+        "participants (distinct interviewees with at least one excerpt)",
+        f"Expert consensus per {by}: how many participants raised it.",
+        uncoded="participants without codings count in the share's denominator",
+        totals=totals,
+        attribute=attribute,
+    )
 
 
 def _unique_names(ids: Sequence[str], names: Sequence[str]) -> list[str]:
@@ -477,8 +542,13 @@ def _unique_names(ids: Sequence[str], names: Sequence[str]) -> list[str]:
     return [n if seen[n] == 1 else f"{n} ({i})" for i, n in zip(ids, names)]
 
 
-def matrix(data: AnalysisData, by: str = "theme", level: int = 1, presence: bool = False,
-           annotators: Iterable[str] | None = None) -> pd.DataFrame:
+def matrix(
+    data: AnalysisData,
+    by: str = "theme",
+    level: int = 1,
+    presence: bool = False,
+    annotators: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Participants × themes (or codes): number of excerpts, or 0/1 presence.
 
     Rows: every participant with a document (labels as index, natural order of ids).
@@ -497,8 +567,11 @@ def matrix(data: AnalysisData, by: str = "theme", level: int = 1, presence: bool
     else:
         target = {c: p[min(level, len(p) - 1)] for c, p in idx.code_path.items() if p}
         used = set(target.values())
-        col_ids = [r["theme_id"] for r in idx.theme_rows if r["kind"] == "theme" and
-                   (r["depth"] == level or (r["theme_id"] in used and r["depth"] < level))]
+        col_ids = [
+            r["theme_id"]
+            for r in idx.theme_rows
+            if r["kind"] == "theme" and (r["depth"] == level or (r["theme_id"] in used and r["depth"] < level))
+        ]
         pos = {t: i for i, t in enumerate(col_ids)}
         names = [cb.themes[t].label for t in col_ids]
         col_of_code = np.array([pos.get(target.get(c, ""), -1) for c in idx.code_order], dtype=np.int64)
@@ -510,18 +583,29 @@ def matrix(data: AnalysisData, by: str = "theme", level: int = 1, presence: bool
     span_row = np.full(x.n_spans + 1, -1, dtype=np.int64)
     span_row[x.span] = row_of_part[x.part]  # a span lies in one document, so one participant
     r = span_row[ss]
-    counts = np.bincount(r * len(col_ids) + cs, minlength=len(rows) * len(col_ids)) if len(cs) else \
-        np.zeros(len(rows) * len(col_ids), dtype=np.int64)
+    counts = (
+        np.bincount(r * len(col_ids) + cs, minlength=len(rows) * len(col_ids))
+        if len(cs)
+        else np.zeros(len(rows) * len(col_ids), dtype=np.int64)
+    )
     counts = counts.reshape(len(rows), len(col_ids)).astype(np.int64)
     if presence:
         counts = (counts > 0).astype(np.int64)
     labels = _labels(x.data)
-    out = pd.DataFrame(counts, index=pd.Index([labels.get(p, p) for p in rows], name="participant"),
-                       columns=pd.Index(_unique_names(col_ids, names), name=by))
+    out = pd.DataFrame(
+        counts,
+        index=pd.Index([labels.get(p, p) for p in rows], name="participant"),
+        columns=pd.Index(_unique_names(col_ids, names), name=by),
+    )
     what = "presence (1 = at least one excerpt)" if presence else EXCERPT_UNIT
-    return _attrs(out, what, f"Participants × {'codes' if by == 'code' else f'themes (level {level})'}.",
-                  uncoded="uncoded text is not counted; participants without codings show zeros",
-                  column_ids=col_ids, participant_ids=rows)
+    return _attrs(
+        out,
+        what,
+        f"Participants × {'codes' if by == 'code' else f'themes (level {level})'}.",
+        uncoded="uncoded text is not counted; participants without codings show zeros",
+        column_ids=col_ids,
+        participant_ids=rows,
+    )
 
 
 # --------------------------------------------------------------------------- co-occurrence
@@ -556,12 +640,20 @@ def _units(x: _Coded, rows_in: np.ndarray, unit: str) -> tuple[np.ndarray, np.nd
     sdoc = sdoc[keep].astype(np.int64)
     s0 = segs["start"].to_numpy(dtype=np.int64)[keep]
     s1 = segs["end"].to_numpy(dtype=np.int64)[keep]
-    missing = sorted({x.doc_names[d] for d in _unique_sorted(doc)} - {x.doc_names[d] for d in _unique_sorted(sdoc)},
-                     key=natural_key)
+    missing = sorted(
+        {x.doc_names[d] for d in _unique_sorted(doc)} - {x.doc_names[d] for d in _unique_sorted(sdoc)}, key=natural_key
+    )
     if missing:
-        raise QualcodeError([Problem(
-            f"Document '{d}' has no '{unit}' segments, so co-occurrence by {unit} cannot be computed.",
-            field="unit", hint="Re-import the document, or use unit='overlap'.") for d in missing[:20]])
+        raise QualcodeError(
+            [
+                Problem(
+                    f"Document '{d}' has no '{unit}' segments, so co-occurrence by {unit} cannot be computed.",
+                    field="unit",
+                    hint="Re-import the document, or use unit='overlap'.",
+                )
+                for d in missing[:20]
+            ]
+        )
     np.maximum.at(ext, sdoc, s1)
     off = np.concatenate([[0], np.cumsum(ext + 1)])[:-1]
     g0, g1 = off[sdoc] + s0, off[sdoc] + s1
@@ -576,8 +668,9 @@ def _units(x: _Coded, rows_in: np.ndarray, unit: str) -> tuple[np.ndarray, np.nd
     return rows, np.repeat(first, n) + within, len(g0)
 
 
-def cooccurrence(data: AnalysisData, unit: str = "overlap", annotators: Iterable[str] | None = None,
-                 by: str = "code") -> pd.DataFrame:
+def cooccurrence(
+    data: AnalysisData, unit: str = "overlap", annotators: Iterable[str] | None = None, by: str = "code"
+) -> pd.DataFrame:
     """Pairs of codes (or themes) that occur in the same unit of text.
 
     Units: ``"sentence"``, ``"paragraph"``, ``"turn"`` are the document's segments of that
@@ -605,9 +698,14 @@ def cooccurrence(data: AnalysisData, unit: str = "overlap", annotators: Iterable
         ATLAS.ti, it can exceed 1 (NaN when the denominator is not positive).
     """
     if unit not in COOCCURRENCE_UNITS:
-        raise QualcodeError(Problem(f"Unknown unit '{unit}'.", field="unit",
-                                    hint=(did_you_mean(unit, COOCCURRENCE_UNITS) or "") +
-                                    f" Valid units: {valid_list(COOCCURRENCE_UNITS)}."))
+        raise QualcodeError(
+            Problem(
+                f"Unknown unit '{unit}'.",
+                field="unit",
+                hint=(did_you_mean(unit, COOCCURRENCE_UNITS) or "")
+                + f" Valid units: {valid_list(COOCCURRENCE_UNITS)}.",
+            )
+        )
     _check_by(by)
     from scipy import sparse  # a scikit-learn dependency; imported lazily because it is heavy
 
@@ -657,18 +755,36 @@ def cooccurrence(data: AnalysisData, unit: str = "overlap", annotators: Iterable
         den = excerpts[a] + excerpts[b] - n
         cc = np.where(den > 0, n / np.where(den > 0, den, 1), np.nan)
     items_arr, labels_arr = np.asarray(items, dtype=object), np.asarray(labels, dtype=object)
-    out = pd.DataFrame({
-        f"{by}_a": items_arr[a], f"{by}_b": items_arr[b], "label_a": labels_arr[a], "label_b": labels_arr[b],
-        "n": n, "n_a": present[a], "n_b": present[b], "excerpts_a": excerpts[a], "excerpts_b": excerpts[b],
-        "jaccard": jac.astype("float64"), "c_coefficient": cc.astype("float64"),
-    })
+    out = pd.DataFrame(
+        {
+            f"{by}_a": items_arr[a],
+            f"{by}_b": items_arr[b],
+            "label_a": labels_arr[a],
+            "label_b": labels_arr[b],
+            "n": n,
+            "n_a": present[a],
+            "n_b": present[b],
+            "excerpts_a": excerpts[a],
+            "excerpts_b": excerpts[b],
+            "jaccard": jac.astype("float64"),
+            "c_coefficient": cc.astype("float64"),
+        }
+    )
     order = np.lexsort((b, a, -n))
     out = out.iloc[order].reset_index(drop=True)
-    what = ("overlap clusters (maximal chains of overlapping excerpts in a document)" if unit == "overlap"
-            else f"{unit} segments (a coding counts in every {unit} it touches)")
-    return _attrs(out, what, f"Co-occurrence of {by}s per {unit}: counts, Jaccard and c-coefficient.",
-                  uncoded="units without any coding are not counted (they do not change n, jaccard or c)",
-                  n_units=int(n_units), cooccurrence_unit=unit)
+    what = (
+        "overlap clusters (maximal chains of overlapping excerpts in a document)"
+        if unit == "overlap"
+        else f"{unit} segments (a coding counts in every {unit} it touches)"
+    )
+    return _attrs(
+        out,
+        what,
+        f"Co-occurrence of {by}s per {unit}: counts, Jaccard and c-coefficient.",
+        uncoded="units without any coding are not counted (they do not change n, jaccard or c)",
+        n_units=int(n_units),
+        cooccurrence_unit=unit,
+    )
 
 
 # --------------------------------------------------------------------------- appendices
@@ -684,8 +800,9 @@ def speaker_name(label: str) -> str:
     return f"{noun} {tag}" if noun else tag
 
 
-def quote_table(data: AnalysisData, annotators: Iterable[str] | None = None,
-                max_quotes: int | None = None) -> pd.DataFrame:
+def quote_table(
+    data: AnalysisData, annotators: Iterable[str] | None = None, max_quotes: int | None = None
+) -> pd.DataFrame:
     """Appendix B ("Codebook") form: one row per code in codebook order.
 
     Columns: theme (main theme label), sub_theme (labels of the deeper themes, " > "
@@ -700,8 +817,7 @@ def quote_table(data: AnalysisData, annotators: Iterable[str] | None = None,
     stats = _key_stats(x.code, x.span, x.part, n, x)
     first_rows = _first_rows(x.code * max(x.n_spans, 1) + x.span)
     doc_rank = np.zeros(len(x.doc_names), dtype=np.int64)
-    doc_rank[sorted(range(len(x.doc_names)), key=lambda i: natural_key(x.doc_names[i]))] = \
-        np.arange(len(x.doc_names))
+    doc_rank[sorted(range(len(x.doc_names)), key=lambda i: natural_key(x.doc_names[i]))] = np.arange(len(x.doc_names))
     r = first_rows
     part_key = np.where(x.part[r] >= 0, x.part[r], len(x.parts))
     order = r[np.lexsort((x.end[r], x.start[r], doc_rank[x.doc[r]] if len(r) else r, part_key, x.code[r]))]
@@ -727,19 +843,33 @@ def quote_table(data: AnalysisData, annotators: Iterable[str] | None = None,
     rows = []
     for code in idx.code_order:
         path = idx.code_path[code]
-        rows.append({"theme": cb.themes[path[0]].label if path else "",
-                     "sub_theme": " > ".join(cb.themes[t].label for t in path[1:]),
-                     "code": code, "label": idx.code_label[code]})
+        rows.append(
+            {
+                "theme": cb.themes[path[0]].label if path else "",
+                "sub_theme": " > ".join(cb.themes[t].label for t in path[1:]),
+                "code": code,
+                "label": idx.code_label[code],
+            }
+        )
     out = pd.DataFrame(rows, columns=["theme", "sub_theme", "code", "label"])
     out["quotes"] = joined
     for col in ("codings", "excerpts", "experts"):
         out[col] = stats[col]
-    return _attrs(out, EXCERPT_UNIT + " (quotes are distinct excerpts)",
-                  "Codebook with example quotes (thesis Appendix B).")
+    return _attrs(
+        out, EXCERPT_UNIT + " (quotes are distinct excerpts)", "Codebook with example quotes (thesis Appendix B)."
+    )
 
 
-PARTICIPANT_TABLE_COLUMNS = ["participant", "label", "role", "organisation", "organisation_type",
-                             "date", "place", "mode"]
+PARTICIPANT_TABLE_COLUMNS = [
+    "participant",
+    "label",
+    "role",
+    "organisation",
+    "organisation_type",
+    "date",
+    "place",
+    "mode",
+]
 
 
 def participant_table(data: AnalysisData) -> pd.DataFrame:
@@ -761,10 +891,21 @@ def participant_table(data: AnalysisData) -> pd.DataFrame:
     p["documents"] = p["participant"].map(docs).fillna(0).astype("int64")
     p = p.iloc[sorted(range(len(p)), key=lambda i: natural_key(p["participant"].iloc[i]))]
     p = p.reset_index(drop=True)
-    return _attrs(p, "participant", "List of interviewees (thesis Appendix A).",
-                  uncoded="not applicable")
+    return _attrs(p, "participant", "List of interviewees (thesis Appendix A).", uncoded="not applicable")
 
 
-__all__ = ["EXCERPT_UNIT", "COOCCURRENCE_UNITS", "PARTICIPANT_TABLE_COLUMNS", "natural_key",
-           "experts_phrase", "speaker_name", "code_frequencies", "theme_table", "consensus",
-           "matrix", "cooccurrence", "quote_table", "participant_table"]
+__all__ = [
+    "EXCERPT_UNIT",
+    "COOCCURRENCE_UNITS",
+    "PARTICIPANT_TABLE_COLUMNS",
+    "natural_key",
+    "experts_phrase",
+    "speaker_name",
+    "code_frequencies",
+    "theme_table",
+    "consensus",
+    "matrix",
+    "cooccurrence",
+    "quote_table",
+    "participant_table",
+]

@@ -77,16 +77,22 @@ class SafeZipFile(zipfile.ZipFile):
                         break
                     size += len(chunk)
                     if size > limit:
-                        raise _refuse(self.archive_label, info.filename,
-                                      "decompresses to more data than the archive declares or "
-                                      "than qualcode allows (possible zip bomb).",
-                                      "Re-create the archive with the exporting program, or "
-                                      "raise the limits if you trust this file.")
+                        raise _refuse(
+                            self.archive_label,
+                            info.filename,
+                            "decompresses to more data than the archive declares or "
+                            "than qualcode allows (possible zip bomb).",
+                            "Re-create the archive with the exporting program, or "
+                            "raise the limits if you trust this file.",
+                        )
                     chunks.append(chunk)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-            raise _refuse(self.archive_label, info.filename, f"cannot be decompressed ({exc}).",
-                          "The archive is damaged or uses an unsupported compression method; "
-                          "export it again.") from exc
+            raise _refuse(
+                self.archive_label,
+                info.filename,
+                f"cannot be decompressed ({exc}).",
+                "The archive is damaged or uses an unsupported compression method; export it again.",
+            ) from exc
         finally:
             self._bytes_read += size
         return b"".join(chunks)
@@ -125,10 +131,13 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return info.create_system == 3 and stat.S_ISLNK(mode)
 
 
-def open_zip_safely(path: str | os.PathLike[str], *,
-                    max_members: int = DEFAULT_MAX_MEMBERS,
-                    max_total_uncompressed: int = DEFAULT_MAX_TOTAL_UNCOMPRESSED,
-                    max_ratio: float = DEFAULT_MAX_RATIO) -> SafeZipFile:
+def open_zip_safely(
+    path: str | os.PathLike[str],
+    *,
+    max_members: int = DEFAULT_MAX_MEMBERS,
+    max_total_uncompressed: int = DEFAULT_MAX_TOTAL_UNCOMPRESSED,
+    max_ratio: float = DEFAULT_MAX_RATIO,
+) -> SafeZipFile:
     """Open ``path`` as a ZIP archive after checking every member; raise InputFileError if unsafe.
 
     All problems found in the central directory are reported together.  The returned
@@ -137,14 +146,19 @@ def open_zip_safely(path: str | os.PathLike[str], *,
     label = str(path)
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(Problem("does not exist or is not a file.", path=label,
-                                     hint="Check the file name and folder."))
+        raise InputFileError(
+            Problem("does not exist or is not a file.", path=label, hint="Check the file name and folder.")
+        )
     try:
         archive = SafeZipFile(p)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        raise InputFileError(Problem(f"is not a readable ZIP archive ({exc}).", path=label,
-                                     hint="Choose the exported .qdpx/.docx/.xlsx file itself, "
-                                          "not a renamed or damaged copy.")) from exc
+        raise InputFileError(
+            Problem(
+                f"is not a readable ZIP archive ({exc}).",
+                path=label,
+                hint="Choose the exported .qdpx/.docx/.xlsx file itself, not a renamed or damaged copy.",
+            )
+        ) from exc
     archive.archive_label = label
     archive.max_total_uncompressed = max_total_uncompressed
     archive.max_ratio = max_ratio
@@ -156,12 +170,15 @@ def open_zip_safely(path: str | os.PathLike[str], *,
     return archive
 
 
-def _validate_members(archive: zipfile.ZipFile, label: str, max_members: int,
-                      max_total: int, max_ratio: float) -> None:
+def _validate_members(archive: zipfile.ZipFile, label: str, max_members: int, max_total: int, max_ratio: float) -> None:
     infos = archive.infolist()
     if len(infos) > max_members:
-        raise _refuse(label, None, f"has {len(infos)} members; qualcode accepts at most "
-                      f"{max_members}.", "Split the project or raise the limit if you trust it.")
+        raise _refuse(
+            label,
+            None,
+            f"has {len(infos)} members; qualcode accepts at most {max_members}.",
+            "Split the project or raise the limit if you trust it.",
+        )
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     total = 0
@@ -170,49 +187,64 @@ def _validate_members(archive: zipfile.ZipFile, label: str, max_members: int,
         where = f"{label} (member '{name}')"
         reason = unsafe_member_reason(name)
         if reason:
-            problems.append(Problem(f"member name {reason}; it could be written outside the "
-                                    "target folder.", path=where,
-                                    hint="Refusing the archive. Re-export it with the program "
-                                         "that made it."))
+            problems.append(
+                Problem(
+                    f"member name {reason}; it could be written outside the target folder.",
+                    path=where,
+                    hint="Refusing the archive. Re-export it with the program that made it.",
+                )
+            )
         if _is_symlink(info):
-            problems.append(Problem("is a symbolic link.", path=where,
-                                    hint="Archives with links are refused; re-export without "
-                                         "links."))
+            problems.append(
+                Problem(
+                    "is a symbolic link.", path=where, hint="Archives with links are refused; re-export without links."
+                )
+            )
         if info.flag_bits & 0x1:
-            problems.append(Problem("is encrypted.", path=where,
-                                    hint="Export the project again without a password."))
+            problems.append(Problem("is encrypted.", path=where, hint="Export the project again without a password."))
         key = name.rstrip("/").casefold()
         if key in seen:
-            problems.append(Problem(f"appears more than once (also as '{seen[key]}').", path=where,
-                                    hint="Duplicate names make it ambiguous which copy is "
-                                         "meant; re-export the archive."))
+            problems.append(
+                Problem(
+                    f"appears more than once (also as '{seen[key]}').",
+                    path=where,
+                    hint="Duplicate names make it ambiguous which copy is meant; re-export the archive.",
+                )
+            )
         else:
             seen[key] = name
         total += info.file_size
-        if info.file_size > RATIO_CHECK_MIN_BYTES and \
-                info.file_size > max_ratio * max(info.compress_size, 1):
+        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
-            problems.append(Problem(f"compresses {ratio:.0f}:1 (limit {max_ratio:.0f}:1), "
-                                    "typical of a zip bomb.", path=where,
-                                    hint="Refusing the archive; raise max_ratio only if you "
-                                         "trust its author."))
+            problems.append(
+                Problem(
+                    f"compresses {ratio:.0f}:1 (limit {max_ratio:.0f}:1), typical of a zip bomb.",
+                    path=where,
+                    hint="Refusing the archive; raise max_ratio only if you trust its author.",
+                )
+            )
     if total > max_total:
-        problems.append(Problem(f"declares {total:,} bytes of uncompressed data; the limit is "
-                                f"{max_total:,}.", path=label,
-                                hint="Refusing the archive; raise the limit only if you trust "
-                                     "it."))
+        problems.append(
+            Problem(
+                f"declares {total:,} bytes of uncompressed data; the limit is {max_total:,}.",
+                path=label,
+                hint="Refusing the archive; raise the limit only if you trust it.",
+            )
+        )
     if problems:
         raise InputFileError(problems)
 
 
 # --------------------------------------------------------------------------- XML
 def _xml_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=False, dtd_validation=False, remove_pis=True)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False, remove_pis=True
+    )
 
 
-_ENTITY_MARKERS = tuple(m for s in ("<!ENTITY",) for m in
-                        (s.encode("ascii"), s.encode("utf-16-le"), s.encode("utf-16-be")))
+_ENTITY_MARKERS = tuple(
+    m for s in ("<!ENTITY",) for m in (s.encode("ascii"), s.encode("utf-16-le"), s.encode("utf-16-be"))
+)
 
 
 def parse_xml_safely(data: bytes, path: str) -> etree._Element:
@@ -222,34 +254,52 @@ def parse_xml_safely(data: bytes, path: str) -> etree._Element:
     loads an external DTD, and reports syntax errors with line and column.  ``path``
     only names the input in messages (e.g. ``"export.qdpx (member 'project.qde')"``).
     """
-    hint_entities = ("Entity declarations can read local files or expand to gigabytes "
-                     "(XXE, 'billion laughs'); export the file again without a DOCTYPE.")
+    hint_entities = (
+        "Entity declarations can read local files or expand to gigabytes "
+        "(XXE, 'billion laughs'); export the file again without a DOCTYPE."
+    )
     if any(marker in data for marker in _ENTITY_MARKERS):
-        raise InputFileError(Problem("declares XML entities: external entities are not allowed.",
-                                     path=path, hint=hint_entities))
+        raise InputFileError(
+            Problem("declares XML entities: external entities are not allowed.", path=path, hint=hint_entities)
+        )
     try:
         root = etree.fromstring(data, _xml_parser())
     except etree.XMLSyntaxError as exc:
-        line, column = (exc.position if exc.position else (exc.lineno, None))
-        raise InputFileError(Problem(f"is not well-formed XML: {exc.msg}.", path=path,
-                                     line=line or None, column=column or None,
-                                     hint="The file is damaged or not XML; export it again."
-                                     )) from exc
+        line, column = exc.position if exc.position else (exc.lineno, None)
+        raise InputFileError(
+            Problem(
+                f"is not well-formed XML: {exc.msg}.",
+                path=path,
+                line=line or None,
+                column=column or None,
+                hint="The file is damaged or not XML; export it again.",
+            )
+        ) from exc
     except ValueError as exc:  # e.g. unicode strings with an encoding declaration
-        raise InputFileError(Problem(f"cannot be parsed as XML ({exc}).", path=path,
-                                     hint="Pass the file's raw bytes.")) from exc
+        raise InputFileError(
+            Problem(f"cannot be parsed as XML ({exc}).", path=path, hint="Pass the file's raw bytes.")
+        ) from exc
     if root is None:
-        raise InputFileError(Problem("contains no XML element.", path=path,
-                                     hint="The file is empty; export it again."))
+        raise InputFileError(Problem("contains no XML element.", path=path, hint="The file is empty; export it again."))
     docinfo = root.getroottree().docinfo
     dtd = docinfo.internalDTD
-    if (dtd is not None and any(True for _ in dtd.iterentities())) or docinfo.system_url \
-            or docinfo.public_id:
-        raise InputFileError(Problem("declares a DTD with entities or an external DTD: "
-                                     "external entities are not allowed.", path=path,
-                                     hint=hint_entities))
+    if (dtd is not None and any(True for _ in dtd.iterentities())) or docinfo.system_url or docinfo.public_id:
+        raise InputFileError(
+            Problem(
+                "declares a DTD with entities or an external DTD: external entities are not allowed.",
+                path=path,
+                hint=hint_entities,
+            )
+        )
     return root
 
 
-__all__ = ["SafeZipFile", "open_zip_safely", "parse_xml_safely", "unsafe_member_reason",
-           "DEFAULT_MAX_MEMBERS", "DEFAULT_MAX_TOTAL_UNCOMPRESSED", "DEFAULT_MAX_RATIO"]
+__all__ = [
+    "SafeZipFile",
+    "open_zip_safely",
+    "parse_xml_safely",
+    "unsafe_member_reason",
+    "DEFAULT_MAX_MEMBERS",
+    "DEFAULT_MAX_TOTAL_UNCOMPRESSED",
+    "DEFAULT_MAX_RATIO",
+]

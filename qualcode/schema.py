@@ -13,8 +13,8 @@ Migrations are a numbered list; each applied one is recorded in ``schema_migrati
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,20 +26,23 @@ ORIGIN_CHECK = "origin IN ('manual', 'imported', 'suggestion-accepted', 'adjudic
 KIND_CHECK = "kind IN ('sentence', 'paragraph', 'turn')"
 
 schema_migrations = sa.Table(
-    "schema_migrations", metadata,
+    "schema_migrations",
+    metadata,
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("applied_at", sa.String(40), nullable=False),
 )
 
 settings = sa.Table(
-    "settings", metadata,
+    "settings",
+    metadata,
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 
 users = sa.Table(
-    "users", metadata,
+    "users",
+    metadata,
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("role", sa.String(20), nullable=False, server_default="annotator"),
     sa.Column("password_hash", sa.Text),
@@ -51,7 +54,8 @@ users = sa.Table(
 )
 
 sessions = sa.Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("user_name", sa.String(200), sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
@@ -59,14 +63,16 @@ sessions = sa.Table(
 )
 
 participants = sa.Table(
-    "participants", metadata,
+    "participants",
+    metadata,
     sa.Column("id", sa.String(100), primary_key=True),
     sa.Column("label", sa.String(300), nullable=False),
     sa.Column("attributes", sa.JSON, nullable=False, default=dict),
 )
 
 documents = sa.Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(300), nullable=False, unique=True),
     sa.Column("participant_id", sa.String(100), sa.ForeignKey("participants.id"), index=True),
@@ -82,7 +88,8 @@ documents = sa.Table(
 )
 
 segments = sa.Table(
-    "segments", metadata,
+    "segments",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("document_id", sa.Integer, nullable=False),
     sa.Column("doc_length", sa.Integer, nullable=False),
@@ -90,16 +97,20 @@ segments = sa.Table(
     sa.Column("start_pos", sa.Integer, nullable=False),
     sa.Column("end_pos", sa.Integer, nullable=False),
     sa.Column("speaker", sa.String(300)),
-    sa.ForeignKeyConstraint(["document_id", "doc_length"], ["documents.id", "documents.length"],
-                            ondelete="CASCADE", name="fk_segments_document"),
-    sa.CheckConstraint("start_pos >= 0 AND start_pos < end_pos AND end_pos <= doc_length",
-                       name="ck_segments_span"),
+    sa.ForeignKeyConstraint(
+        ["document_id", "doc_length"],
+        ["documents.id", "documents.length"],
+        ondelete="CASCADE",
+        name="fk_segments_document",
+    ),
+    sa.CheckConstraint("start_pos >= 0 AND start_pos < end_pos AND end_pos <= doc_length", name="ck_segments_span"),
     sa.CheckConstraint(KIND_CHECK, name="ck_segments_kind"),
     sa.Index("ix_segments_document_kind", "document_id", "kind", "start_pos"),
 )
 
 codes = sa.Table(
-    "codes", metadata,
+    "codes",
+    metadata,
     sa.Column("id", sa.String(200), primary_key=True),
     sa.Column("kind", sa.String(20), nullable=False),  # theme | code | cross_cutting
     sa.Column("label", sa.Text, nullable=False),
@@ -112,36 +123,37 @@ codes = sa.Table(
 )
 
 codings = sa.Table(
-    "codings", metadata,
+    "codings",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("document_id", sa.Integer, nullable=False),
     sa.Column("doc_length", sa.Integer, nullable=False),
     sa.Column("start_pos", sa.Integer, nullable=False),
     sa.Column("end_pos", sa.Integer, nullable=False),
-    sa.Column("code_id", sa.String(200), sa.ForeignKey("codes.id", onupdate="CASCADE"), nullable=False,
-              index=True),
-    sa.Column("annotator", sa.String(200), sa.ForeignKey("users.name", onupdate="CASCADE"), nullable=False,
-              index=True),
+    sa.Column("code_id", sa.String(200), sa.ForeignKey("codes.id", onupdate="CASCADE"), nullable=False, index=True),
+    sa.Column("annotator", sa.String(200), sa.ForeignKey("users.name", onupdate="CASCADE"), nullable=False, index=True),
     sa.Column("memo", sa.Text, nullable=False, server_default=""),
     sa.Column("origin", sa.String(30), nullable=False, server_default="manual"),
     sa.Column("quote", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
-    sa.ForeignKeyConstraint(["document_id", "doc_length"], ["documents.id", "documents.length"],
-                            name="fk_codings_document"),
-    sa.CheckConstraint("start_pos >= 0 AND start_pos < end_pos AND end_pos <= doc_length",
-                       name="ck_codings_span"),
+    sa.ForeignKeyConstraint(
+        ["document_id", "doc_length"], ["documents.id", "documents.length"], name="fk_codings_document"
+    ),
+    sa.CheckConstraint("start_pos >= 0 AND start_pos < end_pos AND end_pos <= doc_length", name="ck_codings_span"),
     sa.CheckConstraint(ORIGIN_CHECK, name="ck_codings_origin"),
-    sa.UniqueConstraint("document_id", "start_pos", "end_pos", "code_id", "annotator",
-                        name="uq_codings_span_code_annotator"),
+    sa.UniqueConstraint(
+        "document_id", "start_pos", "end_pos", "code_id", "annotator", name="uq_codings_span_code_annotator"
+    ),
     sa.Index("ix_codings_document", "document_id", "start_pos"),
 )
 
 # Codings that no longer fit their document (re-import changed the text and re-anchoring failed)
 # or whose code was force-deleted.  They are never destroyed: listed by `qualcode status`.
 detached_codings = sa.Table(
-    "detached_codings", metadata,
+    "detached_codings",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # the coding's former id
     sa.Column("document_name", sa.String(300), nullable=False),
     sa.Column("start_pos", sa.Integer, nullable=False),
@@ -159,7 +171,8 @@ detached_codings = sa.Table(
 )
 
 audit_log = sa.Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.String(40), nullable=False),
     sa.Column("actor", sa.String(200), nullable=False, index=True),
@@ -172,7 +185,8 @@ audit_log = sa.Table(
 )
 
 imports = sa.Table(
-    "imports", metadata,
+    "imports",
+    metadata,
     sa.Column("source", sa.Text, primary_key=True),  # project-relative path
     sa.Column("kind", sa.String(20), nullable=False),  # transcript | codings
     sa.Column("sha256", sa.String(64), nullable=False),
@@ -180,7 +194,8 @@ imports = sa.Table(
 )
 
 suggestion_decisions = sa.Table(
-    "suggestion_decisions", metadata,
+    "suggestion_decisions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("annotator", sa.String(200), sa.ForeignKey("users.name"), nullable=False),
     sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
@@ -192,19 +207,30 @@ suggestion_decisions = sa.Table(
     sa.Column("coding_id", sa.Integer),
     sa.Column("decided_at", sa.String(40), nullable=False),
     sa.CheckConstraint("decision IN ('accepted', 'rejected')", name="ck_suggestion_decision"),
-    sa.UniqueConstraint("annotator", "document_id", "start_pos", "end_pos", "code_id",
-                        name="uq_suggestion_decision"),
+    sa.UniqueConstraint("annotator", "document_id", "start_pos", "end_pos", "code_id", name="uq_suggestion_decision"),
 )
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 # ------------------------------------------------------------------------------------ migrations
 def _v1_initial(conn: Connection) -> None:
-    tables = [schema_migrations, settings, users, sessions, participants, documents, segments,
-              codes, codings, detached_codings, audit_log, imports]
+    tables = [
+        schema_migrations,
+        settings,
+        users,
+        sessions,
+        participants,
+        documents,
+        segments,
+        codes,
+        codings,
+        detached_codings,
+        audit_log,
+        imports,
+    ]
     metadata.create_all(conn, tables=tables)
 
 

@@ -31,10 +31,11 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from functools import cache
+from typing import TYPE_CHECKING
 
 from .model import Segment
 
@@ -43,11 +44,29 @@ if TYPE_CHECKING:  # spaCy is imported lazily: it takes a second to load
 
 SUPPORTED_LANGUAGES = ("en", "ru", "xx")
 DEFAULT_BATCH_SIZE = 64
-ROLE_WORDS = frozenset({
-    "interviewer", "interviewee", "respondent", "participant", "moderator", "facilitator",
-    "expert", "speaker", "question", "answer", "host", "guest",
-    "интервьюер", "респондент", "участник", "эксперт", "модератор", "вопрос", "ответ",
-})
+ROLE_WORDS = frozenset(
+    {
+        "interviewer",
+        "interviewee",
+        "respondent",
+        "participant",
+        "moderator",
+        "facilitator",
+        "expert",
+        "speaker",
+        "question",
+        "answer",
+        "host",
+        "guest",
+        "интервьюер",
+        "респондент",
+        "участник",
+        "эксперт",
+        "модератор",
+        "вопрос",
+        "ответ",
+    }
+)
 # Single letters count as speakers only on their own ("Q:", "A:", "И:", "Р:").
 SINGLE_LETTER_ROLES = frozenset({"q", "a", "i", "r", "в", "о", "и", "р"})
 
@@ -56,8 +75,7 @@ SINGLE_LETTER_ROLES = frozenset({"q", "a", "i", "r", "в", "о", "и", "р"})
 # re.MULTILINE, which the regex engine tries at every position.
 _TIMESTAMP = r"(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?[ \t]+)?"
 _NAME = r"(?P<name>[^\W\d_][\w.'’()\-/&]*(?:[ \t][\w.'’()\-/&]+){0,3}?)"
-_LABEL_BODY = (r"[ \t]*" + _TIMESTAMP + r"(?:\*\*|__)?" + _NAME
-               + r"(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?=[ \t\n]|$)")
+_LABEL_BODY = r"[ \t]*" + _TIMESTAMP + r"(?:\*\*|__)?" + _NAME + r"(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?=[ \t\n]|$)"
 _LABEL_AT_START = re.compile(_LABEL_BODY)
 _LABEL_AFTER_NEWLINE = re.compile(r"\n" + _LABEL_BODY)
 _MAX_NAME_CHARS = 40
@@ -74,8 +92,7 @@ def _make_segment_factory():
     instance dict gives an identical object (same fields, equality, hash); if Segment
     ever gains fields or slots we fall back to the normal constructor.
     """
-    if [f.name for f in fields(Segment)] != ["kind", "start", "end", "speaker"] or \
-            hasattr(Segment, "__slots__"):
+    if [f.name for f in fields(Segment)] != ["kind", "start", "end", "speaker"] or hasattr(Segment, "__slots__"):
         return Segment
     new = object.__new__
 
@@ -118,8 +135,11 @@ def find_turn_labels(text: str, speakers: Iterable[str] | None = None) -> list[T
         matches = _line_start_matches(text, re.compile(body), re.compile(r"\n" + body))
         accepted = None
     else:
-        matches = [m for m in _line_start_matches(text, _LABEL_AT_START, _LABEL_AFTER_NEWLINE)
-                   if len(m["name"]) <= _MAX_NAME_CHARS]
+        matches = [
+            m
+            for m in _line_start_matches(text, _LABEL_AT_START, _LABEL_AFTER_NEWLINE)
+            if len(m["name"]) <= _MAX_NAME_CHARS
+        ]
         counts: dict[str, int] = {}
         for m in matches:
             counts[m["name"]] = counts.get(m["name"], 0) + 1
@@ -136,8 +156,7 @@ def find_turn_labels(text: str, speakers: Iterable[str] | None = None) -> list[T
     return labels
 
 
-def _line_start_matches(text: str, at_start: re.Pattern[str], after_newline: re.Pattern[str]
-                        ) -> list[re.Match[str]]:
+def _line_start_matches(text: str, at_start: re.Pattern[str], after_newline: re.Pattern[str]) -> list[re.Match[str]]:
     first = at_start.match(text)
     rest = after_newline.finditer(text)
     return ([first] if first else []) + list(rest)
@@ -199,8 +218,7 @@ def _speaker_at(turns: Sequence[Segment], turn_starts: Sequence[int], pos: int) 
     return None
 
 
-def build_segments(text: str, sentence_starts: Sequence[int],
-                   speakers: Iterable[str] | None = None) -> list[Segment]:
+def build_segments(text: str, sentence_starts: Sequence[int], speakers: Iterable[str] | None = None) -> list[Segment]:
     """Segments from the text and sorted sentence-start offsets (from any sentence splitter).
 
     >>> [(s.kind, "Q: Hi. Ok\\n\\nA: Yes."[s.start:s.end], s.speaker)
@@ -233,8 +251,8 @@ def build_segments(text: str, sentence_starts: Sequence[int],
 
 
 # --------------------------------------------------------------------------- spaCy
-@lru_cache(maxsize=None)
-def get_nlp(language: str) -> "Language":
+@cache
+def get_nlp(language: str) -> Language:
     """A blank spaCy pipeline for ``language`` with the sentencizer, cached per language."""
     import spacy
 
@@ -243,7 +261,7 @@ def get_nlp(language: str) -> "Language":
     return nlp
 
 
-@lru_cache(maxsize=None)
+@cache
 def language_available(language: str) -> bool:
     """True if spaCy can build a blank pipeline for ``language`` here (e.g. "ja" needs SudachiPy)."""
     try:
@@ -254,14 +272,14 @@ def language_available(language: str) -> bool:
 
 
 def guess_language(text: str) -> str:
-    """"ru" if most letters are Cyrillic, "en" if most are Latin, else "xx" (multilingual).
+    """ "ru" if most letters are Cyrillic, "en" if most are Latin, else "xx" (multilingual).
 
     >>> guess_language("Мы начали в 2010 году, using Excel."), guess_language("Hello")
     ('ru', 'en')
     """
     # Three slices are enough to guess and keep this cheap for long transcripts.
     third = len(text) // 3
-    sample = text[:2000] + text[third:third + 2000] + text[-2000:] if len(text) > 6000 else text
+    sample = text[:2000] + text[third : third + 2000] + text[-2000:] if len(text) > 6000 else text
     cyrillic = _CYRILLIC_LETTER.subn("", sample)[1]
     latin = _LATIN_LETTER.subn("", sample)[1]
     letters = sum(map(str.isalpha, sample)) or 1
@@ -282,8 +300,7 @@ def _sentence_starts(doc) -> list[int]:
     return array[array[:, 1] == 1, 0].tolist()
 
 
-def segment(text: str, language: str = "en", *,
-            speakers: Iterable[str] | None = None) -> list[Segment]:
+def segment(text: str, language: str = "en", *, speakers: Iterable[str] | None = None) -> list[Segment]:
     """Paragraph, sentence and turn segments of ``text`` (see the module docstring).
 
     >>> text = "Interviewer: How did it start?\\n\\nExpert A: In 2010. Dr. Lee asked me."
@@ -310,9 +327,13 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def segment_many(texts: Sequence[str], languages: Sequence[str] | str, *,
-                 speakers: Sequence[Iterable[str] | None] | None = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[Segment]]:
+def segment_many(
+    texts: Sequence[str],
+    languages: Sequence[str] | str,
+    *,
+    speakers: Sequence[Iterable[str] | None] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[list[Segment]]:
     """Segment many texts, running spaCy once per language through ``nlp.pipe``.
 
     ``languages`` is one code for all texts or one per text (codes spaCy cannot load fall
@@ -333,9 +354,13 @@ def segment_many(texts: Sequence[str], languages: Sequence[str] | str, *,
     return results
 
 
-def _segment_languages(texts: Sequence[str], by_language: dict[str, list[int]],
-                       speaker_lists: Sequence[Iterable[str] | None], batch_size: int,
-                       results: list[list[Segment]]) -> None:
+def _segment_languages(
+    texts: Sequence[str],
+    by_language: dict[str, list[int]],
+    speaker_lists: Sequence[Iterable[str] | None],
+    batch_size: int,
+    results: list[list[Segment]],
+) -> None:
     for language, indices in by_language.items():
         # A code spaCy cannot load here (e.g. from a REFI project) still gets sentences.
         nlp = get_nlp(language if language_available(language) else "xx")
@@ -348,5 +373,16 @@ def _segment_languages(texts: Sequence[str], by_language: dict[str, list[int]],
             results[i] = build_segments(texts[i], _sentence_starts(doc), speaker_lists[i])
 
 
-__all__ = ["SUPPORTED_LANGUAGES", "ROLE_WORDS", "SINGLE_LETTER_ROLES", "TurnLabel", "find_turn_labels",
-           "build_segments", "get_nlp", "language_available", "guess_language", "segment", "segment_many"]
+__all__ = [
+    "SUPPORTED_LANGUAGES",
+    "ROLE_WORDS",
+    "SINGLE_LETTER_ROLES",
+    "TurnLabel",
+    "find_turn_labels",
+    "build_segments",
+    "get_nlp",
+    "language_available",
+    "guess_language",
+    "segment",
+    "segment_many",
+]

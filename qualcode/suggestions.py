@@ -8,7 +8,8 @@ remembers a "no" so the same proposal is not shown again.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -23,8 +24,14 @@ def suggestion_id(source: str, document: str, start: int, end: int, code: str) -
     return f"{source[0]}-{digest}"
 
 
-def queue(project: Any, source: str = "patterns", *, documents: Sequence[str] | None = None,
-          top_k: int = 3, order: str = "document") -> pd.DataFrame:
+def queue(
+    project: Any,
+    source: str = "patterns",
+    *,
+    documents: Sequence[str] | None = None,
+    top_k: int = 3,
+    order: str = "document",
+) -> pd.DataFrame:
     """Open suggestions for the project's current user (blind mode respected: only their codings are used)."""
     from .assist import SuggestionModel, pattern_suggestions
 
@@ -41,13 +48,19 @@ def queue(project: Any, source: str = "patterns", *, documents: Sequence[str] | 
     if frame.empty:
         frame = frame.assign(suggestion_id=pd.Series(dtype=str))
     else:
-        frame = frame.assign(suggestion_id=[suggestion_id(source, d, int(s), int(e), c) for d, s, e, c in
-                                            zip(frame["document"], frame["start"], frame["end"], frame["code"])])
+        frame = frame.assign(
+            suggestion_id=[
+                suggestion_id(source, d, int(s), int(e), c)
+                for d, s, e, c in zip(frame["document"], frame["start"], frame["end"], frame["code"])
+            ]
+        )
     decided = project.store.suggestion_decisions_frame(project.actor)
     if len(decided) and len(frame):
         keys = set(zip(decided["document"], decided["start"], decided["end"], decided["code"]))
-        mask = [(d, int(s), int(e), c) not in keys for d, s, e, c in
-                zip(frame["document"], frame["start"], frame["end"], frame["code"])]
+        mask = [
+            (d, int(s), int(e), c) not in keys
+            for d, s, e, c in zip(frame["document"], frame["start"], frame["end"], frame["code"])
+        ]
         frame = frame.loc[mask]
     cols = ["suggestion_id"] + [c for c in frame.columns if c != "suggestion_id"]
     return frame[cols].reset_index(drop=True)
@@ -59,15 +72,17 @@ def _find(frame: pd.DataFrame, ids: Iterable[str]) -> list[pd.Series]:
     for sid in ids:
         hit = frame[frame["suggestion_id"] == sid] if len(frame) else frame
         if hit.empty:
-            raise CodingError(f"No open suggestion '{sid}'.",
-                              hint=(did_you_mean(sid, known) or "") +
-                              " List them with 'qualcode suggest patterns' (or 'model').")
+            raise CodingError(
+                f"No open suggestion '{sid}'.",
+                hint=(did_you_mean(sid, known) or "") + " List them with 'qualcode suggest patterns' (or 'model').",
+            )
         rows.append(hit.iloc[0])
     return rows
 
 
-def accept(project: Any, ids: Sequence[str], *, code: str | None = None, documents: Sequence[str] | None = None
-           ) -> list[int]:
+def accept(
+    project: Any, ids: Sequence[str], *, code: str | None = None, documents: Sequence[str] | None = None
+) -> list[int]:
     """Turn the named suggestions into codings (optionally with another code) and record the decision."""
     source = "model" if all(i.startswith("m-") for i in ids) else "patterns"
     rows = _find(queue(project, source, documents=documents), ids)
@@ -76,9 +91,17 @@ def accept(project: Any, ids: Sequence[str], *, code: str | None = None, documen
         chosen = project.codebook.resolve(code) if code else row["code"]
         if chosen is None:
             raise CodingError(f"Unknown code '{code}'.", hint=did_you_mean(code or "", project.codebook.codes))
-        cid = project.store.decide_suggestion(project.actor, row["document"], int(row["start"]), int(row["end"]),
-                                              row["code"], source, "accepted", chosen_code=chosen,
-                                              memo=str(row.get("reason", "")))
+        cid = project.store.decide_suggestion(
+            project.actor,
+            row["document"],
+            int(row["start"]),
+            int(row["end"]),
+            row["code"],
+            source,
+            "accepted",
+            chosen_code=chosen,
+            memo=str(row.get("reason", "")),
+        )
         new_ids.append(cid)
     return new_ids
 
@@ -87,8 +110,9 @@ def reject(project: Any, ids: Sequence[str], *, documents: Sequence[str] | None 
     source = "model" if all(i.startswith("m-") for i in ids) else "patterns"
     rows = _find(queue(project, source, documents=documents), ids)
     for row in rows:
-        project.store.decide_suggestion(project.actor, row["document"], int(row["start"]), int(row["end"]),
-                                        row["code"], source, "rejected")
+        project.store.decide_suggestion(
+            project.actor, row["document"], int(row["start"]), int(row["end"]), row["code"], source, "rejected"
+        )
     return len(rows)
 
 

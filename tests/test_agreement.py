@@ -26,21 +26,52 @@ KRIPP_2011 = [
 
 # Fleiss (1971), Table 1: 30 patients (rows here) × 6 psychiatrists, 5 diagnoses.
 FLEISS_1971_PATIENTS = [
-    [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
-    [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
-    [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
-    [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
-    [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-    [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
-    [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
-    [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+    [4, 4, 4, 4, 4, 4],
+    [2, 2, 2, 5, 5, 5],
+    [2, 3, 3, 3, 3, 5],
+    [5, 5, 5, 5, 5, 5],
+    [2, 2, 2, 4, 4, 4],
+    [1, 1, 3, 3, 3, 3],
+    [3, 3, 3, 3, 5, 5],
+    [1, 1, 3, 3, 3, 4],
+    [1, 1, 4, 4, 4, 4],
+    [5, 5, 5, 5, 5, 5],
+    [1, 4, 4, 4, 4, 4],
+    [1, 2, 4, 4, 4, 4],
+    [2, 2, 2, 3, 3, 3],
+    [1, 4, 4, 4, 4, 4],
+    [2, 2, 4, 4, 4, 5],
+    [3, 3, 3, 3, 3, 5],
+    [1, 1, 1, 4, 5, 5],
+    [1, 1, 1, 1, 1, 2],
+    [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 5, 5, 5],
+    [5, 5, 5, 5, 5, 5],
+    [2, 4, 4, 4, 4, 4],
+    [2, 2, 4, 5, 5, 5],
+    [1, 1, 4, 4, 4, 4],
+    [1, 4, 4, 4, 4, 5],
+    [2, 2, 2, 2, 2, 4],
+    [1, 1, 1, 1, 5, 5],
+    [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 3, 3, 3],
+    [5, 5, 5, 5, 5, 5],
 ]
 FLEISS_1971 = np.array(FLEISS_1971_PATIENTS).T  # coders × units
 
 # Wikipedia, "Fleiss' kappa", worked example: 10 subjects × 14 raters, counts per category.
-WIKI_FLEISS_COUNTS = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
-                      [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
-                      [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+WIKI_FLEISS_COUNTS = [
+    [0, 0, 0, 0, 14],
+    [0, 2, 6, 4, 2],
+    [0, 0, 3, 5, 6],
+    [0, 3, 9, 2, 0],
+    [2, 2, 8, 1, 1],
+    [7, 7, 0, 0, 0],
+    [3, 2, 6, 3, 0],
+    [2, 5, 3, 2, 2],
+    [6, 5, 2, 1, 0],
+    [0, 2, 2, 3, 7],
+]
 
 
 def counts_to_ratings(counts: list[list[int]]) -> np.ndarray:
@@ -101,8 +132,9 @@ def compute(statistic: str, data, **kwargs) -> float:
     raise AssertionError(statistic)
 
 
-@pytest.mark.parametrize("statistic, data, kwargs, published, source", PUBLISHED,
-                         ids=[f"{p[0]}-{p[4]}-{p[2]}" for p in PUBLISHED])
+@pytest.mark.parametrize(
+    "statistic, data, kwargs, published, source", PUBLISHED, ids=[f"{p[0]}-{p[4]}-{p[2]}" for p in PUBLISHED]
+)
 def test_published_values(statistic, data, kwargs, published, source):
     assert round(compute(statistic, data, **kwargs), 3) == pytest.approx(published, abs=1e-9), source
 
@@ -164,8 +196,10 @@ def test_alpha_matches_krippendorff_package(data, level):
 
 
 @settings(max_examples=100, deadline=None)
-@given(pairs=st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd")), min_size=2, max_size=40),
-       weights=st.sampled_from([None, "linear", "quadratic"]))
+@given(
+    pairs=st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd")), min_size=2, max_size=40),
+    weights=st.sampled_from([None, "linear", "quadratic"]),
+)
 def test_cohen_matches_sklearn(pairs, weights):
     a, b = zip(*pairs)
     ours = ag.cohen_kappa(a, b, weights=weights)
@@ -204,8 +238,7 @@ def test_holsti_counts_shared_decisions():
 
 def test_labels_of_any_hashable_type():
     data = [["a", ("t", 1), None, "a"], ["a", ("t", 1), "b", "b"]]
-    assert ag.krippendorff_alpha(data) == pytest.approx(
-        ag.krippendorff_alpha([[0, 1, None, 0], [0, 1, 2, 2]]))
+    assert ag.krippendorff_alpha(data) == pytest.approx(ag.krippendorff_alpha([[0, 1, None, 0], [0, 1, 2, 2]]))
     mixed = [[1, "x", 1], [1, "x", "x"]]  # unorderable mix still works for nominal data
     assert ag.krippendorff_alpha(mixed) == pytest.approx(ag.krippendorff_alpha([[1, 2, 1], [1, 2, 2]]))
     with pytest.raises(ValueError, match="natural order"):
@@ -214,7 +247,7 @@ def test_labels_of_any_hashable_type():
 
 # --------------------------------------------------------------------------- properties
 @settings(max_examples=60, deadline=None)
-@given(data=reliability_data(), seed=st.integers(0, 2 ** 16))
+@given(data=reliability_data(), seed=st.integers(0, 2**16))
 def test_permuting_units_and_coders_changes_nothing(data, seed):
     rng = np.random.default_rng(seed)
     arr = np.array(data, dtype=object)
@@ -224,14 +257,14 @@ def test_permuting_units_and_coders_changes_nothing(data, seed):
         assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, abs=1e-12), fn.__name__
 
 
-@pytest.mark.parametrize("fn", [ag.krippendorff_alpha, ag.fleiss_kappa, ag.gwet_ac1, ag.brennan_prediger,
-                                ag.percent_agreement, ag.scott_pi])
+@pytest.mark.parametrize(
+    "fn", [ag.krippendorff_alpha, ag.fleiss_kappa, ag.gwet_ac1, ag.brennan_prediger, ag.percent_agreement, ag.scott_pi]
+)
 def test_perfect_agreement_is_one(fn):
     assert fn([["a", "b", "c", "a", None], ["a", "b", "c", "a", "b"]]) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("fn", [ag.krippendorff_alpha, ag.fleiss_kappa, ag.gwet_ac1, ag.scott_pi,
-                                ag.brennan_prediger])
+@pytest.mark.parametrize("fn", [ag.krippendorff_alpha, ag.fleiss_kappa, ag.gwet_ac1, ag.scott_pi, ag.brennan_prediger])
 def test_no_variation_is_nan_with_reason(fn):
     data = [["yes", "yes", "yes"], ["yes", "yes", "yes"]]
     assert math.isnan(fn(data))
@@ -271,7 +304,7 @@ def presence_arrays(draw):
     n_codes = draw(st.integers(1, 6))
     n_coders = draw(st.integers(2, 4))
     n_units = draw(st.integers(1, 30))
-    seed = draw(st.integers(0, 2 ** 16))
+    seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
     p = (rng.random((n_codes, n_coders, n_units)) < draw(st.floats(0.0, 1.0))).astype(float)
     p[rng.random(p.shape) < draw(st.sampled_from([0.0, 0.1, 0.4]))] = np.nan

@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 from qualcode.anchor import anchor_quote, reanchor
 from qualcode.model import Coding
 
-TEXT = ("Interviewer: How did the programme start?\n\n"
-        "Expert A: It started in 2010, when the ministry cut the budget. We had to find\n"
-        "partners quickly. The budget cut hurt.\n\n"
-        "Interviewer: And trust?\n\n"
-        "Expert A: Trust between the agencies was low. “Nobody shared data,” he said — at first.")
+TEXT = (
+    "Interviewer: How did the programme start?\n\n"
+    "Expert A: It started in 2010, when the ministry cut the budget. We had to find\n"
+    "partners quickly. The budget cut hurt.\n\n"
+    "Interviewer: And trust?\n\n"
+    "Expert A: Trust between the agencies was low. “Nobody shared data,” he said — at first."
+)
 
 
 def coding(start: int, end: int, code: str = "c") -> Coding:
@@ -35,32 +37,42 @@ def test_exact_match_prefers_the_occurrence_nearest_near():
     assert anchor_quote(TEXT, "budget", near=0) == (first, first + 6)
 
 
-@pytest.mark.parametrize("quote, expected", [
-    ("we had to find partners quickly", "We had to find\npartners quickly"),  # case + newline
-    ('"Nobody shared data," he said - at first', "“Nobody shared data,” he said — at first"),
-    ("  Trust   between the\tagencies  ", "Trust between the agencies"),
-])
+@pytest.mark.parametrize(
+    "quote, expected",
+    [
+        ("we had to find partners quickly", "We had to find\npartners quickly"),  # case + newline
+        ('"Nobody shared data," he said - at first', "“Nobody shared data,” he said — at first"),
+        ("  Trust   between the\tagencies  ", "Trust between the agencies"),
+    ],
+)
 def test_normalised_match_returns_original_offsets(quote, expected):
     start, end = anchor_quote(TEXT, quote)
     assert TEXT[start:end] == expected
 
 
-@pytest.mark.parametrize("quote, expected", [
-    ("the ministy cut the budgett", "the ministry cut the budget"),  # typos
-    ("Trust between agencies was low", "Trust between the agencies was low"),  # word dropped
-    ("It started in 2011, when the ministry cut", "It started in 2010, when the ministry cut"),
-])
+@pytest.mark.parametrize(
+    "quote, expected",
+    [
+        ("the ministy cut the budgett", "the ministry cut the budget"),  # typos
+        ("Trust between agencies was low", "Trust between the agencies was low"),  # word dropped
+        ("It started in 2011, when the ministry cut", "It started in 2010, when the ministry cut"),
+    ],
+)
 def test_fuzzy_match_snaps_to_words(quote, expected):
     start, end = anchor_quote(TEXT, quote)
     assert TEXT[start:end] == expected
 
 
-@pytest.mark.parametrize("quote, threshold", [
-    ("completely unrelated sentence about weather", 90),
-    ("the minister raised the budget", 95),
-    ("", 90), ("   ", 90),
-    ("budgex", 90),  # too short to match fuzzily
-])
+@pytest.mark.parametrize(
+    "quote, threshold",
+    [
+        ("completely unrelated sentence about weather", 90),
+        ("the minister raised the budget", 95),
+        ("", 90),
+        ("   ", 90),
+        ("budgex", 90),  # too short to match fuzzily
+    ],
+)
 def test_not_found(quote, threshold):
     assert anchor_quote(TEXT, quote, threshold=threshold) is None
 
@@ -90,8 +102,8 @@ def test_every_substring_is_found_exactly(text, data):
     assume(quote.strip())
     found = anchor_quote(text, quote, near=start)
     assert found is not None
-    assert text[found[0]:found[1]] == quote
-    assert found == (start, end) or text.count(quote) > 1 or quote in text[start + 1:]
+    assert text[found[0] : found[1]] == quote
+    assert found == (start, end) or text.count(quote) > 1 or quote in text[start + 1 :]
 
 
 # --------------------------------------------------------------------------- reanchor
@@ -102,13 +114,16 @@ def _codings_on(text: str, quotes: list[str]) -> list[Coding]:
 QUOTES = ["the ministry cut the budget", "partners quickly", "budget", "Trust between the agencies"]
 
 
-@pytest.mark.parametrize("edit", [
-    lambda t: "Preface added later.\n\n" + t,
-    lambda t: t.replace("Interviewer: How did the programme start?\n\n", ""),
-    lambda t: t.replace("And trust?", "And what about trust between people?"),
-    lambda t: t.replace("It started in 2010, when", "It started, I think in 2010 or so, when"),
-    lambda t: t.replace("\n\n", "\n\n\n"),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: "Preface added later.\n\n" + t,
+        lambda t: t.replace("Interviewer: How did the programme start?\n\n", ""),
+        lambda t: t.replace("And trust?", "And what about trust between people?"),
+        lambda t: t.replace("It started in 2010, when", "It started, I think in 2010 or so, when"),
+        lambda t: t.replace("\n\n", "\n\n\n"),
+    ],
+)
 def test_reanchor_keeps_codings_when_other_text_changes(edit):
     new = edit(TEXT)
     assert new != TEXT
@@ -116,8 +131,8 @@ def test_reanchor_keeps_codings_when_other_text_changes(edit):
     anchored, detached = reanchor(TEXT, new, codings)
     assert detached == []
     for old, moved in zip(codings, anchored):
-        quote = TEXT[old.start:old.end]
-        assert new[moved.start:moved.end] == quote == moved.quote
+        quote = TEXT[old.start : old.end]
+        assert new[moved.start : moved.end] == quote == moved.quote
         assert (moved.code, moved.annotator, moved.document) == (old.code, old.annotator, old.document)
 
 
@@ -153,26 +168,30 @@ def test_reanchor_unchanged_text_keeps_offsets():
     assert detached == []
 
 
-_WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "trust", "budget", "the", "we",
-                          "said", "Ёж", "naïve", ".", ",", "\n", "\n\n"])
+_WORDS = st.sampled_from(
+    ["alpha", "beta", "gamma", "delta", "trust", "budget", "the", "we", "said", "Ёж", "naïve", ".", ",", "\n", "\n\n"]
+)
 
 
 @settings(max_examples=100, deadline=None)
-@given(before=st.lists(_WORDS, max_size=30), middle=st.lists(_WORDS, max_size=10),
-       inserted=st.lists(_WORDS, min_size=1, max_size=10), after=st.lists(_WORDS, max_size=30))
+@given(
+    before=st.lists(_WORDS, max_size=30),
+    middle=st.lists(_WORDS, max_size=10),
+    inserted=st.lists(_WORDS, min_size=1, max_size=10),
+    after=st.lists(_WORDS, max_size=30),
+)
 def test_reanchor_survives_insertions_before_the_quote(before, middle, inserted, after):
     quote = "UNIQUE coded passage"
     old = " ".join(before) + " " + quote + " " + " ".join(after)
     new = " ".join(before + inserted) + " " + quote + " " + " ".join(after)
     start = old.index(quote)
     [moved], detached = reanchor(old, new, [coding(start, start + len(quote))])
-    assert new[moved.start:moved.end] == quote
+    assert new[moved.start : moved.end] == quote
     assert moved.start == new.index(quote)
 
 
 @settings(max_examples=100, deadline=None)
-@given(before=st.lists(_WORDS, min_size=1, max_size=30), after=st.lists(_WORDS, max_size=30),
-       data=st.data())
+@given(before=st.lists(_WORDS, min_size=1, max_size=30), after=st.lists(_WORDS, max_size=30), data=st.data())
 def test_reanchor_survives_deletions_before_and_after_the_quote(before, after, data):
     quote = "UNIQUE coded passage"
     old = " ".join(before) + " " + quote + " " + " ".join(after)

@@ -77,8 +77,12 @@ Look: <script>alert('pwned')</script> and <img src=x onerror="alert(1)"> and **b
 """
 
 # Passwords for the team-mode tests; a low scrypt cost keeps the tests fast.
-PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-22", "sam": "sam-password-333",
-             "root": "root-password-4444"}
+PASSWORDS = {
+    "alice": "alice-password-1",
+    "bob": "bob-password-22",
+    "sam": "sam-password-333",
+    "root": "root-password-4444",
+}
 
 
 def make_project(root: Path, *, hostile: bool = False) -> Project:
@@ -128,8 +132,7 @@ def app(page: str = "code", *, name: str | None = "alice", role: str = "supervis
 def texts(at: AppTest) -> str:
     """Everything the page shows as text (markdown, text, captions, messages), markdown escapes removed."""
     parts = []
-    for kind in ("markdown", "text", "caption", "error", "warning", "info", "success", "header", "subheader",
-                 "title"):
+    for kind in ("markdown", "text", "caption", "error", "warning", "info", "success", "header", "subheader", "title"):
         parts += [str(el.value) for el in getattr(at, kind)]
     return "\n".join(parts).replace("\\", "")
 
@@ -157,12 +160,27 @@ def stored(project: Project, annotator: str | None = None):
 
 
 # --------------------------------------------------------------------------- pages × roles
-PAGES = {"code": "annotator", "codebook": "annotator", "browser": "annotator", "reports": "annotator",
-         "agreement": "supervisor", "adjudicate": "supervisor", "interviews": "annotator",
-         "suggestions": "annotator", "admin": "admin"}
-HEADINGS = {"codebook": "App test codebook", "browser": "Code browser", "reports": "Reports",
-            "agreement": "Inter-coder agreement", "adjudicate": "Adjudicate disagreements",
-            "interviews": "Interviews", "suggestions": "Suggestions: evaluation", "admin": "Admin"}
+PAGES = {
+    "code": "annotator",
+    "codebook": "annotator",
+    "browser": "annotator",
+    "reports": "annotator",
+    "agreement": "supervisor",
+    "adjudicate": "supervisor",
+    "interviews": "annotator",
+    "suggestions": "annotator",
+    "admin": "admin",
+}
+HEADINGS = {
+    "codebook": "App test codebook",
+    "browser": "Code browser",
+    "reports": "Reports",
+    "agreement": "Inter-coder agreement",
+    "adjudicate": "Adjudicate disagreements",
+    "interviews": "Interviews",
+    "suggestions": "Suggestions: evaluation",
+    "admin": "Admin",
+}
 RANK = {"annotator": 0, "supervisor": 1, "admin": 2}
 
 
@@ -443,13 +461,16 @@ def test_adjudicate_page_lists_disagreements(project: Project) -> None:
 
 
 # --------------------------------------------------------------------------- uploads
-@pytest.mark.parametrize("name, expected", [
-    ("interview_A.md", "interview_A.md"),
-    ("../../etc/evil.md", "evil.md"),
-    ("C:\\Users\\x\\Int A?.docx", "Int A_.docx"),
-    ("..hidden..srt", "hidden.srt"),
-    ("Интервью 1.txt", "Интервью 1.txt"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("interview_A.md", "interview_A.md"),
+        ("../../etc/evil.md", "evil.md"),
+        ("C:\\Users\\x\\Int A?.docx", "Int A_.docx"),
+        ("..hidden..srt", "hidden.srt"),
+        ("Интервью 1.txt", "Интервью 1.txt"),
+    ],
+)
 def test_safe_file_name(name: str, expected: str) -> None:
     from qualcode.app.pages.interviews import safe_file_name
 
@@ -532,9 +553,13 @@ def test_oidc_button_only_when_auth_is_configured(project: Project) -> None:
     plain = app(name=None).run()
     assert not [b for b in plain.button if b.label == "Sign in with your organisation"]
     configured = app(name=None)
-    configured.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
-                                  "client_id": "qualcode", "client_secret": "secret",
-                                  "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}
+    configured.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "qualcode",
+        "client_secret": "secret",
+        "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
+    }
     configured.run()
     assert_no_exception(configured)
     assert [b for b in configured.button if b.label == "Sign in with your organisation"]

@@ -10,9 +10,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualcode.assist import (Suggestion, SuggestionModel, candidate_topics, compile_patterns, crude_stem,
-                             evaluate, evaluate_tables, lopo_folds, match_patterns, pattern_suggestions,
-                             split_units, suggestions_from_frame, unit_table)
+from qualcode.assist import (
+    Suggestion,
+    SuggestionModel,
+    candidate_topics,
+    compile_patterns,
+    crude_stem,
+    evaluate,
+    evaluate_tables,
+    lopo_folds,
+    match_patterns,
+    pattern_suggestions,
+    split_units,
+    suggestions_from_frame,
+    unit_table,
+)
 from qualcode.assist import learn as learn_module
 from qualcode.assist.units import theme_of
 from qualcode.errors import CodebookError, QualcodeError
@@ -21,8 +33,9 @@ from qualcode.model import Code, Codebook, Coding, ParsedDocument, Participant, 
 
 
 # --------------------------------------------------------------------------- helpers
-def build_document(name: str, sentences: list[str], *, participant: str | None = None,
-                   language: str = "en", with_segments: bool = True) -> tuple[ParsedDocument, list[tuple[int, int]]]:
+def build_document(
+    name: str, sentences: list[str], *, participant: str | None = None, language: str = "en", with_segments: bool = True
+) -> tuple[ParsedDocument, list[tuple[int, int]]]:
     """A document whose text is the sentences joined by spaces, with sentence segments."""
     spans, pos = [], 0
     for s in sentences:
@@ -35,13 +48,19 @@ def build_document(name: str, sentences: list[str], *, participant: str | None =
 
 
 def pattern_codebook() -> Codebook:
-    themes = {"trends": Theme("trends", "Evolving trends"),
-              "flows": Theme("flows", "Flows", parent="trends"),
-              "policy": Theme("policy", "Policy")}
+    themes = {
+        "trends": Theme("trends", "Evolving trends"),
+        "flows": Theme("flows", "Flows", parent="trends"),
+        "policy": Theme("policy", "Policy"),
+    }
     codes = {
         "transit_country": Code("transit_country", "Transit country", theme="flows", patterns=("transit",)),
-        "labour_market": Code("labour_market", "Labour market", theme="flows",
-                              patterns=({"tokens": [{"LOWER": "labour"}, {"LOWER": "market"}]},)),
+        "labour_market": Code(
+            "labour_market",
+            "Labour market",
+            theme="flows",
+            patterns=({"tokens": [{"LOWER": "labour"}, {"LOWER": "market"}]},),
+        ),
         "worker_rights": Code("worker_rights", "Worker rights", theme="policy", patterns=({"phrase": "worker"},)),
         "migrants": Code("migrants", "Migrants", theme="trends", patterns=("мигрант", "трудовой мигрант")),
         "no_patterns": Code("no_patterns", "No patterns", theme="policy"),
@@ -51,31 +70,58 @@ def pattern_codebook() -> Codebook:
 
 @pytest.fixture()
 def pattern_data():
-    en, en_spans = build_document("expert_A", [
-        "Kazakhstan is mostly a transit country.",
-        "Many workers came from Uzbekistan.",
-        "The labour market changed after Covid.",
-        "Nothing to see here.",
-    ], participant="A")
-    ru, ru_spans = build_document("expert_B", [
-        "Мигранты приезжают весной.",
-        "Много мигрантов из Узбекистана.",
-        "Трудовых мигрантов стало больше.",
-    ], participant="B", language="ru")
+    en, en_spans = build_document(
+        "expert_A",
+        [
+            "Kazakhstan is mostly a transit country.",
+            "Many workers came from Uzbekistan.",
+            "The labour market changed after Covid.",
+            "Nothing to see here.",
+        ],
+        participant="A",
+    )
+    ru, ru_spans = build_document(
+        "expert_B",
+        [
+            "Мигранты приезжают весной.",
+            "Много мигрантов из Узбекистана.",
+            "Трудовых мигрантов стало больше.",
+        ],
+        participant="B",
+        language="ru",
+    )
     return make_analysis_data(pattern_codebook(), [en, ru], []), en_spans, ru_spans
 
 
 # --------------------------------------------------------------------------- stems and patterns
-@pytest.mark.parametrize("word, language, stem", [
-    ("transit", "en", "transit"), ("transits", "en", "transit"), ("workers", "en", "worker"),
-    ("working", "en", "work"), ("worked", "en", "work"), ("countries", "en", "country"),
-    ("boxes", "en", "box"), ("classes", "en", "class"), ("stopped", "en", "stop"), ("house", "en", "hous"),
-    ("houses", "en", "hous"), ("status", "en", "status"), ("is", "en", "is"),
-    ("мигрант", "ru", "мигрант"), ("мигранты", "ru", "мигрант"), ("мигрантов", "ru", "мигрант"),
-    ("мигрантами", "ru", "мигрант"), ("миграция", "ru", "миграц"), ("миграции", "ru", "миграц"),
-    ("трудовой", "ru", "трудов"), ("трудовых", "ru", "трудов"), ("Ёлки", "ru", "елк"),
-    ("Workers", "xx", "workers"),
-])
+@pytest.mark.parametrize(
+    "word, language, stem",
+    [
+        ("transit", "en", "transit"),
+        ("transits", "en", "transit"),
+        ("workers", "en", "worker"),
+        ("working", "en", "work"),
+        ("worked", "en", "work"),
+        ("countries", "en", "country"),
+        ("boxes", "en", "box"),
+        ("classes", "en", "class"),
+        ("stopped", "en", "stop"),
+        ("house", "en", "hous"),
+        ("houses", "en", "hous"),
+        ("status", "en", "status"),
+        ("is", "en", "is"),
+        ("мигрант", "ru", "мигрант"),
+        ("мигранты", "ru", "мигрант"),
+        ("мигрантов", "ru", "мигрант"),
+        ("мигрантами", "ru", "мигрант"),
+        ("миграция", "ru", "миграц"),
+        ("миграции", "ru", "миграц"),
+        ("трудовой", "ru", "трудов"),
+        ("трудовых", "ru", "трудов"),
+        ("Ёлки", "ru", "елк"),
+        ("Workers", "xx", "workers"),
+    ],
+)
 def test_crude_stem(word, language, stem):
     assert crude_stem(word, language) == stem
 
@@ -86,9 +132,14 @@ def test_phrase_suggestion_spans_sentence_and_keeps_matched_text(pattern_data):
     row = out.loc[out["code"] == "transit_country"].iloc[0]
     assert (row["start"], row["end"]) == en_spans[0]
     assert row["matched_text"] == "transit"
-    assert data.texts["expert_A"][row["match_start"]:row["match_end"]] == "transit"
+    assert data.texts["expert_A"][row["match_start"] : row["match_end"]] == "transit"
     assert row["reason"] == "pattern 'transit' (phrase) matched 'transit'"
-    assert (row["source"], row["score"], row["code_label"], row["participant"]) == ("pattern", 1.0, "Transit country", "A")
+    assert (row["source"], row["score"], row["code_label"], row["participant"]) == (
+        "pattern",
+        1.0,
+        "Transit country",
+        "A",
+    )
 
 
 def test_token_pattern_and_english_plural(pattern_data):
@@ -116,10 +167,14 @@ def test_russian_inflected_forms(pattern_data):
 def test_existing_codings_of_that_annotator_suppress_duplicates(pattern_data):
     data, en_spans, _ = pattern_data
     s, e = en_spans[0]
-    coded = make_analysis_data(data.codebook, _documents_of(data), [
-        Coding("expert_A", s + 20, s + 27, "transit_country", "dana"),  # overlaps the sentence
-        Coding("expert_A", *en_spans[1], "labour_market", "dana"),  # other code: no effect
-    ])
+    coded = make_analysis_data(
+        data.codebook,
+        _documents_of(data),
+        [
+            Coding("expert_A", s + 20, s + 27, "transit_country", "dana"),  # overlaps the sentence
+            Coding("expert_A", *en_spans[1], "labour_market", "dana"),  # other code: no effect
+        ],
+    )
     mine = pattern_suggestions(coded, annotator="dana", documents=["expert_A"])
     assert "transit_country" not in set(mine["code"])
     assert "worker_rights" in set(mine["code"])
@@ -133,10 +188,15 @@ def _documents_of(data) -> list[ParsedDocument]:
     docs = []
     for row in data.documents.itertuples(index=False):
         segs = data.segments.loc[data.segments["document"] == row.document]
-        docs.append(ParsedDocument(row.document, data.texts[row.document],
-                                   participant=Participant(row.participant, data.participant_label(row.participant)),
-                                   language=row.language,
-                                   segments=[Segment(k, s, e) for k, s, e in zip(segs["kind"], segs["start"], segs["end"])]))
+        docs.append(
+            ParsedDocument(
+                row.document,
+                data.texts[row.document],
+                participant=Participant(row.participant, data.participant_label(row.participant)),
+                language=row.language,
+                segments=[Segment(k, s, e) for k, s, e in zip(segs["kind"], segs["start"], segs["end"])],
+            )
+        )
     return docs
 
 
@@ -148,10 +208,12 @@ def test_sentences_found_without_segments():
 
 
 def test_bad_patterns_are_reported_together():
-    codebook = Codebook(codes={
-        "a": Code("a", "A", patterns=("  ", {"regex": "x"})),
-        "b": Code("b", "B", patterns=({"tokens": []},)),
-    })
+    codebook = Codebook(
+        codes={
+            "a": Code("a", "A", patterns=("  ", {"regex": "x"})),
+            "b": Code("b", "B", patterns=({"tokens": []},)),
+        }
+    )
     with pytest.raises(CodebookError) as info:
         compile_patterns(codebook, "en")
     fields = [p.field for p in info.value.problems]
@@ -169,8 +231,9 @@ def test_matchers_are_compiled_once_per_codebook_patterns():
     assert compile_patterns(pattern_codebook(), "en") is first
     assert compile_patterns(pattern_codebook(), "ru") is not first
     changed = pattern_codebook()
-    changed.codes["transit_country"] = Code("transit_country", "Transit country", theme="flows",
-                                            patterns=("transit hub",))
+    changed.codes["transit_country"] = Code(
+        "transit_country", "Transit country", theme="flows", patterns=("transit hub",)
+    )
     assert compile_patterns(changed, "en") is not first
     assert [m.code for m in match_patterns("A transit hub.", changed)] == ["transit_country"]
 
@@ -197,20 +260,27 @@ VOCAB = {
     "worker_rights": ["rights", "employer", "contract", "salary", "union", "abuse"],
 }
 FILLER = ["really", "often", "today", "also", "quite", "mostly", "certainly", "again"]
-UNCODED_TOPICS = {"housing": ["housing", "rent", "apartment", "landlord"],
-                  "schooling": ["school", "children", "teachers", "classes"]}
+UNCODED_TOPICS = {
+    "housing": ["housing", "rent", "apartment", "landlord"],
+    "schooling": ["school", "children", "teachers", "classes"],
+}
 PARTICIPANTS = ["A", "B", "C", "D", "E", "F"]
 # unequal code frequencies, so the majority baseline is a real baseline
 CODE_WEIGHTS = {"transit_country": 4, "quota_policy": 3, "remittances": 2, "worker_rights": 2}
 
 
 def learning_codebook() -> Codebook:
-    themes = {"flows": Theme("flows", "Flows"), "policy": Theme("policy", "Policy"),
-              "economy": Theme("economy", "Economy")}
-    codes = {"transit_country": Code("transit_country", "Transit", theme="flows", patterns=("transit",)),
-             "quota_policy": Code("quota_policy", "Quotas", theme="policy", patterns=("quota", "permit")),
-             "remittances": Code("remittances", "Remittances", theme="economy", patterns=("remittance",)),
-             "worker_rights": Code("worker_rights", "Rights", theme="policy")}
+    themes = {
+        "flows": Theme("flows", "Flows"),
+        "policy": Theme("policy", "Policy"),
+        "economy": Theme("economy", "Economy"),
+    }
+    codes = {
+        "transit_country": Code("transit_country", "Transit", theme="flows", patterns=("transit",)),
+        "quota_policy": Code("quota_policy", "Quotas", theme="policy", patterns=("quota", "permit")),
+        "remittances": Code("remittances", "Remittances", theme="economy", patterns=("remittance",)),
+        "worker_rights": Code("worker_rights", "Rights", theme="policy"),
+    }
     return Codebook(themes=themes, codes=codes)
 
 
@@ -258,8 +328,12 @@ def test_model_predicts_separable_codes(corpus):
     texts = [_sentence(rng, VOCAB[c], "Z", 0) for c in VOCAB]
     predictions = model.predict_units(texts, top_k=3)
     assert [p.codes[0][0] for p in predictions] == list(VOCAB)
-    expected_theme = {"transit_country": "flows", "quota_policy": "policy", "remittances": "economy",
-                "worker_rights": "policy"}
+    expected_theme = {
+        "transit_country": "flows",
+        "quota_policy": "policy",
+        "remittances": "economy",
+        "worker_rights": "policy",
+    }
     assert [p.themes[0][0] for p in predictions] == [expected_theme[c] for c in VOCAB]
     for p in predictions:
         assert len(p.codes) == 3 and len(p.themes) == 3
@@ -280,7 +354,7 @@ def test_suggest_only_uncoded_units_with_reason(corpus):
     assert out["confidence"].between(0, 1).all()
     assert set(out["code_label"]) <= {c.label for c in corpus.codebook.codes.values()}
     first = out.iloc[0]
-    assert first["text"] == corpus.texts[first["document"]][first["start"]:first["end"]]
+    assert first["text"] == corpus.texts[first["document"]][first["start"] : first["end"]]
     assert len(units) == 6 * 17
     # for another annotator nothing is coded yet: every sentence gets suggestions
     assert len(model.suggest(corpus, annotator="erlan", top_k=1)) == len(units)
@@ -336,8 +410,15 @@ def test_model_errors_are_user_errors(corpus):
 def test_evaluate_shape_is_exact_and_json_ready(evaluation):
     assert list(evaluation) == ["model", "majority", "patterns"]
     for method, result in evaluation.items():
-        assert set(result) == {"theme_top1", "theme_top3", "code_top1", "code_top3", "n_units", "n_folds",
-                               "per_theme"}, method
+        assert set(result) == {
+            "theme_top1",
+            "theme_top3",
+            "code_top1",
+            "code_top3",
+            "n_units",
+            "n_folds",
+            "per_theme",
+        }, method
         for metric in ("theme_top1", "theme_top3", "code_top1", "code_top3"):
             assert isinstance(result[metric], float) and 0.0 <= result[metric] <= 1.0
         assert result["theme_top1"] <= result["theme_top3"] and result["code_top1"] <= result["code_top3"]
@@ -356,16 +437,27 @@ def test_model_beats_majority_baseline(evaluation):
 
 def test_patterns_baseline_ranks_by_match_count_and_misses_without_match():
     a, a_spans = build_document("a", ["The transit route.", "A border corridor."], participant="A")
-    b, b_spans = build_document("b", ["Quota and permit, also transit.",
-                                      "Remittance sent via transit and transit."], participant="B")
-    codings = [Coding("a", *a_spans[0], "transit_country", "dana"), Coding("a", *a_spans[1], "transit_country", "dana"),
-               Coding("b", *b_spans[0], "quota_policy", "dana"), Coding("b", *b_spans[1], "remittances", "dana")]
+    b, b_spans = build_document(
+        "b", ["Quota and permit, also transit.", "Remittance sent via transit and transit."], participant="B"
+    )
+    codings = [
+        Coding("a", *a_spans[0], "transit_country", "dana"),
+        Coding("a", *a_spans[1], "transit_country", "dana"),
+        Coding("b", *b_spans[0], "quota_policy", "dana"),
+        Coding("b", *b_spans[1], "remittances", "dana"),
+    ]
     result = evaluate(make_analysis_data(learning_codebook(), [a, b], codings))["patterns"]
     # 1: transit hit; 2: no match, a miss; 3: quota x2 beats transit; 4: transit x2 beats remittance
     assert (result["code_top1"], result["code_top3"]) == (0.5, 0.75)
     assert (result["theme_top1"], result["theme_top3"]) == (0.5, 0.75)
     flows = {r["theme"]: r for r in result["per_theme"]}["flows"]
-    assert (flows["support"], flows["predicted"], flows["precision"], flows["recall"], flows["f1"]) == (2, 2, 0.5, 0.5, 0.5)
+    assert (flows["support"], flows["predicted"], flows["precision"], flows["recall"], flows["f1"]) == (
+        2,
+        2,
+        0.5,
+        0.5,
+        0.5,
+    )
     assert (result["n_units"], result["n_folds"]) == (4, 2)
 
 
@@ -410,8 +502,7 @@ def test_lopo_never_trains_on_the_held_out_participant(corpus, monkeypatch):
 
 
 def test_lopo_folds():
-    assert lopo_folds(["B", "A", "B", "C"]) == [("A", [0, 2, 3], [1]), ("B", [1, 3], [0, 2]),
-                                                ("C", [0, 1, 2], [3])]
+    assert lopo_folds(["B", "A", "B", "C"]) == [("A", [0, 2, 3], [1]), ("B", [1, 3], [0, 2]), ("C", [0, 1, 2], [3])]
 
 
 def test_evaluation_is_deterministic(corpus, evaluation):
@@ -463,14 +554,20 @@ def test_split_units_spans_are_ordered_trimmed_and_inside(pieces):
         assert all(0 <= s < e <= len(text) for s, e in spans)
         assert all(e1 <= s2 for (_, e1), (s2, _) in zip(spans, spans[1:]))
         assert all(not text[s].isspace() and not text[e - 1].isspace() for s, e in spans)
-        assert "".join(text[s:e] for s, e in spans).replace(" ", "").replace("\n", "") == \
-            text.replace(" ", "").replace("\n", "")
+        assert "".join(text[s:e] for s, e in spans).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace(
+            "\n", ""
+        )
 
 
-@pytest.mark.parametrize("code, level, theme", [
-    ("transit_country", "main", "trends"), ("transit_country", "sub", "flows"),
-    ("worker_rights", "main", "policy"), ("worker_rights", "sub", "policy"),
-])
+@pytest.mark.parametrize(
+    "code, level, theme",
+    [
+        ("transit_country", "main", "trends"),
+        ("transit_country", "sub", "flows"),
+        ("worker_rights", "main", "policy"),
+        ("worker_rights", "sub", "policy"),
+    ],
+)
 def test_theme_levels(code, level, theme):
     assert theme_of(pattern_codebook(), code, level) == theme
 

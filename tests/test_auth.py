@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from qualcode import auth
 from qualcode.errors import PermissionDenied
-from qualcode.model import Code, Codebook, Coding, ParsedDocument, Participant, Theme
+from qualcode.model import Coding, ParsedDocument, Participant
 from qualcode.project import Project
 from qualcode.store import Actor, Store
 
 ADMIN = Actor("root", "admin")
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -75,8 +75,9 @@ def test_only_admins_manage_users(store: Store) -> None:
 
 @pytest.fixture
 def team_project(tmp_path: Path) -> Project:
-    (tmp_path / "codebook.yaml").write_text("themes:\n  - id: t\n    label: T\n    codes:\n"
-                                            "      - id: c\n        label: C\n")
+    (tmp_path / "codebook.yaml").write_text(
+        "themes:\n  - id: t\n    label: T\n    codes:\n      - id: c\n        label: C\n"
+    )
     p = Project.open(tmp_path)
     p.sync()
     p.store.upsert_document(ADMIN, ParsedDocument("d", "Some interview text here.", Participant("A", "Expert (A)")))

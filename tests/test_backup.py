@@ -17,8 +17,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def dump(project: Project) -> dict[str, list[dict]]:
     with project.store.read() as conn:
-        return {t.name: [dict(r) for r in conn.execute(sa.select(t).order_by(*t.primary_key.columns)).mappings()]
-                for t in TABLE_ORDER}
+        return {
+            t.name: [dict(r) for r in conn.execute(sa.select(t).order_by(*t.primary_key.columns)).mappings()]
+            for t in TABLE_ORDER
+        }
 
 
 def make_original(root: Path, db_url: str, copy_demo) -> Project:  # type: ignore[no-untyped-def]

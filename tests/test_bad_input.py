@@ -32,16 +32,21 @@ make_bad = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_bad)
 
 CODEBOOK, TRANSCRIPT, CODINGS, ARCHIVE, XML = (
-    "Codebook error", "Input file error", "Input file error", "Input file error", "Input file error")
+    "Codebook error",
+    "Input file error",
+    "Input file error",
+    "Input file error",
+    "Input file error",
+)
 
 
 @dataclass(frozen=True)
 class Case:
-    file: str      # corpus name under tests/data/bad/ (or built at test time by make_bad.py)
-    via: str       # input path, see run_case()
-    problem: str   # what is wrong with the file
-    error: str     # the error title expected on stderr
-    where: str     # a substring of stderr naming the file and, where there is one, the line/row/member
+    file: str  # corpus name under tests/data/bad/ (or built at test time by make_bad.py)
+    via: str  # input path, see run_case()
+    problem: str  # what is wrong with the file
+    error: str  # the error title expected on stderr
+    where: str  # a substring of stderr naming the file and, where there is one, the line/row/member
 
     @property
     def id(self) -> str:
@@ -179,10 +184,14 @@ CASES = [
 
 # One case per input path also runs in a real subprocess.
 SUBPROCESS_CASES = [
-    "codebook check:codebooks/python_tag.yaml", "codebook import:codebooks/billion_laughs.yaml",
-    "import:transcripts/xxe.docx", "sync:transcripts/png_renamed.txt", "codings:codings/formula_dde.csv",
+    "codebook check:codebooks/python_tag.yaml",
+    "codebook import:codebooks/billion_laughs.yaml",
+    "import:transcripts/xxe.docx",
+    "sync:transcripts/png_renamed.txt",
+    "codings:codings/formula_dde.csv",
     "sync+new:codings/unknown_code.csv",
-    "qdpx:archives/path_traversal.qdpx", "restore:archives/manifest_list.qcbackup",
+    "qdpx:archives/path_traversal.qdpx",
+    "restore:archives/manifest_list.qcbackup",
 ]
 
 CODINGS_CSV = """participant,quote,code,annotator,memo
@@ -224,9 +233,13 @@ def dump_database(root: Path, url: str | None = None) -> list[tuple[str, list[tu
     engine = sa.create_engine(url or f"sqlite:///{root / '.qualcode' / 'qualcode.db'}")
     try:
         with engine.connect() as conn:
-            return [(table.name, [tuple(row) for row in conn.execute(
-                sa.select(table).order_by(*table.primary_key.columns))])
-                for table in schema.metadata.sorted_tables]
+            return [
+                (
+                    table.name,
+                    [tuple(row) for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))],
+                )
+                for table in schema.metadata.sorted_tables
+            ]
     finally:
         engine.dispose()
 
@@ -303,9 +316,14 @@ def pg_templates(templates: dict[str, Path], pg_schema) -> dict[str, str]:  # ty
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_changes_nothing_on_postgres(case: Case, templates: dict[str, Path], pg_templates: dict[str, str],
-                                               tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input_changes_nothing_on_postgres(
+    case: Case,
+    templates: dict[str, Path],
+    pg_templates: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     root, args, bad = prepare(case, templates, tmp_path)
     url = pg_templates["fresh" if case.via in ("qdpx", "restore") else "full"]
     monkeypatch.chdir(tmp_path)
@@ -321,9 +339,13 @@ def test_bad_input_changes_nothing_on_postgres(case: Case, templates: dict[str, 
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_is_refused_and_changes_nothing(case: Case, templates: dict[str, Path], tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input_is_refused_and_changes_nothing(
+    case: Case,
+    templates: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     root, args, bad = prepare(case, templates, tmp_path)
     monkeypatch.chdir(tmp_path)  # a YAML tag that ran a command would leave a file here
     before_db = _digest(root)
@@ -349,7 +371,12 @@ def test_bad_input_in_a_subprocess(case_id: str, templates: dict[str, Path], tmp
     before = _digest(root)
     result = subprocess.run(
         [sys.executable, "-c", "from qualcode.cli import main; import sys; sys.exit(main())", *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     check_refused(case, result.returncode, result.stderr)
     assert _digest(root) == before
 
@@ -358,8 +385,11 @@ def test_corpus_is_documented_and_big_enough() -> None:
     """README.md's table lists every case (and nothing else), and there are at least 40."""
     readme = (BAD / "README.md").read_text(encoding="utf-8")
     vias = {c.via for c in CASES}
-    rows = {tuple(cell.strip().strip("`") for cell in line.strip("|").split("|")[:2])
-            for line in readme.splitlines() if line.startswith("| `")}
+    rows = {
+        tuple(cell.strip().strip("`") for cell in line.strip("|").split("|")[:2])
+        for line in readme.splitlines()
+        if line.startswith("| `")
+    }
     rows = {row for row in rows if len(row) == 2 and row[1] in vias}
     assert rows == {(c.file, c.via) for c in CASES}
     assert len(CASES) >= 40
@@ -382,9 +412,9 @@ def test_every_case_file_exists_or_is_built() -> None:
         assert case.file in make_bad.AT_TEST_TIME or (BAD / case.file).is_file(), case.file
 
 
-def test_qdpx_source_pointing_outside_the_archive_is_skipped_not_read(templates: dict[str, Path],
-                                                                     tmp_path: Path,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_qdpx_source_pointing_outside_the_archive_is_skipped_not_read(
+    templates: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """plainTextPath="internal://../../../../etc/passwd": never read; the source is skipped with a warning."""
     root = tmp_path / "project"
     shutil.copytree(templates["fresh"], root)
@@ -396,8 +426,9 @@ def test_qdpx_source_pointing_outside_the_archive_is_skipped_not_read(templates:
     assert "root:" not in repr(dump_database(root))
 
 
-def test_qdpx_selection_of_only_a_carriage_return_is_skipped(templates: dict[str, Path], tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_qdpx_selection_of_only_a_carriage_return_is_skipped(
+    templates: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """It used to become an empty span that the store refused after the document was written."""
     root = tmp_path / "project"
     shutil.copytree(templates["fresh"], root)

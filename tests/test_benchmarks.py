@@ -83,8 +83,11 @@ def test_figures_have_the_required_keys_and_alpha_matches(tmp_path: Path, toy_pr
     synthetic, project = toy_project
     run = _bench_run()
     data = project.analysis_data()
-    figures = run.figure_reliability(data, full=False) + run.figure_excel(data, tmp_path, full=False) \
+    figures = (
+        run.figure_reliability(data, full=False)
+        + run.figure_excel(data, tmp_path, full=False)
         + run.figure_reports(project, project.root, full=False)
+    )
     records = json.loads(json.dumps([f.as_json() for f in figures]))
     for record in records:
         assert REQUIRED <= set(record)
@@ -99,9 +102,9 @@ def test_figures_have_the_required_keys_and_alpha_matches(tmp_path: Path, toy_pr
 
 
 def test_concurrency_writers_store_codings(tmp_path: Path) -> None:
-    from qualcode.store import LOCAL_ADMIN, Store
-
     import concurrency
+
+    from qualcode.store import LOCAL_ADMIN, Store
 
     synthetic = synth.generate(TOY)
     url = f"sqlite:///{tmp_path / 'writers.db'}"

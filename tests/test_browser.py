@@ -31,8 +31,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 WAIT_MS = 30_000
 
 
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
@@ -128,8 +126,9 @@ def apply_code(page, label_prefix: str, expected_codings: int) -> None:
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     page.locator(".st-key-qc_apply button").click()
-    page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{expected_codings}']",
-                           timeout=WAIT_MS)
+    page.wait_for_selector(
+        f"[data-testid=qc-transcript][data-ready='1'][data-codings='{expected_codings}']", timeout=WAIT_MS
+    )
 
 
 def codings_of(project, annotator: str):
@@ -154,8 +153,10 @@ def test_mouse_selection_applies_a_code_with_code_point_offsets(browser, server,
     assert row["quote"] == "and employers hire"
     mark = page.locator(f"mark.qc-hl[data-coding-ids='{int(row['coding_id'])}']")
     assert mark.inner_text() == "and employers hire"
-    assert page.locator(f"[data-testid=qc-margin-label][data-coding-id='{int(row['coding_id'])}']").inner_text() \
+    assert (
+        page.locator(f"[data-testid=qc-margin-label][data-coding-id='{int(row['coding_id'])}']").inner_text()
         == "Labour shortage"
+    )
     context.close()
 
 
@@ -178,8 +179,9 @@ def test_blind_mode_in_two_browsers(browser, server, project) -> None:
     open_document(sam, "expert_B")
     sam.locator(".st-key-qc_show_others label").click()
     sam.wait_for_selector(f"[data-testid=qc-margin-label][data-coding-id='{bob_id}']", timeout=WAIT_MS)
-    assert sam.locator(f"[data-testid=qc-margin-label][data-coding-id='{bob_id}']").inner_text() \
-        == "bob: Transit country"
+    assert (
+        sam.locator(f"[data-testid=qc-margin-label][data-coding-id='{bob_id}']").inner_text() == "bob: Transit country"
+    )
     for ctx in (bob_ctx, alice_ctx, sam_ctx):
         ctx.close()
 
@@ -228,8 +230,14 @@ def test_upload_saves_under_interviews_with_a_safe_name(browser, server, project
     url, root = server
     context, page, _ = sign_in(browser, url, "sam", "Interviews")
     page.locator(".st-key-qc_upload_files input[type=file]").set_input_files(
-        files=[{"name": "uploaded interview?.md", "mimeType": "text/markdown",
-                "buffer": b"---\nparticipant: U\nlabel: Uploaded (U)\n---\nAn uploaded interview about transit.\n"}])
+        files=[
+            {
+                "name": "uploaded interview?.md",
+                "mimeType": "text/markdown",
+                "buffer": b"---\nparticipant: U\nlabel: Uploaded (U)\n---\nAn uploaded interview about transit.\n",
+            }
+        ]
+    )
     page.get_by_role("button", name="Upload and import").click()
     page.wait_for_selector("text=uploaded interview_: added", timeout=WAIT_MS)
     assert (root / "interviews" / "uploaded interview_.md").is_file()

@@ -25,8 +25,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory, copy_demo) -> Path:  # type: 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the real console entry point in a subprocess (exit status and streams as a user sees them)."""
-    return subprocess.run([sys.executable, "-c", "import sys; from qualcode.cli import main; sys.exit(main())", *args],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from qualcode.cli import main; sys.exit(main())", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def _all_commands(group, prefix=()):  # type: ignore[no-untyped-def]
@@ -38,7 +43,9 @@ def _all_commands(group, prefix=()):  # type: ignore[no-untyped-def]
             yield path, command
 
 
-@pytest.mark.parametrize("path,command", list(_all_commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+@pytest.mark.parametrize(
+    "path,command", list(_all_commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
 def test_every_command_has_help_with_an_example(path: tuple[str, ...], command) -> None:  # type: ignore[no-untyped-def]
     text = command.help or ""
     assert text.strip(), f"qualcode {' '.join(path)} has no help"
@@ -80,13 +87,16 @@ def test_agreement_reports_need_two_annotators_and_say_so(demo: Path) -> None:
     assert "Traceback" not in res.stderr
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["report", "themes", "--format", "xml"], "Invalid value"),
-    (["codebook", "merge", "no_such_code", "dactyloscopy"], "no_such_code"),
-    (["codebook", "delete", "dactyloscopy"], "used by"),
-    (["import", "--codings", "missing.csv"], "not found"),
-    (["report", "agreement", "--unit", "word"], "Invalid value"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["report", "themes", "--format", "xml"], "Invalid value"),
+        (["codebook", "merge", "no_such_code", "dactyloscopy"], "no_such_code"),
+        (["codebook", "delete", "dactyloscopy"], "used by"),
+        (["import", "--codings", "missing.csv"], "not found"),
+        (["report", "agreement", "--unit", "word"], "Invalid value"),
+    ],
+)
 def test_user_errors_exit_2_without_traceback(demo: Path, args: list[str], needle: str) -> None:
     res = run("--project", str(demo), *args)
     assert res.returncode == 2, res.stdout + res.stderr
@@ -144,10 +154,19 @@ def three_coders(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("report", ["agreement", "disagreements"])
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "markdown"])
-def test_agreement_reports_in_every_format(three_coders: Path, report: str, fmt: str,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--project", str(three_coders), "report", report, "--format", fmt,
-            "--annotators", "thesis-team,coder2,coder3"]
+def test_agreement_reports_in_every_format(
+    three_coders: Path, report: str, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "--project",
+        str(three_coders),
+        "report",
+        report,
+        "--format",
+        fmt,
+        "--annotators",
+        "thesis-team,coder2,coder3",
+    ]
     if report == "agreement":
         args += ["--bootstrap", "200", "--unit", "paragraph"]
     assert main(args) == 0
@@ -161,15 +180,17 @@ def test_agreement_reports_in_every_format(three_coders: Path, report: str, fmt:
         assert "unit: paragraph" in out
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["export", "xlsx", "/nonexistent/folder/appendix.xlsx"], "does not exist"),
-    (["export", "qdpx", "/nonexistent/folder/p.qdpx"], "does not exist"),
-    (["backup", "/nonexistent/folder/b.qcbackup"], "does not exist"),
-    (["set", "blind_mode", "maybe"], "not a valid value"),
-    (["report", "themes", "--annotators", "thesis-tem"], "Did you mean 'thesis-team'?"),
-    (["report", "agreement", "--annotators", "thesis-team,nobody"], "No codings by 'nobody'"),
-])
-def test_more_user_errors_exit_2(demo: Path, args: list[str], needle: str,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["export", "xlsx", "/nonexistent/folder/appendix.xlsx"], "does not exist"),
+        (["export", "qdpx", "/nonexistent/folder/p.qdpx"], "does not exist"),
+        (["backup", "/nonexistent/folder/b.qcbackup"], "does not exist"),
+        (["set", "blind_mode", "maybe"], "not a valid value"),
+        (["report", "themes", "--annotators", "thesis-tem"], "Did you mean 'thesis-team'?"),
+        (["report", "agreement", "--annotators", "thesis-team,nobody"], "No codings by 'nobody'"),
+    ],
+)
+def test_more_user_errors_exit_2(demo: Path, args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--project", str(demo), *args]) == 2
     assert needle in capsys.readouterr().err

@@ -19,8 +19,15 @@ from ruamel.yaml import YAML
 
 from qualcode import codebook as cbmod
 from qualcode.codebook import (
-    MAX_CODEBOOK_BYTES, CodebookFile, codebook_to_dict, dump_codebook, edit_codebook,
-    load_codebook, parse_codebook, suggest_id, validate_codebook,
+    MAX_CODEBOOK_BYTES,
+    CodebookFile,
+    codebook_to_dict,
+    dump_codebook,
+    edit_codebook,
+    load_codebook,
+    parse_codebook,
+    suggest_id,
+    validate_codebook,
 )
 from qualcode.errors import CodebookError, ConflictError
 from qualcode.model import UNCATEGORISED, Code, Codebook, CrossCut, Theme
@@ -87,8 +94,7 @@ def test_good_samples_load_and_round_trip_unchanged(name: str) -> None:
 def test_full_sample_model() -> None:
     book = load_codebook(DATA / "good_full.yaml")
     assert book.title == "Migration management in Kazakhstan"
-    assert list(book.themes) == ["evolving_migration_trends", "characteristics_of_migration",
-                                 "policy"]
+    assert list(book.themes) == ["evolving_migration_trends", "characteristics_of_migration", "policy"]
     assert book.themes["characteristics_of_migration"].parent == "evolving_migration_trends"
     covid = book.codes["covid_no_effect"]
     assert covid.theme == "characteristics_of_migration"
@@ -98,8 +104,7 @@ def test_full_sample_model() -> None:
     assert type(covid.patterns[1]["tokens"][0]) is dict  # plain data, not ruamel containers
     assert book.color_of("covid_no_effect") == "#4e79a7"
     assert book.color_of("quotas") is None
-    assert book.cross_cutting["transit_migration"].codes == ("transit_country",
-                                                            "transit_skilled_specialists")
+    assert book.cross_cutting["transit_migration"].codes == ("transit_country", "transit_skilled_specialists")
     assert book.resolve("no_covid_impact") == "covid_no_effect"
 
 
@@ -111,7 +116,8 @@ def test_example_list_phrase_mapping_and_top_level_codes() -> None:
         "    example: [first, second]\n"
         "    aliases: old_loose\n"
         "    patterns:\n"
-        "      - phrase: no difference\n")
+        "      - phrase: no difference\n"
+    )
     code = book.codes["loose"]
     assert code.theme is None
     assert code.examples == ("first", "second")
@@ -126,37 +132,53 @@ BAD_CASES: dict[str, list[tuple[int | None, str]]] = {
     "bad_tag_custom.yaml": [(3, "tag '!upper'"), (4, "tag '!!set'")],
     "bad_yaml_alias.yaml": [(6, "aliases ('*name') are not allowed")],
     "bad_merge_key.yaml": [(4, "merge keys ('<<') are not allowed")],
-    "bad_duplicate_key.yaml": [(4, "duplicate key 'label' (first given on line 3)"),
-                               (8, "duplicate key 'id' (first given on line 6)")],
+    "bad_duplicate_key.yaml": [
+        (4, "duplicate key 'label' (first given on line 3)"),
+        (8, "duplicate key 'id' (first given on line 6)"),
+    ],
     "bad_duplicate_id.yaml": [(5, "duplicate id 'trends'"), (8, "duplicate id 'trends'")],
-    "bad_id_format.yaml": [(2, "id 'Migration Trends' is not a valid id"),
-                           (5, "id '2022_events' is not a valid id"),
-                           (7, "'id' must be text, found a number (17)")],
+    "bad_id_format.yaml": [
+        (2, "id 'Migration Trends' is not a valid id"),
+        (5, "id '2022_events' is not a valid id"),
+        (7, "'id' must be text, found a number (17)"),
+    ],
     "bad_missing_label.yaml": [(2, "'label' is missing"), (5, "'label' is empty")],
     "bad_empty.yaml": [(1, "the codebook file is empty")],
     "bad_comments_only.yaml": [(1, "no content (only comments)")],
     "bad_top_list.yaml": [(1, "must be a mapping")],
     "bad_multi_document.yaml": [(2, "more than one YAML document")],
     "bad_not_utf8.yaml": [(1, "not UTF-8 text (byte 0xe9)")],
-    "bad_unknown_key.yaml": [(4, "unknown key 'colour' on a theme"),
-                             (8, "unknown key 'examples' on a code"),
-                             (12, "unknown key 'code' on a cross-cutting theme")],
-    "bad_cross_ref.yaml": [(11, "unknown code 'transit_countri'"),
-                           (11, "unknown code 'transit_state'"),
-                           (11, "'trends' is a theme, not a code"),
-                           (11, "'transit_country' is listed twice")],
-    "bad_alias_collision.yaml": [(7, "alias 'b' of code 'a' is the id of another code"),
-                                 (10, "alias 'old' is used by two codes, 'a' and 'b'")],
-    "bad_pattern.yaml": [(11, "a pattern must be text"), (12, "'phrase' must be non-empty"),
-                         (13, "a pattern must be text"), (14, "'tokens' must be a non-empty")],
+    "bad_unknown_key.yaml": [
+        (4, "unknown key 'colour' on a theme"),
+        (8, "unknown key 'examples' on a code"),
+        (12, "unknown key 'code' on a cross-cutting theme"),
+    ],
+    "bad_cross_ref.yaml": [
+        (11, "unknown code 'transit_countri'"),
+        (11, "unknown code 'transit_state'"),
+        (11, "'trends' is a theme, not a code"),
+        (11, "'transit_country' is listed twice"),
+    ],
+    "bad_alias_collision.yaml": [
+        (7, "alias 'b' of code 'a' is the id of another code"),
+        (10, "alias 'old' is used by two codes, 'a' and 'b'"),
+    ],
+    "bad_pattern.yaml": [
+        (11, "a pattern must be text"),
+        (12, "'phrase' must be non-empty"),
+        (13, "a pattern must be text"),
+        (14, "'tokens' must be a non-empty"),
+    ],
     "bad_color.yaml": [(4, "'color' is empty"), (7, "must be a '#rrggbb' colour")],
-    "bad_wrong_types.yaml": [(1, "'title' must be text, found a list"),
-                             (4, "'label' must be text, found a list"),
-                             (5, "'description' must be text, found a number (3)"),
-                             (7, "'codes' must be a list"),
-                             (11, "'themes' must be a list"),
-                             (15, "'example' entries must be non-empty text"),
-                             (17, "'cross_cutting' must be a list")],
+    "bad_wrong_types.yaml": [
+        (1, "'title' must be text, found a list"),
+        (4, "'label' must be text, found a list"),
+        (5, "'description' must be text, found a number (3)"),
+        (7, "'codes' must be a list"),
+        (11, "'themes' must be a list"),
+        (15, "'example' entries must be non-empty text"),
+        (17, "'cross_cutting' must be a list"),
+    ],
     "bad_many.yaml": [
         (3, "unknown key 'themez'"),
         (5, "id 'Trends' is not a valid id"),
@@ -199,17 +221,20 @@ def test_bad_codebook_reports_every_problem_with_its_line(name: str) -> None:
     assert caught.value.problems == problems
 
 
-@pytest.mark.parametrize("name, field, hint", [
-    ("bad_many.yaml", "themes[0].codes[3].lable", "Did you mean 'label'?"),
-    ("bad_many.yaml", "themez", "Did you mean 'themes'?"),
-    ("bad_many.yaml", "themes[0].id", "Use 'trends'."),
-    ("bad_many.yaml", "themes[0].codes[2].id", "Add 'id: no_id_here'."),
-    ("bad_many.yaml", "cross_cutting[0].codes[1]", "Did you mean 'quotas'?"),
-    ("bad_many.yaml", "themes[0].color", "write the colour in quotes"),
-    ("bad_id_format.yaml", "themes[0].codes[0].id", "Use 'c_2022_events'."),
-    ("bad_cross_ref.yaml", "cross_cutting[0].codes[1]", "former id of 'transit_country'"),
-    ("bad_unknown_key.yaml", "themes[0].codes[0].examples", "Did you mean 'example'?"),
-])
+@pytest.mark.parametrize(
+    "name, field, hint",
+    [
+        ("bad_many.yaml", "themes[0].codes[3].lable", "Did you mean 'label'?"),
+        ("bad_many.yaml", "themez", "Did you mean 'themes'?"),
+        ("bad_many.yaml", "themes[0].id", "Use 'trends'."),
+        ("bad_many.yaml", "themes[0].codes[2].id", "Add 'id: no_id_here'."),
+        ("bad_many.yaml", "cross_cutting[0].codes[1]", "Did you mean 'quotas'?"),
+        ("bad_many.yaml", "themes[0].color", "write the colour in quotes"),
+        ("bad_id_format.yaml", "themes[0].codes[0].id", "Use 'c_2022_events'."),
+        ("bad_cross_ref.yaml", "cross_cutting[0].codes[1]", "former id of 'transit_country'"),
+        ("bad_unknown_key.yaml", "themes[0].codes[0].examples", "Did you mean 'example'?"),
+    ],
+)
 def test_problems_carry_field_paths_and_fixing_hints(name: str, field: str, hint: str) -> None:
     by_field = {p.field: p for p in validate_codebook(DATA / name)}
     assert hint in (by_field[field].hint or "")
@@ -231,8 +256,7 @@ def test_missing_file() -> None:
     assert len(problems) == 1 and "not found" in problems[0].message
 
 
-def test_too_large_file_is_refused_before_parsing(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_large_file_is_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "codebook.yaml"
     path.write_bytes(b"title: x\n" + b"#" * MAX_CODEBOOK_BYTES)
 
@@ -244,15 +268,18 @@ def test_too_large_file_is_refused_before_parsing(tmp_path: Path,
         load_codebook(path)
 
 
-@pytest.mark.parametrize("text", [
-    "title: !!python/object/apply:os.system ['echo hi']\n",
-    "title: !!python/name:os.system\n",
-    "themes: !!python/object/new:collections.OrderedDict [[]]\n",
-    "themes:\n  - !Theme {id: a, label: A}\n",
-    "title: !!binary aGVsbG8=\n",
-    "title: !!str harmless but still a tag\n",
-    "%TAG !e! tag:example.com,2000:\n---\ntitle: !e!thing x\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: !!python/object/apply:os.system ['echo hi']\n",
+        "title: !!python/name:os.system\n",
+        "themes: !!python/object/new:collections.OrderedDict [[]]\n",
+        "themes:\n  - !Theme {id: a, label: A}\n",
+        "title: !!binary aGVsbG8=\n",
+        "title: !!str harmless but still a tag\n",
+        "%TAG !e! tag:example.com,2000:\n---\ntitle: !e!thing x\n",
+    ],
+)
 def test_every_tag_is_refused(text: str) -> None:
     with pytest.raises(CodebookError, match="is not allowed"):
         parse_codebook(text)
@@ -260,8 +287,7 @@ def test_every_tag_is_refused(text: str) -> None:
 
 def test_python_tag_is_never_constructed(tmp_path: Path) -> None:
     marker = tmp_path / "constructed"
-    text = ("title: !!python/object/apply:pathlib.Path.touch "
-            f"[!!python/object/apply:pathlib.Path ['{marker}']]\n")
+    text = f"title: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n"
     with pytest.raises(CodebookError):
         parse_codebook(text)
     assert not marker.exists()
@@ -269,16 +295,40 @@ def test_python_tag_is_never_constructed(tmp_path: Path) -> None:
 
 # =========================================================================== model ↔ text
 ids = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
-tricky = st.sampled_from(["yes", "null", "123", "1e3", "#hash", "a: b", "- dash", "'quoted'",
-                          '"dq"', "*star", "&amp", "!bang", "  padded  ", "multi\nline",
-                          "Миграция", "tab\there", "%percent", "@at", "`tick`", "~", "[x]"])
+tricky = st.sampled_from(
+    [
+        "yes",
+        "null",
+        "123",
+        "1e3",
+        "#hash",
+        "a: b",
+        "- dash",
+        "'quoted'",
+        '"dq"',
+        "*star",
+        "&amp",
+        "!bang",
+        "  padded  ",
+        "multi\nline",
+        "Миграция",
+        "tab\there",
+        "%percent",
+        "@at",
+        "`tick`",
+        "~",
+        "[x]",
+    ]
+)
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
 nonblank = st.one_of(tricky, free_text).filter(lambda s: s.strip() != "")
 labels = nonblank.map(str.strip).filter(bool)
 optional_text = st.one_of(st.just(""), nonblank)
 token_patterns = st.lists(
     st.fixed_dictionaries({"LOWER": free_text}, optional={"OP": st.sampled_from(["?", "+", "*"])}),
-    min_size=1, max_size=3).map(lambda tokens: {"tokens": tokens})
+    min_size=1,
+    max_size=3,
+).map(lambda tokens: {"tokens": tokens})
 
 
 @st.composite
@@ -292,26 +342,37 @@ def codebooks(draw: st.DrawFn) -> Codebook:
     themes: dict[str, Theme] = {}
     for i, tid in enumerate(theme_ids):
         parent = draw(st.sampled_from([None, *theme_ids[:i]]))
-        themes[tid] = Theme(id=tid, label=draw(labels), parent=parent,
-                            description=draw(optional_text),
-                            color=draw(st.one_of(st.none(), st.from_regex(
-                                r"#[0-9a-f]{6}", fullmatch=True))),
-                            aliases=tuple(f"{a} [{tid}]" for a in draw(
-                                st.lists(labels, max_size=2, unique=True))))
+        themes[tid] = Theme(
+            id=tid,
+            label=draw(labels),
+            parent=parent,
+            description=draw(optional_text),
+            color=draw(st.one_of(st.none(), st.from_regex(r"#[0-9a-f]{6}", fullmatch=True))),
+            aliases=tuple(f"{a} [{tid}]" for a in draw(st.lists(labels, max_size=2, unique=True))),
+        )
     codes: dict[str, Code] = {}
     for cid in code_ids:
         codes[cid] = Code(
-            id=cid, label=draw(labels), theme=draw(st.sampled_from([None, *theme_ids])),
-            description=draw(optional_text), include=draw(optional_text),
-            exclude=draw(optional_text), examples=tuple(draw(st.lists(nonblank, max_size=3))),
+            id=cid,
+            label=draw(labels),
+            theme=draw(st.sampled_from([None, *theme_ids])),
+            description=draw(optional_text),
+            include=draw(optional_text),
+            exclude=draw(optional_text),
+            examples=tuple(draw(st.lists(nonblank, max_size=3))),
             aliases=tuple(f"{a} [{cid}]" for a in draw(st.lists(labels, max_size=2, unique=True))),
-            patterns=tuple(draw(st.lists(st.one_of(nonblank, token_patterns), max_size=3))))
-    cross = {xid: CrossCut(id=xid, label=draw(labels), description=draw(optional_text),
-                           codes=tuple(draw(st.lists(st.sampled_from(code_ids), unique=True,
-                                                     max_size=4)) if code_ids else ()))
-             for xid in cross_ids}
-    return Codebook(themes=themes, codes=codes, cross_cutting=cross,
-                    title=draw(st.one_of(st.just(""), labels)))
+            patterns=tuple(draw(st.lists(st.one_of(nonblank, token_patterns), max_size=3))),
+        )
+    cross = {
+        xid: CrossCut(
+            id=xid,
+            label=draw(labels),
+            description=draw(optional_text),
+            codes=tuple(draw(st.lists(st.sampled_from(code_ids), unique=True, max_size=4)) if code_ids else ()),
+        )
+        for xid in cross_ids
+    }
+    return Codebook(themes=themes, codes=codes, cross_cutting=cross, title=draw(st.one_of(st.just(""), labels)))
 
 
 @settings(max_examples=40, deadline=None)
@@ -355,14 +416,29 @@ def test_random_bytes_raise_only_codebook_error(data: bytes) -> None:
             assert exc.problems
 
 
-yaml_keys = st.sampled_from(["id", "label", "themes", "codes", "cross_cutting", "title",
-                             "aliases", "patterns", "example", "color", "tokens", "phrase",
-                             "description", "x"])
+yaml_keys = st.sampled_from(
+    [
+        "id",
+        "label",
+        "themes",
+        "codes",
+        "cross_cutting",
+        "title",
+        "aliases",
+        "patterns",
+        "example",
+        "color",
+        "tokens",
+        "phrase",
+        "description",
+        "x",
+    ]
+)
 yaml_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), ids, labels),
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(yaml_keys, inner, max_size=5)),
-    max_leaves=25)
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(yaml_keys, inner, max_size=5)),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=100, deadline=None)
@@ -394,8 +470,7 @@ def test_rename_changes_only_the_renamed_lines(full: Path) -> None:
     after = full.read_text(encoding="utf-8")
     removed, added = diff(before, after)
     assert removed == ["- id: quotas", "label: Quotas   # eol quotas"]
-    assert added == ["- id: labour_quotas", "label: Labour quotas # eol quotas",
-                     "aliases: [quotas, Quotas]"]
+    assert added == ["- id: labour_quotas", "label: Labour quotas # eol quotas", "aliases: [quotas, Quotas]"]
     assert comments(after) == comments(before)
     assert change["action"] == "rename"
     assert change["before"]["id"] == "quotas" and change["after"]["id"] == "labour_quotas"
@@ -416,37 +491,42 @@ def test_rename_theme_records_alias_and_keeps_comments(full: Path) -> None:
     handle = CodebookFile.open(full)
     handle.rename("evolving_migration_trends", new_label="Migration trends")
     after = handle.dumps()
-    assert handle.codebook.themes["evolving_migration_trends"].aliases == (
-        "Evolving Migration Trends",)
+    assert handle.codebook.themes["evolving_migration_trends"].aliases == ("Evolving Migration Trends",)
     assert comments(after) == comments(before)
     assert ids_in_order(after) == ids_in_order(before)
     # the alias goes at its place in the key order (before the sub-themes), not at the end
     lines = after.splitlines()
     assert lines.index("    aliases: [Evolving Migration Trends]") < lines.index(
-        "    themes:                                    # sub-themes, any depth")
+        "    themes:                                    # sub-themes, any depth"
+    )
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda h: h.rename("quotaz", "q"), "unknown code, theme or cross-cutting theme 'quotaz'"),
-    (lambda h: h.rename("quotas", "Bad Id"), "not a valid id"),
-    (lambda h: h.rename("quotas", "policy"), "already used by a theme"),
-    (lambda h: h.rename("quotas", "no_covid_impact"), "former id (alias) of code"),
-    (lambda h: h.rename("quotas"), "nothing to rename"),
-    (lambda h: h.rename("quotas", new_label="  "), "label must be non-empty"),
-    (lambda h: h.merge("quotas", "quotas"), "into itself"),
-    (lambda h: h.merge("policy", "quotas"), "'policy' is a theme, not a code"),
-    (lambda h: h.merge("quotas", "transit_countyr"), "unknown code 'transit_countyr'"),
-    (lambda h: h.move("evolving_migration_trends", "characteristics_of_migration"),
-     "is 'evolving_migration_trends' itself or one of its sub-themes"),
-    (lambda h: h.move("policy", "policy"), "itself or one of its sub-themes"),
-    (lambda h: h.move("quotas", "policy"), "already in 'policy'"),
-    (lambda h: h.move("quotas", "quotas"), "'quotas' is a code, not a theme"),
-    (lambda h: h.delete("policy"), "theme 'policy' is not empty"),
-    (lambda h: h.add_code("quotas", "Again", "policy"), "already used by a code"),
-    (lambda h: h.add_code("new", "New", "polcy"), "unknown theme 'polcy'"),
-    (lambda h: h.add_theme("policy", "Policy again"), "already used by a theme"),
-    (lambda h: h.add_theme("colored", "Coloured", color="red"), "not a '#rrggbb' colour"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda h: h.rename("quotaz", "q"), "unknown code, theme or cross-cutting theme 'quotaz'"),
+        (lambda h: h.rename("quotas", "Bad Id"), "not a valid id"),
+        (lambda h: h.rename("quotas", "policy"), "already used by a theme"),
+        (lambda h: h.rename("quotas", "no_covid_impact"), "former id (alias) of code"),
+        (lambda h: h.rename("quotas"), "nothing to rename"),
+        (lambda h: h.rename("quotas", new_label="  "), "label must be non-empty"),
+        (lambda h: h.merge("quotas", "quotas"), "into itself"),
+        (lambda h: h.merge("policy", "quotas"), "'policy' is a theme, not a code"),
+        (lambda h: h.merge("quotas", "transit_countyr"), "unknown code 'transit_countyr'"),
+        (
+            lambda h: h.move("evolving_migration_trends", "characteristics_of_migration"),
+            "is 'evolving_migration_trends' itself or one of its sub-themes",
+        ),
+        (lambda h: h.move("policy", "policy"), "itself or one of its sub-themes"),
+        (lambda h: h.move("quotas", "policy"), "already in 'policy'"),
+        (lambda h: h.move("quotas", "quotas"), "'quotas' is a code, not a theme"),
+        (lambda h: h.delete("policy"), "theme 'policy' is not empty"),
+        (lambda h: h.add_code("quotas", "Again", "policy"), "already used by a code"),
+        (lambda h: h.add_code("new", "New", "polcy"), "unknown theme 'polcy'"),
+        (lambda h: h.add_theme("policy", "Policy again"), "already used by a theme"),
+        (lambda h: h.add_theme("colored", "Coloured", color="red"), "not a '#rrggbb' colour"),
+    ],
+)
 def test_refused_operations_change_nothing(full: Path, call, message: str) -> None:
     handle = CodebookFile.open(full)
     before_text, before_book = handle.dumps(), handle.codebook
@@ -472,28 +552,27 @@ def test_merge_moves_identity_and_memberships(full: Path) -> None:
     change = handle.merge("quotas", "transit_skilled_specialists")
     book = handle.codebook
     assert "quotas" not in book.codes
-    assert book.codes["transit_skilled_specialists"].aliases == ("quotas", "Labour quotas",
-                                                                  "Quotas")
+    assert book.codes["transit_skilled_specialists"].aliases == ("quotas", "Labour quotas", "Quotas")
     assert book.resolve("quotas") == "transit_skilled_specialists"
     assert change["before"]["source"]["id"] == "quotas"
     assert change["after"]["target"]["aliases"] == ["quotas", "Labour quotas", "Quotas"]
     # membership transfer: target already in the set → the source entry just disappears
     handle.merge("transit_country", "transit_skilled_specialists")
-    assert handle.codebook.cross_cutting["transit_migration"].codes == (
-        "transit_skilled_specialists",)
+    assert handle.codebook.cross_cutting["transit_migration"].codes == ("transit_skilled_specialists",)
     handle.save()
     after = full.read_text(encoding="utf-8")
     # only the end-of-line comment of the merged code goes with it
     assert comments(after) == [c for c in comments(before) if c != "# eol quotas"]
-    assert ids_in_order(after) == [i for i in ids_in_order(before)
-                                   if i not in ("quotas", "transit_country")]
+    assert ids_in_order(after) == [i for i in ids_in_order(before) if i not in ("quotas", "transit_country")]
 
 
 def test_merge_replaces_source_in_cross_cutting_sets(full: Path) -> None:
     handle = CodebookFile.open(full)
     handle.merge("transit_country", "covid_no_effect")
     assert handle.codebook.cross_cutting["transit_migration"].codes == (
-        "covid_no_effect", "transit_skilled_specialists")
+        "covid_no_effect",
+        "transit_skilled_specialists",
+    )
 
 
 def test_move_keeps_comments_and_other_order(full: Path) -> None:
@@ -507,15 +586,20 @@ def test_move_keeps_comments_and_other_order(full: Path) -> None:
     book = load_codebook(full)
     assert book.codes["covid_no_effect"].theme == "policy"
     assert book.themes["characteristics_of_migration"].parent is None
-    assert book.code_path("covid_no_effect") == ["evolving_migration_trends", "policy",
-                                                 "covid_no_effect"]
+    assert book.code_path("covid_no_effect") == ["evolving_migration_trends", "policy", "covid_no_effect"]
     assert change["before"]["parent"] is None
     assert change["after"]["parent"] == "evolving_migration_trends"
     assert sorted(comments(after)) == sorted(comments(before))
     assert ids_in_order(after) == [
-        "evolving_migration_trends", "policy", "quotas", "covid_no_effect",
-        "characteristics_of_migration", "transit_country", "transit_skilled_specialists",
-        "transit_migration"]
+        "evolving_migration_trends",
+        "policy",
+        "quotas",
+        "covid_no_effect",
+        "characteristics_of_migration",
+        "transit_country",
+        "transit_skilled_specialists",
+        "transit_migration",
+    ]
     # the comment introducing the transit codes still sits right before them
     lines = [ln.strip() for ln in after.splitlines()]
     assert lines[lines.index("- id: transit_country") - 1] == "# transit codes follow"
@@ -525,12 +609,19 @@ def test_delete_code_and_empty_theme(full: Path) -> None:
     handle = CodebookFile.open(full)
     change = handle.delete("transit_country")
     assert "transit_country" not in handle.codebook.codes
-    assert handle.codebook.cross_cutting["transit_migration"].codes == (
-        "transit_skilled_specialists",)
-    assert change == {"action": "delete", "before": {
-        "kind": "code", "id": "transit_country", "label": "Transit country",
-        "theme": "characteristics_of_migration", "aliases": [],
-        "cross_cutting": ["transit_migration"]}, "after": None}
+    assert handle.codebook.cross_cutting["transit_migration"].codes == ("transit_skilled_specialists",)
+    assert change == {
+        "action": "delete",
+        "before": {
+            "kind": "code",
+            "id": "transit_country",
+            "label": "Transit country",
+            "theme": "characteristics_of_migration",
+            "aliases": [],
+            "cross_cutting": ["transit_migration"],
+        },
+        "after": None,
+    }
     handle.delete("quotas")
     handle.delete("policy")  # empty now
     handle.delete("transit_migration")
@@ -542,15 +633,19 @@ def test_delete_code_and_empty_theme(full: Path) -> None:
 def test_add_code_without_theme_goes_to_uncategorised(full: Path) -> None:
     handle = CodebookFile.open(full)
     change = handle.add_code("new_idea", "New idea", description="Came up in interview B.")
-    handle.add_code("another_idea", "Another idea", examples=["quote"],
-                    patterns=["idea", {"tokens": [{"LOWER": "new"}]}])
+    handle.add_code(
+        "another_idea", "Another idea", examples=["quote"], patterns=["idea", {"tokens": [{"LOWER": "new"}]}]
+    )
     book = handle.codebook
     assert list(book.themes)[-1] == UNCATEGORISED
     assert book.themes[UNCATEGORISED].label == "Uncategorised"
     assert book.codes_in(UNCATEGORISED) == ["new_idea", "another_idea"]
     assert book.codes["another_idea"].patterns == ("idea", {"tokens": [{"LOWER": "new"}]})
-    assert change == {"action": "add_code", "before": None, "after": {
-        "kind": "code", "id": "new_idea", "label": "New idea", "theme": UNCATEGORISED}}
+    assert change == {
+        "action": "add_code",
+        "before": None,
+        "after": {"kind": "code", "id": "new_idea", "label": "New idea", "theme": UNCATEGORISED},
+    }
     handle.add_theme("regional", "Regional", "policy", color="#aabbcc")
     handle.add_code("almaty", "Almaty", "regional")
     assert handle.codebook.code_path("almaty") == ["policy", "regional", "almaty"]
@@ -576,8 +671,7 @@ def test_save_is_atomic_keeps_mode_and_allows_edits_in_a_row(full: Path) -> None
     handle.save()  # the handle's sha256 follows its own writes
     assert [c for c in load_codebook(full).codes_in("policy")] == ["quotas", "one", "two"]
     assert full.stat().st_mode & 0o777 == 0o640
-    assert sorted(p.name for p in full.parent.iterdir()) == ["codebook.yaml",
-                                                             "codebook.yaml.lock"]
+    assert sorted(p.name for p in full.parent.iterdir()) == ["codebook.yaml", "codebook.yaml.lock"]
 
 
 def test_second_writer_gets_conflict_and_the_file_keeps_the_first_result(full: Path) -> None:
@@ -594,8 +688,7 @@ def test_second_writer_gets_conflict_and_the_file_keeps_the_first_result(full: P
 def test_editor_change_between_open_and_save_is_a_conflict(full: Path) -> None:
     handle = CodebookFile.open(full)
     handle.delete("quotas")
-    full.write_text(full.read_text(encoding="utf-8") + "# edited in an editor\n",
-                    encoding="utf-8")
+    full.write_text(full.read_text(encoding="utf-8") + "# edited in an editor\n", encoding="utf-8")
     with pytest.raises(ConflictError):
         handle.save()
     assert "quotas" in load_codebook(full).codes
@@ -629,8 +722,7 @@ def test_concurrent_processes_all_get_their_code_in(full: Path) -> None:
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     names = [f"parallel_{i}" for i in range(6)]
     barrier = context.Barrier(len(names))
-    workers = [context.Process(target=_add_code_in_another_process,
-                               args=(str(full), name, barrier)) for name in names]
+    workers = [context.Process(target=_add_code_in_another_process, args=(str(full), name, barrier)) for name in names]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -642,9 +734,15 @@ def test_concurrent_processes_all_get_their_code_in(full: Path) -> None:
 
 
 # -- random edit sequences -----------------------------------------------------------------
-operations = st.lists(st.tuples(
-    st.sampled_from(["add_code", "add_theme", "rename", "move", "merge", "delete"]),
-    st.integers(0, 50), st.integers(0, 50), ids), max_size=12)
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["add_code", "add_theme", "rename", "move", "merge", "delete"]),
+        st.integers(0, 50),
+        st.integers(0, 50),
+        ids,
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=30, deadline=None)
@@ -716,12 +814,13 @@ def test_dates_and_numbers_are_named_in_type_errors() -> None:
     with pytest.raises(CodebookError) as caught:
         parse_codebook("themes:\n  - id: a\n    label: 2024-03-01\n    description: 1.5\n")
     messages = [p.message for p in caught.value.problems]
-    assert messages == ["'label' must be text, found a date (2024-03-01).",
-                        "'description' must be text, found a number (1.5)."]
+    assert messages == [
+        "'label' must be text, found a date (2024-03-01).",
+        "'description' must be text, found a number (1.5).",
+    ]
 
 
-def test_an_edit_that_fails_half_way_leaves_the_handle_untouched(
-        full: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_that_fails_half_way_leaves_the_handle_untouched(full: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     handle = CodebookFile.open(full)
     handle.add_code("kept", "Kept", "policy")
     text, book = handle.dumps(), handle.codebook
@@ -739,10 +838,10 @@ def test_an_edit_that_fails_half_way_leaves_the_handle_untouched(
 def test_update_sets_and_removes_descriptive_fields(full: Path) -> None:
     before = full.read_text(encoding="utf-8")
     handle = CodebookFile.open(full)
-    change = handle.update("quotas", description="Quotas for foreign workers.",
-                           examples=["first", "second"], patterns=["quota"])
-    assert change["before"] == {"kind": "code", "id": "quotas", "description": None,
-                                "examples": None, "patterns": None}
+    change = handle.update(
+        "quotas", description="Quotas for foreign workers.", examples=["first", "second"], patterns=["quota"]
+    )
+    assert change["before"] == {"kind": "code", "id": "quotas", "description": None, "examples": None, "patterns": None}
     assert change["after"]["examples"] == ["first", "second"]
     handle.update("covid_no_effect", include="", examples="only one")
     handle.update("evolving_migration_trends", color="#123456")
@@ -761,8 +860,7 @@ def test_update_sets_and_removes_descriptive_fields(full: Path) -> None:
     assert load_codebook(full) == book
     # the removed 'include' line took its own comment with it; every other comment stays
     lost = Counter(comments(before)) - Counter(comments(after))
-    assert lost == Counter({"# optional": 1}) and not Counter(comments(after)) - Counter(
-        comments(before))
+    assert lost == Counter({"# optional": 1}) and not Counter(comments(after)) - Counter(comments(before))
 
 
 def test_cross_cutting_sets_can_be_added_and_changed(full: Path) -> None:

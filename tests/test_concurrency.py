@@ -23,7 +23,7 @@ def _codebook() -> Codebook:
     return Codebook(themes={"t": Theme("t", "Theme")}, codes={c: Code(c, c.replace("_", " "), "t") for c in CODES})
 
 
-def _writer(url: str, name: str, seed: int, ops: int, out: "mp.Queue") -> None:
+def _writer(url: str, name: str, seed: int, ops: int, out: mp.Queue) -> None:
     rng = random.Random(seed)
     store = Store(url, create=False)
     me = Actor(name, "annotator")
@@ -53,7 +53,7 @@ def _writer(url: str, name: str, seed: int, ops: int, out: "mp.Queue") -> None:
     out.put((name, live, counts))
 
 
-def _reader(url: str, stop: "mp.Event", out: "mp.Queue") -> None:
+def _reader(url: str, stop: mp.Event, out: mp.Queue) -> None:
     from qualcode.frames import AnalysisData
     from qualcode.reports import theme_table
 
@@ -62,8 +62,7 @@ def _reader(url: str, stop: "mp.Event", out: "mp.Queue") -> None:
     codebook = _codebook()
     while not stop.is_set():
         data = store.analysis_data(Actor("reader", "supervisor"), codebook)
-        theme_table(AnalysisData(data.codebook, data.participants, data.documents, data.segments,
-                                 data.codings, {}))
+        theme_table(AnalysisData(data.codebook, data.participants, data.documents, data.segments, data.codings, {}))
         runs += 1
     store.dispose()
     out.put(("reader", runs))
@@ -74,14 +73,14 @@ def _reader(url: str, stop: "mp.Event", out: "mp.Queue") -> None:
 def test_concurrent_annotators_lose_nothing(db_url: str) -> None:
     store = Store(db_url)
     store.sync_codebook(_codebook())
-    store.upsert_document(Actor("admin", "admin"),
-                          ParsedDocument("doc", DOC_TEXT, Participant("A", "Expert (A)")))
+    store.upsert_document(Actor("admin", "admin"), ParsedDocument("doc", DOC_TEXT, Participant("A", "Expert (A)")))
     ctx = mp.get_context("spawn")
     out, stop = ctx.Queue(), ctx.Event()
     reader = ctx.Process(target=_reader, args=(db_url, stop, out))
     reader.start()
-    writers = [ctx.Process(target=_writer, args=(db_url, f"ann{i}", 1000 + i, OPS_PER_WRITER, out))
-               for i in range(WRITERS)]
+    writers = [
+        ctx.Process(target=_writer, args=(db_url, f"ann{i}", 1000 + i, OPS_PER_WRITER, out)) for i in range(WRITERS)
+    ]
     for w in writers:
         w.start()
     results = {}

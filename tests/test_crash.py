@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 CODEBOOK = "themes:\n  - id: t\n    label: T\n    codes:\n" + "".join(
-    f"      - id: c{i}\n        label: Code {i}\n" for i in range(20))
+    f"      - id: c{i}\n        label: Code {i}\n" for i in range(20)
+)
 N_DOCS = 40
 
 
@@ -26,15 +27,18 @@ def make_project(root: Path) -> None:
     (root / "interviews").mkdir(parents=True)
     (root / "codebook.yaml").write_text(CODEBOOK)
     for d in range(N_DOCS):
-        paragraphs = "\n\n".join(" ".join(f"Sentence {p}.{k} of document {d} talks about migration." for k in range(8))
-                                 for p in range(150))
-        (root / "interviews" / f"p{d:03d}.md").write_text(f"---\nparticipant: P{d}\nlabel: Participant {d}\n---\n"
-                                                         f"{paragraphs}\n")
+        paragraphs = "\n\n".join(
+            " ".join(f"Sentence {p}.{k} of document {d} talks about migration." for k in range(8)) for p in range(150)
+        )
+        (root / "interviews" / f"p{d:03d}.md").write_text(
+            f"---\nparticipant: P{d}\nlabel: Participant {d}\n---\n{paragraphs}\n"
+        )
 
 
 def spawn(code: str, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def wait_for(predicate, proc: subprocess.Popen, limit: float = 240.0) -> None:  # type: ignore[no-untyped-def]
@@ -83,8 +87,11 @@ def test_kill_during_interview_import(tmp_path: Path) -> None:
     wait_for(lambda: db.exists() and 3 <= count(db, "documents"), proc)
     kill(proc)
     assert_intact(db)
-    docs = db_query(db, "SELECT d.id, d.name, d.sha256, d.text, (SELECT count(*) FROM segments s "
-                        "WHERE s.document_id = d.id) FROM documents d")
+    docs = db_query(
+        db,
+        "SELECT d.id, d.name, d.sha256, d.text, (SELECT count(*) FROM segments s "
+        "WHERE s.document_id = d.id) FROM documents d",
+    )
     assert 3 <= len(docs) < N_DOCS, "the kill did not land in the middle of the import"
     for _, name, sha, text, n_segments in docs:
         assert hashlib.sha256(text.encode()).hexdigest() == sha
@@ -138,7 +145,8 @@ def test_kill_during_a_storm_of_codings_keeps_every_acknowledged_one(tmp_path: P
 
     Project.open(tmp_path).sync()
     acks = tmp_path / "acks.txt"
-    proc = spawn("""
+    proc = spawn(
+        """
         import os, random
         from qualcode.project import Project
         p = Project.open('.')
@@ -149,7 +157,9 @@ def test_kill_during_a_storm_of_codings_keeps_every_acknowledged_one(tmp_path: P
                 cid = p.add_coding('p000', start, start + rng.randrange(1, 200), f'c{rng.randrange(20)}',
                                    annotator='storm')
                 fh.write(f'{cid}\\n'); fh.flush(); os.fsync(fh.fileno())
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     wait_for(lambda: acks.exists() and acks.read_text().count("\n") >= 300, proc)
     kill(proc)
     db = tmp_path / ".qualcode" / "qualcode.db"

@@ -40,15 +40,20 @@ def test_round_trip_through_a_fresh_project(demo: Project, tmp_path: Path) -> No
     original, copy = demo.analysis_data(), fresh.analysis_data()
     assert {n: original.texts[n] for n in original.texts} == {n: copy.texts[n] for n in copy.texts}
     assert list(copy.codebook.codes) == list(original.codebook.codes)
-    assert {c.id: (c.label, c.theme) for c in copy.codebook.codes.values()} == \
-           {c.id: (c.label, c.theme) for c in original.codebook.codes.values()}
-    assert {t.id: (t.label, t.parent) for t in copy.codebook.themes.values()} == \
-           {t.id: (t.label, t.parent) for t in original.codebook.themes.values()}
-    assert {x.id: x.codes for x in copy.codebook.cross_cutting.values()} == \
-           {x.id: x.codes for x in original.codebook.cross_cutting.values()}
+    assert {c.id: (c.label, c.theme) for c in copy.codebook.codes.values()} == {
+        c.id: (c.label, c.theme) for c in original.codebook.codes.values()
+    }
+    assert {t.id: (t.label, t.parent) for t in copy.codebook.themes.values()} == {
+        t.id: (t.label, t.parent) for t in original.codebook.themes.values()
+    }
+    assert {x.id: x.codes for x in copy.codebook.cross_cutting.values()} == {
+        x.id: x.codes for x in original.codebook.cross_cutting.values()
+    }
     assert codings_key(fresh) == codings_key(demo)
-    assert copy.participants.set_index("participant")["label"].to_dict() == \
-           original.participants.set_index("participant")["label"].to_dict()
+    assert (
+        copy.participants.set_index("participant")["label"].to_dict()
+        == original.participants.set_index("participant")["label"].to_dict()
+    )
     fresh.close()
 
 
@@ -68,8 +73,9 @@ def test_refi_import_refuses_a_project_with_data(demo: Project, tmp_path: Path) 
         import_refi_into(demo, archive)
 
 
-def test_cli_imports_the_real_atlas_ti_export_and_reports_what_is_lost(tmp_path: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_imports_the_real_atlas_ti_export_and_reports_what_is_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """ATLAS.ti's sample ships no source texts: its codebook comes in, the loss is said aloud."""
     root = tmp_path / "from_atlas"
     assert main(["init", str(root)]) == 0
@@ -89,7 +95,7 @@ def test_cli_imports_atlas_ti_codings_with_their_users(tmp_path: Path, capsys: p
     data = p.analysis_data()
     assert len(data.codings) == 9 and data.documents.shape[0] == 8
     for row in data.codings.itertuples():
-        assert data.texts[row.document][row.start:row.end] == row.quote
+        assert data.texts[row.document][row.start : row.end] == row.quote
     p.close()
 
 

@@ -12,7 +12,8 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qualcode.export import tabular
 from qualcode.export.xlsx import CODINGS_COLUMNS, SHEETS, codings_table, export_workbook
@@ -26,8 +27,9 @@ def _load_report_fixtures():
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("_qualcode_report_corpus",
-                                                  Path(__file__).with_name("test_reports.py"))
+    spec = importlib.util.spec_from_file_location(
+        "_qualcode_report_corpus", Path(__file__).with_name("test_reports.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -75,8 +77,7 @@ def test_sheet_names_and_common_layout(wb):
 
 def test_interviewees_sheet(wb):
     r = rows(wb["Interviewees"])
-    assert r[0][:8] == ["Participant", "Label", "Role", "Organisation", "Organisation type", "Date", "Place",
-                        "Mode"]
+    assert r[0][:8] == ["Participant", "Label", "Role", "Organisation", "Organisation type", "Date", "Place", "Mode"]
     assert [x[0] for x in r[1:]] == ["A", "B", "C", "D"]
     assert r[4][4] == "international organisation"
 
@@ -108,8 +109,13 @@ def test_codebook_example_falls_back_to_codebook(tmp_path):
 def test_matrix_sheets(wb):
     ws = wb["Expert × theme"]
     r = rows(ws)
-    assert r[0] == ["Participant", "Evolving Migration Trends", "Characteristics of Migration",
-                    "Reasons for movement", "Current Policy"]
+    assert r[0] == [
+        "Participant",
+        "Evolving Migration Trends",
+        "Characteristics of Migration",
+        "Reasons for movement",
+        "Current Policy",
+    ]
     assert r[1] == ["Expert (A)", 1, 2, 1, 1] and r[4] == ["Expert (D)", 0, 0, 0, 0]
     rules = ws.conditional_formatting
     assert any(rule.type == "colorScale" for cf in rules for rule in cf.rules)
@@ -196,26 +202,50 @@ def test_workbook_converts_to_pdf(workbook_path, tmp_path):
         pytest.skip("LibreOffice not installed: apt-get install libreoffice-calc-nogui")
     profile = tmp_path / "lo-profile"
     result = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(workbook_path)],
-        capture_output=True, text=True, timeout=180)
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(workbook_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     pdf = tmp_path / "appendix.pdf"
     assert result.returncode == 0 and pdf.exists(), result.stderr + result.stdout
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000
 
 
 # ------------------------------------------------------------------ CSV and text rendering
-@pytest.mark.parametrize("value, expected", [
-    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("ok = fine", "ok = fine"), ("", ""), (-1, -1), (1.5, 1.5), (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("ok = fine", "ok = fine"),
+        ("", ""),
+        (-1, -1),
+        (1.5, 1.5),
+        (None, None),
+    ],
+)
 def test_neutralise_formula(value, expected):
     assert tabular.neutralise_formula(value) == expected
 
 
 def test_to_csv_neutralises_text_not_numbers(tmp_path):
-    df = pd.DataFrame({"quote": ["=cmd|' /C calc'!A0", "plain", None], "n": [-1, 2, 3],
-                       "share": [-0.5, 0.25, float("nan")]})
+    df = pd.DataFrame(
+        {"quote": ["=cmd|' /C calc'!A0", "plain", None], "n": [-1, 2, 3], "share": [-0.5, 0.25, float("nan")]}
+    )
     path = tmp_path / "out.csv"
     tabular.to_csv(df, path)
     back = pd.read_csv(path, keep_default_na=False)

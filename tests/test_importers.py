@@ -19,16 +19,19 @@ from qualcode.importers.encoding import plausibly_cyrillic
 DATA = Path(__file__).parent / "data" / "importers"
 BAD = DATA / "bad"
 
-EXPERT_E_TEXT = ("Interviewer: Tell me about Zoë's team.\n\n"
-                 "Respondent: Zoë ran the café project — it was 50 % funded by the city.")
-RUSSIAN_TEXT = ("Интервьюер: Как начинался проект?\n\n"
-                "Эксперт: Всё началось в 2010 году. Бюджет сократили, и мы искали партнёров.\n\n"
-                "Интервьюер: Что было труднее всего?\n\n"
-                "Эксперт: Доверие между ведомствами. Никто не делился данными!")
+EXPERT_E_TEXT = (
+    "Interviewer: Tell me about Zoë's team.\n\nRespondent: Zoë ran the café project — it was 50 % funded by the city."
+)
+RUSSIAN_TEXT = (
+    "Интервьюер: Как начинался проект?\n\n"
+    "Эксперт: Всё началось в 2010 году. Бюджет сократили, и мы искали партнёров.\n\n"
+    "Интервьюер: Что было труднее всего?\n\n"
+    "Эксперт: Доверие между ведомствами. Никто не делился данными!"
+)
 
 
 def covered(doc, segment):
-    return doc.text[segment.start:segment.end]
+    return doc.text[segment.start : segment.end]
 
 
 def of_kind(doc, kind):
@@ -36,17 +39,23 @@ def of_kind(doc, kind):
 
 
 # --------------------------------------------------------------------------- encodings
-@pytest.mark.parametrize("name", [
-    "expert_E_utf16le.txt", "expert_E_utf16be.txt", "expert_E_utf16le_nobom.txt",
-    "expert_E_cr.txt",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "expert_E_utf16le.txt",
+        "expert_E_utf16be.txt",
+        "expert_E_utf16le_nobom.txt",
+        "expert_E_cr.txt",
+    ],
+)
 def test_encodings_and_line_ends_give_the_same_text(name):
     doc = read_document(DATA / name)
     assert doc.text == EXPERT_E_TEXT
     assert doc.language == "en"
-    assert of_kind(doc, "turn") == ["Tell me about Zoë's team.",
-                                    "Respondent: Zoë ran the café project — it was 50 % funded "
-                                    "by the city."[len("Respondent: "):]]
+    assert of_kind(doc, "turn") == [
+        "Tell me about Zoë's team.",
+        "Respondent: Zoë ran the café project — it was 50 % funded by the city."[len("Respondent: ") :],
+    ]
 
 
 def test_utf8_bom_and_crlf_are_normalised():
@@ -57,8 +66,10 @@ def test_utf8_bom_and_crlf_are_normalised():
     assert doc.text.startswith("Q: What changed for you?\nA: The paperwork doubled.")
     assert [s.speaker for s in doc.segments if s.kind == "turn"] == ["Q", "A", "Q", "A"]
     # Turns on consecutive lines (no blank line) are separate paragraphs too.
-    assert of_kind(doc, "paragraph")[:2] == ["What changed for you?",
-                                             "The paperwork doubled. We spent “half the shift” on forms."]
+    assert of_kind(doc, "paragraph")[:2] == [
+        "What changed for you?",
+        "The paperwork doubled. We spent “half the shift” on forms.",
+    ]
     assert doc.participant.id == "B"
     assert doc.participant.attributes == {"role": "Nurse"}
 
@@ -72,18 +83,24 @@ def test_windows_1251_russian_is_decoded_and_segmented_as_russian():
     assert doc.language == "ru"
     assert doc.participant.id == "R2"
     assert of_kind(doc, "sentence") == [
-        "Как начинался проект?", "Всё началось в 2010 году.",
-        "Бюджет сократили, и мы искали партнёров.", "Что было труднее всего?",
-        "Доверие между ведомствами.", "Никто не делился данными!"]
-    assert [s.speaker for s in doc.segments if s.kind == "turn"] == [
-        "Интервьюер", "Эксперт", "Интервьюер", "Эксперт"]
+        "Как начинался проект?",
+        "Всё началось в 2010 году.",
+        "Бюджет сократили, и мы искали партнёров.",
+        "Что было труднее всего?",
+        "Доверие между ведомствами.",
+        "Никто не делился данными!",
+    ]
+    assert [s.speaker for s in doc.segments if s.kind == "turn"] == ["Интервьюер", "Эксперт", "Интервьюер", "Эксперт"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Мы начали работу в 2010 году. «Сложно» — да.", True),
-    ("Le cafй йtait fermй, mais nous avons parlй.", False),  # Latin-1 read as cp1251
-    ("Only English here.", False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Мы начали работу в 2010 году. «Сложно» — да.", True),
+        ("Le cafй йtait fermй, mais nous avons parlй.", False),  # Latin-1 read as cp1251
+        ("Only English here.", False),
+    ],
+)
 def test_cyrillic_plausibility(text, expected):
     assert plausibly_cyrillic(text) is expected
 
@@ -104,14 +121,18 @@ def test_decode_round_trips_with_bom_or_utf8(lines, encoding):
     assert decode_text(data, "gen.txt") == text
 
 
-_BMP_CHARS = st.characters(max_codepoint=0xFFFF, blacklist_categories=("Cs", "Cc"),
-                           blacklist_characters="\ufeff\ufffe")
+_BMP_CHARS = st.characters(max_codepoint=0xFFFF, blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff\ufffe")
 
 
 @settings(max_examples=80, deadline=None)
-@given(words=st.lists(st.tuples(st.text(_BMP_CHARS, min_size=1, max_size=8),
-                                st.sampled_from([" ", "\n", ", ", ". "])), min_size=1, max_size=15),
-       little_endian=st.booleans())
+@given(
+    words=st.lists(
+        st.tuples(st.text(_BMP_CHARS, min_size=1, max_size=8), st.sampled_from([" ", "\n", ", ", ". "])),
+        min_size=1,
+        max_size=15,
+    ),
+    little_endian=st.booleans(),
+)
 def test_decode_round_trips_bomless_utf16(words, little_endian):
     text = "Q: " + "".join(w + glue for w, glue in words)
     # The documented rule: at least a tenth of the characters are below U+0100 (spaces and
@@ -136,8 +157,9 @@ def test_utf32_with_bom_is_refused():
         decode_text("Q: hello".encode("utf-32"), "utf32.txt")
 
 
-_RUSSIAN_WORD = st.text(st.sampled_from("абвгдежзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯё"),
-                        min_size=1, max_size=12)
+_RUSSIAN_WORD = st.text(
+    st.sampled_from("абвгдежзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯё"), min_size=1, max_size=12
+)
 _GLUE = st.sampled_from([" ", ", ", ". ", "\n", " — ", " «", "» ", " 2010 ", "? "])
 
 
@@ -188,9 +210,15 @@ def test_markdown_front_matter_becomes_participant_and_metadata():
     assert doc.participant.id == "A"
     assert doc.participant.label == "Expert (A)"
     assert doc.participant.attributes == {
-        "role": "Policy advisor", "organisation": "Ministry of Health",
-        "organisation_type": "government", "date": "2024-03-01", "place": "Berlin",
-        "mode": "video call", "interview_language": "English", "seniority": "12 years"}
+        "role": "Policy advisor",
+        "organisation": "Ministry of Health",
+        "organisation_type": "government",
+        "date": "2024-03-01",
+        "place": "Berlin",
+        "mode": "video call",
+        "interview_language": "English",
+        "seniority": "12 years",
+    }
     assert doc.metadata["body_line"] == 14
     source_lines = (DATA / "expert_A.md").read_text(encoding="utf-8").split("\n")
     assert doc.text.split("\n")[0] == source_lines[13]
@@ -213,8 +241,9 @@ def test_markdown_sentences_and_turns_are_exact():
     ]
     turns = [(s.speaker, covered(doc, s)) for s in doc.segments if s.kind == "turn"]
     assert [speaker for speaker, _ in turns] == ["Interviewer", "Expert A", "Interviewer", "Expert A"]
-    assert turns[1][1] == ("It started in 2010, when the ministry cut the budget. Dr. Lee asked "
-                           "me to\nfind partners. We had three months.")
+    assert turns[1][1] == (
+        "It started in 2010, when the ministry cut the budget. Dr. Lee asked me to\nfind partners. We had three months."
+    )
 
 
 @pytest.mark.parametrize("language, expected", [(None, "en"), ("xx", "xx"), ("ru", "ru")])
@@ -248,11 +277,11 @@ def test_front_matter_language_wins_and_cyrillic_is_guessed(tmp_path):
 
 def test_front_matter_speakers_list_fixes_the_turn_labels(tmp_path):
     path = tmp_path / "expert_Z.md"
-    path.write_text("---\nspeakers: [Dr Who]\n---\nDr Who: Hello.\nNote: not a turn\n",
-                    encoding="utf-8")
+    path.write_text("---\nspeakers: [Dr Who]\n---\nDr Who: Hello.\nNote: not a turn\n", encoding="utf-8")
     doc = read_document(path)
     assert [(s.speaker, covered(doc, s)) for s in doc.segments if s.kind == "turn"] == [
-        ("Dr Who", "Hello.\nNote: not a turn")]
+        ("Dr Who", "Hello.\nNote: not a turn")
+    ]
     assert "speakers" not in doc.participant.attributes
 
 
@@ -281,7 +310,7 @@ def test_sample_docx_files_are_real_word_documents(name):
     assert {c.author for c in word.comments} >= {c.annotator for c in ours.codings}
     assert {c.text.strip() for c in word.comments} >= {c.code for c in ours.codings}
     for coding in ours.codings:
-        assert coding.quote == ours.text[coding.start:coding.end]
+        assert coding.quote == ours.text[coding.start : coding.end]
         assert coding.document == ours.name
         assert coding.origin == "imported"
 
@@ -289,7 +318,11 @@ def test_sample_docx_files_are_real_word_documents(name):
 def test_docx_comments_become_codings_with_overlaps_and_paragraph_spans():
     doc = read_document(DATA / "expert_C.docx")
     assert [c.code for c in doc.codings] == [
-        "Funding cuts", "Partnerships", "Trust\n(spans the question)", "Atmosphere"]
+        "Funding cuts",
+        "Partnerships",
+        "Trust\n(spans the question)",
+        "Atmosphere",
+    ]
     funding = _coding(doc, "Funding cuts")
     assert (funding.quote, funding.annotator) == ("the ministry cut the budget", "Alice")
     assert funding.created_at == "2024-05-02T09:00:00Z"
@@ -299,13 +332,15 @@ def test_docx_comments_become_codings_with_overlaps_and_paragraph_spans():
     assert partnerships.annotator == "Bob"
     assert funding.start < partnerships.start < funding.end < partnerships.end  # overlap
     trust = _coding(doc, "Trust\n(spans the question)")
-    assert trust.quote == ("quickly.\tReally\nquickly.\n\nInterviewer: What was hardest?\n\n"
-                           "Expert C: Trust between the agencies")
+    assert trust.quote == (
+        "quickly.\tReally\nquickly.\n\nInterviewer: What was hardest?\n\nExpert C: Trust between the agencies"
+    )
     assert trust.quote.count(PARAGRAPH_SEPARATOR) == 2
     assert _coding(doc, "Atmosphere").quote == "Calm and open"  # inside a table cell
     assert {c["text"]: c["reason"] for c in doc.metadata["skipped_comments"]} == {
         "Empty range": "the commented range contains no text",
-        "No range at all": "the comment is not attached to a range of text"}
+        "No range at all": "the comment is not attached to a range of text",
+    }
 
 
 def test_docx_text_rules():
@@ -323,8 +358,8 @@ def test_docx_text_rules():
     assert doc.metadata["core"]["title"] == "Interview with expert C"
     assert of_kind(doc, "paragraph")[:2] == [
         "How did the programme start?",
-        "It started in 2010 when the ministry cut the budget. We had to find partners "
-        "quickly.\tReally\nquickly."]
+        "It started in 2010 when the ministry cut the budget. We had to find partners quickly.\tReally\nquickly.",
+    ]
 
 
 def test_russian_docx_front_matter_block_is_removed_and_offsets_follow():
@@ -335,20 +370,26 @@ def test_russian_docx_front_matter_block_is_removed_and_offsets_follow():
     assert doc.language == "ru"
     finance = _coding(doc, "Финансирование")
     assert finance.annotator == "Иван"
-    assert finance.quote == ("Бюджет сократили, и мы искали партнёров.\n\n"
-                             "Интервьюер: Что было труднее всего?\n\nЭксперт: Доверие между ведомствами")
+    assert finance.quote == (
+        "Бюджет сократили, и мы искали партнёров.\n\n"
+        "Интервьюер: Что было труднее всего?\n\nЭксперт: Доверие между ведомствами"
+    )
     assert _coding(doc, "Доверие").quote == "Никто не делился данными"
 
 
 def test_google_docs_style_block_level_ranges_and_empty_paragraphs():
     doc = read_document(DATA / "gdocs_D.docx")
-    assert doc.text == ("Moderator: Tell me about the pilot.\n\n"
-                        "Participant D: It was chaotic at first. Then the team settled.\n\n"
-                        "Moderator: And now?\n\nParticipant D: Now it runs smoothly.")
+    assert doc.text == (
+        "Moderator: Tell me about the pilot.\n\n"
+        "Participant D: It was chaotic at first. Then the team settled.\n\n"
+        "Moderator: And now?\n\nParticipant D: Now it runs smoothly."
+    )
     assert _coding(doc, "Implementation problems").quote == (
-        "Participant D: It was chaotic at first. Then the team settled.")
+        "Participant D: It was chaotic at first. Then the team settled."
+    )
     assert _coding(doc, "change over time").quote == (
-        "Then the team settled.\n\nModerator: And now?\n\nParticipant D: Now it runs")
+        "Then the team settled.\n\nModerator: And now?\n\nParticipant D: Now it runs"
+    )
     assert doc.participant.id == "D"
     assert "core" not in doc.metadata
 
@@ -366,15 +407,23 @@ def _sample_parts() -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"word/bomb.xml": b"\x00" * (3 * 1024 * 1024)}, "zip bomb"),
-    ({"word/document.xml": b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM '
-                           b'"file:///etc/passwd">]><w:document xmlns:w="http://schemas.'
-                           b'openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
-                           b'<w:t>&x;</w:t></w:r></w:p></w:body></w:document>'}, "DOCTYPE"),
-    ({"word/document.xml": b"<w:document><w:body>"}, "not well-formed XML"),
-    ({"word/document.xml": None}, "has no 'word/document.xml' part"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"word/bomb.xml": b"\x00" * (3 * 1024 * 1024)}, "zip bomb"),
+        (
+            {
+                "word/document.xml": b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM '
+                b'"file:///etc/passwd">]><w:document xmlns:w="http://schemas.'
+                b'openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+                b"<w:t>&x;</w:t></w:r></w:p></w:body></w:document>"
+            },
+            "DOCTYPE",
+        ),
+        ({"word/document.xml": b"<w:document><w:body>"}, "not well-formed XML"),
+        ({"word/document.xml": None}, "has no 'word/document.xml' part"),
+    ],
+)
 def test_unsafe_or_damaged_docx_is_refused(tmp_path, change, message):
     parts = _sample_parts()
     for name, content in change.items():
@@ -395,13 +444,14 @@ def test_zoom_vtt_merges_cues_of_the_same_speaker():
     assert doc.text == (
         "Anna Interviewer: Thanks for joining. How did the pilot start? Take your time.\n\n"
         "Ben Expert: It started in 2010. The ministry cut the budget. We had to find partners "
-        "& money quickly.\n\nAnna Interviewer: And then?")
+        "& money quickly.\n\nAnna Interviewer: And then?"
+    )
     turns = [(s.speaker, covered(doc, s)) for s in doc.segments if s.kind == "turn"]
     assert turns == [
         ("Anna Interviewer", "Thanks for joining. How did the pilot start? Take your time."),
-        ("Ben Expert", "It started in 2010. The ministry cut the budget. We had to find "
-                       "partners & money quickly."),
-        ("Anna Interviewer", "And then?")]
+        ("Ben Expert", "It started in 2010. The ministry cut the budget. We had to find partners & money quickly."),
+        ("Anna Interviewer", "And then?"),
+    ]
     assert doc.metadata["speakers"] == ["Anna Interviewer", "Ben Expert"]
     assert doc.metadata["cues"] == 5
     assert doc.metadata["turn_times"] == [[1.0, 9.0], [9.1, 19.0], [19.5, 21.0]]
@@ -409,43 +459,52 @@ def test_zoom_vtt_merges_cues_of_the_same_speaker():
 
 def test_vtt_voice_tags_notes_styles_and_continuation_cues():
     doc = read_document(DATA / "team_voices.vtt")
-    assert doc.text == ("Mod: Welcome, everyone.\n\n"
-                        "Participant 7: I disagree with the plan. It ignores the night shift.\n\n"
-                        "Mod: Noted.")
-    assert [s.speaker for s in doc.segments if s.kind == "sentence"] == [
-        "Mod", "Participant 7", "Participant 7", "Mod"]
+    assert doc.text == (
+        "Mod: Welcome, everyone.\n\nParticipant 7: I disagree with the plan. It ignores the night shift.\n\nMod: Noted."
+    )
+    assert [s.speaker for s in doc.segments if s.kind == "sentence"] == ["Mod", "Participant 7", "Participant 7", "Mod"]
     assert doc.metadata["turn_times"][-1] == [3608.0, 3609.0]
 
 
 def test_srt_with_crlf_and_tags():
     doc = read_document(DATA / "focus_group.srt")
-    assert doc.text == ("Interviewer: What was the biggest barrier?\n\n"
-                        "Expert: Money. Always money. And time.\n\nInterviewer: Thank you.")
-    assert of_kind(doc, "sentence") == ["What was the biggest barrier?", "Money.",
-                                        "Always money.", "And time.", "Thank you."]
+    assert doc.text == (
+        "Interviewer: What was the biggest barrier?\n\n"
+        "Expert: Money. Always money. And time.\n\nInterviewer: Thank you."
+    )
+    assert of_kind(doc, "sentence") == [
+        "What was the biggest barrier?",
+        "Money.",
+        "Always money.",
+        "And time.",
+        "Thank you.",
+    ]
     assert doc.metadata["format"] == "srt"
 
 
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("name, line, message", [
-    ("latin1.txt", 1, r"byte 0xF9 at byte offset 14.*save it as UTF-8"),
-    ("binary.txt", 3, r"NUL bytes.*binary file"),
-    ("nul_in_utf8.txt", 2, r"NUL bytes"),
-    ("empty.txt", None, r"empty"),
-    ("blank.md", None, r"empty"),
-    ("broken_front_matter.md", 4, r"front matter is not valid YAML"),
-    ("unclosed_front_matter.md", 1, r"never closed"),
-    ("tagged_front_matter.md", 2, r"python/object"),
-    ("list_front_matter.md", 2, r"key: value"),
-    ("bad_language.md", 3, r"unknown language 'english'.*'en', 'ru', 'xx'"),
-    ("front_matter_only.md", 5, r"no text after it"),
-    ("bad_timestamp.vtt", 8, r"malformed cue timing '00:00:4\.5 --> 00:00:06\.000'"),
-    ("no_header.vtt", 1, r"WEBVTT"),
-    ("bad_timestamp.srt", 6, r"malformed cue timing"),
-    ("missing_timing.srt", 5, r"expected a cue timing line"),
-    ("not_a_zip.docx", None, r"not a valid \.docx"),
-    ("notes.rtf", None, r"unsupported file type '\.rtf'.*'\.docx', '\.md', '\.srt', '\.txt', '\.vtt'"),
-])
+@pytest.mark.parametrize(
+    "name, line, message",
+    [
+        ("latin1.txt", 1, r"byte 0xF9 at byte offset 14.*save it as UTF-8"),
+        ("binary.txt", 3, r"NUL bytes.*binary file"),
+        ("nul_in_utf8.txt", 2, r"NUL bytes"),
+        ("empty.txt", None, r"empty"),
+        ("blank.md", None, r"empty"),
+        ("broken_front_matter.md", 4, r"front matter is not valid YAML"),
+        ("unclosed_front_matter.md", 1, r"never closed"),
+        ("tagged_front_matter.md", 2, r"python/object"),
+        ("list_front_matter.md", 2, r"key: value"),
+        ("bad_language.md", 3, r"unknown language 'english'.*'en', 'ru', 'xx'"),
+        ("front_matter_only.md", 5, r"no text after it"),
+        ("bad_timestamp.vtt", 8, r"malformed cue timing '00:00:4\.5 --> 00:00:06\.000'"),
+        ("no_header.vtt", 1, r"WEBVTT"),
+        ("bad_timestamp.srt", 6, r"malformed cue timing"),
+        ("missing_timing.srt", 5, r"expected a cue timing line"),
+        ("not_a_zip.docx", None, r"not a valid \.docx"),
+        ("notes.rtf", None, r"unsupported file type '\.rtf'.*'\.docx', '\.md', '\.srt', '\.txt', '\.vtt'"),
+    ],
+)
 def test_bad_input_is_refused_with_file_and_location(name, line, message):
     path = BAD / name
     with pytest.raises(InputFileError, match=message) as info:
@@ -459,13 +518,13 @@ def test_bad_input_is_refused_with_file_and_location(name, line, message):
 def test_every_problem_in_a_subtitle_file_is_reported_at_once():
     with pytest.raises(InputFileError) as info:
         read_document(BAD / "bad_timestamp.vtt")
-    assert [(p.line, p.message.split(" ")[0]) for p in info.value.problems] == [
-        (8, "malformed"), (12, "cue")]
+    assert [(p.line, p.message.split(" ")[0]) for p in info.value.problems] == [(8, "malformed"), (12, "cue")]
 
 
 def test_read_documents_batches_and_collects_problems_from_all_files():
-    docs = read_documents([DATA / "expert_A.md", DATA / "expert_R2_cp1251.txt",
-                           DATA / "zoom_meeting.vtt", DATA / "expert_C.docx"])
+    docs = read_documents(
+        [DATA / "expert_A.md", DATA / "expert_R2_cp1251.txt", DATA / "zoom_meeting.vtt", DATA / "expert_C.docx"]
+    )
     assert [d.name for d in docs] == ["expert_A", "expert_R2_cp1251", "zoom_meeting", "expert_C"]
     single = read_document(DATA / "expert_R2_cp1251.txt")
     assert docs[1].segments == single.segments
@@ -481,9 +540,34 @@ def test_supported_suffixes():
 # --------------------------------------------------------------------------- front matter fast path
 _KEYS = st.sampled_from(["participant", "label", "role", "date", "n", "on", "null", "x-y", "Yes"])
 _VALUES = st.one_of(
-    st.sampled_from(["A", "Expert (A)", "Dr. O'Neil", "yes", "No", "null", "~", "2024-03-01",
-                     "2024-13-01", "007", "-0", "12", "1e3", "x - y", "a: b", "a #b", "[x]",
-                     "é", "Ölçek", "a\tb", "true", "2024-03-01T10:00:00", "'quoted'", "Минздрав"]),
+    st.sampled_from(
+        [
+            "A",
+            "Expert (A)",
+            "Dr. O'Neil",
+            "yes",
+            "No",
+            "null",
+            "~",
+            "2024-03-01",
+            "2024-13-01",
+            "007",
+            "-0",
+            "12",
+            "1e3",
+            "x - y",
+            "a: b",
+            "a #b",
+            "[x]",
+            "é",
+            "Ölçek",
+            "a\tb",
+            "true",
+            "2024-03-01T10:00:00",
+            "'quoted'",
+            "Минздрав",
+        ]
+    ),
     st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12),
     st.text(st.sampled_from("aZé 1-:.\t\u3000\u2028\u0085\ufeff\ufffe\x7f#'"), min_size=1, max_size=8),
 )

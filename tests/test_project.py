@@ -84,26 +84,34 @@ def test_sync_imports_and_is_idempotent(project: Project) -> None:
 
 
 def test_codings_spreadsheet_anchors_by_quote(project: Project, tmp_path: Path) -> None:
-    sheet = write_csv(tmp_path / "interviews" / "team.csv",
-                      ["A,transit country,transit_country,ann1,",
-                       "A,PEAs are not controlled,PEA control missing,ann1,by label",
-                       "B,transit country,transit_country,ann2,"])
+    sheet = write_csv(
+        tmp_path / "interviews" / "team.csv",
+        [
+            "A,transit country,transit_country,ann1,",
+            "A,PEAs are not controlled,PEA control missing,ann1,by label",
+            "B,transit country,transit_country,ann2,",
+        ],
+    )
     report = project.sync()
     assert report.codings_imported == {"interviews/team.csv": 3}
     data = project.analysis_data()
     assert sorted(data.codings["code"]) == ["pea_control", "transit_country", "transit_country"]
     for row in data.codings.itertuples():
-        assert data.texts[row.document][row.start:row.end] == row.quote
+        assert data.texts[row.document][row.start : row.end] == row.quote
     assert project.sync().codings_imported == {}  # unchanged sheet is not imported twice
     assert sheet.exists()
 
 
 def test_bad_spreadsheet_lists_every_row_and_stores_nothing(project: Project, tmp_path: Path) -> None:
-    sheet = write_csv(tmp_path / "team.csv",
-                      ["A,transit country,transit_country,ann1,",
-                       "A,transit country,trnsit_country,ann1,",
-                       "Z,anything,transit_country,ann1,",
-                       "B,this sentence is not in the interview,transit_country,ann1,"])
+    sheet = write_csv(
+        tmp_path / "team.csv",
+        [
+            "A,transit country,transit_country,ann1,",
+            "A,transit country,trnsit_country,ann1,",
+            "Z,anything,transit_country,ann1,",
+            "B,this sentence is not in the interview,transit_country,ann1,",
+        ],
+    )
     with pytest.raises(InputFileError) as info:
         project.import_codings(sheet)
     rows = [(p.row, p.field) for p in info.value.problems]
@@ -136,8 +144,12 @@ def test_reimport_keeps_codings(project: Project, tmp_path: Path) -> None:
     project.add_coding("expert_A", 16, 31, "transit_country")
     project.add_coding("expert_A", 66, 99, "pea_control")
     path = tmp_path / "interviews" / "expert_A.md"
-    path.write_text(EXPERT_A.replace("Kazakhstan is", "As we discussed, Kazakhstan is")
-                    .replace("PEAs are not controlled by anyone.", "Nothing about agencies."), encoding="utf-8")
+    path.write_text(
+        EXPERT_A.replace("Kazakhstan is", "As we discussed, Kazakhstan is").replace(
+            "PEAs are not controlled by anyone.", "Nothing about agencies."
+        ),
+        encoding="utf-8",
+    )
     report = project.sync()
     assert report.documents[0]["status"] == "changed"
     status = project.status()
@@ -205,7 +217,8 @@ def test_word_comments_become_codings(project: Project, tmp_path: Path) -> None:
     doc = read_document(samples[0])
     names = sorted({c.code.splitlines()[0] for c in doc.codings})  # first line names the code
     codebook = "themes:\n  - id: t\n    label: T\n    codes:\n" + "".join(
-        f"      - id: c{i}\n        label: {name!r}\n" for i, name in enumerate(names))
+        f"      - id: c{i}\n        label: {name!r}\n" for i, name in enumerate(names)
+    )
     project.codebook_path.write_text(codebook, encoding="utf-8")
     shutil.copy(samples[0], tmp_path / "interviews" / samples[0].name)
     project.sync()
@@ -238,7 +251,7 @@ def test_stale_codebook_edit_is_refused(project: Project) -> None:
     with pytest.raises(ConflictError, match="changed since you loaded it"):
         other.rename_code("onward_europe", new_label="Onwards to Europe")
     assert project.codebook_path.read_text() == after_merge
-    other.codebook  # reload, then the edit is applied on top of the merge
+    _ = other.codebook  # reload, then the edit is applied on top of the merge
     other.rename_code("transit_country", new_label="Transit hub")
     assert other.codebook.codes["transit_country"].label == "Transit hub"
 
@@ -247,7 +260,7 @@ def _supervisor_edit(root: str, url: str, action: str, barrier, out) -> None:  #
     from qualcode.errors import ConflictError as Conflict
 
     p = Project.open(root, database_url=url, actor=Actor(action, "supervisor"))
-    p.codebook  # loaded before the other one saves
+    _ = p.codebook  # loaded before the other one saves
     barrier.wait()
     try:
         if action == "merge":
@@ -267,8 +280,10 @@ def test_two_supervisors_at_the_same_moment(project: Project, db_url: str) -> No
     project.add_coding("expert_A", 33, 64, "onward_europe")
     ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_supervisor_edit, args=(str(project.root), db_url, a, barrier, out))
-             for a in ("merge", "rename")]
+    procs = [
+        ctx.Process(target=_supervisor_edit, args=(str(project.root), db_url, a, barrier, out))
+        for a in ("merge", "rename")
+    ]
     for proc in procs:
         proc.start()
     results = dict(out.get(timeout=120) for _ in procs)

@@ -39,13 +39,15 @@ from qualcode.store import Actor, Store
 
 ADMIN = Actor("admin", "admin")
 TEXT = "Kazakhstan is a transit country.\n\nMany people moved on to Europe, some stayed."
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                     HealthCheck.too_slow])
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def _codebook() -> Codebook:
-    return Codebook(themes={"trends": Theme("trends", "Trends")},
-                    codes={"transit": Code("transit", "Transit country", "trends")})
+    return Codebook(
+        themes={"trends": Theme("trends", "Trends")}, codes={"transit": Code("transit", "Transit country", "trends")}
+    )
 
 
 _SCRATCH: list[Path] = []  # one folder per module run; hypothesis examples overwrite one file
@@ -67,15 +69,41 @@ def _write(data: bytes, suffix: str) -> Path:
 # --------------------------------------------------------------------------- codings spreadsheets
 def _read_and_resolve(path: Path) -> None:
     rows = read_rows(path)
-    resolve_rows(rows, path=str(path), codebook=_codebook(), texts={"expert_A": TEXT},
-                 documents_of={"A": ["expert_A"]}, default_annotator="alice")
+    resolve_rows(
+        rows,
+        path=str(path),
+        codebook=_codebook(),
+        texts={"expert_A": TEXT},
+        documents_of={"A": ["expert_A"]},
+        default_annotator="alice",
+    )
 
 
 # Text a real spreadsheet can hold: no lone surrogates (they cannot be encoded at all).
 _TEXT = st.characters(blacklist_categories=("Cs",))
-_cell = st.one_of(st.text(_TEXT, max_size=30), st.sampled_from(
-    ["A", "expert_A", "transit", "Transit country", "0", "5", "-3", "99999", "1e3", "=1+1", "+x", "@SUM(A1)",
-     "Kazakhstan is a transit country.", '"', "\x00", "\r\n"]))
+_cell = st.one_of(
+    st.text(_TEXT, max_size=30),
+    st.sampled_from(
+        [
+            "A",
+            "expert_A",
+            "transit",
+            "Transit country",
+            "0",
+            "5",
+            "-3",
+            "99999",
+            "1e3",
+            "=1+1",
+            "+x",
+            "@SUM(A1)",
+            "Kazakhstan is a transit country.",
+            '"',
+            "\x00",
+            "\r\n",
+        ]
+    ),
+)
 _header = st.lists(st.one_of(st.sampled_from(KNOWN_COLUMNS), st.text(_TEXT, max_size=8)), min_size=1, max_size=7)
 
 
@@ -92,7 +120,8 @@ def test_codings_reader_refuses_arbitrary_bytes_cleanly(data: bytes, suffix: str
 @FAST
 @given(_header, st.lists(st.lists(_cell, max_size=8), max_size=6), st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
 def test_codings_reader_on_arbitrary_tables_only_raises_qualcode_errors(
-        header: list[str], rows: list[list[str]], encoding: str) -> None:
+    header: list[str], rows: list[list[str]], encoding: str
+) -> None:
     import csv
 
     buffer = io.StringIO()
@@ -107,14 +136,25 @@ def test_codings_reader_on_arbitrary_tables_only_raises_qualcode_errors(
 
 
 @FAST
-@given(st.lists(st.tuples(st.sampled_from(["A", "B", ""]), st.integers(-5, len(TEXT) + 5),
-                          st.integers(-5, len(TEXT) + 5)), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B", ""]), st.integers(-5, len(TEXT) + 5), st.integers(-5, len(TEXT) + 5)),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_codings_reader_offsets_are_in_range_or_refused(rows: list[tuple[str, int, int]]) -> None:
     table = "participant,start,end,code\n" + "".join(f"{p},{s},{e},transit\n" for p, s, e in rows)
     path = _write(table.encode(), ".csv")
     try:
-        codings, _ = resolve_rows(read_rows(path), path=str(path), codebook=_codebook(), texts={"expert_A": TEXT},
-                                  documents_of={"A": ["expert_A"]}, default_annotator="alice")
+        codings, _ = resolve_rows(
+            read_rows(path),
+            path=str(path),
+            codebook=_codebook(),
+            texts={"expert_A": TEXT},
+            documents_of={"A": ["expert_A"]},
+            default_annotator="alice",
+        )
     except QualcodeError as exc:
         assert all(p.row is not None for p in exc.problems)
         bad = [(p, s, e) for p, s, e in rows if p != "A" or not 0 <= s < e <= len(TEXT)]
@@ -145,7 +185,7 @@ def test_xlsx_with_a_damaged_part_only_raises_qualcode_errors(workbook_parts: di
     original = workbook_parts[name]
     cut = data.draw(st.integers(0, len(original)))
     insert = data.draw(st.sampled_from([b"", b"<", b"&", b'"', b"<x>", b"</row>", b'r="ZZ9"', b't="s"', b"\xff"]))
-    damaged = original[:cut] + insert + original[cut + data.draw(st.integers(0, 3)):]
+    damaged = original[:cut] + insert + original[cut + data.draw(st.integers(0, 3)) :]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for member, content in workbook_parts.items():
@@ -159,8 +199,22 @@ def test_xlsx_with_a_damaged_part_only_raises_qualcode_errors(workbook_parts: di
 
 # --------------------------------------------------------------------------- transcripts and REFI-QDA
 DATA = Path(__file__).resolve().parent / "data"
-_INSERTS = [b"", b"<", b">", b"&", b'"', b"<x>", b"</w:p>", b"<w:p>", b'w:id="9"', b'startPosition="-5"',
-            b'endPosition="99999999"', b'guid="x"', b"\xff", b"<!-- -->"]
+_INSERTS = [
+    b"",
+    b"<",
+    b">",
+    b"&",
+    b'"',
+    b"<x>",
+    b"</w:p>",
+    b"<w:p>",
+    b'w:id="9"',
+    b'startPosition="-5"',
+    b'endPosition="99999999"',
+    b'guid="x"',
+    b"\xff",
+    b"<!-- -->",
+]
 
 
 def _damaged_zip(parts: dict[str, bytes], data) -> bytes:
@@ -168,7 +222,7 @@ def _damaged_zip(parts: dict[str, bytes], data) -> bytes:
     name = data.draw(st.sampled_from(sorted(parts)))
     original = parts[name]
     cut = data.draw(st.integers(0, len(original)))
-    damaged = original[:cut] + data.draw(st.sampled_from(_INSERTS)) + original[cut + data.draw(st.integers(0, 5)):]
+    damaged = original[:cut] + data.draw(st.sampled_from(_INSERTS)) + original[cut + data.draw(st.integers(0, 5)) :]
     drop = data.draw(st.booleans()) and data.draw(st.integers(0, 9)) == 0
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -208,14 +262,36 @@ def test_qdpx_with_a_damaged_part_only_raises_qualcode_errors(data) -> None:
         pass
 
 
-_CUE_PIECES = ["WEBVTT", "\n", "\n\n", "1", "00:00:01.000 --> 00:00:02.000", "00:00:01,000 --> 00:00:02,000", "-->",
-               "<v Ann>", "</v>", "Ann: hi", "NOTE x", "00:61:00.000 --> 00:00:01.000", "99:99:99.999 --> 99:99:99.999",
-               " ", "align:start position:10%", "<b>", "&amp;", "\ufeff", "\r\n", "00:00.500 --> 00:01.000", "xyz"]
+_CUE_PIECES = [
+    "WEBVTT",
+    "\n",
+    "\n\n",
+    "1",
+    "00:00:01.000 --> 00:00:02.000",
+    "00:00:01,000 --> 00:00:02,000",
+    "-->",
+    "<v Ann>",
+    "</v>",
+    "Ann: hi",
+    "NOTE x",
+    "00:61:00.000 --> 00:00:01.000",
+    "99:99:99.999 --> 99:99:99.999",
+    " ",
+    "align:start position:10%",
+    "<b>",
+    "&amp;",
+    "\ufeff",
+    "\r\n",
+    "00:00.500 --> 00:01.000",
+    "xyz",
+]
 
 
 @FAST
-@given(st.lists(st.one_of(st.sampled_from(_CUE_PIECES), st.text(max_size=5)), max_size=30),
-       st.sampled_from([".vtt", ".srt"]))
+@given(
+    st.lists(st.one_of(st.sampled_from(_CUE_PIECES), st.text(max_size=5)), max_size=30),
+    st.sampled_from([".vtt", ".srt"]),
+)
 def test_subtitles_of_arbitrary_text_only_raise_qualcode_errors(pieces: list[str], suffix: str) -> None:
     from qualcode.importers import parse_document
 
@@ -253,16 +329,22 @@ def test_restore_refuses_arbitrary_bytes_cleanly(empty_project, data: bytes) -> 
     _assert_database_empty(empty_project)
 
 
-_json_value = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
-                           lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                   st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                           max_leaves=8)
+_json_value = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8,
+)
 
 
 @FAST
-@given(manifest=st.one_of(_json_value, st.binary(max_size=40)),
-       tables=st.dictionaries(st.sampled_from(["settings", "users", "documents", "codings", "codes"]),
-                              st.lists(st.one_of(_json_value, st.binary(max_size=20)), max_size=3), max_size=3))
+@given(
+    manifest=st.one_of(_json_value, st.binary(max_size=40)),
+    tables=st.dictionaries(
+        st.sampled_from(["settings", "users", "documents", "codings", "codes"]),
+        st.lists(st.one_of(_json_value, st.binary(max_size=20)), max_size=3),
+        max_size=3,
+    ),
+)
 def test_restore_of_damaged_backups_only_raises_qualcode_errors(empty_project, manifest, tables) -> None:
     """Zip archives shaped like backups, with arbitrary manifest and table lines."""
     from qualcode.backup import restore
@@ -290,14 +372,20 @@ def test_restore_of_damaged_backups_only_raises_qualcode_errors(empty_project, m
 def span_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('spans') / 'qualcode.db'}")
     store.sync_codebook(_codebook())
-    store.upsert_document(ADMIN, ParsedDocument(
-        name="expert_A", text=TEXT, participant=Participant("A", "Expert (A)", {}),
-        segments=[Segment("sentence", 0, 32), Segment("paragraph", 0, 32)]))
+    store.upsert_document(
+        ADMIN,
+        ParsedDocument(
+            name="expert_A",
+            text=TEXT,
+            participant=Participant("A", "Expert (A)", {}),
+            segments=[Segment("sentence", 0, 32), Segment("paragraph", 0, 32)],
+        ),
+    )
     yield store
     store.dispose()
 
 
-_offset = st.one_of(st.integers(-3, len(TEXT) + 3), st.integers(-10**12, 10**12))
+_offset = st.one_of(st.integers(-3, len(TEXT) + 3), st.integers(-(10**12), 10**12))
 
 
 @FAST

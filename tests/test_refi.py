@@ -18,8 +18,7 @@ from qualcode.codebook import dump_codebook, parse_codebook
 from qualcode.errors import CodebookError, CodingError, InputFileError
 from qualcode.frames import AnalysisData, make_analysis_data
 from qualcode.model import Code, Codebook, Coding, CrossCut, ParsedDocument, Participant, Theme
-from qualcode.refi import export_qdc, export_qdpx, import_qdc, import_qdpx
-from qualcode.refi import reader
+from qualcode.refi import export_qdc, export_qdpx, import_qdc, import_qdpx, reader
 from qualcode.refi.common import QUALCODE_GUID_NAMESPACE, slugify, split_description
 
 DATA = Path(__file__).parent / "data" / "refi"
@@ -43,17 +42,20 @@ def qde_of(path: Path) -> etree._Element:
 
 
 # --------------------------------------------------------------------------- fixtures
-TEXT_A = ("Эксперт: Миграция 🌍 выросла после COVID-19.\n"
-          "Interviewer: Why? 🤔\n"
-          "Эксперт: Транзит через Казахстан 🇰🇿 стал проще, визы 🛂 тоже.")
+TEXT_A = (
+    "Эксперт: Миграция 🌍 выросла после COVID-19.\n"
+    "Interviewer: Why? 🤔\n"
+    "Эксперт: Транзит через Казахстан 🇰🇿 стал проще, визы 🛂 тоже."
+)
 TEXT_B = "Expert B: No big difference 👍🏽 after Covid.\nWe are a transit country 🚚."
 
 
 def sample_codebook() -> Codebook:
     return Codebook(
         themes={
-            "migration": Theme("migration", "Миграция 🌍", description="Flows and routes.",
-                               color="#4e79a7", aliases=("flows",)),
+            "migration": Theme(
+                "migration", "Миграция 🌍", description="Flows and routes.", color="#4e79a7", aliases=("flows",)
+            ),
             "trends": Theme("trends", "Trends", parent="migration"),
             "deep": Theme("deep", "Deeper still", parent="trends", color="#FF00AA"),
             "policy": Theme("policy", "Policy & <law>", description="Line one\nline two"),
@@ -61,22 +63,28 @@ def sample_codebook() -> Codebook:
         codes={
             "loose": Code("loose", "A code without theme"),
             "covid_no_effect": Code(
-                "covid_no_effect", "No Covid effect", theme="trends",
+                "covid_no_effect",
+                "No Covid effect",
+                theme="trends",
                 description="COVID-19 did not change the trend.",
-                include="Flows recovered.", exclude="The war in Ukraine.\nSecond line.",
+                include="Flows recovered.",
+                exclude="The war in Ukraine.\nSecond line.",
                 examples=("Expert A: '...no big difference...'", '"quoted"'),
                 aliases=("no_covid_impact",),
-                patterns=("covid", {"tokens": [{"LOWER": "no"}, {"LOWER": "difference"}]})),
+                patterns=("covid", {"tokens": [{"LOWER": "no"}, {"LOWER": "difference"}]}),
+            ),
             "transit": Code("transit", "Транзит", theme="migration"),
             "deep_code": Code("deep_code", "Deep code", theme="deep"),
             "visa": Code("visa", "Visa regime 🛂", theme="policy"),
         },
         cross_cutting={
-            "transit_migration": CrossCut("transit_migration", "Transit migration",
-                                          ("transit", "visa"), "Kazakhstan as a transit country."),
+            "transit_migration": CrossCut(
+                "transit_migration", "Transit migration", ("transit", "visa"), "Kazakhstan as a transit country."
+            ),
             "empty_set": CrossCut("empty_set", "Nothing yet"),
         },
-        title="Migration study")
+        title="Migration study",
+    )
 
 
 def span(text: str, phrase: str) -> tuple[int, int]:
@@ -86,12 +94,38 @@ def span(text: str, phrase: str) -> tuple[int, int]:
 
 def sample_data() -> AnalysisData:
     docs = [
-        ParsedDocument("expert_A", TEXT_A, Participant("A", "Expert (A)", {
-            "role": "expert", "age": 51, "score": 0.25, "consent": True,
-            "interviewed": dt.date(2024, 3, 1), "started": dt.datetime(2024, 3, 1, 10, 30)})),
-        ParsedDocument("expert_B", TEXT_B, Participant("B", "Expert (B)", {
-            "role": "official", "age": 38, "score": 1.5, "consent": False,
-            "interviewed": "2024-04-02", "started": dt.datetime(2024, 4, 2, 9, 0)})),
+        ParsedDocument(
+            "expert_A",
+            TEXT_A,
+            Participant(
+                "A",
+                "Expert (A)",
+                {
+                    "role": "expert",
+                    "age": 51,
+                    "score": 0.25,
+                    "consent": True,
+                    "interviewed": dt.date(2024, 3, 1),
+                    "started": dt.datetime(2024, 3, 1, 10, 30),
+                },
+            ),
+        ),
+        ParsedDocument(
+            "expert_B",
+            TEXT_B,
+            Participant(
+                "B",
+                "Expert (B)",
+                {
+                    "role": "official",
+                    "age": 38,
+                    "score": 1.5,
+                    "consent": False,
+                    "interviewed": "2024-04-02",
+                    "started": dt.datetime(2024, 4, 2, 9, 0),
+                },
+            ),
+        ),
         ParsedDocument("uncoded notes", "Nothing coded here.\n"),
     ]
     a1 = span(TEXT_A, "Миграция 🌍 выросла")
@@ -100,8 +134,7 @@ def sample_data() -> AnalysisData:
     b1 = span(TEXT_B, "No big difference 👍🏽")
     b2 = span(TEXT_B, "transit country 🚚")
     codings = [
-        Coding("expert_A", *a1, "deep_code", "alice", memo="Growth ↑, see 🌍",
-               created_at="2024-05-01T10:00:00Z"),
+        Coding("expert_A", *a1, "deep_code", "alice", memo="Growth ↑, see 🌍", created_at="2024-05-01T10:00:00Z"),
         Coding("expert_A", *a1, "deep_code", "борис", memo="Согласен.\nДа."),
         Coding("expert_A", *a2, "transit", "alice"),
         Coding("expert_A", *a2, "visa", "борис", created_at="2024-05-02T08:30:00+05:00"),
@@ -127,8 +160,7 @@ def test_export_qdpx_is_valid_against_official_schema(tmp_path, project_schema) 
     with zipfile.ZipFile(path) as archive:
         names = sorted(archive.namelist())
     sources = root.findall("q:Sources/q:TextSource", NS)
-    assert names == sorted(["project.qde"] +
-                           [f"sources/{s.get('guid')}.txt" for s in sources])
+    assert names == sorted(["project.qde"] + [f"sources/{s.get('guid')}.txt" for s in sources])
     assert root.get("name") == "Migration"
     assert [u.get("name") for u in root.findall("q:Users/q:User", NS)] == ["alice", "борис"]
 
@@ -146,14 +178,18 @@ def test_export_hierarchy_colours_and_sets(tmp_path) -> None:
     export_qdpx(sample_data(), path)
     codes = qde_of(path).find("q:CodeBook/q:Codes", NS)
     top = [(c.get("name"), c.get("isCodable")) for c in codes.findall("q:Code", NS)]
-    assert top == [("A code without theme", "true"), ("Миграция 🌍", "false"),
-                   ("Policy & <law>", "false")]
+    assert top == [("A code without theme", "true"), ("Миграция 🌍", "false"), ("Policy & <law>", "false")]
     migration = codes.findall("q:Code", NS)[1]
     assert migration.get("color") == "#4e79a7"
     deep_code = migration.find(".//q:Code[@name='Deep code']", NS)
     assert deep_code.get("isCodable") == "true" and deep_code.get("color") == "#FF00AA"
-    assert [c.get("name") for c in migration.iterfind(".//q:Code", NS)] == \
-        ["Транзит", "Trends", "No Covid effect", "Deeper still", "Deep code"]
+    assert [c.get("name") for c in migration.iterfind(".//q:Code", NS)] == [
+        "Транзит",
+        "Trends",
+        "No Covid effect",
+        "Deeper still",
+        "Deep code",
+    ]
     sets = qde_of(path).findall("q:Sets/q:Set", NS)
     assert [s.get("name") for s in sets] == ["Transit migration", "Nothing yet"]
     assert len(sets[0].findall("q:MemberCode", NS)) == 2
@@ -183,11 +219,9 @@ def test_memos_become_notes(tmp_path) -> None:
     path = tmp_path / "study.qdpx"
     export_qdpx(sample_data(), path)
     root = qde_of(path)
-    notes = {n.get("guid"): n.findtext("q:PlainTextContent", namespaces=NS)
-             for n in root.findall("q:Notes/q:Note", NS)}
+    notes = {n.get("guid"): n.findtext("q:PlainTextContent", namespaces=NS) for n in root.findall("q:Notes/q:Note", NS)}
     refs = [r.get("targetGUID") for r in root.iterfind(".//q:Coding/q:NoteRef", NS)]
-    assert sorted(notes[r] for r in refs) == sorted(["Growth ↑, see 🌍", "Согласен.\nДа.",
-                                                     "Key quote"])
+    assert sorted(notes[r] for r in refs) == sorted(["Growth ↑, see 🌍", "Согласен.\nДа.", "Key quote"])
 
 
 def test_cases_and_variables(tmp_path) -> None:
@@ -195,8 +229,14 @@ def test_cases_and_variables(tmp_path) -> None:
     export_qdpx(sample_data(), path)
     root = qde_of(path)
     kinds = {v.get("name"): v.get("typeOfVariable") for v in root.findall("q:Variables/q:Variable", NS)}
-    assert kinds == {"role": "Text", "age": "Integer", "score": "Float", "consent": "Boolean",
-                     "interviewed": "Date", "started": "DateTime"}
+    assert kinds == {
+        "role": "Text",
+        "age": "Integer",
+        "score": "Float",
+        "consent": "Boolean",
+        "interviewed": "Date",
+        "started": "DateTime",
+    }
     case = root.find("q:Cases/q:Case[@name='A']", NS)
     assert case.findtext("q:Description", namespaces=NS) == "Expert (A)"
     source_guid = root.find("q:Sources/q:TextSource[@name='expert_A']", NS).get("guid")
@@ -224,9 +264,11 @@ def test_users_filter(tmp_path) -> None:
 
 def test_export_refuses_inconsistent_codings_and_writes_nothing(tmp_path) -> None:
     data = sample_data()
-    bad = make_analysis_data(data.codebook, [ParsedDocument("d", "short text")],
-                             [Coding("d", 0, 5, "no_such_code", "alice"),
-                              Coding("d", 3, 99, "visa", "alice")])
+    bad = make_analysis_data(
+        data.codebook,
+        [ParsedDocument("d", "short text")],
+        [Coding("d", 0, 5, "no_such_code", "alice"), Coding("d", 3, 99, "visa", "alice")],
+    )
     with pytest.raises(CodingError) as info:
         export_qdpx(bad, tmp_path / "bad.qdpx")
     assert len(info.value.problems) == 2 and "no_such_code" in str(info.value)
@@ -254,17 +296,25 @@ def test_round_trip(tmp_path) -> None:
     assert project.codebook.title == "Migration study"
     expected = data.codings
     assert coding_keys(project.codings) == {
-        (r.document, r.start, r.end, r.code, r.annotator, r.memo)
-        for r in expected.itertuples(index=False)}
+        (r.document, r.start, r.end, r.code, r.annotator, r.memo) for r in expected.itertuples(index=False)
+    }
     created = {(c.document, c.start, c.code, c.annotator): c.created_at for c in project.codings}
-    assert created[("expert_A", TEXT_A.index("Миграция"), "deep_code", "alice")] == \
-        "2024-05-01T10:00:00Z"
-    assert all(c.quote == data.texts[c.document][c.start:c.end] for c in project.codings)
+    assert created[("expert_A", TEXT_A.index("Миграция"), "deep_code", "alice")] == "2024-05-01T10:00:00Z"
+    assert all(c.quote == data.texts[c.document][c.start : c.end] for c in project.codings)
     assert project.users == ["alice", "борис"]
     participants = {d.name: d.participant for d in project.documents}
-    assert participants["expert_A"] == Participant("A", "Expert (A)", {
-        "role": "expert", "age": 51, "score": 0.25, "consent": True,
-        "interviewed": dt.date(2024, 3, 1), "started": dt.datetime(2024, 3, 1, 10, 30)})
+    assert participants["expert_A"] == Participant(
+        "A",
+        "Expert (A)",
+        {
+            "role": "expert",
+            "age": 51,
+            "score": 0.25,
+            "consent": True,
+            "interviewed": dt.date(2024, 3, 1),
+            "started": dt.datetime(2024, 3, 1, 10, 30),
+        },
+    )
     assert participants["expert_B"].attributes["interviewed"] == dt.date(2024, 4, 2)
     assert participants["uncoded notes"] is None
     assert [p.id for p in project.participants] == ["A", "B"]
@@ -276,8 +326,11 @@ def test_qdc_round_trip(tmp_path) -> None:
     codebook, warnings = import_qdc(path)
     original = sample_codebook()
     assert warnings == []
-    assert (codebook.themes, codebook.codes, codebook.cross_cutting) == \
-        (original.themes, original.codes, original.cross_cutting)
+    assert (codebook.themes, codebook.codes, codebook.cross_cutting) == (
+        original.themes,
+        original.codes,
+        original.cross_cutting,
+    )
 
 
 ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\ufeff")
@@ -291,22 +344,29 @@ def corpora(draw):
         for _ in range(draw(st.integers(0, 4))):
             start = draw(st.integers(0, len(text) - 1))
             end = draw(st.integers(start + 1, len(text)))
-            codings.append(Coding(f"doc {i}", start, end, draw(st.sampled_from(["c1", "c2"])),
-                                  draw(st.sampled_from(["ann", "Анна 👩"])),
-                                  memo=draw(st.text(ALPHABET, max_size=20))))
+            codings.append(
+                Coding(
+                    f"doc {i}",
+                    start,
+                    end,
+                    draw(st.sampled_from(["c1", "c2"])),
+                    draw(st.sampled_from(["ann", "Анна 👩"])),
+                    memo=draw(st.text(ALPHABET, max_size=20)),
+                )
+            )
     return texts, codings
 
 
-LABELS = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
-                 max_size=20).filter(str.strip)
+LABELS = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(str.strip)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corpora(), LABELS)
 def test_round_trip_property(corpus, label: str) -> None:
     texts, codings = corpus
-    codebook = Codebook(themes={"t": Theme("t", label)},
-                        codes={"c1": Code("c1", label, theme="t"), "c2": Code("c2", "two")})
+    codebook = Codebook(
+        themes={"t": Theme("t", label)}, codes={"c1": Code("c1", label, theme="t"), "c2": Code("c2", "two")}
+    )
     docs = [ParsedDocument(f"doc {i}", text) for i, text in enumerate(texts)]
     data = make_analysis_data(codebook, docs, codings)
     with tempfile.TemporaryDirectory() as folder:
@@ -328,17 +388,30 @@ def test_round_trip_property(corpus, label: str) -> None:
 
 def reader_safe(memo: str) -> str:
     from qualcode.refi.writer import xml_safe
+
     return xml_safe(memo) if xml_safe(memo).strip() else ""
 
 
 # --------------------------------------------------------------------------- ATLAS.ti
-ATLAS_CODE_NAMES = ["happiness", "Feelings", "disgust", "waste of time", "Coke::full-fat Coke",
-                    "Coke::diet Coke", "Coke", "milk", "serene", "bacon and eggs", "sleepy",
-                    "Breakfast food", "cornflakes", '"rushed"']
+ATLAS_CODE_NAMES = [
+    "happiness",
+    "Feelings",
+    "disgust",
+    "waste of time",
+    "Coke::full-fat Coke",
+    "Coke::diet Coke",
+    "Coke",
+    "milk",
+    "serene",
+    "bacon and eggs",
+    "sleepy",
+    "Breakfast food",
+    "cornflakes",
+    '"rushed"',
+]
 
 
-@pytest.mark.parametrize("file", ["atlasti-8.4-standard-project.qde",
-                                  "atlasti-8.4-standard-project-capitalised.qdpx"])
+@pytest.mark.parametrize("file", ["atlasti-8.4-standard-project.qde", "atlasti-8.4-standard-project-capitalised.qdpx"])
 def test_atlasti_sample_without_texts(file: str) -> None:
     project = import_qdpx(DATA / file)
     assert project.name == "ATLAS.ti standard project"
@@ -347,20 +420,33 @@ def test_atlasti_sample_without_texts(file: str) -> None:
     assert project.codebook.themes == {}
     assert project.codebook.codes["cornflakes"].description == "breakfast cereal made by Kellogg’s"
     sets = {x.label: x.codes for x in project.codebook.cross_cutting.values()}
-    assert {k: len(v) for k, v in sets.items()} == {"Feelings": 6, "negative feelings": 4,
-                                                    "Breakfast food": 6, "positive feelings": 3}
+    assert {k: len(v) for k, v in sets.items()} == {
+        "Feelings": 6,
+        "negative feelings": 4,
+        "Breakfast food": 6,
+        "positive feelings": 3,
+    }
     assert sets["positive feelings"] == ("serene", "sleepy", "happiness")
     # The export ships no sources/ files: every text source is reported, nothing invented.
     assert project.documents == [] and project.codings == []
     text = "\n".join(project.warnings)
-    for expected in ["8 text sources", "have no plain text",
-                     "9 codings on those skipped text sources",
-                     "2 PDFs ('Kellogg's Passion for Nutrition.pdf', 'Pay de Lim",
-                     "are read through their plain-text representation only: 4 page-area "
-                     "selections and 4 codings on them were not carried over",
-                     "1 picture source", "1 audio source", "2 video sources",
-                     "11 sets of documents", "1 empty set ('<3')", "2 notes", "1 link",
-                     "1 graph", "13 code colours"]:
+    for expected in [
+        "8 text sources",
+        "have no plain text",
+        "9 codings on those skipped text sources",
+        "2 PDFs ('Kellogg's Passion for Nutrition.pdf', 'Pay de Lim",
+        "are read through their plain-text representation only: 4 page-area "
+        "selections and 4 codings on them were not carried over",
+        "1 picture source",
+        "1 audio source",
+        "2 video sources",
+        "11 sets of documents",
+        "1 empty set ('<3')",
+        "2 notes",
+        "1 link",
+        "1 graph",
+        "13 code colours",
+    ]:
         assert expected in text
 
 
@@ -371,17 +457,18 @@ def atlas_expected_quotes(path: Path) -> list[tuple[str, str, str]]:
         names = {c.get("guid"): c.get("name") for c in root.iter("{*}Code")}
         result = []
         sources = [(s, s.get("name")) for s in root.iterfind("q:Sources/q:TextSource", NS)]
-        sources += [(s.find("q:Representation", NS), s.get("name"))
-                    for s in root.iterfind("q:Sources/q:PDFSource", NS)]
+        sources += [(s.find("q:Representation", NS), s.get("name")) for s in root.iterfind("q:Sources/q:PDFSource", NS)]
         for source, name in sources:
-            raw = archive.read("Sources/" + source.get("plainTextPath")[len("internal://"):])
+            raw = archive.read("Sources/" + source.get("plainTextPath")[len("internal://") :])
             text = raw.decode("utf-8")
             for selection in source.iterfind("q:PlainTextSelection", NS):
-                quote = text[int(selection.get("startPosition")):
-                             int(selection.get("endPosition"))].replace("\r\n", "\n")
+                quote = text[int(selection.get("startPosition")) : int(selection.get("endPosition"))].replace(
+                    "\r\n", "\n"
+                )
                 for coding in selection.iterfind("q:Coding/q:CodeRef", NS):
-                    result.append((unicodedata.normalize("NFC", name.rsplit(".", 1)[0]), quote,
-                                   names[coding.get("targetGUID")]))
+                    result.append(
+                        (unicodedata.normalize("NFC", name.rsplit(".", 1)[0]), quote, names[coding.get("targetGUID")])
+                    )
     return result
 
 
@@ -389,16 +476,22 @@ def test_atlasti_sample_with_texts() -> None:
     path = DATA / "atlasti-8.4-with-texts.qdpx"
     project = import_qdpx(path)
     assert [d.name for d in project.documents] == [
-        "1960s Coca Cola commercial - Audio", "1960s Coca Cola commercial - Visual",
-        "1994 Diet Coke-Diet Coke Break", "Mabêl 2ième", "Mabel", "Simon",
-        "Kellogg's Passion for Nutrition", "Pay de Limón con Base de Granola | Kellogg's ®"]
+        "1960s Coca Cola commercial - Audio",
+        "1960s Coca Cola commercial - Visual",
+        "1994 Diet Coke-Diet Coke Break",
+        "Mabêl 2ième",
+        "Mabel",
+        "Simon",
+        "Kellogg's Passion for Nutrition",
+        "Pay de Limón con Base de Granola | Kellogg's ®",
+    ]
     assert len(project.codings) == 9  # 7 on text sources, 2 on a PDF's text representation
     assert {c.annotator for c in project.codings} == {"Friedrich Markgraf"}
     labels = {c.id: c.label for c in project.codebook.codes.values()}
     got = sorted((c.document, c.quote, labels[c.code]) for c in project.codings)
     assert got == sorted(atlas_expected_quotes(path))
     texts = {d.name: d.text for d in project.documents}
-    assert all(texts[c.document][c.start:c.end] == c.quote for c in project.codings)
+    assert all(texts[c.document][c.start : c.end] == c.quote for c in project.codings)
     assert "\r" not in "".join(texts.values())
     by_quote = {c.quote: c for c in project.codings}
     diet = by_quote["Oh, that was great. See you tomorrow? Eleven thirty. Mm."]
@@ -501,24 +594,28 @@ FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-@pytest.mark.parametrize("xmlns", ['xmlns="urn:QDA-XML:project:1.0"', "",
-                                   'xmlns="urn:QDA-XML:project:0:10"'])
+@pytest.mark.parametrize("xmlns", ['xmlns="urn:QDA-XML:project:1.0"', "", 'xmlns="urn:QDA-XML:project:0:10"'])
 def test_foreign_project_mapping(tmp_path, xmlns: str) -> None:
     path = tmp_path / "foreign.qdpx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("project.qde", FOREIGN.format(xmlns=xmlns))
-        archive.writestr("sources/50000000-0000-0000-0000-000000000002.txt",
-                         "\ufeffSecond interview".encode("utf-8"))
+        archive.writestr("sources/50000000-0000-0000-0000-000000000002.txt", "\ufeffSecond interview".encode("utf-8"))
     project = import_qdpx(path)
     cb = project.codebook
     assert {t.id: (t.label, t.parent) for t in cb.themes.values()} == {
-        "topics": ("Topics", None), "health": ("Health", "topics"),
-        "hospitals": ("Hospitals", "health"), "values": ("Values", None),
-        "empty_folder": ("Empty folder", None)}
+        "topics": ("Topics", None),
+        "health": ("Health", "topics"),
+        "hospitals": ("Hospitals", "health"),
+        "values": ("Values", None),
+        "empty_folder": ("Empty folder", None),
+    }
     assert {c.id: (c.label, c.theme) for c in cb.codes.values()} == {
-        "economy": ("Economy", "topics"), "health_2": ("Health", "health"),
-        "wards": ("Wards", "hospitals"), "liberals": ("Liberals", "values"),
-        "economy_2": ("Economy", None)}
+        "economy": ("Economy", "topics"),
+        "health_2": ("Health", "health"),
+        "wards": ("Wards", "hospitals"),
+        "liberals": ("Liberals", "values"),
+        "economy_2": ("Economy", None),
+    }
     assert cb.codes["health_2"].description == "Health issues"
     assert cb.themes["topics"].color == "#FF00aa"  # REFI's #rgb, as qualcode's #rrggbb
     # "Health" is a code in REFI, so the set holds the code that keeps its codings.
@@ -530,28 +627,37 @@ def test_foreign_project_mapping(tmp_path, xmlns: str) -> None:
     assert docs["Interview 2"].text == "Second interview"
     assert docs["Interview 1"].participant == Participant("P1", "P1", {"age": 42})
     got = {(c.code, c.annotator, c.quote, c.memo) for c in project.codings}
-    assert got == {("health_2", "Ann", "Hospitals are full.", "Busy!"),
-                   ("wards", "aaaaaaaa-0000-0000-0000-000000000002", "Hospitals are full.", ""),
-                   ("economy", "unknown", "Hospitals are full.", ""),
-                   ("economy_2", "Ann", "Wards too.", ""),
-                   ("economy_2", "unknown", "Second interview", "")}  # whole-document coding
+    assert got == {
+        ("health_2", "Ann", "Hospitals are full.", "Busy!"),
+        ("wards", "aaaaaaaa-0000-0000-0000-000000000002", "Hospitals are full.", ""),
+        ("economy", "unknown", "Hospitals are full.", ""),
+        ("economy_2", "Ann", "Wards too.", ""),
+        ("economy_2", "unknown", "Second interview", ""),
+    }  # whole-document coding
     assert project.users == ["Ann", "aaaaaaaa-0000-0000-0000-000000000002", "unknown"]
     text = "\n".join(project.warnings)
-    for expected in ["2 codable codes with sub-codes ('Hospitals', 'Values')",
-                     "1 code colour ('Economy')",
-                     "1 set of documents or memos ('Docs')", "1 empty set ('Nothing')",
-                     "1 variable of unsupported types ('income (Currency)')",
-                     "1 text source ('External') points at a file outside the archive",
-                     "1 PDF source ('Report.pdf')", "1 text selection had positions outside",
-                     "1 coding referred to codes missing", "2 codings had no creating user",
-                     "1 note (memos: 'Loose note')"]:
+    for expected in [
+        "2 codable codes with sub-codes ('Hospitals', 'Values')",
+        "1 code colour ('Economy')",
+        "1 set of documents or memos ('Docs')",
+        "1 empty set ('Nothing')",
+        "1 variable of unsupported types ('income (Currency)')",
+        "1 text source ('External') points at a file outside the archive",
+        "1 PDF source ('Report.pdf')",
+        "1 text selection had positions outside",
+        "1 coding referred to codes missing",
+        "2 codings had no creating user",
+        "1 note (memos: 'Loose note')",
+    ]:
         assert expected in text
     assert all("unknown XML namespace" not in w for w in project.warnings)
 
 
-FOREIGN_ATTRIBUTES = [(i, name) for i, element in
-                      enumerate(etree.fromstring(FOREIGN.format(xmlns="").encode()).iter())
-                      for name in element.attrib]
+FOREIGN_ATTRIBUTES = [
+    (i, name)
+    for i, element in enumerate(etree.fromstring(FOREIGN.format(xmlns="").encode()).iter())
+    for name in element.attrib
+]
 
 
 @settings(max_examples=60, deadline=None)
@@ -569,7 +675,7 @@ def test_missing_attributes_never_crash(dropped: set[tuple[int, str]]) -> None:
         except InputFileError:
             return
     texts = {d.name: d.text for d in project.documents}
-    assert all(texts[c.document][c.start:c.end] == c.quote for c in project.codings)
+    assert all(texts[c.document][c.start : c.end] == c.quote for c in project.codings)
     assert set(project.codebook.codes) >= {c.code for c in project.codings}
 
 
@@ -609,40 +715,43 @@ CODEBOOK_VARIANT = """<?xml version="1.0"?>
 """
 
 
-@pytest.mark.parametrize("xmlns", ['xmlns="urn:QDA-XML:codebook:1.0"', "",
-                                   'xmlns="urn:QDA-XML:codebook:1:0"',
-                                   'xmlns="urn:QDA-XML:project:1.0"'])
+@pytest.mark.parametrize(
+    "xmlns",
+    ['xmlns="urn:QDA-XML:codebook:1.0"', "", 'xmlns="urn:QDA-XML:codebook:1:0"', 'xmlns="urn:QDA-XML:project:1.0"'],
+)
 def test_import_qdc_variants(tmp_path, xmlns: str) -> None:
     path = tmp_path / "cb.qdc"
     path.write_text(CODEBOOK_VARIANT.format(xmlns=xmlns), encoding="utf-8")
     codebook, warnings = import_qdc(path)
     assert list(codebook.themes) == ["topics", "values"]
-    assert {c.id: c.theme for c in codebook.codes.values()} == {"economy": None,
-                                                                "conservatives": "values"}
+    assert {c.id: c.theme for c in codebook.codes.values()} == {"economy": None, "conservatives": "values"}
     assert codebook.cross_cutting["mixed"].codes == ("economy", "conservatives")
     assert codebook.codes["economy"].description == "Anything about jobs or taxes or business"
     assert any("codable code with sub-codes ('Values')" in w for w in warnings)
 
 
 # --------------------------------------------------------------------------- hostile input
-@pytest.mark.parametrize("file, expected", [
-    ("path_traversal.qdpx", "'..'"),
-    ("absolute_path.qdpx", "absolute path"),
-    ("backslash_path.qdpx", "backslash"),
-    ("drive_letter.qdpx", "drive letter"),
-    ("symlink.qdpx", "symbolic link"),
-    ("duplicate_member.qdpx", "more than once"),
-    ("zip_bomb.qdpx", "zip bomb"),
-    ("zip_bomb_lying_size.qdpx", "cannot be decompressed"),
-    ("too_many_members.qdpx", "at most 50"),
-    ("xxe.qdpx", "external entities are not allowed"),
-    ("billion_laughs.qdpx", "external entities are not allowed"),
-    ("external_dtd.qdpx", "external entities are not allowed"),
-    ("invalid_xml.qdpx", "line 5, column 13"),
-    ("missing_project.qdpx", "contains no project.qde"),
-    ("not_a_zip.qdpx", "not a readable ZIP archive"),
-    ("xxe.qde", "external entities are not allowed"),
-])
+@pytest.mark.parametrize(
+    "file, expected",
+    [
+        ("path_traversal.qdpx", "'..'"),
+        ("absolute_path.qdpx", "absolute path"),
+        ("backslash_path.qdpx", "backslash"),
+        ("drive_letter.qdpx", "drive letter"),
+        ("symlink.qdpx", "symbolic link"),
+        ("duplicate_member.qdpx", "more than once"),
+        ("zip_bomb.qdpx", "zip bomb"),
+        ("zip_bomb_lying_size.qdpx", "cannot be decompressed"),
+        ("too_many_members.qdpx", "at most 50"),
+        ("xxe.qdpx", "external entities are not allowed"),
+        ("billion_laughs.qdpx", "external entities are not allowed"),
+        ("external_dtd.qdpx", "external entities are not allowed"),
+        ("invalid_xml.qdpx", "line 5, column 13"),
+        ("missing_project.qdpx", "contains no project.qde"),
+        ("not_a_zip.qdpx", "not a readable ZIP archive"),
+        ("xxe.qde", "external entities are not allowed"),
+    ],
+)
 def test_hostile_input_refused(tmp_path, monkeypatch, file: str, expected: str) -> None:
     monkeypatch.setitem(reader.ZIP_LIMITS, "max_members", 50)
     monkeypatch.chdir(tmp_path)
@@ -657,6 +766,7 @@ def test_hostile_input_refused(tmp_path, monkeypatch, file: str, expected: str) 
 
 def test_hostile_files_are_up_to_date() -> None:
     from importlib import util
+
     spec = util.spec_from_file_location("make_hostile", DATA / "make_hostile.py")
     module = util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -673,12 +783,15 @@ def test_imported_codebooks_are_valid_qualcode_codebooks(tmp_path) -> None:
         assert parse_codebook(dump_codebook(codebook)) == codebook  # passes validation
 
 
-@pytest.mark.parametrize("text, fields", [
-    ("", {}),
-    ("Plain.", {}),
-    ("[qualcode]\nid: x", {"id": "x"}),
-    ("A\n[qualcode] in text\nB", {}),
-])
+@pytest.mark.parametrize(
+    "text, fields",
+    [
+        ("", {}),
+        ("Plain.", {}),
+        ("[qualcode]\nid: x", {"id": "x"}),
+        ("A\n[qualcode] in text\nB", {}),
+    ],
+)
 def test_split_description(text: str, fields: dict) -> None:
     assert split_description(text)[1] == fields
 

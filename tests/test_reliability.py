@@ -26,17 +26,25 @@ def small():
 
     Presence per sentence:  X  ann1 1100  ann2 1010      Y  ann1 0001  ann2 0001
     """
-    cb = Codebook(themes={"T": Theme("T", "Theme T"), "U": Theme("U", "Theme U")},
-                  codes={"X": Code("X", "Ex", theme="T"), "Y": Code("Y", "Why", theme="T"),
-                         "Z": Code("Z", "Zed", theme="U")},
-                  cross_cutting={"XZ": CrossCut("XZ", "X or Z", codes=("X", "Z"))})
+    cb = Codebook(
+        themes={"T": Theme("T", "Theme T"), "U": Theme("U", "Theme U")},
+        codes={"X": Code("X", "Ex", theme="T"), "Y": Code("Y", "Why", theme="T"), "Z": Code("Z", "Zed", theme="U")},
+        cross_cutting={"XZ": CrossCut("XZ", "X or Z", codes=("X", "Z"))},
+    )
     segs = [Segment("sentence", s, e) for s, e in SENTENCES] + [Segment("paragraph", 0, 22)]
-    docs = [ParsedDocument("d1", TEXT, Participant("P1", "Expert 1"), segments=segs),
-            ParsedDocument("d2", "Nobody coded this.", Participant("P2", "Expert 2"),
-                           segments=[Segment("sentence", 0, 18)])]
-    codings = [Coding("d1", 0, 9, "X", "ann1"), Coding("d1", 18, 20, "Y", "ann1"),
-               Coding("d1", 1, 3, "X", "ann2"), Coding("d1", 10, 16, "X", "ann2"),
-               Coding("d1", 17, 22, "Y", "ann2")]
+    docs = [
+        ParsedDocument("d1", TEXT, Participant("P1", "Expert 1"), segments=segs),
+        ParsedDocument(
+            "d2", "Nobody coded this.", Participant("P2", "Expert 2"), segments=[Segment("sentence", 0, 18)]
+        ),
+    ]
+    codings = [
+        Coding("d1", 0, 9, "X", "ann1"),
+        Coding("d1", 18, 20, "Y", "ann1"),
+        Coding("d1", 1, 3, "X", "ann2"),
+        Coding("d1", 10, 16, "X", "ann2"),
+        Coding("d1", 17, 22, "Y", "ann2"),
+    ]
     return make_analysis_data(cb, docs, codings)
 
 
@@ -113,8 +121,11 @@ def test_three_coders_use_fleiss(small):
     extra = list(small.codings.itertuples(index=False))
     codings = [Coding(r.document, r.start, r.end, r.code, r.annotator) for r in extra]
     codings += [Coding("d1", 5, 9, "X", "ann3"), Coding("d1", 0, 2, "X", "ann3")]
-    data = make_analysis_data(small.codebook, [ParsedDocument("d1", TEXT, segments=[
-        Segment("sentence", s, e) for s, e in SENTENCES])], codings)
+    data = make_analysis_data(
+        small.codebook,
+        [ParsedDocument("d1", TEXT, segments=[Segment("sentence", s, e) for s, e in SENTENCES])],
+        codings,
+    )
     df = intercoder_agreement(data, bootstrap=0)
     x = row(df, "code", "X")
     matrix = [[1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 0, 0]]
@@ -155,8 +166,12 @@ def test_character_unit_hand_count(small):
 def test_character_unit_weights_documents_by_size():
     cb = Codebook(codes={"X": Code("X", "X")})
     docs = [ParsedDocument("a", "x" * 10), ParsedDocument("b", "y" * 30)]
-    codings = [Coding("a", 0, 5, "X", "p"), Coding("a", 0, 5, "X", "q"),  # a: full agreement
-               Coding("b", 0, 10, "X", "p"), Coding("b", 5, 15, "X", "q")]  # b: 5 both, 5+5 single
+    codings = [
+        Coding("a", 0, 5, "X", "p"),
+        Coding("a", 0, 5, "X", "q"),  # a: full agreement
+        Coding("b", 0, 10, "X", "p"),
+        Coding("b", 5, 15, "X", "q"),
+    ]  # b: 5 both, 5+5 single
     df = intercoder_agreement(make_analysis_data(cb, docs, codings), unit="character")
     s = row(df, "code", "X", document="(all documents, size-weighted)")
     pa_b, k_b = 20 / 30, ag.cohen_kappa([1] * 10 + [0] * 20, [0] * 5 + [1] * 10 + [0] * 15)
@@ -199,7 +214,9 @@ def test_match_unit_thresholds(small):
 def test_disagreements_lists_each_differing_unit(small):
     df = disagreements(small)
     assert list(df[["unit_start", "code", "coders_with", "coders_without"]].itertuples(index=False, name=None)) == [
-        (5, "X", "ann1", "ann2"), (10, "X", "ann2", "ann1")]
+        (5, "X", "ann1", "ann2"),
+        (10, "X", "ann2", "ann1"),
+    ]
     first = df.iloc[0]
     assert first["text"] == "Two." and first["participant"] == "P1" and first["code_label"] == "Ex"
     assert first["codes_ann1"] == "X" and first["codes_ann2"] == ""
@@ -213,21 +230,25 @@ def test_adjudicate_builds_consensus_codings(small):
     decisions["accept"] = ["yes", "no"]
     consensus = adjudicate(small, decisions)
     got = [(c.document, c.start, c.end, c.code, c.annotator, c.origin) for c in consensus]
-    assert got == [("d1", 0, 4, "X", "consensus", "adjudicated"),   # agreed by both
-                   ("d1", 5, 9, "X", "consensus", "adjudicated"),   # accepted
-                   ("d1", 17, 22, "Y", "consensus", "adjudicated")]  # agreed by both
+    assert got == [
+        ("d1", 0, 4, "X", "consensus", "adjudicated"),  # agreed by both
+        ("d1", 5, 9, "X", "consensus", "adjudicated"),  # accepted
+        ("d1", 17, 22, "Y", "consensus", "adjudicated"),
+    ]  # agreed by both
     assert consensus[1].quote == "Two."
     only_decided = adjudicate(small, decisions, include_agreed=False)
     assert [(c.start, c.code) for c in only_decided] == [(5, "X")]
 
 
 def test_adjudicate_reports_every_bad_row(small):
-    decisions = pd.DataFrame([
-        {"document": "d1", "unit_start": 5, "unit_end": 9, "code": "Xx", "accept": True},
-        {"document": "d9", "unit_start": 5, "unit_end": 9, "code": "X", "accept": True},
-        {"document": "d1", "unit_start": 5, "unit_end": 99, "code": "X", "accept": True},
-        {"document": "d1", "unit_start": 5, "unit_end": 9, "code": "X", "accept": "maybe"},
-    ])
+    decisions = pd.DataFrame(
+        [
+            {"document": "d1", "unit_start": 5, "unit_end": 9, "code": "Xx", "accept": True},
+            {"document": "d9", "unit_start": 5, "unit_end": 9, "code": "X", "accept": True},
+            {"document": "d1", "unit_start": 5, "unit_end": 99, "code": "X", "accept": True},
+            {"document": "d1", "unit_start": 5, "unit_end": 9, "code": "X", "accept": "maybe"},
+        ]
+    )
     with pytest.raises(QualcodeError) as err:
         adjudicate(small, decisions)
     assert len(err.value.problems) == 4
@@ -235,18 +256,20 @@ def test_adjudicate_reports_every_bad_row(small):
 
 
 # --------------------------------------------------------------------------- simulated coders
-def simulated_project(n_docs: int, n_sentences: int, prevalence: dict[str, float], flip: float,
-                      coders: tuple[str, ...], seed: int):
+def simulated_project(
+    n_docs: int, n_sentences: int, prevalence: dict[str, float], flip: float, coders: tuple[str, ...], seed: int
+):
     """Each code is truly present in a sentence with its prevalence; each coder reports the truth
     but flips it with probability ``flip``, coding a span inside the sentence."""
     rng = np.random.default_rng(seed)
-    cb = Codebook(themes={"T": Theme("T", "T")},
-                  codes={c: Code(c, c, theme="T") for c in prevalence})
+    cb = Codebook(themes={"T": Theme("T", "T")}, codes={c: Code(c, c, theme="T") for c in prevalence})
     docs, codings = [], []
     sentence = "Lorem ipsum dolor."
     text = " ".join([sentence] * n_sentences)
-    segs = [Segment("sentence", i * (len(sentence) + 1), i * (len(sentence) + 1) + len(sentence))
-            for i in range(n_sentences)]
+    segs = [
+        Segment("sentence", i * (len(sentence) + 1), i * (len(sentence) + 1) + len(sentence))
+        for i in range(n_sentences)
+    ]
     for d in range(n_docs):
         docs.append(ParsedDocument(f"doc{d}", text, segments=segs))
         for code, prev in prevalence.items():

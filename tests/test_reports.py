@@ -41,22 +41,29 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def make_codebook() -> Codebook:
-    themes = {t.id: t for t in [
-        Theme("t1", "Evolving Migration Trends"),
-        Theme("t1a", "Characteristics of Migration", parent="t1"),
-        Theme("t1b", "Reasons for movement", parent="t1"),
-        Theme("t2", "Current Policy"),
-    ]}
-    codes = {c.id: c for c in [
-        Code("c1", "No covid effect", theme="t1a", examples=("Covid did nothing",)),
-        Code("c2", "War shift", theme="t1a"),
-        Code("c3", "Transit", theme="t1b"),
-        Code("c0", "General trend", theme="t1"),
-        Code("c4", "Removing barriers", theme="t2"),
-        Code("c5", "Dactyloscopy", theme="t2"),
-    ]}
-    return Codebook(themes=themes, codes=codes,
-                    cross_cutting={"x1": CrossCut("x1", "Transit migration", codes=("c3", "c4"))})
+    themes = {
+        t.id: t
+        for t in [
+            Theme("t1", "Evolving Migration Trends"),
+            Theme("t1a", "Characteristics of Migration", parent="t1"),
+            Theme("t1b", "Reasons for movement", parent="t1"),
+            Theme("t2", "Current Policy"),
+        ]
+    }
+    codes = {
+        c.id: c
+        for c in [
+            Code("c1", "No covid effect", theme="t1a", examples=("Covid did nothing",)),
+            Code("c2", "War shift", theme="t1a"),
+            Code("c3", "Transit", theme="t1b"),
+            Code("c0", "General trend", theme="t1"),
+            Code("c4", "Removing barriers", theme="t2"),
+            Code("c5", "Dactyloscopy", theme="t2"),
+        ]
+    }
+    return Codebook(
+        themes=themes, codes=codes, cross_cutting={"x1": CrossCut("x1", "Transit migration", codes=("c3", "c4"))}
+    )
 
 
 def make_data():
@@ -64,11 +71,16 @@ def make_data():
     docs = []
     for pid, doc in zip("ABCD", TEXTS):
         text = TEXTS[doc]
-        docs.append(ParsedDocument(
-            name=doc, text=text,
-            participant=Participant(pid, f"Expert ({pid})", {"organisation_type": orgs[pid],
-                                                              "role": "Representative"}),
-            segments=[Segment("sentence", s, e) for s, e in sentences(text)]))
+        docs.append(
+            ParsedDocument(
+                name=doc,
+                text=text,
+                participant=Participant(
+                    pid, f"Expert ({pid})", {"organisation_type": orgs[pid], "role": "Representative"}
+                ),
+                segments=[Segment("sentence", s, e) for s, e in sentences(text)],
+            )
+        )
     sa, sb, sc = (sentences(TEXTS[d]) for d in ("doc_a", "doc_b", "doc_c"))
     part_b2 = (sb[1][0] + 4, sb[1][0] + 16)
     codings = [
@@ -93,16 +105,18 @@ def data():
 
 
 # ------------------------------------------------------------------ experts_phrase
-@pytest.mark.parametrize("ids, prose, expected", [
-    ([], False, "no Experts"),
-    (["C"], False, "Expert (C)"),
-    (["H", "F"], False, "Experts (F,H)"),
-    (["F", "F", "H"], True, "Both Experts (F) and (H)"),
-    (list("BACDFE"), True, "six Experts (A,B,C,D,E,F)"),
-    (list("ABCDEFGHIJKL"), True, "twelve Experts (A,B,C,D,E,F,G,H,I,J,K,L)"),
-    ([f"E{i}" for i in range(13, 0, -1)], True,
-     "13 Experts (E1,E2,E3,E4,E5,E6,E7,E8,E9,E10,E11,E12,E13)"),
-])
+@pytest.mark.parametrize(
+    "ids, prose, expected",
+    [
+        ([], False, "no Experts"),
+        (["C"], False, "Expert (C)"),
+        (["H", "F"], False, "Experts (F,H)"),
+        (["F", "F", "H"], True, "Both Experts (F) and (H)"),
+        (list("BACDFE"), True, "six Experts (A,B,C,D,E,F)"),
+        (list("ABCDEFGHIJKL"), True, "twelve Experts (A,B,C,D,E,F,G,H,I,J,K,L)"),
+        ([f"E{i}" for i in range(13, 0, -1)], True, "13 Experts (E1,E2,E3,E4,E5,E6,E7,E8,E9,E10,E11,E12,E13)"),
+    ],
+)
 def test_experts_phrase(ids, prose, expected):
     assert reports.experts_phrase(ids, prose=prose) == expected
 
@@ -114,14 +128,44 @@ def test_experts_phrase_uses_label_tags_and_noun():
 
 
 # ------------------------------------------------------------------ code frequencies
-@pytest.mark.parametrize("annotators, expected", [
-    (None, {"c0": (1, 1, "A"), "c1": (4, 3, "A,B,C"), "c2": (1, 1, "A"), "c3": (2, 2, "A,C"),
-            "c4": (2, 2, "A,B"), "c5": (1, 1, "B")}),
-    (["ann1"], {"c0": (1, 1, "A"), "c1": (3, 3, "A,B,C"), "c2": (1, 1, "A"), "c3": (1, 1, "A"),
-                "c4": (0, 0, ""), "c5": (1, 1, "B")}),
-    (["ann2"], {"c0": (0, 0, ""), "c1": (1, 1, "A"), "c2": (0, 0, ""), "c3": (1, 1, "C"),
-                "c4": (2, 2, "A,B"), "c5": (0, 0, "")}),
-])
+@pytest.mark.parametrize(
+    "annotators, expected",
+    [
+        (
+            None,
+            {
+                "c0": (1, 1, "A"),
+                "c1": (4, 3, "A,B,C"),
+                "c2": (1, 1, "A"),
+                "c3": (2, 2, "A,C"),
+                "c4": (2, 2, "A,B"),
+                "c5": (1, 1, "B"),
+            },
+        ),
+        (
+            ["ann1"],
+            {
+                "c0": (1, 1, "A"),
+                "c1": (3, 3, "A,B,C"),
+                "c2": (1, 1, "A"),
+                "c3": (1, 1, "A"),
+                "c4": (0, 0, ""),
+                "c5": (1, 1, "B"),
+            },
+        ),
+        (
+            ["ann2"],
+            {
+                "c0": (0, 0, ""),
+                "c1": (1, 1, "A"),
+                "c2": (0, 0, ""),
+                "c3": (1, 1, "C"),
+                "c4": (2, 2, "A,B"),
+                "c5": (0, 0, ""),
+            },
+        ),
+    ],
+)
 def test_code_frequencies(data, annotators, expected):
     df = reports.code_frequencies(data, annotators=annotators)
     assert list(df["code"]) == ["c0", "c1", "c2", "c3", "c4", "c5"]  # tree order
@@ -156,12 +200,32 @@ THEME_EXPECTED = {
 def test_theme_table_contract(data):
     df = reports.theme_table(data)
     assert list(df["theme_id"]) == ["t1", "t1a", "t1b", "t2", "x1"]
-    for col in ["theme_id", "theme", "parent", "kind", "depth", "excerpts", "codings", "experts_n",
-                "experts", "experts_phrase", "codes", "code_list"]:
+    for col in [
+        "theme_id",
+        "theme",
+        "parent",
+        "kind",
+        "depth",
+        "excerpts",
+        "codings",
+        "experts_n",
+        "experts",
+        "experts_phrase",
+        "codes",
+        "code_list",
+    ]:
         assert col in df.columns
     for row in df.itertuples():
-        assert (row.kind, row.depth, row.parent, row.excerpts, row.codings, row.experts, row.codes,
-                row.code_list) == THEME_EXPECTED[row.theme_id]
+        assert (
+            row.kind,
+            row.depth,
+            row.parent,
+            row.excerpts,
+            row.codings,
+            row.experts,
+            row.codes,
+            row.code_list,
+        ) == THEME_EXPECTED[row.theme_id]
         assert row.experts_n == len(row.experts.split(","))
     assert df.set_index("theme_id").loc["t2", "experts_phrase"] == "Experts (A,B)"
 
@@ -201,12 +265,23 @@ def test_consensus_unknown_attribute(data):
 
 
 # ------------------------------------------------------------------ matrix
-@pytest.mark.parametrize("level, presence, expected", [
-    (1, False, {"Evolving Migration Trends": [1, 0, 0, 0], "Characteristics of Migration": [2, 1, 1, 0],
-                "Reasons for movement": [1, 0, 1, 0], "Current Policy": [1, 2, 0, 0]}),
-    (0, False, {"Evolving Migration Trends": [3, 1, 1, 0], "Current Policy": [1, 2, 0, 0]}),
-    (0, True, {"Evolving Migration Trends": [1, 1, 1, 0], "Current Policy": [1, 1, 0, 0]}),
-])
+@pytest.mark.parametrize(
+    "level, presence, expected",
+    [
+        (
+            1,
+            False,
+            {
+                "Evolving Migration Trends": [1, 0, 0, 0],
+                "Characteristics of Migration": [2, 1, 1, 0],
+                "Reasons for movement": [1, 0, 1, 0],
+                "Current Policy": [1, 2, 0, 0],
+            },
+        ),
+        (0, False, {"Evolving Migration Trends": [3, 1, 1, 0], "Current Policy": [1, 2, 0, 0]}),
+        (0, True, {"Evolving Migration Trends": [1, 1, 1, 0], "Current Policy": [1, 1, 0, 0]}),
+    ],
+)
 def test_matrix(data, level, presence, expected):
     df = reports.matrix(data, by="theme", level=level, presence=presence)
     assert list(df.index) == ["Expert (A)", "Expert (B)", "Expert (C)", "Expert (D)"]
@@ -224,13 +299,30 @@ def _pairs(df, a="code_a", b="code_b"):
     return {(r[a], r[b]): (r["n"], r["jaccard"], r["c_coefficient"]) for _, r in df.iterrows()}
 
 
-@pytest.mark.parametrize("unit, expected", [
-    ("overlap", {("c0", "c2"): (1, 1.0, 1.0), ("c1", "c3"): (1, 1 / 4, 1 / 4),
-                 ("c3", "c4"): (1, 1 / 3, 1 / 3), ("c4", "c5"): (1, 1 / 2, 1 / 2)}),
-    # c4 touches three sentences (A s3, A s4, B s2) but has only two excerpts
-    ("sentence", {("c0", "c2"): (1, 1.0, 1.0), ("c1", "c3"): (1, 1 / 4, 1 / 4),
-                  ("c3", "c4"): (1, 1 / 4, 1 / 3), ("c4", "c5"): (1, 1 / 3, 1 / 2)}),
-])
+@pytest.mark.parametrize(
+    "unit, expected",
+    [
+        (
+            "overlap",
+            {
+                ("c0", "c2"): (1, 1.0, 1.0),
+                ("c1", "c3"): (1, 1 / 4, 1 / 4),
+                ("c3", "c4"): (1, 1 / 3, 1 / 3),
+                ("c4", "c5"): (1, 1 / 2, 1 / 2),
+            },
+        ),
+        # c4 touches three sentences (A s3, A s4, B s2) but has only two excerpts
+        (
+            "sentence",
+            {
+                ("c0", "c2"): (1, 1.0, 1.0),
+                ("c1", "c3"): (1, 1 / 4, 1 / 4),
+                ("c3", "c4"): (1, 1 / 4, 1 / 3),
+                ("c4", "c5"): (1, 1 / 3, 1 / 2),
+            },
+        ),
+    ],
+)
 def test_cooccurrence_codes(data, unit, expected):
     df = reports.cooccurrence(data, unit=unit)
     got = _pairs(df)
@@ -273,8 +365,11 @@ def test_quote_table(data):
     assert df.loc["c1", "sub_theme"] == "Characteristics of Migration"
     assert df.loc["c0", "sub_theme"] == ""
     quotes = df.loc["c1", "quotes"].split("\n\n")
-    assert quotes == ["Expert A: 'Covid changed nothing.'", "Expert B: 'Flows recovered quickly.'",
-                      "Expert C: '=1+1 is how they counted transit people.'"]
+    assert quotes == [
+        "Expert A: 'Covid changed nothing.'",
+        "Expert B: 'Flows recovered quickly.'",
+        "Expert C: '=1+1 is how they counted transit people.'",
+    ]
     assert df.loc["c1", "codings"] == 4 and df.loc["c1", "experts"] == "A,B,C"
     assert reports.quote_table(data, max_quotes=1).set_index("code").loc["c1", "quotes"] == quotes[0]
 
@@ -298,7 +393,8 @@ def test_empty_codings_give_zero_tables():
 
 
 # ------------------------------------------------------------------ properties on random codings
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 _DOCS = ["doc_a", "doc_b", "doc_c", "doc_d"]
 
@@ -311,16 +407,29 @@ def random_codings(draw):
         n = len(TEXTS[doc])
         start = draw(st.integers(0, n - 1))
         end = draw(st.integers(start + 1, n))
-        out.append(Coding(doc, start, end, draw(st.sampled_from(["c0", "c1", "c2", "c3", "c4", "c5"])),
-                          draw(st.sampled_from(["ann1", "ann2"]))))
+        out.append(
+            Coding(
+                doc,
+                start,
+                end,
+                draw(st.sampled_from(["c0", "c1", "c2", "c3", "c4", "c5"])),
+                draw(st.sampled_from(["ann1", "ann2"])),
+            )
+        )
     return out
 
 
 def _random_data(codings):
     base = make_data()
-    docs = [ParsedDocument(d, TEXTS[d], Participant(p, f"Expert ({p})"),
-                           segments=[Segment("sentence", s, e) for s, e in sentences(TEXTS[d])])
-            for d, p in zip(_DOCS, "ABCD")]
+    docs = [
+        ParsedDocument(
+            d,
+            TEXTS[d],
+            Participant(p, f"Expert ({p})"),
+            segments=[Segment("sentence", s, e) for s, e in sentences(TEXTS[d])],
+        )
+        for d, p in zip(_DOCS, "ABCD")
+    ]
     return make_analysis_data(base.codebook, docs, codings)
 
 

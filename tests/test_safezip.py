@@ -32,29 +32,32 @@ def test_safe_archive_opens_and_reads(tmp_path: Path) -> None:
         assert archive.read(archive.getinfo("Project.qde")) == b"<Project/>"
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("../evil.txt", "'..'"),
-    ("sources/../../evil.txt", "'..'"),
-    ("/etc/passwd", "absolute"),
-    ("C:/Windows/evil.txt", "drive letter"),
-    ("c:evil.txt", "drive letter"),
-    ("..\\evil.txt", "backslash"),
-    ("sources\\a.txt", "backslash"),
-    ("a\x00.txt", "NUL"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("../evil.txt", "'..'"),
+        ("sources/../../evil.txt", "'..'"),
+        ("/etc/passwd", "absolute"),
+        ("C:/Windows/evil.txt", "drive letter"),
+        ("c:evil.txt", "drive letter"),
+        ("..\\evil.txt", "backslash"),
+        ("sources\\a.txt", "backslash"),
+        ("a\x00.txt", "NUL"),
+        ("", "empty"),
+    ],
+)
 def test_unsafe_member_names(name: str, reason: str) -> None:
     assert reason in (unsafe_member_reason(name) or "")
 
 
-@pytest.mark.parametrize("name", ["project.qde", "sources/a b.txt", "sources/..a.txt",
-                                  "Sources/", "deep/er/fïle.txt"])
+@pytest.mark.parametrize("name", ["project.qde", "sources/a b.txt", "sources/..a.txt", "Sources/", "deep/er/fïle.txt"])
 def test_safe_member_names(name: str) -> None:
     assert unsafe_member_reason(name) is None
 
 
-segment = st.text(st.characters(blacklist_characters="/\\\x00:", blacklist_categories=("Cs",)),
-                  min_size=1, max_size=8).filter(lambda s: s not in {".", ".."})
+segment = st.text(
+    st.characters(blacklist_characters="/\\\x00:", blacklist_categories=("Cs",)), min_size=1, max_size=8
+).filter(lambda s: s not in {".", ".."})
 
 
 @given(st.lists(segment, min_size=1, max_size=4), st.integers(min_value=0, max_value=4))
@@ -64,16 +67,19 @@ def test_dotdot_anywhere_is_refused(parts: list[str], where: int) -> None:
     assert unsafe_member_reason("/".join(parts)) is not None
 
 
-@pytest.mark.parametrize("file, expected", [
-    ("path_traversal.qdpx", "'..'"),
-    ("absolute_path.qdpx", "absolute path"),
-    ("backslash_path.qdpx", "backslash"),
-    ("drive_letter.qdpx", "drive letter"),
-    ("symlink.qdpx", "symbolic link"),
-    ("duplicate_member.qdpx", "more than once"),
-    ("zip_bomb.qdpx", "zip bomb"),
-    ("not_a_zip.qdpx", "not a readable ZIP"),
-])
+@pytest.mark.parametrize(
+    "file, expected",
+    [
+        ("path_traversal.qdpx", "'..'"),
+        ("absolute_path.qdpx", "absolute path"),
+        ("backslash_path.qdpx", "backslash"),
+        ("drive_letter.qdpx", "drive letter"),
+        ("symlink.qdpx", "symbolic link"),
+        ("duplicate_member.qdpx", "more than once"),
+        ("zip_bomb.qdpx", "zip bomb"),
+        ("not_a_zip.qdpx", "not a readable ZIP"),
+    ],
+)
 def test_hostile_archives_refused_on_open(file: str, expected: str) -> None:
     path = HOSTILE / file
     with pytest.raises(InputFileError) as info:
@@ -116,12 +122,18 @@ def test_stream_budget_limits_total_bytes_read(tmp_path: Path) -> None:
             archive.read("b.txt")
 
 
-@pytest.mark.parametrize("limits, members, expected", [
-    ({"max_members": 3}, {f"m{i}": b"x" for i in range(4)}, "at most 3"),
-    ({"max_total_uncompressed": 100}, {"a": b"a" * 60, "b": b"b" * 60}, "uncompressed"),
-    ({"max_ratio": 10}, {"big": bytes(random.Random(0).choices(b"ab", weights=[97, 3],
-                                                              k=2 * 1024 * 1024))}, "zip bomb"),
-])
+@pytest.mark.parametrize(
+    "limits, members, expected",
+    [
+        ({"max_members": 3}, {f"m{i}": b"x" for i in range(4)}, "at most 3"),
+        ({"max_total_uncompressed": 100}, {"a": b"a" * 60, "b": b"b" * 60}, "uncompressed"),
+        (
+            {"max_ratio": 10},
+            {"big": bytes(random.Random(0).choices(b"ab", weights=[97, 3], k=2 * 1024 * 1024))},
+            "zip bomb",
+        ),
+    ],
+)
 def test_limits(tmp_path: Path, limits: dict, members: dict[str, bytes], expected: str) -> None:
     path = make_zip(tmp_path / "x.zip", members)
     with pytest.raises(InputFileError, match=expected):
@@ -160,29 +172,41 @@ def test_plain_doctype_without_entities_is_allowed() -> None:
     assert parse_xml_safely(b"<!DOCTYPE a><a/>", "x.xml").tag == "a"
 
 
-@pytest.mark.parametrize("data", [
-    b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
-    b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
-    b'<!DOCTYPE a [<!ENTITY % p SYSTEM "http://example.invalid/p.dtd"> %p;]><a/>',
-    b'<!DOCTYPE a SYSTEM "http://example.invalid/a.dtd"><a/>',
-    b'<!DOCTYPE a PUBLIC "-//X//Y" "http://example.invalid/a.dtd"><a/>',
-    '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>'
-    .encode("utf-16"),
-    (HOSTILE.parent / "make_hostile.py").read_bytes().split(b'BILLION_LAUGHS_QDE = b"""')[1]
-    .split(b'"""')[0],
-], ids=["xxe-file", "internal-entity", "parameter-entity", "external-dtd", "public-dtd",
-        "utf16-entity", "billion-laughs"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
+        b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
+        b'<!DOCTYPE a [<!ENTITY % p SYSTEM "http://example.invalid/p.dtd"> %p;]><a/>',
+        b'<!DOCTYPE a SYSTEM "http://example.invalid/a.dtd"><a/>',
+        b'<!DOCTYPE a PUBLIC "-//X//Y" "http://example.invalid/a.dtd"><a/>',
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>'.encode("utf-16"),
+        (HOSTILE.parent / "make_hostile.py").read_bytes().split(b'BILLION_LAUGHS_QDE = b"""')[1].split(b'"""')[0],
+    ],
+    ids=[
+        "xxe-file",
+        "internal-entity",
+        "parameter-entity",
+        "external-dtd",
+        "public-dtd",
+        "utf16-entity",
+        "billion-laughs",
+    ],
+)
 def test_entities_refused(data: bytes) -> None:
     with pytest.raises(InputFileError, match="external entities are not allowed"):
         parse_xml_safely(data, "evil.xml")
 
 
-@pytest.mark.parametrize("data, line, column", [
-    (b"<a>\n<b></a>", 2, 8),
-    (b"<a>\n\n  <b x='1' x='2'/></a>", 3, 17),
-    (b"", None, None),
-    (b"plain text", 1, 1),
-])
+@pytest.mark.parametrize(
+    "data, line, column",
+    [
+        (b"<a>\n<b></a>", 2, 8),
+        (b"<a>\n\n  <b x='1' x='2'/></a>", 3, 17),
+        (b"", None, None),
+        (b"plain text", 1, 1),
+    ],
+)
 def test_invalid_xml_has_location(data: bytes, line: int | None, column: int | None) -> None:
     with pytest.raises(InputFileError) as info:
         parse_xml_safely(data, "broken.xml")

@@ -21,16 +21,22 @@ TEXT = "Kazakhstan is a transit country. Many people moved on to Europe.\n\nPEAs
 def small_codebook() -> Codebook:
     return Codebook(
         themes={"trends": Theme("trends", "Trends"), "gaps": Theme("gaps", "Gaps")},
-        codes={"transit": Code("transit", "Transit country", "trends"),
-               "europe": Code("europe", "Onward to Europe", "trends"),
-               "pea": Code("pea", "PEA control missing", "gaps")},
+        codes={
+            "transit": Code("transit", "Transit country", "trends"),
+            "europe": Code("europe", "Onward to Europe", "trends"),
+            "pea": Code("pea", "PEA control missing", "gaps"),
+        },
         cross_cutting={"transit_migration": CrossCut("transit_migration", "Transit migration", ("transit", "europe"))},
     )
 
 
 def doc(text: str = TEXT, name: str = "expert_A") -> ParsedDocument:
-    return ParsedDocument(name=name, text=text, participant=Participant("A", "Expert (A)", {"role": "x"}),
-                          segments=[Segment("sentence", 0, 32), Segment("paragraph", 0, 65)])
+    return ParsedDocument(
+        name=name,
+        text=text,
+        participant=Participant("A", "Expert (A)", {"role": "x"}),
+        segments=[Segment("sentence", 0, 32), Segment("paragraph", 0, 65)],
+    )
 
 
 @pytest.fixture
@@ -54,9 +60,19 @@ def test_schema_refuses_spans_out_of_bounds(store: Store, start: int, end: int) 
         with store.write() as conn:
             store.ensure_user(conn, "alice")
             doc_id = conn.execute(sa.select(s.documents.c.id)).scalar()
-            conn.execute(s.codings.insert().values(
-                document_id=doc_id, doc_length=len(TEXT), start_pos=start, end_pos=end, code_id="transit",
-                annotator="alice", quote="", created_at="t", updated_at="t"))
+            conn.execute(
+                s.codings.insert().values(
+                    document_id=doc_id,
+                    doc_length=len(TEXT),
+                    start_pos=start,
+                    end_pos=end,
+                    code_id="transit",
+                    annotator="alice",
+                    quote="",
+                    created_at="t",
+                    updated_at="t",
+                )
+            )
 
 
 def test_schema_ties_doc_length_to_the_document(store: Store) -> None:
@@ -65,9 +81,19 @@ def test_schema_ties_doc_length_to_the_document(store: Store) -> None:
         with store.write() as conn:
             store.ensure_user(conn, "alice")
             doc_id = conn.execute(sa.select(s.documents.c.id)).scalar()
-            conn.execute(s.codings.insert().values(
-                document_id=doc_id, doc_length=10**6, start_pos=0, end_pos=len(TEXT) + 50, code_id="transit",
-                annotator="alice", quote="", created_at="t", updated_at="t"))
+            conn.execute(
+                s.codings.insert().values(
+                    document_id=doc_id,
+                    doc_length=10**6,
+                    start_pos=0,
+                    end_pos=len(TEXT) + 50,
+                    code_id="transit",
+                    annotator="alice",
+                    quote="",
+                    created_at="t",
+                    updated_at="t",
+                )
+            )
 
 
 def test_schema_refuses_duplicates_and_unknown_codes(store: Store) -> None:
@@ -77,16 +103,28 @@ def test_schema_refuses_duplicates_and_unknown_codes(store: Store) -> None:
     with pytest.raises(sa.exc.IntegrityError):
         with store.write() as conn:
             doc_id = conn.execute(sa.select(s.documents.c.id)).scalar()
-            conn.execute(s.codings.insert().values(
-                document_id=doc_id, doc_length=len(TEXT), start_pos=0, end_pos=10, code_id="nope",
-                annotator="alice", quote="", created_at="t", updated_at="t"))
+            conn.execute(
+                s.codings.insert().values(
+                    document_id=doc_id,
+                    doc_length=len(TEXT),
+                    start_pos=0,
+                    end_pos=10,
+                    code_id="nope",
+                    annotator="alice",
+                    quote="",
+                    created_at="t",
+                    updated_at="t",
+                )
+            )
 
 
 def test_add_codings_is_all_or_nothing_and_lists_every_bad_row(store: Store) -> None:
-    items = [Coding("expert_A", 0, 10, "transit", "alice"),
-             Coding("expert_A", 0, 10, "trnsit", "alice"),
-             Coding("expert_Z", 0, 10, "pea", "alice"),
-             Coding("expert_A", 50, 5000, "pea", "alice")]
+    items = [
+        Coding("expert_A", 0, 10, "transit", "alice"),
+        Coding("expert_A", 0, 10, "trnsit", "alice"),
+        Coding("expert_Z", 0, 10, "pea", "alice"),
+        Coding("expert_A", 50, 5000, "pea", "alice"),
+    ]
     with pytest.raises(CodingError) as info:
         store.add_codings(ALICE, items, rows=[2, 3, 4, 5], source="codings.csv")
     problems = info.value.problems
@@ -183,7 +221,7 @@ def test_reimport_reanchors_and_detaches_never_deletes(store: Store) -> None:
     result = store.upsert_document(ADMIN, doc(new_text))
     assert result["status"] == "changed" and result["reanchored"] == 1 and result["detached"] == 1
     row = store.get_coding(ALICE, keep)
-    assert new_text[row["start_pos"]:row["end_pos"]] == "transit country"
+    assert new_text[row["start_pos"] : row["end_pos"]] == "transit country"
     assert store.get_coding(ALICE, gone) is None
     detached = store.detached_frame()
     assert list(detached["id"]) == [gone]

@@ -54,7 +54,9 @@ def test_accept_and_reject(alice: Project) -> None:
         accept(alice, [second["suggestion_id"]])
     # decisions are per annotator: bob still sees both
     bob = alice.as_user(Actor("bob", "annotator"))
-    assert {first["suggestion_id"], second["suggestion_id"]} <= set(queue(bob, "patterns", documents=["expert_F"])["suggestion_id"])
+    assert {first["suggestion_id"], second["suggestion_id"]} <= set(
+        queue(bob, "patterns", documents=["expert_F"])["suggestion_id"]
+    )
 
 
 def test_accept_with_another_code(alice: Project) -> None:

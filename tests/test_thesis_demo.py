@@ -49,22 +49,47 @@ MAIN_THEMES = {
         "Impact of immigration of foreigners",
     ),
     "Recent Policies and Enhancements": ("Current Policy and Regulation Enhancements",),
-    "Disadvantages of Kazakhstan's migration management": (
-        "Disadvantages of the current management system",
-    ),
+    "Disadvantages of Kazakhstan's migration management": ("Disadvantages of the current management system",),
     "Human Trafficking": ("Human trafficking",),
 }
 
-THEME_TABLE_COLUMNS = ("theme_id", "theme", "parent", "kind", "depth", "excerpts", "codings",
-                       "experts_n", "experts", "experts_phrase", "codes")
+THEME_TABLE_COLUMNS = (
+    "theme_id",
+    "theme",
+    "parent",
+    "kind",
+    "depth",
+    "excerpts",
+    "codings",
+    "experts_n",
+    "experts",
+    "experts_phrase",
+    "codes",
+)
 
 # Typographic variants that OCR, Word and hand-typing produce for the same character.
-_SAME_CHARACTER = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "`": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-    "\u00a0": " ",
-})
+_SAME_CHARACTER = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+    }
+)
 _EDGE_CHARACTERS = string.punctuation + string.whitespace
 
 
@@ -163,8 +188,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     project = Project.open(root)
     project.sync()
     data = project.analysis_data()
-    return Demo(data=data, table=reports.theme_table(data), status=project.status(),
-                participant_of=_participants_by_letter(data.participants))
+    return Demo(
+        data=data,
+        table=reports.theme_table(data),
+        status=project.status(),
+        participant_of=_participants_by_letter(data.participants),
+    )
 
 
 def _theme_rows(table: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -180,8 +209,10 @@ def _group_row(table: pd.DataFrame, group: str) -> pd.Series:
     sub_themes = rows.loc[rows["depth"].astype(int) >= 1]
     if len(sub_themes):
         rows = sub_themes
-    assert len(rows) == 1, f"expected one theme row labelled {group!r}, found {len(rows)}: " \
-                           f"{sorted(table.loc[table['kind'] == 'theme', 'theme'])}"
+    assert len(rows) == 1, (
+        f"expected one theme row labelled {group!r}, found {len(rows)}: "
+        f"{sorted(table.loc[table['kind'] == 'theme', 'theme'])}"
+    )
     return rows.iloc[0]
 
 
@@ -192,8 +223,7 @@ def _code_ids(demo: Demo, code_label: str, group: str) -> list[str]:
     key = norm_label(code_label)
     found = [c.id for c in codebook.codes.values() if norm_label(c.label) == key]
     if not found:
-        found = [c.id for c in codebook.codes.values()
-                 if any(norm_label(alias) == key for alias in c.aliases)]
+        found = [c.id for c in codebook.codes.values() if any(norm_label(alias) == key for alias in c.aliases)]
     if len(found) > 1:
         group_rows = _theme_rows(demo.table, group)
         in_group = {code for tid in group_rows["theme_id"] for code in codebook.codes_in(tid)}
@@ -207,7 +237,7 @@ def _quotes(demo: Demo, codings: pd.DataFrame) -> list[str]:
     for row in codings.itertuples():
         quote = row.quote if isinstance(row.quote, str) else None
         if quote is None:
-            quote = demo.data.texts.get(row.document, "")[int(row.start):int(row.end)]
+            quote = demo.data.texts.get(row.document, "")[int(row.start) : int(row.end)]
         quotes.append(quote)
     return quotes
 
@@ -229,25 +259,31 @@ def test_fixture_is_well_formed() -> None:
     assert all(len(groups) == 1 for groups in groups_of.values())
 
 
-@pytest.mark.parametrize(("letters", "expected"), [
-    ({"C"}, "Expert (C)"), ({"H", "F"}, "Experts (F,H)"), ({"B", "A", "C"}, "Experts (A,B,C)")])
+@pytest.mark.parametrize(
+    ("letters", "expected"),
+    [({"C"}, "Expert (C)"), ({"H", "F"}, "Experts (F,H)"), ({"B", "A", "C"}, "Experts (A,B,C)")],
+)
 def test_thesis_phrase(letters: set[str], expected: str) -> None:
     assert thesis_phrase(letters) == expected
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("\u2018...in Kazakhstan,\u2019", "in kazakhstan"),
-    ("The whole system is '\"Not  friendly' for", "the whole system is not friendly for"),
-    ("U.S.....", "u.s"),
-    ("Let\u2019s   say\u2026", "lets say"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\u2018...in Kazakhstan,\u2019", "in kazakhstan"),
+        ("The whole system is '\"Not  friendly' for", "the whole system is not friendly for"),
+        ("U.S.....", "u.s"),
+        ("Let\u2019s   say\u2026", "lets say"),
+    ],
+)
 def test_norm_quote(raw: str, expected: str) -> None:
     assert norm_quote(raw) == expected
 
 
 def test_norm_label_unifies_apostrophes_and_case() -> None:
-    assert norm_label("Disadvantages of Kazakhstan\u2019s migration management") == \
-        norm_label("disadvantages of  Kazakhstan's Migration Management")
+    assert norm_label("Disadvantages of Kazakhstan\u2019s migration management") == norm_label(
+        "disadvantages of  Kazakhstan's Migration Management"
+    )
     assert norm_label("Outflow to \u2018hubs\u2019") == norm_label("Outflow to 'hubs'")
 
 
@@ -282,7 +318,8 @@ def test_example_quote_is_coded(demo: Demo, row: dict[str, str]) -> None:
     quotes = _quotes(demo, mine)
     assert any(norm_quote(q).startswith(want) for q in quotes), (
         f"Expert {row['expert']} has no coding of {row['code_label']!r} starting with "
-        f"{row['quote_start']!r}; their codings of it: {[q[:60] for q in quotes]}")
+        f"{row['quote_start']!r}; their codings of it: {[q[:60] for q in quotes]}"
+    )
 
 
 @pytest.mark.parametrize("code_key", sorted(BY_CODE), ids=lambda k: BY_CODE[k][0])
@@ -296,8 +333,7 @@ def test_code_experts(demo: Demo, code_key: str) -> None:
 
 
 def test_no_detached_codings(demo: Demo) -> None:
-    assert {"participants", "documents", "segments", "codings", "detached",
-            "codings_by_annotator"} <= set(demo.status)
+    assert {"participants", "documents", "segments", "codings", "detached", "codings_by_annotator"} <= set(demo.status)
     assert demo.status["codings"] >= len(ROWS)  # every printed example is a coding
     assert demo.status["detached"] == 0
 
@@ -312,8 +348,7 @@ def test_main_theme_children(demo: Demo, main_theme: str) -> None:
     themes = demo.table.loc[demo.table["kind"] == "theme"]
     children = themes.loc[themes["parent"] == main["theme_id"]]
     assert set(children["depth"].astype(int)) == {1}
-    assert {norm_label(str(t)) for t in children["theme"]} == \
-        {norm_label(t) for t in MAIN_THEMES[main_theme]}
+    assert {norm_label(str(t)) for t in children["theme"]} == {norm_label(t) for t in MAIN_THEMES[main_theme]}
 
 
 def test_human_trafficking_experts_phrase(demo: Demo) -> None:

@@ -64,17 +64,28 @@ def _local_actor() -> Actor:
     store = state.open_project().project.store
     known = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
     with st.sidebar:
-        st.caption(":material/computer: **Single-machine mode** — no sign-in; whoever uses this computer owns the data.")
+        st.caption(
+            ":material/computer: **Single-machine mode** — no sign-in; whoever uses this computer owns the data."
+        )
         default = st.session_state.get("qc_local_name", known[0] if known else "")
         if default and default not in known:  # a name typed earlier in this session
             known.append(default)
-        name = st.selectbox("Annotator", options=known, index=known.index(default) if default in known else None,
-                            accept_new_options=True, placeholder="Type your name",
-                            key="qc_local_name_box",
-                            help="Your codings are stored under this name. Type a new name to start.")
-        role = st.selectbox("Role", ROLES, index=ROLES.index(st.session_state.get("qc_local_role", "supervisor")),
-                            key="qc_local_role_box",
-                            help="Single-machine mode lets you choose; team mode takes the role from your account.")
+        name = st.selectbox(
+            "Annotator",
+            options=known,
+            index=known.index(default) if default in known else None,
+            accept_new_options=True,
+            placeholder="Type your name",
+            key="qc_local_name_box",
+            help="Your codings are stored under this name. Type a new name to start.",
+        )
+        role = st.selectbox(
+            "Role",
+            ROLES,
+            index=ROLES.index(st.session_state.get("qc_local_role", "supervisor")),
+            key="qc_local_role_box",
+            help="Single-machine mode lets you choose; team mode takes the role from your account.",
+        )
     name = (name or "").strip()
     st.session_state["qc_local_name"] = name
     st.session_state["qc_local_role"] = role
@@ -109,8 +120,10 @@ def _team_actor() -> Actor | None:
         user = store.get_user(ident) if ident else None
         if user is not None:
             return Actor(user["name"], user["role"])
-        st.error(state.escape_md(f"'{ident}' signed in with the identity provider but is not a qualcode user.")
-                 + "  \nAsk an admin to add you (qualcode user add NAME).")
+        st.error(
+            state.escape_md(f"'{ident}' signed in with the identity provider but is not a qualcode user.")
+            + "  \nAsk an admin to add you (qualcode user add NAME)."
+        )
         st.button("Sign out", on_click=st.logout)
         return None
     _sign_in_form(store)
@@ -180,8 +193,10 @@ def _pages(actor: Actor) -> list[st.Page]:
     allowed = [row for row in table if actor.at_least(row[4])]
     if start not in [row[2] for row in allowed]:
         start = "code"
-    return [st.Page(fn, title=title, url_path=path, icon=icon, default=(path == start))
-            for fn, title, path, icon, _ in allowed]
+    return [
+        st.Page(fn, title=title, url_path=path, icon=icon, default=(path == start))
+        for fn, title, path, icon, _ in allowed
+    ]
 
 
 def main() -> None:
@@ -202,8 +217,7 @@ def main() -> None:
             st.caption(f"Signed in as **{state.escape_md(actor.name)}** ({actor.role}) · team mode")
             st.button("Sign out", on_click=_sign_out, key="qc_sign_out")
             if st.session_state.get(COOKIE_ACTION_KEY) == "write":
-                write_session_cookie(st.session_state.get(SESSION_TOKEN_KEY),
-                                     int(SESSION_LIFETIME.total_seconds()))
+                write_session_cookie(st.session_state.get(SESSION_TOKEN_KEY), int(SESSION_LIFETIME.total_seconds()))
         if project.store.blind_mode() and not project.store.revealed():
             st.caption(":material/visibility_off: Blind coding is on: annotators see only their own codings.")
         if opened.sync_error:

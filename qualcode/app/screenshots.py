@@ -26,10 +26,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-SCREENSHOTS = {"code.png": "Code", "reports.png": "Reports", "agreement.png": "Agreement",
-               "codebook.png": "Codebook"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = {"code.png": "Code", "reports.png": "Reports", "agreement.png": "Agreement", "codebook.png": "Codebook"}
 WAIT_MS = 60_000
 
 # Where a piece of text sits on screen: (x, y) of its first and last character, or null.
@@ -55,8 +60,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_streamlit(project_dir: Path | None, port: int, log: Path, *, script: Path | None = None,
-                    startup_limit: float = 90.0) -> subprocess.Popen:
+def start_streamlit(
+    project_dir: Path | None, port: int, log: Path, *, script: Path | None = None, startup_limit: float = 90.0
+) -> subprocess.Popen:
     """``streamlit run`` a script (default: the workbench on ``project_dir``); returns once it answers
     its health check.  Also used by the browser benchmark (with its empty baseline app)."""
     script = script or REPO / "streamlit_app.py"
@@ -66,10 +72,28 @@ def start_streamlit(project_dir: Path | None, port: int, log: Path, *, script: P
         env["QUALCODE_PROJECT"] = str(project_dir)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=str(script.parent), env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=str(script.parent),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + startup_limit
     while True:
         if proc.poll() is not None:
@@ -144,12 +168,14 @@ def take(project_dir: Path, out: Path) -> list[Path]:
             for name, title in SCREENSHOTS.items():
                 if title != "Code":
                     page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
-                    page.wait_for_selector(f"h2:has-text('{title}'), h1:has-text('{title}')", timeout=WAIT_MS) \
-                        if title != "Codebook" else page.wait_for_selector("text=Cross-cutting themes", timeout=WAIT_MS)
+                    page.wait_for_selector(
+                        f"h2:has-text('{title}'), h1:has-text('{title}')", timeout=WAIT_MS
+                    ) if title != "Codebook" else page.wait_for_selector("text=Cross-cutting themes", timeout=WAIT_MS)
                 if title == "Reports":
                     page.get_by_role("tab", name="Heatmap").click()
-                    page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg",
-                                           timeout=WAIT_MS)
+                    page.wait_for_selector(
+                        "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=WAIT_MS
+                    )
                 if title == "Agreement":
                     page.wait_for_selector("text=Disagreements", timeout=WAIT_MS)
                 page.wait_for_load_state("networkidle")

@@ -126,9 +126,13 @@ def _document(_store: Store, url: str, name: str, sha: str) -> dict[str, Any]:
     """A document's text, row and segments; keyed by its text hash (immutable per hash)."""
     row = _store.document_row(name) or {}
     segments = _store.segments_frame(documents=[name])
-    return {"text": row.get("text") or "", "participant": row.get("participant_id"),
-            "language": row.get("language") or "en", "metadata": row.get("metadata") or {},
-            "segments": segments}
+    return {
+        "text": row.get("text") or "",
+        "participant": row.get("participant_id"),
+        "language": row.get("language") or "en",
+        "metadata": row.get("metadata") or {},
+        "segments": segments,
+    }
 
 
 def cached_document(store: Store, name: str) -> dict[str, Any] | None:
@@ -146,8 +150,9 @@ def _analysis(_project: Project, url: str, actor: Actor, version: int, codebook_
 def cached_analysis(project: Project) -> AnalysisData:
     """The whole-project analysis bundle as ``project.actor`` may see it (read-only, shared)."""
     _ = project.codebook  # re-read when the file changed (sets _codebook_sha)
-    return _analysis(project, project.store.url, project.actor, data_version(project.store),
-                     project._codebook_sha or "")
+    return _analysis(
+        project, project.store.url, project.actor, data_version(project.store), project._codebook_sha or ""
+    )
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

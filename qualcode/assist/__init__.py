@@ -12,17 +12,29 @@ what is still uncoded.
 
 from .evaluate import METHODS, METRICS, evaluate, evaluate_tables, lopo_folds
 from .learn import SuggestionModel, UnitPrediction
-from .patterns import (PatternMatch, compile_patterns, crude_stem, match_patterns, parse_patterns,
-                       pattern_suggestions)
+from .patterns import PatternMatch, compile_patterns, crude_stem, match_patterns, parse_patterns, pattern_suggestions
 from .suggestion import Suggestion, suggestions_from_frame
 from .topics import candidate_topics
 from .units import UNIT_KINDS, split_units, unit_table
 
 __all__ = [
-    "Suggestion", "suggestions_from_frame",
-    "pattern_suggestions", "match_patterns", "compile_patterns", "parse_patterns", "crude_stem", "PatternMatch",
-    "SuggestionModel", "UnitPrediction",
-    "evaluate", "evaluate_tables", "lopo_folds", "METHODS", "METRICS",
+    "Suggestion",
+    "suggestions_from_frame",
+    "pattern_suggestions",
+    "match_patterns",
+    "compile_patterns",
+    "parse_patterns",
+    "crude_stem",
+    "PatternMatch",
+    "SuggestionModel",
+    "UnitPrediction",
+    "evaluate",
+    "evaluate_tables",
+    "lopo_folds",
+    "METHODS",
+    "METRICS",
     "candidate_topics",
-    "UNIT_KINDS", "unit_table", "split_units",
+    "UNIT_KINDS",
+    "unit_table",
+    "split_units",
 ]

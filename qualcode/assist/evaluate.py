@@ -27,7 +27,8 @@ units truly carrying t; F1 their harmonic mean; an undefined ratio is reported a
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -41,8 +42,18 @@ from .units import annotator_codings, check_unit, theme_label, theme_of, unit_co
 METHODS = ("model", "majority", "patterns")
 METRICS = ("theme_top1", "theme_top3", "code_top1", "code_top3")
 PER_THEME_COLUMNS = ["method", "theme", "theme_label", "support", "predicted", "precision", "recall", "f1"]
-PREDICTION_COLUMNS = ["fold", "document", "participant", "start", "end", "method", "true_codes", "top_codes",
-                      "true_themes", "top_themes"]
+PREDICTION_COLUMNS = [
+    "fold",
+    "document",
+    "participant",
+    "start",
+    "end",
+    "method",
+    "true_codes",
+    "top_codes",
+    "true_themes",
+    "top_themes",
+]
 
 
 def lopo_folds(groups: Sequence[str]) -> list[tuple[str, list[int], list[int]]]:
@@ -67,8 +78,9 @@ def _hit(ranking: Sequence[str], truth: Iterable[str], k: int) -> bool:
     return bool(set(ranking[:k]) & set(truth))
 
 
-def _run(data: AnalysisData, unit: str, annotators: Iterable[str] | None, seed: int,
-         theme_level: str) -> tuple[pd.DataFrame, int]:
+def _run(
+    data: AnalysisData, unit: str, annotators: Iterable[str] | None, seed: int, theme_level: str
+) -> tuple[pd.DataFrame, int]:
     """Predictions of every method for every coded unit, and the number of folds."""
     check_unit(unit)
     codebook = data.codebook
@@ -77,12 +89,17 @@ def _run(data: AnalysisData, unit: str, annotators: Iterable[str] | None, seed: 
     coded = [i for i, codes in enumerate(labels) if codes]
     units = units.iloc[coded].reset_index(drop=True)
     labels = [labels[i] for i in coded]
-    groups = [p if isinstance(p, str) and p else f"document:{d}"
-              for p, d in zip(units["participant"], units["document"])]
+    groups = [
+        p if isinstance(p, str) and p else f"document:{d}" for p, d in zip(units["participant"], units["document"])
+    ]
     if len(set(groups)) < 2:
-        raise QualcodeError(Problem(
-            f"Leave-one-participant-out evaluation needs coded {unit}s from at least two participants; "
-            f"found {len(set(groups))}.", hint="Code interviews of more participants first."))
+        raise QualcodeError(
+            Problem(
+                f"Leave-one-participant-out evaluation needs coded {unit}s from at least two participants; "
+                f"found {len(set(groups))}.",
+                hint="Code interviews of more participants first.",
+            )
+        )
     code_order = {c: i for i, c in enumerate(codebook.codes)}
     theme_order = {t: i for i, t in enumerate(codebook.themes)}
     themes_of = [sorted({theme_of(codebook, c, theme_level) for c in codes}) for codes in labels]
@@ -90,26 +107,34 @@ def _run(data: AnalysisData, unit: str, annotators: Iterable[str] | None, seed: 
     texts = units["text"].tolist()
     rows: list[dict[str, Any]] = []
     folds = lopo_folds(groups)
-    for fold, (held_out, train, test) in enumerate(folds, start=1):
+    for fold, (_held_out, train, test) in enumerate(folds, start=1):
         model = SuggestionModel(seed=seed, theme_level=theme_level)
         model.fit_units([texts[i] for i in train], [labels[i] for i in train], codebook)
         predicted = model.predict_units([texts[i] for i in test], top_k=3)
         majority_codes = _rank(Counter(c for i in train for c in labels[i]), code_order)[:3]
         majority_themes = _rank(Counter(t for i in train for t in themes_of[i]), theme_order)[:3]
         for i, pred in zip(test, predicted):
-            base = {"fold": fold, "document": units.at[i, "document"], "participant": units.at[i, "participant"],
-                    "start": int(units.at[i, "start"]), "end": int(units.at[i, "end"]),
-                    "true_codes": sorted(labels[i], key=code_order.get), "true_themes": themes_of[i]}
+            base = {
+                "fold": fold,
+                "document": units.at[i, "document"],
+                "participant": units.at[i, "participant"],
+                "start": int(units.at[i, "start"]),
+                "end": int(units.at[i, "end"]),
+                "true_codes": sorted(labels[i], key=code_order.get),
+                "true_themes": themes_of[i],
+            }
             for method, codes, themes in (
-                    ("model", [c for c, _ in pred.codes], [t for t, _ in pred.themes]),
-                    ("majority", majority_codes, majority_themes),
-                    ("patterns", pattern_codes[i][:3], pattern_themes[i][:3])):
+                ("model", [c for c, _ in pred.codes], [t for t, _ in pred.themes]),
+                ("majority", majority_codes, majority_themes),
+                ("patterns", pattern_codes[i][:3], pattern_themes[i][:3]),
+            ):
                 rows.append({**base, "method": method, "top_codes": list(codes), "top_themes": list(themes)})
     return pd.DataFrame(rows, columns=PREDICTION_COLUMNS), len(folds)
 
 
-def _pattern_rankings(units: pd.DataFrame, codebook: Codebook, theme_level: str,
-                      code_order: dict[str, int], theme_order: dict[str, int]) -> tuple[list[list[str]], list[list[str]]]:
+def _pattern_rankings(
+    units: pd.DataFrame, codebook: Codebook, theme_level: str, code_order: dict[str, int], theme_order: dict[str, int]
+) -> tuple[list[list[str]], list[list[str]]]:
     codes_out, themes_out = [], []
     has_patterns = any(c.patterns for c in codebook.codes.values())
     for text, language in zip(units["text"], units["language"]):
@@ -154,23 +179,47 @@ def _per_theme(predictions: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
             precision = tp / predicted if predicted else 0.0
             recall = tp / support if support else 0.0
             f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-            rows.append({"method": method, "theme": theme, "theme_label": theme_label(codebook, theme),
-                         "support": support, "predicted": predicted, "precision": precision,
-                         "recall": recall, "f1": f1})
+            rows.append(
+                {
+                    "method": method,
+                    "theme": theme,
+                    "theme_label": theme_label(codebook, theme),
+                    "support": support,
+                    "predicted": predicted,
+                    "precision": precision,
+                    "recall": recall,
+                    "f1": f1,
+                }
+            )
     return pd.DataFrame(rows, columns=PER_THEME_COLUMNS)
 
 
-def evaluate_tables(data: AnalysisData, unit: str = "sentence", annotators: Iterable[str] | None = None,
-                    seed: int = 0, *, theme_level: str = "main") -> dict[str, pd.DataFrame]:
+def evaluate_tables(
+    data: AnalysisData,
+    unit: str = "sentence",
+    annotators: Iterable[str] | None = None,
+    seed: int = 0,
+    *,
+    theme_level: str = "main",
+) -> dict[str, pd.DataFrame]:
     """The evaluation as tables: ``summary`` (one row per method), ``per_theme``
     (precision/recall/F1 of the top-1 theme) and ``predictions`` (every unit × method)."""
     predictions, n_folds = _run(data, unit, annotators, seed, theme_level)
-    return {"summary": _summary(predictions, n_folds), "per_theme": _per_theme(predictions, data.codebook),
-            "predictions": predictions}
+    return {
+        "summary": _summary(predictions, n_folds),
+        "per_theme": _per_theme(predictions, data.codebook),
+        "predictions": predictions,
+    }
 
 
-def evaluate(data: AnalysisData, unit: str = "sentence", annotators: Iterable[str] | None = None,
-             seed: int = 0, *, theme_level: str = "main") -> dict[str, dict[str, Any]]:
+def evaluate(
+    data: AnalysisData,
+    unit: str = "sentence",
+    annotators: Iterable[str] | None = None,
+    seed: int = 0,
+    *,
+    theme_level: str = "main",
+) -> dict[str, dict[str, Any]]:
     """Leave-one-participant-out scores, JSON-ready.
 
     Returns ``{"model": {...}, "majority": {...}, "patterns": {...}}``; each holds
@@ -187,9 +236,17 @@ def evaluate(data: AnalysisData, unit: str = "sentence", annotators: Iterable[st
         result["n_folds"] = int(row["n_folds"])
         per_theme = tables["per_theme"].loc[tables["per_theme"]["method"] == method].drop(columns="method")
         result["per_theme"] = [
-            {"theme": str(r["theme"]), "theme_label": str(r["theme_label"]), "support": int(r["support"]),
-             "predicted": int(r["predicted"]), "precision": float(r["precision"]), "recall": float(r["recall"]),
-             "f1": float(r["f1"])} for r in per_theme.to_dict("records")]
+            {
+                "theme": str(r["theme"]),
+                "theme_label": str(r["theme_label"]),
+                "support": int(r["support"]),
+                "predicted": int(r["predicted"]),
+                "precision": float(r["precision"]),
+                "recall": float(r["recall"]),
+                "f1": float(r["f1"]),
+            }
+            for r in per_theme.to_dict("records")
+        ]
         out[method] = result
     return out
 

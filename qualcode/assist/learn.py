@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,9 +39,23 @@ ESTIMATORS = ("auto", "logreg", "svm")
 THEME_LEVELS = ("main", "sub")
 ORDERS = ("document", "uncertainty")
 UNCERTAINTIES = ("margin", "entropy")
-MODEL_SUGGESTION_COLUMNS = ["document", "participant", "start", "end", "text", "code", "code_label",
-                            "theme", "theme_label", "confidence", "theme_confidence", "rank", "margin",
-                            "reason", "source"]
+MODEL_SUGGESTION_COLUMNS = [
+    "document",
+    "participant",
+    "start",
+    "end",
+    "text",
+    "code",
+    "code_label",
+    "theme",
+    "theme_label",
+    "confidence",
+    "theme_confidence",
+    "rank",
+    "margin",
+    "reason",
+    "source",
+]
 
 
 @dataclass(frozen=True)
@@ -69,10 +83,12 @@ def _features():
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 
-    return FeatureUnion([
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
-    ])
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
+        ]
+    )
 
 
 class _Constant:
@@ -102,8 +118,16 @@ class SuggestionModel:
     ('auto', 'main')
     """
 
-    def __init__(self, *, seed: int = 0, theme_level: str = "main", estimator: str = "auto",
-                 svm_min_units: int = 200, calibration_folds: int = 3, C: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        theme_level: str = "main",
+        estimator: str = "auto",
+        svm_min_units: int = 200,
+        calibration_folds: int = 3,
+        C: float = 10.0,
+    ) -> None:
         _choice(estimator, ESTIMATORS, "estimator")
         _choice(theme_level, THEME_LEVELS, "theme_level")
         self.seed = seed
@@ -123,23 +147,27 @@ class SuggestionModel:
         self._theme_model = None
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, data: AnalysisData, unit: str = "sentence",
-            annotators: Iterable[str] | None = None) -> "SuggestionModel":
+    def fit(
+        self, data: AnalysisData, unit: str = "sentence", annotators: Iterable[str] | None = None
+    ) -> SuggestionModel:
         """Fit on every unit of ``data`` that carries a code (of the given annotators)."""
         check_unit(unit)
         units = unit_table(data, unit)
         labels = unit_codes(units, annotator_codings(data, annotators), data.codebook)
         coded = [i for i, codes in enumerate(labels) if codes]
         if not coded:
-            raise QualcodeError(Problem(
-                f"No coded {unit}s to learn from.",
-                hint="Code a few passages first" + (", or choose other annotators." if annotators else ".")))
+            raise QualcodeError(
+                Problem(
+                    f"No coded {unit}s to learn from.",
+                    hint="Code a few passages first" + (", or choose other annotators." if annotators else "."),
+                )
+            )
         self.unit = unit
-        return self.fit_units([units["text"].iloc[i] for i in coded], [labels[i] for i in coded],
-                              data.codebook)
+        return self.fit_units([units["text"].iloc[i] for i in coded], [labels[i] for i in coded], data.codebook)
 
-    def fit_units(self, texts: Sequence[str], code_sets: Sequence[Iterable[str]],
-                  codebook: Codebook) -> "SuggestionModel":
+    def fit_units(
+        self, texts: Sequence[str], code_sets: Sequence[Iterable[str]], codebook: Codebook
+    ) -> SuggestionModel:
         """Fit on unit texts and the code ids each carries (evaluation calls this per fold)."""
         code_sets = [frozenset(c for c in codes if c in codebook.codes) for codes in code_sets]
         if len(texts) != len(code_sets):
@@ -153,14 +181,17 @@ class SuggestionModel:
         self.n_units_ = len(texts)
         self.codes_ = [c for c in codebook.codes if any(c in s for s in code_sets)]
         theme_sets = [sorted({theme_of(codebook, c, self.theme_level) for c in s}) for s in code_sets]
-        self.themes_ = sorted({t for s in theme_sets for t in s},
-                              key=lambda t: (list(codebook.themes).index(t) if t in codebook.themes else 1 << 30, t))
+        self.themes_ = sorted(
+            {t for s in theme_sets for t in s},
+            key=lambda t: (list(codebook.themes).index(t) if t in codebook.themes else 1 << 30, t),
+        )
         self._features = _features()
         try:
             x = self._features.fit_transform(texts)
         except ValueError as exc:  # e.g. only punctuation: empty vocabulary
-            raise QualcodeError(Problem(f"Cannot learn from these units: {exc}.",
-                                        hint="Code passages that contain words.")) from exc
+            raise QualcodeError(
+                Problem(f"Cannot learn from these units: {exc}.", hint="Code passages that contain words.")
+            ) from exc
         use_svm = self.estimator == "svm" or (self.estimator == "auto" and len(texts) >= self.svm_min_units)
         self._code_models, self.code_estimators_ = {}, {}
         with _single_thread():
@@ -175,8 +206,7 @@ class SuggestionModel:
 
         # Units are far fewer than features, where liblinear's dual solver is the fast one
         # (a codebook of 200 codes fits 200 of these).
-        return LogisticRegression(C=self.C, solver="liblinear", dual=True, max_iter=5000,
-                                  random_state=self.seed)
+        return LogisticRegression(C=self.C, solver="liblinear", dual=True, max_iter=5000, random_state=self.seed)
 
     def _multiclass_logreg(self):
         from sklearn.linear_model import LogisticRegression
@@ -240,15 +270,25 @@ class SuggestionModel:
             c_rank = _ranking(c_row)
             t_rank = _ranking(t_row)
             top = c_row[c_rank[:2]].tolist() + [0.0, 0.0]
-            out.append(UnitPrediction(
-                codes=tuple((self.codes_[i], float(c_row[i])) for i in c_rank[:top_k]),
-                themes=tuple((self.themes_[i], float(t_row[i])) for i in t_rank[:top_k]),
-                margin=float(top[0] - top[1]), entropy=_entropy(c_row)))
+            out.append(
+                UnitPrediction(
+                    codes=tuple((self.codes_[i], float(c_row[i])) for i in c_rank[:top_k]),
+                    themes=tuple((self.themes_[i], float(t_row[i])) for i in t_rank[:top_k]),
+                    margin=float(top[0] - top[1]),
+                    entropy=_entropy(c_row),
+                )
+            )
         return out
 
-    def suggest(self, data: AnalysisData, annotator: str | None = None, top_k: int = 3,
-                order: str = "document", documents: Iterable[str] | None = None,
-                uncertainty: str = "margin") -> pd.DataFrame:
+    def suggest(
+        self,
+        data: AnalysisData,
+        annotator: str | None = None,
+        top_k: int = 3,
+        order: str = "document",
+        documents: Iterable[str] | None = None,
+        uncertainty: str = "margin",
+    ) -> pd.DataFrame:
         """Suggest the top-k codes for every unit the annotator has not coded.
 
         A unit counts as coded when a coding of ``annotator`` (of anyone when None) carries
@@ -280,15 +320,25 @@ class SuggestionModel:
             pred = predictions[u.position]
             for rank, (code, p) in enumerate(pred.codes, start=1):
                 theme = theme_of(self.codebook, code, self.theme_level) if code in self.codebook.codes else ""
-                rows.append({
-                    "document": u.document, "participant": u.participant, "start": u.start, "end": u.end,
-                    "text": u.text, "code": code,
-                    "code_label": codebook.codes[code].label if code in codebook.codes else code,
-                    "theme": theme, "theme_label": theme_label(codebook, theme), "confidence": p,
-                    "theme_confidence": float(themes.at[u.position, theme]) if theme in themes.columns else 0.0,
-                    "rank": rank, "margin": pred.margin,
-                    "reason": f"model: top-{rank} of {top_k} for this {self.unit}, p={p:.2f} (margin {pred.margin:.2f})",
-                    "source": "model"})
+                rows.append(
+                    {
+                        "document": u.document,
+                        "participant": u.participant,
+                        "start": u.start,
+                        "end": u.end,
+                        "text": u.text,
+                        "code": code,
+                        "code_label": codebook.codes[code].label if code in codebook.codes else code,
+                        "theme": theme,
+                        "theme_label": theme_label(codebook, theme),
+                        "confidence": p,
+                        "theme_confidence": float(themes.at[u.position, theme]) if theme in themes.columns else 0.0,
+                        "rank": rank,
+                        "margin": pred.margin,
+                        "reason": f"model: top-{rank} of {top_k} for this {self.unit}, p={p:.2f} (margin {pred.margin:.2f})",
+                        "source": "model",
+                    }
+                )
         out = pd.DataFrame(rows, columns=MODEL_SUGGESTION_COLUMNS)
         for col in ("start", "end", "rank"):
             out[col] = out[col].astype("int64")
@@ -316,5 +366,12 @@ def _entropy(row: np.ndarray) -> float:
     return float(-sum((p / total) * math.log(p / total) for p in row if p > 0))
 
 
-__all__ = ["SuggestionModel", "UnitPrediction", "ESTIMATORS", "THEME_LEVELS", "ORDERS", "UNCERTAINTIES",
-           "MODEL_SUGGESTION_COLUMNS"]
+__all__ = [
+    "SuggestionModel",
+    "UnitPrediction",
+    "ESTIMATORS",
+    "THEME_LEVELS",
+    "ORDERS",
+    "UNCERTAINTIES",
+    "MODEL_SUGGESTION_COLUMNS",
+]

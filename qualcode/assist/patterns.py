@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -37,20 +38,86 @@ from .units import annotator_codings, blank_pipeline, document_languages, docume
 
 STEM_LANGUAGES = ("en", "ru")
 
-SUGGESTION_COLUMNS = ["document", "participant", "start", "end", "matched_text", "code", "code_label",
-                      "reason", "source", "score", "match_start", "match_end", "text"]
+SUGGESTION_COLUMNS = [
+    "document",
+    "participant",
+    "start",
+    "end",
+    "matched_text",
+    "code",
+    "code_label",
+    "reason",
+    "source",
+    "score",
+    "match_start",
+    "match_end",
+    "text",
+]
 
 # English inflectional suffixes, tried in this order (the first that fits wins).
 _EN_MIN_STEM = 3
 # Russian noun and adjective case endings (plus the soft sign and -ия family), longest first
 # so that "мигрантами" loses "ами", not just "и".
-_RU_ENDINGS = tuple(sorted({
-    "иями", "ями", "ами", "иях", "ях", "ах", "иям", "ям", "ам", "ией",
-    "ия", "ии", "ию", "ие", "ий", "ье", "ья", "ью", "ьи",
-    "ов", "ев", "ей", "ом", "ем", "ой", "ый", "ая", "яя", "ое", "ее", "ые", "ых", "их",
-    "ого", "его", "ому", "ему", "ую", "юю", "ым", "им", "ыми", "ими",
-    "а", "я", "ы", "и", "у", "ю", "е", "о", "ь", "й",
-}, key=lambda e: (-len(e), e)))
+_RU_ENDINGS = tuple(
+    sorted(
+        {
+            "иями",
+            "ями",
+            "ами",
+            "иях",
+            "ях",
+            "ах",
+            "иям",
+            "ям",
+            "ам",
+            "ией",
+            "ия",
+            "ии",
+            "ию",
+            "ие",
+            "ий",
+            "ье",
+            "ья",
+            "ью",
+            "ьи",
+            "ов",
+            "ев",
+            "ей",
+            "ом",
+            "ем",
+            "ой",
+            "ый",
+            "ая",
+            "яя",
+            "ое",
+            "ее",
+            "ые",
+            "ых",
+            "их",
+            "ого",
+            "его",
+            "ому",
+            "ему",
+            "ую",
+            "юю",
+            "ым",
+            "им",
+            "ыми",
+            "ими",
+            "а",
+            "я",
+            "ы",
+            "и",
+            "у",
+            "ю",
+            "е",
+            "о",
+            "ь",
+            "й",
+        },
+        key=lambda e: (-len(e), e),
+    )
+)
 _RU_MIN_STEM = 3
 _VOWELS_EN = set("aeiouy")
 
@@ -166,21 +233,30 @@ def parse_patterns(codebook: Codebook) -> list[PatternSpec]:
                 if raw.strip():
                     specs.append(PatternSpec(code.id, i, "phrase", phrase=raw.strip()))
                 else:
-                    problems.append(Problem("Empty pattern.", field=where,
-                                            hint="Remove it or write a phrase to look for."))
+                    problems.append(
+                        Problem("Empty pattern.", field=where, hint="Remove it or write a phrase to look for.")
+                    )
                 continue
             if isinstance(raw, Mapping) and set(raw) == {"tokens"}:
                 tokens = raw["tokens"]
-                if (isinstance(tokens, (list, tuple)) and tokens
-                        and all(isinstance(t, Mapping) for t in tokens)):
+                if isinstance(tokens, (list, tuple)) and tokens and all(isinstance(t, Mapping) for t in tokens):
                     specs.append(PatternSpec(code.id, i, "tokens", tokens=tuple(dict(t) for t in tokens)))
                     continue
-                problems.append(Problem(f"'tokens' must be a non-empty list of token descriptions, got {tokens!r}.",
-                                        field=where, hint='Example: tokens: [{LOWER: "no"}, {LOWER: "difference"}]'))
+                problems.append(
+                    Problem(
+                        f"'tokens' must be a non-empty list of token descriptions, got {tokens!r}.",
+                        field=where,
+                        hint='Example: tokens: [{LOWER: "no"}, {LOWER: "difference"}]',
+                    )
+                )
                 continue
-            problems.append(Problem(f"Cannot read pattern {raw!r}.", field=where,
-                                    hint="A pattern is a phrase (a string or {phrase: ...}) "
-                                         "or a spaCy token pattern {tokens: [...]}."))
+            problems.append(
+                Problem(
+                    f"Cannot read pattern {raw!r}.",
+                    field=where,
+                    hint="A pattern is a phrase (a string or {phrase: ...}) or a spaCy token pattern {tokens: [...]}.",
+                )
+            )
     if problems:
         raise CodebookError(problems)
     return specs
@@ -198,8 +274,8 @@ class CompiledPatterns:
     """The matchers for one codebook and one language."""
 
     def __init__(self, specs: list[PatternSpec], language: str) -> None:
-        from spacy.matcher import Matcher, PhraseMatcher
         from spacy.errors import MatchPatternError
+        from spacy.matcher import Matcher, PhraseMatcher
 
         self.language = language
         self.stemmed = language in STEM_LANGUAGES
@@ -220,9 +296,13 @@ class CompiledPatterns:
                 try:
                     self.tokens.add(spec.key, [list(spec.tokens)])
                 except (MatchPatternError, ValueError, TypeError) as exc:
-                    problems.append(Problem(f"Invalid spaCy token pattern: {exc}".strip(),
-                                            field=f"codes[{spec.code}].patterns[{spec.index}]",
-                                            hint="See https://spacy.io/usage/rule-based-matching#adding-patterns"))
+                    problems.append(
+                        Problem(
+                            f"Invalid spaCy token pattern: {exc}".strip(),
+                            field=f"codes[{spec.code}].patterns[{spec.index}]",
+                            hint="See https://spacy.io/usage/rule-based-matching#adding-patterns",
+                        )
+                    )
         if problems:
             raise CodebookError(problems)
 
@@ -246,8 +326,14 @@ class CompiledPatterns:
                 spec = self.specs[key]
                 span = doc[ts:te]
                 found[(key, ts, te)] = PatternMatch(
-                    spec.code, spec.display, spec.kind, span.start_char, span.end_char, span.text,
-                    inflected=inflected and span.text.lower() != spec.phrase.lower())
+                    spec.code,
+                    spec.display,
+                    spec.kind,
+                    span.start_char,
+                    span.end_char,
+                    span.text,
+                    inflected=inflected and span.text.lower() != spec.phrase.lower(),
+                )
         return sorted(found.values(), key=lambda m: (m.start, m.end, m.code, m.pattern))
 
     def match_text(self, text: str) -> list[PatternMatch]:
@@ -284,8 +370,9 @@ def match_patterns(text: str, codebook: Codebook, language: str = "en") -> list[
     return compile_patterns(codebook, language).match_text(text)
 
 
-def pattern_suggestions(data: AnalysisData, *, annotator: str | None = None,
-                        documents: Iterable[str] | None = None) -> pd.DataFrame:
+def pattern_suggestions(
+    data: AnalysisData, *, annotator: str | None = None, documents: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Suggest codes for sentences that contain one of the code's patterns.
 
     One row per (document, sentence, code): ``start``/``end`` span the sentence(s) the
@@ -323,10 +410,20 @@ def pattern_suggestions(data: AnalysisData, *, annotator: str | None = None,
             row = merged.get((start, end, m.code))
             if row is None:
                 merged[(start, end, m.code)] = {
-                    "document": doc_name, "participant": parts.get(doc_name), "start": start, "end": end,
-                    "matched_text": m.matched_text, "code": m.code, "code_label": codebook.codes[m.code].label,
-                    "reason": m.reason, "source": "pattern", "score": 1.0,
-                    "match_start": m.start, "match_end": m.end, "text": text[start:end]}
+                    "document": doc_name,
+                    "participant": parts.get(doc_name),
+                    "start": start,
+                    "end": end,
+                    "matched_text": m.matched_text,
+                    "code": m.code,
+                    "code_label": codebook.codes[m.code].label,
+                    "reason": m.reason,
+                    "source": "pattern",
+                    "score": 1.0,
+                    "match_start": m.start,
+                    "match_end": m.end,
+                    "text": text[start:end],
+                }
             elif m.reason not in row["reason"]:
                 row["reason"] += "; " + m.reason
         rows.extend(sorted(merged.values(), key=lambda r: (r["start"], r["end"], code_order[r["code"]])))
@@ -337,6 +434,16 @@ def pattern_suggestions(data: AnalysisData, *, annotator: str | None = None,
     return out
 
 
-__all__ = ["STEM_LANGUAGES", "SUGGESTION_COLUMNS", "crude_stem", "PatternSpec", "PatternMatch",
-           "parse_patterns", "patterns_fingerprint", "CompiledPatterns", "compile_patterns",
-           "match_patterns", "pattern_suggestions"]
+__all__ = [
+    "STEM_LANGUAGES",
+    "SUGGESTION_COLUMNS",
+    "crude_stem",
+    "PatternSpec",
+    "PatternMatch",
+    "parse_patterns",
+    "patterns_fingerprint",
+    "CompiledPatterns",
+    "compile_patterns",
+    "match_patterns",
+    "pattern_suggestions",
+]

@@ -40,9 +40,17 @@ class Suggestion:
         >>> (c.code, c.annotator, c.origin, c.memo)
         ('transit_country', 'dana', 'suggestion-accepted', "pattern 'transit' (phrase) matched 'transit'")
         """
-        return Coding(document=self.document, start=self.start, end=self.end, code=self.code,
-                      annotator=annotator, memo=self.reason, origin="suggestion-accepted",
-                      quote=self.text, created_at=created_at)
+        return Coding(
+            document=self.document,
+            start=self.start,
+            end=self.end,
+            code=self.code,
+            annotator=annotator,
+            memo=self.reason,
+            origin="suggestion-accepted",
+            quote=self.text,
+            created_at=created_at,
+        )
 
 
 def suggestions_from_frame(frame: pd.DataFrame) -> list[Suggestion]:
@@ -50,11 +58,21 @@ def suggestions_from_frame(frame: pd.DataFrame) -> list[Suggestion]:
     out = []
     for row in frame.to_dict("records"):
         score = row.get("score", row.get("confidence", 1.0))
-        out.append(Suggestion(
-            document=str(row["document"]), start=int(row["start"]), end=int(row["end"]), code=str(row["code"]),
-            source=str(row.get("source", "")), reason=str(row.get("reason", "")), score=float(score),
-            participant=_opt_str(row.get("participant")), code_label=str(row.get("code_label", "")),
-            text=_opt_str(row.get("text")), matched_text=_opt_str(row.get("matched_text"))))
+        out.append(
+            Suggestion(
+                document=str(row["document"]),
+                start=int(row["start"]),
+                end=int(row["end"]),
+                code=str(row["code"]),
+                source=str(row.get("source", "")),
+                reason=str(row.get("reason", "")),
+                score=float(score),
+                participant=_opt_str(row.get("participant")),
+                code_label=str(row.get("code_label", "")),
+                text=_opt_str(row.get("text")),
+                matched_text=_opt_str(row.get("matched_text")),
+            )
+        )
     return out
 
 

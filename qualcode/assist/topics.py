@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -44,9 +44,16 @@ def stop_words(languages: Iterable[str]) -> set[str]:
     return words
 
 
-def candidate_topics(data: AnalysisData, n_topics: int = 8, unit: str = "sentence",
-                     annotators: Iterable[str] | None = None, seed: int = 0, *,
-                     n_terms: int = 8, n_examples: int = 3) -> pd.DataFrame:
+def candidate_topics(
+    data: AnalysisData,
+    n_topics: int = 8,
+    unit: str = "sentence",
+    annotators: Iterable[str] | None = None,
+    seed: int = 0,
+    *,
+    n_terms: int = 8,
+    n_examples: int = 3,
+) -> pd.DataFrame:
     """Topics found in the uncoded units, largest first.
 
     Columns: ``topic`` (1, 2, …), ``label`` (its three top terms), ``top_terms`` (list of
@@ -69,8 +76,13 @@ def candidate_topics(data: AnalysisData, n_topics: int = 8, unit: str = "sentenc
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectoriser = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=_WORD, sublinear_tf=True,
-                                 stop_words=sorted(stop_words(units["language"])) or None)
+    vectoriser = TfidfVectorizer(
+        analyzer="word",
+        ngram_range=(1, 2),
+        token_pattern=_WORD,
+        sublinear_tf=True,
+        stop_words=sorted(stop_words(units["language"])) or None,
+    )
     try:
         x = vectoriser.fit_transform(units["text"].tolist())
     except ValueError:  # nothing but stop words and numbers
@@ -88,14 +100,26 @@ def candidate_topics(data: AnalysisData, n_topics: int = 8, unit: str = "sentenc
     loaded = weights.max(axis=1) > 0
     rows = []
     for t in range(n):
-        top = [str(terms[j]) for j in np.argsort(-nmf.components_[t], kind="stable")[:n_terms]
-               if nmf.components_[t, j] > 0]
+        top = [
+            str(terms[j]) for j in np.argsort(-nmf.components_[t], kind="stable")[:n_terms] if nmf.components_[t, j] > 0
+        ]
         order = [i for i in np.argsort(-weights[:, t], kind="stable")[:n_examples] if weights[i, t] > 0]
-        examples = [{"document": str(units.at[i, "document"]),
-                     "participant": _participant_label(data, units.at[i, "participant"]),
-                     "text": str(units.at[i, "text"])} for i in order]
-        rows.append({"label": " / ".join(top[:3]), "top_terms": top,
-                     "n_units": int(((strongest == t) & loaded).sum()), "examples": examples})
+        examples = [
+            {
+                "document": str(units.at[i, "document"]),
+                "participant": _participant_label(data, units.at[i, "participant"]),
+                "text": str(units.at[i, "text"]),
+            }
+            for i in order
+        ]
+        rows.append(
+            {
+                "label": " / ".join(top[:3]),
+                "top_terms": top,
+                "n_units": int(((strongest == t) & loaded).sum()),
+                "examples": examples,
+            }
+        )
     rows.sort(key=lambda r: -r["n_units"])  # stable: NMF order breaks ties
     for number, row in enumerate(rows, start=1):
         row["topic"] = number

@@ -15,8 +15,8 @@ sentence it sits in.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 import pandas as pd
 
@@ -112,8 +112,7 @@ def document_participants(data: AnalysisData) -> dict[str, str | None]:
     return out
 
 
-def unit_table(data: AnalysisData, unit: str = "sentence",
-               documents: Iterable[str] | None = None) -> pd.DataFrame:
+def unit_table(data: AnalysisData, unit: str = "sentence", documents: Iterable[str] | None = None) -> pd.DataFrame:
     """Every unit of the requested kind: document, participant, language, start, end, text."""
     check_unit(unit)
     langs = document_languages(data)
@@ -132,8 +131,16 @@ def unit_table(data: AnalysisData, unit: str = "sentence",
         else:
             spans = split_units(text, unit, langs.get(doc, "en"))
         for s, e in spans:
-            rows.append({"document": doc, "participant": parts.get(doc), "language": langs.get(doc, "en"),
-                         "start": s, "end": e, "text": text[s:e]})
+            rows.append(
+                {
+                    "document": doc,
+                    "participant": parts.get(doc),
+                    "language": langs.get(doc, "en"),
+                    "start": s,
+                    "end": e,
+                    "text": text[s:e],
+                }
+            )
     table = pd.DataFrame(rows, columns=UNIT_COLUMNS)
     table["start"] = table["start"].astype("int64")
     table["end"] = table["end"].astype("int64")
@@ -188,6 +195,18 @@ def annotator_codings(data: AnalysisData, annotators: Iterable[str] | str | None
     return data.codings.loc[data.codings["annotator"].isin(names)]
 
 
-__all__ = ["UNIT_KINDS", "UNIT_COLUMNS", "check_unit", "blank_pipeline", "split_units",
-           "unit_table", "carries", "unit_codes", "theme_of", "theme_label", "annotator_codings",
-           "document_languages", "document_participants"]
+__all__ = [
+    "UNIT_KINDS",
+    "UNIT_COLUMNS",
+    "check_unit",
+    "blank_pipeline",
+    "split_units",
+    "unit_table",
+    "carries",
+    "unit_codes",
+    "theme_of",
+    "theme_label",
+    "annotator_codings",
+    "document_languages",
+    "document_participants",
+]

@@ -18,5 +18,4 @@ def export_workbook(*args: Any, **kwargs: Any):
     return _export(*args, **kwargs)
 
 
-__all__ = ["export_workbook", "neutralise_formula", "render", "to_csv", "to_json", "to_markdown",
-           "to_table"]
+__all__ = ["export_workbook", "neutralise_formula", "render", "to_csv", "to_json", "to_markdown", "to_table"]

@@ -56,8 +56,9 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv(df: pd.DataFrame, path_or_buf: str | os.PathLike | IO[str] | None = None, *,
-           index: bool = False) -> str | None:
+def to_csv(
+    df: pd.DataFrame, path_or_buf: str | os.PathLike | IO[str] | None = None, *, index: bool = False
+) -> str | None:
     """Write ``df`` as UTF-8 CSV with formula-looking text neutralised.
 
     Returns the CSV text when ``path_or_buf`` is None (like ``DataFrame.to_csv``).
@@ -65,8 +66,11 @@ def to_csv(df: pd.DataFrame, path_or_buf: str | os.PathLike | IO[str] | None = N
     safe = neutralise_frame(df.reset_index() if index else df)
     # Minimal quoting does not quote a lone "\r" when lines end in "\n", and readers then
     # split the row there: quote every text cell in that (rare) case.
-    has_cr = any(safe[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
-                 for c in safe.columns if not pd.api.types.is_numeric_dtype(safe[c]))
+    has_cr = any(
+        safe[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+        for c in safe.columns
+        if not pd.api.types.is_numeric_dtype(safe[c])
+    )
     quoting = csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL
     if isinstance(path_or_buf, (str, os.PathLike)):
         safe.to_csv(path_or_buf, index=False, encoding="utf-8", lineterminator="\n", quoting=quoting)
@@ -149,8 +153,7 @@ def to_markdown(df: pd.DataFrame) -> str:
 
     head = "| " + " | ".join(esc(str(c)) for c in df.columns) + " |"
     rule = "| " + " | ".join("---:" if n else "---" for n in numeric) + " |"
-    rows = ["| " + " | ".join(esc(_cell(v)) for v in row) + " |"
-            for row in df.itertuples(index=False, name=None)]
+    rows = ["| " + " | ".join(esc(_cell(v)) for v in row) + " |" for row in df.itertuples(index=False, name=None)]
     return "\n".join([head, rule] + rows)
 
 
@@ -176,8 +179,7 @@ def to_json(df: pd.DataFrame) -> str:
     """
     df = _frame_for_text(df)
     cols = [str(c) for c in df.columns]
-    records = [{c: _json_value(v) for c, v in zip(cols, row)}
-               for row in df.itertuples(index=False, name=None)]
+    records = [{c: _json_value(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]
     return json.dumps(records, ensure_ascii=False)
 
 
@@ -195,9 +197,23 @@ def render(df: pd.DataFrame, fmt: str = "table") -> str:
         return to_markdown(df)
     from ..errors import Problem, QualcodeError, did_you_mean
 
-    raise QualcodeError(Problem(f"Unknown output format '{fmt}'.", field="format",
-                                hint=did_you_mean(fmt, FORMATS) or f"Use one of: {', '.join(FORMATS)}."))
+    raise QualcodeError(
+        Problem(
+            f"Unknown output format '{fmt}'.",
+            field="format",
+            hint=did_you_mean(fmt, FORMATS) or f"Use one of: {', '.join(FORMATS)}.",
+        )
+    )
 
 
-__all__ = ["FORMULA_PREFIXES", "FORMATS", "neutralise_formula", "neutralise_frame", "to_csv",
-           "to_table", "to_markdown", "to_json", "render"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "FORMATS",
+    "neutralise_formula",
+    "neutralise_frame",
+    "to_csv",
+    "to_table",
+    "to_markdown",
+    "to_json",
+    "render",
+]

@@ -32,9 +32,10 @@ import datetime as _dt
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,10 +59,33 @@ EXCEL_CELL_MAX = 32767
 RISKY_PREFIXES = ("=", "+", "-", "@")
 _ILLEGAL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
-CODINGS_COLUMNS = ["participant", "document", "start", "end", "quote", "code", "code_label",
-                   "code_path", "theme", "cross_cutting", "annotator", "memo", "created"]
-SHEETS = ("Interviewees", "Codebook", "Expert × theme", "Expert × theme (0-1)", "Code frequencies",
-          "Co-occurrence", "Inter-coder agreement", "Disagreements", "Codings", "About")
+CODINGS_COLUMNS = [
+    "participant",
+    "document",
+    "start",
+    "end",
+    "quote",
+    "code",
+    "code_label",
+    "code_path",
+    "theme",
+    "cross_cutting",
+    "annotator",
+    "memo",
+    "created",
+]
+SHEETS = (
+    "Interviewees",
+    "Codebook",
+    "Expert × theme",
+    "Expert × theme (0-1)",
+    "Code frequencies",
+    "Co-occurrence",
+    "Inter-coder agreement",
+    "Disagreements",
+    "Codings",
+    "About",
+)
 
 
 # --------------------------------------------------------------------------- styles
@@ -131,8 +155,11 @@ def _column_values(s: pd.Series) -> tuple[list[Any], np.ndarray]:
     as_str = pd.Series(cleaned.where(cleaned.map(lambda v: isinstance(v, str)), ""), dtype="string")
     risky = np.flatnonzero(as_str.str.startswith(RISKY_PREFIXES).to_numpy(dtype=bool))
     values = cleaned.tolist()
-    values = [v.item() if isinstance(v, np.generic) else v for v in values] if cleaned.dtype == object \
-        and len(values) and any(isinstance(v, np.generic) for v in values[:50]) else values
+    values = (
+        [v.item() if isinstance(v, np.generic) else v for v in values]
+        if cleaned.dtype == object and len(values) and any(isinstance(v, np.generic) for v in values[:50])
+        else values
+    )
     return values, risky
 
 
@@ -175,7 +202,7 @@ def _print_setup(ws: Any, title: str, n_cols: int, n_rows: int) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.4
 
 
-def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> "_Bulk | None":
+def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> _Bulk | None:
     ws = wb.create_sheet(sheet.title)
     df = sheet.df
     headers = list(sheet.headers) if sheet.headers is not None else [str(c) for c in df.columns]
@@ -200,14 +227,18 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
     if sheet.color_scale and n_rows and n_cols > 1:
         ws.conditional_formatting.add(
             f"B2:{last}{n_rows + 1}",
-            ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
-                           end_type="max", end_color="2E75B6"))
+            ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF", end_type="max", end_color="2E75B6"),
+        )
     if not sheet.merge and not sheet.wrap:
         # plain table: rows are streamed straight into the sheet XML after saving
-        return _Bulk(sheet.title, df, _style_id(ws, quote=True),
-                     {col: _style_id(ws, number_format=fmt) for col, fmt in sheet.formats.items()})
+        return _Bulk(
+            sheet.title,
+            df,
+            _style_id(ws, quote=True),
+            {col: _style_id(ws, number_format=fmt) for col, fmt in sheet.formats.items()},
+        )
     columns: list[list[Any]] = []
-    for j, col in enumerate(df.columns):
+    for col in df.columns:
         values, risky = _column_values(df[col])
         for r in risky:
             values[r] = _text_cell(ws, values[r])
@@ -263,8 +294,15 @@ def _text_values(s: pd.Series) -> tuple[list[str], np.ndarray]:
     if pd.api.types.is_datetime64_any_dtype(s):
         s = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
     if not (pd.api.types.is_string_dtype(s) and s.dtype != object):
-        s = s.astype(object).map(lambda v: v if v is None or isinstance(v, str) else
-                                 ("" if pd.isna(v) else str(v)) if not isinstance(v, (list, dict)) else str(v))
+        s = s.astype(object).map(
+            lambda v: (
+                v
+                if v is None or isinstance(v, str)
+                else ("" if pd.isna(v) else str(v))
+                if not isinstance(v, (list, dict))
+                else str(v)
+            )
+        )
     text = pd.Series(s, dtype="string").fillna("")
     if text.str.contains(_ILLEGAL_PATTERN, regex=True).any():
         text = text.str.replace(_ILLEGAL_PATTERN, "", regex=True)
@@ -278,8 +316,7 @@ def _text_values(s: pd.Series) -> tuple[list[str], np.ndarray]:
     return text.tolist(), risky
 
 
-def _xml_cells(s: pd.Series, letter: str, rows: Sequence[int], quote_style: int,
-               fmt_style: int | None) -> list[str]:
+def _xml_cells(s: pd.Series, letter: str, rows: Sequence[int], quote_style: int, fmt_style: int | None) -> list[str]:
     """The ``<c>`` element of one column for every row ("" for an empty cell)."""
     style = f' s="{fmt_style}"' if fmt_style is not None else ""
     if pd.api.types.is_bool_dtype(s) and not s.isna().any():
@@ -288,13 +325,14 @@ def _xml_cells(s: pd.Series, letter: str, rows: Sequence[int], quote_style: int,
         vals = s.astype("float64").to_numpy()
         ok = np.isfinite(vals)
         shown = s.tolist() if pd.api.types.is_integer_dtype(s) else [repr(float(v)) for v in vals]
-        return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' if k else ""
-                for r, v, k in zip(rows, shown, ok.tolist())]
+        return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' if k else "" for r, v, k in zip(rows, shown, ok.tolist())]
     text, risky = _text_values(s)
     plain = ' t="inlineStr"><is><t xml:space="preserve">'
     quoted = f' s="{quote_style}" t="inlineStr"><is><t xml:space="preserve">'
-    return [(f'<c r="{letter}{r}"' + (quoted if q else plain) + t + "</t></is></c>") if t else ""
-            for r, t, q in zip(rows, text, risky.tolist())]
+    return [
+        (f'<c r="{letter}{r}"' + (quoted if q else plain) + t + "</t></is></c>") if t else ""
+        for r, t, q in zip(rows, text, risky.tolist())
+    ]
 
 
 def _xml_rows(bulk: _Bulk) -> Iterable[str]:
@@ -302,18 +340,22 @@ def _xml_rows(bulk: _Bulk) -> Iterable[str]:
     df = bulk.df
     letters = [get_column_letter(j + 1) for j in range(df.shape[1])]
     for lo in range(0, len(df), BULK_CHUNK):
-        part = df.iloc[lo:lo + BULK_CHUNK]
+        part = df.iloc[lo : lo + BULK_CHUNK]
         rows = range(lo + 2, lo + 2 + len(part))
-        columns = [_xml_cells(part[col], letter, rows, bulk.quote_style, bulk.formats.get(col))
-                   for col, letter in zip(part.columns, letters)]
+        columns = [
+            _xml_cells(part[col], letter, rows, bulk.quote_style, bulk.formats.get(col))
+            for col, letter in zip(part.columns, letters)
+        ]
         yield "".join([f'<row r="{r}">' + "".join(cells) + "</row>" for r, cells in zip(rows, zip(*columns))])
 
 
 def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet title → path of its XML part inside the package."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
     wb_xml = ET.fromstring(zf.read("xl/workbook.xml"))
     rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
     target = {r.get("Id"): r.get("Target") for r in rels.findall("p:Relationship", ns)}
@@ -385,8 +427,9 @@ def _blank_repeats(series: pd.Series, values: list[Any]) -> list[Any]:
 def _interviewees(data: AnalysisData) -> _Sheet:
     df = reports.participant_table(data)
     headers = [c.replace("_", " ").capitalize() for c in df.columns]
-    return _Sheet("Interviewees", df, "List of interviewees (thesis Appendix A): one row per participant.",
-                  headers=headers)
+    return _Sheet(
+        "Interviewees", df, "List of interviewees (thesis Appendix A): one row per participant.", headers=headers
+    )
 
 
 def _codebook_sheet(data: AnalysisData, annotators: Sequence[str] | None, max_quotes: int) -> _Sheet:
@@ -402,35 +445,63 @@ def _codebook_sheet(data: AnalysisData, annotators: Sequence[str] | None, max_qu
         else:
             examples.append("")
     experts = [reports.experts_phrase(e.split(",") if e else [], labels) for e in q["experts"]]
-    df = pd.DataFrame({"theme": q["theme"], "sub_theme": q["sub_theme"], "code": q["label"],
-                       "example": examples, "codings": q["codings"], "experts": experts})
-    note = (f"Codebook (thesis Appendix B). Example of a code: up to {max_quotes} distinct excerpts per code, "
-            "participants in order (the codebook's own example when nothing is coded yet). "
-            "Number of codings: coding rows of the selected annotators. "
-            "Experts: participants with at least one excerpt of the code.")
-    return _Sheet("Codebook", df, note,
-                  headers=["Theme", "Sub-theme", "Code", "Example of a code", "Number of codings", "Experts"],
-                  wrap=["theme", "sub_theme", "code", "example", "experts"], merge=["theme", "sub_theme"],
-                  max_width={"theme": 24, "sub_theme": 26, "code": 30, "example": 70, "experts": 22})
+    df = pd.DataFrame(
+        {
+            "theme": q["theme"],
+            "sub_theme": q["sub_theme"],
+            "code": q["label"],
+            "example": examples,
+            "codings": q["codings"],
+            "experts": experts,
+        }
+    )
+    note = (
+        f"Codebook (thesis Appendix B). Example of a code: up to {max_quotes} distinct excerpts per code, "
+        "participants in order (the codebook's own example when nothing is coded yet). "
+        "Number of codings: coding rows of the selected annotators. "
+        "Experts: participants with at least one excerpt of the code."
+    )
+    return _Sheet(
+        "Codebook",
+        df,
+        note,
+        headers=["Theme", "Sub-theme", "Code", "Example of a code", "Number of codings", "Experts"],
+        wrap=["theme", "sub_theme", "code", "example", "experts"],
+        merge=["theme", "sub_theme"],
+        max_width={"theme": 24, "sub_theme": 26, "code": 30, "example": 70, "experts": 22},
+    )
 
 
 def _matrix_sheet(data: AnalysisData, annotators: Sequence[str] | None, presence: bool) -> _Sheet:
     m = reports.matrix(data, by="theme", level=1, presence=presence, annotators=annotators)
     df = m.reset_index()
     title = "Expert × theme (0-1)" if presence else "Expert × theme"
-    what = ("1 when the participant has at least one excerpt under the sub-theme, else 0"
-            if presence else "number of distinct excerpts (coded spans) of the participant under the sub-theme")
-    note = (f"Participants × sub-themes (codes directly under a main theme count for the main theme): {what}. "
-            f"{m.attrs['uncoded']}.")
-    return _Sheet(title, df, note, headers=["Participant"] + [str(c) for c in m.columns],
-                  color_scale=not presence, max_width={c: 18 for c in m.columns})
+    what = (
+        "1 when the participant has at least one excerpt under the sub-theme, else 0"
+        if presence
+        else "number of distinct excerpts (coded spans) of the participant under the sub-theme"
+    )
+    note = (
+        f"Participants × sub-themes (codes directly under a main theme count for the main theme): {what}. "
+        f"{m.attrs['uncoded']}."
+    )
+    return _Sheet(
+        title,
+        df,
+        note,
+        headers=["Participant"] + [str(c) for c in m.columns],
+        color_scale=not presence,
+        max_width={c: 18 for c in m.columns},
+    )
 
 
 def _frequencies_sheet(data: AnalysisData, annotators: Sequence[str] | None) -> _Sheet:
     n_annotators = reports._select(data, annotators).codings["annotator"].nunique()
     df = reports.code_frequencies(data, annotators=annotators, by_annotator=n_annotators > 1)
-    note = (f"One row per code. {df.attrs['unit']}. Codings count every coding row (two annotators on one "
-            "span = 2 codings, 1 excerpt). experts = participants with at least one excerpt.")
+    note = (
+        f"One row per code. {df.attrs['unit']}. Codings count every coding row (two annotators on one "
+        "span = 2 codings, 1 excerpt). experts = participants with at least one excerpt."
+    )
     return _Sheet("Code frequencies", df, note, max_width={"theme_path": 45, "label": 40})
 
 
@@ -441,27 +512,35 @@ def _cooccurrence_sheet(data: AnalysisData, annotators: Sequence[str] | None, un
     except QualcodeError as exc:
         fallback = f"By-{unit} co-occurrence was not possible ({exc.problems[0].message}); overlap used instead. "
         df = reports.cooccurrence(data, unit="overlap", annotators=annotators)
-    note = (fallback + f"Pairs of codes in the same unit; unit: {df.attrs['unit']}. n = units containing both; "
-            "jaccard = n / (n_a + n_b - n) over units; c_coefficient = ATLAS.ti's n12 / (n1 + n2 - n12) with "
-            "n1, n2 = excerpts of each code. " + df.attrs["uncoded"] + ".")
-    return _Sheet("Co-occurrence", df, note, formats={"jaccard": "0.000", "c_coefficient": "0.000"},
-                  max_width={"label_a": 40, "label_b": 40})
+    note = (
+        fallback + f"Pairs of codes in the same unit; unit: {df.attrs['unit']}. n = units containing both; "
+        "jaccard = n / (n_a + n_b - n) over units; c_coefficient = ATLAS.ti's n12 / (n1 + n2 - n12) with "
+        "n1, n2 = excerpts of each code. " + df.attrs["uncoded"] + "."
+    )
+    return _Sheet(
+        "Co-occurrence",
+        df,
+        note,
+        formats={"jaccard": "0.000", "c_coefficient": "0.000"},
+        max_width={"label_a": 40, "label_b": 40},
+    )
 
 
 def _note_sheet(title: str, text: str) -> _Sheet:
-    return _Sheet(title, pd.DataFrame({"note": [text]}), text, headers=["Note"], wrap=["note"],
-                  max_width={"note": 100})
+    return _Sheet(title, pd.DataFrame({"note": [text]}), text, headers=["Note"], wrap=["note"], max_width={"note": 100})
 
 
-def _agreement_sheets(data: AnalysisData, agreement_annotators: Sequence[str] | None,
-                      unit: str, bootstrap: int) -> tuple[_Sheet, _Sheet]:
+def _agreement_sheets(
+    data: AnalysisData, agreement_annotators: Sequence[str] | None, unit: str, bootstrap: int
+) -> tuple[_Sheet, _Sheet]:
     present = reports._natural_sorted(data.codings["annotator"].dropna().astype(str).unique())
-    chosen = list(agreement_annotators) if agreement_annotators is not None else \
-        [a for a in present if a != CONSENSUS]
+    chosen = list(agreement_annotators) if agreement_annotators is not None else [a for a in present if a != CONSENSUS]
     if len(chosen) < 2:
-        text = (f"Inter-coder agreement needs at least two annotators who coded the same documents; "
-                f"found {len(chosen)} ({', '.join(chosen) or 'none'}). Have a second coder code some "
-                "interviews (or pass agreement_annotators=...), then export again.")
+        text = (
+            f"Inter-coder agreement needs at least two annotators who coded the same documents; "
+            f"found {len(chosen)} ({', '.join(chosen) or 'none'}). Have a second coder code some "
+            "interviews (or pass agreement_annotators=...), then export again."
+        )
         return _note_sheet("Inter-coder agreement", text), _note_sheet("Disagreements", text)
     try:
         from ..reliability import disagreements, intercoder_agreement
@@ -470,15 +549,21 @@ def _agreement_sheets(data: AnalysisData, agreement_annotators: Sequence[str] | 
         return _note_sheet("Inter-coder agreement", text), _note_sheet("Disagreements", text)
     agr = intercoder_agreement(data, annotators=chosen, unit=unit, by="both", bootstrap=bootstrap)
     a = agr.attrs
-    note = (f"Annotators: {', '.join(chosen)}. Unit: {a.get('unit', unit)} ({a.get('n_units', '?')} units). "
-            f"Uncoded text: {a.get('uncoded', 'not stated')}. Method: {a.get('method', 'not stated')}.")
+    note = (
+        f"Annotators: {', '.join(chosen)}. Unit: {a.get('unit', unit)} ({a.get('n_units', '?')} units). "
+        f"Uncoded text: {a.get('uncoded', 'not stated')}. Method: {a.get('method', 'not stated')}."
+    )
     formats = {c: "0.000" for c in agr.columns if pd.api.types.is_float_dtype(agr[c])}
     dis = disagreements(data, annotators=chosen, unit=unit)
-    d_note = (f"Every {unit} where the annotators ({', '.join(chosen)}) differ: the text and each annotator's codes. "
-              + (f"Unit: {dis.attrs['unit']}. " if "unit" in dis.attrs else ""))
+    d_note = (
+        f"Every {unit} where the annotators ({', '.join(chosen)}) differ: the text and each annotator's codes. "
+        + (f"Unit: {dis.attrs['unit']}. " if "unit" in dis.attrs else "")
+    )
     wrap = [c for c in dis.columns if c in ("text", "quote")]
-    return (_Sheet("Inter-coder agreement", agr.reset_index(drop=True), note, formats=formats),
-            _Sheet("Disagreements", dis.reset_index(drop=True), d_note, max_width={c: 70 for c in wrap}))
+    return (
+        _Sheet("Inter-coder agreement", agr.reset_index(drop=True), note, formats=formats),
+        _Sheet("Disagreements", dis.reset_index(drop=True), d_note, max_width={c: 70 for c in wrap}),
+    )
 
 
 def codings_table(data: AnalysisData, annotators: Sequence[str] | None = None) -> pd.DataFrame:
@@ -495,41 +580,78 @@ def codings_table(data: AnalysisData, annotators: Sequence[str] | None = None) -
     part_names = np.array([labels.get(p, p) for p in x.parts] + [""], dtype=object)
     codes = np.asarray(idx.code_order, dtype=object)
     path = np.array([cb.code_path_labels(k) if k in cb.codes else k for k in idx.code_order], dtype=object)
-    main = np.array([cb.themes[idx.code_path[k][0]].label if idx.code_path[k] else "" for k in idx.code_order],
-                    dtype=object)
-    cross = np.array(["; ".join(cb.cross_cutting[x_].label for x_ in cb.cross_cutting_of(k)) if k in cb.codes
-                      else "" for k in idx.code_order], dtype=object)
+    main = np.array(
+        [cb.themes[idx.code_path[k][0]].label if idx.code_path[k] else "" for k in idx.code_order], dtype=object
+    )
+    cross = np.array(
+        [
+            "; ".join(cb.cross_cutting[x_].label for x_ in cb.cross_cutting_of(k)) if k in cb.codes else ""
+            for k in idx.code_order
+        ],
+        dtype=object,
+    )
     label = np.array([idx.code_label[k] for k in idx.code_order], dtype=object)
     code_i = x.code[order]
 
     def col(name: str) -> pd.Series:
         return c[name].iloc[order].reset_index(drop=True) if name in c.columns else pd.Series([None] * len(order))
 
-    return pd.DataFrame({
-        "participant": part_names[np.where(x.part[order] >= 0, x.part[order], len(x.parts))],
-        "document": col("document"), "start": x.start[order], "end": x.end[order], "quote": col("quote"),
-        "code": codes[code_i], "code_label": label[code_i], "code_path": path[code_i], "theme": main[code_i],
-        "cross_cutting": cross[code_i], "annotator": col("annotator"), "memo": col("memo"),
-        "created": col("created_at"),
-    })
+    return pd.DataFrame(
+        {
+            "participant": part_names[np.where(x.part[order] >= 0, x.part[order], len(x.parts))],
+            "document": col("document"),
+            "start": x.start[order],
+            "end": x.end[order],
+            "quote": col("quote"),
+            "code": codes[code_i],
+            "code_label": label[code_i],
+            "code_path": path[code_i],
+            "theme": main[code_i],
+            "cross_cutting": cross[code_i],
+            "annotator": col("annotator"),
+            "memo": col("memo"),
+            "created": col("created_at"),
+        }
+    )
 
 
 def _about_sheet(data: AnalysisData, sheets: Sequence[_Sheet], annotators: Sequence[str] | None) -> _Sheet:
     rows = [{"sheet": s.title, "what it shows": s.note} for s in sheets]
-    rows.append({"sheet": "(definitions)", "what it shows":
-                 "Excerpt = a distinct coded span (document, start, end): two annotators coding the same span, "
-                 "or one span coded with two codes of one theme, count once for that theme. Uncoded text is "
-                 "never counted. See docs/methods.md, 'Counts, themes and expert consensus'."})
-    rows.append({"sheet": "(selection)", "what it shows":
-                 f"Counts use the codings of: {', '.join(annotators) if annotators else 'all annotators'}. "
-                 f"Written {_dt.datetime.now().astimezone().isoformat(timespec='seconds')} by qualcode."})
-    return _Sheet("About", pd.DataFrame(rows), "What each sheet counts.", headers=["Sheet", "What it shows"],
-                  wrap=["what it shows"], max_width={"what it shows": 110, "sheet": 24})
+    rows.append(
+        {
+            "sheet": "(definitions)",
+            "what it shows": "Excerpt = a distinct coded span (document, start, end): two annotators coding the same span, "
+            "or one span coded with two codes of one theme, count once for that theme. Uncoded text is "
+            "never counted. See docs/methods.md, 'Counts, themes and expert consensus'.",
+        }
+    )
+    rows.append(
+        {
+            "sheet": "(selection)",
+            "what it shows": f"Counts use the codings of: {', '.join(annotators) if annotators else 'all annotators'}. "
+            f"Written {_dt.datetime.now().astimezone().isoformat(timespec='seconds')} by qualcode.",
+        }
+    )
+    return _Sheet(
+        "About",
+        pd.DataFrame(rows),
+        "What each sheet counts.",
+        headers=["Sheet", "What it shows"],
+        wrap=["what it shows"],
+        max_width={"what it shows": 110, "sheet": 24},
+    )
 
 
-def export_workbook(data: AnalysisData, path: str | os.PathLike, *, annotators: Iterable[str] | None = None,
-                    agreement_annotators: Iterable[str] | None = None, unit: str = "sentence",
-                    max_quotes: int = 3, bootstrap: int = 1000) -> Path:
+def export_workbook(
+    data: AnalysisData,
+    path: str | os.PathLike,
+    *,
+    annotators: Iterable[str] | None = None,
+    agreement_annotators: Iterable[str] | None = None,
+    unit: str = "sentence",
+    max_quotes: int = 3,
+    bootstrap: int = 1000,
+) -> Path:
     """Write the appendix workbook to ``path`` and return it.
 
     ``annotators`` selects the codings counted everywhere except the agreement sheets
@@ -541,17 +663,30 @@ def export_workbook(data: AnalysisData, path: str | os.PathLike, *, annotators: 
     bootstrap samples for Krippendorff's alpha's interval.
     """
     ann = [annotators] if isinstance(annotators, str) else (list(annotators) if annotators is not None else None)
-    agr_ann = [agreement_annotators] if isinstance(agreement_annotators, str) else (
-        list(agreement_annotators) if agreement_annotators is not None else None)
+    agr_ann = (
+        [agreement_annotators]
+        if isinstance(agreement_annotators, str)
+        else (list(agreement_annotators) if agreement_annotators is not None else None)
+    )
     reports._select(data, ann)  # fail early, with a clear message, on an unknown annotator
-    sheets = [_interviewees(data), _codebook_sheet(data, ann, max_quotes),
-              _matrix_sheet(data, ann, presence=False), _matrix_sheet(data, ann, presence=True),
-              _frequencies_sheet(data, ann), _cooccurrence_sheet(data, ann, unit)]
+    sheets = [
+        _interviewees(data),
+        _codebook_sheet(data, ann, max_quotes),
+        _matrix_sheet(data, ann, presence=False),
+        _matrix_sheet(data, ann, presence=True),
+        _frequencies_sheet(data, ann),
+        _cooccurrence_sheet(data, ann, unit),
+    ]
     sheets += list(_agreement_sheets(data, agr_ann, unit, bootstrap))
-    sheets.append(_Sheet("Codings", codings_table(data, ann),
-                         "One row per coding (tidy long table). start/end: character offsets into the "
-                         "normalised transcript, end exclusive. code_path: theme > sub-theme > code.",
-                         max_width={"quote": 60, "code_path": 50, "memo": 40, "code_label": 30}))
+    sheets.append(
+        _Sheet(
+            "Codings",
+            codings_table(data, ann),
+            "One row per coding (tidy long table). start/end: character offsets into the "
+            "normalised transcript, end exclusive. code_path: theme > sub-theme > code.",
+            max_width={"quote": 60, "code_path": 50, "memo": 40, "code_label": 30},
+        )
+    )
     sheets.append(_about_sheet(data, sheets, ann))
 
     wb = Workbook(write_only=True)

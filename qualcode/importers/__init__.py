@@ -16,8 +16,8 @@ Language: the file's own ``language`` (front matter) > the ``language`` argument
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..errors import InputFileError, Problem, valid_list
 from ..model import ParsedDocument
@@ -42,19 +42,27 @@ def is_supported(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in _READERS
 
 
-def parse_document(path: str | os.PathLike[str], *, language: str | None = None
-                   ) -> ParsedDocument:
+def parse_document(path: str | os.PathLike[str], *, language: str | None = None) -> ParsedDocument:
     """Read one file *without* segmenting it (text, participant, metadata, embedded codings)."""
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise InputFileError(Problem(
-            f"unsupported file type '{path.suffix or '(no suffix)'}'.", path=str(path),
-            hint=f"Supported transcript types: {valid_list(SUPPORTED_SUFFIXES)}. Convert the "
-                 "file (e.g. save it from Word as .docx or as plain text .txt)."))
+        raise InputFileError(
+            Problem(
+                f"unsupported file type '{path.suffix or '(no suffix)'}'.",
+                path=str(path),
+                hint=f"Supported transcript types: {valid_list(SUPPORTED_SUFFIXES)}. Convert the "
+                "file (e.g. save it from Word as .docx or as plain text .txt).",
+            )
+        )
     if path.name.startswith("~$"):
-        raise InputFileError(Problem("is a Word lock file, not a transcript.", path=str(path),
-                                     hint="Close the document in Word, or ignore this file."))
+        raise InputFileError(
+            Problem(
+                "is a Word lock file, not a transcript.",
+                path=str(path),
+                hint="Close the document in Word, or ignore this file.",
+            )
+        )
     return reader(path, language=language)
 
 
@@ -63,20 +71,24 @@ def _speakers(doc: ParsedDocument) -> list[str] | None:
     if speakers is None:
         return None
     if not isinstance(speakers, list) or not all(isinstance(s, str) for s in speakers):
-        raise InputFileError(Problem(
-            "'speakers' must be a list of names, e.g. [Interviewer, Expert A].",
-            path=doc.source_path, field="speakers"))
+        raise InputFileError(
+            Problem(
+                "'speakers' must be a list of names, e.g. [Interviewer, Expert A].",
+                path=doc.source_path,
+                field="speakers",
+            )
+        )
     return speakers
 
 
-def read_document(path: str | os.PathLike[str], *, language: str | None = None
-                  ) -> ParsedDocument:
+def read_document(path: str | os.PathLike[str], *, language: str | None = None) -> ParsedDocument:
     """Read and segment one transcript file."""
     return read_documents([path], language=language)[0]
 
 
-def read_documents(paths: Iterable[str | os.PathLike[str]], *, language: str | None = None,
-                   batch_size: int = DEFAULT_BATCH_SIZE) -> list[ParsedDocument]:
+def read_documents(
+    paths: Iterable[str | os.PathLike[str]], *, language: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> list[ParsedDocument]:
     """Read many transcripts and segment them in batches (one ``nlp.pipe`` per language).
 
     Problems in several files are collected and raised together as one InputFileError.
@@ -93,12 +105,20 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], *, language: str | N
             problems.extend(exc.problems)
     if problems:
         raise InputFileError(problems)
-    segments = segment_many([d.text for d in docs], [d.language for d in docs],
-                            speakers=speakers, batch_size=batch_size)
+    segments = segment_many(
+        [d.text for d in docs], [d.language for d in docs], speakers=speakers, batch_size=batch_size
+    )
     for doc, doc_segments in zip(docs, segments):
         doc.segments = doc_segments
     return docs
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "is_supported", "parse_document", "read_document",
-           "read_documents", "decode_text", "read_text_file"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "is_supported",
+    "parse_document",
+    "read_document",
+    "read_documents",
+    "decode_text",
+    "read_text_file",
+]

@@ -68,8 +68,9 @@ class _Package:
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise InputFileError(Problem(f"is not a valid .docx file (not a zip archive: {exc}).",
-                                         path=self.path, hint=_NOT_DOCX_HINT)) from exc
+            raise InputFileError(
+                Problem(f"is not a valid .docx file (not a zip archive: {exc}).", path=self.path, hint=_NOT_DOCX_HINT)
+            ) from exc
         infos = self.zip.infolist()
         if len(infos) > MAX_MEMBERS:
             self._refuse(f"has {len(infos)} parts (limit {MAX_MEMBERS})")
@@ -80,18 +81,19 @@ class _Package:
             if info.file_size > MAX_MEMBER_BYTES:
                 self._refuse(f"has a part '{info.filename}' that unpacks to {info.file_size:,} bytes")
             if info.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
-                self._refuse(f"has a part '{info.filename}' compressed {ratio:.0f}:1 "
-                             "(a 'zip bomb' pattern)")
+                self._refuse(f"has a part '{info.filename}' compressed {ratio:.0f}:1 (a 'zip bomb' pattern)")
         if total > MAX_TOTAL_BYTES:
             self._refuse(f"unpacks to {total:,} bytes in total")
         # Member names escaping a folder, symlinks, duplicates, encrypted members: the shared checks.
-        open_zip_safely(path, max_members=MAX_MEMBERS, max_total_uncompressed=MAX_TOTAL_BYTES,
-                        max_ratio=MAX_COMPRESSION_RATIO).close()
+        open_zip_safely(
+            path, max_members=MAX_MEMBERS, max_total_uncompressed=MAX_TOTAL_BYTES, max_ratio=MAX_COMPRESSION_RATIO
+        ).close()
         self.names = {info.filename for info in infos}
 
     def _refuse(self, why: str) -> None:
-        raise InputFileError(Problem(f"is refused: it {why}, too large for a transcript.",
-                                     path=self.path, hint=_NOT_DOCX_HINT))
+        raise InputFileError(
+            Problem(f"is refused: it {why}, too large for a transcript.", path=self.path, hint=_NOT_DOCX_HINT)
+        )
 
     def read(self, name: str) -> bytes | None:
         if name not in self.names:
@@ -100,8 +102,11 @@ class _Package:
             with self.zip.open(name) as member:
                 data = member.read(MAX_MEMBER_BYTES + 1)  # the header's size may lie
         except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
-            raise InputFileError(Problem(f"is damaged: part '{name}' cannot be decompressed ({exc}).",
-                                         path=self.path, hint=_NOT_DOCX_HINT)) from None
+            raise InputFileError(
+                Problem(
+                    f"is damaged: part '{name}' cannot be decompressed ({exc}).", path=self.path, hint=_NOT_DOCX_HINT
+                )
+            ) from None
         if len(data) > MAX_MEMBER_BYTES:
             self._refuse(f"has a part '{name}' that unpacks to more than {MAX_MEMBER_BYTES:,} bytes")
         return data
@@ -110,18 +115,33 @@ class _Package:
         data = self.read(name)
         if data is None:
             return None
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                 dtd_validation=False, huge_tree=False, remove_comments=True)
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+        )
         try:
             tree = etree.fromstring(data, parser).getroottree()
         except etree.XMLSyntaxError as exc:
-            raise InputFileError(Problem(
-                f"is damaged: part '{name}' is not well-formed XML ({exc.msg}).", path=self.path,
-                line=exc.lineno if exc.lineno else None, hint=_NOT_DOCX_HINT)) from exc
+            raise InputFileError(
+                Problem(
+                    f"is damaged: part '{name}' is not well-formed XML ({exc.msg}).",
+                    path=self.path,
+                    line=exc.lineno if exc.lineno else None,
+                    hint=_NOT_DOCX_HINT,
+                )
+            ) from exc
         if tree.docinfo.doctype:
-            raise InputFileError(Problem(f"is refused: part '{name}' declares a DOCTYPE, which "
-                                         "Word documents never do.", path=self.path,
-                                         hint=_NOT_DOCX_HINT))
+            raise InputFileError(
+                Problem(
+                    f"is refused: part '{name}' declares a DOCTYPE, which Word documents never do.",
+                    path=self.path,
+                    hint=_NOT_DOCX_HINT,
+                )
+            )
         return tree.getroot()
 
     def relationships(self, part: str) -> list[tuple[str, str]]:
@@ -176,10 +196,17 @@ class _BodyWalker:
         self.paragraphs: list[_Paragraph] = []
         self.pending_starts: list[str] = []  # block-level range starts before the next paragraph
         self.orphan_ends: list[str] = []  # block-level range ends before any paragraph
-        self._text_tags = {f"{{{w}}}t": None, f"{{{w}}}tab": "\t", f"{{{w}}}br": "\n",
-                           f"{{{w}}}cr": "\n", f"{{{w}}}noBreakHyphen": "-"}
-        self._skip = {f"{{{w}}}{t}" for t in ("pPr", "rPr", "txbxContent", "del", "moveFrom",
-                                              "drawing", "pict", "sectPr", "instrText")}
+        self._text_tags = {
+            f"{{{w}}}t": None,
+            f"{{{w}}}tab": "\t",
+            f"{{{w}}}br": "\n",
+            f"{{{w}}}cr": "\n",
+            f"{{{w}}}noBreakHyphen": "-",
+        }
+        self._skip = {
+            f"{{{w}}}{t}"
+            for t in ("pPr", "rPr", "txbxContent", "del", "moveFrom", "drawing", "pict", "sectPr", "instrText")
+        }
         self._skip.add(f"{{{MC}}}Fallback")
         self._start = f"{{{w}}}commentRangeStart"
         self._end = f"{{{w}}}commentRangeEnd"
@@ -246,7 +273,7 @@ class _Comment:
     date: str | None
     text: str
     para_ids: list[str]
-    replies: list["_Comment"] = field(default_factory=list)
+    replies: list[_Comment] = field(default_factory=list)
 
 
 def _read_comments(package: _Package, part: str | None, w: str) -> dict[str, _Comment]:
@@ -258,14 +285,16 @@ def _read_comments(package: _Package, part: str | None, w: str) -> dict[str, _Co
         paragraphs = element.findall(f".//{{{w}}}p")
         text = "\n".join(_paragraph_text(p, w) for p in paragraphs)
         comments[element.get(f"{{{w}}}id", "")] = _Comment(
-            id=element.get(f"{{{w}}}id", ""), author=(element.get(f"{{{w}}}author") or "").strip(),
-            date=element.get(f"{{{w}}}date"), text=text,
-            para_ids=[p.get(f"{{{W14}}}paraId") for p in paragraphs if p.get(f"{{{W14}}}paraId")])
+            id=element.get(f"{{{w}}}id", ""),
+            author=(element.get(f"{{{w}}}author") or "").strip(),
+            date=element.get(f"{{{w}}}date"),
+            text=text,
+            para_ids=[p.get(f"{{{W14}}}paraId") for p in paragraphs if p.get(f"{{{W14}}}paraId")],
+        )
     return comments
 
 
-def _reply_parents(package: _Package, comments_part: str | None, comments: dict[str, _Comment]
-                   ) -> dict[str, str]:
+def _reply_parents(package: _Package, comments_part: str | None, comments: dict[str, _Comment]) -> dict[str, str]:
     """comment id → parent comment id for Word threaded replies (commentsExtended.xml)."""
     if not comments_part:
         return {}
@@ -273,8 +302,9 @@ def _reply_parents(package: _Package, comments_part: str | None, comments: dict[
     root = package.xml(_join(folder, "commentsExtended.xml"))
     if root is None:
         return {}
-    parent_of_para = {e.get(f"{{{W15}}}paraId"): e.get(f"{{{W15}}}paraIdParent")
-                      for e in root.iter(f"{{{W15}}}commentEx")}
+    parent_of_para = {
+        e.get(f"{{{W15}}}paraId"): e.get(f"{{{W15}}}paraIdParent") for e in root.iter(f"{{{W15}}}commentEx")
+    }
     comment_of_para = {pid: c.id for c in comments.values() for pid in c.para_ids}
     parents: dict[str, str] = {}
     for comment in comments.values():
@@ -297,13 +327,19 @@ def _front_matter(paragraphs: list[_Paragraph], path: str) -> tuple[dict[str, An
                 return load_yaml_mapping(source, path, first_line=2), i + 1
             except InputFileError as exc:
                 # Lines of the YAML are paragraphs of the document: say so.
-                problems = [Problem(f"paragraph {p.line}: {p.message}" if p.line else p.message,
-                                    path=path, hint=p.hint) for p in exc.problems]
+                problems = [
+                    Problem(f"paragraph {p.line}: {p.message}" if p.line else p.message, path=path, hint=p.hint)
+                    for p in exc.problems
+                ]
                 raise InputFileError(problems) from exc
-    raise InputFileError(Problem("the front-matter block opened by a '---' paragraph at the "
-                                 "start is never closed.", path=path,
-                                 hint="Add a paragraph with just '---' after the 'key: value' "
-                                      "paragraphs, or delete the first '---' paragraph."))
+    raise InputFileError(
+        Problem(
+            "the front-matter block opened by a '---' paragraph at the start is never closed.",
+            path=path,
+            hint="Add a paragraph with just '---' after the 'key: value' "
+            "paragraphs, or delete the first '---' paragraph.",
+        )
+    )
 
 
 def _core_properties(package: _Package, part: str | None) -> dict[str, str]:
@@ -318,8 +354,7 @@ def _core_properties(package: _Package, part: str | None) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- assembly
-def read_docx_document(path: str | os.PathLike[str], *, language: str | None = None
-                       ) -> ParsedDocument:
+def read_docx_document(path: str | os.PathLike[str], *, language: str | None = None) -> ParsedDocument:
     """Read a .docx transcript and its comments (no segments yet; see :func:`read_document`)."""
     path = Path(path)
     where = str(path)
@@ -328,13 +363,13 @@ def read_docx_document(path: str | os.PathLike[str], *, language: str | None = N
     main_part = next((t for k, t in root_rels if k.endswith(OFFICE_DOCUMENT)), "word/document.xml")
     document = package.xml(main_part)
     if document is None:
-        raise InputFileError(Problem(f"is not a Word document: it has no '{main_part}' part.",
-                                     path=where, hint=_NOT_DOCX_HINT))
+        raise InputFileError(
+            Problem(f"is not a Word document: it has no '{main_part}' part.", path=where, hint=_NOT_DOCX_HINT)
+        )
     w = etree.QName(document).namespace or W_MAIN
     body = document.find(f"{{{w}}}body")
     if body is None:
-        raise InputFileError(Problem("is damaged: the document has no body.", path=where,
-                                     hint=_NOT_DOCX_HINT))
+        raise InputFileError(Problem("is damaged: the document has no body.", path=where, hint=_NOT_DOCX_HINT))
     walker = _BodyWalker(w)
     walker.walk_blocks(body)
     paragraphs = walker.paragraphs
@@ -346,8 +381,9 @@ def read_docx_document(path: str | os.PathLike[str], *, language: str | None = N
     metadata, used = _front_matter([p for p in paragraphs if p.text.strip()], where)
     text, positions = _assemble(paragraphs, used)
     if not text.strip():
-        raise InputFileError(Problem("the document contains no text.", path=where,
-                                     hint="Check that this is the right file."))
+        raise InputFileError(
+            Problem("the document contains no text.", path=where, hint="Check that this is the right file.")
+        )
 
     doc_rels = package.relationships(main_part)
     comments_part = next((t for k, t in doc_rels if k.endswith(COMMENTS)), None)
@@ -363,15 +399,19 @@ def read_docx_document(path: str | os.PathLike[str], *, language: str | None = N
     if skipped:
         metadata["skipped_comments"] = skipped
     return ParsedDocument(
-        name=path.stem, text=text, participant=participant_from(
-            {k: v for k, v in metadata.items() if k not in ("core", "skipped_comments")}, path.stem,
-            path=where),
-        language=resolve_language(metadata, language, text, where), metadata=metadata,
-        codings=codings, source_path=where)
+        name=path.stem,
+        text=text,
+        participant=participant_from(
+            {k: v for k, v in metadata.items() if k not in ("core", "skipped_comments")}, path.stem, path=where
+        ),
+        language=resolve_language(metadata, language, text, where),
+        metadata=metadata,
+        codings=codings,
+        source_path=where,
+    )
 
 
-def _assemble(paragraphs: list[_Paragraph], front_matter_paragraphs: int
-              ) -> tuple[str, dict[str, dict[str, int]]]:
+def _assemble(paragraphs: list[_Paragraph], front_matter_paragraphs: int) -> tuple[str, dict[str, dict[str, int]]]:
     """Join non-blank paragraphs; map each marker to its offset in the joined text.
 
     Markers in skipped paragraphs (blank ones, the front-matter block) move to the next
@@ -414,14 +454,15 @@ def _assemble(paragraphs: list[_Paragraph], front_matter_paragraphs: int
     return text, positions
 
 
-def _codings(name: str, text: str, positions: dict[str, dict[str, int]],
-             comments: dict[str, _Comment], parents: dict[str, str]
-             ) -> tuple[list[Coding], list[dict[str, str]]]:
+def _codings(
+    name: str, text: str, positions: dict[str, dict[str, int]], comments: dict[str, _Comment], parents: dict[str, str]
+) -> tuple[list[Coding], list[dict[str, str]]]:
     memos: dict[str, list[str]] = {}
     for child, parent in parents.items():
         reply = comments[child]
         memos.setdefault(parent, []).append(
-            f"{reply.author}: {reply.text.strip()}" if reply.author else reply.text.strip())
+            f"{reply.author}: {reply.text.strip()}" if reply.author else reply.text.strip()
+        )
     codings: list[Coding] = []
     skipped: list[dict[str, str]] = []
     for cid, comment in comments.items():
@@ -444,10 +485,19 @@ def _codings(name: str, text: str, positions: dict[str, dict[str, int]],
         if reason is not None:
             skipped.append({"id": cid, "author": comment.author, "text": code, "reason": reason})
             continue
-        codings.append(Coding(
-            document=name, start=start, end=end, code=code, annotator=comment.author or "unknown",
-            memo="\n".join(memos.get(cid, [])), origin="imported", quote=text[start:end],
-            created_at=comment.date or None))
+        codings.append(
+            Coding(
+                document=name,
+                start=start,
+                end=end,
+                code=code,
+                annotator=comment.author or "unknown",
+                memo="\n".join(memos.get(cid, [])),
+                origin="imported",
+                quote=text[start:end],
+                created_at=comment.date or None,
+            )
+        )
     codings.sort(key=lambda c: (c.start, c.end, c.code))
     return codings, skipped
 

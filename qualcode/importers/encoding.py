@@ -30,7 +30,7 @@ from ..errors import InputFileError, Problem
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_LINE_CHARS = 1_000_000
-SAVE_AS_UTF8 = "Open it in a text editor and save it as UTF-8 (\"Save as… → Encoding: UTF-8\")."
+SAVE_AS_UTF8 = 'Open it in a text editor and save it as UTF-8 ("Save as… → Encoding: UTF-8").'
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8"),
@@ -43,13 +43,13 @@ _WORD = re.compile(r"[^\W\d_]+")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 # Non-ASCII characters other than Cyrillic letters and the punctuation a Russian text in
 # Windows-1251 commonly contains.
-_UNEXPECTED_IN_CP1251_RUSSIAN = re.compile(
-    "[^\x00-\x7f\u0400-\u04ff«»—–…№“”„‘’‚•§©®°±µ¶·\u00a0\u00ad€™]")
+_UNEXPECTED_IN_CP1251_RUSSIAN = re.compile("[^\x00-\x7f\u0400-\u04ff«»—–…№“”„‘’‚•§©®°±µ¶·\u00a0\u00ad€™]")
 _ASCII = re.compile(r"[\x00-\x7f]")
 
 
-def read_text_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
-                   max_line_chars: int = DEFAULT_MAX_LINE_CHARS) -> str:
+def read_text_file(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, max_line_chars: int = DEFAULT_MAX_LINE_CHARS
+) -> str:
     """Read and decode a text file (size checked before reading). See :func:`decode_text`."""
     path = Path(path)
     try:
@@ -64,9 +64,13 @@ def read_text_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX
     return decode_text(data, path, max_bytes=max_bytes, max_line_chars=max_line_chars)
 
 
-def decode_text(data: bytes, path: str | os.PathLike[str] | None, *,
-                max_bytes: int = DEFAULT_MAX_BYTES,
-                max_line_chars: int = DEFAULT_MAX_LINE_CHARS) -> str:
+def decode_text(
+    data: bytes,
+    path: str | os.PathLike[str] | None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+) -> str:
     """Decode a transcript's bytes to text with ``\\n`` line ends and no BOM.
 
     >>> decode_text("Q: Привет\\r\\nA: Hi".encode("utf-16"), "x.txt")
@@ -77,15 +81,21 @@ def decode_text(data: bytes, path: str | os.PathLike[str] | None, *,
     where = str(path) if path is not None else None
     _check_size(len(data), where, max_bytes)
     if not data.strip():
-        raise InputFileError("the file is empty (or contains only blank lines).", path=where,
-                             hint="Add the transcript text, or remove the file from the folder.")
+        raise InputFileError(
+            "the file is empty (or contains only blank lines).",
+            path=where,
+            hint="Add the transcript text, or remove the file from the folder.",
+        )
     text = _decode(data, where)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        raise InputFileError("the file is empty (or contains only blank lines).", path=where,
-                             hint="Add the transcript text, or remove the file from the folder.")
+        raise InputFileError(
+            "the file is empty (or contains only blank lines).",
+            path=where,
+            hint="Add the transcript text, or remove the file from the folder.",
+        )
     _check_line_lengths(text, where, max_line_chars)
     return text
 
@@ -98,7 +108,7 @@ def _decode(data: bytes, where: str | None) -> str:
                 return _strict(data, len(bom), encoding, where)
             # FF FE / FE FF are also "яю" / "юя" in Windows-1251: if the rest is not
             # UTF-16 text, go on with the other encodings instead of failing here.
-            text = _try(data[len(bom):], encoding)
+            text = _try(data[len(bom) :], encoding)
             if text is None and b"\x00" in data:
                 _strict(data, len(bom), encoding, where)  # damaged UTF-16: say where
             if text is not None and _looks_like_text(text):
@@ -112,10 +122,14 @@ def _decode(data: bytes, where: str | None) -> str:
             if text is not None and _looks_like_text(text):
                 return text
         raise InputFileError(
-            Problem(f"contains NUL bytes (the first at byte offset {nul}): "
-                    "this looks like a binary file, not a text transcript.", path=where,
-                    line=_line_of(data, nul),
-                    hint="Export the transcript as plain text (.txt/.md, UTF-8) or .docx."))
+            Problem(
+                f"contains NUL bytes (the first at byte offset {nul}): "
+                "this looks like a binary file, not a text transcript.",
+                path=where,
+                line=_line_of(data, nul),
+                hint="Export the transcript as plain text (.txt/.md, UTF-8) or .docx.",
+            )
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -124,10 +138,16 @@ def _decode(data: bytes, where: str | None) -> str:
     if text is not None and plausibly_cyrillic(text):
         return text
     pos = utf8_error.start
-    raise InputFileError(Problem(
-        f"is not valid UTF-8: byte 0x{data[pos]:02X} at byte offset {pos} cannot be decoded, "
-        "and the file is not UTF-16 or Windows-1251 Russian text either.",
-        path=where, line=_line_of(data, pos), column=_column_of(data, pos), hint=SAVE_AS_UTF8))
+    raise InputFileError(
+        Problem(
+            f"is not valid UTF-8: byte 0x{data[pos]:02X} at byte offset {pos} cannot be decoded, "
+            "and the file is not UTF-16 or Windows-1251 Russian text either.",
+            path=where,
+            line=_line_of(data, pos),
+            column=_column_of(data, pos),
+            hint=SAVE_AS_UTF8,
+        )
+    )
 
 
 def _strict(data: bytes, bom_length: int, encoding: str, where: str | None) -> str:
@@ -135,10 +155,15 @@ def _strict(data: bytes, bom_length: int, encoding: str, where: str | None) -> s
         return data[bom_length:].decode(encoding)
     except UnicodeDecodeError as exc:
         offset = exc.start + bom_length
-        raise InputFileError(Problem(
-            f"starts with a {encoding.upper()} byte order mark but byte offset {offset} after it "
-            f"is not valid {encoding.upper()}.", path=where,
-            line=_line_of(data, offset), hint=SAVE_AS_UTF8)) from exc
+        raise InputFileError(
+            Problem(
+                f"starts with a {encoding.upper()} byte order mark but byte offset {offset} after it "
+                f"is not valid {encoding.upper()}.",
+                path=where,
+                line=_line_of(data, offset),
+                hint=SAVE_AS_UTF8,
+            )
+        ) from exc
 
 
 def _try(data: bytes, encoding: str) -> str | None:
@@ -207,10 +232,13 @@ def plausibly_cyrillic(text: str) -> bool:
 # --------------------------------------------------------------------------- limits
 def _check_size(size: int, where: str | os.PathLike[str] | None, max_bytes: int) -> None:
     if size > max_bytes:
-        raise InputFileError(Problem(
-            f"is {size / 1e6:.1f} MB, more than the {max_bytes / 1e6:.1f} MB limit for a transcript.",
-            path=str(where) if where is not None else None,
-            hint="Split the transcript into several files, or raise the limit if it really is one interview."))
+        raise InputFileError(
+            Problem(
+                f"is {size / 1e6:.1f} MB, more than the {max_bytes / 1e6:.1f} MB limit for a transcript.",
+                path=str(where) if where is not None else None,
+                hint="Split the transcript into several files, or raise the limit if it really is one interview.",
+            )
+        )
 
 
 def _check_line_lengths(text: str, where: str | None, max_line_chars: int) -> None:
@@ -218,10 +246,15 @@ def _check_line_lengths(text: str, where: str | None, max_line_chars: int) -> No
         return
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > max_line_chars:
-            raise InputFileError(Problem(
-                f"line {number} is {len(line):,} characters long (limit {max_line_chars:,}); "
-                "this is not a readable transcript.", path=where, line=number,
-                hint="Check that this is the right file; break the text into paragraphs."))
+            raise InputFileError(
+                Problem(
+                    f"line {number} is {len(line):,} characters long (limit {max_line_chars:,}); "
+                    "this is not a readable transcript.",
+                    path=where,
+                    line=number,
+                    hint="Check that this is the right file; break the text into paragraphs.",
+                )
+            )
 
 
 def _column_of(data: bytes, offset: int) -> int:
@@ -236,5 +269,4 @@ def _line_of(data: bytes, offset: int) -> int:
     return (lf if lf else head.count(b"\r")) + 1
 
 
-__all__ = ["decode_text", "read_text_file", "plausibly_cyrillic", "DEFAULT_MAX_BYTES",
-           "DEFAULT_MAX_LINE_CHARS"]
+__all__ = ["decode_text", "read_text_file", "plausibly_cyrillic", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_LINE_CHARS"]

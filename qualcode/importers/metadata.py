@@ -32,8 +32,18 @@ PARTICIPANT_KEY = "participant"
 LABEL_KEY = "label"
 LANGUAGE_KEY = "language"
 SPEAKERS_KEY = "speakers"
-KNOWN_KEYS = ("participant", "label", "role", "organisation", "organisation_type", "date",
-              "place", "mode", "interview_language", "language")
+KNOWN_KEYS = (
+    "participant",
+    "label",
+    "role",
+    "organisation",
+    "organisation_type",
+    "date",
+    "place",
+    "mode",
+    "interview_language",
+    "language",
+)
 MAX_NESTING = 20  # lists/mappings inside each other; metadata needs two or three
 _STEM_ID = re.compile(r"^(?P<prefix>.*?)[_\- ]+(?P<id>[^_\- ]+)$")
 
@@ -76,8 +86,9 @@ def _simple_mapping(source: str) -> dict[str, Any] | None:
     return result
 
 
-def load_yaml_mapping(source: str, path: str | None, *, first_line: int = 1,
-                      what: str = "front matter") -> dict[str, Any]:
+def load_yaml_mapping(
+    source: str, path: str | None, *, first_line: int = 1, what: str = "front matter"
+) -> dict[str, Any]:
     """Parse YAML safely (no tags that build objects) into a dict with string keys.
 
     ``first_line`` is the file line of ``source``'s first line, so errors point into the file.
@@ -97,24 +108,33 @@ def load_yaml_mapping(source: str, path: str | None, *, first_line: int = 1,
         line = first_line + mark.line if mark is not None else first_line
         column = mark.column + 1 if mark is not None else None
         problem = str(exc.problem or exc.context or "invalid YAML").strip()
-        raise InputFileError(Problem(
-            f"the {what} is not valid YAML: {problem}.", path=path, line=line, column=column,
-            hint="Write it as 'key: value' lines between two '---' lines; quote values that "
-                 "contain ':' or start with '!', '&', '*', '[' or '{'.")) from exc
+        raise InputFileError(
+            Problem(
+                f"the {what} is not valid YAML: {problem}.",
+                path=path,
+                line=line,
+                column=column,
+                hint="Write it as 'key: value' lines between two '---' lines; quote values that "
+                "contain ':' or start with '!', '&', '*', '[' or '{'.",
+            )
+        ) from exc
     except YAMLError as exc:
-        raise InputFileError(Problem(f"the {what} is not valid YAML: {exc}.", path=path,
-                                     line=first_line)) from exc
+        raise InputFileError(Problem(f"the {what} is not valid YAML: {exc}.", path=path, line=first_line)) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InputFileError(Problem(
-            f"the {what} must be 'key: value' lines, not a {type(data).__name__}.", path=path,
-            line=first_line, hint="Example: 'participant: A' on its own line."))
+        raise InputFileError(
+            Problem(
+                f"the {what} must be 'key: value' lines, not a {type(data).__name__}.",
+                path=path,
+                line=first_line,
+                hint="Example: 'participant: A' on its own line.",
+            )
+        )
     return {str(k): _plain(v) for k, v in data.items()}
 
 
-def _refuse_aliases_and_deep_nesting(yaml: Any, source: str, path: str | None, first_line: int,
-                                     what: str) -> None:
+def _refuse_aliases_and_deep_nesting(yaml: Any, source: str, path: str | None, first_line: int, what: str) -> None:
     """Scan the event stream (nothing is constructed): aliases can expand a few lines into
     billions of values ("billion laughs"), and deep nesting makes the parser quadratic."""
     from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
@@ -123,15 +143,25 @@ def _refuse_aliases_and_deep_nesting(yaml: Any, source: str, path: str | None, f
     for event in yaml.parse(source):
         line = first_line + event.start_mark.line if event.start_mark is not None else first_line
         if isinstance(event, AliasEvent):
-            raise InputFileError(Problem(
-                f"YAML aliases ('*{event.anchor}') are not allowed in the {what}.", path=path, line=line,
-                hint="Write the value out in full."))
+            raise InputFileError(
+                Problem(
+                    f"YAML aliases ('*{event.anchor}') are not allowed in the {what}.",
+                    path=path,
+                    line=line,
+                    hint="Write the value out in full.",
+                )
+            )
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_NESTING:
-                raise InputFileError(Problem(
-                    f"the {what} is nested more than {MAX_NESTING} levels deep.", path=path, line=line,
-                    hint="Use plain 'key: value' lines; check for unbalanced '[' or '{'."))
+                raise InputFileError(
+                    Problem(
+                        f"the {what} is nested more than {MAX_NESTING} levels deep.",
+                        path=path,
+                        line=line,
+                        hint="Use plain 'key: value' lines; check for unbalanced '[' or '{'.",
+                    )
+                )
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
 
@@ -155,9 +185,16 @@ def participant_from(metadata: dict[str, Any], stem: str, *, path: str | None = 
     >>> participant_from({"participant": 3, "role": "Nurse"}, "interview")
     Participant(id='3', label='Participant (3)', attributes={'role': 'Nurse'})
     """
-    wrong = [Problem(f"'{key}' must be a single value such as '{key}: A', not "
-                     f"{'a list' if isinstance(metadata[key], list) else 'a mapping'}.", path=path, field=key)
-             for key in (PARTICIPANT_KEY, LABEL_KEY) if isinstance(metadata.get(key), (list, dict))]
+    wrong = [
+        Problem(
+            f"'{key}' must be a single value such as '{key}: A', not "
+            f"{'a list' if isinstance(metadata[key], list) else 'a mapping'}.",
+            path=path,
+            field=key,
+        )
+        for key in (PARTICIPANT_KEY, LABEL_KEY)
+        if isinstance(metadata.get(key), (list, dict))
+    ]
     if wrong:
         raise InputFileError(wrong)
     match = _STEM_ID.match(stem)
@@ -175,8 +212,9 @@ def participant_from(metadata: dict[str, Any], stem: str, *, path: str | None = 
         label = f"{prefix[:1].upper()}{prefix[1:]} ({pid})"
     else:
         label = f"Participant ({pid})"
-    attributes = {k: v for k, v in metadata.items()
-                  if k not in (PARTICIPANT_KEY, LABEL_KEY, LANGUAGE_KEY, SPEAKERS_KEY)}
+    attributes = {
+        k: v for k, v in metadata.items() if k not in (PARTICIPANT_KEY, LABEL_KEY, LANGUAGE_KEY, SPEAKERS_KEY)
+    }
     return Participant(id=pid, label=label, attributes=attributes)
 
 
@@ -185,14 +223,21 @@ def check_language(code: Any, path: str | None, *, line: int | None = None) -> s
     value = str(code).strip().lower()
     if value in SUPPORTED_LANGUAGES or (value and language_available(value)):
         return value
-    raise InputFileError(Problem(
-        f"unknown language '{code}'; use {valid_list(SUPPORTED_LANGUAGES)} (xx = multilingual) "
-        "or another language code spaCy supports without extra packages.", path=path, line=line,
-        field=LANGUAGE_KEY, hint=did_you_mean(value, SUPPORTED_LANGUAGES)))
+    raise InputFileError(
+        Problem(
+            f"unknown language '{code}'; use {valid_list(SUPPORTED_LANGUAGES)} (xx = multilingual) "
+            "or another language code spaCy supports without extra packages.",
+            path=path,
+            line=line,
+            field=LANGUAGE_KEY,
+            hint=did_you_mean(value, SUPPORTED_LANGUAGES),
+        )
+    )
 
 
-def resolve_language(metadata: dict[str, Any], default: str | None, text: str,
-                     path: str | None, *, line: int | None = None) -> str:
+def resolve_language(
+    metadata: dict[str, Any], default: str | None, text: str, path: str | None, *, line: int | None = None
+) -> str:
     """Front matter ``language`` > the caller's ``default`` > guessed from the text."""
     if metadata.get(LANGUAGE_KEY) not in (None, ""):
         return check_language(metadata[LANGUAGE_KEY], path, line=line)
@@ -207,5 +252,11 @@ def participant_id_from_stem(stem: str) -> str:
     return match["id"] if match and match["prefix"].strip() else stem
 
 
-__all__ = ["KNOWN_KEYS", "load_yaml_mapping", "participant_from", "check_language",
-           "resolve_language", "participant_id_from_stem"]
+__all__ = [
+    "KNOWN_KEYS",
+    "load_yaml_mapping",
+    "participant_from",
+    "check_language",
+    "resolve_language",
+    "participant_id_from_stem",
+]

@@ -54,8 +54,7 @@ def _seconds(stamp: str, pattern: re.Pattern[str]) -> float | None:
     if not match:
         return None
     hours, minutes, seconds, fraction = match.groups()
-    return (int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
-            + int(fraction) / 10 ** len(fraction))
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(fraction) / 10 ** len(fraction)
 
 
 def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
@@ -81,12 +80,12 @@ def _voices(text: str) -> list[tuple[str | None, str]]:
     matches = list(_VOICE.finditer(text))
     if matches:
         pieces = []
-        if text[:matches[0].start()].strip():
-            pieces.append((None, text[:matches[0].start()]))
+        if text[: matches[0].start()].strip():
+            pieces.append((None, text[: matches[0].start()]))
         for i, m in enumerate(matches):
             end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             name = (m.group(1) or "").strip() or None
-            pieces.append((name, text[m.end():end]))
+            pieces.append((name, text[m.end() : end]))
         return pieces
     prefix = _NAME_PREFIX.match(text)
     if prefix and len(prefix["name"].split()) <= _MAX_NAME_WORDS:
@@ -98,8 +97,7 @@ def _clean(text: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", text)).split())
 
 
-def parse_subtitles(text: str, *, kind: str, path: str | None = None
-                    ) -> tuple[list[_Turn], int]:
+def parse_subtitles(text: str, *, kind: str, path: str | None = None) -> tuple[list[_Turn], int]:
     """Turns of a ``vtt`` or ``srt`` text, and the number of cues."""
     lines = text.split("\n")
     blocks = _blocks(lines)
@@ -108,22 +106,30 @@ def parse_subtitles(text: str, *, kind: str, path: str | None = None
     example = "00:01:02.500 --> 00:01:05.000" if kind == "vtt" else "00:01:02,500 --> 00:01:05,000"
     if kind == "vtt":
         if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
-            raise InputFileError(Problem(
-                "a WebVTT file must start with the line 'WEBVTT'.", path=path,
-                line=blocks[0][0] if blocks else 1,
-                hint="Check that this is a .vtt subtitle file; add 'WEBVTT' as the first line."))
+            raise InputFileError(
+                Problem(
+                    "a WebVTT file must start with the line 'WEBVTT'.",
+                    path=path,
+                    line=blocks[0][0] if blocks else 1,
+                    hint="Check that this is a .vtt subtitle file; add 'WEBVTT' as the first line.",
+                )
+            )
         blocks = [b for b in blocks[1:] if not re.match(r"(NOTE|STYLE|REGION)\b", b[1][0])]
     turns: list[_Turn] = []
     cues = 0
     for first_line, block in blocks:
         timing_index = next((i for i, line in enumerate(block[:2]) if "-->" in line), None)
         if timing_index is None:  # a damaged arrow ("->", "—>") still looks like a timing line
-            timing_index = next((i for i, line in enumerate(block[:2])
-                                 if _TIME_LIKE.match(line)), None)
+            timing_index = next((i for i, line in enumerate(block[:2]) if _TIME_LIKE.match(line)), None)
         if timing_index is None:
-            problems.append(Problem(
-                "expected a cue timing line like '" + example + "' here (or after a cue number).",
-                path=path, line=first_line, hint="Check the blank lines between cues."))
+            problems.append(
+                Problem(
+                    "expected a cue timing line like '" + example + "' here (or after a cue number).",
+                    path=path,
+                    line=first_line,
+                    hint="Check the blank lines between cues.",
+                )
+            )
             continue
         number = first_line + timing_index
         timing = _TIMING.match(block[timing_index])
@@ -131,17 +137,27 @@ def parse_subtitles(text: str, *, kind: str, path: str | None = None
         if timing:
             start, end = _seconds(timing.group(1), pattern), _seconds(timing.group(2), pattern)
         if start is None or end is None:
-            problems.append(Problem(
-                f"malformed cue timing '{block[timing_index].strip()}'.", path=path, line=number,
-                hint=f"Write it as '{example}'."))
+            problems.append(
+                Problem(
+                    f"malformed cue timing '{block[timing_index].strip()}'.",
+                    path=path,
+                    line=number,
+                    hint=f"Write it as '{example}'.",
+                )
+            )
             continue
         if end < start:
-            problems.append(Problem(
-                f"cue ends before it starts ('{block[timing_index].strip()}').", path=path,
-                line=number, hint="Swap or correct the two times."))
+            problems.append(
+                Problem(
+                    f"cue ends before it starts ('{block[timing_index].strip()}').",
+                    path=path,
+                    line=number,
+                    hint="Swap or correct the two times.",
+                )
+            )
             continue
         cues += 1
-        for speaker, piece in _voices("\n".join(block[timing_index + 1:])):
+        for speaker, piece in _voices("\n".join(block[timing_index + 1 :])):
             cleaned = _clean(piece)
             if not cleaned:
                 continue
@@ -155,8 +171,9 @@ def parse_subtitles(text: str, *, kind: str, path: str | None = None
     return turns, cues
 
 
-def read_subtitle_document(path: str | os.PathLike[str], *, language: str | None = None,
-                           max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+def read_subtitle_document(
+    path: str | os.PathLike[str], *, language: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ParsedDocument:
     """Read a ``.vtt``/``.srt`` transcript (no segments yet; :func:`read_document` adds them)."""
     path = Path(path)
     where = str(path)
@@ -164,18 +181,21 @@ def read_subtitle_document(path: str | os.PathLike[str], *, language: str | None
     raw = read_text_file(path, max_bytes=max_bytes)
     turns, cues = parse_subtitles(raw, kind=kind, path=where)
     if not turns:
-        raise InputFileError(Problem("the subtitle file has no cue text.", path=where,
-                                     hint="Check that this is the right file."))
-    paragraphs = [f"{t.speaker}: {' '.join(t.texts)}" if t.speaker else " ".join(t.texts)
-                  for t in turns]
+        raise InputFileError(
+            Problem("the subtitle file has no cue text.", path=where, hint="Check that this is the right file.")
+        )
+    paragraphs = [f"{t.speaker}: {' '.join(t.texts)}" if t.speaker else " ".join(t.texts) for t in turns]
     text = TURN_SEPARATOR.join(paragraphs)
     speakers = list(dict.fromkeys(t.speaker for t in turns if t.speaker))
-    metadata = {"format": kind, "cues": cues, "speakers": speakers,
-                "turn_times": [[t.start, t.end] for t in turns]}
+    metadata = {"format": kind, "cues": cues, "speakers": speakers, "turn_times": [[t.start, t.end] for t in turns]}
     return ParsedDocument(
-        name=path.stem, text=text, participant=participant_from({}, path.stem),
-        language=resolve_language({}, language, text, where), metadata=metadata,
-        source_path=where)
+        name=path.stem,
+        text=text,
+        participant=participant_from({}, path.stem),
+        language=resolve_language({}, language, text, where),
+        metadata=metadata,
+        source_path=where,
+    )
 
 
 __all__ = ["parse_subtitles", "read_subtitle_document", "TURN_SEPARATOR"]

@@ -51,11 +51,16 @@ def split_front_matter(text: str, path: str | None = None) -> tuple[dict[str, An
         opening_end = _OPENING.match(text).end()
         closing = _CLOSING.search(text, opening_end)
         if closing is None:
-            raise InputFileError(Problem(
-                "the front matter opened by '---' on line 1 is never closed.", path=path, line=1,
-                hint="Add a line with just '---' after the 'key: value' lines, or remove the "
-                     "first '---' line if the file has no front matter."))
-        metadata = load_yaml_mapping(text[opening_end:closing.start()], path, first_line=2)
+            raise InputFileError(
+                Problem(
+                    "the front matter opened by '---' on line 1 is never closed.",
+                    path=path,
+                    line=1,
+                    hint="Add a line with just '---' after the 'key: value' lines, or remove the "
+                    "first '---' line if the file has no front matter.",
+                )
+            )
+        metadata = load_yaml_mapping(text[opening_end : closing.start()], path, first_line=2)
         body_start = closing.end() + 1 if closing.end() < len(text) else closing.end()
     blank = _LEADING_BLANK_LINES.match(text, body_start)
     if blank:
@@ -64,23 +69,33 @@ def split_front_matter(text: str, path: str | None = None) -> tuple[dict[str, An
     return metadata, text[body_start:].rstrip(), body_line
 
 
-def parse_text(text: str, *, name: str, path: str | None = None,
-               language: str | None = None) -> ParsedDocument:
+def parse_text(text: str, *, name: str, path: str | None = None, language: str | None = None) -> ParsedDocument:
     """A :class:`ParsedDocument` (without segments) from a decoded transcript text."""
     metadata, body, body_line = split_front_matter(text, path)
     if not body.strip():
-        raise InputFileError(Problem("the transcript has front matter but no text after it.",
-                                     path=path, line=body_line,
-                                     hint="Add the interview text after the closing '---' line."))
+        raise InputFileError(
+            Problem(
+                "the transcript has front matter but no text after it.",
+                path=path,
+                line=body_line,
+                hint="Add the interview text after the closing '---' line.",
+            )
+        )
     language_line = _key_line(text, "language") if "language" in metadata else None
     doc_language = resolve_language(metadata, language, body, path, line=language_line)
     return ParsedDocument(
-        name=name, text=body, participant=participant_from(metadata, name, path=path), language=doc_language,
-        metadata={**metadata, "body_line": body_line}, source_path=path)
+        name=name,
+        text=body,
+        participant=participant_from(metadata, name, path=path),
+        language=doc_language,
+        metadata={**metadata, "body_line": body_line},
+        source_path=path,
+    )
 
 
-def read_text_document(path: str | os.PathLike[str], *, language: str | None = None,
-                       max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+def read_text_document(
+    path: str | os.PathLike[str], *, language: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ParsedDocument:
     """Read a ``.txt``/``.md`` transcript (no segments yet; :func:`read_document` adds them)."""
     path = Path(path)
     text = read_text_file(path, max_bytes=max_bytes)

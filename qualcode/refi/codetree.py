@@ -14,9 +14,8 @@ from typing import Any
 
 from lxml import etree
 
-from ..model import Codebook, Code, CrossCut, Theme
-from .common import (ID_PATTERN, RGB_PATTERN, guid_key, plural, quoted_list, slugify,
-                     split_description, unique_id, were)
+from ..model import Code, Codebook, CrossCut, Theme
+from .common import ID_PATTERN, RGB_PATTERN, guid_key, plural, quoted_list, slugify, split_description, unique_id, were
 
 
 @dataclass
@@ -26,7 +25,7 @@ class _Node:
     codable: bool
     color: str | None
     description: str
-    children: list["_Node"] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
 
 
 def normalise_color(color: str | None) -> str | None:
@@ -48,10 +47,14 @@ def _nodes(codes_el: etree._Element | None) -> list[_Node]:
     for element in codes_el.findall("Code"):
         description = element.findtext("Description") or ""
         name = element.get("name") or ""
-        node = _Node(guid_key(element.get("guid")), name if name.strip() else "",
-                     (element.get("isCodable") or "true").strip().lower() in {"true", "1"},
-                     normalise_color(element.get("color")), description,
-                     _nodes(element))
+        node = _Node(
+            guid_key(element.get("guid")),
+            name if name.strip() else "",
+            (element.get("isCodable") or "true").strip().lower() in {"true", "1"},
+            normalise_color(element.get("color")),
+            description,
+            _nodes(element),
+        )
         result.append(node)
     return result
 
@@ -63,8 +66,13 @@ class CodebookBuild:
     theme_of_guid: dict[str, str]
 
 
-def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._Element],
-                   coded_guids: set[str], warnings: list[str], title: str = "") -> CodebookBuild:
+def build_codebook(
+    codes_el: etree._Element | None,
+    set_elements: list[etree._Element],
+    coded_guids: set[str],
+    warnings: list[str],
+    title: str = "",
+) -> CodebookBuild:
     """Map the REFI code tree onto qualcode themes and codes (see the package docstring)."""
     codebook = Codebook(title=title)
     code_of: dict[str, str] = {}
@@ -80,18 +88,21 @@ def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._El
             return wanted
         return unique_id(slugify(name), used)
 
-    def add_code(node: _Node, theme: str | None, inherited: str | None, *,
-                 own_id: bool = True) -> None:
+    def add_code(node: _Node, theme: str | None, inherited: str | None, *, own_id: bool = True) -> None:
         description, fields = split_description(node.description)
         label = node.name or node.guid
         code_id = choose_id(fields if own_id else {}, label)
         codebook.codes[code_id] = Code(
-            id=code_id, label=label, theme=theme, description=description,
+            id=code_id,
+            label=label,
+            theme=theme,
+            description=description,
             include=str(fields.get("include", "") or ""),
             exclude=str(fields.get("exclude", "") or ""),
             examples=tuple(str(e) for e in fields.get("examples", [])),
             aliases=tuple(str(a) for a in fields.get("aliases", [])) if own_id else (),
-            patterns=tuple(fields.get("patterns", [])) if own_id else ())
+            patterns=tuple(fields.get("patterns", [])) if own_id else (),
+        )
         code_of[node.guid] = code_id
         if node.color and (inherited or "").lower() != node.color.lower():
             lost_colours.append(label)
@@ -103,9 +114,14 @@ def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._El
             return
         description, fields = split_description(node.description)
         theme_id = choose_id(fields, label)
-        codebook.themes[theme_id] = Theme(id=theme_id, label=label, parent=parent,
-                                          description=description, color=node.color,
-                                          aliases=tuple(str(a) for a in fields.get("aliases", [])))
+        codebook.themes[theme_id] = Theme(
+            id=theme_id,
+            label=label,
+            parent=parent,
+            description=description,
+            color=node.color,
+            aliases=tuple(str(a) for a in fields.get("aliases", [])),
+        )
         theme_of[node.guid] = theme_id
         if node.codable:
             if node.guid in coded_guids:
@@ -150,25 +166,33 @@ def build_codebook(codes_el: etree._Element | None, set_elements: list[etree._El
             empty_sets.append(name)
 
     if codable_parents:
-        warnings.append(f"{plural(len(codable_parents), 'codable code')} with sub-codes "
-                        f"({quoted_list(codable_parents)}) became themes; they had no text "
-                        "codings of their own.")
+        warnings.append(
+            f"{plural(len(codable_parents), 'codable code')} with sub-codes "
+            f"({quoted_list(codable_parents)}) became themes; they had no text "
+            "codings of their own."
+        )
     if lost_colours:
-        warnings.append(f"{plural(len(lost_colours), 'code colour')} "
-                        f"({quoted_list(lost_colours)}) {were(len(lost_colours))} not "
-                        "carried over: qualcode "
-                        "colours themes, and codes inherit their theme's colour.")
+        warnings.append(
+            f"{plural(len(lost_colours), 'code colour')} "
+            f"({quoted_list(lost_colours)}) {were(len(lost_colours))} not "
+            "carried over: qualcode "
+            "colours themes, and codes inherit their theme's colour."
+        )
     if source_sets:
-        warnings.append(f"{plural(len(source_sets), 'set')} of documents or memos "
-                        f"({quoted_list(source_sets)}) {were(len(source_sets))} not "
-                        "carried over: qualcode sets "
-                        "(cross-cutting themes) only hold codes.")
+        warnings.append(
+            f"{plural(len(source_sets), 'set')} of documents or memos "
+            f"({quoted_list(source_sets)}) {were(len(source_sets))} not "
+            "carried over: qualcode sets "
+            "(cross-cutting themes) only hold codes."
+        )
     if empty_sets:
-        warnings.append(f"{plural(len(empty_sets), 'empty set')} ({quoted_list(empty_sets)}) "
-                        f"{were(len(empty_sets))} skipped.")
+        warnings.append(
+            f"{plural(len(empty_sets), 'empty set')} ({quoted_list(empty_sets)}) {were(len(empty_sets))} skipped."
+        )
     if unresolved:
-        warnings.append(f"{plural(unresolved, 'set member')} pointed at codes that do not exist "
-                        f"and {were(unresolved)} skipped.")
+        warnings.append(
+            f"{plural(unresolved, 'set member')} pointed at codes that do not exist and {were(unresolved)} skipped."
+        )
     return CodebookBuild(codebook, code_of, theme_of)
 
 

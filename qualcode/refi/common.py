@@ -7,15 +7,23 @@ import json
 import re
 import unicodedata
 import uuid
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..codebook import suggest_id
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 # Namespaces real tools write (older drafts, typos); anything else is read with a warning.
-KNOWN_NAMESPACES = {PROJECT_NS, CODEBOOK_NS, "urn:QDA-XML:project:0:10", "urn:QDA-XML:project:1:0",
-                    "urn:QDA-XML:codebook:1:0", "urn:QDA-XML:codebook:0:10", ""}
+KNOWN_NAMESPACES = {
+    PROJECT_NS,
+    CODEBOOK_NS,
+    "urn:QDA-XML:project:0:10",
+    "urn:QDA-XML:project:1:0",
+    "urn:QDA-XML:codebook:1:0",
+    "urn:QDA-XML:codebook:0:10",
+    "",
+}
 
 # Fixed namespace for qualcode's name-based GUIDs (uuid5): the same project exported twice
 # gets the same GUIDs, so other tools recognise re-imported codes, sources and codings.
@@ -83,8 +91,7 @@ _MULTI_KEYS = {"example": "examples", "alias": "aliases", "pattern": "patterns"}
 
 
 def _encode_value(value: Any) -> str:
-    if isinstance(value, str) and "\n" not in value and not value.startswith('"') \
-            and value == value.strip():
+    if isinstance(value, str) and "\n" not in value and not value.startswith('"') and value == value.strip():
         return value
     return json.dumps(value, ensure_ascii=False)
 
@@ -108,8 +115,7 @@ def compose_description(description: str, fields: Iterable[tuple[str, Any]]) -> 
     id: trust
     example: I trust it
     """
-    lines = [f"{key}: {_encode_value(value)}" for key, value in fields
-             if value not in (None, "", ())]
+    lines = [f"{key}: {_encode_value(value)}" for key, value in fields if value not in (None, "", ())]
     if not lines:
         return description
     head = description.rstrip()
@@ -128,7 +134,7 @@ def split_description(text: str | None) -> tuple[str, dict[str, Any]]:
     """
     text = (text or "").replace("\r\n", "\n")
     if text.startswith(BLOCK_MARKER + "\n") or text == BLOCK_MARKER:
-        head, block = "", text[len(BLOCK_MARKER):]
+        head, block = "", text[len(BLOCK_MARKER) :]
     elif "\n" + BLOCK_MARKER + "\n" in text:
         head, block = text.rsplit("\n" + BLOCK_MARKER + "\n", 1)
     else:
@@ -181,8 +187,20 @@ def from_xsd_datetime(text: str | None) -> dt.datetime | None:
         return None
 
 
-KNOWN_TEXT_EXTENSIONS = (".txt", ".docx", ".doc", ".rtf", ".odt", ".md", ".markdown", ".vtt",
-                         ".srt", ".htm", ".html", ".pdf")
+KNOWN_TEXT_EXTENSIONS = (
+    ".txt",
+    ".docx",
+    ".doc",
+    ".rtf",
+    ".odt",
+    ".md",
+    ".markdown",
+    ".vtt",
+    ".srt",
+    ".htm",
+    ".html",
+    ".pdf",
+)
 
 
 def document_name_from_source(name: str) -> str:

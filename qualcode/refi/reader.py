@@ -7,10 +7,11 @@ import datetime as dt
 import os
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lxml import etree
 
@@ -18,15 +19,22 @@ from ..errors import InputFileError, Problem
 from ..model import Codebook, Coding, ParsedDocument, Participant
 from ..safezip import SafeZipFile, open_zip_safely, parse_xml_safely, unsafe_member_reason
 from .codetree import build_codebook
-from .common import (KNOWN_NAMESPACES, document_name_from_source, from_xsd_datetime, guid_key,
-                     plural, quoted_list, unique_name, were)
+from .common import (
+    KNOWN_NAMESPACES,
+    document_name_from_source,
+    from_xsd_datetime,
+    guid_key,
+    plural,
+    quoted_list,
+    unique_name,
+    were,
+)
 
 MAX_XML_BYTES = 512 * 1024 * 1024
 # Limits for .qdpx archives (tests lower them); see qualcode.safezip for the defaults.
 ZIP_LIMITS: dict[str, Any] = {}
 VARIABLE_TYPES = ("Text", "Boolean", "Integer", "Float", "Date", "DateTime")
-_OTHER_SOURCES = {"PDFSource": "PDF", "PictureSource": "picture", "AudioSource": "audio",
-                  "VideoSource": "video"}
+_OTHER_SOURCES = {"PDFSource": "PDF", "PictureSource": "picture", "AudioSource": "audio", "VideoSource": "video"}
 
 
 @dataclass
@@ -47,8 +55,7 @@ class RefiProject:
 class _ProjectInput:
     """The parsed ``project.qde`` and a way to read internal sources, from a zip or a folder."""
 
-    def __init__(self, label: str, root: etree._Element,
-                 read_internal: Callable[[str], bytes | None]) -> None:
+    def __init__(self, label: str, root: etree._Element, read_internal: Callable[[str], bytes | None]) -> None:
         self.label = label
         self.root = root
         self.read_internal = read_internal
@@ -65,16 +72,22 @@ def _strip_namespaces(root: etree._Element, warnings: list[str]) -> None:
     etree.cleanup_namespaces(root)
     unknown = sorted(seen - KNOWN_NAMESPACES)
     if unknown:
-        warnings.append(f"The file uses an unknown XML namespace ({', '.join(unknown)}); it was "
-                        "read as REFI-QDA 1.0, so check the result.")
+        warnings.append(
+            f"The file uses an unknown XML namespace ({', '.join(unknown)}); it was "
+            "read as REFI-QDA 1.0, so check the result."
+        )
 
 
 def _read_limited(path: Path, label: str) -> bytes:
     size = path.stat().st_size
     if size > MAX_XML_BYTES:
-        raise InputFileError(Problem(f"is {size:,} bytes; qualcode reads at most "
-                                     f"{MAX_XML_BYTES:,} bytes of XML.", path=label,
-                                     hint="Split the project before exporting it."))
+        raise InputFileError(
+            Problem(
+                f"is {size:,} bytes; qualcode reads at most {MAX_XML_BYTES:,} bytes of XML.",
+                path=label,
+                hint="Split the project before exporting it.",
+            )
+        )
     return path.read_bytes()
 
 
@@ -82,7 +95,7 @@ def _internal_name(reference: str) -> str | None:
     """The file name inside ``sources/`` for ``internal://name``; None if unsafe or not internal."""
     if not reference.lower().startswith("internal://"):
         return None
-    name = reference[len("internal://"):].lstrip("/")
+    name = reference[len("internal://") :].lstrip("/")
     if not name or unsafe_member_reason(name) or "/" in name:
         return None
     return name
@@ -127,8 +140,9 @@ def _open_project(path: str | os.PathLike[str], warnings: list[str]) -> _Project
     p = Path(path)
     label = str(path)
     if not p.is_file():
-        raise InputFileError(Problem("does not exist or is not a file.", path=label,
-                                     hint="Check the file name and folder."))
+        raise InputFileError(
+            Problem("does not exist or is not a file.", path=label, hint="Check the file name and folder.")
+        )
     if p.suffix.lower() in {".qde", ".xml"} and not zipfile.is_zipfile(p):
         root = parse_xml_safely(_read_limited(p, label), label)
         _strip_namespaces(root, warnings)
@@ -140,12 +154,17 @@ def _open_project(path: str | os.PathLike[str], warnings: list[str]) -> _Project
             project = [m for m in members if m.lower().endswith(".qde") and "/" not in m]
         if len(project) != 1:
             found = quoted_list(members) or "no files"
-            raise InputFileError(Problem(
-                "contains no project.qde." if not project else
-                f"contains {len(project)} .qde files ({quoted_list(project)}).",
-                path=label, hint=f"A REFI-QDA .qdpx holds exactly one project.qde next to a "
-                                 f"sources/ folder; this archive has {found}. Export the "
-                                 "project again as REFI-QDA."))
+            raise InputFileError(
+                Problem(
+                    "contains no project.qde."
+                    if not project
+                    else f"contains {len(project)} .qde files ({quoted_list(project)}).",
+                    path=label,
+                    hint=f"A REFI-QDA .qdpx holds exactly one project.qde next to a "
+                    f"sources/ folder; this archive has {found}. Export the "
+                    "project again as REFI-QDA.",
+                )
+            )
         where = f"{label} (member '{project[0]}')"
         root = parse_xml_safely(archive.read(project[0]), where)
         _strip_namespaces(root, warnings)
@@ -193,8 +212,10 @@ def _decode_text(data: bytes, name: str, warnings: list[str]) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        warnings.append(f"The text of '{name}' is not valid UTF-8; undecodable bytes were "
-                        "replaced by U+FFFD, so codings after them may be shifted.")
+        warnings.append(
+            f"The text of '{name}' is not valid UTF-8; undecodable bytes were "
+            "replaced by U+FFFD, so codings after them may be shifted."
+        )
         return data.decode("utf-8", errors="replace")
 
 
@@ -202,7 +223,7 @@ def _normalise_newlines(raw: str) -> tuple[str, Callable[[int], int]]:
     """LF-only text and a map from raw code-point offsets (CRLF counted as two) to it."""
     if "\r" not in raw:
         return raw, lambda offset: offset
-    removed = [i for i, ch in enumerate(raw) if ch == "\r" and raw[i + 1:i + 2] == "\n"]
+    removed = [i for i, ch in enumerate(raw) if ch == "\r" and raw[i + 1 : i + 2] == "\n"]
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     return text, lambda offset: offset - bisect.bisect_left(removed, offset)
 
@@ -219,9 +240,13 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     project = _open_project(path, warnings)
     root = project.root
     if root.tag != "Project":
-        raise InputFileError(Problem(f"has root element <{root.tag}>, not <Project>.",
-                                     path=project.label,
-                                     hint="Codebook files (.qdc) are read with import_qdc."))
+        raise InputFileError(
+            Problem(
+                f"has root element <{root.tag}>, not <Project>.",
+                path=project.label,
+                hint="Codebook files (.qdc) are read with import_qdc.",
+            )
+        )
 
     users: dict[str, str] = {}
     for user in root.findall("Users/User"):
@@ -248,8 +273,7 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
         return texts
 
     sources = root.find("Sources")
-    source_elements = [s for s in (sources if sources is not None else [])
-                       if isinstance(s.tag, str)]
+    source_elements = [s for s in (sources if sources is not None else []) if isinstance(s.tag, str)]
     # Text sources, plus the plain-text representation of PDFs (its text selections are
     # ordinary PlainTextSelections; the PDF's own page-area selections are not carried over).
     # Each entry: (element holding the text and selections, the source element, its name).
@@ -260,16 +284,15 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
             text_sources.append((element, element, name))
         elif element.tag == "PDFSource" and element.find("Representation") is not None:
             text_sources.append((element.find("Representation"), element, name))
-    coded = {guid_key(ref.get("targetGUID")) for s, _, _ in text_sources
-             for ref in s.iterfind(".//Coding/CodeRef")}
+    coded = {guid_key(ref.get("targetGUID")) for s, _, _ in text_sources for ref in s.iterfind(".//Coding/CodeRef")}
     description = (root.findtext("Description") or "").strip()
     short = bool(description) and "\n" not in description and len(description) <= 200
     title = description if short else (root.get("name") or "")
     if description and not short:
-        warnings.append("The project's description was not carried over (only a one-line "
-                        "description becomes the codebook title).")
-    built = build_codebook(root.find("CodeBook/Codes"), root.findall("Sets/Set"), coded,
-                           warnings, title=title)
+        warnings.append(
+            "The project's description was not carried over (only a one-line description becomes the codebook title)."
+        )
+    built = build_codebook(root.find("CodeBook/Codes"), root.findall("Sets/Set"), coded, warnings, title=title)
 
     variables = _read_variables(root, warnings)
     participants_of_source, participants = _read_cases(root, variables, warnings)
@@ -320,10 +343,15 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
                 ok, value = _variable_value(value_el, variable[1])
                 if ok:
                     metadata[variable[0]] = value
-        documents.append(ParsedDocument(
-            name=document, text=text,
-            participant=participants_of_source.get(owner_guid),
-            metadata=metadata, source_path=project.label))
+        documents.append(
+            ParsedDocument(
+                name=document,
+                text=text,
+                participant=participants_of_source.get(owner_guid),
+                metadata=metadata,
+                source_path=project.label,
+            )
+        )
 
         spans: list[tuple[etree._Element | None, int, int]] = []
         if source.findall("Coding"):  # codings of the whole document
@@ -360,8 +388,7 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
                 continue
             for coding_el in coding_elements:
                 ref = coding_el.find("CodeRef")
-                code_id = built.code_of_guid.get(guid_key(ref.get("targetGUID"))) \
-                    if ref is not None else None
+                code_id = built.code_of_guid.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
                 if code_id is None:
                     unknown_codes += 1
                     continue
@@ -381,83 +408,120 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
                     if memo and memo not in seen[key].memo:
                         seen[key].memo = "\n\n".join(m for m in (seen[key].memo, memo) if m)
                     continue
-                coding = Coding(document=document, start=start, end=end, code=code_id,
-                                annotator=annotator, memo=memo, origin="imported",
-                                quote=text[start:end], created_at=created)
+                coding = Coding(
+                    document=document,
+                    start=start,
+                    end=end,
+                    code=code_id,
+                    annotator=annotator,
+                    memo=memo,
+                    origin="imported",
+                    quote=text[start:end],
+                    created_at=created,
+                )
                 seen[key] = coding
                 codings.append(coding)
 
     _source_warnings(warnings, source_elements, missing_text, external, lost_codings)
     if bad_spans:
-        warnings.append(f"{plural(bad_spans, 'text selection')} had positions outside the "
-                        f"text (or empty spans) and {were(bad_spans)} skipped.")
+        warnings.append(
+            f"{plural(bad_spans, 'text selection')} had positions outside the "
+            f"text (or empty spans) and {were(bad_spans)} skipped."
+        )
     if uncoded:
-        warnings.append(f"{plural(uncoded, 'text selection')} without codings (quotations "
-                        f"only) {were(uncoded)} skipped, with their comments.")
+        warnings.append(
+            f"{plural(uncoded, 'text selection')} without codings (quotations "
+            f"only) {were(uncoded)} skipped, with their comments."
+        )
     if unknown_codes:
-        warnings.append(f"{plural(unknown_codes, 'coding')} referred to codes missing from the "
-                        f"codebook and {were(unknown_codes)} skipped.")
+        warnings.append(
+            f"{plural(unknown_codes, 'coding')} referred to codes missing from the "
+            f"codebook and {were(unknown_codes)} skipped."
+        )
     if no_user:
-        warnings.append(f"{plural(no_user, 'coding')} had no creating user and "
-                        f"{were(no_user)} attributed to 'unknown'.")
+        warnings.append(
+            f"{plural(no_user, 'coding')} had no creating user and {were(no_user)} attributed to 'unknown'."
+        )
     if duplicates:
-        warnings.append(f"{plural(duplicates, 'duplicate coding')} (same text, code and user) "
-                        f"{were(duplicates)} merged.")
+        warnings.append(
+            f"{plural(duplicates, 'duplicate coding')} (same text, code and user) {were(duplicates)} merged."
+        )
     unused = [notes[k][0] or k for k in notes if k not in used_notes]
     if unused:
-        warnings.append(f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) "
-                        f"{were(len(unused))} not attached to an imported coding or document "
-                        "and not carried over.")
+        warnings.append(
+            f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) "
+            f"{were(len(unused))} not attached to an imported coding or document "
+            "and not carried over."
+        )
     for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
         count = len(root.findall(tag))
         if count:
-            warnings.append(f"{plural(count, what)} between project items "
-                            f"{'was' if count == 1 else 'were'} not carried over.")
-    return RefiProject(codebook=built.codebook, documents=documents, codings=codings,
-                       users=user_names, warnings=warnings, name=root.get("name") or "",
-                       participants=participants)
+            warnings.append(
+                f"{plural(count, what)} between project items {'was' if count == 1 else 'were'} not carried over."
+            )
+    return RefiProject(
+        codebook=built.codebook,
+        documents=documents,
+        codings=codings,
+        users=user_names,
+        warnings=warnings,
+        name=root.get("name") or "",
+        participants=participants,
+    )
 
 
-def _source_warnings(warnings: list[str], sources: list[etree._Element], missing: list[str],
-                     external: list[str], lost_codings: int) -> None:
+def _source_warnings(
+    warnings: list[str], sources: list[etree._Element], missing: list[str], external: list[str], lost_codings: int
+) -> None:
     if missing:
-        warnings.append(f"{plural(len(missing), 'text source')} ({quoted_list(missing)}) "
-                        f"{'has' if len(missing) == 1 else 'have'} no plain text in the "
-                        f"archive and {were(len(missing))} skipped.")
+        warnings.append(
+            f"{plural(len(missing), 'text source')} ({quoted_list(missing)}) "
+            f"{'has' if len(missing) == 1 else 'have'} no plain text in the "
+            f"archive and {were(len(missing))} skipped."
+        )
     if external:
         one = len(external) == 1
-        warnings.append(f"{plural(len(external), 'text source')} ({quoted_list(external)}) "
-                        f"{'points at a file' if one else 'point at files'} outside the archive "
-                        f"(relative:// or absolute://) and {were(len(external))} skipped; "
-                        "export them as internal sources.")
+        warnings.append(
+            f"{plural(len(external), 'text source')} ({quoted_list(external)}) "
+            f"{'points at a file' if one else 'point at files'} outside the archive "
+            f"(relative:// or absolute://) and {were(len(external))} skipped; "
+            "export them as internal sources."
+        )
     if lost_codings:
-        warnings.append(f"{plural(lost_codings, 'coding')} on those skipped text sources "
-                        f"{were(lost_codings)} lost.")
+        warnings.append(f"{plural(lost_codings, 'coding')} on those skipped text sources {were(lost_codings)} lost.")
     pdf_text = [s for s in sources if s.tag == "PDFSource" and s.find("Representation") is not None]
     if pdf_text:
         areas = sum(len(s.findall("PDFSelection")) for s in pdf_text)
-        area_codings = sum(len(s.findall("PDFSelection/Coding")) + len(s.findall("Coding"))
-                           for s in pdf_text)
+        area_codings = sum(len(s.findall("PDFSelection/Coding")) + len(s.findall("Coding")) for s in pdf_text)
         names = [s.get("name") or guid_key(s.get("guid")) for s in pdf_text]
-        lost = f": {plural(areas, 'page-area selection')} and " \
-               f"{plural(area_codings, 'coding')} on them {were(areas)} not carried over" \
-            if areas or area_codings else ""
-        warnings.append(f"{plural(len(pdf_text), 'PDF')} ({quoted_list(names)}) "
-                        f"{'is' if len(pdf_text) == 1 else 'are'} read through "
-                        f"{'its' if len(pdf_text) == 1 else 'their'} plain-text representation "
-                        f"only{lost}.")
+        lost = (
+            f": {plural(areas, 'page-area selection')} and "
+            f"{plural(area_codings, 'coding')} on them {were(areas)} not carried over"
+            if areas or area_codings
+            else ""
+        )
+        warnings.append(
+            f"{plural(len(pdf_text), 'PDF')} ({quoted_list(names)}) "
+            f"{'is' if len(pdf_text) == 1 else 'are'} read through "
+            f"{'its' if len(pdf_text) == 1 else 'their'} plain-text representation "
+            f"only{lost}."
+        )
     others = [s for s in sources if s.tag != "TextSource" and s not in pdf_text]
     for tag, count in Counter(s.tag for s in others).items():
         what = _OTHER_SOURCES.get(tag, tag)
         group = [s for s in others if s.tag == tag]
         names = [s.get("name") or guid_key(s.get("guid")) for s in group]
-        selections = sum(1 for s in group for e in s.iter()
-                         if isinstance(e.tag, str) and e.tag.endswith("Selection"))
+        selections = sum(1 for s in group for e in s.iter() if isinstance(e.tag, str) and e.tag.endswith("Selection"))
         n_codings = sum(len(s.findall(".//Coding")) for s in group)
-        lost = f" ({plural(selections, 'selection')} and {plural(n_codings, 'coding')} lost)" \
-            if selections or n_codings else ""
-        warnings.append(f"{plural(count, what + ' source')} ({quoted_list(names)}) "
-                        f"{were(count)} not imported: qualcode codes plain text only{lost}.")
+        lost = (
+            f" ({plural(selections, 'selection')} and {plural(n_codings, 'coding')} lost)"
+            if selections or n_codings
+            else ""
+        )
+        warnings.append(
+            f"{plural(count, what + ' source')} ({quoted_list(names)}) "
+            f"{were(count)} not imported: qualcode codes plain text only{lost}."
+        )
 
 
 def _read_variables(root: etree._Element, warnings: list[str]) -> dict[str, tuple[str, str]]:
@@ -471,14 +535,17 @@ def _read_variables(root: etree._Element, warnings: list[str]) -> dict[str, tupl
             continue
         variables[guid_key(variable.get("guid"))] = (name, kind)
     if unsupported:
-        warnings.append(f"{plural(len(unsupported), 'variable')} of unsupported types "
-                        f"({quoted_list(unsupported)}) {were(len(unsupported))} not carried "
-                        "over.")
+        warnings.append(
+            f"{plural(len(unsupported), 'variable')} of unsupported types "
+            f"({quoted_list(unsupported)}) {were(len(unsupported))} not carried "
+            "over."
+        )
     return variables
 
 
-def _read_cases(root: etree._Element, variables: dict[str, tuple[str, str]],
-                warnings: list[str]) -> tuple[dict[str, Participant], list[Participant]]:
+def _read_cases(
+    root: etree._Element, variables: dict[str, tuple[str, str]], warnings: list[str]
+) -> tuple[dict[str, Participant], list[Participant]]:
     """Participants from Cases (name → id, short Description → label, variables → attributes)
     and the participant of each source GUID."""
     of_source: dict[str, Participant] = {}
@@ -518,14 +585,18 @@ def _read_cases(root: etree._Element, variables: dict[str, tuple[str, str]],
                 of_source[key] = participant
         case_refs += len(case.findall("CodeRef")) + len(case.findall("SelectionRef"))
     if bad_values:
-        warnings.append(f"{plural(bad_values, 'case variable value')} could not be read and "
-                        f"{were(bad_values)} skipped.")
+        warnings.append(
+            f"{plural(bad_values, 'case variable value')} could not be read and {were(bad_values)} skipped."
+        )
     if shared_sources:
-        warnings.append(f"{plural(shared_sources, 'source')} belonged to several cases; each "
-                        "document keeps its first case as participant.")
+        warnings.append(
+            f"{plural(shared_sources, 'source')} belonged to several cases; each "
+            "document keeps its first case as participant."
+        )
     if case_refs:
-        warnings.append(f"{plural(case_refs, 'code or selection reference')} on cases "
-                        f"{were(case_refs)} not carried over.")
+        warnings.append(
+            f"{plural(case_refs, 'code or selection reference')} on cases {were(case_refs)} not carried over."
+        )
     return of_source, participants
 
 
@@ -536,8 +607,9 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     p = Path(path)
     label = str(path)
     if not p.is_file():
-        raise InputFileError(Problem("does not exist or is not a file.", path=label,
-                                     hint="Check the file name and folder."))
+        raise InputFileError(
+            Problem("does not exist or is not a file.", path=label, hint="Check the file name and folder.")
+        )
     if zipfile.is_zipfile(p):
         project = import_qdpx(p)
         warnings.append("This is a project archive (.qdpx); only its codebook was read.")
@@ -552,8 +624,13 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
         codes_el = root.find("CodeBook/Codes")
         sets = root.findall("Sets/Set")
     else:
-        raise InputFileError(Problem(f"has root element <{root.tag}>, not <CodeBook>.",
-                                     path=label, hint="Choose a REFI-QDA codebook (.qdc) file."))
+        raise InputFileError(
+            Problem(
+                f"has root element <{root.tag}>, not <CodeBook>.",
+                path=label,
+                hint="Choose a REFI-QDA codebook (.qdc) file.",
+            )
+        )
     # A codebook has no codings, so codable parents become themes without an extra code.
     coded = {guid_key(ref.get("targetGUID")) for ref in root.iterfind("Sources//Coding/CodeRef")}
     built = build_codebook(codes_el, sets, coded, warnings)

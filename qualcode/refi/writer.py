@@ -8,9 +8,10 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 from lxml import etree
@@ -80,11 +81,12 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _sub(parent: etree._Element, ns: str, tag: str, attrib: dict[str, str] | None = None,
-         text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{ns}}}{tag}", {k: xml_safe(v) for k, v in
-                                                         (attrib or {}).items()
-                                                         if isinstance(v, str)})
+def _sub(
+    parent: etree._Element, ns: str, tag: str, attrib: dict[str, str] | None = None, text: str | None = None
+) -> etree._Element:
+    element = etree.SubElement(
+        parent, f"{{{ns}}}{tag}", {k: xml_safe(v) for k, v in (attrib or {}).items() if isinstance(v, str)}
+    )
     if text is not None:
         element.text = xml_safe(text)
     return element
@@ -95,13 +97,11 @@ def _valid_color(color: str | None) -> str | None:
 
 
 def theme_description(theme: Theme) -> str:
-    return compose_description(theme.description, [("id", theme.id)] +
-                               [("alias", a) for a in theme.aliases])
+    return compose_description(theme.description, [("id", theme.id)] + [("alias", a) for a in theme.aliases])
 
 
 def code_description(code: Code) -> str:
-    fields: list[tuple[str, Any]] = [("id", code.id), ("include", code.include),
-                                     ("exclude", code.exclude)]
+    fields: list[tuple[str, Any]] = [("id", code.id), ("include", code.include), ("exclude", code.exclude)]
     fields += [("example", e) for e in code.examples]
     fields += [("alias", a) for a in code.aliases]
     fields += [("pattern", p) for p in code.patterns]
@@ -113,17 +113,28 @@ def cross_cut_description(cross_cut: CrossCut) -> str:
 
 
 def _code_element(parent: etree._Element, ns: str, codebook: Codebook, code: Code) -> None:
-    element = _sub(parent, ns, "Code", {"guid": code_guid(code.id), "name": code.label,
-                                        "isCodable": "true",
-                                        "color": _valid_color(codebook.color_of(code.id))})
+    element = _sub(
+        parent,
+        ns,
+        "Code",
+        {
+            "guid": code_guid(code.id),
+            "name": code.label,
+            "isCodable": "true",
+            "color": _valid_color(codebook.color_of(code.id)),
+        },
+    )
     _sub(element, ns, "Description", text=code_description(code))
 
 
-def _theme_element(parent: etree._Element, ns: str, codebook: Codebook, theme: Theme,
-                   seen: set[str]) -> None:
+def _theme_element(parent: etree._Element, ns: str, codebook: Codebook, theme: Theme, seen: set[str]) -> None:
     seen.add(theme.id)
-    element = _sub(parent, ns, "Code", {"guid": theme_guid(theme.id), "name": theme.label,
-                                        "isCodable": "false", "color": _valid_color(theme.color)})
+    element = _sub(
+        parent,
+        ns,
+        "Code",
+        {"guid": theme_guid(theme.id), "name": theme.label, "isCodable": "false", "color": _valid_color(theme.color)},
+    )
     _sub(element, ns, "Description", text=theme_description(theme))
     for code in codebook.codes.values():
         if code.theme == theme.id:
@@ -143,8 +154,7 @@ def _codes_element(parent: etree._Element, ns: str, codebook: Codebook) -> etree
         if code.theme is None or code.theme not in codebook.themes:
             _code_element(codes, ns, codebook, code)
     seen: set[str] = set()
-    roots = [t.id for t in codebook.themes.values()
-             if t.parent is None or t.parent not in codebook.themes]
+    roots = [t.id for t in codebook.themes.values() if t.parent is None or t.parent not in codebook.themes]
     for theme_id in roots:
         _theme_element(codes, ns, codebook, codebook.themes[theme_id], seen)
     return codes
@@ -166,16 +176,18 @@ def _write_atomically(path: str | os.PathLike[str], write: Any) -> None:
 
 def codebook_xml(codebook: Codebook) -> bytes:
     """The ``.qdc`` document (namespace ``urn:QDA-XML:codebook:1.0``) as UTF-8 bytes."""
-    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": ORIGIN},
-                         nsmap={None: CODEBOOK_NS})
+    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": ORIGIN}, nsmap={None: CODEBOOK_NS})
     if _codes_element(root, CODEBOOK_NS, codebook) is None:
-        raise CodebookError(Problem("The codebook has no themes or codes, so there is nothing "
-                                    "to export.", hint="Add codes to codebook.yaml first."))
+        raise CodebookError(
+            Problem(
+                "The codebook has no themes or codes, so there is nothing to export.",
+                hint="Add codes to codebook.yaml first.",
+            )
+        )
     if codebook.cross_cutting:
         sets = _sub(root, CODEBOOK_NS, "Sets")
         for cross in codebook.cross_cutting.values():
-            element = _sub(sets, CODEBOOK_NS, "Set", {"guid": set_guid(cross.id),
-                                                      "name": cross.label})
+            element = _sub(sets, CODEBOOK_NS, "Set", {"guid": set_guid(cross.id), "name": cross.label})
             _sub(element, CODEBOOK_NS, "Description", text=cross_cut_description(cross))
             for code_id in cross.codes:
                 if code_id in codebook.codes:
@@ -225,13 +237,11 @@ def variable_type(values: Iterable[Any]) -> str:
         return "Boolean"
     if all(isinstance(v, int) and not isinstance(v, bool) for v in items):
         return "Integer"
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-           for v in items):
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in items):
         return "Float"
     if all(isinstance(v, dt.datetime) for v in items):
         return "DateTime"
-    if all((isinstance(v, dt.date) and not isinstance(v, dt.datetime)) or _iso_date(v)
-           for v in items):
+    if all((isinstance(v, dt.date) and not isinstance(v, dt.datetime)) or _iso_date(v) for v in items):
         return "Date"
     return "Text"
 
@@ -266,31 +276,44 @@ def _check_codings(data: AnalysisData, codings: pd.DataFrame) -> None:
     for row in codings.itertuples(index=False):
         where = f"coding {row.coding_id}"
         if row.code not in data.codebook.codes:
-            problems.append(Problem(f"refers to code '{row.code}', which is not in the codebook",
-                                    field=where, hint="Fix the coding or add the code."))
+            problems.append(
+                Problem(
+                    f"refers to code '{row.code}', which is not in the codebook",
+                    field=where,
+                    hint="Fix the coding or add the code.",
+                )
+            )
         text = data.texts.get(row.document)
         if text is None:
-            problems.append(Problem(f"refers to document '{row.document}', whose text is "
-                                    "missing", field=where, hint="Sync the project first."))
+            problems.append(
+                Problem(
+                    f"refers to document '{row.document}', whose text is missing",
+                    field=where,
+                    hint="Sync the project first.",
+                )
+            )
         elif not 0 <= int(row.start) < int(row.end) <= len(text):
-            problems.append(Problem(f"span {row.start}-{row.end} lies outside document "
-                                    f"'{row.document}' (length {len(text)})", field=where,
-                                    hint="Re-anchor the coding."))
+            problems.append(
+                Problem(
+                    f"span {row.start}-{row.end} lies outside document '{row.document}' (length {len(text)})",
+                    field=where,
+                    hint="Re-anchor the coding.",
+                )
+            )
     if problems:
         raise CodingError(problems)
 
 
-def project_xml(data: AnalysisData, *, users: list[str] | None = None,
-                project_name: str = "qualcode project") -> tuple[bytes, dict[str, str]]:
+def project_xml(
+    data: AnalysisData, *, users: list[str] | None = None, project_name: str = "qualcode project"
+) -> tuple[bytes, dict[str, str]]:
     """The ``project.qde`` bytes and the internal text files (``sources/<guid>.txt`` → text)."""
-    codings = data.codings if users is None else \
-        data.codings.loc[data.codings["annotator"].isin(list(users))]
+    codings = data.codings if users is None else data.codings.loc[data.codings["annotator"].isin(list(users))]
     codings = codings.sort_values(["document", "start", "end", "annotator", "code"], kind="stable")
     _check_codings(data, codings)
     codebook = data.codebook
     ns = PROJECT_NS
-    root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": ORIGIN},
-                         nsmap={None: ns})
+    root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": ORIGIN}, nsmap={None: ns})
 
     user_names = list(users) if users is not None else []
     for name in codings["annotator"].astype(str):
@@ -312,8 +335,12 @@ def project_xml(data: AnalysisData, *, users: list[str] | None = None,
     if attr_columns:
         variables_el = _sub(root, ns, "Variables")
         for col in attr_columns:
-            _sub(variables_el, ns, "Variable", {"guid": variable_guid(str(col)), "name": str(col),
-                                                "typeOfVariable": kinds[col]})
+            _sub(
+                variables_el,
+                ns,
+                "Variable",
+                {"guid": variable_guid(str(col)), "name": str(col), "typeOfVariable": kinds[col]},
+            )
     docs_of: dict[str, list[str]] = {}
     for row in data.documents.itertuples(index=False):
         if _clean(row.participant) is not None:
@@ -349,8 +376,9 @@ def project_xml(data: AnalysisData, *, users: list[str] | None = None,
             continue
         guid = source_guid(document)
         files[f"sources/{guid}.txt"] = text
-        source = _sub(sources_el, ns, "TextSource", {"guid": guid, "name": document,
-                                                     "plainTextPath": f"internal://{guid}.txt"})
+        source = _sub(
+            sources_el, ns, "TextSource", {"guid": guid, "name": document, "plainTextPath": f"internal://{guid}.txt"}
+        )
         group = by_doc.get(document)
         if group is None:
             continue
@@ -359,13 +387,20 @@ def project_xml(data: AnalysisData, *, users: list[str] | None = None,
             span = span.assign(when_xsd=span["created_at"].map(to_xsd_datetime))
             first = span.sort_values("when_xsd", na_position="last", kind="stable").iloc[0]
             quote = text[start:end]
-            name = quote if len(quote) <= _SELECTION_NAME_CHARS else \
-                quote[:_SELECTION_NAME_CHARS - 1] + "…"
-            selection = _sub(source, ns, "PlainTextSelection", {
-                "guid": selection_guid(document, start, end), "name": name,
-                "startPosition": str(start), "endPosition": str(end),
-                "creatingUser": user_guid(str(first["annotator"])),
-                "creationDateTime": first["when_xsd"]})
+            name = quote if len(quote) <= _SELECTION_NAME_CHARS else quote[: _SELECTION_NAME_CHARS - 1] + "…"
+            selection = _sub(
+                source,
+                ns,
+                "PlainTextSelection",
+                {
+                    "guid": selection_guid(document, start, end),
+                    "name": name,
+                    "startPosition": str(start),
+                    "endPosition": str(end),
+                    "creatingUser": user_guid(str(first["annotator"])),
+                    "creationDateTime": first["when_xsd"],
+                },
+            )
             # Exact duplicates (same annotator and code) become one Coding, memos joined.
             memos: dict[tuple[str, str], list[str]] = {}
             for row in span.itertuples(index=False):
@@ -380,17 +415,26 @@ def project_xml(data: AnalysisData, *, users: list[str] | None = None,
                     continue
                 seen.add(key)
                 guid_c = coding_guid(document, start, end, row.code, row.annotator)
-                coding = _sub(selection, ns, "Coding", {
-                    "guid": guid_c, "creatingUser": user_guid(str(row.annotator)),
-                    "creationDateTime": row.when_xsd})
+                coding = _sub(
+                    selection,
+                    ns,
+                    "Coding",
+                    {"guid": guid_c, "creatingUser": user_guid(str(row.annotator)), "creationDateTime": row.when_xsd},
+                )
                 _sub(coding, ns, "CodeRef", {"targetGUID": code_guid(str(row.code))})
                 memo = "\n\n".join(memos[key])
                 if memo:
                     note_guid = stable_guid("note", guid_c)
                     _sub(coding, ns, "NoteRef", {"targetGUID": note_guid})
                     label = codebook.codes[str(row.code)].label
-                    notes.append((note_guid, f"Memo: {label} ({document} {start}-{end})",
-                                  str(memo), user_guid(str(row.annotator))))
+                    notes.append(
+                        (
+                            note_guid,
+                            f"Memo: {label} ({document} {start}-{end})",
+                            str(memo),
+                            user_guid(str(row.annotator)),
+                        )
+                    )
     if sources_el is not None and not len(sources_el):
         root.remove(sources_el)
 
@@ -414,8 +458,13 @@ def project_xml(data: AnalysisData, *, users: list[str] | None = None,
     return xml, files
 
 
-def export_qdpx(data: AnalysisData, path: str | os.PathLike[str], *,
-                users: list[str] | None = None, project_name: str = "qualcode project") -> None:
+def export_qdpx(
+    data: AnalysisData,
+    path: str | os.PathLike[str],
+    *,
+    users: list[str] | None = None,
+    project_name: str = "qualcode project",
+) -> None:
     """Write a REFI-QDA project (``.qdpx``): ``project.qde`` plus ``sources/<guid>.txt``.
 
     ``users`` limits the export to those annotators' codings (None: everyone); each
@@ -427,15 +476,28 @@ def export_qdpx(data: AnalysisData, path: str | os.PathLike[str], *,
 
     def write(tmp: str) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(zipfile.ZipInfo("project.qde", _ZIP_DATE), xml,
-                             compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(zipfile.ZipInfo("project.qde", _ZIP_DATE), xml, compress_type=zipfile.ZIP_DEFLATED)
             for name, text in files.items():
-                archive.writestr(zipfile.ZipInfo(name, _ZIP_DATE), text.encode("utf-8"),
-                                 compress_type=zipfile.ZIP_DEFLATED)
+                archive.writestr(
+                    zipfile.ZipInfo(name, _ZIP_DATE), text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED
+                )
 
     _write_atomically(path, write)
 
 
-__all__ = ["export_qdc", "export_qdpx", "codebook_xml", "project_xml", "variable_type",
-           "code_guid", "theme_guid", "set_guid", "user_guid", "source_guid", "selection_guid",
-           "coding_guid", "case_guid", "variable_guid"]
+__all__ = [
+    "export_qdc",
+    "export_qdpx",
+    "codebook_xml",
+    "project_xml",
+    "variable_type",
+    "code_guid",
+    "theme_guid",
+    "set_guid",
+    "user_guid",
+    "source_guid",
+    "selection_guid",
+    "coding_guid",
+    "case_guid",
+    "variable_guid",
+]

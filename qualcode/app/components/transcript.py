@@ -295,10 +295,18 @@ export default function (component) {
 _component = st.components.v2.component("qualcode_transcript", css=_CSS, js=_JS, isolate_styles=False)
 
 
-def transcript_view(*, document: str, text: str, spans: Sequence[Sequence[Any]],
-                    segments: Sequence[Sequence[int]], selection: tuple[int, int] | None,
-                    on_select: Callable[[], None], language: str = "", height: int = 640,
-                    key: str = TRANSCRIPT_KEY) -> Any:
+def transcript_view(
+    *,
+    document: str,
+    text: str,
+    spans: Sequence[Sequence[Any]],
+    segments: Sequence[Sequence[int]],
+    selection: tuple[int, int] | None,
+    on_select: Callable[[], None],
+    language: str = "",
+    height: int = 640,
+    key: str = TRANSCRIPT_KEY,
+) -> Any:
     """Mount the transcript view.
 
     ``spans`` are ``[start, end, colour, label, coding_id]`` (code points); ``segments``
@@ -306,9 +314,15 @@ def transcript_view(*, document: str, text: str, spans: Sequence[Sequence[Any]],
     outline.  ``on_select`` runs (before the rerun) when the user selects something: read
     the event with :func:`selection_event`.
     """
-    data = {"document": document, "text": text, "spans": [list(s) for s in spans],
-            "segments": [list(s) for s in segments], "language": language, "height": height,
-            "selection": list(selection) if selection else None}
+    data = {
+        "document": document,
+        "text": text,
+        "spans": [list(s) for s in spans],
+        "segments": [list(s) for s in segments],
+        "language": language,
+        "height": height,
+        "selection": list(selection) if selection else None,
+    }
     return _component(key=key, data=data, on_select_change=on_select, height="content")
 
 

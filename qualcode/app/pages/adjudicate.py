@@ -30,26 +30,42 @@ def render() -> None:
         if len(coders) < 2:
             st.info("Choose at least two coders.")
             return
-        dis = _disagreements(data, project.store.url, project.actor, state.data_version(project.store),
-                             tuple(coders), unit)
+        dis = _disagreements(
+            data, project.store.url, project.actor, state.data_version(project.store), tuple(coders), unit
+        )
         if dis.empty:
             st.success("The coders agree on every unit; saving the consensus stores their shared codings.")
-        st.caption("For each row choose **yes** (the code belongs in the consensus), **no**, or leave it empty "
-                   "(undecided). Units every coder coded alike are added automatically.")
+        st.caption(
+            "For each row choose **yes** (the code belongs in the consensus), **no**, or leave it empty "
+            "(undecided). Units every coder coded alike are added automatically."
+        )
         shown = ["document", "participant", "text", "code_label", "coders_with", "coders_without", "accept"]
         table = dis.copy()
         table["accept"] = table["accept"].astype(object).where(table["accept"].notna(), "").astype(str)
         edited = st.data_editor(
-            table[shown], hide_index=True, width="stretch", key="qc_adj_editor",
+            table[shown],
+            hide_index=True,
+            width="stretch",
+            key="qc_adj_editor",
             disabled=[c for c in shown if c != "accept"],
-            column_config={"accept": st.column_config.SelectboxColumn("accept", options=ACCEPT_CHOICES),
-                           "text": st.column_config.TextColumn("text", width="large")})
+            column_config={
+                "accept": st.column_config.SelectboxColumn("accept", options=ACCEPT_CHOICES),
+                "text": st.column_config.TextColumn("text", width="large"),
+            },
+        )
         decided = int((edited["accept"].fillna("") != "").sum())
         st.caption(f"{decided} of {len(edited)} decided.")
         if st.button("Save consensus", key="qc_adj_save", type="primary"):
-            decisions = pd.concat([dis[["document", "unit_start", "unit_end", "code"]].reset_index(drop=True),
-                                   edited[["accept"]].reset_index(drop=True)], axis=1)
+            decisions = pd.concat(
+                [
+                    dis[["document", "unit_start", "unit_end", "code"]].reset_index(drop=True),
+                    edited[["accept"]].reset_index(drop=True),
+                ],
+                axis=1,
+            )
             codings = adjudicate(data, decisions, annotators=coders, unit=unit, include_agreed=True)
             ids = project.save_consensus(codings)
-            st.success(f"Saved {len(ids)} new consensus coding(s) ({len(codings)} in the consensus set). "
-                       "Report them with the annotator 'consensus'.")
+            st.success(
+                f"Saved {len(ids)} new consensus coding(s) ({len(codings)} in the consensus set). "
+                "Report them with the annotator 'consensus'."
+            )

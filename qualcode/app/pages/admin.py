@@ -48,16 +48,29 @@ def render() -> None:
         st.subheader("Settings")
         for key, help_text in SETTINGS_HELP.items():
             current = store.get_setting(key, "false") == "true"
-            st.toggle(key.replace("_", " ").capitalize(), value=current, key=f"qc_admin_{key}", help=help_text,
-                      on_change=lambda k=key: _set(k, "true" if st.session_state[f"qc_admin_{k}"] else "false"))
+            st.toggle(
+                key.replace("_", " ").capitalize(),
+                value=current,
+                key=f"qc_admin_{key}",
+                help=help_text,
+                on_change=lambda k=key: _set(k, "true" if st.session_state[f"qc_admin_{k}"] else "false"),
+            )
         unit = store.get_setting("agreement_unit", "sentence") or "sentence"
-        st.selectbox("Default agreement unit", UNITS, index=UNITS.index(unit) if unit in UNITS else 0,
-                     key="qc_admin_agreement_unit",
-                     on_change=lambda: _set("agreement_unit", st.session_state["qc_admin_agreement_unit"]))
+        st.selectbox(
+            "Default agreement unit",
+            UNITS,
+            index=UNITS.index(unit) if unit in UNITS else 0,
+            key="qc_admin_agreement_unit",
+            on_change=lambda: _set("agreement_unit", st.session_state["qc_admin_agreement_unit"]),
+        )
         st.divider()
         is_team = team_mode(store)
         st.markdown(f"**Mode:** {'team mode (sign-in required)' if is_team else 'single-machine mode'}")
         if not is_team:
             st.caption("Team mode requires every user to sign in; create an admin account with a password first.")
-        st.toggle("Team mode", value=is_team, key="qc_admin_team_mode",
-                  on_change=lambda: _set("team_mode", "true" if st.session_state["qc_admin_team_mode"] else "false"))
+        st.toggle(
+            "Team mode",
+            value=is_team,
+            key="qc_admin_team_mode",
+            on_change=lambda: _set("team_mode", "true" if st.session_state["qc_admin_team_mode"] else "false"),
+        )

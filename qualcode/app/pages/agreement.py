@@ -24,14 +24,16 @@ from .. import state
 
 
 @st.cache_resource(max_entries=16, show_spinner="Computing agreement …")
-def _agreement(_data: Any, url: str, actor: Actor, version: int, annotators: tuple[str, ...], unit: str,
-               by: str, bootstrap: int) -> pd.DataFrame:
+def _agreement(
+    _data: Any, url: str, actor: Actor, version: int, annotators: tuple[str, ...], unit: str, by: str, bootstrap: int
+) -> pd.DataFrame:
     return intercoder_agreement(_data, annotators=list(annotators), unit=unit, by=by, bootstrap=bootstrap)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Finding disagreements …")
-def _disagreements(_data: Any, url: str, actor: Actor, version: int, annotators: tuple[str, ...],
-                   unit: str) -> pd.DataFrame:
+def _disagreements(
+    _data: Any, url: str, actor: Actor, version: int, annotators: tuple[str, ...], unit: str
+) -> pd.DataFrame:
     return disagreements(_data, annotators=list(annotators), unit=unit)
 
 
@@ -53,32 +55,50 @@ def render() -> None:
         with cols[0]:
             coders = coder_choice(data, "qc_agr_coders")
         default_unit = project.store.get_setting("agreement_unit", "sentence") or "sentence"
-        unit = cols[1].selectbox("Unit", UNITS, index=UNITS.index(default_unit) if default_unit in UNITS else 0,
-                                 key="qc_agr_unit")
+        unit = cols[1].selectbox(
+            "Unit", UNITS, index=UNITS.index(default_unit) if default_unit in UNITS else 0, key="qc_agr_unit"
+        )
         by = cols[2].selectbox("Per", ["code", "theme", "both"], key="qc_agr_by")
-        bootstrap = cols[3].selectbox("Bootstrap samples", [0, 200, 1000], index=1, key="qc_agr_bootstrap",
-                                      help="For the 95% interval of Krippendorff's alpha (0 = none).")
+        bootstrap = cols[3].selectbox(
+            "Bootstrap samples",
+            [0, 200, 1000],
+            index=1,
+            key="qc_agr_bootstrap",
+            help="For the 95% interval of Krippendorff's alpha (0 = none).",
+        )
         if len(coders) < 2:
             st.info("Choose at least two coders.")
             return
         table = _agreement(data, project.store.url, project.actor, version, tuple(coders), unit, by, int(bootstrap))
         st.info(state.escape_md(describe(table)))
         st.dataframe(table, hide_index=True, width="stretch", key="qc_agr_table")
-        st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv",
-                           key="qc_agr_csv")
+        st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
         if unit not in ("sentence", "paragraph", "turn"):
             st.caption("Disagreements are listed per sentence, paragraph or turn; choose one of those units.")
             return
         st.subheader("Disagreements")
         dis = _disagreements(data, project.store.url, project.actor, version, tuple(coders), unit)
         st.caption(f"{len(dis)} unit × code disagreement(s). Resolve them on the Adjudicate page.")
-        side = ["document", "participant", "text", "code_label"] + [f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns]
-        st.dataframe(dis[side], hide_index=True, width="stretch", key="qc_agr_dis",
-                     column_config={"text": st.column_config.TextColumn("text", width="large")})
+        side = ["document", "participant", "text", "code_label"] + [
+            f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns
+        ]
+        st.dataframe(
+            dis[side],
+            hide_index=True,
+            width="stretch",
+            key="qc_agr_dis",
+            column_config={"text": st.column_config.TextColumn("text", width="large")},
+        )
         if len(dis):
-            pick = st.selectbox("Look at one", list(range(len(dis))), key="qc_agr_pick",
-                                format_func=lambda i: f"{dis['document'].iloc[i]} {dis['unit_start'].iloc[i]}–"
-                                                      f"{dis['unit_end'].iloc[i]} · {dis['code_label'].iloc[i]}")
+            pick = st.selectbox(
+                "Look at one",
+                list(range(len(dis))),
+                key="qc_agr_pick",
+                format_func=lambda i: (
+                    f"{dis['document'].iloc[i]} {dis['unit_start'].iloc[i]}–"
+                    f"{dis['unit_end'].iloc[i]} · {dis['code_label'].iloc[i]}"
+                ),
+            )
             row = dis.iloc[pick]
             st.text(str(row["text"]))
             columns = st.columns(len(coders))

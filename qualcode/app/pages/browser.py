@@ -14,9 +14,14 @@ from ...model import Codebook
 from .. import state
 
 
-def excerpts(data: AnalysisData, node: str | None, participants: list[str] | None = None,
-             annotators: list[str] | None = None, attribute: str | None = None,
-             values: list[str] | None = None) -> pd.DataFrame:
+def excerpts(
+    data: AnalysisData,
+    node: str | None,
+    participants: list[str] | None = None,
+    annotators: list[str] | None = None,
+    attribute: str | None = None,
+    values: list[str] | None = None,
+) -> pd.DataFrame:
     """Codings of a code, a theme (any depth) or a cross-cutting theme, filtered; one row each."""
     codebook = data.codebook
     codings = data.codings
@@ -31,16 +36,18 @@ def excerpts(data: AnalysisData, node: str | None, participants: list[str] | Non
         frame = data.participants
         keep = frame.loc[frame[attribute].astype(str).isin(values), "participant"].astype(str)
         codings = codings.loc[codings["participant"].astype(str).isin(set(keep))]
-    out = pd.DataFrame({
-        "participant": codings["participant"].astype(object),
-        "document": codings["document"],
-        "code": [codebook.codes[c].label if c in codebook.codes else c for c in codings["code"]],
-        "quote": codings["quote"].astype(str),
-        "annotator": codings["annotator"],
-        "memo": codings["memo"],
-        "start": codings["start"],
-        "end": codings["end"],
-    })
+    out = pd.DataFrame(
+        {
+            "participant": codings["participant"].astype(object),
+            "document": codings["document"],
+            "code": [codebook.codes[c].label if c in codebook.codes else c for c in codings["code"]],
+            "quote": codings["quote"].astype(str),
+            "annotator": codings["annotator"],
+            "memo": codings["memo"],
+            "start": codings["start"],
+            "end": codings["end"],
+        }
+    )
     return out.sort_values(["participant", "document", "start"], na_position="last").reset_index(drop=True)
 
 
@@ -63,8 +70,14 @@ def render() -> None:
         data = state.cached_analysis(project)
         codebook = data.codebook
         cols = st.columns([3, 2, 2])
-        node = cols[0].selectbox("Code or theme", node_options(codebook), index=None, key="qc_br_node",
-                                 format_func=lambda n: node_label(codebook, n), placeholder="All codes")
+        node = cols[0].selectbox(
+            "Code or theme",
+            node_options(codebook),
+            index=None,
+            key="qc_br_node",
+            format_func=lambda n: node_label(codebook, n),
+            placeholder="All codes",
+        )
         participants = sorted(data.participants["participant"].astype(str).tolist())
         chosen_parts = cols[1].multiselect("Participants", participants, key="qc_br_participants")
         annotators = sorted(data.codings["annotator"].unique().tolist())
@@ -79,5 +92,10 @@ def render() -> None:
                 values = a_cols[1].multiselect("Values", options, key="qc_br_values")
         table = excerpts(data, node, chosen_parts, chosen_anns, attribute, values)
         st.caption(f"{len(table)} excerpt(s)")
-        st.dataframe(table, hide_index=True, width="stretch", key="qc_br_table",
-                     column_config={"quote": st.column_config.TextColumn("quote", width="large")})
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            key="qc_br_table",
+            column_config={"quote": st.column_config.TextColumn("quote", width="large")},
+        )

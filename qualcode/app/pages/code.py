@@ -146,8 +146,10 @@ def _create_code() -> None:
         state.flash("error", "Give the new code a label.")
         return
     code_id = state.slugify(label)
-    if state.run_action(project.add_code, code_id, label, theme,
-                        success=f"Created code '{label}' ({code_id}).") is not None:
+    if (
+        state.run_action(project.add_code, code_id, label, theme, success=f"Created code '{label}' ({code_id}).")
+        is not None
+    ):
         st.session_state["qc_codes"] = list(st.session_state.get("qc_codes") or []) + [code_id]
         st.session_state["qc_new_code_label"] = ""
 
@@ -157,8 +159,14 @@ def _save_coding(coding_id: int, version_code: str | None, version: int | None) 
     project = state.user_project()
     memo = st.session_state.get(f"qc_edit_memo_{coding_id}")
     code = st.session_state.get(f"qc_edit_code_{coding_id}")
-    state.run_action(project.update_coding, coding_id, memo=memo, expected_version=version,
-                     code=code if code and code != version_code else None, success="Coding saved.")
+    state.run_action(
+        project.update_coding,
+        coding_id,
+        memo=memo,
+        expected_version=version,
+        code=code if code and code != version_code else None,
+        success="Coding saved.",
+    )
 
 
 def _delete_coding(coding_id: int) -> None:
@@ -176,12 +184,30 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
 
     # One transaction: the coding and the decision (accepting another code also rejects the suggested one).
     if decision == "accepted":
-        state.run_action(store.decide_suggestion, actor, suggestion.document, suggestion.start, suggestion.end,
-                         suggestion.code, suggestion.source, "accepted", chosen_code=chosen, memo=suggestion.reason,
-                         success=f"Accepted: {chosen}.")
+        state.run_action(
+            store.decide_suggestion,
+            actor,
+            suggestion.document,
+            suggestion.start,
+            suggestion.end,
+            suggestion.code,
+            suggestion.source,
+            "accepted",
+            chosen_code=chosen,
+            memo=suggestion.reason,
+            success=f"Accepted: {chosen}.",
+        )
     else:
-        state.run_action(store.decide_suggestion, actor, suggestion.document, suggestion.start,
-                         suggestion.end, suggestion.code, suggestion.source, "rejected")
+        state.run_action(
+            store.decide_suggestion,
+            actor,
+            suggestion.document,
+            suggestion.start,
+            suggestion.end,
+            suggestion.code,
+            suggestion.source,
+            "rejected",
+        )
 
 
 # ------------------------------------------------------------------------------ page
@@ -190,21 +216,28 @@ def render() -> None:
     store, actor = project.store, project.actor
     names = state.documents(store)["document"].tolist()
     if not names:
-        st.info("No interviews in this project yet. Add transcripts on the Interviews page "
-                "(or put them in the interviews/ folder).")
+        st.info(
+            "No interviews in this project yet. Add transcripts on the Interviews page "
+            "(or put them in the interviews/ folder)."
+        )
         return
     top = st.columns([3, 2, 2])
     with top[0]:
         document = st.selectbox("Interview", names, key="qc_document")
     with top[1]:
-        unit = st.selectbox("A click selects a", SEGMENT_KINDS, key="qc_unit",
-                            help="Click in the text to select the whole sentence, paragraph or turn.")
+        unit = st.selectbox(
+            "A click selects a",
+            SEGMENT_KINDS,
+            key="qc_unit",
+            help="Click in the text to select the whole sentence, paragraph or turn.",
+        )
     with top[2]:
         visible = store.visible_annotators(actor)
         show_others = False
         if visible is None:
-            show_others = st.toggle("Show other annotators", key="qc_show_others",
-                                    help="Highlight everyone's codings, not only yours.")
+            show_others = st.toggle(
+                "Show other annotators", key="qc_show_others", help="Highlight everyone's codings, not only yours."
+            )
         else:
             st.caption("Blind coding: only your own codings are shown.")
     if document is None:
@@ -243,15 +276,27 @@ def _workspace_body(document: str, unit: str, show_others: bool) -> None:
     with right, st.container(key="qc_messages"):
         state.show_flashes()
     with left:
-        spans = [(int(r.start), int(r.end), code_colour(codebook, r.code),
-                  (f"{r.annotator}: " if show_others and r.annotator != actor.name else "")
-                  + code_label(codebook, r.code), int(r.coding_id))
-                 for r in codings.itertuples(index=False)]
+        spans = [
+            (
+                int(r.start),
+                int(r.end),
+                code_colour(codebook, r.code),
+                (f"{r.annotator}: " if show_others and r.annotator != actor.name else "")
+                + code_label(codebook, r.code),
+                int(r.coding_id),
+            )
+            for r in codings.itertuples(index=False)
+        ]
         with state.timed("code.transcript"):
-            transcript_view(document=document, text=doc["text"], spans=spans,
-                            segments=segments[["start", "end"]].to_numpy().tolist(),
-                            selection=(sel["start"], sel["end"]) if sel else None,
-                            on_select=lambda: _on_transcript_select(document), language=doc["language"])
+            transcript_view(
+                document=document,
+                text=doc["text"],
+                spans=spans,
+                segments=segments[["start", "end"]].to_numpy().tolist(),
+                selection=(sel["start"], sel["end"]) if sel else None,
+                on_select=lambda: _on_transcript_select(document),
+                language=doc["language"],
+            )
     with right, state.timed("code.panels"):
         _progress(segments, mine, unit)
         _coding_panel(project, document, doc["text"], sel, segments, mine)
@@ -269,14 +314,15 @@ def _progress(segments: pd.DataFrame, mine: pd.DataFrame, unit: str) -> None:
     st.progress(coded / total, text=f"Your progress: {coded} of {total} {unit}s coded, {total - coded} uncoded")
 
 
-def _coding_panel(project: Project, document: str, text: str, sel: dict[str, Any] | None,
-                  segments: pd.DataFrame, mine: pd.DataFrame) -> None:
+def _coding_panel(
+    project: Project, document: str, text: str, sel: dict[str, Any] | None, segments: pd.DataFrame, mine: pd.DataFrame
+) -> None:
     codebook = project.codebook
     with st.container(border=True):
         with st.container(key="qc_selection_info"):  # a fixed slot: siblings keep their positions
             if sel:
                 st.markdown(f"**Selected** {sel['start']}–{sel['end']} ({sel['end'] - sel['start']} characters)")
-                st.text(_preview(text[sel["start"]:sel["end"]], 400))
+                st.text(_preview(text[sel["start"] : sel["end"]], 400))
             else:
                 st.markdown("**Select text** — drag over it, click a sentence, or pick a segment below.")
         recent = list(st.session_state.get(RECENT_KEY, []))
@@ -285,38 +331,59 @@ def _coding_panel(project: Project, document: str, text: str, sel: dict[str, Any
         options = ordered_codes(codebook, recent)
         # on_change="ignore": choosing codes or typing a memo costs no rerun; the values travel
         # with the Apply click.  No "select all matches" entry: Enter must pick one code.
-        st.multiselect("Codes", options, key="qc_codes", format_func=lambda c: code_option_label(codebook, c),
-                       placeholder="Type to find a code …", select_all=False, filter_mode="contains",
-                       on_change="ignore")
+        st.multiselect(
+            "Codes",
+            options,
+            key="qc_codes",
+            format_func=lambda c: code_option_label(codebook, c),
+            placeholder="Type to find a code …",
+            select_all=False,
+            filter_mode="contains",
+            on_change="ignore",
+        )
         st.text_input("Memo (optional)", key="qc_memo", on_change="ignore")
         cols = st.columns(2)
-        cols[0].button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,),
-                       width="stretch")
+        cols[0].button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,), width="stretch")
         # No help= on buttons here: a tooltip makes Streamlit draw the button twice, and tests
         # and benchmarks click ".st-key-<key> button".
         cols[1].button("Undo last", key="qc_undo", on_click=_undo, width="stretch")
-        if st.toggle("Select without the mouse", key="qc_keyboard_select",
-                     help="Pick a sentence, paragraph or turn from a list (keyboard, screen readers)."):
+        if st.toggle(
+            "Select without the mouse",
+            key="qc_keyboard_select",
+            help="Pick a sentence, paragraph or turn from a list (keyboard, screen readers).",
+        ):
             labels = segment_labels(text, segments)
-            st.selectbox(f"Segment ({len(segments)})", list(range(len(segments))), index=None,
-                         key="qc_segment_pick", format_func=labels.__getitem__,
-                         on_change=_on_segment_pick, args=(document, segments))
+            st.selectbox(
+                f"Segment ({len(segments)})",
+                list(range(len(segments))),
+                index=None,
+                key="qc_segment_pick",
+                format_func=labels.__getitem__,
+                on_change=_on_segment_pick,
+                args=(document, segments),
+            )
         with st.expander("New code"):
             if project.actor.at_least("supervisor"):
                 themes = list(codebook.themes)
                 st.text_input("Label", key="qc_new_code_label")
-                st.selectbox("Under theme", themes or [UNCATEGORISED], key="qc_new_code_theme",
-                             format_func=lambda t: codebook.themes[t].label if t in codebook.themes else t,
-                             index=themes.index(UNCATEGORISED) if UNCATEGORISED in themes else 0)
+                st.selectbox(
+                    "Under theme",
+                    themes or [UNCATEGORISED],
+                    key="qc_new_code_theme",
+                    format_func=lambda t: codebook.themes[t].label if t in codebook.themes else t,
+                    index=themes.index(UNCATEGORISED) if UNCATEGORISED in themes else 0,
+                )
                 st.button("Create code", key="qc_create_code", on_click=_create_code)
             else:
                 st.caption("Only supervisors change the codebook; ask one to add the code.")
 
 
 def segment_labels(text: str, segments: pd.DataFrame, limit: int = 80) -> list[str]:
-    """"n: first words" for each segment (plain ints: no per-row pandas access)."""
+    """ "n: first words" for each segment (plain ints: no per-row pandas access)."""
     starts, ends = segments["start"].tolist(), segments["end"].tolist()
-    return [f"{i + 1}: {_preview(text[s:min(e, s + 4 * limit)], limit)}" for i, (s, e) in enumerate(zip(starts, ends))]
+    return [
+        f"{i + 1}: {_preview(text[s : min(e, s + 4 * limit)], limit)}" for i, (s, e) in enumerate(zip(starts, ends))
+    ]
 
 
 def _preview(text: str, limit: int) -> str:
@@ -327,14 +394,17 @@ def _preview(text: str, limit: int) -> str:
 def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dict[str, Any] | None) -> None:
     codebook = project.codebook
     actor = project.actor
-    editable = codings if actor.at_least("supervisor") or actor.local else \
-        codings.loc[codings["annotator"] == actor.name]
+    editable = (
+        codings if actor.at_least("supervisor") or actor.local else codings.loc[codings["annotator"] == actor.name]
+    )
     if sel:
         overlapping = editable.loc[(editable["start"] < sel["end"]) & (editable["end"] > sel["start"])]
         if not overlapping.empty:
             editable = overlapping
-    with st.expander(f"Codings ({len(editable)}{' at the selection' if sel and len(editable) < len(codings) else ''})",
-                     expanded=bool(st.session_state.get("qc_edit_coding"))):
+    with st.expander(
+        f"Codings ({len(editable)}{' at the selection' if sel and len(editable) < len(codings) else ''})",
+        expanded=bool(st.session_state.get("qc_edit_coding")),
+    ):
         if editable.empty:
             st.caption("No codings here yet.")
             return
@@ -344,10 +414,18 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         by_id = editable.set_index("coding_id")
         # One pass over plain columns: a DataFrame.at lookup per option made this list a third
         # of each rerun on a transcript with hundreds of codings.
-        option_labels = {i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}"
-                         for i, code, quote in zip(ids, editable["code"].tolist(), editable["quote"].tolist())}
-        st.selectbox("Coding", ids, key="qc_edit_coding", index=None, placeholder="Choose a coding to edit",
-                     format_func=option_labels.__getitem__)
+        option_labels = {
+            i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}"
+            for i, code, quote in zip(ids, editable["code"].tolist(), editable["quote"].tolist())
+        }
+        st.selectbox(
+            "Coding",
+            ids,
+            key="qc_edit_coding",
+            index=None,
+            placeholder="Choose a coding to edit",
+            format_func=option_labels.__getitem__,
+        )
         chosen = st.session_state.get("qc_edit_coding")
         if chosen is None:
             return
@@ -355,13 +433,19 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         st.caption(state.escape_md(f"{row['annotator']} · {row['origin']} · {row['start']}–{row['end']}"))
         codes = list(codebook.codes)
         current = row["code"]
-        st.selectbox("Code", codes, index=codes.index(current) if current in codes else None,
-                     key=f"qc_edit_code_{chosen}", format_func=lambda c: code_option_label(codebook, c))
+        st.selectbox(
+            "Code",
+            codes,
+            index=codes.index(current) if current in codes else None,
+            key=f"qc_edit_code_{chosen}",
+            format_func=lambda c: code_option_label(codebook, c),
+        )
         st.text_area("Memo", value=str(row["memo"] or ""), key=f"qc_edit_memo_{chosen}")
         cols = st.columns(2)
         stored = project.store.get_coding(actor, int(chosen)) or {}
-        cols[0].button("Save", key="qc_edit_save", on_click=_save_coding,
-                       args=(int(chosen), current, stored.get("version")))
+        cols[0].button(
+            "Save", key="qc_edit_save", on_click=_save_coding, args=(int(chosen), current, stored.get("version"))
+        )
         cols[1].button("Delete", key="qc_edit_delete", on_click=_delete_coding, args=(int(chosen),))
 
 
@@ -389,10 +473,14 @@ def _participant_panel(store: Any, doc: dict[str, Any]) -> None:
 def _document_data(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> AnalysisData:
     """An AnalysisData holding only this document (assistants need no more to suggest for it)."""
     docs = state.documents(project.store)
-    return AnalysisData(codebook=project.codebook, participants=state.participants(project.store),
-                        documents=docs.loc[docs["document"] == document].reset_index(drop=True),
-                        segments=doc["segments"], codings=codings.reset_index(drop=True),
-                        texts={document: doc["text"]})
+    return AnalysisData(
+        codebook=project.codebook,
+        participants=state.participants(project.store),
+        documents=docs.loc[docs["document"] == document].reset_index(drop=True),
+        segments=doc["segments"],
+        codings=codings.reset_index(drop=True),
+        texts={document: doc["text"]},
+    )
 
 
 def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> None:
@@ -410,18 +498,26 @@ def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], cod
         mine = codings.loc[codings["annotator"] == actor.name]
         cols = st.columns(2)
         found: dict[str, list[Any]] = st.session_state.setdefault(SUGGESTIONS_KEY, {})
-        st.caption("Patterns: sentences matching the codebook's patterns. Model: learns from the codings you "
-                   "may see and suggests codes for sentences you have not coded.")
+        st.caption(
+            "Patterns: sentences matching the codebook's patterns. Model: learns from the codings you "
+            "may see and suggests codes for sentences you have not coded."
+        )
         if cols[0].button("Pattern suggestions", key="qc_suggest_patterns"):
             with state.user_errors():
-                frame = pattern_suggestions(_document_data(project, document, doc, mine), annotator=actor.name,
-                                            documents=[document])
+                frame = pattern_suggestions(
+                    _document_data(project, document, doc, mine), annotator=actor.name, documents=[document]
+                )
                 found[document] = suggestions_from_frame(frame)
         if cols[1].button("Model suggestions", key="qc_suggest_model"):
             with state.user_errors(), st.spinner("Training on the coded sentences …"):
                 model = SuggestionModel(seed=0).fit(state.cached_analysis(project))
-                frame = model.suggest(_document_data(project, document, doc, mine), annotator=actor.name,
-                                      top_k=1, documents=[document], order="uncertainty")
+                frame = model.suggest(
+                    _document_data(project, document, doc, mine),
+                    annotator=actor.name,
+                    top_k=1,
+                    documents=[document],
+                    order="uncertainty",
+                )
                 found[document] = suggestions_from_frame(frame)
         suggestions = found.get(document)
         if suggestions is None:
@@ -436,14 +532,21 @@ def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], cod
         for i, sg in enumerate(open_[:MAX_SUGGESTIONS_SHOWN]):
             with st.container(border=True):
                 st.markdown(f"**{state.escape_md(code_label(codebook, sg.code))}** · {sg.source} · {sg.score:.2f}")
-                st.text(_preview(doc["text"][sg.start:sg.end], 300))
+                st.text(_preview(doc["text"][sg.start : sg.end], 300))
                 st.caption(state.escape_md(sg.reason))
                 c = st.columns([1, 1, 2])
                 c[0].button("Accept", key=f"qc_sg_accept_{i}", on_click=_decide, args=(sg, "accepted"))
                 c[1].button("Reject", key=f"qc_sg_reject_{i}", on_click=_decide, args=(sg, "rejected"))
-                other = c[2].selectbox("Other code", list(codebook.codes), index=None, key=f"qc_sg_other_{i}",
-                                       label_visibility="collapsed", placeholder="Accept with another code …",
-                                       format_func=lambda x: code_option_label(codebook, x))
+                other = c[2].selectbox(
+                    "Other code",
+                    list(codebook.codes),
+                    index=None,
+                    key=f"qc_sg_other_{i}",
+                    label_visibility="collapsed",
+                    placeholder="Accept with another code …",
+                    format_func=lambda x: code_option_label(codebook, x),
+                )
                 if other:
-                    st.button("Accept with this code", key=f"qc_sg_change_{i}", on_click=_decide,
-                              args=(sg, "accepted", other))
+                    st.button(
+                        "Accept with this code", key=f"qc_sg_change_{i}", on_click=_decide, args=(sg, "accepted", other)
+                    )

@@ -18,11 +18,21 @@ def codebook_frame(codebook: Codebook) -> pd.DataFrame:
     rows = []
     for code in codebook.codes.values():
         path = " > ".join(codebook.themes[t].label for t in codebook.theme_path(code.theme) if t in codebook.themes)
-        rows.append({"theme": path, "code": code.id, "label": code.label, "description": code.description,
-                     "include": code.include, "exclude": code.exclude, "examples": "\n".join(code.examples),
-                     "cross_cutting": ", ".join(codebook.cross_cutting[x].label for x in codebook.cross_cutting_of(code.id))})
-    return pd.DataFrame(rows, columns=["theme", "code", "label", "description", "include", "exclude",
-                                       "examples", "cross_cutting"])
+        rows.append(
+            {
+                "theme": path,
+                "code": code.id,
+                "label": code.label,
+                "description": code.description,
+                "include": code.include,
+                "exclude": code.exclude,
+                "examples": "\n".join(code.examples),
+                "cross_cutting": ", ".join(codebook.cross_cutting[x].label for x in codebook.cross_cutting_of(code.id)),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["theme", "code", "label", "description", "include", "exclude", "examples", "cross_cutting"]
+    )
 
 
 def _node_line(codebook: Codebook, depth: int, node: Theme | Code) -> str:
@@ -59,8 +69,9 @@ def render() -> None:
                 frame = frame.loc[mask]
             st.dataframe(frame, hide_index=True, width="stretch", key="qc_cb_table")
             codes = list(codebook.codes)
-            chosen = st.selectbox("Code details", codes, index=None, key="qc_cb_code",
-                                  format_func=lambda c: codebook.codes[c].label)
+            chosen = st.selectbox(
+                "Code details", codes, index=None, key="qc_cb_code", format_func=lambda c: codebook.codes[c].label
+            )
             if chosen:
                 _code_details(codebook, codebook.codes[chosen])
         if project.actor.at_least("supervisor"):
@@ -73,8 +84,11 @@ def _code_details(codebook: Codebook, code: Code) -> None:
     with st.container(border=True):
         st.markdown(f"**{state.escape_md(code.label)}** · {state.escape_md(code.id)}")
         st.caption(state.escape_md(codebook.code_path_labels(code.id)))
-        for title, value in (("Description", code.description), ("Include when", code.include),
-                             ("Exclude when", code.exclude)):
+        for title, value in (
+            ("Description", code.description),
+            ("Include when", code.include),
+            ("Exclude when", code.exclude),
+        ):
             if value:
                 st.markdown(f"*{title}:* {state.escape_md(value)}")
         for example in code.examples:
@@ -94,15 +108,24 @@ def _edit_forms(project, codebook: Codebook) -> None:
     st.subheader("Edit the codebook")
     themes = list(codebook.themes)
     codes = list(codebook.codes)
-    theme_label = lambda t: codebook.themes[t].label if t in codebook.themes else t
-    code_label = lambda c: codebook.codes[c].label if c in codebook.codes else c
+
+    def theme_label(t: str) -> str:
+        return codebook.themes[t].label if t in codebook.themes else t
+
+    def code_label(c: str) -> str:
+        return codebook.codes[c].label if c in codebook.codes else c
+
     add, rename, move, merge, delete = st.tabs(["Add", "Rename", "Move", "Merge", "Delete"])
     with add, st.form("qc_cb_add", clear_on_submit=True):
         kind = st.radio("Add a", ["code", "theme"], horizontal=True)
         label = st.text_input("Label")
         node_id = st.text_input("Id (optional)", help="Lower case, digits and _; made from the label when empty.")
-        parent = st.selectbox("Under theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)",
-                              index=(themes.index(UNCATEGORISED) + 1) if UNCATEGORISED in themes else 0)
+        parent = st.selectbox(
+            "Under theme",
+            [""] + themes,
+            format_func=lambda t: theme_label(t) if t else "(top level)",
+            index=(themes.index(UNCATEGORISED) + 1) if UNCATEGORISED in themes else 0,
+        )
         description = st.text_area("Description")
         include = st.text_input("Include when (codes)")
         exclude = st.text_input("Exclude when (codes)")
@@ -110,13 +133,18 @@ def _edit_forms(project, codebook: Codebook) -> None:
             new_id = (node_id or state.slugify(label)).strip()
             with state.user_errors():
                 if kind == "code":
-                    project.add_code(new_id, label, parent or None, description=description,
-                                     include=include, exclude=exclude)
+                    project.add_code(
+                        new_id, label, parent or None, description=description, include=include, exclude=exclude
+                    )
                 else:
                     project.add_theme(new_id, label, parent or None, description=description)
                 _done(f"Added {kind} '{label}' ({new_id}).")
     with rename, st.form("qc_cb_rename"):
-        node = st.selectbox("Code or theme", codes + themes, format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n))
+        node = st.selectbox(
+            "Code or theme",
+            codes + themes,
+            format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n),
+        )
         new_label = st.text_input("New label")
         new_id = st.text_input("New id (optional)")
         if st.form_submit_button("Rename"):
@@ -124,8 +152,14 @@ def _edit_forms(project, codebook: Codebook) -> None:
                 project.rename_code(node, new_id=new_id.strip() or None, new_label=new_label.strip() or None)
                 _done("Renamed; the old name is kept as an alias.")
     with move, st.form("qc_cb_move"):
-        node = st.selectbox("Code or theme", codes + themes, format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n))
-        parent = st.selectbox("New parent theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)")
+        node = st.selectbox(
+            "Code or theme",
+            codes + themes,
+            format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n),
+        )
+        parent = st.selectbox(
+            "New parent theme", [""] + themes, format_func=lambda t: theme_label(t) if t else "(top level)"
+        )
         if st.form_submit_button("Move"):
             with state.user_errors():
                 project.move(node, parent or None)
@@ -141,9 +175,15 @@ def _edit_forms(project, codebook: Codebook) -> None:
                     project.merge_codes(source, target)
                     _done("Merged; codings moved to the target code.")
     with delete, st.form("qc_cb_delete"):
-        node = st.selectbox("Code or theme", codes + themes + list(codebook.cross_cutting),
-                            format_func=lambda n: code_label(n) if n in codebook.codes else
-                            (theme_label(n) if n in codebook.themes else codebook.cross_cutting[n].label))
+        node = st.selectbox(
+            "Code or theme",
+            codes + themes + list(codebook.cross_cutting),
+            format_func=lambda n: (
+                code_label(n)
+                if n in codebook.codes
+                else (theme_label(n) if n in codebook.themes else codebook.cross_cutting[n].label)
+            ),
+        )
         force = st.checkbox("Also archive its codings (kept in the archive, listed by 'qualcode status')")
         if st.form_submit_button("Delete"):
             with state.user_errors():

@@ -39,11 +39,21 @@ def safe_file_name(name: str) -> str:
     base = re.sub(r"\.{2,}", ".", base)
     suffix = Path(base).suffix.lower()
     if not base or base.startswith(".") or not Path(base).stem.strip(" ._"):
-        raise InputFileError(Problem(f"The file name '{name}' is not usable.", path=str(name),
-                                     hint="Rename the file, e.g. 'interview_A.md', and upload it again."))
+        raise InputFileError(
+            Problem(
+                f"The file name '{name}' is not usable.",
+                path=str(name),
+                hint="Rename the file, e.g. 'interview_A.md', and upload it again.",
+            )
+        )
     if suffix not in SUPPORTED_SUFFIXES:
-        raise InputFileError(Problem(f"'{name}' is not a transcript type qualcode reads.", path=str(name),
-                                     hint=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}."))
+        raise InputFileError(
+            Problem(
+                f"'{name}' is not a transcript type qualcode reads.",
+                path=str(name),
+                hint=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}.",
+            )
+        )
     if len(base) > MAX_NAME_LENGTH:
         base = Path(base).stem[: MAX_NAME_LENGTH - len(suffix)] + suffix
     return base
@@ -73,9 +83,14 @@ def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwri
         if path in seen:
             problems.append(Problem(f"Two uploads are both named '{path.name}'.", path=name))
         elif path.exists() and not overwrite:
-            problems.append(Problem(f"interviews/{path.name} already exists.", path=name,
-                                    hint="Tick 'Replace existing files' to overwrite it (its codings are "
-                                         "re-anchored to the new text), or rename the upload."))
+            problems.append(
+                Problem(
+                    f"interviews/{path.name} already exists.",
+                    path=name,
+                    hint="Tick 'Replace existing files' to overwrite it (its codings are "
+                    "re-anchored to the new text), or rename the upload.",
+                )
+            )
         seen.add(path)
         targets.append((path, content))
     if problems:
@@ -112,8 +127,15 @@ def progress_table(data: AnalysisData, annotator: str, unit: str) -> pd.DataFram
         segs = by_doc_segments.get(name, segments.iloc[0:0])
         coded = int(coded_segments(segs, by_doc_codings.get(name, codings.iloc[0:0])).sum())
         total = len(segs)
-        rows.append({"document": name, f"{unit}s": total, "coded": coded, "uncoded": total - coded,
-                     "share": coded / total if total else 0.0})
+        rows.append(
+            {
+                "document": name,
+                f"{unit}s": total,
+                "coded": coded,
+                "uncoded": total - coded,
+                "share": coded / total if total else 0.0,
+            }
+        )
     return pd.DataFrame(rows, columns=["document", f"{unit}s", "coded", "uncoded", "share"])
 
 
@@ -126,9 +148,13 @@ def render() -> None:
         st.text(opened.sync_error)
     if project.actor.at_least("supervisor"):
         with st.form("qc_upload", clear_on_submit=True):
-            uploads = st.file_uploader("Add transcripts", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
-                                       accept_multiple_files=True, key="qc_upload_files",
-                                       help="Markdown/text with YAML front matter, Word, WebVTT or SubRip.")
+            uploads = st.file_uploader(
+                "Add transcripts",
+                type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+                accept_multiple_files=True,
+                key="qc_upload_files",
+                help="Markdown/text with YAML front matter, Word, WebVTT or SubRip.",
+            )
             overwrite = st.checkbox("Replace existing files with the same name", key="qc_upload_overwrite")
             submitted = st.form_submit_button("Upload and import", type="primary")
         if submitted and uploads:
@@ -138,10 +164,17 @@ def render() -> None:
                 state.show_error(exc)
             else:
                 for r in results:
-                    st.success(state.escape_md(f"{r['document']}: {r['status']}"
-                                               + (f", {r['detached']} coding(s) detached" if r.get("detached") else "")))
-        if st.button("Re-scan the project folder", key="qc_rescan",
-                     help="Import new or changed files from codebook.yaml and interviews/."):
+                    st.success(
+                        state.escape_md(
+                            f"{r['document']}: {r['status']}"
+                            + (f", {r['detached']} coding(s) detached" if r.get("detached") else "")
+                        )
+                    )
+        if st.button(
+            "Re-scan the project folder",
+            key="qc_rescan",
+            help="Import new or changed files from codebook.yaml and interviews/.",
+        ):
             with state.user_errors():
                 report = project.sync()
                 st.success(state.escape_md(report.summary()))
@@ -154,9 +187,14 @@ def render() -> None:
         data = state.cached_analysis(project)
         st.subheader("Your coding progress")
         unit = st.selectbox("Unit", ["sentence", "paragraph", "turn"], key="qc_int_unit")
-        st.dataframe(progress_table(data, project.actor.name, unit), hide_index=True, width="stretch",
-                     key="qc_int_progress",
-                     column_config={"share": st.column_config.ProgressColumn("share", min_value=0.0, max_value=1.0,
-                                                                             format="percent")})
+        st.dataframe(
+            progress_table(data, project.actor.name, unit),
+            hide_index=True,
+            width="stretch",
+            key="qc_int_progress",
+            column_config={
+                "share": st.column_config.ProgressColumn("share", min_value=0.0, max_value=1.0, format="percent")
+            },
+        )
         st.subheader("Participants")
         st.dataframe(participant_table(data), hide_index=True, width="stretch", key="qc_int_participants")

@@ -32,12 +32,16 @@ def heatmap(matrix: pd.DataFrame, title: str) -> alt.Chart:
     order_cols = list(matrix.columns.astype(str))
     base = alt.Chart(long).encode(
         x=alt.X("theme:N", sort=order_cols, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=220)),
-        y=alt.Y("participant:N", sort=order_rows, title=None))
-    cells = base.mark_rect().encode(color=alt.Color("excerpts:Q", scale=alt.Scale(scheme="blues"), title=title),
-                                    tooltip=["participant", "theme", "excerpts"])
+        y=alt.Y("participant:N", sort=order_rows, title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("excerpts:Q", scale=alt.Scale(scheme="blues"), title=title),
+        tooltip=["participant", "theme", "excerpts"],
+    )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("excerpts:Q"),
-        color=alt.condition(alt.datum.excerpts > threshold, alt.value("white"), alt.value("black")))
+        color=alt.condition(alt.datum.excerpts > threshold, alt.value("white"), alt.value("black")),
+    )
     return (cells + text).properties(height=heatmap_height(matrix))
 
 
@@ -47,17 +51,21 @@ def heatmap_height(matrix: pd.DataFrame) -> int:
 
 def frequency_bars(freq: pd.DataFrame, top: int) -> alt.Chart:
     shown = freq.loc[freq["excerpts"] > 0].sort_values("excerpts", ascending=False).head(top)
-    return alt.Chart(shown).mark_bar().encode(
-        x=alt.X("excerpts:Q", title="excerpts"),
-        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-        color=alt.Color("theme_path:N", title="theme", legend=alt.Legend(orient="bottom", columns=2)),
-        tooltip=["label", "theme_path", "excerpts", "codings", "experts_n", "experts"],
-    ).properties(height=max(160, 20 * len(shown)))
+    return (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            x=alt.X("excerpts:Q", title="excerpts"),
+            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+            color=alt.Color("theme_path:N", title="theme", legend=alt.Legend(orient="bottom", columns=2)),
+            tooltip=["label", "theme_path", "excerpts", "codings", "experts_n", "experts"],
+        )
+        .properties(height=max(160, 20 * len(shown)))
+    )
 
 
 def _csv_button(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(f"Download {name}.csv", to_csv(df) or "", file_name=f"{name}.csv", mime="text/csv",
-                       key=key)
+    st.download_button(f"Download {name}.csv", to_csv(df) or "", file_name=f"{name}.csv", mime="text/csv", key=key)
 
 
 def _describe(df: pd.DataFrame) -> None:
@@ -95,15 +103,25 @@ def render() -> None:
             return
         annotators_all = sorted(data.codings["annotator"].astype(str).unique().tolist())
         cols = st.columns([3, 1, 2])
-        chosen = cols[0].multiselect("Annotators", annotators_all, key="qc_rep_annotators",
-                                     placeholder="All annotators",
-                                     help="Restrict every table to these annotators (e.g. consensus).")
+        chosen = cols[0].multiselect(
+            "Annotators",
+            annotators_all,
+            key="qc_rep_annotators",
+            placeholder="All annotators",
+            help="Restrict every table to these annotators (e.g. consensus).",
+        )
         annotators = chosen or None
-        level = cols[1].selectbox("Heatmap level", [0, 1, 2], index=0, key="qc_rep_level",
-                                  format_func=lambda x: ["main themes", "sub-themes", "level 3"][x])
+        level = cols[1].selectbox(
+            "Heatmap level",
+            [0, 1, 2],
+            index=0,
+            key="qc_rep_level",
+            format_func=lambda x: ["main themes", "sub-themes", "level 3"][x],
+        )
         attrs = [c for c in data.participants.columns if c not in ("participant", "label")]
-        attribute = cols[2].selectbox("Consensus split by", attrs, index=None, key="qc_rep_attribute",
-                                      placeholder="(no split)")
+        attribute = cols[2].selectbox(
+            "Consensus split by", attrs, index=None, key="qc_rep_attribute", placeholder="(no split)"
+        )
         tabs = st.tabs(["Themes", "Codes", "Consensus", "Heatmap", "Frequencies", "Appendix B", "Download"])
         with tabs[0]:
             themes = reports.theme_table(data, annotators)
@@ -119,9 +137,15 @@ def render() -> None:
             by = st.radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
             cons = reports.consensus(data, by=by, attribute=attribute, annotators=annotators)
             _describe(cons)
-            st.dataframe(cons, hide_index=True, width="stretch", key="qc_rep_consensus",
-                         column_config={"share": st.column_config.ProgressColumn("share", min_value=0.0,
-                                                                                  max_value=1.0, format="percent")})
+            st.dataframe(
+                cons,
+                hide_index=True,
+                width="stretch",
+                key="qc_rep_consensus",
+                column_config={
+                    "share": st.column_config.ProgressColumn("share", min_value=0.0, max_value=1.0, format="percent")
+                },
+            )
             _csv_button(cons, "consensus", "qc_csv_consensus")
         with tabs[3]:
             mat = reports.matrix(data, by="theme", level=level, annotators=annotators)
@@ -137,23 +161,37 @@ def render() -> None:
         with tabs[5]:
             quotes = reports.quote_table(data, annotators, max_quotes=3)
             _describe(quotes)
-            st.dataframe(quotes, hide_index=True, width="stretch", key="qc_rep_quotes",
-                         column_config={"quotes": st.column_config.TextColumn("quotes", width="large")})
+            st.dataframe(
+                quotes,
+                hide_index=True,
+                width="stretch",
+                key="qc_rep_quotes",
+                column_config={"quotes": st.column_config.TextColumn("quotes", width="large")},
+            )
             _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
         with tabs[6]:
             _downloads(project, annotators)
 
 
 def _downloads(project, annotators: list[str] | None) -> None:
-    st.markdown("**Excel appendix workbook**: interviewees, codebook with quotes, matrices, frequencies, "
-                "co-occurrence, agreement and every coding.")
+    st.markdown(
+        "**Excel appendix workbook**: interviewees, codebook with quotes, matrices, frequencies, "
+        "co-occurrence, agreement and every coding."
+    )
     if not project.actor.at_least("supervisor"):
         st.caption("Supervisors download the whole-project workbook; use the CSV buttons for your own tables.")
         return
-    unit = st.selectbox("Unit for agreement and co-occurrence", ["sentence", "paragraph", "turn"],
-                        key="qc_rep_xlsx_unit")
+    unit = st.selectbox(
+        "Unit for agreement and co-occurrence", ["sentence", "paragraph", "turn"], key="qc_rep_xlsx_unit"
+    )
     st.button("Build the Excel workbook", key="qc_build_excel", on_click=_build_excel, args=(annotators, unit))
     data = st.session_state.get(EXCEL_KEY)
     if data:
-        st.download_button("Download qualcode_report.xlsx", data, file_name="qualcode_report.xlsx",
-                           mime=XLSX_MIME, key="qc_download_excel", type="primary")
+        st.download_button(
+            "Download qualcode_report.xlsx",
+            data,
+            file_name="qualcode_report.xlsx",
+            mime=XLSX_MIME,
+            key="qc_download_excel",
+            type="primary",
+        )

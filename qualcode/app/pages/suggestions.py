@@ -19,19 +19,24 @@ def render() -> None:
     try:
         from ...assist import UNIT_KINDS, evaluate_tables
     except ImportError as exc:
-        st.info(f"The suggestion assistants are not available in this installation ({exc}), so there is "
-                "nothing to evaluate.")
+        st.info(
+            f"The suggestion assistants are not available in this installation ({exc}), so there is "
+            "nothing to evaluate."
+        )
         return
-    st.caption("Leave-one-participant-out: for each interviewee the model learns from everyone else's coded "
-               "units and predicts theirs; top-1/top-3 accuracy for themes and codes, against a majority "
-               "baseline and the codebook's patterns. Uses only the codings you may see.")
+    st.caption(
+        "Leave-one-participant-out: for each interviewee the model learns from everyone else's coded "
+        "units and predicts theirs; top-1/top-3 accuracy for themes and codes, against a majority "
+        "baseline and the codebook's patterns. Uses only the codings you may see."
+    )
     cols = st.columns([1, 2, 1])
     unit = cols[0].selectbox("Unit", UNIT_KINDS, key="qc_eval_unit")
     with state.user_errors():
         data = state.cached_analysis(project)
         annotators = sorted(data.codings["annotator"].astype(str).unique().tolist())
-        chosen = cols[1].multiselect("Annotators (ground truth)", annotators, key="qc_eval_annotators",
-                                     placeholder="All")
+        chosen = cols[1].multiselect(
+            "Annotators (ground truth)", annotators, key="qc_eval_annotators", placeholder="All"
+        )
         version = state.data_version(project.store)
         if cols[2].button("Evaluate", key="qc_eval_run", type="primary"):
             with st.spinner("Training one model per participant …"):

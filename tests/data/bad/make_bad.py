@@ -22,7 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "refi"))
-from make_hostile import (
+from make_hostile import (  # noqa: E402
     BILLION_LAUGHS_QDE,
     GOOD_QDE,
     INVALID_QDE,
@@ -33,8 +33,10 @@ from make_hostile import (
 
 DATE = (2020, 1, 1, 0, 0, 0)
 MB = 1024 * 1024
-PNG_HEAD = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00"
-            b"\x1f\xf3\xffa\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG_HEAD = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00"
+    b"\x1f\xf3\xffa\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 TRANSCRIPT = "Interviewer: When did you start?\n\nExpert J: In 2010, with two colleagues.\n"
 
 
@@ -72,7 +74,7 @@ def _corrupt_member_data(data: bytes, member: str) -> bytes:
     at = out.find(b"PK\x03\x04")
     while at != -1:
         name_len, extra_len = struct.unpack_from("<HH", out, at + 26)
-        if bytes(out[at + 30:at + 30 + name_len]) == member.encode():
+        if bytes(out[at + 30 : at + 30 + name_len]) == member.encode():
             size = struct.unpack_from("<I", out, at + 18)[0]
             start = at + 30 + name_len + extra_len
             for i in range(start + size // 3, start + size - 2):
@@ -84,21 +86,27 @@ def _corrupt_member_data(data: bytes, member: str) -> bytes:
 
 # --------------------------------------------------------------------------- .docx parts
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                 b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                 b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                 b'<Default Extension="xml" ContentType="application/xml"/>'
-                 b'<Override PartName="/word/document.xml" ContentType="application/'
-                 b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-ROOT_RELS = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-             b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-             b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-             b'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+CONTENT_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    b'<Default Extension="xml" ContentType="application/xml"/>'
+    b'<Override PartName="/word/document.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+ROOT_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+)
 
 
 def _document_xml(body: str, doctype: str = "") -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{doctype}'
-            f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{doctype}'
+        f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>'
+    ).encode()
 
 
 def _paragraphs(*texts: str) -> str:
@@ -106,8 +114,14 @@ def _paragraphs(*texts: str) -> str:
 
 
 def docx_bytes(document_xml: bytes, extra: list[tuple[str, bytes]] = ()) -> bytes:
-    return zip_bytes([("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS),
-                      ("word/document.xml", document_xml), *extra])
+    return zip_bytes(
+        [
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("_rels/.rels", ROOT_RELS),
+            ("word/document.xml", document_xml),
+            *extra,
+        ]
+    )
 
 
 GOOD_BODY = _paragraphs("Interviewer: When did you start?", "Expert J: In 2010.")
@@ -119,8 +133,9 @@ def codebook_binary(path: Path) -> None:
 
 
 def codebook_latin1(path: Path) -> None:
-    path.write_bytes("title: Caf\u00e9 codes\nthemes:\n  - id: caf\n    label: Caf\u00e9 \u00e0 la carte\n"
-                     .encode("latin-1"))
+    path.write_bytes(
+        "title: Caf\u00e9 codes\nthemes:\n  - id: caf\n    label: Caf\u00e9 \u00e0 la carte\n".encode("latin-1")
+    )
 
 
 def codebook_enormous(path: Path) -> None:
@@ -138,8 +153,10 @@ def codebook_deep_nesting(path: Path) -> None:
 
 # --------------------------------------------------------------------------- transcripts
 def transcript_latin1(path: Path) -> None:
-    path.write_bytes("Interviewer: Caf\u00e9?\n\nExpert J: Tr\u00e8s bien, \u00e0 bient\u00f4t.\n"
-                     .encode("latin-1") + b"\xff\xfe\x80\n")
+    path.write_bytes(
+        "Interviewer: Caf\u00e9?\n\nExpert J: Tr\u00e8s bien, \u00e0 bient\u00f4t.\n".encode("latin-1")
+        + b"\xff\xfe\x80\n"
+    )
 
 
 def transcript_png(path: Path) -> None:
@@ -160,15 +177,15 @@ def transcript_utf32(path: Path) -> None:
 
 def transcript_long_line(path: Path) -> None:
     """Line 3 is 3 million characters long (the limit is 1 million)."""
-    path.write_text("Interviewer: Tell me everything.\n\nExpert J: " + "blah " * 600_000 + "\n",
-                    encoding="utf-8")
+    path.write_text("Interviewer: Tell me everything.\n\nExpert J: " + "blah " * 600_000 + "\n", encoding="utf-8")
 
 
 def transcript_deep_front_matter(path: Path) -> None:
     """Front matter with a flow list nested 20,000 deep (the YAML scanner is quadratic in depth)."""
     depth = 20_000
-    path.write_text("---\nparticipant: J\nnotes: " + "[" * depth + "]" * depth + "\n---\n" + TRANSCRIPT,
-                    encoding="utf-8")
+    path.write_text(
+        "---\nparticipant: J\nnotes: " + "[" * depth + "]" * depth + "\n---\n" + TRANSCRIPT, encoding="utf-8"
+    )
 
 
 def transcript_huge_sparse(path: Path) -> None:
@@ -198,8 +215,7 @@ def docx_invalid_xml(path: Path) -> None:
 
 
 def docx_no_document(path: Path) -> None:
-    _write_zip(path, [("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS),
-                      ("word/other.xml", b"<x/>")])
+    _write_zip(path, [("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS), ("word/other.xml", b"<x/>")])
 
 
 def docx_encrypted(path: Path) -> None:
@@ -239,18 +255,20 @@ def docx_bomb_lying(path: Path) -> None:
 # --------------------------------------------------------------------------- codings spreadsheets
 def csv_huge_field(path: Path) -> None:
     """One quote of 300,000 characters (Python's csv module refuses fields over 131,072)."""
-    path.write_text('participant,quote,code\nF,"' + "blah " * 60_000 + '",kazakhstan_transit_country\n',
-                    encoding="utf-8")
+    path.write_text(
+        'participant,quote,code\nF,"' + "blah " * 60_000 + '",kazakhstan_transit_country\n', encoding="utf-8"
+    )
 
 
 def csv_latin1(path: Path) -> None:
-    path.write_bytes("participant,quote,code\nF,\u00ab Caf\u00e9 \u00bb,kazakhstan_transit_country\n"
-                     .encode("latin-1") + b"\xff\x81\n")
+    path.write_bytes(
+        "participant,quote,code\nF,\u00ab Caf\u00e9 \u00bb,kazakhstan_transit_country\n".encode("latin-1")
+        + b"\xff\x81\n"
+    )
 
 
 def csv_utf32(path: Path) -> None:
-    path.write_bytes("participant,quote,code\nF,There are restrictions,kazakhstan_transit_country\n"
-                     .encode("utf-32"))
+    path.write_bytes("participant,quote,code\nF,There are restrictions,kazakhstan_transit_country\n".encode("utf-32"))
 
 
 def csv_binary(path: Path) -> None:
@@ -279,8 +297,12 @@ def xlsx_formulas(path: Path) -> None:
 
     rows: list[list[object]] = [
         ["participant", "quote", "code", "annotator"],
-        ["F", "There are restrictions: firstly, work visas are only granted", '=HYPERLINK("http://evil.example","x")',
-         "bad-input"],
+        [
+            "F",
+            "There are restrictions: firstly, work visas are only granted",
+            '=HYPERLINK("http://evil.example","x")',
+            "bad-input",
+        ],
         ["F", "=cmd|' /C calc'!A0", "kazakhstan_transit_country", "bad-input"],
         ["F", "There are restrictions", "@SUM(1+1)", "=1+1"],
     ]
@@ -297,8 +319,10 @@ def xlsx_bomb(path: Path) -> None:
 
 def _xlsx_with_changed_sheet(path: Path, change: Callable[[bytes], bytes]) -> None:
     good = zipfile.ZipFile(io.BytesIO(_xlsx([["participant", "quote", "code"], ["F", "x", "y"]])))
-    members = [(name, change(good.read(name)) if name == "xl/worksheets/sheet1.xml" else good.read(name))
-               for name in good.namelist()]
+    members = [
+        (name, change(good.read(name)) if name == "xl/worksheets/sheet1.xml" else good.read(name))
+        for name in good.namelist()
+    ]
     _write_zip(path, members)
 
 
@@ -314,18 +338,24 @@ def xlsx_unexpected_attribute(path: Path) -> None:
 
 def xlsx_stale_dimension(path: Path) -> None:
     """The sheet claims A1:C1 but holds a row (with an unknown code) at row 1,000,000."""
+
     def change(data: bytes) -> bytes:
         import re
 
         data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:C1"/>', data)
-        return (data.replace(b'<row r="2"', b'<row r="1000000"').replace(b'r="A2"', b'r="A1000000"')
-                .replace(b'r="B2"', b'r="B1000000"').replace(b'r="C2"', b'r="C1000000"'))
+        return (
+            data.replace(b'<row r="2"', b'<row r="1000000"')
+            .replace(b'r="A2"', b'r="A1000000"')
+            .replace(b'r="B2"', b'r="B1000000"')
+            .replace(b'r="C2"', b'r="C1000000"')
+        )
 
     _xlsx_with_changed_sheet(path, change)
 
 
 def xlsx_wide_rows(path: Path) -> None:
     """Row 2 has an unknown code; 50,000 more rows each hold one cell in column XFD (16,384)."""
+
     def change(data: bytes) -> bytes:
         import re
 
@@ -406,8 +436,7 @@ def qdpx_not_zip(path: Path) -> None:
 
 def qdpx_source_escape(path: Path) -> None:
     """A text source whose plainTextPath points outside the archive."""
-    qde = GOOD_QDE.replace(b"internal://11111111-1111-1111-1111-111111111111.txt",
-                           b"internal://../../../../etc/passwd")
+    qde = GOOD_QDE.replace(b"internal://11111111-1111-1111-1111-111111111111.txt", b"internal://../../../../etc/passwd")
     _write_zip(path, [("project.qde", qde), TEXT])
 
 
@@ -443,8 +472,9 @@ def qdpx_wrong_root(path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- backups
-MANIFEST = json.dumps({"format": "qualcode-backup", "format_version": 1, "qualcode": "0",
-                       "schema_versions": [1, 2], "counts": {}}).encode()
+MANIFEST = json.dumps(
+    {"format": "qualcode-backup", "format_version": 1, "qualcode": "0", "schema_versions": [1, 2], "counts": {}}
+).encode()
 
 
 def backup_traversal(path: Path) -> None:
@@ -480,13 +510,19 @@ def backup_manifest_bad_version(path: Path) -> None:
 
 
 def backup_damaged_line(path: Path) -> None:
-    _write_zip(path, [("manifest.json", MANIFEST),
-                      ("tables/settings.jsonl", b'{"key": "team_mode", "value": "false"}\n{"key": "blind_mo\n')])
+    _write_zip(
+        path,
+        [
+            ("manifest.json", MANIFEST),
+            ("tables/settings.jsonl", b'{"key": "team_mode", "value": "false"}\n{"key": "blind_mo\n'),
+        ],
+    )
 
 
 def backup_not_utf8(path: Path) -> None:
-    _write_zip(path, [("manifest.json", MANIFEST),
-                      ("tables/settings.jsonl", b'{"key": "team_mode", "value": "\xff\xfe"}\n')])
+    _write_zip(
+        path, [("manifest.json", MANIFEST), ("tables/settings.jsonl", b'{"key": "team_mode", "value": "\xff\xfe"}\n')]
+    )
 
 
 def backup_row_not_object(path: Path) -> None:
@@ -495,8 +531,13 @@ def backup_row_not_object(path: Path) -> None:
 
 def backup_row_violates_schema(path: Path) -> None:
     """A coding whose document does not exist and a document without a name."""
-    _write_zip(path, [("manifest.json", MANIFEST),
-                      ("tables/documents.jsonl", b'{"id": 1, "name": null, "text": "x", "length": 1}\n')])
+    _write_zip(
+        path,
+        [
+            ("manifest.json", MANIFEST),
+            ("tables/documents.jsonl", b'{"id": 1, "name": null, "text": "x", "length": 1}\n'),
+        ],
+    )
 
 
 def backup_sqlite_wrong_schema(path: Path) -> None:
@@ -519,17 +560,25 @@ def backup_sqlite_dangling_reference(path: Path) -> None:
     with sqlite3.connect(path) as db:
         for table in schema.metadata.sorted_tables:
             db.execute(f"CREATE TABLE {table.name} ({', '.join(c.name for c in table.columns)})")
-        db.execute("INSERT INTO codings (id, document_id, doc_length, start_pos, end_pos, code_id, annotator, quote, "
-                   "memo, origin, created_at, updated_at, version) "
-                   "VALUES (1, 99, 10, 0, 5, 'nope', 'eve', 'x', '', 'manual', 't', 't', 1)")
+        db.execute(
+            "INSERT INTO codings (id, document_id, doc_length, start_pos, end_pos, code_id, annotator, quote, "
+            "memo, origin, created_at, updated_at, version) "
+            "VALUES (1, 99, 10, 0, 5, 'nope', 'eve', 'x', '', 'manual', 't', 't', 1)"
+        )
     db.close()
 
 
 def backup_bad_codebook(path: Path) -> None:
     """A backup whose codebook.yaml carries an unsafe YAML tag (restore would install it)."""
     codebook = (HERE / "codebooks" / "python_tag.yaml").read_bytes()
-    _write_zip(path, [("manifest.json", MANIFEST), ("codebook.yaml", codebook),
-                      ("tables/settings.jsonl", b'{"key": "team_mode", "value": "false"}\n')])
+    _write_zip(
+        path,
+        [
+            ("manifest.json", MANIFEST),
+            ("codebook.yaml", codebook),
+            ("tables/settings.jsonl", b'{"key": "team_mode", "value": "false"}\n'),
+        ],
+    )
 
 
 def backup_not_zip(path: Path) -> None:

@@ -17,16 +17,16 @@ t = importlib.util.module_from_spec(spec)
 sys.modules["test_bad_input"] = t
 spec.loader.exec_module(t)
 VIA = {
- "codebook check": "`qualcode codebook check FILE`",
- "codebook import": "`qualcode import` with FILE as the project's codebook.yaml",
- "import": "`qualcode import FILE`",
- "sync": "`qualcode import` with FILE in interviews/ (folder sync)",
- "folder": "`qualcode import FOLDER` with FILE next to a good new transcript",
- "codings": "`qualcode import --codings FILE`",
- "import+new": "`qualcode import NEW.md GOOD.csv --codings FILE` (a new transcript and a good sheet given with it)",
- "sync+new": "`qualcode import` with FILE in interviews/ next to a new transcript and a good codings sheet",
- "qdpx": "`qualcode import FILE.qdpx` (or a bare `.qde`) into a fresh project",
- "restore": "`qualcode restore FILE` into a fresh project",
+    "codebook check": "`qualcode codebook check FILE`",
+    "codebook import": "`qualcode import` with FILE as the project's codebook.yaml",
+    "import": "`qualcode import FILE`",
+    "sync": "`qualcode import` with FILE in interviews/ (folder sync)",
+    "folder": "`qualcode import FOLDER` with FILE next to a good new transcript",
+    "codings": "`qualcode import --codings FILE`",
+    "import+new": "`qualcode import NEW.md GOOD.csv --codings FILE` (a new transcript and a good sheet given with it)",
+    "sync+new": "`qualcode import` with FILE in interviews/ next to a new transcript and a good codings sheet",
+    "qdpx": "`qualcode import FILE.qdpx` (or a bare `.qde`) into a fresh project",
+    "restore": "`qualcode restore FILE` into a fresh project",
 }
 counts = collections.Counter(c.via for c in t.CASES)
 built = set(t.make_bad.AT_TEST_TIME)
@@ -50,7 +50,9 @@ for via, label in VIA.items():
     L.append(f"| {label} | {counts[via]} |")
 L.append(f"| **total** | **{len(t.CASES)}** |\n")
 L.append("## Cases\n")
-L.append("Location: a substring the error message must contain (the file, and the line/row/member/field where the case has one).\n")
+L.append(
+    "Location: a substring the error message must contain (the file, and the line/row/member/field where the case has one).\n"
+)
 L.append("| file | input path | what is wrong | expected error | location in the message |")
 L.append("|---|---|---|---|---|")
 for c in t.CASES:

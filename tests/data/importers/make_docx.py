@@ -17,12 +17,14 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 HERE = Path(__file__).parent
-NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-      'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
-      'xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml" '
-      'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-      'mc:Ignorable="w14 w15"')
+NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
+    'xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'mc:Ignorable="w14 w15"'
+)
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 FIXED_TIME = (2024, 5, 1, 12, 0, 0)
@@ -46,18 +48,18 @@ def inline(item) -> str:
     if kind == "end":
         return f'<w:commentRangeEnd w:id="{item[1]}"/>'
     if kind == "ref":
-        return (f'<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr>'
-                f'<w:commentReference w:id="{item[1]}"/></w:r>')
+        return f'<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:commentReference w:id="{item[1]}"/></w:r>'
     if kind == "tab":
         return "<w:r><w:tab/></w:r>"
     if kind == "br":
         return "<w:r><w:br/></w:r>"
     if kind == "del":
-        return (f'<w:del w:id="90" w:author="Editor" w:date="2024-05-01T10:00:00Z">'
-                f'<w:r><w:delText>{escape(item[1])}</w:delText></w:r></w:del>')
+        return (
+            f'<w:del w:id="90" w:author="Editor" w:date="2024-05-01T10:00:00Z">'
+            f"<w:r><w:delText>{escape(item[1])}</w:delText></w:r></w:del>"
+        )
     if kind == "ins":
-        return (f'<w:ins w:id="91" w:author="Editor" w:date="2024-05-01T10:00:00Z">'
-                f'{run(item[1])}</w:ins>')
+        return f'<w:ins w:id="91" w:author="Editor" w:date="2024-05-01T10:00:00Z">{run(item[1])}</w:ins>'
     if kind == "bookmark":
         return '<w:bookmarkStart w:id="0" w:name="_GoBack"/><w:proofErr w:type="spellStart"/>'
     raise ValueError(item)
@@ -65,24 +67,24 @@ def inline(item) -> str:
 
 def paragraph(items, para_id: str | None = None) -> str:
     attr = f' w14:paraId="{para_id}" w14:textId="77777777"' if para_id else ""
-    return (f'<w:p{attr}><w:pPr><w:pStyle w:val="Normal"/></w:pPr>'
-            + "".join(inline(i) for i in items) + "</w:p>")
+    return f'<w:p{attr}><w:pPr><w:pStyle w:val="Normal"/></w:pPr>' + "".join(inline(i) for i in items) + "</w:p>"
 
 
 def block(item) -> str:
     if isinstance(item, tuple) and item[0] in ("start", "end"):
         return inline(item)
     if isinstance(item, tuple) and item[0] == "table":
-        cells = "".join("<w:tc><w:tcPr/>" + "".join(paragraph(p) for p in cell) + "</w:tc>"
-                        for cell in item[1])
+        cells = "".join("<w:tc><w:tcPr/>" + "".join(paragraph(p) for p in cell) + "</w:tc>" for cell in item[1])
         return f"<w:tbl><w:tblPr/><w:tblGrid/><w:tr>{cells}</w:tr></w:tbl>"
     return paragraph(item)
 
 
 def document_xml(blocks) -> str:
     body = "".join(block(b) for b in blocks)
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NS}><w:body>'
-            f'{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NS}><w:body>'
+        f'{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>'
+    )
 
 
 def comments_xml(comments) -> str:
@@ -94,65 +96,76 @@ def comments_xml(comments) -> str:
         for i, line in enumerate(lines):
             pid = para_id if i == len(lines) - 1 else None
             paras.append(paragraph([line], pid))
-        parts.append(f'<w:comment w:id="{cid}" w:author="{escape(author)}"{date_attr} '
-                     f'w:initials="{escape(author[:1])}">{"".join(paras)}</w:comment>')
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<w:comments {NS}>{"".join(parts)}</w:comments>')
+        parts.append(
+            f'<w:comment w:id="{cid}" w:author="{escape(author)}"{date_attr} '
+            f'w:initials="{escape(author[:1])}">{"".join(paras)}</w:comment>'
+        )
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:comments {NS}>{"".join(parts)}</w:comments>'
 
 
 def comments_extended_xml(threads) -> str:
     """threads: list of (para_id, parent para_id or None)."""
     items = "".join(
-        f'<w15:commentEx w15:paraId="{pid}"'
-        + (f' w15:paraIdParent="{parent}"' if parent else "") + ' w15:done="0"/>'
-        for pid, parent in threads)
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<w15:commentsEx {NS}>{items}</w15:commentsEx>')
+        f'<w15:commentEx w15:paraId="{pid}"' + (f' w15:paraIdParent="{parent}"' if parent else "") + ' w15:done="0"/>'
+        for pid, parent in threads
+    )
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w15:commentsEx {NS}>{items}</w15:commentsEx>'
 
 
 def core_xml(title: str, creator: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<dc:title>{escape(title)}</dc:title><dc:creator>{escape(creator)}</dc:creator>"
-            '<dcterms:created xsi:type="dcterms:W3CDTF">2024-05-01T12:00:00Z</dcterms:created>'
-            "</cp:coreProperties>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(title)}</dc:title><dc:creator>{escape(creator)}</dc:creator>"
+        '<dcterms:created xsi:type="dcterms:W3CDTF">2024-05-01T12:00:00Z</dcterms:created>'
+        "</cp:coreProperties>"
+    )
 
 
 def write_docx(path: Path, blocks, comments, *, threads=None, core=None) -> None:
     overrides = [
-        ("/word/document.xml",
-         "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"),
-        ("/word/comments.xml",
-         "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"),
+        ("/word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"),
+        ("/word/comments.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"),
     ]
     doc_rels = [("rId1", f"{DOC_REL}/comments", "comments.xml")]
     if threads:
-        overrides.append(("/word/commentsExtended.xml",
-                          "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtended+xml"))
-        doc_rels.append(("rId2", "http://schemas.microsoft.com/office/2011/relationships/commentsExtended",
-                         "commentsExtended.xml"))
+        overrides.append(
+            (
+                "/word/commentsExtended.xml",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtended+xml",
+            )
+        )
+        doc_rels.append(
+            ("rId2", "http://schemas.microsoft.com/office/2011/relationships/commentsExtended", "commentsExtended.xml")
+        )
     root_rels = [("rId1", f"{DOC_REL}/officeDocument", "word/document.xml")]
     if core:
-        overrides.append(("/docProps/core.xml",
-                          "application/vnd.openxmlformats-package.core-properties+xml"))
-        root_rels.append(("rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
-                          "docProps/core.xml"))
+        overrides.append(("/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml"))
+        root_rels.append(
+            (
+                "rId2",
+                "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
+                "docProps/core.xml",
+            )
+        )
     content_types = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
         + "".join(f'<Override PartName="{n}" ContentType="{t}"/>' for n, t in overrides)
-        + "</Types>")
+        + "</Types>"
+    )
 
     def rels(items) -> str:
-        return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                f'<Relationships xmlns="{REL_NS}">'
-                + "".join(f'<Relationship Id="{i}" Type="{t}" Target="{target}"/>'
-                          for i, t, target in items)
-                + "</Relationships>")
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{REL_NS}">'
+            + "".join(f'<Relationship Id="{i}" Type="{t}" Target="{target}"/>' for i, t, target in items)
+            + "</Relationships>"
+        )
 
     parts = {
         "[Content_Types].xml": content_types,
@@ -176,13 +189,41 @@ def word_style() -> None:
     """English interview as Word writes it: overlapping, cross-paragraph comments, a reply."""
     blocks = [
         ["Interviewer: How did the programme ", "start?"],
-        ["Expert C: It started in 2010 when ", ("start", 0), "the ministry ", ("start", 1),
-         "cut the bud", "get", ("end", 0), ("ref", 0), ". We had to ", ("bookmark",),
-         "find partners", ("end", 1), ("ref", 1), " ", ("start", 2), "quickly.",
-         ("tab",), "Really", ("br",), "quickly."],
+        [
+            "Expert C: It started in 2010 when ",
+            ("start", 0),
+            "the ministry ",
+            ("start", 1),
+            "cut the bud",
+            "get",
+            ("end", 0),
+            ("ref", 0),
+            ". We had to ",
+            ("bookmark",),
+            "find partners",
+            ("end", 1),
+            ("ref", 1),
+            " ",
+            ("start", 2),
+            "quickly.",
+            ("tab",),
+            "Really",
+            ("br",),
+            "quickly.",
+        ],
         ["Interviewer: What was ", ("del", "the "), "hardest?"],
-        ["Expert C: ", ("ins", "Trust"), " between the agencies", ("end", 2), ("ref", 2),
-         ". Nobody shared data at first.", ("start", 4), ("end", 4), ("ref", 4), ("ref", 5)],
+        [
+            "Expert C: ",
+            ("ins", "Trust"),
+            " between the agencies",
+            ("end", 2),
+            ("ref", 2),
+            ". Nobody shared data at first.",
+            ("start", 4),
+            ("end", 4),
+            ("ref", 4),
+            ("ref", 5),
+        ],
         ("table", [[["Observer note:"]], [[("start", 6), "Calm and open", ("end", 6), ("ref", 6)]]]),
         [],
     ]
@@ -198,11 +239,16 @@ def word_style() -> None:
     # Comment 3 is a threaded reply to comment 0: it shares comment 0's range in Word.
     blocks[1][1:1] = [("start", 3)]
     blocks[1].insert(blocks[1].index(("end", 0)) + 1, ("end", 3))
-    threads = [("10000001", None), ("10000002", None), ("10000003", None),
-               ("10000004", "10000001"), ("10000005", None), ("10000006", None),
-               ("10000007", None)]
-    write_docx(HERE / "expert_C.docx", blocks, comments, threads=threads,
-               core=("Interview with expert C", "Alice"))
+    threads = [
+        ("10000001", None),
+        ("10000002", None),
+        ("10000003", None),
+        ("10000004", "10000001"),
+        ("10000005", None),
+        ("10000006", None),
+        ("10000007", None),
+    ]
+    write_docx(HERE / "expert_C.docx", blocks, comments, threads=threads, core=("Interview with expert C", "Alice"))
 
 
 def russian_with_front_matter() -> None:
@@ -215,11 +261,19 @@ def russian_with_front_matter() -> None:
         ["language: ru"],
         ["---"],
         ["Интервьюер: Как начинался проект?"],
-        ["Эксперт: Всё началось в 2010 году. ", ("start", 0), "Бюджет сократили,",
-         " и мы искали партнёров."],
+        ["Эксперт: Всё началось в 2010 году. ", ("start", 0), "Бюджет сократили,", " и мы искали партнёров."],
         ["Интервьюер: Что было труднее всего?"],
-        ["Эксперт: Доверие между ведомствами", ("end", 0), ("ref", 0), ". ",
-         ("start", 1), "Никто не делился данными", ("end", 1), ("ref", 1), "."],
+        [
+            "Эксперт: Доверие между ведомствами",
+            ("end", 0),
+            ("ref", 0),
+            ". ",
+            ("start", 1),
+            "Никто не делился данными",
+            ("end", 1),
+            ("ref", 1),
+            ".",
+        ],
     ]
     comments = [
         (0, "Иван", "2024-06-01T08:00:00Z", ["Финансирование"], None),

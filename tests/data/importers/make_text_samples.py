@@ -139,8 +139,7 @@ Interviewer: Thank you.
 def main() -> None:
     BAD.mkdir(exist_ok=True)
     (HERE / "expert_A.md").write_bytes(EXPERT_A.encode("utf-8"))
-    (HERE / "expert_B_bom_crlf.txt").write_bytes(
-        b"\xef\xbb\xbf" + EXPERT_B.replace("\n", "\r\n").encode("utf-8"))
+    (HERE / "expert_B_bom_crlf.txt").write_bytes(b"\xef\xbb\xbf" + EXPERT_B.replace("\n", "\r\n").encode("utf-8"))
     (HERE / "expert_E_utf16le.txt").write_bytes(EXPERT_E.encode("utf-16"))  # BOM + LE
     (HERE / "expert_E_utf16be.txt").write_bytes(b"\xfe\xff" + EXPERT_E.encode("utf-16-be"))
     (HERE / "expert_E_utf16le_nobom.txt").write_bytes(EXPERT_E.encode("utf-16-le"))
@@ -152,27 +151,31 @@ def main() -> None:
 
     # Broken inputs: each must raise InputFileError naming the file and the place.
     (BAD / "latin1.txt").write_bytes("Interviewer: Où est le café?\nA: Là-bas.\n".encode("latin-1"))
-    (BAD / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
-                                     b"\x00\x00\x01\x00\x08\x06\x00\x00\x00\x5c\x72\xa8\x66")
+    (BAD / "binary.txt").write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00\x5c\x72\xa8\x66"
+    )
     (BAD / "empty.txt").write_bytes(b"")
     (BAD / "blank.md").write_bytes(b"\n  \n\t\n")
     (BAD / "nul_in_utf8.txt").write_bytes(b"Interviewer: hello\nExpert: a\x00b\x00c\x00\x00\n")
     (BAD / "broken_front_matter.md").write_bytes(
-        b"---\nparticipant: A\nrole: [Policy advisor\ndate: 2024-03-01\n---\nQ: Hi?\n")
+        b"---\nparticipant: A\nrole: [Policy advisor\ndate: 2024-03-01\n---\nQ: Hi?\n"
+    )
     (BAD / "unclosed_front_matter.md").write_bytes(b"---\nparticipant: A\nQ: Hi?\n")
-    (BAD / "tagged_front_matter.md").write_bytes(
-        b"---\nparticipant: !!python/object:os.system A\n---\nQ: Hi?\n")
+    (BAD / "tagged_front_matter.md").write_bytes(b"---\nparticipant: !!python/object:os.system A\n---\nQ: Hi?\n")
     (BAD / "list_front_matter.md").write_bytes(b"---\n- A\n- B\n---\nQ: Hi?\n")
     (BAD / "bad_language.md").write_bytes(b"---\nparticipant: A\nlanguage: english\n---\nQ: Hi?\n")
     (BAD / "front_matter_only.md").write_bytes(b"---\nparticipant: A\n---\n\n")
     (BAD / "bad_timestamp.vtt").write_bytes(
         b"WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nA: ok\n\n2\n00:00:4.5 --> 00:00:06.000\n"
-        b"A: bad\n\n3\n00:00:07.000 --> 00:00:06.000\nA: backwards\n")
+        b"A: bad\n\n3\n00:00:07.000 --> 00:00:06.000\nA: backwards\n"
+    )
     (BAD / "no_header.vtt").write_bytes(b"1\n00:00:01.000 --> 00:00:04.000\nA: ok\n")
     (BAD / "bad_timestamp.srt").write_bytes(
-        b"1\n00:00:01,000 --> 00:00:03,000\nA: fine\n\n2\n00:00:03,000 -> 00:00:05,000\nA: arrow\n")
+        b"1\n00:00:01,000 --> 00:00:03,000\nA: fine\n\n2\n00:00:03,000 -> 00:00:05,000\nA: arrow\n"
+    )
     (BAD / "missing_timing.srt").write_bytes(
-        b"1\n00:00:01,000 --> 00:00:03,000\nA: fine\n\n2\nA: no timing line\nmore\n")
+        b"1\n00:00:01,000 --> 00:00:03,000\nA: fine\n\n2\nA: no timing line\nmore\n"
+    )
     (BAD / "not_a_zip.docx").write_bytes(b"This is a text file renamed to .docx\n")
     (BAD / "notes.rtf").write_bytes(b"{\\rtf1\\ansi Hello}\n")
 

@@ -32,11 +32,10 @@ def stand_in_text(selections: list[tuple[int, int, str]]) -> str:
     for start, end, name in selections:
         quote = name[:-1] if name.endswith("…") else name
         if len(quote) == end - start or (name.endswith("…") and len(quote) < end - start):
-            chars[start:start + len(quote)] = list(quote)
+            chars[start : start + len(quote)] = list(quote)
     text = "".join(chars)
     # A CR whose LF was overwritten by a quote would be a lone CR: make it a space.
-    return "".join(" " if ch == "\r" and text[i + 1:i + 2] != "\n" else ch
-                   for i, ch in enumerate(text))
+    return "".join(" " if ch == "\r" and text[i + 1 : i + 2] != "\n" else ch for i, ch in enumerate(text))
 
 
 def main() -> None:
@@ -44,19 +43,19 @@ def main() -> None:
         qde = archive.read("Project.qde")
     root = etree.fromstring(qde)
     texts: dict[str, str] = {}
-    sources = root.findall("q:Sources/q:TextSource", NS) + \
-        root.findall("q:Sources/q:PDFSource/q:Representation", NS)
+    sources = root.findall("q:Sources/q:TextSource", NS) + root.findall("q:Sources/q:PDFSource/q:Representation", NS)
     for source in sources:
         name = source.get("plainTextPath").removeprefix("internal://")
-        selections = [(int(s.get("startPosition")), int(s.get("endPosition")), s.get("name"))
-                      for s in source.iterfind("q:PlainTextSelection", NS)]
+        selections = [
+            (int(s.get("startPosition")), int(s.get("endPosition")), s.get("name"))
+            for s in source.iterfind("q:PlainTextSelection", NS)
+        ]
         texts[name] = stand_in_text(selections)
     with zipfile.ZipFile(TARGET, "w", compression=zipfile.ZIP_DEFLATED) as out:
         out.writestr(zipfile.ZipInfo("Project.qde", DATE), qde, zipfile.ZIP_DEFLATED)
         out.writestr(zipfile.ZipInfo("Sources/", DATE), b"")
         for name, text in sorted(texts.items()):
-            out.writestr(zipfile.ZipInfo(f"Sources/{name}", DATE), text.encode("utf-8"),
-                         zipfile.ZIP_DEFLATED)
+            out.writestr(zipfile.ZipInfo(f"Sources/{name}", DATE), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
     print(f"wrote {TARGET.name} with {len(texts)} texts")
 
 

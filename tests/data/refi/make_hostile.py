@@ -68,7 +68,7 @@ def _write(name: str, members: list[tuple[str, bytes]], *, symlinks: tuple[str, 
             info.compress_type = zipfile.ZIP_DEFLATED
             if member in symlinks:
                 info.create_system = 3
-                info.external_attr = (0o120777 << 16)
+                info.external_attr = 0o120777 << 16
             archive.writestr(info, data)
     return path
 
@@ -80,14 +80,14 @@ def _lie_about_size(path: Path, member: str, declared: int) -> None:
     local = data.find(b"PK\x03\x04")
     while local != -1:
         name_len = struct.unpack_from("<H", data, local + 26)[0]
-        if bytes(data[local + 30:local + 30 + name_len]) == name:
+        if bytes(data[local + 30 : local + 30 + name_len]) == name:
             struct.pack_into("<I", data, local + 22, declared)
             break
         local = data.find(b"PK\x03\x04", local + 4)
     central = data.find(b"PK\x01\x02")
     while central != -1:
         name_len = struct.unpack_from("<H", data, central + 28)[0]
-        if bytes(data[central + 46:central + 46 + name_len]) == name:
+        if bytes(data[central + 46 : central + 46 + name_len]) == name:
             struct.pack_into("<I", data, central + 24, declared)
             break
         central = data.find(b"PK\x01\x02", central + 4)
@@ -117,20 +117,20 @@ CASES = {
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    text = (TEXT_NAME, "harmless text".encode())
+    text = (TEXT_NAME, b"harmless text")
     _write("path_traversal.qdpx", [("project.qde", GOOD_QDE), text, ("../../evil.txt", b"x")])
     _write("absolute_path.qdpx", [("project.qde", GOOD_QDE), text, ("/tmp/evil.txt", b"x")])
     _write("backslash_path.qdpx", [("project.qde", GOOD_QDE), text, ("..\\evil.txt", b"x")])
     _write("drive_letter.qdpx", [("project.qde", GOOD_QDE), text, ("C:/evil.txt", b"x")])
-    _write("symlink.qdpx", [("project.qde", GOOD_QDE), (TEXT_NAME, b"/etc/passwd")],
-           symlinks=(TEXT_NAME,))
+    _write("symlink.qdpx", [("project.qde", GOOD_QDE), (TEXT_NAME, b"/etc/passwd")], symlinks=(TEXT_NAME,))
     _write("duplicate_member.qdpx", [("project.qde", GOOD_QDE), ("Project.qde", GOOD_QDE), text])
     _write("zip_bomb.qdpx", [("project.qde", GOOD_QDE), (TEXT_NAME, b"\0" * (20 * 1024 * 1024))])
-    lying = _write("zip_bomb_lying_size.qdpx",
-                   [("project.qde", GOOD_QDE), (TEXT_NAME, b"a" * (5 * 1024 * 1024))])
+    lying = _write("zip_bomb_lying_size.qdpx", [("project.qde", GOOD_QDE), (TEXT_NAME, b"a" * (5 * 1024 * 1024))])
     _lie_about_size(lying, TEXT_NAME, 1000)
-    _write("too_many_members.qdpx", [("project.qde", GOOD_QDE), text] +
-           [(f"sources/extra{i:03d}.txt", b"x") for i in range(58)])
+    _write(
+        "too_many_members.qdpx",
+        [("project.qde", GOOD_QDE), text] + [(f"sources/extra{i:03d}.txt", b"x") for i in range(58)],
+    )
     _write("xxe.qdpx", [("project.qde", XXE_QDE), text])
     _write("billion_laughs.qdpx", [("project.qde", BILLION_LAUGHS_QDE), text])
     _write("external_dtd.qdpx", [("project.qde", EXTERNAL_DTD_QDE), text])
