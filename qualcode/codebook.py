@@ -52,9 +52,9 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOCK_TIMEOUT_SECONDS = 10.0
 
-TOP_KEYS = ("title", "themes", "codes", "cross_cutting")
+TOP_KEYS = ("title", "themes", "codes", "cross_cutting", "appendix")
 THEME_KEYS = ("id", "label", "description", "color", "aliases", "themes", "codes")
-CODE_KEYS = ("id", "label", "description", "include", "exclude", "example", "aliases", "patterns")
+CODE_KEYS = ("id", "label", "description", "include", "exclude", "example", "aliases", "patterns", "applications")
 CROSS_KEYS = ("id", "label", "description", "codes")
 _KEYS_OF = {"top level": TOP_KEYS, "theme": THEME_KEYS, "code": CODE_KEYS, "cross-cutting theme": CROSS_KEYS}
 
@@ -506,6 +506,7 @@ class _Validator:
             examples=self.text_list(node, "example", field),
             aliases=aliases,
             patterns=self.patterns(node, field),
+            **self.applications(node, field),
         )
         if ident and ident not in self.codes and ident not in self.themes:
             self.codes[ident] = code
@@ -513,6 +514,43 @@ class _Validator:
                 seq = node["aliases"]
                 where = self._where(seq, i) if isinstance(seq, list) else self._where(node, "aliases")
                 self.code_aliases.append((ident, alias, f"{field}.aliases[{i}]", *where))
+
+    def applications(self, node: CommentedMap, field: str) -> dict[str, Any]:
+        """``applications: {count: N, source: "..."}``: applications recorded outside qualcode."""
+        if "applications" not in node or node["applications"] is None:
+            return {}
+        value, here = node["applications"], _sub(field, "applications")
+        hint = "Write e.g. applications: {count: 10, source: \"Appendix B, 'Number of codes'\"} (source required)."
+        if not isinstance(value, CommentedMap):
+            self.add(
+                f"'applications' must be a mapping, found {_type_name(value)}.",
+                here,
+                self._where(node, "applications"),
+                hint=hint,
+            )
+            return {}
+        count, source = value.get("count"), value.get("source")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            self.add(
+                f"'applications.count' must be a whole number >= 0, found {count!r}.",
+                here,
+                self._where(node, "applications"),
+                hint=hint,
+            )
+            return {}
+        if not isinstance(source, str) or not source.strip():
+            self.add(
+                "'applications.source' must say where the count comes from.",
+                here,
+                self._where(node, "applications"),
+                hint=hint,
+            )
+            return {}
+        extra = [k for k in value if k not in ("count", "source")]
+        if extra:
+            self.add(f"unknown key '{extra[0]}' in 'applications'.", here, self._where(node, "applications"), hint=hint)
+            return {}
+        return {"applications": count, "applications_source": source.strip()}
 
     def cross_cut(self, node: CommentedMap, field: str) -> None:
         self.keys(node, field, "cross-cutting theme")
@@ -577,11 +615,13 @@ class _Validator:
 
     def codebook(self, doc: Any) -> Codebook:
         title = doc.get("title") if isinstance(doc, CommentedMap) else None
+        appendix = doc.get("appendix") if isinstance(doc, CommentedMap) else None
         return Codebook(
             themes=self.themes,
             codes=self.codes,
             cross_cutting=self.cross,
             title=str(title) if isinstance(title, str) else "",
+            appendix=_plain(appendix) if isinstance(appendix, CommentedMap) else {},
         )
 
 
@@ -900,6 +940,8 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
             out["aliases"] = list(code.aliases)
         if code.patterns:
             out["patterns"] = [_plain(p) for p in code.patterns]
+        if code.applications is not None:
+            out["applications"] = {"count": code.applications, "source": code.applications_source}
         return out
 
     def theme_dict(theme: Theme) -> dict[str, Any]:
@@ -925,6 +967,8 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
     top_codes = [code_dict(c) for c in codebook.codes.values() if c.theme is None]
     if top_codes:
         result["codes"] = top_codes
+    if codebook.appendix:
+        result["appendix"] = codebook.appendix
     if codebook.cross_cutting:
         result["cross_cutting"] = [
             {
@@ -1629,6 +1673,17 @@ class CodebookFile:
             existing[:] = aliases
         else:
             _set_key(target.node, "aliases", _flow_list(aliases), CODE_KEYS)
+        if src.applications is not None or tgt.applications is not None:
+            # Recorded counts add up only when both are known; otherwise the total is unknown
+            # (both former values stay in the consolidation trail).
+            if src.applications is not None and tgt.applications is not None:
+                total = CommentedMap()
+                total["count"] = tgt.applications + src.applications
+                total["source"] = f"{tgt.applications_source}; + {src.applications} of merged '{src.id}'"
+                total.fa.set_flow_style()
+                _set_key(target.node, "applications", total, CODE_KEYS)
+            elif "applications" in target.node:
+                del target.node["applications"]
         for cross in self.document.get("cross_cutting") or []:
             members = cross.get("codes")
             if isinstance(members, list) and source_id in members:
