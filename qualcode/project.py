@@ -633,7 +633,7 @@ class Project:
         settings = self.appendix_settings()
         data = self.analysis_data(annotators)
         blocks = findings_blocks(data) if findings and str(path).lower().endswith(".docx") else None
-        return export_appendix(data, path, settings, findings=blocks)
+        return export_appendix(data, path, settings, findings=blocks, trail=self.consolidation_trail())
 
     def export_qdpx(self, path: Path | str) -> Path:
         """A REFI-QDA project of everything (supervisors and admins)."""

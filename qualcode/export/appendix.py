@@ -169,14 +169,27 @@ def speaker_of(label: str) -> str:
     return re.sub(r"\s*\((.+?)\)\s*$", r" \1", label).strip()
 
 
-def number_of_codes(data: AnalysisData, settings: AppendixSettings | None = None) -> dict[str, int | None]:
-    """Code id → the applications the code stands for after consolidation (None: not known)."""
+def number_of_codes(
+    data: AnalysisData, settings: AppendixSettings | None = None, trail: pd.DataFrame | None = None
+) -> dict[str, int | None]:
+    """Code id → the applications the code stands for after consolidation (None: not known).
+
+    ``codings``: its codings now (merged codes' codings were moved into it) plus the duplicate
+    codings those merges collapsed (``trail``: the consolidation trail, see
+    :mod:`qualcode.consolidation`).  ``recorded``: the codebook's ``applications`` count.
+    """
+    from ..consolidation import trail_of
+
     settings = settings or AppendixSettings()
     codebook = data.codebook
     if settings.number_of_codes == "recorded":
         return {cid: code.applications for cid, code in codebook.codes.items()}
     counts = data.codings["code"].astype(str).value_counts() if len(data.codings) else pd.Series(dtype="int64")
-    return {cid: int(counts.get(cid, 0)) for cid in codebook.codes}
+    out: dict[str, int | None] = {}
+    for cid in codebook.codes:
+        collapsed = int(trail_of(trail, cid)["collapsed"].sum()) if trail is not None and len(trail) else 0
+        out[cid] = int(counts.get(cid, 0)) + collapsed
+    return out
 
 
 def _coded_example(data: AnalysisData, code_id: str) -> str:
@@ -200,7 +213,9 @@ def _coded_example(data: AnalysisData, code_id: str) -> str:
     return f"{who}: '{quote}'" if who else f"'{quote}'"
 
 
-def codebook_frame(data: AnalysisData, settings: AppendixSettings | None = None) -> pd.DataFrame:
+def codebook_frame(
+    data: AnalysisData, settings: AppendixSettings | None = None, trail: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Appendix B: one row per code in codebook order.
 
     ``Theme`` is the label of the code's own theme (the sub-theme; for a code directly under a
@@ -209,7 +224,7 @@ def codebook_frame(data: AnalysisData, settings: AppendixSettings | None = None)
     """
     settings = settings or AppendixSettings()
     codebook = data.codebook
-    numbers = number_of_codes(data, settings)
+    numbers = number_of_codes(data, settings, trail)
     rows = []
     for _depth, code in codebook.iter_tree():
         if not isinstance(code, Code):
@@ -393,6 +408,7 @@ def export_appendix(
     path: Path | str,
     settings: AppendixSettings | None = None,
     findings: Sequence[tuple[str, str]] | None = None,
+    trail: pd.DataFrame | None = None,
 ) -> Path:
     """Write Appendix A and B to ``path`` (.xlsx or .docx, chosen by the suffix)."""
     out = Path(path)
@@ -406,7 +422,7 @@ def export_appendix(
             )
         )
     a = interviewees_frame(data, settings)
-    b = codebook_frame(data, settings)
+    b = codebook_frame(data, settings, trail)
     if suffix == ".xlsx":
         return write_xlsx(a, b, out)
     return write_docx(a, b, out, findings=findings, title=data.codebook.title)
