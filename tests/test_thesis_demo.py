@@ -355,3 +355,48 @@ def test_human_trafficking_experts_phrase(demo: Demo) -> None:
     row = _group_row(demo.table, "Human trafficking")
     letters = {r["expert"] for r in BY_GROUP["Human trafficking"]}
     assert row["experts_phrase"] == thesis_phrase(letters) == "Experts (F,H)"
+
+
+# --------------------------------------------------------------------------- "Number of codes"
+# A second, column-wise reading of Appendix B's last column: every numeral of the OCR that is
+# not quote text, top to bottom, with the row it stands on (tests/data/thesis/NOTES.md).  The
+# codebook's `applications:` counts were transcribed row by row; the two readings must agree.
+NUMBERS = Path(__file__).resolve().parent / "data" / "thesis" / "appendix_b_numbers.csv"
+
+
+def _numbers() -> list[dict[str, str]]:
+    with NUMBERS.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_column_reading_is_well_formed() -> None:
+    rows = _numbers()
+    assert [int(r["seed_line"]) for r in rows] == sorted(int(r["seed_line"]) for r in rows)
+    for row in rows:
+        assert row["value"] in row["ocr_line"].split(), row
+        assert row["placement"] in ("inline", "after_quote", "within_quote", "ambiguous"), row
+        assert norm_label(row["code_label"]) in BY_CODE, row
+    # down the column the rows come in the order the appendix prints them
+    printed = [norm_label(r["code_label"]) for r in ROWS]
+    positions = [printed.index(norm_label(r["code_label"])) for r in rows]
+    assert positions == sorted(positions)
+
+
+def test_number_of_codes_agrees_with_the_column_reading(demo: Demo) -> None:
+    codebook = demo.data.codebook
+    legible = {norm_label(r["code_label"]): r for r in _numbers() if r["placement"] != "ambiguous"}
+    recorded = {norm_label(c.label): c for c in codebook.codes.values() if c.applications is not None}
+    assert set(recorded) == set(legible)
+    for key, row in legible.items():
+        code = recorded[key]
+        assert code.applications == int(row["value"]), code.id
+        assert f"OCR line {row['seed_line']}," in code.applications_source, code.id
+    assert len(recorded) == 27 and sum(c.applications or 0 for c in recorded.values()) == 211
+
+
+def test_ambiguous_number_of_codes_is_left_empty(demo: Demo) -> None:
+    ambiguous = {norm_label(r["code_label"]) for r in _numbers() if r["placement"] == "ambiguous"}
+    assert ambiguous == {norm_label("Destinations of labour migrants")}
+    for code in demo.data.codebook.codes.values():
+        if norm_label(code.label) in ambiguous:
+            assert code.applications is None
