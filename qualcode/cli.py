@@ -366,7 +366,7 @@ def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: 
     df = reports.theme_table(data)
     if theme:
         keep = {theme} | set(_descendants(data.codebook, theme))
-        df = df[df["theme_id"].isin(keep)]
+        df = df[df["theme_id"].isin(keep)].reset_index(drop=True)
     _emit(df, fmt)
 
 
@@ -392,7 +392,7 @@ def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators
     data = _data(ctx, annotators)
     df = reports.code_frequencies(data, by_annotator=by_annotator)
     if theme:
-        df = df[df["code"].isin(data.codebook.codes_in(theme))]
+        df = df[df["code"].isin(data.codebook.codes_in(theme))].reset_index(drop=True)
     _emit(df, fmt)
 
 
