@@ -20,6 +20,7 @@ import functools
 import hashlib
 import os
 import re
+import sys
 import tempfile
 import time
 import unicodedata
@@ -982,9 +983,9 @@ def _pop_tail(container: Any, key: Any, max_indent: int | None = None) -> str:
     """
     items, slot, index = _tail_slot(container, key)
     entry = items.get(slot)
-    token = entry[index] if entry and len(entry) > index else None
-    if not isinstance(token, CommentToken):
+    if not entry or len(entry) <= index or not isinstance(entry[index], CommentToken):
         return ""
+    token = entry[index]
     newline = token.value.find("\n")
     if newline < 0:
         return ""
@@ -1176,7 +1177,7 @@ class _FileLock:
             self._fd = None
 
 
-try:
+if sys.platform != "win32":
     import fcntl
 
     def _lock_fd(fd: int) -> None:
@@ -1184,7 +1185,7 @@ try:
 
     def _unlock_fd(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
-except ImportError:  # pragma: no cover - Windows
+else:  # pragma: no cover - Windows
     import msvcrt
 
     def _lock_fd(fd: int) -> None:

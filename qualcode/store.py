@@ -19,12 +19,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, RowMapping
 
 from . import schema as s
 from .errors import CodingError, ConfigError, ConflictError, PermissionDenied, Problem, did_you_mean, valid_list
@@ -176,7 +176,7 @@ class Store:
                 after=after,
             )
         )
-        return int(res.inserted_primary_key[0])
+        return _inserted_id(res)
 
     def audit_frame(self, actor: Actor | None = None) -> pd.DataFrame:
         query = sa.select(s.audit_log).order_by(s.audit_log.c.id)
@@ -245,15 +245,15 @@ class Store:
         exists = conn.execute(sa.select(s.users.c.name).where(s.users.c.name == name)).scalar()
         if exists is None:
             # Concurrent first writes of one new annotator must not fail: insert-if-absent.
+            user = dict(name=name, role=role, created_at=s.now())
             if self.is_sqlite:
-                from sqlalchemy.dialects.sqlite import insert as ins
+                from sqlalchemy.dialects import sqlite
+
+                conn.execute(sqlite.insert(s.users).values(**user).on_conflict_do_nothing(index_elements=["name"]))
             else:
-                from sqlalchemy.dialects.postgresql import insert as ins
-            conn.execute(
-                ins(s.users)
-                .values(name=name, role=role, created_at=s.now())
-                .on_conflict_do_nothing(index_elements=["name"])
-            )
+                from sqlalchemy.dialects import postgresql
+
+                conn.execute(postgresql.insert(s.users).values(**user).on_conflict_do_nothing(index_elements=["name"]))
 
     def add_user(self, actor: Actor, name: str, role: str = "annotator", password_hash: str | None = None) -> None:
         self.require(actor, "admin", "add users")
@@ -447,7 +447,7 @@ class Store:
         return len(rows)
 
     def _move_to_detached(
-        self, conn: Connection, row: Mapping[str, Any], document_name: str, status: str, reason: str
+        self, conn: Connection, row: RowMapping, document_name: str, status: str, reason: str
     ) -> None:
         conn.execute(
             s.detached_codings.insert().values(
@@ -533,7 +533,7 @@ class Store:
                 imported_at=s.now(),
             )
             if row is None:
-                doc_id = int(conn.execute(s.documents.insert().values(name=doc.name, **values)).inserted_primary_key[0])
+                doc_id = _inserted_id(conn.execute(s.documents.insert().values(name=doc.name, **values)))
                 result["status"] = "added"
                 self._audit(
                     conn, actor, "document.add", "document", doc.name, None, {"sha256": sha, "length": len(text)}
@@ -667,7 +667,6 @@ class Store:
         values: list[dict[str, Any]] = []
         for i, c in enumerate(items):
             row_no = rows[i] if rows else None
-            loc = dict(path=source, row=row_no)
             if c.annotator != actor.name and not actor.at_least("supervisor") and not actor.local:
                 raise PermissionDenied(f"'{actor.name}' may not write codings as '{c.annotator}'.")
             if c.document not in docs:
@@ -676,7 +675,8 @@ class Store:
                         f"Unknown document '{c.document}'.",
                         field="document",
                         hint=(did_you_mean(c.document, docs) or "") + f" Known documents: {valid_list(docs)}.",
-                        **loc,
+                        path=source,
+                        row=row_no,
                     )
                 )
                 continue
@@ -686,7 +686,8 @@ class Store:
                         f"Unknown code '{c.code}'.",
                         field="code",
                         hint=did_you_mean(c.code, codes) or "Add it to codebook.yaml first, or pick an existing code.",
-                        **loc,
+                        path=source,
+                        row=row_no,
                     )
                 )
                 continue
@@ -697,14 +698,19 @@ class Store:
                         f"Span {c.start}–{c.end} is outside document '{c.document}' (length {length}) or empty.",
                         field="start/end",
                         hint="Offsets are code points, start < end ≤ length.",
-                        **loc,
+                        path=source,
+                        row=row_no,
                     )
                 )
                 continue
             if c.origin not in ORIGINS:
                 problems.append(
                     Problem(
-                        f"Unknown origin '{c.origin}'.", field="origin", hint=f"Valid: {valid_list(ORIGINS)}.", **loc
+                        f"Unknown origin '{c.origin}'.",
+                        field="origin",
+                        hint=f"Valid: {valid_list(ORIGINS)}.",
+                        path=source,
+                        row=row_no,
                     )
                 )
                 continue
@@ -766,10 +772,10 @@ class Store:
         for v in values:
             starts_of.setdefault(v["document_id"], set()).add(v["start_pos"])
         for doc_id, starts in starts_of.items():
-            texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == doc_id)).scalar()
+            texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == doc_id)).scalar_one()
             # Only stored codings that start where a new one starts can be duplicates: fetch
             # just those (index on document_id, start_pos), not every coding of the document.
-            ordered, found = sorted(starts), set()
+            ordered, found = sorted(starts), set[tuple[Any, ...]]()
             for lo in range(0, len(ordered), 500):
                 found.update(
                     tuple(r)
@@ -833,7 +839,7 @@ class Store:
             return None
         return dict(row)
 
-    def _owned_row(self, conn: Connection, actor: Actor, coding_id: int) -> Mapping[str, Any]:
+    def _owned_row(self, conn: Connection, actor: Actor, coding_id: int) -> RowMapping:
         row = conn.execute(sa.select(s.codings).where(s.codings.c.id == coding_id)).mappings().first()
         if row is None:
             raise CodingError(f"Coding {coding_id} does not exist (it may have been deleted).")
@@ -880,7 +886,7 @@ class Store:
                     )
                 text = conn.execute(
                     sa.select(s.documents.c.text).where(s.documents.c.id == row["document_id"])
-                ).scalar()
+                ).scalar_one()
                 values.update(start_pos=new_start, end_pos=new_end, quote=text[new_start:new_end])
             if not values:
                 return int(row["version"])
@@ -1217,9 +1223,12 @@ class Store:
                 r[0]: int(r[1])
                 for r in conn.execute(sa.select(s.segments.c.kind, sa.func.count()).group_by(s.segments.c.kind))
             }
-            detached = conn.execute(
-                sa.select(s.detached_codings.c.status, sa.func.count()).group_by(s.detached_codings.c.status)
-            ).fetchall()
+            detached = {
+                r[0]: int(r[1])
+                for r in conn.execute(
+                    sa.select(s.detached_codings.c.status, sa.func.count()).group_by(s.detached_codings.c.status)
+                )
+            }
             return {
                 "participants": count(s.participants),
                 "documents": count(s.documents),
@@ -1227,8 +1236,8 @@ class Store:
                 "segments_by_kind": segs,
                 "codings": count(s.codings),
                 "codings_by_annotator": by_annotator,
-                "detached": int(dict(detached).get("detached", 0)),
-                "archived": int(dict(detached).get("archived", 0)),
+                "detached": detached.get("detached", 0),
+                "archived": detached.get("archived", 0),
             }
 
 
@@ -1276,12 +1285,23 @@ class LazyTexts(Mapping[str, str]):
         return len(self._names)
 
 
+_Row = TypeVar("_Row")
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT reported no primary key")
+    return int(key[0])
+
+
 def pair_reanchored(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[_Row],
     originals: Sequence[Coding],
     anchored: Sequence[Coding],
     detached: Sequence[Coding],
-) -> Iterator[tuple[Mapping[str, Any], Coding | None]]:
+) -> Iterator[tuple[_Row, Coding | None]]:
     """Pair database rows with ``anchor.reanchor``'s result (None = detached).
 
     ``reanchor`` returns the detached originals themselves and the anchored ones in input order.
