@@ -233,10 +233,9 @@ def _items(data: AnalysisData, frame: _Frame, by: str) -> _Items:
         targets = []
         if ("code", cid) in index:
             targets.append(index[("code", cid)])
-        if cid in cb.codes:
-            for t in cb.theme_path(cb.codes[cid].theme) + cb.cross_cutting_of(cid):
-                if ("theme", t) in index:
-                    targets.append(index[("theme", t)])
+        for t in cb.themes_of(cid):
+            if ("theme", t) in index:
+                targets.append(index[("theme", t)])
         code_items.append(np.array(sorted(set(targets)), dtype=np.int64))
     labels = [code_label[i] if lvl == "code" else theme_label.get(i, i) for lvl, i in order]
     return _Items([lvl for lvl, _ in order], [i for _, i in order], labels, code_items)

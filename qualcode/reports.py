@@ -227,11 +227,7 @@ def _index(codebook: Codebook, used_codes: Iterable[str] = ()) -> _Index:
     for x in codebook.cross_cutting.values():
         rows.append({"theme_id": x.id, "theme": x.label, "parent": "", "kind": "cross_cutting", "depth": 0})
     row_of = {r["theme_id"]: i for i, r in enumerate(rows)}
-    member: dict[str, list[int]] = {c: [row_of[t] for t in path[c] if t in row_of] for c in order}
-    for x in codebook.cross_cutting.values():
-        for c in dict.fromkeys(x.codes):
-            if c in member:
-                member[c].append(row_of[x.id])
+    member = {c: [row_of[t] for t in codebook.themes_of(c) if t in row_of] for c in order}
     counts = np.array([len(member[c]) for c in order], dtype=np.int64)
     ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     flat = np.array([t for c in order for t in member[c]], dtype=np.int64)
