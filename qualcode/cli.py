@@ -173,6 +173,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     if not paths and not codings:
         report = project.sync(progress=_progress(), force=force, create_unknown_codes=create_codes)
         click.echo(report.summary())
+        _warn_outside(report)
         return
     project.sync_codebook()
     transcripts: list[Path] = []
@@ -199,6 +200,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             before_store=lambda docs: project.check_spreadsheets(sheets, docs),
         )
         click.echo(report.summary())
+        _warn_outside(report)
     else:
         project.check_spreadsheets(sheets)
     for sheet in sheets:
@@ -209,6 +211,14 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
 
         summary = import_refi_into(project, archive)
         click.echo(summary)
+
+
+def _warn_outside(report: Any) -> None:
+    if report.outside:
+        click.echo(
+            f"Warning: {report.outside_warning()}. Replace each symlink with the file itself.",
+            err=True,
+        )
 
 
 @cli.command()

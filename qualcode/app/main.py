@@ -64,9 +64,10 @@ def _remote_client() -> bool:
     ``qualcode app`` listens on 127.0.0.1 only in single-machine mode; this catches a plain
     ``streamlit run --server.address 0.0.0.0`` too."""
     try:
-        return st.context.ip_address is not None
-    except (AttributeError, RuntimeError):  # no browser connection (bare runs, AppTest)
+        ip = st.context.ip_address
+    except (AttributeError, RuntimeError):  # no browser connection (bare runs)
         return False
+    return isinstance(ip, str) and bool(ip)  # AppTest's stand-in runtime gives no string
 
 
 # ------------------------------------------------------------------------------ sign-in
@@ -241,6 +242,8 @@ def main() -> None:
             st.caption(":material/visibility_off: Blind coding is on: annotators see only their own codings.")
         if opened.sync_error:
             st.warning("Some files in the project folder could not be imported; see Interviews.")
+        if opened.sync_report is not None and opened.sync_report.outside:
+            st.warning("Some entries of interviews/ point outside the project and were skipped; see Interviews.")
     navigation = st.navigation(_pages(actor))
     state.show_flashes()
     navigation.run()
