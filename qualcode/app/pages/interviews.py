@@ -23,6 +23,7 @@ from ...importers import SUPPORTED_SUFFIXES
 from ...project import Project
 from ...reports import participant_table
 from .. import state
+from ..components import tables
 
 MAX_NAME_LENGTH = 120
 _UNSAFE = re.compile(r"[^\w .\-]", re.UNICODE)
@@ -210,11 +211,11 @@ def render() -> None:
     with state.user_errors():
         docs = state.documents(project.store)
         st.subheader(f"Interviews ({len(docs)})")
-        st.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
+        tables.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
         data = state.cached_analysis(project)
         st.subheader("Your coding progress")
         unit = st.selectbox("Unit", ["sentence", "paragraph", "turn"], key="qc_int_unit")
-        st.dataframe(
+        tables.dataframe(
             progress_table(data, project.actor.name, unit),
             hide_index=True,
             width="stretch",
@@ -224,4 +225,4 @@ def render() -> None:
             },
         )
         st.subheader("Participants")
-        st.dataframe(participant_table(data), hide_index=True, width="stretch", key="qc_int_participants")
+        tables.dataframe(participant_table(data), hide_index=True, width="stretch", key="qc_int_participants")
