@@ -308,3 +308,86 @@ def test_no_page_shows_a_table_around_the_neutralising_helper() -> None:
             if re.search(r"\bst\.(dataframe|data_editor|table)\(", line):
                 offenders.append(f"{path.relative_to(app_dir)}:{n}")
     assert not offenders, f"use qualcode.app.components.tables instead: {offenders}"
+
+
+# ------------------------------------------------------------------------------ g. .docx bounds
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+SAMPLE_DOCX = Path(__file__).resolve().parent / "data" / "importers" / "gdocs_D.docx"
+
+
+def _docx_with_body(path: Path, body: bytes) -> Path:
+    """A real Word package (the sample's parts) whose document part has ``body``; stored
+    uncompressed so the zip-bomb ratio check does not decide."""
+    import zipfile
+
+    with zipfile.ZipFile(SAMPLE_DOCX) as sample:
+        parts = {name: sample.read(name) for name in sample.namelist()}
+    parts["word/document.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}"><w:body>'.encode()
+        + body
+        + b"</w:body></w:document>"
+    )
+    parts.pop("word/comments.xml", None)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return path
+
+
+def _import(root: Path, path: Path) -> subprocess.CompletedProcess:
+    return qualcode("--project", str(root), "import", str(path))
+
+
+def test_docx_with_too_much_text_is_refused_before_parsing(tmp_path: Path) -> None:
+    """A 34 MB document part of ordinary text (few elements): the old code turned it into
+    a 34-million-character transcript."""
+    root = tmp_path / "proj"
+    assert qualcode("init", str(root)).returncode == 0
+    words = ("The border queue grew again and again. " * 25).encode()  # ~1,000 characters
+    paragraph = b"<w:p><w:r><w:t>" + words + b"</w:t></w:r></w:p>"
+    path = _docx_with_body(root / "interviews" / "huge_A.docx", paragraph * (34 * 1024))
+    res = _import(root, path)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "huge_A.docx" in res.stderr and "word/document.xml" in res.stderr
+    assert "33.6 MB limit" in res.stderr and "Traceback" not in res.stderr
+    project = Project.open(root)
+    assert project.store.documents_frame().empty
+    project.close()
+
+
+def test_docx_with_millions_of_tiny_elements_is_refused_before_parsing(tmp_path: Path) -> None:
+    """14 MB of ``<w:r><w:t>ab</w:t></w:r>``: 1.2 million elements (a parsed tree of ~150 MB)."""
+    root = tmp_path / "proj"
+    assert qualcode("init", str(root)).returncode == 0
+    runs = b"<w:r><w:t>ab</w:t></w:r>" * 1000
+    path = _docx_with_body(root / "interviews" / "tiny_B.docx", (b"<w:p>" + runs + b"</w:p>") * 600)
+    res = _import(root, path)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "tiny_B.docx" in res.stderr and "XML elements" in res.stderr and "1,000,000" in res.stderr
+    project = Project.open(root)
+    assert project.store.documents_frame().empty
+    project.close()
+
+
+def test_docx_text_limits_match_the_text_files() -> None:
+    from qualcode.errors import InputFileError
+    from qualcode.importers.encoding import check_text_bounds
+
+    with pytest.raises(InputFileError, match="million limit") as info:
+        check_text_bounds("x" * 101, "big.docx", max_chars=100)
+    assert info.value.problems[0].path == "big.docx"
+    with pytest.raises(InputFileError, match="line 2 is 11 characters long"):
+        check_text_bounds("ok\n" + "y" * 11, "long.docx", max_line_chars=10)
+    check_text_bounds("fine\ntext", "ok.docx", max_chars=100, max_line_chars=10)
+
+
+def test_ordinary_docx_still_imports(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    assert qualcode("init", str(root)).returncode == 0
+    paragraph = b"<w:p><w:r><w:t>Expert C: the queue at the border grew.</w:t></w:r></w:p>"
+    path = _docx_with_body(root / "interviews" / "expert_C.docx", paragraph * 2000)
+    res = _import(root, path)
+    assert res.returncode == 0, res.stderr
+    project = Project.open(root)
+    assert list(project.store.documents_frame()["document"]) == ["expert_C"]
+    project.close()
