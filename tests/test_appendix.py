@@ -406,3 +406,31 @@ def test_export_appendix_cli(merged: Project, tmp_path: Path) -> None:
     assert bad.returncode == 2, bad.stderr
     assert "codebook.yaml" in bad.stderr and "appendix.interviewees.Organization" in bad.stderr
     assert "Columns:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_readme_shows_appendix_b_as_exported(xlsx_path: Path) -> None:
+    """The README's Appendix B excerpt is the demo's export, cell for cell."""
+    import re
+
+    from openpyxl import load_workbook
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- appendix-b-example", 1)[1].split("-->", 1)[1].split("<!-- /appendix-b-example -->")[0]
+    lines = [line for line in block.strip().splitlines() if line.startswith("|")]
+    rows = [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines]
+    ws = load_workbook(xlsx_path)["Appendix B"]
+    assert rows[0] == [c.value for c in ws[2]]
+    codes = [ws.cell(row=r, column=2).value for r in range(3, ws.max_row + 1)]
+    first = 3 + codes.index(rows[2][1])
+    theme = next(str(r) for r in ws.merged_cells.ranges if r.min_col == 1 and r.min_row <= first <= r.max_row)
+    theme_row = int(re.match(r"A(\d+)", theme).group(1))
+    for i, row in enumerate(rows[2:]):
+        r = first + i
+        want = [
+            ws.cell(row=theme_row, column=1).value if i == 0 else "",
+            ws.cell(row=r, column=2).value,
+            ws.cell(row=r, column=3).value,
+            "" if ws.cell(row=r, column=4).value is None else str(ws.cell(row=r, column=4).value),
+        ]
+        assert row == want, f"README row {i + 1}"
+    assert len(rows) >= 5
