@@ -6,12 +6,17 @@ Every change goes through a :class:`~qualcode.project.Project` method, which edi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
 from ...model import UNCATEGORISED, Code, Codebook, Theme
 from .. import state
 from ..components import tables
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 
 def codebook_frame(codebook: Codebook) -> pd.DataFrame:
@@ -99,7 +104,7 @@ def _code_details(codebook: Codebook, code: Code) -> None:
             st.caption("Former names: " + state.escape_md(", ".join(code.aliases)))
 
 
-def _consolidation(project, code: Code) -> None:  # type: ignore[no-untyped-def]
+def _consolidation(project: Project, code: Code) -> None:
     """The code's consolidation trail: its recorded count and the codes merged into it."""
     from ...consolidation import trail_of
 
