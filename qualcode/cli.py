@@ -835,6 +835,8 @@ def app(ctx: Context, port: int) -> None:
                 str(port),
                 "--browser.gatherUsageStats",
                 "false",
+                "--client.showErrorDetails",
+                "none",  # no traceback in the browser (it goes to this console)
             ],
             env=env,
         )
