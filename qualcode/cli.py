@@ -241,7 +241,10 @@ def status(ctx: Context, fmt: str) -> None:
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
-            click.echo(f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'")
+            click.echo(
+                f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'"
+                f" ({row.reason})"
+            )
 
 
 # ---------------------------------------------------------------------------------------- codebook

@@ -29,7 +29,7 @@ from __future__ import annotations
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
 from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
-from .documents import DocumentsRoom, pair_reanchored
+from .documents import DocumentsRoom
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
@@ -57,6 +57,5 @@ __all__ = [
     "_columnwise_frame",
     "_sha256",
     "make_engine",
-    "pair_reanchored",
     "sqlite_url",
 ]
