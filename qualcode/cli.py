@@ -630,7 +630,7 @@ def undo(ctx: Context) -> None:
     """
     project = ctx.project()
     result = project.undo()
-    click.echo("Nothing to undo." if result is None else f"Undid {result['undone']} of coding {result['coding_id']}.")
+    click.echo("Nothing to undo." if result is None else result["message"])
 
 
 # ---------------------------------------------------------------------------------------- suggestions
