@@ -95,7 +95,7 @@ def test_every_way_of_starting_the_app_hides_error_details(monkeypatch, tmp_path
     [args] = calls
     assert args[args.index("--client.showErrorDetails") + 1] == "none"
     run_script = (REPO / "run").read_text(encoding="utf-8")
-    assert "--client.showErrorDetails none" in run_script
+    assert "qualcode --project . app" in run_script  # ./run app starts the app through qualcode app
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
 
