@@ -650,24 +650,26 @@ def _multi_rater_parts(counts: np.ndarray, single_rated: SingleRated) -> tuple[f
     return p_a, pi, n_pairable
 
 
-def fleiss_kappa(data: Any, single_rated: SingleRated = "drop") -> float:
+def fleiss_kappa(data: Any, single_rated: SingleRated = "prevalence") -> float:
     """Fleiss' kappa for any number of coders, varying coders per unit.
 
-    Generalisation used (Gwet 2014, *Handbook of Inter-Rater Reliability*, 4th ed.,
-    ch. 2, Fleiss' generalised kappa): ``p_a`` is the mean over units with ``r_i ≥ 2``
+    Gwet's generalised form (Gwet 2014, *Handbook of Inter-Rater Reliability*, 4th ed.,
+    ch. 2; irrCAC ``fleiss.kappa.raw``): ``p_a`` is the mean over units with ``r_i ≥ 2``
     ratings of the share of agreeing coder pairs ``Σ_k r_ik(r_ik−1) / (r_i(r_i−1))``;
-    ``π_k`` is the mean over units of ``r_ik / r_i``; ``p_e = Σ_k π_k²``.  With
-    ``single_rated="drop"`` (default) units with fewer than two ratings are dropped
-    entirely; ``"prevalence"`` keeps them in ``π_k`` exactly as Gwet (2014) and the
-    irrCAC package do.  With complete data both equal Fleiss (1971).
+    ``π_k`` is the mean of ``r_ik / r_i`` over **every unit with at least one rating**
+    (``single_rated="prevalence"``, the default); ``p_e = Σ_k π_k²``.  The variant
+    ``single_rated="drop"`` leaves units with fewer than two ratings out of ``π_k`` as
+    well (qualcode's earlier default, kept for comparison; it differs in
+    the third decimal on Gwet's example below: 0.762).  With complete data both equal
+    Fleiss (1971).
 
     Published examples:
 
     * Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
       *Psychological Bulletin* 76(5), 378-382, Table 1 (30 patients × 6
       psychiatrists, 5 diagnoses): kappa = 0.430.
-    * Gwet (2014), p. 120, 4 raters × 12 units with missing ratings
-      (Krippendorff's example C): kappa = 0.761 with ``single_rated="prevalence"``.
+    * Gwet (2014), p. 120, 4 raters × 12 units with missing ratings (irrCAC's
+      ``cac.raw4raters``): kappa = 0.761.
 
     >>> dx = [[4,4,4,4,4,4],[2,2,2,5,5,5],[2,3,3,3,3,5],[5,5,5,5,5,5],[2,2,2,4,4,4],
     ...       [1,1,3,3,3,3],[3,3,3,3,5,5],[1,1,3,3,3,4],[1,1,4,4,4,4],[5,5,5,5,5,5],
@@ -677,6 +679,13 @@ def fleiss_kappa(data: Any, single_rated: SingleRated = "drop") -> float:
     ...       [2,2,2,2,2,4],[1,1,1,1,5,5],[2,2,4,4,4,4],[1,3,3,3,3,3],[5,5,5,5,5,5]]
     >>> round(fleiss_kappa(np.array(dx).T), 3)  # transpose: rows must be coders
     0.43
+    >>> nan = None
+    >>> gwet4 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...          [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, nan],
+    ...          [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
+    ...          [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
+    >>> round(fleiss_kappa(gwet4), 3), round(fleiss_kappa(gwet4, single_rated="drop"), 3)
+    (0.761, 0.762)
     """
     counts, _ = _rating_counts(data)
     p_a, pi, n = _multi_rater_parts(counts, single_rated)
@@ -715,17 +724,21 @@ def scott_pi(data: Any) -> float:
     return NAN if p_e >= 1.0 - 1e-15 else (p_a - p_e) / (1.0 - p_e)
 
 
-def gwet_ac1(data: Any, single_rated: SingleRated = "drop") -> float:
+def gwet_ac1(data: Any, single_rated: SingleRated = "prevalence", n_categories: int | None = None) -> float:
     """Gwet's AC1 for any number of coders and missing ratings (Gwet 2008, 2014).
 
-    ``p_a`` as in :func:`fleiss_kappa`; ``p_e = Σ_k π_k(1−π_k) / (q−1)`` with ``q``
-    the number of categories used.  NaN with fewer than two categories.
+    ``p_a`` and ``π_k`` as in :func:`fleiss_kappa` (Gwet's form: ``π_k`` over every
+    rated unit); ``p_e = Σ_k π_k(1−π_k) / (q−1)``.  ``q`` is ``n_categories`` when
+    given (categories nobody used still count, as irrCAC's ``categories=``), else the
+    number of categories used anywhere in the data — irrCAC's rule.  NaN, with the
+    reason from :func:`explain_undefined`, when nothing is pairable, fewer than two
+    categories are possible, or every pairable value is the same (irrCAC returns 1.0
+    there; with no variation nothing shows that the coders can tell categories apart).
 
     Source: Gwet, K. L. (2008). Computing inter-rater reliability and its variance
     in the presence of high agreement. *Br. J. Math. Stat. Psychol.* 61, 29-48.
     Published examples (Gwet 2014, *Handbook*, 4th ed.): ectopic-pregnancy table
-    AC1 = 0.849; 4 raters × 12 units (p. 120) AC1 = 0.775 with
-    ``single_rated="prevalence"`` (Gwet's own treatment of singly rated units).
+    AC1 = 0.849; 4 raters × 12 units (p. 120) AC1 = 0.775.
 
     >>> table = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
     >>> a = [i for i in range(3) for j in range(3) for _ in range(table[i][j])]
@@ -737,16 +750,26 @@ def gwet_ac1(data: Any, single_rated: SingleRated = "drop") -> float:
     ...         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, nan],
     ...         [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
     ...         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
-    >>> round(gwet_ac1(data, single_rated="prevalence"), 3)
+    >>> round(gwet_ac1(data), 3)
     0.775
+    >>> gwet_ac1([[1, 1, 2], [1, 1, None]])  # pairable values show no variation
+    nan
     """
     counts, cats = _rating_counts(data)
-    q = len(cats)
-    p_a, pi, n = _multi_rater_parts(counts, single_rated)
-    if n == 0 or q < 2:
+    q = _n_categories(len(cats), n_categories)
+    if explain_undefined(data, "ac1", n_categories=n_categories) is not None:
         return NAN
+    p_a, pi, n = _multi_rater_parts(counts, single_rated)
     p_e = float((pi * (1.0 - pi)).sum() / (q - 1))
     return (p_a - p_e) / (1.0 - p_e)
+
+
+def _n_categories(used: int, given: int | None) -> int:
+    if given is None:
+        return used
+    if given < used:
+        raise ValueError(f"n_categories={given} but {used} categories were used")
+    return int(given)
 
 
 def brennan_prediger(data: Any, n_categories: int | None = None) -> float:
@@ -769,13 +792,158 @@ def brennan_prediger(data: Any, n_categories: int | None = None) -> float:
     0.835
     """
     counts, cats = _rating_counts(data)
-    q = n_categories if n_categories is not None else len(cats)
-    if q < len(cats):
-        raise ValueError(f"n_categories={q} but {len(cats)} categories were used")
+    q = _n_categories(len(cats), n_categories)
     p_a, _, n = _multi_rater_parts(counts, "drop")
     if n == 0 or q < 2:
         return NAN
     return (p_a - 1.0 / q) / (1.0 - 1.0 / q)
+
+
+# --------------------------------------------------------------------------- standard errors
+@dataclass(frozen=True)
+class CoefficientEstimate:
+    """A chance-corrected coefficient with Gwet's (2014) standard error and interval."""
+
+    statistic: str  # "fleiss", "ac1", "brennan_prediger", "conger", "cohen"
+    value: float
+    se: float
+    low: float
+    high: float
+    p_a: float
+    p_e: float
+    n_units: int  # units with at least one rating
+    confidence: float = 0.95
+    reason: str | None = None
+
+    @property
+    def method_text(self) -> str:
+        return (
+            f"{self.confidence:.0%} interval: estimate ± t(n−1) × standard error, Gwet's (2014) linearisation "
+            "variance over the units (as irrCAC computes it); upper bound capped at 1"
+        )
+
+
+STATISTICS_WITH_SE = ("fleiss", "ac1", "brennan_prediger", "conger", "cohen")
+
+
+def coefficient_estimate(
+    data: Any, statistic: str = "fleiss", confidence: float = 0.95, n_categories: int | None = None
+) -> CoefficientEstimate:
+    """Fleiss' kappa, Gwet's AC1, Brennan-Prediger, Conger's or Cohen's kappa with a standard error.
+
+    Gwet (2014, *Handbook of Inter-Rater Reliability*, 4th ed., ch. 5) writes each
+    coefficient as a mean of per-unit terms; its variance is
+    ``Σ_i (κ*_i − κ)² / (n(n−1))`` over the ``n`` rated units, where ``κ*_i`` corrects
+    the unit's term for the chance agreement it contributes (``2(1−κ)(p_e,i − p_e)/(1−p_e)``;
+    no correction for Brennan-Prediger, whose chance agreement is fixed).  The
+    interval is ``κ ± t_{n−1} · se`` with the upper bound capped at 1, as irrCAC does
+    (no finite-population correction).  ``"cohen"`` is Conger's kappa for two coders,
+    which is Cohen's kappa on complete data; Conger's generalises Cohen's chance
+    agreement to 3+ coders (each coder's own category shares).
+
+    Published example (Gwet 2014, p. 120; irrCAC ``cac.raw4raters``): Fleiss 0.7612
+    (se 0.1530), AC1 0.7754 (se 0.1429), Brennan-Prediger 0.7727 (se 0.1447),
+    Conger 0.7628 (se 0.1492).
+
+    >>> nan = None
+    >>> gwet4 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...          [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, nan],
+    ...          [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
+    ...          [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
+    >>> [(round(e.value, 4), round(e.se, 4)) for e in
+    ...  (coefficient_estimate(gwet4, s) for s in ("fleiss", "ac1", "brennan_prediger", "conger"))]
+    [(0.7612, 0.153), (0.7754, 0.1429), (0.7727, 0.1447), (0.7628, 0.1492)]
+    >>> round(coefficient_estimate(gwet4, "fleiss").low, 4)
+    0.4244
+    """
+    from scipy.stats import t as student_t
+
+    if statistic not in STATISTICS_WITH_SE:
+        raise ValueError(f"unknown statistic {statistic!r}; use one of {', '.join(STATISTICS_WITH_SE)}")
+    enc = _encode(data)
+    codes = enc.codes[:, (enc.codes >= 0).any(axis=0)]  # units nobody rated are not units
+    if statistic == "cohen" and codes.shape[0] != 2:
+        raise ValueError(f"Cohen's kappa is for two coders, got {codes.shape[0]}; use statistic='conger'")
+    q = _n_categories(len(enc.categories), n_categories)
+    reason = explain_undefined(
+        data,
+        "ac1" if statistic == "ac1" else ("brennan_prediger" if statistic == "brennan_prediger" else "fleiss"),
+        n_categories=n_categories,
+    )
+    n = codes.shape[1]
+    if reason is None and q < 2:
+        reason = REASON_ONE_CATEGORY
+    if reason is not None:
+        return CoefficientEstimate(statistic, NAN, NAN, NAN, NAN, NAN, NAN, n, confidence, reason)
+    counts = _unit_counts(codes, q)  # [units, q]
+    r = counts.sum(axis=1)
+    two = r >= 2
+    n2 = int(two.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pa_i = np.where(two, (counts * (counts - 1)).sum(axis=1) / (r * (r - 1)), 0.0)
+    p_a = float(pa_i.sum() / n2)
+    pi = (counts / r[:, None]).mean(axis=0)
+    if statistic == "fleiss":
+        p_e = float((pi**2).sum())
+        pe_i = counts @ pi / r
+    elif statistic == "ac1":
+        p_e = float((pi * (1 - pi)).sum() / (q - 1))
+        pe_i = counts @ (1 - pi) / (r * (q - 1))
+    elif statistic == "brennan_prediger":
+        p_e = 1.0 / q
+        pe_i = np.full(n, p_e)
+    else:
+        p_e, pe_i = _conger_chance(codes, q)
+    if not p_e < 1.0 - 1e-15:
+        reason = REASON_NO_VARIATION.format(value="the same")
+        return CoefficientEstimate(statistic, NAN, NAN, NAN, NAN, p_a, p_e, n, confidence, reason)
+    value = (p_a - p_e) / (1 - p_e)
+    term = (n / n2) * (pa_i - p_e * two) / (1 - p_e)
+    if statistic != "brennan_prediger":
+        term = term - 2 * (1 - value) * (pe_i - p_e) / (1 - p_e)
+    se = math.sqrt(float(((term - value) ** 2).sum()) / (n * (n - 1))) if n > 1 else NAN
+    half = float(student_t.ppf(0.5 + confidence / 2, n - 1)) * se if n > 1 else NAN
+    return CoefficientEstimate(
+        statistic, float(value), se, float(value - half), float(min(1.0, value + half)), p_a, p_e, n, confidence
+    )
+
+
+def _conger_chance(codes: np.ndarray, q: int) -> tuple[float, np.ndarray]:
+    """Conger's (1980) chance agreement and its per-unit terms (Gwet 2014, §5.3)."""
+    n_coders, n = codes.shape
+    rated = codes >= 0  # [coders, units]
+    onehot = (codes[:, :, None] == np.arange(q)[None, None, :]) & rated[:, :, None]  # [coders, units, q]
+    n_g = rated.sum(axis=1).astype(float)  # units each coder rated
+    p_gk = onehot.sum(axis=1) / n_g[:, None]  # [coders, q]
+    p_mean = p_gk.mean(axis=0)
+    s2 = ((p_gk - p_mean) ** 2).sum(axis=0) / (n_coders - 1)
+    p_e = float((p_mean**2 - s2 / n_coders).sum())
+    # λ_ig = Σ_k (n/n_g)(δ_igk − (ε_ig − n_g/n) p_gk) (Σ_h p_hk − p_gk)
+    centred = onehot - (rated[:, :, None] - (n_g / n)[:, None, None]) * p_gk[:, None, :]
+    weight = (p_gk.sum(axis=0)[None, :] - p_gk)[:, None, :]  # [coders, 1, q]
+    lam = ((n / n_g)[:, None, None] * centred * weight).sum(axis=2)  # [coders, units]
+    return p_e, lam.sum(axis=0) / (n_coders * (n_coders - 1))
+
+
+def conger_kappa(data: Any) -> float:
+    """Conger's (1980) kappa: Fleiss' agreement, Cohen-style chance agreement for 3+ coders.
+
+    ``p_a`` as in :func:`fleiss_kappa`; ``p_e`` averages the pairwise Cohen chance
+    agreements, computed as ``Σ_k (p̄_k² − s²_k / r)`` from each coder's category shares
+    ``p_gk`` (``p̄_k`` their mean, ``s²_k`` their variance over the ``r`` coders; Gwet
+    2014, §2.4).  For two coders and complete data it equals Cohen's kappa.
+
+    Published example (Gwet 2014, p. 120): 0.7628 (irrCAC ``conger.kappa.raw``).
+
+    >>> nan = None
+    >>> gwet4 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...          [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, nan],
+    ...          [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
+    ...          [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
+    >>> round(conger_kappa(gwet4), 4)
+    0.7628
+    """
+    return coefficient_estimate(data, "conger").value
 
 
 def percent_agreement(data: Any) -> float:
@@ -830,7 +998,11 @@ def holsti(a: Iterable[Hashable], b: Iterable[Hashable]) -> float:
 
 # --------------------------------------------------------------------------- reasons
 def explain_undefined(
-    data: Any, statistic: str = "alpha", level: Level = "nominal", order: Sequence[Any] | None = None
+    data: Any,
+    statistic: str = "alpha",
+    level: Level = "nominal",
+    order: Sequence[Any] | None = None,
+    n_categories: int | None = None,
 ) -> str | None:
     """Why a statistic is NaN for ``data`` (None when it is defined).
 
@@ -859,8 +1031,11 @@ def explain_undefined(
         if len(used) == 1:
             return REASON_NO_VARIATION.format(value=_describe_value(enc.categories[used[0]]))
         return None
+    q = len(enc.categories) if n_categories is None else max(n_categories, len(enc.categories))
+    if statistic in ("brennan_prediger", "ac1") and q < 2:
+        return REASON_ONE_CATEGORY
     if statistic == "brennan_prediger":
-        return REASON_ONE_CATEGORY if len(enc.categories) < 2 else None
+        return None
     if len(used) < 2:
         return REASON_NO_VARIATION.format(value=_describe_value(enc.categories[used[0]]))
     if statistic == "alpha" and level in ("interval", "ratio"):
@@ -1006,7 +1181,7 @@ def _fleiss_from_pi(p_a: np.ndarray, pi: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(p_a) & (p_e < 1.0 - 1e-15), kappa, np.nan)
 
 
-def fleiss_kappa_many(presence: np.ndarray, single_rated: SingleRated = "drop") -> np.ndarray:
+def fleiss_kappa_many(presence: np.ndarray, single_rated: SingleRated = "prevalence") -> np.ndarray:
     """:func:`fleiss_kappa` for each code of ``presence[codes, coders, units]``."""
     s = _stats(presence)
     return _fleiss_from_pi(s.p_a, s.pi_drop if single_rated == "drop" else s.pi_all)
@@ -1266,6 +1441,10 @@ __all__ = [
     "scott_pi",
     "gwet_ac1",
     "brennan_prediger",
+    "conger_kappa",
+    "coefficient_estimate",
+    "CoefficientEstimate",
+    "STATISTICS_WITH_SE",
     "percent_agreement",
     "holsti",
     "explain_undefined",
