@@ -239,12 +239,13 @@ def pool(data: AnalysisData, annotators: Iterable[str] | None = None) -> tuple[A
     if humans:
         who = "assistant(s)" if fallback else "human annotator(s)"
         parts.append(f"{'elsewhere ' if cons_list else ''}every {who}' codings: {', '.join(humans)}")
-    left = sorted(set(names[~keep]), key=natural_key)
+    left = sorted(set(names) - set(kept), key=natural_key)
     text = "; ".join(parts) or "no codings"
-    if left:
-        text += f" (not counted: {', '.join(left)}" + (
-            ", and coders' codings in adjudicated documents)" if cons_list else ")"
-        )
+    notes = ([f"not counted: {', '.join(left)}"] if left else []) + (
+        ["the coders' own codings in adjudicated documents are replaced by the consensus"] if cons_list else []
+    )
+    if notes:
+        text += f" ({'; '.join(notes)})"
     annotators_used = tuple(([CONSENSUS] if cons_list else []) + humans)
     restricted = AnalysisData(
         data.codebook,
