@@ -1428,7 +1428,12 @@ def _bc_interval(samples: np.ndarray, theta: np.ndarray, confidence: float) -> t
     return np.where(none, np.nan, pick(p_lo)), np.where(none, np.nan, pick(p_hi))
 
 
+# Krippendorff's unitizing alpha family for span coding lives in its own module.
+from .unitized import UnitizedAlpha, unitized_alpha  # noqa: E402
+
 __all__ = [
+    "UnitizedAlpha",
+    "unitized_alpha",
     "AlphaEstimate",
     "BinaryStats",
     "LEVELS",
