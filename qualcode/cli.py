@@ -17,7 +17,7 @@ import click
 from .errors import QualcodeError
 
 FORMATS = ["table", "csv", "json", "markdown"]
-UNITS = ["sentence", "paragraph", "turn", "character", "match"]
+UNITS = ["sentence", "paragraph", "turn", "character", "match", "span"]
 
 
 class Context:

@@ -179,3 +179,78 @@ def test_family_matches_brute_force(data):
     for key in ("alpha", "binary", "cu"):
         got = getattr(ours, key)
         assert (math.isnan(got) and math.isnan(theirs[key])) or got == pytest.approx(theirs[key], abs=1e-10), key
+
+
+# --------------------------------------------------------------------------- project level
+def _project():
+    from qualcode.frames import make_analysis_data
+    from qualcode.model import Code, Codebook, Coding, ParsedDocument, Participant, Theme
+
+    cb = Codebook(
+        themes={"T": Theme("T", "Causes"), "U": Theme("U", "Effects")},
+        codes={
+            "a": Code("a", "Poverty", theme="T"),
+            "b": Code("b", "War", theme="T"),
+            "e": Code("e", "Jobs", theme="U"),
+        },
+    )
+    text = "x" * 100
+    docs = [ParsedDocument(f"d{i}", text, Participant(f"P{i}", f"P {i}")) for i in (1, 2, 3)]
+    codings = [
+        Coding("d1", 0, 20, "a", "ann1"), Coding("d1", 0, 20, "a", "ann2"),
+        Coding("d1", 30, 50, "b", "ann1"), Coding("d1", 30, 50, "a", "ann2"),
+        Coding("d1", 40, 45, "a", "ann1"),  # ann1: two codes of theme T on the same text
+        Coding("d2", 10, 40, "e", "ann1"), Coding("d2", 15, 40, "e", "ann2"),
+        Coding("d3", 60, 90, "b", "ann1"), Coding("d3", 60, 90, "b", "ann2"),
+    ]  # fmt: skip
+    return make_analysis_data(cb, docs, codings)
+
+
+def test_span_agreement_per_theme_equals_concatenated_continua():
+    from qualcode.reliability import describe, intercoder_agreement
+
+    data = _project()
+    df = intercoder_agreement(data, unit="span", by="theme", bootstrap=200)
+    t = df.loc[df["id"] == "T"].iloc[0]
+    # the theme's codes on the three documents, concatenated as one continuum of 300 characters
+    spans = [(c, s + 100 * (int(d[1]) - 1), e + 100 * (int(d[1]) - 1), code)
+             for d, s, e, code, c in [("d1", 0, 20, "a", "ann1"), ("d1", 0, 20, "a", "ann2"),
+                                      ("d1", 30, 50, "b", "ann1"), ("d1", 30, 50, "a", "ann2"),
+                                      ("d1", 40, 45, "a", "ann1"), ("d3", 60, 90, "b", "ann1"),
+                                      ("d3", 60, 90, "b", "ann2")]]  # fmt: skip
+    direct = unitized_alpha(spans, 0, 300, coders=["ann1", "ann2"], values=["a", "b"])
+    assert t["alpha"] == pytest.approx(direct.alpha, abs=1e-13)
+    assert t["binary_alpha"] == pytest.approx(direct.binary, abs=1e-13)
+    assert t["cu_alpha"] == pytest.approx(direct.cu, abs=1e-13)
+    assert t["codes_exclusive"] == "a, b" and t["conflicts"] == 1 and "warning: 1 place(s)" in t["note"]
+    assert t["alpha_low"] <= t["alpha"] <= t["alpha_high"]
+    total = df.loc[df["level"] == "all"].iloc[0]
+    assert math.isfinite(total["cu_alpha"])
+    text = describe(df)
+    assert "Causes: a, b" in text and "unitizing alpha" in text and "bootstrap samples of the documents" in text
+
+
+def test_cli_reports_span_agreement_by_theme(tmp_path, capsys):
+    from qualcode.cli import main
+
+    root = tmp_path / "p"
+    (root / "interviews").mkdir(parents=True)
+    (root / "codebook.yaml").write_text(
+        "themes:\n  - id: t\n    label: Causes\n    codes:\n      - id: poverty\n        label: Poverty\n"
+        "      - id: war\n        label: War\n"
+    )
+    for i in (1, 2):
+        (root / "interviews" / f"e{i}.md").write_text(
+            f"---\nparticipant: E{i}\nlabel: Expert {i}\n---\nExpert: Poverty drove us. The war too.\n"
+        )
+    rows = ["participant,quote,code,annotator"]
+    for i in (1, 2):
+        rows += [f"E{i},Poverty drove us.,poverty,ann1", f"E{i},Poverty drove us.,poverty,ann2"]
+        rows += [f"E{i},The war too.,war,ann1", f"E{i},The war too.,poverty,ann2"]
+    (root / "interviews" / "codings.csv").write_text("\n".join(rows) + "\n")
+    assert main(["--project", str(root), "import"]) == 0
+    capsys.readouterr()
+    assert main(["--project", str(root), "report", "agreement", "--unit", "span", "--by", "theme"]) == 0
+    out = capsys.readouterr().out
+    assert "Mutually exclusive codes (cuα): Causes: poverty, war" in out
+    assert "Unit: span" in out and "All themes (Cuα)" in out
