@@ -187,7 +187,7 @@ class Project:
         return self.store.sync_codebook(self.codebook)
 
     def _edit_codebook(
-        self, operation: Callable[[Any], dict[str, Any]], db_step: Callable[[Any, dict[str, Any]], None] | None = None
+        self, operation: Callable[[Any], dict[str, Any]], db_step: Callable[[Any, dict[str, Any]], object] | None = None
     ) -> dict[str, Any]:
         """Apply a codebook change to the file and the database as one unit.
 

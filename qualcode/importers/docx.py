@@ -494,23 +494,13 @@ def _codings(
     for cid, comment in comments.items():
         if cid in parents:
             continue
-        start = positions["start"].get(cid)
-        end = positions["end"].get(cid)
+        span = _comment_span(text, positions["start"].get(cid), positions["end"].get(cid))
         code = comment.text.strip()
-        reason = None
-        if start is None or end is None:
-            reason = "the comment is not attached to a range of text"
-        elif end < start:
-            start, end = end, start
-        if reason is None:
-            start, end = _trim_span(text, start, end)
-            if end <= start:
-                reason = "the commented range contains no text"
-        if reason is None and not code:
-            reason = "the comment has no text (no code name)"
-        if reason is not None:
+        if isinstance(span, str) or not code:
+            reason = span if isinstance(span, str) else "the comment has no text (no code name)"
             skipped.append({"id": cid, "author": comment.author, "text": code, "reason": reason})
             continue
+        start, end = span
         codings.append(
             Coding(
                 document=name,
@@ -526,6 +516,16 @@ def _codings(
         )
     codings.sort(key=lambda c: (c.start, c.end, c.code))
     return codings, skipped
+
+
+def _comment_span(text: str, start: int | None, end: int | None) -> tuple[int, int] | str:
+    """The trimmed range a comment covers, or why it covers none."""
+    if start is None or end is None:
+        return "the comment is not attached to a range of text"
+    start, end = _trim_span(text, min(start, end), max(start, end))
+    if end <= start:
+        return "the commented range contains no text"
+    return start, end
 
 
 def _trim_span(text: str, start: int, end: int) -> tuple[int, int]:

@@ -116,9 +116,9 @@ def _decode(data: bytes, where: str | None) -> str:
             break
     nul = data.find(b"\x00")
     if nul >= 0:
-        encoding = _utf16_by_nul_pattern(data)
-        if encoding is not None:
-            text = _try(data, encoding)
+        utf16 = _utf16_by_nul_pattern(data)
+        if utf16 is not None:
+            text = _try(data, utf16)
             if text is not None and _looks_like_text(text):
                 return text
         raise InputFileError(
