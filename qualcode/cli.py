@@ -721,6 +721,62 @@ def user_list(ctx: Context) -> None:
     _emit(ctx.project().store.users_frame(), "table")
 
 
+@user.command("disable")
+@click.argument("name")
+@pass_ctx
+def user_disable(ctx: Context, name: str) -> None:
+    """Disable a user: their open sessions end at once and they cannot sign in (codings stay).
+
+    Example: qualcode user disable alice
+    """
+    project = ctx.project()
+    ended = project.store.disable_user(project.actor, name)
+    click.echo(f"User '{name}' disabled; {ended} open session(s) ended. Undo with: qualcode user enable {name}")
+
+
+@user.command("enable")
+@click.argument("name")
+@pass_ctx
+def user_enable(ctx: Context, name: str) -> None:
+    """Let a disabled user sign in again.
+
+    Example: qualcode user enable alice
+    """
+    project = ctx.project()
+    project.store.disable_user(project.actor, name, disabled=False)
+    click.echo(f"User '{name}' may sign in again.")
+
+
+@user.command("remove")
+@click.argument("name")
+@pass_ctx
+def user_remove(ctx: Context, name: str) -> None:
+    """Remove a user's account: sessions end and the password is deleted at once.  Codings they
+    made keep their name (the name stays, disabled, without a password).
+
+    Example: qualcode user remove alice
+    """
+    project = ctx.project()
+    outcome = project.store.remove_user(project.actor, name)
+    if outcome == "kept":
+        click.echo(f"User '{name}' removed: no password, no sessions; their codings keep the name.")
+    else:
+        click.echo(f"User '{name}' removed.")
+
+
+@user.command("unlock")
+@click.argument("name")
+@pass_ctx
+def user_unlock(ctx: Context, name: str) -> None:
+    """End a sign-in pause after failed attempts (for NAME and for every client address).
+
+    Example: qualcode user unlock alice
+    """
+    project = ctx.project()
+    was_locked = project.store.unlock_user(project.actor, name)
+    click.echo(f"Sign-in for '{name}' is open again." if was_locked else f"'{name}' was not locked; nothing to do.")
+
+
 @cli.command("set")
 @click.argument("key", type=click.Choice(["blind_mode", "blind_revealed", "team_mode", "agreement_unit"]))
 @click.argument("value")

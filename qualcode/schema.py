@@ -50,8 +50,9 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False, server_default="annotator"),
     sa.Column("password_hash", sa.Text),
     sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("locked_until", sa.String(40)),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),  # unused since v4
+    sa.Column("locked_until", sa.String(40)),  # unused since v4: see sign_in_attempts
+    sa.Column("disabled_at", sa.String(40)),  # v4: set = no sign-in, no session (qualcode user disable)
     sa.CheckConstraint(ROLE_CHECK, name="ck_users_role"),
     sa.CheckConstraint("length(name) > 0", name="ck_users_name"),
 )
@@ -63,6 +64,18 @@ sessions = sa.Table(
     sa.Column("user_name", sa.String(200), sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("expires_at", sa.String(40), nullable=False),
+    sa.Column("last_seen_at", sa.String(40)),  # v4: idle sessions end
+)
+
+# v4: failed sign-ins, counted atomically per key ("user:NAME" for any name typed, known or
+# not, and "client:ADDRESS"), before the password is checked.
+sign_in_attempts = sa.Table(
+    "sign_in_attempts",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_at", sa.String(40), nullable=False),
+    sa.Column("locked_until", sa.String(40)),
 )
 
 participants = sa.Table(
@@ -319,12 +332,50 @@ def _v3_ids_never_reused(conn: Connection) -> None:
     for index in audit_log.indexes:
         index.create(conn, checkfirst=True)
     seed_id_sequences(conn)
+def _add_missing_columns(conn: Connection, table: sa.Table, names: list[str]) -> None:
+    """ALTER TABLE … ADD COLUMN for the columns a database created before them lacks (a
+    database created now already has them: v1 creates the tables as defined above)."""
+    present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name not in present:
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {kind}')
+
+
+def scrub_user_audit(before: object) -> object:
+    """An audit-log ``before`` value of a user change without the password hash (and without
+    the sign-in counters): only whether a password was set is kept.
+
+    >>> scrub_user_audit({"name": "a", "role": "admin", "password_hash": "scrypt$…", "failed_logins": 2})
+    {'name': 'a', 'role': 'admin', 'password_set': True}
+    >>> scrub_user_audit(None) is None
+    True
+    """
+    if not isinstance(before, dict):
+        return before
+    clean = {k: v for k, v in before.items() if k not in ("password_hash", "failed_logins", "locked_until")}
+    if "password_hash" in before:
+        clean["password_set"] = before["password_hash"] is not None
+    return clean
+
+
+def _v4_access(conn: Connection) -> None:
+    """Disabled users, session activity, sign-in attempts; password hashes out of the audit log."""
+    _add_missing_columns(conn, users, ["disabled_at"])
+    _add_missing_columns(conn, sessions, ["last_seen_at"])
+    metadata.create_all(conn, tables=[sign_in_attempts])
+    rows = conn.execute(sa.select(audit_log.c.id, audit_log.c.before).where(audit_log.c.entity == "user")).all()
+    for row in rows:
+        if isinstance(row.before, dict) and "password_hash" in row.before:
+            conn.execute(audit_log.update().where(audit_log.c.id == row.id).values(before=scrub_user_audit(row.before)))
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "suggestion decisions", _v2_suggestion_decisions),
     (3, "ids never reused (AUTOINCREMENT), audit steps", _v3_ids_never_reused),
+    (4, "access: disabled users, session activity, sign-in attempts, no password hashes in the audit log", _v4_access),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -15,6 +15,7 @@ The store is a package of rooms, one per responsibility, each a class built on
 role checks):
 
 * :mod:`.users` — settings, blind mode, users;
+* :mod:`.access` — sign-in attempts, sessions, disabling and removing users;
 * :mod:`.codebook_mirror` — the ``codes`` table, merges and archiving;
 * :mod:`.documents` — transcripts, participants, segments, re-import with re-anchoring;
 * :mod:`.codings` — codings, edits, delete, undo, detached codings;
@@ -26,6 +27,7 @@ role checks):
 
 from __future__ import annotations
 
+from .access import AccessRoom
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
 from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
@@ -35,11 +37,12 @@ from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom):
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom):
     """The one gateway to the database."""
 
 
 __all__ = [
+    "AccessRoom",
     "CONSENSUS",
     "LOCAL_ADMIN",
     "SETTINGS",
