@@ -332,6 +332,8 @@ def _v3_ids_never_reused(conn: Connection) -> None:
     for index in audit_log.indexes:
         index.create(conn, checkfirst=True)
     seed_id_sequences(conn)
+
+
 def _add_missing_columns(conn: Connection, table: sa.Table, names: list[str]) -> None:
     """ALTER TABLE … ADD COLUMN for the columns a database created before them lacks (a
     database created now already has them: v1 creates the tables as defined above)."""
