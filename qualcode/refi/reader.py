@@ -229,6 +229,58 @@ def _normalise_newlines(raw: str) -> tuple[str, Callable[[int], int]]:
 
 
 # --------------------------------------------------------------------------- project
+@dataclass
+class _TextSource:
+    """A source whose plain text qualcode reads: the element holding the text and selections
+    (a TextSource, or a PDF's Representation), the source element itself and its name."""
+
+    holder: etree._Element
+    owner: etree._Element
+    name: str
+
+
+@dataclass
+class _Losses:
+    """Counts of what an import had to leave out, reported once at the end."""
+
+    bad_spans: int = 0
+    uncoded: int = 0
+    unknown_codes: int = 0
+    no_user: int = 0
+    duplicates: int = 0
+    lost_codings: int = 0
+    missing_text: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+
+
+class _Notes:
+    """The project's Notes, and which of them an imported item used (the rest are reported)."""
+
+    def __init__(self, root: etree._Element, project: _ProjectInput, warnings: list[str]) -> None:
+        self.notes: dict[str, tuple[str, str]] = {}  # guid -> (name, text)
+        for note in root.findall("Notes/Note"):
+            text = note.findtext("PlainTextContent")
+            reference = note.get("plainTextPath")
+            if text is None and reference:
+                raw = project.read_internal(reference)
+                text = _decode_text(raw, note.get("name") or "note", warnings) if raw else None
+            self.notes[guid_key(note.get("guid"))] = (note.get("name") or "", text or "")
+        self.used: set[str] = set()
+
+    def texts(self, element: etree._Element) -> list[str]:
+        """The non-empty texts of the notes ``element`` refers to (NoteRef), marked as used."""
+        texts = []
+        for ref in element.findall("NoteRef"):
+            key = guid_key(ref.get("targetGUID"))
+            if key in self.notes and self.notes[key][1].strip():
+                self.used.add(key)
+                texts.append(self.notes[key][1])
+        return texts
+
+    def unused(self) -> list[str]:
+        return [self.notes[k][0] or k for k in self.notes if k not in self.used]
+
+
 def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     """Read a REFI-QDA project: a ``.qdpx`` archive, or a bare ``project.qde`` (its internal
     sources are then looked up in a ``sources/`` folder next to it).
@@ -237,242 +289,260 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     broken archives/XML raise InputFileError.
     """
     warnings: list[str] = []
-    project = _open_project(path, warnings)
-    root = project.root
-    if root.tag != "Project":
-        raise InputFileError(
-            Problem(
-                f"has root element <{root.tag}>, not <Project>.",
-                path=project.label,
-                hint="Codebook files (.qdc) are read with import_qdc.",
+    return _ProjectReader(_open_project(path, warnings), warnings).read()
+
+
+class _ProjectReader:
+    """One import of a parsed project, in named steps (users, codebook, cases, sources, codings)."""
+
+    def __init__(self, project: _ProjectInput, warnings: list[str]) -> None:
+        self.project = project
+        self.root = project.root
+        self.warnings = warnings
+        self.losses = _Losses()
+        self.documents: list[ParsedDocument] = []
+        self.codings: list[Coding] = []
+        self.doc_names: set[str] = set()
+        self.seen: dict[tuple[str, int, int, str, str], Coding] = {}
+
+    def read(self) -> RefiProject:
+        self._check_root()
+        self.users = self._read_users()
+        self.user_names = list(dict.fromkeys(self.users.values()))
+        self.notes = _Notes(self.root, self.project, self.warnings)
+        sources = self.root.find("Sources")
+        source_elements = [s for s in sources if isinstance(s.tag, str)] if sources is not None else []
+        text_sources = _text_sources(source_elements)
+        coded = {guid_key(r.get("targetGUID")) for s in text_sources for r in s.holder.iterfind(".//Coding/CodeRef")}
+        self.built = build_codebook(
+            self.root.find("CodeBook/Codes"), self.root.findall("Sets/Set"), coded, self.warnings, title=self._title()
+        )
+        self.variables = _read_variables(self.root, self.warnings)
+        self.participant_of, participants = _read_cases(self.root, self.variables, self.warnings)
+        for source in text_sources:
+            self._read_source(source)
+        _source_warnings(self.warnings, source_elements, self.losses)
+        self._loss_warnings()
+        return RefiProject(
+            codebook=self.built.codebook,
+            documents=self.documents,
+            codings=self.codings,
+            users=self.user_names,
+            warnings=self.warnings,
+            name=self.root.get("name") or "",
+            participants=participants,
+        )
+
+    # ----------------------------------------------------------------- steps
+    def _check_root(self) -> None:
+        if self.root.tag != "Project":
+            raise InputFileError(
+                Problem(
+                    f"has root element <{self.root.tag}>, not <Project>.",
+                    path=self.project.label,
+                    hint="Codebook files (.qdc) are read with import_qdc.",
+                )
             )
-        )
 
-    users: dict[str, str] = {}
-    for user in root.findall("Users/User"):
-        key = guid_key(user.get("guid"))
-        users[key] = (user.get("name") or "").strip() or user.get("id") or user.get("guid") or key
-    user_names = list(dict.fromkeys(users.values()))
+    def _read_users(self) -> dict[str, str]:
+        users: dict[str, str] = {}
+        for user in self.root.findall("Users/User"):
+            key = guid_key(user.get("guid"))
+            users[key] = (user.get("name") or "").strip() or user.get("id") or user.get("guid") or key
+        return users
 
-    notes: dict[str, tuple[str, str]] = {}  # guid -> (name, text)
-    for note in root.findall("Notes/Note"):
-        text = note.findtext("PlainTextContent")
-        if text is None and note.get("plainTextPath"):
-            raw = project.read_internal(note.get("plainTextPath"))
-            text = _decode_text(raw, note.get("name") or "note", warnings) if raw else None
-        notes[guid_key(note.get("guid"))] = (note.get("name") or "", text or "")
-    used_notes: set[str] = set()
+    def _title(self) -> str:
+        """The codebook title: a one-line project Description, else the project's name."""
+        description = (self.root.findtext("Description") or "").strip()
+        short = bool(description) and "\n" not in description and len(description) <= 200
+        if description and not short:
+            self.warnings.append(
+                "The project's description was not carried over (only a one-line description becomes the "
+                "codebook title)."
+            )
+        return description if short else (self.root.get("name") or "")
 
-    def note_texts(element: etree._Element) -> list[str]:
-        texts = []
-        for ref in element.findall("NoteRef"):
-            key = guid_key(ref.get("targetGUID"))
-            if key in notes and notes[key][1].strip():
-                used_notes.add(key)
-                texts.append(notes[key][1])
-        return texts
-
-    sources = root.find("Sources")
-    source_elements = [s for s in (sources if sources is not None else []) if isinstance(s.tag, str)]
-    # Text sources, plus the plain-text representation of PDFs (its text selections are
-    # ordinary PlainTextSelections; the PDF's own page-area selections are not carried over).
-    # Each entry: (element holding the text and selections, the source element, its name).
-    text_sources: list[tuple[etree._Element, etree._Element, str]] = []
-    for element in source_elements:
-        name = (element.get("name") or "").strip() or guid_key(element.get("guid"))
-        if element.tag == "TextSource":
-            text_sources.append((element, element, name))
-        elif element.tag == "PDFSource" and element.find("Representation") is not None:
-            text_sources.append((element.find("Representation"), element, name))
-    coded = {guid_key(ref.get("targetGUID")) for s, _, _ in text_sources for ref in s.iterfind(".//Coding/CodeRef")}
-    description = (root.findtext("Description") or "").strip()
-    short = bool(description) and "\n" not in description and len(description) <= 200
-    title = description if short else (root.get("name") or "")
-    if description and not short:
-        warnings.append(
-            "The project's description was not carried over (only a one-line description becomes the codebook title)."
-        )
-    built = build_codebook(root.find("CodeBook/Codes"), root.findall("Sets/Set"), coded, warnings, title=title)
-
-    variables = _read_variables(root, warnings)
-    participants_of_source, participants = _read_cases(root, variables, warnings)
-
-    documents: list[ParsedDocument] = []
-    codings: list[Coding] = []
-    doc_names: set[str] = set()
-    missing_text: list[str] = []
-    external: list[str] = []
-    lost_codings = 0
-    bad_spans = 0
-    uncoded = 0
-    unknown_codes = 0
-    no_user = 0
-    duplicates = 0
-    seen: dict[tuple[str, int, int, str, str], Coding] = {}
-
-    for source, owner, source_name in text_sources:
-        owner_guid = guid_key(owner.get("guid"))
-        n_codings = len(source.findall(".//Coding"))
-        content = source.find("PlainTextContent")
-        reference = source.get("plainTextPath") or ""
-        raw: str | None = None
+    def _source_text(self, source: _TextSource) -> str | None:
+        """The raw plain text of a source, or None (counted as missing or external)."""
+        content = source.holder.find("PlainTextContent")
+        reference = source.holder.get("plainTextPath") or ""
         if content is not None:
-            raw = content.text or ""
-        elif reference.lower().startswith(("relative://", "absolute://")):
-            external.append(source_name)
-        elif reference:
-            data = project.read_internal(reference)
-            raw = _decode_text(data, source_name, warnings) if data is not None else None
+            return content.text or ""
+        if reference.lower().startswith(("relative://", "absolute://")):
+            self.losses.external.append(source.name)
+            return None
+        data = self.project.read_internal(reference) if reference else None
+        if data is None:
+            self.losses.missing_text.append(source.name)
+            return None
+        return _decode_text(data, source.name, self.warnings)
+
+    def _read_source(self, source: _TextSource) -> None:
+        raw = self._source_text(source)
         if raw is None:
-            if not reference.lower().startswith(("relative://", "absolute://")):
-                missing_text.append(source_name)
-            lost_codings += n_codings
-            continue
+            self.losses.lost_codings += len(source.holder.findall(".//Coding"))
+            return
         text, to_text = _normalise_newlines(raw)
-        document = unique_name(document_name_from_source(source_name), doc_names)
-        metadata: dict[str, Any] = {"refi_guid": owner_guid, "refi_name": source_name}
+        document = self._add_document(source, text)
+        for selection, start, end in self._spans(source.holder, raw, text, to_text):
+            self._read_codings(source.holder, selection, document, text, start, end)
+
+    def _add_document(self, source: _TextSource, text: str) -> str:
+        owner = source.owner
+        owner_guid = guid_key(owner.get("guid"))
+        document = unique_name(document_name_from_source(source.name), self.doc_names)
+        metadata: dict[str, Any] = {"refi_guid": owner_guid, "refi_name": source.name}
         if owner.findtext("Description"):
             metadata["description"] = owner.findtext("Description")
-        source_notes = note_texts(owner)
+        source_notes = self.notes.texts(owner)
         if source_notes:
             metadata["notes"] = source_notes
         for value_el in owner.findall("VariableValue"):
             ref = value_el.find("VariableRef")
-            variable = variables.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
+            variable = self.variables.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
             if variable is not None:
                 ok, value = _variable_value(value_el, variable[1])
                 if ok:
                     metadata[variable[0]] = value
-        documents.append(
+        self.documents.append(
             ParsedDocument(
                 name=document,
                 text=text,
-                participant=participants_of_source.get(owner_guid),
+                participant=self.participant_of.get(owner_guid),
                 metadata=metadata,
-                source_path=project.label,
+                source_path=self.project.label,
             )
         )
+        return document
 
+    def _spans(
+        self, holder: etree._Element, raw: str, text: str, to_text: Callable[[int], int]
+    ) -> list[tuple[etree._Element | None, int, int]]:
+        """(selection or None for the whole document, start, end) in the LF-only text."""
         spans: list[tuple[etree._Element | None, int, int]] = []
-        if source.findall("Coding"):  # codings of the whole document
+        if holder.findall("Coding"):  # codings of the whole document
             if text:
                 spans.append((None, 0, len(text)))
             else:
-                bad_spans += 1
-        for selection in source.findall("PlainTextSelection"):
+                self.losses.bad_spans += 1
+        for selection in holder.findall("PlainTextSelection"):
             try:
                 raw_start = int(selection.get("startPosition", ""))
                 raw_end = int(selection.get("endPosition", ""))
             except ValueError:
-                bad_spans += 1
+                self.losses.bad_spans += 1
                 continue
             if not 0 <= raw_start < raw_end <= len(raw):
-                bad_spans += 1
+                self.losses.bad_spans += 1
                 continue
             start, end = to_text(raw_start), to_text(raw_end)
             if start >= end:  # only the '\r' of a CRLF: nothing left once line ends are LF
-                bad_spans += 1
+                self.losses.bad_spans += 1
                 continue
             spans.append((selection, start, end))
+        return spans
 
-        for selection, start, end in spans:
-            holder = selection if selection is not None else source
-            shared_memo: list[str] = []
-            if selection is not None:
-                if (selection.findtext("Description") or "").strip():
-                    shared_memo.append(selection.findtext("Description").strip())
-                shared_memo += note_texts(selection)
-            coding_elements = holder.findall("Coding")
-            if not coding_elements:
-                uncoded += 1
+    def _read_codings(
+        self, source: etree._Element, selection: etree._Element | None, document: str, text: str, start: int, end: int
+    ) -> None:
+        holder = selection if selection is not None else source
+        shared_memo: list[str] = []
+        if selection is not None:
+            if (selection.findtext("Description") or "").strip():
+                shared_memo.append(selection.findtext("Description").strip())
+            shared_memo += self.notes.texts(selection)
+        coding_elements = holder.findall("Coding")
+        if not coding_elements:
+            self.losses.uncoded += 1
+            return
+        for coding_el in coding_elements:
+            ref = coding_el.find("CodeRef")
+            code_id = self.built.code_of_guid.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
+            if code_id is None:
+                self.losses.unknown_codes += 1
                 continue
-            for coding_el in coding_elements:
-                ref = coding_el.find("CodeRef")
-                code_id = built.code_of_guid.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
-                if code_id is None:
-                    unknown_codes += 1
-                    continue
-                creator = coding_el.get("creatingUser") or holder.get("creatingUser")
-                if creator:
-                    annotator = users.get(guid_key(creator), creator.strip())
-                else:
-                    annotator = "unknown"
-                    no_user += 1
-                if annotator not in user_names:
-                    user_names.append(annotator)
-                memo = "\n\n".join(note_texts(coding_el) + shared_memo)
-                created = coding_el.get("creationDateTime") or holder.get("creationDateTime")
-                key = (document, start, end, code_id, annotator)
-                if key in seen:
-                    duplicates += 1
-                    if memo and memo not in seen[key].memo:
-                        seen[key].memo = "\n\n".join(m for m in (seen[key].memo, memo) if m)
-                    continue
-                coding = Coding(
-                    document=document,
-                    start=start,
-                    end=end,
-                    code=code_id,
-                    annotator=annotator,
-                    memo=memo,
-                    origin="imported",
-                    quote=text[start:end],
-                    created_at=created,
-                )
-                seen[key] = coding
-                codings.append(coding)
-
-    _source_warnings(warnings, source_elements, missing_text, external, lost_codings)
-    if bad_spans:
-        warnings.append(
-            f"{plural(bad_spans, 'text selection')} had positions outside the "
-            f"text (or empty spans) and {were(bad_spans)} skipped."
-        )
-    if uncoded:
-        warnings.append(
-            f"{plural(uncoded, 'text selection')} without codings (quotations "
-            f"only) {were(uncoded)} skipped, with their comments."
-        )
-    if unknown_codes:
-        warnings.append(
-            f"{plural(unknown_codes, 'coding')} referred to codes missing from the "
-            f"codebook and {were(unknown_codes)} skipped."
-        )
-    if no_user:
-        warnings.append(
-            f"{plural(no_user, 'coding')} had no creating user and {were(no_user)} attributed to 'unknown'."
-        )
-    if duplicates:
-        warnings.append(
-            f"{plural(duplicates, 'duplicate coding')} (same text, code and user) {were(duplicates)} merged."
-        )
-    unused = [notes[k][0] or k for k in notes if k not in used_notes]
-    if unused:
-        warnings.append(
-            f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) "
-            f"{were(len(unused))} not attached to an imported coding or document "
-            "and not carried over."
-        )
-    for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
-        count = len(root.findall(tag))
-        if count:
-            warnings.append(
-                f"{plural(count, what)} between project items {'was' if count == 1 else 'were'} not carried over."
+            annotator = self._annotator(coding_el.get("creatingUser") or holder.get("creatingUser"))
+            memo = "\n\n".join(self.notes.texts(coding_el) + shared_memo)
+            key = (document, start, end, code_id, annotator)
+            if key in self.seen:
+                self.losses.duplicates += 1
+                previous = self.seen[key]
+                if memo and memo not in previous.memo:
+                    previous.memo = "\n\n".join(m for m in (previous.memo, memo) if m)
+                continue
+            coding = Coding(
+                document=document,
+                start=start,
+                end=end,
+                code=code_id,
+                annotator=annotator,
+                memo=memo,
+                origin="imported",
+                quote=text[start:end],
+                created_at=coding_el.get("creationDateTime") or holder.get("creationDateTime"),
             )
-    return RefiProject(
-        codebook=built.codebook,
-        documents=documents,
-        codings=codings,
-        users=user_names,
-        warnings=warnings,
-        name=root.get("name") or "",
-        participants=participants,
-    )
+            self.seen[key] = coding
+            self.codings.append(coding)
+
+    def _annotator(self, creator: str | None) -> str:
+        if creator:
+            annotator = self.users.get(guid_key(creator), creator.strip())
+        else:
+            annotator = "unknown"
+            self.losses.no_user += 1
+        if annotator not in self.user_names:
+            self.user_names.append(annotator)
+        return annotator
+
+    def _loss_warnings(self) -> None:
+        losses, warnings = self.losses, self.warnings
+        if losses.bad_spans:
+            n = losses.bad_spans
+            warnings.append(
+                f"{plural(n, 'text selection')} had positions outside the text (or empty spans) and {were(n)} skipped."
+            )
+        if losses.uncoded:
+            n = losses.uncoded
+            warnings.append(
+                f"{plural(n, 'text selection')} without codings (quotations only) {were(n)} skipped, with their "
+                "comments."
+            )
+        if losses.unknown_codes:
+            n = losses.unknown_codes
+            warnings.append(f"{plural(n, 'coding')} referred to codes missing from the codebook and {were(n)} skipped.")
+        if losses.no_user:
+            n = losses.no_user
+            warnings.append(f"{plural(n, 'coding')} had no creating user and {were(n)} attributed to 'unknown'.")
+        if losses.duplicates:
+            n = losses.duplicates
+            warnings.append(f"{plural(n, 'duplicate coding')} (same text, code and user) {were(n)} merged.")
+        unused = self.notes.unused()
+        if unused:
+            warnings.append(
+                f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) {were(len(unused))} not attached to "
+                "an imported coding or document and not carried over."
+            )
+        for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
+            count = len(self.root.findall(tag))
+            if count:
+                warnings.append(f"{plural(count, what)} between project items {were(count)} not carried over.")
 
 
-def _source_warnings(
-    warnings: list[str], sources: list[etree._Element], missing: list[str], external: list[str], lost_codings: int
-) -> None:
+def _text_sources(source_elements: list[etree._Element]) -> list[_TextSource]:
+    """Text sources, plus the plain-text representation of PDFs (its text selections are
+    ordinary PlainTextSelections; the PDF's own page-area selections are not carried over)."""
+    result: list[_TextSource] = []
+    for element in source_elements:
+        name = (element.get("name") or "").strip() or guid_key(element.get("guid"))
+        if element.tag == "TextSource":
+            result.append(_TextSource(element, element, name))
+        elif element.tag == "PDFSource" and element.find("Representation") is not None:
+            result.append(_TextSource(element.find("Representation"), element, name))
+    return result
+
+
+def _source_warnings(warnings: list[str], sources: list[etree._Element], losses: _Losses) -> None:
+    missing, external, lost_codings = losses.missing_text, losses.external, losses.lost_codings
     if missing:
         warnings.append(
             f"{plural(len(missing), 'text source')} ({quoted_list(missing)}) "

@@ -9,6 +9,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ def xml_safe(text: str) -> str:
 
 
 def _sub(
-    parent: etree._Element, ns: str, tag: str, attrib: dict[str, str] | None = None, text: str | None = None
+    parent: etree._Element, ns: str, tag: str, attrib: dict[str, str | None] | None = None, text: str | None = None
 ) -> etree._Element:
     element = etree.SubElement(
         parent, f"{{{ns}}}{tag}", {k: xml_safe(v) for k, v in (attrib or {}).items() if isinstance(v, str)}
@@ -184,14 +185,7 @@ def codebook_xml(codebook: Codebook) -> bytes:
                 hint="Add codes to codebook.yaml first.",
             )
         )
-    if codebook.cross_cutting:
-        sets = _sub(root, CODEBOOK_NS, "Sets")
-        for cross in codebook.cross_cutting.values():
-            element = _sub(sets, CODEBOOK_NS, "Set", {"guid": set_guid(cross.id), "name": cross.label})
-            _sub(element, CODEBOOK_NS, "Description", text=cross_cut_description(cross))
-            for code_id in cross.codes:
-                if code_id in codebook.codes:
-                    _sub(element, CODEBOOK_NS, "MemberCode", {"guid": code_guid(code_id)})
+    _sets_element(root, CODEBOOK_NS, codebook, "guid")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -311,68 +305,93 @@ def project_xml(
     codings = data.codings if users is None else data.codings.loc[data.codings["annotator"].isin(list(users))]
     codings = codings.sort_values(["document", "start", "end", "annotator", "code"], kind="stable")
     _check_codings(data, codings)
-    codebook = data.codebook
     ns = PROJECT_NS
     root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": ORIGIN}, nsmap={None: ns})
+    _users_element(root, ns, _user_names(codings, users))
+    codebook_el = _sub(root, ns, "CodeBook")
+    if _codes_element(codebook_el, ns, data.codebook) is None:
+        root.remove(codebook_el)
+    _cases_elements(root, ns, data)
+    notes: list[_NoteRecord] = []
+    files = _sources_element(root, ns, data, codings, notes)
+    _notes_element(root, ns, notes)
+    _sets_element(root, ns, data.codebook, "targetGUID")
+    if data.codebook.title:
+        _sub(root, ns, "Description", text=data.codebook.title)
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml, files
 
-    user_names = list(users) if users is not None else []
+
+@dataclass
+class _NoteRecord:
+    guid: str
+    name: str
+    text: str
+    creator: str
+
+
+def _user_names(codings: pd.DataFrame, users: list[str] | None) -> list[str]:
+    """The users asked for (in order), then everyone else who coded."""
+    names = list(users) if users is not None else []
     for name in codings["annotator"].astype(str):
-        if name not in user_names:
-            user_names.append(name)
-    if user_names:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _users_element(root: etree._Element, ns: str, names: list[str]) -> None:
+    if names:
         users_el = _sub(root, ns, "Users")
-        for name in user_names:
+        for name in names:
             _sub(users_el, ns, "User", {"guid": user_guid(name), "name": name})
 
-    codebook_el = _sub(root, ns, "CodeBook")
-    if _codes_element(codebook_el, ns, codebook) is None:
-        root.remove(codebook_el)
 
-    # Participants become Cases; their attributes Variables with one VariableValue per case.
+def _cases_elements(root: etree._Element, ns: str, data: AnalysisData) -> None:
+    """Participants become Cases; their attributes Variables with one VariableValue per case."""
     participants = data.participants
-    attr_columns = [c for c in participants.columns if c not in PARTICIPANT_COLUMNS]
+    attr_columns = [str(c) for c in participants.columns if c not in PARTICIPANT_COLUMNS]
     kinds = {col: variable_type(_clean(v) for v in participants[col]) for col in attr_columns}
     if attr_columns:
         variables_el = _sub(root, ns, "Variables")
         for col in attr_columns:
-            _sub(
-                variables_el,
-                ns,
-                "Variable",
-                {"guid": variable_guid(str(col)), "name": str(col), "typeOfVariable": kinds[col]},
-            )
+            _sub(variables_el, ns, "Variable", {"guid": variable_guid(col), "name": col, "typeOfVariable": kinds[col]})
     docs_of: dict[str, list[str]] = {}
     for row in data.documents.itertuples(index=False):
         if _clean(row.participant) is not None:
             docs_of.setdefault(str(row.participant), []).append(str(row.document))
-    if len(participants):
-        cases_el = _sub(root, ns, "Cases")
-        for record in participants.to_dict("records"):
-            pid = str(record["participant"])
-            case = _sub(cases_el, ns, "Case", {"guid": case_guid(pid), "name": pid})
-            label = _clean(record.get("label"))
-            if label is not None and str(label) != pid:
-                _sub(case, ns, "Description", text=str(label))
-            for col in attr_columns:
-                value = _clean(record.get(col))
-                if value is None:
-                    continue
-                vv = _sub(case, ns, "VariableValue")
-                _sub(vv, ns, "VariableRef", {"targetGUID": variable_guid(str(col))})
-                tag, text = _value_text(kinds[col], value)
-                _sub(vv, ns, tag, text=text)
-            for document in docs_of.get(pid, []):
-                _sub(case, ns, "SourceRef", {"targetGUID": source_guid(document)})
+    if not len(participants):
+        return
+    cases_el = _sub(root, ns, "Cases")
+    for record in participants.to_dict("records"):
+        pid = str(record["participant"])
+        case = _sub(cases_el, ns, "Case", {"guid": case_guid(pid), "name": pid})
+        label = _clean(record.get("label"))
+        if label is not None and str(label) != pid:
+            _sub(case, ns, "Description", text=str(label))
+        for col in attr_columns:
+            value = _clean(record.get(col))
+            if value is None:
+                continue
+            vv = _sub(case, ns, "VariableValue")
+            _sub(vv, ns, "VariableRef", {"targetGUID": variable_guid(col)})
+            tag, text = _value_text(kinds[col], value)
+            _sub(vv, ns, tag, text=text)
+        for document in docs_of.get(pid, []):
+            _sub(case, ns, "SourceRef", {"targetGUID": source_guid(document)})
 
+
+def _sources_element(
+    root: etree._Element, ns: str, data: AnalysisData, codings: pd.DataFrame, notes: list[_NoteRecord]
+) -> dict[str, str]:
+    """One TextSource per document with its selections; returns the internal text files."""
     files: dict[str, str] = {}
-    notes: list[tuple[str, str, str, str | None]] = []  # guid, name, text, creating user
     documents = [str(d) for d in data.documents["document"]]
     documents += [d for d in data.texts if d not in documents]
     by_doc = {doc: group for doc, group in codings.groupby("document", sort=False)}
-    sources_el = _sub(root, ns, "Sources") if documents else None
+    sources_el = _sub(root, ns, "Sources")
     for document in documents:
         text = data.texts.get(document)
-        if text is None or sources_el is None:
+        if text is None:
             continue
         guid = source_guid(document)
         files[f"sources/{guid}.txt"] = text
@@ -383,67 +402,81 @@ def project_xml(
         if group is None:
             continue
         for (start, end), span in group.groupby(["start", "end"], sort=True):
-            start, end = int(start), int(end)
-            span = span.assign(when_xsd=span["created_at"].map(to_xsd_datetime))
-            first = span.sort_values("when_xsd", na_position="last", kind="stable").iloc[0]
-            quote = text[start:end]
-            name = quote if len(quote) <= _SELECTION_NAME_CHARS else quote[: _SELECTION_NAME_CHARS - 1] + "…"
-            selection = _sub(
-                source,
-                ns,
-                "PlainTextSelection",
-                {
-                    "guid": selection_guid(document, start, end),
-                    "name": name,
-                    "startPosition": str(start),
-                    "endPosition": str(end),
-                    "creatingUser": user_guid(str(first["annotator"])),
-                    "creationDateTime": first["when_xsd"],
-                },
-            )
-            # Exact duplicates (same annotator and code) become one Coding, memos joined.
-            memos: dict[tuple[str, str], list[str]] = {}
-            for row in span.itertuples(index=False):
-                memo = _clean(row.memo)
-                found = memos.setdefault((str(row.annotator), str(row.code)), [])
-                if memo and str(memo) not in found:
-                    found.append(str(memo))
-            seen: set[tuple[str, str]] = set()
-            for row in span.itertuples(index=False):
-                key = (str(row.annotator), str(row.code))
-                if key in seen:
-                    continue
-                seen.add(key)
-                guid_c = coding_guid(document, start, end, row.code, row.annotator)
-                coding = _sub(
-                    selection,
-                    ns,
-                    "Coding",
-                    {"guid": guid_c, "creatingUser": user_guid(str(row.annotator)), "creationDateTime": row.when_xsd},
-                )
-                _sub(coding, ns, "CodeRef", {"targetGUID": code_guid(str(row.code))})
-                memo = "\n\n".join(memos[key])
-                if memo:
-                    note_guid = stable_guid("note", guid_c)
-                    _sub(coding, ns, "NoteRef", {"targetGUID": note_guid})
-                    label = codebook.codes[str(row.code)].label
-                    notes.append(
-                        (
-                            note_guid,
-                            f"Memo: {label} ({document} {start}-{end})",
-                            str(memo),
-                            user_guid(str(row.annotator)),
-                        )
-                    )
-    if sources_el is not None and not len(sources_el):
+            _selection_element(source, ns, data.codebook, document, text, int(start), int(end), span, notes)
+    if not len(sources_el):
         root.remove(sources_el)
+    return files
 
+
+def _selection_element(
+    source: etree._Element,
+    ns: str,
+    codebook: Codebook,
+    document: str,
+    text: str,
+    start: int,
+    end: int,
+    span: pd.DataFrame,
+    notes: list[_NoteRecord],
+) -> None:
+    """One PlainTextSelection for a span; one Coding per (annotator, code) on it, memos as Notes."""
+    span = span.assign(when_xsd=span["created_at"].map(to_xsd_datetime))
+    first = span.sort_values("when_xsd", na_position="last", kind="stable").iloc[0]
+    quote = text[start:end]
+    name = quote if len(quote) <= _SELECTION_NAME_CHARS else quote[: _SELECTION_NAME_CHARS - 1] + "…"
+    selection = _sub(
+        source,
+        ns,
+        "PlainTextSelection",
+        {
+            "guid": selection_guid(document, start, end),
+            "name": name,
+            "startPosition": str(start),
+            "endPosition": str(end),
+            "creatingUser": user_guid(str(first["annotator"])),
+            "creationDateTime": first["when_xsd"],
+        },
+    )
+    # Exact duplicates (same annotator and code) become one Coding, memos joined.
+    memos: dict[tuple[str, str], list[str]] = {}
+    when: dict[tuple[str, str], Any] = {}
+    for row in span.itertuples(index=False):
+        key = (str(row.annotator), str(row.code))
+        found = memos.setdefault(key, [])
+        when.setdefault(key, row.when_xsd)
+        memo = _clean(row.memo)
+        if memo and str(memo) not in found:
+            found.append(str(memo))
+    for (annotator, code), found in memos.items():
+        guid_c = coding_guid(document, start, end, code, annotator)
+        coding = _sub(
+            selection,
+            ns,
+            "Coding",
+            {"guid": guid_c, "creatingUser": user_guid(annotator), "creationDateTime": when[(annotator, code)]},
+        )
+        _sub(coding, ns, "CodeRef", {"targetGUID": code_guid(code)})
+        if found:
+            note_guid = stable_guid("note", guid_c)
+            _sub(coding, ns, "NoteRef", {"targetGUID": note_guid})
+            label = codebook.codes[code].label
+            name = f"Memo: {label} ({document} {start}-{end})"
+            notes.append(_NoteRecord(note_guid, name, "\n\n".join(found), user_guid(annotator)))
+
+
+def _notes_element(root: etree._Element, ns: str, notes: list[_NoteRecord]) -> None:
     if notes:
         notes_el = _sub(root, ns, "Notes")
-        for guid, name, text, creator in notes:
-            note = _sub(notes_el, ns, "Note", {"guid": guid, "name": name, "creatingUser": creator})
-            _sub(note, ns, "PlainTextContent", text=text)
+        for record in notes:
+            note = _sub(
+                notes_el, ns, "Note", {"guid": record.guid, "name": record.name, "creatingUser": record.creator}
+            )
+            _sub(note, ns, "PlainTextContent", text=record.text)
 
+
+def _sets_element(root: etree._Element, ns: str, codebook: Codebook, member_attribute: str) -> None:
+    """Cross-cutting themes as Sets of MemberCode (a .qdc names the member ``guid``, a project
+    ``targetGUID``, as the two schemas say)."""
     if codebook.cross_cutting:
         sets_el = _sub(root, ns, "Sets")
         for cross in codebook.cross_cutting.values():
@@ -451,11 +484,7 @@ def project_xml(
             _sub(element, ns, "Description", text=cross_cut_description(cross))
             for code_id in cross.codes:
                 if code_id in codebook.codes:
-                    _sub(element, ns, "MemberCode", {"targetGUID": code_guid(code_id)})
-    if codebook.title:
-        _sub(root, ns, "Description", text=codebook.title)
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return xml, files
+                    _sub(element, ns, "MemberCode", {member_attribute: code_guid(code_id)})
 
 
 def export_qdpx(
