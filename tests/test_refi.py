@@ -460,11 +460,9 @@ def atlas_expected_quotes(path: Path) -> list[tuple[str, str, str]]:
         sources += [(s.find("q:Representation", NS), s.get("name")) for s in root.iterfind("q:Sources/q:PDFSource", NS)]
         for source, name in sources:
             raw = archive.read("Sources/" + source.get("plainTextPath")[len("internal://") :])
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8").replace("\r\n", "\n")  # ATLAS.ti counts CRLF as one character
             for selection in source.iterfind("q:PlainTextSelection", NS):
-                quote = text[int(selection.get("startPosition")) : int(selection.get("endPosition"))].replace(
-                    "\r\n", "\n"
-                )
+                quote = text[int(selection.get("startPosition")) : int(selection.get("endPosition"))]
                 for coding in selection.iterfind("q:Coding/q:CodeRef", NS):
                     result.append(
                         (unicodedata.normalize("NFC", name.rsplit(".", 1)[0]), quote, names[coding.get("targetGUID")])

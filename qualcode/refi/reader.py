@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import os
 import zipfile
@@ -29,6 +28,7 @@ from .common import (
     unique_name,
     were,
 )
+from .offsets import STANDARD, Counting, PositionMap, detect_counting, normalise_newlines, prior_for
 
 MAX_XML_BYTES = 512 * 1024 * 1024
 # Limits for .qdpx archives (tests lower them); see qualcode.safezip for the defaults.
@@ -219,15 +219,6 @@ def _decode_text(data: bytes, name: str, warnings: list[str]) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _normalise_newlines(raw: str) -> tuple[str, Callable[[int], int]]:
-    """LF-only text and a map from raw code-point offsets (CRLF counted as two) to it."""
-    if "\r" not in raw:
-        return raw, lambda offset: offset
-    removed = [i for i, ch in enumerate(raw) if ch == "\r" and raw[i + 1 : i + 2] == "\n"]
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    return text, lambda offset: offset - bisect.bisect_left(removed, offset)
-
-
 # --------------------------------------------------------------------------- project
 @dataclass
 class _TextSource:
@@ -304,6 +295,10 @@ class _ProjectReader:
         self.codings: list[Coding] = []
         self.doc_names: set[str] = set()
         self.seen: dict[tuple[str, int, int, str, str], Coding] = {}
+        self.prior = prior_for(self.root.get("origin") or "")
+        # sources whose positions fit no counting: (name, selections, codings left out, selections, why)
+        self.unplaced: list[tuple[str, int, int, int, str]] = []
+        self.converted: dict[Counting, list[str]] = {}  # sources read with a non-standard counting
 
     def read(self) -> RefiProject:
         self._check_root()
@@ -382,9 +377,9 @@ class _ProjectReader:
         if raw is None:
             self.losses.lost_codings += len(source.holder.findall(".//Coding"))
             return
-        text, to_text = _normalise_newlines(raw)
+        text = normalise_newlines(raw)
         document = self._add_document(source, text)
-        for selection, start, end in self._spans(source.holder, raw, text, to_text):
+        for selection, start, end in self._spans(source, raw, text):
             self._read_codings(source.holder, selection, document, text, start, end)
 
     def _add_document(self, source: _TextSource, text: str) -> str:
@@ -415,28 +410,45 @@ class _ProjectReader:
         )
         return document
 
-    def _spans(
-        self, holder: etree._Element, raw: str, text: str, to_text: Callable[[int], int]
-    ) -> list[tuple[etree._Element | None, int, int]]:
-        """(selection or None for the whole document, start, end) in the LF-only text."""
+    def _spans(self, source: _TextSource, raw: str, text: str) -> list[tuple[etree._Element | None, int, int]]:
+        """(selection or None for the whole document, start, end) in the LF-only text, with
+        positions converted from the counting the file uses (see :mod:`qualcode.refi.offsets`)."""
+        holder = source.holder
         spans: list[tuple[etree._Element | None, int, int]] = []
         if holder.findall("Coding"):  # codings of the whole document
             if text:
                 spans.append((None, 0, len(text)))
             else:
                 self.losses.bad_spans += 1
+        written: list[tuple[etree._Element, int, int]] = []
         for selection in holder.findall("PlainTextSelection"):
             try:
-                raw_start = int(selection.get("startPosition", ""))
-                raw_end = int(selection.get("endPosition", ""))
+                written.append(
+                    (selection, int(selection.get("startPosition", "")), int(selection.get("endPosition", "")))
+                )
             except ValueError:
                 self.losses.bad_spans += 1
-                continue
-            if not 0 <= raw_start < raw_end <= len(raw):
-                self.losses.bad_spans += 1
-                continue
-            start, end = to_text(raw_start), to_text(raw_end)
-            if start >= end:  # only the '\r' of a CRLF: nothing left once line ends are LF
+        detection = detect_counting(raw, [(s, e, el.get("name") or "") for el, s, e in written], self.prior)
+        counting = detection.counting or STANDARD
+        if detection.counting is None:
+            left_out = [written[i][0] for i in detection.uncertain]
+            self.unplaced.append(
+                (
+                    source.name,
+                    len(left_out),
+                    sum(len(el.findall("Coding")) for el in left_out),
+                    len(written),
+                    detection.reason,
+                )
+            )
+            written = [w for i, w in enumerate(written) if i not in set(detection.uncertain)]
+        elif detection.counting != STANDARD and detection.uncertain:
+            self.converted.setdefault(detection.counting, []).append(source.name)
+        positions = PositionMap(raw, counting)
+        for selection, raw_start, raw_end in written:
+            start, end = positions.to_text(raw_start), positions.to_text(raw_end)
+            if raw_start < 0 or start is None or end is None or start >= end:
+                # outside the text, empty, inside a character, or only the '\r' of a CRLF
                 self.losses.bad_spans += 1
                 continue
             spans.append((selection, start, end))
@@ -494,7 +506,22 @@ class _ProjectReader:
             self.user_names.append(annotator)
         return annotator
 
+    def _offset_warnings(self) -> None:
+        for counting, names in self.converted.items():
+            self.warnings.append(
+                f"Positions in {plural(len(names), 'source')} ({quoted_list(names)}) count {counting.label} "
+                "rather than the standard's code points; they were converted."
+            )
+        for name, n_selections, n_codings, total, reason in self.unplaced:
+            self.warnings.append(
+                f"'{name}': {n_selections} of {plural(total, 'text selection')} ({plural(n_codings, 'coding')}) "
+                f"could not be placed: their positions fit neither Unicode code points (the standard) nor UTF-16 "
+                f"code units (NVivo), with CRLF counted as one or two ({reason}); they were left out rather than "
+                "put on the wrong text."
+            )
+
     def _loss_warnings(self) -> None:
+        self._offset_warnings()
         losses, warnings = self.losses, self.warnings
         if losses.bad_spans:
             n = losses.bad_spans

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,7 @@ from .common import (
     stable_guid,
     to_xsd_datetime,
 )
+from .offsets import EXPORT_OFFSETS, to_units
 
 ORIGIN = f"qualcode {__version__}"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so exporting the same data twice gives the same bytes
@@ -298,22 +300,71 @@ def _check_codings(data: AnalysisData, codings: pd.DataFrame) -> None:
         raise CodingError(problems)
 
 
+@dataclass(frozen=True)
+class ExportOptions:
+    """How positions and texts are written: ``offsets`` "codepoints" (the standard) or "utf16"
+    (UTF-16 code units, as NVivo counts), ``newline`` "lf" or "crlf" (texts written with CRLF,
+    each counted as two, as NVivo's own exports are)."""
+
+    offsets: str = "codepoints"
+    newline: str = "lf"
+
+    def __post_init__(self) -> None:
+        if self.offsets not in EXPORT_OFFSETS:
+            raise ValueError(f"offsets must be one of {', '.join(EXPORT_OFFSETS)}, not {self.offsets!r}")
+        if self.newline not in ("lf", "crlf"):
+            raise ValueError(f"newline must be 'lf' or 'crlf', not {self.newline!r}")
+
+    @property
+    def origin(self) -> str:
+        # The reader trusts qualcode's origin for the counting (see offsets.prior_for).
+        return ORIGIN + (" (positions in UTF-16 code units)" if self.offsets == "utf16" else "")
+
+    def convert(self, text: str) -> tuple[str, Callable[[int], int]]:
+        """The text as written and a map from qualcode's code-point positions to written ones."""
+        written = text.replace("\n", "\r\n") if self.newline == "crlf" else text
+        newlines = [i for i, ch in enumerate(text) if ch == "\n"] if written is not text else []
+        units = to_units(written, self.offsets)
+
+        def position(p: int) -> int:
+            q = p + bisect.bisect_left(newlines, p) if newlines else p
+            return units[q] if units is not None else q
+
+        return written, position
+
+
+# Presets for ``qualcode export qdpx --for TOOL``: how each tool reads positions (README).
+TOOL_OPTIONS = {
+    "standard": ExportOptions(),
+    "nvivo": ExportOptions("utf16", "crlf"),
+    "atlas": ExportOptions(),
+    "maxqda": ExportOptions(),
+    "qualcoder": ExportOptions(),
+    "taguette": ExportOptions(),
+}
+
+
 def project_xml(
-    data: AnalysisData, *, users: list[str] | None = None, project_name: str = "qualcode project"
+    data: AnalysisData,
+    *,
+    users: list[str] | None = None,
+    project_name: str = "qualcode project",
+    options: ExportOptions | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """The ``project.qde`` bytes and the internal text files (``sources/<guid>.txt`` → text)."""
+    options = options or ExportOptions()
     codings = data.codings if users is None else data.codings.loc[data.codings["annotator"].isin(list(users))]
     codings = codings.sort_values(["document", "start", "end", "annotator", "code"], kind="stable")
     _check_codings(data, codings)
     ns = PROJECT_NS
-    root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": ORIGIN}, nsmap={None: ns})
+    root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": options.origin}, nsmap={None: ns})
     _users_element(root, ns, _user_names(codings, users))
     codebook_el = _sub(root, ns, "CodeBook")
     if _codes_element(codebook_el, ns, data.codebook) is None:
         root.remove(codebook_el)
     _cases_elements(root, ns, data)
     notes: list[_NoteRecord] = []
-    files = _sources_element(root, ns, data, codings, notes)
+    files = _sources_element(root, ns, data, codings, notes, options)
     _notes_element(root, ns, notes)
     _sets_element(root, ns, data.codebook, "targetGUID")
     if data.codebook.title:
@@ -381,7 +432,12 @@ def _cases_elements(root: etree._Element, ns: str, data: AnalysisData) -> None:
 
 
 def _sources_element(
-    root: etree._Element, ns: str, data: AnalysisData, codings: pd.DataFrame, notes: list[_NoteRecord]
+    root: etree._Element,
+    ns: str,
+    data: AnalysisData,
+    codings: pd.DataFrame,
+    notes: list[_NoteRecord],
+    options: ExportOptions,
 ) -> dict[str, str]:
     """One TextSource per document with its selections; returns the internal text files."""
     files: dict[str, str] = {}
@@ -394,7 +450,8 @@ def _sources_element(
         if text is None:
             continue
         guid = source_guid(document)
-        files[f"sources/{guid}.txt"] = text
+        written, position = options.convert(text)
+        files[f"sources/{guid}.txt"] = written
         source = _sub(
             sources_el, ns, "TextSource", {"guid": guid, "name": document, "plainTextPath": f"internal://{guid}.txt"}
         )
@@ -402,24 +459,28 @@ def _sources_element(
         if group is None:
             continue
         for (start, end), span in group.groupby(["start", "end"], sort=True):
-            _selection_element(source, ns, data.codebook, document, text, int(start), int(end), span, notes)
+            where = _Span(document, text, int(start), int(end), position(int(start)), position(int(end)))
+            _selection_element(source, ns, data.codebook, where, span, notes)
     if not len(sources_el):
         root.remove(sources_el)
     return files
 
 
+@dataclass
+class _Span:
+    document: str
+    text: str
+    start: int  # code points in qualcode's text (GUIDs and names use these)
+    end: int
+    written_start: int  # as the export counts them (startPosition/endPosition)
+    written_end: int
+
+
 def _selection_element(
-    source: etree._Element,
-    ns: str,
-    codebook: Codebook,
-    document: str,
-    text: str,
-    start: int,
-    end: int,
-    span: pd.DataFrame,
-    notes: list[_NoteRecord],
+    source: etree._Element, ns: str, codebook: Codebook, where: _Span, span: pd.DataFrame, notes: list[_NoteRecord]
 ) -> None:
     """One PlainTextSelection for a span; one Coding per (annotator, code) on it, memos as Notes."""
+    document, text, start, end = where.document, where.text, where.start, where.end
     span = span.assign(when_xsd=span["created_at"].map(to_xsd_datetime))
     first = span.sort_values("when_xsd", na_position="last", kind="stable").iloc[0]
     quote = text[start:end]
@@ -431,8 +492,8 @@ def _selection_element(
         {
             "guid": selection_guid(document, start, end),
             "name": name,
-            "startPosition": str(start),
-            "endPosition": str(end),
+            "startPosition": str(where.written_start),
+            "endPosition": str(where.written_end),
             "creatingUser": user_guid(str(first["annotator"])),
             "creationDateTime": first["when_xsd"],
         },
@@ -493,15 +554,18 @@ def export_qdpx(
     *,
     users: list[str] | None = None,
     project_name: str = "qualcode project",
+    options: ExportOptions | None = None,
 ) -> None:
     """Write a REFI-QDA project (``.qdpx``): ``project.qde`` plus ``sources/<guid>.txt``.
 
     ``users`` limits the export to those annotators' codings (None: everyone); each
     annotator becomes a User and codes their own Coding on the shared selection.
+    ``options`` (default: the standard's code points, LF texts) chooses how positions are
+    counted for the tool that will read the file (see :data:`TOOL_OPTIONS`).
     Raises CodingError (nothing written) if a coding points at an unknown code or
     document or lies outside its text.
     """
-    xml, files = project_xml(data, users=users, project_name=project_name)
+    xml, files = project_xml(data, users=users, project_name=project_name, options=options)
 
     def write(tmp: str) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -515,6 +579,8 @@ def export_qdpx(
 
 
 __all__ = [
+    "ExportOptions",
+    "TOOL_OPTIONS",
     "export_qdc",
     "export_qdpx",
     "codebook_xml",
