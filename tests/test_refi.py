@@ -797,3 +797,128 @@ def test_split_description(text: str, fields: dict) -> None:
 def test_slugs_are_valid_ids() -> None:
     for name in ["Coke::diet Coke", "Доверие", "🌍", "  ", "Ünïcödé", "42 is the answer"]:
         assert slugify(name)[0].isalpha()
+
+
+# --------------------------------------------------------------------------- other tools' conventions
+# Reproductions built by tests/data/refi/make_tool_fixtures.py (see tests/data/refi/README.md).
+def test_tool_fixtures_are_up_to_date(tmp_path) -> None:
+    from importlib import util
+
+    spec = util.spec_from_file_location("make_tool_fixtures", DATA / "make_tool_fixtures.py")
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.HERE = tmp_path
+    module.main()
+    for built in tmp_path.iterdir():
+        committed = DATA / built.name
+        if built.suffix == ".qdc":
+            assert built.read_bytes() == committed.read_bytes(), built.name
+        else:
+            with zipfile.ZipFile(built) as new, zipfile.ZipFile(committed) as old:
+                assert {n: new.read(n) for n in new.namelist()} == {n: old.read(n) for n in old.namelist()}
+
+
+def test_nvivo_utf16_positions_with_astral_characters_and_crlf() -> None:
+    from tests.data.refi.make_tool_fixtures import NVIVO_CODINGS
+
+    project = import_qdpx(DATA / "nvivo-14-utf16-crlf.qdpx")
+    labels = {c.id: c.label for c in project.codebook.codes.values()}
+    got = sorted((c.document, c.quote, labels[c.code], c.annotator) for c in project.codings)
+    expected = sorted((d.rsplit(".", 1)[0], q, code, user) for d, q, code, user in NVIVO_CODINGS)
+    assert got == expected  # every coding on the text NVivo coded
+    texts = {d.name: d.text for d in project.documents}
+    assert all(texts[c.document][c.start : c.end] == c.quote for c in project.codings)
+    assert not any(t.startswith("\ufeff") or "\r" in t for t in texts.values())
+    text = "\n".join(project.warnings)
+    assert "('Chat log.txt', 'Interview Ana.docx') count UTF-16 code units, CRLF as 2" in text
+    # The edited source fits no counting: its codings are reported and kept out, not misplaced.
+    assert "'Edited later.txt': 3 of 3 text selections (3 codings) could not be placed" in text
+    assert "Edited later" in texts and not [c for c in project.codings if c.document == "Edited later"]
+
+
+def test_the_old_reading_would_have_misplaced_nvivo_codings() -> None:
+    """Read as code points (what the standard says and the reader did before), the NVivo
+    positions land on other text: the fixture really exercises the conversion."""
+    from qualcode.refi.offsets import STANDARD, PositionMap
+    from tests.data.refi.make_tool_fixtures import NVIVO_CODINGS, NVIVO_TEXTS, utf16
+
+    shifted = 0
+    for document, quote, _, _ in NVIVO_CODINGS:
+        raw = NVIVO_TEXTS[document]
+        start = raw.index(quote)
+        positions = PositionMap(raw, STANDARD)
+        s, e = positions.to_text(utf16(raw, start)), positions.to_text(utf16(raw, start + len(quote)))
+        shifted += raw.replace("\r\n", "\n")[s:e] != quote
+    assert shifted >= 4
+
+
+@pytest.mark.parametrize("origin", ["NVivo 14.23.0.13 (Windows)", "Some other tool 2.0", ""])
+def test_detection_does_not_depend_on_origin_when_evidence_is_clear(tmp_path, origin: str) -> None:
+    source = DATA / "nvivo-14-utf16-crlf.qdpx"
+    copy = tmp_path / "copy.qdpx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(copy, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name == "project.qde":
+                data = data.replace(b'origin="NVivo 14.23.0.13 (Windows)"', f'origin="{origin}"'.encode())
+            new.writestr(name, data)
+    project = import_qdpx(copy)
+    assert len(project.codings) == 6
+    assert all(c.quote.strip() == c.quote and c.quote for c in project.codings)
+
+
+def test_qc_bare_plain_text_paths_are_found() -> None:
+    project = import_qdpx(DATA / "qc-1.3-bare-paths.qdpx")
+    assert [d.name for d in project.documents] == ["board_2017"]
+    assert [(c.quote, c.code, c.annotator) for c in project.codings] == [
+        ("Budget cuts were discussed.\n", "budget", "chris")
+    ]
+    assert not any("no plain text" in w for w in project.warnings)
+    assert project.name == "qc project"
+
+
+def test_maxqda_capitalised_sources_bom_cases_and_users() -> None:
+    project = import_qdpx(DATA / "maxqda-24-capitalised-bom.qdpx")
+    assert project.name == "Commuting 2024"
+    (document,) = project.documents
+    assert not document.text.startswith("\ufeff")
+    assert [c.quote for c in project.codings] == ["By bike, mostly.", "In winter I take the tram."]
+    assert document.metadata["Length"] == 12.5
+    assert project.users == ["Mia", "Noor"]  # Noor coded nothing and is kept
+    assert [p.id for p in project.participants] == ["Respondent 1", "Respondent 2", "Respondent 3"]
+    years = {p.id: p.attributes.get("Year") for p in project.participants}
+    assert years == {"Respondent 1": 2021, "Respondent 2": None, "Respondent 3": 2024}
+    assert all(type(y) is int for y in years.values() if y is not None)
+
+
+@pytest.mark.parametrize("file", ["taguette-1.4-codebook.qdc", "taguette-1.2-codebook.qdc"])
+def test_taguette_codebook_hierarchy_from_backslash_names(file: str) -> None:
+    codebook, warnings = import_qdc(DATA / file)
+    assert {t.id: (t.label, t.parent) for t in codebook.themes.values()} == {
+        "people": ("people", None),
+        "places": ("places", None),
+    }
+    assert {c.id: (c.label, c.theme) for c in codebook.codes.values()} == {
+        "interesting": ("interesting", None),
+        "family": ("family", "people"),
+        "friends": ("friends", "people"),
+        "home": ("home", "places"),
+    }
+    assert codebook.cross_cutting == {}  # the empty <Sets/> adds nothing and is no error
+    assert all("namespace" not in w for w in warnings)
+
+
+def test_atlasti_codebook_in_the_0_4_namespace_with_code_groups() -> None:
+    codebook, warnings = import_qdc(DATA / "atlasti-23-codebook-0-4.qdc")
+    assert [c.label for c in codebook.codes.values()] == ["Coke::diet Coke", "Coke::full-fat Coke", "serene"]
+    assert codebook.codes["coke_diet_coke"].description == "non sucré"
+    assert codebook.cross_cutting["drinks"].codes == ("coke_diet_coke", "coke_full_fat_coke")
+    assert not any("unknown XML namespace" in w for w in warnings)
+    assert any("3 code colours" in w for w in warnings)
+
+
+def test_maxqda_codebook() -> None:
+    codebook, warnings = import_qdc(DATA / "maxqda-24-codebook.qdc")
+    assert codebook.themes["mode"].description == "How people travel."
+    assert codebook.themes["mode"].color == "#FF0000"
+    assert {c.id: c.theme for c in codebook.codes.values()} == {"bike": "mode", "weather": None}

@@ -59,6 +59,38 @@ def _nodes(codes_el: etree._Element | None) -> list[_Node]:
     return result
 
 
+def nest_path_names(nodes: list[_Node]) -> list[_Node]:
+    """Taguette writes its tag hierarchy as flat codes named ``parent\\child``: nest them.
+
+    Only a flat list is reorganised (a tool that nests its codes means what it wrote); a
+    missing parent becomes a non-codable folder, an existing code of that name the parent.
+    """
+    if any(node.children for node in nodes) or not any("\\" in node.name for node in nodes):
+        return nodes
+    by_path: dict[str, _Node] = {}
+    roots: list[_Node] = []
+    order = {id(n): i for i, n in enumerate(nodes)}
+    for node in sorted(nodes, key=lambda n: n.name.count("\\")):  # parents before children
+        parts = [p.strip() for p in node.name.split("\\")]
+        if not all(parts):
+            roots.append(node)
+            continue
+        parent: _Node | None = None
+        for depth in range(1, len(parts)):
+            path = "\\".join(parts[:depth])
+            if path not in by_path:
+                folder = _Node(f"path:{path}", parts[depth - 1], False, None, "")
+                order[id(folder)] = order[id(node)]
+                (parent.children if parent else roots).append(folder)
+                by_path[path] = folder
+            parent = by_path[path]
+        node.name = parts[-1]
+        by_path.setdefault("\\".join(parts), node)
+        (parent.children if parent else roots).append(node)
+    roots.sort(key=lambda n: order[id(n)])
+    return roots
+
+
 @dataclass
 class CodebookBuild:
     codebook: Codebook
@@ -132,7 +164,7 @@ def build_codebook(
         for child in node.children:
             walk(child, theme_id, node.color or inherited)
 
-    for node in _nodes(codes_el):
+    for node in nest_path_names(_nodes(codes_el)):
         walk(node, None, None)
 
     empty_sets: list[str] = []

@@ -22,6 +22,8 @@ KNOWN_NAMESPACES = {
     "urn:QDA-XML:project:1:0",
     "urn:QDA-XML:codebook:1:0",
     "urn:QDA-XML:codebook:0:10",
+    "urn:QDA-XML:codebook:0:4",  # ATLAS.ti's .qdc (QualCoder's importer: "Have found 1.0, 0:4")
+    "urn:QDA-XML:project:0:4",
     "",
 }
 

@@ -92,10 +92,25 @@ def _read_limited(path: Path, label: str) -> bytes:
 
 
 def _internal_name(reference: str) -> str | None:
-    """The file name inside ``sources/`` for ``internal://name``; None if unsafe or not internal."""
-    if not reference.lower().startswith("internal://"):
+    """The file name inside ``sources/`` for ``internal://name``, or for a bare path inside the
+    archive (qc 1.3 writes ``plainTextPath="board_2017.txt"``; others ``sources/x.txt``);
+    None if unsafe or pointing outside (``relative://``, ``absolute://``, other schemes).
+
+    >>> _internal_name("internal://a.txt"), _internal_name("board_2017.txt"), _internal_name("Sources/b.txt")
+    ('a.txt', 'board_2017.txt', 'b.txt')
+    >>> _internal_name("relative:///etc/passwd"), _internal_name("../x.txt")
+    (None, None)
+    """
+    text = reference.strip()
+    if text.lower().startswith("internal://"):
+        name = text[len("internal://") :].lstrip("/")
+    elif "://" in text or text.startswith(("/", "\\")):
         return None
-    name = reference[len("internal://") :].lstrip("/")
+    else:
+        name = text
+        folder, _, base = name.rpartition("/")
+        if folder and folder.casefold() == "sources":
+            name = base
     if not name or unsafe_member_reason(name) or "/" in name:
         return None
     return name
