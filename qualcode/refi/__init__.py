@@ -56,7 +56,16 @@ Reading other tools' projects (tree mapping in :mod:`qualcode.refi.codetree`)
   and cases' code/selection references.
 """
 
-from .reader import RefiProject, import_qdc, import_qdpx
-from .writer import export_qdc, export_qdpx
+from .reader import RefiProject, import_qdc, import_qdc_with_guids, import_qdpx
+from .writer import TOOL_OPTIONS, ExportOptions, export_qdc, export_qdpx
 
-__all__ = ["RefiProject", "export_qdc", "export_qdpx", "import_qdc", "import_qdpx"]
+__all__ = [
+    "TOOL_OPTIONS",
+    "ExportOptions",
+    "RefiProject",
+    "export_qdc",
+    "export_qdpx",
+    "import_qdc",
+    "import_qdc_with_guids",
+    "import_qdpx",
+]

@@ -96,6 +96,7 @@ class CodebookBuild:
     codebook: Codebook
     code_of_guid: dict[str, str]
     theme_of_guid: dict[str, str]
+    set_of_guid: dict[str, str] = field(default_factory=dict)
 
 
 def build_codebook(
@@ -169,6 +170,7 @@ def build_codebook(
 
     empty_sets: list[str] = []
     source_sets: list[str] = []
+    set_of: dict[str, str] = {}
     unresolved = 0
     for element in set_elements:
         name = element.get("name") or ""
@@ -190,6 +192,7 @@ def build_codebook(
         if members or (not other and "id" in fields):
             set_id = choose_id(fields, name)
             codebook.cross_cutting[set_id] = CrossCut(set_id, name, tuple(members), description)
+            set_of[guid_key(element.get("guid"))] = set_id
             if other:
                 source_sets.append(name)
         elif other:
@@ -225,7 +228,7 @@ def build_codebook(
         warnings.append(
             f"{plural(unresolved, 'set member')} pointed at codes that do not exist and {were(unresolved)} skipped."
         )
-    return CodebookBuild(codebook, code_of, theme_of)
+    return CodebookBuild(codebook, code_of, theme_of, set_of)
 
 
 __all__ = ["CodebookBuild", "build_codebook"]

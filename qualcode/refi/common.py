@@ -32,6 +32,10 @@ KNOWN_NAMESPACES = {
 QUALCODE_GUID_NAMESPACE = uuid.UUID("6f1c1b52-3c1e-5b8e-9a57-0c9d7e3a4f21")
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# GUIDType of the REFI-QDA schemas: bare or in braces, either case.
+GUID_PATTERN = re.compile(
+    r"^(\{[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
+)
 RGB_PATTERN = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
 XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 

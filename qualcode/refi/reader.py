@@ -17,8 +17,9 @@ from lxml import etree
 from ..errors import InputFileError, Problem
 from ..model import Codebook, Coding, ParsedDocument, Participant
 from ..safezip import SafeZipFile, open_zip_safely, parse_xml_safely, unsafe_member_reason
-from .codetree import build_codebook
+from .codetree import CodebookBuild, build_codebook
 from .common import (
+    GUID_PATTERN,
     KNOWN_NAMESPACES,
     document_name_from_source,
     from_xsd_datetime,
@@ -49,6 +50,9 @@ class RefiProject:
     name: str = ""
     # every Case, also those without documents (documents carry their own participant)
     participants: list[Participant] = field(default_factory=list)
+    # the other tool's GUIDs: (kind, qualcode id or name) → GUID, kinds code, theme, set,
+    # user, source, case, variable; written back on export so that tool updates its items
+    guids: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- input
@@ -314,6 +318,8 @@ class _ProjectReader:
         # sources whose positions fit no counting: (name, selections, codings left out, selections, why)
         self.unplaced: list[tuple[str, int, int, int, str]] = []
         self.converted: dict[Counting, list[str]] = {}  # sources read with a non-standard counting
+        self.guids: dict[tuple[str, str], str] = {}
+        self.source_guids: dict[str, str] = {}  # document name → the source's guid key
 
     def read(self) -> RefiProject:
         self._check_root()
@@ -328,11 +334,12 @@ class _ProjectReader:
             self.root.find("CodeBook/Codes"), self.root.findall("Sets/Set"), coded, self.warnings, title=self._title()
         )
         self.variables = _read_variables(self.root, self.warnings)
-        self.participant_of, participants = _read_cases(self.root, self.variables, self.warnings)
+        self.participant_of, participants, self.case_guids = _read_cases(self.root, self.variables, self.warnings)
         for source in text_sources:
             self._read_source(source)
         _source_warnings(self.warnings, source_elements, self.losses)
         self._loss_warnings()
+        self._collect_guids(participants)
         return RefiProject(
             codebook=self.built.codebook,
             documents=self.documents,
@@ -341,6 +348,7 @@ class _ProjectReader:
             warnings=self.warnings,
             name=self.root.get("name") or "",
             participants=participants,
+            guids=self.guids,
         )
 
     # ----------------------------------------------------------------- steps
@@ -401,6 +409,7 @@ class _ProjectReader:
         owner = source.owner
         owner_guid = guid_key(owner.get("guid"))
         document = unique_name(document_name_from_source(source.name), self.doc_names)
+        self.source_guids[document] = owner_guid
         metadata: dict[str, Any] = {"refi_guid": owner_guid, "refi_name": source.name}
         if owner.findtext("Description"):
             metadata["description"] = owner.findtext("Description")
@@ -520,6 +529,24 @@ class _ProjectReader:
         if annotator not in self.user_names:
             self.user_names.append(annotator)
         return annotator
+
+    def _collect_guids(self, participants: list[Participant]) -> None:
+        """The GUIDs the other tool gave the items qualcode kept (valid GUIDs only, as written)."""
+        written = {
+            guid_key(g): g.strip() for e in self.root.iter() if isinstance(e.tag, str) for g in [e.get("guid")] if g
+        }
+        built = self.built
+        items: list[tuple[str, str, str]] = [("theme", t, g) for g, t in built.theme_of_guid.items()]
+        items += [("code", c, g) for g, c in built.code_of_guid.items() if g not in built.theme_of_guid]
+        items += [("set", x, g) for g, x in built.set_of_guid.items()]
+        items += [("user", name, g) for g, name in self.users.items()]
+        items += [("source", d, g) for d, g in self.source_guids.items()]
+        items += [("variable", name, g) for g, (name, _) in self.variables.items()]
+        items += [("case", p.id, g) for p, g in self.case_guids]
+        for kind, item, key in items:
+            guid = written.get(key, "")
+            if GUID_PATTERN.match(guid):
+                self.guids.setdefault((kind, item), guid)
 
     def _offset_warnings(self) -> None:
         for counting, names in self.converted.items():
@@ -657,11 +684,12 @@ def _read_variables(root: etree._Element, warnings: list[str]) -> dict[str, tupl
 
 def _read_cases(
     root: etree._Element, variables: dict[str, tuple[str, str]], warnings: list[str]
-) -> tuple[dict[str, Participant], list[Participant]]:
+) -> tuple[dict[str, Participant], list[Participant], list[tuple[Participant, str]]]:
     """Participants from Cases (name → id, short Description → label, variables → attributes)
     and the participant of each source GUID."""
     of_source: dict[str, Participant] = {}
     participants: list[Participant] = []
+    case_guids: list[tuple[Participant, str]] = []
     used: set[str] = set()
     bad_values = 0
     shared_sources = 0
@@ -689,6 +717,7 @@ def _read_cases(
                 bad_values += 1
         participant = Participant(id=pid, label=label, attributes=attributes)
         participants.append(participant)
+        case_guids.append((participant, guid_key(case.get("guid"))))
         for ref in case.findall("SourceRef"):
             key = guid_key(ref.get("targetGUID"))
             if key in of_source:
@@ -709,12 +738,18 @@ def _read_cases(
         warnings.append(
             f"{plural(case_refs, 'code or selection reference')} on cases {were(case_refs)} not carried over."
         )
-    return of_source, participants
+    return of_source, participants, case_guids
 
 
 # --------------------------------------------------------------------------- codebook file
 def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     """Read a REFI-QDA codebook (``.qdc``); a project file's codebook is accepted too."""
+    codebook, _, warnings = import_qdc_with_guids(path)
+    return codebook, warnings
+
+
+def import_qdc_with_guids(path: str | os.PathLike[str]) -> tuple[Codebook, dict[tuple[str, str], str], list[str]]:
+    """:func:`import_qdc`, plus the other tool's GUIDs of the codes, themes and sets kept."""
     warnings: list[str] = []
     p = Path(path)
     label = str(path)
@@ -725,7 +760,8 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     if zipfile.is_zipfile(p):
         project = import_qdpx(p)
         warnings.append("This is a project archive (.qdpx); only its codebook was read.")
-        return project.codebook, warnings + project.warnings
+        kept = {k: v for k, v in project.guids.items() if k[0] in ("code", "theme", "set")}
+        return project.codebook, kept, warnings + project.warnings
     root = parse_xml_safely(_read_limited(p, label), label)
     _strip_namespaces(root, warnings)
     if root.tag == "CodeBook":
@@ -746,7 +782,21 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     # A codebook has no codings, so codable parents become themes without an extra code.
     coded = {guid_key(ref.get("targetGUID")) for ref in root.iterfind("Sources//Coding/CodeRef")}
     built = build_codebook(codes_el, sets, coded, warnings)
-    return built.codebook, warnings
+    return built.codebook, codebook_guids(root, built), warnings
 
 
-__all__ = ["RefiProject", "import_qdpx", "import_qdc"]
+def codebook_guids(root: etree._Element, built: CodebookBuild) -> dict[tuple[str, str], str]:
+    """The GUIDs (as written, valid ones only) of the themes, codes and sets qualcode kept."""
+    written = {guid_key(g): g.strip() for e in root.iter() if isinstance(e.tag, str) for g in [e.get("guid")] if g}
+    items = [("theme", t, g) for g, t in built.theme_of_guid.items()]
+    items += [("code", c, g) for g, c in built.code_of_guid.items() if g not in built.theme_of_guid]
+    items += [("set", x, g) for g, x in built.set_of_guid.items()]
+    result: dict[tuple[str, str], str] = {}
+    for kind, item, key in items:
+        guid = written.get(key, "")
+        if GUID_PATTERN.match(guid):
+            result.setdefault((kind, item), guid)
+    return result
+
+
+__all__ = ["RefiProject", "import_qdc", "import_qdc_with_guids", "import_qdpx"]

@@ -9,8 +9,8 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from .common import (
     PROJECT_NS,
     RGB_PATTERN,
     compose_description,
+    guid_key,
     stable_guid,
     to_xsd_datetime,
 )
@@ -64,6 +65,27 @@ def selection_guid(document: str, start: int, end: int) -> str:
 
 def coding_guid(document: str, start: int, end: int, code: str, annotator: str) -> str:
     return stable_guid("coding", document, start, end, code, annotator)
+
+
+class GuidMap:
+    """The GUID of each exported item: the other tool's where qualcode kept one (so a file
+    sent back updates that tool's items instead of duplicating them), else qualcode's own
+    stable GUID.  A foreign GUID is used once; a second item claiming it gets its own."""
+
+    def __init__(self, foreign: Mapping[tuple[str, str], str] | None = None) -> None:
+        self.foreign = dict(foreign or {})
+        self.given: dict[tuple[str, str], str] = {}
+        self.taken: set[str] = set()
+
+    def __call__(self, kind: str, item: object) -> str:
+        key = (kind, str(item))
+        if key not in self.given:
+            guid = self.foreign.get(key)
+            if not guid or guid_key(guid) in self.taken:
+                guid = stable_guid(kind, item)
+            self.taken.add(guid_key(guid))
+            self.given[key] = guid
+        return self.given[key]
 
 
 def case_guid(participant: str) -> str:
@@ -115,13 +137,13 @@ def cross_cut_description(cross_cut: CrossCut) -> str:
     return compose_description(cross_cut.description, [("id", cross_cut.id)])
 
 
-def _code_element(parent: etree._Element, ns: str, codebook: Codebook, code: Code) -> None:
+def _code_element(parent: etree._Element, ns: str, codebook: Codebook, code: Code, ids: GuidMap) -> None:
     element = _sub(
         parent,
         ns,
         "Code",
         {
-            "guid": code_guid(code.id),
+            "guid": ids("code", code.id),
             "name": code.label,
             "isCodable": "true",
             "color": _valid_color(codebook.color_of(code.id)),
@@ -130,24 +152,26 @@ def _code_element(parent: etree._Element, ns: str, codebook: Codebook, code: Cod
     _sub(element, ns, "Description", text=code_description(code))
 
 
-def _theme_element(parent: etree._Element, ns: str, codebook: Codebook, theme: Theme, seen: set[str]) -> None:
+def _theme_element(
+    parent: etree._Element, ns: str, codebook: Codebook, theme: Theme, seen: set[str], ids: GuidMap
+) -> None:
     seen.add(theme.id)
     element = _sub(
         parent,
         ns,
         "Code",
-        {"guid": theme_guid(theme.id), "name": theme.label, "isCodable": "false", "color": _valid_color(theme.color)},
+        {"guid": ids("theme", theme.id), "name": theme.label, "isCodable": "false", "color": _valid_color(theme.color)},
     )
     _sub(element, ns, "Description", text=theme_description(theme))
     for code in codebook.codes.values():
         if code.theme == theme.id:
-            _code_element(element, ns, codebook, code)
+            _code_element(element, ns, codebook, code, ids)
     for child in codebook.child_themes(theme.id):
         if child not in seen:  # a parent cycle in a broken codebook must not loop forever
-            _theme_element(element, ns, codebook, codebook.themes[child], seen)
+            _theme_element(element, ns, codebook, codebook.themes[child], seen, ids)
 
 
-def _codes_element(parent: etree._Element, ns: str, codebook: Codebook) -> etree._Element | None:
+def _codes_element(parent: etree._Element, ns: str, codebook: Codebook, ids: GuidMap) -> etree._Element | None:
     """``<Codes>``: top-level codes, then themes (isCodable=false) holding their codes and
     sub-themes.  Codes whose theme is unknown are written at top level."""
     if not codebook.codes and not codebook.themes:
@@ -155,11 +179,11 @@ def _codes_element(parent: etree._Element, ns: str, codebook: Codebook) -> etree
     codes = _sub(parent, ns, "Codes")
     for code in codebook.codes.values():
         if code.theme is None or code.theme not in codebook.themes:
-            _code_element(codes, ns, codebook, code)
+            _code_element(codes, ns, codebook, code, ids)
     seen: set[str] = set()
     roots = [t.id for t in codebook.themes.values() if t.parent is None or t.parent not in codebook.themes]
     for theme_id in roots:
-        _theme_element(codes, ns, codebook, codebook.themes[theme_id], seen)
+        _theme_element(codes, ns, codebook, codebook.themes[theme_id], seen, ids)
     return codes
 
 
@@ -177,27 +201,31 @@ def _write_atomically(path: str | os.PathLike[str], write: Any) -> None:
         raise
 
 
-def codebook_xml(codebook: Codebook) -> bytes:
-    """The ``.qdc`` document (namespace ``urn:QDA-XML:codebook:1.0``) as UTF-8 bytes."""
+def codebook_xml(codebook: Codebook, guids: Mapping[tuple[str, str], str] | None = None) -> bytes:
+    """The ``.qdc`` document (namespace ``urn:QDA-XML:codebook:1.0``) as UTF-8 bytes;
+    ``guids`` are other tools' GUIDs to write back (see :class:`GuidMap`)."""
+    ids = GuidMap(guids)
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": ORIGIN}, nsmap={None: CODEBOOK_NS})
-    if _codes_element(root, CODEBOOK_NS, codebook) is None:
+    if _codes_element(root, CODEBOOK_NS, codebook, ids) is None:
         raise CodebookError(
             Problem(
                 "The codebook has no themes or codes, so there is nothing to export.",
                 hint="Add codes to codebook.yaml first.",
             )
         )
-    _sets_element(root, CODEBOOK_NS, codebook, "guid")
+    _sets_element(root, CODEBOOK_NS, codebook, "guid", ids)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def export_qdc(codebook: Codebook, path: str | os.PathLike[str]) -> None:
+def export_qdc(
+    codebook: Codebook, path: str | os.PathLike[str], guids: Mapping[tuple[str, str], str] | None = None
+) -> None:
     """Write ``codebook`` as a REFI-QDA codebook file (``.qdc``).
 
     Themes become non-codable codes, codes codable ones (with their theme's colour);
     qualcode-only fields travel in a ``[qualcode]`` block at the end of each Description.
     """
-    data = codebook_xml(codebook)
+    data = codebook_xml(codebook, guids)
     _write_atomically(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
@@ -308,6 +336,8 @@ class ExportOptions:
 
     offsets: str = "codepoints"
     newline: str = "lf"
+    # other tools' GUIDs to write back: (kind, qualcode id or name) → GUID (RefiProject.guids)
+    guids: Mapping[tuple[str, str], str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.offsets not in EXPORT_OFFSETS:
@@ -358,15 +388,16 @@ def project_xml(
     _check_codings(data, codings)
     ns = PROJECT_NS
     root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": options.origin}, nsmap={None: ns})
-    _users_element(root, ns, _user_names(codings, users))
+    ids = GuidMap(options.guids)
+    _users_element(root, ns, _user_names(codings, users), ids)
     codebook_el = _sub(root, ns, "CodeBook")
-    if _codes_element(codebook_el, ns, data.codebook) is None:
+    if _codes_element(codebook_el, ns, data.codebook, ids) is None:
         root.remove(codebook_el)
-    _cases_elements(root, ns, data)
+    _cases_elements(root, ns, data, ids)
     notes: list[_NoteRecord] = []
-    files = _sources_element(root, ns, data, codings, notes, options)
+    files = _sources_element(root, ns, data, codings, notes, options, ids)
     _notes_element(root, ns, notes)
-    _sets_element(root, ns, data.codebook, "targetGUID")
+    _sets_element(root, ns, data.codebook, "targetGUID", ids)
     if data.codebook.title:
         _sub(root, ns, "Description", text=data.codebook.title)
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -390,14 +421,14 @@ def _user_names(codings: pd.DataFrame, users: list[str] | None) -> list[str]:
     return names
 
 
-def _users_element(root: etree._Element, ns: str, names: list[str]) -> None:
+def _users_element(root: etree._Element, ns: str, names: list[str], ids: GuidMap) -> None:
     if names:
         users_el = _sub(root, ns, "Users")
         for name in names:
-            _sub(users_el, ns, "User", {"guid": user_guid(name), "name": name})
+            _sub(users_el, ns, "User", {"guid": ids("user", name), "name": name})
 
 
-def _cases_elements(root: etree._Element, ns: str, data: AnalysisData) -> None:
+def _cases_elements(root: etree._Element, ns: str, data: AnalysisData, ids: GuidMap) -> None:
     """Participants become Cases; their attributes Variables with one VariableValue per case."""
     participants = data.participants
     attr_columns = [str(c) for c in participants.columns if c not in PARTICIPANT_COLUMNS]
@@ -405,7 +436,9 @@ def _cases_elements(root: etree._Element, ns: str, data: AnalysisData) -> None:
     if attr_columns:
         variables_el = _sub(root, ns, "Variables")
         for col in attr_columns:
-            _sub(variables_el, ns, "Variable", {"guid": variable_guid(col), "name": col, "typeOfVariable": kinds[col]})
+            _sub(
+                variables_el, ns, "Variable", {"guid": ids("variable", col), "name": col, "typeOfVariable": kinds[col]}
+            )
     docs_of: dict[str, list[str]] = {}
     for row in data.documents.itertuples(index=False):
         if _clean(row.participant) is not None:
@@ -415,7 +448,7 @@ def _cases_elements(root: etree._Element, ns: str, data: AnalysisData) -> None:
     cases_el = _sub(root, ns, "Cases")
     for record in participants.to_dict("records"):
         pid = str(record["participant"])
-        case = _sub(cases_el, ns, "Case", {"guid": case_guid(pid), "name": pid})
+        case = _sub(cases_el, ns, "Case", {"guid": ids("case", pid), "name": pid})
         label = _clean(record.get("label"))
         if label is not None and str(label) != pid:
             _sub(case, ns, "Description", text=str(label))
@@ -424,11 +457,11 @@ def _cases_elements(root: etree._Element, ns: str, data: AnalysisData) -> None:
             if value is None:
                 continue
             vv = _sub(case, ns, "VariableValue")
-            _sub(vv, ns, "VariableRef", {"targetGUID": variable_guid(col)})
+            _sub(vv, ns, "VariableRef", {"targetGUID": ids("variable", col)})
             tag, text = _value_text(kinds[col], value)
             _sub(vv, ns, tag, text=text)
         for document in docs_of.get(pid, []):
-            _sub(case, ns, "SourceRef", {"targetGUID": source_guid(document)})
+            _sub(case, ns, "SourceRef", {"targetGUID": ids("source", document)})
 
 
 def _sources_element(
@@ -438,6 +471,7 @@ def _sources_element(
     codings: pd.DataFrame,
     notes: list[_NoteRecord],
     options: ExportOptions,
+    ids: GuidMap,
 ) -> dict[str, str]:
     """One TextSource per document with its selections; returns the internal text files."""
     files: dict[str, str] = {}
@@ -449,7 +483,7 @@ def _sources_element(
         text = data.texts.get(document)
         if text is None:
             continue
-        guid = source_guid(document)
+        guid = ids("source", document)
         written, position = options.convert(text)
         files[f"sources/{guid}.txt"] = written
         source = _sub(
@@ -460,7 +494,7 @@ def _sources_element(
             continue
         for (start, end), span in group.groupby(["start", "end"], sort=True):
             where = _Span(document, text, int(start), int(end), position(int(start)), position(int(end)))
-            _selection_element(source, ns, data.codebook, where, span, notes)
+            _selection_element(source, ns, data.codebook, where, span, notes, ids)
     if not len(sources_el):
         root.remove(sources_el)
     return files
@@ -477,7 +511,13 @@ class _Span:
 
 
 def _selection_element(
-    source: etree._Element, ns: str, codebook: Codebook, where: _Span, span: pd.DataFrame, notes: list[_NoteRecord]
+    source: etree._Element,
+    ns: str,
+    codebook: Codebook,
+    where: _Span,
+    span: pd.DataFrame,
+    notes: list[_NoteRecord],
+    ids: GuidMap,
 ) -> None:
     """One PlainTextSelection for a span; one Coding per (annotator, code) on it, memos as Notes."""
     document, text, start, end = where.document, where.text, where.start, where.end
@@ -494,7 +534,7 @@ def _selection_element(
             "name": name,
             "startPosition": str(where.written_start),
             "endPosition": str(where.written_end),
-            "creatingUser": user_guid(str(first["annotator"])),
+            "creatingUser": ids("user", str(first["annotator"])),
             "creationDateTime": first["when_xsd"],
         },
     )
@@ -514,15 +554,15 @@ def _selection_element(
             selection,
             ns,
             "Coding",
-            {"guid": guid_c, "creatingUser": user_guid(annotator), "creationDateTime": when[(annotator, code)]},
+            {"guid": guid_c, "creatingUser": ids("user", annotator), "creationDateTime": when[(annotator, code)]},
         )
-        _sub(coding, ns, "CodeRef", {"targetGUID": code_guid(code)})
+        _sub(coding, ns, "CodeRef", {"targetGUID": ids("code", code)})
         if found:
             note_guid = stable_guid("note", guid_c)
             _sub(coding, ns, "NoteRef", {"targetGUID": note_guid})
             label = codebook.codes[code].label
             name = f"Memo: {label} ({document} {start}-{end})"
-            notes.append(_NoteRecord(note_guid, name, "\n\n".join(found), user_guid(annotator)))
+            notes.append(_NoteRecord(note_guid, name, "\n\n".join(found), ids("user", annotator)))
 
 
 def _notes_element(root: etree._Element, ns: str, notes: list[_NoteRecord]) -> None:
@@ -535,17 +575,17 @@ def _notes_element(root: etree._Element, ns: str, notes: list[_NoteRecord]) -> N
             _sub(note, ns, "PlainTextContent", text=record.text)
 
 
-def _sets_element(root: etree._Element, ns: str, codebook: Codebook, member_attribute: str) -> None:
+def _sets_element(root: etree._Element, ns: str, codebook: Codebook, member_attribute: str, ids: GuidMap) -> None:
     """Cross-cutting themes as Sets of MemberCode (a .qdc names the member ``guid``, a project
     ``targetGUID``, as the two schemas say)."""
     if codebook.cross_cutting:
         sets_el = _sub(root, ns, "Sets")
         for cross in codebook.cross_cutting.values():
-            element = _sub(sets_el, ns, "Set", {"guid": set_guid(cross.id), "name": cross.label})
+            element = _sub(sets_el, ns, "Set", {"guid": ids("set", cross.id), "name": cross.label})
             _sub(element, ns, "Description", text=cross_cut_description(cross))
             for code_id in cross.codes:
                 if code_id in codebook.codes:
-                    _sub(element, ns, "MemberCode", {member_attribute: code_guid(code_id)})
+                    _sub(element, ns, "MemberCode", {member_attribute: ids("code", code_id)})
 
 
 def export_qdpx(
@@ -581,6 +621,7 @@ def export_qdpx(
 __all__ = [
     "ExportOptions",
     "TOOL_OPTIONS",
+    "GuidMap",
     "export_qdc",
     "export_qdpx",
     "codebook_xml",
