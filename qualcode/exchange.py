@@ -85,10 +85,10 @@ def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
     project.store.require(project.actor, "supervisor", "import a REFI-QDA codebook")
     codebook, guids, warnings = import_qdc_with_guids(path)  # read and checked before anything is written
     current = project.codebook if project.codebook_path.exists() else None
-    if current is not None and (current.codes or current.themes):
+    if current is not None and current.codes:
         raise ConfigError(
-            f"{project.codebook_path.name} already has {len(current.codes)} codes and {len(current.themes)} "
-            f"themes; a REFI-QDA codebook is imported into a project without codes, so nothing is merged silently.",
+            f"{project.codebook_path.name} already has {len(current.codes)} codes; a REFI-QDA codebook is "
+            "imported into a project without codes, so nothing is merged silently.",
             hint=f"Move {project.codebook_path.name} aside (or start a new project with qualcode init NEW) "
             f"and run the import again: qualcode import {Path(path).name}",
         )

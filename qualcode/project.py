@@ -591,7 +591,9 @@ class Project:
         self.store.require(self.actor, "supervisor", "export the whole project")
         kept = self.store.refi_ids()
         options = TOOL_OPTIONS[target or "standard"]
-        options = dataclasses.replace(options, offsets=offsets or options.offsets, guids=kept)
+        options = dataclasses.replace(
+            options, offsets=offsets or options.offsets, guids=kept, source_variables=self.store.source_variables()
+        )
         name = kept.get(("project", "name")) or self.root.name
         export_qdpx(self.analysis_data(), path, project_name=name, options=options)
         return Path(path)

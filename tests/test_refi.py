@@ -9,6 +9,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,9 +17,9 @@ from lxml import etree
 
 from qualcode.codebook import dump_codebook, parse_codebook
 from qualcode.errors import CodebookError, CodingError, InputFileError
-from qualcode.frames import AnalysisData, make_analysis_data
+from qualcode.frames import AnalysisData, is_missing, make_analysis_data
 from qualcode.model import Code, Codebook, Coding, CrossCut, ParsedDocument, Participant, Theme
-from qualcode.refi import export_qdc, export_qdpx, import_qdc, import_qdpx, reader
+from qualcode.refi import ExportOptions, export_qdc, export_qdpx, import_qdc, import_qdpx, reader
 from qualcode.refi.common import QUALCODE_GUID_NAMESPACE, slugify, split_description
 
 DATA = Path(__file__).parent / "data" / "refi"
@@ -922,3 +923,239 @@ def test_maxqda_codebook() -> None:
     assert codebook.themes["mode"].description == "How people travel."
     assert codebook.themes["mode"].color == "#FF0000"
     assert {c.id: c.theme for c in codebook.codes.values()} == {"bike": "mode", "weather": None}
+
+
+# --------------------------------------------------------------------------- whole projects
+from qualcode import reports  # noqa: E402
+from qualcode.cli import main  # noqa: E402
+from qualcode.exchange import import_codebook_into, import_refi_into  # noqa: E402
+from qualcode.project import Project  # noqa: E402
+from qualcode.refi import TOOL_OPTIONS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo_project(tmp_path_factory: pytest.TempPathFactory, copy_demo) -> Project:  # type: ignore[no-untyped-def]
+    root = copy_demo(tmp_path_factory.mktemp("demo") / "demo")
+    project = Project.open(root)
+    project.sync()
+    data = project.analysis_data()
+    for row in data.codings.head(15).itertuples():  # a second coder with memos and emoji
+        project.add_coding(row.document, row.start, row.end, row.code, annotator="второй 👩", memo="agree ✓")
+    return project
+
+
+def report_tables(project: Project) -> dict[str, pd.DataFrame]:
+    data = project.analysis_data()
+    return {
+        "frequencies": reports.code_frequencies(data, by_annotator=True),
+        "themes": reports.theme_table(data),
+        "matrix": reports.matrix(data),
+        "quotes": reports.quote_table(data),
+        "participants": reports.participant_table(data),
+    }
+
+
+def fresh_import(archive: Path, root: Path) -> Project:
+    project = Project.init(root)
+    import_refi_into(project, archive)
+    return project
+
+
+@pytest.mark.parametrize("target, offsets", [(None, None), (None, "utf16"), ("nvivo", None), ("atlas", None)])
+def test_round_trip_matrix_gives_identical_report_tables(
+    demo_project: Project, tmp_path: Path, target: str | None, offsets: str | None
+) -> None:
+    archive = demo_project.export_qdpx(tmp_path / "out.qdpx", target=target, offsets=offsets)
+    copy = fresh_import(archive, tmp_path / "copy")
+    before, after = report_tables(demo_project), report_tables(copy)
+    for name in before:
+        pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False, obj=name)
+    original, copied = demo_project.analysis_data().codings, copy.analysis_data().codings
+    key = ["document", "start", "end", "code", "annotator", "memo"]
+    assert set(map(tuple, original[key].values)) == set(map(tuple, copied[key].values))
+    copy.close()
+
+
+def foreign_state(project: Project) -> dict[str, object]:
+    data = project.analysis_data()
+    codings = {(r.document, r.start, r.end, r.code, r.annotator, r.quote) for r in data.codings.itertuples(index=False)}
+    participants = {
+        p: {k: v for k, v in attrs.items() if not is_missing(v)}
+        for p, attrs in data.participants.set_index("participant").to_dict("index").items()
+    }
+    users = set(project.store.users_frame()["name"])
+    return {
+        "texts": dict(data.texts),
+        "codings": codings,
+        "codes": {c.id: (c.label, c.theme, c.description) for c in data.codebook.codes.values()},
+        "themes": {t.id: (t.label, t.parent) for t in data.codebook.themes.values()},
+        "sets": {x.id: x.codes for x in data.codebook.cross_cutting.values()},
+        "participants": participants,
+        "users": users,
+        "ids": project.store.refi_ids(),
+    }
+
+
+@pytest.mark.parametrize(
+    "file",
+    [
+        "nvivo-14-utf16-crlf.qdpx",
+        "maxqda-24-capitalised-bom.qdpx",
+        "qc-1.3-bare-paths.qdpx",
+        "atlasti-8.4-with-texts.qdpx",
+    ],
+)
+@pytest.mark.parametrize("target", ["standard", "nvivo"])
+def test_foreign_file_through_qualcode_and_back_loses_nothing_kept(tmp_path: Path, file: str, target: str) -> None:
+    first = fresh_import(DATA / file, tmp_path / "first")
+    archive = first.export_qdpx(tmp_path / "again.qdpx", target=target)
+    second = fresh_import(archive, tmp_path / "second")
+    a, b = foreign_state(first), foreign_state(second)
+    for key in a:
+        assert a[key] == b[key], key
+    assert a["codings"]  # something was kept to lose
+    first.close()
+    second.close()
+
+
+def test_integer_variables_with_gaps_stay_integers(tmp_path: Path) -> None:
+    project = fresh_import(DATA / "nvivo-14-utf16-crlf.qdpx", tmp_path / "p")
+    archive = project.export_qdpx(tmp_path / "out.qdpx")
+    variable = qde_of(archive).find("q:Variables/q:Variable[@name='Age']", NS)
+    assert variable.get("typeOfVariable") == "Integer"
+    ages = [v.text for v in qde_of(archive).iterfind(".//q:IntegerValue", NS)]
+    assert sorted(ages) == ["34", "51"]
+    back = import_qdpx(archive)
+    assert {p.id: p.attributes.get("Age") for p in back.participants} == {
+        "Ana": 34,
+        "Ben": None,
+        "Dana (not interviewed)": 51,
+    }
+    project.close()
+
+
+def selections_of(path: Path) -> set[tuple[str, str, str, str, str]]:
+    """(source guid, code guid, user guid, start, end) of every coding, GUIDs normalised."""
+    root = qde_of(path) if zipfile.is_zipfile(path) else etree.parse(str(path)).getroot()
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.lower() == "project.qde")
+        root = etree.fromstring(archive.read(name))
+    result = set()
+    for source in root.iterfind(".//q:TextSource", NS):
+        for selection in source.iterfind("q:PlainTextSelection", NS):
+            for coding in selection.iterfind("q:Coding", NS):
+                result.add(
+                    (
+                        source.get("guid").strip("{}").lower(),
+                        coding.find("q:CodeRef", NS).get("targetGUID").strip("{}").lower(),
+                        coding.get("creatingUser").strip("{}").lower(),
+                        selection.get("startPosition"),
+                        selection.get("endPosition"),
+                    )
+                )
+    return result
+
+
+def test_nvivo_to_qualcode_to_nvivo_lands_on_the_same_text(tmp_path: Path) -> None:
+    """Exported --for nvivo, every placeable coding has NVivo's own source, code and user GUIDs
+    and NVivo's own positions (UTF-16 units over the same CRLF text), so NVivo re-reads it as
+    its own; the source NVivo's positions did not fit stays out, as on import."""
+    original = DATA / "nvivo-14-utf16-crlf.qdpx"
+    project = fresh_import(original, tmp_path / "p")
+    archive = project.export_qdpx(tmp_path / "back.qdpx", target="nvivo")
+    edited = "00000403-4e56-4976-aaaa-000000000000"
+    assert selections_of(archive) == {s for s in selections_of(original) if s[0] != edited}
+    with zipfile.ZipFile(original) as old, zipfile.ZipFile(archive) as new:
+        old_texts = {n.rsplit("/", 1)[1].lower(): old.read(n).removeprefix(b"\xef\xbb\xbf") for n in old.namelist()[1:]}
+        new_texts = {n.rsplit("/", 1)[1].lower(): new.read(n) for n in new.namelist()[1:]}
+    assert new_texts == old_texts  # the same text, CRLF line ends included
+    root = qde_of(archive)
+    assert root.get("name") == "Border study"
+    users = {u.get("name"): u.get("guid") for u in root.iterfind("q:Users/q:User", NS)}
+    assert users["Chris (no codings)"] == "{00000103-4E56-4976-AAAA-000000000000}"
+    cases = {c.get("name"): c.get("guid") for c in root.iterfind("q:Cases/q:Case", NS)}
+    assert cases["Dana (not interviewed)"] == "{00000502-4E56-4976-AAAA-000000000000}"
+    project.close()
+
+
+def test_export_positions_by_offset_mode(tmp_path: Path, project_schema) -> None:
+    data = sample_data()
+    for offsets in ("codepoints", "utf16"):
+        path = tmp_path / f"{offsets}.qdpx"
+        export_qdpx(data, path, options=ExportOptions(offsets))
+        assert project_schema.validate(qde_of(path)), project_schema.error_log
+        for source in qde_of(path).iterfind("q:Sources/q:TextSource", NS):
+            text = data.texts[source.get("name")]
+            for selection in source.iterfind("q:PlainTextSelection", NS):
+                s, e = int(selection.get("startPosition")), int(selection.get("endPosition"))
+                if offsets == "utf16":
+                    units = text.encode("utf-16-le")
+                    quote = units[2 * s : 2 * e].decode("utf-16-le")
+                else:
+                    quote = text[s:e]
+                assert selection.get("name") == quote or selection.get("name").endswith("…")
+        assert {(c.document, c.start, c.end) for c in import_qdpx(path).codings} == {
+            (r.document, r.start, r.end) for r in data.codings.itertuples()
+        }
+
+
+def test_cli_tool_choices_match_the_presets() -> None:
+    from qualcode.cli import export_qdpx_cmd
+
+    choices = next(p for p in export_qdpx_cmd.params if p.name == "target").type.choices
+    assert sorted(choices) == sorted(TOOL_OPTIONS)
+
+
+@pytest.mark.parametrize(
+    "file, codes",
+    [
+        ("taguette-1.4-codebook.qdc", 4),
+        ("taguette-1.2-codebook.qdc", 4),
+        ("atlasti-23-codebook-0-4.qdc", 3),
+        ("maxqda-24-codebook.qdc", 2),
+    ],
+)
+def test_cli_imports_qdc_codebooks(tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, codes: int) -> None:
+    root = tmp_path / "p"
+    assert main(["init", str(root)]) == 0
+    assert main(["--project", str(root), "import", str(DATA / file)]) == 0
+    out = capsys.readouterr().out
+    assert f"{codes} codes" in out
+    assert "unsupported" not in out
+    project = Project.open(root)
+    assert len(project.codebook.codes) == codes
+    ids = project.store.refi_ids()
+    assert all(kind in ("code", "theme", "set") for kind, _ in ids) and ids
+    exported = tmp_path / "back.qdc"
+    assert main(["--project", str(root), "export", "qdc", str(exported)]) == 0
+    written = {c.get("guid").upper() for c in etree.parse(str(exported)).iter("{*}Code")}
+    original = {c.get("guid").upper() for c in etree.parse(str(DATA / file)).iter("{*}Code")}
+    assert original & written  # the tool's own GUIDs come back
+    project.close()
+
+
+def test_cli_qdc_into_a_project_with_codes_exits_2_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "p"
+    assert main(["init", str(root)]) == 0
+    assert main(["--project", str(root), "import", str(DATA / "maxqda-24-codebook.qdc")]) == 0
+    before = (root / "codebook.yaml").read_bytes()
+    assert main(["--project", str(root), "import", str(DATA / "taguette-1.4-codebook.qdc")]) == 2
+    err = capsys.readouterr().err
+    assert "already has 2 codes" in err and "taguette-1.4-codebook.qdc" in err
+    assert (root / "codebook.yaml").read_bytes() == before
+
+
+def test_cli_broken_qdc_exits_2_naming_file_and_element(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "p"
+    assert main(["init", str(root)]) == 0
+    bad = tmp_path / "bad.qdc"
+    bad.write_text("<Codes><Code name='x'/></Codes>", encoding="utf-8")
+    before = (root / "codebook.yaml").read_bytes()
+    assert main(["--project", str(root), "import", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.qdc" in err and "<Codes>" in err and "codebook (.qdc)" in err
+    assert (root / "codebook.yaml").read_bytes() == before
+    with pytest.raises(InputFileError):
+        import_codebook_into(Project.open(root), bad)

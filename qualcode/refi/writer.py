@@ -244,6 +244,17 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _integers_with_gaps(column: pd.Series) -> pd.Series:
+    """An integer attribute with missing values comes out of pandas as floats (34.0, NaN):
+    give it back its integers, so it is exported as Integer, not Float."""
+    if column.dtype.kind != "f" or not column.isna().any():
+        return column
+    present = column.dropna()
+    if len(present) and all(float(v).is_integer() for v in present):
+        return pd.Series([None if pd.isna(v) else int(v) for v in column], index=column.index, dtype=object)
+    return column
+
+
 def variable_type(values: Iterable[Any]) -> str:
     """REFI typeOfVariable for a participant attribute's (non-missing) values.
 
@@ -338,6 +349,8 @@ class ExportOptions:
     newline: str = "lf"
     # other tools' GUIDs to write back: (kind, qualcode id or name) → GUID (RefiProject.guids)
     guids: Mapping[tuple[str, str], str] = field(default_factory=dict, compare=False, hash=False)
+    # variables of imported sources: document → {variable: value} (kept as document metadata)
+    source_variables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.offsets not in EXPORT_OFFSETS:
@@ -389,13 +402,14 @@ def project_xml(
     ns = PROJECT_NS
     root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": options.origin}, nsmap={None: ns})
     ids = GuidMap(options.guids)
-    _users_element(root, ns, _user_names(codings, users), ids)
+    _users_element(root, ns, _user_names(codings, users, options.guids), ids)
     codebook_el = _sub(root, ns, "CodeBook")
     if _codes_element(codebook_el, ns, data.codebook, ids) is None:
         root.remove(codebook_el)
-    _cases_elements(root, ns, data, ids)
+    kinds = _variables_element(root, ns, data, options, ids)
+    _cases_elements(root, ns, data, ids, kinds)
     notes: list[_NoteRecord] = []
-    files = _sources_element(root, ns, data, codings, notes, options, ids)
+    files = _sources_element(root, ns, data, codings, notes, options, ids, kinds)
     _notes_element(root, ns, notes)
     _sets_element(root, ns, data.codebook, "targetGUID", ids)
     if data.codebook.title:
@@ -412,12 +426,15 @@ class _NoteRecord:
     creator: str
 
 
-def _user_names(codings: pd.DataFrame, users: list[str] | None) -> list[str]:
-    """The users asked for (in order), then everyone else who coded."""
+def _user_names(codings: pd.DataFrame, users: list[str] | None, known: Mapping[tuple[str, str], str]) -> list[str]:
+    """The users asked for (in order), then everyone else who coded; without a choice of
+    users also those an imported REFI-QDA file had (``known``), coded or not."""
     names = list(users) if users is not None else []
     for name in codings["annotator"].astype(str):
         if name not in names:
             names.append(name)
+    if users is None:
+        names += [item for kind, item in known if kind == "user" and item not in names]
     return names
 
 
@@ -428,17 +445,37 @@ def _users_element(root: etree._Element, ns: str, names: list[str], ids: GuidMap
             _sub(users_el, ns, "User", {"guid": ids("user", name), "name": name})
 
 
-def _cases_elements(root: etree._Element, ns: str, data: AnalysisData, ids: GuidMap) -> None:
-    """Participants become Cases; their attributes Variables with one VariableValue per case."""
+def _variables_element(
+    root: etree._Element, ns: str, data: AnalysisData, options: ExportOptions, ids: GuidMap
+) -> dict[str, str]:
+    """Participant attributes and the source variables of imported documents as Variables;
+    returns each variable's type (over all its case and source values)."""
+    participants = data.participants
+    values: dict[str, list[Any]] = {str(c): [] for c in participants.columns if c not in PARTICIPANT_COLUMNS}
+    for col in list(values):
+        values[col] += [_clean(v) for v in _integers_with_gaps(participants[col])]
+    for variables in options.source_variables.values():
+        for name, value in variables.items():
+            values.setdefault(name, []).append(_clean(value))
+    kinds = {name: variable_type(found) for name, found in values.items()}
+    if kinds:
+        variables_el = _sub(root, ns, "Variables")
+        for name, kind in kinds.items():
+            _sub(variables_el, ns, "Variable", {"guid": ids("variable", name), "name": name, "typeOfVariable": kind})
+    return kinds
+
+
+def _variable_value(parent: etree._Element, ns: str, name: str, kind: str, value: Any, ids: GuidMap) -> None:
+    vv = _sub(parent, ns, "VariableValue")
+    _sub(vv, ns, "VariableRef", {"targetGUID": ids("variable", name)})
+    tag, text = _value_text(kind, value)
+    _sub(vv, ns, tag, text=text)
+
+
+def _cases_elements(root: etree._Element, ns: str, data: AnalysisData, ids: GuidMap, kinds: dict[str, str]) -> None:
+    """Participants become Cases, with one VariableValue per attribute and a SourceRef per document."""
     participants = data.participants
     attr_columns = [str(c) for c in participants.columns if c not in PARTICIPANT_COLUMNS]
-    kinds = {col: variable_type(_clean(v) for v in participants[col]) for col in attr_columns}
-    if attr_columns:
-        variables_el = _sub(root, ns, "Variables")
-        for col in attr_columns:
-            _sub(
-                variables_el, ns, "Variable", {"guid": ids("variable", col), "name": col, "typeOfVariable": kinds[col]}
-            )
     docs_of: dict[str, list[str]] = {}
     for row in data.documents.itertuples(index=False):
         if _clean(row.participant) is not None:
@@ -454,12 +491,9 @@ def _cases_elements(root: etree._Element, ns: str, data: AnalysisData, ids: Guid
             _sub(case, ns, "Description", text=str(label))
         for col in attr_columns:
             value = _clean(record.get(col))
-            if value is None:
-                continue
-            vv = _sub(case, ns, "VariableValue")
-            _sub(vv, ns, "VariableRef", {"targetGUID": ids("variable", col)})
-            tag, text = _value_text(kinds[col], value)
-            _sub(vv, ns, tag, text=text)
+            if value is not None:
+                value = int(value) if kinds[col] == "Integer" else value
+                _variable_value(case, ns, col, kinds[col], value, ids)
         for document in docs_of.get(pid, []):
             _sub(case, ns, "SourceRef", {"targetGUID": ids("source", document)})
 
@@ -472,6 +506,7 @@ def _sources_element(
     notes: list[_NoteRecord],
     options: ExportOptions,
     ids: GuidMap,
+    kinds: dict[str, str],
 ) -> dict[str, str]:
     """One TextSource per document with its selections; returns the internal text files."""
     files: dict[str, str] = {}
@@ -485,16 +520,19 @@ def _sources_element(
             continue
         guid = ids("source", document)
         written, position = options.convert(text)
-        files[f"sources/{guid}.txt"] = written
+        file = guid.strip("{}") + ".txt"
+        files[f"sources/{file}"] = written
         source = _sub(
-            sources_el, ns, "TextSource", {"guid": guid, "name": document, "plainTextPath": f"internal://{guid}.txt"}
+            sources_el, ns, "TextSource", {"guid": guid, "name": document, "plainTextPath": f"internal://{file}"}
         )
         group = by_doc.get(document)
-        if group is None:
-            continue
-        for (start, end), span in group.groupby(["start", "end"], sort=True):
-            where = _Span(document, text, int(start), int(end), position(int(start)), position(int(end)))
-            _selection_element(source, ns, data.codebook, where, span, notes, ids)
+        if group is not None:
+            for (start, end), span in group.groupby(["start", "end"], sort=True):
+                where = _Span(document, text, int(start), int(end), position(int(start)), position(int(end)))
+                _selection_element(source, ns, data.codebook, where, span, notes, ids)
+        for name, value in options.source_variables.get(document, {}).items():
+            if _clean(value) is not None:
+                _variable_value(source, ns, name, kinds[name], _clean(value), ids)
     if not len(sources_el):
         root.remove(sources_el)
     return files
