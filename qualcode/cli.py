@@ -560,8 +560,14 @@ def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annot
     type=click.Choice(["codepoints", "utf16"]),
     help="How positions are counted: Unicode code points (the standard, default) or UTF-16 code units (NVivo).",
 )
+@click.option(
+    "--qualcode-block",
+    is_flag=True,
+    help="Also write qualcode's code fields (id, include/exclude, examples, aliases, patterns) as a visible "
+    "[qualcode] block in each Description; by default they travel in XML comments other tools do not show.",
+)
 @pass_ctx
-def export_qdpx_cmd(ctx: Context, path: str, target: str | None, offsets: str | None) -> None:
+def export_qdpx_cmd(ctx: Context, path: str, target: str | None, offsets: str | None, qualcode_block: bool) -> None:
     """A REFI-QDA project (.qdpx) with texts, codebook, codings per user, cases and memos.
 
     \b
@@ -569,19 +575,25 @@ def export_qdpx_cmd(ctx: Context, path: str, target: str | None, offsets: str | 
       qualcode export qdpx project.qdpx
       qualcode export qdpx --for nvivo for_nvivo.qdpx
     """
-    ctx.project().export_qdpx(path, target=target, offsets=offsets)
+    ctx.project().export_qdpx(path, target=target, offsets=offsets, qualcode_block=qualcode_block)
     click.echo(f"Wrote {path}")
 
 
 @export.command("qdc")
 @click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
+@click.option(
+    "--qualcode-block",
+    is_flag=True,
+    help="Also write qualcode's code fields (id, include/exclude, examples, aliases, patterns) as a visible "
+    "[qualcode] block in each Description; by default they travel in XML comments other tools do not show.",
+)
 @pass_ctx
-def export_qdc_cmd(ctx: Context, path: str) -> None:
+def export_qdc_cmd(ctx: Context, path: str, qualcode_block: bool) -> None:
     """The codebook alone as REFI-QDA (.qdc).
 
     Example: qualcode export qdc codebook.qdc
     """
-    ctx.project().export_qdc(path)
+    ctx.project().export_qdc(path, qualcode_block=qualcode_block)
     click.echo(f"Wrote {path}")
 
 

@@ -1159,3 +1159,117 @@ def test_cli_broken_qdc_exits_2_naming_file_and_element(tmp_path: Path, capsys: 
     assert (root / "codebook.yaml").read_bytes() == before
     with pytest.raises(InputFileError):
         import_codebook_into(Project.open(root), bad)
+
+
+# --------------------------------------------------------------------------- qualcode's own fields
+def descriptions_of(root: etree._Element) -> dict[str, str]:
+    return {c.get("name"): c.findtext("{*}Description") or "" for c in root.iter("{*}Code")}
+
+
+def test_exported_descriptions_show_only_the_description(tmp_path: Path, project_schema, codebook_schema) -> None:
+    """NVivo and MAXQDA show a Description as memo text: qualcode's fields stay out of it (in
+    an XML comment, valid against both schemas) and still come back into qualcode."""
+    export_qdpx(sample_data(), tmp_path / "p.qdpx")
+    export_qdc(sample_codebook(), tmp_path / "c.qdc")
+    root = qde_of(tmp_path / "p.qdpx")
+    qdc = etree.parse(str(tmp_path / "c.qdc")).getroot()
+    for tree in (root, qdc):
+        shown = descriptions_of(tree)
+        assert shown["No Covid effect"] == "COVID-19 did not change the trend."
+        assert shown["Visa regime 🛂"] == ""
+        assert not any("[qualcode]" in text or "include:" in text for text in shown.values())
+    assert project_schema.validate(root) and codebook_schema.validate(qdc)
+    assert import_qdc(tmp_path / "c.qdc")[0].codes == sample_codebook().codes
+    assert import_qdpx(tmp_path / "p.qdpx").codebook.codes == sample_codebook().codes
+
+
+def test_qualcode_block_is_opt_in_and_still_read(tmp_path: Path, codebook_schema) -> None:
+    export_qdc(sample_codebook(), tmp_path / "c.qdc", qualcode_block=True)
+    qdc = etree.parse(str(tmp_path / "c.qdc")).getroot()
+    assert "[qualcode]\nid: covid_no_effect" in descriptions_of(qdc)["No Covid effect"]
+    assert codebook_schema.validate(qdc)
+    for comment in qdc.iter(etree.Comment):  # a tool that drops comments keeps the block
+        comment.getparent().remove(comment)
+    (tmp_path / "bare.qdc").write_bytes(etree.tostring(qdc))
+    assert import_qdc(tmp_path / "bare.qdc")[0].codes == sample_codebook().codes
+
+
+def test_cli_export_options(tmp_path: Path, demo_project: Project) -> None:
+    root = str(demo_project.root)
+    assert main(["--project", root, "export", "qdpx", "--for", "nvivo", str(tmp_path / "n.qdpx")]) == 0
+    assert main(["--project", root, "export", "qdpx", "--offsets", "utf16", str(tmp_path / "u.qdpx")]) == 0
+    assert main(["--project", root, "export", "qdpx", "--qualcode-block", str(tmp_path / "b.qdpx")]) == 0
+    assert "UTF-16" in qde_of(tmp_path / "n.qdpx").get("origin")
+    with zipfile.ZipFile(tmp_path / "n.qdpx") as archive:
+        assert all(
+            b"\r\n" in archive.read(n) for n in archive.namelist() if n.endswith(".txt") and b"\n" in archive.read(n)
+        )
+    assert "[qualcode]" in "".join(descriptions_of(qde_of(tmp_path / "b.qdpx")).values())
+    assert main(["--project", root, "export", "qdpx", "--offsets", "bytes", str(tmp_path / "x.qdpx")]) == 2
+
+
+# --------------------------------------------------------------------------- offset conversion
+TEXTS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40).map(
+    lambda t: t.replace("\r", "")
+)  # qualcode's texts have LF line ends
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.sampled_from(["codepoints", "utf16"]), st.sampled_from(["lf", "crlf"]), st.data())
+def test_offset_conversion_round_trips(text: str, offsets: str, newline: str, data) -> None:
+    """Writing positions one way (units, line ends) and reading them back with that counting
+    gives the same code-point positions, and the written text in those units is the quote."""
+    from qualcode.refi.offsets import Counting, PositionMap
+
+    written, position = ExportOptions(offsets, newline).convert(text)
+    counting = Counting(offsets, 2)  # qualcode writes CRLF as two units
+    back = PositionMap(written, counting)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert back.to_text(position(start)) == start and back.to_text(position(end)) == end
+    units = written.encode("utf-16-le") if offsets == "utf16" else None
+    piece = (
+        units[2 * position(start) : 2 * position(end)].decode("utf-16-le")
+        if units
+        else written[position(start) : position(end)]
+    )
+    assert piece.replace("\r\n", "\n") == text[start:end]
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXTS.filter(lambda t: any(ord(c) > 0xFFFF for c in t)), st.data())
+def test_positions_inside_a_surrogate_pair_are_not_mapped(text: str, data) -> None:
+    from qualcode.refi.offsets import UTF16, PositionMap
+
+    i = data.draw(st.sampled_from([i for i, c in enumerate(text) if ord(c) > 0xFFFF]))
+    middle = len(text[:i].encode("utf-16-le")) // 2 + 1
+    assert PositionMap(text, UTF16).to_text(middle) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["word", "Wörter", "🙂", "𝟙𝟚", "  ", "\r\n", ", "]), min_size=3, max_size=30),
+    st.data(),
+)
+def test_detection_finds_utf16_named_selections(pieces: list[str], data) -> None:
+    """Selections written in UTF-16 units with the quote as name are read back on their text,
+    whatever the origin says."""
+    from qualcode.refi.offsets import STANDARD, UTF16, detect_counting, normalise_newlines
+
+    raw = "".join(pieces)
+    words = [(m.start(), m.end()) for m in __import__("re").finditer(r"\w+", raw)]
+    if not words:
+        return
+    chosen = data.draw(st.lists(st.sampled_from(words), min_size=1, max_size=5))
+
+    def u(p: int) -> int:
+        return len(raw[:p].encode("utf-16-le")) // 2
+
+    selections = [(u(s), u(e), raw[s:e]) for s, e in chosen]
+    detection = detect_counting(raw, selections, [STANDARD, UTF16])
+    assert detection.counting is not None
+    from qualcode.refi.offsets import PositionMap
+
+    positions, text = PositionMap(raw, detection.counting), normalise_newlines(raw)
+    for s, e, name in selections:
+        assert text[positions.to_text(s) : positions.to_text(e)] == name

@@ -15,7 +15,18 @@ from typing import Any
 from lxml import etree
 
 from ..model import Code, Codebook, CrossCut, Theme
-from .common import ID_PATTERN, RGB_PATTERN, guid_key, plural, quoted_list, slugify, split_description, unique_id, were
+from .common import (
+    ID_PATTERN,
+    RGB_PATTERN,
+    comment_fields,
+    guid_key,
+    plural,
+    quoted_list,
+    slugify,
+    split_description,
+    unique_id,
+    were,
+)
 
 
 @dataclass
@@ -26,6 +37,12 @@ class _Node:
     color: str | None
     description: str
     children: list[_Node] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)  # from a ``qualcode {json}`` comment
+
+    def definition(self) -> tuple[str, dict[str, Any]]:
+        """(description, qualcode fields): a ``[qualcode]`` block in the Description, then the comment."""
+        description, fields = split_description(self.description)
+        return description, {**fields, **self.fields}
 
 
 def normalise_color(color: str | None) -> str | None:
@@ -54,6 +71,7 @@ def _nodes(codes_el: etree._Element | None) -> list[_Node]:
             normalise_color(element.get("color")),
             description,
             _nodes(element),
+            comment_fields(element),
         )
         result.append(node)
     return result
@@ -122,7 +140,7 @@ def build_codebook(
         return unique_id(slugify(name), used)
 
     def add_code(node: _Node, theme: str | None, inherited: str | None, *, own_id: bool = True) -> None:
-        description, fields = split_description(node.description)
+        description, fields = node.definition()
         label = node.name or node.guid
         code_id = choose_id(fields if own_id else {}, label)
         codebook.codes[code_id] = Code(
@@ -145,7 +163,7 @@ def build_codebook(
         if node.codable and not node.children:
             add_code(node, parent, inherited)
             return
-        description, fields = split_description(node.description)
+        description, fields = node.definition()
         theme_id = choose_id(fields, label)
         codebook.themes[theme_id] = Theme(
             id=theme_id,
@@ -176,6 +194,7 @@ def build_codebook(
         name = element.get("name") or ""
         name = name if name.strip() else guid_key(element.get("guid"))
         description, fields = split_description(element.findtext("Description"))
+        fields = {**fields, **comment_fields(element)}
         members: list[str] = []
         member_elements = element.findall("MemberCode")
         for member in member_elements:

@@ -129,6 +129,43 @@ def compose_description(description: str, fields: Iterable[tuple[str, Any]]) -> 
     return f"{head}\n\n{block}" if head else block
 
 
+COMMENT_MARKER = "qualcode "
+
+
+def fields_comment(fields: Iterable[tuple[str, Any]]) -> str:
+    """qualcode's fields as the text of an XML comment: ``qualcode {json}`` (repeated keys
+    as lists under their plural names, as :func:`split_description` returns them).
+
+    >>> fields_comment([("id", "trust"), ("example", "a -- b")])
+    'qualcode {"id": "trust", "examples": ["a -\\\\u002d b"]}'
+    """
+    found: dict[str, Any] = {}
+    for key, value in fields:
+        if value in (None, "", ()):
+            continue
+        if key in _MULTI_KEYS:
+            found.setdefault(_MULTI_KEYS[key], []).append(value)
+        else:
+            found[key] = value
+    if not found:
+        return ""
+    # "--" may not appear in an XML comment; JSON reads the escaped form back as "--".
+    return COMMENT_MARKER + json.dumps(found, ensure_ascii=False).replace("--", "-\\u002d")
+
+
+def comment_fields(element: Any) -> dict[str, Any]:
+    """The fields of a ``qualcode {json}`` comment among ``element``'s children ({} if none)."""
+    for child in element:
+        text = child.text or "" if not isinstance(child.tag, str) else ""
+        if text.startswith(COMMENT_MARKER):
+            try:
+                found = json.loads(text[len(COMMENT_MARKER) :])
+            except ValueError:
+                return {}
+            return found if isinstance(found, dict) else {}
+    return {}
+
+
 def split_description(text: str | None) -> tuple[str, dict[str, Any]]:
     """Inverse of :func:`compose_description`: (plain description, fields).
 

@@ -173,10 +173,12 @@ def detect_counting(raw: str, selections: Sequence[tuple[int, int, str]], prior:
         c: [i for i in uncertain if _named(placed[c][i], selections[i][2], text)] for c in candidates
     }  # selections whose name is the quote under c
     named = {i for c in candidates for i in names[c]}
+    exact = {c: sum(_named_exactly(placed[c][i], selections[i][2], text) for i in names[c]) for c in candidates}
     hits = {c: sum(_ends_on_boundaries(placed[c][i], text) for i in uncertain) for c in candidates}
     total = 2 * len(uncertain)
-    # names first, word boundaries next; max() keeps the earlier (prior) candidate on ties
-    best = max(candidates, key=lambda c: (len(names[c]), hits[c]))
+    # names first (exact before whitespace-insensitive), word boundaries next; max() keeps
+    # the earlier (prior) candidate on ties
+    best = max(candidates, key=lambda c: (len(names[c]), exact[c], hits[c]))
     if named:
         share = len(names[best]) / len(named)
         if share >= NAME_SHARE:
@@ -213,6 +215,10 @@ def _place(positions: PositionMap, start: int, end: int) -> tuple[int, int] | No
 
 def _named(span: tuple[int, int] | None, name: str, text: str) -> bool:
     return span is not None and name_matches(name, text[span[0] : span[1]])
+
+
+def _named_exactly(span: tuple[int, int] | None, name: str, text: str) -> bool:
+    return span is not None and _NOT_XML.sub("", text[span[0] : span[1]]) == name
 
 
 def _ends_on_boundaries(span: tuple[int, int] | None, text: str) -> int:

@@ -27,6 +27,7 @@ from .common import (
     PROJECT_NS,
     RGB_PATTERN,
     compose_description,
+    fields_comment,
     guid_key,
     stable_guid,
     to_xsd_datetime,
@@ -72,8 +73,9 @@ class GuidMap:
     sent back updates that tool's items instead of duplicating them), else qualcode's own
     stable GUID.  A foreign GUID is used once; a second item claiming it gets its own."""
 
-    def __init__(self, foreign: Mapping[tuple[str, str], str] | None = None) -> None:
+    def __init__(self, foreign: Mapping[tuple[str, str], str] | None = None, *, qualcode_block: bool = False) -> None:
         self.foreign = dict(foreign or {})
+        self.qualcode_block = qualcode_block  # qualcode's fields in the Description (see _definition)
         self.given: dict[tuple[str, str], str] = {}
         self.taken: set[str] = set()
 
@@ -121,20 +123,47 @@ def _valid_color(color: str | None) -> str | None:
     return color if color and RGB_PATTERN.match(color.strip()) else None
 
 
-def theme_description(theme: Theme) -> str:
-    return compose_description(theme.description, [("id", theme.id)] + [("alias", a) for a in theme.aliases])
+def theme_fields(theme: Theme) -> list[tuple[str, Any]]:
+    return [("id", theme.id)] + [("alias", a) for a in theme.aliases]
 
 
-def code_description(code: Code) -> str:
+def code_fields(code: Code) -> list[tuple[str, Any]]:
     fields: list[tuple[str, Any]] = [("id", code.id), ("include", code.include), ("exclude", code.exclude)]
     fields += [("example", e) for e in code.examples]
     fields += [("alias", a) for a in code.aliases]
     fields += [("pattern", p) for p in code.patterns]
-    return compose_description(code.description, fields)
+    return fields
+
+
+def theme_description(theme: Theme) -> str:
+    return compose_description(theme.description, theme_fields(theme))
+
+
+def code_description(code: Code) -> str:
+    return compose_description(code.description, code_fields(code))
 
 
 def cross_cut_description(cross_cut: CrossCut) -> str:
     return compose_description(cross_cut.description, [("id", cross_cut.id)])
+
+
+def _definition(
+    element: etree._Element, ns: str, description: str, fields: list[tuple[str, Any]], ids: GuidMap
+) -> None:
+    """A code's, theme's or set's Description and qualcode's own fields (id, criteria, examples,
+    aliases, patterns).  By default the fields go into an XML comment, which the schemas allow
+    anywhere and other tools neither show nor complain about, so NVivo and MAXQDA users see
+    only the description; ``qualcode_block`` puts them in the readable ``[qualcode]`` block
+    at the end of the Description instead (visible there, and it survives a trip through
+    a tool that drops comments)."""
+    if ids.qualcode_block:
+        _sub(element, ns, "Description", text=compose_description(description, fields))
+        return
+    comment = fields_comment(fields)
+    if comment:
+        element.insert(0, etree.Comment(comment))
+    if description.strip():
+        _sub(element, ns, "Description", text=description)
 
 
 def _code_element(parent: etree._Element, ns: str, codebook: Codebook, code: Code, ids: GuidMap) -> None:
@@ -149,7 +178,7 @@ def _code_element(parent: etree._Element, ns: str, codebook: Codebook, code: Cod
             "color": _valid_color(codebook.color_of(code.id)),
         },
     )
-    _sub(element, ns, "Description", text=code_description(code))
+    _definition(element, ns, code.description, code_fields(code), ids)
 
 
 def _theme_element(
@@ -162,7 +191,7 @@ def _theme_element(
         "Code",
         {"guid": ids("theme", theme.id), "name": theme.label, "isCodable": "false", "color": _valid_color(theme.color)},
     )
-    _sub(element, ns, "Description", text=theme_description(theme))
+    _definition(element, ns, theme.description, theme_fields(theme), ids)
     for code in codebook.codes.values():
         if code.theme == theme.id:
             _code_element(element, ns, codebook, code, ids)
@@ -201,10 +230,12 @@ def _write_atomically(path: str | os.PathLike[str], write: Any) -> None:
         raise
 
 
-def codebook_xml(codebook: Codebook, guids: Mapping[tuple[str, str], str] | None = None) -> bytes:
+def codebook_xml(
+    codebook: Codebook, guids: Mapping[tuple[str, str], str] | None = None, *, qualcode_block: bool = False
+) -> bytes:
     """The ``.qdc`` document (namespace ``urn:QDA-XML:codebook:1.0``) as UTF-8 bytes;
     ``guids`` are other tools' GUIDs to write back (see :class:`GuidMap`)."""
-    ids = GuidMap(guids)
+    ids = GuidMap(guids, qualcode_block=qualcode_block)
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": ORIGIN}, nsmap={None: CODEBOOK_NS})
     if _codes_element(root, CODEBOOK_NS, codebook, ids) is None:
         raise CodebookError(
@@ -218,14 +249,18 @@ def codebook_xml(codebook: Codebook, guids: Mapping[tuple[str, str], str] | None
 
 
 def export_qdc(
-    codebook: Codebook, path: str | os.PathLike[str], guids: Mapping[tuple[str, str], str] | None = None
+    codebook: Codebook,
+    path: str | os.PathLike[str],
+    guids: Mapping[tuple[str, str], str] | None = None,
+    *,
+    qualcode_block: bool = False,
 ) -> None:
     """Write ``codebook`` as a REFI-QDA codebook file (``.qdc``).
 
     Themes become non-codable codes, codes codable ones (with their theme's colour);
     qualcode-only fields travel in a ``[qualcode]`` block at the end of each Description.
     """
-    data = codebook_xml(codebook, guids)
+    data = codebook_xml(codebook, guids, qualcode_block=qualcode_block)
     _write_atomically(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
@@ -349,6 +384,8 @@ class ExportOptions:
     newline: str = "lf"
     # other tools' GUIDs to write back: (kind, qualcode id or name) → GUID (RefiProject.guids)
     guids: Mapping[tuple[str, str], str] = field(default_factory=dict, compare=False, hash=False)
+    # qualcode's own code fields in a visible [qualcode] Description block instead of a comment
+    qualcode_block: bool = False
     # variables of imported sources: document → {variable: value} (kept as document metadata)
     source_variables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False, hash=False)
 
@@ -401,7 +438,7 @@ def project_xml(
     _check_codings(data, codings)
     ns = PROJECT_NS
     root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": options.origin}, nsmap={None: ns})
-    ids = GuidMap(options.guids)
+    ids = GuidMap(options.guids, qualcode_block=options.qualcode_block)
     _users_element(root, ns, _user_names(codings, users, options.guids), ids)
     codebook_el = _sub(root, ns, "CodeBook")
     if _codes_element(codebook_el, ns, data.codebook, ids) is None:
@@ -620,7 +657,7 @@ def _sets_element(root: etree._Element, ns: str, codebook: Codebook, member_attr
         sets_el = _sub(root, ns, "Sets")
         for cross in codebook.cross_cutting.values():
             element = _sub(sets_el, ns, "Set", {"guid": ids("set", cross.id), "name": cross.label})
-            _sub(element, ns, "Description", text=cross_cut_description(cross))
+            _definition(element, ns, cross.description, [("id", cross.id)], ids)
             for code_id in cross.codes:
                 if code_id in codebook.codes:
                     _sub(element, ns, "MemberCode", {member_attribute: ids("code", code_id)})
