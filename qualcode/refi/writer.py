@@ -109,7 +109,7 @@ def xml_safe(text: str) -> str:
 
 
 def _sub(
-    parent: etree._Element, ns: str, tag: str, attrib: dict[str, str | None] | None = None, text: str | None = None
+    parent: etree._Element, ns: str, tag: str, attrib: Mapping[str, str | None] | None = None, text: str | None = None
 ) -> etree._Element:
     element = etree.SubElement(
         parent, f"{{{ns}}}{tag}", {k: xml_safe(v) for k, v in (attrib or {}).items() if isinstance(v, str)}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from .. import schema as s
 from ..model import Codebook
@@ -154,7 +153,7 @@ class CodebookMirrorRoom(StoreCore):
         return len(rows)
 
     def _move_to_detached(
-        self, conn: Connection, row: Mapping[str, Any], document_name: str, status: str, reason: str
+        self, conn: Connection, row: RowMapping, document_name: str, status: str, reason: str
     ) -> None:
         conn.execute(
             s.detached_codings.insert().values(

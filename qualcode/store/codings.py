@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from .. import schema as s
 from ..errors import CodingError, ConflictError, PermissionDenied, Problem, did_you_mean, valid_list
@@ -43,7 +43,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
         values: list[dict[str, Any]] = []
         for i, c in enumerate(items):
             row_no = rows[i] if rows else None
-            loc = dict(path=source, row=row_no)
+            loc: dict[str, Any] = dict(path=source, row=row_no)
             if c.annotator != actor.name and not actor.at_least("supervisor") and not actor.local:
                 raise PermissionDenied(f"'{actor.name}' may not write codings as '{c.annotator}'.")
             if c.document not in docs:
@@ -142,10 +142,10 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
         for v in values:
             starts_of.setdefault(v["document_id"], set()).add(v["start_pos"])
         for doc_id, starts in starts_of.items():
-            texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == doc_id)).scalar()
+            texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == doc_id)).scalar_one()
             # Only stored codings that start where a new one starts can be duplicates: fetch
             # just those (index on document_id, start_pos), not every coding of the document.
-            ordered, found = sorted(starts), set()
+            ordered, found = sorted(starts), set[tuple]()
             for lo in range(0, len(ordered), 500):
                 found.update(
                     tuple(r)
@@ -209,7 +209,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             return None
         return dict(row)
 
-    def _owned_row(self, conn: Connection, actor: Actor, coding_id: int) -> Mapping[str, Any]:
+    def _owned_row(self, conn: Connection, actor: Actor, coding_id: int) -> RowMapping:
         row = conn.execute(sa.select(s.codings).where(s.codings.c.id == coding_id)).mappings().first()
         if row is None:
             raise CodingError(f"Coding {coding_id} does not exist (it may have been deleted).")
@@ -256,7 +256,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                     )
                 text = conn.execute(
                     sa.select(s.documents.c.text).where(s.documents.c.id == row["document_id"])
-                ).scalar()
+                ).scalar_one()
                 values.update(start_pos=new_start, end_pos=new_end, quote=text[new_start:new_end])
             if not values:
                 return int(row["version"])

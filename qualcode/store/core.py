@@ -82,6 +82,14 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row a single-row INSERT just stored."""
+    key = result.inserted_primary_key
+    if key is None:  # only for an INSERT of many rows, which callers never pass here
+        raise TypeError("not a single-row INSERT")
+    return int(key[0])
+
+
 class StoreCore:
     """Engine, transactions, audit log and role checks: what every room of the store needs."""
 
@@ -157,7 +165,7 @@ class StoreCore:
                 after=after,
             )
         )
-        return int(res.inserted_primary_key[0])
+        return inserted_id(res)
 
     def audit_frame(self, actor: Actor | None = None) -> pd.DataFrame:
         query = sa.select(s.audit_log).order_by(s.audit_log.c.id)

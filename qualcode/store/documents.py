@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from .. import schema as s
 from ..model import Coding, ParsedDocument, Participant
-from .core import Actor, StoreCore, _sha256
+from .core import Actor, StoreCore, _sha256, inserted_id
 
 
 class DocumentsRoom(StoreCore):
@@ -82,7 +82,7 @@ class DocumentsRoom(StoreCore):
                 imported_at=s.now(),
             )
             if row is None:
-                doc_id = int(conn.execute(s.documents.insert().values(name=doc.name, **values)).inserted_primary_key[0])
+                doc_id = inserted_id(conn.execute(s.documents.insert().values(name=doc.name, **values)))
                 result["status"] = "added"
                 self._audit(
                     conn, actor, "document.add", "document", doc.name, None, {"sha256": sha, "length": len(text)}
@@ -195,11 +195,11 @@ class DocumentsRoom(StoreCore):
 
 
 def pair_reanchored(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[Any, Any]],
     originals: Sequence[Coding],
     anchored: Sequence[Coding],
     detached: Sequence[Coding],
-) -> Iterator[tuple[Mapping[str, Any], Coding | None]]:
+) -> Iterator[tuple[Mapping[Any, Any], Coding | None]]:
     """Pair database rows with ``anchor.reanchor``'s result (None = detached).
 
     ``reanchor`` returns the detached originals themselves and the anchored ones in input order.

@@ -130,9 +130,12 @@ class FramesRoom(UsersRoom, DocumentsRoom):
                 r[0]: int(r[1])
                 for r in conn.execute(sa.select(s.segments.c.kind, sa.func.count()).group_by(s.segments.c.kind))
             }
-            detached = conn.execute(
-                sa.select(s.detached_codings.c.status, sa.func.count()).group_by(s.detached_codings.c.status)
-            ).fetchall()
+            detached: dict[str, int] = {
+                r[0]: int(r[1])
+                for r in conn.execute(
+                    sa.select(s.detached_codings.c.status, sa.func.count()).group_by(s.detached_codings.c.status)
+                )
+            }
             return {
                 "participants": count(s.participants),
                 "documents": count(s.documents),
@@ -140,8 +143,8 @@ class FramesRoom(UsersRoom, DocumentsRoom):
                 "segments_by_kind": segs,
                 "codings": count(s.codings),
                 "codings_by_annotator": by_annotator,
-                "detached": int(dict(detached).get("detached", 0)),
-                "archived": int(dict(detached).get("archived", 0)),
+                "detached": detached.get("detached", 0),
+                "archived": detached.get("archived", 0),
             }
 
 
