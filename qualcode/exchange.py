@@ -22,7 +22,7 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     """Import a .qdpx (or bare .qde) into an empty project; returns a summary with every data-loss warning."""
     from .refi import import_qdpx
 
-    project.store.require(project.actor, "admin", "import a whole REFI-QDA project")
+    project.store.require(project.actor, "supervisor", "import a whole REFI-QDA project")
     refi = import_qdpx(path)  # reads and validates everything before anything is written
     counts = project.store.counts()
     current = project.codebook if project.codebook_path.exists() else None

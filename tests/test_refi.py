@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from qualcode.codebook import dump_codebook, parse_codebook
-from qualcode.errors import CodebookError, CodingError, InputFileError
+from qualcode.errors import CodebookError, CodingError, InputFileError, PermissionDenied
 from qualcode.frames import AnalysisData, is_missing, make_analysis_data
 from qualcode.model import Code, Codebook, Coding, CrossCut, ParsedDocument, Participant, Theme
 from qualcode.refi import ExportOptions, export_qdc, export_qdpx, import_qdc, import_qdpx, reader
@@ -931,6 +931,7 @@ from qualcode.cli import main  # noqa: E402
 from qualcode.exchange import import_codebook_into, import_refi_into  # noqa: E402
 from qualcode.project import Project  # noqa: E402
 from qualcode.refi import TOOL_OPTIONS  # noqa: E402
+from qualcode.store import Actor  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -1273,3 +1274,62 @@ def test_detection_finds_utf16_named_selections(pieces: list[str], data) -> None
     positions, text = PositionMap(raw, detection.counting), normalise_newlines(raw)
     for s, e, name in selections:
         assert text[positions.to_text(s) : positions.to_text(e)] == name
+
+
+# --------------------------------------------------------------------------- the app
+def app_at(page: str, role: str):  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "streamlit_app.py"), default_timeout=60)
+    at.session_state["qc_start_page"] = page
+    at.session_state["qc_local_name"] = "sam"
+    at.session_state["qc_local_role"] = role
+    return at
+
+
+@pytest.mark.parametrize("role, shown", [("supervisor", True), ("admin", True), ("annotator", False)])
+def test_app_import_section_for_supervisors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str, shown: bool
+) -> None:
+    Project.init(tmp_path / "p").close()
+    monkeypatch.setenv("QUALCODE_PROJECT", str(tmp_path / "p"))
+    monkeypatch.delenv("QUALCODE_DATABASE_URL", raising=False)
+    at = app_at("interviews", role).run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert any("REFI-QDA" in label for label in labels) == shown
+
+
+@pytest.mark.parametrize("file", ["nvivo-14-utf16-crlf.qdpx", "taguette-1.4-codebook.qdc"])
+def test_app_import_gives_the_cli_summary_and_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str
+) -> None:
+    from qualcode.app.components.refi_import import import_upload
+
+    assert main(["init", str(tmp_path / "cli")]) == 0
+    capsys.readouterr()
+    assert main(["--project", str(tmp_path / "cli"), "import", str(DATA / file)]) == 0
+    cli_lines = capsys.readouterr().out.strip().splitlines()
+    project = Project.init(tmp_path / "app")
+    summary = import_upload(project, file, (DATA / file).read_bytes()).splitlines()
+    assert summary[1:] == cli_lines[1:] and summary[1:]  # the same warnings, with their counts
+    assert summary[0] == cli_lines[0]
+    project.close()
+
+
+def test_app_import_of_a_bad_file_names_the_upload_and_stores_nothing(tmp_path: Path) -> None:
+    from qualcode.app.components.refi_import import import_upload
+
+    project = Project.init(tmp_path / "p")
+    before = (tmp_path / "p" / "codebook.yaml").read_bytes()
+    with pytest.raises(InputFileError) as info:
+        import_upload(project, "their_export.qdpx", b"not a zip at all")
+    assert "their_export.qdpx" in str(info.value) and "qualcode-refi-" not in str(info.value)
+    with pytest.raises(InputFileError, match="not a REFI-QDA file"):
+        import_upload(project, "notes.docx", b"")
+    assert (tmp_path / "p" / "codebook.yaml").read_bytes() == before
+    assert project.status()["documents"] == 0
+    annotator = project.as_user(Actor("ann", "annotator", local=True))
+    with pytest.raises(PermissionDenied):
+        import_upload(annotator, "x.qdc", (DATA / "maxqda-24-codebook.qdc").read_bytes())
+    project.close()
