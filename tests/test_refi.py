@@ -1333,3 +1333,17 @@ def test_app_import_of_a_bad_file_names_the_upload_and_stores_nothing(tmp_path: 
     with pytest.raises(PermissionDenied):
         import_upload(annotator, "x.qdc", (DATA / "maxqda-24-codebook.qdc").read_bytes())
     project.close()
+
+
+def test_unreadable_source_variable_values_are_counted(tmp_path: Path) -> None:
+    source = DATA / "maxqda-24-capitalised-bom.qdpx"
+    copy = tmp_path / "m.qdpx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(copy, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            new.writestr(
+                name, data.replace(b"<FloatValue>12.5<", b"<FloatValue>twelve<") if name.endswith(".qde") else data
+            )
+    project = import_qdpx(copy)
+    assert "1 source variable value could not be read and was skipped." in project.warnings
+    assert "Length" not in project.documents[0].metadata

@@ -259,6 +259,7 @@ class _Losses:
     no_user: int = 0
     duplicates: int = 0
     lost_codings: int = 0
+    bad_source_values: int = 0
     missing_text: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
 
@@ -423,6 +424,8 @@ class _ProjectReader:
                 ok, value = _variable_value(value_el, variable[1])
                 if ok:
                     metadata[variable[0]] = value
+                else:
+                    self.losses.bad_source_values += 1
         self.documents.append(
             ParsedDocument(
                 name=document,
@@ -582,6 +585,9 @@ class _ProjectReader:
         if losses.no_user:
             n = losses.no_user
             warnings.append(f"{plural(n, 'coding')} had no creating user and {were(n)} attributed to 'unknown'.")
+        if losses.bad_source_values:
+            n = losses.bad_source_values
+            warnings.append(f"{plural(n, 'source variable value')} could not be read and {were(n)} skipped.")
         if losses.duplicates:
             n = losses.duplicates
             warnings.append(f"{plural(n, 'duplicate coding')} (same text, code and user) {were(n)} merged.")
