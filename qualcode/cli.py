@@ -168,7 +168,8 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
 
     Without PATHS: syncs the whole project (codebook.yaml, every transcript in interviews/,
     every codings spreadsheet in interviews/).  PATHS may be transcripts (.md .txt .docx .vtt
-    .srt), folders of them, codings spreadsheets (.csv .xlsx) or REFI-QDA projects (.qdpx).
+    .srt), folders of them, codings spreadsheets (.csv .xlsx), REFI-QDA projects (.qdpx) or
+    REFI-QDA codebooks (.qdc from Taguette, ATLAS.ti, MAXQDA, NVivo; into a project without codes).
     A bad file stops the import with every problem listed and nothing stored.
 
     \b
@@ -177,6 +178,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
       qualcode import interviews/expert_J.md
       qualcode import --codings team_codings.csv
       qualcode import other_tool_export.qdpx
+      qualcode import taguette_codebook.qdc
     """
     from .importers import SUPPORTED_SUFFIXES
 
@@ -190,6 +192,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     transcripts: list[Path] = []
     sheets = [Path(c) for c in codings]
     refi: list[Path] = []
+    codebooks: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -198,6 +201,8 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             sheets.append(path)
         elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
             refi.append(path)
+        elif path.suffix.lower() == ".qdc":  # a REFI-QDA codebook
+            codebooks.append(path)
         else:
             transcripts.append(path)
     # Every sheet is checked (against the stored and the new transcripts) before anything is
@@ -222,6 +227,10 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
 
         summary = import_refi_into(project, archive)
         click.echo(summary)
+    for codebook_file in codebooks:
+        from .exchange import import_codebook_into
+
+        click.echo(import_codebook_into(project, codebook_file))
 
 
 def _warn_outside(report: Any) -> None:
@@ -653,27 +662,52 @@ def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annot
 
 @export.command("qdpx")
 @click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
+@click.option(
+    "--for",
+    "target",
+    type=click.Choice(["standard", "nvivo", "atlas", "maxqda", "qualcoder", "taguette"]),
+    help="The tool that will read the file: nvivo writes UTF-16 positions and CRLF texts, as NVivo "
+    "counts; the others (and the default) the standard's code points.",
+)
+@click.option(
+    "--offsets",
+    type=click.Choice(["codepoints", "utf16"]),
+    help="How positions are counted: Unicode code points (the standard, default) or UTF-16 code units (NVivo).",
+)
+@click.option(
+    "--qualcode-block",
+    is_flag=True,
+    help="Also write qualcode's code fields (id, include/exclude, examples, aliases, patterns) as a visible "
+    "[qualcode] block in each Description; by default they travel in XML comments other tools do not show.",
+)
 @pass_ctx
-def export_qdpx_cmd(ctx: Context, path: str) -> None:
+def export_qdpx_cmd(ctx: Context, path: str, target: str | None, offsets: str | None, qualcode_block: bool) -> None:
     """A REFI-QDA project (.qdpx) with texts, codebook, codings per user, cases and memos.
 
-    Example: qualcode export qdpx for_nvivo.qdpx
+    \b
+    Examples:
+      qualcode export qdpx project.qdpx
+      qualcode export qdpx --for nvivo for_nvivo.qdpx
     """
-    ctx.project().export_qdpx(path)
+    ctx.project().export_qdpx(path, target=target, offsets=offsets, qualcode_block=qualcode_block)
     click.echo(f"Wrote {path}")
 
 
 @export.command("qdc")
 @click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
+@click.option(
+    "--qualcode-block",
+    is_flag=True,
+    help="Also write qualcode's code fields (id, include/exclude, examples, aliases, patterns) as a visible "
+    "[qualcode] block in each Description; by default they travel in XML comments other tools do not show.",
+)
 @pass_ctx
-def export_qdc_cmd(ctx: Context, path: str) -> None:
+def export_qdc_cmd(ctx: Context, path: str, qualcode_block: bool) -> None:
     """The codebook alone as REFI-QDA (.qdc).
 
     Example: qualcode export qdc codebook.qdc
     """
-    from .refi import export_qdc
-
-    export_qdc(ctx.project().codebook, path)
+    ctx.project().export_qdc(path, qualcode_block=qualcode_block)
     click.echo(f"Wrote {path}")
 
 

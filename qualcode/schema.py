@@ -236,6 +236,19 @@ suggestion_decisions = sa.Table(
 )
 
 
+# What another tool called the items imported from its REFI-QDA file (migration 7, refi):
+# their GUIDs (kinds code, theme, set, user, source, case, variable), written back on export
+# so NVivo or ATLAS.ti update their items instead of duplicating them, and the project's name
+# (kind "project", item "name").
+refi_ids = sa.Table(
+    "refi_ids",
+    metadata,
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("item", sa.String(300), primary_key=True),  # the qualcode id or name
+    sa.Column("value", sa.String(300), nullable=False),  # the GUID as the other tool wrote it
+)
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -373,11 +386,16 @@ def _v4_access(conn: Connection) -> None:
             conn.execute(audit_log.update().where(audit_log.c.id == row.id).values(before=scrub_user_audit(row.before)))
 
 
+def _v7_refi_ids(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[refi_ids])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "suggestion decisions", _v2_suggestion_decisions),
     (3, "ids never reused (AUTOINCREMENT), audit steps", _v3_ids_never_reused),
     (4, "access: disabled users, session activity, sign-in attempts, no password hashes in the audit log", _v4_access),
+    (7, "REFI-QDA GUIDs of imported items", _v7_refi_ids),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
