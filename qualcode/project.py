@@ -148,6 +148,14 @@ class Project:
         other._codebook, other._codebook_sha = self._codebook, self._codebook_sha
         return other
 
+    def as_of(self, codebook_sha: str | None) -> Project:
+        """The same project whose codebook edits apply only while ``codebook.yaml`` is still the
+        version ``codebook_sha`` (the one a page showed the user); otherwise they raise the
+        "changed since you loaded it" ConflictError.  None: no check (nothing was shown)."""
+        other = Project(self.root, self.store, self.actor)
+        other._codebook_sha = codebook_sha
+        return other
+
     def close(self) -> None:
         self.store.dispose()
 
