@@ -237,7 +237,19 @@ def _pages(actor: Actor) -> list[st.Page]:
     ]
 
 
+def hide_error_details() -> None:
+    """No traceback or raw error text reaches a browser: an uncaught error shows Streamlit's
+    generic message and the full traceback goes to the server console only.  (qualcode's own
+    errors are shown readably by the pages.)  ``qualcode app``, ``./run app`` and the repository's
+    ``.streamlit/config.toml`` set the same; an explicitly chosen value wins."""
+    from streamlit import config
+
+    if not config.is_manually_set("client.showErrorDetails"):
+        st.set_option("client.showErrorDetails", "none")
+
+
 def main() -> None:
+    hide_error_details()
     # A local file: a ":material/…:" icon makes every browser fetch the favicon from fonts.gstatic.com.
     st.set_page_config(page_title="qualcode", page_icon=str(PAGE_ICON), layout="wide")
     opened = state.open_project()

@@ -20,7 +20,8 @@ role checks):
 * :mod:`.documents` — transcripts, participants, segments, re-import with re-anchoring;
 * :mod:`.codings` — codings, edits, delete, undo, detached codings;
 * :mod:`.suggestions` — suggestion decisions;
-* :mod:`.frames` — DataFrames for analysis.
+* :mod:`.frames` — DataFrames for analysis;
+* :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA.
 
 :class:`Store` composes them.
 """
@@ -31,13 +32,14 @@ from .access import AccessRoom
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
 from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
-from .documents import DocumentsRoom, pair_reanchored
+from .documents import DocumentsRoom
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .refi_ids import RefiIdsRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom):
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom):
     """The one gateway to the database."""
 
 
@@ -53,6 +55,7 @@ __all__ = [
     "DocumentsRoom",
     "FramesRoom",
     "LazyTexts",
+    "RefiIdsRoom",
     "Store",
     "StoreCore",
     "SuggestionsRoom",
@@ -60,6 +63,5 @@ __all__ = [
     "_columnwise_frame",
     "_sha256",
     "make_engine",
-    "pair_reanchored",
     "sqlite_url",
 ]
