@@ -45,7 +45,7 @@ from .model import Coding, Theme
 
 CONSENSUS = "consensus"  # annotator name of adjudicated codings (same as store.CONSENSUS)
 UNIT_KINDS = ("sentence", "paragraph", "turn")
-UNITS = UNIT_KINDS + ("character", "match", "span")
+UNITS = UNIT_KINDS + ("document", "character", "match", "span")
 BY = ("code", "theme", "both")
 
 RESULT_COLUMNS = [
@@ -379,7 +379,15 @@ def _units(
     data: AnalysisData, frame: _Frame, kind: str, interviewer: frozenset[str] | None = INTERVIEWER_SPEAKERS
 ) -> _UnitTable:
     """The units of ``kind`` in the compared documents; the interviewer's (speaker label in
-    ``interviewer``) are left out unless ``interviewer`` is None."""
+    ``interviewer``) are left out unless ``interviewer`` is None.  ``kind="document"``: each
+    compared document is one unit ("did the coder use this code in this interview", MAXQDA's
+    code-existence comparison)."""
+    if kind == "document":
+        doc = np.arange(len(frame.documents), dtype=np.int64)
+        start = np.zeros(len(doc), dtype=np.int64)
+        end = np.maximum(frame.doc_length, 1)
+        gstart, gend = frame.doc_offset + start, frame.doc_offset + end
+        return _UnitTable(doc, start, end, gstart, gend, np.maximum.accumulate(gend) if len(gend) else gend)
     seg = data.segments
     seg = seg.loc[(seg["kind"] == kind) & seg["document"].astype(str).isin(frame.documents)]
     if interviewer is not None and len(seg):

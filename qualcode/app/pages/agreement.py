@@ -37,6 +37,7 @@ UNIT_WORDS = {
     "sentence": "each sentence is a unit: a code is present in a sentence when a coding of it overlaps the sentence",
     "paragraph": "each paragraph is a unit: a code is present in a paragraph when a coding of it overlaps it",
     "turn": "each speaker turn is a unit: a code is present in a turn when a coding of it overlaps it",
+    "document": "each interview is a unit: did the coder use the code anywhere in it (MAXQDA's code existence)",
     "character": "every character is a unit (NVivo's coding comparison): agreement is the share of characters "
     "both coders coded alike",
     "match": "coded segments are matched between two coders (MAXQDA's segment agreement)",
