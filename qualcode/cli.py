@@ -17,7 +17,7 @@ import click
 from .errors import QualcodeError
 
 FORMATS = ["table", "csv", "json", "markdown"]
-UNITS = ["sentence", "paragraph", "turn", "character", "match", "span"]
+UNITS = ["sentence", "paragraph", "turn", "document", "character", "match", "span"]
 
 
 class Context:
