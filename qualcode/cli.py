@@ -17,7 +17,7 @@ import click
 from .errors import QualcodeError
 
 FORMATS = ["table", "csv", "json", "markdown"]
-UNITS = ["sentence", "paragraph", "turn", "character", "match"]
+UNITS = ["sentence", "paragraph", "turn", "character", "match", "span"]
 
 
 class Context:
@@ -75,10 +75,21 @@ def _output_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def _data(ctx: Context, annotators: str | None) -> Any:
-    """The analysis data for a report, after checking the --annotators names."""
+def _pooled(ctx: Context, annotators: str | None) -> tuple[Any, list[str] | None]:
+    """All the analysis data and the checked --annotators names: the count reports pool the
+    codings themselves (reports.pool: consensus where it exists, else the human annotators)."""
     project = ctx.project()
-    return project.analysis_data(project.check_annotators(_annotators(annotators)))
+    return project.analysis_data(), project.check_annotators(_annotators(annotators))
+
+
+def _emit_counted(df: Any, fmt: str) -> None:
+    """A count report with what it counted and whose codings (stdout for tables, stderr otherwise,
+    so that csv/json stay machine-readable)."""
+    attrs = getattr(df, "attrs", {}) or {}
+    lines = [f"{name}: {attrs[key]}" for key, name in (("unit", "Unit"), ("pooled", "Codings counted")) if key in attrs]
+    if lines:
+        click.echo("\n".join(lines), err=fmt != "table")
+    _emit(df, fmt)
 
 
 def _annotators(value: str | None) -> list[str] | None:
@@ -260,7 +271,10 @@ def status(ctx: Context, fmt: str) -> None:
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
-            click.echo(f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'")
+            click.echo(
+                f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'"
+                f" ({row.reason})"
+            )
 
 
 # ---------------------------------------------------------------------------------------- codebook
@@ -381,12 +395,12 @@ def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: 
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    df = reports.theme_table(data)
+    data, ann = _pooled(ctx, annotators)
+    df = reports.theme_table(data, annotators=ann)
     if theme:
         keep = {theme} | set(_descendants(data.codebook, theme))
         df = df[df["theme_id"].isin(keep)]
-    _emit(df, fmt)
+    _emit_counted(df, fmt)
 
 
 def _descendants(codebook: Any, theme_id: str) -> list[str]:
@@ -408,11 +422,11 @@ def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    df = reports.code_frequencies(data, by_annotator=by_annotator)
+    data, ann = _pooled(ctx, annotators)
+    df = reports.code_frequencies(data, annotators=ann, by_annotator=by_annotator)
     if theme:
         df = df[df["code"].isin(data.codebook.codes_in(theme))]
-    _emit(df, fmt)
+    _emit_counted(df, fmt)
 
 
 @report.command("experts")
@@ -427,8 +441,8 @@ def report_experts(ctx: Context, by: str, attribute: str | None, annotators: str
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    _emit(reports.consensus(data, by=by, attribute=attribute), fmt)
+    data, ann = _pooled(ctx, annotators)
+    _emit_counted(reports.consensus(data, by=by, attribute=attribute, annotators=ann), fmt)
 
 
 @report.command("matrix")
@@ -444,8 +458,11 @@ def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators:
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    _emit(reports.matrix(data, by=by, level=level, presence=presence).reset_index(), fmt)
+    data, ann = _pooled(ctx, annotators)
+    table = reports.matrix(data, by=by, level=level, presence=presence, annotators=ann)
+    flat = table.reset_index()
+    flat.attrs = dict(table.attrs)
+    _emit_counted(flat, fmt)
 
 
 @report.command("cooccurrence")
@@ -462,8 +479,8 @@ def report_cooccurrence(ctx: Context, unit: str, by: str, annotators: str | None
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    _emit(reports.cooccurrence(data, unit=unit, by=by), fmt)
+    data, ann = _pooled(ctx, annotators)
+    _emit_counted(reports.cooccurrence(data, unit=unit, by=by, annotators=ann), fmt)
 
 
 @report.command("quotes")
@@ -477,8 +494,27 @@ def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, 
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    _emit(reports.quote_table(data, max_quotes=max_quotes), fmt)
+    data, ann = _pooled(ctx, annotators)
+    _emit_counted(reports.quote_table(data, max_quotes=max_quotes, annotators=ann), fmt)
+
+
+def _documents(value: str | None) -> list[str] | None:
+    return [d.strip() for d in value.split(",") if d.strip()] if value else None
+
+
+def _scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--include-interviewer", is_flag=True, help="Keep interviewer turns (Interviewer:, Q:, I:) as units."
+    )(func)
+    func = click.option(
+        "--scope",
+        type=click.Choice(["common", "all"]),
+        default="common",
+        show_default=True,
+        help="common: only documents every chosen coder coded; all: every document any of them coded.",
+    )(func)
+    func = click.option("--documents", help="Comma-separated document names to compare (default: see --scope).")(func)
+    return func
 
 
 @report.command("agreement")
@@ -487,35 +523,94 @@ def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, 
 @click.option(
     "--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap samples for alpha's 95% interval."
 )
+@click.option(
+    "--bootstrap-method",
+    type=click.Choice(["units", "kalpha"]),
+    default="units",
+    show_default=True,
+    help="units: resample the units; kalpha: Hayes & Krippendorff's KALPHA algorithm (25·q cap).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
+@click.option(
+    "--min-overlap",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of a unit a coding must cover for its code to be present (0 = one character).",
+)
+@click.option(
+    "--match-threshold",
+    type=float,
+    default=0.9,
+    show_default=True,
+    help="Overlap share (intersection/union) for --unit match.",
+)
+@_scope_options
 @_report_options
 @pass_ctx
-def report_agreement(ctx: Context, unit: str, by: str, bootstrap: int, annotators: str | None, fmt: str) -> None:
+def report_agreement(
+    ctx: Context,
+    unit: str,
+    by: str,
+    bootstrap: int,
+    bootstrap_method: str,
+    seed: int,
+    min_overlap: float,
+    match_threshold: float,
+    documents: str | None,
+    scope: str,
+    include_interviewer: bool,
+    annotators: str | None,
+    fmt: str,
+) -> None:
     """Inter-coder reliability per code and theme (percent agreement, kappa, Krippendorff's alpha).
 
-    Example: qualcode report agreement --annotators ann1,ann2,ann3 --unit paragraph
+    By default only the documents every chosen coder coded are compared (the output says
+    which); the interval resamples the units.
+
+    Example: qualcode report agreement --annotators ann1,ann2,ann3 --unit paragraph --documents expert_A,expert_B
     """
     from .reliability import intercoder_agreement
 
     data = ctx.project().analysis_data()
     df = intercoder_agreement(
-        data, annotators=ctx.project().check_annotators(_annotators(annotators)), unit=unit, by=by, bootstrap=bootstrap
+        data,
+        annotators=ctx.project().check_annotators(_annotators(annotators)),
+        unit=unit,
+        by=by,
+        bootstrap=bootstrap,
+        bootstrap_method=bootstrap_method,
+        seed=seed,
+        min_overlap=min_overlap,
+        match_threshold=match_threshold,
+        documents=_documents(documents),
+        scope=scope,
+        include_interviewer=include_interviewer,
     )
-    if fmt == "table":
-        click.echo(_describe(df))
+    click.echo(_describe(df), err=fmt != "table")
     _emit(df, fmt)
 
 
 def _describe(df: Any) -> str:
-    attrs = getattr(df, "attrs", {}) or {}
-    parts = [f"{k}: {attrs[k]}" for k in ("unit", "uncoded", "n_units", "annotators", "method") if k in attrs]
-    return "\n".join(parts)
+    from .reliability import describe
+
+    return describe(df)
 
 
 @report.command("disagreements")
 @click.option("--unit", type=click.Choice(["sentence", "paragraph", "turn"]), default="sentence", show_default=True)
+@_scope_options
 @_report_options
 @pass_ctx
-def report_disagreements(ctx: Context, unit: str, annotators: str | None, fmt: str) -> None:
+def report_disagreements(
+    ctx: Context,
+    unit: str,
+    documents: str | None,
+    scope: str,
+    include_interviewer: bool,
+    annotators: str | None,
+    fmt: str,
+) -> None:
     """Every unit where coders differ, with the text and each coder's codes.
 
     Example: qualcode report disagreements --annotators ann1,ann2 --format csv > to_discuss.csv
@@ -523,7 +618,16 @@ def report_disagreements(ctx: Context, unit: str, annotators: str | None, fmt: s
     from .reliability import disagreements
 
     data = ctx.project().analysis_data()
-    _emit(disagreements(data, annotators=ctx.project().check_annotators(_annotators(annotators)), unit=unit), fmt)
+    df = disagreements(
+        data,
+        annotators=ctx.project().check_annotators(_annotators(annotators)),
+        unit=unit,
+        documents=_documents(documents),
+        scope=scope,
+        include_interviewer=include_interviewer,
+    )
+    click.echo(_describe(df), err=fmt != "table")
+    _emit(df, fmt)
 
 
 # ---------------------------------------------------------------------------------------- export
@@ -651,6 +755,62 @@ def user_list(ctx: Context) -> None:
     _emit(ctx.project().store.users_frame(), "table")
 
 
+@user.command("disable")
+@click.argument("name")
+@pass_ctx
+def user_disable(ctx: Context, name: str) -> None:
+    """Disable a user: their open sessions end at once and they cannot sign in (codings stay).
+
+    Example: qualcode user disable alice
+    """
+    project = ctx.project()
+    ended = project.store.disable_user(project.actor, name)
+    click.echo(f"User '{name}' disabled; {ended} open session(s) ended. Undo with: qualcode user enable {name}")
+
+
+@user.command("enable")
+@click.argument("name")
+@pass_ctx
+def user_enable(ctx: Context, name: str) -> None:
+    """Let a disabled user sign in again.
+
+    Example: qualcode user enable alice
+    """
+    project = ctx.project()
+    project.store.disable_user(project.actor, name, disabled=False)
+    click.echo(f"User '{name}' may sign in again.")
+
+
+@user.command("remove")
+@click.argument("name")
+@pass_ctx
+def user_remove(ctx: Context, name: str) -> None:
+    """Remove a user's account: sessions end and the password is deleted at once.  Codings they
+    made keep their name (the name stays, disabled, without a password).
+
+    Example: qualcode user remove alice
+    """
+    project = ctx.project()
+    outcome = project.store.remove_user(project.actor, name)
+    if outcome == "kept":
+        click.echo(f"User '{name}' removed: no password, no sessions; their codings keep the name.")
+    else:
+        click.echo(f"User '{name}' removed.")
+
+
+@user.command("unlock")
+@click.argument("name")
+@pass_ctx
+def user_unlock(ctx: Context, name: str) -> None:
+    """End a sign-in pause after failed attempts (for NAME and for every client address).
+
+    Example: qualcode user unlock alice
+    """
+    project = ctx.project()
+    was_locked = project.store.unlock_user(project.actor, name)
+    click.echo(f"Sign-in for '{name}' is open again." if was_locked else f"'{name}' was not locked; nothing to do.")
+
+
 @cli.command("set")
 @click.argument("key", type=click.Choice(["blind_mode", "blind_revealed", "team_mode", "agreement_unit"]))
 @click.argument("value")
@@ -671,7 +831,7 @@ def undo(ctx: Context) -> None:
     """
     project = ctx.project()
     result = project.undo()
-    click.echo("Nothing to undo." if result is None else f"Undid {result['undone']} of coding {result['coding_id']}.")
+    click.echo("Nothing to undo." if result is None else result["message"])
 
 
 # ---------------------------------------------------------------------------------------- suggestions
@@ -922,6 +1082,8 @@ def app(ctx: Context, port: int, address: str) -> None:
                 address,
                 "--browser.gatherUsageStats",
                 "false",
+                "--client.showErrorDetails",
+                "none",  # no traceback in the browser (it goes to this console)
             ],
             env=env,
         )
