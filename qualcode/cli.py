@@ -17,7 +17,7 @@ import click
 from .errors import QualcodeError
 
 FORMATS = ["table", "csv", "json", "markdown"]
-UNITS = ["sentence", "paragraph", "turn", "character", "match", "span"]
+UNITS = ["sentence", "paragraph", "turn", "document", "character", "match", "span"]
 
 
 class Context:
@@ -1145,7 +1145,7 @@ def app(ctx: Context, port: int, address: str) -> None:
             "unencrypted unless an HTTPS reverse proxy is in front (see SECURITY.md, 'Running behind HTTPS').",
             err=True,
         )
-    script = Path(__file__).resolve().parent / "app" / "main.py"
+    script = Path(__file__).resolve().parent / "app" / "server.py"  # main.py plus the session-cookie route
     env = dict(os.environ, QUALCODE_PROJECT=str(root))
     raise SystemExit(
         subprocess.call(

@@ -419,7 +419,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "consolidation trail", _v5_consolidation_trail),
     (7, "REFI-QDA GUIDs of imported items", _v7_refi_ids),
 ]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
 
 
 def applied_versions(conn: Connection) -> set[int]:
