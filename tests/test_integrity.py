@@ -363,9 +363,8 @@ def fail_next_commit(store: Store, db_url: str) -> None:
 def on_a_small_disk(folder: Path, size_kb: int, script: str) -> subprocess.CompletedProcess:
     """Run the shell ``script`` with a tmpfs of ``size_kb`` mounted at ``folder``, in a private mount
     namespace: writes there hit a real ENOSPC / SQLITE_FULL."""
-    import shutil
-
     import os
+    import shutil
 
     ok = shutil.which("unshare") is not None and subprocess.run(["unshare", "-rm", "true"]).returncode == 0
     if not ok:  # as conftest.require_service: a failure in CI, a skip with the reason elsewhere
