@@ -50,8 +50,9 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False, server_default="annotator"),
     sa.Column("password_hash", sa.Text),
     sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("locked_until", sa.String(40)),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),  # unused since v4
+    sa.Column("locked_until", sa.String(40)),  # unused since v4: see sign_in_attempts
+    sa.Column("disabled_at", sa.String(40)),  # v4: set = no sign-in, no session (qualcode user disable)
     sa.CheckConstraint(ROLE_CHECK, name="ck_users_role"),
     sa.CheckConstraint("length(name) > 0", name="ck_users_name"),
 )
@@ -63,6 +64,18 @@ sessions = sa.Table(
     sa.Column("user_name", sa.String(200), sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("expires_at", sa.String(40), nullable=False),
+    sa.Column("last_seen_at", sa.String(40)),  # v4: idle sessions end
+)
+
+# v4: failed sign-ins, counted atomically per key ("user:NAME" for any name typed, known or
+# not, and "client:ADDRESS"), before the password is checked.
+sign_in_attempts = sa.Table(
+    "sign_in_attempts",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_at", sa.String(40), nullable=False),
+    sa.Column("locked_until", sa.String(40)),
 )
 
 participants = sa.Table(
@@ -223,6 +236,36 @@ suggestion_decisions = sa.Table(
 )
 
 
+# What another tool called the items imported from its REFI-QDA file (migration 7, refi):
+# their GUIDs (kinds code, theme, set, user, source, case, variable), written back on export
+# so NVivo or ATLAS.ti update their items instead of duplicating them, and the project's name
+# (kind "project", item "name").
+refi_ids = sa.Table(
+    "refi_ids",
+    metadata,
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("item", sa.String(300), primary_key=True),  # the qualcode id or name
+    sa.Column("value", sa.String(300), nullable=False),  # the GUID as the other tool wrote it
+)
+
+# The consolidation trail (migration 5): one row per code merged into another, kept on the
+# surviving code so "556 applications -> 226 unique codes -> 197 used" can be reproduced.
+code_merges = sa.Table(
+    "code_merges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target_id", sa.String(200), nullable=False, index=True),  # the surviving code
+    sa.Column("source_id", sa.String(200), nullable=False),  # the code merged into it
+    sa.Column("source_label", sa.Text, nullable=False),
+    sa.Column("applications", sa.Integer, nullable=False),  # codings the merged code carried
+    sa.Column("collapsed", sa.Integer, nullable=False, server_default="0"),  # of those, duplicates dropped
+    sa.Column("recorded_applications", sa.Integer),  # its count recorded in the codebook, if any
+    sa.Column("merged_at", sa.String(40), nullable=False),
+    sa.Column("merged_by", sa.String(200), nullable=False),
+    sa.CheckConstraint("applications >= 0 AND collapsed >= 0 AND collapsed <= applications", name="ck_code_merges_n"),
+)
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -321,12 +364,62 @@ def _v3_ids_never_reused(conn: Connection) -> None:
     seed_id_sequences(conn)
 
 
+def _add_missing_columns(conn: Connection, table: sa.Table, names: list[str]) -> None:
+    """ALTER TABLE … ADD COLUMN for the columns a database created before them lacks (a
+    database created now already has them: v1 creates the tables as defined above)."""
+    present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name not in present:
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {kind}')
+
+
+def scrub_user_audit(before: object) -> object:
+    """An audit-log ``before`` value of a user change without the password hash (and without
+    the sign-in counters): only whether a password was set is kept.
+
+    >>> scrub_user_audit({"name": "a", "role": "admin", "password_hash": "scrypt$…", "failed_logins": 2})
+    {'name': 'a', 'role': 'admin', 'password_set': True}
+    >>> scrub_user_audit(None) is None
+    True
+    """
+    if not isinstance(before, dict):
+        return before
+    clean = {k: v for k, v in before.items() if k not in ("password_hash", "failed_logins", "locked_until")}
+    if "password_hash" in before:
+        clean["password_set"] = before["password_hash"] is not None
+    return clean
+
+
+def _v4_access(conn: Connection) -> None:
+    """Disabled users, session activity, sign-in attempts; password hashes out of the audit log."""
+    _add_missing_columns(conn, users, ["disabled_at"])
+    _add_missing_columns(conn, sessions, ["last_seen_at"])
+    metadata.create_all(conn, tables=[sign_in_attempts])
+    rows = conn.execute(sa.select(audit_log.c.id, audit_log.c.before).where(audit_log.c.entity == "user")).all()
+    for row in rows:
+        if isinstance(row.before, dict) and "password_hash" in row.before:
+            conn.execute(audit_log.update().where(audit_log.c.id == row.id).values(before=scrub_user_audit(row.before)))
+
+
+def _v7_refi_ids(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[refi_ids])
+
+
+def _v5_consolidation_trail(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[code_merges])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "suggestion decisions", _v2_suggestion_decisions),
     (3, "ids never reused (AUTOINCREMENT), audit steps", _v3_ids_never_reused),
+    (4, "access: disabled users, session activity, sign-in attempts, no password hashes in the audit log", _v4_access),
+    (5, "consolidation trail", _v5_consolidation_trail),
+    (7, "REFI-QDA GUIDs of imported items", _v7_refi_ids),
 ]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
 
 
 def applied_versions(conn: Connection) -> set[int]:
