@@ -452,3 +452,28 @@ def test_concurrent_duplicate_codings_on_postgresql_get_a_named_error(tmp_path: 
     finally:
         other.dispose()
         project.close()
+
+
+# --------------------------------------------------------------------------- disappeared transcripts
+def test_import_and_status_say_when_a_coded_transcript_file_disappeared(tmp_path: Path, db_url: str) -> None:
+    root = tmp_path / "proj"
+    project = make_project(root, db_url)
+    (root / "interviews" / "other.md").write_text("---\nparticipant: C\n---\nNothing coded here.\n", "utf-8")
+    project.sync()
+    s1, e1 = span(project.store, "Kazakhstan")
+    project.add_coding("expert_B", s1, e1, "transit", annotator="alice")
+    project.add_coding("expert_B", s1, e1, "work", annotator="alice")
+    project.close()
+    (root / "interviews" / "expert_B.md").unlink()
+    res = qualcode(root, db_url, "import")
+    assert res.returncode == 0, res.stderr
+    expected = "1 imported transcript file is missing from the project folder: interviews/expert_B.md (document 'expert_B', 2 codings)"
+    assert expected in res.stdout
+    assert "The 2 codings on them are kept in the database" in res.stdout and "Put the file back" in res.stdout
+    status = qualcode(root, db_url, "status")
+    assert expected in status.stdout
+    info = json.loads(qualcode(root, db_url, "status", "--format", "json").stdout)
+    assert info["missing_transcripts"] == [{"document": "expert_B", "file": "interviews/expert_B.md", "codings": 2}]
+    assert info["codings"] == 2  # nothing was deleted
+    (root / "interviews" / "other.md").unlink()  # an uncoded one is named too, without the codings line
+    assert "interviews/other.md (document 'other', 0 codings)" in qualcode(root, db_url, "import").stdout
