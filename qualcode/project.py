@@ -485,8 +485,9 @@ class Project:
         missing = []
         for name, source, codings in self.store.document_sources():
             # only files imported from the folder (REFI-QDA imports name their project instead)
-            from_folder = bool(source) and (source.startswith(f"{INTERVIEWS_DIR}/") or Path(source).is_absolute())
-            if from_folder and not (self.root / source).is_file():
+            if not source or not (source.startswith(f"{INTERVIEWS_DIR}/") or Path(source).is_absolute()):
+                continue
+            if not (self.root / source).is_file():
                 missing.append((name, source, codings))
         return missing
 
