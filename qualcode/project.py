@@ -750,6 +750,15 @@ class Project:
 
         return settings_from(self.codebook.appendix, str(self.codebook_path))
 
+    def saturation(self, *, annotators: Sequence[str] | None = None, **options: Any) -> Any:
+        """The saturation report (qualcode.saturation.saturation_report) on the codings the count
+        reports count (consensus where it exists, else the human annotators; or ``annotators``)."""
+        from .reports import pool
+        from .saturation import saturation_report
+
+        data, pooling = pool(self.analysis_data(), self.check_annotators(annotators))
+        return saturation_report(data, pooled=pooling.text, **options)
+
     def export_appendix(
         self, path: Path | str, *, annotators: Sequence[str] | None = None, findings: bool = True
     ) -> Path:
