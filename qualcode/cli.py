@@ -533,11 +533,12 @@ def report_findings(ctx: Context, annotators: str | None) -> None:
 
     Example: qualcode report findings > findings.md
     """
-    from . import reports
     from .findings import findings_blocks, findings_markdown
+    from .reports import pool
 
     data, ann = _pooled(ctx, annotators)
-    pooled, _ = reports.pool(data, ann)
+    pooled, how = pool(data, ann)
+    click.echo(f"Codings counted: {how.text}", err=True)
     click.echo(findings_markdown(findings_blocks(pooled)), nl=False)
 
 

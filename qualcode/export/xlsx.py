@@ -255,10 +255,10 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
                 if fmt:
                     cell.number_format = fmt
                 values[r] = cell
-        for r, text in enumerate(sheet.cell_notes.get(col, ())):
-            if text:
+        for r, note in enumerate(sheet.cell_notes.get(col, ())):
+            if note:
                 cell = values[r] if isinstance(values[r], Cell) else WriteOnlyCell(ws, value=values[r])
-                cell.comment = Comment(text, "qualcode", width=360, height=120)
+                cell.comment = Comment(note, "qualcode", width=360, height=120)
                 values[r] = cell
         columns.append(values)
     if sheet.merge:

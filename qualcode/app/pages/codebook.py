@@ -13,6 +13,8 @@ An id that is no longer in the codebook is refused too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,9 @@ from ...errors import ConflictError
 from ...model import UNCATEGORISED, Code, Codebook, Theme
 from .. import state
 from ..components import tables
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 FORM_SHA_KEY = "qc_cb_form_sha"  # the codebook.yaml version the edit forms were last drawn from
 
@@ -111,7 +116,7 @@ def _code_details(codebook: Codebook, code: Code) -> None:
             st.caption("Former names: " + state.escape_md(", ".join(code.aliases)))
 
 
-def _consolidation(project, code: Code) -> None:  # type: ignore[no-untyped-def]
+def _consolidation(project: Project, code: Code) -> None:
     """The code's consolidation trail: its recorded count and the codes merged into it."""
     from ...consolidation import trail_of
 
