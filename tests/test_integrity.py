@@ -545,3 +545,21 @@ def test_undo_of_a_merge_is_refused_when_a_moved_coding_changed_since(tmp_path: 
     assert project.codebook_path.read_bytes() == merged  # nothing undone: file and codings as they are
     assert project.store.get_coding(SUE, moved)["code_id"] == "work"
     project.close()
+
+
+def test_any_database_failure_left_over_reaches_the_cli_user_as_a_named_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qualcode.cli import main
+
+    root = tmp_path / "proj"
+    make_project(root, f"sqlite:///{tmp_path / 'q.db'}").close()
+
+    def clash(self: Project) -> None:
+        raise sa.exc.IntegrityError("INSERT INTO x", {}, Exception("UNIQUE constraint failed: users.name"))
+
+    monkeypatch.setattr(Project, "status", clash)
+    assert main(["--project", str(root), "--database-url", f"sqlite:///{tmp_path / 'q.db'}", "status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Conflict: Someone else saved the same entry at the same moment (users.name)")
+    assert "INSERT INTO" not in err and "Traceback" not in err
