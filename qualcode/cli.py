@@ -1240,6 +1240,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        import sqlalchemy as sa
+
+        if not isinstance(exc, sa.exc.SQLAlchemyError):
+            raise
+        from .errors import from_database
+
+        click.echo(str(from_database(exc)), err=True)  # a database failure: named, no traceback
+        return 2
     return 0
 
 
