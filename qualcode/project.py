@@ -266,6 +266,9 @@ class Project:
             handle.write_prepared(data)
             crash_point("codebook-after-file")
         self.store.clear_codebook_write(hashlib.sha256(data).hexdigest())
+        # This user wrote the new file, so it is what they have seen: a second edit in a row is
+        # not a conflict with their own first one.
+        self._codebook_sha = hashlib.sha256(data).hexdigest()
         return change
 
     def reconcile_codebook(self) -> str | None:
