@@ -57,6 +57,12 @@ def _progress() -> Callable[[str, int, int], None] | None:
     return update
 
 
+def _warn(warnings: Sequence[str]) -> None:
+    """Problems that did not stop the command, on stderr (stdout stays the result)."""
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def _emit(df: Any, fmt: str) -> None:
     from .export.tabular import render
 
@@ -173,6 +179,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     if not paths and not codings:
         report = project.sync(progress=_progress(), force=force, create_unknown_codes=create_codes)
         click.echo(report.summary())
+        _warn(report.warnings)
         return
     project.sync_codebook()
     transcripts: list[Path] = []
@@ -199,6 +206,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             before_store=lambda docs: project.check_spreadsheets(sheets, docs),
         )
         click.echo(report.summary())
+        _warn(report.warnings)
     else:
         project.check_spreadsheets(sheets)
     for sheet in sheets:

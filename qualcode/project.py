@@ -59,6 +59,7 @@ class SyncReport:
     documents: list[dict[str, Any]] = field(default_factory=list)
     codings_imported: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # imported anyway: no front matter, misspelt keys
 
     def summary(self) -> str:
         added = sum(1 for d in self.documents if d["status"] == "added")
@@ -367,6 +368,7 @@ class Project:
                 before_store([])
             return report
         docs = read_documents([p for p, _, _ in todo])  # raises one error for every bad file
+        report.warnings.extend(str(w) for doc in docs for w in doc.warnings)
         names: dict[str, str] = {}
         problems: list[Problem] = []
         for (_path, _rel, _), doc in zip(todo, docs):

@@ -581,3 +581,34 @@ def test_admin_adds_a_user_with_a_password(project: Project) -> None:
     next(b for b in short.button if b.label == "Save user").click().run()
     assert "shorter than" in "\n".join(e.value for e in short.error)
     assert project.store.get_user("eve") is None
+
+
+# --------------------------------------------------------------------------- broken transcripts
+def test_impossible_date_in_one_transcript_leaves_the_app_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``date: 2024-02-30`` in one file: the app opens, the file is listed as not imported with its
+    line and field, and a re-scan after the fix imports it."""
+    root = tmp_path / "proj"
+    make_project(root).close()
+    broken = root / "interviews" / "expert_C.md"
+    broken.write_text(INTERVIEW_B.replace("participant: B", "participant: C\ndate: 2024-02-30"), encoding="utf-8")
+    monkeypatch.setenv("QUALCODE_PROJECT", str(root))
+    monkeypatch.delenv("QUALCODE_DATABASE_URL", raising=False)
+    at = app().run()
+    assert_no_exception(at)
+    assert component_data(at)["document"] == "expert_A"  # the Code page works
+    assert "could not be imported" in texts(at)
+    page = app("interviews").run()
+    assert_no_exception(page)
+    refused = next(df.value for df in page.dataframe if "Problem" in df.value.columns)
+    assert list(refused["File"]) == ["interviews/expert_C.md"]
+    assert "line 3, field 'date'" in refused["Problem"][0] and "not a real date" in refused["Problem"][0]
+    broken.write_text(INTERVIEW_B.replace("participant: B", "participant: C\ndate: 2024-02-29"), encoding="utf-8")
+    page.button(key="qc_rescan").click().run()
+    assert_no_exception(page)
+    assert not [df for df in page.dataframe if "Problem" in df.value.columns]
+    assert "documents: 1 added" in texts(page)
+    project = Project.open(root)
+    assert "expert_C" in project.store.document_names()
+    project.close()

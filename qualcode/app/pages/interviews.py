@@ -144,8 +144,16 @@ def render() -> None:
     opened = state.open_project()
     st.header("Interviews")
     if opened.sync_error:
-        st.warning("When the app started, some files in the project folder could not be imported:")
-        st.text(opened.sync_error)
+        st.warning(
+            "When the app started, the project folder could not be imported: fix the files below and "
+            "press *Re-scan the project folder* (the interviews already imported are unchanged)."
+        )
+        not_imported = pd.DataFrame(opened.not_imported, columns=["File", "Problem"])
+        st.dataframe(not_imported, hide_index=True, width="stretch", key="qc_int_not_imported")
+    if opened.sync_report is not None and opened.sync_report.warnings:
+        with st.expander(f"Imported with {len(opened.sync_report.warnings)} warning(s)"):
+            for warning in opened.sync_report.warnings:
+                st.text(warning)
     if project.actor.at_least("supervisor"):
         with st.form("qc_upload", clear_on_submit=True):
             uploads = st.file_uploader(
@@ -175,9 +183,15 @@ def render() -> None:
             key="qc_rescan",
             help="Import new or changed files from codebook.yaml and interviews/.",
         ):
-            with state.user_errors():
+            try:
                 report = project.sync()
-                st.success(state.escape_md(report.summary()))
+            except QualcodeError as exc:
+                state.show_error(exc)
+                opened.sync_error, opened.not_imported = str(exc), state.refused_files(project, exc)
+            else:
+                state.flash("success", report.summary())
+                opened.sync_error, opened.not_imported, opened.sync_report = None, [], report
+                st.rerun()
     else:
         st.caption("Supervisors add interviews.")
     with state.user_errors():
