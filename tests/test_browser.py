@@ -113,16 +113,18 @@ def open_document(page, name: str) -> None:
 # True once the text is on screen where it will stay: the component is ready, web fonts are
 # loaded and the needle's position did not change since the previous check (a cold start lays
 # the page out more than once: sidebar, fonts, the first fragment rerun).
-STABLE_TEXT_JS = """([needle]) => {
+STABLE_TEXT_JS = (
+    """([needle]) => {
   const root = document.querySelector('[data-testid=qc-transcript]');
   if (!root || root.dataset.ready !== '1' || document.fonts.status !== 'loaded') return false;
-  const rect = (%s)([needle]);
+  const rect = (TEXT_RECT)([needle]);
   if (!rect) return false;
   const key = rect.map(Math.round).join(',');
   const same = window.__qcLastRect === key;
   window.__qcLastRect = key;
   return same;
-}""" % TEXT_RECT_JS
+}"""
+).replace("TEXT_RECT", TEXT_RECT_JS)
 
 
 def drag_select(page, needle: str, *, attempts: int = 3) -> None:

@@ -83,7 +83,7 @@ def code_option_label(codebook: Codebook, code_id: str) -> str:
 
 
 def codes_sentence(codebook: Codebook, codes: list[str]) -> str:
-    """ '"A"', '"A" and "B"', '"A", "B" and "C"' (labels, for messages in plain words)."""
+    """'"A"', '"A" and "B"', '"A", "B" and "C"' (labels, for messages in plain words)."""
     labels = [f'"{code_label(codebook, c)}"' for c in codes]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
@@ -154,9 +154,7 @@ def _apply(document: str) -> None:
     st.session_state["qc_memo"] = ""
     st.session_state["qc_segment_pick"] = None
     chars = sel["end"] - sel["start"]
-    state.flash(
-        "success", f"Coded 1 passage ({chars} characters) with {codes_sentence(project.codebook, codes)}."
-    )
+    state.flash("success", f"Coded 1 passage ({chars} characters) with {codes_sentence(project.codebook, codes)}.")
 
 
 def _undo() -> None:
