@@ -1,0 +1,62 @@
+"""All database access goes through :class:`Store` (SQLite by default, PostgreSQL by URL).
+
+Writes never get lost between concurrent annotators:
+
+* SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
+  ``BEGIN IMMEDIATE`` so two writers queue up instead of failing half-way;
+* PostgreSQL uses ordinary transactions; conflicting inserts are caught by the schema's
+  unique constraint, and edits use optimistic versioning (``codings.version``).
+
+Roles and blind mode are enforced here, in the data-access functions, so every caller
+(CLI, app, notebooks) gets the same rules.
+
+The store is a package of rooms, one per responsibility, each a class built on
+:class:`~qualcode.store.core.StoreCore` (engine, ``read``/``write`` transactions, audit log,
+role checks):
+
+* :mod:`.users` — settings, blind mode, users;
+* :mod:`.codebook_mirror` — the ``codes`` table, merges and archiving;
+* :mod:`.documents` — transcripts, participants, segments, re-import with re-anchoring;
+* :mod:`.codings` — codings, edits, delete, undo, detached codings;
+* :mod:`.suggestions` — suggestion decisions;
+* :mod:`.frames` — DataFrames for analysis.
+
+:class:`Store` composes them.
+"""
+
+from __future__ import annotations
+
+from .codebook_mirror import CodebookMirrorRoom
+from .codings import CodingsRoom
+from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
+from .documents import DocumentsRoom, pair_reanchored
+from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .suggestions import SuggestionsRoom
+from .users import SETTINGS, UsersRoom
+
+
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom):
+    """The one gateway to the database."""
+
+
+__all__ = [
+    "CONSENSUS",
+    "LOCAL_ADMIN",
+    "SETTINGS",
+    "_ROLE_RANK",
+    "Actor",
+    "CodebookMirrorRoom",
+    "CodingsRoom",
+    "DocumentsRoom",
+    "FramesRoom",
+    "LazyTexts",
+    "Store",
+    "StoreCore",
+    "SuggestionsRoom",
+    "UsersRoom",
+    "_columnwise_frame",
+    "_sha256",
+    "make_engine",
+    "pair_reanchored",
+    "sqlite_url",
+]

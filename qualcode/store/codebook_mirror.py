@@ -1,0 +1,175 @@
+"""The codebook mirror: codebook.yaml's codes in the ``codes`` table, merges and archiving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from .. import schema as s
+from ..model import Codebook
+from .core import Actor, StoreCore
+
+
+class CodebookMirrorRoom(StoreCore):
+    """Keeps ``codes`` in step with the codebook file; moves codings on merge and delete."""
+
+    # ----------------------------------------------------------------- codebook mirror
+    def sync_codebook(self, codebook: Codebook) -> dict[str, int]:
+        """Mirror the codebook into ``codes``.  Codes gone from the file but still used by codings
+        are kept (flagged ``in_codebook = false``) so no coding is ever orphaned."""
+        rows: list[dict[str, Any]] = []
+        pos = 0
+        for theme in codebook.themes.values():
+            pos += 1
+            rows.append(
+                {
+                    "id": theme.id,
+                    "kind": "theme",
+                    "label": theme.label,
+                    "parent_id": theme.parent,
+                    "position": pos,
+                    "in_codebook": True,
+                    "data": {"description": theme.description, "color": theme.color, "aliases": list(theme.aliases)},
+                }
+            )
+        for code in codebook.codes.values():
+            pos += 1
+            rows.append(
+                {
+                    "id": code.id,
+                    "kind": "code",
+                    "label": code.label,
+                    "parent_id": code.theme,
+                    "position": pos,
+                    "in_codebook": True,
+                    "data": {
+                        "description": code.description,
+                        "include": code.include,
+                        "exclude": code.exclude,
+                        "examples": list(code.examples),
+                        "aliases": list(code.aliases),
+                        "patterns": list(code.patterns),
+                    },
+                }
+            )
+        for cc in codebook.cross_cutting.values():
+            pos += 1
+            rows.append(
+                {
+                    "id": cc.id,
+                    "kind": "cross_cutting",
+                    "label": cc.label,
+                    "parent_id": None,
+                    "position": pos,
+                    "in_codebook": True,
+                    "data": {"description": cc.description, "codes": list(cc.codes)},
+                }
+            )
+        with self.write() as conn:
+            existing = {r.id: r for r in conn.execute(sa.select(s.codes))}
+            wanted = {r["id"] for r in rows}
+            for r in rows:
+                if r["id"] in existing:
+                    conn.execute(s.codes.update().where(s.codes.c.id == r["id"]).values(**r))
+                else:
+                    conn.execute(s.codes.insert().values(**r))
+            used = {r[0] for r in conn.execute(sa.select(s.codings.c.code_id).distinct())}
+            gone = set(existing) - wanted
+            removed = 0
+            for code_id in gone:
+                if code_id in used:
+                    conn.execute(s.codes.update().where(s.codes.c.id == code_id).values(in_codebook=False))
+                else:
+                    conn.execute(s.codes.delete().where(s.codes.c.id == code_id))
+                    removed += 1
+        return {"codes": len(rows), "removed": removed, "orphaned": len(gone & used)}
+
+    def orphan_codes(self) -> list[str]:
+        with self.read() as conn:
+            return [
+                r[0]
+                for r in conn.execute(
+                    sa.select(s.codes.c.id).where(s.codes.c.in_codebook == sa.false()).order_by(s.codes.c.id)
+                )
+            ]
+
+    def code_usage(self, code_id: str) -> int:
+        with self.read() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(s.codings).where(s.codings.c.code_id == code_id)
+                ).scalar()
+                or 0
+            )
+
+    def reassign_code(self, conn: Connection, actor: Actor, source: str, target: str) -> int:
+        """Move every coding of ``source`` to ``target`` (merge); duplicates collapse into one."""
+        rows = conn.execute(sa.select(s.codings).where(s.codings.c.code_id == source)).mappings().all()
+        moved = 0
+        for row in rows:
+            dup = conn.execute(
+                sa.select(s.codings.c.id).where(
+                    s.codings.c.document_id == row["document_id"],
+                    s.codings.c.start_pos == row["start_pos"],
+                    s.codings.c.end_pos == row["end_pos"],
+                    s.codings.c.code_id == target,
+                    s.codings.c.annotator == row["annotator"],
+                )
+            ).scalar()
+            if dup is not None:
+                # Same span already has the target code: keep one coding, keep the memo text.
+                if row["memo"]:
+                    conn.execute(
+                        s.codings.update()
+                        .where(s.codings.c.id == dup)
+                        .values(memo=sa.func.trim(s.codings.c.memo + "\n" + row["memo"]))
+                    )
+                conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))
+            else:
+                conn.execute(
+                    s.codings.update()
+                    .where(s.codings.c.id == row["id"])
+                    .values(code_id=target, updated_at=s.now(), version=s.codings.c.version + 1)
+                )
+            moved += 1
+        self._audit(conn, actor, "codebook.merge", "code", source, {"code": source, "codings": moved}, {"code": target})
+        return moved
+
+    def archive_codings_of(self, conn: Connection, actor: Actor, code_id: str, reason: str) -> int:
+        rows = (
+            conn.execute(
+                sa.select(s.codings, s.documents.c.name.label("document_name"))
+                .join(s.documents, s.documents.c.id == s.codings.c.document_id)
+                .where(s.codings.c.code_id == code_id)
+            )
+            .mappings()
+            .all()
+        )
+        for row in rows:
+            self._move_to_detached(conn, row, row["document_name"], "archived", reason)
+        self._audit(conn, actor, "codebook.delete", "code", code_id, {"codings_archived": len(rows)}, None)
+        return len(rows)
+
+    def _move_to_detached(
+        self, conn: Connection, row: RowMapping, document_name: str, status: str, reason: str
+    ) -> None:
+        conn.execute(
+            s.detached_codings.insert().values(
+                id=row["id"],
+                document_name=document_name,
+                start_pos=row["start_pos"],
+                end_pos=row["end_pos"],
+                code_id=row["code_id"],
+                annotator=row["annotator"],
+                memo=row["memo"],
+                origin=row["origin"],
+                quote=row["quote"],
+                created_at=row["created_at"],
+                status=status,
+                reason=reason,
+                detached_at=s.now(),
+            )
+        )
+        conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))

@@ -1,0 +1,210 @@
+"""Documents, participants, segments and the import record."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import schema as s
+from ..model import Coding, ParsedDocument, Participant
+from .core import Actor, StoreCore, _sha256, inserted_id
+
+
+class DocumentsRoom(StoreCore):
+    """Transcripts in the database: insert, re-import with re-anchoring, look-ups."""
+
+    # ----------------------------------------------------------------- documents
+    def document_names(self) -> list[str]:
+        with self.read() as conn:
+            return [r[0] for r in conn.execute(sa.select(s.documents.c.name).order_by(s.documents.c.name))]
+
+    def document_text(self, name: str) -> str | None:
+        with self.read() as conn:
+            return conn.execute(sa.select(s.documents.c.text).where(s.documents.c.name == name)).scalar()
+
+    def document_row(self, name: str) -> dict[str, Any] | None:
+        with self.read() as conn:
+            row = conn.execute(sa.select(s.documents).where(s.documents.c.name == name)).mappings().first()
+        return dict(row) if row else None
+
+    def import_source_sha(self, source: str) -> str | None:
+        with self.read() as conn:
+            return conn.execute(sa.select(s.imports.c.sha256).where(s.imports.c.source == source)).scalar()
+
+    def _record_import(self, conn: Connection, source: str | None, kind: str, sha256: str | None) -> None:
+        if not source or not sha256:
+            return
+        conn.execute(s.imports.delete().where(s.imports.c.source == source))
+        conn.execute(s.imports.insert().values(source=source, kind=kind, sha256=sha256, imported_at=s.now()))
+
+    def upsert_participant(self, conn: Connection, participant: Participant) -> None:
+        attrs = json.loads(json.dumps(participant.attributes, default=str))
+        row = conn.execute(sa.select(s.participants).where(s.participants.c.id == participant.id)).first()
+        if row is None:
+            conn.execute(s.participants.insert().values(id=participant.id, label=participant.label, attributes=attrs))
+        else:
+            conn.execute(
+                s.participants.update()
+                .where(s.participants.c.id == participant.id)
+                .values(label=participant.label, attributes=attrs)
+            )
+
+    def upsert_document(
+        self, actor: Actor, doc: ParsedDocument, *, source: str | None = None, source_sha256: str | None = None
+    ) -> dict[str, Any]:
+        """Insert or replace a document, its segments and its participant, in one transaction.
+
+        When the text changed, existing codings are re-anchored by their quoted text; those that
+        cannot be re-anchored move to ``detached_codings`` (never deleted).
+        """
+        from ..anchor import reanchor  # imported lazily: the anchoring module is optional for reads
+
+        text = doc.text
+        sha = _sha256(text)
+        result = {"document": doc.name, "status": "unchanged", "reanchored": 0, "detached": 0}
+        with self.write() as conn:
+            if doc.participant is not None:
+                self.upsert_participant(conn, doc.participant)
+            row = conn.execute(sa.select(s.documents).where(s.documents.c.name == doc.name)).mappings().first()
+            meta = json.loads(json.dumps(doc.metadata, default=str))
+            values = dict(
+                participant_id=doc.participant.id if doc.participant else None,
+                text=text,
+                length=len(text),
+                sha256=sha,
+                language=doc.language,
+                metadata=meta,
+                source_path=doc.source_path,
+                imported_at=s.now(),
+            )
+            if row is None:
+                doc_id = inserted_id(conn.execute(s.documents.insert().values(name=doc.name, **values)))
+                result["status"] = "added"
+                self._audit(
+                    conn, actor, "document.add", "document", doc.name, None, {"sha256": sha, "length": len(text)}
+                )
+            else:
+                doc_id = int(row["id"])
+                old_codings = (
+                    conn.execute(sa.select(s.codings).where(s.codings.c.document_id == doc_id)).mappings().all()
+                )
+                if row["sha256"] == sha:
+                    conn.execute(
+                        s.documents.update()
+                        .where(s.documents.c.id == doc_id)
+                        .values(
+                            participant_id=values["participant_id"],
+                            language=doc.language,
+                            metadata=meta,
+                            source_path=doc.source_path,
+                        )
+                    )
+                    result["status"] = "metadata"
+                else:
+                    result["status"] = "changed"
+                    # Detach every coding first (the span constraint ties them to the old length),
+                    # then put back each one that re-anchors, under its old id.
+                    conn.execute(s.codings.delete().where(s.codings.c.document_id == doc_id))
+                    conn.execute(s.segments.delete().where(s.segments.c.document_id == doc_id))
+                    conn.execute(s.documents.update().where(s.documents.c.id == doc_id).values(**values))
+                    as_codings = [
+                        Coding(
+                            doc.name,
+                            r["start_pos"],
+                            r["end_pos"],
+                            r["code_id"],
+                            r["annotator"],
+                            r["memo"],
+                            r["origin"],
+                            r["quote"],
+                            r["created_at"],
+                        )
+                        for r in old_codings
+                    ]
+                    anchored, detached = reanchor(row["text"], text, as_codings)
+                    for r, new in pair_reanchored(old_codings, as_codings, anchored, detached):
+                        if new is None:
+                            conn.execute(
+                                s.detached_codings.insert().values(
+                                    id=r["id"],
+                                    document_name=doc.name,
+                                    start_pos=r["start_pos"],
+                                    end_pos=r["end_pos"],
+                                    code_id=r["code_id"],
+                                    annotator=r["annotator"],
+                                    memo=r["memo"],
+                                    origin=r["origin"],
+                                    quote=r["quote"],
+                                    created_at=r["created_at"],
+                                    status="detached",
+                                    reason="the quoted text is no longer in the re-imported transcript",
+                                    detached_at=s.now(),
+                                )
+                            )
+                            continue
+                        conn.execute(
+                            s.codings.insert().values(
+                                id=r["id"],
+                                document_id=doc_id,
+                                doc_length=len(text),
+                                start_pos=new.start,
+                                end_pos=new.end,
+                                code_id=r["code_id"],
+                                annotator=r["annotator"],
+                                memo=r["memo"],
+                                origin=r["origin"],
+                                quote=text[new.start : new.end],
+                                version=r["version"] + 1,
+                                created_at=r["created_at"],
+                                updated_at=s.now(),
+                            )
+                        )
+                    result["reanchored"] = len(anchored)
+                    result["detached"] = len(detached)
+                    self._audit(
+                        conn,
+                        actor,
+                        "document.reimport",
+                        "document",
+                        doc.name,
+                        {"sha256": row["sha256"], "length": row["length"]},
+                        {"sha256": sha, "length": len(text), "reanchored": len(anchored), "detached": len(detached)},
+                    )
+            if result["status"] in ("added", "changed"):
+                if doc.segments:
+                    conn.execute(
+                        s.segments.insert(),
+                        [
+                            {
+                                "document_id": doc_id,
+                                "doc_length": len(text),
+                                "kind": seg.kind,
+                                "start_pos": seg.start,
+                                "end_pos": seg.end,
+                                "speaker": seg.speaker,
+                            }
+                            for seg in doc.segments
+                        ],
+                    )
+            self._record_import(conn, source, "transcript", source_sha256)
+        return result
+
+
+def pair_reanchored(
+    rows: Sequence[Mapping[Any, Any]],
+    originals: Sequence[Coding],
+    anchored: Sequence[Coding],
+    detached: Sequence[Coding],
+) -> Iterator[tuple[Mapping[Any, Any], Coding | None]]:
+    """Pair database rows with ``anchor.reanchor``'s result (None = detached).
+
+    ``reanchor`` returns the detached originals themselves and the anchored ones in input order.
+    """
+    detached_ids = {id(c) for c in detached}
+    pending = iter(anchored)
+    for row, original in zip(rows, originals):
+        yield row, (None if id(original) in detached_ids else next(pending))
