@@ -213,6 +213,23 @@ def test_local_mode_asks_for_a_name_first(project: Project) -> None:
     assert not components(at)
 
 
+def test_local_mode_preselects_nobody_when_annotators_exist(project: Project) -> None:
+    """A new browser session is asked who codes; it no longer gets the alphabetically first
+    annotator (a supervisor coded as the student without noticing)."""
+    add_codings(project)  # alice and bob have codings
+    at = app(name=None).run()
+    assert_no_exception(at)
+    assert at.selectbox(key="qc_local_name_box").value is None
+    assert set(at.selectbox(key="qc_local_name_box").options) >= {"alice", "bob"}
+    assert "Who is coding?" in texts(at)
+    assert not components(at)
+    at.selectbox(key="qc_local_name_box").select("bob").run()
+    assert_no_exception(at)
+    assert component_data(at)["document"] == "expert_A"
+    assert component_data(at, "qualcode_annotator_cookie")["value"] == "bob"  # remembered in this browser
+    assert at.session_state["qc_actor"].name == "bob"
+
+
 # --------------------------------------------------------------------------- Code page
 def pick_segment(at: AppTest, containing: str, text: str, segments: list[list[int]]) -> tuple[int, int]:
     at_index = text.index(containing)

@@ -89,7 +89,7 @@ CASES = [
     Case("transcripts/huge_sparse.txt", "import", "60 MB file (limit 50 MB)", TRANSCRIPT, "huge_sparse.txt"),
     Case("transcripts/unclosed_front_matter.md", "import", "front matter never closed", TRANSCRIPT, "unclosed_front_matter.md, line 1"),
     Case("transcripts/tagged_front_matter.md", "import", "!!python/object/apply tag in front matter", TRANSCRIPT, "tagged_front_matter.md, line 3"),
-    Case("transcripts/front_matter_wrong_types.md", "import", "participant a list, label a mapping, speakers a number", TRANSCRIPT, "front_matter_wrong_types.md, field 'participant'"),
+    Case("transcripts/front_matter_wrong_types.md", "import", "participant a list, label a mapping, speakers a number", TRANSCRIPT, "front_matter_wrong_types.md, line 2, field 'participant'"),
     Case("transcripts/front_matter_syntax.md", "import", "YAML syntax error in front matter", TRANSCRIPT, "front_matter_syntax.md, line"),
     Case("transcripts/billion_laughs_front_matter.md", "import", "nested YAML aliases in front matter", TRANSCRIPT, "billion_laughs_front_matter.md, line 4"),
     Case("transcripts/deep_front_matter.md", "import", "front matter list nested 20,000 deep", TRANSCRIPT, "deep_front_matter.md, line 3"),

@@ -336,3 +336,47 @@ def test_type_ahead_matches_code_labels_not_theme_names(browser, server, project
     page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 1}']", timeout=WAIT_MS)
     assert list(codings_of(project, "bob")["code"])[-1] == "border_checks"
     context.close()
+
+
+@pytest.fixture(scope="module")
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The workbench in single-machine mode (no sign-in) on a project with two annotators."""
+    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
+    from test_app import add_codings, make_project
+
+    root = tmp_path_factory.mktemp("browser_local") / "proj"
+    project = make_project(root)
+    add_codings(project)  # alice and bob: the alphabetically first is "alice"
+    project.close()
+    port = free_port()
+    proc = start_streamlit(root, port, root.parent / "streamlit.log")
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+def chosen_name(page) -> str:
+    """The annotator in the sidebar's name box ("" when none is chosen): the combobox input's value."""
+    return page.locator(".st-key-qc_local_name_box input").input_value()
+
+
+def test_single_machine_mode_asks_each_browser_for_the_name_and_remembers_it(browser, local_server) -> None:
+    name_box = ".st-key-qc_local_name_box"
+    supervisor = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = supervisor.new_page()
+    page.goto(local_server)
+    page.wait_for_selector("text=Who is coding?", timeout=WAIT_MS)
+    assert page.locator("[data-testid=qc-transcript]").count() == 0  # nobody is pre-selected
+    page.locator(f"{name_box} input").fill("sam")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+    page.wait_for_function("document.cookie.includes('qualcode_annotator=sam')", timeout=WAIT_MS)
+    page.reload()  # a new session in the same browser: the name is remembered
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+    assert chosen_name(page) == "sam"
+    student = browser.new_context(viewport={"width": 1366, "height": 768})  # another browser
+    other = student.new_page()
+    other.goto(local_server)
+    other.wait_for_selector("text=Who is coding?", timeout=WAIT_MS)
+    assert chosen_name(other) == ""
+    supervisor.close()
+    student.close()

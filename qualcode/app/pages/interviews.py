@@ -175,7 +175,7 @@ def render() -> None:
             "press *Re-scan the project folder* (the interviews already imported are unchanged)."
         )
         not_imported = pd.DataFrame(opened.not_imported, columns=["File", "Problem"])
-        st.dataframe(not_imported, hide_index=True, width="stretch", key="qc_int_not_imported")
+        tables.dataframe(not_imported, hide_index=True, width="stretch", key="qc_int_not_imported")
     if opened.sync_report is not None and opened.sync_report.warnings:
         with st.expander(f"Imported with {len(opened.sync_report.warnings)} warning(s)"):
             for warning in opened.sync_report.warnings:
