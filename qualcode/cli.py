@@ -256,6 +256,14 @@ def status(ctx: Context, fmt: str) -> None:
         click.echo(f"Archived:      {info['archived']} codings of deleted codes")
     if info["orphan_codes"]:
         click.echo(f"Codes missing from codebook.yaml but still used: {', '.join(info['orphan_codes'])}")
+    if info["missing_files"]:
+        click.echo(
+            f"Missing files: {len(info['missing_files'])} interview(s) whose file disappeared (still in reports):"
+        )
+        for item in info["missing_files"]:
+            click.echo(
+                f"  - {item['file']} (interview '{item['document']}'; remove it with: qualcode remove {item['document']})"
+            )
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
@@ -645,7 +653,42 @@ def undo(ctx: Context) -> None:
     """
     project = ctx.project()
     result = project.undo()
-    click.echo("Nothing to undo." if result is None else f"Undid {result['undone']} of coding {result['coding_id']}.")
+    if result is None:
+        click.echo("Nothing to undo.")
+    elif result.get("undone") == "document.remove":
+        click.echo(
+            f"Restored interview '{result['document']}' with its {result['codings_restored']} coding(s)"
+            + (f"; its file is back at {result['source_path']}." if result.get("moved_to") else ".")
+        )
+    else:
+        click.echo(f"Undid {result['undone']} of coding {result['coding_id']}.")
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def remove(ctx: Context, names: Sequence[str], yes: bool) -> None:
+    """Remove interviews from the project (supervisors).
+
+    Each leaves every report; its codings are archived (kept, listed by 'qualcode status'), its
+    file moves to .qualcode/removed/ so that 'qualcode import' does not bring it back.
+    'qualcode undo' restores the last one removed, codings and file included.
+
+    \b
+    Example:
+      qualcode remove expert_J
+    """
+    project = ctx.project()
+    for name in names:
+        if not yes and not click.confirm(f"Remove interview '{name}' and archive its codings?", default=False):
+            raise click.exceptions.Abort()
+        result = project.remove_interview(name)
+        click.echo(
+            f"Removed interview '{name}': {result['codings_archived']} coding(s) archived"
+            + (f", file moved to {result['moved_to']}" if result.get("moved_to") else "")
+            + " (undo: qualcode undo)."
+        )
 
 
 # ---------------------------------------------------------------------------------------- suggestions

@@ -634,3 +634,25 @@ def test_impossible_date_in_one_transcript_leaves_the_app_working(
     project = Project.open(root)
     assert "expert_C" in project.store.document_names()
     project.close()
+
+
+def test_interviews_page_removes_an_interview_and_undo_restores_it(project: Project) -> None:
+    add_codings(project)
+    at = app("interviews", role="supervisor", name="sam").run()
+    at.selectbox(key="qc_int_remove_name").select("expert_B")
+    at.checkbox(key="qc_int_remove_confirm").check().run()
+    at.button(key="qc_int_remove").click().run()
+    assert_no_exception(at)
+    assert "Removed the interview expert_B: 1 coding(s) archived" in texts(at)
+    assert project.store.document_names() == ["expert_A", "hostile"]
+    assert "expert_B" not in set(stored(project)["document"])
+    at.button(key="qc_int_remove_undo").click().run()
+    assert_no_exception(at)
+    assert "Restored the interview expert_B with 1 coding(s)" in texts(at)
+    assert "expert_B" in project.store.document_names()
+    (project.interviews_dir / "expert_A.md").unlink()
+    at = app("interviews", role="annotator", name="alice").run()
+    missing = next(df.value for df in at.dataframe if "Missing file" in df.value.columns)
+    assert list(missing["Interview"]) == ["expert_A"]
+    assert "disappeared from the project folder" in texts(at)
+    assert not [b for b in at.button if b.key == "qc_int_remove"]  # annotators do not remove

@@ -19,7 +19,8 @@ role checks):
 * :mod:`.documents` — transcripts, participants, segments, re-import with re-anchoring;
 * :mod:`.codings` — codings, edits, delete, undo, detached codings;
 * :mod:`.suggestions` — suggestion decisions;
-* :mod:`.frames` — DataFrames for analysis.
+* :mod:`.frames` — DataFrames for analysis;
+* :mod:`.removal` — removing an interview (codings archived) and undoing it.
 
 :class:`Store` composes them.
 """
@@ -31,11 +32,12 @@ from .codings import CodingsRoom
 from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
 from .documents import DocumentsRoom, pair_reanchored
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .removal import RemovalRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom):
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, RemovalRoom):
     """The one gateway to the database."""
 
 
@@ -50,6 +52,7 @@ __all__ = [
     "DocumentsRoom",
     "FramesRoom",
     "LazyTexts",
+    "RemovalRoom",
     "Store",
     "StoreCore",
     "SuggestionsRoom",
