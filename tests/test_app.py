@@ -656,3 +656,23 @@ def test_interviews_page_removes_an_interview_and_undo_restores_it(project: Proj
     assert list(missing["Interview"]) == ["expert_A"]
     assert "disappeared from the project folder" in texts(at)
     assert not [b for b in at.button if b.key == "qc_int_remove"]  # annotators do not remove
+
+
+def test_guard_sees_a_write_into_the_repository_database(tmp_path: Path) -> None:
+    """The conftest guard (no test may touch the repository's .qualcode/) detects a new or changed file."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from conftest import repository_state_snapshot
+
+    folder = tmp_path / ".qualcode"
+    assert repository_state_snapshot(folder) == {}
+    folder.mkdir()
+    (folder / "qualcode.db").write_bytes(b"x")
+    first = repository_state_snapshot(folder)
+    assert set(first) == {"qualcode.db"}
+    (folder / "qualcode.db").write_bytes(b"xy")
+    assert repository_state_snapshot(folder) != first
+    import os
+
+    assert os.environ.get("QUALCODE_PROJECT"), "tests run with a temporary default project"
