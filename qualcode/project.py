@@ -125,7 +125,10 @@ class Project:
             state = root / STATE_DIR
             state.mkdir(exist_ok=True)
             url = sqlite_url(state / "qualcode.db")
-        return cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+        project = cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+        if create:
+            project.reconcile_codebook()
+        return project
 
     @classmethod
     def init(cls, root: Path | str, **kwargs: Any) -> Project:
@@ -147,6 +150,14 @@ class Project:
         """The same project seen by another user (shares the store)."""
         other = Project(self.root, self.store, actor)
         other._codebook, other._codebook_sha = self._codebook, self._codebook_sha
+        return other
+
+    def as_of(self, codebook_sha: str | None) -> Project:
+        """The same project whose codebook edits apply only while ``codebook.yaml`` is still the
+        version ``codebook_sha`` (the one a page showed the user); otherwise they raise the
+        "changed since you loaded it" ConflictError.  None: no check (nothing was shown)."""
+        other = Project(self.root, self.store, self.actor)
+        other._codebook_sha = codebook_sha
         return other
 
     def close(self) -> None:
@@ -192,29 +203,37 @@ class Project:
     ) -> dict[str, Any]:
         """Apply a codebook change to the file and the database as one unit.
 
-        The file is edited under its lock; the database work runs in one transaction that
-        commits only after the file was written, and the file is restored if that fails.
+        Under the file's lock: the change is made and checked in memory, then ONE database
+        transaction does the database side (``db_step``, the ``codes`` mirror, the audit entries)
+        and records the file's new content; only after that commit is codebook.yaml replaced.
+        A crash or failed COMMIT before the commit changes nothing; a crash after it leaves the
+        record, from which :meth:`reconcile_codebook` (run by every :meth:`open`) completes the
+        file.  The file and the database never disagree about which codes exist.
         """
         from .codebook import edit_codebook
+        from .faults import crash_point
 
         self.store.require(self.actor, "supervisor", "change the codebook")
-        original = self.codebook_path.read_bytes()
         seen = self._codebook_sha  # what this user last loaded (None: never looked)
-        with self.store.write() as conn:
-            with edit_codebook(self.codebook_path) as handle:
-                if seen is not None and handle.sha256 != seen:
-                    self._codebook = None
-                    raise ConflictError(
-                        f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
-                        "saved it); your change was not applied.",
-                        hint="Reload the codebook, check the other change, and apply yours again.",
-                    )
-                change = operation(handle)
-            try:
-                self._codebook = None
-                codebook = self.codebook
+        self.reconcile_codebook()
+        self._codebook = None
+        with edit_codebook(self.codebook_path) as handle:
+            if seen is not None and handle.sha256 != seen:
+                raise ConflictError(
+                    f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
+                    "saved it); your change was not applied.",
+                    hint="Reload the codebook, check the other change, and apply yours again.",
+                )
+            before_sha = handle.sha256
+            original = self.codebook_path.read_bytes()
+            change = operation(handle)
+            data = handle.prepare()
+            if data is None:
+                return change
+            with self.store.write() as conn:
                 if db_step is not None:
                     db_step(conn, change)
+                self.store.mirror_codebook(conn, handle.codebook)
                 self.store._audit(
                     conn,
                     self.actor,
@@ -224,12 +243,44 @@ class Project:
                     change.get("before"),
                     change.get("after"),
                 )
-            except BaseException:
-                _atomic_write(self.codebook_path, original)
-                self._codebook = None
-                raise
-        self.store.sync_codebook(codebook)
+                self.store._audit(
+                    conn,
+                    self.actor,
+                    "codebook.file",
+                    "codebook",
+                    CODEBOOK_FILE,
+                    {"sha256": before_sha, "text": original.decode("utf-8")},
+                    {"sha256": hashlib.sha256(data).hexdigest(), "text": data.decode("utf-8")},
+                )
+                self.store.record_codebook_write(conn, before_sha, data)
+            crash_point("codebook-between-writes")  # committed, file not yet replaced
+            handle.write_prepared(data)
+            crash_point("codebook-after-file")
+        self.store.clear_codebook_write(hashlib.sha256(data).hexdigest())
         return change
+
+    def reconcile_codebook(self) -> str | None:
+        """Finish a codebook change that was committed to the database but not yet written to
+        codebook.yaml (the process died in between).  Returns what was done, or None."""
+        from .codebook.lock import _FileLock
+
+        pending = self.store.pending_codebook_write()
+        if pending is None:
+            return None
+        with _FileLock(self.codebook_path):
+            pending = self.store.pending_codebook_write()  # the writer may have finished meanwhile
+            if pending is None:
+                return None
+            current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
+            outcome = None
+            if current == pending["before"]:
+                _atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
+                self._codebook = None
+                outcome = "completed"
+            elif current != pending["after"]:
+                outcome = "superseded"  # edited by hand since: the file wins, codes it lacks show as orphans
+            self.store.clear_codebook_write(pending["after"])
+        return outcome
 
     def add_code(self, code_id: str, label: str, theme: str | None = None, **fields: Any) -> dict[str, Any]:
         return self._edit_codebook(lambda h: h.add_code(code_id, label, theme, **fields))
@@ -251,6 +302,9 @@ class Project:
                     conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
                     conn.execute(s.codings.update().where(s.codings.c.code_id == old_id).values(code_id=new_id))
                     conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
+                from .consolidation import follow_rename
+
+                follow_rename(conn, old_id, new_id)
 
         return self._edit_codebook(lambda h: h.rename(old_id, new_id=new_id, new_label=new_label), db_step)
 
@@ -258,10 +312,42 @@ class Project:
         return self._edit_codebook(lambda h: h.move(node_id, new_parent))
 
     def merge_codes(self, source: str, target: str) -> dict[str, Any]:
-        return self._edit_codebook(
-            lambda h: h.merge(source, target),
-            lambda conn, change: self.store.reassign_code(conn, self.actor, source, target),
-        )
+        """Merge code ``source`` into ``target`` and record it in the consolidation trail."""
+        from . import consolidation
+
+        merged = self.codebook.codes.get(source)
+
+        def db_step(conn: Any, change: dict[str, Any]) -> None:
+            before = consolidation.count_codings(conn, target)
+            moved = self.store.reassign_code(conn, self.actor, source, target)
+            after = consolidation.count_codings(conn, target)
+            consolidation.record_merge(
+                conn,
+                source_id=source,
+                source_label=merged.label if merged is not None else source,
+                target_id=target,
+                applications=moved,
+                collapsed=before + moved - after,
+                recorded=merged.applications if merged is not None else None,
+                actor=self.actor.name,
+            )
+
+        return self._edit_codebook(lambda h: h.merge(source, target), db_step)
+
+    def consolidation_trail(self) -> Any:
+        """Every merge so far (oldest first), in report form (see qualcode.consolidation)."""
+        from . import consolidation
+
+        with self.store.read() as conn:
+            raw = consolidation.read_trail(conn)
+        labels = {cid: c.label for cid, c in self.codebook.codes.items()}
+        return consolidation.trail_frame(raw, labels)
+
+    def consolidation_summary(self, annotators: Sequence[str] | None = None) -> dict[str, Any]:
+        """Applications before → unique codes after → codes used (see qualcode.consolidation)."""
+        from . import consolidation
+
+        return consolidation.summary(self.analysis_data(annotators), self.consolidation_trail())
 
     def delete_code(self, code_id: str, *, force: bool = False) -> dict[str, Any]:
         used = self.store.code_usage(code_id)
@@ -704,12 +790,57 @@ class Project:
         export_workbook(self.analysis_data(), path, **options)
         return Path(path)
 
-    def export_qdpx(self, path: Path | str) -> Path:
-        """A REFI-QDA project of everything (supervisors and admins)."""
-        from .refi import export_qdpx
+    def appendix_settings(self) -> Any:
+        """The ``appendix:`` settings of codebook.yaml (thesis layout by default)."""
+        from .export.appendix import settings_from
+
+        return settings_from(self.codebook.appendix, str(self.codebook_path))
+
+    def export_appendix(
+        self, path: Path | str, *, annotators: Sequence[str] | None = None, findings: bool = True
+    ) -> Path:
+        """Appendix A (interviewees) and B (codebook) as .docx or .xlsx (supervisors and admins);
+        the .docx also holds the Findings section."""
+        from .export.appendix import export_appendix
+        from .findings import findings_blocks
 
         self.store.require(self.actor, "supervisor", "export the whole project")
-        export_qdpx(self.analysis_data(), path, project_name=self.root.name)
+        settings = self.appendix_settings()
+        from .reports import pool
+
+        data, _ = pool(self.analysis_data(), self.check_annotators(annotators))
+        blocks = findings_blocks(data) if findings and str(path).lower().endswith(".docx") else None
+        return export_appendix(data, path, settings, findings=blocks, trail=self.consolidation_trail())
+
+    def export_qdpx(
+        self, path: Path | str, *, target: str | None = None, offsets: str | None = None, qualcode_block: bool = False
+    ) -> Path:
+        """A REFI-QDA project of everything (supervisors and admins), positions counted for
+        ``target`` (a tool in refi.TOOL_OPTIONS) or as ``offsets`` ("codepoints", "utf16");
+        GUIDs and the name of an imported project are written back."""
+        import dataclasses
+
+        from .refi import TOOL_OPTIONS, export_qdpx
+
+        self.store.require(self.actor, "supervisor", "export the whole project")
+        kept = self.store.refi_ids()
+        options = TOOL_OPTIONS[target or "standard"]
+        options = dataclasses.replace(
+            options,
+            offsets=offsets or options.offsets,
+            guids=kept,
+            source_variables=self.store.source_variables(),
+            qualcode_block=qualcode_block,
+        )
+        name = kept.get(("project", "name")) or self.root.name
+        export_qdpx(self.analysis_data(), path, project_name=name, options=options)
+        return Path(path)
+
+    def export_qdc(self, path: Path | str, *, qualcode_block: bool = False) -> Path:
+        """The codebook as REFI-QDA (.qdc), with the GUIDs of imported codes written back."""
+        from .refi import export_qdc
+
+        export_qdc(self.codebook, path, self.store.refi_ids(), qualcode_block=qualcode_block)
         return Path(path)
 
     def status(self) -> dict[str, Any]:

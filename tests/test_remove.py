@@ -60,7 +60,7 @@ def test_remove_archives_codings_and_undo_restores_everything(root: Path, capsys
     assert f"Archived:      {len(b_ids)}" in capsys.readouterr().out
 
     assert cli(root, "undo") == 0
-    assert "Restored interview 'expert_B'" in capsys.readouterr().out
+    assert "Restored the interview expert_B with" in capsys.readouterr().out
     project = Project.open(root)
     assert project.store.document_names() == ["expert_A", "expert_B"]
     after = project.store.codings_frame(LOCAL_ADMIN)

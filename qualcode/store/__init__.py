@@ -15,11 +15,13 @@ The store is a package of rooms, one per responsibility, each a class built on
 role checks):
 
 * :mod:`.users` — settings, blind mode, users;
+* :mod:`.access` — sign-in attempts, sessions, disabling and removing users;
 * :mod:`.codebook_mirror` — the ``codes`` table, merges and archiving;
 * :mod:`.documents` — transcripts, participants, segments, re-import with re-anchoring;
 * :mod:`.codings` — codings, edits, delete, undo, detached codings;
 * :mod:`.suggestions` — suggestion decisions;
 * :mod:`.frames` — DataFrames for analysis;
+* :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA;
 * :mod:`.removal` — removing an interview (codings archived) and undoing it.
 
 :class:`Store` composes them.
@@ -27,21 +29,24 @@ role checks):
 
 from __future__ import annotations
 
+from .access import AccessRoom
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
 from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
-from .documents import DocumentsRoom, pair_reanchored
+from .documents import DocumentsRoom
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .refi_ids import RefiIdsRoom
 from .removal import RemovalRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, RemovalRoom):
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom, RemovalRoom):
     """The one gateway to the database."""
 
 
 __all__ = [
+    "AccessRoom",
     "CONSENSUS",
     "LOCAL_ADMIN",
     "SETTINGS",
@@ -52,6 +57,7 @@ __all__ = [
     "DocumentsRoom",
     "FramesRoom",
     "LazyTexts",
+    "RefiIdsRoom",
     "RemovalRoom",
     "Store",
     "StoreCore",
@@ -60,6 +66,5 @@ __all__ = [
     "_columnwise_frame",
     "_sha256",
     "make_engine",
-    "pair_reanchored",
     "sqlite_url",
 ]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from .. import schema as s
 from ..errors import ConflictError
+from .codings import CODING_UNDO
 from .core import Actor
 from .users import UsersRoom
 
@@ -112,7 +113,7 @@ class RemovalRoom(UsersRoom):
     def last_removal(self, actor: Actor) -> dict[str, Any] | None:
         """The audit entry of ``actor``'s latest removal when it is newer than their latest coding
         change not yet undone (so that ``undo`` takes the most recent step), else None."""
-        undoable = ["coding.add", "coding.update", "coding.delete", REMOVE_ACTION]
+        undoable = [*CODING_UNDO, REMOVE_ACTION]
         with self.read() as conn:
             entry = (
                 conn.execute(
@@ -179,6 +180,7 @@ class RemovalRoom(UsersRoom):
             "codings_restored": len(ids),
             "moved_to": (entry["after"] or {}).get("moved_to"),
             "source_path": doc.get("source_path"),
+            "message": f"Restored the interview {doc['name']} with {len(ids)} coding(s).",
         }
 
 

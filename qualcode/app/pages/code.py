@@ -164,9 +164,7 @@ def _undo() -> None:
         if not st.session_state.get(state.MESSAGE_KEY):
             state.flash("warning", "Nothing to undo.")
         return
-    done = {"coding.add": "adding", "coding.update": "the edit of", "coding.delete": "deleting"}
-    what = done.get(str(result.get("undone")), str(result.get("undone", "")).replace("coding.", ""))
-    state.flash("success", f"Undid {what} coding {result.get('coding_id', '')}.".replace("  ", " "))
+    state.flash("success", result["message"])
 
 
 def _create_code() -> None:

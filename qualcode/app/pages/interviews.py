@@ -23,7 +23,7 @@ from ...importers import SUPPORTED_SUFFIXES
 from ...project import Project
 from ...reports import participant_table
 from .. import state
-from ..components import tables
+from ..components import refi_import, tables
 
 MAX_NAME_LENGTH = 120
 _UNSAFE = re.compile(r"[^\w .\-]", re.UNICODE)
@@ -268,6 +268,7 @@ def render() -> None:
                 state.flash("success", report.summary())
                 opened.sync_error, opened.not_imported, opened.sync_report = None, [], report
                 st.rerun()
+        refi_import.render(project)
         _remove_panel(project)
     else:
         st.caption("Supervisors add interviews.")
