@@ -973,7 +973,9 @@ def set_setting(ctx: Context, key: str, value: str) -> None:
 @cli.command()
 @pass_ctx
 def undo(ctx: Context) -> None:
-    """Undo your last coding change (add, edit or delete), from the audit log.
+    """Undo your last step, from the audit log: a coding change (add, edit, delete), all codings
+    of one import, or a codebook edit (merge, rename, delete, ...) with every coding it moved.
+    Refused, with the reason, when something it would revert was changed since.
 
     Example: qualcode --user alice undo
     """
