@@ -12,9 +12,6 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
-from . import schema as s
 from .errors import PermissionDenied
 from .store import Actor, Store
 
@@ -103,39 +100,22 @@ def create_session(
     """A random session token (only its hash is stored)."""
     now = now or _utcnow()
     token = secrets.token_urlsafe(32)
-    with store.write() as conn:
-        conn.execute(
-            s.sessions.insert().values(
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                user_name=actor.name,
-                created_at=now.isoformat(),
-                expires_at=(now + lifetime).isoformat(),
-            )
-        )
+    store.create_session(_token_hash(token), actor.name, now, now + lifetime)
     return token
 
 
 def resume_session(store: Store, token: str, *, now: datetime | None = None) -> Actor | None:
     """The Actor of a live session, or None when the token is unknown or expired."""
-    now = now or _utcnow()
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    with store.write() as conn:
-        row = conn.execute(
-            sa.select(s.sessions.c.user_name, s.sessions.c.expires_at, s.users.c.role)
-            .join(s.users, s.users.c.name == s.sessions.c.user_name)
-            .where(s.sessions.c.token_hash == digest)
-        ).first()
-        if row is None:
-            return None
-        if datetime.fromisoformat(row.expires_at) <= now:
-            conn.execute(s.sessions.delete().where(s.sessions.c.token_hash == digest))
-            return None
-    return Actor(row.user_name, row.role)
+    return store.session_actor(_token_hash(token), now or _utcnow())
 
 
 def end_session(store: Store, token: str) -> None:
-    with store.write() as conn:
-        conn.execute(s.sessions.delete().where(s.sessions.c.token_hash == hashlib.sha256(token.encode()).hexdigest()))
+    store.end_session(_token_hash(token))
+
+
+def _token_hash(token: str) -> str:
+    """What the database keeps of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def team_mode(store: Store) -> bool:

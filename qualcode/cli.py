@@ -239,7 +239,7 @@ def status(ctx: Context, fmt: str) -> None:
     if info["orphan_codes"]:
         click.echo(f"Codes missing from codebook.yaml but still used: {', '.join(info['orphan_codes'])}")
     if info["detached"]:
-        detached = project.store.detached_frame()
+        detached = project.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
             click.echo(f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'")
 
@@ -592,8 +592,8 @@ def user_add(ctx: Context, name: str, role: str, password: str) -> None:
 
     project = ctx.project()
     check_password_strength(password)
-    project.store.add_user(project.actor, name, role, hash_password(password))
-    project.store.set_setting(project.actor, "team_mode", "true")
+    project.add_user(name, role, hash_password(password))
+    project.set_setting("team_mode", "true")
     click.echo(f"User '{name}' ({role}) saved; team mode is on.")
 
 
@@ -604,7 +604,7 @@ def user_list(ctx: Context) -> None:
 
     Example: qualcode user list
     """
-    _emit(ctx.project().store.users_frame(), "table")
+    _emit(ctx.project().users_frame(), "table")
 
 
 @cli.command("set")
@@ -613,8 +613,7 @@ def user_list(ctx: Context) -> None:
 @pass_ctx
 def set_setting(ctx: Context, key: str, value: str) -> None:
     """Change a project setting.  Example: qualcode set blind_mode true"""
-    project = ctx.project()
-    project.store.set_setting(project.actor, key, value)
+    ctx.project().set_setting(key, value)
     click.echo(f"{key} = {value}")
 
 

@@ -21,9 +21,9 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     """Import a .qdpx (or bare .qde) into an empty project; returns a summary with every data-loss warning."""
     from .refi import import_qdpx
 
-    project.store.require(project.actor, "admin", "import a whole REFI-QDA project")
+    project.require("admin", "import a whole REFI-QDA project")
     refi = import_qdpx(path)  # reads and validates everything before anything is written
-    counts = project.store.counts()
+    counts = project.counts()
     current = project.codebook if project.codebook_path.exists() else None
     if counts["documents"] or counts["codings"] or (current is not None and current.codes):
         raise ConfigError(
@@ -37,19 +37,19 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
     try:
         _atomic_write(project.codebook_path, dump_codebook(refi.codebook).encode("utf-8"))
-        project._codebook = None
+        project.invalidate_codebook()
         project.sync_codebook()
         for doc in refi.documents:
-            project.store.upsert_document(project.actor, doc, source=f"{Path(path).name}#{doc.name}")
-        ids = project.store.add_codings(project.actor, refi.codings, source=str(Path(path).name))
+            project.upsert_document(doc, source=f"{Path(path).name}#{doc.name}")
+        ids = project.add_codings(refi.codings, source=str(Path(path).name))
     except BaseException:
         # The project was empty: undo everything this import wrote, file and database.
-        _clear_project_data(project)
+        project.clear_project_data()
         if original is None:
             project.codebook_path.unlink(missing_ok=True)
         else:
             _atomic_write(project.codebook_path, original)
-        project._codebook = None
+        project.invalidate_codebook()
         if original is not None:
             project.sync_codebook()
         raise
@@ -65,24 +65,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.refi.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-
-
-def _clear_project_data(project: Project) -> None:
-    """Remove documents, codings, participants, imports and codes (used only on an empty project)."""
-    from . import schema as s
-
-    with project.store.write() as conn:
-        for table in (
-            s.suggestion_decisions,
-            s.codings,
-            s.detached_codings,
-            s.segments,
-            s.documents,
-            s.participants,
-            s.imports,
-            s.codes,
-        ):
-            conn.execute(table.delete())
 
 
 __all__ = ["import_refi_into"]

@@ -15,9 +15,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from .errors import (
     CodebookError,
@@ -31,7 +34,7 @@ from .errors import (
 )
 from .frames import AnalysisData
 from .model import Codebook, Coding, ParsedDocument
-from .store import CONSENSUS, LOCAL_ADMIN, Actor, Store, sqlite_url
+from .store import CONSENSUS, LOCAL_ADMIN, Actor, Snapshot, Store, sqlite_url
 
 STATE_DIR = ".qualcode"
 CODEBOOK_FILE = "codebook.yaml"
@@ -92,13 +95,34 @@ def find_root(start: Path | str = ".") -> Path:
     return start
 
 
+class _LoadedCodebook:
+    """The parsed codebook.yaml and the SHA-256 of the bytes it was parsed from, shared by a
+    project and its :meth:`Project.as_user` views (one assignment, so readers never see a torn pair)."""
+
+    def __init__(self) -> None:
+        self.value: tuple[Codebook, str] | None = None
+
+
 class Project:
     def __init__(self, root: Path, store: Store, actor: Actor) -> None:
         self.root = root
         self.store = store
         self.actor = actor
-        self._codebook: Codebook | None = None
-        self._codebook_sha: str | None = None
+        self._loaded = _LoadedCodebook()
+
+    @property
+    def _codebook(self) -> Codebook | None:
+        return None if self._loaded.value is None else self._loaded.value[0]
+
+    @_codebook.setter
+    def _codebook(self, value: None) -> None:  # old spelling of invalidate_codebook(), kept for callers
+        if value is not None:
+            raise TypeError("set the codebook by editing codebook.yaml; only None (forget it) is allowed")
+        self.invalidate_codebook()
+
+    @property
+    def _codebook_sha(self) -> str | None:
+        return None if self._loaded.value is None else self._loaded.value[1]
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -132,13 +156,118 @@ class Project:
         return cls.open(root, **kwargs)
 
     def as_user(self, actor: Actor) -> Project:
-        """The same project seen by another user (shares the store)."""
+        """The same project seen by another user (shares the store and the loaded codebook)."""
         other = Project(self.root, self.store, actor)
-        other._codebook, other._codebook_sha = self._codebook, self._codebook_sha
+        other._loaded = self._loaded
         return other
 
     def close(self) -> None:
         self.store.dispose()
+
+    # ------------------------------------------------------------------ roles, settings, users
+    def require(self, role: str, what: str) -> None:
+        """Refuse (PermissionDenied) unless the acting user has ``role`` or higher."""
+        self.store.require(self.actor, role, what)
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        return self.store.get_setting(key, default)
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Change a project setting (admins; checked against ``store.SETTINGS``)."""
+        self.store.set_setting(self.actor, key, value)
+
+    def blind_mode(self) -> bool:
+        return self.store.blind_mode()
+
+    def revealed(self) -> bool:
+        return self.store.revealed()
+
+    def team_mode(self) -> bool:
+        from .auth import team_mode
+
+        return team_mode(self.store)
+
+    def visible_annotators(self, requested: Sequence[str] | None = None) -> list[str] | None:
+        """Annotators whose codings the acting user may see (None = all)."""
+        return self.store.visible_annotators(self.actor, requested)
+
+    def add_user(self, name: str, role: str = "annotator", password_hash: str | None = None) -> None:
+        """Add or update a user (admins)."""
+        self.store.add_user(self.actor, name, role, password_hash)
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        return self.store.get_user(name)
+
+    def users_frame(self) -> pd.DataFrame:
+        return self.store.users_frame()
+
+    def audit_frame(self) -> pd.DataFrame:
+        """The audit log as the acting user may see it (annotators: their own entries)."""
+        return self.store.audit_frame(self.actor)
+
+    # ------------------------------------------------------------------ sign-in (team mode)
+    def sign_in(self, name: str, password: str) -> Actor:
+        from .auth import sign_in
+
+        return sign_in(self.store, name, password)
+
+    def create_session(self, actor: Actor) -> str:
+        from .auth import create_session
+
+        return create_session(self.store, actor)
+
+    def resume_session(self, token: str) -> Actor | None:
+        from .auth import resume_session
+
+        return resume_session(self.store, token)
+
+    def end_session(self, token: str) -> None:
+        from .auth import end_session
+
+        end_session(self.store, token)
+
+    # ------------------------------------------------------------------ database as a whole
+    @property
+    def database_url(self) -> str:
+        """The database URL (with its password: for cache keys, never for display)."""
+        return self.store.url
+
+    @property
+    def database_backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.store.backend
+
+    def data_version(self) -> int:
+        """Changes on every write (the newest audit-log id): a cache key for reads."""
+        return self.store.data_version()
+
+    def counts(self) -> dict[str, Any]:
+        return self.store.counts()
+
+    def analyze(self) -> None:
+        """Refresh the database's planner statistics (SQLite; after bulk changes)."""
+        self.store.analyze()
+
+    def copy_sqlite_database(self, path: Path) -> None:
+        """SQLite's online backup of the whole database into ``path`` (admins)."""
+        self.require("admin", "back up the whole project")
+        self.store.copy_sqlite_to(path)
+
+    def database_snapshot(self) -> AbstractContextManager[Snapshot]:
+        """Every table as of one moment, for a portable backup (admins)."""
+        self.require("admin", "back up the whole project")
+        return self.store.snapshot()
+
+    def replace_database(self, tables: Sequence[Any], rows: dict[str, list[dict[str, Any]]], *, source: str) -> None:
+        """Empty ``tables`` and load ``rows`` in one transaction (admins; restoring a backup)."""
+        self.require("admin", "restore a backup")
+        self.store.replace_all(tables, rows, source=source)
+
+    def clear_project_data(self) -> None:
+        """Remove every document, coding, participant, import and code (admins; undoes an import
+        into an empty project)."""
+        self.require("admin", "clear the project's data")
+        self.store.clear_project_data()
 
     # ------------------------------------------------------------------ paths
     @property
@@ -158,7 +287,14 @@ class Project:
     # ------------------------------------------------------------------ codebook
     @property
     def codebook(self) -> Codebook:
-        """The codebook as in the file now (re-read when the file changed)."""
+        """The codebook as last loaded.  The file is read and hashed once, not on every access:
+        :meth:`refresh_codebook` picks up outside changes (the app once per rerun, :meth:`sync`
+        at its start), :meth:`invalidate_codebook` forgets the parsed copy after an edit."""
+        loaded = self._loaded.value
+        return loaded[0] if loaded is not None else self._load_codebook()
+
+    def _load_codebook(self, sha: str | None = None) -> Codebook:
+        """Parse codebook.yaml (``sha``: its hash, when the caller just took it)."""
         from .codebook import load_codebook
 
         if not self.codebook_path.exists():
@@ -166,14 +302,34 @@ class Project:
                 f"No {CODEBOOK_FILE} in '{self.root}'.",
                 hint="Run 'qualcode init' here, or pass --project to the right folder.",
             )
-        sha = file_sha256(self.codebook_path)
-        if self._codebook is None or sha != self._codebook_sha:
-            self._codebook = load_codebook(self.codebook_path)
-            self._codebook_sha = sha
-        return self._codebook
+        sha = sha or file_sha256(self.codebook_path)
+        codebook = load_codebook(self.codebook_path)
+        self._loaded.value = (codebook, sha)
+        return codebook
+
+    def refresh_codebook(self) -> Codebook:
+        """Re-read codebook.yaml if it changed since it was loaded (one hash when it did not).
+        A broken file raises, and every later access raises too until it is fixed."""
+        loaded = self._loaded.value
+        sha = file_sha256(self.codebook_path) if loaded is not None and self.codebook_path.exists() else None
+        if loaded is not None and sha == loaded[1]:
+            return loaded[0]
+        self.invalidate_codebook()
+        return self._load_codebook(sha)
+
+    def invalidate_codebook(self) -> None:
+        """Forget the parsed codebook: the next access reads the file again (after editing it)."""
+        self._loaded.value = None
+
+    @property
+    def codebook_version(self) -> str:
+        """The SHA-256 of codebook.yaml as loaded: changes whenever the codebook does."""
+        _ = self.codebook
+        return self._codebook_sha or ""
 
     def sync_codebook(self) -> dict[str, int]:
-        return self.store.sync_codebook(self.codebook)
+        """Mirror codebook.yaml as it is now into the database."""
+        return self.store.sync_codebook(self.refresh_codebook())
 
     def _edit_codebook(
         self, operation: Callable[[Any], dict[str, Any]], db_step: Callable[[Any, dict[str, Any]], None] | None = None
@@ -191,7 +347,7 @@ class Project:
         with self.store.write() as conn:
             with edit_codebook(self.codebook_path) as handle:
                 if seen is not None and handle.sha256 != seen:
-                    self._codebook = None
+                    self.invalidate_codebook()
                     raise ConflictError(
                         f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
                         "saved it); your change was not applied.",
@@ -199,7 +355,7 @@ class Project:
                     )
                 change = operation(handle)
             try:
-                self._codebook = None
+                self.invalidate_codebook()
                 codebook = self.codebook
                 if db_step is not None:
                     db_step(conn, change)
@@ -214,7 +370,7 @@ class Project:
                 )
             except BaseException:
                 _atomic_write(self.codebook_path, original)
-                self._codebook = None
+                self.invalidate_codebook()
                 raise
         self.store.sync_codebook(codebook)
         return change
@@ -228,17 +384,7 @@ class Project:
     def rename_code(self, old_id: str, new_id: str | None = None, new_label: str | None = None) -> dict[str, Any]:
         def db_step(conn: Any, change: dict[str, Any]) -> None:
             if new_id and new_id != old_id:
-                import sqlalchemy as sa
-
-                from . import schema as s
-
-                # Codings follow the id (ON UPDATE CASCADE on codings.code_id); the new code row
-                # must exist first, so insert it, move codings, drop the old row.
-                old = conn.execute(sa.select(s.codes).where(s.codes.c.id == old_id)).mappings().first()
-                if old is not None:
-                    conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
-                    conn.execute(s.codings.update().where(s.codings.c.code_id == old_id).values(code_id=new_id))
-                    conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
+                self.store.rename_code_id(conn, old_id, new_id)
 
         return self._edit_codebook(lambda h: h.rename(old_id, new_id=new_id, new_label=new_label), db_step)
 
@@ -246,10 +392,10 @@ class Project:
         return self._edit_codebook(lambda h: h.move(node_id, new_parent))
 
     def merge_codes(self, source: str, target: str) -> dict[str, Any]:
-        return self._edit_codebook(
-            lambda h: h.merge(source, target),
-            lambda conn, change: self.store.reassign_code(conn, self.actor, source, target),
-        )
+        def db_step(conn: Any, change: dict[str, Any]) -> None:
+            self.store.reassign_code(conn, self.actor, source, target)
+
+        return self._edit_codebook(lambda h: h.merge(source, target), db_step)
 
     def delete_code(self, code_id: str, *, force: bool = False) -> dict[str, Any]:
         used = self.store.code_usage(code_id)
@@ -299,7 +445,7 @@ class Project:
         error lists every problem.
         """
         report = SyncReport()
-        codebook = self.codebook  # validates the codebook before anything is written
+        codebook = self.refresh_codebook()  # the file as it is now, validated before anything is written
         sheets: list[tuple[Path, str]] = []
         for sheet in self.spreadsheet_files():
             rel = self.relative(sheet)
@@ -444,7 +590,7 @@ class Project:
                 for label, slug in unknown.items():
                     if slug not in codebook.codes:
                         handle.add_code(slug, label, None, description="Created from a Word comment during import.")
-            self._codebook = None
+            self.invalidate_codebook()
             self.store.sync_codebook(self.codebook)
         return result
 
@@ -545,6 +691,51 @@ class Project:
     def undo(self) -> dict[str, Any] | None:
         return self.store.undo_last(self.actor)
 
+    def add_codings(
+        self,
+        items: Sequence[Coding],
+        *,
+        rows: Sequence[int | None] | None = None,
+        source: str | None = None,
+        source_sha256: str | None = None,
+        skip_existing: bool = True,
+    ) -> list[int]:
+        """Add codings in one transaction (all or nothing); returns the new ids."""
+        return self.store.add_codings(
+            self.actor, items, rows=rows, source=source, source_sha256=source_sha256, skip_existing=skip_existing
+        )
+
+    def upsert_document(
+        self, doc: ParsedDocument, *, source: str | None = None, source_sha256: str | None = None
+    ) -> dict[str, Any]:
+        """Insert or replace one document (codings of a changed text are re-anchored or detached)."""
+        return self.store.upsert_document(self.actor, doc, source=source, source_sha256=source_sha256)
+
+    def coding(self, coding_id: int) -> dict[str, Any] | None:
+        """One coding's row, if the acting user may see it."""
+        return self.store.get_coding(self.actor, coding_id)
+
+    def decide_suggestion(
+        self,
+        document: str,
+        start: int,
+        end: int,
+        code: str,
+        source: str,
+        decision: str,
+        *,
+        chosen_code: str | None = None,
+        memo: str = "",
+    ) -> int | None:
+        """Accept (stores the coding) or reject a suggestion in one transaction; the coding id."""
+        return self.store.decide_suggestion(
+            self.actor, document, start, end, code, source, decision, chosen_code=chosen_code, memo=memo
+        )
+
+    def suggestion_decisions_frame(self) -> pd.DataFrame:
+        """The acting user's accepted and rejected suggestions."""
+        return self.store.suggestion_decisions_frame(self.actor)
+
     def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
         """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
         self.store.require(self.actor, "supervisor", "adjudicate disagreements")
@@ -552,6 +743,51 @@ class Project:
         return self.store.add_codings(self.actor, items)
 
     # ------------------------------------------------------------------ reading
+    def document_names(self) -> list[str]:
+        return self.store.document_names()
+
+    def document_text(self, name: str) -> str | None:
+        return self.store.document_text(name)
+
+    def document_row(self, name: str) -> dict[str, Any] | None:
+        return self.store.document_row(name)
+
+    def document_sha(self, name: str) -> str | None:
+        """The SHA-256 of a stored document's text (None: no such document)."""
+        return self.store.document_sha(name)
+
+    def documents_frame(self) -> pd.DataFrame:
+        return self.store.documents_frame()
+
+    def participants_frame(self) -> pd.DataFrame:
+        return self.store.participants_frame()
+
+    def segments_frame(self, documents: Sequence[str] | None = None) -> pd.DataFrame:
+        return self.store.segments_frame(documents)
+
+    def detached_frame(self) -> pd.DataFrame:
+        return self.store.detached_frame()
+
+    def codings_frame(
+        self, annotators: Sequence[str] | None = None, documents: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Codings the acting user may see (blind mode applies)."""
+        return self.store.codings_frame(self.actor, annotators, documents)
+
+    def document_codings(self, document: str, annotators: Sequence[str] | None = None) -> pd.DataFrame:
+        """One document's codings that the acting user may see, of ``annotators`` (None = all visible).
+
+        When the user may see everyone, the annotator filter is applied here rather than in SQL:
+        filtering by document alone lets the database use the document index (a big project has
+        hundreds of thousands of codings per annotator).
+        """
+        if self.visible_annotators() is None:
+            frame = self.codings_frame(documents=[document])
+            if annotators is not None:
+                frame = frame.loc[frame["annotator"].isin(annotators)].reset_index(drop=True)
+            return frame
+        return self.codings_frame(annotators=annotators, documents=[document])
+
     def analysis_data(self, annotators: Sequence[str] | None = None) -> AnalysisData:
         """Everything reports need, as the current user may see it (blind mode applies)."""
         return self.store.analysis_data(self.actor, self.codebook, annotators)

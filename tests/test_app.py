@@ -297,7 +297,7 @@ def test_new_code_on_the_fly(project: Project) -> None:
     at.selectbox(key="qc_new_code_theme").select("borders").run()
     at.button(key="qc_create_code").click().run()
     assert_no_exception(at)
-    assert "border_queues" in project.codebook.codes
+    assert "border_queues" in project.refresh_codebook().codes  # the app's edit, read from the file
     assert project.codebook.codes["border_queues"].theme == "borders"
     assert "border_queues" in at.multiselect(key="qc_codes").value  # ready to apply
     annotator = app(role="annotator", name="carol").run()
@@ -522,7 +522,7 @@ def test_codebook_form_adds_a_code_to_the_file(project: Project) -> None:
     next(t for t in at.text_area if t.label == "Description").input("Waiting at crossings.")
     next(b for b in at.button if b.label == "Add").click().run()
     assert_no_exception(at)
-    assert "queue_at_the_border" in project.codebook.codes
+    assert "queue_at_the_border" in project.refresh_codebook().codes  # the app's edit, read from the file
     assert "Queue at the border" in (project.root / "codebook.yaml").read_text(encoding="utf-8")
     assert "Added code" in texts(at)
 

@@ -29,17 +29,11 @@ from qualcode.app.components.session_cookie import (
     read_session_cookie,
     write_session_cookie,
 )
-from qualcode.auth import (
-    SESSION_LIFETIME,
-    create_session,
-    end_session,
-    resume_session,
-    sign_in,
-    team_mode,
-)
+from qualcode.auth import SESSION_LIFETIME
 from qualcode.errors import QualcodeError
 from qualcode.model import ROLES
-from qualcode.store import Actor, Store
+from qualcode.project import Project
+from qualcode.store import Actor
 
 SESSION_TOKEN_KEY = "qc_session_token"
 SESSION_CHECKED_KEY = "qc_session_checked"
@@ -61,8 +55,8 @@ def _oidc_configured() -> bool:
 # ------------------------------------------------------------------------------ sign-in
 def _local_actor() -> Actor:
     """Single-machine mode: the annotator name and role come from the sidebar."""
-    store = state.open_project().project.store
-    known = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
+    project = state.open_project().project
+    known = [n for n in state.users(project)["name"].tolist() if n not in ("local", "consensus")]
     with st.sidebar:
         st.caption(
             ":material/computer: **Single-machine mode** — no sign-in; whoever uses this computer owns the data."
@@ -94,13 +88,13 @@ def _local_actor() -> Actor:
 
 def _team_actor() -> Actor | None:
     """Team mode: a live session, or the sign-in form (returns None while signed out)."""
-    store = state.open_project().project.store
+    project = state.open_project().project
     token = st.session_state.get(SESSION_TOKEN_KEY)
     if token:
         actor = st.session_state.get(state.ACTOR_KEY)
         checked = st.session_state.get(SESSION_CHECKED_KEY, 0.0)
         if actor is None or time.monotonic() - checked > SESSION_RECHECK_SECONDS:
-            actor = resume_session(store, token)
+            actor = project.resume_session(token)
             st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
         if actor is not None:
             return actor
@@ -110,14 +104,14 @@ def _team_actor() -> Actor | None:
     elif st.session_state.get(COOKIE_ACTION_KEY) != "clear":
         # A reload: resume the session whose token the browser kept (see session_cookie.py).
         cookie = read_session_cookie()
-        actor = resume_session(store, cookie) if cookie else None
+        actor = project.resume_session(cookie) if cookie else None
         if actor is not None:
             st.session_state[SESSION_TOKEN_KEY] = cookie
             st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
             return actor
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         ident = str(st.user.get("email") or st.user.get("name") or "")
-        user = store.get_user(ident) if ident else None
+        user = project.user(ident) if ident else None
         if user is not None:
             return Actor(user["name"], user["role"])
         st.error(
@@ -126,11 +120,11 @@ def _team_actor() -> Actor | None:
         )
         st.button("Sign out", on_click=st.logout)
         return None
-    _sign_in_form(store)
+    _sign_in_form(project)
     return None
 
 
-def _sign_in_form(store: Store) -> None:
+def _sign_in_form(project: Project) -> None:
     if st.session_state.get(COOKIE_ACTION_KEY) == "clear":
         write_session_cookie(None, 0)
     st.title("qualcode")
@@ -141,11 +135,11 @@ def _sign_in_form(store: Store) -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            actor = sign_in(store, name.strip(), password)
+            actor = project.sign_in(name.strip(), password)
         except QualcodeError as exc:
             state.show_error(exc)
         else:
-            st.session_state[SESSION_TOKEN_KEY] = create_session(store, actor)
+            st.session_state[SESSION_TOKEN_KEY] = project.create_session(actor)
             st.session_state[state.ACTOR_KEY] = actor
             st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
             st.session_state[COOKIE_ACTION_KEY] = "write"
@@ -158,7 +152,7 @@ def _sign_in_form(store: Store) -> None:
 def _sign_out() -> None:
     token = st.session_state.pop(SESSION_TOKEN_KEY, None)
     if token:
-        end_session(state.open_project().project.store, token)
+        state.open_project().project.end_session(token)
     st.session_state[COOKIE_ACTION_KEY] = "clear"
     for key in (state.ACTOR_KEY, SESSION_CHECKED_KEY):
         st.session_state.pop(key, None)
@@ -203,7 +197,8 @@ def main() -> None:
     st.set_page_config(page_title="qualcode", page_icon=":material/label:", layout="wide")
     opened = state.open_project()
     project = opened.project
-    is_team = team_mode(project.store)
+    state.refresh_codebook()
+    is_team = project.team_mode()
     actor = _team_actor() if is_team else _local_actor()
     if actor is None:
         if not is_team:
@@ -218,7 +213,7 @@ def main() -> None:
             st.button("Sign out", on_click=_sign_out, key="qc_sign_out")
             if st.session_state.get(COOKIE_ACTION_KEY) == "write":
                 write_session_cookie(st.session_state.get(SESSION_TOKEN_KEY), int(SESSION_LIFETIME.total_seconds()))
-        if project.store.blind_mode() and not project.store.revealed():
+        if project.blind_mode() and not project.revealed():
             st.caption(":material/visibility_off: Blind coding is on: annotators see only their own codings.")
         if opened.sync_error:
             st.warning("Some files in the project folder could not be imported; see Interviews.")

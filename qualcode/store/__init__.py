@@ -19,7 +19,8 @@ role checks):
 * :mod:`.documents` — transcripts, participants, segments, re-import with re-anchoring;
 * :mod:`.codings` — codings, edits, delete, undo, detached codings;
 * :mod:`.suggestions` — suggestion decisions;
-* :mod:`.frames` — DataFrames for analysis.
+* :mod:`.frames` — DataFrames for analysis;
+* :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything).
 
 :class:`Store` composes them.
 """
@@ -30,12 +31,13 @@ from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
 from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
 from .documents import DocumentsRoom, pair_reanchored
+from .dump import DumpRoom, Snapshot, read_sqlite_file
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom):
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, DumpRoom):
     """The one gateway to the database."""
 
 
@@ -48,8 +50,10 @@ __all__ = [
     "CodebookMirrorRoom",
     "CodingsRoom",
     "DocumentsRoom",
+    "DumpRoom",
     "FramesRoom",
     "LazyTexts",
+    "Snapshot",
     "Store",
     "StoreCore",
     "SuggestionsRoom",
@@ -58,5 +62,6 @@ __all__ = [
     "_sha256",
     "make_engine",
     "pair_reanchored",
+    "read_sqlite_file",
     "sqlite_url",
 ]

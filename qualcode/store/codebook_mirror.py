@@ -104,6 +104,16 @@ class CodebookMirrorRoom(StoreCore):
                 or 0
             )
 
+    def rename_code_id(self, conn: Connection, old_id: str, new_id: str) -> None:
+        """Give a code a new id inside the caller's transaction; its codings follow."""
+        # Codings follow the id (ON UPDATE CASCADE on codings.code_id); the new code row
+        # must exist first, so insert it, move codings, drop the old row.
+        old = conn.execute(sa.select(s.codes).where(s.codes.c.id == old_id)).mappings().first()
+        if old is not None:
+            conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
+            conn.execute(s.codings.update().where(s.codings.c.code_id == old_id).values(code_id=new_id))
+            conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
+
     def reassign_code(self, conn: Connection, actor: Actor, source: str, target: str) -> int:
         """Move every coding of ``source`` to ``target`` (merge); duplicates collapse into one."""
         rows = conn.execute(sa.select(s.codings).where(s.codings.c.code_id == source)).mappings().all()

@@ -1,8 +1,9 @@
-"""Project settings, blind mode and users."""
+"""Project settings, blind mode, users and sign-in sessions."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -141,3 +142,34 @@ class UsersRoom(StoreCore):
                 .all()
             )
         return pd.DataFrame(rows, columns=["name", "role", "created_at", "has_password"])
+
+    # ----------------------------------------------------------------- sessions
+    def create_session(self, token_hash: str, user_name: str, created_at: datetime, expires_at: datetime) -> None:
+        with self.write() as conn:
+            conn.execute(
+                s.sessions.insert().values(
+                    token_hash=token_hash,
+                    user_name=user_name,
+                    created_at=created_at.isoformat(),
+                    expires_at=expires_at.isoformat(),
+                )
+            )
+
+    def session_actor(self, token_hash: str, now: datetime) -> Actor | None:
+        """The Actor of a live session; an expired session is deleted (None)."""
+        with self.write() as conn:
+            row = conn.execute(
+                sa.select(s.sessions.c.user_name, s.sessions.c.expires_at, s.users.c.role)
+                .join(s.users, s.users.c.name == s.sessions.c.user_name)
+                .where(s.sessions.c.token_hash == token_hash)
+            ).first()
+            if row is None:
+                return None
+            if datetime.fromisoformat(row.expires_at) <= now:
+                conn.execute(s.sessions.delete().where(s.sessions.c.token_hash == token_hash))
+                return None
+        return Actor(row.user_name, row.role)
+
+    def end_session(self, token_hash: str) -> None:
+        with self.write() as conn:
+            conn.execute(s.sessions.delete().where(s.sessions.c.token_hash == token_hash))

@@ -21,7 +21,7 @@ def render() -> None:
     project = state.user_project()
     st.header("Adjudicate disagreements")
     with state.user_errors():
-        project.store.require(project.actor, "supervisor", "adjudicate disagreements")
+        project.require("supervisor", "adjudicate disagreements")
         data = state.cached_analysis(project)
         cols = st.columns([3, 1])
         with cols[0]:
@@ -30,9 +30,7 @@ def render() -> None:
         if len(coders) < 2:
             st.info("Choose at least two coders.")
             return
-        dis = _disagreements(
-            data, project.store.url, project.actor, state.data_version(project.store), tuple(coders), unit
-        )
+        dis = _disagreements(data, project.database_url, project.actor, project.data_version(), tuple(coders), unit)
         if dis.empty:
             st.success("The coders agree on every unit; saving the consensus stores their shared codings.")
         st.caption(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ...auth import check_password_strength, hash_password, team_mode
+from ...auth import check_password_strength, hash_password
 from ...model import ROLES
 from ...reliability import UNITS
 from .. import state
@@ -17,17 +17,16 @@ SETTINGS_HELP = {
 
 def _set(key: str, value: str) -> None:
     project = state.user_project()
-    state.run_action(project.store.set_setting, project.actor, key, value, success=f"{key} = {value}")
+    state.run_action(project.set_setting, key, value, success=f"{key} = {value}")
 
 
 def render() -> None:
     project = state.user_project()
-    store, actor = project.store, project.actor
     st.header("Admin")
     with state.user_errors():
-        store.require(actor, "admin", "administer the project")
+        project.require("admin", "administer the project")
         st.subheader("Users")
-        st.dataframe(state.users(store), hide_index=True, width="stretch", key="qc_admin_users")
+        st.dataframe(state.users(project), hide_index=True, width="stretch", key="qc_admin_users")
         with st.form("qc_admin_user", clear_on_submit=True):
             cols = st.columns(3)
             name = cols[0].text_input("User name")
@@ -42,12 +41,12 @@ def render() -> None:
                         if password:
                             check_password_strength(password)
                             hashed = hash_password(password)
-                        store.add_user(actor, name.strip(), role, hashed)
+                        project.add_user(name.strip(), role, hashed)
                         state.flash("success", f"User '{name.strip()}' saved as {role}.")
                         st.rerun()
         st.subheader("Settings")
         for key, help_text in SETTINGS_HELP.items():
-            current = store.get_setting(key, "false") == "true"
+            current = project.setting(key, "false") == "true"
             st.toggle(
                 key.replace("_", " ").capitalize(),
                 value=current,
@@ -55,7 +54,7 @@ def render() -> None:
                 help=help_text,
                 on_change=lambda k=key: _set(k, "true" if st.session_state[f"qc_admin_{k}"] else "false"),
             )
-        unit = store.get_setting("agreement_unit", "sentence") or "sentence"
+        unit = project.setting("agreement_unit", "sentence") or "sentence"
         st.selectbox(
             "Default agreement unit",
             UNITS,
@@ -64,7 +63,7 @@ def render() -> None:
             on_change=lambda: _set("agreement_unit", st.session_state["qc_admin_agreement_unit"]),
         )
         st.divider()
-        is_team = team_mode(store)
+        is_team = project.team_mode()
         st.markdown(f"**Mode:** {'team mode (sign-in required)' if is_team else 'single-machine mode'}")
         if not is_team:
             st.caption("Team mode requires every user to sign in; create an admin account with a password first.")

@@ -48,13 +48,13 @@ def render() -> None:
     project = state.user_project()
     st.header("Inter-coder agreement")
     with state.user_errors():
-        project.store.require(project.actor, "supervisor", "see inter-coder agreement")
+        project.require("supervisor", "see inter-coder agreement")
         data = state.cached_analysis(project)
-        version = state.data_version(project.store)
+        version = project.data_version()
         cols = st.columns([3, 1, 1, 1])
         with cols[0]:
             coders = coder_choice(data, "qc_agr_coders")
-        default_unit = project.store.get_setting("agreement_unit", "sentence") or "sentence"
+        default_unit = project.setting("agreement_unit", "sentence") or "sentence"
         unit = cols[1].selectbox(
             "Unit", UNITS, index=UNITS.index(default_unit) if default_unit in UNITS else 0, key="qc_agr_unit"
         )
@@ -69,7 +69,7 @@ def render() -> None:
         if len(coders) < 2:
             st.info("Choose at least two coders.")
             return
-        table = _agreement(data, project.store.url, project.actor, version, tuple(coders), unit, by, int(bootstrap))
+        table = _agreement(data, project.database_url, project.actor, version, tuple(coders), unit, by, int(bootstrap))
         st.info(state.escape_md(describe(table)))
         st.dataframe(table, hide_index=True, width="stretch", key="qc_agr_table")
         st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
@@ -77,7 +77,7 @@ def render() -> None:
             st.caption("Disagreements are listed per sentence, paragraph or turn; choose one of those units.")
             return
         st.subheader("Disagreements")
-        dis = _disagreements(data, project.store.url, project.actor, version, tuple(coders), unit)
+        dis = _disagreements(data, project.database_url, project.actor, version, tuple(coders), unit)
         st.caption(f"{len(dis)} unit × code disagreement(s). Resolve them on the Adjudicate page.")
         side = ["document", "participant", "text", "code_label"] + [
             f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns

@@ -25,6 +25,7 @@ from ...errors import QualcodeError
 from ...frames import AnalysisData
 from ...model import SEGMENT_KINDS, UNCATEGORISED, Codebook, Coding
 from ...project import Project
+from ...suggestions import undecided
 from .. import state
 from ..components import TRANSCRIPT_KEY, transcript_view
 from ..components.transcript import selection_event
@@ -116,7 +117,7 @@ def _apply(document: str) -> None:
     memo = st.session_state.get("qc_memo", "") or ""
     items = [Coding(document, sel["start"], sel["end"], code, project.actor.name, memo, "manual") for code in codes]
     # One transaction for every chosen code: all are stored or none.
-    ids = state.run_action(project.store.add_codings, project.actor, items, skip_existing=False)
+    ids = state.run_action(project.add_codings, items, skip_existing=False)
     if ids is None:
         return
     recent = [c for c in codes] + [c for c in st.session_state.get(RECENT_KEY, []) if c not in codes]
@@ -179,14 +180,12 @@ def _delete_coding(coding_id: int) -> None:
 def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
     """Accept (optionally with another code) or reject a suggestion."""
     project = state.user_project()
-    store, actor = project.store, project.actor
     chosen = code or suggestion.code
 
     # One transaction: the coding and the decision (accepting another code also rejects the suggested one).
     if decision == "accepted":
         state.run_action(
-            store.decide_suggestion,
-            actor,
+            project.decide_suggestion,
             suggestion.document,
             suggestion.start,
             suggestion.end,
@@ -199,8 +198,7 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
         )
     else:
         state.run_action(
-            store.decide_suggestion,
-            actor,
+            project.decide_suggestion,
             suggestion.document,
             suggestion.start,
             suggestion.end,
@@ -213,8 +211,7 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
 # ------------------------------------------------------------------------------ page
 def render() -> None:
     project = state.user_project()
-    store, actor = project.store, project.actor
-    names = state.documents(store)["document"].tolist()
+    names = state.documents(project)["document"].tolist()
     if not names:
         st.info(
             "No interviews in this project yet. Add transcripts on the Interviews page "
@@ -232,7 +229,7 @@ def render() -> None:
             help="Click in the text to select the whole sentence, paragraph or turn.",
         )
     with top[2]:
-        visible = store.visible_annotators(actor)
+        visible = project.visible_annotators()
         show_others = False
         if visible is None:
             show_others = st.toggle(
@@ -253,15 +250,15 @@ def _workspace(document: str, unit: str, show_others: bool) -> None:
 
 def _workspace_body(document: str, unit: str, show_others: bool) -> None:
     project = state.user_project()
-    store, actor = project.store, project.actor
+    actor = project.actor
     codebook = project.codebook
-    doc = state.cached_document(store, document)
+    doc = state.cached_document(project, document)
     if doc is None:
         st.warning("This interview was removed; pick another one.")
         return
     annotators = None if show_others else [actor.name]
     try:
-        codings = state.document_codings(store, actor, document, annotators)
+        codings = project.document_codings(document, annotators)
     except QualcodeError as exc:
         state.show_error(exc)
         return
@@ -301,7 +298,7 @@ def _workspace_body(document: str, unit: str, show_others: bool) -> None:
         _progress(segments, mine, unit)
         _coding_panel(project, document, doc["text"], sel, segments, mine)
         _edit_panel(project, document, codings, sel)
-        _participant_panel(store, doc)
+        _participant_panel(project, doc)
         _suggestions_panel(project, document, doc, codings)
 
 
@@ -442,19 +439,19 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         )
         st.text_area("Memo", value=str(row["memo"] or ""), key=f"qc_edit_memo_{chosen}")
         cols = st.columns(2)
-        stored = project.store.get_coding(actor, int(chosen)) or {}
+        stored = project.coding(int(chosen)) or {}
         cols[0].button(
             "Save", key="qc_edit_save", on_click=_save_coding, args=(int(chosen), current, stored.get("version"))
         )
         cols[1].button("Delete", key="qc_edit_delete", on_click=_delete_coding, args=(int(chosen),))
 
 
-def _participant_panel(store: Any, doc: dict[str, Any]) -> None:
+def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
     with st.expander("Participant"):
         pid = doc.get("participant")
         rows: list[tuple[str, str]] = []
         if pid is not None:
-            frame = state.participants(store)
+            frame = state.participants(project)
             match = frame.loc[frame["participant"] == pid]
             if not match.empty:
                 for key, value in match.iloc[0].items():
@@ -472,10 +469,10 @@ def _participant_panel(store: Any, doc: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------ suggestions
 def _document_data(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> AnalysisData:
     """An AnalysisData holding only this document (assistants need no more to suggest for it)."""
-    docs = state.documents(project.store)
+    docs = state.documents(project)
     return AnalysisData(
         codebook=project.codebook,
-        participants=state.participants(project.store),
+        participants=state.participants(project),
         documents=docs.loc[docs["document"] == document].reset_index(drop=True),
         segments=doc["segments"],
         codings=codings.reset_index(drop=True),
@@ -523,10 +520,7 @@ def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], cod
         if suggestions is None:
             st.caption("Ask for suggestions; accept, change or reject each one.")
             return
-        decided = project.store.suggestion_decisions_frame(actor)
-        decided = decided.loc[decided["document"] == document]
-        done = set(zip(decided["start"], decided["end"], decided["code"]))
-        open_ = [sg for sg in suggestions if (sg.start, sg.end, sg.code) not in done]
+        open_ = undecided(project, suggestions)
         st.caption(f"{len(open_)} open suggestion(s) of {len(suggestions)}.")
         codebook = project.codebook
         for i, sg in enumerate(open_[:MAX_SUGGESTIONS_SHOWN]):

@@ -70,7 +70,7 @@ def target_path(project: Project, name: str) -> Path:
 
 def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwrite: bool) -> list[dict]:
     """Write the uploads under interviews/ and import them in one go; undo the writes on failure."""
-    project.store.require(project.actor, "supervisor", "add interviews")
+    project.require("supervisor", "add interviews")
     targets: list[tuple[Path, bytes]] = []
     problems: list[Problem] = []
     seen: set[Path] = set()
@@ -181,7 +181,7 @@ def render() -> None:
     else:
         st.caption("Supervisors add interviews.")
     with state.user_errors():
-        docs = state.documents(project.store)
+        docs = state.documents(project)
         st.subheader(f"Interviews ({len(docs)})")
         st.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
         data = state.cached_analysis(project)
