@@ -251,8 +251,11 @@ class AlphaEstimate:
         return float(np.mean(self.samples < alpha_min))
 
 
-def _hayes_interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Percentile interval as KALPHA picks it: sorted[trunc(a·B)] and sorted[trunc((1−a)·B)+1] (1-based)."""
+def _hayes_interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval as KALPHA picks it: sorted[trunc(a·B)] and sorted[trunc((1−a)·B)+1] (1-based).
+
+    One bound per leading index of ``samples`` (0-d arrays for a single series of samples).
+    """
     b = samples.shape[-1]
     tail = (1.0 - confidence) / 2.0
     lo_idx = max(int(math.floor(tail * b)) - 1, 0)
@@ -713,7 +716,7 @@ def presence_histogram(presence: np.ndarray) -> np.ndarray:
             n_valid = block.size
         else:
             missing, present = np.isnan(block), block == 1
-            n_valid = np.count_nonzero(missing) + np.count_nonzero(present) + np.count_nonzero(block == 0)
+            n_valid = int(np.count_nonzero(missing) + np.count_nonzero(present) + np.count_nonzero(block == 0))
         if n_valid != block.size:
             bad = np.unique(block[~(missing | present | (block == 0))])[:5].tolist()
             raise ValueError(f"presence values must be 0, 1 or NaN, got {bad}")

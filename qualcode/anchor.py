@@ -197,7 +197,7 @@ def _word_boundaries(text: str, lo: int, hi: int) -> list[int]:
     return points
 
 
-def _refine(text: str, quote: str, start: int, end: int) -> tuple[int, int] | None:
+def _refine(text: str, quote: str, start: int, end: int) -> tuple[int, int]:
     """Move the alignment's ends to the word boundaries that best reproduce ``quote``."""
     slack = max(3, len(quote) // 5)
     starts = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -107,7 +108,7 @@ def make_analysis_data(
         ],
         columns=DOCUMENT_COLUMNS,
     )
-    seg_rows = []
+    seg_rows: list[dict[str, Any]] = []
     for d in docs:
         for s in d.segments:
             seg_rows.append(

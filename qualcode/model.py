@@ -103,11 +103,31 @@ class Codebook:
     def child_themes(self, theme_id: str | None) -> list[str]:
         return [t.id for t in self.themes.values() if t.parent == theme_id]
 
+    def themes_of(self, code_id: str) -> list[str]:
+        """The themes a code counts towards: its theme and every theme above it (main theme
+        first), then each cross-cutting theme that lists it (file order).
+
+        The one membership rule of reports, agreement per theme and :meth:`codes_in`.  A code
+        the tree does not hold belongs only to the cross-cutting themes that list it.
+
+        >>> book = Codebook(
+        ...     themes={"work": Theme("work", "Work"), "pay": Theme("pay", "Pay", parent="work")},
+        ...     codes={"wage": Code("wage", "Wage", theme="pay")},
+        ...     cross_cutting={"money": CrossCut("money", "Money", codes=("wage",))},
+        ... )
+        >>> book.themes_of("wage")
+        ['work', 'pay', 'money']
+        >>> book.themes_of("unknown")
+        []
+        """
+        path = self.theme_path(self.codes[code_id].theme) if code_id in self.codes else []
+        return path + self.cross_cutting_of(code_id)
+
     def codes_in(self, theme_id: str) -> list[str]:
         """Every code under a theme (any depth), or the members of a cross-cutting theme."""
         if theme_id in self.cross_cutting:
             return list(self.cross_cutting[theme_id].codes)
-        return [c.id for c in self.codes.values() if theme_id in self.theme_path(c.theme)]
+        return [c for c in self.codes if theme_id in self.themes_of(c)]
 
     def cross_cutting_of(self, code_id: str) -> list[str]:
         return [x.id for x in self.cross_cutting.values() if code_id in x.codes]

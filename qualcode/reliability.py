@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import agreement as ag
+from .arrays import offsets, ranges, runs
 from .errors import Problem, QualcodeError, did_you_mean, valid_list
 from .frames import AnalysisData
 from .model import Coding, Theme
@@ -159,13 +160,8 @@ def _unique(keys: np.ndarray, return_counts: bool = False) -> Any:
     k = np.sort(keys, kind="stable")
     if len(k) == 0:
         return (k, np.zeros(0, dtype=np.int64)) if return_counts else k
-    first = np.ones(len(k), dtype=bool)
-    first[1:] = k[1:] != k[:-1]
-    uniq = k[first]
-    if not return_counts:
-        return uniq
-    starts = np.flatnonzero(first)
-    return uniq, np.diff(np.append(starts, len(k)))
+    starts, ends = runs(k)
+    return (k[starts], ends - starts) if return_counts else k[starts]
 
 
 def _frame(data: AnalysisData, coders: list[str]) -> _Frame:
@@ -185,7 +181,7 @@ def _frame(data: AnalysisData, coders: list[str]) -> _Frame:
     if len(doc):
         # codings may run past a stale length: the document is at least as long as its codings
         np.maximum.at(doc_length, doc, end)
-    doc_offset = np.concatenate([[0], np.cumsum(doc_length + 1)[:-1]]).astype(np.int64)
+    doc_offset = offsets(doc_length, gap=1)
     code_ids = list(data.codebook.codes)
     extra = sorted(set(pd.unique(c["code"].astype(str)).tolist()) - set(code_ids))
     code_ids += extra
@@ -233,10 +229,9 @@ def _items(data: AnalysisData, frame: _Frame, by: str) -> _Items:
         targets = []
         if ("code", cid) in index:
             targets.append(index[("code", cid)])
-        if cid in cb.codes:
-            for t in cb.theme_path(cb.codes[cid].theme) + cb.cross_cutting_of(cid):
-                if ("theme", t) in index:
-                    targets.append(index[("theme", t)])
+        for t in cb.themes_of(cid):
+            if ("theme", t) in index:
+                targets.append(index[("theme", t)])
         code_items.append(np.array(sorted(set(targets)), dtype=np.int64))
     labels = [code_label[i] if lvl == "code" else theme_label.get(i, i) for lvl, i in order]
     return _Items([lvl for lvl, _ in order], [i for _, i in order], labels, code_items)
@@ -248,22 +243,12 @@ def _expand_to_items(code_idx: np.ndarray, code_items: list[np.ndarray]) -> tupl
     if len(code_idx) == 0 or n_per_code.sum() == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     flat_items = np.concatenate(code_items) if len(code_items) else np.empty(0, dtype=np.int64)
-    first = np.concatenate([[0], np.cumsum(n_per_code)[:-1]])
-    counts = n_per_code[code_idx]
-    rows = np.repeat(np.arange(len(code_idx)), counts)
-    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return rows, flat_items[first[code_idx][rows] + within]
+    first = offsets(n_per_code)[code_idx]
+    rows, at = ranges(first, first + n_per_code[code_idx])
+    return rows, flat_items[at]
 
 
 # --------------------------------------------------------------------------- interval helpers
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each i, the integers lo[i]..hi[i]-1: (owner i, value) pairs, no Python loop."""
-    counts = np.clip(hi - lo, 0, None)
-    owner = np.repeat(np.arange(len(lo)), counts)
-    value = lo[owner] + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    return owner, value
-
-
 def _merge(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Union of intervals within each group → disjoint (group, start, end), sorted."""
     if len(group) == 0:
@@ -346,7 +331,7 @@ def _code_presence(frame: _Frame, units: _UnitTable, min_overlap: float) -> _Pre
     gs, ge = frame.doc_offset[doc] + s, frame.doc_offset[doc] + e
     lo = np.searchsorted(units.run_end, gs, side="right")
     hi = np.searchsorted(units.gstart, ge, side="left")
-    owner, unit = _ranges(lo, hi)
+    owner, unit = ranges(lo, hi)
     overlap = np.minimum(ge[owner], units.gend[unit]) - np.maximum(gs[owner], units.gstart[unit])
     ok = overlap > 0
     owner, unit, overlap = owner[ok], unit[ok], overlap[ok]
@@ -544,7 +529,7 @@ def _character_agreement(data: AnalysisData, annotators: Sequence[str] | None, b
     b_s, b_e = cell[second] * span + s[second], cell[second] * span + e[second]
     lo = np.searchsorted(b_e, a_s, side="right")
     hi = np.searchsorted(b_s, a_e, side="left")
-    owner, partner = _ranges(lo, hi)
+    owner, partner = ranges(lo, hi)
     inter = np.clip(np.minimum(a_e[owner], b_e[partner]) - np.maximum(a_s[owner], b_s[partner]), 0, None)
     both = np.bincount(cell[first][owner], weights=inter, minlength=n_items * n_docs)
     doc_len = np.tile(frame.doc_length.astype(float), n_items)
@@ -663,7 +648,7 @@ def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: s
     b_e = cell[b_order] * span + end[b_order]
     b_run = np.maximum.accumulate(b_e) if len(b_e) else b_e
     a_s, a_e = cell[first] * span + start[first], cell[first] * span + end[first]
-    owner, partner = _ranges(np.searchsorted(b_run, a_s, side="right"), np.searchsorted(b_s, a_e, side="left"))
+    owner, partner = ranges(np.searchsorted(b_run, a_s, side="right"), np.searchsorted(b_s, a_e, side="left"))
     inter = np.clip(np.minimum(a_e[owner], b_e[partner]) - np.maximum(a_s[owner], b_s[partner]), 0, None)
     union = (a_e[owner] - a_s[owner]) + (b_e[partner] - b_s[partner]) - inter
     ok = (inter > 0) & (inter >= (threshold - 1e-12) * union)
@@ -859,9 +844,7 @@ def disagreements(
     lu, lc, lcode = p.unit[in_rows], p.coder[in_rows], p.item[in_rows]
     order = np.lexsort((lcode, lc, lu))
     lu, lc, names = lu[order], lc[order], code_arr[lcode[order]].tolist()
-    bounds = np.flatnonzero(np.diff(lu * n_c + lc)) + 1
-    starts_g = np.concatenate([[0], bounds]).astype(np.int64)
-    ends_g = np.append(bounds, len(lu)).astype(np.int64)
+    starts_g, ends_g = runs(lu * n_c + lc)
     lists = np.full((len(units_needed), n_c), "", dtype=object)
     if len(lu):
         rows_g = np.searchsorted(units_needed, lu[starts_g])

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .arrays import offsets, pointers, ranges, runs
 from .errors import Problem, QualcodeError, did_you_mean, valid_list
 from .frames import AnalysisData
 from .model import SEGMENT_KINDS, Code, Codebook, Theme
@@ -227,13 +228,8 @@ def _index(codebook: Codebook, used_codes: Iterable[str] = ()) -> _Index:
     for x in codebook.cross_cutting.values():
         rows.append({"theme_id": x.id, "theme": x.label, "parent": "", "kind": "cross_cutting", "depth": 0})
     row_of = {r["theme_id"]: i for i, r in enumerate(rows)}
-    member: dict[str, list[int]] = {c: [row_of[t] for t in path[c] if t in row_of] for c in order}
-    for x in codebook.cross_cutting.values():
-        for c in dict.fromkeys(x.codes):
-            if c in member:
-                member[c].append(row_of[x.id])
-    counts = np.array([len(member[c]) for c in order], dtype=np.int64)
-    ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    member = {c: [row_of[t] for t in codebook.themes_of(c) if t in row_of] for c in order}
+    ptr = pointers([len(member[c]) for c in order])
     flat = np.array([t for c in order for t in member[c]], dtype=np.int64)
     return _Index(order, label, theme, path, rows, ptr, flat)
 
@@ -349,10 +345,8 @@ def _joined(keys: np.ndarray, values: np.ndarray, names: Sequence[str], n_keys: 
 
 def _expand(code: np.ndarray, idx: _Index) -> tuple[np.ndarray, np.ndarray]:
     """(row, theme row) for every coding row and every theme its code counts for."""
-    cnt = idx.mem_ptr[code + 1] - idx.mem_ptr[code]
-    rows = np.repeat(np.arange(len(code)), cnt)
-    within = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    return rows, idx.mem_theme[np.repeat(idx.mem_ptr[code], cnt) + within]
+    rows, at = ranges(idx.mem_ptr[code], idx.mem_ptr[code + 1])
+    return rows, idx.mem_theme[at]
 
 
 def _key_stats(key: np.ndarray, span: np.ndarray, part: np.ndarray, n_keys: int, x: _Coded) -> pd.DataFrame:
@@ -624,7 +618,7 @@ def _units(x: _Coded, rows_in: np.ndarray, unit: str) -> tuple[np.ndarray, np.nd
     np.maximum.at(ext, x.doc, x.end)
     doc, start, end = x.doc[rows_in], x.start[rows_in], x.end[rows_in]
     if unit == "overlap":
-        off = np.concatenate([[0], np.cumsum(ext + 1)])[:-1]
+        off = offsets(ext, gap=1)
         gs, ge = off[doc] + start, off[doc] + end
         order = np.lexsort((ge, gs))
         s, e = gs[order], ge[order]
@@ -655,17 +649,15 @@ def _units(x: _Coded, rows_in: np.ndarray, unit: str) -> tuple[np.ndarray, np.nd
             ]
         )
     np.maximum.at(ext, sdoc, s1)
-    off = np.concatenate([[0], np.cumsum(ext + 1)])[:-1]
+    off = offsets(ext, gap=1)
     g0, g1 = off[sdoc] + s0, off[sdoc] + s1
     order = np.argsort(g0, kind="stable")
     g0, g1 = g0[order], np.maximum.accumulate(g1[order])  # monotone ends even if segments nest
     c0, c1 = off[doc] + start, off[doc] + end
     first = np.searchsorted(g1, c0, side="right")  # first segment ending after the coding starts
     last = np.searchsorted(g0, c1, side="left") - 1  # last segment starting before it ends
-    n = np.clip(last - first + 1, 0, None)
-    rows = np.repeat(np.arange(len(rows_in)), n)
-    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return rows, np.repeat(first, n) + within, len(g0)
+    rows, segment = ranges(first, last + 1)
+    return rows, segment, len(g0)
 
 
 def cooccurrence(
@@ -731,10 +723,8 @@ def cooccurrence(
     T = sparse.csr_matrix((np.ones(len(t_rows)), (t_rows, t_cols)), shape=(n_codes, n_items))
     # excerpts per item: distinct (item, span)
     T_coo = T.tocsr()
-    cnt = np.diff(T_coo.indptr)[code]
-    er = np.repeat(np.arange(len(code)), cnt)
-    within = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    e_item = T_coo.indices[np.repeat(T_coo.indptr[code], cnt) + within]
+    er, at = ranges(T_coo.indptr[code], T_coo.indptr[code + 1])
+    e_item = T_coo.indices[at]
     ei, _ = _distinct(e_item, span[er], x.n_spans)
     excerpts = np.bincount(ei, minlength=n_items).astype(np.int64)
 
@@ -835,10 +825,7 @@ def quote_table(
     lines = [f"{w}: '{t}'" for w, t in zip(who, text)]
     joined = [""] * n
     if len(order):
-        bounds = np.flatnonzero(np.diff(codes_sorted)) + 1
-        starts = np.concatenate([[0], bounds]).astype(int)
-        ends = np.concatenate([bounds, [len(order)]]).astype(int)
-        for s, e in zip(starts, ends):
+        for s, e in zip(*runs(codes_sorted)):
             joined[int(codes_sorted[s])] = "\n\n".join(lines[s:e])
     rows = []
     for code in idx.code_order:

@@ -263,7 +263,7 @@ def test_too_large_file_is_refused_before_parsing(tmp_path: Path, monkeypatch: p
     def must_not_parse(*args: object) -> None:
         raise AssertionError("parsed a file that is too large")
 
-    monkeypatch.setattr(cbmod, "_parse_text", must_not_parse)
+    monkeypatch.setattr(cbmod.parse, "_parse_text", must_not_parse)
     with pytest.raises(CodebookError, match="too large"):
         load_codebook(path)
 
@@ -828,7 +828,7 @@ def test_an_edit_that_fails_half_way_leaves_the_handle_untouched(full: Path, mon
     def broken_append(*args: object) -> None:
         raise RuntimeError("disk full, say")
 
-    monkeypatch.setattr(cbmod, "_append_item", broken_append)
+    monkeypatch.setattr(cbmod.edit, "_append_item", broken_append)
     with pytest.raises(RuntimeError):
         handle.move("quotas", "evolving_migration_trends")  # removed, then append fails
     assert handle.dumps() == text and handle.codebook == book

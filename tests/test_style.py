@@ -25,3 +25,9 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_ruff_reports_nothing(command: tuple[str, ...]) -> None:
     result = _run(*command)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_reports_nothing() -> None:
+    """mypy with the ``[tool.mypy]`` settings of pyproject.toml (files = qualcode)."""
+    result = _run("mypy")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -120,7 +120,7 @@ def _run(
                 "participant": units.at[i, "participant"],
                 "start": int(units.at[i, "start"]),
                 "end": int(units.at[i, "end"]),
-                "true_codes": sorted(labels[i], key=code_order.get),
+                "true_codes": sorted(labels[i], key=code_order.__getitem__),
                 "true_themes": themes_of[i],
             }
             for method, codes, themes in (

@@ -26,6 +26,7 @@ import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ from ..errors import Problem, QualcodeError, did_you_mean, valid_list
 from ..frames import AnalysisData
 from ..model import Codebook
 from .units import annotator_codings, check_unit, theme_label, theme_of, unit_codes, unit_table
+
+if TYPE_CHECKING:  # scikit-learn is imported lazily: it takes a while to load
+    from sklearn.pipeline import FeatureUnion
 
 ESTIMATORS = ("auto", "logreg", "svm")
 THEME_LEVELS = ("main", "sub")
@@ -78,7 +82,7 @@ def _choice(value: str, valid: Sequence[str], name: str) -> None:
         raise QualcodeError(Problem(f"Unknown {name} '{value}'.", field=name, hint=hint))
 
 
-def _features():
+def _features() -> FeatureUnion:
     """Word 1–2 gram and in-word character 3–5 gram TF-IDF, side by side (deterministic)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
@@ -142,7 +146,7 @@ class SuggestionModel:
         self.themes_: list[str] = []
         self.code_estimators_: dict[str, str] = {}  # code -> "logreg" | "svm" | "constant"
         self.n_units_ = 0
-        self._features = None
+        self._features: FeatureUnion | None = None
         self._code_models: dict[str, _Constant | _Binary] = {}
         self._theme_model = None
 
@@ -238,24 +242,26 @@ class SuggestionModel:
             return self._multiclass_logreg().fit(x[rows], y)
 
     # ------------------------------------------------------------------ predicting
-    def _check_fitted(self) -> None:
-        if self._features is None:
+    def _check_fitted(self) -> tuple[FeatureUnion, Codebook]:
+        """The fitted feature extractor and the codebook it was fitted with."""
+        if self._features is None or self.codebook is None:
             raise RuntimeError("SuggestionModel is not fitted yet: call fit() or fit_units() first")
+        return self._features, self.codebook
 
     def code_probabilities(self, texts: Sequence[str]) -> pd.DataFrame:
         """Units × codes probability table (one-vs-rest: rows need not sum to 1)."""
-        self._check_fitted()
-        x = self._features.transform([str(t) for t in texts])
+        features, _ = self._check_fitted()
+        x = features.transform([str(t) for t in texts])
         with _single_thread():
             cols = {code: self._code_models[code].positive_proba(x) for code in self.codes_}
         return pd.DataFrame(cols, columns=self.codes_, index=range(len(texts)), dtype="float64")
 
     def theme_probabilities(self, texts: Sequence[str]) -> pd.DataFrame:
         """Units × themes probability table (multiclass: rows sum to 1)."""
-        self._check_fitted()
+        features, _ = self._check_fitted()
         if self._theme_model is None:
             return pd.DataFrame(1.0, columns=self.themes_, index=range(len(texts)))
-        x = self._features.transform([str(t) for t in texts])
+        x = features.transform([str(t) for t in texts])
         with _single_thread():
             proba = self._theme_model.predict_proba(x)
         order = [list(self._theme_model.classes_).index(t) for t in self.themes_]
@@ -298,7 +304,7 @@ class SuggestionModel:
         ``uncertainty="entropy"`` descending entropy of its code probabilities): coding
         those teaches it most.  Ties keep text order.
         """
-        self._check_fitted()
+        _, fitted_codebook = self._check_fitted()
         _choice(order, ORDERS, "order")
         _choice(uncertainty, UNCERTAINTIES, "uncertainty")
         units = unit_table(data, self.unit, documents)
@@ -319,7 +325,7 @@ class SuggestionModel:
         for u in units.itertuples(index=False):
             pred = predictions[u.position]
             for rank, (code, p) in enumerate(pred.codes, start=1):
-                theme = theme_of(self.codebook, code, self.theme_level) if code in self.codebook.codes else ""
+                theme = theme_of(fitted_codebook, code, self.theme_level) if code in fitted_codebook.codes else ""
                 rows.append(
                     {
                         "document": u.document,

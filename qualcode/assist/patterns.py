@@ -294,7 +294,7 @@ class CompiledPatterns:
                     self.by_stem.add(spec.key, [pattern_doc])
             else:
                 try:
-                    self.tokens.add(spec.key, [list(spec.tokens)])
+                    self.tokens.add(spec.key, [[dict(t) for t in spec.tokens]])
                 except (MatchPatternError, ValueError, TypeError) as exc:
                     problems.append(
                         Problem(

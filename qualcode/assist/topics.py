@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,7 @@ def candidate_topics(
     terms = vectoriser.get_feature_names_out()
     strongest = weights.argmax(axis=1)
     loaded = weights.max(axis=1) > 0
-    rows = []
+    rows: list[dict[str, Any]] = []
     for t in range(n):
         top = [
             str(terms[j]) for j in np.argsort(-nmf.components_[t], kind="stable")[:n_terms] if nmf.components_[t, j] > 0

@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import Problem, QualcodeError, did_you_mean, valid_list
 from ..frames import AnalysisData
 from ..model import UNCATEGORISED, Codebook
+from ..segment import segment
 
 UNIT_KINDS = ("sentence", "paragraph")
 UNIT_COLUMNS = ["document", "participant", "language", "start", "end", "text"]
@@ -84,14 +85,9 @@ def split_units(text: str, unit: str, language: str = "en") -> list[tuple[int, i
 
 
 def _sentence_spans(text: str, language: str) -> list[tuple[int, int]]:
-    try:  # the project's own segmenter, written in parallel; optional at run time
-        from ..segment import segment  # type: ignore[import-not-found]
-    except ImportError:
-        segment = None
-    if segment is not None:
-        found = [(s.start, s.end) for s in segment(text, language) if s.kind == "sentence"]
-        if found:
-            return found
+    found = [(s.start, s.end) for s in segment(text, language) if s.kind == "sentence"]
+    if found:
+        return found
     doc = blank_pipeline(language)(text)
     return [(s.start_char, s.end_char) for s in doc.sents]
 

@@ -79,7 +79,7 @@ def _voices(text: str) -> list[tuple[str | None, str]]:
     """Split cue text into ``(speaker or None, text)`` pieces by voice tags or a name prefix."""
     matches = list(_VOICE.finditer(text))
     if matches:
-        pieces = []
+        pieces: list[tuple[str | None, str]] = []
         if text[: matches[0].start()].strip():
             pieces.append((None, text[: matches[0].start()]))
         for i, m in enumerate(matches):

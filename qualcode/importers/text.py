@@ -47,8 +47,9 @@ def split_front_matter(text: str, path: str | None = None) -> tuple[dict[str, An
     """
     metadata: dict[str, Any] = {}
     body_start = 0
-    if _OPENING.match(text):
-        opening_end = _OPENING.match(text).end()
+    opening = _OPENING.match(text)
+    if opening:
+        opening_end = opening.end()
         closing = _CLOSING.search(text, opening_end)
         if closing is None:
             raise InputFileError(

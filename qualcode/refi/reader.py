@@ -258,8 +258,8 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     for note in root.findall("Notes/Note"):
         text = note.findtext("PlainTextContent")
         if text is None and note.get("plainTextPath"):
-            raw = project.read_internal(note.get("plainTextPath"))
-            text = _decode_text(raw, note.get("name") or "note", warnings) if raw else None
+            note_data = project.read_internal(note.get("plainTextPath"))
+            text = _decode_text(note_data, note.get("name") or "note", warnings) if note_data else None
         notes[guid_key(note.get("guid"))] = (note.get("name") or "", text or "")
     used_notes: set[str] = set()
 
@@ -402,11 +402,11 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
                     user_names.append(annotator)
                 memo = "\n\n".join(note_texts(coding_el) + shared_memo)
                 created = coding_el.get("creationDateTime") or holder.get("creationDateTime")
-                key = (document, start, end, code_id, annotator)
-                if key in seen:
+                seen_key = (document, start, end, code_id, annotator)
+                if seen_key in seen:
                     duplicates += 1
-                    if memo and memo not in seen[key].memo:
-                        seen[key].memo = "\n\n".join(m for m in (seen[key].memo, memo) if m)
+                    if memo and memo not in seen[seen_key].memo:
+                        seen[seen_key].memo = "\n\n".join(m for m in (seen[seen_key].memo, memo) if m)
                     continue
                 coding = Coding(
                     document=document,
@@ -419,7 +419,7 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
                     quote=text[start:end],
                     created_at=created,
                 )
-                seen[key] = coding
+                seen[seen_key] = coding
                 codings.append(coding)
 
     _source_warnings(warnings, source_elements, missing_text, external, lost_codings)

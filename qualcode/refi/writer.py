@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,7 @@ def xml_safe(text: str) -> str:
 
 
 def _sub(
-    parent: etree._Element, ns: str, tag: str, attrib: dict[str, str] | None = None, text: str | None = None
+    parent: etree._Element, ns: str, tag: str, attrib: Mapping[str, str | None] | None = None, text: str | None = None
 ) -> etree._Element:
     element = etree.SubElement(
         parent, f"{{{ns}}}{tag}", {k: xml_safe(v) for k, v in (attrib or {}).items() if isinstance(v, str)}
@@ -359,8 +359,8 @@ def project_xml(
                     continue
                 vv = _sub(case, ns, "VariableValue")
                 _sub(vv, ns, "VariableRef", {"targetGUID": variable_guid(str(col))})
-                tag, text = _value_text(kinds[col], value)
-                _sub(vv, ns, tag, text=text)
+                tag, value_text = _value_text(kinds[col], value)
+                _sub(vv, ns, tag, text=value_text)
             for document in docs_of.get(pid, []):
                 _sub(case, ns, "SourceRef", {"targetGUID": source_guid(document)})
 

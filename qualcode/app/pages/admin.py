@@ -8,6 +8,7 @@ from ...auth import check_password_strength, hash_password
 from ...model import ROLES
 from ...reliability import UNITS
 from .. import state
+from ..components import tables
 
 SETTINGS_HELP = {
     "blind_mode": "Annotators see only their own codings (supervisors see all).",
@@ -26,7 +27,7 @@ def render() -> None:
     with state.user_errors():
         project.require("admin", "administer the project")
         st.subheader("Users")
-        st.dataframe(state.users(project), hide_index=True, width="stretch", key="qc_admin_users")
+        tables.dataframe(state.users(project), hide_index=True, width="stretch", key="qc_admin_users")
         with st.form("qc_admin_user", clear_on_submit=True):
             cols = st.columns(3)
             name = cols[0].text_input("User name")

@@ -27,7 +27,7 @@ from ...model import SEGMENT_KINDS, UNCATEGORISED, Codebook, Coding
 from ...project import Project
 from ...suggestions import undecided
 from .. import state
-from ..components import TRANSCRIPT_KEY, transcript_view
+from ..components import TRANSCRIPT_KEY, tables, transcript_view
 from ..components.transcript import selection_event
 
 SELECTION_KEY = "qc_selection"
@@ -461,7 +461,7 @@ def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
             if key not in dict(rows) and isinstance(value, (str, int, float)):
                 rows.append((str(key), str(value)))
         if rows:
-            st.dataframe(pd.DataFrame(rows, columns=["field", "value"]), hide_index=True, width="stretch")
+            tables.dataframe(pd.DataFrame(rows, columns=["field", "value"]), hide_index=True, width="stretch")
         else:
             st.caption("No participant details recorded.")
 
