@@ -167,50 +167,25 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
       qualcode import --codings team_codings.csv
       qualcode import other_tool_export.qdpx
     """
-    from .importers import SUPPORTED_SUFFIXES
-
     project = ctx.project()
     if not paths and not codings:
         report = project.sync(progress=_progress(), force=force, create_unknown_codes=create_codes)
         click.echo(report.summary())
         _warn_outside(report)
         return
-    project.sync_codebook()
-    transcripts: list[Path] = []
-    sheets = [Path(c) for c in codings]
-    refi: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            transcripts += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
-        elif path.suffix.lower() in (".csv", ".xlsx"):
-            sheets.append(path)
-        elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
-            refi.append(path)
-        else:
-            transcripts.append(path)
-    # Every sheet is checked (against the stored and the new transcripts) before anything is
-    # stored: a bad sheet leaves the transcripts and the other sheets out too.
-    if transcripts:
-        report = project.import_transcripts(
-            transcripts,
-            progress=_progress(),
-            force=force,
-            create_unknown_codes=create_codes,
-            before_store=lambda docs: project.check_spreadsheets(sheets, docs),
-        )
-        click.echo(report.summary())
-        _warn_outside(report)
-    else:
-        project.check_spreadsheets(sheets)
-    for sheet in sheets:
-        ids = project.import_codings(sheet)
-        click.echo(f"{sheet}: {len(ids)} codings imported")
-    for archive in refi:
-        from .exchange import import_refi_into
 
-        summary = import_refi_into(project, archive)
-        click.echo(summary)
+    def echo(kind: str, value: Any) -> None:  # each step as soon as it is stored
+        if kind == "transcripts":
+            click.echo(value.summary())
+            _warn_outside(value)
+        elif kind == "codings":
+            click.echo(f"{value[0]}: {value[1]} codings imported")
+        else:
+            click.echo(value)
+
+    project.import_paths(
+        paths, codings=codings, progress=_progress(), force=force, create_unknown_codes=create_codes, on_step=echo
+    )
 
 
 def _warn_outside(report: Any) -> None:

@@ -87,6 +87,18 @@ class SyncReport:
         )
 
 
+ImportStep = Callable[[str, Any], None]  # ("transcripts", SyncReport) | ("codings", (path, n)) | ("refi", summary)
+
+
+@dataclass
+class ImportResult:
+    """What :meth:`Project.import_paths` stored, step by step."""
+
+    transcripts: SyncReport | None = None
+    codings: dict[Path, int] = field(default_factory=dict)  # spreadsheet -> codings imported
+    refi: list[str] = field(default_factory=list)  # one summary per REFI-QDA project
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -529,6 +541,66 @@ class Project:
         report.outside += [e for e in self.outside_entries if e not in report.outside]
         return report
 
+    def import_paths(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        codings: Sequence[Path | str] = (),
+        progress: Progress | None = None,
+        force: bool = False,
+        create_unknown_codes: bool = False,
+        on_step: ImportStep | None = None,
+    ) -> ImportResult:
+        """Import the named files: transcripts (and folders of them), codings spreadsheets
+        (``.csv``/``.xlsx``, and every one of ``codings``) and REFI-QDA projects (``.qdpx``/``.qde``).
+
+        Every sheet is checked (against the stored and the new transcripts) before anything is
+        stored: a bad sheet leaves the transcripts and the other sheets out too.  ``on_step``
+        hears of each step as soon as it is stored (the CLI prints it).
+        """
+        from .importers import SUPPORTED_SUFFIXES
+
+        self.sync_codebook()
+        transcripts: list[Path] = []
+        sheets = [Path(c) for c in codings]
+        refi: list[Path] = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                transcripts += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            elif path.suffix.lower() in SPREADSHEET_SUFFIXES:
+                sheets.append(path)
+            elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
+                refi.append(path)
+            else:
+                transcripts.append(path)
+        result = ImportResult()
+        step: ImportStep = on_step or (lambda kind, value: None)
+
+        def check_sheets(docs: list[ParsedDocument]) -> None:
+            self.check_spreadsheets(sheets, docs)
+
+        if transcripts:
+            result.transcripts = self.import_transcripts(
+                transcripts,
+                progress=progress,
+                force=force,
+                create_unknown_codes=create_unknown_codes,
+                before_store=check_sheets,
+            )
+            step("transcripts", result.transcripts)
+        else:
+            self.check_spreadsheets(sheets)
+        for sheet in sheets:
+            result.codings[sheet] = len(self.import_codings(sheet))
+            step("codings", (sheet, result.codings[sheet]))
+        for archive in refi:
+            from .exchange import import_refi_into
+
+            result.refi.append(import_refi_into(self, archive))
+            step("refi", result.refi[-1])
+        return result
+
     def import_transcripts(
         self,
         paths: Sequence[Path],
@@ -649,6 +721,13 @@ class Project:
             self.invalidate_codebook()
             self.store.sync_codebook(self.codebook)
         return result
+
+    def add_interview_files(self, files: list[tuple[str, bytes]], *, overwrite: bool = False) -> list[dict[str, Any]]:
+        """Write uploaded transcripts ``(file name, content)`` into interviews/ and import them in one
+        go (supervisors); every file written is restored if the import fails.  See :mod:`qualcode.uploads`."""
+        from .uploads import save_and_import
+
+        return save_and_import(self, files, overwrite=overwrite)
 
     def import_codings(self, path: Path | str, *, sha256: str | None = None, annotator: str | None = None) -> list[int]:
         """Import a codings spreadsheet (CSV/XLSX) in one transaction; returns new coding ids."""
@@ -868,9 +947,17 @@ class Project:
         """The appendix workbook of the whole project (supervisors and admins)."""
         from .export.xlsx import export_workbook
 
-        self.store.require(self.actor, "supervisor", "export the whole project")
+        self.require("supervisor", "export the whole project")
         export_workbook(self.analysis_data(), path, **options)
         return Path(path)
+
+    def xlsx_bytes(self, *, data: AnalysisData | None = None, **options: Any) -> bytes:
+        """The workbook of :meth:`export_xlsx` as bytes, e.g. for a download (supervisors and admins).
+        ``data``: this project's analysis bundle as the acting user sees it, when already loaded."""
+        from .export.xlsx import workbook_bytes
+
+        self.require("supervisor", "export the whole project")
+        return workbook_bytes(self.analysis_data() if data is None else data, **options)
 
     def export_qdpx(self, path: Path | str) -> Path:
         """A REFI-QDA project of everything (supervisors and admins)."""

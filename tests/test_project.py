@@ -120,6 +120,38 @@ def test_bad_spreadsheet_lists_every_row_and_stores_nothing(project: Project, tm
     assert project.status()["codings"] == 0
 
 
+def test_workbook_bytes_need_a_supervisor_like_the_workbook_file(project: Project, tmp_path: Path) -> None:
+    import io
+
+    project.add_coding("expert_A", 0, 10, "transit_country")
+    annotator = project.as_user(Actor("ann1", "annotator"))
+    with pytest.raises(PermissionDenied, match="export the whole project"):
+        annotator.xlsx_bytes()
+    with pytest.raises(PermissionDenied, match="export the whole project"):
+        annotator.export_xlsx(tmp_path / "refused.xlsx")
+    assert not (tmp_path / "refused.xlsx").exists()
+    in_memory = openpyxl.load_workbook(io.BytesIO(project.xlsx_bytes(bootstrap=50)))
+    on_disk = openpyxl.load_workbook(project.export_xlsx(tmp_path / "book.xlsx", bootstrap=50))
+    assert in_memory.sheetnames == on_disk.sheetnames
+    for name in on_disk.sheetnames:
+        if name != "About":  # About names the creation time
+            cells = [[[c.value for c in row] for row in wb[name].iter_rows()] for wb in (in_memory, on_disk)]
+            assert cells[0] == cells[1], name
+
+
+def test_import_paths_routes_each_kind_and_reports_each_step(project: Project, tmp_path: Path) -> None:
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "expert_C.md").write_text("---\nparticipant: C\n---\nKazakhstan is a transit country too.\n")
+    sheet = write_csv(tmp_path / "sheet.csv", ["C,transit country too,transit_country,carol,"])
+    steps: list[str] = []
+    result = project.import_paths([extra, sheet], on_step=lambda kind, value: steps.append(kind))
+    assert steps == ["transcripts", "codings"]
+    assert result.transcripts is not None and [d["document"] for d in result.transcripts.documents] == ["expert_C"]
+    assert result.codings == {sheet: 1} and result.refi == []
+    assert set(project.codings_frame()["annotator"]) == {"carol"}
+
+
 def test_xlsx_codings(project: Project, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from ...errors import QualcodeError
 from ...frames import AnalysisData
 from ...model import SEGMENT_KINDS, UNCATEGORISED, Codebook, Coding
+from ...progress import segment_progress
 from ...project import Project
 from ...suggestions import undecided
 from .. import state
@@ -59,22 +59,6 @@ def code_option_label(codebook: Codebook, code_id: str) -> str:
     code = codebook.codes[code_id]
     theme = codebook.themes.get(code.theme) if code.theme else None
     return f"{code.label}  ·  {theme.label}" if theme else code.label
-
-
-def coded_segments(segments: pd.DataFrame, codings: pd.DataFrame) -> np.ndarray:
-    """Boolean per segment: does any coding overlap it?"""
-    if segments.empty:
-        return np.zeros(0, dtype=bool)
-    if codings.empty:
-        return np.zeros(len(segments), dtype=bool)
-    seg_s, seg_e = segments["start"].to_numpy(), segments["end"].to_numpy()
-    order = np.argsort(codings["start"].to_numpy(), kind="stable")
-    c_s = codings["start"].to_numpy()[order]
-    c_e = np.maximum.accumulate(codings["end"].to_numpy()[order])
-    # The codings starting before a segment's end: does the furthest of them reach past its start?
-    k = np.searchsorted(c_s, seg_e, side="left")
-    reach = np.where(k > 0, c_e[np.maximum(k - 1, 0)], -1)
-    return reach > seg_s
 
 
 def _selection(document: str) -> dict[str, Any] | None:
@@ -306,8 +290,7 @@ def _progress(segments: pd.DataFrame, mine: pd.DataFrame, unit: str) -> None:
     if segments.empty:
         st.caption(f"This interview has no {unit} segments.")
         return
-    coded = int(coded_segments(segments, mine).sum())
-    total = len(segments)
+    coded, total = segment_progress(segments, mine)
     st.progress(coded / total, text=f"Your progress: {coded} of {total} {unit}s coded, {total - coded} uncoded")
 
 
