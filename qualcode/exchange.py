@@ -14,6 +14,7 @@ from pathlib import Path
 from .codebook import dump_codebook
 from .errors import ConfigError
 from .project import Project
+from .refi.reader import RefiProject
 from .segment import segment_many
 
 
@@ -21,7 +22,7 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     """Import a .qdpx (or bare .qde) into an empty project; returns a summary with every data-loss warning."""
     from .refi import import_qdpx
 
-    project.require("admin", "import a whole REFI-QDA project")
+    project.require("supervisor", "import a whole REFI-QDA project")
     refi = import_qdpx(path)  # reads and validates everything before anything is written
     counts = project.counts()
     current = project.codebook if project.codebook_path.exists() else None
@@ -42,6 +43,7 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         for doc in refi.documents:
             project.upsert_document(doc, source=f"{Path(path).name}#{doc.name}")
         ids = project.add_codings(refi.codings, source=str(Path(path).name))
+        _keep_the_rest(project, refi)
     except BaseException:
         # The project was empty: undo everything this import wrote, file and database.
         project.clear_project_data()
@@ -61,10 +63,55 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     return "\n".join(lines)
 
 
+def _keep_the_rest(project: Project, refi: RefiProject) -> None:
+    """Cases without documents, users without codings, the project's name and the other
+    tool's GUIDs (written back on export, so that tool updates instead of duplicating)."""
+    project.add_people(refi.participants, refi.users)
+    kept = dict(refi.guids)
+    if refi.name:
+        kept[("project", "name")] = refi.name
+    project.remember_refi_ids(kept)
+
+
+def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
+    """Import a REFI-QDA codebook (``.qdc`` from Taguette, ATLAS.ti, MAXQDA, NVivo …) as
+    ``codebook.yaml`` of a project that has no codes yet; returns a summary with every warning."""
+    from .refi import import_qdc_with_guids
+
+    project.require("supervisor", "import a REFI-QDA codebook")
+    codebook, guids, warnings = import_qdc_with_guids(path)  # read and checked before anything is written
+    current = project.codebook if project.codebook_path.exists() else None
+    if current is not None and current.codes:
+        raise ConfigError(
+            f"{project.codebook_path.name} already has {len(current.codes)} codes; a REFI-QDA codebook is "
+            "imported into a project without codes, so nothing is merged silently.",
+            hint=f"Move {project.codebook_path.name} aside (or start a new project with qualcode init NEW) "
+            f"and run the import again: qualcode import {Path(path).name}",
+        )
+    original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
+    try:
+        _atomic_write(project.codebook_path, dump_codebook(codebook).encode("utf-8"))
+        project.invalidate_codebook()
+        project.sync_codebook()
+        project.remember_refi_ids(guids)
+    except BaseException:
+        if original is None:
+            project.codebook_path.unlink(missing_ok=True)
+        else:
+            _atomic_write(project.codebook_path, original)
+        project.invalidate_codebook()
+        raise
+    lines = [
+        f"Imported {len(codebook.themes)} themes, {len(codebook.codes)} codes and "
+        f"{len(codebook.cross_cutting)} cross-cutting themes from {Path(path).name} into {project.codebook_path.name}."
+    ]
+    return "\n".join(lines + [f"Warning: {w}" for w in warnings])
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.refi.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
-__all__ = ["import_refi_into"]
+__all__ = ["import_codebook_into", "import_refi_into"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,7 @@ from .errors import (
     valid_list,
 )
 from .frames import AnalysisData
-from .model import Codebook, Coding, ParsedDocument
+from .model import Codebook, Coding, ParsedDocument, Participant
 from .store import CONSENSUS, LOCAL_ADMIN, Actor, Snapshot, Store, sqlite_url
 
 STATE_DIR = ".qualcode"
@@ -87,7 +87,8 @@ class SyncReport:
         )
 
 
-ImportStep = Callable[[str, Any], None]  # ("transcripts", SyncReport) | ("codings", (path, n)) | ("refi", summary)
+# ("transcripts", SyncReport) | ("codings", (path, n)) | ("refi", summary) | ("codebook", summary)
+ImportStep = Callable[[str, Any], None]
 
 
 @dataclass
@@ -97,6 +98,7 @@ class ImportResult:
     transcripts: SyncReport | None = None
     codings: dict[Path, int] = field(default_factory=dict)  # spreadsheet -> codings imported
     refi: list[str] = field(default_factory=list)  # one summary per REFI-QDA project
+    codebooks: list[str] = field(default_factory=list)  # one summary per REFI-QDA codebook (.qdc)
 
 
 def file_sha256(path: Path) -> str:
@@ -130,6 +132,7 @@ class Project:
         self.store = store
         self.actor = actor
         self._loaded = _LoadedCodebook()
+        self._pinned: tuple[str | None] | None = None  # as_of(sha): the version edits must start from
         # interviews/ entries skipped because they point outside the project (symlinks)
         self.outside_entries: list[str] = []
 
@@ -160,7 +163,10 @@ class Project:
             state = root / STATE_DIR
             state.mkdir(exist_ok=True)
             url = sqlite_url(state / "qualcode.db")
-        return cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+        project = cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+        if create:
+            project.reconcile_codebook()
+        return project
 
     @classmethod
     def init(cls, root: Path | str, **kwargs: Any) -> Project:
@@ -182,6 +188,14 @@ class Project:
         """The same project seen by another user (shares the store and the loaded codebook)."""
         other = Project(self.root, self.store, actor)
         other._loaded = self._loaded
+        return other
+
+    def as_of(self, codebook_sha: str | None) -> Project:
+        """The same project whose codebook edits apply only while ``codebook.yaml`` is still the
+        version ``codebook_sha`` (the one a page showed the user); otherwise they raise the
+        "changed since you loaded it" ConflictError.  None: no check (nothing was shown)."""
+        other = Project(self.root, self.store, self.actor)
+        other._pinned = (codebook_sha,)  # until this view loads the codebook itself
         return other
 
     def close(self) -> None:
@@ -218,6 +232,18 @@ class Project:
         """Add or update a user (admins)."""
         self.store.add_user(self.actor, name, role, password_hash)
 
+    def disable_user(self, name: str, *, disabled: bool = True) -> int:
+        """Refuse (or allow again) a user's sign-in; their open sessions end (admins).  Returns how many."""
+        return self.store.disable_user(self.actor, name, disabled=disabled)
+
+    def remove_user(self, name: str) -> str:
+        """Remove a user's account (a name with codings stays, disabled); admins."""
+        return self.store.remove_user(self.actor, name)
+
+    def unlock_user(self, name: str) -> bool:
+        """End a sign-in pause after failed attempts (admins); True when there was one."""
+        return self.store.unlock_user(self.actor, name)
+
     def user(self, name: str) -> dict[str, Any] | None:
         return self.store.get_user(name)
 
@@ -229,10 +255,11 @@ class Project:
         return self.store.audit_frame(self.actor)
 
     # ------------------------------------------------------------------ sign-in (team mode)
-    def sign_in(self, name: str, password: str) -> Actor:
+    def sign_in(self, name: str, password: str, *, client: str | None = None) -> Actor:
+        """Check a password (team mode); ``client``: the browser's address for the per-client limit."""
         from .auth import sign_in
 
-        return sign_in(self.store, name, password)
+        return sign_in(self.store, name, password, client=client)
 
     def create_session(self, actor: Actor) -> str:
         from .auth import create_session
@@ -287,10 +314,19 @@ class Project:
         self.store.replace_all(tables, rows, source=source)
 
     def clear_project_data(self) -> None:
-        """Remove every document, coding, participant, import and code (admins; undoes an import
-        into an empty project)."""
-        self.require("admin", "clear the project's data")
+        """Remove every document, coding, participant, import, code and REFI-QDA id (supervisors;
+        undoes an import into an empty project)."""
+        self.require("supervisor", "clear the project's data")
         self.store.clear_project_data()
+
+    def add_people(self, participants: Sequence[Participant], users: Sequence[str]) -> None:
+        """Store participants and users that come without documents or codings (supervisors)."""
+        self.require("supervisor", "add participants and users")
+        self.store.add_people(participants, users)
+
+    def remember_refi_ids(self, ids: Mapping[tuple[str, str], str]) -> None:
+        """Keep what an imported REFI-QDA file called its items (written back on export)."""
+        self.store.remember_refi_ids(self.actor, ids)
 
     # ------------------------------------------------------------------ paths
     @property
@@ -328,6 +364,7 @@ class Project:
         sha = sha or file_sha256(self.codebook_path)
         codebook = load_codebook(self.codebook_path)
         self._loaded.value = (codebook, sha)
+        self._pinned = None
         return codebook
 
     def refresh_codebook(self) -> Codebook:
@@ -359,29 +396,38 @@ class Project:
     ) -> dict[str, Any]:
         """Apply a codebook change to the file and the database as one unit.
 
-        The file is edited under its lock; the database work runs in one transaction that
-        commits only after the file was written, and the file is restored if that fails.
+        Under the file's lock: the change is made and checked in memory, then ONE database
+        transaction does the database side (``db_step``, the ``codes`` mirror, the audit entries)
+        and records the file's new content; only after that commit is codebook.yaml replaced.
+        A crash or failed COMMIT before the commit changes nothing; a crash after it leaves the
+        record, from which :meth:`reconcile_codebook` (run by every :meth:`open`) completes the
+        file.  The file and the database never disagree about which codes exist.
         """
         from .codebook import edit_codebook
+        from .faults import crash_point
 
         self.store.require(self.actor, "supervisor", "change the codebook")
-        original = self.codebook_path.read_bytes()
-        seen = self._codebook_sha  # what this user last loaded (None: never looked)
-        with self.store.write() as conn:
-            with edit_codebook(self.codebook_path) as handle:
-                if seen is not None and handle.sha256 != seen:
-                    self.invalidate_codebook()
-                    raise ConflictError(
-                        f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
-                        "saved it); your change was not applied.",
-                        hint="Reload the codebook, check the other change, and apply yours again.",
-                    )
-                change = operation(handle)
-            try:
-                self.invalidate_codebook()
-                codebook = self.codebook
+        # what this user last loaded or was shown (None: never looked)
+        seen = self._pinned[0] if self._pinned is not None else self._codebook_sha
+        self.reconcile_codebook()
+        self.invalidate_codebook()
+        with edit_codebook(self.codebook_path) as handle:
+            if seen is not None and handle.sha256 != seen:
+                raise ConflictError(
+                    f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
+                    "saved it); your change was not applied.",
+                    hint="Reload the codebook, check the other change, and apply yours again.",
+                )
+            before_sha = handle.sha256
+            original = self.codebook_path.read_bytes()
+            change = operation(handle)
+            data = handle.prepare()
+            if data is None:
+                return change
+            with self.store.write() as conn:
                 if db_step is not None:
                     db_step(conn, change)
+                self.store.mirror_codebook(conn, handle.codebook)
                 self.store._audit(
                     conn,
                     self.actor,
@@ -391,12 +437,44 @@ class Project:
                     change.get("before"),
                     change.get("after"),
                 )
-            except BaseException:
-                _atomic_write(self.codebook_path, original)
-                self.invalidate_codebook()
-                raise
-        self.store.sync_codebook(codebook)
+                self.store._audit(
+                    conn,
+                    self.actor,
+                    "codebook.file",
+                    "codebook",
+                    CODEBOOK_FILE,
+                    {"sha256": before_sha, "text": original.decode("utf-8")},
+                    {"sha256": hashlib.sha256(data).hexdigest(), "text": data.decode("utf-8")},
+                )
+                self.store.record_codebook_write(conn, before_sha, data)
+            crash_point("codebook-between-writes")  # committed, file not yet replaced
+            handle.write_prepared(data)
+            crash_point("codebook-after-file")
+        self.store.clear_codebook_write(hashlib.sha256(data).hexdigest())
         return change
+
+    def reconcile_codebook(self) -> str | None:
+        """Finish a codebook change that was committed to the database but not yet written to
+        codebook.yaml (the process died in between).  Returns what was done, or None."""
+        from .codebook.lock import _FileLock
+
+        pending = self.store.pending_codebook_write()
+        if pending is None:
+            return None
+        with _FileLock(self.codebook_path):
+            pending = self.store.pending_codebook_write()  # the writer may have finished meanwhile
+            if pending is None:
+                return None
+            current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
+            outcome = None
+            if current == pending["before"]:
+                _atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
+                self.invalidate_codebook()
+                outcome = "completed"
+            elif current != pending["after"]:
+                outcome = "superseded"  # edited by hand since: the file wins, codes it lacks show as orphans
+            self.store.clear_codebook_write(pending["after"])
+        return outcome
 
     def add_code(self, code_id: str, label: str, theme: str | None = None, **fields: Any) -> dict[str, Any]:
         return self._edit_codebook(lambda h: h.add_code(code_id, label, theme, **fields))
@@ -408,6 +486,7 @@ class Project:
         def db_step(conn: Any, change: dict[str, Any]) -> None:
             if new_id and new_id != old_id:
                 self.store.rename_code_id(conn, old_id, new_id)
+                self.store.follow_rename(conn, old_id, new_id)
 
         return self._edit_codebook(lambda h: h.rename(old_id, new_id=new_id, new_label=new_label), db_step)
 
@@ -415,10 +494,40 @@ class Project:
         return self._edit_codebook(lambda h: h.move(node_id, new_parent))
 
     def merge_codes(self, source: str, target: str) -> dict[str, Any]:
+        """Merge code ``source`` into ``target`` and record it in the consolidation trail."""
+
+        merged = self.codebook.codes.get(source)
+
         def db_step(conn: Any, change: dict[str, Any]) -> None:
-            self.store.reassign_code(conn, self.actor, source, target)
+            before = self.store.count_codings_of(conn, target)
+            moved = self.store.reassign_code(conn, self.actor, source, target)
+            after = self.store.count_codings_of(conn, target)
+            self.store.record_merge(
+                conn,
+                source_id=source,
+                source_label=merged.label if merged is not None else source,
+                target_id=target,
+                applications=moved,
+                collapsed=before + moved - after,
+                recorded=merged.applications if merged is not None else None,
+                actor=self.actor.name,
+            )
 
         return self._edit_codebook(lambda h: h.merge(source, target), db_step)
+
+    def consolidation_trail(self) -> Any:
+        """Every merge so far (oldest first), in report form (see qualcode.consolidation)."""
+        from . import consolidation
+
+        raw = self.store.merge_trail()
+        labels = {cid: c.label for cid, c in self.codebook.codes.items()}
+        return consolidation.trail_frame(raw, labels)
+
+    def consolidation_summary(self, annotators: Sequence[str] | None = None) -> dict[str, Any]:
+        """Applications before → unique codes after → codes used (see qualcode.consolidation)."""
+        from . import consolidation
+
+        return consolidation.summary(self.analysis_data(annotators), self.consolidation_trail())
 
     def delete_code(self, code_id: str, *, force: bool = False) -> dict[str, Any]:
         used = self.store.code_usage(code_id)
@@ -552,7 +661,8 @@ class Project:
         on_step: ImportStep | None = None,
     ) -> ImportResult:
         """Import the named files: transcripts (and folders of them), codings spreadsheets
-        (``.csv``/``.xlsx``, and every one of ``codings``) and REFI-QDA projects (``.qdpx``/``.qde``).
+        (``.csv``/``.xlsx``, and every one of ``codings``), REFI-QDA projects (``.qdpx``/``.qde``) and
+        REFI-QDA codebooks (``.qdc``).
 
         Every sheet is checked (against the stored and the new transcripts) before anything is
         stored: a bad sheet leaves the transcripts and the other sheets out too.  ``on_step``
@@ -564,6 +674,7 @@ class Project:
         transcripts: list[Path] = []
         sheets = [Path(c) for c in codings]
         refi: list[Path] = []
+        codebooks: list[Path] = []
         for raw in paths:
             path = Path(raw)
             if path.is_dir():
@@ -572,6 +683,8 @@ class Project:
                 sheets.append(path)
             elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
                 refi.append(path)
+            elif path.suffix.lower() == ".qdc":  # a REFI-QDA codebook
+                codebooks.append(path)
             else:
                 transcripts.append(path)
         result = ImportResult()
@@ -599,6 +712,11 @@ class Project:
 
             result.refi.append(import_refi_into(self, archive))
             step("refi", result.refi[-1])
+        for codebook_file in codebooks:
+            from .exchange import import_codebook_into
+
+            result.codebooks.append(import_codebook_into(self, codebook_file))
+            step("codebook", result.codebooks[-1])
         return result
 
     def import_transcripts(
@@ -959,12 +1077,57 @@ class Project:
         self.require("supervisor", "export the whole project")
         return workbook_bytes(self.analysis_data() if data is None else data, **options)
 
-    def export_qdpx(self, path: Path | str) -> Path:
-        """A REFI-QDA project of everything (supervisors and admins)."""
-        from .refi import export_qdpx
+    def appendix_settings(self) -> Any:
+        """The ``appendix:`` settings of codebook.yaml (thesis layout by default)."""
+        from .export.appendix import settings_from
+
+        return settings_from(self.codebook.appendix, str(self.codebook_path))
+
+    def export_appendix(
+        self, path: Path | str, *, annotators: Sequence[str] | None = None, findings: bool = True
+    ) -> Path:
+        """Appendix A (interviewees) and B (codebook) as .docx or .xlsx (supervisors and admins);
+        the .docx also holds the Findings section."""
+        from .export.appendix import export_appendix
+        from .findings import findings_blocks
 
         self.store.require(self.actor, "supervisor", "export the whole project")
-        export_qdpx(self.analysis_data(), path, project_name=self.root.name)
+        settings = self.appendix_settings()
+        from .reports import pool
+
+        data, _ = pool(self.analysis_data(), self.check_annotators(annotators))
+        blocks = findings_blocks(data) if findings and str(path).lower().endswith(".docx") else None
+        return export_appendix(data, path, settings, findings=blocks, trail=self.consolidation_trail())
+
+    def export_qdpx(
+        self, path: Path | str, *, target: str | None = None, offsets: str | None = None, qualcode_block: bool = False
+    ) -> Path:
+        """A REFI-QDA project of everything (supervisors and admins), positions counted for
+        ``target`` (a tool in refi.TOOL_OPTIONS) or as ``offsets`` ("codepoints", "utf16");
+        GUIDs and the name of an imported project are written back."""
+        import dataclasses
+
+        from .refi import TOOL_OPTIONS, export_qdpx
+
+        self.store.require(self.actor, "supervisor", "export the whole project")
+        kept = self.store.refi_ids()
+        options = TOOL_OPTIONS[target or "standard"]
+        options = dataclasses.replace(
+            options,
+            offsets=offsets or options.offsets,
+            guids=kept,
+            source_variables=self.store.source_variables(),
+            qualcode_block=qualcode_block,
+        )
+        name = kept.get(("project", "name")) or self.root.name
+        export_qdpx(self.analysis_data(), path, project_name=name, options=options)
+        return Path(path)
+
+    def export_qdc(self, path: Path | str, *, qualcode_block: bool = False) -> Path:
+        """The codebook as REFI-QDA (.qdc), with the GUIDs of imported codes written back."""
+        from .refi import export_qdc
+
+        export_qdc(self.codebook, path, self.store.refi_ids(), qualcode_block=qualcode_block)
         return Path(path)
 
     def status(self) -> dict[str, Any]:

@@ -15,11 +15,14 @@ The store is a package of rooms, one per responsibility, each a class built on
 role checks):
 
 * :mod:`.users` — settings, blind mode, users;
+* :mod:`.access` — sign-in attempts, sessions, disabling and removing users;
 * :mod:`.codebook_mirror` — the ``codes`` table, merges and archiving;
 * :mod:`.documents` — transcripts, participants, segments, re-import with re-anchoring;
 * :mod:`.codings` — codings, edits, delete, undo, detached codings;
 * :mod:`.suggestions` — suggestion decisions;
 * :mod:`.frames` — DataFrames for analysis;
+* :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA;
+* :mod:`.merges` — the consolidation trail's merges;
 * :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything).
 
 :class:`Store` composes them.
@@ -27,21 +30,25 @@ role checks):
 
 from __future__ import annotations
 
+from .access import AccessRoom
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
 from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
-from .documents import DocumentsRoom, pair_reanchored
+from .documents import DocumentsRoom
 from .dump import DumpRoom, Snapshot, read_sqlite_file
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .merges import MergesRoom
+from .refi_ids import RefiIdsRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, DumpRoom):
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom, DumpRoom, MergesRoom):
     """The one gateway to the database."""
 
 
 __all__ = [
+    "AccessRoom",
     "CONSENSUS",
     "LOCAL_ADMIN",
     "SETTINGS",
@@ -53,6 +60,8 @@ __all__ = [
     "DumpRoom",
     "FramesRoom",
     "LazyTexts",
+    "MergesRoom",
+    "RefiIdsRoom",
     "Snapshot",
     "Store",
     "StoreCore",
@@ -61,7 +70,6 @@ __all__ = [
     "_columnwise_frame",
     "_sha256",
     "make_engine",
-    "pair_reanchored",
     "read_sqlite_file",
     "sqlite_url",
 ]

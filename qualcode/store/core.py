@@ -7,6 +7,7 @@ builds on :class:`StoreCore`; :class:`qualcode.store.Store` composes them.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .. import schema as s
-from ..errors import ConfigError, PermissionDenied
+from ..errors import ConfigError, DatabaseError, PermissionDenied, from_database
 
 CONSENSUS = "consensus"  # the annotator name adjudicated codings are stored under
 _ROLE_RANK = {"annotator": 0, "supervisor": 1, "admin": 2}
@@ -78,6 +79,11 @@ def make_engine(url: str) -> Engine:
     )
 
 
+def new_step() -> str:
+    """A fresh undo-step id (see ``audit_log.step``)."""
+    return uuid.uuid4().hex
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -101,9 +107,10 @@ class StoreCore:
             try:
                 with self.write() as conn:
                     s.migrate(conn)
-            except sa.exc.OperationalError as exc:
+            except DatabaseError as exc:
+                reason = getattr(exc.__context__, "orig", None) or exc.problems[0].message
                 raise ConfigError(
-                    f"Cannot open the database at {self._safe_url()}: {exc.orig}",
+                    f"Cannot open the database at {self._safe_url()}: {reason}",
                     hint="Check that the server runs and the URL is right.",
                 ) from None
 
@@ -115,21 +122,31 @@ class StoreCore:
 
     # ----------------------------------------------------------------- transactions
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
-        with self.engine.connect() as conn:
-            conn.info["qualcode_write"] = True
-            try:
-                with conn.begin():
-                    yield conn
-            finally:
-                conn.info.pop("qualcode_write", None)
+    def write(self, *, step: str | None = None) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite).  Every audit entry it writes
+        belongs to one undo step: ``step`` (to continue a step begun in an earlier transaction,
+        e.g. the spreadsheets of one import), else a new one."""
+        try:
+            with self.engine.connect() as conn:
+                conn.info["qualcode_write"] = True
+                conn.info["qualcode_step"] = step or new_step()
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    conn.info.pop("qualcode_write", None)
+                    conn.info.pop("qualcode_step", None)
+        except sa.exc.OperationalError as exc:  # disk full, connection lost, failed COMMIT: no raw error
+            raise from_database(exc) from None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+        except sa.exc.OperationalError as exc:
+            raise from_database(exc) from None
 
     def analyze(self) -> None:
         """Refresh SQLite's planner statistics (after big imports).  Without them SQLite picks the
@@ -168,6 +185,7 @@ class StoreCore:
                 entity_id=None if entity_id is None else str(entity_id),
                 before=before,
                 after=after,
+                step=conn.info.get("qualcode_step"),
             )
         )
         return inserted_id(res)

@@ -19,7 +19,9 @@ from sqlalchemy.engine import Connection
 
 from .. import schema as s
 from ..errors import InputFileError, Problem
-from .core import StoreCore
+from ..model import Participant
+from .documents import DocumentsRoom
+from .users import UsersRoom
 
 # Project data a REFI-QDA import writes into an empty project (children before parents).
 PROJECT_DATA_TABLES = (
@@ -31,6 +33,7 @@ PROJECT_DATA_TABLES = (
     s.participants,
     s.imports,
     s.codes,
+    s.refi_ids,
 )
 
 
@@ -50,8 +53,9 @@ class Snapshot:
         return sorted(s.applied_versions(self._conn))
 
 
-class DumpRoom(StoreCore):
-    """Copies of the whole database: snapshot, SQLite online backup, load-everything."""
+class DumpRoom(UsersRoom, DocumentsRoom):
+    """Copies of the whole database (snapshot, SQLite online backup, load everything) and the
+    bulk steps of importing another tool's project into an empty one."""
 
     @property
     def backend(self) -> str:
@@ -97,6 +101,7 @@ class DumpRoom(StoreCore):
                         conn.execute(table.insert(), rows[table.name])
                 if self.engine.dialect.name == "postgresql":
                     _reset_sequences(conn, tables)
+                s.seed_id_sequences(conn)  # ids the restored audit log names are never handed out again
         except sa.exc.StatementError as exc:
             if isinstance(exc, sa.exc.OperationalError):  # the database itself failed, not the file
                 raise
@@ -110,6 +115,15 @@ class DumpRoom(StoreCore):
                     hint="Nothing was restored. Use an undamaged backup.",
                 )
             ) from None
+
+    def add_people(self, participants: Sequence[Participant], users: Sequence[str]) -> None:
+        """Store participants (cases) and users in one transaction, e.g. those of a REFI-QDA
+        project that have no documents or codings."""
+        with self.write() as conn:
+            for participant in participants:
+                self.upsert_participant(conn, participant)
+            for user in users:
+                self.ensure_user(conn, user)
 
     def clear_project_data(self) -> None:
         """Remove documents, codings, participants, imports and codes (only ever on an empty project)."""

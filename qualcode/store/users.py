@@ -1,9 +1,8 @@
-"""Project settings, blind mode, users and sign-in sessions."""
+"""Project settings, blind mode and users."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -104,13 +103,16 @@ class UsersRoom(StoreCore):
                 if password_hash is not None:
                     values["password_hash"] = password_hash
                 conn.execute(s.users.update().where(s.users.c.name == name).values(**values))
+                if password_hash is not None or role != row["role"]:
+                    # A new password or role ends every session of that user (sign in again).
+                    conn.execute(s.sessions.delete().where(s.sessions.c.user_name == name))
             self._audit(
                 conn,
                 actor,
                 "user.set",
                 "user",
                 name,
-                dict(row) if row else None,
+                s.scrub_user_audit(dict(row)) if row else None,  # never the password hash
                 {"name": name, "role": role, "password_changed": password_hash is not None},
             )
 
@@ -118,14 +120,6 @@ class UsersRoom(StoreCore):
         with self.read() as conn:
             row = conn.execute(sa.select(s.users).where(s.users.c.name == name)).mappings().first()
         return dict(row) if row else None
-
-    def update_user_login_state(self, name: str, failed_logins: int, locked_until: str | None) -> None:
-        with self.write() as conn:
-            conn.execute(
-                s.users.update()
-                .where(s.users.c.name == name)
-                .values(failed_logins=failed_logins, locked_until=locked_until)
-            )
 
     def users_frame(self) -> pd.DataFrame:
         with self.read() as conn:
@@ -136,40 +130,10 @@ class UsersRoom(StoreCore):
                         s.users.c.role,
                         s.users.c.created_at,
                         (s.users.c.password_hash.isnot(None)).label("has_password"),
+                        (s.users.c.disabled_at.isnot(None)).label("disabled"),
                     ).order_by(s.users.c.name)
                 )
                 .mappings()
                 .all()
             )
-        return pd.DataFrame(rows, columns=["name", "role", "created_at", "has_password"])
-
-    # ----------------------------------------------------------------- sessions
-    def create_session(self, token_hash: str, user_name: str, created_at: datetime, expires_at: datetime) -> None:
-        with self.write() as conn:
-            conn.execute(
-                s.sessions.insert().values(
-                    token_hash=token_hash,
-                    user_name=user_name,
-                    created_at=created_at.isoformat(),
-                    expires_at=expires_at.isoformat(),
-                )
-            )
-
-    def session_actor(self, token_hash: str, now: datetime) -> Actor | None:
-        """The Actor of a live session; an expired session is deleted (None)."""
-        with self.write() as conn:
-            row = conn.execute(
-                sa.select(s.sessions.c.user_name, s.sessions.c.expires_at, s.users.c.role)
-                .join(s.users, s.users.c.name == s.sessions.c.user_name)
-                .where(s.sessions.c.token_hash == token_hash)
-            ).first()
-            if row is None:
-                return None
-            if datetime.fromisoformat(row.expires_at) <= now:
-                conn.execute(s.sessions.delete().where(s.sessions.c.token_hash == token_hash))
-                return None
-        return Actor(row.user_name, row.role)
-
-    def end_session(self, token_hash: str) -> None:
-        with self.write() as conn:
-            conn.execute(s.sessions.delete().where(s.sessions.c.token_hash == token_hash))
+        return pd.DataFrame(rows, columns=["name", "role", "created_at", "has_password", "disabled"])

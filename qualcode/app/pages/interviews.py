@@ -17,7 +17,7 @@ from ...progress import progress_table
 from ...reports import participant_table
 from ...uploads import safe_file_name, save_and_import, target_path, write_new_file
 from .. import state
-from ..components import tables
+from ..components import refi_import, tables
 
 __all__ = ["progress_table", "render", "safe_file_name", "save_and_import", "target_path", "write_new_file"]
 
@@ -63,6 +63,7 @@ def render() -> None:
             with state.user_errors():
                 report = project.sync()
                 st.success(state.escape_md(report.summary()))
+        refi_import.render(project)
     else:
         st.caption("Supervisors add interviews.")
     with state.user_errors():

@@ -8,6 +8,9 @@ text a spreadsheet would run as a formula.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -79,6 +82,24 @@ def _build_excel(annotators: list[str] | None, unit: str) -> None:
     result = state.run_action(project.xlsx_bytes, data=data, annotators=annotators, unit=unit, bootstrap=200)
     if result is not None:
         st.session_state[EXCEL_KEY] = result
+
+
+APPENDIX_KEY = "qc_appendix_files"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def appendix_bytes(project, suffix: str, annotators: list[str] | None) -> bytes:  # type: ignore[no-untyped-def]
+    """Thesis Appendix A and B (Project.export_appendix) as .docx or .xlsx bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"thesis_appendix{suffix}"
+        project.export_appendix(path, annotators=annotators)
+        return path.read_bytes()
+
+
+def _build_appendix(suffix: str, annotators: list[str] | None) -> None:
+    result = state.run_action(appendix_bytes, state.user_project(), suffix, annotators)
+    if result is not None:
+        st.session_state.setdefault(APPENDIX_KEY, {})[suffix] = result
 
 
 def render() -> None:
@@ -169,6 +190,28 @@ def _downloads(project, annotators: list[str] | None) -> None:
     if not project.actor.at_least("supervisor"):
         st.caption("Supervisors download the whole-project workbook; use the CSV buttons for your own tables.")
         return
+    st.markdown(
+        "**Thesis appendices** (paste-ready): Appendix A *List of Interviewees* and Appendix B *Codebook* "
+        "as Word tables with a Findings section, or as a printable Excel sheet (layout: `appendix:` in "
+        "codebook.yaml)."
+    )
+    cols = st.columns(2)
+    built = st.session_state.get(APPENDIX_KEY, {})
+    for col, suffix, mime in ((cols[0], ".docx", DOCX_MIME), (cols[1], ".xlsx", XLSX_MIME)):
+        col.button(
+            f"Build thesis_appendix{suffix}",
+            key=f"qc_build_appendix{suffix}",
+            on_click=_build_appendix,
+            args=(suffix, annotators),
+        )
+        if built.get(suffix):
+            col.download_button(
+                f"Download thesis_appendix{suffix}",
+                built[suffix],
+                file_name=f"thesis_appendix{suffix}",
+                mime=mime,
+                key=f"qc_download_appendix{suffix}",
+            )
     unit = st.selectbox(
         "Unit for agreement and co-occurrence", ["sentence", "paragraph", "turn"], key="qc_rep_xlsx_unit"
     )
