@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from . import __version__
 from . import schema as s
 from .errors import ConfigError, InputFileError, Problem, output_error
 from .safezip import open_zip_safely
+from .store import read_sqlite_file
 
 # Parents before children, so foreign keys hold at every insert.
 TABLE_ORDER = [
@@ -46,13 +44,12 @@ FORMAT_VERSION = 1
 
 def backup(project: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
     """Write a backup; returns a summary (kind, path, counts)."""
-    project.store.require(project.actor, "admin", "back up the whole project")
+    project.require("admin", "back up the whole project")
     path = Path(path)
     if path.suffix.lower() in (".db", ".sqlite", ".sqlite3"):
-        if not project.store.is_sqlite:
+        if project.database_backend != "sqlite":
             raise ConfigError(
-                "A .db backup copies the embedded SQLite database, but this project uses "
-                f"{project.store.engine.dialect.name}.",
+                f"A .db backup copies the embedded SQLite database, but this project uses {project.database_backend}.",
                 hint="Use a portable backup instead: qualcode backup project.qcbackup",
             )
         return _sqlite_online_backup(project, path)
@@ -60,23 +57,8 @@ def backup(project: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _sqlite_online_backup(project: Any, path: Path) -> dict[str, Any]:
-    source_file = project.store.engine.url.database
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.unlink(missing_ok=True)
-        src = sqlite3.connect(source_file, timeout=60)
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst)  # page-by-page copy of a consistent snapshot
-            dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
-        finally:
-            dst.close()
-            src.close()
-        os.replace(tmp, path)
-    except (OSError, sqlite3.Error) as exc:  # e.g. a full disk: no half-written file stays behind
-        _remove(tmp, tmp.with_name(tmp.name + "-journal"))
-        raise output_error(exc, str(path)) from None
-    return {"kind": "sqlite", "path": str(path), "counts": project.store.counts()}
+    project.copy_sqlite_database(path)  # consistent even while annotators write
+    return {"kind": "sqlite", "path": str(path), "counts": project.counts()}
 
 
 def _remove(*paths: Path) -> None:
@@ -98,19 +80,15 @@ def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
 
 def _write_portable_dump(project: Any, path: Path, tmp: Path) -> dict[str, Any]:
     counts: dict[str, int] = {}
-    with project.store.read() as conn, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        if project.store.engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with project.database_snapshot() as snapshot, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for table in TABLE_ORDER:
-            pk = list(table.primary_key.columns)
-            rows = conn.execute(sa.select(table).order_by(*pk)).mappings()
             with zf.open(f"tables/{table.name}.jsonl", "w") as fh:
                 n = 0
-                for row in rows:
-                    fh.write((json.dumps(dict(row), ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+                for row in snapshot.rows(table):
+                    fh.write((json.dumps(row, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
                     n += 1
             counts[table.name] = n
-        versions = sorted(s.applied_versions(conn))
+        versions = snapshot.schema_versions()
         if project.codebook_path.exists():
             zf.write(project.codebook_path, "codebook.yaml")
         manifest = {
@@ -119,7 +97,7 @@ def _write_portable_dump(project: Any, path: Path, tmp: Path) -> dict[str, Any]:
             "qualcode": __version__,
             "schema_versions": versions,
             "created_at": datetime.now(UTC).isoformat(),
-            "source_database": project.store.engine.dialect.name,
+            "source_database": project.database_backend,
             "counts": counts,
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
@@ -129,11 +107,11 @@ def _write_portable_dump(project: Any, path: Path, tmp: Path) -> dict[str, Any]:
 
 def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: bool = True) -> dict[str, Any]:
     """Load a backup into this project's database, which must be empty (no documents or codings)."""
-    project.store.require(project.actor, "admin", "restore a backup")
+    project.require("admin", "restore a backup")
     path = Path(path)
     if not path.is_file():
         raise InputFileError(Problem("Backup file not found.", path=str(path)))
-    counts = project.store.counts()
+    counts = project.counts()
     if counts["documents"] or counts["codings"]:
         raise ConfigError(
             f"The project database already holds {counts['documents']} documents and "
@@ -147,35 +125,13 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
         tables, codebook = _read_portable(path)
     if restore_codebook and codebook is not None:
         _check_codebook(codebook, f"{path}:codebook.yaml")  # before anything is written
-    try:
-        with project.store.write() as conn:
-            for table in reversed(TABLE_ORDER):  # the empty project may still hold settings/users/codes
-                conn.execute(table.delete())
-            for table in TABLE_ORDER:
-                rows = tables.get(table.name, [])
-                if rows:
-                    conn.execute(table.insert(), rows)
-            if project.store.engine.dialect.name == "postgresql":
-                _reset_sequences(conn)
-            s.seed_id_sequences(conn)  # ids the restored audit log names are never handed out again
-    except sa.exc.StatementError as exc:
-        if isinstance(exc, sa.exc.OperationalError):  # the database itself failed, not the file
-            raise
-        # Rows that break the schema (missing values, wrong types, dangling references): the
-        # transaction was rolled back, so nothing was restored.
-        reason = getattr(exc, "orig", None) or exc
-        raise InputFileError(
-            Problem(
-                f"Damaged backup: its rows do not fit the database schema ({reason}).",
-                path=str(path),
-                hint="Nothing was restored. Use an undamaged backup.",
-            )
-        ) from None
+    # One transaction: rows that break the schema restore nothing (InputFileError naming the file).
+    project.replace_database(TABLE_ORDER, tables, source=str(path))
     if restore_codebook and codebook is not None:
         tmp = project.codebook_path.with_name(".codebook.yaml.restore.tmp")
         tmp.write_bytes(codebook)
         os.replace(tmp, project.codebook_path)
-        project._codebook = None
+        project.invalidate_codebook()
     return {"path": str(path), "counts": {name: len(rows) for name, rows in tables.items()}}
 
 
@@ -196,19 +152,7 @@ def _is_sqlite_file(path: Path) -> bool:
 
 
 def _read_sqlite_backup(path: Path) -> dict[str, list[dict[str, Any]]]:
-    engine = sa.create_engine(f"sqlite:///{path.resolve()}")
-    out: dict[str, list[dict[str, Any]]] = {}
-    try:
-        with engine.connect() as conn:
-            present = set(sa.inspect(conn).get_table_names())
-            for table in TABLE_ORDER:
-                if table.name in present:
-                    out[table.name] = [dict(r) for r in conn.execute(sa.select(table)).mappings()]
-    except sa.exc.DatabaseError as exc:
-        raise InputFileError(Problem(f"Not a readable qualcode SQLite backup ({exc.orig}).", path=str(path))) from None
-    finally:
-        engine.dispose()
-    return out
+    return read_sqlite_file(path, TABLE_ORDER)
 
 
 def _read_portable(path: Path) -> tuple[dict[str, list[dict[str, Any]]], bytes | None]:
@@ -271,14 +215,3 @@ def _read_portable(path: Path) -> tuple[dict[str, list[dict[str, Any]]], bytes |
             tables[table.name] = rows
         codebook = zf.read("codebook.yaml") if "codebook.yaml" in names else None
     return tables, codebook
-
-
-def _reset_sequences(conn: sa.engine.Connection) -> None:
-    """After inserting explicit ids, move PostgreSQL's sequences past them."""
-    for table in TABLE_ORDER:
-        pk = list(table.primary_key.columns)
-        if len(pk) == 1 and isinstance(pk[0].type, sa.Integer) and pk[0].autoincrement is True:
-            conn.exec_driver_sql(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
-            )

@@ -186,8 +186,6 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
       qualcode import other_tool_export.qdpx
       qualcode import taguette_codebook.qdc
     """
-    from .importers import SUPPORTED_SUFFIXES
-
     project = ctx.project()
     if not paths and not codings:
         report = project.sync(progress=_progress(), force=force, create_unknown_codes=create_codes)
@@ -195,50 +193,20 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
         _warn(report.warnings)
         _warn_outside(report)
         return
-    project.sync_codebook()
-    transcripts: list[Path] = []
-    sheets = [Path(c) for c in codings]
-    refi: list[Path] = []
-    codebooks: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            transcripts += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
-        elif path.suffix.lower() in (".csv", ".xlsx"):
-            sheets.append(path)
-        elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
-            refi.append(path)
-        elif path.suffix.lower() == ".qdc":  # a REFI-QDA codebook
-            codebooks.append(path)
+
+    def echo(kind: str, value: Any) -> None:  # each step as soon as it is stored
+        if kind == "transcripts":
+            click.echo(value.summary())
+            _warn(value.warnings)
+            _warn_outside(value)
+        elif kind == "codings":
+            click.echo(f"{value[0]}: {value[1]} codings imported")
         else:
-            transcripts.append(path)
-    # Every sheet is checked (against the stored and the new transcripts) before anything is
-    # stored: a bad sheet leaves the transcripts and the other sheets out too.
-    if transcripts:
-        report = project.import_transcripts(
-            transcripts,
-            progress=_progress(),
-            force=force,
-            create_unknown_codes=create_codes,
-            before_store=lambda docs: project.check_spreadsheets(sheets, docs),
-        )
-        click.echo(report.summary())
-        _warn(report.warnings)
-        _warn_outside(report)
-    else:
-        project.check_spreadsheets(sheets)
-    for sheet in sheets:
-        ids = project.import_codings(sheet)
-        click.echo(f"{sheet}: {len(ids)} codings imported")
-    for archive in refi:
-        from .exchange import import_refi_into
+            click.echo(value)
 
-        summary = import_refi_into(project, archive)
-        click.echo(summary)
-    for codebook_file in codebooks:
-        from .exchange import import_codebook_into
-
-        click.echo(import_codebook_into(project, codebook_file))
+    project.import_paths(
+        paths, codings=codings, progress=_progress(), force=force, create_unknown_codes=create_codes, on_step=echo
+    )
 
 
 def _warn_outside(report: Any) -> None:
@@ -290,7 +258,7 @@ def status(ctx: Context, fmt: str) -> None:
                 f"  - {item['file']} (interview '{item['document']}'; remove it with: qualcode remove {item['document']})"
             )
     if info["detached"]:
-        detached = project.store.detached_frame()
+        detached = project.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
             click.echo(
                 f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'"
@@ -888,8 +856,8 @@ def user_add(ctx: Context, name: str, role: str, password: str) -> None:
 
     project = ctx.project()
     check_password_strength(password)
-    project.store.add_user(project.actor, name, role, hash_password(password))
-    project.store.set_setting(project.actor, "team_mode", "true")
+    project.add_user(name, role, hash_password(password))
+    project.set_setting("team_mode", "true")
     click.echo(f"User '{name}' ({role}) saved; team mode is on.")
 
 
@@ -900,7 +868,7 @@ def user_list(ctx: Context) -> None:
 
     Example: qualcode user list
     """
-    _emit(ctx.project().store.users_frame(), "table")
+    _emit(ctx.project().users_frame(), "table")
 
 
 @user.command("disable")
@@ -912,7 +880,7 @@ def user_disable(ctx: Context, name: str) -> None:
     Example: qualcode user disable alice
     """
     project = ctx.project()
-    ended = project.store.disable_user(project.actor, name)
+    ended = project.disable_user(name)
     click.echo(f"User '{name}' disabled; {ended} open session(s) ended. Undo with: qualcode user enable {name}")
 
 
@@ -925,7 +893,7 @@ def user_enable(ctx: Context, name: str) -> None:
     Example: qualcode user enable alice
     """
     project = ctx.project()
-    project.store.disable_user(project.actor, name, disabled=False)
+    project.disable_user(name, disabled=False)
     click.echo(f"User '{name}' may sign in again.")
 
 
@@ -939,7 +907,7 @@ def user_remove(ctx: Context, name: str) -> None:
     Example: qualcode user remove alice
     """
     project = ctx.project()
-    outcome = project.store.remove_user(project.actor, name)
+    outcome = project.remove_user(name)
     if outcome == "kept":
         click.echo(f"User '{name}' removed: no password, no sessions; their codings keep the name.")
     else:
@@ -955,7 +923,7 @@ def user_unlock(ctx: Context, name: str) -> None:
     Example: qualcode user unlock alice
     """
     project = ctx.project()
-    was_locked = project.store.unlock_user(project.actor, name)
+    was_locked = project.unlock_user(name)
     click.echo(f"Sign-in for '{name}' is open again." if was_locked else f"'{name}' was not locked; nothing to do.")
 
 
@@ -965,8 +933,7 @@ def user_unlock(ctx: Context, name: str) -> None:
 @pass_ctx
 def set_setting(ctx: Context, key: str, value: str) -> None:
     """Change a project setting.  Example: qualcode set blind_mode true"""
-    project = ctx.project()
-    project.store.set_setting(project.actor, key, value)
+    ctx.project().set_setting(key, value)
     click.echo(f"{key} = {value}")
 
 
@@ -1224,14 +1191,13 @@ def app(ctx: Context, port: int, address: str) -> None:
     """
     import subprocess
 
-    from .auth import team_mode
     from .errors import ConfigError
     from .project import find_root
 
     root = Path(ctx.project_dir).resolve() if ctx.project_dir else find_root()
     if not is_loopback(address):
         ctx.project_dir = str(root)
-        if not team_mode(ctx.project().store):
+        if not ctx.project().team_mode():
             raise ConfigError(
                 f"Refusing to listen on '{address}': the project is in single-machine mode, where anyone "
                 "who reaches the app owns the data (no sign-in).",
@@ -1285,9 +1251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        import sqlalchemy as sa
+        from .store import DatabaseFailure
 
-        if not isinstance(exc, sa.exc.SQLAlchemyError):
+        if not isinstance(exc, DatabaseFailure):
             raise
         from .errors import from_database
 

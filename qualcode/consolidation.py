@@ -2,8 +2,8 @@
 code applications — so a thesis's "556 code applications → 226 unique codes → 197 used" can
 be reproduced from the project, not only its end state.
 
-Rows live in the ``code_merges`` table (schema migration 5); :func:`record_merge` writes one
-inside the merge's own transaction (``Project.merge_codes``).  :func:`trail_frame` reads them,
+Rows live in the ``code_merges`` table (schema migration 5); the store's ``record_merge``
+writes one inside the merge's own transaction (``Project.merge_codes``; SQL in ``qualcode/store/merges.py``).  :func:`trail_frame` reads them,
 :func:`summary` gives the three numbers, :func:`trail_of` the rows behind one surviving code
 (following chains: a code merged into a code that was later merged itself).
 """
@@ -14,10 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from . import schema as s
 from .frames import AnalysisData
 
 TRAIL_COLUMNS = [
@@ -31,59 +28,6 @@ TRAIL_COLUMNS = [
     "merged_at",
     "merged_by",
 ]
-
-
-def count_codings(conn: Connection, code_id: str) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).where(s.codings.c.code_id == code_id)).scalar() or 0)
-
-
-def record_merge(
-    conn: Connection,
-    *,
-    source_id: str,
-    source_label: str,
-    target_id: str,
-    applications: int,
-    collapsed: int,
-    recorded: int | None,
-    actor: str,
-) -> None:
-    conn.execute(
-        s.code_merges.insert().values(
-            target_id=target_id,
-            source_id=source_id,
-            source_label=source_label,
-            applications=applications,
-            collapsed=collapsed,
-            recorded_applications=recorded,
-            merged_at=s.now(),
-            merged_by=actor,
-        )
-    )
-
-
-def forget_merge(conn: Connection, source_id: str, target_id: str) -> bool:
-    """Drop the latest trail row of merging ``source_id`` into ``target_id`` (for undoing that
-    merge in the same transaction); False when there is none."""
-    latest = conn.execute(
-        sa.select(sa.func.max(s.code_merges.c.id)).where(
-            s.code_merges.c.source_id == source_id, s.code_merges.c.target_id == target_id
-        )
-    ).scalar()
-    if latest is None:
-        return False
-    conn.execute(s.code_merges.delete().where(s.code_merges.c.id == latest))
-    return True
-
-
-def follow_rename(conn: Connection, old_id: str, new_id: str) -> None:
-    """A renamed surviving code keeps its trail."""
-    conn.execute(s.code_merges.update().where(s.code_merges.c.target_id == old_id).values(target_id=new_id))
-
-
-def read_trail(conn: Connection) -> pd.DataFrame:
-    rows = conn.execute(sa.select(s.code_merges).order_by(s.code_merges.c.id)).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in s.code_merges.columns])
 
 
 def trail_frame(raw: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
@@ -169,11 +113,6 @@ def summary_lines(info: Mapping[str, Any]) -> list[str]:
 
 __all__ = [
     "TRAIL_COLUMNS",
-    "count_codings",
-    "record_merge",
-    "forget_merge",
-    "follow_rename",
-    "read_trail",
     "trail_frame",
     "trail_of",
     "summary",

@@ -22,9 +22,9 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     """Import a .qdpx (or bare .qde) into an empty project; returns a summary with every data-loss warning."""
     from .refi import import_qdpx
 
-    project.store.require(project.actor, "supervisor", "import a whole REFI-QDA project")
+    project.require("supervisor", "import a whole REFI-QDA project")
     refi = import_qdpx(path)  # reads and validates everything before anything is written
-    counts = project.store.counts()
+    counts = project.counts()
     current = project.codebook if project.codebook_path.exists() else None
     if counts["documents"] or counts["codings"] or (current is not None and current.codes):
         raise ConfigError(
@@ -38,20 +38,20 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
     try:
         _atomic_write(project.codebook_path, dump_codebook(refi.codebook).encode("utf-8"))
-        project._codebook = None
+        project.invalidate_codebook()
         project.sync_codebook()
         for doc in refi.documents:
-            project.store.upsert_document(project.actor, doc, source=f"{Path(path).name}#{doc.name}")
-        ids = project.store.add_codings(project.actor, refi.codings, source=str(Path(path).name))
+            project.upsert_document(doc, source=f"{Path(path).name}#{doc.name}")
+        ids = project.add_codings(refi.codings, source=str(Path(path).name))
         _keep_the_rest(project, refi)
     except BaseException:
         # The project was empty: undo everything this import wrote, file and database.
-        _clear_project_data(project)
+        project.clear_project_data()
         if original is None:
             project.codebook_path.unlink(missing_ok=True)
         else:
             _atomic_write(project.codebook_path, original)
-        project._codebook = None
+        project.invalidate_codebook()
         if original is not None:
             project.sync_codebook()
         raise
@@ -66,15 +66,11 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
 def _keep_the_rest(project: Project, refi: RefiProject) -> None:
     """Cases without documents, users without codings, the project's name and the other
     tool's GUIDs (written back on export, so that tool updates instead of duplicating)."""
-    with project.store.write() as conn:
-        for participant in refi.participants:
-            project.store.upsert_participant(conn, participant)
-        for user in refi.users:
-            project.store.ensure_user(conn, user)
+    project.add_people(refi.participants, refi.users)
     kept = dict(refi.guids)
     if refi.name:
         kept[("project", "name")] = refi.name
-    project.store.remember_refi_ids(project.actor, kept)
+    project.remember_refi_ids(kept)
 
 
 def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
@@ -82,7 +78,7 @@ def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
     ``codebook.yaml`` of a project that has no codes yet; returns a summary with every warning."""
     from .refi import import_qdc_with_guids
 
-    project.store.require(project.actor, "supervisor", "import a REFI-QDA codebook")
+    project.require("supervisor", "import a REFI-QDA codebook")
     codebook, guids, warnings = import_qdc_with_guids(path)  # read and checked before anything is written
     current = project.codebook if project.codebook_path.exists() else None
     if current is not None and current.codes:
@@ -95,15 +91,15 @@ def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
     original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
     try:
         _atomic_write(project.codebook_path, dump_codebook(codebook).encode("utf-8"))
-        project._codebook = None
+        project.invalidate_codebook()
         project.sync_codebook()
-        project.store.remember_refi_ids(project.actor, guids)
+        project.remember_refi_ids(guids)
     except BaseException:
         if original is None:
             project.codebook_path.unlink(missing_ok=True)
         else:
             _atomic_write(project.codebook_path, original)
-        project._codebook = None
+        project.invalidate_codebook()
         raise
     lines = [
         f"Imported {len(codebook.themes)} themes, {len(codebook.codes)} codes and "
@@ -116,25 +112,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.refi.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-
-
-def _clear_project_data(project: Project) -> None:
-    """Remove documents, codings, participants, imports and codes (used only on an empty project)."""
-    from . import schema as s
-
-    with project.store.write() as conn:
-        for table in (
-            s.suggestion_decisions,
-            s.codings,
-            s.detached_codings,
-            s.segments,
-            s.documents,
-            s.participants,
-            s.imports,
-            s.codes,
-            s.refi_ids,
-        ):
-            conn.execute(table.delete())
 
 
 __all__ = ["import_codebook_into", "import_refi_into"]

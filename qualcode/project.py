@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from .errors import (
     CodebookError,
@@ -31,8 +34,8 @@ from .errors import (
     valid_list,
 )
 from .frames import AnalysisData
-from .model import Codebook, Coding, ParsedDocument
-from .store import CONSENSUS, LOCAL_ADMIN, Actor, Store, sqlite_url
+from .model import Codebook, Coding, ParsedDocument, Participant
+from .store import CONSENSUS, LOCAL_ADMIN, Actor, Snapshot, Store, sqlite_url
 
 STATE_DIR = ".qualcode"
 CODEBOOK_FILE = "codebook.yaml"
@@ -95,6 +98,20 @@ class SyncReport:
         )
 
 
+# ("transcripts", SyncReport) | ("codings", (path, n)) | ("refi", summary) | ("codebook", summary)
+ImportStep = Callable[[str, Any], None]
+
+
+@dataclass
+class ImportResult:
+    """What :meth:`Project.import_paths` stored, step by step."""
+
+    transcripts: SyncReport | None = None
+    codings: dict[Path, int] = field(default_factory=dict)  # spreadsheet -> codings imported
+    refi: list[str] = field(default_factory=list)  # one summary per REFI-QDA project
+    codebooks: list[str] = field(default_factory=list)  # one summary per REFI-QDA codebook (.qdc)
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -112,15 +129,37 @@ def find_root(start: Path | str = ".") -> Path:
     return start
 
 
+class _LoadedCodebook:
+    """The parsed codebook.yaml and the SHA-256 of the bytes it was parsed from, shared by a
+    project and its :meth:`Project.as_user` views (one assignment, so readers never see a torn pair)."""
+
+    def __init__(self) -> None:
+        self.value: tuple[Codebook, str] | None = None
+
+
 class Project:
     def __init__(self, root: Path, store: Store, actor: Actor) -> None:
         self.root = root
         self.store = store
         self.actor = actor
-        self._codebook: Codebook | None = None
-        self._codebook_sha: str | None = None
+        self._loaded = _LoadedCodebook()
+        self._pinned: tuple[str | None] | None = None  # as_of(sha): the version edits must start from
         # interviews/ entries skipped because they point outside the project (symlinks)
         self.outside_entries: list[str] = []
+
+    @property
+    def _codebook(self) -> Codebook | None:
+        return None if self._loaded.value is None else self._loaded.value[0]
+
+    @_codebook.setter
+    def _codebook(self, value: None) -> None:  # old spelling of invalidate_codebook(), kept for callers
+        if value is not None:
+            raise TypeError("set the codebook by editing codebook.yaml; only None (forget it) is allowed")
+        self.invalidate_codebook()
+
+    @property
+    def _codebook_sha(self) -> str | None:
+        return None if self._loaded.value is None else self._loaded.value[1]
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -157,9 +196,9 @@ class Project:
         return cls.open(root, **kwargs)
 
     def as_user(self, actor: Actor) -> Project:
-        """The same project seen by another user (shares the store)."""
+        """The same project seen by another user (shares the store and the loaded codebook)."""
         other = Project(self.root, self.store, actor)
-        other._codebook, other._codebook_sha = self._codebook, self._codebook_sha
+        other._loaded = self._loaded
         return other
 
     def as_of(self, codebook_sha: str | None) -> Project:
@@ -167,11 +206,138 @@ class Project:
         version ``codebook_sha`` (the one a page showed the user); otherwise they raise the
         "changed since you loaded it" ConflictError.  None: no check (nothing was shown)."""
         other = Project(self.root, self.store, self.actor)
-        other._codebook_sha = codebook_sha
+        other._pinned = (codebook_sha,)  # until this view loads the codebook itself
         return other
 
     def close(self) -> None:
         self.store.dispose()
+
+    # ------------------------------------------------------------------ roles, settings, users
+    def require(self, role: str, what: str) -> None:
+        """Refuse (PermissionDenied) unless the acting user has ``role`` or higher."""
+        self.store.require(self.actor, role, what)
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        return self.store.get_setting(key, default)
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Change a project setting (admins; checked against ``store.SETTINGS``)."""
+        self.store.set_setting(self.actor, key, value)
+
+    def blind_mode(self) -> bool:
+        return self.store.blind_mode()
+
+    def revealed(self) -> bool:
+        return self.store.revealed()
+
+    def team_mode(self) -> bool:
+        from .auth import team_mode
+
+        return team_mode(self.store)
+
+    def visible_annotators(self, requested: Sequence[str] | None = None) -> list[str] | None:
+        """Annotators whose codings the acting user may see (None = all)."""
+        return self.store.visible_annotators(self.actor, requested)
+
+    def add_user(self, name: str, role: str = "annotator", password_hash: str | None = None) -> None:
+        """Add or update a user (admins)."""
+        self.store.add_user(self.actor, name, role, password_hash)
+
+    def disable_user(self, name: str, *, disabled: bool = True) -> int:
+        """Refuse (or allow again) a user's sign-in; their open sessions end (admins).  Returns how many."""
+        return self.store.disable_user(self.actor, name, disabled=disabled)
+
+    def remove_user(self, name: str) -> str:
+        """Remove a user's account (a name with codings stays, disabled); admins."""
+        return self.store.remove_user(self.actor, name)
+
+    def unlock_user(self, name: str) -> bool:
+        """End a sign-in pause after failed attempts (admins); True when there was one."""
+        return self.store.unlock_user(self.actor, name)
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        return self.store.get_user(name)
+
+    def users_frame(self) -> pd.DataFrame:
+        return self.store.users_frame()
+
+    def audit_frame(self) -> pd.DataFrame:
+        """The audit log as the acting user may see it (annotators: their own entries)."""
+        return self.store.audit_frame(self.actor)
+
+    # ------------------------------------------------------------------ sign-in (team mode)
+    def sign_in(self, name: str, password: str, *, client: str | None = None) -> Actor:
+        """Check a password (team mode); ``client``: the browser's address for the per-client limit."""
+        from .auth import sign_in
+
+        return sign_in(self.store, name, password, client=client)
+
+    def create_session(self, actor: Actor) -> str:
+        from .auth import create_session
+
+        return create_session(self.store, actor)
+
+    def resume_session(self, token: str) -> Actor | None:
+        from .auth import resume_session
+
+        return resume_session(self.store, token)
+
+    def end_session(self, token: str) -> None:
+        from .auth import end_session
+
+        end_session(self.store, token)
+
+    # ------------------------------------------------------------------ database as a whole
+    @property
+    def database_url(self) -> str:
+        """The database URL (with its password: for cache keys, never for display)."""
+        return self.store.url
+
+    @property
+    def database_backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.store.backend
+
+    def data_version(self) -> int:
+        """Changes on every write (the newest audit-log id): a cache key for reads."""
+        return self.store.data_version()
+
+    def counts(self) -> dict[str, Any]:
+        return self.store.counts()
+
+    def analyze(self) -> None:
+        """Refresh the database's planner statistics (SQLite; after bulk changes)."""
+        self.store.analyze()
+
+    def copy_sqlite_database(self, path: Path) -> None:
+        """SQLite's online backup of the whole database into ``path`` (admins)."""
+        self.require("admin", "back up the whole project")
+        self.store.copy_sqlite_to(path)
+
+    def database_snapshot(self) -> AbstractContextManager[Snapshot]:
+        """Every table as of one moment, for a portable backup (admins)."""
+        self.require("admin", "back up the whole project")
+        return self.store.snapshot()
+
+    def replace_database(self, tables: Sequence[Any], rows: dict[str, list[dict[str, Any]]], *, source: str) -> None:
+        """Empty ``tables`` and load ``rows`` in one transaction (admins; restoring a backup)."""
+        self.require("admin", "restore a backup")
+        self.store.replace_all(tables, rows, source=source)
+
+    def clear_project_data(self) -> None:
+        """Remove every document, coding, participant, import, code and REFI-QDA id (supervisors;
+        undoes an import into an empty project)."""
+        self.require("supervisor", "clear the project's data")
+        self.store.clear_project_data()
+
+    def add_people(self, participants: Sequence[Participant], users: Sequence[str]) -> None:
+        """Store participants and users that come without documents or codings (supervisors)."""
+        self.require("supervisor", "add participants and users")
+        self.store.add_people(participants, users)
+
+    def remember_refi_ids(self, ids: Mapping[tuple[str, str], str]) -> None:
+        """Keep what an imported REFI-QDA file called its items (written back on export)."""
+        self.store.remember_refi_ids(self.actor, ids)
 
     # ------------------------------------------------------------------ paths
     @property
@@ -191,7 +357,14 @@ class Project:
     # ------------------------------------------------------------------ codebook
     @property
     def codebook(self) -> Codebook:
-        """The codebook as in the file now (re-read when the file changed)."""
+        """The codebook as last loaded.  The file is read and hashed once, not on every access:
+        :meth:`refresh_codebook` picks up outside changes (the app once per rerun, :meth:`sync`
+        at its start), :meth:`invalidate_codebook` forgets the parsed copy after an edit."""
+        loaded = self._loaded.value
+        return loaded[0] if loaded is not None else self._load_codebook()
+
+    def _load_codebook(self, sha: str | None = None) -> Codebook:
+        """Parse codebook.yaml (``sha``: its hash, when the caller just took it)."""
         from .codebook import load_codebook
 
         if not self.codebook_path.exists():
@@ -199,14 +372,35 @@ class Project:
                 f"No {CODEBOOK_FILE} in '{self.root}'.",
                 hint="Run 'qualcode init' here, or pass --project to the right folder.",
             )
-        sha = file_sha256(self.codebook_path)
-        if self._codebook is None or sha != self._codebook_sha:
-            self._codebook = load_codebook(self.codebook_path)
-            self._codebook_sha = sha
-        return self._codebook
+        sha = sha or file_sha256(self.codebook_path)
+        codebook = load_codebook(self.codebook_path)
+        self._loaded.value = (codebook, sha)
+        self._pinned = None
+        return codebook
+
+    def refresh_codebook(self) -> Codebook:
+        """Re-read codebook.yaml if it changed since it was loaded (one hash when it did not).
+        A broken file raises, and every later access raises too until it is fixed."""
+        loaded = self._loaded.value
+        sha = file_sha256(self.codebook_path) if loaded is not None and self.codebook_path.exists() else None
+        if loaded is not None and sha == loaded[1]:
+            return loaded[0]
+        self.invalidate_codebook()
+        return self._load_codebook(sha)
+
+    def invalidate_codebook(self) -> None:
+        """Forget the parsed codebook: the next access reads the file again (after editing it)."""
+        self._loaded.value = None
+
+    @property
+    def codebook_version(self) -> str:
+        """The SHA-256 of codebook.yaml as loaded: changes whenever the codebook does."""
+        _ = self.codebook
+        return self._codebook_sha or ""
 
     def sync_codebook(self) -> dict[str, int]:
-        return self.store.sync_codebook(self.codebook)
+        """Mirror codebook.yaml as it is now into the database."""
+        return self.store.sync_codebook(self.refresh_codebook())
 
     def _edit_codebook(
         self, operation: Callable[[Any], dict[str, Any]], db_step: Callable[[Any, dict[str, Any]], object] | None = None
@@ -224,9 +418,10 @@ class Project:
         from .faults import crash_point
 
         self.store.require(self.actor, "supervisor", "change the codebook")
-        seen = self._codebook_sha  # what this user last loaded (None: never looked)
+        # what this user last loaded or was shown (None: never looked)
+        seen = self._pinned[0] if self._pinned is not None else self._codebook_sha
         self.reconcile_codebook()
-        self._codebook = None
+        self.invalidate_codebook()
         with edit_codebook(self.codebook_path) as handle:
             if seen is not None and handle.sha256 != seen:
                 raise ConflictError(
@@ -288,7 +483,7 @@ class Project:
             outcome = None
             if current == pending["before"]:
                 _atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
-                self._codebook = None
+                self.invalidate_codebook()
                 outcome = "completed"
             elif current != pending["after"]:
                 outcome = "superseded"  # edited by hand since: the file wins, codes it lacks show as orphans
@@ -304,20 +499,8 @@ class Project:
     def rename_code(self, old_id: str, new_id: str | None = None, new_label: str | None = None) -> dict[str, Any]:
         def db_step(conn: Any, change: dict[str, Any]) -> None:
             if new_id and new_id != old_id:
-                import sqlalchemy as sa
-
-                from . import schema as s
-
-                # Codings follow the id (ON UPDATE CASCADE on codings.code_id); the new code row
-                # must exist first, so insert it, move codings, drop the old row.
-                old = conn.execute(sa.select(s.codes).where(s.codes.c.id == old_id)).mappings().first()
-                if old is not None:
-                    conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
-                    self.store.recode(conn, self.actor, old_id, new_id)
-                    conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
-                from .consolidation import follow_rename
-
-                follow_rename(conn, old_id, new_id)
+                self.store.rename_code_id(conn, self.actor, old_id, new_id)
+                self.store.follow_rename(conn, old_id, new_id)
                 self.store._audit(
                     conn, self.actor, "consolidation.rename", "code", old_id, {"id": old_id}, {"id": new_id}
                 )
@@ -329,15 +512,14 @@ class Project:
 
     def merge_codes(self, source: str, target: str) -> dict[str, Any]:
         """Merge code ``source`` into ``target`` and record it in the consolidation trail."""
-        from . import consolidation
 
         merged = self.codebook.codes.get(source)
 
         def db_step(conn: Any, change: dict[str, Any]) -> None:
-            before = consolidation.count_codings(conn, target)
+            before = self.store.count_codings_of(conn, target)
             moved = self.store.reassign_code(conn, self.actor, source, target)
-            after = consolidation.count_codings(conn, target)
-            consolidation.record_merge(
+            after = self.store.count_codings_of(conn, target)
+            trail_id = self.store.record_merge(
                 conn,
                 source_id=source,
                 source_label=merged.label if merged is not None else source,
@@ -347,11 +529,6 @@ class Project:
                 recorded=merged.applications if merged is not None else None,
                 actor=self.actor.name,
             )
-            import sqlalchemy as sa
-
-            from . import schema as s
-
-            trail_id = conn.execute(sa.select(sa.func.max(s.code_merges.c.id))).scalar()
             self.store._audit(conn, self.actor, "consolidation.merge", "code_merges", trail_id, None, {"id": trail_id})
 
         return self._edit_codebook(lambda h: h.merge(source, target), db_step)
@@ -360,8 +537,7 @@ class Project:
         """Every merge so far (oldest first), in report form (see qualcode.consolidation)."""
         from . import consolidation
 
-        with self.store.read() as conn:
-            raw = consolidation.read_trail(conn)
+        raw = self.store.merge_trail()
         labels = {cid: c.label for cid, c in self.codebook.codes.items()}
         return consolidation.trail_frame(raw, labels)
 
@@ -458,7 +634,7 @@ class Project:
 
         report = SyncReport()
         step = new_step()  # the codings of one import are undone as one step
-        codebook = self.codebook  # validates the codebook before anything is written
+        codebook = self.refresh_codebook()  # the file as it is now, validated before anything is written
         self.outside_entries = []
         sheets: list[tuple[Path, str]] = []
         for sheet in self.spreadsheet_files():
@@ -508,6 +684,75 @@ class Project:
             if not (self.root / source).is_file():
                 missing.append((name, source, codings))
         return missing
+
+    def import_paths(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        codings: Sequence[Path | str] = (),
+        progress: Progress | None = None,
+        force: bool = False,
+        create_unknown_codes: bool = False,
+        on_step: ImportStep | None = None,
+    ) -> ImportResult:
+        """Import the named files: transcripts (and folders of them), codings spreadsheets
+        (``.csv``/``.xlsx``, and every one of ``codings``), REFI-QDA projects (``.qdpx``/``.qde``) and
+        REFI-QDA codebooks (``.qdc``).
+
+        Every sheet is checked (against the stored and the new transcripts) before anything is
+        stored: a bad sheet leaves the transcripts and the other sheets out too.  ``on_step``
+        hears of each step as soon as it is stored (the CLI prints it).
+        """
+        from .importers import SUPPORTED_SUFFIXES
+
+        self.sync_codebook()
+        transcripts: list[Path] = []
+        sheets = [Path(c) for c in codings]
+        refi: list[Path] = []
+        codebooks: list[Path] = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                transcripts += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            elif path.suffix.lower() in SPREADSHEET_SUFFIXES:
+                sheets.append(path)
+            elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
+                refi.append(path)
+            elif path.suffix.lower() == ".qdc":  # a REFI-QDA codebook
+                codebooks.append(path)
+            else:
+                transcripts.append(path)
+        result = ImportResult()
+        step: ImportStep = on_step or (lambda kind, value: None)
+
+        def check_sheets(docs: list[ParsedDocument]) -> None:
+            self.check_spreadsheets(sheets, docs)
+
+        if transcripts:
+            result.transcripts = self.import_transcripts(
+                transcripts,
+                progress=progress,
+                force=force,
+                create_unknown_codes=create_unknown_codes,
+                before_store=check_sheets,
+            )
+            step("transcripts", result.transcripts)
+        else:
+            self.check_spreadsheets(sheets)
+        for sheet in sheets:
+            result.codings[sheet] = len(self.import_codings(sheet))
+            step("codings", (sheet, result.codings[sheet]))
+        for archive in refi:
+            from .exchange import import_refi_into
+
+            result.refi.append(import_refi_into(self, archive))
+            step("refi", result.refi[-1])
+        for codebook_file in codebooks:
+            from .exchange import import_codebook_into
+
+            result.codebooks.append(import_codebook_into(self, codebook_file))
+            step("codebook", result.codebooks[-1])
+        return result
 
     def import_transcripts(
         self,
@@ -628,9 +873,16 @@ class Project:
                 for label, slug in unknown.items():
                     if slug not in codebook.codes:
                         handle.add_code(slug, label, None, description="Created from a Word comment during import.")
-            self._codebook = None
+            self.invalidate_codebook()
             self.store.sync_codebook(self.codebook)
         return result
+
+    def add_interview_files(self, files: list[tuple[str, bytes]], *, overwrite: bool = False) -> list[dict[str, Any]]:
+        """Write uploaded transcripts ``(file name, content)`` into interviews/ and import them in one
+        go (supervisors); every file written is restored if the import fails.  See :mod:`qualcode.uploads`."""
+        from .uploads import save_and_import
+
+        return save_and_import(self, files, overwrite=overwrite)
 
     def import_codings(self, path: Path | str, *, sha256: str | None = None, annotator: str | None = None) -> list[int]:
         """Import a codings spreadsheet (CSV/XLSX) in one transaction; returns new coding ids."""
@@ -825,6 +1077,51 @@ class Project:
             for name, source, codings in self.missing_transcripts()
         ]
 
+    def add_codings(
+        self,
+        items: Sequence[Coding],
+        *,
+        rows: Sequence[int | None] | None = None,
+        source: str | None = None,
+        source_sha256: str | None = None,
+        skip_existing: bool = True,
+    ) -> list[int]:
+        """Add codings in one transaction (all or nothing); returns the new ids."""
+        return self.store.add_codings(
+            self.actor, items, rows=rows, source=source, source_sha256=source_sha256, skip_existing=skip_existing
+        )
+
+    def upsert_document(
+        self, doc: ParsedDocument, *, source: str | None = None, source_sha256: str | None = None
+    ) -> dict[str, Any]:
+        """Insert or replace one document (codings of a changed text are re-anchored or detached)."""
+        return self.store.upsert_document(self.actor, doc, source=source, source_sha256=source_sha256)
+
+    def coding(self, coding_id: int) -> dict[str, Any] | None:
+        """One coding's row, if the acting user may see it."""
+        return self.store.get_coding(self.actor, coding_id)
+
+    def decide_suggestion(
+        self,
+        document: str,
+        start: int,
+        end: int,
+        code: str,
+        source: str,
+        decision: str,
+        *,
+        chosen_code: str | None = None,
+        memo: str = "",
+    ) -> int | None:
+        """Accept (stores the coding) or reject a suggestion in one transaction; the coding id."""
+        return self.store.decide_suggestion(
+            self.actor, document, start, end, code, source, decision, chosen_code=chosen_code, memo=memo
+        )
+
+    def suggestion_decisions_frame(self) -> pd.DataFrame:
+        """The acting user's accepted and rejected suggestions."""
+        return self.store.suggestion_decisions_frame(self.actor)
+
     def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
         """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
         self.store.require(self.actor, "supervisor", "adjudicate disagreements")
@@ -832,6 +1129,51 @@ class Project:
         return self.store.add_codings(self.actor, items)
 
     # ------------------------------------------------------------------ reading
+    def document_names(self) -> list[str]:
+        return self.store.document_names()
+
+    def document_text(self, name: str) -> str | None:
+        return self.store.document_text(name)
+
+    def document_row(self, name: str) -> dict[str, Any] | None:
+        return self.store.document_row(name)
+
+    def document_sha(self, name: str) -> str | None:
+        """The SHA-256 of a stored document's text (None: no such document)."""
+        return self.store.document_sha(name)
+
+    def documents_frame(self) -> pd.DataFrame:
+        return self.store.documents_frame()
+
+    def participants_frame(self) -> pd.DataFrame:
+        return self.store.participants_frame()
+
+    def segments_frame(self, documents: Sequence[str] | None = None) -> pd.DataFrame:
+        return self.store.segments_frame(documents)
+
+    def detached_frame(self) -> pd.DataFrame:
+        return self.store.detached_frame()
+
+    def codings_frame(
+        self, annotators: Sequence[str] | None = None, documents: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Codings the acting user may see (blind mode applies)."""
+        return self.store.codings_frame(self.actor, annotators, documents)
+
+    def document_codings(self, document: str, annotators: Sequence[str] | None = None) -> pd.DataFrame:
+        """One document's codings that the acting user may see, of ``annotators`` (None = all visible).
+
+        When the user may see everyone, the annotator filter is applied here rather than in SQL:
+        filtering by document alone lets the database use the document index (a big project has
+        hundreds of thousands of codings per annotator).
+        """
+        if self.visible_annotators() is None:
+            frame = self.codings_frame(documents=[document])
+            if annotators is not None:
+                frame = frame.loc[frame["annotator"].isin(annotators)].reset_index(drop=True)
+            return frame
+        return self.codings_frame(annotators=annotators, documents=[document])
+
     def analysis_data(self, annotators: Sequence[str] | None = None) -> AnalysisData:
         """Everything reports need, as the current user may see it (blind mode applies)."""
         return self.store.analysis_data(self.actor, self.codebook, annotators)
@@ -856,9 +1198,17 @@ class Project:
         """The appendix workbook of the whole project (supervisors and admins)."""
         from .export.xlsx import export_workbook
 
-        self.store.require(self.actor, "supervisor", "export the whole project")
+        self.require("supervisor", "export the whole project")
         export_workbook(self.analysis_data(), path, **options)
         return Path(path)
+
+    def xlsx_bytes(self, *, data: AnalysisData | None = None, **options: Any) -> bytes:
+        """The workbook of :meth:`export_xlsx` as bytes, e.g. for a download (supervisors and admins).
+        ``data``: this project's analysis bundle as the acting user sees it, when already loaded."""
+        from .export.xlsx import workbook_bytes
+
+        self.require("supervisor", "export the whole project")
+        return workbook_bytes(self.analysis_data() if data is None else data, **options)
 
     def appendix_settings(self) -> Any:
         """The ``appendix:`` settings of codebook.yaml (thesis layout by default)."""

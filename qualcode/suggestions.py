@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
@@ -18,10 +18,39 @@ from .errors import CodingError, did_you_mean
 SOURCES = ("patterns", "model")
 
 
+class _Span(Protocol):
+    @property
+    def document(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Span)
+
+
 def suggestion_id(source: str, document: str, start: int, end: int, code: str) -> str:
     """A short stable id, e.g. ``p-1a2b3c4d`` (pattern) or ``m-…`` (model)."""
     digest = hashlib.sha1(f"{document}\x1f{start}\x1f{end}\x1f{code}".encode()).hexdigest()[:8]
     return f"{source[0]}-{digest}"
+
+
+def undecided_mask(project: Any, spans: Iterable[tuple[str, int, int, str]]) -> list[bool]:
+    """For each ``(document, start, end, code)``: True while the acting user has neither accepted
+    nor rejected that suggestion (the one rule behind the CLI queue and the Code page)."""
+    decided = project.suggestion_decisions_frame()
+    keys = set(zip(decided["document"], decided["start"], decided["end"], decided["code"]))
+    return [(d, int(s), int(e), c) not in keys for d, s, e, c in spans]
+
+
+def undecided(project: Any, suggestions: Iterable[T]) -> list[T]:
+    """The suggestions (objects with ``document``, ``start``, ``end``, ``code``) still open for the acting user."""
+    items = list(suggestions)
+    keep = undecided_mask(project, ((sg.document, sg.start, sg.end, sg.code) for sg in items))
+    return [sg for sg, ok in zip(items, keep) if ok]
 
 
 def queue(
@@ -54,14 +83,8 @@ def queue(
                 for d, s, e, c in zip(frame["document"], frame["start"], frame["end"], frame["code"])
             ]
         )
-    decided = project.store.suggestion_decisions_frame(project.actor)
-    if len(decided) and len(frame):
-        keys = set(zip(decided["document"], decided["start"], decided["end"], decided["code"]))
-        mask = [
-            (d, int(s), int(e), c) not in keys
-            for d, s, e, c in zip(frame["document"], frame["start"], frame["end"], frame["code"])
-        ]
-        frame = frame.loc[mask]
+    if len(frame):
+        frame = frame.loc[undecided_mask(project, zip(frame["document"], frame["start"], frame["end"], frame["code"]))]
     cols = ["suggestion_id"] + [c for c in frame.columns if c != "suggestion_id"]
     return frame[cols].reset_index(drop=True)
 
@@ -91,8 +114,7 @@ def accept(
         chosen = project.codebook.resolve(code) if code else row["code"]
         if chosen is None:
             raise CodingError(f"Unknown code '{code}'.", hint=did_you_mean(code or "", project.codebook.codes))
-        cid = project.store.decide_suggestion(
-            project.actor,
+        cid = project.decide_suggestion(
             row["document"],
             int(row["start"]),
             int(row["end"]),
@@ -110,10 +132,8 @@ def reject(project: Any, ids: Sequence[str], *, documents: Sequence[str] | None 
     source = "model" if all(i.startswith("m-") for i in ids) else "patterns"
     rows = _find(queue(project, source, documents=documents), ids)
     for row in rows:
-        project.store.decide_suggestion(
-            project.actor, row["document"], int(row["start"]), int(row["end"]), row["code"], source, "rejected"
-        )
+        project.decide_suggestion(row["document"], int(row["start"]), int(row["end"]), row["code"], source, "rejected")
     return len(rows)
 
 
-__all__ = ["queue", "accept", "reject", "suggestion_id", "SOURCES"]
+__all__ = ["queue", "accept", "reject", "suggestion_id", "undecided", "undecided_mask", "SOURCES"]

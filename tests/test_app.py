@@ -319,7 +319,7 @@ def test_new_code_on_the_fly(project: Project) -> None:
     at.selectbox(key="qc_new_code_theme").select("borders").run()
     at.button(key="qc_create_code").click().run()
     assert_no_exception(at)
-    assert "border_queues" in project.codebook.codes
+    assert "border_queues" in project.refresh_codebook().codes  # the app's edit, read from the file
     assert project.codebook.codes["border_queues"].theme == "borders"
     assert "border_queues" in at.multiselect(key="qc_codes").value  # ready to apply
     annotator = app(role="annotator", name="carol").run()
@@ -450,16 +450,38 @@ def test_reports_excel_and_csv(project: Project) -> None:
 
     import openpyxl
 
-    from qualcode.app.pages.reports import excel_bytes
-
     add_codings(project)
     at = app("reports", role="supervisor").run()
     assert_no_exception(at)
     at.button(key="qc_build_excel").click().run()
     assert_no_exception(at)
     assert at.get("download_button")
-    workbook = openpyxl.load_workbook(io.BytesIO(excel_bytes(project.analysis_data(), None, "sentence")))
+    workbook = openpyxl.load_workbook(io.BytesIO(project.xlsx_bytes(annotators=None, unit="sentence", bootstrap=200)))
     assert "Codings" in workbook.sheetnames
+
+
+def test_reports_workbook_goes_through_the_export_role_check(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's workbook is Project.xlsx_bytes, so it is refused whenever 'export the whole
+    project' is (before, the page built it from the analysis bundle without any check)."""
+    from qualcode.errors import PermissionDenied
+
+    add_codings(project)
+    checked: list[str] = []
+    real_require = Project.require
+
+    def require(self: Project, role: str, what: str) -> None:
+        checked.append(what)
+        if what == "export the whole project":
+            raise PermissionDenied(f"User '{self.actor.name}' may not {what} (refused by the test).")
+        real_require(self, role, what)
+
+    monkeypatch.setattr(Project, "require", require)
+    at = app("reports", role="supervisor").run()
+    at.button(key="qc_build_excel").click().run()
+    assert_no_exception(at)
+    assert "export the whole project" in checked
+    assert "may not export the whole project" in texts(at)
+    assert "qc_download_excel" not in [button.key for button in at.get("download_button")]
 
 
 def test_codebook_page_edits_land_in_the_file(project: Project) -> None:
@@ -545,7 +567,7 @@ def test_codebook_form_adds_a_code_to_the_file(project: Project) -> None:
     next(t for t in at.text_area if t.label == "Description").input("Waiting at crossings.")
     next(b for b in at.button if b.label == "Add").click().run()
     assert_no_exception(at)
-    assert "queue_at_the_border" in project.codebook.codes
+    assert "queue_at_the_border" in project.refresh_codebook().codes  # the app's edit, read from the file
     assert "Queue at the border" in (project.root / "codebook.yaml").read_text(encoding="utf-8")
     assert "Added code" in texts(at)
 

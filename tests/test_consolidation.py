@@ -155,13 +155,12 @@ def test_bad_applications_in_the_codebook_are_named(tmp_path: Path) -> None:
 
 
 def test_forget_merge_drops_only_the_latest_matching_row(project: Project) -> None:
-    from qualcode.consolidation import forget_merge
 
     project.merge_codes("wages", "pay")
     project.merge_codes("salary", "pay")
     with project.store.write() as conn:
-        assert forget_merge(conn, "salary", "pay")
-        assert not forget_merge(conn, "salary", "unused")
+        assert project.store.forget_merge(conn, "salary", "pay")
+        assert not project.store.forget_merge(conn, "salary", "unused")
     assert project.consolidation_trail()["merged_code"].tolist() == ["wages"]
 
 

@@ -120,6 +120,38 @@ def test_bad_spreadsheet_lists_every_row_and_stores_nothing(project: Project, tm
     assert project.status()["codings"] == 0
 
 
+def test_workbook_bytes_need_a_supervisor_like_the_workbook_file(project: Project, tmp_path: Path) -> None:
+    import io
+
+    project.add_coding("expert_A", 0, 10, "transit_country")
+    annotator = project.as_user(Actor("ann1", "annotator"))
+    with pytest.raises(PermissionDenied, match="export the whole project"):
+        annotator.xlsx_bytes()
+    with pytest.raises(PermissionDenied, match="export the whole project"):
+        annotator.export_xlsx(tmp_path / "refused.xlsx")
+    assert not (tmp_path / "refused.xlsx").exists()
+    in_memory = openpyxl.load_workbook(io.BytesIO(project.xlsx_bytes(bootstrap=50)))
+    on_disk = openpyxl.load_workbook(project.export_xlsx(tmp_path / "book.xlsx", bootstrap=50))
+    assert in_memory.sheetnames == on_disk.sheetnames
+    for name in on_disk.sheetnames:
+        if name != "About":  # About names the creation time
+            cells = [[[c.value for c in row] for row in wb[name].iter_rows()] for wb in (in_memory, on_disk)]
+            assert cells[0] == cells[1], name
+
+
+def test_import_paths_routes_each_kind_and_reports_each_step(project: Project, tmp_path: Path) -> None:
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "expert_C.md").write_text("---\nparticipant: C\n---\nKazakhstan is a transit country too.\n")
+    sheet = write_csv(tmp_path / "sheet.csv", ["C,transit country too,transit_country,carol,"])
+    steps: list[str] = []
+    result = project.import_paths([extra, sheet], on_step=lambda kind, value: steps.append(kind))
+    assert steps == ["transcripts", "codings"]
+    assert result.transcripts is not None and [d["document"] for d in result.transcripts.documents] == ["expert_C"]
+    assert result.codings == {sheet: 1} and result.refi == []
+    assert set(project.codings_frame()["annotator"]) == {"carol"}
+
+
 def test_xlsx_codings(project: Project, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -256,6 +288,42 @@ def test_stale_codebook_edit_is_refused(project: Project) -> None:
     assert other.codebook.codes["transit_country"].label == "Transit hub"
 
 
+def test_codebook_is_read_and_hashed_once_not_on_every_access(project: Project, monkeypatch) -> None:
+    import qualcode.codebook as codebook_module
+    import qualcode.project as project_module
+
+    reads: list[object] = []
+    hashes: list[object] = []
+    real_load, real_hash = codebook_module.load_codebook, project_module.file_sha256
+    monkeypatch.setattr(codebook_module, "load_codebook", lambda path: reads.append(path) or real_load(path))
+    monkeypatch.setattr(project_module, "file_sha256", lambda path: hashes.append(path) or real_hash(path))
+    fresh = Project(project.root, project.store, project.actor)
+    for _ in range(5):  # what one Code-page rerun used to cost: five reads and five hashes
+        assert "onward_europe" in fresh.codebook.codes
+    assert (len(reads), len(hashes)) == (1, 1)
+    annotator = fresh.as_user(Actor("ann1", "annotator"))
+    assert annotator.codebook is fresh.codebook and annotator.codebook_version == fresh.codebook_version
+    assert (len(reads), len(hashes)) == (1, 1)
+    fresh.refresh_codebook()  # unchanged file: one hash, no parse
+    assert (len(reads), len(hashes)) == (1, 2)
+    text = project.codebook_path.read_text(encoding="utf-8")
+    project.codebook_path.write_text(text.replace("label: Onward to Europe", "label: Onwards"), encoding="utf-8")
+    assert fresh.codebook.codes["onward_europe"].label == "Onward to Europe"  # cached until refreshed
+    fresh.refresh_codebook()
+    assert annotator.codebook.codes["onward_europe"].label == "Onwards"  # the views share the reload
+    assert (len(reads), len(hashes)) == (2, 3)
+    fresh.invalidate_codebook()
+    assert fresh.codebook.codes["onward_europe"].label == "Onwards"
+    assert (len(reads), len(hashes)) == (3, 4)
+
+
+def test_codebook_edit_refreshes_every_view_of_the_project(project: Project) -> None:
+    supervisor = project.as_user(Actor("sup", "supervisor"))
+    before = project.codebook_version
+    supervisor.add_code("new_code", "New code", "trends")
+    assert "new_code" in project.codebook.codes and project.codebook_version != before
+
+
 def _supervisor_edit(root: str, url: str, action: str, barrier, out) -> None:  # type: ignore[no-untyped-def]
     from qualcode.errors import ConflictError as Conflict
 
@@ -291,8 +359,7 @@ def test_two_supervisors_at_the_same_moment(project: Project, db_url: str) -> No
         proc.join(timeout=60)
     assert sorted(results.values()) == ["conflict", "ok"], results
     # file and database agree: every coding's code is in the codebook file, no orphans
-    project._codebook = None
-    cb = project.codebook
+    cb = project.refresh_codebook()
     codes_used = set(project.analysis_data().codings["code"])
     assert codes_used <= set(cb.codes)
     assert project.store.orphan_codes() == []

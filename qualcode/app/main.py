@@ -28,17 +28,11 @@ from qualcode.app import state
 from qualcode.app.components.annotator_cookie import remember_annotator, remembered_annotator
 from qualcode.app.components.session_cookie import issue as issue_cookie_code
 from qualcode.app.components.session_cookie import read_session_cookie, send_to_browser
-from qualcode.auth import (
-    SESSION_LIFETIME,
-    create_session,
-    end_session,
-    resume_session,
-    sign_in,
-    team_mode,
-)
+from qualcode.auth import SESSION_LIFETIME
 from qualcode.errors import QualcodeError
 from qualcode.model import ROLES
-from qualcode.store import Actor, Store
+from qualcode.project import Project
+from qualcode.store import Actor
 
 SESSION_TOKEN_KEY = "qc_session_token"  # server-side only; the browser holds it in an HttpOnly cookie
 DEAD_TOKEN_KEY = "qc_dead_session"  # a token found ended: not offered again by this connection's cookie
@@ -80,8 +74,8 @@ def _local_actor() -> Actor | None:
     remembered in this browser (:mod:`qualcode.app.components.annotator_cookie`), never on the
     server, so two people on two browsers each keep their own.
     """
-    store = state.open_project().project.store
-    known = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
+    project = state.open_project().project
+    known = [n for n in state.users(project)["name"].tolist() if n not in ("local", "consensus")]
     if LOCAL_NAME_KEY not in st.session_state:
         remembered = remembered_annotator()
         if remembered:
@@ -152,14 +146,14 @@ def _team_actor() -> Actor | None:
 
     The session is checked in the database on **every** rerun (expiry, idle time, current
     role, disabled or removed user), so a change by an admin takes effect at the next click."""
-    store = state.open_project().project.store
+    project = state.open_project().project
     token = st.session_state.get(SESSION_TOKEN_KEY)
     if token is None:  # a reload: the HttpOnly cookie came with this connection
         cookie = read_session_cookie()
         if cookie and cookie != st.session_state.get(DEAD_TOKEN_KEY):
             token = cookie
     if token:
-        actor = resume_session(store, token)
+        actor = project.resume_session(token)
         if actor is not None:
             st.session_state[SESSION_TOKEN_KEY] = token
             return actor
@@ -170,7 +164,7 @@ def _team_actor() -> Actor | None:
         st.info("Your session ended; please sign in again.")
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         ident = str(st.user.get("email") or st.user.get("name") or "")
-        user = store.get_user(ident) if ident else None
+        user = project.user(ident) if ident else None
         if user is not None and user.get("disabled_at") is None:
             return Actor(user["name"], user["role"])
         st.error(
@@ -179,11 +173,11 @@ def _team_actor() -> Actor | None:
         )
         st.button("Sign out", on_click=st.logout)
         return None
-    _sign_in_form(store)
+    _sign_in_form(project)
     return None
 
 
-def _sign_in_form(store: Store) -> None:
+def _sign_in_form(project: Project) -> None:
     _send_cookie()  # e.g. clearing the cookie after sign-out
     st.title("qualcode")
     st.caption("Team mode: sign in with the account an admin created for you.")
@@ -193,14 +187,14 @@ def _sign_in_form(store: Store) -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            actor = sign_in(store, name.strip(), password, client=_client_address())
+            actor = project.sign_in(name.strip(), password, client=_client_address())
         except QualcodeError as exc:
             state.show_error(exc)
         else:
             # A new token at every sign-in; the session this browser held before (if any) ends.
             for old in {st.session_state.get(SESSION_TOKEN_KEY), read_session_cookie()} - {None}:
-                end_session(store, str(old))
-            token = create_session(store, actor)
+                project.end_session(str(old))
+            token = project.create_session(actor)
             st.session_state[SESSION_TOKEN_KEY] = token
             st.session_state[state.ACTOR_KEY] = actor
             _queue_cookie("set", token)
@@ -213,7 +207,7 @@ def _sign_in_form(store: Store) -> None:
 def _sign_out() -> None:
     token = st.session_state.pop(SESSION_TOKEN_KEY, None)
     if token:
-        end_session(state.open_project().project.store, token)
+        state.open_project().project.end_session(token)
         st.session_state[DEAD_TOKEN_KEY] = token
     _queue_cookie("clear")
     st.session_state.pop(state.ACTOR_KEY, None)
@@ -271,7 +265,8 @@ def main() -> None:
     st.set_page_config(page_title="qualcode", page_icon=str(PAGE_ICON), layout="wide")
     opened = state.open_project()
     project = opened.project
-    is_team = team_mode(project.store)
+    state.refresh_codebook()
+    is_team = project.team_mode()
     if not is_team and _remote_client():
         st.title("qualcode")
         st.error(
@@ -296,7 +291,7 @@ def main() -> None:
             st.caption(f"Signed in as **{state.escape_md(actor.name)}** ({actor.role}) · team mode")
             st.button("Sign out", on_click=_sign_out, key="qc_sign_out")
             _send_cookie()
-        if project.store.blind_mode() and not project.store.revealed():
+        if project.blind_mode() and not project.revealed():
             st.caption(":material/visibility_off: Blind coding is on: annotators see only their own codings.")
         if opened.sync_error:
             st.warning("Some files in the project folder could not be imported; see Interviews.")

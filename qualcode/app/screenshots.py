@@ -131,7 +131,7 @@ def prepare_demo_copy(source: Path, target: Path) -> None:
     project.sync()
     patterns = project.as_user(Actor("patterns", "supervisor", local=True))
     suggestions = suggestions_from_frame(pattern_suggestions(project.analysis_data(), annotator="patterns"))
-    project.store.add_codings(patterns.actor, [s.to_coding("patterns") for s in suggestions])
+    patterns.add_codings([s.to_coding("patterns") for s in suggestions])
     project.close()
 
 

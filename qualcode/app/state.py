@@ -18,14 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
-from .. import schema as s
 from ..errors import QualcodeError, from_database
 from ..frames import AnalysisData
 from ..project import DATABASE_ENV, Project, SyncReport, find_root
-from ..store import Actor, Store
+from ..store import Actor, DatabaseFailure
 
 PROJECT_ENV = "QUALCODE_PROJECT"
 ACTOR_KEY = "qc_actor"
@@ -71,18 +69,18 @@ def _open_project(root: str, database_url: str | None) -> OpenProject:
     except QualcodeError as exc:  # a broken file must not keep the app from opening
         report, error = None, str(exc)
         refused = refused_files(project, exc)
-    _refresh_statistics(project.store)
+    _refresh_statistics(project)
     return OpenProject(project, report, error, refused)
 
 
-def _refresh_statistics(store: Store) -> None:
+def _refresh_statistics(project: Project) -> None:
     """SQLite: gather planner statistics once per start.
 
     Without them SQLite filters a blind annotator's codings of one document through the
     annotator index (every coding they ever made) instead of the document index: about 10x
     slower on a project with 300,000 codings.  PostgreSQL keeps its statistics itself.
     """
-    store.analyze()
+    project.analyze()
 
 
 def open_project() -> OpenProject:
@@ -99,47 +97,24 @@ def user_project() -> Project:
     actor = current_actor()
     if actor is None:
         raise RuntimeError("no user is signed in")  # main() never renders a page without one
-    base = open_project().project
+    return open_project().project.as_user(actor)  # shares the codebook main() refreshed for this rerun
+
+
+def refresh_codebook() -> None:
+    """Once per rerun (main): re-read codebook.yaml if it changed, so every page of the run and
+    every ``user_project()`` copy shares one parsed codebook."""
     try:
-        _ = base.codebook  # re-read only when the file changed; as_user() copies the parsed codebook
+        open_project().project.refresh_codebook()
     except QualcodeError:
         pass  # a broken codebook.yaml: the page that needs it shows the error
-    return base.as_user(actor)
-
-
-# ------------------------------------------------------------------------------ versions
-def data_version(store: Store) -> int:
-    """The newest audit-log id: it changes on every write (codings, codebook, settings, imports)."""
-    with store.read() as conn:
-        return int(conn.execute(sa.select(sa.func.max(s.audit_log.c.id))).scalar() or 0)
-
-
-def document_sha(store: Store, name: str) -> str | None:
-    with store.read() as conn:
-        return conn.execute(sa.select(s.documents.c.sha256).where(s.documents.c.name == name)).scalar()
-
-
-def document_codings(store: Store, actor: Actor, document: str, annotators: list[str] | None) -> pd.DataFrame:
-    """One document's codings that ``actor`` may see, of ``annotators`` (None = all visible).
-
-    When the actor may see everyone, the annotator filter is applied here rather than in SQL:
-    filtering by document alone lets the database use the document index (a big project has
-    hundreds of thousands of codings per annotator).
-    """
-    if store.visible_annotators(actor) is None:
-        frame = store.codings_frame(actor, documents=[document])
-        if annotators is not None:
-            frame = frame.loc[frame["annotator"].isin(annotators)].reset_index(drop=True)
-        return frame
-    return store.codings_frame(actor, annotators=annotators, documents=[document])
 
 
 # ------------------------------------------------------------------------------ cached reads
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _document(_store: Store, url: str, name: str, sha: str) -> dict[str, Any]:
+def _document(_project: Project, url: str, name: str, sha: str) -> dict[str, Any]:
     """A document's text, row and segments; keyed by its text hash (immutable per hash)."""
-    row = _store.document_row(name) or {}
-    segments = _store.segments_frame(documents=[name])
+    row = _project.document_row(name) or {}
+    segments = _project.segments_frame(documents=[name])
     return {
         "text": row.get("text") or "",
         "participant": row.get("participant_id"),
@@ -149,11 +124,11 @@ def _document(_store: Store, url: str, name: str, sha: str) -> dict[str, Any]:
     }
 
 
-def cached_document(store: Store, name: str) -> dict[str, Any] | None:
-    sha = document_sha(store, name)
+def cached_document(project: Project, name: str) -> dict[str, Any] | None:
+    sha = project.document_sha(name)
     if sha is None:
         return None
-    return _document(store, store.url, name, sha)
+    return _document(project, project.database_url, name, sha)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Loading the analysis …")
@@ -163,37 +138,34 @@ def _analysis(_project: Project, url: str, actor: Actor, version: int, codebook_
 
 def cached_analysis(project: Project) -> AnalysisData:
     """The whole-project analysis bundle as ``project.actor`` may see it (read-only, shared)."""
-    _ = project.codebook  # re-read when the file changed (sets _codebook_sha)
-    return _analysis(
-        project, project.store.url, project.actor, data_version(project.store), project._codebook_sha or ""
-    )
+    return _analysis(project, project.database_url, project.actor, project.data_version(), project.codebook_version)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _small_frame(_store: Store, url: str, what: str, version: int) -> pd.DataFrame:
+def _small_frame(_project: Project, url: str, what: str, version: int) -> pd.DataFrame:
     if what == "participants":
-        return _store.participants_frame()
+        return _project.participants_frame()
     if what == "documents":
-        return _store.documents_frame()
+        return _project.documents_frame()
     if what == "users":
-        return _store.users_frame()
+        return _project.users_frame()
     raise ValueError(what)
 
 
-def participants(store: Store) -> pd.DataFrame:
-    return _small_frame(store, store.url, "participants", data_version(store))
+def participants(project: Project) -> pd.DataFrame:
+    return _small_frame(project, project.database_url, "participants", project.data_version())
 
 
-def documents(store: Store) -> pd.DataFrame:
-    return _small_frame(store, store.url, "documents", data_version(store))
+def documents(project: Project) -> pd.DataFrame:
+    return _small_frame(project, project.database_url, "documents", project.data_version())
 
 
-def users(store: Store) -> pd.DataFrame:
-    return _small_frame(store, store.url, "users", data_version(store))
+def users(project: Project) -> pd.DataFrame:
+    return _small_frame(project, project.database_url, "users", project.data_version())
 
 
-def annotators_with_codings(store: Store) -> list[str]:
-    return sorted(store.counts()["codings_by_annotator"])
+def annotators_with_codings(project: Project) -> list[str]:
+    return sorted(project.counts()["codings_by_annotator"])
 
 
 # ------------------------------------------------------------------------------ timing
@@ -237,7 +209,7 @@ def user_errors() -> Iterator[None]:
         yield
     except QualcodeError as exc:
         show_error(exc)
-    except sa.exc.SQLAlchemyError as exc:  # a database failure no named error caught: still no raw text
+    except DatabaseFailure as exc:  # a database failure no named error caught: still no raw text
         show_error(from_database(exc))
 
 
@@ -264,7 +236,7 @@ def run_action(action: Any, *args: Any, success: str | None = None, **kwargs: An
     except QualcodeError as exc:
         flash("error", str(exc))
         return None
-    except sa.exc.SQLAlchemyError as exc:  # a database failure no named error caught: still no raw text
+    except DatabaseFailure as exc:  # a database failure no named error caught: still no raw text
         flash("error", str(from_database(exc)))
         return None
     if success:

@@ -29,13 +29,14 @@ formula-looking text get cell objects, all sharing a few named styles.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import os
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -373,7 +374,7 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _stream_rows(src: Path, dst: Path, bulks: Sequence[_Bulk]) -> None:
+def _stream_rows(src: IO[bytes], dst: IO[bytes], bulks: Sequence[_Bulk]) -> None:
     """Copy the package, inserting the streamed rows before ``</sheetData>`` of bulk sheets."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as zout:
         paths = _sheet_paths(zin)
@@ -708,6 +709,56 @@ def export_workbook(
     ``max_quotes`` the example quotes per code in the Codebook sheet; ``bootstrap`` the
     bootstrap samples for Krippendorff's alpha's interval.
     """
+    out = Path(path)
+    with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmpdir:
+        final = Path(tmpdir) / "final.xlsx"
+        with open(final, "wb") as fh:
+            _write_workbook(
+                fh,
+                data,
+                annotators=annotators,
+                agreement_annotators=agreement_annotators,
+                unit=unit,
+                max_quotes=max_quotes,
+                bootstrap=bootstrap,
+            )
+        os.replace(final, out)  # never leave a half-written workbook behind
+    return out
+
+
+def workbook_bytes(
+    data: AnalysisData,
+    *,
+    annotators: Iterable[str] | None = None,
+    agreement_annotators: Iterable[str] | None = None,
+    unit: str = "sentence",
+    max_quotes: int = 3,
+    bootstrap: int = 1000,
+) -> bytes:
+    """The appendix workbook of :func:`export_workbook` as bytes, built in memory (no files)."""
+    buffer = io.BytesIO()
+    _write_workbook(
+        buffer,
+        data,
+        annotators=annotators,
+        agreement_annotators=agreement_annotators,
+        unit=unit,
+        max_quotes=max_quotes,
+        bootstrap=bootstrap,
+    )
+    return buffer.getvalue()
+
+
+def _write_workbook(
+    target: IO[bytes],
+    data: AnalysisData,
+    *,
+    annotators: Iterable[str] | None,
+    agreement_annotators: Iterable[str] | None,
+    unit: str,
+    max_quotes: int,
+    bootstrap: int,
+) -> None:
     ann = [annotators] if isinstance(annotators, str) else (list(annotators) if annotators is not None else None)
     agr_ann = (
         [agreement_annotators]
@@ -741,14 +792,10 @@ def export_workbook(
     for st in styles.values():
         wb.add_named_style(st)
     bulks = [b for b in (_write_sheet(wb, sheet, styles) for sheet in sheets) if b is not None]
-    out = Path(path)
-    with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmpdir:
-        skeleton = Path(tmpdir) / "skeleton.xlsx"
-        wb.save(skeleton)
-        final = Path(tmpdir) / "final.xlsx"
-        _stream_rows(skeleton, final, bulks)
-        os.replace(final, out)  # never leave a half-written workbook behind
-    return out
+    skeleton = io.BytesIO()  # openpyxl's package without the bulk sheets' rows (small)
+    wb.save(skeleton)
+    skeleton.seek(0)
+    _stream_rows(skeleton, target, bulks)
 
 
-__all__ = ["export_workbook", "codings_table", "CODINGS_COLUMNS", "SHEETS"]
+__all__ = ["export_workbook", "workbook_bytes", "codings_table", "CODINGS_COLUMNS", "SHEETS"]

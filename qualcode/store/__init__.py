@@ -23,29 +23,38 @@ role checks):
 * :mod:`.frames` — DataFrames for analysis;
 * :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA;
 * :mod:`.removal` — removing an interview (codings archived) and undoing it.
+* :mod:`.merges` — the consolidation trail's merges;
+* :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything).
 
 :class:`Store` composes them.
 """
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError as DatabaseFailure  # the one name callers catch
+
 from .access import AccessRoom
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
 from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
 from .documents import DocumentsRoom
+from .dump import DumpRoom, Snapshot, read_sqlite_file
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .merges import MergesRoom
 from .refi_ids import RefiIdsRoom
 from .removal import RemovalRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom, RemovalRoom):
+class Store(
+    SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom, RemovalRoom, DumpRoom, MergesRoom
+):
     """The one gateway to the database."""
 
 
 __all__ = [
+    "DatabaseFailure",
     "AccessRoom",
     "CONSENSUS",
     "LOCAL_ADMIN",
@@ -55,10 +64,13 @@ __all__ = [
     "CodebookMirrorRoom",
     "CodingsRoom",
     "DocumentsRoom",
+    "DumpRoom",
     "FramesRoom",
     "LazyTexts",
+    "MergesRoom",
     "RefiIdsRoom",
     "RemovalRoom",
+    "Snapshot",
     "Store",
     "StoreCore",
     "SuggestionsRoom",
@@ -66,5 +78,6 @@ __all__ = [
     "_columnwise_frame",
     "_sha256",
     "make_engine",
+    "read_sqlite_file",
     "sqlite_url",
 ]

@@ -108,6 +108,16 @@ class CodebookMirrorRoom(StoreCore):
                 or 0
             )
 
+    def rename_code_id(self, conn: Connection, actor: Actor, old_id: str, new_id: str) -> None:
+        """Give a code a new id inside the caller's transaction; its codings follow (one audit
+        entry each, so undo can put them back)."""
+        # The new code row must exist first, so insert it, move the codings, drop the old row.
+        old = conn.execute(sa.select(s.codes).where(s.codes.c.id == old_id)).mappings().first()
+        if old is not None:
+            conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
+            self.recode(conn, actor, old_id, new_id)
+            conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
+
     def reassign_code(self, conn: Connection, actor: Actor, source: str, target: str) -> int:
         """Move every coding of ``source`` to ``target`` (merge); duplicates collapse into one.
         Each coding's change gets its own audit entry (in the merge's undo step), so undo can put

@@ -156,6 +156,11 @@ class StoreCore:
             with self.write() as conn:
                 conn.exec_driver_sql("ANALYZE")
 
+    def data_version(self) -> int:
+        """The newest audit-log id: it changes on every write (codings, codebook, settings, imports)."""
+        with self.read() as conn:
+            return int(conn.execute(sa.select(sa.func.max(s.audit_log.c.id))).scalar() or 0)
+
     def schema_versions(self) -> list[int]:
         with self.read() as conn:
             return sorted(s.applied_versions(conn))

@@ -43,6 +43,11 @@ class DocumentsRoom(StoreCore):
             row = conn.execute(sa.select(s.documents).where(s.documents.c.name == name)).mappings().first()
         return dict(row) if row else None
 
+    def document_sha(self, name: str) -> str | None:
+        """The SHA-256 of a stored document's text (None: no such document)."""
+        with self.read() as conn:
+            return conn.execute(sa.select(s.documents.c.sha256).where(s.documents.c.name == name)).scalar()
+
     def import_source_sha(self, source: str) -> str | None:
         with self.read() as conn:
             return conn.execute(sa.select(s.imports.c.sha256).where(s.imports.c.source == source)).scalar()

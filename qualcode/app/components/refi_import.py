@@ -24,7 +24,7 @@ def import_upload(project: Project, name: str, content: bytes) -> str:
     """Import one uploaded REFI-QDA file; returns the CLI's summary (first line) and warnings."""
     from ...exchange import import_codebook_into, import_refi_into
 
-    project.store.require(project.actor, "supervisor", "import from another tool")
+    project.require("supervisor", "import from another tool")
     suffix = Path(name).suffix.lower()
     if suffix not in KINDS:
         raise InputFileError(

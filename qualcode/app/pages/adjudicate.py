@@ -22,7 +22,7 @@ def render() -> None:
     project = state.user_project()
     st.header("Adjudicate disagreements")
     with state.user_errors():
-        project.store.require(project.actor, "supervisor", "adjudicate disagreements")
+        project.require("supervisor", "adjudicate disagreements")
         data = state.cached_analysis(project)
         cols = st.columns([3, 1])
         with cols[0]:
@@ -34,9 +34,9 @@ def render() -> None:
         documents, scope = document_choice(data, coders, "qc_adj")
         dis = _disagreements(
             data,
-            project.store.url,
+            project.database_url,
             project.actor,
-            state.data_version(project.store),
+            project.data_version(),
             tuple(coders),
             unit,
             documents,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ...auth import check_password_strength, hash_password, team_mode
+from ...auth import check_password_strength, hash_password
 from ...model import ROLES
+from ...project import Project
 from ...reliability import UNITS
-from ...store import Actor, Store
 from .. import state
 from ..components import tables
 
@@ -19,12 +19,12 @@ SETTINGS_HELP = {
 
 def _set(key: str, value: str) -> None:
     project = state.user_project()
-    state.run_action(project.store.set_setting, project.actor, key, value, success=f"{key} = {value}")
+    state.run_action(project.set_setting, key, value, success=f"{key} = {value}")
 
 
-def _access_form(store: Store, actor: Actor) -> None:
+def _access_form(project: Project) -> None:
     """Disable, enable, remove or unlock a user: their open sessions end at once."""
-    names = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
+    names = [n for n in state.users(project)["name"].tolist() if n not in ("local", "consensus")]
     with st.form("qc_admin_access"):
         cols = st.columns([2, 2])
         who = cols[0].selectbox("User", names, index=None, key="qc_admin_access_user", placeholder="Choose a user")
@@ -42,16 +42,16 @@ def _access_form(store: Store, actor: Actor) -> None:
                     st.error("Choose a user.")
                     return
                 if what == "disable":
-                    ended = store.disable_user(actor, who)
+                    ended = project.disable_user(who)
                     message = f"User '{who}' disabled; {ended} open session(s) ended."
                 elif what == "enable":
-                    store.disable_user(actor, who, disabled=False)
+                    project.disable_user(who, disabled=False)
                     message = f"User '{who}' may sign in again."
                 elif what == "remove":
-                    store.remove_user(actor, who)
+                    project.remove_user(who)
                     message = f"User '{who}' removed; their sessions ended."
                 else:
-                    store.unlock_user(actor, who)
+                    project.unlock_user(who)
                     message = f"Sign-in for '{who}' is open again."
                 state.flash("success", message)
                 st.rerun()
@@ -59,12 +59,11 @@ def _access_form(store: Store, actor: Actor) -> None:
 
 def render() -> None:
     project = state.user_project()
-    store, actor = project.store, project.actor
     st.header("Admin")
     with state.user_errors():
-        store.require(actor, "admin", "administer the project")
+        project.require("admin", "administer the project")
         st.subheader("Users")
-        tables.dataframe(state.users(store), hide_index=True, width="stretch", key="qc_admin_users")
+        tables.dataframe(state.users(project), hide_index=True, width="stretch", key="qc_admin_users")
         with st.form("qc_admin_user", clear_on_submit=True):
             cols = st.columns(3)
             name = cols[0].text_input("User name")
@@ -79,13 +78,13 @@ def render() -> None:
                         if password:
                             check_password_strength(password)
                             hashed = hash_password(password)
-                        store.add_user(actor, name.strip(), role, hashed)
+                        project.add_user(name.strip(), role, hashed)
                         state.flash("success", f"User '{name.strip()}' saved as {role}.")
                         st.rerun()
-        _access_form(store, actor)
+        _access_form(project)
         st.subheader("Settings")
         for key, help_text in SETTINGS_HELP.items():
-            current = store.get_setting(key, "false") == "true"
+            current = project.setting(key, "false") == "true"
             st.toggle(
                 key.replace("_", " ").capitalize(),
                 value=current,
@@ -93,7 +92,7 @@ def render() -> None:
                 help=help_text,
                 on_change=lambda k=key: _set(k, "true" if st.session_state[f"qc_admin_{k}"] else "false"),
             )
-        unit = store.get_setting("agreement_unit", "sentence") or "sentence"
+        unit = project.setting("agreement_unit", "sentence") or "sentence"
         st.selectbox(
             "Default agreement unit",
             UNITS,
@@ -102,7 +101,7 @@ def render() -> None:
             on_change=lambda: _set("agreement_unit", st.session_state["qc_admin_agreement_unit"]),
         )
         st.divider()
-        is_team = team_mode(store)
+        is_team = project.team_mode()
         st.markdown(f"**Mode:** {'team mode (sign-in required)' if is_team else 'single-machine mode'}")
         if not is_team:
             st.caption("Team mode requires every user to sign in; create an admin account with a password first.")

@@ -252,13 +252,13 @@ def render() -> None:
     project = state.user_project()
     st.header("Inter-coder agreement")
     with state.user_errors():
-        project.store.require(project.actor, "supervisor", "see inter-coder agreement")
+        project.require("supervisor", "see inter-coder agreement")
         data = state.cached_analysis(project)
-        version = state.data_version(project.store)
+        version = project.data_version()
         cols = st.columns([3, 1, 1, 1, 1])
         with cols[0]:
             coders = coder_choice(data, "qc_agr_coders")
-        default_unit = project.store.get_setting("agreement_unit", "sentence") or "sentence"
+        default_unit = project.setting("agreement_unit", "sentence") or "sentence"
         unit = cols[1].selectbox(
             "Unit", UNITS, index=UNITS.index(default_unit) if default_unit in UNITS else 0, key="qc_agr_unit"
         )
@@ -282,7 +282,7 @@ def render() -> None:
         documents, scope = document_choice(data, coders, "qc_agr")
         interviewer = st.checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
         key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer)
-        table = _agreement(data, project.store.url, project.actor, version, *key)
+        table = _agreement(data, project.database_url, project.actor, version, *key)
         st.markdown(_plain_words(table, unit))
         with st.expander("Full method statement"):
             st.text(describe(table))
@@ -319,7 +319,7 @@ def render() -> None:
             tables.dataframe(matrix, width="content", key="qc_agr_matrix")
         st.subheader("Disagreements, worst code first")
         dis = _disagreements(
-            data, project.store.url, project.actor, version, tuple(coders), unit, documents, scope, interviewer
+            data, project.database_url, project.actor, version, tuple(coders), unit, documents, scope, interviewer
         )
         dis = _worst_first(dis, table)
         st.caption(f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first.")

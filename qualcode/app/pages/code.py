@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from ...errors import QualcodeError
 from ...frames import AnalysisData
 from ...model import SEGMENT_KINDS, UNCATEGORISED, Codebook, Coding
+from ...progress import segment_progress
 from ...project import Project
+from ...suggestions import undecided
 from .. import state
 from ..components import TRANSCRIPT_KEY, tables, transcript_view
 from ..components.transcript import selection_event
@@ -88,22 +89,6 @@ def codes_sentence(codebook: Codebook, codes: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def coded_segments(segments: pd.DataFrame, codings: pd.DataFrame) -> np.ndarray:
-    """Boolean per segment: does any coding overlap it?"""
-    if segments.empty:
-        return np.zeros(0, dtype=bool)
-    if codings.empty:
-        return np.zeros(len(segments), dtype=bool)
-    seg_s, seg_e = segments["start"].to_numpy(), segments["end"].to_numpy()
-    order = np.argsort(codings["start"].to_numpy(), kind="stable")
-    c_s = codings["start"].to_numpy()[order]
-    c_e = np.maximum.accumulate(codings["end"].to_numpy()[order])
-    # The codings starting before a segment's end: does the furthest of them reach past its start?
-    k = np.searchsorted(c_s, seg_e, side="left")
-    reach = np.where(k > 0, c_e[np.maximum(k - 1, 0)], -1)
-    return reach > seg_s
-
-
 def _selection(document: str) -> dict[str, Any] | None:
     sel = st.session_state.get(SELECTION_KEY)
     return sel if sel and sel.get("document") == document else None
@@ -144,7 +129,7 @@ def _apply(document: str) -> None:
     memo = st.session_state.get("qc_memo", "") or ""
     items = [Coding(document, sel["start"], sel["end"], code, project.actor.name, memo, "manual") for code in codes]
     # One transaction for every chosen code: all are stored or none.
-    ids = state.run_action(project.store.add_codings, project.actor, items, skip_existing=False)
+    ids = state.run_action(project.add_codings, items, skip_existing=False)
     if ids is None:
         return
     recent = [c for c in codes] + [c for c in st.session_state.get(RECENT_KEY, []) if c not in codes]
@@ -208,14 +193,12 @@ def _delete_coding(coding_id: int) -> None:
 def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
     """Accept (optionally with another code) or reject a suggestion."""
     project = state.user_project()
-    store, actor = project.store, project.actor
     chosen = code or suggestion.code
 
     # One transaction: the coding and the decision (accepting another code also rejects the suggested one).
     if decision == "accepted":
         state.run_action(
-            store.decide_suggestion,
-            actor,
+            project.decide_suggestion,
             suggestion.document,
             suggestion.start,
             suggestion.end,
@@ -228,8 +211,7 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
         )
     else:
         state.run_action(
-            store.decide_suggestion,
-            actor,
+            project.decide_suggestion,
             suggestion.document,
             suggestion.start,
             suggestion.end,
@@ -242,8 +224,7 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
 # ------------------------------------------------------------------------------ page
 def render() -> None:
     project = state.user_project()
-    store, actor = project.store, project.actor
-    names = state.documents(store)["document"].tolist()
+    names = state.documents(project)["document"].tolist()
     if not names:
         st.info(
             "No interviews in this project yet. Add transcripts on the Interviews page "
@@ -261,7 +242,7 @@ def render() -> None:
             help="Click in the text to select the whole sentence, paragraph or turn.",
         )
     with top[2]:
-        visible = store.visible_annotators(actor)
+        visible = project.visible_annotators()
         show_others = False
         if visible is None:
             show_others = st.toggle(
@@ -282,15 +263,15 @@ def _workspace(document: str, unit: str, show_others: bool) -> None:
 
 def _workspace_body(document: str, unit: str, show_others: bool) -> None:
     project = state.user_project()
-    store, actor = project.store, project.actor
+    actor = project.actor
     codebook = project.codebook
-    doc = state.cached_document(store, document)
+    doc = state.cached_document(project, document)
     if doc is None:
         st.warning("This interview was removed; pick another one.")
         return
     annotators = None if show_others else [actor.name]
     try:
-        codings = state.document_codings(store, actor, document, annotators)
+        codings = project.document_codings(document, annotators)
     except QualcodeError as exc:
         state.show_error(exc)
         return
@@ -326,7 +307,7 @@ def _workspace_body(document: str, unit: str, show_others: bool) -> None:
         _progress(segments, mine, unit)
         _coding_panel(project, document, doc["text"], sel, segments, mine)
         _edit_panel(project, document, codings, sel)
-        _participant_panel(store, doc)
+        _participant_panel(project, doc)
         _suggestions_panel(project, document, doc, codings)
 
 
@@ -334,8 +315,7 @@ def _progress(segments: pd.DataFrame, mine: pd.DataFrame, unit: str) -> None:
     if segments.empty:
         st.caption(f"This interview has no {unit} segments.")
         return
-    coded = int(coded_segments(segments, mine).sum())
-    total = len(segments)
+    coded, total = segment_progress(segments, mine)
     st.progress(coded / total, text=f"Your progress: {coded} of {total} {unit}s coded, {total - coded} uncoded")
 
 
@@ -479,19 +459,19 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         )
         st.text_area("Memo", value=str(row["memo"] or ""), key=f"qc_edit_memo_{chosen}")
         cols = st.columns(2)
-        stored = project.store.get_coding(actor, int(chosen)) or {}
+        stored = project.coding(int(chosen)) or {}
         cols[0].button(
             "Save", key="qc_edit_save", on_click=_save_coding, args=(int(chosen), current, stored.get("version"))
         )
         cols[1].button("Delete", key="qc_edit_delete", on_click=_delete_coding, args=(int(chosen),))
 
 
-def _participant_panel(store: Any, doc: dict[str, Any]) -> None:
+def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
     with st.expander("Participant"):
         pid = doc.get("participant")
         rows: list[tuple[str, str]] = []
         if pid is not None:
-            frame = state.participants(store)
+            frame = state.participants(project)
             match = frame.loc[frame["participant"] == pid]
             if not match.empty:
                 for key, value in match.iloc[0].items():
@@ -509,10 +489,10 @@ def _participant_panel(store: Any, doc: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------ suggestions
 def _document_data(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> AnalysisData:
     """An AnalysisData holding only this document (assistants need no more to suggest for it)."""
-    docs = state.documents(project.store)
+    docs = state.documents(project)
     return AnalysisData(
         codebook=project.codebook,
-        participants=state.participants(project.store),
+        participants=state.participants(project),
         documents=docs.loc[docs["document"] == document].reset_index(drop=True),
         segments=doc["segments"],
         codings=codings.reset_index(drop=True),
@@ -560,10 +540,7 @@ def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], cod
         if suggestions is None:
             st.caption("Ask for suggestions; accept, change or reject each one.")
             return
-        decided = project.store.suggestion_decisions_frame(actor)
-        decided = decided.loc[decided["document"] == document]
-        done = set(zip(decided["start"], decided["end"], decided["code"]))
-        open_ = [sg for sg in suggestions if (sg.start, sg.end, sg.code) not in done]
+        open_ = undecided(project, suggestions)
         st.caption(f"{len(open_)} open suggestion(s) of {len(suggestions)}.")
         codebook = project.codebook
         for i, sg in enumerate(open_[:MAX_SUGGESTIONS_SHOWN]):

@@ -93,7 +93,7 @@ def render() -> None:
                 _consolidation(project, codebook.codes[chosen])
         if project.actor.at_least("supervisor"):
             shown = st.session_state.get(FORM_SHA_KEY)  # what the user saw when they filled in a form
-            st.session_state[FORM_SHA_KEY] = project._codebook_sha
+            st.session_state[FORM_SHA_KEY] = project.codebook_version or None
             _edit_forms(project, codebook, shown)
         else:
             st.caption("Supervisors edit the codebook; changes land in codebook.yaml.")
@@ -155,7 +155,7 @@ def _check_ids(codebook: Codebook, *ids: str | None) -> None:
 def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
     """``shown_sha``: the codebook version of the previous run, i.e. the one the user saw when
     filling in the form now submitted (None on the first run: no form can be submitted yet)."""
-    editor = project.as_of(shown_sha or project._codebook_sha)
+    editor = project.as_of(shown_sha or project.codebook_version or None)
     st.divider()
     st.subheader("Edit the codebook")
     themes = list(codebook.themes)

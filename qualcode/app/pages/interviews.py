@@ -9,135 +9,17 @@ the import fails every file written is restored, so nothing is left half-importe
 
 from __future__ import annotations
 
-import os
-import re
-import unicodedata
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from ...errors import InputFileError, Problem, QualcodeError
-from ...frames import AnalysisData
+from ...errors import QualcodeError
 from ...importers import SUPPORTED_SUFFIXES
+from ...progress import progress_table
 from ...project import Project
 from ...reports import participant_table
+from ...uploads import safe_file_name, save_and_import, target_path, write_new_file
 from .. import state
 from ..components import refi_import, tables
-
-MAX_NAME_LENGTH = 120
-_UNSAFE = re.compile(r"[^\w .\-]", re.UNICODE)
-
-
-def safe_file_name(name: str) -> str:
-    """A plain file name from an uploaded file's name, or raise InputFileError.
-
-    >>> safe_file_name("../../etc/passwd.md"), safe_file_name("C:\\\\x\\\\Int A?.docx")
-    ('passwd.md', 'Int A_.docx')
-    """
-    base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
-    base = _UNSAFE.sub("_", base).strip(" .")
-    base = re.sub(r"\.{2,}", ".", base)
-    suffix = Path(base).suffix.lower()
-    if not base or base.startswith(".") or not Path(base).stem.strip(" ._"):
-        raise InputFileError(
-            Problem(
-                f"The file name '{name}' is not usable.",
-                path=str(name),
-                hint="Rename the file, e.g. 'interview_A.md', and upload it again.",
-            )
-        )
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise InputFileError(
-            Problem(
-                f"'{name}' is not a transcript type qualcode reads.",
-                path=str(name),
-                hint=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}.",
-            )
-        )
-    if len(base) > MAX_NAME_LENGTH:
-        base = Path(base).stem[: MAX_NAME_LENGTH - len(suffix)] + suffix
-    return base
-
-
-def target_path(project: Project, name: str) -> Path:
-    """Where an upload goes: directly inside interviews/, never anywhere else (a symlinked
-    interviews/ folder or a symlink planted under the upload's name is refused)."""
-    folder = project.interviews_dir.resolve()
-    if project.outside_project(project.interviews_dir):
-        raise InputFileError(
-            Problem(
-                f"Refusing to write '{name}': interviews/ points outside the project (to {folder}).",
-                path=str(name),
-                hint="Replace the symlinked interviews/ folder with a real folder.",
-            )
-        )
-    path = (folder / safe_file_name(name)).resolve()
-    if path.parent != folder:
-        raise InputFileError(Problem(f"Refusing to write '{name}' outside the interviews folder.", path=str(name)))
-    return path
-
-
-def write_new_file(folder: Path, name: str, content: bytes) -> None:
-    """Write ``content`` to ``folder/name`` through a fresh temporary file (``mkstemp``:
-    O_CREAT|O_EXCL, so never through a planted symlink), then rename it into place (a rename
-    replaces a symlink at ``name`` itself, never the file it points to)."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, folder / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwrite: bool) -> list[dict]:
-    """Write the uploads under interviews/ and import them in one go; undo the writes on failure."""
-    project.store.require(project.actor, "supervisor", "add interviews")
-    targets: list[tuple[Path, bytes]] = []
-    problems: list[Problem] = []
-    seen: set[Path] = set()
-    for name, content in files:
-        try:
-            path = target_path(project, name)
-        except InputFileError as exc:
-            problems.extend(exc.problems)
-            continue
-        if path in seen:
-            problems.append(Problem(f"Two uploads are both named '{path.name}'.", path=name))
-        elif path.exists() and not overwrite:
-            problems.append(
-                Problem(
-                    f"interviews/{path.name} already exists.",
-                    path=name,
-                    hint="Tick 'Replace existing files' to overwrite it (its codings are "
-                    "re-anchored to the new text), or rename the upload.",
-                )
-            )
-        seen.add(path)
-        targets.append((path, content))
-    if problems:
-        raise InputFileError(problems)
-    project.interviews_dir.mkdir(parents=True, exist_ok=True)
-    backups: dict[Path, bytes | None] = {}
-    try:
-        for path, content in targets:
-            backups[path] = path.read_bytes() if path.exists() else None
-            write_new_file(path.parent, path.name, content)
-        report = project.import_transcripts([p for p, _ in targets])
-    except BaseException:
-        for path, old in backups.items():
-            if old is None:
-                path.unlink(missing_ok=True)
-            else:
-                write_new_file(path.parent, path.name, old)
-        raise
-    return report.documents
 
 
 def _remove(name: str) -> None:
@@ -169,7 +51,7 @@ def _undo_removal() -> None:
 
 def _remove_panel(project: Project) -> None:
     with st.expander("Remove an interview"):
-        names = project.store.document_names()
+        names = project.document_names()
         st.caption(
             "The interview leaves every report; its codings are archived (kept, listed by qualcode status) "
             "and its file moves to .qualcode/removed/. Undo brings everything back."
@@ -188,29 +70,7 @@ def _remove_panel(project: Project) -> None:
         cols[1].button("Undo", key="qc_int_remove_undo", on_click=_undo_removal)
 
 
-def progress_table(data: AnalysisData, annotator: str, unit: str) -> pd.DataFrame:
-    """Per interview: how many segments of ``unit`` the annotator has coded (any overlap)."""
-    from .code import coded_segments
-
-    segments = data.segments.loc[data.segments["kind"] == unit]
-    codings = data.codings.loc[data.codings["annotator"] == annotator]
-    by_doc_codings = dict(tuple(codings.groupby("document"))) if not codings.empty else {}
-    by_doc_segments = dict(tuple(segments.groupby("document"))) if not segments.empty else {}
-    rows = []
-    for name in data.documents["document"]:
-        segs = by_doc_segments.get(name, segments.iloc[0:0])
-        coded = int(coded_segments(segs, by_doc_codings.get(name, codings.iloc[0:0])).sum())
-        total = len(segs)
-        rows.append(
-            {
-                "document": name,
-                f"{unit}s": total,
-                "coded": coded,
-                "uncoded": total - coded,
-                "share": coded / total if total else 0.0,
-            }
-        )
-    return pd.DataFrame(rows, columns=["document", f"{unit}s", "coded", "uncoded", "share"])
+__all__ = ["progress_table", "render", "safe_file_name", "save_and_import", "target_path", "write_new_file"]
 
 
 def render() -> None:
@@ -243,7 +103,7 @@ def render() -> None:
             submitted = st.form_submit_button("Upload and import", type="primary")
         if submitted and uploads:
             try:
-                results = save_and_import(project, [(f.name, f.getvalue()) for f in uploads], overwrite=overwrite)
+                results = project.add_interview_files([(f.name, f.getvalue()) for f in uploads], overwrite=overwrite)
             except QualcodeError as exc:
                 state.show_error(exc)
             else:
@@ -285,7 +145,7 @@ def render() -> None:
             key="qc_int_missing",
         )
     with state.user_errors():
-        docs = state.documents(project.store)
+        docs = state.documents(project)
         st.subheader(f"Interviews ({len(docs)})")
         tables.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
         data = state.cached_analysis(project)

@@ -18,7 +18,6 @@ import streamlit as st
 
 from ... import reports
 from ...export import to_csv
-from ...frames import AnalysisData
 from .. import state
 from ..components import tables
 
@@ -80,20 +79,11 @@ def _describe(df: pd.DataFrame) -> None:
         st.caption(state.escape_md(" · ".join(parts)))
 
 
-def excel_bytes(data: AnalysisData, annotators: list[str] | None, unit: str) -> bytes:
-    """The appendix workbook (qualcode.export.xlsx.export_workbook) as bytes."""
-    from ...export import export_workbook
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "qualcode_report.xlsx"
-        export_workbook(data, path, annotators=annotators, unit=unit, bootstrap=200)
-        return path.read_bytes()
-
-
 def _build_excel(annotators: list[str] | None, unit: str) -> None:
     project = state.user_project()
     data = state.cached_analysis(project)
-    result = state.run_action(excel_bytes, data, annotators, unit)
+    # Project checks the role (supervisors and admins), as for 'qualcode export xlsx'.
+    result = state.run_action(project.xlsx_bytes, data=data, annotators=annotators, unit=unit, bootstrap=200)
     if result is not None:
         st.session_state[EXCEL_KEY] = result
 

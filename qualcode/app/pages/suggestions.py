@@ -38,7 +38,7 @@ def render() -> None:
         chosen = cols[1].multiselect(
             "Annotators (ground truth)", annotators, key="qc_eval_annotators", placeholder="All"
         )
-        version = state.data_version(project.store)
+        version = project.data_version()
         if cols[2].button("Evaluate", key="qc_eval_run", type="primary"):
             with st.spinner("Training one model per participant …"):
                 tables = evaluate_tables(data, unit=unit, annotators=chosen or None, seed=0)
