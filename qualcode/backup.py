@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from . import __version__
 from . import schema as s
 from .errors import ConfigError, InputFileError, Problem
+from .fileio import atomic_write
 from .safezip import open_zip_safely
 
 # Parents before children, so foreign keys hold at every insert.
@@ -60,23 +61,29 @@ def backup(project: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def _sqlite_online_backup(project: Any, path: Path) -> dict[str, Any]:
     source_file = project.store.engine.url.database
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    src = sqlite3.connect(source_file, timeout=60)
-    dst = sqlite3.connect(tmp)
-    try:
-        src.backup(dst)  # page-by-page copy of a consistent snapshot
-        dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
-    finally:
-        dst.close()
-        src.close()
-    os.replace(tmp, path)
+
+    def copy(tmp: Path) -> None:
+        src = sqlite3.connect(source_file, timeout=60)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)  # page-by-page copy of a consistent snapshot
+            dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
+        finally:
+            dst.close()
+            src.close()
+
+    atomic_write(path, copy)
     return {"kind": "sqlite", "path": str(path), "counts": project.store.counts()}
 
 
 def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
-    tmp = path.with_name(f".{path.name}.tmp")
     counts: dict[str, int] = {}
+    atomic_write(path, lambda tmp: _write_dump(project, tmp, counts))
+    return {"kind": "portable", "path": str(path), "counts": counts}
+
+
+def _write_dump(project: Any, tmp: Path, counts: dict[str, int]) -> None:
+    """The portable backup archive (one JSON-lines file per table, codebook, manifest) at ``tmp``."""
     with project.store.read() as conn, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         if project.store.engine.dialect.name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -102,8 +109,6 @@ def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
             "counts": counts,
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-    os.replace(tmp, path)
-    return {"kind": "portable", "path": str(path), "counts": counts}
 
 
 def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: bool = True) -> dict[str, Any]:
@@ -150,9 +155,7 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
             )
         ) from None
     if restore_codebook and codebook is not None:
-        tmp = project.codebook_path.with_name(".codebook.yaml.restore.tmp")
-        tmp.write_bytes(codebook)
-        os.replace(tmp, project.codebook_path)
+        atomic_write(project.codebook_path, codebook)
         project._codebook = None
     return {"path": str(path), "counts": {name: len(rows) for name, rows in tables.items()}}
 

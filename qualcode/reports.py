@@ -49,11 +49,11 @@ import pandas as pd
 from .arrays import offsets, pointers, ranges, runs
 from .errors import Problem, QualcodeError, did_you_mean, valid_list
 from .frames import AnalysisData
-from .model import SEGMENT_KINDS, Code, Codebook, Theme
+from .model import Code, Codebook, Theme
+from .vocabulary import COOCCURRENCE_UNITS
 
 EXCERPT_UNIT = "excerpt = distinct coded span (document, start, end)"
 UNCODED_NOT_COUNTED = "uncoded text is not counted"
-COOCCURRENCE_UNITS = ("overlap",) + SEGMENT_KINDS
 
 _NUMBER_WORDS = (
     "no",

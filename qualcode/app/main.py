@@ -40,6 +40,7 @@ from qualcode.auth import (
 from qualcode.errors import QualcodeError
 from qualcode.model import ROLES
 from qualcode.store import Actor, Store
+from qualcode.vocabulary import CONSENSUS, LOCAL_USER
 
 SESSION_TOKEN_KEY = "qc_session_token"
 SESSION_CHECKED_KEY = "qc_session_checked"
@@ -62,7 +63,7 @@ def _oidc_configured() -> bool:
 def _local_actor() -> Actor:
     """Single-machine mode: the annotator name and role come from the sidebar."""
     store = state.open_project().project.store
-    known = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
+    known = [n for n in state.users(store)["name"].tolist() if n not in (LOCAL_USER, CONSENSUS)]
     with st.sidebar:
         st.caption(
             ":material/computer: **Single-machine mode** — no sign-in; whoever uses this computer owns the data."

@@ -6,7 +6,6 @@ import datetime as dt
 import math
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -18,6 +17,7 @@ from lxml import etree
 
 from .. import __version__
 from ..errors import CodebookError, CodingError, Problem
+from ..fileio import atomic_write
 from ..frames import PARTICIPANT_COLUMNS, AnalysisData, is_missing
 from ..model import Code, Codebook, CrossCut, Theme
 from .common import (
@@ -164,14 +164,7 @@ def _write_atomically(path: str | os.PathLike[str], write: Any) -> None:
     """Write through a temporary file in the target folder, so a failure leaves nothing behind."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, write)
 
 
 def codebook_xml(codebook: Codebook) -> bytes:

@@ -14,6 +14,7 @@ import streamlit as st
 from ...export import to_csv
 from ...reliability import (
     CONSENSUS,
+    UNIT_KINDS,
     UNITS,
     describe,
     disagreements,
@@ -73,7 +74,7 @@ def render() -> None:
         st.info(state.escape_md(describe(table)))
         st.dataframe(table, hide_index=True, width="stretch", key="qc_agr_table")
         st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
-        if unit not in ("sentence", "paragraph", "turn"):
+        if unit not in UNIT_KINDS:
             st.caption("Disagreements are listed per sentence, paragraph or turn; choose one of those units.")
             return
         st.subheader("Disagreements")

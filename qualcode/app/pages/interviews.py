@@ -9,7 +9,6 @@ the import fails every file written is restored, so nothing is left half-importe
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from pathlib import Path
@@ -18,10 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from ...errors import InputFileError, Problem, QualcodeError
+from ...fileio import atomic_write
 from ...frames import AnalysisData
 from ...importers import SUPPORTED_SUFFIXES
 from ...project import Project
 from ...reports import participant_table
+from ...vocabulary import SEGMENT_KINDS
 from .. import state
 
 MAX_NAME_LENGTH = 120
@@ -100,9 +101,7 @@ def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwri
     try:
         for path, content in targets:
             backups[path] = path.read_bytes() if path.exists() else None
-            tmp = path.with_name(f".{path.name}.upload.tmp")
-            tmp.write_bytes(content)
-            os.replace(tmp, path)
+            atomic_write(path, content)
         report = project.import_transcripts([p for p, _ in targets])
     except BaseException:
         for path, old in backups.items():
@@ -186,7 +185,7 @@ def render() -> None:
         st.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
         data = state.cached_analysis(project)
         st.subheader("Your coding progress")
-        unit = st.selectbox("Unit", ["sentence", "paragraph", "turn"], key="qc_int_unit")
+        unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")
         st.dataframe(
             progress_table(data, project.actor.name, unit),
             hide_index=True,

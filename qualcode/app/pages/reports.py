@@ -18,6 +18,7 @@ import streamlit as st
 from ... import reports
 from ...export import to_csv
 from ...frames import AnalysisData
+from ...vocabulary import SEGMENT_KINDS
 from .. import state
 
 EXCEL_KEY = "qc_excel_bytes"
@@ -181,9 +182,7 @@ def _downloads(project, annotators: list[str] | None) -> None:
     if not project.actor.at_least("supervisor"):
         st.caption("Supervisors download the whole-project workbook; use the CSV buttons for your own tables.")
         return
-    unit = st.selectbox(
-        "Unit for agreement and co-occurrence", ["sentence", "paragraph", "turn"], key="qc_rep_xlsx_unit"
-    )
+    unit = st.selectbox("Unit for agreement and co-occurrence", SEGMENT_KINDS, key="qc_rep_xlsx_unit")
     st.button("Build the Excel workbook", key="qc_build_excel", on_click=_build_excel, args=(annotators, unit))
     data = st.session_state.get(EXCEL_KEY)
     if data:
