@@ -174,6 +174,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     if not paths and not codings:
         report = project.sync(progress=_progress(), force=force, create_unknown_codes=create_codes)
         click.echo(report.summary())
+        _warn_outside(report)
         return
     project.sync_codebook()
     transcripts: list[Path] = []
@@ -200,6 +201,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             before_store=lambda docs: project.check_spreadsheets(sheets, docs),
         )
         click.echo(report.summary())
+        _warn_outside(report)
     else:
         project.check_spreadsheets(sheets)
     for sheet in sheets:
@@ -210,6 +212,14 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
 
         summary = import_refi_into(project, archive)
         click.echo(summary)
+
+
+def _warn_outside(report: Any) -> None:
+    if report.outside:
+        click.echo(
+            f"Warning: {report.outside_warning()}. Replace each symlink with the file itself.",
+            err=True,
+        )
 
 
 @cli.command()
@@ -807,19 +817,60 @@ def restore_cmd(ctx: Context, path: str, keep_codebook: bool) -> None:
     )
 
 
+LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(address: str) -> bool:
+    """True for an address that only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost resolves to who knows what
+        return False
+
+
 @cli.command()
 @click.option("--port", default=8501, show_default=True)
+@click.option(
+    "--address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Listen on this address. Anything but 127.0.0.1/::1/localhost needs team mode (qualcode user add) "
+    "and should sit behind an HTTPS reverse proxy (SECURITY.md).",
+)
 @pass_ctx
-def app(ctx: Context, port: int) -> None:
-    """Start the Streamlit workbench on this project.
+def app(ctx: Context, port: int, address: str) -> None:
+    """Start the Streamlit workbench on this project (this machine only, unless --address says otherwise).
 
-    Example: qualcode --project my-study app --port 8502
+    \b
+    Examples:
+      qualcode --project my-study app --port 8502
+      qualcode --project my-study app --address 0.0.0.0     # team mode only; put HTTPS in front
     """
     import subprocess
 
+    from .auth import team_mode
+    from .errors import ConfigError
     from .project import find_root
 
     root = Path(ctx.project_dir).resolve() if ctx.project_dir else find_root()
+    if not is_loopback(address):
+        ctx.project_dir = str(root)
+        if not team_mode(ctx.project().store):
+            raise ConfigError(
+                f"Refusing to listen on '{address}': the project is in single-machine mode, where anyone "
+                "who reaches the app owns the data (no sign-in).",
+                hint="Run without --address (this machine only), or switch team mode on first "
+                "(qualcode user add NAME --role admin) and serve it behind HTTPS.",
+            )
+        click.echo(
+            f"Warning: listening on {address}:{port} in plain HTTP. Passwords and transcripts cross the network "
+            "unencrypted unless an HTTPS reverse proxy is in front (see SECURITY.md, 'Running behind HTTPS').",
+            err=True,
+        )
     script = Path(__file__).resolve().parent / "app" / "main.py"
     env = dict(os.environ, QUALCODE_PROJECT=str(root))
     raise SystemExit(
@@ -832,6 +883,8 @@ def app(ctx: Context, port: int) -> None:
                 str(script),
                 "--server.port",
                 str(port),
+                "--server.address",
+                address,
                 "--browser.gatherUsageStats",
                 "false",
             ],

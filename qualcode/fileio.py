@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | Callable[[Path], ob
     If anything fails the temporary file is removed and ``path`` is left as it was.
 
     An existing file keeps its permission bits; a new one gets what ``open()`` would give
-    it (0o666 less the umask).  With ``durable`` (the default) the data and the rename are
+    it (0o666 less the umask).  A symlink at ``path`` is replaced by the file (the rename
+    never writes through it; mkstemp creates the temporary file with O_EXCL).  With ``durable`` (the default) the data and the rename are
     flushed to disk (fsync of the file, then of the folder), so a power cut after the
     return cannot bring the old content back or leave an empty file.
 
@@ -33,8 +35,12 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | Callable[[Path], ob
     """
     target = Path(path)
     try:
-        mode = target.stat().st_mode & 0o7777
+        existing = target.lstat()  # a symlink at ``path`` is replaced itself, never followed
     except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISLNK(existing.st_mode):
+        mode = stat.S_IMODE(existing.st_mode)
+    else:
         mode = _new_file_mode()
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     temp = Path(name)

@@ -61,6 +61,7 @@ class SyncReport:
     documents: list[dict[str, Any]] = field(default_factory=list)
     codings_imported: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)  # "interviews/x.md -> /etc/passwd": never read
 
     def summary(self) -> str:
         added = sum(1 for d in self.documents if d["status"] == "added")
@@ -74,7 +75,15 @@ class SyncReport:
             parts.append("codings imported: " + ", ".join(f"{k} {v}" for k, v in self.codings_imported.items()))
         if detached:
             parts.append(f"{detached} codings detached (see 'qualcode status')")
+        if self.outside:
+            parts.append(self.outside_warning())
         return "; ".join(parts)
+
+    def outside_warning(self) -> str:
+        return (
+            f"skipped {len(self.outside)} entr{'y' if len(self.outside) == 1 else 'ies'} of interviews/ that "
+            f"point outside the project (not read): {', '.join(self.outside)}"
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -101,6 +110,8 @@ class Project:
         self.actor = actor
         self._codebook: Codebook | None = None
         self._codebook_sha: str | None = None
+        # interviews/ entries skipped because they point outside the project (symlinks)
+        self.outside_entries: list[str] = []
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -275,22 +286,58 @@ class Project:
     def interview_files(self) -> list[Path]:
         from .importers import SUPPORTED_SUFFIXES
 
-        if not self.interviews_dir.is_dir():
-            return []
-        return sorted(
-            p
-            for p in self.interviews_dir.rglob("*")
-            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
-        )
+        return self._folder_files(lambda p: p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
 
     def spreadsheet_files(self) -> list[Path]:
+        return self._folder_files(
+            lambda p: p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith(("~$", "."))
+        )
+
+    def _folder_files(self, wanted: Callable[[Path], bool]) -> list[Path]:
+        """Files in interviews/ that ``wanted`` accepts, never one whose real location is outside
+        the project (a symlink to /etc/passwd, or a symlinked folder): those are recorded in
+        :attr:`outside_entries` and skipped."""
         if not self.interviews_dir.is_dir():
             return []
-        return sorted(
-            p
-            for p in self.interviews_dir.rglob("*")
-            if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith(("~$", "."))
-        )
+        found: list[Path] = []
+        for path in sorted(self.interviews_dir.rglob("*")):
+            linked_folder = path.is_symlink() and path.is_dir()  # rglob does not descend into it
+            if not wanted(path) and not linked_folder:
+                continue
+            if self.outside_project(path):
+                if path.is_symlink():
+                    target = os.readlink(path)
+                else:
+                    target = str(path.resolve())
+                entry = f"{self.relative_unresolved(path)} -> {target}"
+                if entry not in self.outside_entries:
+                    self.outside_entries.append(entry)
+                continue
+            if path.is_file() and wanted(path):
+                found.append(path)
+        return found
+
+    def outside_project(self, path: Path) -> bool:
+        """True when ``path`` (lying in the project folder) really points outside it."""
+        try:
+            Path(path).resolve().relative_to(self.root)
+        except ValueError:
+            return True
+        return False
+
+    def lies_in_project(self, path: Path) -> bool:
+        """True when ``path`` is spelled as a place in the project folder (symlinks not followed)."""
+        try:
+            Path(os.path.abspath(path)).relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    def relative_unresolved(self, path: Path) -> str:
+        try:
+            return str(Path(os.path.abspath(path)).relative_to(self.root))
+        except ValueError:
+            return str(path)
 
     def sync(
         self, *, progress: Progress | None = None, force: bool = False, create_unknown_codes: bool = False
@@ -302,6 +349,7 @@ class Project:
         """
         report = SyncReport()
         codebook = self.codebook  # validates the codebook before anything is written
+        self.outside_entries = []
         sheets: list[tuple[Path, str]] = []
         for sheet in self.spreadsheet_files():
             rel = self.relative(sheet)
@@ -334,6 +382,7 @@ class Project:
             )
         if report.documents or report.codings_imported:
             self.store.analyze()  # fresh planner statistics after bulk changes
+        report.outside += [e for e in self.outside_entries if e not in report.outside]
         return report
 
     def import_transcripts(
@@ -354,6 +403,13 @@ class Project:
         todo: list[tuple[Path, str, str]] = []
         for path in paths:
             path = Path(path)
+            if self.lies_in_project(path) and self.outside_project(
+                path
+            ):  # e.g. interviews/x.md -> /etc/passwd: never read
+                entry = f"{self.relative_unresolved(path)} -> {os.path.realpath(path)}"
+                if entry not in report.outside:
+                    report.outside.append(entry)
+                continue
             if not path.is_file():
                 raise InputFileError(
                     Problem("File not found.", path=str(path), hint="Check the path; transcripts live in interviews/.")

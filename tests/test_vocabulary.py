@@ -167,3 +167,15 @@ def test_durable_writes_fsync_the_file_and_the_folder(
     monkeypatch.setattr(os, "fsync", fsync)
     atomic_write(tmp_path / "a.txt", b"x", durable=durable)
     assert synced == ([False, True] if durable else [])
+
+
+def test_atomic_write_replaces_a_symlink_and_never_writes_through_it(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"keep")
+    outside.chmod(0o600)
+    link = tmp_path / "interview.md"
+    link.symlink_to(outside)
+    atomic_write(link, b"upload")
+    assert not link.is_symlink() and link.read_bytes() == b"upload"
+    assert outside.read_bytes() == b"keep"
+    assert stat.S_IMODE(link.stat().st_mode) != 0o777  # not the link's own mode

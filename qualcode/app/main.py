@@ -59,6 +59,18 @@ def _oidc_configured() -> bool:
         return False
 
 
+def _remote_client() -> bool:
+    """True when the browser connects from another machine (Streamlit reports None for loopback).
+
+    ``qualcode app`` listens on 127.0.0.1 only in single-machine mode; this catches a plain
+    ``streamlit run --server.address 0.0.0.0`` too."""
+    try:
+        ip = st.context.ip_address
+    except (AttributeError, RuntimeError):  # no browser connection (bare runs)
+        return False
+    return isinstance(ip, str) and bool(ip)  # AppTest's stand-in runtime gives no string
+
+
 # ------------------------------------------------------------------------------ sign-in
 def _local_actor() -> Actor:
     """Single-machine mode: the annotator name and role come from the sidebar."""
@@ -205,6 +217,14 @@ def main() -> None:
     opened = state.open_project()
     project = opened.project
     is_team = team_mode(project.store)
+    if not is_team and _remote_client():
+        st.title("qualcode")
+        st.error(
+            "This project is in single-machine mode: it serves only the computer it runs on, because "
+            "there is no sign-in. Open it on that computer (http://127.0.0.1), or ask the admin to "
+            "switch team mode on (qualcode user add NAME --role admin) and serve it behind HTTPS."
+        )
+        return
     actor = _team_actor() if is_team else _local_actor()
     if actor is None:
         if not is_team:
@@ -223,6 +243,8 @@ def main() -> None:
             st.caption(":material/visibility_off: Blind coding is on: annotators see only their own codings.")
         if opened.sync_error:
             st.warning("Some files in the project folder could not be imported; see Interviews.")
+        if opened.sync_report is not None and opened.sync_report.outside:
+            st.warning("Some entries of interviews/ point outside the project and were skipped; see Interviews.")
     navigation = st.navigation(_pages(actor))
     state.show_flashes()
     navigation.run()

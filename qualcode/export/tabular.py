@@ -41,18 +41,36 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
+def _neutralise_labels(index: pd.Index) -> pd.Index:
+    """Column or row labels (headers) with formula-looking text neutralised, names too."""
+    if isinstance(index, pd.MultiIndex):
+        levels = [_neutralise_labels(level) for level in index.levels]
+        return index.set_levels(levels).set_names([neutralise_formula(n) for n in index.names])
+    if isinstance(index, pd.RangeIndex) or not any(isinstance(v, str) for v in index):
+        return index.rename(neutralise_formula(index.name)) if isinstance(index.name, str) else index
+    return pd.Index([neutralise_formula(v) for v in index], name=neutralise_formula(index.name), dtype=index.dtype)
+
+
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell passed through :func:`neutralise_formula` (vectorised)."""
+    """A copy with every text cell, column header and row label passed through
+    :func:`neutralise_formula` (cells vectorised).
+
+    >>> frame = neutralise_frame(pd.DataFrame({"=HYPERLINK(x)": ["@SUM(1)", "ok"], "n": [1, -2]}, index=["-a", "b"]))
+    >>> list(frame.columns), frame.iloc[:, 0].tolist(), frame["n"].tolist(), list(frame.index)
+    (["'=HYPERLINK(x)", 'n'], ["'@SUM(1)", 'ok'], [1, -2], ["'-a", 'b'])
+    """
     out = df.copy()
-    for col in out.columns:
-        s = out[col]
+    out.columns = _neutralise_labels(out.columns)
+    out.index = _neutralise_labels(out.index)
+    for position in range(out.shape[1]):
+        s = out.iloc[:, position]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             continue
         is_text = s.map(lambda v: isinstance(v, str)) if s.dtype == object else s.notna()
         text = s.where(is_text, "").astype(str)
         risky = is_text & text.str.startswith(FORMULA_PREFIXES)
         if risky.any():
-            out[col] = s.astype(object).where(~risky, "'" + text)
+            out.isetitem(position, s.astype(object).where(~risky, "'" + text))
     return out
 
 

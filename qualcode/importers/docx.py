@@ -40,12 +40,18 @@ from lxml import etree
 from ..errors import InputFileError, Problem
 from ..model import Coding, ParsedDocument
 from ..safezip import open_zip_safely
+from .encoding import check_text_bounds
 from .metadata import load_yaml_mapping, participant_from, resolve_language
 
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
 MAX_TOTAL_BYTES = 300 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200  # for members over 1 MB uncompressed
+# Bounds on an XML part *before* it is parsed (a parsed tree takes ~100 bytes per element, so an
+# unchecked 100 MB part of tiny elements took gigabytes).  A two-hour interview is ~1-2 MB of
+# document XML and ~50,000 elements; these allow ~20 times that.
+MAX_XML_PART_BYTES = 32 * 1024 * 1024
+MAX_XML_ELEMENTS = 1_000_000
 PARAGRAPH_SEPARATOR = "\n\n"
 
 W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -95,26 +101,45 @@ class _Package:
             Problem(f"is refused: it {why}, too large for a transcript.", path=self.path, hint=_NOT_DOCX_HINT)
         )
 
-    def read(self, name: str) -> bytes | None:
+    def _refuse_part(self, name: str, what: str, limit: str) -> None:
+        raise InputFileError(
+            Problem(
+                f"is refused: its part '{name}' {what}, more than the {limit} limit for a transcript "
+                "(it would expand to far more text than any interview).",
+                path=self.path,
+                hint="Split the transcript into several documents, or save it as .md/.txt if it really is one "
+                "interview.",
+            )
+        )
+
+    def read(self, name: str, *, limit: int = MAX_MEMBER_BYTES) -> bytes | None:
         if name not in self.names:
             return None
         try:
             with self.zip.open(name) as member:
-                data = member.read(MAX_MEMBER_BYTES + 1)  # the header's size may lie
+                data = member.read(limit + 1)  # the header's size may lie
         except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
             raise InputFileError(
                 Problem(
                     f"is damaged: part '{name}' cannot be decompressed ({exc}).", path=self.path, hint=_NOT_DOCX_HINT
                 )
             ) from None
-        if len(data) > MAX_MEMBER_BYTES:
-            self._refuse(f"has a part '{name}' that unpacks to more than {MAX_MEMBER_BYTES:,} bytes")
+        if len(data) > limit:
+            self._refuse(f"has a part '{name}' that unpacks to more than {limit:,} bytes")
         return data
 
     def xml(self, name: str) -> etree._Element | None:
-        data = self.read(name)
+        if name not in self.names:
+            return None
+        size = self.zip.getinfo(name).file_size
+        if size > MAX_XML_PART_BYTES:  # from the zip directory, before anything is unpacked
+            self._refuse_part(name, f"unpacks to {size / 1e6:.1f} MB", f"{MAX_XML_PART_BYTES / 1e6:.1f} MB")
+        data = self.read(name, limit=MAX_XML_PART_BYTES)
         if data is None:
             return None
+        elements = data.count(b"<") - data.count(b"</") - data.count(b"<?")
+        if elements > MAX_XML_ELEMENTS:
+            self._refuse_part(name, f"has {elements:,} XML elements", f"{MAX_XML_ELEMENTS:,} elements")
         parser = etree.XMLParser(
             resolve_entities=False,
             no_network=True,
@@ -380,6 +405,7 @@ def read_docx_document(path: str | os.PathLike[str], *, language: str | None = N
 
     metadata, used = _front_matter([p for p in paragraphs if p.text.strip()], where)
     text, positions = _assemble(paragraphs, used)
+    check_text_bounds(text, where)
     if not text.strip():
         raise InputFileError(
             Problem("the document contains no text.", path=where, hint="Check that this is the right file.")

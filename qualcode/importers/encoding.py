@@ -257,6 +257,22 @@ def _check_line_lengths(text: str, where: str | None, max_line_chars: int) -> No
             )
 
 
+def check_text_bounds(
+    text: str, where: str | None, *, max_chars: int = DEFAULT_MAX_BYTES, max_line_chars: int = DEFAULT_MAX_LINE_CHARS
+) -> None:
+    """The limits of a text transcript, for text that came out of another format (.docx)."""
+    if len(text) > max_chars:
+        raise InputFileError(
+            Problem(
+                f"holds {len(text) / 1e6:.1f} million characters of text, more than the "
+                f"{max_chars / 1e6:.1f} million limit for a transcript.",
+                path=where,
+                hint="Split the transcript into several files.",
+            )
+        )
+    _check_line_lengths(text, where, max_line_chars)
+
+
 def _column_of(data: bytes, offset: int) -> int:
     """1-based column (in bytes) of a byte offset within its line."""
     return offset - max(data.rfind(b"\n", 0, offset), data.rfind(b"\r", 0, offset))
@@ -269,4 +285,11 @@ def _line_of(data: bytes, offset: int) -> int:
     return (lf if lf else head.count(b"\r")) + 1
 
 
-__all__ = ["decode_text", "read_text_file", "plausibly_cyrillic", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_LINE_CHARS"]
+__all__ = [
+    "check_text_bounds",
+    "decode_text",
+    "read_text_file",
+    "plausibly_cyrillic",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_LINE_CHARS",
+]

@@ -43,6 +43,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
         values: list[dict[str, Any]] = []
         for i, c in enumerate(items):
             row_no = rows[i] if rows else None
+            loc: dict[str, Any] = dict(path=source, row=row_no)
             if c.annotator != actor.name and not actor.at_least("supervisor") and not actor.local:
                 raise PermissionDenied(f"'{actor.name}' may not write codings as '{c.annotator}'.")
             if c.document not in docs:
@@ -51,8 +52,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                         f"Unknown document '{c.document}'.",
                         field="document",
                         hint=(did_you_mean(c.document, docs) or "") + f" Known documents: {valid_list(docs)}.",
-                        path=source,
-                        row=row_no,
+                        **loc,
                     )
                 )
                 continue
@@ -62,8 +62,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                         f"Unknown code '{c.code}'.",
                         field="code",
                         hint=did_you_mean(c.code, codes) or "Add it to codebook.yaml first, or pick an existing code.",
-                        path=source,
-                        row=row_no,
+                        **loc,
                     )
                 )
                 continue
@@ -74,19 +73,14 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                         f"Span {c.start}–{c.end} is outside document '{c.document}' (length {length}) or empty.",
                         field="start/end",
                         hint="Offsets are code points, start < end ≤ length.",
-                        path=source,
-                        row=row_no,
+                        **loc,
                     )
                 )
                 continue
             if c.origin not in ORIGINS:
                 problems.append(
                     Problem(
-                        f"Unknown origin '{c.origin}'.",
-                        field="origin",
-                        hint=f"Valid: {valid_list(ORIGINS)}.",
-                        path=source,
-                        row=row_no,
+                        f"Unknown origin '{c.origin}'.", field="origin", hint=f"Valid: {valid_list(ORIGINS)}.", **loc
                     )
                 )
                 continue
@@ -151,7 +145,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == doc_id)).scalar_one()
             # Only stored codings that start where a new one starts can be duplicates: fetch
             # just those (index on document_id, start_pos), not every coding of the document.
-            ordered, found = sorted(starts), set[tuple[Any, ...]]()
+            ordered, found = sorted(starts), set[tuple]()
             for lo in range(0, len(ordered), 500):
                 found.update(
                     tuple(r)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import Connection, Engine
 
 from .. import schema as s
 from ..errors import ConfigError, PermissionDenied
@@ -78,16 +78,16 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def _inserted_id(result: CursorResult[Any]) -> int:
-    """The primary key of the row an INSERT made."""
-    key = result.inserted_primary_key
-    if key is None:
-        raise RuntimeError("the INSERT reported no primary key")
-    return int(key[0])
-
-
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row a single-row INSERT just stored."""
+    key = result.inserted_primary_key
+    if key is None:  # only for an INSERT of many rows, which callers never pass here
+        raise TypeError("not a single-row INSERT")
+    return int(key[0])
 
 
 class StoreCore:
@@ -165,7 +165,7 @@ class StoreCore:
                 after=after,
             )
         )
-        return _inserted_id(res)
+        return inserted_id(res)
 
     def audit_frame(self, actor: Actor | None = None) -> pd.DataFrame:
         query = sa.select(s.audit_log).order_by(s.audit_log.c.id)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import schema as s
 from ..model import Coding, ParsedDocument, Participant
-from .core import Actor, StoreCore, _inserted_id, _sha256
+from .core import Actor, StoreCore, _sha256, inserted_id
 
 
 class DocumentsRoom(StoreCore):
@@ -82,7 +82,7 @@ class DocumentsRoom(StoreCore):
                 imported_at=s.now(),
             )
             if row is None:
-                doc_id = _inserted_id(conn.execute(s.documents.insert().values(name=doc.name, **values)))
+                doc_id = inserted_id(conn.execute(s.documents.insert().values(name=doc.name, **values)))
                 result["status"] = "added"
                 self._audit(
                     conn, actor, "document.add", "document", doc.name, None, {"sha256": sha, "length": len(text)}
@@ -194,15 +194,12 @@ class DocumentsRoom(StoreCore):
         return result
 
 
-_Row = TypeVar("_Row")
-
-
 def pair_reanchored(
-    rows: Sequence[_Row],
+    rows: Sequence[Mapping[Any, Any]],
     originals: Sequence[Coding],
     anchored: Sequence[Coding],
     detached: Sequence[Coding],
-) -> Iterator[tuple[_Row, Coding | None]]:
+) -> Iterator[tuple[Mapping[Any, Any], Coding | None]]:
     """Pair database rows with ``anchor.reanchor``'s result (None = detached).
 
     ``reanchor`` returns the detached originals themselves and the anchored ones in input order.

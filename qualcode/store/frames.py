@@ -130,7 +130,7 @@ class FramesRoom(UsersRoom, DocumentsRoom):
                 r[0]: int(r[1])
                 for r in conn.execute(sa.select(s.segments.c.kind, sa.func.count()).group_by(s.segments.c.kind))
             }
-            detached = {
+            detached: dict[str, int] = {
                 r[0]: int(r[1])
                 for r in conn.execute(
                     sa.select(s.detached_codings.c.status, sa.func.count()).group_by(s.detached_codings.c.status)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from .. import schema as s
@@ -70,15 +72,13 @@ class UsersRoom(StoreCore):
         exists = conn.execute(sa.select(s.users.c.name).where(s.users.c.name == name)).scalar()
         if exists is None:
             # Concurrent first writes of one new annotator must not fail: insert-if-absent.
-            user = dict(name=name, role=role, created_at=s.now())
+            values = dict(name=name, role=role, created_at=s.now())
+            stmt: sa.Insert
             if self.is_sqlite:
-                from sqlalchemy.dialects import sqlite
-
-                conn.execute(sqlite.insert(s.users).values(**user).on_conflict_do_nothing(index_elements=["name"]))
+                stmt = sqlite_insert(s.users).values(**values).on_conflict_do_nothing(index_elements=["name"])
             else:
-                from sqlalchemy.dialects import postgresql
-
-                conn.execute(postgresql.insert(s.users).values(**user).on_conflict_do_nothing(index_elements=["name"]))
+                stmt = postgresql_insert(s.users).values(**values).on_conflict_do_nothing(index_elements=["name"])
+            conn.execute(stmt)
 
     def add_user(self, actor: Actor, name: str, role: str = "annotator", password_hash: str | None = None) -> None:
         self.require(actor, "admin", "add users")

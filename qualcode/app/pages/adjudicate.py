@@ -12,6 +12,7 @@ import streamlit as st
 
 from ...reliability import UNIT_KINDS, adjudicate
 from .. import state
+from ..components import tables
 from .agreement import _disagreements, coder_choice
 
 ACCEPT_CHOICES = ["", "yes", "no"]
@@ -42,7 +43,7 @@ def render() -> None:
         shown = ["document", "participant", "text", "code_label", "coders_with", "coders_without", "accept"]
         table = dis.copy()
         table["accept"] = table["accept"].astype(object).where(table["accept"].notna(), "").astype(str)
-        edited = st.data_editor(
+        edited = tables.data_editor(
             table[shown],
             hide_index=True,
             width="stretch",

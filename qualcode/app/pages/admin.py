@@ -7,6 +7,7 @@ import streamlit as st
 from ...auth import check_password_strength, hash_password, team_mode
 from ...vocabulary import ROLES, SETTINGS
 from .. import state
+from ..components import tables
 
 SETTINGS_HELP = {
     "blind_mode": "Annotators see only their own codings (supervisors see all).",
@@ -26,7 +27,7 @@ def render() -> None:
     with state.user_errors():
         store.require(actor, "admin", "administer the project")
         st.subheader("Users")
-        st.dataframe(state.users(store), hide_index=True, width="stretch", key="qc_admin_users")
+        tables.dataframe(state.users(store), hide_index=True, width="stretch", key="qc_admin_users")
         with st.form("qc_admin_user", clear_on_submit=True):
             cols = st.columns(3)
             name = cols[0].text_input("User name")

@@ -22,6 +22,7 @@ from ...reliability import (
 )
 from ...store import Actor
 from .. import state
+from ..components import tables
 
 
 @st.cache_resource(max_entries=16, show_spinner="Computing agreement …")
@@ -72,7 +73,7 @@ def render() -> None:
             return
         table = _agreement(data, project.store.url, project.actor, version, tuple(coders), unit, by, int(bootstrap))
         st.info(state.escape_md(describe(table)))
-        st.dataframe(table, hide_index=True, width="stretch", key="qc_agr_table")
+        tables.dataframe(table, hide_index=True, width="stretch", key="qc_agr_table")
         st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
         if unit not in UNIT_KINDS:
             st.caption("Disagreements are listed per sentence, paragraph or turn; choose one of those units.")
@@ -83,7 +84,7 @@ def render() -> None:
         side = ["document", "participant", "text", "code_label"] + [
             f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns
         ]
-        st.dataframe(
+        tables.dataframe(
             dis[side],
             hide_index=True,
             width="stretch",

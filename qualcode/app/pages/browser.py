@@ -12,6 +12,7 @@ import streamlit as st
 from ...frames import AnalysisData
 from ...model import Codebook
 from .. import state
+from ..components import tables
 
 
 def excerpts(
@@ -92,7 +93,7 @@ def render() -> None:
                 values = a_cols[1].multiselect("Values", options, key="qc_br_values")
         table = excerpts(data, node, chosen_parts, chosen_anns, attribute, values)
         st.caption(f"{len(table)} excerpt(s)")
-        st.dataframe(
+        tables.dataframe(
             table,
             hide_index=True,
             width="stretch",

@@ -26,7 +26,7 @@ from ...frames import AnalysisData
 from ...model import SEGMENT_KINDS, UNCATEGORISED, Codebook, Coding
 from ...project import Project
 from .. import state
-from ..components import TRANSCRIPT_KEY, transcript_view
+from ..components import TRANSCRIPT_KEY, tables, transcript_view
 from ..components.transcript import selection_event
 
 SELECTION_KEY = "qc_selection"
@@ -464,7 +464,7 @@ def _participant_panel(store: Any, doc: dict[str, Any]) -> None:
             if key not in dict(rows) and isinstance(value, (str, int, float)):
                 rows.append((str(key), str(value)))
         if rows:
-            st.dataframe(pd.DataFrame(rows, columns=["field", "value"]), hide_index=True, width="stretch")
+            tables.dataframe(pd.DataFrame(rows, columns=["field", "value"]), hide_index=True, width="stretch")
         else:
             st.caption("No participant details recorded.")
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 from ...model import UNCATEGORISED, Code, Codebook, Theme
 from .. import state
+from ..components import tables
 
 
 def codebook_frame(codebook: Codebook) -> pd.DataFrame:
@@ -67,7 +68,7 @@ def render() -> None:
             if query:
                 mask = frame.apply(lambda col: col.astype(str).str.contains(query, case=False, regex=False)).any(axis=1)
                 frame = frame.loc[mask]
-            st.dataframe(frame, hide_index=True, width="stretch", key="qc_cb_table")
+            tables.dataframe(frame, hide_index=True, width="stretch", key="qc_cb_table")
             codes = list(codebook.codes)
             chosen = st.selectbox(
                 "Code details", codes, index=None, key="qc_cb_code", format_func=lambda c: codebook.codes[c].label

@@ -24,6 +24,7 @@ from ...project import Project
 from ...reports import participant_table
 from ...vocabulary import SEGMENT_KINDS
 from .. import state
+from ..components import tables
 
 MAX_NAME_LENGTH = 120
 _UNSAFE = re.compile(r"[^\w .\-]", re.UNICODE)
@@ -61,12 +62,28 @@ def safe_file_name(name: str) -> str:
 
 
 def target_path(project: Project, name: str) -> Path:
-    """Where an upload goes: directly inside interviews/, never anywhere else."""
+    """Where an upload goes: directly inside interviews/, never anywhere else (a symlinked
+    interviews/ folder or a symlink planted under the upload's name is refused)."""
     folder = project.interviews_dir.resolve()
+    if project.outside_project(project.interviews_dir):
+        raise InputFileError(
+            Problem(
+                f"Refusing to write '{name}': interviews/ points outside the project (to {folder}).",
+                path=str(name),
+                hint="Replace the symlinked interviews/ folder with a real folder.",
+            )
+        )
     path = (folder / safe_file_name(name)).resolve()
     if path.parent != folder:
         raise InputFileError(Problem(f"Refusing to write '{name}' outside the interviews folder.", path=str(name)))
     return path
+
+
+def write_new_file(folder: Path, name: str, content: bytes) -> None:
+    """Write ``content`` to ``folder/name`` through a fresh temporary file (``mkstemp``:
+    O_CREAT|O_EXCL, so never through a planted symlink), then rename it into place (a rename
+    replaces a symlink at ``name`` itself, never the file it points to)."""
+    atomic_write(folder / name, content)
 
 
 def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwrite: bool) -> list[dict]:
@@ -101,14 +118,14 @@ def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwri
     try:
         for path, content in targets:
             backups[path] = path.read_bytes() if path.exists() else None
-            atomic_write(path, content)
+            write_new_file(path.parent, path.name, content)
         report = project.import_transcripts([p for p, _ in targets])
     except BaseException:
         for path, old in backups.items():
             if old is None:
                 path.unlink(missing_ok=True)
             else:
-                path.write_bytes(old)
+                write_new_file(path.parent, path.name, old)
         raise
     return report.documents
 
@@ -145,6 +162,8 @@ def render() -> None:
     if opened.sync_error:
         st.warning("When the app started, some files in the project folder could not be imported:")
         st.text(opened.sync_error)
+    if opened.sync_report is not None and opened.sync_report.outside:
+        st.warning(state.escape_md(opened.sync_report.outside_warning().capitalize() + "."))
     if project.actor.at_least("supervisor"):
         with st.form("qc_upload", clear_on_submit=True):
             uploads = st.file_uploader(
@@ -182,11 +201,11 @@ def render() -> None:
     with state.user_errors():
         docs = state.documents(project.store)
         st.subheader(f"Interviews ({len(docs)})")
-        st.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
+        tables.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
         data = state.cached_analysis(project)
         st.subheader("Your coding progress")
         unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")
-        st.dataframe(
+        tables.dataframe(
             progress_table(data, project.actor.name, unit),
             hide_index=True,
             width="stretch",
@@ -196,4 +215,4 @@ def render() -> None:
             },
         )
         st.subheader("Participants")
-        st.dataframe(participant_table(data), hide_index=True, width="stretch", key="qc_int_participants")
+        tables.dataframe(participant_table(data), hide_index=True, width="stretch", key="qc_int_participants")

@@ -20,6 +20,7 @@ from ...export import to_csv
 from ...frames import AnalysisData
 from ...vocabulary import SEGMENT_KINDS
 from .. import state
+from ..components import tables
 
 EXCEL_KEY = "qc_excel_bytes"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -127,18 +128,18 @@ def render() -> None:
         with tabs[0]:
             themes = reports.theme_table(data, annotators)
             _describe(themes)
-            st.dataframe(themes, hide_index=True, width="stretch", key="qc_rep_themes")
+            tables.dataframe(themes, hide_index=True, width="stretch", key="qc_rep_themes")
             _csv_button(themes, "themes", "qc_csv_themes")
         with tabs[1]:
             freq = reports.code_frequencies(data, annotators)
             _describe(freq)
-            st.dataframe(freq, hide_index=True, width="stretch", key="qc_rep_codes")
+            tables.dataframe(freq, hide_index=True, width="stretch", key="qc_rep_codes")
             _csv_button(freq, "codes", "qc_csv_codes")
         with tabs[2]:
             by = st.radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
             cons = reports.consensus(data, by=by, attribute=attribute, annotators=annotators)
             _describe(cons)
-            st.dataframe(
+            tables.dataframe(
                 cons,
                 hide_index=True,
                 width="stretch",
@@ -162,7 +163,7 @@ def render() -> None:
         with tabs[5]:
             quotes = reports.quote_table(data, annotators, max_quotes=3)
             _describe(quotes)
-            st.dataframe(
+            tables.dataframe(
                 quotes,
                 hide_index=True,
                 width="stretch",

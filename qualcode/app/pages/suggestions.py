@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import state
+from ..components import tables as show
 
 RESULT_KEY = "qc_eval_result"
 
@@ -50,6 +51,6 @@ def render() -> None:
         if (done_version, done_unit, done_ann) != (version, unit, tuple(chosen)):
             st.caption("The data or settings changed since this evaluation; press Evaluate to refresh.")
         st.subheader("Summary")
-        st.dataframe(tables["summary"], hide_index=True, width="stretch", key="qc_eval_summary")
+        show.dataframe(tables["summary"], hide_index=True, width="stretch", key="qc_eval_summary")
         st.subheader("Per theme (top-1)")
-        st.dataframe(tables["per_theme"], hide_index=True, width="stretch", key="qc_eval_per_theme")
+        show.dataframe(tables["per_theme"], hide_index=True, width="stretch", key="qc_eval_per_theme")
