@@ -95,11 +95,13 @@ class _Encoded:
     ordered: bool  # True if categories could be sorted
 
 
-def _encode(data: Any) -> _Encoded:
+def _encode(data: Any, order: Sequence[Any] | None = None) -> _Encoded:
     arr = _as_matrix(data)
     missing = _is_missing(arr)
     present = arr[~missing]
     codes = np.full(arr.shape, -1, dtype=np.int64)
+    if order is not None:
+        return _encode_in_order(arr, missing, present, codes, order)
     if present.size == 0:
         return _Encoded(codes, [], True)
     try:
@@ -110,6 +112,35 @@ def _encode(data: Any) -> _Encoded:
         categories, ordered = list(uniques), False
     codes[~missing] = np.asarray(inverse).ravel()
     return _Encoded(codes, categories, ordered)
+
+
+def _encode_in_order(
+    arr: np.ndarray, missing: np.ndarray, present: np.ndarray, codes: np.ndarray, order: Sequence[Any]
+) -> _Encoded:
+    """Codes by position in an explicit ``order`` (every category listed, used or not)."""
+    categories = list(order)
+    if len(set(map(_hashable, categories))) != len(categories):
+        raise ValueError(f"order lists a category twice: {categories!r}")
+    position = {_hashable(c): i for i, c in enumerate(categories)}
+    values = [_hashable(v) for v in present.tolist()]
+    unknown = sorted({repr(v) for v in values if v not in position})
+    if unknown:
+        raise ValueError(f"values {', '.join(unknown[:5])} are not in order={categories!r}; list every category")
+    codes[~missing] = np.array([position[v] for v in values], dtype=np.int64)
+    return _Encoded(codes, categories, True)
+
+
+def _hashable(value: Any) -> Any:
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 1.0 only because NaN forced a float array
+    return value
+
+
+def _numeric(categories: Sequence[Any]) -> bool:
+    return all(
+        isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, (bool, np.bool_)) for c in categories
+    )
 
 
 def _unit_counts(codes: np.ndarray, n_categories: int) -> np.ndarray:
@@ -182,30 +213,44 @@ def _delta2(level: str, values: Sequence[Any], marginals: np.ndarray) -> np.ndar
     raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
 
 
-def _alpha_parts(data: Any, level: str) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, _Encoded]:
+def _alpha_parts(
+    data: Any, level: str, order: Sequence[Any] | None = None
+) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, _Encoded]:
     """(D_o, D_e, o, δ², n_c, encoded) — disagreements per pairable value."""
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
-    enc = _encode(data)
-    if level == "ordinal" and not enc.ordered:
-        raise ValueError("ordinal alpha needs values with a natural order")
+    enc = _encode(data, order)
+    if level != "nominal" and order is None and not _numeric(enc.categories):
+        shown = ", ".join(repr(c) for c in enc.categories[:6])
+        raise ValueError(
+            f"{level} alpha needs numbers or an explicit order of the labels ({shown}): "
+            f"pass order=[...] from lowest to highest, e.g. krippendorff_alpha(data, level={level!r}, "
+            f"order={list(enc.categories[:3])!r}); labels are not sorted alphabetically"
+        )
     o = _coincidences(enc.codes, len(enc.categories))
     n_c = o.sum(axis=1)
     n = n_c.sum()
     if n < 2:
         return NAN, NAN, o, np.zeros_like(o), n_c, enc
-    d2 = _delta2(level, enc.categories, n_c)
+    # with an explicit order, interval/ratio distances are the ranks 1..K (equally spaced)
+    values = list(range(1, len(enc.categories) + 1)) if order is not None else enc.categories
+    d2 = _delta2(level, values, n_c)
     d_o = float((o * d2).sum() / n)
     d_e = float((np.outer(n_c, n_c) * d2).sum() / (n * (n - 1)))
     return d_o, d_e, o, d2, n_c, enc
 
 
-def krippendorff_alpha(data: Any, level: Level = "nominal") -> float:
+def krippendorff_alpha(data: Any, level: Level = "nominal", order: Sequence[Any] | None = None) -> float:
     """Krippendorff's alpha for any number of coders, missing values and level.
 
     ``alpha = 1 − D_o / D_e`` computed on the coincidence matrix (bincount); units
     with fewer than two values are not pairable and drop out.  Undefined (NaN) when
     fewer than two pairable values exist or they show no variation.
+
+    ``order``: the categories from lowest to highest, for ordinal (and interval/ratio,
+    which then take the ranks 1…K as values) alpha on labels such as "low", "medium",
+    "high".  Without it, non-nominal levels need numbers: text labels are refused, not
+    sorted alphabetically.
 
     Published example: Krippendorff, K. (2011). *Computing Krippendorff's
     alpha-reliability*. Annenberg School for Communication, Departmental Papers 43,
@@ -219,8 +264,19 @@ def krippendorff_alpha(data: Any, level: Level = "nominal") -> float:
     ...         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
     >>> [round(krippendorff_alpha(data, lvl), 3) for lvl in ("nominal", "ordinal", "interval", "ratio")]
     [0.743, 0.815, 0.849, 0.797]
+
+    The same data with text labels (alphabetical order would be wrong: 0.702):
+
+    >>> words = {1: "none", 2: "little", 3: "some", 4: "much", 5: "all"}
+    >>> labelled = [[None if v is None else words[v] for v in row] for row in data]
+    >>> round(krippendorff_alpha(labelled, "ordinal", order=["none", "little", "some", "much", "all"]), 3)
+    0.815
+    >>> krippendorff_alpha(labelled, "ordinal")
+    Traceback (most recent call last):
+    ...
+    ValueError: ordinal alpha needs numbers or an explicit order of the labels (...): pass order=[...] ...
     """
-    d_o, d_e, *_ = _alpha_parts(data, level)
+    d_o, d_e, *_ = _alpha_parts(data, level, order)
     if not d_e > 0:  # NaN (nothing pairable) or 0 (no variation)
         return NAN
     return 1.0 - d_o / d_e
@@ -229,7 +285,7 @@ def krippendorff_alpha(data: Any, level: Level = "nominal") -> float:
 # --------------------------------------------------------------------------- bootstrap
 @dataclass
 class AlphaEstimate:
-    """Alpha with a Hayes & Krippendorff (2007) bootstrap interval."""
+    """Alpha with a bootstrap interval (units resampled by default; KALPHA's algorithm as an option)."""
 
     alpha: float
     low: float
@@ -243,6 +299,13 @@ class AlphaEstimate:
     q: dict[float, float] = field(default_factory=dict)  # P(alpha < alpha_min)
     reason: str | None = None  # why alpha is NaN
     samples: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    method: str = "units"  # "units" (resample units) or "kalpha" (Hayes & Krippendorff 2007)
+    n_undefined: int = 0  # bootstrap samples whose alpha was 0/0 (left out of the interval)
+
+    @property
+    def method_text(self) -> str:
+        """The interval's method in one phrase, for reports."""
+        return bootstrap_method_text(self.method, self.n_boot, self.confidence, self.n_pairs)
 
     def prob_below(self, alpha_min: float) -> float:
         """q: the bootstrap probability that alpha is below ``alpha_min``."""
@@ -286,6 +349,88 @@ def _kalpha_corrections(samples: np.ndarray, n_zero_diag: np.ndarray, p_diag_all
     return np.where(reset, 0.0, out)
 
 
+BootMethod = Literal["units", "kalpha"]
+BOOT_METHODS: tuple[str, ...] = ("units", "kalpha")
+
+
+def bootstrap_method_text(method: str, n_boot: int, confidence: float = 0.95, n_pairs: int = 0) -> str:
+    """The interval's method in words (every report prints it).
+
+    >>> bootstrap_method_text("units", 1000)
+    '95% bias-corrected percentile interval from 1000 bootstrap samples of the units (units drawn with ...)'
+    """
+    if method == "units":
+        return (
+            f"{confidence:.0%} bias-corrected percentile interval from {n_boot} bootstrap samples of the units "
+            "(units drawn with replacement, alpha recomputed)"
+        )
+    if method == "kalpha":
+        drawn = f", {n_pairs} pairs drawn per sample" if n_pairs else ""
+        return (
+            f"{confidence:.0%} interval from {n_boot} samples of Hayes & Krippendorff's (2007) KALPHA algorithm "
+            f"(pairs of values drawn from the coincidence matrix{drawn}; conservative: it does not narrow "
+            "with more units once the 25·q cap applies)"
+        )
+    raise ValueError(f"unknown bootstrap method {method!r}; use one of {', '.join(BOOT_METHODS)}")
+
+
+def _check_boot_method(method: str) -> None:
+    if method not in BOOT_METHODS:
+        raise ValueError(f"unknown bootstrap method {method!r}; use one of {', '.join(BOOT_METHODS)}")
+
+
+def _boot_chunks(n_boot: int, width: int, target: int = 1 << 21) -> Iterable[tuple[int, int]]:
+    step = max(1, target // max(width, 1))
+    for lo in range(0, n_boot, step):
+        yield lo, min(lo + step, n_boot)
+
+
+def _ordinal_delta2_batch(n_c: np.ndarray) -> np.ndarray:
+    """:func:`_delta2` for the ordinal level, one matrix per row of marginals ``n_c[B, K]``."""
+    k = n_c.shape[-1]
+    cum = np.concatenate([np.zeros(n_c.shape[:-1] + (1,)), np.cumsum(n_c, axis=-1)], axis=-1)
+    i, j = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    between = cum[..., hi + 1] - cum[..., lo]
+    return (between - (n_c[..., i] + n_c[..., j]) / 2.0) ** 2
+
+
+def _units_bootstrap_samples(
+    counts: np.ndarray, level: str, categories: Sequence[Any], n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Alpha of ``n_boot`` resamples of the pairable units (rows of ``counts[units, K]``).
+
+    Units with identical rating counts are one *type*; drawing ``U`` units with
+    replacement is a multinomial draw over the types, so a sample costs O(types), not
+    O(units), and 50,000 units of binary data are a handful of types.
+    """
+    types, freq = np.unique(counts, axis=0, return_counts=True)
+    n_units = int(freq.sum())
+    m = types.sum(axis=1)
+    k = types.shape[1]
+    # each type's coincidences o_t[c, k] = (n_tc n_tk − [c=k] n_tc) / (m_t − 1)
+    per_type_o = (types[:, :, None] * types[:, None, :] - types[:, :, None] * np.eye(k)[None]) / (m - 1)[:, None, None]
+    fixed_d2 = None if level == "ordinal" else _delta2(level, categories, np.zeros(k))
+    d_o_type = None if fixed_d2 is None else (per_type_o * fixed_d2).sum(axis=(1, 2))
+    out = np.empty(n_boot)
+    p = freq / n_units
+    for lo, hi in _boot_chunks(n_boot, len(types) + k * k):
+        draws = rng.multinomial(n_units, p, size=hi - lo).astype(float)  # [B, types]
+        n_c = draws @ types  # [B, K] pairable values per category
+        n = n_c.sum(axis=1)
+        if fixed_d2 is None:
+            o = np.einsum("bt,tij->bij", draws, per_type_o)
+            d2 = _ordinal_delta2_batch(n_c)
+            d_o = (o * d2).sum(axis=(1, 2)) / n
+        else:
+            d2 = np.broadcast_to(fixed_d2, (hi - lo, k, k))
+            d_o = (draws @ d_o_type) / n
+        d_e = np.einsum("bi,bij,bj->b", n_c, d2, n_c) / (n * (n - 1.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[lo:hi] = np.where(d_e > 1e-15, 1.0 - d_o / d_e, np.nan)
+    return out
+
+
 def bootstrap_alpha(
     data: Any,
     level: Level = "nominal",
@@ -294,24 +439,36 @@ def bootstrap_alpha(
     confidence: float = 0.95,
     alpha_min: Sequence[float] = DEFAULT_ALPHA_MIN,
     cap_draws: bool = True,
+    method: BootMethod = "units",
+    order: Sequence[Any] | None = None,
 ) -> AlphaEstimate:
-    """Krippendorff's alpha with a bootstrap interval (Hayes & Krippendorff 2007).
+    """Krippendorff's alpha with a bootstrap interval.
 
-    The algorithm of Hayes' KALPHA macro (v3.0, 2011): draw ``M`` pairs of values
-    with replacement from the coincidence matrix (cell c≠k with probability
-    ``2·o_ck/n``, cell c=c with ``o_cc/n``), where ``M = min(25·q, (m−1)·n/2)``,
-    ``q`` = number of non-empty coincidence cells, ``m`` = number of coders, ``n`` =
-    pairable values; each sample's alpha is ``1 − mean δ² / D_e``.  The ``25·q`` cap
-    is Krippendorff's "practical limit" (Algorithm for bootstrapping a distribution
-    of alpha, 2006/2011); it makes intervals conservative for large data, and
-    ``cap_draws=False`` draws all ``(m−1)·n/2`` pairs instead.  The 95%
-    interval takes the 2.5% and 97.5% order statistics as KALPHA does, and ``q``
-    gives the probability of failing to reach each ``alpha_min``.
+    ``method="units"`` (default): the nonparametric bootstrap of the *units* (Efron &
+    Tibshirani 1993): draw as many pairable units as there are, with replacement,
+    recompute alpha on each sample, and take the bias-corrected percentile interval of
+    the samples' alphas (:func:`_bc_interval`).  Samples whose alpha is 0/0 (all values alike)
+    are left out and counted in ``n_undefined``.  The interval narrows as 1/√units;
+    ``tests/test_agreement.py`` shows by simulation that it covers the true alpha about
+    95% of the time from 50 to 50,000 units and 2 to 5 coders.
 
-    Source: Hayes, A. F., & Krippendorff, K. (2007). Answering the call for a
-    standard reliability measure for coding data. *Communication Methods and
-    Measures*, 1(1), 77-89.  The point estimate equals :func:`krippendorff_alpha`;
-    the interval depends on the random stream (seeded, reproducible).
+    ``method="kalpha"``: the algorithm of Hayes' KALPHA macro (v3.0, 2011), for
+    comparability with the SPSS/SAS macro: draw ``M`` pairs of values with replacement
+    from the coincidence matrix (cell c≠k with probability ``2·o_ck/n``, cell c=c with
+    ``o_cc/n``), where ``M = min(25·q, (m−1)·n/2)``, ``q`` = number of non-empty
+    coincidence cells, ``m`` = number of coders, ``n`` = pairable values; each sample's
+    alpha is ``1 − mean δ² / D_e``, with KALPHA's treatment of perfect-agreement
+    samples and its order statistics.  The ``25·q`` cap is Krippendorff's "practical
+    limit"; it keeps the interval's width fixed however many units there are (about
+    0.28 for a binary code at 200 or 20,000 units), so it is conservative for large
+    data; ``cap_draws=False`` draws all ``(m−1)·n/2`` pairs instead.
+
+    ``q`` (``est.q``) gives the bootstrap probability of failing to reach each
+    ``alpha_min``.  Source of the KALPHA algorithm: Hayes, A. F., & Krippendorff, K.
+    (2007). Answering the call for a standard reliability measure for coding data.
+    *Communication Methods and Measures*, 1(1), 77-89.  The point estimate equals
+    :func:`krippendorff_alpha` (example C of Krippendorff 2011: 0.743); the interval
+    depends on the random stream (seeded, reproducible).
 
     >>> nan = None
     >>> data = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
@@ -319,14 +476,17 @@ def bootstrap_alpha(
     ...         [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
     ...         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
     >>> est = bootstrap_alpha(data, n_boot=2000, seed=1)
-    >>> round(est.alpha, 3), est.low < est.alpha < est.high, est.n_values
-    (0.743, True, 40)
+    >>> round(est.alpha, 3), est.low < est.alpha < est.high, est.n_values, est.method
+    (0.743, True, 40, 'units')
+    >>> bootstrap_alpha(data, n_boot=2000, seed=1, method="kalpha").n_pairs  # 25 · 16 cells > 60 pairs
+    60
     """
-    d_o, d_e, o, d2, n_c, enc = _alpha_parts(data, level)
+    _check_boot_method(method)
+    d_o, d_e, o, d2, n_c, enc = _alpha_parts(data, level, order)
     n = float(n_c.sum())
     m_u = (enc.codes >= 0).sum(axis=0)
     n_units = int((m_u >= 2).sum())
-    reason = explain_undefined(data, "alpha")
+    reason = explain_undefined(data, "alpha", level, order=order)
     if reason is not None or not d_e > 0:
         return AlphaEstimate(
             NAN,
@@ -340,38 +500,56 @@ def bootstrap_alpha(
             confidence,
             {a: NAN for a in alpha_min},
             reason or REASON_NO_PAIRS,
+            method=method,
         )
     alpha = 1.0 - d_o / d_e
-    n_coders = enc.codes.shape[0]
-    n_cells = int((o > 0).sum())
-    all_pairs = math.floor((n_coders - 1) * n / 2.0)
-    m_draw = int(min(25 * n_cells, all_pairs) if cap_draws else all_pairs)
-    m_draw = max(m_draw, 1)
-    iu = np.triu_indices(len(n_c))
-    p = np.where(iu[0] == iu[1], o[iu], 2.0 * o[iu]) / n
-    p = np.clip(p / p.sum(), 0.0, None)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(m_draw, p, size=n_boot)
-    samples = 1.0 - (draws @ d2[iu]) / (m_draw * d_e)
-    diag = np.diag(o)
-    n_pairs = float((m_u[m_u >= 2] * (m_u[m_u >= 2] - 1) / 2).sum())
-    samples = _kalpha_corrections(
-        samples, np.array(int((diag > 0).sum())), np.array(float(((diag / n) ** n_pairs).sum()))
-    )
-    low, high = _hayes_interval(samples, confidence)
+    m_draw = 0
+    n_undefined = 0
+    if method == "units":
+        counts = _unit_counts(enc.codes, len(enc.categories))
+        counts = counts[counts.sum(axis=1) >= 2]
+        values = list(range(1, len(enc.categories) + 1)) if order is not None else enc.categories
+        samples = _units_bootstrap_samples(counts, level, values, n_boot, rng)
+        n_undefined = int(np.isnan(samples).sum())
+        lo_a, hi_a = _bc_interval(samples[None], np.array([alpha]), confidence)
+        low, high = float(lo_a[0]), float(hi_a[0])
+        defined = samples[np.isfinite(samples)]
+        q = {a: float(np.mean(defined < a)) if defined.size else NAN for a in alpha_min}
+        samples = defined
+    else:
+        n_coders = enc.codes.shape[0]
+        n_cells = int((o > 0).sum())
+        all_pairs = math.floor((n_coders - 1) * n / 2.0)
+        m_draw = max(int(min(25 * n_cells, all_pairs) if cap_draws else all_pairs), 1)
+        iu = np.triu_indices(len(n_c))
+        p = np.where(iu[0] == iu[1], o[iu], 2.0 * o[iu]) / n
+        p = np.clip(p / p.sum(), 0.0, None)
+        draws = rng.multinomial(m_draw, p, size=n_boot)
+        samples = 1.0 - (draws @ d2[iu]) / (m_draw * d_e)
+        diag = np.diag(o)
+        n_pairs = float((m_u[m_u >= 2] * (m_u[m_u >= 2] - 1) / 2).sum())
+        samples = _kalpha_corrections(
+            samples, np.array(int((diag > 0).sum())), np.array(float(((diag / n) ** n_pairs).sum()))
+        )
+        lo_k, hi_k = _hayes_interval(samples, confidence)
+        low, high = float(np.asarray(lo_k)), float(np.asarray(hi_k))
+        q = {a: float(np.mean(samples < a)) for a in alpha_min}
     return AlphaEstimate(
         float(alpha),
-        float(low),
-        float(high),
+        low,
+        high,
         n_boot,
         level,
         int(n),
         n_units,
         m_draw,
         confidence,
-        {a: float(np.mean(samples < a)) for a in alpha_min},
+        q,
         None,
         samples,
+        method=method,
+        n_undefined=n_undefined,
     )
 
 
@@ -475,24 +653,26 @@ def _multi_rater_parts(counts: np.ndarray, single_rated: SingleRated) -> tuple[f
     return p_a, pi, n_pairable
 
 
-def fleiss_kappa(data: Any, single_rated: SingleRated = "drop") -> float:
+def fleiss_kappa(data: Any, single_rated: SingleRated = "prevalence") -> float:
     """Fleiss' kappa for any number of coders, varying coders per unit.
 
-    Generalisation used (Gwet 2014, *Handbook of Inter-Rater Reliability*, 4th ed.,
-    ch. 2, Fleiss' generalised kappa): ``p_a`` is the mean over units with ``r_i ≥ 2``
+    Gwet's generalised form (Gwet 2014, *Handbook of Inter-Rater Reliability*, 4th ed.,
+    ch. 2; irrCAC ``fleiss.kappa.raw``): ``p_a`` is the mean over units with ``r_i ≥ 2``
     ratings of the share of agreeing coder pairs ``Σ_k r_ik(r_ik−1) / (r_i(r_i−1))``;
-    ``π_k`` is the mean over units of ``r_ik / r_i``; ``p_e = Σ_k π_k²``.  With
-    ``single_rated="drop"`` (default) units with fewer than two ratings are dropped
-    entirely; ``"prevalence"`` keeps them in ``π_k`` exactly as Gwet (2014) and the
-    irrCAC package do.  With complete data both equal Fleiss (1971).
+    ``π_k`` is the mean of ``r_ik / r_i`` over **every unit with at least one rating**
+    (``single_rated="prevalence"``, the default); ``p_e = Σ_k π_k²``.  The variant
+    ``single_rated="drop"`` leaves units with fewer than two ratings out of ``π_k`` as
+    well (qualcode's earlier default, kept for comparison; it differs in
+    the third decimal on Gwet's example below: 0.762).  With complete data both equal
+    Fleiss (1971).
 
     Published examples:
 
     * Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
       *Psychological Bulletin* 76(5), 378-382, Table 1 (30 patients × 6
       psychiatrists, 5 diagnoses): kappa = 0.430.
-    * Gwet (2014), p. 120, 4 raters × 12 units with missing ratings
-      (Krippendorff's example C): kappa = 0.761 with ``single_rated="prevalence"``.
+    * Gwet (2014), p. 120, 4 raters × 12 units with missing ratings (irrCAC's
+      ``cac.raw4raters``): kappa = 0.761.
 
     >>> dx = [[4,4,4,4,4,4],[2,2,2,5,5,5],[2,3,3,3,3,5],[5,5,5,5,5,5],[2,2,2,4,4,4],
     ...       [1,1,3,3,3,3],[3,3,3,3,5,5],[1,1,3,3,3,4],[1,1,4,4,4,4],[5,5,5,5,5,5],
@@ -502,6 +682,13 @@ def fleiss_kappa(data: Any, single_rated: SingleRated = "drop") -> float:
     ...       [2,2,2,2,2,4],[1,1,1,1,5,5],[2,2,4,4,4,4],[1,3,3,3,3,3],[5,5,5,5,5,5]]
     >>> round(fleiss_kappa(np.array(dx).T), 3)  # transpose: rows must be coders
     0.43
+    >>> nan = None
+    >>> gwet4 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...          [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, nan],
+    ...          [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
+    ...          [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
+    >>> round(fleiss_kappa(gwet4), 3), round(fleiss_kappa(gwet4, single_rated="drop"), 3)
+    (0.761, 0.762)
     """
     counts, _ = _rating_counts(data)
     p_a, pi, n = _multi_rater_parts(counts, single_rated)
@@ -540,17 +727,21 @@ def scott_pi(data: Any) -> float:
     return NAN if p_e >= 1.0 - 1e-15 else (p_a - p_e) / (1.0 - p_e)
 
 
-def gwet_ac1(data: Any, single_rated: SingleRated = "drop") -> float:
+def gwet_ac1(data: Any, single_rated: SingleRated = "prevalence", n_categories: int | None = None) -> float:
     """Gwet's AC1 for any number of coders and missing ratings (Gwet 2008, 2014).
 
-    ``p_a`` as in :func:`fleiss_kappa`; ``p_e = Σ_k π_k(1−π_k) / (q−1)`` with ``q``
-    the number of categories used.  NaN with fewer than two categories.
+    ``p_a`` and ``π_k`` as in :func:`fleiss_kappa` (Gwet's form: ``π_k`` over every
+    rated unit); ``p_e = Σ_k π_k(1−π_k) / (q−1)``.  ``q`` is ``n_categories`` when
+    given (categories nobody used still count, as irrCAC's ``categories=``), else the
+    number of categories used anywhere in the data — irrCAC's rule.  NaN, with the
+    reason from :func:`explain_undefined`, when nothing is pairable, fewer than two
+    categories are possible, or every pairable value is the same (irrCAC returns 1.0
+    there; with no variation nothing shows that the coders can tell categories apart).
 
     Source: Gwet, K. L. (2008). Computing inter-rater reliability and its variance
     in the presence of high agreement. *Br. J. Math. Stat. Psychol.* 61, 29-48.
     Published examples (Gwet 2014, *Handbook*, 4th ed.): ectopic-pregnancy table
-    AC1 = 0.849; 4 raters × 12 units (p. 120) AC1 = 0.775 with
-    ``single_rated="prevalence"`` (Gwet's own treatment of singly rated units).
+    AC1 = 0.849; 4 raters × 12 units (p. 120) AC1 = 0.775.
 
     >>> table = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
     >>> a = [i for i in range(3) for j in range(3) for _ in range(table[i][j])]
@@ -562,16 +753,26 @@ def gwet_ac1(data: Any, single_rated: SingleRated = "drop") -> float:
     ...         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, nan],
     ...         [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
     ...         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
-    >>> round(gwet_ac1(data, single_rated="prevalence"), 3)
+    >>> round(gwet_ac1(data), 3)
     0.775
+    >>> gwet_ac1([[1, 1, 2], [1, 1, None]])  # pairable values show no variation
+    nan
     """
     counts, cats = _rating_counts(data)
-    q = len(cats)
-    p_a, pi, n = _multi_rater_parts(counts, single_rated)
-    if n == 0 or q < 2:
+    q = _n_categories(len(cats), n_categories)
+    if explain_undefined(data, "ac1", n_categories=n_categories) is not None:
         return NAN
+    p_a, pi, n = _multi_rater_parts(counts, single_rated)
     p_e = float((pi * (1.0 - pi)).sum() / (q - 1))
     return (p_a - p_e) / (1.0 - p_e)
+
+
+def _n_categories(used: int, given: int | None) -> int:
+    if given is None:
+        return used
+    if given < used:
+        raise ValueError(f"n_categories={given} but {used} categories were used")
+    return int(given)
 
 
 def brennan_prediger(data: Any, n_categories: int | None = None) -> float:
@@ -594,13 +795,158 @@ def brennan_prediger(data: Any, n_categories: int | None = None) -> float:
     0.835
     """
     counts, cats = _rating_counts(data)
-    q = n_categories if n_categories is not None else len(cats)
-    if q < len(cats):
-        raise ValueError(f"n_categories={q} but {len(cats)} categories were used")
+    q = _n_categories(len(cats), n_categories)
     p_a, _, n = _multi_rater_parts(counts, "drop")
     if n == 0 or q < 2:
         return NAN
     return (p_a - 1.0 / q) / (1.0 - 1.0 / q)
+
+
+# --------------------------------------------------------------------------- standard errors
+@dataclass(frozen=True)
+class CoefficientEstimate:
+    """A chance-corrected coefficient with Gwet's (2014) standard error and interval."""
+
+    statistic: str  # "fleiss", "ac1", "brennan_prediger", "conger", "cohen"
+    value: float
+    se: float
+    low: float
+    high: float
+    p_a: float
+    p_e: float
+    n_units: int  # units with at least one rating
+    confidence: float = 0.95
+    reason: str | None = None
+
+    @property
+    def method_text(self) -> str:
+        return (
+            f"{self.confidence:.0%} interval: estimate ± t(n−1) × standard error, Gwet's (2014) linearisation "
+            "variance over the units (as irrCAC computes it); upper bound capped at 1"
+        )
+
+
+STATISTICS_WITH_SE = ("fleiss", "ac1", "brennan_prediger", "conger", "cohen")
+
+
+def coefficient_estimate(
+    data: Any, statistic: str = "fleiss", confidence: float = 0.95, n_categories: int | None = None
+) -> CoefficientEstimate:
+    """Fleiss' kappa, Gwet's AC1, Brennan-Prediger, Conger's or Cohen's kappa with a standard error.
+
+    Gwet (2014, *Handbook of Inter-Rater Reliability*, 4th ed., ch. 5) writes each
+    coefficient as a mean of per-unit terms; its variance is
+    ``Σ_i (κ*_i − κ)² / (n(n−1))`` over the ``n`` rated units, where ``κ*_i`` corrects
+    the unit's term for the chance agreement it contributes (``2(1−κ)(p_e,i − p_e)/(1−p_e)``;
+    no correction for Brennan-Prediger, whose chance agreement is fixed).  The
+    interval is ``κ ± t_{n−1} · se`` with the upper bound capped at 1, as irrCAC does
+    (no finite-population correction).  ``"cohen"`` is Conger's kappa for two coders,
+    which is Cohen's kappa on complete data; Conger's generalises Cohen's chance
+    agreement to 3+ coders (each coder's own category shares).
+
+    Published example (Gwet 2014, p. 120; irrCAC ``cac.raw4raters``): Fleiss 0.7612
+    (se 0.1530), AC1 0.7754 (se 0.1429), Brennan-Prediger 0.7727 (se 0.1447),
+    Conger 0.7628 (se 0.1492).
+
+    >>> nan = None
+    >>> gwet4 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...          [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, nan],
+    ...          [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
+    ...          [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
+    >>> [(round(e.value, 4), round(e.se, 4)) for e in
+    ...  (coefficient_estimate(gwet4, s) for s in ("fleiss", "ac1", "brennan_prediger", "conger"))]
+    [(0.7612, 0.153), (0.7754, 0.1429), (0.7727, 0.1447), (0.7628, 0.1492)]
+    >>> round(coefficient_estimate(gwet4, "fleiss").low, 4)
+    0.4244
+    """
+    from scipy.stats import t as student_t
+
+    if statistic not in STATISTICS_WITH_SE:
+        raise ValueError(f"unknown statistic {statistic!r}; use one of {', '.join(STATISTICS_WITH_SE)}")
+    enc = _encode(data)
+    codes = enc.codes[:, (enc.codes >= 0).any(axis=0)]  # units nobody rated are not units
+    if statistic == "cohen" and codes.shape[0] != 2:
+        raise ValueError(f"Cohen's kappa is for two coders, got {codes.shape[0]}; use statistic='conger'")
+    q = _n_categories(len(enc.categories), n_categories)
+    reason = explain_undefined(
+        data,
+        "ac1" if statistic == "ac1" else ("brennan_prediger" if statistic == "brennan_prediger" else "fleiss"),
+        n_categories=n_categories,
+    )
+    n = codes.shape[1]
+    if reason is None and q < 2:
+        reason = REASON_ONE_CATEGORY
+    if reason is not None:
+        return CoefficientEstimate(statistic, NAN, NAN, NAN, NAN, NAN, NAN, n, confidence, reason)
+    counts = _unit_counts(codes, q)  # [units, q]
+    r = counts.sum(axis=1)
+    two = r >= 2
+    n2 = int(two.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pa_i = np.where(two, (counts * (counts - 1)).sum(axis=1) / (r * (r - 1)), 0.0)
+    p_a = float(pa_i.sum() / n2)
+    pi = (counts / r[:, None]).mean(axis=0)
+    if statistic == "fleiss":
+        p_e = float((pi**2).sum())
+        pe_i = counts @ pi / r
+    elif statistic == "ac1":
+        p_e = float((pi * (1 - pi)).sum() / (q - 1))
+        pe_i = counts @ (1 - pi) / (r * (q - 1))
+    elif statistic == "brennan_prediger":
+        p_e = 1.0 / q
+        pe_i = np.full(n, p_e)
+    else:
+        p_e, pe_i = _conger_chance(codes, q)
+    if not p_e < 1.0 - 1e-15:
+        reason = REASON_NO_VARIATION.format(value="the same")
+        return CoefficientEstimate(statistic, NAN, NAN, NAN, NAN, p_a, p_e, n, confidence, reason)
+    value = (p_a - p_e) / (1 - p_e)
+    term = (n / n2) * (pa_i - p_e * two) / (1 - p_e)
+    if statistic != "brennan_prediger":
+        term = term - 2 * (1 - value) * (pe_i - p_e) / (1 - p_e)
+    se = math.sqrt(float(((term - value) ** 2).sum()) / (n * (n - 1))) if n > 1 else NAN
+    half = float(student_t.ppf(0.5 + confidence / 2, n - 1)) * se if n > 1 else NAN
+    return CoefficientEstimate(
+        statistic, float(value), se, float(value - half), float(min(1.0, value + half)), p_a, p_e, n, confidence
+    )
+
+
+def _conger_chance(codes: np.ndarray, q: int) -> tuple[float, np.ndarray]:
+    """Conger's (1980) chance agreement and its per-unit terms (Gwet 2014, §5.3)."""
+    n_coders, n = codes.shape
+    rated = codes >= 0  # [coders, units]
+    onehot = (codes[:, :, None] == np.arange(q)[None, None, :]) & rated[:, :, None]  # [coders, units, q]
+    n_g = rated.sum(axis=1).astype(float)  # units each coder rated
+    p_gk = onehot.sum(axis=1) / n_g[:, None]  # [coders, q]
+    p_mean = p_gk.mean(axis=0)
+    s2 = ((p_gk - p_mean) ** 2).sum(axis=0) / (n_coders - 1)
+    p_e = float((p_mean**2 - s2 / n_coders).sum())
+    # λ_ig = Σ_k (n/n_g)(δ_igk − (ε_ig − n_g/n) p_gk) (Σ_h p_hk − p_gk)
+    centred = onehot - (rated[:, :, None] - (n_g / n)[:, None, None]) * p_gk[:, None, :]
+    weight = (p_gk.sum(axis=0)[None, :] - p_gk)[:, None, :]  # [coders, 1, q]
+    lam = ((n / n_g)[:, None, None] * centred * weight).sum(axis=2)  # [coders, units]
+    return p_e, lam.sum(axis=0) / (n_coders * (n_coders - 1))
+
+
+def conger_kappa(data: Any) -> float:
+    """Conger's (1980) kappa: Fleiss' agreement, Cohen-style chance agreement for 3+ coders.
+
+    ``p_a`` as in :func:`fleiss_kappa`; ``p_e`` averages the pairwise Cohen chance
+    agreements, computed as ``Σ_k (p̄_k² − s²_k / r)`` from each coder's category shares
+    ``p_gk`` (``p̄_k`` their mean, ``s²_k`` their variance over the ``r`` coders; Gwet
+    2014, §2.4).  For two coders and complete data it equals Cohen's kappa.
+
+    Published example (Gwet 2014, p. 120): 0.7628 (irrCAC ``conger.kappa.raw``).
+
+    >>> nan = None
+    >>> gwet4 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...          [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, nan],
+    ...          [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
+    ...          [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
+    >>> round(conger_kappa(gwet4), 4)
+    0.7628
+    """
+    return coefficient_estimate(data, "conger").value
 
 
 def percent_agreement(data: Any) -> float:
@@ -654,7 +1000,13 @@ def holsti(a: Iterable[Hashable], b: Iterable[Hashable]) -> float:
 
 
 # --------------------------------------------------------------------------- reasons
-def explain_undefined(data: Any, statistic: str = "alpha", level: Level = "nominal") -> str | None:
+def explain_undefined(
+    data: Any,
+    statistic: str = "alpha",
+    level: Level = "nominal",
+    order: Sequence[Any] | None = None,
+    n_categories: int | None = None,
+) -> str | None:
     """Why a statistic is NaN for ``data`` (None when it is defined).
 
     ``statistic`` is one of "alpha", "fleiss", "scott", "ac1", "cohen", "percent",
@@ -667,7 +1019,7 @@ def explain_undefined(data: Any, statistic: str = "alpha", level: Level = "nomin
     >>> explain_undefined([[1, 2], [1, 2]]) is None
     True
     """
-    enc = _encode(data)
+    enc = _encode(data, order)
     codes = enc.codes
     if statistic in ("cohen", "scott"):
         codes = codes[:, (codes >= 0).all(axis=0)]
@@ -682,12 +1034,15 @@ def explain_undefined(data: Any, statistic: str = "alpha", level: Level = "nomin
         if len(used) == 1:
             return REASON_NO_VARIATION.format(value=_describe_value(enc.categories[used[0]]))
         return None
+    q = len(enc.categories) if n_categories is None else max(n_categories, len(enc.categories))
+    if statistic in ("brennan_prediger", "ac1") and q < 2:
+        return REASON_ONE_CATEGORY
     if statistic == "brennan_prediger":
-        return REASON_ONE_CATEGORY if len(enc.categories) < 2 else None
+        return None
     if len(used) < 2:
         return REASON_NO_VARIATION.format(value=_describe_value(enc.categories[used[0]]))
     if statistic == "alpha" and level in ("interval", "ratio"):
-        d_o, d_e, *_ = _alpha_parts(data, level)
+        d_o, d_e, *_ = _alpha_parts(data, level, order)
         if not d_e > 0:
             return "no variation in the pairable values' differences, so alpha is 0/0 (undefined)"
     return None
@@ -829,7 +1184,7 @@ def _fleiss_from_pi(p_a: np.ndarray, pi: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(p_a) & (p_e < 1.0 - 1e-15), kappa, np.nan)
 
 
-def fleiss_kappa_many(presence: np.ndarray, single_rated: SingleRated = "drop") -> np.ndarray:
+def fleiss_kappa_many(presence: np.ndarray, single_rated: SingleRated = "prevalence") -> np.ndarray:
     """:func:`fleiss_kappa` for each code of ``presence[codes, coders, units]``."""
     s = _stats(presence)
     return _fleiss_from_pi(s.p_a, s.pi_drop if single_rated == "drop" else s.pi_all)
@@ -879,6 +1234,8 @@ def binary_agreement_many(
     seed: int = 0,
     cap_draws: bool = True,
     cohen: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    method: BootMethod = "units",
+    hist: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Every per-code statistic of the report in one pass over ``presence``.
 
@@ -887,9 +1244,12 @@ def binary_agreement_many(
     ``n_boot`` > 0), "brennan_prediger", "n_units" and "reason".  With two coders
     Cohen's kappa needs who-said-what, which the ``H`` table lacks: pass
     ``presence`` itself, or the 2×2 counts ``cohen=(n11, n10, n01, n00)`` when
-    passing :class:`BinaryStats`.
+    passing :class:`BinaryStats`; the units bootstrap (``method="units"``) likewise
+    needs ``presence`` or its ``H`` table (``hist=``).
     """
-    s = _stats(presence_or_stats)
+    if hist is None and not isinstance(presence_or_stats, BinaryStats):
+        hist = presence_histogram(presence_or_stats)
+    s = binary_stats(hist) if hist is not None else _stats(presence_or_stats)
     if s.n_coders == 2:
         if cohen is None:
             if isinstance(presence_or_stats, BinaryStats):
@@ -901,7 +1261,9 @@ def binary_agreement_many(
     else:
         kappa, kind = _fleiss_from_pi(s.p_a, s.pi_drop), "fleiss"
     if n_boot > 0:
-        alpha, low, high = binary_bootstrap_alpha_many(s, n_boot=n_boot, seed=seed, cap_draws=cap_draws)
+        alpha, low, high = binary_bootstrap_alpha_many(
+            s, n_boot=n_boot, seed=seed, cap_draws=cap_draws, method=method, hist=hist
+        )
     else:
         alpha = alpha_from_binary_stats(s)
         low = high = np.full(alpha.shape, np.nan)
@@ -941,17 +1303,35 @@ def binary_reasons_many(presence_or_stats: Any) -> list[str | None]:
 
 
 def binary_bootstrap_alpha_many(
-    presence_or_stats: Any, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95, cap_draws: bool = True
+    presence_or_stats: Any,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    cap_draws: bool = True,
+    method: BootMethod = "units",
+    hist: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(alpha, low, high) per code: :func:`bootstrap_alpha`'s algorithm for 0/1 data.
+    """(alpha, low, high) per code: :func:`bootstrap_alpha` for 0/1 data, all codes at once.
 
-    With two categories only the disagreeing cell matters: the number of
-    disagreeing pairs among ``M`` drawn is Binomial(M, 2·o_01/n), so all codes are
-    bootstrapped at once.  Same ``M``, interval and perfect-agreement corrections as
-    :func:`bootstrap_alpha`; the streams differ, so intervals match in distribution,
-    not draw by draw.
+    ``method="units"`` (default) resamples the units: a unit of binary data is fully
+    described by its cell ``(m, k)`` of the ``H[code, m, k]`` table (``m`` ratings, ``k``
+    of them present), so a bootstrap sample of the units is a multinomial draw of the
+    ``H`` counts, and alpha follows from the drawn table.  Give ``presence`` or its
+    ``H`` table (``hist=``) for this method; :class:`BinaryStats` alone lacks it.
+
+    ``method="kalpha"``: with two categories only the disagreeing cell matters: the
+    number of disagreeing pairs among ``M`` drawn is Binomial(M, 2·o_01/n).  Same ``M``,
+    interval and perfect-agreement corrections as :func:`bootstrap_alpha`; the
+    streams differ, so intervals match in distribution, not draw by draw.
     """
-    s = _stats(presence_or_stats)
+    _check_boot_method(method)
+    if method == "units":
+        if hist is None:
+            if isinstance(presence_or_stats, BinaryStats):
+                raise ValueError("the units bootstrap needs presence or its H table (hist=...), not BinaryStats")
+            hist = presence_histogram(presence_or_stats)
+        return _binary_units_bootstrap(np.asarray(hist, dtype=float), n_boot, seed, confidence)
+    s = binary_stats(np.asarray(hist, dtype=float)) if hist is not None else _stats(presence_or_stats)
     alpha = alpha_from_binary_stats(s)
     n, n1 = s.n_values, s.n_present
     n0 = n - n1
@@ -977,7 +1357,86 @@ def binary_bootstrap_alpha_many(
     return alpha, np.where(ok, low, np.nan), np.where(ok, high, np.nan)
 
 
+def _binary_units_bootstrap(
+    hist: np.ndarray, n_boot: int, seed: int, confidence: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units bootstrap of binary alpha from ``H[code, m, k]`` (pairable cells only)."""
+    n_codes, side, _ = hist.shape
+    m = np.arange(side, dtype=float)[:, None]
+    k = np.arange(side, dtype=float)[None, :]
+    cell_ok = ((m >= 2) & (k <= m)).ravel()
+    h = hist.reshape(n_codes, -1)[:, cell_ok]  # [codes, cells]
+    mm = np.broadcast_to(m, (side, side)).ravel()[cell_ok]
+    kk = np.broadcast_to(k, (side, side)).ravel()[cell_ok]
+    disagree = kk * (mm - kk) / (mm - 1.0)  # o_01 contributed by one unit of the cell
+    alpha = alpha_from_binary_stats(binary_stats(hist))
+    ok = np.isfinite(alpha)
+    n_units = h.sum(axis=1)
+    low = np.full(n_codes, np.nan)
+    high = np.full(n_codes, np.nan)
+    rng = np.random.default_rng(seed)
+    rows = np.flatnonzero(ok)
+    if len(rows) == 0:
+        return alpha, low, high
+    samples = np.empty((len(rows), n_boot))
+    p = h[rows] / n_units[rows, None]
+    n_u = n_units[rows].astype(np.int64)
+    for lo, hi in _boot_chunks(n_boot, len(rows) * h.shape[1]):
+        draws = rng.multinomial(n_u[None, :], p[None], size=(hi - lo, len(rows))).astype(float)  # [B, codes, cells]
+        n = draws @ mm
+        n1 = draws @ kk
+        o01 = draws @ disagree
+        n0 = n - n1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = 1.0 - (n - 1.0) * o01 / (n0 * n1)
+        samples[:, lo:hi] = np.where((n0 > 0) & (n1 > 0), a, np.nan).T
+    lo_q, hi_q = _bc_interval(samples, alpha[rows], confidence)
+    low[rows], high[rows] = lo_q, hi_q
+    return alpha, low, high
+
+
+def _bc_interval(samples: np.ndarray, theta: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bias-corrected percentile interval (Efron 1981; Efron & Tibshirani 1993, §14.3 with a = 0).
+
+    ``samples[r, B]``: bootstrap replicates of the estimates ``theta[r]``.  With
+    ``z0 = Φ⁻¹(share of replicates below the estimate)`` (ties count half), the bounds
+    are the replicates' ``Φ(2·z0 ± z_{1−tail})`` quantiles.  Compared with the plain
+    percentile interval this removes most of the under-coverage of alpha's skewed
+    bootstrap distribution at 50-100 units; BCa's jackknife acceleration over-covered
+    (97-98% at 50 units) in the same simulations.  NaN (0/0) replicates are left out.
+    """
+    from scipy.special import ndtr, ndtri
+
+    tail = (1.0 - confidence) / 2.0
+    finite = np.isfinite(samples)
+    n_def = finite.sum(axis=1)
+    t = theta[:, None]
+    below = ((samples < t) & finite).sum(axis=1) + 0.5 * ((samples == t) & finite).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z0 = ndtri(np.clip(below / n_def, 1e-6, 1 - 1e-6))
+    p_lo = np.nan_to_num(ndtr(2 * z0 + ndtri(tail)), nan=tail)
+    p_hi = np.nan_to_num(ndtr(2 * z0 + ndtri(1.0 - tail)), nan=1.0 - tail)
+    ordered = np.sort(np.where(finite, samples, np.inf), axis=1)  # undefined replicates last
+    last = np.maximum(n_def - 1, 0)
+    rows = np.arange(samples.shape[0])
+
+    def pick(prob: np.ndarray) -> np.ndarray:
+        pos = np.clip(prob * (n_def - 1), 0, last)
+        lo_i = np.floor(pos).astype(np.int64)
+        hi_i = np.minimum(lo_i + 1, last)
+        a, b = ordered[rows, lo_i], ordered[rows, hi_i]
+        return np.where(np.isfinite(b), a + (pos - lo_i) * (b - a), a)
+
+    none = n_def == 0
+    return np.where(none, np.nan, pick(p_lo)), np.where(none, np.nan, pick(p_hi))
+
+
+# Krippendorff's unitizing alpha family for span coding lives in its own module.
+from .unitized import UnitizedAlpha, unitized_alpha  # noqa: E402
+
 __all__ = [
+    "UnitizedAlpha",
+    "unitized_alpha",
     "AlphaEstimate",
     "BinaryStats",
     "LEVELS",
@@ -990,6 +1449,10 @@ __all__ = [
     "scott_pi",
     "gwet_ac1",
     "brennan_prediger",
+    "conger_kappa",
+    "coefficient_estimate",
+    "CoefficientEstimate",
+    "STATISTICS_WITH_SE",
     "percent_agreement",
     "holsti",
     "explain_undefined",
@@ -1005,4 +1468,6 @@ __all__ = [
     "binary_agreement_many",
     "binary_reasons_many",
     "binary_bootstrap_alpha_many",
+    "bootstrap_method_text",
+    "BOOT_METHODS",
 ]

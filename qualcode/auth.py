@@ -1,7 +1,22 @@
-"""Team-mode accounts: salted scrypt password hashes, rate-limited sign-in, expiring sessions.
+"""Team-mode accounts: salted scrypt password hashes, rate-limited sign-in, short-lived sessions.
 
-Passwords are never stored, only ``scrypt$N$r$p$salt$hash`` strings (RFC 7914 parameters
-N=2**15, r=8, p=1: about 32 MiB and tens of milliseconds per check, as OWASP recommends).
+Passwords are never stored, only ``scrypt$N$r$p$salt$hash`` strings.  New hashes use
+N=2**17, r=8, p=1 (OWASP's minimum for scrypt: 128 MiB and a fraction of a second per check);
+older, weaker hashes are replaced on the user's next successful sign-in.  At most
+:data:`SCRYPT_SLOTS` checks run at once per process, so a burst of sign-ins cannot exhaust memory.
+
+Sign-in (:func:`sign_in`) counts each attempt in the database *before* the password is checked
+(:meth:`qualcode.store.access.AccessRoom.count_sign_in_attempt`, one atomic statement):
+
+* per typed user name: the 5th failure within 15 minutes pauses sign-in for that name for
+  5 minutes; the pause is never extended by further attempts, so it always ends;
+* per client address: 10 failures in an hour pause that client for an hour, so one client
+  cannot keep an account locked (or guess passwords) for long;
+* an admin ends a pause at once: ``qualcode user unlock NAME``.
+
+Names that do not exist are counted and answered exactly like real ones (same messages, a
+dummy scrypt check of the same cost), so neither the lockout nor the timing tells which user
+names exist.  A disabled user gets the same "wrong password" answer.
 """
 
 from __future__ import annotations
@@ -9,23 +24,58 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
-from . import schema as s
-from .errors import PermissionDenied
+from .errors import ConfigError, PermissionDenied
 from .store import Actor, Store
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+DEFAULT_SCRYPT_N = 2**17
+SCRYPT_R, SCRYPT_P = 8, 1
+SCRYPT_N_ENV = "QUALCODE_SCRYPT_N"  # tests lower it; lowering it in production weakens stored passwords
+MAX_SCRYPT_N = 2**20  # stored hashes asking for more are refused (a forged hash must not exhaust memory)
+SCRYPT_SLOTS = threading.BoundedSemaphore(2)
+
 MAX_FAILED_LOGINS = 5
+FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=5)
-SESSION_LIFETIME = timedelta(hours=12)
+CLIENT_MAX_FAILURES = 10
+CLIENT_WINDOW = timedelta(hours=1)
+CLIENT_LOCKOUT = timedelta(hours=1)
+SESSION_LIFETIME = timedelta(hours=8)
+SESSION_IDLE = timedelta(hours=1)
+SESSION_TOUCH = timedelta(minutes=1)  # how often a live session's last-seen time is written
 MIN_PASSWORD_LENGTH = 10
 
 
-def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
+def scrypt_n() -> int:
+    """The cost parameter N for new hashes: 2**17, or ``QUALCODE_SCRYPT_N`` (a power of two)."""
+    raw = os.environ.get(SCRYPT_N_ENV)
+    if not raw:
+        return DEFAULT_SCRYPT_N
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 2**10 or n > MAX_SCRYPT_N or n & (n - 1):
+        raise ConfigError(
+            f"{SCRYPT_N_ENV}='{raw}' is not a power of two between 1024 and {MAX_SCRYPT_N}.",
+            hint=f"Unset it (the default is {DEFAULT_SCRYPT_N}).",
+        )
+    return n
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    with SCRYPT_SLOTS:
+        # scrypt needs 128·N·r bytes (128 MiB at N=2**17, r=8); maxmem must be above that.
+        return hashlib.scrypt(
+            password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=129 * n * r * p + 32 * 1024 * 1024, dklen=dklen
+        )
+
+
+def hash_password(password: str, *, n: int | None = None, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
     """A salted scrypt hash.
 
     >>> h = hash_password("correct horse battery", n=2**10)
@@ -34,30 +84,44 @@ def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int
     >>> verify_password("wrong", h)
     False
     """
+    n = n or scrypt_n()
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=128 * 1024 * 1024, dklen=32)
+    digest = _scrypt(password, salt, n, r, p, 32)
     b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
     return f"scrypt${n}${r}${p}${b64(salt)}${b64(digest)}"
 
 
-def verify_password(password: str, stored: str | None) -> bool:
+def _parameters(stored: str | None) -> tuple[int, int, int] | None:
     if not stored or not stored.startswith("scrypt$"):
+        return None
+    try:
+        _, n, r, p, _salt, _digest = stored.split("$")
+        return int(n), int(r), int(p)
+    except ValueError:
+        return None
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    params = _parameters(stored)
+    if params is None or params[0] > MAX_SCRYPT_N or params[1] * params[2] > 64:
         return False
     try:
-        _, n, r, p, salt, digest = stored.split("$")
+        _, _n, _r, _p, salt, digest = str(stored).split("$")
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            maxmem=128 * 1024 * 1024,
-            dklen=len(expected),
-        )
-    except (ValueError, TypeError):
+        actual = _scrypt(password, base64.b64decode(salt), *params, dklen=len(expected))
+    except (ValueError, TypeError, MemoryError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def needs_rehash(stored: str | None) -> bool:
+    """True when ``stored`` is weaker than what :func:`hash_password` makes now.
+
+    >>> needs_rehash("scrypt$32768$8$1$c2FsdA==$ZGlnZXN0"), needs_rehash(f"scrypt${2**20}$8$1$c2FsdA==$ZGlnZXN0")
+    (True, False)
+    """
+    params = _parameters(stored)
+    return params is None or params[0] < scrypt_n() or params[1] < SCRYPT_R
 
 
 def check_password_strength(password: str) -> None:
@@ -71,71 +135,76 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def sign_in(store: Store, name: str, password: str, *, now: datetime | None = None) -> Actor:
-    """Check a password; returns the user's Actor.  Locks the account after repeated failures."""
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
+
+
+def sign_in(store: Store, name: str, password: str, *, client: str | None = None, now: datetime | None = None) -> Actor:
+    """Check a password; returns the user's Actor.  ``client`` is the browser's address (None:
+    this machine).  Every attempt is counted before the password is checked (see the module)."""
     now = now or _utcnow()
-    user = store.get_user(name)
-    generic = PermissionDenied(
-        "Unknown user name or wrong password.",
-        hint="Check both; after 5 failed attempts the account pauses for 5 minutes.",
+    client_key = f"client:{client or 'local'}"
+    throttle = store.count_sign_in_attempt(
+        client_key, now, limit=CLIENT_MAX_FAILURES, window=CLIENT_WINDOW, lockout=CLIENT_LOCKOUT
     )
-    if user is None:
-        # Spend the same time as a real check so user names cannot be probed by timing.
-        verify_password(password, f"scrypt${SCRYPT_N}$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA")
-        raise generic
-    if user["locked_until"] and datetime.fromisoformat(user["locked_until"]) > now:
+    if not throttle.allowed(CLIENT_MAX_FAILURES):
         raise PermissionDenied(
-            f"Too many failed sign-in attempts for '{name}'.",
-            hint=f"Try again after {user['locked_until'][:19]} UTC, or ask an admin.",
+            "Too many failed sign-in attempts from this computer.",
+            hint=f"Sign-in from here pauses until {str(throttle.locked_until)[:16].replace('T', ' ')} UTC; "
+            "an admin can end the pause with 'qualcode user unlock NAME'.",
         )
-    if not verify_password(password, user["password_hash"]):
-        failures = int(user["failed_logins"] or 0) + 1
-        locked = (now + LOCKOUT).isoformat() if failures >= MAX_FAILED_LOGINS else None
-        store.update_user_login_state(name, 0 if locked else failures, locked)
-        raise generic
-    store.update_user_login_state(name, 0, None)
+    user_key = f"user:{name}"
+    attempt = store.count_sign_in_attempt(
+        user_key, now, limit=MAX_FAILED_LOGINS, window=FAILURE_WINDOW, lockout=LOCKOUT
+    )
+    if not attempt.allowed(MAX_FAILED_LOGINS):
+        # The same answer for every typed name, existing or not.
+        raise PermissionDenied(
+            "Too many failed sign-in attempts for this user name.",
+            hint=f"Sign-in for it pauses until {str(attempt.locked_until)[:16].replace('T', ' ')} UTC; "
+            "an admin can end the pause with 'qualcode user unlock NAME'.",
+        )
+    user = store.get_user(name)
+    stored = user["password_hash"] if user is not None and user.get("disabled_at") is None else None
+    # Unknown and disabled users spend the same time as a real check: names cannot be probed by timing.
+    dummy = f"scrypt${scrypt_n()}${SCRYPT_R}${SCRYPT_P}$AAAAAAAAAAAAAAAAAAAAAA==$" + "A" * 44
+    matches = verify_password(password, stored or dummy) and stored is not None
+    if not matches or user is None:
+        raise PermissionDenied(
+            "Unknown user name or wrong password.",
+            hint=f"Check both; after {MAX_FAILED_LOGINS} failed attempts sign-in for that name pauses for "
+            f"{_minutes(LOCKOUT)}.",
+        )
+    store.refund_sign_in_attempt(client_key)
+    store.clear_sign_in_attempts(user_key)
+    if needs_rehash(stored):
+        store.set_password_hash(name, hash_password(password))
     return Actor(name, user["role"])
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_session(
     store: Store, actor: Actor, *, now: datetime | None = None, lifetime: timedelta = SESSION_LIFETIME
 ) -> str:
-    """A random session token (only its hash is stored)."""
+    """A random 256-bit session token (only its SHA-256 is stored)."""
     now = now or _utcnow()
     token = secrets.token_urlsafe(32)
-    with store.write() as conn:
-        conn.execute(
-            s.sessions.insert().values(
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                user_name=actor.name,
-                created_at=now.isoformat(),
-                expires_at=(now + lifetime).isoformat(),
-            )
-        )
+    store.start_session(_token_hash(token), actor.name, now, now + lifetime)
     return token
 
 
 def resume_session(store: Store, token: str, *, now: datetime | None = None) -> Actor | None:
-    """The Actor of a live session, or None when the token is unknown or expired."""
-    now = now or _utcnow()
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    with store.write() as conn:
-        row = conn.execute(
-            sa.select(s.sessions.c.user_name, s.sessions.c.expires_at, s.users.c.role)
-            .join(s.users, s.users.c.name == s.sessions.c.user_name)
-            .where(s.sessions.c.token_hash == digest)
-        ).first()
-        if row is None:
-            return None
-        if datetime.fromisoformat(row.expires_at) <= now:
-            conn.execute(s.sessions.delete().where(s.sessions.c.token_hash == digest))
-            return None
-    return Actor(row.user_name, row.role)
+    """The Actor of a live session (current role), or None when the token is unknown, expired,
+    idle for longer than :data:`SESSION_IDLE`, or its user was disabled or removed."""
+    return store.live_session(_token_hash(token), now or _utcnow(), idle=SESSION_IDLE, touch_every=SESSION_TOUCH)
 
 
 def end_session(store: Store, token: str) -> None:
-    with store.write() as conn:
-        conn.execute(s.sessions.delete().where(s.sessions.c.token_hash == hashlib.sha256(token.encode()).hexdigest()))
+    store.drop_session(_token_hash(token))
 
 
 def team_mode(store: Store) -> bool:

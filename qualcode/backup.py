@@ -141,6 +141,7 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
                     conn.execute(table.insert(), rows)
             if project.store.engine.dialect.name == "postgresql":
                 _reset_sequences(conn)
+            s.seed_id_sequences(conn)  # ids the restored audit log names are never handed out again
     except sa.exc.StatementError as exc:
         if isinstance(exc, sa.exc.OperationalError):  # the database itself failed, not the file
             raise

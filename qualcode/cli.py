@@ -76,10 +76,21 @@ def _output_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def _data(ctx: Context, annotators: str | None) -> Any:
-    """The analysis data for a report, after checking the --annotators names."""
+def _pooled(ctx: Context, annotators: str | None) -> tuple[Any, list[str] | None]:
+    """All the analysis data and the checked --annotators names: the count reports pool the
+    codings themselves (reports.pool: consensus where it exists, else the human annotators)."""
     project = ctx.project()
-    return project.analysis_data(project.check_annotators(_annotators(annotators)))
+    return project.analysis_data(), project.check_annotators(_annotators(annotators))
+
+
+def _emit_counted(df: Any, fmt: str) -> None:
+    """A count report with what it counted and whose codings (stdout for tables, stderr otherwise,
+    so that csv/json stay machine-readable)."""
+    attrs = getattr(df, "attrs", {}) or {}
+    lines = [f"{name}: {attrs[key]}" for key, name in (("unit", "Unit"), ("pooled", "Codings counted")) if key in attrs]
+    if lines:
+        click.echo("\n".join(lines), err=fmt != "table")
+    _emit(df, fmt)
 
 
 def _annotators(value: str | None) -> list[str] | None:
@@ -158,7 +169,8 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
 
     Without PATHS: syncs the whole project (codebook.yaml, every transcript in interviews/,
     every codings spreadsheet in interviews/).  PATHS may be transcripts (.md .txt .docx .vtt
-    .srt), folders of them, codings spreadsheets (.csv .xlsx) or REFI-QDA projects (.qdpx).
+    .srt), folders of them, codings spreadsheets (.csv .xlsx), REFI-QDA projects (.qdpx) or
+    REFI-QDA codebooks (.qdc from Taguette, ATLAS.ti, MAXQDA, NVivo; into a project without codes).
     A bad file stops the import with every problem listed and nothing stored.
 
     \b
@@ -167,6 +179,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
       qualcode import interviews/expert_J.md
       qualcode import --codings team_codings.csv
       qualcode import other_tool_export.qdpx
+      qualcode import taguette_codebook.qdc
     """
     from .importers import SUPPORTED_SUFFIXES
 
@@ -180,6 +193,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     transcripts: list[Path] = []
     sheets = [Path(c) for c in codings]
     refi: list[Path] = []
+    codebooks: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -188,6 +202,8 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             sheets.append(path)
         elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
             refi.append(path)
+        elif path.suffix.lower() == ".qdc":  # a REFI-QDA codebook
+            codebooks.append(path)
         else:
             transcripts.append(path)
     # Every sheet is checked (against the stored and the new transcripts) before anything is
@@ -212,6 +228,10 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
 
         summary = import_refi_into(project, archive)
         click.echo(summary)
+    for codebook_file in codebooks:
+        from .exchange import import_codebook_into
+
+        click.echo(import_codebook_into(project, codebook_file))
 
 
 def _warn_outside(report: Any) -> None:
@@ -252,7 +272,10 @@ def status(ctx: Context, fmt: str) -> None:
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
-            click.echo(f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'")
+            click.echo(
+                f"  - #{row.id} {row.document_name} [{row.code_id}] by {row.annotator}: '{row.quote[:60]}'"
+                f" ({row.reason})"
+            )
 
 
 # ---------------------------------------------------------------------------------------- codebook
@@ -373,12 +396,12 @@ def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: 
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    df = reports.theme_table(data)
+    data, ann = _pooled(ctx, annotators)
+    df = reports.theme_table(data, annotators=ann)
     if theme:
         keep = {theme} | set(_descendants(data.codebook, theme))
         df = df[df["theme_id"].isin(keep)]
-    _emit(df, fmt)
+    _emit_counted(df, fmt)
 
 
 def _descendants(codebook: Any, theme_id: str) -> list[str]:
@@ -400,11 +423,11 @@ def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    df = reports.code_frequencies(data, by_annotator=by_annotator)
+    data, ann = _pooled(ctx, annotators)
+    df = reports.code_frequencies(data, annotators=ann, by_annotator=by_annotator)
     if theme:
         df = df[df["code"].isin(data.codebook.codes_in(theme))]
-    _emit(df, fmt)
+    _emit_counted(df, fmt)
 
 
 @report.command("experts")
@@ -419,8 +442,8 @@ def report_experts(ctx: Context, by: str, attribute: str | None, annotators: str
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    _emit(reports.consensus(data, by=by, attribute=attribute), fmt)
+    data, ann = _pooled(ctx, annotators)
+    _emit_counted(reports.consensus(data, by=by, attribute=attribute, annotators=ann), fmt)
 
 
 @report.command("matrix")
@@ -436,8 +459,11 @@ def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators:
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    _emit(reports.matrix(data, by=by, level=level, presence=presence).reset_index(), fmt)
+    data, ann = _pooled(ctx, annotators)
+    table = reports.matrix(data, by=by, level=level, presence=presence, annotators=ann)
+    flat = table.reset_index()
+    flat.attrs = dict(table.attrs)
+    _emit_counted(flat, fmt)
 
 
 @report.command("cooccurrence")
@@ -452,8 +478,8 @@ def report_cooccurrence(ctx: Context, unit: str, by: str, annotators: str | None
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    _emit(reports.cooccurrence(data, unit=unit, by=by), fmt)
+    data, ann = _pooled(ctx, annotators)
+    _emit_counted(reports.cooccurrence(data, unit=unit, by=by, annotators=ann), fmt)
 
 
 @report.command("quotes")
@@ -467,8 +493,27 @@ def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, 
     """
     from . import reports
 
-    data = _data(ctx, annotators)
-    _emit(reports.quote_table(data, max_quotes=max_quotes), fmt)
+    data, ann = _pooled(ctx, annotators)
+    _emit_counted(reports.quote_table(data, max_quotes=max_quotes, annotators=ann), fmt)
+
+
+def _documents(value: str | None) -> list[str] | None:
+    return [d.strip() for d in value.split(",") if d.strip()] if value else None
+
+
+def _scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--include-interviewer", is_flag=True, help="Keep interviewer turns (Interviewer:, Q:, I:) as units."
+    )(func)
+    func = click.option(
+        "--scope",
+        type=click.Choice(["common", "all"]),
+        default="common",
+        show_default=True,
+        help="common: only documents every chosen coder coded; all: every document any of them coded.",
+    )(func)
+    func = click.option("--documents", help="Comma-separated document names to compare (default: see --scope).")(func)
+    return func
 
 
 @report.command("agreement")
@@ -477,35 +522,94 @@ def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, 
 @click.option(
     "--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap samples for alpha's 95% interval."
 )
+@click.option(
+    "--bootstrap-method",
+    type=click.Choice(["units", "kalpha"]),
+    default="units",
+    show_default=True,
+    help="units: resample the units; kalpha: Hayes & Krippendorff's KALPHA algorithm (25·q cap).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
+@click.option(
+    "--min-overlap",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of a unit a coding must cover for its code to be present (0 = one character).",
+)
+@click.option(
+    "--match-threshold",
+    type=float,
+    default=0.9,
+    show_default=True,
+    help="Overlap share (intersection/union) for --unit match.",
+)
+@_scope_options
 @_report_options
 @pass_ctx
-def report_agreement(ctx: Context, unit: str, by: str, bootstrap: int, annotators: str | None, fmt: str) -> None:
+def report_agreement(
+    ctx: Context,
+    unit: str,
+    by: str,
+    bootstrap: int,
+    bootstrap_method: str,
+    seed: int,
+    min_overlap: float,
+    match_threshold: float,
+    documents: str | None,
+    scope: str,
+    include_interviewer: bool,
+    annotators: str | None,
+    fmt: str,
+) -> None:
     """Inter-coder reliability per code and theme (percent agreement, kappa, Krippendorff's alpha).
 
-    Example: qualcode report agreement --annotators ann1,ann2,ann3 --unit paragraph
+    By default only the documents every chosen coder coded are compared (the output says
+    which); the interval resamples the units.
+
+    Example: qualcode report agreement --annotators ann1,ann2,ann3 --unit paragraph --documents expert_A,expert_B
     """
     from .reliability import intercoder_agreement
 
     data = ctx.project().analysis_data()
     df = intercoder_agreement(
-        data, annotators=ctx.project().check_annotators(_annotators(annotators)), unit=unit, by=by, bootstrap=bootstrap
+        data,
+        annotators=ctx.project().check_annotators(_annotators(annotators)),
+        unit=unit,
+        by=by,
+        bootstrap=bootstrap,
+        bootstrap_method=bootstrap_method,
+        seed=seed,
+        min_overlap=min_overlap,
+        match_threshold=match_threshold,
+        documents=_documents(documents),
+        scope=scope,
+        include_interviewer=include_interviewer,
     )
-    if fmt == "table":
-        click.echo(_describe(df))
+    click.echo(_describe(df), err=fmt != "table")
     _emit(df, fmt)
 
 
 def _describe(df: Any) -> str:
-    attrs = getattr(df, "attrs", {}) or {}
-    parts = [f"{k}: {attrs[k]}" for k in ("unit", "uncoded", "n_units", "annotators", "method") if k in attrs]
-    return "\n".join(parts)
+    from .reliability import describe
+
+    return describe(df)
 
 
 @report.command("disagreements")
 @click.option("--unit", type=click.Choice(SEGMENT_KINDS), default="sentence", show_default=True)
+@_scope_options
 @_report_options
 @pass_ctx
-def report_disagreements(ctx: Context, unit: str, annotators: str | None, fmt: str) -> None:
+def report_disagreements(
+    ctx: Context,
+    unit: str,
+    documents: str | None,
+    scope: str,
+    include_interviewer: bool,
+    annotators: str | None,
+    fmt: str,
+) -> None:
     """Every unit where coders differ, with the text and each coder's codes.
 
     Example: qualcode report disagreements --annotators ann1,ann2 --format csv > to_discuss.csv
@@ -513,7 +617,16 @@ def report_disagreements(ctx: Context, unit: str, annotators: str | None, fmt: s
     from .reliability import disagreements
 
     data = ctx.project().analysis_data()
-    _emit(disagreements(data, annotators=ctx.project().check_annotators(_annotators(annotators)), unit=unit), fmt)
+    df = disagreements(
+        data,
+        annotators=ctx.project().check_annotators(_annotators(annotators)),
+        unit=unit,
+        documents=_documents(documents),
+        scope=scope,
+        include_interviewer=include_interviewer,
+    )
+    click.echo(_describe(df), err=fmt != "table")
+    _emit(df, fmt)
 
 
 # ---------------------------------------------------------------------------------------- export
@@ -548,27 +661,52 @@ def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annot
 
 @export.command("qdpx")
 @click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
+@click.option(
+    "--for",
+    "target",
+    type=click.Choice(["standard", "nvivo", "atlas", "maxqda", "qualcoder", "taguette"]),
+    help="The tool that will read the file: nvivo writes UTF-16 positions and CRLF texts, as NVivo "
+    "counts; the others (and the default) the standard's code points.",
+)
+@click.option(
+    "--offsets",
+    type=click.Choice(["codepoints", "utf16"]),
+    help="How positions are counted: Unicode code points (the standard, default) or UTF-16 code units (NVivo).",
+)
+@click.option(
+    "--qualcode-block",
+    is_flag=True,
+    help="Also write qualcode's code fields (id, include/exclude, examples, aliases, patterns) as a visible "
+    "[qualcode] block in each Description; by default they travel in XML comments other tools do not show.",
+)
 @pass_ctx
-def export_qdpx_cmd(ctx: Context, path: str) -> None:
+def export_qdpx_cmd(ctx: Context, path: str, target: str | None, offsets: str | None, qualcode_block: bool) -> None:
     """A REFI-QDA project (.qdpx) with texts, codebook, codings per user, cases and memos.
 
-    Example: qualcode export qdpx for_nvivo.qdpx
+    \b
+    Examples:
+      qualcode export qdpx project.qdpx
+      qualcode export qdpx --for nvivo for_nvivo.qdpx
     """
-    ctx.project().export_qdpx(path)
+    ctx.project().export_qdpx(path, target=target, offsets=offsets, qualcode_block=qualcode_block)
     click.echo(f"Wrote {path}")
 
 
 @export.command("qdc")
 @click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
+@click.option(
+    "--qualcode-block",
+    is_flag=True,
+    help="Also write qualcode's code fields (id, include/exclude, examples, aliases, patterns) as a visible "
+    "[qualcode] block in each Description; by default they travel in XML comments other tools do not show.",
+)
 @pass_ctx
-def export_qdc_cmd(ctx: Context, path: str) -> None:
+def export_qdc_cmd(ctx: Context, path: str, qualcode_block: bool) -> None:
     """The codebook alone as REFI-QDA (.qdc).
 
     Example: qualcode export qdc codebook.qdc
     """
-    from .refi import export_qdc
-
-    export_qdc(ctx.project().codebook, path)
+    ctx.project().export_qdc(path, qualcode_block=qualcode_block)
     click.echo(f"Wrote {path}")
 
 
@@ -616,6 +754,62 @@ def user_list(ctx: Context) -> None:
     _emit(ctx.project().store.users_frame(), "table")
 
 
+@user.command("disable")
+@click.argument("name")
+@pass_ctx
+def user_disable(ctx: Context, name: str) -> None:
+    """Disable a user: their open sessions end at once and they cannot sign in (codings stay).
+
+    Example: qualcode user disable alice
+    """
+    project = ctx.project()
+    ended = project.store.disable_user(project.actor, name)
+    click.echo(f"User '{name}' disabled; {ended} open session(s) ended. Undo with: qualcode user enable {name}")
+
+
+@user.command("enable")
+@click.argument("name")
+@pass_ctx
+def user_enable(ctx: Context, name: str) -> None:
+    """Let a disabled user sign in again.
+
+    Example: qualcode user enable alice
+    """
+    project = ctx.project()
+    project.store.disable_user(project.actor, name, disabled=False)
+    click.echo(f"User '{name}' may sign in again.")
+
+
+@user.command("remove")
+@click.argument("name")
+@pass_ctx
+def user_remove(ctx: Context, name: str) -> None:
+    """Remove a user's account: sessions end and the password is deleted at once.  Codings they
+    made keep their name (the name stays, disabled, without a password).
+
+    Example: qualcode user remove alice
+    """
+    project = ctx.project()
+    outcome = project.store.remove_user(project.actor, name)
+    if outcome == "kept":
+        click.echo(f"User '{name}' removed: no password, no sessions; their codings keep the name.")
+    else:
+        click.echo(f"User '{name}' removed.")
+
+
+@user.command("unlock")
+@click.argument("name")
+@pass_ctx
+def user_unlock(ctx: Context, name: str) -> None:
+    """End a sign-in pause after failed attempts (for NAME and for every client address).
+
+    Example: qualcode user unlock alice
+    """
+    project = ctx.project()
+    was_locked = project.store.unlock_user(project.actor, name)
+    click.echo(f"Sign-in for '{name}' is open again." if was_locked else f"'{name}' was not locked; nothing to do.")
+
+
 @cli.command("set")
 @click.argument("key", type=click.Choice(list(SETTINGS)))
 @click.argument("value")
@@ -636,7 +830,7 @@ def undo(ctx: Context) -> None:
     """
     project = ctx.project()
     result = project.undo()
-    click.echo("Nothing to undo." if result is None else f"Undid {result['undone']} of coding {result['coding_id']}.")
+    click.echo("Nothing to undo." if result is None else result["message"])
 
 
 # ---------------------------------------------------------------------------------------- suggestions
@@ -887,6 +1081,8 @@ def app(ctx: Context, port: int, address: str) -> None:
                 address,
                 "--browser.gatherUsageStats",
                 "false",
+                "--client.showErrorDetails",
+                "none",  # no traceback in the browser (it goes to this console)
             ],
             env=env,
         )

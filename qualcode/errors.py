@@ -97,6 +97,12 @@ class ConflictError(QualcodeError):
     title = "Conflict"
 
 
+class UndoRefused(ConflictError):
+    """Undo would act on data that changed since (or clash with what is stored now); nothing was undone."""
+
+    title = "Undo refused"
+
+
 class PermissionDenied(QualcodeError):
     """The current user's role does not allow this action."""
 
@@ -138,6 +144,7 @@ __all__ = [
     "InputFileError",
     "CodingError",
     "ConflictError",
+    "UndoRefused",
     "PermissionDenied",
     "ConfigError",
     "did_you_mean",

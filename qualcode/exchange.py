@@ -15,6 +15,7 @@ from .codebook import dump_codebook
 from .errors import ConfigError
 from .fileio import atomic_write
 from .project import Project
+from .refi.reader import RefiProject
 from .segment import segment_many
 
 
@@ -22,7 +23,7 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     """Import a .qdpx (or bare .qde) into an empty project; returns a summary with every data-loss warning."""
     from .refi import import_qdpx
 
-    project.store.require(project.actor, "admin", "import a whole REFI-QDA project")
+    project.store.require(project.actor, "supervisor", "import a whole REFI-QDA project")
     refi = import_qdpx(path)  # reads and validates everything before anything is written
     counts = project.store.counts()
     current = project.codebook if project.codebook_path.exists() else None
@@ -43,6 +44,7 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         for doc in refi.documents:
             project.store.upsert_document(project.actor, doc, source=f"{Path(path).name}#{doc.name}")
         ids = project.store.add_codings(project.actor, refi.codings, source=str(Path(path).name))
+        _keep_the_rest(project, refi)
     except BaseException:
         # The project was empty: undo everything this import wrote, file and database.
         _clear_project_data(project)
@@ -62,6 +64,55 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     return "\n".join(lines)
 
 
+def _keep_the_rest(project: Project, refi: RefiProject) -> None:
+    """Cases without documents, users without codings, the project's name and the other
+    tool's GUIDs (written back on export, so that tool updates instead of duplicating)."""
+    with project.store.write() as conn:
+        for participant in refi.participants:
+            project.store.upsert_participant(conn, participant)
+        for user in refi.users:
+            project.store.ensure_user(conn, user)
+    kept = dict(refi.guids)
+    if refi.name:
+        kept[("project", "name")] = refi.name
+    project.store.remember_refi_ids(project.actor, kept)
+
+
+def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
+    """Import a REFI-QDA codebook (``.qdc`` from Taguette, ATLAS.ti, MAXQDA, NVivo …) as
+    ``codebook.yaml`` of a project that has no codes yet; returns a summary with every warning."""
+    from .refi import import_qdc_with_guids
+
+    project.store.require(project.actor, "supervisor", "import a REFI-QDA codebook")
+    codebook, guids, warnings = import_qdc_with_guids(path)  # read and checked before anything is written
+    current = project.codebook if project.codebook_path.exists() else None
+    if current is not None and current.codes:
+        raise ConfigError(
+            f"{project.codebook_path.name} already has {len(current.codes)} codes; a REFI-QDA codebook is "
+            "imported into a project without codes, so nothing is merged silently.",
+            hint=f"Move {project.codebook_path.name} aside (or start a new project with qualcode init NEW) "
+            f"and run the import again: qualcode import {Path(path).name}",
+        )
+    original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
+    try:
+        atomic_write(project.codebook_path, dump_codebook(codebook).encode("utf-8"))
+        project._codebook = None
+        project.sync_codebook()
+        project.store.remember_refi_ids(project.actor, guids)
+    except BaseException:
+        if original is None:
+            project.codebook_path.unlink(missing_ok=True)
+        else:
+            atomic_write(project.codebook_path, original)
+        project._codebook = None
+        raise
+    lines = [
+        f"Imported {len(codebook.themes)} themes, {len(codebook.codes)} codes and "
+        f"{len(codebook.cross_cutting)} cross-cutting themes from {Path(path).name} into {project.codebook_path.name}."
+    ]
+    return "\n".join(lines + [f"Warning: {w}" for w in warnings])
+
+
 def _clear_project_data(project: Project) -> None:
     """Remove documents, codings, participants, imports and codes (used only on an empty project)."""
     from . import schema as s
@@ -76,8 +127,9 @@ def _clear_project_data(project: Project) -> None:
             s.participants,
             s.imports,
             s.codes,
+            s.refi_ids,
         ):
             conn.execute(table.delete())
 
 
-__all__ = ["import_refi_into"]
+__all__ = ["import_codebook_into", "import_refi_into"]

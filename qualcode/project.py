@@ -639,12 +639,35 @@ class Project:
         export_workbook(self.analysis_data(), path, **options)
         return Path(path)
 
-    def export_qdpx(self, path: Path | str) -> Path:
-        """A REFI-QDA project of everything (supervisors and admins)."""
-        from .refi import export_qdpx
+    def export_qdpx(
+        self, path: Path | str, *, target: str | None = None, offsets: str | None = None, qualcode_block: bool = False
+    ) -> Path:
+        """A REFI-QDA project of everything (supervisors and admins), positions counted for
+        ``target`` (a tool in refi.TOOL_OPTIONS) or as ``offsets`` ("codepoints", "utf16");
+        GUIDs and the name of an imported project are written back."""
+        import dataclasses
+
+        from .refi import TOOL_OPTIONS, export_qdpx
 
         self.store.require(self.actor, "supervisor", "export the whole project")
-        export_qdpx(self.analysis_data(), path, project_name=self.root.name)
+        kept = self.store.refi_ids()
+        options = TOOL_OPTIONS[target or "standard"]
+        options = dataclasses.replace(
+            options,
+            offsets=offsets or options.offsets,
+            guids=kept,
+            source_variables=self.store.source_variables(),
+            qualcode_block=qualcode_block,
+        )
+        name = kept.get(("project", "name")) or self.root.name
+        export_qdpx(self.analysis_data(), path, project_name=name, options=options)
+        return Path(path)
+
+    def export_qdc(self, path: Path | str, *, qualcode_block: bool = False) -> Path:
+        """The codebook as REFI-QDA (.qdc), with the GUIDs of imported codes written back."""
+        from .refi import export_qdc
+
+        export_qdc(self.codebook, path, self.store.refi_ids(), qualcode_block=qualcode_block)
         return Path(path)
 
     def status(self) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,7 @@ RESULT_COLUMNS = [
     "alpha",
     "alpha_low",
     "alpha_high",
+    "codings_outside_units",
     "note",
 ]
 
@@ -126,6 +127,24 @@ def _check_choice(value: str, valid: Sequence[str], field: str) -> None:
         )
 
 
+SCOPES = ("common", "all")
+# Speaker labels taken as the interviewer's (casefolded, trailing digits ignored); see _is_interviewer.
+INTERVIEWER_SPEAKERS = frozenset(
+    {"interviewer", "moderator", "facilitator", "question", "q", "i", "host", "интервьюер", "модератор", "вопрос", "и"}
+)
+
+
+def _is_interviewer(speaker: object, names: frozenset[str]) -> bool:
+    """Whether a turn's speaker label is the interviewer's ("Interviewer", "Q", "I", "Moderator 2").
+
+    >>> [_is_interviewer(s, INTERVIEWER_SPEAKERS) for s in ("Interviewer", "Q", "Expert A", None, "Moderator 2")]
+    [True, True, False, False, True]
+    """
+    if not isinstance(speaker, str):
+        return False
+    return speaker.strip().rstrip("0123456789 ").casefold() in names
+
+
 @dataclass
 class _Frame:
     """The codings, documents and items (codes or themes) of one comparison."""
@@ -141,6 +160,23 @@ class _Frame:
     end: np.ndarray
     code: np.ndarray  # index into code_ids
     code_ids: list[str]
+    scope: str = "all"
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # document -> the chosen coders who coded it
+
+    def scope_text(self) -> str:
+        """Which documents were compared, in words (printed by every agreement report)."""
+        n = len(self.documents)
+        if self.scope == "documents":
+            head = f"the {n} chosen document(s)"
+        elif self.scope == "common":
+            head = f"the {n} document(s) every chosen coder coded"
+        else:
+            head = f"the {n} document(s) at least one chosen coder coded (a coder's uncoded document counts as absent)"
+        if not self.skipped:
+            return head
+        shown = "; ".join(f"{d} (coded only by {', '.join(c)})" for d, c in list(self.skipped.items())[:10])
+        more = f"; and {len(self.skipped) - 10} more" if len(self.skipped) > 10 else ""
+        return f"{head}; left out {len(self.skipped)} coded by only some coders: {shown}{more}"
 
 
 def _index_of(values: pd.Series, names: Sequence[str]) -> np.ndarray:
@@ -164,14 +200,66 @@ def _unique(keys: np.ndarray, return_counts: bool = False) -> Any:
     return (k[starts], ends - starts) if return_counts else k[starts]
 
 
-def _frame(data: AnalysisData, coders: list[str]) -> _Frame:
+def _frame(
+    data: AnalysisData, coders: list[str], documents: Sequence[str] | None = None, scope: str = "common"
+) -> _Frame:
+    """The comparison's codings and documents.
+
+    ``scope="common"`` (default) compares only the documents every chosen coder coded
+    (has at least one coding in); ``"all"`` every document at least one of them coded.
+    ``documents`` restricts the candidates to those names (then scope applies to them).
+    """
+    _check_choice(scope, SCOPES, "scope")
     c = data.codings
     coder = _index_of(c["annotator"], coders)
     c = c.loc[coder >= 0]
     coder = coder[coder >= 0]
-    doc_names = pd.unique(c["document"].astype(str))
-    coded_docs = set(doc_names.tolist())
-    documents = [d for d in data.documents["document"].astype(str) if d in coded_docs]
+    doc_s = c["document"].astype(str)
+    table_docs = list(data.documents["document"].astype(str))
+    if documents is not None:
+        known = list(dict.fromkeys(table_docs + sorted(set(doc_s.tolist()))))
+        wanted = list(dict.fromkeys(str(d) for d in documents))
+        problems = [
+            Problem(
+                f"Unknown document '{d}'.",
+                field="documents",
+                hint=did_you_mean(d, known) or f"Documents: {valid_list(known)}.",
+            )
+            for d in wanted
+            if d not in known
+        ]
+        if problems:
+            raise QualcodeError(problems)
+        keep = doc_s.isin(wanted).to_numpy()
+        c, coder, doc_s = c.loc[keep], coder[keep], doc_s[keep]
+    pairs = pd.DataFrame({"document": doc_s.to_numpy(), "coder": coder}).drop_duplicates()
+    by_doc = pairs.groupby("document")["coder"].nunique()
+    coded_docs = set(by_doc.index.astype(str))
+    skipped: dict[str, list[str]] = {}
+    if scope == "common":
+        full = set(by_doc.index[by_doc == len(coders)].astype(str))
+        for d in [d for d in table_docs if d in coded_docs - full] + sorted(coded_docs - full - set(table_docs)):
+            who = sorted(pairs.loc[pairs["document"] == d, "coder"].tolist())
+            skipped[d] = [coders[i] for i in who]
+        if not full:
+            per = "; ".join(
+                f"{a}: {', '.join(sorted(pairs.loc[pairs['coder'] == i, 'document'].astype(str)))[:200] or 'none'}"
+                for i, a in enumerate(coders)
+            )
+            raise QualcodeError(
+                Problem(
+                    f"No document was coded by every chosen coder ({', '.join(coders)}), so there is nothing "
+                    "to compare.",
+                    field="documents",
+                    hint=f"Coded documents — {per}. Have the coders code a common document, or compare with "
+                    "scope='all' (CLI --scope all) to count a coder's uncoded documents as 'absent'.",
+                )
+            )
+        keep = doc_s.isin(full).to_numpy()
+        c, coder = c.loc[keep], coder[keep]
+        coded_docs = full
+    documents_given = documents is not None
+    documents = [d for d in table_docs if d in coded_docs]
     documents += sorted(coded_docs - set(documents))  # codings of documents missing from the table
     lengths = dict(zip(data.documents["document"].astype(str), data.documents["length"]))
     doc_length = np.array([int(lengths.get(d, len(data.texts.get(d, "")))) for d in documents], dtype=np.int64)
@@ -186,7 +274,18 @@ def _frame(data: AnalysisData, coders: list[str]) -> _Frame:
     extra = sorted(set(pd.unique(c["code"].astype(str)).tolist()) - set(code_ids))
     code_ids += extra
     return _Frame(
-        coders, documents, doc_length, doc_offset, coder, doc, start, end, _index_of(c["code"], code_ids), code_ids
+        coders,
+        documents,
+        doc_length,
+        doc_offset,
+        coder,
+        doc,
+        start,
+        end,
+        _index_of(c["code"], code_ids),
+        code_ids,
+        "documents" if documents_given else scope,
+        skipped,
     )
 
 
@@ -277,9 +376,17 @@ class _UnitTable:
     run_end: np.ndarray  # running max of gend (units may overlap)
 
 
-def _units(data: AnalysisData, frame: _Frame, kind: str) -> _UnitTable:
+def _units(
+    data: AnalysisData, frame: _Frame, kind: str, interviewer: frozenset[str] | None = INTERVIEWER_SPEAKERS
+) -> _UnitTable:
+    """The units of ``kind`` in the compared documents; the interviewer's (speaker label in
+    ``interviewer``) are left out unless ``interviewer`` is None."""
     seg = data.segments
     seg = seg.loc[(seg["kind"] == kind) & seg["document"].astype(str).isin(frame.documents)]
+    if interviewer is not None and len(seg):
+        codes, uniques = pd.factorize(seg["speaker"], sort=False)
+        flags = np.array([_is_interviewer(u, interviewer) for u in uniques] + [False], dtype=bool)
+        seg = seg.loc[~flags[codes]]
     doc = _index_of(seg["document"], frame.documents)
     start = seg["start"].to_numpy(dtype=np.int64)
     end = seg["end"].to_numpy(dtype=np.int64)
@@ -348,6 +455,16 @@ def _code_presence(frame: _Frame, units: _UnitTable, min_overlap: float) -> _Pre
     return _Presence(cc // n_coders, cc % n_coders, unit_of, n_codes, n_coders, n_units)
 
 
+def _outside_units(frame: _Frame, units: _UnitTable) -> np.ndarray:
+    """Per code: how many of the chosen coders' codings overlap no unit at all.
+
+    Such a coding (a speaker label, the gap between two sentences, an interviewer turn
+    left out of the units) cannot make its code present anywhere, so it would otherwise
+    drop out of sentence/paragraph/turn agreement without a trace.
+    """
+    return np.bincount(frame.code[~_touching(frame, units)], minlength=len(frame.code_ids))
+
+
 def _item_presence(code_presence: _Presence, items: _Items) -> _Presence:
     rows, item = _expand_to_items(code_presence.item, items.code_items)
     coder, unit = code_presence.coder[rows], code_presence.unit[rows]
@@ -358,7 +475,9 @@ def _item_presence(code_presence: _Presence, items: _Items) -> _Presence:
     return _Presence(ic // n_c, ic % n_c, unit, len(items.ids), n_c, n_u)
 
 
-def _presence_statistics(p: _Presence, n_boot: int, seed: int, cap_draws: bool) -> dict[str, Any]:
+def _presence_statistics(
+    p: _Presence, n_boot: int, seed: int, cap_draws: bool, method: str = "units"
+) -> dict[str, Any]:
     """The per-item statistics from sparse presence (no dense items × units array)."""
     n_items, n_c, n_u = p.n_items, p.n_coders, p.n_units
     side = n_c + 1
@@ -377,7 +496,15 @@ def _presence_statistics(p: _Presence, n_boot: int, seed: int, cap_draws: bool) 
         n11 = np.bincount(item_of[k == 2], minlength=n_items).astype(float)
         n10, n01 = per_coder[:, 0] - n11, per_coder[:, 1] - n11
         cohen = (n11, n10, n01, n_u - n11 - n10 - n01)
-    out = ag.binary_agreement_many(stats, n_boot=n_boot, seed=seed, cap_draws=cap_draws, cohen=cohen)
+    out = ag.binary_agreement_many(
+        stats,
+        n_boot=n_boot,
+        seed=seed,
+        cap_draws=cap_draws,
+        cohen=cohen,
+        method="kalpha" if method == "kalpha" else "units",
+        hist=H,
+    )
     out["n_coded_units"] = coded_units
     return out
 
@@ -393,42 +520,71 @@ def intercoder_agreement(
     min_overlap: float = 0.0,
     match_threshold: float = 0.9,
     cap_draws: bool = True,
+    documents: Sequence[str] | None = None,
+    scope: str = "common",
+    bootstrap_method: str = "units",
+    include_interviewer: bool = False,
 ) -> pd.DataFrame:
     """Inter-coder reliability per code and/or theme (see the module docstring).
 
     ``annotators``: the coders to compare (default: every annotator except
-    "consensus").  ``bootstrap``: Hayes & Krippendorff bootstrap samples for alpha's
-    95% interval (0 = none).  ``min_overlap``: share of a unit's characters a coding
-    must cover for the code to count as present (0 = at least one character).
-    ``match_threshold``: overlap share for ``unit="match"``.  ``cap_draws``: use
-    KALPHA's 25·q cap on the pairs drawn per bootstrap sample (see
-    :func:`qualcode.agreement.bootstrap_alpha`).
+    "consensus").  ``documents``: compare only these documents.  ``scope``: "common"
+    (default) compares only the documents every chosen coder coded — a second coder
+    who coded one interview is compared on that interview, not marked as disagreeing
+    on the others; "all" takes every document any of them coded.  The documents used
+    and those left out are in ``df.attrs["documents"]`` / ``["documents_skipped"]``.
+
+    ``bootstrap``: bootstrap samples for alpha's 95% interval (0 = none);
+    ``bootstrap_method`` "units" (default: resample the units,
+    :func:`qualcode.agreement.bootstrap_alpha`) or "kalpha" (Hayes & Krippendorff's
+    algorithm; ``cap_draws`` applies its 25·q cap).  ``min_overlap``: share of a unit's
+    characters a coding must cover for the code to count as present (0 = at least one
+    character).  ``match_threshold``: overlap share for ``unit="match"``.
+    ``include_interviewer``: keep the interviewer's turns (speaker "Interviewer",
+    "Q", "I", "Moderator", …) as units; by default they are left out, and codings
+    that then touch no unit are counted in ``codings_outside_units``.
 
     Returns one row per code/theme with the columns of ``RESULT_COLUMNS`` (the
     ``character`` unit adds ``document`` and character counts, ``match`` adds the
     agreement table).  ``df.attrs`` holds ``unit``, ``uncoded``, ``n_units``,
-    ``annotators``, ``method`` and more; :func:`describe` renders them.
+    ``annotators``, ``documents``, ``scope``, ``method`` and more; :func:`describe`
+    renders them.
     """
     _check_choice(unit, UNITS, "unit")
     _check_choice(by, BY, "by")
+    _check_choice(bootstrap_method, ag.BOOT_METHODS, "bootstrap_method")
     if not 0.0 <= min_overlap <= 1.0:
         raise QualcodeError(Problem(f"min_overlap must be between 0 and 1, got {min_overlap}.", field="min_overlap"))
     if not 0.0 < match_threshold <= 1.0:
         raise QualcodeError(
             Problem(f"match_threshold must be in (0, 1], got {match_threshold}.", field="match_threshold")
         )
+    if bootstrap < 0:
+        raise QualcodeError(Problem(f"bootstrap must be 0 or more samples, got {bootstrap}.", field="bootstrap"))
     if unit == "character":
-        return _character_agreement(data, annotators, by)
+        return _character_agreement(data, annotators, by, documents, scope)
     if unit == "match":
-        return _match_agreement(data, annotators, by, match_threshold)
+        return _match_agreement(data, annotators, by, match_threshold, documents, scope)
+    if unit == "span":
+        return span_agreement(data, annotators, by, documents, scope, bootstrap, seed)
     coders = _select_annotators(data, annotators)
-    frame = _frame(data, coders)
-    units = _units(data, frame, unit)
+    frame = _frame(data, coders, documents, scope)
+    units = _units(data, frame, unit, None if include_interviewer else INTERVIEWER_SPEAKERS)
     if len(units.gstart) == 0:
         raise _no_units_error(data, frame, unit)
     items = _items(data, frame, by)
     code_p = _code_presence(frame, units, min_overlap)
-    res = _presence_statistics(_item_presence(code_p, items), bootstrap, seed, cap_draws)
+    res = _presence_statistics(_item_presence(code_p, items), bootstrap, seed, cap_draws, bootstrap_method)
+    outside_code = _outside_units(frame, units)
+    outside = np.zeros(len(items.ids), dtype=np.int64)
+    rows, item = _expand_to_items(frame.code, items.code_items)
+    if len(rows):
+        # a theme row counts each coding of its codes that touches no unit
+        np.add.at(outside, item, (~_touching(frame, units))[rows].astype(np.int64))
+    notes = []
+    for r, k in zip(res["reason"], outside):
+        extra = f"{k} coding(s) touch no {unit} and are not counted" if k else ""
+        notes.append("; ".join(x for x in (r, extra) if x))
     df = pd.DataFrame(
         {
             "level": items.level,
@@ -444,7 +600,8 @@ def intercoder_agreement(
             "alpha": res["alpha"],
             "alpha_low": res["alpha_low"],
             "alpha_high": res["alpha_high"],
-            "note": [r or "" for r in res["reason"]],
+            "codings_outside_units": outside,
+            "note": notes,
         },
         columns=RESULT_COLUMNS,
     )
@@ -456,11 +613,16 @@ def intercoder_agreement(
     )
     kappa = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa (Gwet 2014 generalisation)"
     boot = (
-        f"; 95% interval from {bootstrap} bootstrap samples (Hayes & Krippendorff 2007, seed {seed}"
-        f"{', 25·q cap on pairs drawn' if cap_draws else ', all pairs drawn'})"
+        f"; {ag.bootstrap_method_text(bootstrap_method, bootstrap)}"
+        + (
+            f", seed {seed}{', 25·q cap on pairs drawn' if cap_draws else ', all pairs drawn'}"
+            if bootstrap_method == "kalpha"
+            else f", seed {seed}"
+        )
         if bootstrap
-        else ""
+        else "; no interval (bootstrap 0)"
     )
+    n_outside = int(outside_code.sum())
     df.attrs.update(
         {
             "unit": unit,
@@ -468,16 +630,45 @@ def intercoder_agreement(
             "n_units": int(len(units.gstart)),
             "n_documents": len(frame.documents),
             "annotators": list(coders),
+            "documents": list(frame.documents),
+            "documents_skipped": dict(frame.skipped),
+            "scope": frame.scope_text(),
+            "interviewer": (
+                "interviewer turns included as units"
+                if include_interviewer
+                else "interviewer turns (speaker Interviewer, Q, I, Moderator, …) left out of the units"
+            ),
+            "outside_units": (
+                f"{n_outside} of {len(frame.start)} coding(s) touch no {unit} (a speaker label, the space between "
+                f"{unit}s, a left-out interviewer turn) and are not counted; see codings_outside_units"
+                if n_outside
+                else f"every coding touches at least one {unit}"
+            ),
+            "n_outside_units": n_outside,
             "method": (
                 f"presence/absence per {unit}: {presence_rule}; theme present when any of its codes is; "
                 f"percent agreement = share of agreeing coder pairs per unit, averaged; {kappa}; "
                 f"Krippendorff's alpha (nominal, binary){boot}"
             ),
             "bootstrap": int(bootstrap),
+            "bootstrap_method": bootstrap_method,
             "seed": int(seed),
         }
     )
     return df
+
+
+def _touching(frame: _Frame, units: _UnitTable) -> np.ndarray:
+    """Per coding of the frame: does it overlap at least one unit?"""
+    gs = frame.doc_offset[frame.doc] + frame.start
+    ge = frame.doc_offset[frame.doc] + np.maximum(frame.end, frame.start)
+    lo = np.searchsorted(units.run_end, gs, side="right")
+    hi = np.searchsorted(units.gstart, ge, side="left")
+    owner, unit = ranges(lo, hi)
+    overlap = np.minimum(ge[owner], units.gend[unit]) - np.maximum(gs[owner], units.gstart[unit])
+    touches = np.zeros(len(gs), dtype=bool)
+    touches[owner[overlap > 0]] = True
+    return touches
 
 
 def describe(df: pd.DataFrame) -> str:
@@ -486,10 +677,13 @@ def describe(df: pd.DataFrame) -> str:
     names = {
         "unit": "Unit",
         "n_units": "Units compared",
-        "n_documents": "Documents",
+        "scope": "Documents",
         "annotators": "Coders",
         "uncoded": "Uncoded text",
+        "interviewer": "Interviewer",
+        "outside_units": "Codings outside units",
         "method": "Method",
+        "exclusive": "Mutually exclusive codes (cuα)",
         "match_threshold": "Match threshold",
     }
     lines = []
@@ -512,9 +706,15 @@ def _merged_items(frame: _Frame, items: _Items) -> tuple[np.ndarray, np.ndarray,
     return g // (n_c * n_docs), (g // n_docs) % n_c, g % n_docs, s, e
 
 
-def _character_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: str) -> pd.DataFrame:
+def _character_agreement(
+    data: AnalysisData,
+    annotators: Sequence[str] | None,
+    by: str,
+    documents: Sequence[str] | None = None,
+    scope: str = "common",
+) -> pd.DataFrame:
     coders = _select_annotators(data, annotators, exactly=2)
-    frame = _frame(data, coders)
+    frame = _frame(data, coders, documents, scope)
     items = _items(data, frame, by)
     item, coder, doc, s, e = _merged_items(frame, items)
     n_items, n_docs = len(items.ids), len(frame.documents)
@@ -605,9 +805,8 @@ def _character_agreement(data: AnalysisData, annotators: Sequence[str] | None, b
                 "note": note,
             }
         )
-    cols = (
-        RESULT_COLUMNS[:3] + ["document"] + RESULT_COLUMNS[3:] + ["chars_both", "chars_first_only", "chars_second_only"]
-    )
+    shown = [c for c in RESULT_COLUMNS if c != "codings_outside_units"]
+    cols = shown[:3] + ["document"] + shown[3:] + ["chars_both", "chars_first_only", "chars_second_only"]
     df = pd.DataFrame(rows, columns=cols)
     df.attrs.update(
         {
@@ -616,6 +815,9 @@ def _character_agreement(data: AnalysisData, annotators: Sequence[str] | None, b
             "n_units": int(frame.doc_length.sum()),
             "n_documents": n_docs,
             "annotators": list(coders),
+            "documents": list(frame.documents),
+            "documents_skipped": dict(frame.skipped),
+            "scope": frame.scope_text(),
             "method": (
                 "NVivo-style coding comparison: per code and document, percent agreement = (characters both "
                 "coded + characters neither coded) / document length and Cohen's kappa on characters; "
@@ -629,9 +831,16 @@ def _character_agreement(data: AnalysisData, annotators: Sequence[str] | None, b
 
 
 # --------------------------------------------------------------------------- match unit
-def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: str, threshold: float) -> pd.DataFrame:
+def _match_agreement(
+    data: AnalysisData,
+    annotators: Sequence[str] | None,
+    by: str,
+    threshold: float,
+    documents: Sequence[str] | None = None,
+    scope: str = "common",
+) -> pd.DataFrame:
     coders = _select_annotators(data, annotators, exactly=2)
-    frame = _frame(data, coders)
+    frame = _frame(data, coders, documents, scope)
     items = _items(data, frame, by)
     rows_idx, item = _expand_to_items(frame.code, items.code_items)
     coder, doc = frame.coder[rows_idx], frame.doc[rows_idx]
@@ -727,6 +936,9 @@ def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: s
             "n_units": int(t_total),
             "n_documents": len(frame.documents),
             "annotators": list(coders),
+            "documents": list(frame.documents),
+            "documents_skipped": dict(frame.skipped),
+            "scope": frame.scope_text(),
             "match_threshold": threshold,
             "method": (
                 f"MAXQDA-style segment matching: a segment is matched when the other coder coded the same "
@@ -740,19 +952,170 @@ def _match_agreement(data: AnalysisData, annotators: Sequence[str] | None, by: s
     return df
 
 
+# --------------------------------------------------------------------------- span unit (unitized alpha)
+def span_agreement(
+    data: AnalysisData,
+    annotators: Sequence[str] | None = None,
+    by: str = "theme",
+    documents: Sequence[str] | None = None,
+    scope: str = "common",
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Krippendorff's unitizing alpha family on the coded spans (:mod:`qualcode.unitized`).
+
+    Each document is a continuum of characters; documents are concatenated.  ``by="theme"``
+    (or "both"): one row per theme, its own codes forming one semantic domain of mutually
+    exclusive values — ``alpha`` is uα, ``binary_alpha`` |uα (agreement on what is coded at
+    all), ``cu_alpha`` cuα (agreement on the codes where the spans coincide); the row "All
+    themes" gives Cuα over the themes.  ``by="code"`` (or "both"): one row per code, the
+    code against uncoded text (|uα = uα).  ``codes_exclusive`` lists the codes treated as
+    mutually exclusive; ``conflicts`` counts places where one coder applied two codes of
+    one theme to the same characters (resolved as :mod:`qualcode.unitized` says, and
+    warned about in ``note``).  The interval resamples documents (bootstrap).
+    """
+    from . import unitized as un
+
+    _check_choice(by, BY, "by")
+    coders = _select_annotators(data, annotators)
+    frame = _frame(data, coders, documents, scope)
+    cb = data.codebook
+    domains: list[tuple[str, str, str, list[str]]] = []  # (level, id, label, codes)
+    if by in ("theme", "both"):
+        for t in _theme_order(data):
+            codes = [c for c in frame.code_ids if c in cb.codes and cb.codes[c].theme == t]
+            if codes:
+                domains.append(("theme", t, cb.themes[t].label if t in cb.themes else t, codes))
+    if by in ("code", "both"):
+        for c in frame.code_ids:
+            domains.append(("code", c, cb.codes[c].label if c in cb.codes else c, [c]))
+    code_pos = {c: i for i, c in enumerate(frame.code_ids)}
+    rows = []
+    theme_results = []
+    for level, ident, label, codes in domains:
+        wanted = np.isin(frame.code, [code_pos[c] for c in codes])
+        per_doc = []
+        for d in range(len(frame.documents)):
+            sel = wanted & (frame.doc == d)
+            spans = [
+                (coders[int(k)], int(a), int(b), frame.code_ids[int(v)])
+                for k, a, b, v in zip(frame.coder[sel], frame.start[sel], frame.end[sel], frame.code[sel])
+                if b > a
+            ]
+            per_doc.append(un.unitized_parts(spans, 0, int(max(frame.doc_length[d], 1)), coders=coders, values=codes))
+        total = per_doc[0]
+        for part in per_doc[1:]:
+            total = total + part
+        res = un.alpha_from_parts(total)
+        interval = un.unitized_bootstrap(per_doc, n_boot=bootstrap, seed=seed) if bootstrap else {}
+        low, high = interval.get("alpha", (np.nan, np.nan))
+        if level == "theme":
+            theme_results.append(res)
+        note = res.reason or ""
+        if res.conflicts:
+            where = "; ".join(f"{c.coder} {c.start}-{c.end}: {c.kept} and {c.dropped}" for c in res.conflicts[:3]) + (
+                "; …" if len(res.conflicts) > 3 else ""
+            )
+            note = "; ".join(
+                x
+                for x in (
+                    note,
+                    f"warning: {len(res.conflicts)} place(s) where one coder applied two codes of this theme to "
+                    f"the same text ({where}); cuα treats the codes as mutually exclusive",
+                )
+                if x
+            )
+        if len(frame.documents) < 2 and bootstrap:
+            note = "; ".join(x for x in (note, "no interval: it resamples documents and there is one") if x)
+        coded = float(total.ell[1:, :].sum())
+        rows.append(
+            {
+                "level": level,
+                "id": ident,
+                "label": label,
+                "unit": "span",
+                "n_units": int(total.length),
+                "n_coders": len(coders),
+                "n_coded_units": int(round(coded * (len(coders) - 1) / max(len(coders), 1))),
+                "percent_agreement": np.nan,
+                "kappa": np.nan,
+                "kappa_kind": "",
+                "alpha": res.alpha,
+                "alpha_low": low,
+                "alpha_high": high,
+                "binary_alpha": res.binary,
+                "cu_alpha": res.cu if level == "theme" else np.nan,
+                "codes_exclusive": ", ".join(codes) if level == "theme" else "",
+                "conflicts": len(res.conflicts),
+                "note": note,
+            }
+        )
+    if theme_results:
+        rows.append(
+            {
+                "level": "all",
+                "id": "*",
+                "label": "All themes (Cuα)",
+                "unit": "span",
+                "n_units": int(frame.doc_length.sum()),
+                "n_coders": len(coders),
+                "n_coded_units": 0,
+                "percent_agreement": np.nan,
+                "kappa": np.nan,
+                "kappa_kind": "",
+                "alpha": np.nan,
+                "alpha_low": np.nan,
+                "alpha_high": np.nan,
+                "binary_alpha": np.nan,
+                "cu_alpha": un.cu_over_domains(theme_results),
+                "codes_exclusive": "",
+                "conflicts": sum(len(r.conflicts) for r in theme_results),
+                "note": "Cuα: coding given unitizing pooled over the themes (1 − ΣD_o/ΣD_e of their cuα)",
+            }
+        )
+    df = pd.DataFrame(rows)
+    exclusive = "; ".join(f"{r['label']}: {r['codes_exclusive']}" for r in rows if r["codes_exclusive"])
+    df.attrs.update(
+        {
+            "unit": "span",
+            "uncoded": "uncoded text is the gap value ∅: agreeing to leave text uncoded is agreement",
+            "n_units": int(frame.doc_length.sum()),
+            "n_documents": len(frame.documents),
+            "annotators": list(coders),
+            "documents": list(frame.documents),
+            "documents_skipped": dict(frame.skipped),
+            "scope": frame.scope_text(),
+            "method": un.describe_unitized(frame.code_ids)
+            + (
+                f"; 95% interval from {bootstrap} bootstrap samples of the documents (percentile, seed {seed})"
+                if bootstrap
+                else "; no interval (bootstrap 0)"
+            ),
+            "exclusive": exclusive or "no theme has codes",
+            "bootstrap": int(bootstrap),
+            "seed": int(seed),
+        }
+    )
+    return df
+
+
 # --------------------------------------------------------------------------- disagreements
 def disagreements(
     data: AnalysisData,
     annotators: Sequence[str] | None = None,
     unit: str = "sentence",
     codes: Iterable[str] | None = None,
+    documents: Sequence[str] | None = None,
+    scope: str = "common",
+    include_interviewer: bool = False,
 ) -> pd.DataFrame:
     """Every (unit, code) where the coders differ, ready for adjudication.
 
     Columns: document, participant, unit_start, unit_end, text, code, code_label,
     coders_with, coders_without (comma lists), then ``codes_<annotator>`` — each
     coder's codes in that unit — and an empty ``accept`` column to fill in and pass
-    to :func:`adjudicate`.  Presence follows :func:`intercoder_agreement`.
+    to :func:`adjudicate`.  Presence, ``documents``, ``scope`` and the interviewer's
+    turns follow :func:`intercoder_agreement`.
     """
     if unit in ("character", "match"):
         raise QualcodeError(
@@ -764,8 +1127,8 @@ def disagreements(
         )
     _check_choice(unit, UNIT_KINDS, "unit")
     coders = _select_annotators(data, annotators)
-    frame = _frame(data, coders)
-    units = _units(data, frame, unit)
+    frame = _frame(data, coders, documents, scope)
+    units = _units(data, frame, unit, None if include_interviewer else INTERVIEWER_SPEAKERS)
     base_cols = (
         [
             "document",
@@ -800,8 +1163,18 @@ def disagreements(
     differ = keys[k < n_c]
     if wanted is not None:
         differ = differ[np.isin(differ // n_u, wanted)]
+    attrs = {
+        "unit": unit,
+        "annotators": list(coders),
+        "uncoded": UNCODED_UNITS.format(unit=unit),
+        "documents": list(frame.documents),
+        "documents_skipped": dict(frame.skipped),
+        "scope": frame.scope_text(),
+    }
     if len(differ) == 0:
-        return pd.DataFrame(columns=base_cols)
+        empty = pd.DataFrame(columns=base_cols)
+        empty.attrs.update(attrs)
+        return empty
     # who has each differing (code, unit): a bit pattern per row, rendered once per pattern
     pos = np.searchsorted(differ, key)
     hit = (pos < len(differ)) & (differ[np.minimum(pos, len(differ) - 1)] == key)
@@ -855,7 +1228,7 @@ def disagreements(
         df[f"codes_{a}"] = lists[where, ci]
     df["accept"] = None
     df = df[base_cols]
-    df.attrs.update({"unit": unit, "annotators": list(coders), "uncoded": UNCODED_UNITS.format(unit=unit)})
+    df.attrs.update(attrs)
     return df
 
 
@@ -865,6 +1238,9 @@ def adjudicate(
     annotators: Sequence[str] | None = None,
     unit: str = "sentence",
     include_agreed: bool = True,
+    documents: Sequence[str] | None = None,
+    scope: str = "common",
+    include_interviewer: bool = False,
 ) -> list[Coding]:
     """Consensus codings from adjudication decisions.
 
@@ -936,8 +1312,8 @@ def adjudicate(
         raise QualcodeError(problems)
     if include_agreed:
         coders = _select_annotators(data, annotators)
-        frame = _frame(data, coders)
-        units = _units(data, frame, unit)
+        frame = _frame(data, coders, documents, scope)
+        units = _units(data, frame, unit, None if include_interviewer else INTERVIEWER_SPEAKERS)
         p = _code_presence(frame, units, 0.0)
         n_u = max(len(units.gstart), 1)
         keys, k = _unique(p.item * n_u + p.unit, return_counts=True)
@@ -975,11 +1351,14 @@ def _as_bool(value: Any) -> bool | None:
 
 __all__ = [
     "intercoder_agreement",
+    "span_agreement",
     "describe",
     "disagreements",
     "adjudicate",
     "UNITS",
     "UNIT_KINDS",
+    "SCOPES",
+    "INTERVIEWER_SPEAKERS",
     "RESULT_COLUMNS",
     "CONSENSUS",
 ]

@@ -50,7 +50,7 @@ from .arrays import offsets, pointers, ranges, runs
 from .errors import Problem, QualcodeError, did_you_mean, valid_list
 from .frames import AnalysisData
 from .model import Code, Codebook, Theme
-from .vocabulary import COOCCURRENCE_UNITS
+from .vocabulary import CONSENSUS, COOCCURRENCE_UNITS
 
 EXCERPT_UNIT = "excerpt = distinct coded span (document, start, end)"
 UNCODED_NOT_COUNTED = "uncoded text is not counted"
@@ -169,30 +169,111 @@ def _phrase_from_tags(tags: Sequence[str], singular: str, prose: bool) -> str:
     return f"{count} {plural} ({','.join(tags)})"
 
 
+# Annotator names that are software, not people (imported machine coding); never pooled by default.
+ASSISTANT_PREFIXES = ("assistant", "model:", "pattern:", "auto:", "ai:", "llm:")
+
+
+def is_assistant(annotator: str) -> bool:
+    """Whether an annotator name belongs to software rather than a person.
+
+    >>> [is_assistant(a) for a in ("assistant", "model:tfidf", "dana", "Assistant-2")]
+    [True, True, False, True]
+    """
+    return str(annotator).casefold().startswith(ASSISTANT_PREFIXES)
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """Whose codings a count report pooled, and where."""
+
+    annotators: tuple[str, ...]  # every annotator with a coding counted
+    consensus_documents: tuple[str, ...]  # documents counted from the consensus layer only
+    explicit: bool  # the caller named the annotators
+    text: str  # one sentence for tables and exports
+
+
+def pool(data: AnalysisData, annotators: Iterable[str] | None = None) -> tuple[AnalysisData, Pooling]:
+    """The codings every count report counts (one rule for themes, codes, experts, matrix, …).
+
+    With ``annotators`` given: exactly their codings (unknown names are an error).
+    By default: per document, the **consensus layer** where the document has consensus
+    (adjudicated) codings — so codings rejected in adjudication never count — and
+    elsewhere every **human** annotator's codings (not the consensus, not assistants:
+    names starting "assistant", "model:", "pattern:", …).  If nobody else coded,
+    assistants' codings are pooled and the text says so.
+    """
+    c = data.codings
+    names = c["annotator"].astype(str)
+    if annotators is not None:
+        if isinstance(annotators, str):
+            annotators = [annotators]
+        wanted = list(dict.fromkeys(str(a) for a in annotators))
+        known = set(names.unique())
+        problems = []
+        for name in wanted:
+            if name not in known:
+                hint = did_you_mean(name, known) or (
+                    f"Annotators with codings: {valid_list(known)}." if known else "There are no codings yet."
+                )
+                problems.append(Problem(f"Annotator '{name}' has no codings.", field="annotators", hint=hint))
+        if problems:
+            raise QualcodeError(problems)
+        chosen = data.with_annotators(wanted)
+        text = f"codings of {', '.join(wanted)} (as chosen)"
+        return chosen, Pooling(tuple(wanted), (), True, text)
+    is_cons = (names == CONSENSUS).to_numpy()
+    assistant = names.map(is_assistant).to_numpy(dtype=bool) if len(names) else np.zeros(0, dtype=bool)
+    docs = c["document"].astype(str)
+    consensus_docs = set(docs[is_cons].unique())
+    in_cons_doc = docs.isin(consensus_docs).to_numpy()
+    human = ~is_cons & ~assistant
+    fallback = not (human | is_cons).any() and assistant.any()
+    keep = np.where(in_cons_doc, is_cons, human | (assistant & fallback))
+    kept = names[keep]
+    humans = sorted(set(kept[~is_cons[keep]]), key=natural_key)
+    cons_list = tuple(d for d in pd.unique(docs[is_cons]))
+    parts = []
+    if cons_list:
+        shown = ", ".join(cons_list[:5]) + (f" and {len(cons_list) - 5} more" if len(cons_list) > 5 else "")
+        parts.append(f"the consensus layer in the {len(cons_list)} adjudicated document(s) ({shown})")
+    if humans:
+        who = "assistant(s)" if fallback else "human annotator(s)"
+        parts.append(f"{'elsewhere ' if cons_list else ''}every {who}' codings: {', '.join(humans)}")
+    left = sorted(set(names) - set(kept), key=natural_key)
+    text = "; ".join(parts) or "no codings"
+    notes = ([f"not counted: {', '.join(left)}"] if left else []) + (
+        ["the coders' own codings in adjudicated documents are replaced by the consensus"] if cons_list else []
+    )
+    if notes:
+        text += f" ({'; '.join(notes)})"
+    annotators_used = tuple(([CONSENSUS] if cons_list else []) + humans)
+    restricted = AnalysisData(
+        data.codebook,
+        data.participants,
+        data.documents,
+        data.segments,
+        c.loc[keep].reset_index(drop=True),
+        data.texts,
+    )
+    return restricted, Pooling(annotators_used, cons_list, False, text)
+
+
 def _select(data: AnalysisData, annotators: Iterable[str] | None) -> AnalysisData:
-    """Restrict to ``annotators``; refuse names that have no codings (a typo would
-    otherwise silently produce an empty report)."""
-    if annotators is None:
-        return data
-    if isinstance(annotators, str):
-        annotators = [annotators]
-    wanted = list(annotators)
-    known = set(data.codings["annotator"].dropna().astype(str).unique())
-    problems = []
-    for name in wanted:
-        if name not in known:
-            hint = did_you_mean(name, known) or (
-                f"Annotators with codings: {valid_list(known)}." if known else "There are no codings yet."
-            )
-            problems.append(Problem(f"Annotator '{name}' has no codings.", field="annotators", hint=hint))
-    if problems:
-        raise QualcodeError(problems)
-    return data.with_annotators(wanted)
+    """The pooled codings (see :func:`pool`)."""
+    return pool(data, annotators)[0]
 
 
 def _attrs(
-    df: pd.DataFrame, unit: str, description: str, uncoded: str = UNCODED_NOT_COUNTED, **extra: object
+    df: pd.DataFrame,
+    unit: str,
+    description: str,
+    uncoded: str = UNCODED_NOT_COUNTED,
+    pooling: Pooling | None = None,
+    **extra: object,
 ) -> pd.DataFrame:
+    if pooling is not None:
+        description = f"{description} Codings counted: {pooling.text}."
+        extra = {"pooled": pooling.text, "annotators": list(pooling.annotators), **extra}
     df.attrs.update({"unit": unit, "uncoded": uncoded, "description": description, **extra})
     return df
 
@@ -265,10 +346,11 @@ class _Coded:
     anns: list[str]
     span: np.ndarray  # excerpt id: same (document, start, end) ⇔ same id
     n_spans: int
+    pooling: Pooling | None = None
 
 
 def _coded(data: AnalysisData, annotators: Iterable[str] | None) -> _Coded:
-    data = _select(data, annotators)
+    data, pooling = pool(data, annotators)
     c = data.codings
     code_s = c["code"].astype(str)
     idx = _index(data.codebook, code_s.unique())
@@ -296,6 +378,7 @@ def _coded(data: AnalysisData, annotators: Iterable[str] | None) -> _Coded:
         list(anns),
         span,
         len(uniq),
+        pooling,
     )
 
 
@@ -415,6 +498,7 @@ def code_frequencies(
         out,
         EXCERPT_UNIT + "; codings = coding rows (one per annotator and code)",
         "Codings, distinct excerpts and experts per code.",
+        pooling=x.pooling,
     )
 
 
@@ -456,6 +540,7 @@ def theme_table(data: AnalysisData, annotators: Iterable[str] | None = None) -> 
         out[cols],
         EXCERPT_UNIT + "; a span coded with several codes of one theme counts once for it",
         "Excerpts, codings, experts and codes per theme, sub-theme and cross-cutting theme.",
+        pooling=x.pooling,
     )
 
 
@@ -526,6 +611,7 @@ def consensus(
         uncoded="participants without codings count in the share's denominator",
         totals=totals,
         attribute=attribute,
+        pooling=x.pooling,
     )
 
 
@@ -599,6 +685,7 @@ def matrix(
         uncoded="uncoded text is not counted; participants without codings show zeros",
         column_ids=col_ids,
         participant_ids=rows,
+        pooling=x.pooling,
     )
 
 
@@ -774,6 +861,7 @@ def cooccurrence(
         uncoded="units without any coding are not counted (they do not change n, jaccard or c)",
         n_units=int(n_units),
         cooccurrence_unit=unit,
+        pooling=x.pooling,
     )
 
 
@@ -843,7 +931,10 @@ def quote_table(
     for col in ("codings", "excerpts", "experts"):
         out[col] = stats[col]
     return _attrs(
-        out, EXCERPT_UNIT + " (quotes are distinct excerpts)", "Codebook with example quotes (thesis Appendix B)."
+        out,
+        EXCERPT_UNIT + " (quotes are distinct excerpts)",
+        "Codebook with example quotes (thesis Appendix B).",
+        pooling=x.pooling,
     )
 
 

@@ -6,7 +6,10 @@ Integrity lives in the schema, not only in Python:
   document's real length by a composite foreign key ``(document_id, doc_length) ->
   documents(id, length)``, so no coding can point past the end of its text;
 * foreign keys everywhere (SQLite enforces them with ``PRAGMA foreign_keys=ON``);
-* no duplicate coding: ``UNIQUE(document_id, start_pos, end_pos, code_id, annotator)``.
+* no duplicate coding: ``UNIQUE(document_id, start_pos, end_pos, code_id, annotator)``;
+* ids are never reused: SQLite tables with user-visible ids use ``AUTOINCREMENT`` (PostgreSQL
+  sequences never go back), and :func:`seed_id_sequences` keeps every id the audit log or the
+  detached codings still refer to out of reach (migration 3, restore).
 
 Migrations are a numbered list; each applied one is recorded in ``schema_migrations``.
 """
@@ -49,8 +52,9 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False, server_default="annotator"),
     sa.Column("password_hash", sa.Text),
     sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("locked_until", sa.String(40)),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),  # unused since v4
+    sa.Column("locked_until", sa.String(40)),  # unused since v4: see sign_in_attempts
+    sa.Column("disabled_at", sa.String(40)),  # v4: set = no sign-in, no session (qualcode user disable)
     sa.CheckConstraint(ROLE_CHECK, name="ck_users_role"),
     sa.CheckConstraint("length(name) > 0", name="ck_users_name"),
 )
@@ -62,6 +66,18 @@ sessions = sa.Table(
     sa.Column("user_name", sa.String(200), sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("expires_at", sa.String(40), nullable=False),
+    sa.Column("last_seen_at", sa.String(40)),  # v4: idle sessions end
+)
+
+# v4: failed sign-ins, counted atomically per key ("user:NAME" for any name typed, known or
+# not, and "client:ADDRESS"), before the password is checked.
+sign_in_attempts = sa.Table(
+    "sign_in_attempts",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_at", sa.String(40), nullable=False),
+    sa.Column("locked_until", sa.String(40)),
 )
 
 participants = sa.Table(
@@ -108,6 +124,7 @@ segments = sa.Table(
     sa.CheckConstraint("start_pos >= 0 AND start_pos < end_pos AND end_pos <= doc_length", name="ck_segments_span"),
     sa.CheckConstraint(KIND_CHECK, name="ck_segments_kind"),
     sa.Index("ix_segments_document_kind", "document_id", "kind", "start_pos"),
+    sqlite_autoincrement=True,
 )
 
 codes = sa.Table(
@@ -149,6 +166,7 @@ codings = sa.Table(
         "document_id", "start_pos", "end_pos", "code_id", "annotator", name="uq_codings_span_code_annotator"
     ),
     sa.Index("ix_codings_document", "document_id", "start_pos"),
+    sqlite_autoincrement=True,  # ids are never reused (undo and the app refer to codings by id)
 )
 
 # Codings that no longer fit their document (re-import changed the text and re-anchoring failed)
@@ -184,6 +202,12 @@ audit_log = sa.Table(
     sa.Column("before", sa.JSON),
     sa.Column("after", sa.JSON),
     sa.Column("undone_by", sa.Integer),
+    # Entries written by one user action (an import, a codebook merge) share a step; undo reverts
+    # a whole step.  NULL: the entry is a step of its own.
+    sa.Column("step", sa.String(40)),
+    sa.Index("ix_audit_log_entity", "entity", "entity_id"),
+    sa.Index("ix_audit_log_step", "step"),
+    sqlite_autoincrement=True,
 )
 
 imports = sa.Table(
@@ -210,6 +234,20 @@ suggestion_decisions = sa.Table(
     sa.Column("decided_at", sa.String(40), nullable=False),
     sa.CheckConstraint("decision IN ('accepted', 'rejected')", name="ck_suggestion_decision"),
     sa.UniqueConstraint("annotator", "document_id", "start_pos", "end_pos", "code_id", name="uq_suggestion_decision"),
+    sqlite_autoincrement=True,
+)
+
+
+# What another tool called the items imported from its REFI-QDA file (migration 7, refi):
+# their GUIDs (kinds code, theme, set, user, source, case, variable), written back on export
+# so NVivo or ATLAS.ti update their items instead of duplicating them, and the project's name
+# (kind "project", item "name").
+refi_ids = sa.Table(
+    "refi_ids",
+    metadata,
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("item", sa.String(300), primary_key=True),  # the qualcode id or name
+    sa.Column("value", sa.String(300), nullable=False),  # the GUID as the other tool wrote it
 )
 
 
@@ -240,9 +278,126 @@ def _v2_suggestion_decisions(conn: Connection) -> None:
     metadata.create_all(conn, tables=[suggestion_decisions])
 
 
+# Tables whose ids users and the audit log see; SQLite must never hand one out twice.
+NEVER_REUSED = (codings, audit_log, segments, suggestion_decisions)
+
+
+def _sqlite_table_sql(conn: Connection, name: str) -> str | None:
+    return conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).scalar()
+
+
+def _rebuild_sqlite_table(conn: Connection, table: sa.Table) -> None:
+    """Recreate ``table`` from the current definition (AUTOINCREMENT), keeping every row and id.
+    Nothing references these tables by foreign key, so renaming and dropping the old copy is safe
+    inside the migration's transaction."""
+    old = f"{table.name}__before_v3"
+    conn.exec_driver_sql(f'ALTER TABLE "{table.name}" RENAME TO "{old}"')
+    for (index,) in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (old,)
+    ).fetchall():
+        conn.exec_driver_sql(f'DROP INDEX "{index}"')
+    table.create(conn)
+    present = {row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{old}")')}
+    columns = ", ".join(f'"{c.name}"' for c in table.columns if c.name in present)
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{old}"')
+    conn.exec_driver_sql(f'DROP TABLE "{old}"')
+
+
+def seed_id_sequences(conn: Connection) -> None:
+    """Move each id counter past every id still referred to: the rows themselves, and for
+    codings also the detached codings and the audit log (a deleted coding's id must not go to
+    someone else's new coding, or undo would act on the wrong one).  Never moves a counter back."""
+    sqlite = conn.dialect.name == "sqlite"
+    numeric = "entity_id GLOB '[0-9]*'" if sqlite else "entity_id ~ '^[0-9]+$'"
+    floors: dict[str, int] = {}
+    for table in NEVER_REUSED:
+        floors[table.name] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() or 0)
+    floors["codings"] = max(
+        floors["codings"],
+        int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(detached_codings.c.id), 0))).scalar() or 0),
+        int(
+            conn.exec_driver_sql(
+                f"SELECT COALESCE(MAX(CAST(entity_id AS INTEGER)), 0) FROM audit_log WHERE entity = 'coding' AND {numeric}"
+            ).scalar()
+            or 0
+        ),
+    )
+    for name, floor in floors.items():
+        if sqlite:
+            current = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)).scalar()
+            if current is None:
+                conn.exec_driver_sql("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, floor))
+            elif current < floor:
+                conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (floor, name))
+        else:
+            sequence = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{name}', 'id')").scalar()
+            last, called = conn.exec_driver_sql(f"SELECT last_value, is_called FROM {sequence}").one()
+            if floor > (last if called else last - 1):
+                conn.exec_driver_sql(f"SELECT setval('{sequence}', {floor}, true)")
+
+
+def _v3_ids_never_reused(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        for table in NEVER_REUSED:
+            sql = _sqlite_table_sql(conn, table.name)
+            if sql is not None and "AUTOINCREMENT" not in sql.upper():
+                _rebuild_sqlite_table(conn, table)
+    else:
+        conn.exec_driver_sql("ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS step VARCHAR(40)")
+    for index in audit_log.indexes:
+        index.create(conn, checkfirst=True)
+    seed_id_sequences(conn)
+
+
+def _add_missing_columns(conn: Connection, table: sa.Table, names: list[str]) -> None:
+    """ALTER TABLE … ADD COLUMN for the columns a database created before them lacks (a
+    database created now already has them: v1 creates the tables as defined above)."""
+    present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name not in present:
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {kind}')
+
+
+def scrub_user_audit(before: object) -> object:
+    """An audit-log ``before`` value of a user change without the password hash (and without
+    the sign-in counters): only whether a password was set is kept.
+
+    >>> scrub_user_audit({"name": "a", "role": "admin", "password_hash": "scrypt$…", "failed_logins": 2})
+    {'name': 'a', 'role': 'admin', 'password_set': True}
+    >>> scrub_user_audit(None) is None
+    True
+    """
+    if not isinstance(before, dict):
+        return before
+    clean = {k: v for k, v in before.items() if k not in ("password_hash", "failed_logins", "locked_until")}
+    if "password_hash" in before:
+        clean["password_set"] = before["password_hash"] is not None
+    return clean
+
+
+def _v4_access(conn: Connection) -> None:
+    """Disabled users, session activity, sign-in attempts; password hashes out of the audit log."""
+    _add_missing_columns(conn, users, ["disabled_at"])
+    _add_missing_columns(conn, sessions, ["last_seen_at"])
+    metadata.create_all(conn, tables=[sign_in_attempts])
+    rows = conn.execute(sa.select(audit_log.c.id, audit_log.c.before).where(audit_log.c.entity == "user")).all()
+    for row in rows:
+        if isinstance(row.before, dict) and "password_hash" in row.before:
+            conn.execute(audit_log.update().where(audit_log.c.id == row.id).values(before=scrub_user_audit(row.before)))
+
+
+def _v7_refi_ids(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[refi_ids])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "suggestion decisions", _v2_suggestion_decisions),
+    (3, "ids never reused (AUTOINCREMENT), audit steps", _v3_ids_never_reused),
+    (4, "access: disabled users, session activity, sign-in attempts, no password hashes in the audit log", _v4_access),
+    (7, "REFI-QDA GUIDs of imported items", _v7_refi_ids),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -11,6 +11,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("QUALCODE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Passwords hashed by tests (and by the app servers they start) use a low scrypt cost; the
+# production default N=2**17 is tested on its own (tests/test_access.py).
+os.environ.setdefault("QUALCODE_SCRYPT_N", str(2**10))
 
 
 def require_service(name: str, available: bool, how: str) -> None:

@@ -152,24 +152,33 @@ def test_bootstrap_point_estimate_and_interval_are_sane():
     assert (again.low, again.high) == (est.low, est.high)
 
 
-def test_bootstrap_interval_covers_simulated_truth():
-    """Two coders who each err independently: the interval surrounds the estimate and the
-    uncapped interval (all pairs drawn) is narrower than KALPHA's capped one."""
+def test_kalpha_bootstrap_caps_pairs_and_the_units_bootstrap_is_narrower():
+    """Two coders who each err independently on 400 units: KALPHA's algorithm draws 25·q
+    pairs (capped) or all pairs; the default units bootstrap is narrower than the capped one
+    and agrees with the batched version."""
     rng = np.random.default_rng(7)
     truth = rng.random(400) < 0.3
     coders = np.array([np.where(rng.random(400) < 0.1, ~truth, truth) for _ in range(2)]).astype(float)
-    capped = ag.bootstrap_alpha(coders, n_boot=1000, seed=0)
-    full = ag.bootstrap_alpha(coders, n_boot=1000, seed=0, cap_draws=False)
-    assert capped.n_pairs == 25 * 4 and full.n_pairs == 400
-    for est in (capped, full):
+    capped = ag.bootstrap_alpha(coders, n_boot=1000, seed=0, method="kalpha")
+    full = ag.bootstrap_alpha(coders, n_boot=1000, seed=0, method="kalpha", cap_draws=False)
+    units = ag.bootstrap_alpha(coders, n_boot=2000, seed=0)
+    assert capped.n_pairs == 25 * 4 and full.n_pairs == 400 and units.n_pairs == 0
+    assert (capped.method, units.method) == ("kalpha", "units")
+    for est in (capped, full, units):
         assert est.low < est.alpha < est.high
     assert full.high - full.low < capped.high - capped.low
-    assert full.high - full.low < 0.25
-    # the batched binomial version gives nearly the same interval
-    alpha, low, high = ag.binary_bootstrap_alpha_many(coders[None], n_boot=4000, seed=1, cap_draws=False)
+    assert units.high - units.low < capped.high - capped.low
+    assert "units drawn with replacement" in units.method_text and "KALPHA" in capped.method_text
+    # the batched versions give nearly the same intervals
+    alpha, low, high = ag.binary_bootstrap_alpha_many(
+        coders[None], n_boot=4000, seed=1, cap_draws=False, method="kalpha"
+    )
     assert alpha[0] == pytest.approx(full.alpha, abs=1e-12)
     assert low[0] == pytest.approx(full.low, abs=0.03)
     assert high[0] == pytest.approx(full.high, abs=0.03)
+    alpha, low, high = ag.binary_bootstrap_alpha_many(coders[None], n_boot=4000, seed=1)
+    assert low[0] == pytest.approx(units.low, abs=0.02)
+    assert high[0] == pytest.approx(units.high, abs=0.02)
 
 
 # --------------------------------------------------------------------------- cross-checks
@@ -225,8 +234,9 @@ def test_scott_pi_equals_fleiss_for_two_coders_and_rejects_three():
 def test_fleiss_drop_ignores_singly_rated_units_entirely():
     with_single = [[1, 2, 1, 3], [1, 2, 2, None]]
     without = [[1, 2, 1], [1, 2, 2]]
-    assert ag.fleiss_kappa(with_single) == pytest.approx(ag.fleiss_kappa(without))
-    assert ag.fleiss_kappa(with_single, "prevalence") != pytest.approx(ag.fleiss_kappa(without))
+    assert ag.fleiss_kappa(with_single, "drop") == pytest.approx(ag.fleiss_kappa(without))
+    # Gwet's form (the default) keeps the singly rated unit in the category shares
+    assert ag.fleiss_kappa(with_single) != pytest.approx(ag.fleiss_kappa(without))
 
 
 def test_holsti_counts_shared_decisions():
@@ -241,7 +251,7 @@ def test_labels_of_any_hashable_type():
     assert ag.krippendorff_alpha(data) == pytest.approx(ag.krippendorff_alpha([[0, 1, None, 0], [0, 1, 2, 2]]))
     mixed = [[1, "x", 1], [1, "x", "x"]]  # unorderable mix still works for nominal data
     assert ag.krippendorff_alpha(mixed) == pytest.approx(ag.krippendorff_alpha([[1, 2, 1], [1, 2, 2]]))
-    with pytest.raises(ValueError, match="natural order"):
+    with pytest.raises(ValueError, match="explicit order"):
         ag.krippendorff_alpha(mixed, "ordinal")
 
 
@@ -292,7 +302,7 @@ def test_input_errors_are_explicit():
         ag.krippendorff_alpha([[1, 2], [1, 2]], "cardinal")
     with pytest.raises(ValueError, match="same number of units"):
         ag.krippendorff_alpha([[1, 2], [1]])
-    with pytest.raises(ValueError, match="numeric"):
+    with pytest.raises(ValueError, match=r"order=\[\.\.\.\]"):
         ag.krippendorff_alpha([["a", "b"], ["a", "a"]], "interval")
     with pytest.raises(ValueError, match="0, 1 or NaN"):
         ag.binary_alpha_many(np.array([[[0.0, 2.0], [1.0, 0.0]]]))
@@ -360,3 +370,35 @@ def test_batched_bootstrap_is_nan_where_alpha_is_undefined():
     alpha, low, high = ag.binary_bootstrap_alpha_many(p, n_boot=200)
     assert math.isnan(alpha[0]) and math.isnan(low[0]) and math.isnan(high[0])
     assert low[1] <= alpha[1] <= high[1]
+
+
+# --------------------------------------------------------------------------- order of text labels
+WORDS = {1: "none", 2: "little", 3: "some", 4: "much", 5: "all"}
+ORDER = ["none", "little", "some", "much", "all"]
+
+
+def _labelled(data):
+    return [[None if v is None else WORDS[v] for v in row] for row in data]
+
+
+@pytest.mark.parametrize("level, published", [("ordinal", 0.815), ("interval", 0.849), ("nominal", 0.743)])
+def test_text_labels_with_an_explicit_order_reproduce_krippendorff_2011_example_c(level, published):
+    """Krippendorff (2011) example C with the values replaced by words: with their order the
+    published values come back (interval: the ranks 1..5 are the values 1..5 here)."""
+    assert round(ag.krippendorff_alpha(_labelled(KRIPP_2011), level, order=ORDER), 3) == published
+    est = ag.bootstrap_alpha(_labelled(KRIPP_2011), level, n_boot=200, order=ORDER)
+    assert round(est.alpha, 3) == published
+
+
+def test_text_labels_without_an_order_are_refused_not_sorted():
+    with pytest.raises(ValueError, match="order=") as info:
+        ag.krippendorff_alpha(_labelled(KRIPP_2011), "ordinal")
+    assert "alphabetically" in str(info.value)
+    with pytest.raises(ValueError, match="not in order"):
+        ag.krippendorff_alpha(_labelled(KRIPP_2011), "ordinal", order=ORDER[:4])
+    with pytest.raises(ValueError, match="twice"):
+        ag.krippendorff_alpha(_labelled(KRIPP_2011), "ordinal", order=ORDER + ["none"])
+    # an order on numbers re-ranks them: reversed order gives the same ordinal alpha
+    assert ag.krippendorff_alpha(KRIPP_2011, "ordinal", order=[5, 4, 3, 2, 1]) == pytest.approx(
+        ag.krippendorff_alpha(KRIPP_2011, "ordinal"), abs=1e-13
+    )

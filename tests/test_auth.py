@@ -54,13 +54,26 @@ def test_sign_in_is_rate_limited(store: Store) -> None:
 def test_sessions_expire_and_end(store: Store) -> None:
     actor = auth.sign_in(store, "sue", "sue-long-passphrase!", now=NOW)
     token = auth.create_session(store, actor, now=NOW)
-    assert auth.resume_session(store, token, now=NOW + timedelta(hours=1)) == actor
+    step = auth.SESSION_IDLE - timedelta(minutes=1)
+    moment = NOW
+    while moment + step < NOW + auth.SESSION_LIFETIME:  # in use all the time: lives its whole lifetime
+        moment += step
+        assert auth.resume_session(store, token, now=moment) == actor
     assert auth.resume_session(store, token, now=NOW + auth.SESSION_LIFETIME + timedelta(seconds=1)) is None
     assert auth.resume_session(store, token, now=NOW) is None  # the expired session is gone
     token = auth.create_session(store, actor, now=NOW)
     auth.end_session(store, token)
     assert auth.resume_session(store, token, now=NOW) is None
     assert auth.resume_session(store, "forged-token", now=NOW) is None
+
+
+def test_idle_sessions_end(store: Store) -> None:
+    actor = auth.sign_in(store, "sue", "sue-long-passphrase!", now=NOW)
+    token = auth.create_session(store, actor, now=NOW)
+    assert auth.resume_session(store, token, now=NOW + auth.SESSION_IDLE - timedelta(seconds=1)) == actor
+    later = NOW + 2 * auth.SESSION_IDLE
+    assert auth.resume_session(store, token, now=later) is None
+    assert auth.resume_session(store, token, now=NOW + timedelta(seconds=1)) is None  # gone for good
 
 
 def test_weak_passwords_refused() -> None:

@@ -177,7 +177,7 @@ def test_agreement_reports_in_every_format(
         theme = next(r for r in rows if r["level"] == "theme" and r["id"] == "human_trafficking_issues")
         assert 0.0 < theme["alpha"] <= 1.0 and theme["kappa_kind"] == "fleiss"
     if report == "agreement" and fmt == "table":
-        assert "unit: paragraph" in out
+        assert "Unit: paragraph" in out and "Documents: the 9 document(s) every chosen coder coded" in out
 
 
 @pytest.mark.parametrize(

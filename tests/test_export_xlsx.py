@@ -139,7 +139,11 @@ def test_agreement_and_disagreement_sheets(wb):
     assert len(rows(ws)) > 1 and head[0] != "Note"
     note = ws["A1"].comment.text
     assert "ann1" in note and "ann2" in note and "Unit:" in note and "Method:" in note
+    # what was computed: which documents, the interval's method, codings outside the units
+    assert "Documents: the" in note and "every chosen coder coded" in note
+    assert "bootstrap samples of the units" in note and "Codings outside units:" in note
     assert len(rows(wb["Disagreements"])) > 1
+    assert "Documents:" in wb["Disagreements"]["A1"].comment.text
 
 
 def test_codings_sheet(wb, data):

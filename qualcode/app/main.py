@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
@@ -46,6 +47,7 @@ SESSION_TOKEN_KEY = "qc_session_token"
 SESSION_CHECKED_KEY = "qc_session_checked"
 SESSION_RECHECK_SECONDS = 60  # team mode: re-validate the session (expiry, role) at most this often
 COOKIE_ACTION_KEY = "qc_cookie_action"  # "write" after sign-in, "clear" after sign-out
+PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 START_PAGE_KEY = "qc_start_page"  # optional: url_path of the page to open first (tests, links)
 
 
@@ -212,8 +214,21 @@ def _pages(actor: Actor) -> list[st.Page]:
     ]
 
 
+def hide_error_details() -> None:
+    """No traceback or raw error text reaches a browser: an uncaught error shows Streamlit's
+    generic message and the full traceback goes to the server console only.  (qualcode's own
+    errors are shown readably by the pages.)  ``qualcode app``, ``./run app`` and the repository's
+    ``.streamlit/config.toml`` set the same; an explicitly chosen value wins."""
+    from streamlit import config
+
+    if not config.is_manually_set("client.showErrorDetails"):
+        st.set_option("client.showErrorDetails", "none")
+
+
 def main() -> None:
-    st.set_page_config(page_title="qualcode", page_icon=":material/label:", layout="wide")
+    hide_error_details()
+    # A local file: a ":material/…:" icon makes every browser fetch the favicon from fonts.gstatic.com.
+    st.set_page_config(page_title="qualcode", page_icon=str(PAGE_ICON), layout="wide")
     opened = state.open_project()
     project = opened.project
     is_team = team_mode(project.store)

@@ -544,21 +544,18 @@ def _agreement_sheets(
         )
         return _note_sheet("Inter-coder agreement", text), _note_sheet("Disagreements", text)
     try:
-        from ..reliability import disagreements, intercoder_agreement
+        from ..reliability import describe, disagreements, intercoder_agreement
     except ImportError:  # pragma: no cover - the module ships with qualcode
         text = "Inter-coder agreement is not available in this installation (qualcode.reliability missing)."
         return _note_sheet("Inter-coder agreement", text), _note_sheet("Disagreements", text)
     agr = intercoder_agreement(data, annotators=chosen, unit=unit, by="both", bootstrap=bootstrap)
-    a = agr.attrs
-    note = (
-        f"Annotators: {', '.join(chosen)}. Unit: {a.get('unit', unit)} ({a.get('n_units', '?')} units). "
-        f"Uncoded text: {a.get('uncoded', 'not stated')}. Method: {a.get('method', 'not stated')}."
-    )
+    note = describe(agr).replace("\n", ". ") + "."
     formats = {c: "0.000" for c in agr.columns if pd.api.types.is_float_dtype(agr[c])}
     dis = disagreements(data, annotators=chosen, unit=unit)
     d_note = (
         f"Every {unit} where the annotators ({', '.join(chosen)}) differ: the text and each annotator's codes. "
         + (f"Unit: {dis.attrs['unit']}. " if "unit" in dis.attrs else "")
+        + (f"Documents: {dis.attrs['scope']}." if "scope" in dis.attrs else "")
     )
     wrap = [c for c in dis.columns if c in ("text", "quote")]
     return (

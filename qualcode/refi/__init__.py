@@ -2,22 +2,28 @@
 
 Public API::
 
-    export_qdc(codebook, path)                       # codebook only (.qdc)
-    export_qdpx(data, path, *, users=None, project_name="qualcode project")
+    export_qdc(codebook, path, guids=None, *, qualcode_block=False)   # codebook only (.qdc)
+    export_qdpx(data, path, *, users=None, project_name="qualcode project", options=ExportOptions())
     import_qdpx(path) -> RefiProject                  # .qdpx archive or bare project.qde
     import_qdc(path) -> (Codebook, warnings)
+    import_qdc_with_guids(path) -> (Codebook, guids, warnings)
+
+``ExportOptions(offsets="codepoints"|"utf16", newline="lf"|"crlf", guids=…)``; presets per
+tool in ``TOOL_OPTIONS`` (``--for nvivo`` = UTF-16 positions and CRLF texts).  How positions
+are counted and detected: :mod:`qualcode.refi.offsets`.
 
 How qualcode maps onto REFI-QDA
 -------------------------------
 * Themes (any depth) are written as ``Code`` elements with ``isCodable="false"`` that
   contain their codes and sub-themes; codes are ``isCodable="true"`` leaves carrying the
   colour they inherit from their theme.  Descriptions go to ``Description``; the fields
-  REFI has no place for (id, include, exclude, examples, aliases, patterns) follow in a
-  readable ``[qualcode]`` block at its end, so ids survive a trip through another tool.
+  REFI has no place for (id, include, exclude, examples, aliases, patterns) go into an XML
+  comment ``qualcode {json}`` in the element, which other tools do not show (or, with
+  ``qualcode_block``, into a readable ``[qualcode]`` block at the Description's end).
 * Cross-cutting themes are ``Sets`` of ``MemberCode``.
 * Each document is a ``TextSource`` with an internal UTF-8 file ``sources/<guid>.txt``.
   All codings of one span share a ``PlainTextSelection`` (positions in Unicode code
-  points, end exclusive); each annotator's code on it is a ``Coding`` with its
+  points by default, end exclusive; its name is the quote); each annotator's code on it is a ``Coding`` with its
   ``creatingUser``; annotators are ``Users``; coding memos are ``Notes`` linked by
   ``NoteRef``.
 * Participants are ``Cases`` (name = participant id, Description = label) with a
@@ -25,7 +31,8 @@ How qualcode maps onto REFI-QDA
   Integer, Float, Date or DateTime, one ``VariableValue`` per case (ISO-date strings are
   exported as Date and come back as ``datetime.date``; mixed types as Text).
 * GUIDs are uuid5 of a fixed qualcode namespace and a typed key ("code:<id>",
-  "source:<document>", …), so exporting twice gives the same GUIDs (and bytes).
+  "source:<document>", …), so exporting twice gives the same GUIDs (and bytes) — except
+  for items imported from another tool, which keep that tool's GUIDs (``guids``).
 * Not exported: segments (sentences, paragraphs, turns), document language, coding
   origin, and characters XML cannot hold (control characters) in names and memos.
   Exact duplicate codings (same span, code and annotator) are written once, memos joined.
@@ -42,11 +49,14 @@ Reading other tools' projects (tree mapping in :mod:`qualcode.refi.codetree`)
   (NFC, deduplicated).  Participants come from Cases (name → id, a short one-line
   Description → label); Case and source variables become attributes/metadata.
   Annotators are the creating User's name, else the raw user GUID, else "unknown".
-* Only internal plain-text sources are read (``internal://`` in the archive, or a
-  ``sources/`` folder next to a bare .qde); ``relative://``/``absolute://`` paths are never
+* Only internal plain-text sources are read (``internal://`` or a bare path such as
+  ``board_2017.txt``, looked up in the archive's ``sources/``/``Sources/`` folder or root, or
+  a ``sources/`` folder next to a bare .qde); ``relative://``/``absolute://`` paths are never
   followed, so a hostile project cannot pull local files into qualcode.
 * Coding memos collect the coding's notes, the selection's Description and notes.
-  Texts with CRLF line ends are normalised to LF and positions are shifted to match.
+  Texts with CRLF line ends are normalised to LF (BOMs dropped); positions are converted
+  from the counting each source uses (code points or UTF-16 units, CRLF as one or two —
+  see :mod:`qualcode.refi.offsets`); codings no counting places are left out, with a warning.
 * Not carried over, each reported in ``RefiProject.warnings`` with counts: PDF, picture,
   audio and video sources (and their transcripts/representations, selections and
   codings; PDFs keep only their plain-text representation and its text codings), text
@@ -56,7 +66,16 @@ Reading other tools' projects (tree mapping in :mod:`qualcode.refi.codetree`)
   and cases' code/selection references.
 """
 
-from .reader import RefiProject, import_qdc, import_qdpx
-from .writer import export_qdc, export_qdpx
+from .reader import RefiProject, import_qdc, import_qdc_with_guids, import_qdpx
+from .writer import TOOL_OPTIONS, ExportOptions, export_qdc, export_qdpx
 
-__all__ = ["RefiProject", "export_qdc", "export_qdpx", "import_qdc", "import_qdpx"]
+__all__ = [
+    "TOOL_OPTIONS",
+    "ExportOptions",
+    "RefiProject",
+    "export_qdc",
+    "export_qdpx",
+    "import_qdc",
+    "import_qdc_with_guids",
+    "import_qdpx",
+]

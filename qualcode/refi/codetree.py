@@ -15,7 +15,18 @@ from typing import Any
 from lxml import etree
 
 from ..model import Code, Codebook, CrossCut, Theme
-from .common import ID_PATTERN, RGB_PATTERN, guid_key, plural, quoted_list, slugify, split_description, unique_id, were
+from .common import (
+    ID_PATTERN,
+    RGB_PATTERN,
+    comment_fields,
+    guid_key,
+    plural,
+    quoted_list,
+    slugify,
+    split_description,
+    unique_id,
+    were,
+)
 
 
 @dataclass
@@ -26,6 +37,12 @@ class _Node:
     color: str | None
     description: str
     children: list[_Node] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)  # from a ``qualcode {json}`` comment
+
+    def definition(self) -> tuple[str, dict[str, Any]]:
+        """(description, qualcode fields): a ``[qualcode]`` block in the Description, then the comment."""
+        description, fields = split_description(self.description)
+        return description, {**fields, **self.fields}
 
 
 def normalise_color(color: str | None) -> str | None:
@@ -54,9 +71,42 @@ def _nodes(codes_el: etree._Element | None) -> list[_Node]:
             normalise_color(element.get("color")),
             description,
             _nodes(element),
+            comment_fields(element),
         )
         result.append(node)
     return result
+
+
+def nest_path_names(nodes: list[_Node]) -> list[_Node]:
+    """Taguette writes its tag hierarchy as flat codes named ``parent\\child``: nest them.
+
+    Only a flat list is reorganised (a tool that nests its codes means what it wrote); a
+    missing parent becomes a non-codable folder, an existing code of that name the parent.
+    """
+    if any(node.children for node in nodes) or not any("\\" in node.name for node in nodes):
+        return nodes
+    by_path: dict[str, _Node] = {}
+    roots: list[_Node] = []
+    order = {id(n): i for i, n in enumerate(nodes)}
+    for node in sorted(nodes, key=lambda n: n.name.count("\\")):  # parents before children
+        parts = [p.strip() for p in node.name.split("\\")]
+        if not all(parts):
+            roots.append(node)
+            continue
+        parent: _Node | None = None
+        for depth in range(1, len(parts)):
+            path = "\\".join(parts[:depth])
+            if path not in by_path:
+                folder = _Node(f"path:{path}", parts[depth - 1], False, None, "")
+                order[id(folder)] = order[id(node)]
+                (parent.children if parent else roots).append(folder)
+                by_path[path] = folder
+            parent = by_path[path]
+        node.name = parts[-1]
+        by_path.setdefault("\\".join(parts), node)
+        (parent.children if parent else roots).append(node)
+    roots.sort(key=lambda n: order[id(n)])
+    return roots
 
 
 @dataclass
@@ -64,6 +114,7 @@ class CodebookBuild:
     codebook: Codebook
     code_of_guid: dict[str, str]
     theme_of_guid: dict[str, str]
+    set_of_guid: dict[str, str] = field(default_factory=dict)
 
 
 def build_codebook(
@@ -89,7 +140,7 @@ def build_codebook(
         return unique_id(slugify(name), used)
 
     def add_code(node: _Node, theme: str | None, inherited: str | None, *, own_id: bool = True) -> None:
-        description, fields = split_description(node.description)
+        description, fields = node.definition()
         label = node.name or node.guid
         code_id = choose_id(fields if own_id else {}, label)
         codebook.codes[code_id] = Code(
@@ -112,7 +163,7 @@ def build_codebook(
         if node.codable and not node.children:
             add_code(node, parent, inherited)
             return
-        description, fields = split_description(node.description)
+        description, fields = node.definition()
         theme_id = choose_id(fields, label)
         codebook.themes[theme_id] = Theme(
             id=theme_id,
@@ -132,16 +183,18 @@ def build_codebook(
         for child in node.children:
             walk(child, theme_id, node.color or inherited)
 
-    for node in _nodes(codes_el):
+    for node in nest_path_names(_nodes(codes_el)):
         walk(node, None, None)
 
     empty_sets: list[str] = []
     source_sets: list[str] = []
+    set_of: dict[str, str] = {}
     unresolved = 0
     for element in set_elements:
         name = element.get("name") or ""
         name = name if name.strip() else guid_key(element.get("guid"))
         description, fields = split_description(element.findtext("Description"))
+        fields = {**fields, **comment_fields(element)}
         members: list[str] = []
         member_elements = element.findall("MemberCode")
         for member in member_elements:
@@ -158,6 +211,7 @@ def build_codebook(
         if members or (not other and "id" in fields):
             set_id = choose_id(fields, name)
             codebook.cross_cutting[set_id] = CrossCut(set_id, name, tuple(members), description)
+            set_of[guid_key(element.get("guid"))] = set_id
             if other:
                 source_sets.append(name)
         elif other:
@@ -193,7 +247,7 @@ def build_codebook(
         warnings.append(
             f"{plural(unresolved, 'set member')} pointed at codes that do not exist and {were(unresolved)} skipped."
         )
-    return CodebookBuild(codebook, code_of, theme_of)
+    return CodebookBuild(codebook, code_of, theme_of, set_of)
 
 
 __all__ = ["CodebookBuild", "build_codebook"]

@@ -22,6 +22,8 @@ KNOWN_NAMESPACES = {
     "urn:QDA-XML:project:1:0",
     "urn:QDA-XML:codebook:1:0",
     "urn:QDA-XML:codebook:0:10",
+    "urn:QDA-XML:codebook:0:4",  # ATLAS.ti's .qdc (QualCoder's importer: "Have found 1.0, 0:4")
+    "urn:QDA-XML:project:0:4",
     "",
 }
 
@@ -30,6 +32,10 @@ KNOWN_NAMESPACES = {
 QUALCODE_GUID_NAMESPACE = uuid.UUID("6f1c1b52-3c1e-5b8e-9a57-0c9d7e3a4f21")
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# GUIDType of the REFI-QDA schemas: bare or in braces, either case.
+GUID_PATTERN = re.compile(
+    r"^(\{[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
+)
 RGB_PATTERN = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
 XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
@@ -114,6 +120,43 @@ def compose_description(description: str, fields: Iterable[tuple[str, Any]]) -> 
     head = description.rstrip()
     block = BLOCK_MARKER + "\n" + "\n".join(lines)
     return f"{head}\n\n{block}" if head else block
+
+
+COMMENT_MARKER = "qualcode "
+
+
+def fields_comment(fields: Iterable[tuple[str, Any]]) -> str:
+    """qualcode's fields as the text of an XML comment: ``qualcode {json}`` (repeated keys
+    as lists under their plural names, as :func:`split_description` returns them).
+
+    >>> fields_comment([("id", "trust"), ("example", "a -- b")])
+    'qualcode {"id": "trust", "examples": ["a -\\\\u002d b"]}'
+    """
+    found: dict[str, Any] = {}
+    for key, value in fields:
+        if value in (None, "", ()):
+            continue
+        if key in _MULTI_KEYS:
+            found.setdefault(_MULTI_KEYS[key], []).append(value)
+        else:
+            found[key] = value
+    if not found:
+        return ""
+    # "--" may not appear in an XML comment; JSON reads the escaped form back as "--".
+    return COMMENT_MARKER + json.dumps(found, ensure_ascii=False).replace("--", "-\\u002d")
+
+
+def comment_fields(element: Any) -> dict[str, Any]:
+    """The fields of a ``qualcode {json}`` comment among ``element``'s children ({} if none)."""
+    for child in element:
+        text = child.text or "" if not isinstance(child.tag, str) else ""
+        if text.startswith(COMMENT_MARKER):
+            try:
+                found = json.loads(text[len(COMMENT_MARKER) :])
+            except ValueError:
+                return {}
+            return found if isinstance(found, dict) else {}
+    return {}
 
 
 def split_description(text: str | None) -> tuple[str, dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import os
 import zipfile
@@ -18,8 +17,9 @@ from lxml import etree
 from ..errors import InputFileError, Problem
 from ..model import Codebook, Coding, ParsedDocument, Participant
 from ..safezip import SafeZipFile, open_zip_safely, parse_xml_safely, unsafe_member_reason
-from .codetree import build_codebook
+from .codetree import CodebookBuild, build_codebook
 from .common import (
+    GUID_PATTERN,
     KNOWN_NAMESPACES,
     document_name_from_source,
     from_xsd_datetime,
@@ -29,6 +29,7 @@ from .common import (
     unique_name,
     were,
 )
+from .offsets import STANDARD, Counting, PositionMap, detect_counting, normalise_newlines, prior_for
 
 MAX_XML_BYTES = 512 * 1024 * 1024
 # Limits for .qdpx archives (tests lower them); see qualcode.safezip for the defaults.
@@ -49,6 +50,9 @@ class RefiProject:
     name: str = ""
     # every Case, also those without documents (documents carry their own participant)
     participants: list[Participant] = field(default_factory=list)
+    # the other tool's GUIDs: (kind, qualcode id or name) → GUID, kinds code, theme, set,
+    # user, source, case, variable; written back on export so that tool updates its items
+    guids: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- input
@@ -92,10 +96,25 @@ def _read_limited(path: Path, label: str) -> bytes:
 
 
 def _internal_name(reference: str) -> str | None:
-    """The file name inside ``sources/`` for ``internal://name``; None if unsafe or not internal."""
-    if not reference.lower().startswith("internal://"):
+    """The file name inside ``sources/`` for ``internal://name``, or for a bare path inside the
+    archive (qc 1.3 writes ``plainTextPath="board_2017.txt"``; others ``sources/x.txt``);
+    None if unsafe or pointing outside (``relative://``, ``absolute://``, other schemes).
+
+    >>> _internal_name("internal://a.txt"), _internal_name("board_2017.txt"), _internal_name("Sources/b.txt")
+    ('a.txt', 'board_2017.txt', 'b.txt')
+    >>> _internal_name("relative:///etc/passwd"), _internal_name("../x.txt")
+    (None, None)
+    """
+    text = reference.strip()
+    if text.lower().startswith("internal://"):
+        name = text[len("internal://") :].lstrip("/")
+    elif "://" in text or text.startswith(("/", "\\")):
         return None
-    name = reference[len("internal://") :].lstrip("/")
+    else:
+        name = text
+        folder, _, base = name.rpartition("/")
+        if folder and folder.casefold() == "sources":
+            name = base
     if not name or unsafe_member_reason(name) or "/" in name:
         return None
     return name
@@ -219,16 +238,60 @@ def _decode_text(data: bytes, name: str, warnings: list[str]) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _normalise_newlines(raw: str) -> tuple[str, Callable[[int], int]]:
-    """LF-only text and a map from raw code-point offsets (CRLF counted as two) to it."""
-    if "\r" not in raw:
-        return raw, lambda offset: offset
-    removed = [i for i, ch in enumerate(raw) if ch == "\r" and raw[i + 1 : i + 2] == "\n"]
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    return text, lambda offset: offset - bisect.bisect_left(removed, offset)
-
-
 # --------------------------------------------------------------------------- project
+@dataclass
+class _TextSource:
+    """A source whose plain text qualcode reads: the element holding the text and selections
+    (a TextSource, or a PDF's Representation), the source element itself and its name."""
+
+    holder: etree._Element
+    owner: etree._Element
+    name: str
+
+
+@dataclass
+class _Losses:
+    """Counts of what an import had to leave out, reported once at the end."""
+
+    bad_spans: int = 0
+    uncoded: int = 0
+    unknown_codes: int = 0
+    no_user: int = 0
+    duplicates: int = 0
+    lost_codings: int = 0
+    bad_source_values: int = 0
+    missing_text: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+
+
+class _Notes:
+    """The project's Notes, and which of them an imported item used (the rest are reported)."""
+
+    def __init__(self, root: etree._Element, project: _ProjectInput, warnings: list[str]) -> None:
+        self.notes: dict[str, tuple[str, str]] = {}  # guid -> (name, text)
+        for note in root.findall("Notes/Note"):
+            text = note.findtext("PlainTextContent")
+            reference = note.get("plainTextPath")
+            if text is None and reference:
+                raw = project.read_internal(reference)
+                text = _decode_text(raw, note.get("name") or "note", warnings) if raw else None
+            self.notes[guid_key(note.get("guid"))] = (note.get("name") or "", text or "")
+        self.used: set[str] = set()
+
+    def texts(self, element: etree._Element) -> list[str]:
+        """The non-empty texts of the notes ``element`` refers to (NoteRef), marked as used."""
+        texts = []
+        for ref in element.findall("NoteRef"):
+            key = guid_key(ref.get("targetGUID"))
+            if key in self.notes and self.notes[key][1].strip():
+                self.used.add(key)
+                texts.append(self.notes[key][1])
+        return texts
+
+    def unused(self) -> list[str]:
+        return [self.notes[k][0] or k for k in self.notes if k not in self.used]
+
+
 def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     """Read a REFI-QDA project: a ``.qdpx`` archive, or a bare ``project.qde`` (its internal
     sources are then looked up in a ``sources/`` folder next to it).
@@ -237,242 +300,324 @@ def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
     broken archives/XML raise InputFileError.
     """
     warnings: list[str] = []
-    project = _open_project(path, warnings)
-    root = project.root
-    if root.tag != "Project":
-        raise InputFileError(
-            Problem(
-                f"has root element <{root.tag}>, not <Project>.",
-                path=project.label,
-                hint="Codebook files (.qdc) are read with import_qdc.",
+    return _ProjectReader(_open_project(path, warnings), warnings).read()
+
+
+class _ProjectReader:
+    """One import of a parsed project, in named steps (users, codebook, cases, sources, codings)."""
+
+    def __init__(self, project: _ProjectInput, warnings: list[str]) -> None:
+        self.project = project
+        self.root = project.root
+        self.warnings = warnings
+        self.losses = _Losses()
+        self.documents: list[ParsedDocument] = []
+        self.codings: list[Coding] = []
+        self.doc_names: set[str] = set()
+        self.seen: dict[tuple[str, int, int, str, str], Coding] = {}
+        self.prior = prior_for(self.root.get("origin") or "")
+        # sources whose positions fit no counting: (name, selections, codings left out, selections, why)
+        self.unplaced: list[tuple[str, int, int, int, str]] = []
+        self.converted: dict[Counting, list[str]] = {}  # sources read with a non-standard counting
+        self.guids: dict[tuple[str, str], str] = {}
+        self.source_guids: dict[str, str] = {}  # document name → the source's guid key
+
+    def read(self) -> RefiProject:
+        self._check_root()
+        self.users = self._read_users()
+        self.user_names = list(dict.fromkeys(self.users.values()))
+        self.notes = _Notes(self.root, self.project, self.warnings)
+        sources = self.root.find("Sources")
+        source_elements = [s for s in sources if isinstance(s.tag, str)] if sources is not None else []
+        text_sources = _text_sources(source_elements)
+        coded = {guid_key(r.get("targetGUID")) for s in text_sources for r in s.holder.iterfind(".//Coding/CodeRef")}
+        self.built = build_codebook(
+            self.root.find("CodeBook/Codes"), self.root.findall("Sets/Set"), coded, self.warnings, title=self._title()
+        )
+        self.variables = _read_variables(self.root, self.warnings)
+        self.participant_of, participants, self.case_guids = _read_cases(self.root, self.variables, self.warnings)
+        for source in text_sources:
+            self._read_source(source)
+        _source_warnings(self.warnings, source_elements, self.losses)
+        self._loss_warnings()
+        self._collect_guids(participants)
+        return RefiProject(
+            codebook=self.built.codebook,
+            documents=self.documents,
+            codings=self.codings,
+            users=self.user_names,
+            warnings=self.warnings,
+            name=self.root.get("name") or "",
+            participants=participants,
+            guids=self.guids,
+        )
+
+    # ----------------------------------------------------------------- steps
+    def _check_root(self) -> None:
+        if self.root.tag != "Project":
+            raise InputFileError(
+                Problem(
+                    f"has root element <{self.root.tag}>, not <Project>.",
+                    path=self.project.label,
+                    hint="Codebook files (.qdc) are read with import_qdc.",
+                )
             )
-        )
 
-    users: dict[str, str] = {}
-    for user in root.findall("Users/User"):
-        key = guid_key(user.get("guid"))
-        users[key] = (user.get("name") or "").strip() or user.get("id") or user.get("guid") or key
-    user_names = list(dict.fromkeys(users.values()))
+    def _read_users(self) -> dict[str, str]:
+        users: dict[str, str] = {}
+        for user in self.root.findall("Users/User"):
+            key = guid_key(user.get("guid"))
+            users[key] = (user.get("name") or "").strip() or user.get("id") or user.get("guid") or key
+        return users
 
-    notes: dict[str, tuple[str, str]] = {}  # guid -> (name, text)
-    for note in root.findall("Notes/Note"):
-        text = note.findtext("PlainTextContent")
-        if text is None and note.get("plainTextPath"):
-            note_data = project.read_internal(note.get("plainTextPath"))
-            text = _decode_text(note_data, note.get("name") or "note", warnings) if note_data else None
-        notes[guid_key(note.get("guid"))] = (note.get("name") or "", text or "")
-    used_notes: set[str] = set()
+    def _title(self) -> str:
+        """The codebook title: a one-line project Description, else the project's name."""
+        description = (self.root.findtext("Description") or "").strip()
+        short = bool(description) and "\n" not in description and len(description) <= 200
+        if description and not short:
+            self.warnings.append(
+                "The project's description was not carried over (only a one-line description becomes the "
+                "codebook title)."
+            )
+        return description if short else (self.root.get("name") or "")
 
-    def note_texts(element: etree._Element) -> list[str]:
-        texts = []
-        for ref in element.findall("NoteRef"):
-            key = guid_key(ref.get("targetGUID"))
-            if key in notes and notes[key][1].strip():
-                used_notes.add(key)
-                texts.append(notes[key][1])
-        return texts
-
-    sources = root.find("Sources")
-    source_elements = [s for s in (sources if sources is not None else []) if isinstance(s.tag, str)]
-    # Text sources, plus the plain-text representation of PDFs (its text selections are
-    # ordinary PlainTextSelections; the PDF's own page-area selections are not carried over).
-    # Each entry: (element holding the text and selections, the source element, its name).
-    text_sources: list[tuple[etree._Element, etree._Element, str]] = []
-    for element in source_elements:
-        name = (element.get("name") or "").strip() or guid_key(element.get("guid"))
-        if element.tag == "TextSource":
-            text_sources.append((element, element, name))
-        elif element.tag == "PDFSource" and element.find("Representation") is not None:
-            text_sources.append((element.find("Representation"), element, name))
-    coded = {guid_key(ref.get("targetGUID")) for s, _, _ in text_sources for ref in s.iterfind(".//Coding/CodeRef")}
-    description = (root.findtext("Description") or "").strip()
-    short = bool(description) and "\n" not in description and len(description) <= 200
-    title = description if short else (root.get("name") or "")
-    if description and not short:
-        warnings.append(
-            "The project's description was not carried over (only a one-line description becomes the codebook title)."
-        )
-    built = build_codebook(root.find("CodeBook/Codes"), root.findall("Sets/Set"), coded, warnings, title=title)
-
-    variables = _read_variables(root, warnings)
-    participants_of_source, participants = _read_cases(root, variables, warnings)
-
-    documents: list[ParsedDocument] = []
-    codings: list[Coding] = []
-    doc_names: set[str] = set()
-    missing_text: list[str] = []
-    external: list[str] = []
-    lost_codings = 0
-    bad_spans = 0
-    uncoded = 0
-    unknown_codes = 0
-    no_user = 0
-    duplicates = 0
-    seen: dict[tuple[str, int, int, str, str], Coding] = {}
-
-    for source, owner, source_name in text_sources:
-        owner_guid = guid_key(owner.get("guid"))
-        n_codings = len(source.findall(".//Coding"))
-        content = source.find("PlainTextContent")
-        reference = source.get("plainTextPath") or ""
-        raw: str | None = None
+    def _source_text(self, source: _TextSource) -> str | None:
+        """The raw plain text of a source, or None (counted as missing or external)."""
+        content = source.holder.find("PlainTextContent")
+        reference = source.holder.get("plainTextPath") or ""
         if content is not None:
-            raw = content.text or ""
-        elif reference.lower().startswith(("relative://", "absolute://")):
-            external.append(source_name)
-        elif reference:
-            data = project.read_internal(reference)
-            raw = _decode_text(data, source_name, warnings) if data is not None else None
+            return content.text or ""
+        if reference.lower().startswith(("relative://", "absolute://")):
+            self.losses.external.append(source.name)
+            return None
+        data = self.project.read_internal(reference) if reference else None
+        if data is None:
+            self.losses.missing_text.append(source.name)
+            return None
+        return _decode_text(data, source.name, self.warnings)
+
+    def _read_source(self, source: _TextSource) -> None:
+        raw = self._source_text(source)
         if raw is None:
-            if not reference.lower().startswith(("relative://", "absolute://")):
-                missing_text.append(source_name)
-            lost_codings += n_codings
-            continue
-        text, to_text = _normalise_newlines(raw)
-        document = unique_name(document_name_from_source(source_name), doc_names)
-        metadata: dict[str, Any] = {"refi_guid": owner_guid, "refi_name": source_name}
+            self.losses.lost_codings += len(source.holder.findall(".//Coding"))
+            return
+        text = normalise_newlines(raw)
+        document = self._add_document(source, text)
+        for selection, start, end in self._spans(source, raw, text):
+            self._read_codings(source.holder, selection, document, text, start, end)
+
+    def _add_document(self, source: _TextSource, text: str) -> str:
+        owner = source.owner
+        owner_guid = guid_key(owner.get("guid"))
+        document = unique_name(document_name_from_source(source.name), self.doc_names)
+        self.source_guids[document] = owner_guid
+        metadata: dict[str, Any] = {"refi_guid": owner_guid, "refi_name": source.name}
         if owner.findtext("Description"):
             metadata["description"] = owner.findtext("Description")
-        source_notes = note_texts(owner)
+        source_notes = self.notes.texts(owner)
         if source_notes:
             metadata["notes"] = source_notes
         for value_el in owner.findall("VariableValue"):
             ref = value_el.find("VariableRef")
-            variable = variables.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
+            variable = self.variables.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
             if variable is not None:
                 ok, value = _variable_value(value_el, variable[1])
                 if ok:
                     metadata[variable[0]] = value
-        documents.append(
+                else:
+                    self.losses.bad_source_values += 1
+        self.documents.append(
             ParsedDocument(
                 name=document,
                 text=text,
-                participant=participants_of_source.get(owner_guid),
+                participant=self.participant_of.get(owner_guid),
                 metadata=metadata,
-                source_path=project.label,
+                source_path=self.project.label,
             )
         )
+        return document
 
+    def _spans(self, source: _TextSource, raw: str, text: str) -> list[tuple[etree._Element | None, int, int]]:
+        """(selection or None for the whole document, start, end) in the LF-only text, with
+        positions converted from the counting the file uses (see :mod:`qualcode.refi.offsets`)."""
+        holder = source.holder
         spans: list[tuple[etree._Element | None, int, int]] = []
-        if source.findall("Coding"):  # codings of the whole document
+        if holder.findall("Coding"):  # codings of the whole document
             if text:
                 spans.append((None, 0, len(text)))
             else:
-                bad_spans += 1
-        for selection in source.findall("PlainTextSelection"):
+                self.losses.bad_spans += 1
+        written: list[tuple[etree._Element, int, int]] = []
+        for selection in holder.findall("PlainTextSelection"):
             try:
-                raw_start = int(selection.get("startPosition", ""))
-                raw_end = int(selection.get("endPosition", ""))
+                written.append(
+                    (selection, int(selection.get("startPosition", "")), int(selection.get("endPosition", "")))
+                )
             except ValueError:
-                bad_spans += 1
-                continue
-            if not 0 <= raw_start < raw_end <= len(raw):
-                bad_spans += 1
-                continue
-            start, end = to_text(raw_start), to_text(raw_end)
-            if start >= end:  # only the '\r' of a CRLF: nothing left once line ends are LF
-                bad_spans += 1
+                self.losses.bad_spans += 1
+        detection = detect_counting(raw, [(s, e, el.get("name") or "") for el, s, e in written], self.prior)
+        counting = detection.counting or STANDARD
+        if detection.counting is None:
+            left_out = [written[i][0] for i in detection.uncertain]
+            self.unplaced.append(
+                (
+                    source.name,
+                    len(left_out),
+                    sum(len(el.findall("Coding")) for el in left_out),
+                    len(written),
+                    detection.reason,
+                )
+            )
+            written = [w for i, w in enumerate(written) if i not in set(detection.uncertain)]
+        elif detection.counting != STANDARD and detection.uncertain:
+            self.converted.setdefault(detection.counting, []).append(source.name)
+        positions = PositionMap(raw, counting)
+        for selection, raw_start, raw_end in written:
+            start, end = positions.to_text(raw_start), positions.to_text(raw_end)
+            if raw_start < 0 or start is None or end is None or start >= end:
+                # outside the text, empty, inside a character, or only the '\r' of a CRLF
+                self.losses.bad_spans += 1
                 continue
             spans.append((selection, start, end))
+        return spans
 
-        for selection, start, end in spans:
-            holder = selection if selection is not None else source
-            shared_memo: list[str] = []
-            if selection is not None:
-                if (selection.findtext("Description") or "").strip():
-                    shared_memo.append(selection.findtext("Description").strip())
-                shared_memo += note_texts(selection)
-            coding_elements = holder.findall("Coding")
-            if not coding_elements:
-                uncoded += 1
+    def _read_codings(
+        self, source: etree._Element, selection: etree._Element | None, document: str, text: str, start: int, end: int
+    ) -> None:
+        holder = selection if selection is not None else source
+        shared_memo: list[str] = []
+        if selection is not None:
+            if (selection.findtext("Description") or "").strip():
+                shared_memo.append(selection.findtext("Description").strip())
+            shared_memo += self.notes.texts(selection)
+        coding_elements = holder.findall("Coding")
+        if not coding_elements:
+            self.losses.uncoded += 1
+            return
+        for coding_el in coding_elements:
+            ref = coding_el.find("CodeRef")
+            code_id = self.built.code_of_guid.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
+            if code_id is None:
+                self.losses.unknown_codes += 1
                 continue
-            for coding_el in coding_elements:
-                ref = coding_el.find("CodeRef")
-                code_id = built.code_of_guid.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
-                if code_id is None:
-                    unknown_codes += 1
-                    continue
-                creator = coding_el.get("creatingUser") or holder.get("creatingUser")
-                if creator:
-                    annotator = users.get(guid_key(creator), creator.strip())
-                else:
-                    annotator = "unknown"
-                    no_user += 1
-                if annotator not in user_names:
-                    user_names.append(annotator)
-                memo = "\n\n".join(note_texts(coding_el) + shared_memo)
-                created = coding_el.get("creationDateTime") or holder.get("creationDateTime")
-                seen_key = (document, start, end, code_id, annotator)
-                if seen_key in seen:
-                    duplicates += 1
-                    if memo and memo not in seen[seen_key].memo:
-                        seen[seen_key].memo = "\n\n".join(m for m in (seen[seen_key].memo, memo) if m)
-                    continue
-                coding = Coding(
-                    document=document,
-                    start=start,
-                    end=end,
-                    code=code_id,
-                    annotator=annotator,
-                    memo=memo,
-                    origin="imported",
-                    quote=text[start:end],
-                    created_at=created,
-                )
-                seen[seen_key] = coding
-                codings.append(coding)
-
-    _source_warnings(warnings, source_elements, missing_text, external, lost_codings)
-    if bad_spans:
-        warnings.append(
-            f"{plural(bad_spans, 'text selection')} had positions outside the "
-            f"text (or empty spans) and {were(bad_spans)} skipped."
-        )
-    if uncoded:
-        warnings.append(
-            f"{plural(uncoded, 'text selection')} without codings (quotations "
-            f"only) {were(uncoded)} skipped, with their comments."
-        )
-    if unknown_codes:
-        warnings.append(
-            f"{plural(unknown_codes, 'coding')} referred to codes missing from the "
-            f"codebook and {were(unknown_codes)} skipped."
-        )
-    if no_user:
-        warnings.append(
-            f"{plural(no_user, 'coding')} had no creating user and {were(no_user)} attributed to 'unknown'."
-        )
-    if duplicates:
-        warnings.append(
-            f"{plural(duplicates, 'duplicate coding')} (same text, code and user) {were(duplicates)} merged."
-        )
-    unused = [notes[k][0] or k for k in notes if k not in used_notes]
-    if unused:
-        warnings.append(
-            f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) "
-            f"{were(len(unused))} not attached to an imported coding or document "
-            "and not carried over."
-        )
-    for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
-        count = len(root.findall(tag))
-        if count:
-            warnings.append(
-                f"{plural(count, what)} between project items {'was' if count == 1 else 'were'} not carried over."
+            annotator = self._annotator(coding_el.get("creatingUser") or holder.get("creatingUser"))
+            memo = "\n\n".join(self.notes.texts(coding_el) + shared_memo)
+            key = (document, start, end, code_id, annotator)
+            if key in self.seen:
+                self.losses.duplicates += 1
+                previous = self.seen[key]
+                if memo and memo not in previous.memo:
+                    previous.memo = "\n\n".join(m for m in (previous.memo, memo) if m)
+                continue
+            coding = Coding(
+                document=document,
+                start=start,
+                end=end,
+                code=code_id,
+                annotator=annotator,
+                memo=memo,
+                origin="imported",
+                quote=text[start:end],
+                created_at=coding_el.get("creationDateTime") or holder.get("creationDateTime"),
             )
-    return RefiProject(
-        codebook=built.codebook,
-        documents=documents,
-        codings=codings,
-        users=user_names,
-        warnings=warnings,
-        name=root.get("name") or "",
-        participants=participants,
-    )
+            self.seen[key] = coding
+            self.codings.append(coding)
+
+    def _annotator(self, creator: str | None) -> str:
+        if creator:
+            annotator = self.users.get(guid_key(creator), creator.strip())
+        else:
+            annotator = "unknown"
+            self.losses.no_user += 1
+        if annotator not in self.user_names:
+            self.user_names.append(annotator)
+        return annotator
+
+    def _collect_guids(self, participants: list[Participant]) -> None:
+        """The GUIDs the other tool gave the items qualcode kept (valid GUIDs only, as written)."""
+        written = {
+            guid_key(g): g.strip() for e in self.root.iter() if isinstance(e.tag, str) for g in [e.get("guid")] if g
+        }
+        built = self.built
+        items: list[tuple[str, str, str]] = [("theme", t, g) for g, t in built.theme_of_guid.items()]
+        items += [("code", c, g) for g, c in built.code_of_guid.items() if g not in built.theme_of_guid]
+        items += [("set", x, g) for g, x in built.set_of_guid.items()]
+        items += [("user", name, g) for g, name in self.users.items()]
+        items += [("source", d, g) for d, g in self.source_guids.items()]
+        items += [("variable", name, g) for g, (name, _) in self.variables.items()]
+        items += [("case", p.id, g) for p, g in self.case_guids]
+        for kind, item, key in items:
+            guid = written.get(key, "")
+            if GUID_PATTERN.match(guid):
+                self.guids.setdefault((kind, item), guid)
+
+    def _offset_warnings(self) -> None:
+        for counting, names in self.converted.items():
+            self.warnings.append(
+                f"Positions in {plural(len(names), 'source')} ({quoted_list(names)}) count {counting.label} "
+                "rather than the standard's code points; they were converted."
+            )
+        for name, n_selections, n_codings, total, reason in self.unplaced:
+            self.warnings.append(
+                f"'{name}': {n_selections} of {plural(total, 'text selection')} ({plural(n_codings, 'coding')}) "
+                f"could not be placed: their positions fit neither Unicode code points (the standard) nor UTF-16 "
+                f"code units (NVivo), with CRLF counted as one or two ({reason}); they were left out rather than "
+                "put on the wrong text."
+            )
+
+    def _loss_warnings(self) -> None:
+        self._offset_warnings()
+        losses, warnings = self.losses, self.warnings
+        if losses.bad_spans:
+            n = losses.bad_spans
+            warnings.append(
+                f"{plural(n, 'text selection')} had positions outside the text (or empty spans) and {were(n)} skipped."
+            )
+        if losses.uncoded:
+            n = losses.uncoded
+            warnings.append(
+                f"{plural(n, 'text selection')} without codings (quotations only) {were(n)} skipped, with their "
+                "comments."
+            )
+        if losses.unknown_codes:
+            n = losses.unknown_codes
+            warnings.append(f"{plural(n, 'coding')} referred to codes missing from the codebook and {were(n)} skipped.")
+        if losses.no_user:
+            n = losses.no_user
+            warnings.append(f"{plural(n, 'coding')} had no creating user and {were(n)} attributed to 'unknown'.")
+        if losses.bad_source_values:
+            n = losses.bad_source_values
+            warnings.append(f"{plural(n, 'source variable value')} could not be read and {were(n)} skipped.")
+        if losses.duplicates:
+            n = losses.duplicates
+            warnings.append(f"{plural(n, 'duplicate coding')} (same text, code and user) {were(n)} merged.")
+        unused = self.notes.unused()
+        if unused:
+            warnings.append(
+                f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) {were(len(unused))} not attached to "
+                "an imported coding or document and not carried over."
+            )
+        for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
+            count = len(self.root.findall(tag))
+            if count:
+                warnings.append(f"{plural(count, what)} between project items {were(count)} not carried over.")
 
 
-def _source_warnings(
-    warnings: list[str], sources: list[etree._Element], missing: list[str], external: list[str], lost_codings: int
-) -> None:
+def _text_sources(source_elements: list[etree._Element]) -> list[_TextSource]:
+    """Text sources, plus the plain-text representation of PDFs (its text selections are
+    ordinary PlainTextSelections; the PDF's own page-area selections are not carried over)."""
+    result: list[_TextSource] = []
+    for element in source_elements:
+        name = (element.get("name") or "").strip() or guid_key(element.get("guid"))
+        if element.tag == "TextSource":
+            result.append(_TextSource(element, element, name))
+        elif element.tag == "PDFSource" and element.find("Representation") is not None:
+            result.append(_TextSource(element.find("Representation"), element, name))
+    return result
+
+
+def _source_warnings(warnings: list[str], sources: list[etree._Element], losses: _Losses) -> None:
+    missing, external, lost_codings = losses.missing_text, losses.external, losses.lost_codings
     if missing:
         warnings.append(
             f"{plural(len(missing), 'text source')} ({quoted_list(missing)}) "
@@ -545,11 +690,12 @@ def _read_variables(root: etree._Element, warnings: list[str]) -> dict[str, tupl
 
 def _read_cases(
     root: etree._Element, variables: dict[str, tuple[str, str]], warnings: list[str]
-) -> tuple[dict[str, Participant], list[Participant]]:
+) -> tuple[dict[str, Participant], list[Participant], list[tuple[Participant, str]]]:
     """Participants from Cases (name → id, short Description → label, variables → attributes)
     and the participant of each source GUID."""
     of_source: dict[str, Participant] = {}
     participants: list[Participant] = []
+    case_guids: list[tuple[Participant, str]] = []
     used: set[str] = set()
     bad_values = 0
     shared_sources = 0
@@ -577,6 +723,7 @@ def _read_cases(
                 bad_values += 1
         participant = Participant(id=pid, label=label, attributes=attributes)
         participants.append(participant)
+        case_guids.append((participant, guid_key(case.get("guid"))))
         for ref in case.findall("SourceRef"):
             key = guid_key(ref.get("targetGUID"))
             if key in of_source:
@@ -597,12 +744,18 @@ def _read_cases(
         warnings.append(
             f"{plural(case_refs, 'code or selection reference')} on cases {were(case_refs)} not carried over."
         )
-    return of_source, participants
+    return of_source, participants, case_guids
 
 
 # --------------------------------------------------------------------------- codebook file
 def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     """Read a REFI-QDA codebook (``.qdc``); a project file's codebook is accepted too."""
+    codebook, _, warnings = import_qdc_with_guids(path)
+    return codebook, warnings
+
+
+def import_qdc_with_guids(path: str | os.PathLike[str]) -> tuple[Codebook, dict[tuple[str, str], str], list[str]]:
+    """:func:`import_qdc`, plus the other tool's GUIDs of the codes, themes and sets kept."""
     warnings: list[str] = []
     p = Path(path)
     label = str(path)
@@ -613,7 +766,8 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     if zipfile.is_zipfile(p):
         project = import_qdpx(p)
         warnings.append("This is a project archive (.qdpx); only its codebook was read.")
-        return project.codebook, warnings + project.warnings
+        kept = {k: v for k, v in project.guids.items() if k[0] in ("code", "theme", "set")}
+        return project.codebook, kept, warnings + project.warnings
     root = parse_xml_safely(_read_limited(p, label), label)
     _strip_namespaces(root, warnings)
     if root.tag == "CodeBook":
@@ -634,7 +788,21 @@ def import_qdc(path: str | os.PathLike[str]) -> tuple[Codebook, list[str]]:
     # A codebook has no codings, so codable parents become themes without an extra code.
     coded = {guid_key(ref.get("targetGUID")) for ref in root.iterfind("Sources//Coding/CodeRef")}
     built = build_codebook(codes_el, sets, coded, warnings)
-    return built.codebook, warnings
+    return built.codebook, codebook_guids(root, built), warnings
 
 
-__all__ = ["RefiProject", "import_qdpx", "import_qdc"]
+def codebook_guids(root: etree._Element, built: CodebookBuild) -> dict[tuple[str, str], str]:
+    """The GUIDs (as written, valid ones only) of the themes, codes and sets qualcode kept."""
+    written = {guid_key(g): g.strip() for e in root.iter() if isinstance(e.tag, str) for g in [e.get("guid")] if g}
+    items = [("theme", t, g) for g, t in built.theme_of_guid.items()]
+    items += [("code", c, g) for g, c in built.code_of_guid.items() if g not in built.theme_of_guid]
+    items += [("set", x, g) for g, x in built.set_of_guid.items()]
+    result: dict[tuple[str, str], str] = {}
+    for kind, item, key in items:
+        guid = written.get(key, "")
+        if GUID_PATTERN.match(guid):
+            result.setdefault((kind, item), guid)
+    return result
+
+
+__all__ = ["RefiProject", "import_qdc", "import_qdc_with_guids", "import_qdpx"]

@@ -15,11 +15,13 @@ The store is a package of rooms, one per responsibility, each a class built on
 role checks):
 
 * :mod:`.users` — settings, blind mode, users;
+* :mod:`.access` — sign-in attempts, sessions, disabling and removing users;
 * :mod:`.codebook_mirror` — the ``codes`` table, merges and archiving;
 * :mod:`.documents` — transcripts, participants, segments, re-import with re-anchoring;
 * :mod:`.codings` — codings, edits, delete, undo, detached codings;
 * :mod:`.suggestions` — suggestion decisions;
-* :mod:`.frames` — DataFrames for analysis.
+* :mod:`.frames` — DataFrames for analysis;
+* :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA.
 
 :class:`Store` composes them.
 """
@@ -27,20 +29,23 @@ role checks):
 from __future__ import annotations
 
 from ..vocabulary import CONSENSUS
+from .access import AccessRoom
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
 from .core import _ROLE_RANK, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
-from .documents import DocumentsRoom, pair_reanchored
+from .documents import DocumentsRoom
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .refi_ids import RefiIdsRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom):
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom):
     """The one gateway to the database."""
 
 
 __all__ = [
+    "AccessRoom",
     "CONSENSUS",
     "LOCAL_ADMIN",
     "SETTINGS",
@@ -51,6 +56,7 @@ __all__ = [
     "DocumentsRoom",
     "FramesRoom",
     "LazyTexts",
+    "RefiIdsRoom",
     "Store",
     "StoreCore",
     "SuggestionsRoom",
@@ -58,6 +64,5 @@ __all__ = [
     "_columnwise_frame",
     "_sha256",
     "make_engine",
-    "pair_reanchored",
     "sqlite_url",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from .. import schema as s
-from ..errors import CodingError, ConflictError, PermissionDenied, Problem, did_you_mean, valid_list
+from ..errors import CodingError, ConflictError, PermissionDenied, Problem, UndoRefused, did_you_mean, valid_list
 from ..model import ORIGINS, Coding
 from .core import Actor
 from .documents import DocumentsRoom
 from .users import UsersRoom
+
+CODING_UNDO = ("coding.add", "coding.update", "coding.delete")  # what undo_last reverts
 
 
 class CodingsRoom(UsersRoom, DocumentsRoom):
@@ -180,7 +182,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             audit = []
             for new_id, v in zip(ids, new_rows):
                 after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
-                after["document_id"] = v["document_id"]
+                after.update(document_id=v["document_id"], version=1)
                 audit.append(
                     {
                         "at": s.now(),
@@ -190,6 +192,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                         "entity_id": str(new_id),
                         "before": None,
                         "after": after,
+                        "step": conn.info.get("qualcode_step"),
                     }
                 )
             conn.execute(s.audit_log.insert(), audit)
@@ -300,71 +303,203 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             self._audit(conn, actor, "coding.delete", "coding", coding_id, before, None)
 
     def undo_last(self, actor: Actor) -> dict[str, Any] | None:
-        """Undo ``actor``'s most recent coding change (add, update or delete) from the audit log."""
+        """Undo ``actor``'s most recent step from the audit log: one coding change (add, edit,
+        delete), or every coding of one import.  None when there is nothing to undo.
+
+        Undo acts only on the codings that step wrote, as that step left them: if a coding was
+        since changed (by anyone, or by a re-import or codebook merge) or deleted, or putting it
+        back would clash with the codings now stored, nothing is undone and
+        :class:`~qualcode.errors.UndoRefused` says why.  The refused step is then passed over, so
+        the next undo goes to the step before it.
+        """
+        refusal: UndoRefused | None = None
         with self.write() as conn:
-            entry = (
-                conn.execute(
-                    sa.select(s.audit_log)
-                    .where(
-                        s.audit_log.c.actor == actor.name,
-                        s.audit_log.c.undone_by.is_(None),
-                        s.audit_log.c.action.in_(["coding.add", "coding.update", "coding.delete"]),
-                    )
-                    .order_by(s.audit_log.c.id.desc())
-                    .limit(1)
-                )
-                .mappings()
-                .first()
-            )
-            if entry is None:
+            entries = self._last_step(conn, actor, CODING_UNDO)
+            if not entries:
                 return None
-            coding_id = int(entry["entity_id"])
-            before, after = entry["before"], entry["after"]
-            if entry["action"] == "coding.add":
-                conn.execute(s.codings.delete().where(s.codings.c.id == coding_id))
-            elif entry["action"] == "coding.delete":
-                doc = conn.execute(
-                    sa.select(s.documents.c.length, s.documents.c.text).where(s.documents.c.id == before["document_id"])
-                ).first()
-                if doc is None or before["end_pos"] > doc.length:
-                    raise ConflictError("Cannot undo: the document changed since the coding was deleted.")
-                self.ensure_user(conn, before["annotator"])
+            try:
+                with conn.begin_nested():  # all of the step, or none of it
+                    for entry in entries:
+                        self._revert_coding(conn, actor, entry)
+            except UndoRefused as exc:
+                refusal = UndoRefused(
+                    exc.problems[0].message,
+                    hint="Nothing was undone. This change is passed over: Undo now goes to your change before it.",
+                )
+                mark = self._audit(
+                    conn, actor, "undo.refused", "audit", entries[0]["id"], None, {"reason": exc.problems[0].message}
+                )
                 conn.execute(
-                    s.codings.insert().values(
-                        id=coding_id,
-                        document_id=before["document_id"],
-                        doc_length=doc.length,
-                        start_pos=before["start_pos"],
-                        end_pos=before["end_pos"],
-                        code_id=before["code_id"],
-                        annotator=before["annotator"],
-                        memo=before["memo"],
-                        origin=before["origin"],
-                        quote=doc.text[before["start_pos"] : before["end_pos"]],
-                        created_at=before["created_at"],
-                        updated_at=s.now(),
-                        version=int(before.get("version", 1)) + 1,
-                    )
+                    s.audit_log.update().where(s.audit_log.c.id.in_([e["id"] for e in entries])).values(undone_by=mark)
                 )
             else:
-                row = conn.execute(sa.select(s.codings).where(s.codings.c.id == coding_id)).mappings().first()
-                if row is None:
-                    raise ConflictError("Cannot undo: the coding no longer exists.")
-                conn.execute(
-                    s.codings.update()
-                    .where(s.codings.c.id == coding_id)
-                    .values(
-                        start_pos=before["start_pos"],
-                        end_pos=before["end_pos"],
-                        code_id=before["code_id"],
-                        memo=before["memo"],
-                        version=row["version"] + 1,
-                        updated_at=s.now(),
-                    )
+                coding_ids = [int(e["entity_id"]) for e in entries]
+                actions = sorted({e["action"] for e in entries})
+                single = len(entries) == 1
+                undone = actions[0] if single else "import"
+                return {
+                    "undone": undone,
+                    "coding_id": coding_ids[0] if single else None,
+                    "coding_ids": coding_ids,
+                    "message": (
+                        f"Undid {undone.removeprefix('coding.')} of coding {coding_ids[0]}."
+                        if single
+                        else f"Undid one step: {len(entries)} codings ({', '.join(actions)})."
+                    ),
+                }
+        assert refusal is not None
+        raise refusal
+
+    def _last_step(self, conn: Connection, actor: Actor, actions: Sequence[str]) -> list[Any]:
+        """The audit entries of ``actor``'s newest step not yet undone (newest first): those with
+        the step id of the newest undoable entry (entries from before steps existed stand alone)."""
+        log = s.audit_log
+        mine = sa.and_(log.c.actor == actor.name, log.c.undone_by.is_(None), log.c.action.in_(list(actions)))
+        newest = conn.execute(sa.select(log).where(mine).order_by(log.c.id.desc()).limit(1)).mappings().first()
+        if newest is None or newest["step"] is None:
+            return [newest] if newest is not None else []
+        return list(
+            conn.execute(sa.select(log).where(mine, log.c.step == newest["step"]).order_by(log.c.id.desc())).mappings()
+        )
+
+    def _changed_since(self, conn: Connection, entry: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        """Whether coding ``entry`` wrote was changed after it: ``(who changed it, or None;
+        the version the audit log says it has now, or None if unknown)``."""
+        log = s.audit_log
+        later = conn.execute(
+            sa.select(log)
+            .where(log.c.entity == "coding", log.c.entity_id == entry["entity_id"], log.c.id > entry["id"])
+            .order_by(log.c.id)
+        ).mappings()
+        version = (entry["after"] or {}).get("version")
+        for row in later:
+            if row["action"] != "undo" and row["undone_by"] is None:
+                return f"{row['actor']} ({row['action'].removeprefix('coding.')})", None
+            version = (row["after"] or {}).get("version", version)
+        return None, version
+
+    def _revert_coding(self, conn: Connection, actor: Actor, entry: Mapping[str, Any]) -> None:
+        """Revert one coding entry inside the caller's savepoint (UndoRefused if it cannot be)."""
+        coding_id = int(entry["entity_id"])
+        action = entry["action"].removeprefix("coding.")
+        before, after = entry["before"], entry["after"]
+        what = f"your {action} of coding {coding_id}"
+        row = conn.execute(sa.select(s.codings).where(s.codings.c.id == coding_id)).mappings().first()
+        undo_id: int
+        if action in ("add", "update"):
+            if row is None:
+                raise UndoRefused(f"Cannot undo {what}: that coding was deleted or detached since.")
+            owner = (after or {}).get("annotator", row["annotator"]) if action == "add" else row["annotator"]
+            if row["annotator"] != owner:
+                raise UndoRefused(f"Cannot undo {what}: coding {coding_id} is now {row['annotator']}'s coding.")
+            changer, version = self._changed_since(conn, entry)
+            if changer is not None:
+                raise UndoRefused(f"Cannot undo {what}: {changer} changed it since.")
+            if version is not None and row["version"] != version:
+                raise UndoRefused(
+                    f"Cannot undo {what}: it was changed since (version {row['version']}, your change left "
+                    f"version {version}), e.g. re-anchored by a transcript re-import or moved by a code merge."
                 )
-            undo_id = self._audit(conn, actor, "undo", "audit", entry["id"], after, before)
-            conn.execute(s.audit_log.update().where(s.audit_log.c.id == entry["id"]).values(undone_by=undo_id))
-            return {"undone": entry["action"], "coding_id": coding_id}
+        if action == "add":
+            assert row is not None
+            conn.execute(s.codings.delete().where(s.codings.c.id == coding_id))
+            undo_id = self._audit(
+                conn,
+                actor,
+                "undo",
+                "coding",
+                coding_id,
+                dict(after or {}, version=row["version"]),
+                {"undoes": entry["id"]},
+            )
+        elif action == "update":
+            assert row is not None
+            text = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == row["document_id"])).scalar()
+            text = text or ""
+            restored = {k: before[k] for k in ("start_pos", "end_pos", "code_id", "memo")}
+            if not 0 <= restored["start_pos"] < restored["end_pos"] <= row["doc_length"]:
+                raise UndoRefused(f"Cannot undo {what}: its old span no longer fits the document.")
+            self._put_back(
+                conn,
+                what,
+                s.codings.update()
+                .where(s.codings.c.id == coding_id, s.codings.c.version == row["version"])
+                .values(
+                    **restored,
+                    quote=text[restored["start_pos"] : restored["end_pos"]],
+                    version=row["version"] + 1,
+                    updated_at=s.now(),
+                ),
+                restored["code_id"],
+                row["annotator"],
+            )
+            undo_id = self._audit(
+                conn,
+                actor,
+                "undo",
+                "coding",
+                coding_id,
+                {k: row[k] for k in ("start_pos", "end_pos", "code_id", "memo", "version")},
+                {**restored, "version": row["version"] + 1, "undoes": entry["id"]},
+            )
+        elif action == "delete":
+            if row is not None:
+                raise UndoRefused(f"Cannot undo {what}: a coding with that id exists again.")
+            doc = conn.execute(
+                sa.select(s.documents.c.length, s.documents.c.text).where(s.documents.c.id == before["document_id"])
+            ).first()
+            if doc is None or before["end_pos"] > doc.length:
+                raise UndoRefused(f"Cannot undo {what}: the transcript changed since the coding was deleted.")
+            self.ensure_user(conn, before["annotator"])
+            version = int(before.get("version", 1)) + 1
+            self._put_back(
+                conn,
+                what,
+                s.codings.insert().values(
+                    id=coding_id,
+                    document_id=before["document_id"],
+                    doc_length=doc.length,
+                    start_pos=before["start_pos"],
+                    end_pos=before["end_pos"],
+                    code_id=before["code_id"],
+                    annotator=before["annotator"],
+                    memo=before["memo"],
+                    origin=before["origin"],
+                    quote=doc.text[before["start_pos"] : before["end_pos"]],
+                    created_at=before["created_at"],
+                    updated_at=s.now(),
+                    version=version,
+                ),
+                before["code_id"],
+                before["annotator"],
+            )
+            undo_id = self._audit(
+                conn, actor, "undo", "coding", coding_id, None, {**before, "version": version, "undoes": entry["id"]}
+            )
+        else:
+            raise UndoRefused(f"Cannot undo '{entry['action']}' entries.")
+        undone = conn.execute(
+            s.audit_log.update()
+            .where(s.audit_log.c.id == entry["id"], s.audit_log.c.undone_by.is_(None))
+            .values(undone_by=undo_id)
+        )
+        if undone.rowcount != 1:
+            raise UndoRefused(f"Cannot undo {what}: it is being undone at the same moment elsewhere.")
+
+    def _put_back(self, conn: Connection, what: str, statement: Any, code_id: str, annotator: str) -> None:
+        """Run an undo's UPDATE/INSERT; a clash with the codings stored now is a refusal, not a raw error."""
+        known = conn.execute(sa.select(s.codes.c.id).where(s.codes.c.id == code_id)).scalar()
+        if known is None:
+            raise UndoRefused(f"Cannot undo {what}: its code '{code_id}' is no longer in the codebook.")
+        try:
+            with conn.begin_nested():
+                result = conn.execute(statement)
+        except sa.exc.IntegrityError:
+            raise UndoRefused(
+                f"Cannot undo {what}: {annotator} has coded that span with '{code_id}' again since."
+            ) from None
+        if statement.is_update and result.rowcount != 1:  # the version guard did not match
+            raise UndoRefused(f"Cannot undo {what}: it was changed at the same moment elsewhere.")
 
     def detached_frame(self) -> pd.DataFrame:
         with self.read() as conn:

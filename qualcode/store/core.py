@@ -7,6 +7,7 @@ builds on :class:`StoreCore`; :class:`qualcode.store.Store` composes them.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +79,11 @@ def make_engine(url: str) -> Engine:
     )
 
 
+def new_step() -> str:
+    """A fresh undo-step id (see ``audit_log.step``)."""
+    return uuid.uuid4().hex
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -115,15 +121,19 @@ class StoreCore:
 
     # ----------------------------------------------------------------- transactions
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
+    def write(self, *, step: str | None = None) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite).  Every audit entry it writes
+        belongs to one undo step: ``step`` (to continue a step begun in an earlier transaction,
+        e.g. the spreadsheets of one import), else a new one."""
         with self.engine.connect() as conn:
             conn.info["qualcode_write"] = True
+            conn.info["qualcode_step"] = step or new_step()
             try:
                 with conn.begin():
                     yield conn
             finally:
                 conn.info.pop("qualcode_write", None)
+                conn.info.pop("qualcode_step", None)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -163,6 +173,7 @@ class StoreCore:
                 entity_id=None if entity_id is None else str(entity_id),
                 before=before,
                 after=after,
+                step=conn.info.get("qualcode_step"),
             )
         )
         return inserted_id(res)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -125,8 +124,9 @@ class DocumentsRoom(StoreCore):
                         )
                         for r in old_codings
                     ]
-                    anchored, detached = reanchor(row["text"], text, as_codings)
-                    for r, new in pair_reanchored(old_codings, as_codings, anchored, detached):
+                    placements = reanchor(row["text"], text, as_codings)  # aligned with old_codings
+                    for r, placement in zip(old_codings, placements, strict=True):
+                        new = placement.coding
                         if new is None:
                             conn.execute(
                                 s.detached_codings.insert().values(
@@ -141,7 +141,7 @@ class DocumentsRoom(StoreCore):
                                     quote=r["quote"],
                                     created_at=r["created_at"],
                                     status="detached",
-                                    reason="the quoted text is no longer in the re-imported transcript",
+                                    reason=placement.reason,
                                     detached_at=s.now(),
                                 )
                             )
@@ -163,8 +163,9 @@ class DocumentsRoom(StoreCore):
                                 updated_at=s.now(),
                             )
                         )
-                    result["reanchored"] = len(anchored)
-                    result["detached"] = len(detached)
+                    detached = sum(1 for p in placements if p.detached)
+                    result["reanchored"] = len(placements) - detached
+                    result["detached"] = detached
                     self._audit(
                         conn,
                         actor,
@@ -172,7 +173,7 @@ class DocumentsRoom(StoreCore):
                         "document",
                         doc.name,
                         {"sha256": row["sha256"], "length": row["length"]},
-                        {"sha256": sha, "length": len(text), "reanchored": len(anchored), "detached": len(detached)},
+                        {"sha256": sha, "length": len(text), "reanchored": result["reanchored"], "detached": detached},
                     )
             if result["status"] in ("added", "changed"):
                 if doc.segments:
@@ -192,19 +193,3 @@ class DocumentsRoom(StoreCore):
                     )
             self._record_import(conn, source, "transcript", source_sha256)
         return result
-
-
-def pair_reanchored(
-    rows: Sequence[Mapping[Any, Any]],
-    originals: Sequence[Coding],
-    anchored: Sequence[Coding],
-    detached: Sequence[Coding],
-) -> Iterator[tuple[Mapping[Any, Any], Coding | None]]:
-    """Pair database rows with ``anchor.reanchor``'s result (None = detached).
-
-    ``reanchor`` returns the detached originals themselves and the anchored ones in input order.
-    """
-    detached_ids = {id(c) for c in detached}
-    pending = iter(anchored)
-    for row, original in zip(rows, originals):
-        yield row, (None if id(original) in detached_ids else next(pending))

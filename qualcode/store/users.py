@@ -95,13 +95,16 @@ class UsersRoom(StoreCore):
                 if password_hash is not None:
                     values["password_hash"] = password_hash
                 conn.execute(s.users.update().where(s.users.c.name == name).values(**values))
+                if password_hash is not None or role != row["role"]:
+                    # A new password or role ends every session of that user (sign in again).
+                    conn.execute(s.sessions.delete().where(s.sessions.c.user_name == name))
             self._audit(
                 conn,
                 actor,
                 "user.set",
                 "user",
                 name,
-                dict(row) if row else None,
+                s.scrub_user_audit(dict(row)) if row else None,  # never the password hash
                 {"name": name, "role": role, "password_changed": password_hash is not None},
             )
 
@@ -109,14 +112,6 @@ class UsersRoom(StoreCore):
         with self.read() as conn:
             row = conn.execute(sa.select(s.users).where(s.users.c.name == name)).mappings().first()
         return dict(row) if row else None
-
-    def update_user_login_state(self, name: str, failed_logins: int, locked_until: str | None) -> None:
-        with self.write() as conn:
-            conn.execute(
-                s.users.update()
-                .where(s.users.c.name == name)
-                .values(failed_logins=failed_logins, locked_until=locked_until)
-            )
 
     def users_frame(self) -> pd.DataFrame:
         with self.read() as conn:
@@ -127,9 +122,10 @@ class UsersRoom(StoreCore):
                         s.users.c.role,
                         s.users.c.created_at,
                         (s.users.c.password_hash.isnot(None)).label("has_password"),
+                        (s.users.c.disabled_at.isnot(None)).label("disabled"),
                     ).order_by(s.users.c.name)
                 )
                 .mappings()
                 .all()
             )
-        return pd.DataFrame(rows, columns=["name", "role", "created_at", "has_password"])
+        return pd.DataFrame(rows, columns=["name", "role", "created_at", "has_password", "disabled"])

@@ -135,7 +135,7 @@ def _undo() -> None:
         if not st.session_state.get(state.MESSAGE_KEY):
             state.flash("warning", "Nothing to undo.")
         return
-    state.flash("success", f"Undid {result['undone'].replace('coding.', '')} of coding {result['coding_id']}.")
+    state.flash("success", result["message"])
 
 
 def _create_code() -> None:

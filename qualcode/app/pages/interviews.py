@@ -24,7 +24,7 @@ from ...project import Project
 from ...reports import participant_table
 from ...vocabulary import SEGMENT_KINDS
 from .. import state
-from ..components import tables
+from ..components import refi_import, tables
 
 MAX_NAME_LENGTH = 120
 _UNSAFE = re.compile(r"[^\w .\-]", re.UNICODE)
@@ -196,6 +196,7 @@ def render() -> None:
             with state.user_errors():
                 report = project.sync()
                 st.success(state.escape_md(report.summary()))
+        refi_import.render(project)
     else:
         st.caption("Supervisors add interviews.")
     with state.user_errors():

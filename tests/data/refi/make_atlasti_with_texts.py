@@ -8,6 +8,11 @@ line ends, and at each selection's positions the selection's name when ATLAS.ti 
 quoted text as the name (in full, or its start before a trailing "…").  The stand-ins are
 synthetic; the positions, codings and everything else are ATLAS.ti's own.
 
+Positions count each CRLF as one character, as QualCoder's importer documents for ATLAS.ti
+("Atlas stored correct positions in the project.qde xml as though it is \\n - one
+character", ``load_text_source`` in QualCoder's refi.py): the quotes are placed in the
+LF text, which is then written with CRLF line ends.
+
 Run from anywhere:  python tests/data/refi/make_atlasti_with_texts.py
 """
 
@@ -22,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "atlasti-8.4-standard-project-capitalised.qdpx"
 TARGET = HERE / "atlasti-8.4-with-texts.qdpx"
 NS = {"q": "urn:QDA-XML:project:1.0"}
-FILLER = "Breakfast talk, line by line.\r\n"
+FILLER = "Breakfast talk, line by line.\n"
 DATE = (2019, 3, 4, 0, 0, 0)
 
 
@@ -33,9 +38,7 @@ def stand_in_text(selections: list[tuple[int, int, str]]) -> str:
         quote = name[:-1] if name.endswith("…") else name
         if len(quote) == end - start or (name.endswith("…") and len(quote) < end - start):
             chars[start : start + len(quote)] = list(quote)
-    text = "".join(chars)
-    # A CR whose LF was overwritten by a quote would be a lone CR: make it a space.
-    return "".join(" " if ch == "\r" and text[i + 1 : i + 2] != "\n" else ch for i, ch in enumerate(text))
+    return "".join(chars).replace("\n", "\r\n")
 
 
 def main() -> None:

@@ -1,0 +1,171 @@
+"""Security in a real browser (system Chromium through Playwright against ``streamlit run``):
+no request leaves the machine, single-machine mode refuses other machines, and the team-mode
+session cookie is invisible to JavaScript and dies with the account."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
+from conftest import require_service
+
+from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+WAIT_MS = 30_000
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+PAGES = ["Code", "Codebook", "Code browser", "Reports", "Agreement", "Adjudicate", "Interviews", "Suggestions", "Admin"]
+
+
+@pytest.fixture(scope="module")
+def team_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
+    pytest.importorskip("playwright")
+    from test_app import PASSWORDS, add_codings, make_project
+
+    from qualcode.auth import hash_password
+    from qualcode.store import LOCAL_ADMIN
+
+    root = tmp_path_factory.mktemp("browser_security") / "proj"
+    project = make_project(root)
+    for name, role in (("alice", "annotator"), ("bob", "annotator"), ("sam", "supervisor"), ("root", "admin")):
+        project.store.add_user(LOCAL_ADMIN, name, role, hash_password(PASSWORDS[name], n=2**10))
+    add_codings(project)
+    project.store.set_setting(LOCAL_ADMIN, "team_mode", "true")
+    project.close()
+    port = free_port()
+    proc = start_streamlit(root, port, root.parent / "streamlit.log")
+    yield f"http://127.0.0.1:{port}", root
+    stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(team_server: tuple[str, Path]):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def offline_context(browser):  # type: ignore[no-untyped-def]
+    """A browser context in which every request to another machine is blocked and recorded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    blocked: list[str] = []
+
+    def route(route) -> None:  # type: ignore[no-untyped-def]
+        host = urlparse(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    return context, blocked
+
+
+def sign_in(page, url: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    from test_app import PASSWORDS
+
+    page.goto(url)
+    page.locator(".st-key-qc_sign_in_name input").fill(name)
+    page.locator(".st-key-qc_sign_in_password input").fill(PASSWORDS[name])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("text=Signed in as", timeout=WAIT_MS)
+
+
+# ------------------------------------------------------------------------------ h. no request leaves
+def test_no_request_leaves_the_machine_on_any_page(browser, team_server: tuple[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    url, _ = team_server
+    context, blocked = offline_context(browser)
+    page = context.new_page()
+    sign_in(page, url, "root")
+    seen = []
+    for title in PAGES:
+        page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)  # late favicon/font/icon requests
+        seen.append(title)
+        assert not blocked, f"after opening {seen}: {blocked}"
+    page.locator("[data-testid=stSidebarNav] a", has_text="Reports").first.click()
+    page.get_by_role("tab", name="Heatmap").click()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    assert not blocked, blocked
+    favicon = page.evaluate("() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+    assert favicon and all(urlparse(h).hostname in LOOPBACK or h.startswith("data:") for h in favicon), favicon
+    context.close()
+
+
+# ------------------------------------------------------------------------------ a. remote browsers
+def _own_address() -> str | None:
+    """This machine's first non-loopback IPv4 address (None when it has none)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.connect(("192.0.2.1", 9))  # no packet is sent: picks the outgoing interface
+            address = sock.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def test_single_machine_mode_refuses_a_browser_on_another_machine(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Even a plain ``streamlit run --server.address 0.0.0.0`` (not qualcode app) serves a
+    single-machine project only to this computer."""
+    from test_app import make_project
+
+    address = _own_address()
+    require_service("a non-loopback network address", address is not None, "a machine with a network interface")
+    make_project(tmp_path / "proj").close()
+    port = free_port()
+    env = {**os.environ, "QUALCODE_PROJECT": str(tmp_path / "proj")}
+    env.pop("QUALCODE_DATABASE_URL", None)
+    log = open(tmp_path / "streamlit.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py")),
+            *("--server.port", str(port), "--server.address", "0.0.0.0", "--server.headless", "true"),
+            *("--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "streamlit.log").read_text()
+                time.sleep(0.3)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"http://{address}:{port}")
+        page.wait_for_selector("text=single-machine mode: it serves only the computer", timeout=WAIT_MS)
+        assert page.locator("text=Pick or type your annotator name").count() == 0
+        assert page.locator("[data-testid=stSidebarNav]").count() == 0
+        local = context.new_page()
+        local.goto(f"http://127.0.0.1:{port}")
+        local.wait_for_selector("text=Pick or type your annotator name", timeout=WAIT_MS)
+        context.close()
+    finally:
+        stop(proc)
+        log.close()

@@ -1,0 +1,267 @@
+"""Data integrity through the command line and the library (#12), on SQLite and PostgreSQL:
+re-anchoring that never guesses, reported disappearances, named errors instead of raw ones."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from qualcode import schema
+from qualcode.errors import UndoRefused
+from qualcode.model import Coding
+from qualcode.project import Project
+from qualcode.store import Actor, Store
+
+CODEBOOK = """\
+themes:
+  - id: borders
+    label: Borders
+    codes:
+      - id: transit
+        label: Transit country
+      - id: work
+        label: Work
+"""
+
+INTERVIEW = """\
+---
+participant: B
+label: Expert (B)
+---
+Expert B: Kazakhstan is a transit country for many people.
+
+Interviewer: And the employers?
+
+Expert B: Factories lack workers, so they hire migrants from Kazakhstan and Kyrgyzstan.
+"""
+
+
+def qualcode(root: Path, db_url: str, *args: str) -> subprocess.CompletedProcess:
+    """The real console entry point, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from qualcode.cli import main; sys.exit(main())", "--project", str(root)]
+        + ["--database-url", db_url, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def make_project(root: Path, db_url: str) -> Project:
+    project = Project.init(root, database_url=db_url)
+    (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (root / "interviews" / "expert_B.md").write_text(INTERVIEW, encoding="utf-8")
+    project.sync()
+    return project
+
+
+# --------------------------------------------------------------------------- re-anchoring
+def test_reimport_never_moves_a_short_quote_to_another_sentence(tmp_path: Path, db_url: str) -> None:
+    root = tmp_path / "proj"
+    project = make_project(root, db_url)
+    text = project.store.document_text("expert_B")
+    first = text.index("Kazakhstan")
+    second = text.index("Kazakhstan", first + 1)
+    coded = project.add_coding("expert_B", first, first + len("Kazakhstan"), "transit", annotator="alice")
+    kept = project.add_coding("expert_B", second, second + len("Kazakhstan"), "work", annotator="alice")
+    project.close()
+    path = root / "interviews" / "expert_B.md"
+    path.write_text(INTERVIEW.replace("Kazakhstan is a transit country", "The republic is a corridor"), "utf-8")
+    res = qualcode(root, db_url, "import")
+    assert res.returncode == 0, res.stderr
+    assert "1 codings detached" in res.stdout
+    project = Project.open(root, database_url=db_url)
+    codings = project.store.codings_frame(project.actor)
+    # the coding of the second 'Kazakhstan' moved with its sentence; the first was not moved onto it
+    assert list(codings["coding_id"]) == [kept]
+    assert list(codings["code"]) == ["work"]
+    detached = project.store.detached_frame()
+    assert list(detached["id"]) == [coded] and list(detached["status"]) == ["detached"]
+    project.close()
+    status = qualcode(root, db_url, "status")
+    assert status.returncode == 0, status.stderr
+    assert f"#{coded} expert_B [transit] by alice: 'Kazakhstan'" in status.stdout
+    assert "not moved to another occurrence" in status.stdout
+    info = json.loads(qualcode(root, db_url, "status", "--format", "json").stdout)
+    assert info["detached"] == 1 and info["codings"] == 1
+
+
+# --------------------------------------------------------------------------- ids and undo
+ALICE = Actor("alice", "annotator")
+BOB = Actor("bob", "annotator")
+SUE = Actor("sue", "supervisor")
+
+
+@pytest.fixture
+def store(tmp_path: Path, db_url: str) -> Store:
+    project = make_project(tmp_path / "proj", db_url)
+    yield project.store
+    project.close()
+
+
+def span(store: Store, quote: str, occurrence: int = 0) -> tuple[int, int]:
+    text = store.document_text("expert_B") or ""
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(quote, start + 1)
+    return start, start + len(quote)
+
+
+def test_a_deleted_codings_id_is_never_given_to_another_coding(store: Store) -> None:
+    s1, e1 = span(store, "Kazakhstan")
+    first = store.add_coding(ALICE, Coding("expert_B", s1, e1, "transit", "alice"))
+    last = store.add_coding(ALICE, Coding("expert_B", s1, e1, "work", "alice"))
+    store.delete_coding(ALICE, last)  # the highest id: SQLite without AUTOINCREMENT hands it out again
+    bobs = store.add_coding(BOB, Coding("expert_B", s1, e1, "transit", "bob"))
+    assert bobs > last > first
+
+
+def test_undo_of_a_delete_whose_id_was_taken_is_not_a_raw_error(store: Store) -> None:
+    """The old failure: alice deletes her newest coding, bob's next coding got its id, and alice's
+    undo crashed with a raw IntegrityError, every time."""
+    s1, e1 = span(store, "Kazakhstan")
+    mine = store.add_coding(ALICE, Coding("expert_B", s1, e1, "transit", "alice"))
+    store.delete_coding(ALICE, mine)
+    bobs = store.add_coding(BOB, Coding("expert_B", s1, e1, "transit", "bob"))
+    assert store.undo_last(ALICE)["undone"] == "coding.delete"
+    rows = store.codings_frame(SUE).set_index("coding_id")
+    assert rows.loc[mine, "annotator"] == "alice" and rows.loc[bobs, "annotator"] == "bob"
+
+
+def test_undo_refuses_a_coding_changed_by_someone_else_and_moves_on(store: Store) -> None:
+    s1, e1 = span(store, "Kazakhstan")
+    s2, e2 = span(store, "Factories")
+    earlier = store.add_coding(ALICE, Coding("expert_B", s2, e2, "work", "alice"))
+    mine = store.add_coding(ALICE, Coding("expert_B", s1, e1, "transit", "alice"))
+    store.update_coding(SUE, mine, memo="supervisor's note")
+    with pytest.raises(UndoRefused, match=rf"your add of coding {mine}: sue \(update\) changed it since"):
+        store.undo_last(ALICE)
+    assert store.get_coding(SUE, mine)["memo"] == "supervisor's note"  # untouched
+    assert store.undo_last(ALICE)["coding_id"] == earlier  # the refused step is passed over
+    assert store.get_coding(SUE, earlier) is None
+    assert store.undo_last(ALICE) is None
+
+
+def test_undo_refuses_a_coding_changed_outside_the_audit_log(store: Store) -> None:
+    s1, e1 = span(store, "Kazakhstan")
+    mine = store.add_coding(ALICE, Coding("expert_B", s1, e1, "transit", "alice"))
+    with store.write() as conn:  # e.g. a merge or a re-import bumping the version
+        conn.execute(sa.update(schema.codings).where(schema.codings.c.id == mine).values(version=7))
+    with pytest.raises(UndoRefused, match="version 7, your change left version 1"):
+        store.undo_last(ALICE)
+    assert store.get_coding(SUE, mine) is not None
+
+
+def test_undo_of_a_delete_refuses_when_the_span_was_coded_again(store: Store) -> None:
+    s1, e1 = span(store, "Kazakhstan")
+    mine = store.add_coding(ALICE, Coding("expert_B", s1, e1, "transit", "alice"))
+    store.delete_coding(ALICE, mine)
+    store.add_coding(SUE, Coding("expert_B", s1, e1, "transit", "alice"))  # a supervisor re-adds it for alice
+    with pytest.raises(UndoRefused, match="alice has coded that span with 'transit' again since"):
+        store.undo_last(ALICE)
+    assert len(store.codings_frame(SUE)) == 1
+
+
+def test_undo_of_an_edit_restores_the_quote_of_the_old_span(store: Store) -> None:
+    s1, e1 = span(store, "Kazakhstan")
+    mine = store.add_coding(ALICE, Coding("expert_B", s1, e1, "transit", "alice"))
+    store.update_coding(ALICE, mine, end=e1 + 3)
+    store.undo_last(ALICE)
+    row = store.get_coding(ALICE, mine)
+    assert (row["start_pos"], row["end_pos"], row["quote"]) == (s1, e1, "Kazakhstan")
+    assert store.undo_last(ALICE)["undone"] == "coding.add"  # versions follow the undo chain
+
+
+def test_migration_3_keeps_every_row_of_an_old_sqlite_database(tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "data" / "v2_project.db", db)  # written before migration 3
+    before = {t: _rows(db, t) for t in ("codings", "audit_log", "segments", "documents", "users")}
+    store = Store(f"sqlite:///{db}")
+    try:
+        assert store.schema_versions() == [v for v, _, _ in schema.MIGRATIONS]
+        for table in ("codings", "audit_log", "segments", "suggestion_decisions"):
+            with store.read() as conn:
+                assert "AUTOINCREMENT" in schema._sqlite_table_sql(conn, table).upper()
+        after = {t: _rows(db, t) for t in before}
+        assert after["codings"] == before["codings"] and after["documents"] == before["documents"]
+        assert [r[:-1] for r in after["audit_log"]] == before["audit_log"]  # plus the new 'step' column
+        assert after["segments"] == before["segments"] and after["users"] == before["users"]
+        conn = sqlite3.connect(db)
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.close()
+        # coding 3 was deleted (its id only in the audit log): a new coding gets a fresh id
+        new = store.add_coding(BOB, Coding("expert_A", 0, 10, "work", "bob"))
+        assert new == 4
+        assert store.undo_last(Actor("alice", "annotator"))["coding_id"] == 3  # alice's delete, undone
+    finally:
+        store.dispose()
+
+
+def test_migration_3_on_an_old_postgresql_database(pg_url: str) -> None:
+    store = Store(pg_url)
+    store.sync_codebook(load_codebook_text(CODEBOOK))
+    store.dispose()
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:  # the schema as migrations 1-2 left it
+        conn.exec_driver_sql("DROP INDEX ix_audit_log_entity")
+        conn.exec_driver_sql("DROP INDEX ix_audit_log_step")
+        conn.exec_driver_sql("ALTER TABLE audit_log DROP COLUMN step")
+        conn.exec_driver_sql("DELETE FROM schema_migrations WHERE version = 3")
+        conn.exec_driver_sql(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id) VALUES ('x', 'a', 'coding.delete', 'coding', '41')"
+        )
+    engine.dispose()
+    store = Store(pg_url)
+    try:
+        assert 3 in store.schema_versions()
+        with store.read() as conn:
+            assert "step" in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}
+            next_id = conn.exec_driver_sql("SELECT nextval(pg_get_serial_sequence('codings', 'id'))").scalar()
+        assert next_id == 42  # past the deleted coding the audit log still names
+    finally:
+        store.dispose()
+
+
+def _rows(db: Path, table: str) -> list[tuple]:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+    finally:
+        conn.close()
+
+
+def load_codebook_text(text: str):  # type: ignore[no-untyped-def]
+    from qualcode.codebook import parse_codebook
+
+    return parse_codebook(text)
+
+
+def test_a_restored_project_never_reuses_an_id_its_audit_log_names(tmp_path: Path, db_url: str) -> None:
+    from qualcode.backup import backup, restore
+
+    project = make_project(tmp_path / "proj", db_url)
+    s1, e1 = span(project.store, "Kazakhstan")
+    kept = project.store.add_coding(ALICE, Coding("expert_B", s1, e1, "transit", "alice"))
+    gone = project.store.add_coding(ALICE, Coding("expert_B", s1, e1, "work", "alice"))
+    project.store.delete_coding(ALICE, gone)
+    backup(project, tmp_path / "b.qcbackup")
+    project.close()
+    fresh = Project.init(tmp_path / "fresh", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        restore(fresh, tmp_path / "b.qcbackup")
+        new = fresh.store.add_coding(BOB, Coding("expert_B", s1, e1, "transit", "bob"))
+        assert new > gone > kept
+        assert fresh.store.undo_last(ALICE)["coding_id"] == gone  # alice's delete can still be undone
+    finally:
+        fresh.close()
