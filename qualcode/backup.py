@@ -39,6 +39,7 @@ TABLE_ORDER = [
     s.audit_log,
     s.imports,
     s.suggestion_decisions,
+    s.code_merges,
 ]
 FORMAT = "qualcode-backup"
 FORMAT_VERSION = 1

@@ -400,7 +400,7 @@ def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: 
     df = reports.theme_table(data, annotators=ann)
     if theme:
         keep = {theme} | set(_descendants(data.codebook, theme))
-        df = df[df["theme_id"].isin(keep)]
+        df = df[df["theme_id"].isin(keep)].reset_index(drop=True)
     _emit_counted(df, fmt)
 
 
@@ -426,7 +426,7 @@ def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators
     data, ann = _pooled(ctx, annotators)
     df = reports.code_frequencies(data, annotators=ann, by_annotator=by_annotator)
     if theme:
-        df = df[df["code"].isin(data.codebook.codes_in(theme))]
+        df = df[df["code"].isin(data.codebook.codes_in(theme))].reset_index(drop=True)
     _emit_counted(df, fmt)
 
 
@@ -514,6 +514,63 @@ def _scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
     func = click.option("--documents", help="Comma-separated document names to compare (default: see --scope).")(func)
     return func
+
+
+@report.command("findings")
+@click.option("--annotators", help="Comma-separated annotator names (e.g. consensus or a,b,c).")
+@pass_ctx
+def report_findings(ctx: Context, annotators: str | None) -> None:
+    """Markdown: per theme, sub-theme and cross-cutting theme the thesis's sentence frame
+    ("Six Experts (A,B,C,D,E,F) highlighted …", "Both Experts (F) and (H) noted …",
+    "According to Expert (C), …"), then the supporting excerpts with their codes.
+
+    Example: qualcode report findings > findings.md
+    """
+    from . import reports
+    from .findings import findings_blocks, findings_markdown
+
+    data, ann = _pooled(ctx, annotators)
+    pooled, _ = reports.pool(data, ann)
+    click.echo(findings_markdown(findings_blocks(pooled)), nl=False)
+
+
+@report.command("consolidation")
+@click.option("--code", "code_id", help="Only the trail behind this surviving code.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_ctx
+def report_consolidation(ctx: Context, code_id: str | None, fmt: str) -> None:
+    """The consolidation trail: code applications before → unique codes after → codes used,
+    then every merge (surviving code, merged code, applications it carried, when, by whom).
+
+    Example: qualcode report consolidation --code digitalisation
+    """
+    from . import consolidation
+    from .errors import CodebookError, Problem, did_you_mean
+
+    project = ctx.project()
+    trail = project.consolidation_trail()
+    if code_id is not None:
+        codes = project.codebook.codes
+        if code_id not in codes:
+            raise CodebookError(
+                Problem(
+                    f"unknown code '{code_id}'.",
+                    field="--code",
+                    hint=did_you_mean(code_id, codes) or "List the codes with 'qualcode report codes'.",
+                )
+            )
+        trail = consolidation.trail_of(trail, code_id)
+    info = project.consolidation_summary()
+    if fmt == "json":
+        click.echo(json.dumps({"summary": info, "merges": json.loads(trail.to_json(orient="records"))}, indent=2))
+        return
+    if fmt in ("table", "markdown"):
+        click.echo("\n".join(consolidation.summary_lines(info)))
+        click.echo("")
+        if not len(trail):
+            click.echo("No merges recorded" + (f" into '{code_id}'." if code_id else "."))
+            return
+    _emit(trail, fmt)
 
 
 @report.command("agreement")
@@ -655,6 +712,27 @@ def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annot
         annotators=project.check_annotators(_annotators(annotators)),
         agreement_annotators=project.check_annotators(_annotators(agreement_annotators)),
         unit=unit,
+    )
+    click.echo(f"Wrote {path}")
+
+
+@export.command("appendix")
+@click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
+@click.option("--annotators", help="Annotator set whose codings count (e.g. consensus).")
+@click.option("--no-findings", is_flag=True, help="Leave the Findings section out of the .docx.")
+@pass_ctx
+def export_appendix_cmd(ctx: Context, path: str, annotators: str | None, no_findings: bool) -> None:
+    """Thesis Appendix A (List of Interviewees) and B (Codebook) as Word tables (.docx, with a
+    Findings section) or a printable Excel workbook (.xlsx).
+
+    Layout and the metadata fields of each column: 'appendix:' in codebook.yaml
+    (docs/codebook-format.md).
+
+    Example: qualcode export appendix appendix.docx
+    """
+    project = ctx.project()
+    project.export_appendix(
+        path, annotators=project.check_annotators(_annotators(annotators)), findings=not no_findings
     )
     click.echo(f"Wrote {path}")
 

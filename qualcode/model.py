@@ -29,6 +29,10 @@ class Code:
     examples: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # former ids / labels after renames and merges
     patterns: tuple[Any, ...] = ()  # str phrases or {"tokens": [...]} spaCy Matcher patterns
+    # Applications of the code recorded outside qualcode (e.g. a published codebook's
+    # "Number of codes") and where that number comes from; None when not recorded.
+    applications: int | None = None
+    applications_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Codebook:
     codes: dict[str, Code] = field(default_factory=dict)
     cross_cutting: dict[str, CrossCut] = field(default_factory=dict)
     title: str = ""
+    appendix: dict[str, Any] = field(default_factory=dict)  # the file's `appendix:` settings, as plain data
 
     # -- lookups -------------------------------------------------------------------
     def resolve(self, name: str) -> str | None:

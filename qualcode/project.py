@@ -252,6 +252,9 @@ class Project:
                     conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
                     conn.execute(s.codings.update().where(s.codings.c.code_id == old_id).values(code_id=new_id))
                     conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
+                from .consolidation import follow_rename
+
+                follow_rename(conn, old_id, new_id)
 
         return self._edit_codebook(lambda h: h.rename(old_id, new_id=new_id, new_label=new_label), db_step)
 
@@ -259,10 +262,42 @@ class Project:
         return self._edit_codebook(lambda h: h.move(node_id, new_parent))
 
     def merge_codes(self, source: str, target: str) -> dict[str, Any]:
-        return self._edit_codebook(
-            lambda h: h.merge(source, target),
-            lambda conn, change: self.store.reassign_code(conn, self.actor, source, target),
-        )
+        """Merge code ``source`` into ``target`` and record it in the consolidation trail."""
+        from . import consolidation
+
+        merged = self.codebook.codes.get(source)
+
+        def db_step(conn: Any, change: dict[str, Any]) -> None:
+            before = consolidation.count_codings(conn, target)
+            moved = self.store.reassign_code(conn, self.actor, source, target)
+            after = consolidation.count_codings(conn, target)
+            consolidation.record_merge(
+                conn,
+                source_id=source,
+                source_label=merged.label if merged is not None else source,
+                target_id=target,
+                applications=moved,
+                collapsed=before + moved - after,
+                recorded=merged.applications if merged is not None else None,
+                actor=self.actor.name,
+            )
+
+        return self._edit_codebook(lambda h: h.merge(source, target), db_step)
+
+    def consolidation_trail(self) -> Any:
+        """Every merge so far (oldest first), in report form (see qualcode.consolidation)."""
+        from . import consolidation
+
+        with self.store.read() as conn:
+            raw = consolidation.read_trail(conn)
+        labels = {cid: c.label for cid, c in self.codebook.codes.items()}
+        return consolidation.trail_frame(raw, labels)
+
+    def consolidation_summary(self, annotators: Sequence[str] | None = None) -> dict[str, Any]:
+        """Applications before → unique codes after → codes used (see qualcode.consolidation)."""
+        from . import consolidation
+
+        return consolidation.summary(self.analysis_data(annotators), self.consolidation_trail())
 
     def delete_code(self, code_id: str, *, force: bool = False) -> dict[str, Any]:
         used = self.store.code_usage(code_id)
@@ -638,6 +673,28 @@ class Project:
         self.store.require(self.actor, "supervisor", "export the whole project")
         export_workbook(self.analysis_data(), path, **options)
         return Path(path)
+
+    def appendix_settings(self) -> Any:
+        """The ``appendix:`` settings of codebook.yaml (thesis layout by default)."""
+        from .export.appendix import settings_from
+
+        return settings_from(self.codebook.appendix, str(self.codebook_path))
+
+    def export_appendix(
+        self, path: Path | str, *, annotators: Sequence[str] | None = None, findings: bool = True
+    ) -> Path:
+        """Appendix A (interviewees) and B (codebook) as .docx or .xlsx (supervisors and admins);
+        the .docx also holds the Findings section."""
+        from .export.appendix import export_appendix
+        from .findings import findings_blocks
+
+        self.store.require(self.actor, "supervisor", "export the whole project")
+        settings = self.appendix_settings()
+        from .reports import pool
+
+        data, _ = pool(self.analysis_data(), self.check_annotators(annotators))
+        blocks = findings_blocks(data) if findings and str(path).lower().endswith(".docx") else None
+        return export_appendix(data, path, settings, findings=blocks, trail=self.consolidation_trail())
 
     def export_qdpx(
         self, path: Path | str, *, target: str | None = None, offsets: str | None = None, qualcode_block: bool = False

@@ -250,6 +250,23 @@ refi_ids = sa.Table(
     sa.Column("value", sa.String(300), nullable=False),  # the GUID as the other tool wrote it
 )
 
+# The consolidation trail (migration 5): one row per code merged into another, kept on the
+# surviving code so "556 applications -> 226 unique codes -> 197 used" can be reproduced.
+code_merges = sa.Table(
+    "code_merges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target_id", sa.String(200), nullable=False, index=True),  # the surviving code
+    sa.Column("source_id", sa.String(200), nullable=False),  # the code merged into it
+    sa.Column("source_label", sa.Text, nullable=False),
+    sa.Column("applications", sa.Integer, nullable=False),  # codings the merged code carried
+    sa.Column("collapsed", sa.Integer, nullable=False, server_default="0"),  # of those, duplicates dropped
+    sa.Column("recorded_applications", sa.Integer),  # its count recorded in the codebook, if any
+    sa.Column("merged_at", sa.String(40), nullable=False),
+    sa.Column("merged_by", sa.String(200), nullable=False),
+    sa.CheckConstraint("applications >= 0 AND collapsed >= 0 AND collapsed <= applications", name="ck_code_merges_n"),
+)
+
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
@@ -392,14 +409,19 @@ def _v7_refi_ids(conn: Connection) -> None:
     metadata.create_all(conn, tables=[refi_ids])
 
 
+def _v5_consolidation_trail(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[code_merges])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "suggestion decisions", _v2_suggestion_decisions),
     (3, "ids never reused (AUTOINCREMENT), audit steps", _v3_ids_never_reused),
     (4, "access: disabled users, session activity, sign-in attempts, no password hashes in the audit log", _v4_access),
+    (5, "consolidation trail", _v5_consolidation_trail),
     (7, "REFI-QDA GUIDs of imported items", _v7_refi_ids),
 ]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
 
 
 def applied_versions(conn: Connection) -> set[int]:

@@ -355,3 +355,123 @@ def test_human_trafficking_experts_phrase(demo: Demo) -> None:
     row = _group_row(demo.table, "Human trafficking")
     letters = {r["expert"] for r in BY_GROUP["Human trafficking"]}
     assert row["experts_phrase"] == thesis_phrase(letters) == "Experts (F,H)"
+
+
+# --------------------------------------------------------------------------- "Number of codes"
+# A second, column-wise reading of Appendix B's last column: every numeral of the OCR that is
+# not quote text, top to bottom, with the row it stands on (tests/data/thesis/NOTES.md).  The
+# codebook's `applications:` counts were transcribed row by row; the two readings must agree.
+NUMBERS = Path(__file__).resolve().parent / "data" / "thesis" / "appendix_b_numbers.csv"
+
+
+def _numbers() -> list[dict[str, str]]:
+    with NUMBERS.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_column_reading_is_well_formed() -> None:
+    rows = _numbers()
+    assert [int(r["seed_line"]) for r in rows] == sorted(int(r["seed_line"]) for r in rows)
+    for row in rows:
+        assert row["value"] in row["ocr_line"].split(), row
+        assert row["placement"] in ("inline", "after_quote", "within_quote", "ambiguous"), row
+        assert norm_label(row["code_label"]) in BY_CODE, row
+    # down the column the rows come in the order the appendix prints them
+    printed = [norm_label(r["code_label"]) for r in ROWS]
+    positions = [printed.index(norm_label(r["code_label"])) for r in rows]
+    assert positions == sorted(positions)
+
+
+def test_number_of_codes_agrees_with_the_column_reading(demo: Demo) -> None:
+    codebook = demo.data.codebook
+    legible = {norm_label(r["code_label"]): r for r in _numbers() if r["placement"] != "ambiguous"}
+    recorded = {norm_label(c.label): c for c in codebook.codes.values() if c.applications is not None}
+    assert set(recorded) == set(legible)
+    for key, row in legible.items():
+        code = recorded[key]
+        assert code.applications == int(row["value"]), code.id
+        assert f"OCR line {row['seed_line']}," in code.applications_source, code.id
+    assert len(recorded) == 27 and sum(c.applications or 0 for c in recorded.values()) == 211
+
+
+def test_ambiguous_number_of_codes_is_left_empty(demo: Demo) -> None:
+    ambiguous = {norm_label(r["code_label"]) for r in _numbers() if r["placement"] == "ambiguous"}
+    assert ambiguous == {norm_label("Destinations of labour migrants")}
+    for code in demo.data.codebook.codes.values():
+        if norm_label(code.label) in ambiguous:
+            assert code.applications is None
+
+
+# --------------------------------------------------------------------------- cross-cutting themes
+# The audited membership (Chapter 4 re-read code by code): a code belongs to a cross-cutting
+# theme only when its own example quote shows the theme.  Each member line of codebook.yaml
+# carries, in double quotes, the words of the quote that do.
+CROSS_CUTTING = {
+    "transit_migration": {
+        "kazakhstan_transit_country",
+        "transit_skilled_specialists",
+        "transit_to_south_east_asia",
+        "migration_to_central_asia",
+    },
+    "pea_regulation_gaps": {"peas_and_human_trafficking", "need_control_over_peas", "lack_of_inspection"},
+    "covid_19_effects": {"economic_reasons_for_immigration", "human_trafficking_post_covid"},
+}
+# Former members whose quotes do not show the theme (kept out on purpose).
+NOT_MEMBERS = {
+    "transit_migration": {"outflow_to_hubs", "large_outflow", "reasons_for_immigration", "cost_of_living"},
+    "pea_regulation_gaps": {
+        "lack_of_information_support",
+        "need_citizens_protection",
+        "need_bilateral_labour_agreement",
+    },
+    "russia_ukraine_war_effects": {"kazakhstan_transit_country", "relocation_support", "consequences_of_inflow"},
+    "covid_19_effects": {"no_significant_changes", "recovery_of_patterns", "trend_change", "migrants_from_russia"},
+    "digitalisation_and_it": {"visible_improvements_in_cities", "simplified_system", "dactyloscopy"},
+    "quotas_and_local_content": {"shortage_of_low_skilled_labour", "labour_force_shortage", "relatively_few_permits"},
+}
+
+
+def _member_comments() -> dict[tuple[str, str], str]:
+    """(cross-cutting id, code id) -> the quoted words of the member line's comment."""
+    text = (REPO / "codebook.yaml").read_text(encoding="utf-8")
+    section = text.split("\ncross_cutting:\n", 1)[1]
+    found: dict[tuple[str, str], str] = {}
+    current = ""
+    for line in section.splitlines():
+        head = re.match(r"^  - id: (\S+)", line)
+        if head:
+            current = head.group(1)
+            continue
+        member = re.match(r'^      - (\S+)\s+# "([^"]+)"', line)
+        if member:
+            found[(current, member.group(1))] = member.group(2)
+        elif re.match(r"^      - ", line):
+            found[(current, line.split()[1])] = ""
+    return found
+
+
+def test_every_cross_cutting_member_is_justified_by_its_own_quote(demo: Demo) -> None:
+    codebook = demo.data.codebook
+    comments = _member_comments()
+    members = {(x.id, c) for x in codebook.cross_cutting.values() for c in x.codes}
+    assert set(comments) == members
+    for (cross, code), words in comments.items():
+        assert words, f"{cross}: member {code} has no quoted words from its quote"
+        quotes = [_unify(e) for e in codebook.codes[code].examples]
+        assert any(_unify(words) in q for q in quotes), f"{cross}: {words!r} is not in the quote of {code}"
+
+
+@pytest.mark.parametrize("cross", sorted(CROSS_CUTTING))
+def test_audited_cross_cutting_membership(demo: Demo, cross: str) -> None:
+    assert set(demo.data.codebook.cross_cutting[cross].codes) == CROSS_CUTTING[cross]
+
+
+@pytest.mark.parametrize("cross", sorted(NOT_MEMBERS))
+def test_codes_whose_quote_does_not_show_the_theme_are_out(demo: Demo, cross: str) -> None:
+    assert not set(demo.data.codebook.cross_cutting[cross].codes) & NOT_MEMBERS[cross]
+
+
+def test_pea_members_name_private_employment_agencies(demo: Demo) -> None:
+    codebook = demo.data.codebook
+    for code in codebook.cross_cutting["pea_regulation_gaps"].codes:
+        assert re.search(r"\bPEAs?\b|employment agenc", " ".join(codebook.codes[code].examples)), code

@@ -25,6 +25,8 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
             out["aliases"] = list(code.aliases)
         if code.patterns:
             out["patterns"] = [_plain(p) for p in code.patterns]
+        if code.applications is not None:
+            out["applications"] = {"count": code.applications, "source": code.applications_source}
         return out
 
     def theme_dict(theme: Theme) -> dict[str, Any]:
@@ -50,6 +52,8 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
     top_codes = [code_dict(c) for c in codebook.codes.values() if c.theme is None]
     if top_codes:
         result["codes"] = top_codes
+    if codebook.appendix:
+        result["appendix"] = codebook.appendix
     if codebook.cross_cutting:
         result["cross_cutting"] = [
             {

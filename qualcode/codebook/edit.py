@@ -452,6 +452,17 @@ class CodebookFile:
             existing[:] = aliases
         else:
             _set_key(target.node, "aliases", _flow_list(aliases), CODE_KEYS)
+        if src.applications is not None or tgt.applications is not None:
+            # Recorded counts add up only when both are known; otherwise the total is unknown
+            # (both former values stay in the consolidation trail).
+            if src.applications is not None and tgt.applications is not None:
+                total = CommentedMap()
+                total["count"] = tgt.applications + src.applications
+                total["source"] = f"{tgt.applications_source}; + {src.applications} of merged '{src.id}'"
+                total.fa.set_flow_style()
+                _set_key(target.node, "applications", total, CODE_KEYS)
+            elif "applications" in target.node:
+                del target.node["applications"]
         self._replace_member(source_id, target_id)
         _remove_item(source.owner, "codes", source.position)
         change = self._record("merge", before, None)

@@ -12,9 +12,9 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOCK_TIMEOUT_SECONDS = 10.0
 
-TOP_KEYS = ("title", "themes", "codes", "cross_cutting")
+TOP_KEYS = ("title", "themes", "codes", "cross_cutting", "appendix")
 THEME_KEYS = ("id", "label", "description", "color", "aliases", "themes", "codes")
-CODE_KEYS = ("id", "label", "description", "include", "exclude", "example", "aliases", "patterns")
+CODE_KEYS = ("id", "label", "description", "include", "exclude", "example", "aliases", "patterns", "applications")
 CROSS_KEYS = ("id", "label", "description", "codes")
 _KEYS_OF = {"top level": TOP_KEYS, "theme": THEME_KEYS, "code": CODE_KEYS, "cross-cutting theme": CROSS_KEYS}
 

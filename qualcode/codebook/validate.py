@@ -388,6 +388,7 @@ class _Validator:
             examples=self.text_list(node, "example", field),
             aliases=aliases,
             patterns=self.patterns(node, field),
+            **self.applications(node, field),
         )
         if ident and ident not in self.codes and ident not in self.themes:
             self.codes[ident] = code
@@ -395,6 +396,43 @@ class _Validator:
                 seq = node["aliases"]
                 where = self._where(seq, i) if isinstance(seq, list) else self._where(node, "aliases")
                 self.code_aliases.append((ident, alias, f"{field}.aliases[{i}]", *where))
+
+    def applications(self, node: CommentedMap, field: str) -> dict[str, Any]:
+        """``applications: {count: N, source: "..."}``: applications recorded outside qualcode."""
+        if "applications" not in node or node["applications"] is None:
+            return {}
+        value, here = node["applications"], _sub(field, "applications")
+        hint = "Write e.g. applications: {count: 10, source: \"Appendix B, 'Number of codes'\"} (source required)."
+        if not isinstance(value, CommentedMap):
+            self.add(
+                f"'applications' must be a mapping, found {_type_name(value)}.",
+                here,
+                self._where(node, "applications"),
+                hint=hint,
+            )
+            return {}
+        count, source = value.get("count"), value.get("source")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            self.add(
+                f"'applications.count' must be a whole number >= 0, found {count!r}.",
+                here,
+                self._where(node, "applications"),
+                hint=hint,
+            )
+            return {}
+        if not isinstance(source, str) or not source.strip():
+            self.add(
+                "'applications.source' must say where the count comes from.",
+                here,
+                self._where(node, "applications"),
+                hint=hint,
+            )
+            return {}
+        extra = [k for k in value if k not in ("count", "source")]
+        if extra:
+            self.add(f"unknown key '{extra[0]}' in 'applications'.", here, self._where(node, "applications"), hint=hint)
+            return {}
+        return {"applications": count, "applications_source": source.strip()}
 
     def cross_cut(self, node: CommentedMap, field: str) -> None:
         self.keys(node, field, "cross-cutting theme")
@@ -459,9 +497,11 @@ class _Validator:
 
     def codebook(self, doc: Any) -> Codebook:
         title = doc.get("title") if isinstance(doc, CommentedMap) else None
+        appendix = doc.get("appendix") if isinstance(doc, CommentedMap) else None
         return Codebook(
             themes=self.themes,
             codes=self.codes,
             cross_cutting=self.cross,
             title=str(title) if isinstance(title, str) else "",
+            appendix=_plain(appendix) if isinstance(appendix, CommentedMap) else {},
         )

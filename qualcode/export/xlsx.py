@@ -123,6 +123,7 @@ class _Sheet:
     formats: dict[str, str] = field(default_factory=dict)  # column → number format
     max_width: dict[str, int] = field(default_factory=dict)
     color_scale: bool = False  # colour scale over the numeric block (matrices)
+    cell_notes: dict[str, list[str | None]] = field(default_factory=dict)  # column → a note per row (or None)
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -230,7 +231,7 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
             f"B2:{last}{n_rows + 1}",
             ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF", end_type="max", end_color="2E75B6"),
         )
-    if not sheet.merge and not sheet.wrap:
+    if not sheet.merge and not sheet.wrap and not any(any(n) for n in sheet.cell_notes.values()):
         # plain table: rows are streamed straight into the sheet XML after saving
         return _Bulk(
             sheet.title,
@@ -254,6 +255,11 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
                     cell.style = style
                 if fmt:
                     cell.number_format = fmt
+                values[r] = cell
+        for r, note in enumerate(sheet.cell_notes.get(col, ())):
+            if note:
+                cell = values[r] if isinstance(values[r], Cell) else WriteOnlyCell(ws, value=values[r])
+                cell.comment = Comment(note, "qualcode", width=360, height=120)
                 values[r] = cell
         columns.append(values)
     if sheet.merge:
@@ -513,17 +519,38 @@ def _cooccurrence_sheet(data: AnalysisData, annotators: Sequence[str] | None, un
     except QualcodeError as exc:
         fallback = f"By-{unit} co-occurrence was not possible ({exc.problems[0].message}); overlap used instead. "
         df = reports.cooccurrence(data, unit="overlap", annotators=annotators)
+    blank = df["c_coefficient"].isna() if "c_coefficient" in df.columns else pd.Series(False, index=df.index)
     note = (
         fallback + f"Pairs of codes in the same unit; unit: {df.attrs['unit']}. n = units containing both; "
         "jaccard = n / (n_a + n_b - n) over units; c_coefficient = ATLAS.ti's n12 / (n1 + n2 - n12) with "
         "n1, n2 = excerpts of each code. " + df.attrs["uncoded"] + "."
     )
+    if blank.any():
+        note += (
+            f" {int(blank.sum())} c_coefficient cell(s) are blank: undefined because n1 + n2 - n12 is not "
+            "positive (an excerpt spans several units, so n12 exceeds the excerpts); each blank cell's note "
+            "gives the numbers."
+        )
+    cell_notes: dict[str, list[str | None]] = {}
+    if blank.any():
+        cell_notes["c_coefficient"] = [
+            (
+                f"c-coefficient undefined: n1 + n2 - n12 = {int(e_a)} + {int(e_b)} - {int(n)} = "
+                f"{int(e_a) + int(e_b) - int(n)}, not positive (n1, n2 = excerpts of each code; n12 = "
+                f"{df.attrs['unit']} units holding both). An excerpt spanning several units counts once in n1 "
+                "but in every unit in n12. Jaccard over units is still given."
+            )
+            if is_blank
+            else None
+            for is_blank, e_a, e_b, n in zip(blank, df["excerpts_a"], df["excerpts_b"], df["n"])
+        ]
     return _Sheet(
         "Co-occurrence",
         df,
         note,
         formats={"jaccard": "0.000", "c_coefficient": "0.000"},
         max_width={"label_a": 40, "label_b": 40},
+        cell_notes=cell_notes,
     )
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ...model import UNCATEGORISED, Code, Codebook, Theme
+from ...project import Project
 from .. import state
 from ..components import tables
 
@@ -75,6 +76,7 @@ def render() -> None:
             )
             if chosen:
                 _code_details(codebook, codebook.codes[chosen])
+                _consolidation(project, codebook.codes[chosen])
         if project.actor.at_least("supervisor"):
             _edit_forms(project, codebook)
         else:
@@ -96,6 +98,25 @@ def _code_details(codebook: Codebook, code: Code) -> None:
             st.text(example)
         if code.aliases:
             st.caption("Former names: " + state.escape_md(", ".join(code.aliases)))
+
+
+def _consolidation(project: Project, code: Code) -> None:
+    """The code's consolidation trail: its recorded count and the codes merged into it."""
+    from ...consolidation import trail_of
+
+    trail = trail_of(project.consolidation_trail(), code.id)
+    with st.container(border=True):
+        st.markdown("**Consolidation trail**")
+        if code.applications is not None:
+            st.caption(
+                f"Recorded applications: {code.applications} (source: {state.escape_md(code.applications_source)})"
+            )
+        if trail.empty:
+            st.caption("No codes were merged into this code.")
+            return
+        st.caption(f"{len(trail)} code(s) merged into it, carrying {int(trail['applications'].sum())} application(s).")
+        shown = trail[["merged_label", "merged_code", "applications", "collapsed", "merged_at", "merged_by"]]
+        tables.dataframe(shown, hide_index=True, width="stretch", key="qc_cb_trail")
 
 
 def _done(message: str) -> None:

@@ -18,6 +18,7 @@ import streamlit as st
 from ... import reports
 from ...export import to_csv
 from ...frames import AnalysisData
+from ...project import Project
 from ...vocabulary import SEGMENT_KINDS
 from .. import state
 from ..components import tables
@@ -93,6 +94,24 @@ def _build_excel(annotators: list[str] | None, unit: str) -> None:
     result = state.run_action(excel_bytes, data, annotators, unit)
     if result is not None:
         st.session_state[EXCEL_KEY] = result
+
+
+APPENDIX_KEY = "qc_appendix_files"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def appendix_bytes(project: Project, suffix: str, annotators: list[str] | None) -> bytes:
+    """Thesis Appendix A and B (Project.export_appendix) as .docx or .xlsx bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"thesis_appendix{suffix}"
+        project.export_appendix(path, annotators=annotators)
+        return path.read_bytes()
+
+
+def _build_appendix(suffix: str, annotators: list[str] | None) -> None:
+    result = state.run_action(appendix_bytes, state.user_project(), suffix, annotators)
+    if result is not None:
+        st.session_state.setdefault(APPENDIX_KEY, {})[suffix] = result
 
 
 def render() -> None:
@@ -183,6 +202,28 @@ def _downloads(project, annotators: list[str] | None) -> None:
     if not project.actor.at_least("supervisor"):
         st.caption("Supervisors download the whole-project workbook; use the CSV buttons for your own tables.")
         return
+    st.markdown(
+        "**Thesis appendices** (paste-ready): Appendix A *List of Interviewees* and Appendix B *Codebook* "
+        "as Word tables with a Findings section, or as a printable Excel sheet (layout: `appendix:` in "
+        "codebook.yaml)."
+    )
+    cols = st.columns(2)
+    built = st.session_state.get(APPENDIX_KEY, {})
+    for col, suffix, mime in ((cols[0], ".docx", DOCX_MIME), (cols[1], ".xlsx", XLSX_MIME)):
+        col.button(
+            f"Build thesis_appendix{suffix}",
+            key=f"qc_build_appendix{suffix}",
+            on_click=_build_appendix,
+            args=(suffix, annotators),
+        )
+        if built.get(suffix):
+            col.download_button(
+                f"Download thesis_appendix{suffix}",
+                built[suffix],
+                file_name=f"thesis_appendix{suffix}",
+                mime=mime,
+                key=f"qc_download_appendix{suffix}",
+            )
     unit = st.selectbox("Unit for agreement and co-occurrence", SEGMENT_KINDS, key="qc_rep_xlsx_unit")
     st.button("Build the Excel workbook", key="qc_build_excel", on_click=_build_excel, args=(annotators, unit))
     data = st.session_state.get(EXCEL_KEY)
