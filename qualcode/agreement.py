@@ -865,6 +865,8 @@ def coefficient_estimate(
         raise ValueError(f"unknown statistic {statistic!r}; use one of {', '.join(STATISTICS_WITH_SE)}")
     enc = _encode(data)
     codes = enc.codes[:, (enc.codes >= 0).any(axis=0)]  # units nobody rated are not units
+    if statistic == "conger":
+        codes = codes[(codes >= 0).any(axis=1)]  # a coder who rated nothing has no category shares
     if statistic == "cohen" and codes.shape[0] != 2:
         raise ValueError(f"Cohen's kappa is for two coders, got {codes.shape[0]}; use statistic='conger'")
     q = _n_categories(len(enc.categories), n_categories)

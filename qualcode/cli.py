@@ -1143,7 +1143,7 @@ def app(ctx: Context, port: int, address: str) -> None:
             "unencrypted unless an HTTPS reverse proxy is in front (see SECURITY.md, 'Running behind HTTPS').",
             err=True,
         )
-    script = Path(__file__).resolve().parent / "app" / "main.py"
+    script = Path(__file__).resolve().parent / "app" / "server.py"  # main.py plus the session-cookie route
     env = dict(os.environ, QUALCODE_PROJECT=str(root))
     raise SystemExit(
         subprocess.call(

@@ -126,7 +126,10 @@ class Project:
             state = root / STATE_DIR
             state.mkdir(exist_ok=True)
             url = sqlite_url(state / "qualcode.db")
-        return cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+        project = cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+        if create:
+            project.reconcile_codebook()
+        return project
 
     @classmethod
     def init(cls, root: Path | str, **kwargs: Any) -> Project:
@@ -148,6 +151,14 @@ class Project:
         """The same project seen by another user (shares the store)."""
         other = Project(self.root, self.store, actor)
         other._codebook, other._codebook_sha = self._codebook, self._codebook_sha
+        return other
+
+    def as_of(self, codebook_sha: str | None) -> Project:
+        """The same project whose codebook edits apply only while ``codebook.yaml`` is still the
+        version ``codebook_sha`` (the one a page showed the user); otherwise they raise the
+        "changed since you loaded it" ConflictError.  None: no check (nothing was shown)."""
+        other = Project(self.root, self.store, self.actor)
+        other._codebook_sha = codebook_sha
         return other
 
     def close(self) -> None:
@@ -193,29 +204,37 @@ class Project:
     ) -> dict[str, Any]:
         """Apply a codebook change to the file and the database as one unit.
 
-        The file is edited under its lock; the database work runs in one transaction that
-        commits only after the file was written, and the file is restored if that fails.
+        Under the file's lock: the change is made and checked in memory, then ONE database
+        transaction does the database side (``db_step``, the ``codes`` mirror, the audit entries)
+        and records the file's new content; only after that commit is codebook.yaml replaced.
+        A crash or failed COMMIT before the commit changes nothing; a crash after it leaves the
+        record, from which :meth:`reconcile_codebook` (run by every :meth:`open`) completes the
+        file.  The file and the database never disagree about which codes exist.
         """
         from .codebook import edit_codebook
+        from .faults import crash_point
 
         self.store.require(self.actor, "supervisor", "change the codebook")
-        original = self.codebook_path.read_bytes()
         seen = self._codebook_sha  # what this user last loaded (None: never looked)
-        with self.store.write() as conn:
-            with edit_codebook(self.codebook_path) as handle:
-                if seen is not None and handle.sha256 != seen:
-                    self._codebook = None
-                    raise ConflictError(
-                        f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
-                        "saved it); your change was not applied.",
-                        hint="Reload the codebook, check the other change, and apply yours again.",
-                    )
-                change = operation(handle)
-            try:
-                self._codebook = None
-                codebook = self.codebook
+        self.reconcile_codebook()
+        self._codebook = None
+        with edit_codebook(self.codebook_path) as handle:
+            if seen is not None and handle.sha256 != seen:
+                raise ConflictError(
+                    f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
+                    "saved it); your change was not applied.",
+                    hint="Reload the codebook, check the other change, and apply yours again.",
+                )
+            before_sha = handle.sha256
+            original = self.codebook_path.read_bytes()
+            change = operation(handle)
+            data = handle.prepare()
+            if data is None:
+                return change
+            with self.store.write() as conn:
                 if db_step is not None:
                     db_step(conn, change)
+                self.store.mirror_codebook(conn, handle.codebook)
                 self.store._audit(
                     conn,
                     self.actor,
@@ -225,12 +244,44 @@ class Project:
                     change.get("before"),
                     change.get("after"),
                 )
-            except BaseException:
-                atomic_write(self.codebook_path, original)
-                self._codebook = None
-                raise
-        self.store.sync_codebook(codebook)
+                self.store._audit(
+                    conn,
+                    self.actor,
+                    "codebook.file",
+                    "codebook",
+                    CODEBOOK_FILE,
+                    {"sha256": before_sha, "text": original.decode("utf-8")},
+                    {"sha256": hashlib.sha256(data).hexdigest(), "text": data.decode("utf-8")},
+                )
+                self.store.record_codebook_write(conn, before_sha, data)
+            crash_point("codebook-between-writes")  # committed, file not yet replaced
+            handle.write_prepared(data)
+            crash_point("codebook-after-file")
+        self.store.clear_codebook_write(hashlib.sha256(data).hexdigest())
         return change
+
+    def reconcile_codebook(self) -> str | None:
+        """Finish a codebook change that was committed to the database but not yet written to
+        codebook.yaml (the process died in between).  Returns what was done, or None."""
+        from .codebook.lock import _FileLock
+
+        pending = self.store.pending_codebook_write()
+        if pending is None:
+            return None
+        with _FileLock(self.codebook_path):
+            pending = self.store.pending_codebook_write()  # the writer may have finished meanwhile
+            if pending is None:
+                return None
+            current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
+            outcome = None
+            if current == pending["before"]:
+                atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
+                self._codebook = None
+                outcome = "completed"
+            elif current != pending["after"]:
+                outcome = "superseded"  # edited by hand since: the file wins, codes it lacks show as orphans
+            self.store.clear_codebook_write(pending["after"])
+        return outcome
 
     def add_code(self, code_id: str, label: str, theme: str | None = None, **fields: Any) -> dict[str, Any]:
         return self._edit_codebook(lambda h: h.add_code(code_id, label, theme, **fields))

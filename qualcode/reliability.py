@@ -67,13 +67,12 @@ RESULT_COLUMNS = [
 ]
 
 UNCODED_UNITS = (
-    "every {unit} of each document that at least one chosen coder coded is a unit; a unit a "
-    "coder did not code counts as 'absent' for every code (both coders leaving it uncoded "
-    "is agreement)"
+    "every {unit} of each compared document is a unit; a unit a coder did not code counts as "
+    "'absent' for every code (both coders leaving it uncoded is agreement)"
 )
 UNCODED_CHARACTERS = (
-    "every character of each document that at least one chosen coder coded is a unit; "
-    "uncoded characters count as 'not coded' (agreement when both left them uncoded)"
+    "every character of each compared document is a unit; uncoded characters count as 'not coded' "
+    "(agreement when both left them uncoded)"
 )
 UNCODED_MATCH = (
     "only coded segments are compared; text neither coder coded does not enter the table "
@@ -380,7 +379,15 @@ def _units(
     data: AnalysisData, frame: _Frame, kind: str, interviewer: frozenset[str] | None = INTERVIEWER_SPEAKERS
 ) -> _UnitTable:
     """The units of ``kind`` in the compared documents; the interviewer's (speaker label in
-    ``interviewer``) are left out unless ``interviewer`` is None."""
+    ``interviewer``) are left out unless ``interviewer`` is None.  ``kind="document"``: each
+    compared document is one unit ("did the coder use this code in this interview", MAXQDA's
+    code-existence comparison)."""
+    if kind == "document":
+        doc = np.arange(len(frame.documents), dtype=np.int64)
+        start = np.zeros(len(doc), dtype=np.int64)
+        end = np.maximum(frame.doc_length, 1)
+        gstart, gend = frame.doc_offset + start, frame.doc_offset + end
+        return _UnitTable(doc, start, end, gstart, gend, np.maximum.accumulate(gend) if len(gend) else gend)
     seg = data.segments
     seg = seg.loc[(seg["kind"] == kind) & seg["document"].astype(str).isin(frame.documents)]
     if interviewer is not None and len(seg):
@@ -952,6 +959,51 @@ def _match_agreement(
     return df
 
 
+# --------------------------------------------------------------------------- one code's table
+def code_table(
+    data: AnalysisData,
+    code: str,
+    annotators: Sequence[str] | None = None,
+    unit: str = "sentence",
+    documents: Sequence[str] | None = None,
+    scope: str = "common",
+    include_interviewer: bool = False,
+) -> pd.DataFrame:
+    """One code's agreement table over the units: for two coders the confusion matrix (rows the
+    first coder, columns the second: units marked present/absent), for more Krippendorff's
+    coincidence matrix (pairable values; its off-diagonal cells are the disagreements alpha
+    counts).  Units and scope as in :func:`intercoder_agreement`."""
+    _check_choice(unit, UNIT_KINDS, "unit")
+    coders = _select_annotators(data, annotators)
+    frame = _frame(data, coders, documents, scope)
+    cid = data.codebook.resolve(code) or (code if code in frame.code_ids else None)
+    if cid is None or cid not in frame.code_ids:
+        raise QualcodeError(Problem(f"Unknown code '{code}'.", field="code", hint=did_you_mean(code, frame.code_ids)))
+    units = _units(data, frame, unit, None if include_interviewer else INTERVIEWER_SPEAKERS)
+    if len(units.gstart) == 0:
+        raise _no_units_error(data, frame, unit)
+    p = _code_presence(frame, units, 0.0)
+    mine = p.item == frame.code_ids.index(cid)
+    present = np.zeros((len(coders), len(units.gstart)), dtype=float)
+    present[p.coder[mine], p.unit[mine]] = 1.0
+    labels = ["absent", "present"]
+    if len(coders) == 2:
+        a, b = present[0].astype(int), present[1].astype(int)
+        table = np.bincount(a * 2 + b, minlength=4).reshape(2, 2)
+        df = pd.DataFrame(
+            table, index=[f"{coders[0]}: {x}" for x in labels], columns=[f"{coders[1]}: {x}" for x in labels]
+        )
+        kind = f"confusion matrix: {unit}s by what {coders[0]} (rows) and {coders[1]} (columns) marked"
+    else:
+        o, _ = ag.coincidence_matrix(present)
+        full = np.zeros((2, 2))
+        full[: o.shape[0], : o.shape[1]] = o
+        df = pd.DataFrame(full, index=labels, columns=labels)
+        kind = f"Krippendorff's coincidence matrix of pairable values over the {unit}s"
+    df.attrs.update({"unit": unit, "code": cid, "kind": kind, "annotators": list(coders), "scope": frame.scope_text()})
+    return df
+
+
 # --------------------------------------------------------------------------- span unit (unitized alpha)
 def span_agreement(
     data: AnalysisData,
@@ -1352,6 +1404,7 @@ def _as_bool(value: Any) -> bool | None:
 __all__ = [
     "intercoder_agreement",
     "span_agreement",
+    "code_table",
     "describe",
     "disagreements",
     "adjudicate",

@@ -16,7 +16,7 @@ LOCAL_USER = "local"  # who acts in single-machine mode (the person owns the dat
 SEGMENT_KINDS = ("sentence", "paragraph", "turn")
 ORIGINS = ("manual", "imported", "suggestion-accepted", "adjudicated")
 
-AGREEMENT_UNITS = SEGMENT_KINDS + ("character", "match", "span")  # what agreement can be computed on
+AGREEMENT_UNITS = SEGMENT_KINDS + ("document", "character", "match", "span")  # what agreement can be computed on
 COOCCURRENCE_UNITS = ("overlap",) + SEGMENT_KINDS  # what co-occurrence can be counted in
 SUGGESTION_UNITS = ("sentence", "paragraph")  # what the assistants suggest codes for
 
@@ -25,7 +25,8 @@ SETTINGS: dict[str, tuple[str, ...]] = {  # project settings and their allowed v
     "team_mode": BOOLEAN,
     "blind_mode": BOOLEAN,
     "blind_revealed": BOOLEAN,
-    "agreement_unit": tuple(u for u in AGREEMENT_UNITS if u != "span"),  # span: chosen per report only
+    # the default unit of the Agreement page: not document or span (chosen per report only)
+    "agreement_unit": SEGMENT_KINDS + ("character", "match"),
 }
 
 

@@ -193,3 +193,23 @@ def test_cli_count_reports_print_who_was_pooled(project, capsys):
     assert main(["--project", str(project), "report", "codes", "--format", "csv"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("code,") and "Codings counted" in captured.err
+
+
+def test_document_unit_asks_whether_each_coder_used_the_code_in_the_interview(partial):
+    data = make_analysis_data(
+        partial.codebook,
+        [_doc(f"d{i}", f"P{i}") for i in range(1, 4)],
+        [
+            Coding("d1", *A1, "c", "ann1"),
+            Coding("d1", *A2, "c", "ann2"),  # different sentence, same interview: agreement here
+            Coding("d2", *A1, "c", "ann1"),
+            Coding("d2", *Q, "c", "ann2"),  # on the interviewer's question: still the interview
+            Coding("d3", *A1, "c", "ann1"),
+            Coding("d3", *A1, "c", "ann2"),
+        ],
+    )
+    doc = intercoder_agreement(data, unit="document", bootstrap=0)
+    r = doc.loc[doc["id"] == "c"].iloc[0]
+    assert r["n_units"] == 3 and r["percent_agreement"] == 1.0 and r["codings_outside_units"] == 0
+    sent = intercoder_agreement(data, unit="sentence", bootstrap=0)
+    assert sent.loc[sent["id"] == "c", "percent_agreement"].iloc[0] < 1.0

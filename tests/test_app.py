@@ -453,7 +453,8 @@ def test_adjudicate_page_lists_disagreements(project: Project) -> None:
     add_codings(project)
     at = app("adjudicate", role="supervisor").run()
     assert_no_exception(at)
-    assert "0 of 2 decided" in texts(at)
+    # bob coded expert_B, alice did not: only expert_A (both coded it) is compared (issue 17)
+    assert "0 of 1 decided" in texts(at) and "expert_B (coded only by bob)" in texts(at)
     at.button(key="qc_adj_save").click().run()
     assert_no_exception(at)
     consensus = stored(project, "consensus")
@@ -538,14 +539,18 @@ def test_qualcode_app_script_runs_directly(project: Project) -> None:
 
 def test_sign_out_returns_to_the_sign_in_form(project: Project) -> None:
     team_project(project, blind=False)
+    from qualcode.auth import resume_session
+
     at = signed_in("alice")
-    cookie = component_data(at, "qualcode_session_cookie")  # the token survives a page reload
-    assert cookie["token"] == at.session_state["qc_session_token"] and cookie["max_age"] > 0
+    token = at.session_state["qc_session_token"]
+    assert resume_session(project.store, token) is not None
+    # The token never goes to the browser's JavaScript (the server sets an HttpOnly cookie: test_browser_security.py).
+    assert token not in str([e.proto for e in at.get("bidi_component")])
     at.button(key="qc_sign_out").click().run()
     assert_no_exception(at)
     assert "Team mode: sign in" in texts(at)
     assert not components(at)
-    assert component_data(at, "qualcode_session_cookie")["token"] is None  # cleared in the browser
+    assert resume_session(project.store, token) is None  # ended in the database
 
 
 def test_oidc_button_only_when_auth_is_configured(project: Project) -> None:

@@ -248,13 +248,16 @@ def test_upload_saves_under_interviews_with_a_safe_name(browser, server, project
 def test_session_survives_a_reload_until_sign_out(browser, server) -> None:
     url, _ = server
     context, page, _ = sign_in(browser, url, "bob")
-    page.wait_for_function("document.cookie.includes('qualcode_session=')", timeout=WAIT_MS)
+    # The server sets the cookie (HttpOnly: never in document.cookie; see test_browser_security.py).
+    page.wait_for_function("document.documentElement.dataset.qcSessionCookie === 'set'", timeout=WAIT_MS)
+    assert [c["httpOnly"] for c in context.cookies() if c["name"] == "qualcode_session"] == [True]
     page.reload()
     page.wait_for_selector("text=Signed in as", timeout=WAIT_MS)
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
     page.locator(".st-key-qc_sign_out button").click()
     page.wait_for_selector(".st-key-qc_sign_in_name input", timeout=WAIT_MS)
-    page.wait_for_function("!document.cookie.includes('qualcode_session=')", timeout=WAIT_MS)
+    page.wait_for_function("document.documentElement.dataset.qcSessionCookie === 'clear'", timeout=WAIT_MS)
+    assert not [c for c in context.cookies() if c["name"] == "qualcode_session"]
     page.reload()
     page.wait_for_selector(".st-key-qc_sign_in_name input", timeout=WAIT_MS)
     assert page.locator("text=Signed in as").count() == 0

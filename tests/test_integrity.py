@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from qualcode import schema
-from qualcode.errors import UndoRefused
+from qualcode.errors import QualcodeError, UndoRefused
 from qualcode.model import Coding
 from qualcode.project import Project
 from qualcode.store import Actor, Store
@@ -265,3 +265,95 @@ def test_a_restored_project_never_reuses_an_id_its_audit_log_names(tmp_path: Pat
         assert fresh.store.undo_last(ALICE)["coding_id"] == gone  # alice's delete can still be undone
     finally:
         fresh.close()
+
+
+# --------------------------------------------------------------------------- codebook.yaml and the database
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["codebook-between-writes", "codebook-after-file"])
+@pytest.mark.parametrize(
+    "command, moved_to",
+    [
+        (("codebook", "rename", "transit", "--id", "transit_route"), "transit_route"),
+        (("codebook", "merge", "transit", "work"), "work"),
+    ],
+    ids=["rename", "merge"],
+)
+def test_a_kill_between_the_codebook_file_and_the_database_leaves_them_agreeing(
+    tmp_path: Path, db_url: str, point: str, command: tuple[str, ...], moved_to: str
+) -> None:
+    import os
+    import signal
+
+    root = tmp_path / "proj"
+    project = make_project(root, db_url)
+    s1, e1 = span(project.store, "Kazakhstan")
+    coded = project.add_coding("expert_B", s1, e1, "transit", annotator="alice")
+    project.close()
+    killed = subprocess.run(
+        [sys.executable, "-c", "import sys; from qualcode.cli import main; sys.exit(main())", "--project", str(root)]
+        + ["--database-url", db_url, *command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, QUALCODE_CRASH_AT=point),
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr  # died at the crash point
+    res = qualcode(root, db_url, "import")  # the next start completes the change
+    assert res.returncode == 0, res.stderr
+    project = Project.open(root, database_url=db_url)
+    try:
+        codebook = project.codebook
+        assert "transit" not in codebook.codes and moved_to in codebook.codes
+        assert codebook.resolve("transit") == moved_to  # the old id is an alias
+        rows = project.store.codings_frame(project.actor)
+        assert list(zip(rows["coding_id"], rows["code"])) == [(coded, moved_to)]
+        assert project.store.orphan_codes() == []  # no coding under an id the file lacks
+        assert project.store.pending_codebook_write() is None
+    finally:
+        project.close()
+    status = qualcode(root, db_url, "status")
+    assert "missing from codebook.yaml" not in status.stdout
+
+
+def test_a_failed_commit_leaves_codebook_yaml_unchanged(tmp_path: Path, db_url: str) -> None:
+    """The database connection dies at COMMIT (PostgreSQL: the server ends the session; SQLite:
+    the disk fills): the change is refused with a named error and the file is as before."""
+    root = tmp_path / "proj"
+    project = make_project(root, db_url)
+    s1, e1 = span(project.store, "Kazakhstan")
+    project.add_coding("expert_B", s1, e1, "transit", annotator="alice")
+    before = (root / "codebook.yaml").read_bytes()
+    fail_next_commit(project.store, db_url)
+    with pytest.raises(QualcodeError) as refused:
+        project.rename_code("transit", new_id="transit_route")
+    assert not isinstance(refused.value, sa.exc.SQLAlchemyError)
+    assert "nothing was saved" in str(refused.value).lower()
+    assert (root / "codebook.yaml").read_bytes() == before
+    project.close()
+    project = Project.open(root, database_url=db_url)
+    try:
+        assert (root / "codebook.yaml").read_bytes() == before  # and stays so
+        assert list(project.store.codings_frame(project.actor)["code"]) == ["transit"]
+        assert project.store.orphan_codes() == []
+    finally:
+        project.close()
+
+
+def fail_next_commit(store: Store, db_url: str) -> None:
+    """Make the next COMMIT fail as it does in real life."""
+    fired = []
+
+    @sa.event.listens_for(store.engine, "commit")
+    def _fail(conn: sa.engine.Connection) -> None:
+        if fired or not conn.info.get("qualcode_write"):
+            return
+        fired.append(True)
+        if store.is_sqlite:
+            import sqlite3
+
+            raise sa.exc.OperationalError("COMMIT", {}, sqlite3.OperationalError("database or disk is full"))
+        pid = conn.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+        admin = sa.create_engine(db_url)
+        with admin.begin() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        admin.dispose()

@@ -160,7 +160,7 @@ def detect_counting(raw: str, selections: Sequence[tuple[int, int, str]], prior:
     Only candidates that differ on this text are weighed, and only on the selections they
     place differently; names that read as the quote decide first, word boundaries second.
     """
-    candidates = _distinct_candidates(raw, prior)
+    candidates = [_simplest(c, raw) for c in _distinct_candidates(raw, prior)]
     if len(candidates) == 1:
         return Detection(candidates[0])
     maps = {c: PositionMap(raw, c) for c in candidates}
@@ -204,6 +204,13 @@ def _distinct_candidates(raw: str, prior: Sequence[Counting]) -> list[Counting]:
             seen.add(key)
             result.append(c)
     return result
+
+
+def _simplest(counting: Counting, raw: str) -> Counting:
+    """The plainest counting that counts ``raw`` the same way (UTF-16 without astral
+    characters is code points; CRLF as one without CRLFs is CRLF as two), for messages."""
+    unit = counting.unit if any(ord(ch) > 0xFFFF for ch in raw) else "codepoints"
+    return Counting(unit, counting.crlf if "\r\n" in raw else 2)
 
 
 def _place(positions: PositionMap, start: int, end: int) -> tuple[int, int] | None:

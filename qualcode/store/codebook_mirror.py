@@ -19,6 +19,11 @@ class CodebookMirrorRoom(StoreCore):
     def sync_codebook(self, codebook: Codebook) -> dict[str, int]:
         """Mirror the codebook into ``codes``.  Codes gone from the file but still used by codings
         are kept (flagged ``in_codebook = false``) so no coding is ever orphaned."""
+        with self.write() as conn:
+            return self.mirror_codebook(conn, codebook)
+
+    def mirror_codebook(self, conn: Connection, codebook: Codebook) -> dict[str, int]:
+        """:meth:`sync_codebook` inside the caller's transaction."""
         rows: list[dict[str, Any]] = []
         pos = 0
         for theme in codebook.themes.values():
@@ -67,23 +72,22 @@ class CodebookMirrorRoom(StoreCore):
                     "data": {"description": cc.description, "codes": list(cc.codes)},
                 }
             )
-        with self.write() as conn:
-            existing = {r.id: r for r in conn.execute(sa.select(s.codes))}
-            wanted = {r["id"] for r in rows}
-            for r in rows:
-                if r["id"] in existing:
-                    conn.execute(s.codes.update().where(s.codes.c.id == r["id"]).values(**r))
-                else:
-                    conn.execute(s.codes.insert().values(**r))
-            used = {r[0] for r in conn.execute(sa.select(s.codings.c.code_id).distinct())}
-            gone = set(existing) - wanted
-            removed = 0
-            for code_id in gone:
-                if code_id in used:
-                    conn.execute(s.codes.update().where(s.codes.c.id == code_id).values(in_codebook=False))
-                else:
-                    conn.execute(s.codes.delete().where(s.codes.c.id == code_id))
-                    removed += 1
+        existing = {r.id: r for r in conn.execute(sa.select(s.codes))}
+        wanted = {r["id"] for r in rows}
+        for r in rows:
+            if r["id"] in existing:
+                conn.execute(s.codes.update().where(s.codes.c.id == r["id"]).values(**r))
+            else:
+                conn.execute(s.codes.insert().values(**r))
+        used = {r[0] for r in conn.execute(sa.select(s.codings.c.code_id).distinct())}
+        gone = set(existing) - wanted
+        removed = 0
+        for code_id in gone:
+            if code_id in used:
+                conn.execute(s.codes.update().where(s.codes.c.id == code_id).values(in_codebook=False))
+            else:
+                conn.execute(s.codes.delete().where(s.codes.c.id == code_id))
+                removed += 1
         return {"codes": len(rows), "removed": removed, "orphaned": len(gone & used)}
 
     def orphan_codes(self) -> list[str]:
@@ -173,3 +177,35 @@ class CodebookMirrorRoom(StoreCore):
             )
         )
         conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))
+
+    # ----------------------------------------------------------------- codebook.yaml write intent
+    # A codebook change commits to the database first, with the file's new content recorded
+    # here in the same transaction, and only then replaces codebook.yaml.  A crash in between
+    # leaves this record; Project.open completes the file from it (see Project.reconcile_codebook).
+    PENDING_KEY = "codebook_pending_write"
+
+    def record_codebook_write(self, conn: Connection, before_sha: str | None, data: bytes) -> None:
+        import hashlib
+        import json
+
+        value = json.dumps(
+            {"before": before_sha, "after": hashlib.sha256(data).hexdigest(), "text": data.decode("utf-8")}
+        )
+        conn.execute(s.settings.delete().where(s.settings.c.key == self.PENDING_KEY))
+        conn.execute(s.settings.insert().values(key=self.PENDING_KEY, value=value))
+
+    def pending_codebook_write(self) -> dict[str, Any] | None:
+        import json
+
+        with self.read() as conn:
+            value = conn.execute(sa.select(s.settings.c.value).where(s.settings.c.key == self.PENDING_KEY)).scalar()
+        return None if value is None else json.loads(value)
+
+    def clear_codebook_write(self, after_sha: str) -> None:
+        """Forget the record once codebook.yaml holds that content (a newer record stays)."""
+        import json
+
+        with self.write() as conn:
+            value = conn.execute(sa.select(s.settings.c.value).where(s.settings.c.key == self.PENDING_KEY)).scalar()
+            if value is not None and json.loads(value)["after"] == after_sha:
+                conn.execute(s.settings.delete().where(s.settings.c.key == self.PENDING_KEY))

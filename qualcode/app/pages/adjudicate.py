@@ -13,7 +13,7 @@ import streamlit as st
 from ...reliability import UNIT_KINDS, adjudicate
 from .. import state
 from ..components import tables
-from .agreement import _disagreements, coder_choice
+from .agreement import FOCUS_KEY, _disagreements, coder_choice, document_choice
 
 ACCEPT_CHOICES = ["", "yes", "no"]
 
@@ -31,9 +31,33 @@ def render() -> None:
         if len(coders) < 2:
             st.info("Choose at least two coders.")
             return
+        documents, scope = document_choice(data, coders, "qc_adj")
         dis = _disagreements(
-            data, project.store.url, project.actor, state.data_version(project.store), tuple(coders), unit
+            data,
+            project.store.url,
+            project.actor,
+            state.data_version(project.store),
+            tuple(coders),
+            unit,
+            documents,
+            scope,
         )
+        st.caption(state.escape_md(f"Documents: {dis.attrs.get('scope', '')}"))
+        focus = st.session_state.get(FOCUS_KEY)
+        if focus and len(dis):
+            hit = (
+                (dis["document"] == focus["document"])
+                & (dis["unit_start"] == focus["unit_start"])
+                & (dis["code"] == focus["code"])
+            )
+            if hit.any():
+                dis = pd.concat([dis[hit], dis[~hit]], ignore_index=True)
+                st.info(
+                    state.escape_md(
+                        f"Sent from the Agreement page: {dis['code_label'].iloc[0]} in {focus['document']} "
+                        f"({focus['unit_start']}–{focus['unit_end']}) is the first row."
+                    )
+                )
         if dis.empty:
             st.success("The coders agree on every unit; saving the consensus stores their shared codings.")
         st.caption(
@@ -64,7 +88,15 @@ def render() -> None:
                 ],
                 axis=1,
             )
-            codings = adjudicate(data, decisions, annotators=coders, unit=unit, include_agreed=True)
+            codings = adjudicate(
+                data,
+                decisions,
+                annotators=coders,
+                unit=unit,
+                include_agreed=True,
+                documents=list(documents) if documents else None,
+                scope=scope,
+            )
             ids = project.save_consensus(codings)
             st.success(
                 f"Saved {len(ids)} new consensus coding(s) ({len(codings)} in the consensus set). "

@@ -1,13 +1,18 @@
-"""Agreement page (supervisors): inter-coder reliability and the disagreements, side by side.
+"""Agreement page (supervisors): the reliability lab.
 
-Uses :func:`qualcode.reliability.intercoder_agreement` and :func:`~qualcode.reliability.disagreements`;
-the unit and how uncoded text is treated are printed above the table (``describe``).
+What a methods reviewer looks for, top to bottom: which coders, documents, unit and interval
+method (in plain words, from :func:`qualcode.reliability.describe`); a forest plot of alpha
+per code and theme with its 95% interval and the 0.667 / 0.800 lines, coloured by whether the
+interval's lower end clears them; the table with human column names; one code's
+confusion/coincidence matrix; and the disagreements worst code first, each viewable side by
+side and sent to the Adjudicate page in one click.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -16,6 +21,7 @@ from ...reliability import (
     CONSENSUS,
     UNIT_KINDS,
     UNITS,
+    code_table,
     describe,
     disagreements,
     intercoder_agreement,
@@ -24,26 +30,222 @@ from ...store import Actor
 from .. import state
 from ..components import tables
 
+FOCUS_KEY = "qc_adj_focus"  # a disagreement sent to the Adjudicate page
+THRESHOLDS = (0.667, 0.800)
+
+UNIT_WORDS = {
+    "sentence": "each sentence is a unit: a code is present in a sentence when a coding of it overlaps the sentence",
+    "paragraph": "each paragraph is a unit: a code is present in a paragraph when a coding of it overlaps it",
+    "turn": "each speaker turn is a unit: a code is present in a turn when a coding of it overlaps it",
+    "document": "each interview is a unit: did the coder use the code anywhere in it (MAXQDA's code existence)",
+    "character": "every character is a unit (NVivo's coding comparison): agreement is the share of characters "
+    "both coders coded alike",
+    "match": "coded segments are matched between two coders (MAXQDA's segment agreement)",
+    "span": "the coded spans themselves are compared (Krippendorff's unitizing alpha): agreement on where "
+    "coding starts and ends and on the code given",
+}
+
+COLUMN_NAMES = {
+    "level": "Level",
+    "label": "Code or theme",
+    "id": "Id",
+    "n_units": "Units",
+    "n_coders": "Coders",
+    "n_coded_units": "Units coded by anyone",
+    "percent_agreement": "Percent agreement",
+    "kappa": "Kappa",
+    "kappa_kind": "Kappa type",
+    "alpha": "Krippendorff's alpha",
+    "alpha_low": "Alpha 95% low",
+    "alpha_high": "Alpha 95% high",
+    "binary_alpha": "|uα (what is coded)",
+    "cu_alpha": "cuα (codes given spans)",
+    "codes_exclusive": "Mutually exclusive codes",
+    "conflicts": "Overlapping codes of one theme",
+    "codings_outside_units": "Codings outside units",
+    "note": "Note",
+    "document": "Document",
+}
+
 
 @st.cache_resource(max_entries=16, show_spinner="Computing agreement …")
 def _agreement(
-    _data: Any, url: str, actor: Actor, version: int, annotators: tuple[str, ...], unit: str, by: str, bootstrap: int
+    _data: Any,
+    url: str,
+    actor: Actor,
+    version: int,
+    annotators: tuple[str, ...],
+    unit: str,
+    by: str,
+    bootstrap: int,
+    documents: tuple[str, ...] | None = None,
+    scope: str = "common",
+    method: str = "units",
+    include_interviewer: bool = False,
 ) -> pd.DataFrame:
-    return intercoder_agreement(_data, annotators=list(annotators), unit=unit, by=by, bootstrap=bootstrap)
+    return intercoder_agreement(
+        _data,
+        annotators=list(annotators),
+        unit=unit,
+        by=by,
+        bootstrap=bootstrap,
+        documents=list(documents) if documents else None,
+        scope=scope,
+        bootstrap_method=method,
+        include_interviewer=include_interviewer,
+    )
 
 
 @st.cache_resource(max_entries=16, show_spinner="Finding disagreements …")
 def _disagreements(
-    _data: Any, url: str, actor: Actor, version: int, annotators: tuple[str, ...], unit: str
+    _data: Any,
+    url: str,
+    actor: Actor,
+    version: int,
+    annotators: tuple[str, ...],
+    unit: str,
+    documents: tuple[str, ...] | None = None,
+    scope: str = "common",
+    include_interviewer: bool = False,
 ) -> pd.DataFrame:
-    return disagreements(_data, annotators=list(annotators), unit=unit)
+    return disagreements(
+        _data,
+        annotators=list(annotators),
+        unit=unit,
+        documents=list(documents) if documents else None,
+        scope=scope,
+        include_interviewer=include_interviewer,
+    )
 
 
 def coder_choice(data: Any, key: str) -> list[str]:
     """Pick at least two coders (default: every annotator except consensus)."""
     present = sorted(a for a in data.codings["annotator"].astype(str).unique())
+    if key in st.session_state:  # set by the user or by "Send to Adjudicate": no default then
+        st.session_state[key] = [a for a in st.session_state[key] if a in present]
+        return st.multiselect("Coders to compare", present, key=key)
     default = [a for a in present if a != CONSENSUS]
     return st.multiselect("Coders to compare", present, default=default, key=key)
+
+
+def document_choice(data: Any, coders: list[str], key: str) -> tuple[tuple[str, ...] | None, str]:
+    """The document filter: (chosen documents or None, scope).  By default only the documents
+    every chosen coder coded; the caption names them."""
+    coded = data.codings.loc[data.codings["annotator"].astype(str).isin(coders)]
+    per_doc = coded.groupby(coded["document"].astype(str))["annotator"].nunique()
+    names = sorted(per_doc.index)
+    common = [d for d in names if per_doc[d] == len(coders)]
+    cols = st.columns([3, 1])
+    if f"{key}_docs" in st.session_state:
+        st.session_state[f"{key}_docs"] = [d for d in st.session_state[f"{key}_docs"] if d in names]
+    chosen = cols[0].multiselect(
+        "Documents",
+        names,
+        key=f"{key}_docs",
+        placeholder=f"All {len(common)} document(s) every chosen coder coded",
+        help="Leave empty to compare every document that all chosen coders coded.",
+    )
+    everything = cols[1].checkbox(
+        "Include documents only some coders coded",
+        key=f"{key}_all",
+        help="Their uncoded documents then count as 'absent' everywhere — usually not what you want.",
+    )
+    return (tuple(chosen) if chosen else None), ("all" if everything else "common")
+
+
+def forest_plot(table: pd.DataFrame) -> alt.Chart | None:
+    """Alpha with its 95% interval per code and theme; the 0.667 and 0.800 lines; colour by
+    where the interval's lower end lies."""
+    rows = table.loc[table["level"].isin(["code", "theme"]) & table["alpha"].notna()].copy()
+    if rows.empty:
+        return None
+    rows["name"] = [f"{lbl} ({lvl})" for lbl, lvl in zip(rows["label"], rows["level"])]
+    low = rows["alpha_low"]
+
+    def verdict(x: float) -> str:
+        if pd.isna(x):
+            return "no interval"
+        if x >= THRESHOLDS[1]:
+            return "lower end ≥ 0.800"
+        if x >= THRESHOLDS[0]:
+            return "lower end ≥ 0.667"
+        return "lower end < 0.667"
+
+    rows["verdict"] = [verdict(x) for x in low]
+    rows["low"] = low.fillna(rows["alpha"])
+    rows["high"] = rows["alpha_high"].fillna(rows["alpha"])
+    order = rows.sort_values("alpha")["name"].tolist()
+    colour = alt.Color(
+        "verdict:N",
+        title="95% interval",
+        scale=alt.Scale(
+            domain=["lower end ≥ 0.800", "lower end ≥ 0.667", "lower end < 0.667", "no interval"],
+            range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"],
+        ),
+    )
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    x_scale = alt.Scale(domain=[min(-0.1, float(rows["low"].min())), 1.0])
+    bars = (
+        alt.Chart(rows)
+        .mark_rule(strokeWidth=3)
+        .encode(
+            x=alt.X("low:Q", title="Krippendorff's alpha (95% interval)", scale=x_scale), x2="high:Q", y=y, color=colour
+        )
+    )
+    points = (
+        alt.Chart(rows)
+        .mark_point(filled=True, size=70)
+        .encode(
+            x="alpha:Q",
+            y=y,
+            color=colour,
+            tooltip=[
+                alt.Tooltip("name:N", title="Code or theme"),
+                alt.Tooltip("alpha:Q", format=".3f", title="Alpha"),
+                alt.Tooltip("alpha_low:Q", format=".3f", title="95% low"),
+                alt.Tooltip("alpha_high:Q", format=".3f", title="95% high"),
+            ],
+        )
+    )
+    lines = (
+        alt.Chart(pd.DataFrame({"x": list(THRESHOLDS), "label": ["0.667", "0.800"]}))
+        .mark_rule(strokeDash=[4, 4], color="#555")
+        .encode(x="x:Q")
+    )
+    return (lines + bars + points).properties(height=max(120, 22 * len(rows)))
+
+
+def _plain_words(table: pd.DataFrame, unit: str) -> str:
+    a = table.attrs
+    esc = state.escape_md
+    coders = esc(", ".join(a.get("annotators", [])))
+    lines = [
+        f"**What was compared.** {esc(UNIT_WORDS.get(unit, unit))}; coders {coders}; "
+        f"documents: {esc(str(a.get('scope', '?')))}.",
+    ]
+    if a.get("bootstrap"):
+        how = (
+            "the units were resampled with replacement and alpha recomputed"
+            if a.get("bootstrap_method", "units") == "units"
+            else "Hayes & Krippendorff's KALPHA algorithm (conservative; does not narrow with more units)"
+        )
+        if unit == "span":
+            how = "the documents were resampled with replacement"
+        lines.append(f"**Interval.** 95% interval from {a['bootstrap']} bootstrap samples: {how}.")
+    if a.get("n_outside_units"):
+        lines.append(f"**Not counted.** {esc(str(a['outside_units']))}.")
+    return "\n\n".join(lines)
+
+
+def _worst_first(dis: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Disagreements ordered by their code's alpha, lowest (worst) first, then by document."""
+    codes = table.loc[table["level"] == "code", ["id", "alpha"]]
+    alpha = dict(zip(codes["id"], codes["alpha"]))
+    out = dis.copy()
+    out["code_alpha"] = [alpha.get(c, float("nan")) for c in out["code"]]
+    return out.sort_values(["code_alpha", "document", "unit_start"], na_position="last", kind="stable").reset_index(
+        drop=True
+    )
 
 
 def render() -> None:
@@ -53,14 +255,14 @@ def render() -> None:
         project.store.require(project.actor, "supervisor", "see inter-coder agreement")
         data = state.cached_analysis(project)
         version = state.data_version(project.store)
-        cols = st.columns([3, 1, 1, 1])
+        cols = st.columns([3, 1, 1, 1, 1])
         with cols[0]:
             coders = coder_choice(data, "qc_agr_coders")
         default_unit = project.store.get_setting("agreement_unit", "sentence") or "sentence"
         unit = cols[1].selectbox(
             "Unit", UNITS, index=UNITS.index(default_unit) if default_unit in UNITS else 0, key="qc_agr_unit"
         )
-        by = cols[2].selectbox("Per", ["code", "theme", "both"], key="qc_agr_by")
+        by = cols[2].selectbox("Per", ["both", "code", "theme"], key="qc_agr_by")
         bootstrap = cols[3].selectbox(
             "Bootstrap samples",
             [0, 200, 1000],
@@ -68,28 +270,76 @@ def render() -> None:
             key="qc_agr_bootstrap",
             help="For the 95% interval of Krippendorff's alpha (0 = none).",
         )
+        method = cols[4].selectbox(
+            "Interval",
+            ["units", "kalpha"],
+            key="qc_agr_method",
+            format_func=lambda m: "Resample units" if m == "units" else "KALPHA (SPSS macro)",
+        )
         if len(coders) < 2:
             st.info("Choose at least two coders.")
             return
-        table = _agreement(data, project.store.url, project.actor, version, tuple(coders), unit, by, int(bootstrap))
-        st.info(state.escape_md(describe(table)))
-        tables.dataframe(table, hide_index=True, width="stretch", key="qc_agr_table")
+        documents, scope = document_choice(data, coders, "qc_agr")
+        interviewer = st.checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
+        key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer)
+        table = _agreement(data, project.store.url, project.actor, version, *key)
+        st.markdown(_plain_words(table, unit))
+        with st.expander("Full method statement"):
+            st.text(describe(table))
+        chart = forest_plot(table)
+        if chart is not None:
+            st.subheader("Alpha per code and theme")
+            st.altair_chart(chart, width="stretch", key="qc_agr_forest")
+        shown = table.rename(columns={c: n for c, n in COLUMN_NAMES.items() if c in table.columns})
+        shown = shown.drop(columns=[c for c in ("Id", "Coders") if c in shown.columns])
+        tables.dataframe(shown, hide_index=True, width="stretch", key="qc_agr_table")
         st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
         if unit not in UNIT_KINDS:
-            st.caption("Disagreements are listed per sentence, paragraph or turn; choose one of those units.")
+            st.caption("The code table and the disagreements are listed per sentence, paragraph or turn.")
             return
-        st.subheader("Disagreements")
-        dis = _disagreements(data, project.store.url, project.actor, version, tuple(coders), unit)
-        st.caption(f"{len(dis)} unit × code disagreement(s). Resolve them on the Adjudicate page.")
-        side = ["document", "participant", "text", "code_label"] + [
+        codes = table.loc[table["level"] == "code"]
+        if len(codes):
+            st.subheader("One code, unit by unit")
+            pick_code = st.selectbox(
+                "Code",
+                codes["id"].tolist(),
+                key="qc_agr_code",
+                format_func=lambda c: str(codes.loc[codes["id"] == c, "label"].iloc[0]),
+            )
+            matrix = code_table(
+                data,
+                pick_code,
+                annotators=coders,
+                unit=unit,
+                documents=list(documents) if documents else None,
+                scope=scope,
+                include_interviewer=interviewer,
+            )
+            st.caption(state.escape_md(matrix.attrs["kind"]))
+            tables.dataframe(matrix, width="content", key="qc_agr_matrix")
+        st.subheader("Disagreements, worst code first")
+        dis = _disagreements(
+            data, project.store.url, project.actor, version, tuple(coders), unit, documents, scope, interviewer
+        )
+        dis = _worst_first(dis, table)
+        st.caption(f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first.")
+        side = ["document", "participant", "text", "code_label", "code_alpha"] + [
             f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns
         ]
+        names = {
+            "document": "Document",
+            "participant": "Participant",
+            "text": "Text",
+            "code_label": "Code",
+            "code_alpha": "Code's alpha",
+            **{f"codes_{c}": f"Codes by {c}" for c in coders},
+        }
         tables.dataframe(
-            dis[side],
+            dis[side].rename(columns=names),
             hide_index=True,
             width="stretch",
             key="qc_agr_dis",
-            column_config={"text": st.column_config.TextColumn("text", width="large")},
+            column_config={"Text": st.column_config.TextColumn("Text", width="large")},
         )
         if len(dis):
             pick = st.selectbox(
@@ -97,8 +347,8 @@ def render() -> None:
                 list(range(len(dis))),
                 key="qc_agr_pick",
                 format_func=lambda i: (
-                    f"{dis['document'].iloc[i]} {dis['unit_start'].iloc[i]}–"
-                    f"{dis['unit_end'].iloc[i]} · {dis['code_label'].iloc[i]}"
+                    f"{dis['code_label'].iloc[i]} · {dis['document'].iloc[i]} "
+                    f"{dis['unit_start'].iloc[i]}–{dis['unit_end'].iloc[i]}"
                 ),
             )
             row = dis.iloc[pick]
@@ -108,3 +358,25 @@ def render() -> None:
                 with col:
                     st.markdown(f"**{state.escape_md(coder)}**")
                     st.text(str(row.get(f"codes_{coder}", "")) or "(nothing)")
+            if st.button("Send to Adjudicate", key="qc_agr_send", type="primary"):
+                st.session_state[FOCUS_KEY] = {
+                    "document": str(row["document"]),
+                    "unit_start": int(row["unit_start"]),
+                    "unit_end": int(row["unit_end"]),
+                    "code": str(row["code"]),
+                    "coders": list(coders),
+                    "unit": unit,
+                }
+                st.session_state["qc_adj_unit"] = unit
+                st.session_state["qc_adj_coders"] = list(coders)
+                st.session_state["qc_adj_docs"] = [str(row["document"])]
+                _go_to_adjudicate()
+
+
+def _go_to_adjudicate() -> None:
+    from . import adjudicate
+
+    try:
+        st.switch_page(st.Page(adjudicate.render, title="Adjudicate", url_path="adjudicate"))
+    except Exception:  # noqa: BLE001 - navigation unavailable (e.g. a bare script run): say where to go
+        st.success("Sent: open the Adjudicate page to decide it.")
