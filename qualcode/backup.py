@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from . import __version__
 from . import schema as s
-from .errors import ConfigError, InputFileError, Problem
+from .errors import ConfigError, InputFileError, Problem, output_error
 from .fileio import atomic_write
 from .safezip import open_zip_safely
 
@@ -64,22 +64,40 @@ def _sqlite_online_backup(project: Any, path: Path) -> dict[str, Any]:
     source_file = project.store.engine.url.database
 
     def copy(tmp: Path) -> None:
-        src = sqlite3.connect(source_file, timeout=60)
-        dst = sqlite3.connect(tmp)
         try:
-            src.backup(dst)  # page-by-page copy of a consistent snapshot
-            dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
-        finally:
-            dst.close()
-            src.close()
+            src = sqlite3.connect(source_file, timeout=60)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)  # page-by-page copy of a consistent snapshot
+                dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
+            finally:
+                dst.close()
+                src.close()
+        except BaseException:
+            _remove(tmp.with_name(tmp.name + "-journal"))  # atomic_write removes tmp itself
+            raise
 
-    atomic_write(path, copy)
+    try:
+        atomic_write(path, copy)
+    except (OSError, sqlite3.Error) as exc:  # e.g. a full disk: no half-written file stays behind
+        raise output_error(exc, str(path)) from None
     return {"kind": "sqlite", "path": str(path), "counts": project.store.counts()}
+
+
+def _remove(*paths: Path) -> None:
+    for leftover in paths:
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
     counts: dict[str, int] = {}
-    atomic_write(path, lambda tmp: _write_dump(project, tmp, counts))
+    try:
+        atomic_write(path, lambda tmp: _write_dump(project, tmp, counts))
+    except OSError as exc:  # e.g. a full disk: no half-written file stays behind
+        raise output_error(exc, str(path)) from None
     return {"kind": "portable", "path": str(path), "counts": counts}
 
 

@@ -269,6 +269,12 @@ def status(ctx: Context, fmt: str) -> None:
         click.echo(f"Archived:      {info['archived']} codings of deleted codes")
     if info["orphan_codes"]:
         click.echo(f"Codes missing from codebook.yaml but still used: {', '.join(info['orphan_codes'])}")
+    if info["missing_transcripts"]:
+        from .project import missing_transcripts_warning
+
+        click.echo(
+            missing_transcripts_warning([(m["document"], m["file"], m["codings"]) for m in info["missing_transcripts"]])
+        )
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
@@ -526,11 +532,12 @@ def report_findings(ctx: Context, annotators: str | None) -> None:
 
     Example: qualcode report findings > findings.md
     """
-    from . import reports
     from .findings import findings_blocks, findings_markdown
+    from .reports import pool
 
     data, ann = _pooled(ctx, annotators)
-    pooled, _ = reports.pool(data, ann)
+    pooled, how = pool(data, ann)
+    click.echo(f"Codings counted: {how.text}", err=True)
     click.echo(findings_markdown(findings_blocks(pooled)), nl=False)
 
 

@@ -62,6 +62,8 @@ class SyncReport:
     codings_imported: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)  # "interviews/x.md -> /etc/passwd": never read
+    # stored transcripts whose file is gone from the folder: (document, file, codings)
+    missing: list[tuple[str, str, int]] = field(default_factory=list)
 
     def summary(self) -> str:
         added = sum(1 for d in self.documents if d["status"] == "added")
@@ -77,7 +79,14 @@ class SyncReport:
             parts.append(f"{detached} codings detached (see 'qualcode status')")
         if self.outside:
             parts.append(self.outside_warning())
-        return "; ".join(parts)
+        text = "; ".join(parts)
+        if self.missing_warning():
+            text += "\n" + self.missing_warning()
+        return text
+
+    def missing_warning(self) -> str:
+        """What ``import`` says about transcripts that disappeared from the folder ("" if none)."""
+        return missing_transcripts_warning(self.missing)
 
     def outside_warning(self) -> str:
         return (
@@ -469,7 +478,20 @@ class Project:
         if report.documents or report.codings_imported:
             self.store.analyze()  # fresh planner statistics after bulk changes
         report.outside += [e for e in self.outside_entries if e not in report.outside]
+        report.missing = self.missing_transcripts()
         return report
+
+    def missing_transcripts(self) -> list[tuple[str, str, int]]:
+        """Stored transcripts whose file is no longer in the project folder: ``(document, file,
+        codings)``.  Their codings are kept; ``import`` and ``status`` name them."""
+        missing = []
+        for name, source, codings in self.store.document_sources():
+            # only files imported from the folder (REFI-QDA imports name their project instead)
+            if not source or not (source.startswith(f"{INTERVIEWS_DIR}/") or Path(source).is_absolute()):
+                continue
+            if not (self.root / source).is_file():
+                missing.append((name, source, codings))
+        return missing
 
     def import_transcripts(
         self,
@@ -783,7 +805,26 @@ class Project:
         counts["orphan_codes"] = self.store.orphan_codes()
         counts["database"] = self.store._safe_url()
         counts["schema_versions"] = self.store.schema_versions()
+        counts["missing_transcripts"] = [
+            {"document": name, "file": source, "codings": codings}
+            for name, source, codings in self.missing_transcripts()
+        ]
         return counts
+
+
+def missing_transcripts_warning(missing: Sequence[tuple[str, str, int]]) -> str:
+    if not missing:
+        return ""
+    coded = [m for m in missing if m[2]]
+    listed = "; ".join(
+        f"{source} (document '{name}', {n} coding{'' if n == 1 else 's'})" for name, source, n in missing
+    )
+    return (
+        f"Warning: {len(missing)} imported transcript file{'' if len(missing) == 1 else 's'} "
+        f"{'is' if len(missing) == 1 else 'are'} missing from the project folder: {listed}. "
+        + (f"The {sum(m[2] for m in coded)} codings on them are kept in the database. " if coded else "")
+        + "Put the file back (or restore it from git), or remove the interview on purpose."
+    )
 
 
 def _new_code_id(name: str, codebook: Codebook, new_ids: Iterable[str]) -> str:

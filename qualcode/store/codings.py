@@ -10,7 +10,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from .. import schema as s
-from ..errors import CodingError, ConflictError, PermissionDenied, Problem, UndoRefused, did_you_mean, valid_list
+from ..errors import (
+    CodingError,
+    ConflictError,
+    PermissionDenied,
+    Problem,
+    QualcodeError,
+    UndoRefused,
+    did_you_mean,
+    from_database,
+    valid_list,
+)
 from ..model import ORIGINS, Coding
 from .core import Actor
 from .documents import DocumentsRoom
@@ -173,12 +183,16 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             new_rows.append(v)
         ids: list[int] = []
         if new_rows:
-            ids = [
-                int(r[0])
-                for r in conn.execute(
-                    s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows
-                )
-            ]
+            try:
+                with conn.begin_nested():
+                    ids = [
+                        int(r[0])
+                        for r in conn.execute(
+                            s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows
+                        )
+                    ]
+            except sa.exc.IntegrityError as exc:
+                raise self._clash(conn, new_rows, exc) from None
             audit = []
             for new_id, v in zip(ids, new_rows):
                 after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
@@ -197,6 +211,27 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                 )
             conn.execute(s.audit_log.insert(), audit)
         return ids
+
+    def _clash(self, conn: Connection, rows: Sequence[dict[str, Any]], exc: sa.exc.IntegrityError) -> QualcodeError:
+        """The named error for an INSERT that lost a race: another session stored the same coding
+        between this one's duplicate check and its insert (PostgreSQL; SQLite writers queue)."""
+        for v in rows:
+            taken = conn.execute(
+                sa.select(s.codings.c.id).where(
+                    s.codings.c.document_id == v["document_id"],
+                    s.codings.c.start_pos == v["start_pos"],
+                    s.codings.c.end_pos == v["end_pos"],
+                    s.codings.c.code_id == v["code_id"],
+                    s.codings.c.annotator == v["annotator"],
+                )
+            ).scalar()
+            if taken is not None:
+                return CodingError(
+                    f"'{v['annotator']}' already coded this span with '{v['code_id']}' (coding {taken}, saved by "
+                    "another session at the same moment); nothing of this batch was saved.",
+                    hint="Reload: the coding is there. Add the others again if you still want them.",
+                )
+        return from_database(exc)
 
     def add_coding(self, actor: Actor, coding: Coding) -> int:
         ids = self.add_codings(actor, [coding], skip_existing=False)

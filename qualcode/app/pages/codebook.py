@@ -13,6 +13,8 @@ An id that is no longer in the codebook is refused too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
@@ -21,6 +23,9 @@ from ...model import UNCATEGORISED, Code, Codebook, Theme
 from ...project import Project
 from .. import state
 from ..components import tables
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 FORM_SHA_KEY = "qc_cb_form_sha"  # the codebook.yaml version the edit forms were last drawn from
 

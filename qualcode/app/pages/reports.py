@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
@@ -22,6 +23,9 @@ from ...project import Project
 from ...vocabulary import SEGMENT_KINDS
 from .. import state
 from ..components import tables
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 EXCEL_KEY = "qc_excel_bytes"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
