@@ -580,6 +580,54 @@ def report_consolidation(ctx: Context, code_id: str | None, fmt: str) -> None:
     _emit(trail, fmt)
 
 
+@report.command("saturation")
+@click.option(
+    "--order",
+    default="date",
+    show_default=True,
+    help="Interview order: date (front matter), name, or a participant field.",
+)
+@click.option("--base", "base_size", type=int, default=4, show_default=True, help="Base size (interviews).")
+@click.option("--run", "run_length", type=int, default=2, show_default=True, help="Run length (interviews).")
+@click.option("--threshold", type=float, default=0.05, show_default=True, help="New-information threshold (0.05 = 5%).")
+@click.option("--orders", type=int, default=1000, show_default=True, help="Random orders to repeat it over (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--by-theme", is_flag=True, help="New codes within each main theme, per interview.")
+@_report_options
+@pass_ctx
+def report_saturation(
+    ctx: Context,
+    order: str,
+    base_size: int,
+    run_length: int,
+    threshold: float,
+    orders: int,
+    seed: int,
+    by_theme: bool,
+    annotators: str | None,
+    fmt: str,
+) -> None:
+    """Saturation: new codes per interview in interview order, the cumulative curve (Guest, Bunce &
+    Johnson 2006) and the base/run/threshold assessment (Guest, Namey & Chen 2020), also over many
+    random orders.
+
+    Example: qualcode report saturation --order date --base 4 --run 2 --threshold 0.05
+    """
+    result = ctx.project().saturation(
+        annotators=_annotators(annotators),
+        order=order,
+        base_size=base_size,
+        run_length=run_length,
+        threshold=threshold,
+        orders=orders,
+        seed=seed,
+    )
+    df = result.by_theme if by_theme else result.table
+    df.attrs.update(result.table.attrs)
+    _emit_counted(df, fmt)
+    click.echo("\n".join(result.lines()), err=fmt != "table")
+
+
 @report.command("agreement")
 @click.option("--unit", type=click.Choice(UNITS), default="sentence", show_default=True)
 @click.option("--by", type=click.Choice(["code", "theme", "both"]), default="both", show_default=True)
@@ -1191,6 +1239,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        import sqlalchemy as sa
+
+        if not isinstance(exc, sa.exc.SQLAlchemyError):
+            raise
+        from .errors import from_database
+
+        click.echo(str(from_database(exc)), err=True)  # a database failure: named, no traceback
+        return 2
     return 0
 
 

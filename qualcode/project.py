@@ -26,6 +26,7 @@ from .errors import (
     ConflictError,
     InputFileError,
     Problem,
+    UndoRefused,
     did_you_mean,
     valid_list,
 )
@@ -267,6 +268,9 @@ class Project:
             handle.write_prepared(data)
             crash_point("codebook-after-file")
         self.store.clear_codebook_write(hashlib.sha256(data).hexdigest())
+        # This user wrote the new file, so it is what they have seen: a second edit in a row is
+        # not a conflict with their own first one.
+        self._codebook_sha = hashlib.sha256(data).hexdigest()
         return change
 
     def reconcile_codebook(self) -> str | None:
@@ -310,11 +314,14 @@ class Project:
                 old = conn.execute(sa.select(s.codes).where(s.codes.c.id == old_id)).mappings().first()
                 if old is not None:
                     conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
-                    conn.execute(s.codings.update().where(s.codings.c.code_id == old_id).values(code_id=new_id))
+                    self.store.recode(conn, self.actor, old_id, new_id)
                     conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
                 from .consolidation import follow_rename
 
                 follow_rename(conn, old_id, new_id)
+                self.store._audit(
+                    conn, self.actor, "consolidation.rename", "code", old_id, {"id": old_id}, {"id": new_id}
+                )
 
         return self._edit_codebook(lambda h: h.rename(old_id, new_id=new_id, new_label=new_label), db_step)
 
@@ -341,6 +348,12 @@ class Project:
                 recorded=merged.applications if merged is not None else None,
                 actor=self.actor.name,
             )
+            import sqlalchemy as sa
+
+            from . import schema as s
+
+            trail_id = conn.execute(sa.select(sa.func.max(s.code_merges.c.id))).scalar()
+            self.store._audit(conn, self.actor, "consolidation.merge", "code_merges", trail_id, None, {"id": trail_id})
 
         return self._edit_codebook(lambda h: h.merge(source, target), db_step)
 
@@ -442,7 +455,10 @@ class Project:
         Everything is read and checked first; if any file is bad, nothing is stored and one
         error lists every problem.
         """
+        from .store.core import new_step
+
         report = SyncReport()
+        step = new_step()  # the codings of one import are undone as one step
         codebook = self.codebook  # validates the codebook before anything is written
         self.outside_entries = []
         sheets: list[tuple[Path, str]] = []
@@ -468,12 +484,13 @@ class Project:
             report=report,
             create_unknown_codes=create_unknown_codes,
             before_store=check,
+            step=step,
         )
         for sheet, sha in sheets:  # store what was checked above (resolved once, not twice)
             codings, rows = checked[sheet]
             rel = self.relative(sheet)
             report.codings_imported[rel] = len(
-                self.store.add_codings(self.actor, codings, rows=rows, source=rel, source_sha256=sha)
+                self.store.add_codings(self.actor, codings, rows=rows, source=rel, source_sha256=sha, step=step)
             )
         if report.documents or report.codings_imported:
             self.store.analyze()  # fresh planner statistics after bulk changes
@@ -502,6 +519,7 @@ class Project:
         report: SyncReport | None = None,
         create_unknown_codes: bool = False,
         before_store: Callable[[list[ParsedDocument]], None] | None = None,
+        step: str | None = None,
     ) -> SyncReport:
         """Read, check and store transcripts.  ``before_store(docs)`` may raise InputFileError to
         veto the import after the files were read and checked, before anything is stored."""
@@ -559,7 +577,7 @@ class Project:
             report.documents.append(result)
             if embedded[i]:
                 ids = self.store.add_codings(
-                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments"
+                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments", step=step
                 )
                 report.codings_imported[f"{rel} (comments)"] = len(ids)
             if progress:
@@ -710,7 +728,38 @@ class Project:
         self.store.delete_coding(self.actor, coding_id)
 
     def undo(self) -> dict[str, Any] | None:
-        return self.store.undo_last(self.actor)
+        """Undo your last step: a coding change, a whole import, or a codebook edit (merge, rename,
+        delete, …: codebook.yaml and every coding it moved go back together).  Refused with
+        UndoRefused when what it would revert changed since."""
+        from .codebook import parse_codebook
+        from .codebook.lock import _FileLock
+
+        self.reconcile_codebook()
+        written: dict[str, Any] = {}
+
+        def restore_codebook(conn: Any, entry: dict[str, Any]) -> Callable[[Any], object]:
+            """Inside undo's transaction: check codebook.yaml is as the step left it, mirror the
+            codebook as it was before (so reverted codings find their codes), record the file write."""
+            after, before = entry["after"], entry["before"]
+            current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
+            if current != after["sha256"]:
+                raise UndoRefused(
+                    f"Cannot undo your codebook change: {CODEBOOK_FILE} was changed since (another edit or an editor)."
+                )
+            old = parse_codebook(before["text"], str(self.codebook_path))
+            self.store.mirror_codebook(conn, old)
+            self.store.record_codebook_write(conn, after["sha256"], before["text"].encode("utf-8"))
+            written.update(data=before["text"].encode("utf-8"))
+            return lambda c: self.store.mirror_codebook(c, old)
+
+        with _FileLock(self.codebook_path):
+            result = self.store.undo_last(self.actor, restore_codebook=restore_codebook)
+            if written:
+                _atomic_write(self.codebook_path, written["data"])
+                self._codebook = None
+        if written:
+            self.store.clear_codebook_write(hashlib.sha256(written["data"]).hexdigest())
+        return result
 
     def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
         """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
@@ -752,6 +801,15 @@ class Project:
         from .export.appendix import settings_from
 
         return settings_from(self.codebook.appendix, str(self.codebook_path))
+
+    def saturation(self, *, annotators: Sequence[str] | None = None, **options: Any) -> Any:
+        """The saturation report (qualcode.saturation.saturation_report) on the codings the count
+        reports count (consensus where it exists, else the human annotators; or ``annotators``)."""
+        from .reports import pool
+        from .saturation import saturation_report
+
+        data, pooling = pool(self.analysis_data(), self.check_annotators(annotators))
+        return saturation_report(data, pooled=pooling.text, **options)
 
     def export_appendix(
         self, path: Path | str, *, annotators: Sequence[str] | None = None, findings: bool = True

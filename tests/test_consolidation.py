@@ -182,3 +182,10 @@ def test_trail_on_postgresql(tmp_path: Path, pg_url: str) -> None:
         assert 5 in project.status()["schema_versions"]
     finally:
         project.close()
+
+
+def test_two_codebook_edits_in_a_row_are_not_a_conflict(project: Project) -> None:
+    """The same user's second edit follows their own first one (it was a ConflictError)."""
+    project.rename_code("salary", new_label="Salary level")
+    project.rename_code("unused", new_label="Not used")
+    assert project.codebook.codes["unused"].label == "Not used"

@@ -477,3 +477,89 @@ def test_import_and_status_say_when_a_coded_transcript_file_disappeared(tmp_path
     assert info["codings"] == 2  # nothing was deleted
     (root / "interviews" / "other.md").unlink()  # an uncoded one is named too, without the codings line
     assert "interviews/other.md (document 'other', 0 codings)" in qualcode(root, db_url, "import").stdout
+
+
+# --------------------------------------------------------------------------- undo of codebook edits and imports
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("codebook", "merge", "transit", "work"),
+        ("codebook", "rename", "transit", "--id", "transit_route"),
+        ("codebook", "delete", "transit", "--force"),
+    ],
+    ids=["merge", "rename", "delete"],
+)
+def test_undo_reverts_a_codebook_edit_as_one_step_then_the_whole_import(
+    tmp_path: Path, db_url: str, command: tuple[str, ...]
+) -> None:
+    root = tmp_path / "proj"
+    make_project(root, db_url).close()
+    (root / "interviews" / "team.csv").write_text(
+        "document,quote,code,annotator,memo\n"
+        "expert_B,Kazakhstan is a transit country,transit,alice,\n"
+        "expert_B,Kazakhstan is a transit country,work,alice,same span\n"  # collapses into 'work' on merge
+        "expert_B,Factories lack workers,work,alice,\n"
+        "expert_B,hire migrants,transit,bob,\n",
+        encoding="utf-8",
+    )
+    assert qualcode(root, db_url, "import").returncode == 0
+    codebook_before = (root / "codebook.yaml").read_bytes()
+
+    def codings() -> list[tuple[int, str, str, str]]:
+        project = Project.open(root, database_url=db_url)
+        try:
+            frame = project.store.codings_frame(project.actor)
+            return sorted(zip(frame["coding_id"], frame["code"], frame["annotator"], frame["memo"]))
+        finally:
+            project.close()
+
+    imported = codings()
+    assert len(imported) == 4
+    edit = qualcode(root, db_url, *command)
+    assert edit.returncode == 0, edit.stderr
+    assert codings() != imported and (root / "codebook.yaml").read_bytes() != codebook_before
+    undo = qualcode(root, db_url, "undo")
+    assert undo.returncode == 0, undo.stderr
+    assert f"Undid the codebook {command[1]}" in undo.stdout
+    assert (root / "codebook.yaml").read_bytes() == codebook_before
+    assert codings() == imported  # every coding back, nothing of the import lost
+    project = Project.open(root, database_url=db_url)
+    assert project.store.orphan_codes() == [] and project.store.detached_frame().empty
+    assert project.consolidation_trail().empty
+    project.close()
+    again = qualcode(root, db_url, "undo")
+    assert "Undid one step: 4 codings" in again.stdout, again.stdout + again.stderr
+    assert codings() == []
+    assert "Nothing to undo." in qualcode(root, db_url, "undo").stdout
+
+
+def test_undo_of_a_merge_is_refused_when_a_moved_coding_changed_since(tmp_path: Path, db_url: str) -> None:
+    project = make_project(tmp_path / "proj", db_url)
+    s1, e1 = span(project.store, "Kazakhstan")
+    moved = project.add_coding("expert_B", s1, e1, "transit", annotator="alice")
+    project.merge_codes("transit", "work")
+    merged = project.codebook_path.read_bytes()
+    project.store.update_coding(ALICE, moved, memo="alice's note after the merge")
+    with pytest.raises(UndoRefused, match="alice \\(update\\) changed it since"):
+        project.as_user(Actor("local", "admin", local=True)).undo()
+    assert project.codebook_path.read_bytes() == merged  # nothing undone: file and codings as they are
+    assert project.store.get_coding(SUE, moved)["code_id"] == "work"
+    project.close()
+
+
+def test_any_database_failure_left_over_reaches_the_cli_user_as_a_named_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qualcode.cli import main
+
+    root = tmp_path / "proj"
+    make_project(root, f"sqlite:///{tmp_path / 'q.db'}").close()
+
+    def clash(self: Project) -> None:
+        raise sa.exc.IntegrityError("INSERT INTO x", {}, Exception("UNIQUE constraint failed: users.name"))
+
+    monkeypatch.setattr(Project, "status", clash)
+    assert main(["--project", str(root), "--database-url", f"sqlite:///{tmp_path / 'q.db'}", "status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Conflict: Someone else saved the same entry at the same moment (users.name)")
+    assert "INSERT INTO" not in err and "Traceback" not in err

@@ -231,14 +231,26 @@ def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
     with merge, st.form("qc_cb_merge"):
         source = st.selectbox("Merge this code …", codes, format_func=code_label, key="qc_cb_merge_source")
         target = st.selectbox("… into this code", codes, format_func=code_label, key="qc_cb_merge_target")
+        confirmed = st.checkbox(
+            "Yes: move every coding of the first code to the second and remove the first code",
+            key="qc_cb_merge_confirm",
+            help="Undo (qualcode undo, or Undo last on the Code page) reverts the whole merge.",
+        )
         if st.form_submit_button("Merge"):
             with state.user_errors():
                 _check_ids(codebook, source, target)
                 if source == target:
                     st.error("Choose two different codes.")
+                elif not confirmed:
+                    used = editor.store.code_usage(source)
+                    st.warning(
+                        f"Nothing merged yet: merging moves all {used} coding(s) of "
+                        f"'{state.escape_md(code_label(source))}' to '{state.escape_md(code_label(target))}'. "
+                        "Tick the confirmation and press Merge again."
+                    )
                 else:
                     editor.merge_codes(source, target)
-                    _done("Merged; codings moved to the target code.")
+                    _done("Merged; codings moved to the target code. Undo reverts the merge.")
     with delete, st.form("qc_cb_delete"):
         node = st.selectbox(
             "Code or theme",
