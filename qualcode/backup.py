@@ -19,6 +19,7 @@ from typing import Any
 from . import __version__
 from . import schema as s
 from .errors import ConfigError, InputFileError, Problem, output_error
+from .fileio import atomic_write
 from .safezip import open_zip_safely
 from .store import read_sqlite_file
 
@@ -70,16 +71,16 @@ def _remove(*paths: Path) -> None:
 
 
 def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        return _write_portable_dump(project, path, tmp)
-    except OSError as exc:  # e.g. a full disk: no half-written file stays behind
-        _remove(tmp)
-        raise output_error(exc, str(path)) from None
-
-
-def _write_portable_dump(project: Any, path: Path, tmp: Path) -> dict[str, Any]:
     counts: dict[str, int] = {}
+    try:
+        atomic_write(path, lambda tmp: _write_dump(project, tmp, counts))
+    except OSError as exc:  # e.g. a full disk: no half-written file stays behind
+        raise output_error(exc, str(path)) from None
+    return {"kind": "portable", "path": str(path), "counts": counts}
+
+
+def _write_dump(project: Any, tmp: Path, counts: dict[str, int]) -> None:
+    """The portable backup archive (one JSON-lines file per table, codebook, manifest) at ``tmp``."""
     with project.database_snapshot() as snapshot, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for table in TABLE_ORDER:
             with zf.open(f"tables/{table.name}.jsonl", "w") as fh:
@@ -101,8 +102,6 @@ def _write_portable_dump(project: Any, path: Path, tmp: Path) -> dict[str, Any]:
             "counts": counts,
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-    os.replace(tmp, path)
-    return {"kind": "portable", "path": str(path), "counts": counts}
 
 
 def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: bool = True) -> dict[str, Any]:
@@ -128,9 +127,7 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
     # One transaction: rows that break the schema restore nothing (InputFileError naming the file).
     project.replace_database(TABLE_ORDER, tables, source=str(path))
     if restore_codebook and codebook is not None:
-        tmp = project.codebook_path.with_name(".codebook.yaml.restore.tmp")
-        tmp.write_bytes(codebook)
-        os.replace(tmp, project.codebook_path)
+        atomic_write(project.codebook_path, codebook)
         project.invalidate_codebook()
     return {"path": str(path), "counts": {name: len(rows) for name, rows in tables.items()}}
 

@@ -33,8 +33,10 @@ from .errors import (
     did_you_mean,
     valid_list,
 )
+from .fileio import atomic_write
 from .frames import AnalysisData
 from .model import Codebook, Coding, ParsedDocument, Participant
+from .slug import slugify
 from .store import CONSENSUS, LOCAL_ADMIN, Actor, Snapshot, Store, sqlite_url
 
 STATE_DIR = ".qualcode"
@@ -464,7 +466,7 @@ class Project:
         self.store.clear_codebook_write(hashlib.sha256(data).hexdigest())
         # This user wrote the new file, so it is what they have seen: a second edit in a row is
         # not a conflict with their own first one.
-        self._codebook_sha = hashlib.sha256(data).hexdigest()
+        self.refresh_codebook()
         return change
 
     def reconcile_codebook(self) -> str | None:
@@ -482,7 +484,7 @@ class Project:
             current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
             outcome = None
             if current == pending["before"]:
-                _atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
+                atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
                 self.invalidate_codebook()
                 outcome = "completed"
             elif current != pending["after"]:
@@ -532,6 +534,10 @@ class Project:
             self.store._audit(conn, self.actor, "consolidation.merge", "code_merges", trail_id, None, {"id": trail_id})
 
         return self._edit_codebook(lambda h: h.merge(source, target), db_step)
+
+    def code_usage(self, code_id: str) -> int:
+        """How many codings use ``code_id`` (every annotator's)."""
+        return self.store.code_usage(code_id)
 
     def consolidation_trail(self) -> Any:
         """Every merge so far (oldest first), in report form (see qualcode.consolidation)."""
@@ -849,7 +855,8 @@ class Project:
                 memo = "\n".join(x for x in (rest.strip(), c.memo) if x)
                 code = codebook.resolve(name)
                 if code is None and create_unknown:
-                    unknown.setdefault(name, _slug(name))
+                    if name not in unknown:
+                        unknown[name] = _new_code_id(name, codebook, unknown.values())
                     code = unknown[name]
                 if code is None:
                     names = list(codebook.codes) + [x.label for x in codebook.codes.values()]
@@ -1009,7 +1016,7 @@ class Project:
         with _FileLock(self.codebook_path):
             result = self.store.undo_last(self.actor, restore_codebook=restore_codebook)
             if written:
-                _atomic_write(self.codebook_path, written["data"])
+                atomic_write(self.codebook_path, written["data"])
                 self._codebook = None
         if written:
             self.store.clear_codebook_write(hashlib.sha256(written["data"]).hexdigest())
@@ -1300,24 +1307,18 @@ def missing_transcripts_warning(missing: Sequence[tuple[str, str, int]]) -> str:
     )
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.restore.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _slug(label: str) -> str:
-    import re
-    import unicodedata
-
-    ascii_ = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
-    if not slug or not slug[0].isalpha():
-        slug = "code_" + (slug or hashlib.sha1(label.encode()).hexdigest()[:8])
-    return slug[:60]
+def _new_code_id(name: str, codebook: Codebook, new_ids: Iterable[str]) -> str:
+    """The id for a code named only in a Word comment: its slug, which may be an existing code's
+    id (the comment then codes that code), else unique among the codes this import creates."""
+    base = slugify(name)
+    if base in codebook.codes:
+        return base
+    taken = set(new_ids) | set(codebook.codes)
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate
 
 
 __all__ = ["Project", "SyncReport", "find_root", "STATE_DIR", "CODEBOOK_FILE", "INTERVIEWS_DIR", "DATABASE_ENV"]

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,9 +52,10 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from .. import reports
 from ..errors import QualcodeError
+from ..fileio import atomic_write
 from ..frames import AnalysisData
+from ..vocabulary import CONSENSUS
 
-CONSENSUS = "consensus"  # qualcode.store.CONSENSUS: adjudicated codings' annotator name
 EXCEL_CELL_MAX = 32767
 RISKY_PREFIXES = ("=", "+", "-", "@")
 _ILLEGAL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
@@ -709,9 +709,8 @@ def export_workbook(
     ``max_quotes`` the example quotes per code in the Codebook sheet; ``bootstrap`` the
     bootstrap samples for Krippendorff's alpha's interval.
     """
-    out = Path(path)
-    with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmpdir:
-        final = Path(tmpdir) / "final.xlsx"
+
+    def write(final: Path) -> None:
         with open(final, "wb") as fh:
             _write_workbook(
                 fh,
@@ -722,8 +721,8 @@ def export_workbook(
                 max_quotes=max_quotes,
                 bootstrap=bootstrap,
             )
-        os.replace(final, out)  # never leave a half-written workbook behind
-    return out
+
+    return atomic_write(Path(path), write)  # never leave a half-written workbook behind
 
 
 def workbook_bytes(

@@ -33,10 +33,11 @@ from __future__ import annotations
 
 from sqlalchemy.exc import SQLAlchemyError as DatabaseFailure  # the one name callers catch
 
+from ..vocabulary import CONSENSUS
 from .access import AccessRoom
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
-from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
+from .core import _ROLE_RANK, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
 from .documents import DocumentsRoom
 from .dump import DumpRoom, Snapshot, read_sqlite_file
 from .frames import FramesRoom, LazyTexts, _columnwise_frame

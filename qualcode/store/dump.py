@@ -8,7 +8,6 @@ online backup, and loading every table in one transaction.
 from __future__ import annotations
 
 import contextlib
-
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,8 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import schema as s
-from ..errors import output_error
-from ..errors import InputFileError, Problem
+from ..errors import InputFileError, Problem, output_error
 from ..model import Participant
 from .documents import DocumentsRoom
 from .users import UsersRoom

@@ -20,6 +20,7 @@ import streamlit as st
 
 from ...errors import ConflictError
 from ...model import UNCATEGORISED, Code, Codebook, Theme
+from ...project import Project
 from .. import state
 from ..components import tables
 
@@ -241,7 +242,7 @@ def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
                 if source == target:
                     st.error("Choose two different codes.")
                 elif not confirmed:
-                    used = editor.store.code_usage(source)
+                    used = editor.code_usage(source)
                     st.warning(
                         f"Nothing merged yet: merging moves all {used} coding(s) of "
                         f"'{state.escape_md(code_label(source))}' to '{state.escape_md(code_label(target))}'. "

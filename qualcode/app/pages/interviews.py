@@ -18,6 +18,7 @@ from ...progress import progress_table
 from ...project import Project
 from ...reports import participant_table
 from ...uploads import safe_file_name, save_and_import, target_path, write_new_file
+from ...vocabulary import SEGMENT_KINDS
 from .. import state
 from ..components import refi_import, tables
 
@@ -150,7 +151,7 @@ def render() -> None:
         tables.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
         data = state.cached_analysis(project)
         st.subheader("Your coding progress")
-        unit = st.selectbox("Unit", ["sentence", "paragraph", "turn"], key="qc_int_unit")
+        unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")
         tables.dataframe(
             progress_table(data, project.actor.name, unit),
             hide_index=True,
