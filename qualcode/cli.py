@@ -57,6 +57,12 @@ def _progress() -> Callable[[str, int, int], None] | None:
     return update
 
 
+def _warn(warnings: Sequence[str]) -> None:
+    """Problems that did not stop the command, on stderr (stdout stays the result)."""
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def _emit(df: Any, fmt: str) -> None:
     from .export.tabular import render
 
@@ -186,6 +192,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     if not paths and not codings:
         report = project.sync(progress=_progress(), force=force, create_unknown_codes=create_codes)
         click.echo(report.summary())
+        _warn(report.warnings)
         _warn_outside(report)
         return
     project.sync_codebook()
@@ -216,6 +223,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             before_store=lambda docs: project.check_spreadsheets(sheets, docs),
         )
         click.echo(report.summary())
+        _warn(report.warnings)
         _warn_outside(report)
     else:
         project.check_spreadsheets(sheets)
@@ -268,6 +276,19 @@ def status(ctx: Context, fmt: str) -> None:
         click.echo(f"Archived:      {info['archived']} codings of deleted codes")
     if info["orphan_codes"]:
         click.echo(f"Codes missing from codebook.yaml but still used: {', '.join(info['orphan_codes'])}")
+    if info["missing_transcripts"]:
+        from .project import missing_transcripts_warning
+
+        click.echo(
+            missing_transcripts_warning([(m["document"], m["file"], m["codings"]) for m in info["missing_transcripts"]])
+        )
+        click.echo(
+            f"Missing files: {len(info['missing_transcripts'])} interview(s) whose file disappeared (still in reports):"
+        )
+        for item in info["missing_transcripts"]:
+            click.echo(
+                f"  - {item['file']} (interview '{item['document']}'; remove it with: qualcode remove {item['document']})"
+            )
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
@@ -527,11 +548,12 @@ def report_findings(ctx: Context, annotators: str | None) -> None:
 
     Example: qualcode report findings > findings.md
     """
-    from . import reports
     from .findings import findings_blocks, findings_markdown
+    from .reports import pool
 
     data, ann = _pooled(ctx, annotators)
-    pooled, _ = reports.pool(data, ann)
+    pooled, how = pool(data, ann)
+    click.echo(f"Codings counted: {how.text}", err=True)
     click.echo(findings_markdown(findings_blocks(pooled)), nl=False)
 
 
@@ -572,6 +594,54 @@ def report_consolidation(ctx: Context, code_id: str | None, fmt: str) -> None:
             click.echo("No merges recorded" + (f" into '{code_id}'." if code_id else "."))
             return
     _emit(trail, fmt)
+
+
+@report.command("saturation")
+@click.option(
+    "--order",
+    default="date",
+    show_default=True,
+    help="Interview order: date (front matter), name, or a participant field.",
+)
+@click.option("--base", "base_size", type=int, default=4, show_default=True, help="Base size (interviews).")
+@click.option("--run", "run_length", type=int, default=2, show_default=True, help="Run length (interviews).")
+@click.option("--threshold", type=float, default=0.05, show_default=True, help="New-information threshold (0.05 = 5%).")
+@click.option("--orders", type=int, default=1000, show_default=True, help="Random orders to repeat it over (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--by-theme", is_flag=True, help="New codes within each main theme, per interview.")
+@_report_options
+@pass_ctx
+def report_saturation(
+    ctx: Context,
+    order: str,
+    base_size: int,
+    run_length: int,
+    threshold: float,
+    orders: int,
+    seed: int,
+    by_theme: bool,
+    annotators: str | None,
+    fmt: str,
+) -> None:
+    """Saturation: new codes per interview in interview order, the cumulative curve (Guest, Bunce &
+    Johnson 2006) and the base/run/threshold assessment (Guest, Namey & Chen 2020), also over many
+    random orders.
+
+    Example: qualcode report saturation --order date --base 4 --run 2 --threshold 0.05
+    """
+    result = ctx.project().saturation(
+        annotators=_annotators(annotators),
+        order=order,
+        base_size=base_size,
+        run_length=run_length,
+        threshold=threshold,
+        orders=orders,
+        seed=seed,
+    )
+    df = result.by_theme if by_theme else result.table
+    df.attrs.update(result.table.attrs)
+    _emit_counted(df, fmt)
+    click.echo("\n".join(result.lines()), err=fmt != "table")
 
 
 @report.command("agreement")
@@ -903,13 +973,42 @@ def set_setting(ctx: Context, key: str, value: str) -> None:
 @cli.command()
 @pass_ctx
 def undo(ctx: Context) -> None:
-    """Undo your last coding change (add, edit or delete), from the audit log.
+    """Undo your last step, from the audit log: a coding change (add, edit, delete), all codings
+    of one import, or a codebook edit (merge, rename, delete, ...) with every coding it moved.
+    Refused, with the reason, when something it would revert was changed since.
 
     Example: qualcode --user alice undo
     """
     project = ctx.project()
     result = project.undo()
     click.echo("Nothing to undo." if result is None else result["message"])
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def remove(ctx: Context, names: Sequence[str], yes: bool) -> None:
+    """Remove interviews from the project (supervisors).
+
+    Each leaves every report; its codings are archived (kept, listed by 'qualcode status'), its
+    file moves to .qualcode/removed/ so that 'qualcode import' does not bring it back.
+    'qualcode undo' restores the last one removed, codings and file included.
+
+    \b
+    Example:
+      qualcode remove expert_J
+    """
+    project = ctx.project()
+    for name in names:
+        if not yes and not click.confirm(f"Remove interview '{name}' and archive its codings?", default=False):
+            raise click.exceptions.Abort()
+        result = project.remove_interview(name)
+        click.echo(
+            f"Removed interview '{name}': {result['codings_archived']} coding(s) archived"
+            + (f", file moved to {result['moved_to']}" if result.get("moved_to") else "")
+            + " (undo: qualcode undo)."
+        )
 
 
 # ---------------------------------------------------------------------------------------- suggestions
@@ -1144,7 +1243,7 @@ def app(ctx: Context, port: int, address: str) -> None:
             "unencrypted unless an HTTPS reverse proxy is in front (see SECURITY.md, 'Running behind HTTPS').",
             err=True,
         )
-    script = Path(__file__).resolve().parent / "app" / "main.py"
+    script = Path(__file__).resolve().parent / "app" / "server.py"  # main.py plus the session-cookie route
     env = dict(os.environ, QUALCODE_PROJECT=str(root))
     raise SystemExit(
         subprocess.call(
@@ -1185,6 +1284,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        import sqlalchemy as sa
+
+        if not isinstance(exc, sa.exc.SQLAlchemyError):
+            raise
+        from .errors import from_database
+
+        click.echo(str(from_database(exc)), err=True)  # a database failure: named, no traceback
+        return 2
     return 0
 
 

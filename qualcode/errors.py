@@ -115,6 +115,79 @@ class ConfigError(QualcodeError):
     title = "Configuration error"
 
 
+class OutputError(QualcodeError):
+    """A file qualcode writes (a backup, an export) could not be written; nothing was left half-written."""
+
+    title = "Cannot write the output"
+
+
+def output_error(exc: OSError | Exception, path: str) -> OutputError:
+    """A named error for a failed write of ``path`` (disk full, no permission, …)."""
+    import errno
+
+    number = getattr(exc, "errno", None)
+    text = str(getattr(exc, "strerror", None) or exc)
+    if number in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text.lower():
+        return OutputError(
+            Problem(
+                "the disk is full; nothing was written (the partial file was removed).",
+                path=path,
+                hint="Free some space on that disk, or write to another disk, and do it again.",
+            )
+        )
+    return OutputError(Problem(f"cannot write the file: {text}; nothing was written.", path=path))
+
+
+class DatabaseError(QualcodeError):
+    """The database could not do its part (disk full, connection lost, a concurrent clash); nothing was saved."""
+
+    title = "Database error"
+
+
+_DISK_FULL = ("database or disk is full", "no space left on device", "disk full", "could not extend file")
+_CONNECTION_LOST = (
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "connection already closed",
+    "consuming input failed",
+    "could not receive data",
+    "connection refused",
+    "the connection is lost",
+)
+
+
+def from_database(exc: BaseException) -> QualcodeError:
+    """A named error for a failure of the database itself (``sqlalchemy`` / driver errors), so no
+    raw driver message or traceback reaches a user.  It says what failed and how to go on."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    if code == "53100" or any(m in text for m in _DISK_FULL) or getattr(orig, "errno", None) == 28:
+        return DatabaseError(
+            "The disk holding the database is full; nothing was saved.",
+            hint="Free some space on that disk (or move the project or the database to a bigger one) and "
+            "do it again; the data saved before is intact.",
+        )
+    if code == "23505" or "unique constraint failed" in text or "duplicate key value" in text:
+        constraint = getattr(getattr(orig, "diag", None), "constraint_name", None) or text.rsplit(":", 1)[-1].strip()
+        return ConflictError(
+            f"Someone else saved the same entry at the same moment ({constraint}); nothing of your change was saved.",
+            hint="Reload and look: the entry is probably there already; otherwise do it again.",
+        )
+    if (code or "").startswith(("08", "57P")) or any(m in text for m in _CONNECTION_LOST):
+        return DatabaseError(
+            "The connection to the database server was lost before it confirmed your change; nothing was saved.",
+            hint="Check that the database server runs and is reachable, reload, and do it again (if the server "
+            "did save it in the last instant, you will see it after reloading).",
+        )
+    first_line = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return DatabaseError(
+        f"The database refused the operation ({type(orig).__name__}: {first_line[:200]}); nothing was saved.",
+        hint="Try again; if it keeps failing, run 'qualcode status' and report the message.",
+    )
+
+
 def did_you_mean(value: str, valid: Iterable[str], *, n: int = 1) -> str | None:
     """Return a ``Did you mean 'x'?`` hint for a misspelt ``value``, or None."""
     choices = list(valid)
@@ -147,6 +220,10 @@ __all__ = [
     "UndoRefused",
     "PermissionDenied",
     "ConfigError",
+    "DatabaseError",
+    "OutputError",
+    "output_error",
+    "from_database",
     "did_you_mean",
     "valid_list",
 ]

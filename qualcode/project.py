@@ -26,6 +26,7 @@ from .errors import (
     ConflictError,
     InputFileError,
     Problem,
+    UndoRefused,
     did_you_mean,
     valid_list,
 )
@@ -59,7 +60,10 @@ class SyncReport:
     documents: list[dict[str, Any]] = field(default_factory=list)
     codings_imported: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # imported anyway: no front matter, misspelt keys
     outside: list[str] = field(default_factory=list)  # "interviews/x.md -> /etc/passwd": never read
+    # stored transcripts whose file is gone from the folder: (document, file, codings)
+    missing: list[tuple[str, str, int]] = field(default_factory=list)
 
     def summary(self) -> str:
         added = sum(1 for d in self.documents if d["status"] == "added")
@@ -75,7 +79,14 @@ class SyncReport:
             parts.append(f"{detached} codings detached (see 'qualcode status')")
         if self.outside:
             parts.append(self.outside_warning())
-        return "; ".join(parts)
+        text = "; ".join(parts)
+        if self.missing_warning():
+            text += "\n" + self.missing_warning()
+        return text
+
+    def missing_warning(self) -> str:
+        """What ``import`` says about transcripts that disappeared from the folder ("" if none)."""
+        return missing_transcripts_warning(self.missing)
 
     def outside_warning(self) -> str:
         return (
@@ -124,7 +135,10 @@ class Project:
             state = root / STATE_DIR
             state.mkdir(exist_ok=True)
             url = sqlite_url(state / "qualcode.db")
-        return cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+        project = cls(root, Store(url, create=create), actor or LOCAL_ADMIN)
+        if create:
+            project.reconcile_codebook()
+        return project
 
     @classmethod
     def init(cls, root: Path | str, **kwargs: Any) -> Project:
@@ -146,6 +160,14 @@ class Project:
         """The same project seen by another user (shares the store)."""
         other = Project(self.root, self.store, actor)
         other._codebook, other._codebook_sha = self._codebook, self._codebook_sha
+        return other
+
+    def as_of(self, codebook_sha: str | None) -> Project:
+        """The same project whose codebook edits apply only while ``codebook.yaml`` is still the
+        version ``codebook_sha`` (the one a page showed the user); otherwise they raise the
+        "changed since you loaded it" ConflictError.  None: no check (nothing was shown)."""
+        other = Project(self.root, self.store, self.actor)
+        other._codebook_sha = codebook_sha
         return other
 
     def close(self) -> None:
@@ -191,29 +213,37 @@ class Project:
     ) -> dict[str, Any]:
         """Apply a codebook change to the file and the database as one unit.
 
-        The file is edited under its lock; the database work runs in one transaction that
-        commits only after the file was written, and the file is restored if that fails.
+        Under the file's lock: the change is made and checked in memory, then ONE database
+        transaction does the database side (``db_step``, the ``codes`` mirror, the audit entries)
+        and records the file's new content; only after that commit is codebook.yaml replaced.
+        A crash or failed COMMIT before the commit changes nothing; a crash after it leaves the
+        record, from which :meth:`reconcile_codebook` (run by every :meth:`open`) completes the
+        file.  The file and the database never disagree about which codes exist.
         """
         from .codebook import edit_codebook
+        from .faults import crash_point
 
         self.store.require(self.actor, "supervisor", "change the codebook")
-        original = self.codebook_path.read_bytes()
         seen = self._codebook_sha  # what this user last loaded (None: never looked)
-        with self.store.write() as conn:
-            with edit_codebook(self.codebook_path) as handle:
-                if seen is not None and handle.sha256 != seen:
-                    self._codebook = None
-                    raise ConflictError(
-                        f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
-                        "saved it); your change was not applied.",
-                        hint="Reload the codebook, check the other change, and apply yours again.",
-                    )
-                change = operation(handle)
-            try:
-                self._codebook = None
-                codebook = self.codebook
+        self.reconcile_codebook()
+        self._codebook = None
+        with edit_codebook(self.codebook_path) as handle:
+            if seen is not None and handle.sha256 != seen:
+                raise ConflictError(
+                    f"{CODEBOOK_FILE} changed since you loaded it (another supervisor or an editor "
+                    "saved it); your change was not applied.",
+                    hint="Reload the codebook, check the other change, and apply yours again.",
+                )
+            before_sha = handle.sha256
+            original = self.codebook_path.read_bytes()
+            change = operation(handle)
+            data = handle.prepare()
+            if data is None:
+                return change
+            with self.store.write() as conn:
                 if db_step is not None:
                     db_step(conn, change)
+                self.store.mirror_codebook(conn, handle.codebook)
                 self.store._audit(
                     conn,
                     self.actor,
@@ -223,12 +253,47 @@ class Project:
                     change.get("before"),
                     change.get("after"),
                 )
-            except BaseException:
-                _atomic_write(self.codebook_path, original)
-                self._codebook = None
-                raise
-        self.store.sync_codebook(codebook)
+                self.store._audit(
+                    conn,
+                    self.actor,
+                    "codebook.file",
+                    "codebook",
+                    CODEBOOK_FILE,
+                    {"sha256": before_sha, "text": original.decode("utf-8")},
+                    {"sha256": hashlib.sha256(data).hexdigest(), "text": data.decode("utf-8")},
+                )
+                self.store.record_codebook_write(conn, before_sha, data)
+            crash_point("codebook-between-writes")  # committed, file not yet replaced
+            handle.write_prepared(data)
+            crash_point("codebook-after-file")
+        self.store.clear_codebook_write(hashlib.sha256(data).hexdigest())
+        # This user wrote the new file, so it is what they have seen: a second edit in a row is
+        # not a conflict with their own first one.
+        self._codebook_sha = hashlib.sha256(data).hexdigest()
         return change
+
+    def reconcile_codebook(self) -> str | None:
+        """Finish a codebook change that was committed to the database but not yet written to
+        codebook.yaml (the process died in between).  Returns what was done, or None."""
+        from .codebook.lock import _FileLock
+
+        pending = self.store.pending_codebook_write()
+        if pending is None:
+            return None
+        with _FileLock(self.codebook_path):
+            pending = self.store.pending_codebook_write()  # the writer may have finished meanwhile
+            if pending is None:
+                return None
+            current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
+            outcome = None
+            if current == pending["before"]:
+                _atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
+                self._codebook = None
+                outcome = "completed"
+            elif current != pending["after"]:
+                outcome = "superseded"  # edited by hand since: the file wins, codes it lacks show as orphans
+            self.store.clear_codebook_write(pending["after"])
+        return outcome
 
     def add_code(self, code_id: str, label: str, theme: str | None = None, **fields: Any) -> dict[str, Any]:
         return self._edit_codebook(lambda h: h.add_code(code_id, label, theme, **fields))
@@ -248,11 +313,14 @@ class Project:
                 old = conn.execute(sa.select(s.codes).where(s.codes.c.id == old_id)).mappings().first()
                 if old is not None:
                     conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
-                    conn.execute(s.codings.update().where(s.codings.c.code_id == old_id).values(code_id=new_id))
+                    self.store.recode(conn, self.actor, old_id, new_id)
                     conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
                 from .consolidation import follow_rename
 
                 follow_rename(conn, old_id, new_id)
+                self.store._audit(
+                    conn, self.actor, "consolidation.rename", "code", old_id, {"id": old_id}, {"id": new_id}
+                )
 
         return self._edit_codebook(lambda h: h.rename(old_id, new_id=new_id, new_label=new_label), db_step)
 
@@ -279,6 +347,12 @@ class Project:
                 recorded=merged.applications if merged is not None else None,
                 actor=self.actor.name,
             )
+            import sqlalchemy as sa
+
+            from . import schema as s
+
+            trail_id = conn.execute(sa.select(sa.func.max(s.code_merges.c.id))).scalar()
+            self.store._audit(conn, self.actor, "consolidation.merge", "code_merges", trail_id, None, {"id": trail_id})
 
         return self._edit_codebook(lambda h: h.merge(source, target), db_step)
 
@@ -380,7 +454,10 @@ class Project:
         Everything is read and checked first; if any file is bad, nothing is stored and one
         error lists every problem.
         """
+        from .store.core import new_step
+
         report = SyncReport()
+        step = new_step()  # the codings of one import are undone as one step
         codebook = self.codebook  # validates the codebook before anything is written
         self.outside_entries = []
         sheets: list[tuple[Path, str]] = []
@@ -406,17 +483,31 @@ class Project:
             report=report,
             create_unknown_codes=create_unknown_codes,
             before_store=check,
+            step=step,
         )
         for sheet, sha in sheets:  # store what was checked above (resolved once, not twice)
             codings, rows = checked[sheet]
             rel = self.relative(sheet)
             report.codings_imported[rel] = len(
-                self.store.add_codings(self.actor, codings, rows=rows, source=rel, source_sha256=sha)
+                self.store.add_codings(self.actor, codings, rows=rows, source=rel, source_sha256=sha, step=step)
             )
         if report.documents or report.codings_imported:
             self.store.analyze()  # fresh planner statistics after bulk changes
         report.outside += [e for e in self.outside_entries if e not in report.outside]
+        report.missing = self.missing_transcripts()
         return report
+
+    def missing_transcripts(self) -> list[tuple[str, str, int]]:
+        """Stored transcripts whose file is no longer in the project folder: ``(document, file,
+        codings)``.  Their codings are kept; ``import`` and ``status`` name them."""
+        missing = []
+        for name, source, codings in self.store.document_sources():
+            # only files imported from the folder (REFI-QDA imports name their project instead)
+            if not source or not (source.startswith(f"{INTERVIEWS_DIR}/") or Path(source).is_absolute()):
+                continue
+            if not (self.root / source).is_file():
+                missing.append((name, source, codings))
+        return missing
 
     def import_transcripts(
         self,
@@ -427,6 +518,7 @@ class Project:
         report: SyncReport | None = None,
         create_unknown_codes: bool = False,
         before_store: Callable[[list[ParsedDocument]], None] | None = None,
+        step: str | None = None,
     ) -> SyncReport:
         """Read, check and store transcripts.  ``before_store(docs)`` may raise InputFileError to
         veto the import after the files were read and checked, before anything is stored."""
@@ -458,6 +550,7 @@ class Project:
                 before_store([])
             return report
         docs = read_documents([p for p, _, _ in todo])  # raises one error for every bad file
+        report.warnings.extend(str(w) for doc in docs for w in doc.warnings)
         names: dict[str, str] = {}
         problems: list[Problem] = []
         for (_path, _rel, _), doc in zip(todo, docs):
@@ -484,7 +577,7 @@ class Project:
             report.documents.append(result)
             if embedded[i]:
                 ids = self.store.add_codings(
-                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments"
+                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments", step=step
                 )
                 report.codings_imported[f"{rel} (comments)"] = len(ids)
             if progress:
@@ -634,7 +727,103 @@ class Project:
         self.store.delete_coding(self.actor, coding_id)
 
     def undo(self) -> dict[str, Any] | None:
-        return self.store.undo_last(self.actor)
+        """Undo your last step: a coding change, a whole import, or a codebook edit (merge, rename,
+        delete, …: codebook.yaml and every coding it moved go back together).  Refused with
+        UndoRefused when what it would revert changed since."""
+        from .codebook import parse_codebook
+        from .codebook.lock import _FileLock
+
+        self.reconcile_codebook()
+        removal = self.store.last_removal(self.actor)
+        if removal is not None:  # the latest step was removing an interview: bring it back
+            return self.restore_interview(int(removal["id"]))
+        written: dict[str, Any] = {}
+
+        def restore_codebook(conn: Any, entry: dict[str, Any]) -> Callable[[Any], object]:
+            """Inside undo's transaction: check codebook.yaml is as the step left it, mirror the
+            codebook as it was before (so reverted codings find their codes), record the file write."""
+            after, before = entry["after"], entry["before"]
+            current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
+            if current != after["sha256"]:
+                raise UndoRefused(
+                    f"Cannot undo your codebook change: {CODEBOOK_FILE} was changed since (another edit or an editor)."
+                )
+            old = parse_codebook(before["text"], str(self.codebook_path))
+            self.store.mirror_codebook(conn, old)
+            self.store.record_codebook_write(conn, after["sha256"], before["text"].encode("utf-8"))
+            written.update(data=before["text"].encode("utf-8"))
+            return lambda c: self.store.mirror_codebook(c, old)
+
+        with _FileLock(self.codebook_path):
+            result = self.store.undo_last(self.actor, restore_codebook=restore_codebook)
+            if written:
+                _atomic_write(self.codebook_path, written["data"])
+                self._codebook = None
+        if written:
+            self.store.clear_codebook_write(hashlib.sha256(written["data"]).hexdigest())
+        return result
+
+    # ------------------------------------------------------------------ removing interviews
+    def remove_interview(self, name: str) -> dict[str, Any]:
+        """Remove an interview from the project (supervisors): it leaves every report; its
+        codings are archived (``qualcode status`` lists them); its file, if still in the
+        project folder, moves to ``.qualcode/removed/`` so the next import does not bring it
+        back.  Audited; ``undo`` restores all of it."""
+        self.store.require(self.actor, "supervisor", "remove interviews")
+        row = self.store.document_row(name)
+        if row is None:
+            names = self.store.document_names()
+            raise CodingError(
+                Problem(
+                    f"No interview named '{name}'.",
+                    field="document",
+                    hint=(did_you_mean(name, names) or "") + f" Interviews: {valid_list(names)}.",
+                )
+            )
+        source = self.root / row["source_path"] if row.get("source_path") else None
+        moved: Path | None = None
+        if source is not None and source.is_file() and self._inside_project(source):
+            removed_dir = self.root / STATE_DIR / "removed"
+            removed_dir.mkdir(parents=True, exist_ok=True)
+            moved = removed_dir / f"{row['id']}-{source.name}"
+            os.replace(source, moved)
+        try:
+            return self.store.remove_document(
+                self.actor,
+                name,
+                reason=f"interview '{name}' was removed",
+                moved_to=self.relative(moved) if moved else None,
+            )
+        except BaseException:
+            if moved is not None and source is not None:
+                os.replace(moved, source)
+            raise
+
+    def restore_interview(self, audit_id: int) -> dict[str, Any]:
+        """Undo a removal (its audit entry): the interview, its codings and its file come back."""
+        result = self.store.restore_document(self.actor, audit_id)
+        moved, original = result.get("moved_to"), result.get("source_path")
+        if moved and original:
+            src, dst = self.root / moved, self.root / original
+            if src.is_file() and not dst.exists():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+        return result
+
+    def _inside_project(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    def missing_files(self) -> list[dict[str, Any]]:
+        """Interviews whose file disappeared from the project folder (still in the database and in
+        every report until removed with :meth:`remove_interview`)."""
+        return [
+            {"document": name, "file": source, "codings": codings}
+            for name, source, codings in self.missing_transcripts()
+        ]
 
     def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
         """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
@@ -676,6 +865,15 @@ class Project:
         from .export.appendix import settings_from
 
         return settings_from(self.codebook.appendix, str(self.codebook_path))
+
+    def saturation(self, *, annotators: Sequence[str] | None = None, **options: Any) -> Any:
+        """The saturation report (qualcode.saturation.saturation_report) on the codings the count
+        reports count (consensus where it exists, else the human annotators; or ``annotators``)."""
+        from .reports import pool
+        from .saturation import saturation_report
+
+        data, pooling = pool(self.analysis_data(), self.check_annotators(annotators))
+        return saturation_report(data, pooled=pooling.text, **options)
 
     def export_appendix(
         self, path: Path | str, *, annotators: Sequence[str] | None = None, findings: bool = True
@@ -729,7 +927,27 @@ class Project:
         counts["orphan_codes"] = self.store.orphan_codes()
         counts["database"] = self.store._safe_url()
         counts["schema_versions"] = self.store.schema_versions()
+        counts["missing_transcripts"] = [
+            {"document": name, "file": source, "codings": codings}
+            for name, source, codings in self.missing_transcripts()
+        ]
+        counts["missing_files"] = self.missing_files()
         return counts
+
+
+def missing_transcripts_warning(missing: Sequence[tuple[str, str, int]]) -> str:
+    if not missing:
+        return ""
+    coded = [m for m in missing if m[2]]
+    listed = "; ".join(
+        f"{source} (document '{name}', {n} coding{'' if n == 1 else 's'})" for name, source, n in missing
+    )
+    return (
+        f"Warning: {len(missing)} imported transcript file{'' if len(missing) == 1 else 's'} "
+        f"{'is' if len(missing) == 1 else 'are'} missing from the project folder: {listed}. "
+        + (f"The {sum(m[2] for m in coded)} codings on them are kept in the database. " if coded else "")
+        + "Put the file back (or restore it from git), or remove the interview on purpose."
+    )
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -353,3 +353,65 @@ def test_bad_scrypt_setting_is_a_named_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(auth.SCRYPT_N_ENV, "1000")
     with pytest.raises(ConfigError, match="QUALCODE_SCRYPT_N='1000' is not a power of two"):
         auth.hash_password("whatever-long")
+
+
+# ------------------------------------------------------------------------------ c. sessions end with the account
+def test_password_or_role_change_ends_that_users_sessions(store: Store) -> None:
+    store.add_user(ADMIN, "sue", "supervisor", auth.hash_password("sue-long-passphrase", n=2**10))
+    alice = auth.sign_in(store, "alice", GOOD, client="10.8.0.1")
+    sue = auth.sign_in(store, "sue", "sue-long-passphrase", client="10.8.0.1")
+    a1, s1 = auth.create_session(store, alice), auth.create_session(store, sue)
+    store.add_user(ADMIN, "alice", "annotator", auth.hash_password("a-fresh-long-passphrase", n=2**10))
+    assert auth.resume_session(store, a1) is None and auth.resume_session(store, s1) == sue
+    a2 = auth.create_session(store, alice)
+    store.add_user(ADMIN, "alice", "supervisor")  # a role change
+    assert auth.resume_session(store, a2) is None and auth.resume_session(store, s1) == sue
+    a3 = auth.create_session(store, Actor("alice", "supervisor"))
+    store.add_user(ADMIN, "alice", "supervisor")  # the same role again: nothing to end
+    assert auth.resume_session(store, a3) == Actor("alice", "supervisor")
+
+
+def test_disable_and_remove_through_the_cli(db_url: str, tmp_path: Path) -> None:
+    from qualcode.model import Coding, ParsedDocument, Participant
+    from qualcode.project import Project
+
+    root = tmp_path / "proj"
+    assert main(["init", str(root)]) == 0
+    project = Project.open(root, database_url=db_url)
+    st = project.store
+    st.add_user(ADMIN, "alice", "annotator", auth.hash_password(GOOD, n=2**10))
+    st.add_user(ADMIN, "dan", "annotator", auth.hash_password("dan-long-passphrase", n=2**10))
+    st.upsert_document(ADMIN, ParsedDocument("d", "Some interview text here.", Participant("A", "Expert (A)")))
+    st.sync_codebook(project.codebook)
+    project.add_code("c", "C")
+    st.add_coding(Actor("alice", "annotator"), Coding("d", 0, 4, "c", "alice"))
+    token = auth.create_session(st, auth.sign_in(st, "alice", GOOD, client="10.9.0.1"))
+    dan_token = auth.create_session(st, auth.sign_in(st, "dan", "dan-long-passphrase", client="10.9.0.1"))
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*QUALCODE, "--project", str(root), "--database-url", db_url, "user", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    res = cli("disable", "alice")
+    assert res.returncode == 0 and "1 open session(s) ended" in res.stdout, res.stderr
+    assert auth.resume_session(st, token) is None
+    assert "wrong password" in _answer(st, "alice", GOOD, client="10.9.0.2")
+    assert cli("enable", "alice").returncode == 0
+    assert _answer(st, "alice", GOOD, client="10.9.0.2") == "ok"
+    res = cli("remove", "alice")  # she has a coding: the name stays, the account goes
+    assert res.returncode == 0 and "codings keep the name" in res.stdout
+    assert st.get_user("alice")["password_hash"] is None
+    assert "wrong password" in _answer(st, "alice", GOOD, client="10.9.0.3")
+    assert len(st.codings_frame(ADMIN)) == 1
+    res = cli("remove", "dan")
+    assert res.returncode == 0 and st.get_user("dan") is None and auth.resume_session(st, dan_token) is None
+    res = cli("disable", "nobody")
+    assert res.returncode == 2 and "There is no user 'nobody'" in res.stderr
+    frame = st.audit_frame(ADMIN)
+    assert {"user.disable", "user.enable", "user.remove"} <= set(frame["action"])
+    assert "scrypt$" not in frame.to_json()
+    project.close()

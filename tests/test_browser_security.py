@@ -169,3 +169,107 @@ def test_single_machine_mode_refuses_a_browser_on_another_machine(browser, tmp_p
     finally:
         stop(proc)
         log.close()
+
+
+# ------------------------------------------------------------------------------ c. sessions
+def _session_cookies(context) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [c for c in context.cookies() if c["name"].endswith("qualcode_session")]
+
+
+def _wait_cookie(page, action: str) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function(f"() => document.documentElement.dataset.qcSessionCookie === '{action}'", timeout=WAIT_MS)
+
+
+def test_session_cookie_is_server_set_httponly_and_rotated(browser, team_server: tuple[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    from qualcode.auth import SESSION_LIFETIME, resume_session
+    from qualcode.project import Project
+
+    url, root = team_server
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, url, "alice")
+    _wait_cookie(page, "set")
+    cookies = _session_cookies(context)
+    assert len(cookies) == 1, cookies
+    cookie = cookies[0]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/_stcore/stream"
+    assert 0 < cookie["expires"] - time.time() <= SESSION_LIFETIME.total_seconds() + 60
+    assert "qualcode_session" not in page.evaluate("() => document.cookie")  # no page script can read it
+    assert cookie["value"] not in page.content()
+    page.reload()  # the server-set cookie carries the session over a reload
+    page.wait_for_selector("text=Signed in as", timeout=WAIT_MS)
+    first = cookie["value"]
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_selector("text=Team mode: sign in", timeout=WAIT_MS)
+    _wait_cookie(page, "clear")
+    assert _session_cookies(context) == []
+    project = Project.open(root)
+    try:
+        assert resume_session(project.store, first) is None
+        sign_in(page, url, "alice")
+        _wait_cookie(page, "set")
+        second = _session_cookies(context)[0]["value"]
+        assert second != first and resume_session(project.store, second) is not None  # a new token per sign-in
+        # A replayed old cookie gets nowhere.
+        thief = browser.new_context()
+        thief.add_cookies([{**cookie, "value": first}])
+        stolen = thief.new_page()
+        stolen.goto(url)
+        stolen.wait_for_selector("text=Team mode: sign in", timeout=WAIT_MS)
+        thief.close()
+    finally:
+        project.close()
+    context.close()
+
+
+def test_a_disabled_users_open_session_is_refused_at_the_next_click(browser, team_server: tuple[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    from qualcode.project import Project
+    from qualcode.store import LOCAL_ADMIN
+
+    url, root = team_server
+    bob_context = browser.new_context()
+    bob = bob_context.new_page()
+    sign_in(bob, url, "bob")
+    _wait_cookie(bob, "set")
+    sam_context = browser.new_context()
+    sam = sam_context.new_page()
+    sign_in(sam, url, "sam")
+    bob_cookie = _session_cookies(bob_context)[0]
+    res = subprocess.run(
+        [sys.executable, "-c", "import sys; from qualcode.cli import main; sys.exit(main())"]
+        + ["--project", str(root), "user", "disable", "bob"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0 and "1 open session(s) ended" in res.stdout, res.stdout + res.stderr
+    try:
+        bob.locator("[data-testid=stSidebarNav] a", has_text="Reports").first.click()  # his next interaction
+        bob.wait_for_selector("text=Your session ended", timeout=WAIT_MS)
+        bob.wait_for_selector("text=Signed in as", state="detached", timeout=WAIT_MS)
+        assert bob.locator("text=Team mode: sign in").count() == 1
+        # The cookie cannot bring him back, and a sign-in is refused like a wrong password.
+        again = browser.new_context()
+        again.add_cookies([bob_cookie])
+        page = again.new_page()
+        page.goto(url)
+        page.wait_for_selector("text=Team mode: sign in", timeout=WAIT_MS)
+        again.close()
+        sign_page = bob_context.new_page()
+        sign_page.goto(url)
+        from test_app import PASSWORDS
+
+        sign_page.locator(".st-key-qc_sign_in_name input").fill("bob")
+        sign_page.locator(".st-key-qc_sign_in_password input").fill(PASSWORDS["bob"])
+        sign_page.get_by_role("button", name="Sign in").click()
+        sign_page.wait_for_selector("text=Unknown user name or wrong password", timeout=WAIT_MS)
+        # Sam, signed in at the same time, carries on.
+        sam.locator("[data-testid=stSidebarNav] a", has_text="Reports").first.click()
+        sam.wait_for_selector("text=Signed in as", timeout=WAIT_MS)
+        assert sam.locator("text=Your session ended").count() == 0
+    finally:
+        project = Project.open(root)
+        project.store.disable_user(LOCAL_ADMIN, "bob", disabled=False)
+        project.close()
+        bob_context.close()
+        sam_context.close()

@@ -19,17 +19,15 @@ supervisor adds Agreement and Adjudicate; admin adds Admin.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from qualcode.app import state
-from qualcode.app.components.session_cookie import (
-    read_session_cookie,
-    write_session_cookie,
-)
+from qualcode.app.components.annotator_cookie import remember_annotator, remembered_annotator
+from qualcode.app.components.session_cookie import issue as issue_cookie_code
+from qualcode.app.components.session_cookie import read_session_cookie, send_to_browser
 from qualcode.auth import (
     SESSION_LIFETIME,
     create_session,
@@ -42,11 +40,12 @@ from qualcode.errors import QualcodeError
 from qualcode.model import ROLES
 from qualcode.store import Actor, Store
 
-SESSION_TOKEN_KEY = "qc_session_token"
-SESSION_CHECKED_KEY = "qc_session_checked"
-SESSION_RECHECK_SECONDS = 60  # team mode: re-validate the session (expiry, role) at most this often
-COOKIE_ACTION_KEY = "qc_cookie_action"  # "write" after sign-in, "clear" after sign-out
+SESSION_TOKEN_KEY = "qc_session_token"  # server-side only; the browser holds it in an HttpOnly cookie
+DEAD_TOKEN_KEY = "qc_dead_session"  # a token found ended: not offered again by this connection's cookie
+COOKIE_CODE_KEY = "qc_cookie_code"  # (action, one-time code) for the browser to post to /qualcode/session
 PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+LOCAL_NAME_KEY = "qc_local_name"  # single-machine mode: who is coding in this browser session
+REMEMBERED_KEY = "qc_local_name_remembered"  # the name last written to this browser's cookie
 START_PAGE_KEY = "qc_start_page"  # optional: url_path of the page to open first (tests, links)
 
 
@@ -73,25 +72,36 @@ def _remote_client() -> bool:
 
 
 # ------------------------------------------------------------------------------ sign-in
-def _local_actor() -> Actor:
-    """Single-machine mode: the annotator name and role come from the sidebar."""
+def _local_actor() -> Actor | None:
+    """Single-machine mode: the annotator name and role come from the sidebar.
+
+    Nobody is pre-selected: a new browser is asked for the name (it used to get the
+    alphabetically first annotator, so a supervisor coded as the student).  The name given is
+    remembered in this browser (:mod:`qualcode.app.components.annotator_cookie`), never on the
+    server, so two people on two browsers each keep their own.
+    """
     store = state.open_project().project.store
     known = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
+    if LOCAL_NAME_KEY not in st.session_state:
+        remembered = remembered_annotator()
+        if remembered:
+            st.session_state[LOCAL_NAME_KEY] = remembered
+            st.session_state[REMEMBERED_KEY] = remembered
     with st.sidebar:
         st.caption(
             ":material/computer: **Single-machine mode** — no sign-in; whoever uses this computer owns the data."
         )
-        default = st.session_state.get("qc_local_name", known[0] if known else "")
-        if default and default not in known:  # a name typed earlier in this session
-            known.append(default)
+        current = st.session_state.get(LOCAL_NAME_KEY) or ""
+        if current and current not in known:  # a name typed earlier, not yet used for a coding
+            known.append(current)
         name = st.selectbox(
-            "Annotator",
+            "Annotator (you)",
             options=known,
-            index=known.index(default) if default in known else None,
+            index=known.index(current) if current in known else None,
             accept_new_options=True,
             placeholder="Type your name",
             key="qc_local_name_box",
-            help="Your codings are stored under this name. Type a new name to start.",
+            help="Your codings are stored under this name; this browser remembers it. Type a new name to start.",
         )
         role = st.selectbox(
             "Role",
@@ -100,39 +110,68 @@ def _local_actor() -> Actor:
             key="qc_local_role_box",
             help="Single-machine mode lets you choose; team mode takes the role from your account.",
         )
-    name = (name or "").strip()
-    st.session_state["qc_local_name"] = name
+        name = (name or "").strip()
+        if name != st.session_state.get(REMEMBERED_KEY, ""):
+            remember_annotator(name)
+            st.session_state[REMEMBERED_KEY] = name
+    st.session_state[LOCAL_NAME_KEY] = name
     st.session_state["qc_local_role"] = role
-    return Actor(name, role, local=True) if name else None  # type: ignore[return-value]
+    return Actor(name, role, local=True) if name else None
+
+
+def _client_address() -> str | None:
+    """The browser's address for the per-client sign-in limit (None: this machine).  Behind a
+    reverse proxy on this machine, the address the proxy put last into X-Forwarded-For."""
+    try:
+        ip = st.context.ip_address
+        headers = st.context.headers
+    except (AttributeError, RuntimeError):
+        return None
+    if isinstance(ip, str) and ip:
+        return ip
+    forwarded = headers.get("X-Forwarded-For") if headers else None
+    if isinstance(forwarded, str) and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:100]
+    return None
+
+
+def _queue_cookie(action: str, token: str | None = None) -> None:
+    """Have the browser set (server-side, HttpOnly) or clear its session cookie: see session_cookie.py."""
+    code = issue_cookie_code(action, token, int(SESSION_LIFETIME.total_seconds()) if token else 0)
+    st.session_state[COOKIE_CODE_KEY] = (action, code)
+
+
+def _send_cookie() -> None:
+    pending = st.session_state.get(COOKIE_CODE_KEY)
+    if pending:
+        send_to_browser(*pending)
 
 
 def _team_actor() -> Actor | None:
-    """Team mode: a live session, or the sign-in form (returns None while signed out)."""
+    """Team mode: a live session, or the sign-in form (returns None while signed out).
+
+    The session is checked in the database on **every** rerun (expiry, idle time, current
+    role, disabled or removed user), so a change by an admin takes effect at the next click."""
     store = state.open_project().project.store
     token = st.session_state.get(SESSION_TOKEN_KEY)
-    if token:
-        actor = st.session_state.get(state.ACTOR_KEY)
-        checked = st.session_state.get(SESSION_CHECKED_KEY, 0.0)
-        if actor is None or time.monotonic() - checked > SESSION_RECHECK_SECONDS:
-            actor = resume_session(store, token)
-            st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
-        if actor is not None:
-            return actor
-        st.session_state.pop(SESSION_TOKEN_KEY, None)
-        st.session_state[COOKIE_ACTION_KEY] = "clear"
-        st.info("Your session ended; please sign in again.")
-    elif st.session_state.get(COOKIE_ACTION_KEY) != "clear":
-        # A reload: resume the session whose token the browser kept (see session_cookie.py).
+    if token is None:  # a reload: the HttpOnly cookie came with this connection
         cookie = read_session_cookie()
-        actor = resume_session(store, cookie) if cookie else None
+        if cookie and cookie != st.session_state.get(DEAD_TOKEN_KEY):
+            token = cookie
+    if token:
+        actor = resume_session(store, token)
         if actor is not None:
-            st.session_state[SESSION_TOKEN_KEY] = cookie
-            st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
+            st.session_state[SESSION_TOKEN_KEY] = token
             return actor
+        st.session_state[DEAD_TOKEN_KEY] = token
+        st.session_state.pop(SESSION_TOKEN_KEY, None)
+        st.session_state.pop(state.ACTOR_KEY, None)
+        _queue_cookie("clear")
+        st.info("Your session ended; please sign in again.")
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         ident = str(st.user.get("email") or st.user.get("name") or "")
         user = store.get_user(ident) if ident else None
-        if user is not None:
+        if user is not None and user.get("disabled_at") is None:
             return Actor(user["name"], user["role"])
         st.error(
             state.escape_md(f"'{ident}' signed in with the identity provider but is not a qualcode user.")
@@ -145,8 +184,7 @@ def _team_actor() -> Actor | None:
 
 
 def _sign_in_form(store: Store) -> None:
-    if st.session_state.get(COOKIE_ACTION_KEY) == "clear":
-        write_session_cookie(None, 0)
+    _send_cookie()  # e.g. clearing the cookie after sign-out
     st.title("qualcode")
     st.caption("Team mode: sign in with the account an admin created for you.")
     with st.form("qc_sign_in"):
@@ -155,14 +193,17 @@ def _sign_in_form(store: Store) -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            actor = sign_in(store, name.strip(), password)
+            actor = sign_in(store, name.strip(), password, client=_client_address())
         except QualcodeError as exc:
             state.show_error(exc)
         else:
-            st.session_state[SESSION_TOKEN_KEY] = create_session(store, actor)
+            # A new token at every sign-in; the session this browser held before (if any) ends.
+            for old in {st.session_state.get(SESSION_TOKEN_KEY), read_session_cookie()} - {None}:
+                end_session(store, str(old))
+            token = create_session(store, actor)
+            st.session_state[SESSION_TOKEN_KEY] = token
             st.session_state[state.ACTOR_KEY] = actor
-            st.session_state[SESSION_CHECKED_KEY] = time.monotonic()
-            st.session_state[COOKIE_ACTION_KEY] = "write"
+            _queue_cookie("set", token)
             st.rerun()
     if _oidc_configured():
         st.divider()
@@ -173,9 +214,9 @@ def _sign_out() -> None:
     token = st.session_state.pop(SESSION_TOKEN_KEY, None)
     if token:
         end_session(state.open_project().project.store, token)
-    st.session_state[COOKIE_ACTION_KEY] = "clear"
-    for key in (state.ACTOR_KEY, SESSION_CHECKED_KEY):
-        st.session_state.pop(key, None)
+        st.session_state[DEAD_TOKEN_KEY] = token
+    _queue_cookie("clear")
+    st.session_state.pop(state.ACTOR_KEY, None)
 
 
 # ------------------------------------------------------------------------------ navigation
@@ -243,7 +284,10 @@ def main() -> None:
     if actor is None:
         if not is_team:
             st.title("qualcode")
-            st.info("Pick or type your annotator name in the sidebar to start coding.")
+            st.info(
+                "Who is coding? Pick or type your annotator name in the sidebar (**Annotator (you)**) to "
+                "start. Your codings are stored under that name, and this browser remembers it."
+            )
         return
     st.session_state[state.ACTOR_KEY] = actor
     with st.sidebar:
@@ -251,8 +295,7 @@ def main() -> None:
         if is_team:
             st.caption(f"Signed in as **{state.escape_md(actor.name)}** ({actor.role}) · team mode")
             st.button("Sign out", on_click=_sign_out, key="qc_sign_out")
-            if st.session_state.get(COOKIE_ACTION_KEY) == "write":
-                write_session_cookie(st.session_state.get(SESSION_TOKEN_KEY), int(SESSION_LIFETIME.total_seconds()))
+            _send_cookie()
         if project.store.blind_mode() and not project.store.revealed():
             st.caption(":material/visibility_off: Blind coding is on: annotators see only their own codings.")
         if opened.sync_error:

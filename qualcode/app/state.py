@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from .. import schema as s
-from ..errors import QualcodeError
+from ..errors import QualcodeError, from_database
 from ..frames import AnalysisData
 from ..project import DATABASE_ENV, Project, SyncReport, find_root
 from ..store import Actor, Store
@@ -38,6 +38,18 @@ class OpenProject:
     project: Project  # acting as LOCAL_ADMIN; never use directly for user actions
     sync_report: SyncReport | None
     sync_error: str | None
+    # (file, problem) for each file the start-up import refused: the app opens anyway.
+    not_imported: list[tuple[str, str]] = field(default_factory=list)
+
+
+def refused_files(project: Project, exc: QualcodeError) -> list[tuple[str, str]]:
+    """One row per problem of a refused import: the file (relative to the project) and what is wrong."""
+    rows = []
+    for problem in exc.problems:
+        where = project.relative(Path(problem.path)) if problem.path else "(project)"
+        detail = replace(problem, path=None)
+        rows.append((where, str(detail)))
+    return rows
 
 
 def project_location() -> tuple[Path, str | None]:
@@ -52,13 +64,15 @@ def project_location() -> tuple[Path, str | None]:
 def _open_project(root: str, database_url: str | None) -> OpenProject:
     """Open the project once per process and import what changed in the folder (Project.sync)."""
     project = Project.open(root, database_url=database_url)
+    refused: list[tuple[str, str]] = []
     try:
         report = project.sync()
         error = None
     except QualcodeError as exc:  # a broken file must not keep the app from opening
         report, error = None, str(exc)
+        refused = refused_files(project, exc)
     _refresh_statistics(project.store)
-    return OpenProject(project, report, error)
+    return OpenProject(project, report, error, refused)
 
 
 def _refresh_statistics(store: Store) -> None:
@@ -223,6 +237,8 @@ def user_errors() -> Iterator[None]:
         yield
     except QualcodeError as exc:
         show_error(exc)
+    except sa.exc.SQLAlchemyError as exc:  # a database failure no named error caught: still no raw text
+        show_error(from_database(exc))
 
 
 def flash(kind: str, message: str) -> None:
@@ -247,6 +263,9 @@ def run_action(action: Any, *args: Any, success: str | None = None, **kwargs: An
         result = action(*args, **kwargs)
     except QualcodeError as exc:
         flash("error", str(exc))
+        return None
+    except sa.exc.SQLAlchemyError as exc:  # a database failure no named error caught: still no raw text
+        flash("error", str(from_database(exc)))
         return None
     if success:
         flash("success", success)

@@ -134,6 +134,14 @@ class CodebookFile:
                 self._save_locked()
 
     def _save_locked(self) -> None:
+        data = self.prepare()
+        if data is not None:
+            self.write_prepared(data)
+
+    def prepare(self) -> bytes | None:
+        """Check the file is as read and the edited text loads back unchanged; return the bytes
+        :meth:`save` writes (None when nothing changed).  Writes nothing: the caller may commit
+        the database side first and then :meth:`write_prepared` (under the lock)."""
         try:
             current: bytes | None = self.path.read_bytes()
         except FileNotFoundError:
@@ -148,7 +156,7 @@ class CodebookFile:
                 )
             )
         if not self.changes:
-            return
+            return None
         text = self.dumps()
         written = _parse_text(text, str(self.path))
         if written.problems or written.codebook != self.codebook:
@@ -163,10 +171,12 @@ class CodebookFile:
                 ]
                 + written.problems
             )
-        data = (("\ufeff" if self._bom else "") + text.replace("\n", self._newline)).encode("utf-8")
-        folder = self.path.parent
+        return (("\ufeff" if self._bom else "") + text.replace("\n", self._newline)).encode("utf-8")
+
+    def write_prepared(self, data: bytes) -> None:
+        """Replace the file with ``data`` (from :meth:`prepare`) atomically."""
         try:
-            self._write_atomically(data, folder, keep_mode=current is not None)
+            self._write_atomically(data, self.path.parent, keep_mode=self.path.exists())
         except OSError as exc:
             raise CodebookError(
                 Problem(f"cannot save the codebook: {exc.strerror}.", path=str(self.path), hint="Nothing was changed.")

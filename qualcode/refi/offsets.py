@@ -160,7 +160,7 @@ def detect_counting(raw: str, selections: Sequence[tuple[int, int, str]], prior:
     Only candidates that differ on this text are weighed, and only on the selections they
     place differently; names that read as the quote decide first, word boundaries second.
     """
-    candidates = _distinct_candidates(raw, prior)
+    candidates = [_simplest(c, raw) for c in _distinct_candidates(raw, prior)]
     if len(candidates) == 1:
         return Detection(candidates[0])
     maps = {c: PositionMap(raw, c) for c in candidates}
@@ -186,6 +186,8 @@ def detect_counting(raw: str, selections: Sequence[tuple[int, int, str]], prior:
         return Detection(
             None, f"at most {len(names[best])} of {len(named)} selection names match the text either way", uncertain
         )
+    if hits[best] == 0:  # no evidence either way (e.g. selections of a line break): the file's own habit
+        return Detection(candidates[0], "no selection tells the countings apart", uncertain)
     if hits[best] / total >= BOUNDARY_SHARE and all(placed[best][i] is not None for i in uncertain):
         return Detection(best, f"{hits[best]} of {total} selection ends lie on word boundaries", uncertain)
     return Detection(None, f"at most {hits[best]} of {total} selection ends lie on word boundaries", uncertain)
@@ -206,6 +208,13 @@ def _distinct_candidates(raw: str, prior: Sequence[Counting]) -> list[Counting]:
     return result
 
 
+def _simplest(counting: Counting, raw: str) -> Counting:
+    """The plainest counting that counts ``raw`` the same way (UTF-16 without astral
+    characters is code points; CRLF as one without CRLFs is CRLF as two), for messages."""
+    unit = counting.unit if any(ord(ch) > 0xFFFF for ch in raw) else "codepoints"
+    return Counting(unit, counting.crlf if "\r\n" in raw else 2)
+
+
 def _place(positions: PositionMap, start: int, end: int) -> tuple[int, int] | None:
     s, e = positions.to_text(start), positions.to_text(end)
     if s is None or e is None or not s < e:
@@ -222,7 +231,8 @@ def _named_exactly(span: tuple[int, int] | None, name: str, text: str) -> bool:
 
 
 def _ends_on_boundaries(span: tuple[int, int] | None, text: str) -> int:
-    if span is None:
+    """Selection ends on word boundaries (0-2); a span of only whitespace is no evidence."""
+    if span is None or not text[span[0] : span[1]].strip():
         return 0
     return int(_boundary(text, span[0])) + int(_boundary(text, span[1]))
 

@@ -468,7 +468,8 @@ class _ProjectReader:
                     detection.reason,
                 )
             )
-            written = [w for i, w in enumerate(written) if i not in set(detection.uncertain)]
+            uncertain = set(detection.uncertain)
+            written = [w for i, w in enumerate(written) if i not in uncertain]
         elif detection.counting != STANDARD and detection.uncertain:
             self.converted.setdefault(detection.counting, []).append(source.name)
         positions = PositionMap(raw, counting)

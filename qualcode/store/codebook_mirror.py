@@ -19,6 +19,11 @@ class CodebookMirrorRoom(StoreCore):
     def sync_codebook(self, codebook: Codebook) -> dict[str, int]:
         """Mirror the codebook into ``codes``.  Codes gone from the file but still used by codings
         are kept (flagged ``in_codebook = false``) so no coding is ever orphaned."""
+        with self.write() as conn:
+            return self.mirror_codebook(conn, codebook)
+
+    def mirror_codebook(self, conn: Connection, codebook: Codebook) -> dict[str, int]:
+        """:meth:`sync_codebook` inside the caller's transaction."""
         rows: list[dict[str, Any]] = []
         pos = 0
         for theme in codebook.themes.values():
@@ -67,23 +72,22 @@ class CodebookMirrorRoom(StoreCore):
                     "data": {"description": cc.description, "codes": list(cc.codes)},
                 }
             )
-        with self.write() as conn:
-            existing = {r.id: r for r in conn.execute(sa.select(s.codes))}
-            wanted = {r["id"] for r in rows}
-            for r in rows:
-                if r["id"] in existing:
-                    conn.execute(s.codes.update().where(s.codes.c.id == r["id"]).values(**r))
-                else:
-                    conn.execute(s.codes.insert().values(**r))
-            used = {r[0] for r in conn.execute(sa.select(s.codings.c.code_id).distinct())}
-            gone = set(existing) - wanted
-            removed = 0
-            for code_id in gone:
-                if code_id in used:
-                    conn.execute(s.codes.update().where(s.codes.c.id == code_id).values(in_codebook=False))
-                else:
-                    conn.execute(s.codes.delete().where(s.codes.c.id == code_id))
-                    removed += 1
+        existing = {r.id: r for r in conn.execute(sa.select(s.codes))}
+        wanted = {r["id"] for r in rows}
+        for r in rows:
+            if r["id"] in existing:
+                conn.execute(s.codes.update().where(s.codes.c.id == r["id"]).values(**r))
+            else:
+                conn.execute(s.codes.insert().values(**r))
+        used = {r[0] for r in conn.execute(sa.select(s.codings.c.code_id).distinct())}
+        gone = set(existing) - wanted
+        removed = 0
+        for code_id in gone:
+            if code_id in used:
+                conn.execute(s.codes.update().where(s.codes.c.id == code_id).values(in_codebook=False))
+            else:
+                conn.execute(s.codes.delete().where(s.codes.c.id == code_id))
+                removed += 1
         return {"codes": len(rows), "removed": removed, "orphaned": len(gone & used)}
 
     def orphan_codes(self) -> list[str]:
@@ -105,37 +109,85 @@ class CodebookMirrorRoom(StoreCore):
             )
 
     def reassign_code(self, conn: Connection, actor: Actor, source: str, target: str) -> int:
-        """Move every coding of ``source`` to ``target`` (merge); duplicates collapse into one."""
+        """Move every coding of ``source`` to ``target`` (merge); duplicates collapse into one.
+        Each coding's change gets its own audit entry (in the merge's undo step), so undo can put
+        every coding back as it was."""
         rows = conn.execute(sa.select(s.codings).where(s.codings.c.code_id == source)).mappings().all()
         moved = 0
+        fields = ("start_pos", "end_pos", "code_id", "memo", "version")
         for row in rows:
-            dup = conn.execute(
-                sa.select(s.codings.c.id).where(
-                    s.codings.c.document_id == row["document_id"],
-                    s.codings.c.start_pos == row["start_pos"],
-                    s.codings.c.end_pos == row["end_pos"],
-                    s.codings.c.code_id == target,
-                    s.codings.c.annotator == row["annotator"],
+            dup = (
+                conn.execute(
+                    sa.select(s.codings).where(
+                        s.codings.c.document_id == row["document_id"],
+                        s.codings.c.start_pos == row["start_pos"],
+                        s.codings.c.end_pos == row["end_pos"],
+                        s.codings.c.code_id == target,
+                        s.codings.c.annotator == row["annotator"],
+                    )
                 )
-            ).scalar()
+                .mappings()
+                .first()
+            )
             if dup is not None:
                 # Same span already has the target code: keep one coding, keep the memo text.
                 if row["memo"]:
+                    memo = (dup["memo"] + "\n" + row["memo"]).strip()
                     conn.execute(
                         s.codings.update()
-                        .where(s.codings.c.id == dup)
-                        .values(memo=sa.func.trim(s.codings.c.memo + "\n" + row["memo"]))
+                        .where(s.codings.c.id == dup["id"])
+                        .values(memo=memo, updated_at=s.now(), version=dup["version"] + 1)
+                    )
+                    self._audit(
+                        conn,
+                        actor,
+                        "coding.update",
+                        "coding",
+                        dup["id"],
+                        {k: dup[k] for k in fields},
+                        {**{k: dup[k] for k in fields}, "memo": memo, "version": dup["version"] + 1},
                     )
                 conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))
+                self._audit(conn, actor, "coding.delete", "coding", row["id"], _row_snapshot(row), None)
             else:
                 conn.execute(
                     s.codings.update()
                     .where(s.codings.c.id == row["id"])
-                    .values(code_id=target, updated_at=s.now(), version=s.codings.c.version + 1)
+                    .values(code_id=target, updated_at=s.now(), version=row["version"] + 1)
+                )
+                self._audit(
+                    conn,
+                    actor,
+                    "coding.update",
+                    "coding",
+                    row["id"],
+                    {k: row[k] for k in fields},
+                    {**{k: row[k] for k in fields}, "code_id": target, "version": row["version"] + 1},
                 )
             moved += 1
         self._audit(conn, actor, "codebook.merge", "code", source, {"code": source, "codings": moved}, {"code": target})
         return moved
+
+    def recode(self, conn: Connection, actor: Actor, old_id: str, new_id: str) -> int:
+        """Codings of a renamed code follow its new id (one audit entry each, for undo)."""
+        rows = conn.execute(sa.select(s.codings).where(s.codings.c.code_id == old_id)).mappings().all()
+        fields = ("start_pos", "end_pos", "code_id", "memo", "version")
+        for row in rows:
+            conn.execute(
+                s.codings.update()
+                .where(s.codings.c.id == row["id"])
+                .values(code_id=new_id, updated_at=s.now(), version=row["version"] + 1)
+            )
+            self._audit(
+                conn,
+                actor,
+                "coding.update",
+                "coding",
+                row["id"],
+                {k: row[k] for k in fields},
+                {**{k: row[k] for k in fields}, "code_id": new_id, "version": row["version"] + 1},
+            )
+        return len(rows)
 
     def archive_codings_of(self, conn: Connection, actor: Actor, code_id: str, reason: str) -> int:
         rows = (
@@ -149,6 +201,7 @@ class CodebookMirrorRoom(StoreCore):
         )
         for row in rows:
             self._move_to_detached(conn, row, row["document_name"], "archived", reason)
+            self._audit(conn, actor, "coding.archive", "coding", row["id"], _row_snapshot(row), None)
         self._audit(conn, actor, "codebook.delete", "code", code_id, {"codings_archived": len(rows)}, None)
         return len(rows)
 
@@ -173,3 +226,41 @@ class CodebookMirrorRoom(StoreCore):
             )
         )
         conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))
+
+    # ----------------------------------------------------------------- codebook.yaml write intent
+    # A codebook change commits to the database first, with the file's new content recorded
+    # here in the same transaction, and only then replaces codebook.yaml.  A crash in between
+    # leaves this record; Project.open completes the file from it (see Project.reconcile_codebook).
+    PENDING_KEY = "codebook_pending_write"
+
+    def record_codebook_write(self, conn: Connection, before_sha: str | None, data: bytes) -> None:
+        import hashlib
+        import json
+
+        value = json.dumps(
+            {"before": before_sha, "after": hashlib.sha256(data).hexdigest(), "text": data.decode("utf-8")}
+        )
+        conn.execute(s.settings.delete().where(s.settings.c.key == self.PENDING_KEY))
+        conn.execute(s.settings.insert().values(key=self.PENDING_KEY, value=value))
+
+    def pending_codebook_write(self) -> dict[str, Any] | None:
+        import json
+
+        with self.read() as conn:
+            value = conn.execute(sa.select(s.settings.c.value).where(s.settings.c.key == self.PENDING_KEY)).scalar()
+        return None if value is None else json.loads(value)
+
+    def clear_codebook_write(self, after_sha: str) -> None:
+        """Forget the record once codebook.yaml holds that content (a newer record stays)."""
+        import json
+
+        with self.write() as conn:
+            value = conn.execute(sa.select(s.settings.c.value).where(s.settings.c.key == self.PENDING_KEY)).scalar()
+            if value is not None and json.loads(value)["after"] == after_sha:
+                conn.execute(s.settings.delete().where(s.settings.c.key == self.PENDING_KEY))
+
+
+def _row_snapshot(row: Any) -> dict[str, Any]:
+    """What undo needs to put a deleted or archived coding back."""
+    keys = ("document_id", "start_pos", "end_pos", "code_id", "annotator", "memo", "origin", "created_at", "version")
+    return {k: row[k] for k in keys}

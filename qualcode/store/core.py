@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .. import schema as s
-from ..errors import ConfigError, PermissionDenied
+from ..errors import ConfigError, DatabaseError, PermissionDenied, from_database
 
 CONSENSUS = "consensus"  # the annotator name adjudicated codings are stored under
 _ROLE_RANK = {"annotator": 0, "supervisor": 1, "admin": 2}
@@ -107,9 +107,10 @@ class StoreCore:
             try:
                 with self.write() as conn:
                     s.migrate(conn)
-            except sa.exc.OperationalError as exc:
+            except DatabaseError as exc:
+                reason = getattr(exc.__context__, "orig", None) or exc.problems[0].message
                 raise ConfigError(
-                    f"Cannot open the database at {self._safe_url()}: {exc.orig}",
+                    f"Cannot open the database at {self._safe_url()}: {reason}",
                     hint="Check that the server runs and the URL is right.",
                 ) from None
 
@@ -125,21 +126,27 @@ class StoreCore:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite).  Every audit entry it writes
         belongs to one undo step: ``step`` (to continue a step begun in an earlier transaction,
         e.g. the spreadsheets of one import), else a new one."""
-        with self.engine.connect() as conn:
-            conn.info["qualcode_write"] = True
-            conn.info["qualcode_step"] = step or new_step()
-            try:
-                with conn.begin():
-                    yield conn
-            finally:
-                conn.info.pop("qualcode_write", None)
-                conn.info.pop("qualcode_step", None)
+        try:
+            with self.engine.connect() as conn:
+                conn.info["qualcode_write"] = True
+                conn.info["qualcode_step"] = step or new_step()
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    conn.info.pop("qualcode_write", None)
+                    conn.info.pop("qualcode_step", None)
+        except sa.exc.OperationalError as exc:  # disk full, connection lost, failed COMMIT: no raw error
+            raise from_database(exc) from None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+        except sa.exc.OperationalError as exc:
+            raise from_database(exc) from None
 
     def analyze(self) -> None:
         """Refresh SQLite's planner statistics (after big imports).  Without them SQLite picks the

@@ -7,6 +7,7 @@ import streamlit as st
 from ...auth import check_password_strength, hash_password, team_mode
 from ...model import ROLES
 from ...reliability import UNITS
+from ...store import Actor, Store
 from .. import state
 from ..components import tables
 
@@ -19,6 +20,41 @@ SETTINGS_HELP = {
 def _set(key: str, value: str) -> None:
     project = state.user_project()
     state.run_action(project.store.set_setting, project.actor, key, value, success=f"{key} = {value}")
+
+
+def _access_form(store: Store, actor: Actor) -> None:
+    """Disable, enable, remove or unlock a user: their open sessions end at once."""
+    names = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
+    with st.form("qc_admin_access"):
+        cols = st.columns([2, 2])
+        who = cols[0].selectbox("User", names, index=None, key="qc_admin_access_user", placeholder="Choose a user")
+        what = cols[1].radio(
+            "Action",
+            ["disable", "enable", "remove", "unlock"],
+            horizontal=True,
+            key="qc_admin_access_action",
+            help="disable: sign-in refused and open sessions end at once (codings stay); remove: the account "
+            "and password go (a name with codings stays, disabled); unlock: end a pause after failed sign-ins.",
+        )
+        if st.form_submit_button("Apply"):
+            with state.user_errors():
+                if not who:
+                    st.error("Choose a user.")
+                    return
+                if what == "disable":
+                    ended = store.disable_user(actor, who)
+                    message = f"User '{who}' disabled; {ended} open session(s) ended."
+                elif what == "enable":
+                    store.disable_user(actor, who, disabled=False)
+                    message = f"User '{who}' may sign in again."
+                elif what == "remove":
+                    store.remove_user(actor, who)
+                    message = f"User '{who}' removed; their sessions ended."
+                else:
+                    store.unlock_user(actor, who)
+                    message = f"Sign-in for '{who}' is open again."
+                state.flash("success", message)
+                st.rerun()
 
 
 def render() -> None:
@@ -46,6 +82,7 @@ def render() -> None:
                         store.add_user(actor, name.strip(), role, hashed)
                         state.flash("success", f"User '{name.strip()}' saved as {role}.")
                         st.rerun()
+        _access_form(store, actor)
         st.subheader("Settings")
         for key, help_text in SETTINGS_HELP.items():
             current = store.get_setting(key, "false") == "true"
