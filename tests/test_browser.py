@@ -315,6 +315,8 @@ def test_first_apply_click_after_escape_in_the_codes_box_codes(browser, server, 
     assert list(codings_of(project, "bob")["code"])[-1] == "recruitment"
     assert page.locator(".st-key-qc_messages", has_text="Coded 1 passage").count() == 1
     assert apply.bounding_box() == box  # and it stays where it was for the next click
+    assert page.get_by_role("button", name="Deploy").count() == 0  # client.toolbarMode = minimal
+    assert page.locator("[data-testid=stMainMenu]").count() == 0
     context.close()
 
 
