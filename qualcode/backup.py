@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from . import __version__
 from . import schema as s
-from .errors import ConfigError, InputFileError, Problem
+from .errors import ConfigError, InputFileError, Problem, output_error
 from .safezip import open_zip_safely
 
 # Parents before children, so foreign keys hold at every insert.
@@ -62,21 +62,41 @@ def backup(project: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
 def _sqlite_online_backup(project: Any, path: Path) -> dict[str, Any]:
     source_file = project.store.engine.url.database
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    src = sqlite3.connect(source_file, timeout=60)
-    dst = sqlite3.connect(tmp)
     try:
-        src.backup(dst)  # page-by-page copy of a consistent snapshot
-        dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
-    finally:
-        dst.close()
-        src.close()
-    os.replace(tmp, path)
+        tmp.unlink(missing_ok=True)
+        src = sqlite3.connect(source_file, timeout=60)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)  # page-by-page copy of a consistent snapshot
+            dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
+        finally:
+            dst.close()
+            src.close()
+        os.replace(tmp, path)
+    except (OSError, sqlite3.Error) as exc:  # e.g. a full disk: no half-written file stays behind
+        _remove(tmp, tmp.with_name(tmp.name + "-journal"))
+        raise output_error(exc, str(path)) from None
     return {"kind": "sqlite", "path": str(path), "counts": project.store.counts()}
+
+
+def _remove(*paths: Path) -> None:
+    for leftover in paths:
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
     tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        return _write_portable_dump(project, path, tmp)
+    except OSError as exc:  # e.g. a full disk: no half-written file stays behind
+        _remove(tmp)
+        raise output_error(exc, str(path)) from None
+
+
+def _write_portable_dump(project: Any, path: Path, tmp: Path) -> dict[str, Any]:
     counts: dict[str, int] = {}
     with project.store.read() as conn, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         if project.store.engine.dialect.name == "postgresql":

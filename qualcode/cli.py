@@ -279,14 +279,12 @@ def status(ctx: Context, fmt: str) -> None:
         click.echo(f"Archived:      {info['archived']} codings of deleted codes")
     if info["orphan_codes"]:
         click.echo(f"Codes missing from codebook.yaml but still used: {', '.join(info['orphan_codes'])}")
-    if info["missing_files"]:
+    if info["missing_transcripts"]:
+        from .project import missing_transcripts_warning
+
         click.echo(
-            f"Missing files: {len(info['missing_files'])} interview(s) whose file disappeared (still in reports):"
+            missing_transcripts_warning([(m["document"], m["file"], m["codings"]) for m in info["missing_transcripts"]])
         )
-        for item in info["missing_files"]:
-            click.echo(
-                f"  - {item['file']} (interview '{item['document']}'; remove it with: qualcode remove {item['document']})"
-            )
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
@@ -573,11 +571,12 @@ def report_findings(ctx: Context, annotators: str | None) -> None:
 
     Example: qualcode report findings > findings.md
     """
-    from . import reports
     from .findings import findings_blocks, findings_markdown
+    from .reports import pool
 
     data, ann = _pooled(ctx, annotators)
-    pooled, _ = reports.pool(data, ann)
+    pooled, how = pool(data, ann)
+    click.echo(f"Codings counted: {how.text}", err=True)
     click.echo(findings_markdown(findings_blocks(pooled)), nl=False)
 
 
@@ -618,6 +617,54 @@ def report_consolidation(ctx: Context, code_id: str | None, fmt: str) -> None:
             click.echo("No merges recorded" + (f" into '{code_id}'." if code_id else "."))
             return
     _emit(trail, fmt)
+
+
+@report.command("saturation")
+@click.option(
+    "--order",
+    default="date",
+    show_default=True,
+    help="Interview order: date (front matter), name, or a participant field.",
+)
+@click.option("--base", "base_size", type=int, default=4, show_default=True, help="Base size (interviews).")
+@click.option("--run", "run_length", type=int, default=2, show_default=True, help="Run length (interviews).")
+@click.option("--threshold", type=float, default=0.05, show_default=True, help="New-information threshold (0.05 = 5%).")
+@click.option("--orders", type=int, default=1000, show_default=True, help="Random orders to repeat it over (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--by-theme", is_flag=True, help="New codes within each main theme, per interview.")
+@_report_options
+@pass_ctx
+def report_saturation(
+    ctx: Context,
+    order: str,
+    base_size: int,
+    run_length: int,
+    threshold: float,
+    orders: int,
+    seed: int,
+    by_theme: bool,
+    annotators: str | None,
+    fmt: str,
+) -> None:
+    """Saturation: new codes per interview in interview order, the cumulative curve (Guest, Bunce &
+    Johnson 2006) and the base/run/threshold assessment (Guest, Namey & Chen 2020), also over many
+    random orders.
+
+    Example: qualcode report saturation --order date --base 4 --run 2 --threshold 0.05
+    """
+    result = ctx.project().saturation(
+        annotators=_annotators(annotators),
+        order=order,
+        base_size=base_size,
+        run_length=run_length,
+        threshold=threshold,
+        orders=orders,
+        seed=seed,
+    )
+    df = result.by_theme if by_theme else result.table
+    df.attrs.update(result.table.attrs)
+    _emit_counted(df, fmt)
+    click.echo("\n".join(result.lines()), err=fmt != "table")
 
 
 @report.command("agreement")
@@ -1260,6 +1307,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        import sqlalchemy as sa
+
+        if not isinstance(exc, sa.exc.SQLAlchemyError):
+            raise
+        from .errors import from_database
+
+        click.echo(str(from_database(exc)), err=True)  # a database failure: named, no traceback
+        return 2
     return 0
 
 

@@ -62,6 +62,20 @@ def record_merge(
     )
 
 
+def forget_merge(conn: Connection, source_id: str, target_id: str) -> bool:
+    """Drop the latest trail row of merging ``source_id`` into ``target_id`` (for undoing that
+    merge in the same transaction); False when there is none."""
+    latest = conn.execute(
+        sa.select(sa.func.max(s.code_merges.c.id)).where(
+            s.code_merges.c.source_id == source_id, s.code_merges.c.target_id == target_id
+        )
+    ).scalar()
+    if latest is None:
+        return False
+    conn.execute(s.code_merges.delete().where(s.code_merges.c.id == latest))
+    return True
+
+
 def follow_rename(conn: Connection, old_id: str, new_id: str) -> None:
     """A renamed surviving code keeps its trail."""
     conn.execute(s.code_merges.update().where(s.code_merges.c.target_id == old_id).values(target_id=new_id))
@@ -157,6 +171,7 @@ __all__ = [
     "TRAIL_COLUMNS",
     "count_codings",
     "record_merge",
+    "forget_merge",
     "follow_rename",
     "read_trail",
     "trail_frame",

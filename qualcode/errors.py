@@ -115,6 +115,29 @@ class ConfigError(QualcodeError):
     title = "Configuration error"
 
 
+class OutputError(QualcodeError):
+    """A file qualcode writes (a backup, an export) could not be written; nothing was left half-written."""
+
+    title = "Cannot write the output"
+
+
+def output_error(exc: OSError | Exception, path: str) -> OutputError:
+    """A named error for a failed write of ``path`` (disk full, no permission, …)."""
+    import errno
+
+    number = getattr(exc, "errno", None)
+    text = str(getattr(exc, "strerror", None) or exc)
+    if number in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text.lower():
+        return OutputError(
+            Problem(
+                "the disk is full; nothing was written (the partial file was removed).",
+                path=path,
+                hint="Free some space on that disk, or write to another disk, and do it again.",
+            )
+        )
+    return OutputError(Problem(f"cannot write the file: {text}; nothing was written.", path=path))
+
+
 class DatabaseError(QualcodeError):
     """The database could not do its part (disk full, connection lost, a concurrent clash); nothing was saved."""
 
@@ -198,6 +221,8 @@ __all__ = [
     "PermissionDenied",
     "ConfigError",
     "DatabaseError",
+    "OutputError",
+    "output_error",
     "from_database",
     "did_you_mean",
     "valid_list",

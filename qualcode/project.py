@@ -26,6 +26,7 @@ from .errors import (
     ConflictError,
     InputFileError,
     Problem,
+    UndoRefused,
     did_you_mean,
     valid_list,
 )
@@ -61,6 +62,8 @@ class SyncReport:
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # imported anyway: no front matter, misspelt keys
     outside: list[str] = field(default_factory=list)  # "interviews/x.md -> /etc/passwd": never read
+    # stored transcripts whose file is gone from the folder: (document, file, codings)
+    missing: list[tuple[str, str, int]] = field(default_factory=list)
 
     def summary(self) -> str:
         added = sum(1 for d in self.documents if d["status"] == "added")
@@ -76,7 +79,14 @@ class SyncReport:
             parts.append(f"{detached} codings detached (see 'qualcode status')")
         if self.outside:
             parts.append(self.outside_warning())
-        return "; ".join(parts)
+        text = "; ".join(parts)
+        if self.missing_warning():
+            text += "\n" + self.missing_warning()
+        return text
+
+    def missing_warning(self) -> str:
+        """What ``import`` says about transcripts that disappeared from the folder ("" if none)."""
+        return missing_transcripts_warning(self.missing)
 
     def outside_warning(self) -> str:
         return (
@@ -257,6 +267,9 @@ class Project:
             handle.write_prepared(data)
             crash_point("codebook-after-file")
         self.store.clear_codebook_write(hashlib.sha256(data).hexdigest())
+        # This user wrote the new file, so it is what they have seen: a second edit in a row is
+        # not a conflict with their own first one.
+        self._codebook_sha = hashlib.sha256(data).hexdigest()
         return change
 
     def reconcile_codebook(self) -> str | None:
@@ -300,11 +313,14 @@ class Project:
                 old = conn.execute(sa.select(s.codes).where(s.codes.c.id == old_id)).mappings().first()
                 if old is not None:
                     conn.execute(s.codes.insert().values(**{**dict(old), "id": new_id}))
-                    conn.execute(s.codings.update().where(s.codings.c.code_id == old_id).values(code_id=new_id))
+                    self.store.recode(conn, self.actor, old_id, new_id)
                     conn.execute(s.codes.delete().where(s.codes.c.id == old_id))
                 from .consolidation import follow_rename
 
                 follow_rename(conn, old_id, new_id)
+                self.store._audit(
+                    conn, self.actor, "consolidation.rename", "code", old_id, {"id": old_id}, {"id": new_id}
+                )
 
         return self._edit_codebook(lambda h: h.rename(old_id, new_id=new_id, new_label=new_label), db_step)
 
@@ -331,6 +347,12 @@ class Project:
                 recorded=merged.applications if merged is not None else None,
                 actor=self.actor.name,
             )
+            import sqlalchemy as sa
+
+            from . import schema as s
+
+            trail_id = conn.execute(sa.select(sa.func.max(s.code_merges.c.id))).scalar()
+            self.store._audit(conn, self.actor, "consolidation.merge", "code_merges", trail_id, None, {"id": trail_id})
 
         return self._edit_codebook(lambda h: h.merge(source, target), db_step)
 
@@ -432,7 +454,10 @@ class Project:
         Everything is read and checked first; if any file is bad, nothing is stored and one
         error lists every problem.
         """
+        from .store.core import new_step
+
         report = SyncReport()
+        step = new_step()  # the codings of one import are undone as one step
         codebook = self.codebook  # validates the codebook before anything is written
         self.outside_entries = []
         sheets: list[tuple[Path, str]] = []
@@ -458,17 +483,31 @@ class Project:
             report=report,
             create_unknown_codes=create_unknown_codes,
             before_store=check,
+            step=step,
         )
         for sheet, sha in sheets:  # store what was checked above (resolved once, not twice)
             codings, rows = checked[sheet]
             rel = self.relative(sheet)
             report.codings_imported[rel] = len(
-                self.store.add_codings(self.actor, codings, rows=rows, source=rel, source_sha256=sha)
+                self.store.add_codings(self.actor, codings, rows=rows, source=rel, source_sha256=sha, step=step)
             )
         if report.documents or report.codings_imported:
             self.store.analyze()  # fresh planner statistics after bulk changes
         report.outside += [e for e in self.outside_entries if e not in report.outside]
+        report.missing = self.missing_transcripts()
         return report
+
+    def missing_transcripts(self) -> list[tuple[str, str, int]]:
+        """Stored transcripts whose file is no longer in the project folder: ``(document, file,
+        codings)``.  Their codings are kept; ``import`` and ``status`` name them."""
+        missing = []
+        for name, source, codings in self.store.document_sources():
+            # only files imported from the folder (REFI-QDA imports name their project instead)
+            if not source or not (source.startswith(f"{INTERVIEWS_DIR}/") or Path(source).is_absolute()):
+                continue
+            if not (self.root / source).is_file():
+                missing.append((name, source, codings))
+        return missing
 
     def import_transcripts(
         self,
@@ -479,6 +518,7 @@ class Project:
         report: SyncReport | None = None,
         create_unknown_codes: bool = False,
         before_store: Callable[[list[ParsedDocument]], None] | None = None,
+        step: str | None = None,
     ) -> SyncReport:
         """Read, check and store transcripts.  ``before_store(docs)`` may raise InputFileError to
         veto the import after the files were read and checked, before anything is stored."""
@@ -537,7 +577,7 @@ class Project:
             report.documents.append(result)
             if embedded[i]:
                 ids = self.store.add_codings(
-                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments"
+                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments", step=step
                 )
                 report.codings_imported[f"{rel} (comments)"] = len(ids)
             if progress:
@@ -687,10 +727,41 @@ class Project:
         self.store.delete_coding(self.actor, coding_id)
 
     def undo(self) -> dict[str, Any] | None:
+        """Undo your last step: a coding change, a whole import, or a codebook edit (merge, rename,
+        delete, …: codebook.yaml and every coding it moved go back together).  Refused with
+        UndoRefused when what it would revert changed since."""
         removal = self.store.last_removal(self.actor)
         if removal is not None:  # the latest step was removing an interview: bring it back
             return self.restore_interview(int(removal["id"]))
-        return self.store.undo_last(self.actor)
+        from .codebook import parse_codebook
+        from .codebook.lock import _FileLock
+
+        self.reconcile_codebook()
+        written: dict[str, Any] = {}
+
+        def restore_codebook(conn: Any, entry: dict[str, Any]) -> Callable[[Any], object]:
+            """Inside undo's transaction: check codebook.yaml is as the step left it, mirror the
+            codebook as it was before (so reverted codings find their codes), record the file write."""
+            after, before = entry["after"], entry["before"]
+            current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
+            if current != after["sha256"]:
+                raise UndoRefused(
+                    f"Cannot undo your codebook change: {CODEBOOK_FILE} was changed since (another edit or an editor)."
+                )
+            old = parse_codebook(before["text"], str(self.codebook_path))
+            self.store.mirror_codebook(conn, old)
+            self.store.record_codebook_write(conn, after["sha256"], before["text"].encode("utf-8"))
+            written.update(data=before["text"].encode("utf-8"))
+            return lambda c: self.store.mirror_codebook(c, old)
+
+        with _FileLock(self.codebook_path):
+            result = self.store.undo_last(self.actor, restore_codebook=restore_codebook)
+            if written:
+                _atomic_write(self.codebook_path, written["data"])
+                self._codebook = None
+        if written:
+            self.store.clear_codebook_write(hashlib.sha256(written["data"]).hexdigest())
+        return result
 
     # ------------------------------------------------------------------ removing interviews
     def remove_interview(self, name: str) -> dict[str, Any]:
@@ -746,15 +817,6 @@ class Project:
             return False
         return True
 
-    def missing_files(self) -> list[dict[str, Any]]:
-        """Interviews whose file disappeared from the project folder (still in the database and in
-        every report until removed with :meth:`remove_interview`)."""
-        return [
-            {"document": name, "file": source}
-            for name, source in self.store.document_sources().items()
-            if source and not (self.root / source).exists()
-        ]
-
     def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
         """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
         self.store.require(self.actor, "supervisor", "adjudicate disagreements")
@@ -795,6 +857,15 @@ class Project:
         from .export.appendix import settings_from
 
         return settings_from(self.codebook.appendix, str(self.codebook_path))
+
+    def saturation(self, *, annotators: Sequence[str] | None = None, **options: Any) -> Any:
+        """The saturation report (qualcode.saturation.saturation_report) on the codings the count
+        reports count (consensus where it exists, else the human annotators; or ``annotators``)."""
+        from .reports import pool
+        from .saturation import saturation_report
+
+        data, pooling = pool(self.analysis_data(), self.check_annotators(annotators))
+        return saturation_report(data, pooled=pooling.text, **options)
 
     def export_appendix(
         self, path: Path | str, *, annotators: Sequence[str] | None = None, findings: bool = True
@@ -848,8 +919,27 @@ class Project:
         counts["orphan_codes"] = self.store.orphan_codes()
         counts["database"] = self.store._safe_url()
         counts["schema_versions"] = self.store.schema_versions()
-        counts["missing_files"] = self.missing_files()
+        counts["missing_transcripts"] = [
+            {"document": name, "file": source, "codings": codings}
+            for name, source, codings in self.missing_transcripts()
+        ]
         return counts
+
+
+def missing_transcripts_warning(missing: Sequence[tuple[str, str, int]]) -> str:
+    if not missing:
+        return ""
+    coded = [m for m in missing if m[2]]
+    listed = "; ".join(
+        f"{source} (document '{name}', {n} coding{'' if n == 1 else 's'})" for name, source, n in missing
+    )
+    return (
+        f"Warning: {len(missing)} imported transcript file{'' if len(missing) == 1 else 's'} "
+        f"{'is' if len(missing) == 1 else 'are'} missing from the project folder: {listed}. "
+        + (f"The {sum(m[2] for m in coded)} codings on them are kept in the database. " if coded else "")
+        + "Put the file back (or restore it from git), or remove the interview on purpose "
+        + f"(qualcode remove {' '.join(name for name, _, _ in missing)})."
+    )
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

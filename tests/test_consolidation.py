@@ -152,3 +152,40 @@ def test_bad_applications_in_the_codebook_are_named(tmp_path: Path) -> None:
             parse_codebook(text, "codebook.yaml")
         problem = err.value.problems[0]
         assert says in problem.message and problem.field == "themes[0].codes[0].applications" and problem.hint
+
+
+def test_forget_merge_drops_only_the_latest_matching_row(project: Project) -> None:
+    from qualcode.consolidation import forget_merge
+
+    project.merge_codes("wages", "pay")
+    project.merge_codes("salary", "pay")
+    with project.store.write() as conn:
+        assert forget_merge(conn, "salary", "pay")
+        assert not forget_merge(conn, "salary", "unused")
+    assert project.consolidation_trail()["merged_code"].tolist() == ["wages"]
+
+
+def test_trail_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    root = tmp_path / "pg"
+    root.mkdir()
+    (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (root / "interviews").mkdir()
+    (root / "interviews" / "p1.md").write_text("---\nparticipant: P1\n---\nLow pay. Late wages.\n", encoding="utf-8")
+    project = Project.open(root, database_url=pg_url)
+    try:
+        project.sync()
+        project.add_coding("p1", 0, 8, "pay", annotator="ann1")
+        project.add_coding("p1", 0, 8, "wages", annotator="ann1")
+        project.merge_codes("wages", "pay")
+        trail = project.consolidation_trail()
+        assert trail[["merged_code", "applications", "collapsed"]].values.tolist() == [["wages", 1, 1]]
+        assert 5 in project.status()["schema_versions"]
+    finally:
+        project.close()
+
+
+def test_two_codebook_edits_in_a_row_are_not_a_conflict(project: Project) -> None:
+    """The same user's second edit follows their own first one (it was a ConflictError)."""
+    project.rename_code("salary", new_label="Salary level")
+    project.rename_code("unused", new_label="Not used")
+    assert project.codebook.codes["unused"].label == "Not used"

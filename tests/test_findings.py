@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,15 @@ def test_report_findings_on_the_demo(tmp_path: Path, copy_demo) -> None:  # type
     assert "\n### Impact of immigration of foreigners\n\nBoth Experts (C) and (D) noted …\n" in md
     assert "## Cross-cutting: Private employment agency regulation gaps\n" in md
     assert md.startswith("# Findings\n\n## Evolving Migration Trends\n\n")
+    assert "### Migration Trends and Patterns\n\nSix Experts (A,B,C,D,F,G) highlighted …\n" in md
+    # the README quotes only sentences the demo produces
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    quoted = re.findall(r'"((?:Six|Both|According)[^"]*…)"', readme.replace("\n   ", " ").replace("\n", " "))
+    assert quoted and all(q in md for q in quoted if "(…)" not in q and "(C)" not in q), quoted
+    assert "six Experts (A,B,C,D,E,F)" not in md and "Six Experts (A,B,C,D,E,F)" not in md
+    trail = run("report", "consolidation")
+    assert trail.returncode == 0, trail.stderr
+    first = trail.stdout.splitlines()[0]
+    assert first == "195 code applications → 194 unique codes → 194 codes used"
+    assert first in " ".join(readme.split())  # the README quotes this line
+    assert "27 of 194 codes, 211 applications" in trail.stdout

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from qualcode import schema
-from qualcode.errors import QualcodeError, UndoRefused
+from qualcode.errors import CodingError, QualcodeError, UndoRefused
 from qualcode.model import Coding
 from qualcode.project import Project
 from qualcode.store import Actor, Store
@@ -183,17 +183,17 @@ def test_migration_3_keeps_every_row_of_an_old_sqlite_database(tmp_path: Path) -
 
     db = tmp_path / "old.db"
     shutil.copy(Path(__file__).parent / "data" / "v2_project.db", db)  # written before migration 3
-    before = {t: _rows(db, t) for t in ("codings", "audit_log", "segments", "documents", "users")}
+    tables = ("codings", "audit_log", "segments", "documents", "users")
+    columns = {t: [r[1] for r in _query(db, f"PRAGMA table_info({t})")] for t in tables}
+    before = {t: _rows(db, t, columns[t]) for t in tables}
     store = Store(f"sqlite:///{db}")
     try:
         assert store.schema_versions() == [v for v, _, _ in schema.MIGRATIONS]
         for table in ("codings", "audit_log", "segments", "suggestion_decisions"):
             with store.read() as conn:
                 assert "AUTOINCREMENT" in schema._sqlite_table_sql(conn, table).upper()
-        after = {t: _rows(db, t) for t in before}
-        assert after["codings"] == before["codings"] and after["documents"] == before["documents"]
-        assert [r[:-1] for r in after["audit_log"]] == before["audit_log"]  # plus the new 'step' column
-        assert after["segments"] == before["segments"] and after["users"] == before["users"]
+        after = {t: _rows(db, t, columns[t]) for t in tables}  # the old columns (later migrations add some)
+        assert after == before
         conn = sqlite3.connect(db)
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -231,14 +231,18 @@ def test_migration_3_on_an_old_postgresql_database(pg_url: str) -> None:
         store.dispose()
 
 
-def _rows(db: Path, table: str) -> list[tuple]:
+def _query(db: Path, sql: str) -> list[tuple]:
     import sqlite3
 
     conn = sqlite3.connect(db)
     try:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+        return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def _rows(db: Path, table: str, columns: list[str]) -> list[tuple]:
+    return _query(db, f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1")
 
 
 def load_codebook_text(text: str):  # type: ignore[no-untyped-def]
@@ -357,3 +361,205 @@ def fail_next_commit(store: Store, db_url: str) -> None:
         with admin.begin() as other:
             other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
         admin.dispose()
+
+
+# --------------------------------------------------------------------------- named errors, not raw ones
+def on_a_small_disk(folder: Path, size_kb: int, script: str) -> subprocess.CompletedProcess:
+    """Run the shell ``script`` with a tmpfs of ``size_kb`` mounted at ``folder``, in a private mount
+    namespace: writes there hit a real ENOSPC / SQLITE_FULL."""
+    import os
+    import shutil
+
+    ok = shutil.which("unshare") is not None and subprocess.run(["unshare", "-rm", "true"]).returncode == 0
+    if not ok:  # as conftest.require_service: a failure in CI, a skip with the reason elsewhere
+        why = "'unshare -rm' (util-linux, user and mount namespaces) is needed to fill a real disk"
+        if os.environ.get("CI"):
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why)
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o size={size_kb}k none '{folder}' && {script}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+QUALCODE = f"'{sys.executable}' -c 'import sys; from qualcode.cli import main; sys.exit(main())'"
+
+
+@pytest.mark.parametrize("name", ["b.qcbackup", "b.db"])
+def test_a_backup_on_a_full_disk_is_a_named_error_and_leaves_nothing(tmp_path: Path, copy_demo, name: str) -> None:  # type: ignore[no-untyped-def]
+    root = copy_demo(tmp_path / "demo")
+    Project.open(root).sync()
+    disk = tmp_path / "disk"
+    res = on_a_small_disk(disk, 64, f"{QUALCODE} --project '{root}' backup '{disk}/{name}'; echo rc=$?; ls -A '{disk}'")
+    assert "rc=2" in res.stdout, res.stdout + res.stderr
+    assert "Cannot write the output" in res.stderr and "the disk is full" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stdout.strip().endswith("rc=2")  # ls printed nothing: no .tmp (or anything else) left
+
+
+def test_a_full_disk_under_the_database_is_a_named_error(tmp_path: Path, copy_demo) -> None:  # type: ignore[no-untyped-def]
+    root = copy_demo(tmp_path / "demo")
+    disk = tmp_path / "disk"
+    res = on_a_small_disk(
+        disk, 400, f"{QUALCODE} --project '{root}' --database-url 'sqlite:///{disk}/q.db' import; echo rc=$?"
+    )
+    assert "rc=2" in res.stdout, res.stdout + res.stderr
+    assert "Database error: The disk holding the database is full; nothing was saved." in res.stderr
+    assert "Free some space" in res.stderr and "Traceback" not in res.stderr and "sqlite3" not in res.stderr
+
+
+def test_postgresql_disk_full_and_lost_connections_get_named_errors() -> None:
+    from qualcode.errors import ConflictError, DatabaseError, from_database
+
+    class Driver(Exception):
+        def __init__(self, message: str, sqlstate: str) -> None:
+            super().__init__(message)
+            self.sqlstate = sqlstate
+
+    full = from_database(sa.exc.OperationalError("INSERT", {}, Driver("could not extend file", "53100")))
+    assert isinstance(full, DatabaseError) and "disk holding the database is full" in str(full)
+    lost = from_database(sa.exc.OperationalError("COMMIT", {}, Driver("terminating connection", "57P01")))
+    assert "connection to the database server was lost" in str(lost)
+    dup = from_database(sa.exc.IntegrityError("INSERT", {}, Driver("duplicate key value", "23505")))
+    assert isinstance(dup, ConflictError) and "at the same moment" in str(dup)
+
+
+def test_concurrent_duplicate_codings_on_postgresql_get_a_named_error(tmp_path: Path, pg_url: str) -> None:
+    """Two sessions add the same coding at the same instant: both pass the duplicate check, one
+    commits first, the other hits the unique constraint (a raw UniqueViolation before)."""
+    project = make_project(tmp_path / "proj", pg_url)
+    other = Store(pg_url)
+    s1, e1 = span(project.store, "Kazakhstan")
+    s2, e2 = span(project.store, "Factories")
+    first = project.store.add_coding(ALICE, Coding("expert_B", s2, e2, "work", "alice"))  # alice exists
+    coding = Coding("expert_B", s1, e1, "transit", "alice")
+    raced: list[int] = []
+
+    @sa.event.listens_for(project.store.engine, "before_cursor_execute")
+    def _other_session_first(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO codings") and not raced:
+            raced.append(other.add_coding(ALICE, coding))  # commits while this one is between check and insert
+
+    try:
+        with pytest.raises(CodingError, match="already coded this span with 'transit'.*at the same moment"):
+            project.store.add_codings(ALICE, [coding, Coding("expert_B", s1, e1, "work", "alice")], skip_existing=False)
+        rows = project.store.codings_frame(SUE)
+        # the other row of the losing batch was not saved either
+        assert list(zip(rows["coding_id"], rows["code"])) == [(first, "work"), (raced[0], "transit")]
+    finally:
+        other.dispose()
+        project.close()
+
+
+# --------------------------------------------------------------------------- disappeared transcripts
+def test_import_and_status_say_when_a_coded_transcript_file_disappeared(tmp_path: Path, db_url: str) -> None:
+    root = tmp_path / "proj"
+    project = make_project(root, db_url)
+    (root / "interviews" / "other.md").write_text("---\nparticipant: C\n---\nNothing coded here.\n", "utf-8")
+    project.sync()
+    s1, e1 = span(project.store, "Kazakhstan")
+    project.add_coding("expert_B", s1, e1, "transit", annotator="alice")
+    project.add_coding("expert_B", s1, e1, "work", annotator="alice")
+    project.close()
+    (root / "interviews" / "expert_B.md").unlink()
+    res = qualcode(root, db_url, "import")
+    assert res.returncode == 0, res.stderr
+    expected = "1 imported transcript file is missing from the project folder: interviews/expert_B.md (document 'expert_B', 2 codings)"
+    assert expected in res.stdout
+    assert "The 2 codings on them are kept in the database" in res.stdout and "Put the file back" in res.stdout
+    status = qualcode(root, db_url, "status")
+    assert expected in status.stdout
+    info = json.loads(qualcode(root, db_url, "status", "--format", "json").stdout)
+    assert info["missing_transcripts"] == [{"document": "expert_B", "file": "interviews/expert_B.md", "codings": 2}]
+    assert info["codings"] == 2  # nothing was deleted
+    (root / "interviews" / "other.md").unlink()  # an uncoded one is named too, without the codings line
+    assert "interviews/other.md (document 'other', 0 codings)" in qualcode(root, db_url, "import").stdout
+
+
+# --------------------------------------------------------------------------- undo of codebook edits and imports
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("codebook", "merge", "transit", "work"),
+        ("codebook", "rename", "transit", "--id", "transit_route"),
+        ("codebook", "delete", "transit", "--force"),
+    ],
+    ids=["merge", "rename", "delete"],
+)
+def test_undo_reverts_a_codebook_edit_as_one_step_then_the_whole_import(
+    tmp_path: Path, db_url: str, command: tuple[str, ...]
+) -> None:
+    root = tmp_path / "proj"
+    make_project(root, db_url).close()
+    (root / "interviews" / "team.csv").write_text(
+        "document,quote,code,annotator,memo\n"
+        "expert_B,Kazakhstan is a transit country,transit,alice,\n"
+        "expert_B,Kazakhstan is a transit country,work,alice,same span\n"  # collapses into 'work' on merge
+        "expert_B,Factories lack workers,work,alice,\n"
+        "expert_B,hire migrants,transit,bob,\n",
+        encoding="utf-8",
+    )
+    assert qualcode(root, db_url, "import").returncode == 0
+    codebook_before = (root / "codebook.yaml").read_bytes()
+
+    def codings() -> list[tuple[int, str, str, str]]:
+        project = Project.open(root, database_url=db_url)
+        try:
+            frame = project.store.codings_frame(project.actor)
+            return sorted(zip(frame["coding_id"], frame["code"], frame["annotator"], frame["memo"]))
+        finally:
+            project.close()
+
+    imported = codings()
+    assert len(imported) == 4
+    edit = qualcode(root, db_url, *command)
+    assert edit.returncode == 0, edit.stderr
+    assert codings() != imported and (root / "codebook.yaml").read_bytes() != codebook_before
+    undo = qualcode(root, db_url, "undo")
+    assert undo.returncode == 0, undo.stderr
+    assert f"Undid the codebook {command[1]}" in undo.stdout
+    assert (root / "codebook.yaml").read_bytes() == codebook_before
+    assert codings() == imported  # every coding back, nothing of the import lost
+    project = Project.open(root, database_url=db_url)
+    assert project.store.orphan_codes() == [] and project.store.detached_frame().empty
+    assert project.consolidation_trail().empty
+    project.close()
+    again = qualcode(root, db_url, "undo")
+    assert "Undid one step: 4 codings" in again.stdout, again.stdout + again.stderr
+    assert codings() == []
+    assert "Nothing to undo." in qualcode(root, db_url, "undo").stdout
+
+
+def test_undo_of_a_merge_is_refused_when_a_moved_coding_changed_since(tmp_path: Path, db_url: str) -> None:
+    project = make_project(tmp_path / "proj", db_url)
+    s1, e1 = span(project.store, "Kazakhstan")
+    moved = project.add_coding("expert_B", s1, e1, "transit", annotator="alice")
+    project.merge_codes("transit", "work")
+    merged = project.codebook_path.read_bytes()
+    project.store.update_coding(ALICE, moved, memo="alice's note after the merge")
+    with pytest.raises(UndoRefused, match="alice \\(update\\) changed it since"):
+        project.as_user(Actor("local", "admin", local=True)).undo()
+    assert project.codebook_path.read_bytes() == merged  # nothing undone: file and codings as they are
+    assert project.store.get_coding(SUE, moved)["code_id"] == "work"
+    project.close()
+
+
+def test_any_database_failure_left_over_reaches_the_cli_user_as_a_named_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qualcode.cli import main
+
+    root = tmp_path / "proj"
+    make_project(root, f"sqlite:///{tmp_path / 'q.db'}").close()
+
+    def clash(self: Project) -> None:
+        raise sa.exc.IntegrityError("INSERT INTO x", {}, Exception("UNIQUE constraint failed: users.name"))
+
+    monkeypatch.setattr(Project, "status", clash)
+    assert main(["--project", str(root), "--database-url", f"sqlite:///{tmp_path / 'q.db'}", "status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Conflict: Someone else saved the same entry at the same moment (users.name)")
+    assert "INSERT INTO" not in err and "Traceback" not in err

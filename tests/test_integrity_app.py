@@ -191,3 +191,35 @@ def test_undo_never_deletes_another_annotators_coding_in_blind_mode(project: Pro
     assert not alice.exception, [e.value for e in alice.exception]
     assert f"Cannot undo your add of coding {mine}: that coding was deleted or detached since" in messages(alice)
     assert codings_of(project, "bob") == [(bobs, "shortage")]  # bob's coding untouched
+
+
+# --------------------------------------------------------------------------- merge: confirmation and undo
+def test_merge_asks_for_confirmation_and_undo_reverts_it(project: Project) -> None:
+    from qualcode.store import Actor
+
+    text = project.store.document_text("expert_A") or ""
+    start = text.index("Kazakhstan")
+    coding = project.as_user(Actor("sam", "supervisor", local=True)).add_coding(
+        "expert_A", start, start + 10, "transit"
+    )
+    before = project.codebook_path.read_bytes()
+    at = app("sam", "supervisor", page="codebook").run()
+    at.selectbox(key="qc_cb_merge_source").select("transit")
+    at.selectbox(key="qc_cb_merge_target").select("visas")
+    next(b for b in at.button if b.label == "Merge").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Nothing merged yet: merging moves all 1 coding(s)" in messages(at)
+    assert project.codebook_path.read_bytes() == before  # the unconfirmed click changed nothing
+    at.selectbox(key="qc_cb_merge_source").select("transit")
+    at.selectbox(key="qc_cb_merge_target").select("visas")
+    at.checkbox(key="qc_cb_merge_confirm").check()
+    next(b for b in at.button if b.label == "Merge").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "transit" not in project.codebook.codes
+    assert codings_of(project, "sam") == [(coding, "visas")]
+    code_page = app("sam", "supervisor").run()
+    code_page.button(key="qc_undo").click().run()  # the merge was sam's last step
+    assert not code_page.exception, [e.value for e in code_page.exception]
+    assert "Undid the codebook merge" in messages(code_page)
+    assert project.codebook_path.read_bytes() == before
+    assert codings_of(project, "sam") == [(coding, "transit")]

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from .. import schema as s
-from ..errors import QualcodeError
+from ..errors import QualcodeError, from_database
 from ..frames import AnalysisData
 from ..project import DATABASE_ENV, Project, SyncReport, find_root
 from ..store import Actor, Store
@@ -237,6 +237,8 @@ def user_errors() -> Iterator[None]:
         yield
     except QualcodeError as exc:
         show_error(exc)
+    except sa.exc.SQLAlchemyError as exc:  # a database failure no named error caught: still no raw text
+        show_error(from_database(exc))
 
 
 def flash(kind: str, message: str) -> None:
@@ -261,6 +263,9 @@ def run_action(action: Any, *args: Any, success: str | None = None, **kwargs: An
         result = action(*args, **kwargs)
     except QualcodeError as exc:
         flash("error", str(exc))
+        return None
+    except sa.exc.SQLAlchemyError as exc:  # a database failure no named error caught: still no raw text
+        flash("error", str(from_database(exc)))
         return None
     if success:
         flash("success", success)

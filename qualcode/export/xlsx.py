@@ -83,6 +83,7 @@ SHEETS = (
     "Co-occurrence",
     "Inter-coder agreement",
     "Disagreements",
+    "Saturation",
     "Codings",
     "About",
 )
@@ -255,10 +256,10 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
                 if fmt:
                     cell.number_format = fmt
                 values[r] = cell
-        for r, text in enumerate(sheet.cell_notes.get(col, ())):
-            if text:
+        for r, note in enumerate(sheet.cell_notes.get(col, ())):
+            if note:
                 cell = values[r] if isinstance(values[r], Cell) else WriteOnlyCell(ws, value=values[r])
-                cell.comment = Comment(text, "qualcode", width=360, height=120)
+                cell.comment = Comment(note, "qualcode", width=360, height=120)
                 values[r] = cell
         columns.append(values)
     if sheet.merge:
@@ -553,6 +554,27 @@ def _cooccurrence_sheet(data: AnalysisData, annotators: Sequence[str] | None, un
     )
 
 
+def _saturation_sheet(data: AnalysisData, annotators: Sequence[str] | None) -> _Sheet:
+    from ..saturation import saturation_report
+
+    pooled, pooling = reports.pool(data, annotators)
+    if pooled.codings.empty:
+        return _note_sheet("Saturation", "No codings yet, so no saturation assessment.")
+    result = saturation_report(pooled, pooled=pooling.text, orders=1000, seed=0)
+    df = result.table.drop(columns=["new_theme_ids"])
+    note = " ".join(result.lines()) + (
+        " One row per interview in interview order: the codes it used first, the running total and the share of "
+        "all codes reached (Guest, Bunce & Johnson 2006)."
+    )
+    return _Sheet(
+        "Saturation",
+        df,
+        note,
+        formats={"share_of_codes": "0.0%", "share_of_themes": "0.0%"},
+        max_width={"new_code_ids": 80},
+    )
+
+
 def _note_sheet(title: str, text: str) -> _Sheet:
     return _Sheet(title, pd.DataFrame({"note": [text]}), text, headers=["Note"], wrap=["note"], max_width={"note": 100})
 
@@ -702,6 +724,7 @@ def export_workbook(
         _cooccurrence_sheet(data, ann, unit),
     ]
     sheets += list(_agreement_sheets(data, agr_ann, unit, bootstrap))
+    sheets.append(_saturation_sheet(data, ann))
     sheets.append(
         _Sheet(
             "Codings",

@@ -125,25 +125,43 @@ def build_codebook(
     title: str = "",
 ) -> CodebookBuild:
     """Map the REFI code tree onto qualcode themes and codes (see the package docstring)."""
-    codebook = Codebook(title=title)
-    code_of: dict[str, str] = {}
-    theme_of: dict[str, str] = {}
-    used: set[str] = set()
-    lost_colours: list[str] = []
-    codable_parents: list[str] = []
+    builder = _Builder(Codebook(title=title), coded_guids)
+    for node in nest_path_names(_nodes(codes_el)):
+        builder.walk(node, None, None)
+    for element in set_elements:
+        builder.add_set(element)
+    builder.warn(warnings)
+    return CodebookBuild(builder.codebook, builder.code_of, builder.theme_of, builder.set_of)
 
-    def choose_id(fields: dict[str, Any], name: str) -> str:
+
+class _Builder:
+    """The state of one mapping: ids used, which GUID became what, and what was lost."""
+
+    def __init__(self, codebook: Codebook, coded_guids: set[str]) -> None:
+        self.codebook = codebook
+        self.coded_guids = coded_guids
+        self.code_of: dict[str, str] = {}
+        self.theme_of: dict[str, str] = {}
+        self.set_of: dict[str, str] = {}
+        self.used: set[str] = set()
+        self.lost_colours: list[str] = []
+        self.codable_parents: list[str] = []
+        self.empty_sets: list[str] = []
+        self.source_sets: list[str] = []
+        self.unresolved = 0
+
+    def choose_id(self, fields: dict[str, Any], name: str) -> str:
         wanted = fields.get("id")
-        if isinstance(wanted, str) and ID_PATTERN.match(wanted) and wanted not in used:
-            used.add(wanted)
+        if isinstance(wanted, str) and ID_PATTERN.match(wanted) and wanted not in self.used:
+            self.used.add(wanted)
             return wanted
-        return unique_id(slugify(name), used)
+        return unique_id(slugify(name), self.used)
 
-    def add_code(node: _Node, theme: str | None, inherited: str | None, *, own_id: bool = True) -> None:
+    def add_code(self, node: _Node, theme: str | None, inherited: str | None, *, own_id: bool = True) -> None:
         description, fields = node.definition()
         label = node.name or node.guid
-        code_id = choose_id(fields if own_id else {}, label)
-        codebook.codes[code_id] = Code(
+        code_id = self.choose_id(fields if own_id else {}, label)
+        self.codebook.codes[code_id] = Code(
             id=code_id,
             label=label,
             theme=theme,
@@ -154,18 +172,18 @@ def build_codebook(
             aliases=tuple(str(a) for a in fields.get("aliases", [])) if own_id else (),
             patterns=tuple(fields.get("patterns", [])) if own_id else (),
         )
-        code_of[node.guid] = code_id
+        self.code_of[node.guid] = code_id
         if node.color and (inherited or "").lower() != node.color.lower():
-            lost_colours.append(label)
+            self.lost_colours.append(label)
 
-    def walk(node: _Node, parent: str | None, inherited: str | None) -> None:
+    def walk(self, node: _Node, parent: str | None, inherited: str | None) -> None:
         label = node.name or node.guid
         if node.codable and not node.children:
-            add_code(node, parent, inherited)
+            self.add_code(node, parent, inherited)
             return
         description, fields = node.definition()
-        theme_id = choose_id(fields, label)
-        codebook.themes[theme_id] = Theme(
+        theme_id = self.choose_id(fields, label)
+        self.codebook.themes[theme_id] = Theme(
             id=theme_id,
             label=label,
             parent=parent,
@@ -173,81 +191,68 @@ def build_codebook(
             color=node.color,
             aliases=tuple(str(a) for a in fields.get("aliases", [])),
         )
-        theme_of[node.guid] = theme_id
+        self.theme_of[node.guid] = theme_id
         if node.codable:
-            if node.guid in coded_guids:
+            if node.guid in self.coded_guids:
                 # Text coded with the parent code itself keeps a home: a code of the same name.
-                add_code(node, theme_id, node.color or inherited, own_id=False)
+                self.add_code(node, theme_id, node.color or inherited, own_id=False)
             else:
-                codable_parents.append(label)
+                self.codable_parents.append(label)
         for child in node.children:
-            walk(child, theme_id, node.color or inherited)
+            self.walk(child, theme_id, node.color or inherited)
 
-    for node in nest_path_names(_nodes(codes_el)):
-        walk(node, None, None)
-
-    empty_sets: list[str] = []
-    source_sets: list[str] = []
-    set_of: dict[str, str] = {}
-    unresolved = 0
-    for element in set_elements:
+    def add_set(self, element: etree._Element) -> None:
+        """A Set of codes becomes a cross-cutting theme; sets of sources or notes are reported."""
         name = element.get("name") or ""
         name = name if name.strip() else guid_key(element.get("guid"))
         description, fields = split_description(element.findtext("Description"))
         fields = {**fields, **comment_fields(element)}
         members: list[str] = []
-        member_elements = element.findall("MemberCode")
-        for member in member_elements:
+        for member in element.findall("MemberCode"):
             key = guid_key(member.get("targetGUID") or member.get("guid"))
-            if key in code_of:
-                ids = [code_of[key]]
-            elif key in theme_of:  # a whole folder in the set: take every code under it
-                ids = codebook.codes_in(theme_of[key])
+            if key in self.code_of:
+                ids = [self.code_of[key]]
+            elif key in self.theme_of:  # a whole folder in the set: take every code under it
+                ids = self.codebook.codes_in(self.theme_of[key])
             else:
-                unresolved += 1
+                self.unresolved += 1
                 ids = []
             members += [i for i in ids if i not in members]
         other = len(element.findall("MemberSource")) + len(element.findall("MemberNote"))
         if members or (not other and "id" in fields):
-            set_id = choose_id(fields, name)
-            codebook.cross_cutting[set_id] = CrossCut(set_id, name, tuple(members), description)
-            set_of[guid_key(element.get("guid"))] = set_id
-            if other:
-                source_sets.append(name)
-        elif other:
-            source_sets.append(name)
-        else:
-            empty_sets.append(name)
+            set_id = self.choose_id(fields, name)
+            self.codebook.cross_cutting[set_id] = CrossCut(set_id, name, tuple(members), description)
+            self.set_of[guid_key(element.get("guid"))] = set_id
+        if other:
+            self.source_sets.append(name)
+        elif not members and "id" not in fields:
+            self.empty_sets.append(name)
 
-    if codable_parents:
-        warnings.append(
-            f"{plural(len(codable_parents), 'codable code')} with sub-codes "
-            f"({quoted_list(codable_parents)}) became themes; they had no text "
-            "codings of their own."
-        )
-    if lost_colours:
-        warnings.append(
-            f"{plural(len(lost_colours), 'code colour')} "
-            f"({quoted_list(lost_colours)}) {were(len(lost_colours))} not "
-            "carried over: qualcode "
-            "colours themes, and codes inherit their theme's colour."
-        )
-    if source_sets:
-        warnings.append(
-            f"{plural(len(source_sets), 'set')} of documents or memos "
-            f"({quoted_list(source_sets)}) {were(len(source_sets))} not "
-            "carried over: qualcode sets "
-            "(cross-cutting themes) only hold codes."
-        )
-    if empty_sets:
-        warnings.append(
-            f"{plural(len(empty_sets), 'empty set')} ({quoted_list(empty_sets)}) {were(len(empty_sets))} skipped."
-        )
-    if unresolved:
-        warnings.append(
-            f"{plural(unresolved, 'set member')} pointed at codes that do not exist and {were(unresolved)} skipped."
-        )
-    return CodebookBuild(codebook, code_of, theme_of, set_of)
+    def warn(self, warnings: list[str]) -> None:
+        if self.codable_parents:
+            n = len(self.codable_parents)
+            warnings.append(
+                f"{plural(n, 'codable code')} with sub-codes ({quoted_list(self.codable_parents)}) became themes; "
+                "they had no text codings of their own."
+            )
+        if self.lost_colours:
+            n = len(self.lost_colours)
+            warnings.append(
+                f"{plural(n, 'code colour')} ({quoted_list(self.lost_colours)}) {were(n)} not carried over: qualcode "
+                "colours themes, and codes inherit their theme's colour."
+            )
+        if self.source_sets:
+            n = len(self.source_sets)
+            warnings.append(
+                f"{plural(n, 'set')} of documents or memos ({quoted_list(self.source_sets)}) {were(n)} not carried "
+                "over: qualcode sets (cross-cutting themes) only hold codes."
+            )
+        if self.empty_sets:
+            n = len(self.empty_sets)
+            warnings.append(f"{plural(n, 'empty set')} ({quoted_list(self.empty_sets)}) {were(n)} skipped.")
+        if self.unresolved:
+            n = self.unresolved
+            warnings.append(f"{plural(n, 'set member')} pointed at codes that do not exist and {were(n)} skipped.")
 
 
 __all__ = ["CodebookBuild", "build_codebook"]

@@ -109,37 +109,85 @@ class CodebookMirrorRoom(StoreCore):
             )
 
     def reassign_code(self, conn: Connection, actor: Actor, source: str, target: str) -> int:
-        """Move every coding of ``source`` to ``target`` (merge); duplicates collapse into one."""
+        """Move every coding of ``source`` to ``target`` (merge); duplicates collapse into one.
+        Each coding's change gets its own audit entry (in the merge's undo step), so undo can put
+        every coding back as it was."""
         rows = conn.execute(sa.select(s.codings).where(s.codings.c.code_id == source)).mappings().all()
         moved = 0
+        fields = ("start_pos", "end_pos", "code_id", "memo", "version")
         for row in rows:
-            dup = conn.execute(
-                sa.select(s.codings.c.id).where(
-                    s.codings.c.document_id == row["document_id"],
-                    s.codings.c.start_pos == row["start_pos"],
-                    s.codings.c.end_pos == row["end_pos"],
-                    s.codings.c.code_id == target,
-                    s.codings.c.annotator == row["annotator"],
+            dup = (
+                conn.execute(
+                    sa.select(s.codings).where(
+                        s.codings.c.document_id == row["document_id"],
+                        s.codings.c.start_pos == row["start_pos"],
+                        s.codings.c.end_pos == row["end_pos"],
+                        s.codings.c.code_id == target,
+                        s.codings.c.annotator == row["annotator"],
+                    )
                 )
-            ).scalar()
+                .mappings()
+                .first()
+            )
             if dup is not None:
                 # Same span already has the target code: keep one coding, keep the memo text.
                 if row["memo"]:
+                    memo = (dup["memo"] + "\n" + row["memo"]).strip()
                     conn.execute(
                         s.codings.update()
-                        .where(s.codings.c.id == dup)
-                        .values(memo=sa.func.trim(s.codings.c.memo + "\n" + row["memo"]))
+                        .where(s.codings.c.id == dup["id"])
+                        .values(memo=memo, updated_at=s.now(), version=dup["version"] + 1)
+                    )
+                    self._audit(
+                        conn,
+                        actor,
+                        "coding.update",
+                        "coding",
+                        dup["id"],
+                        {k: dup[k] for k in fields},
+                        {**{k: dup[k] for k in fields}, "memo": memo, "version": dup["version"] + 1},
                     )
                 conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))
+                self._audit(conn, actor, "coding.delete", "coding", row["id"], _row_snapshot(row), None)
             else:
                 conn.execute(
                     s.codings.update()
                     .where(s.codings.c.id == row["id"])
-                    .values(code_id=target, updated_at=s.now(), version=s.codings.c.version + 1)
+                    .values(code_id=target, updated_at=s.now(), version=row["version"] + 1)
+                )
+                self._audit(
+                    conn,
+                    actor,
+                    "coding.update",
+                    "coding",
+                    row["id"],
+                    {k: row[k] for k in fields},
+                    {**{k: row[k] for k in fields}, "code_id": target, "version": row["version"] + 1},
                 )
             moved += 1
         self._audit(conn, actor, "codebook.merge", "code", source, {"code": source, "codings": moved}, {"code": target})
         return moved
+
+    def recode(self, conn: Connection, actor: Actor, old_id: str, new_id: str) -> int:
+        """Codings of a renamed code follow its new id (one audit entry each, for undo)."""
+        rows = conn.execute(sa.select(s.codings).where(s.codings.c.code_id == old_id)).mappings().all()
+        fields = ("start_pos", "end_pos", "code_id", "memo", "version")
+        for row in rows:
+            conn.execute(
+                s.codings.update()
+                .where(s.codings.c.id == row["id"])
+                .values(code_id=new_id, updated_at=s.now(), version=row["version"] + 1)
+            )
+            self._audit(
+                conn,
+                actor,
+                "coding.update",
+                "coding",
+                row["id"],
+                {k: row[k] for k in fields},
+                {**{k: row[k] for k in fields}, "code_id": new_id, "version": row["version"] + 1},
+            )
+        return len(rows)
 
     def archive_codings_of(self, conn: Connection, actor: Actor, code_id: str, reason: str) -> int:
         rows = (
@@ -153,6 +201,7 @@ class CodebookMirrorRoom(StoreCore):
         )
         for row in rows:
             self._move_to_detached(conn, row, row["document_name"], "archived", reason)
+            self._audit(conn, actor, "coding.archive", "coding", row["id"], _row_snapshot(row), None)
         self._audit(conn, actor, "codebook.delete", "code", code_id, {"codings_archived": len(rows)}, None)
         return len(rows)
 
@@ -209,3 +258,9 @@ class CodebookMirrorRoom(StoreCore):
             value = conn.execute(sa.select(s.settings.c.value).where(s.settings.c.key == self.PENDING_KEY)).scalar()
             if value is not None and json.loads(value)["after"] == after_sha:
                 conn.execute(s.settings.delete().where(s.settings.c.key == self.PENDING_KEY))
+
+
+def _row_snapshot(row: Any) -> dict[str, Any]:
+    """What undo needs to put a deleted or archived coding back."""
+    keys = ("document_id", "start_pos", "end_pos", "code_id", "annotator", "memo", "origin", "created_at", "version")
+    return {k: row[k] for k in keys}

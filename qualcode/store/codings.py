@@ -10,13 +10,24 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from .. import schema as s
-from ..errors import CodingError, ConflictError, PermissionDenied, Problem, UndoRefused, did_you_mean, valid_list
+from ..errors import (
+    CodingError,
+    ConflictError,
+    PermissionDenied,
+    Problem,
+    QualcodeError,
+    UndoRefused,
+    did_you_mean,
+    from_database,
+    valid_list,
+)
 from ..model import ORIGINS, Coding
 from .core import Actor
 from .documents import DocumentsRoom
 from .users import UsersRoom
 
-CODING_UNDO = ("coding.add", "coding.update", "coding.delete")  # what undo_last reverts
+CODING_UNDO = ("coding.add", "coding.update", "coding.delete", "coding.archive")  # what undo_last reverts
+UNDOABLE = (*CODING_UNDO, "codebook.file")  # a step holding one of these can be undone
 
 
 class CodingsRoom(UsersRoom, DocumentsRoom):
@@ -114,10 +125,12 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
         source: str | None = None,
         source_sha256: str | None = None,
         skip_existing: bool = True,
+        step: str | None = None,
     ) -> list[int]:
         """Add codings in ONE transaction (all or nothing).  Returns the new ids (existing
-        identical codings are skipped when ``skip_existing``)."""
-        with self.write() as conn:
+        identical codings are skipped when ``skip_existing``).  ``step``: the undo step to join
+        (one import of several files is undone as one step)."""
+        with self.write(step=step) as conn:
             ids = self._insert_codings(conn, actor, list(items), rows=rows, source=source, skip_existing=skip_existing)
             self._record_import(conn, source, "codings", source_sha256)
         return ids
@@ -173,12 +186,16 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             new_rows.append(v)
         ids: list[int] = []
         if new_rows:
-            ids = [
-                int(r[0])
-                for r in conn.execute(
-                    s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows
-                )
-            ]
+            try:
+                with conn.begin_nested():
+                    ids = [
+                        int(r[0])
+                        for r in conn.execute(
+                            s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows
+                        )
+                    ]
+            except sa.exc.IntegrityError as exc:
+                raise self._clash(conn, new_rows, exc) from None
             audit = []
             for new_id, v in zip(ids, new_rows):
                 after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
@@ -197,6 +214,27 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                 )
             conn.execute(s.audit_log.insert(), audit)
         return ids
+
+    def _clash(self, conn: Connection, rows: Sequence[dict[str, Any]], exc: sa.exc.IntegrityError) -> QualcodeError:
+        """The named error for an INSERT that lost a race: another session stored the same coding
+        between this one's duplicate check and its insert (PostgreSQL; SQLite writers queue)."""
+        for v in rows:
+            taken = conn.execute(
+                sa.select(s.codings.c.id).where(
+                    s.codings.c.document_id == v["document_id"],
+                    s.codings.c.start_pos == v["start_pos"],
+                    s.codings.c.end_pos == v["end_pos"],
+                    s.codings.c.code_id == v["code_id"],
+                    s.codings.c.annotator == v["annotator"],
+                )
+            ).scalar()
+            if taken is not None:
+                return CodingError(
+                    f"'{v['annotator']}' already coded this span with '{v['code_id']}' (coding {taken}, saved by "
+                    "another session at the same moment); nothing of this batch was saved.",
+                    hint="Reload: the coding is there. Add the others again if you still want them.",
+                )
+        return from_database(exc)
 
     def add_coding(self, actor: Actor, coding: Coding) -> int:
         ids = self.add_codings(actor, [coding], skip_existing=False)
@@ -302,25 +340,61 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             }
             self._audit(conn, actor, "coding.delete", "coding", coding_id, before, None)
 
-    def undo_last(self, actor: Actor) -> dict[str, Any] | None:
+    def undo_last(self, actor: Actor, *, restore_codebook: Any = None) -> dict[str, Any] | None:
         """Undo ``actor``'s most recent step from the audit log: one coding change (add, edit,
-        delete), or every coding of one import.  None when there is nothing to undo.
+        delete), every coding of one import, or a codebook edit with every coding it moved.
+        None when there is nothing to undo.
 
-        Undo acts only on the codings that step wrote, as that step left them: if a coding was
-        since changed (by anyone, or by a re-import or codebook merge) or deleted, or putting it
-        back would clash with the codings now stored, nothing is undone and
+        Undo acts only on what that step wrote, as that step left it: if a coding was since
+        changed (by anyone, or by a re-import or codebook merge) or deleted, or putting it back
+        would clash with what is stored now, nothing is undone and
         :class:`~qualcode.errors.UndoRefused` says why.  The refused step is then passed over, so
-        the next undo goes to the step before it.
+        the next undo goes to the step before it.  A codebook step needs ``restore_codebook``
+        (``Project.undo`` passes it: codebook.yaml goes back too).
         """
         refusal: UndoRefused | None = None
         with self.write() as conn:
-            entries = self._last_step(conn, actor, CODING_UNDO)
+            entries = self._last_step(conn, actor, UNDOABLE)
             if not entries:
                 return None
+            if entries[0]["step"] is not None:  # the step's other entries (merge record, trail, …)
+                entries = list(
+                    conn.execute(
+                        sa.select(s.audit_log)
+                        .where(
+                            s.audit_log.c.step == entries[0]["step"],
+                            s.audit_log.c.actor == actor.name,
+                            s.audit_log.c.undone_by.is_(None),
+                        )
+                        .order_by(s.audit_log.c.id.desc())
+                    ).mappings()
+                )
+            codebook_entry = next((e for e in entries if e["action"] == "codebook.file"), None)
+            codings = [e for e in entries if e["entity"] == "coding" and e["action"] in CODING_UNDO]
             try:
                 with conn.begin_nested():  # all of the step, or none of it
-                    for entry in entries:
+                    finish = None
+                    if codebook_entry is not None:
+                        if restore_codebook is None:
+                            raise UndoRefused("Your last step changed codebook.yaml: undo it with 'qualcode undo'.")
+                        finish = restore_codebook(conn, codebook_entry)
+                    for entry in codings:
                         self._revert_coding(conn, actor, entry)
+                    for entry in entries:
+                        if entry["action"] == "consolidation.merge" and entry["entity_id"] is not None:
+                            conn.execute(s.code_merges.delete().where(s.code_merges.c.id == int(entry["entity_id"])))
+                        elif entry["action"] == "consolidation.rename":
+                            conn.execute(
+                                s.code_merges.update()
+                                .where(s.code_merges.c.target_id == entry["after"]["id"])
+                                .values(target_id=entry["before"]["id"])
+                            )
+                    if finish is not None:
+                        finish(conn)
+                    rest = [e["id"] for e in entries if e not in codings]
+                    if rest:
+                        mark = self._audit(conn, actor, "undo", "audit", entries[-1]["id"], None, {"entries": rest})
+                        conn.execute(s.audit_log.update().where(s.audit_log.c.id.in_(rest)).values(undone_by=mark))
             except UndoRefused as exc:
                 refusal = UndoRefused(
                     exc.problems[0].message,
@@ -333,9 +407,18 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                     s.audit_log.update().where(s.audit_log.c.id.in_([e["id"] for e in entries])).values(undone_by=mark)
                 )
             else:
-                coding_ids = [int(e["entity_id"]) for e in entries]
-                actions = sorted({e["action"] for e in entries})
-                single = len(entries) == 1
+                coding_ids = [int(e["entity_id"]) for e in codings]
+                actions = sorted({e["action"] for e in codings})
+                if codebook_entry is not None:
+                    change = next((e for e in entries if e["entity"] == "codebook" and e is not codebook_entry), None)
+                    what = change["action"].removeprefix("codebook.") if change else "change"
+                    return {
+                        "undone": f"codebook.{what}",
+                        "coding_id": None,
+                        "coding_ids": coding_ids,
+                        "message": f"Undid the codebook {what} ({len(coding_ids)} coding(s) put back as they were).",
+                    }
+                single = len(codings) == 1
                 undone = actions[0] if single else "import"
                 return {
                     "undone": undone,
@@ -344,7 +427,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                     "message": (
                         f"Undid {undone.removeprefix('coding.')} of coding {coding_ids[0]}."
                         if single
-                        else f"Undid one step: {len(entries)} codings ({', '.join(actions)})."
+                        else f"Undid one step: {len(codings)} codings ({', '.join(actions)})."
                     ),
                 }
         assert refusal is not None
@@ -442,7 +525,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                 {k: row[k] for k in ("start_pos", "end_pos", "code_id", "memo", "version")},
                 {**restored, "version": row["version"] + 1, "undoes": entry["id"]},
             )
-        elif action == "delete":
+        elif action in ("delete", "archive"):
             if row is not None:
                 raise UndoRefused(f"Cannot undo {what}: a coding with that id exists again.")
             doc = conn.execute(
@@ -473,6 +556,8 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                 before["code_id"],
                 before["annotator"],
             )
+            if action == "archive":
+                conn.execute(s.detached_codings.delete().where(s.detached_codings.c.id == coding_id))
             undo_id = self._audit(
                 conn, actor, "undo", "coding", coding_id, None, {**before, "version": version, "undoes": entry["id"]}
             )

@@ -25,6 +25,19 @@ class DocumentsRoom(StoreCore):
         with self.read() as conn:
             return conn.execute(sa.select(s.documents.c.text).where(s.documents.c.name == name)).scalar()
 
+    def document_sources(self) -> list[tuple[str, str | None, int]]:
+        """``(document, source_path, number of codings)`` for every stored document."""
+        counts = (
+            sa.select(s.codings.c.document_id, sa.func.count().label("n")).group_by(s.codings.c.document_id).subquery()
+        )
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(s.documents.c.name, s.documents.c.source_path, sa.func.coalesce(counts.c.n, 0))
+                .outerjoin(counts, counts.c.document_id == s.documents.c.id)
+                .order_by(s.documents.c.name)
+            ).all()
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
     def document_row(self, name: str) -> dict[str, Any] | None:
         with self.read() as conn:
             row = conn.execute(sa.select(s.documents).where(s.documents.c.name == name)).mappings().first()

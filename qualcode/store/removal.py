@@ -104,12 +104,6 @@ class RemovalRoom(UsersRoom):
             audit_id = self._audit(conn, actor, REMOVE_ACTION, "document", name, before, after)
         return {"document": name, "codings_archived": len(codings), "audit_id": audit_id, "moved_to": moved_to}
 
-    def document_sources(self) -> dict[str, str | None]:
-        """Each document's project-relative source file (None for documents from a REFI archive)."""
-        with self.read() as conn:
-            rows = conn.execute(sa.select(s.documents.c.name, s.documents.c.source_path).order_by(s.documents.c.name))
-            return {name: source for name, source in rows}
-
     def last_removal(self, actor: Actor) -> dict[str, Any] | None:
         """The audit entry of ``actor``'s latest removal when it is newer than their latest coding
         change not yet undone (so that ``undo`` takes the most recent step), else None."""

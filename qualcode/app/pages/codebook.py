@@ -13,6 +13,8 @@ An id that is no longer in the codebook is refused too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,9 @@ from ...errors import ConflictError
 from ...model import UNCATEGORISED, Code, Codebook, Theme
 from .. import state
 from ..components import tables
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 FORM_SHA_KEY = "qc_cb_form_sha"  # the codebook.yaml version the edit forms were last drawn from
 
@@ -111,7 +116,7 @@ def _code_details(codebook: Codebook, code: Code) -> None:
             st.caption("Former names: " + state.escape_md(", ".join(code.aliases)))
 
 
-def _consolidation(project, code: Code) -> None:  # type: ignore[no-untyped-def]
+def _consolidation(project: Project, code: Code) -> None:
     """The code's consolidation trail: its recorded count and the codes merged into it."""
     from ...consolidation import trail_of
 
@@ -225,14 +230,26 @@ def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
     with merge, st.form("qc_cb_merge"):
         source = st.selectbox("Merge this code …", codes, format_func=code_label, key="qc_cb_merge_source")
         target = st.selectbox("… into this code", codes, format_func=code_label, key="qc_cb_merge_target")
+        confirmed = st.checkbox(
+            "Yes: move every coding of the first code to the second and remove the first code",
+            key="qc_cb_merge_confirm",
+            help="Undo (qualcode undo, or Undo last on the Code page) reverts the whole merge.",
+        )
         if st.form_submit_button("Merge"):
             with state.user_errors():
                 _check_ids(codebook, source, target)
                 if source == target:
                     st.error("Choose two different codes.")
+                elif not confirmed:
+                    used = editor.store.code_usage(source)
+                    st.warning(
+                        f"Nothing merged yet: merging moves all {used} coding(s) of "
+                        f"'{state.escape_md(code_label(source))}' to '{state.escape_md(code_label(target))}'. "
+                        "Tick the confirmation and press Merge again."
+                    )
                 else:
                     editor.merge_codes(source, target)
-                    _done("Merged; codings moved to the target code.")
+                    _done("Merged; codings moved to the target code. Undo reverts the merge.")
     with delete, st.form("qc_cb_delete"):
         node = st.selectbox(
             "Code or theme",

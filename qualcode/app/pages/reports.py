@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
@@ -20,6 +21,9 @@ from ...export import to_csv
 from ...frames import AnalysisData
 from .. import state
 from ..components import tables
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 EXCEL_KEY = "qc_excel_bytes"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,7 +102,7 @@ APPENDIX_KEY = "qc_appendix_files"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def appendix_bytes(project, suffix: str, annotators: list[str] | None) -> bytes:  # type: ignore[no-untyped-def]
+def appendix_bytes(project: Project, suffix: str, annotators: list[str] | None) -> bytes:
     """Thesis Appendix A and B (Project.export_appendix) as .docx or .xlsx bytes."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"thesis_appendix{suffix}"
