@@ -375,6 +375,7 @@ def test_single_machine_mode_asks_each_browser_for_the_name_and_remembers_it(bro
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
     page.wait_for_function("document.cookie.includes('qualcode_annotator=sam')", timeout=WAIT_MS)
+    assert page.get_by_text("Component Error").count() == 0
     page.reload()  # a new session in the same browser: the name is remembered
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
     assert chosen_name(page) == "sam"
