@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from . import __version__
 from . import schema as s
 from .errors import ConfigError, InputFileError, Problem, output_error
+from .fileio import atomic_write
 from .safezip import open_zip_safely
 
 # Parents before children, so foreign keys hold at every insert.
@@ -61,20 +62,24 @@ def backup(project: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def _sqlite_online_backup(project: Any, path: Path) -> dict[str, Any]:
     source_file = project.store.engine.url.database
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.unlink(missing_ok=True)
-        src = sqlite3.connect(source_file, timeout=60)
-        dst = sqlite3.connect(tmp)
+
+    def copy(tmp: Path) -> None:
         try:
-            src.backup(dst)  # page-by-page copy of a consistent snapshot
-            dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
-        finally:
-            dst.close()
-            src.close()
-        os.replace(tmp, path)
+            src = sqlite3.connect(source_file, timeout=60)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)  # page-by-page copy of a consistent snapshot
+                dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
+            finally:
+                dst.close()
+                src.close()
+        except BaseException:
+            _remove(tmp.with_name(tmp.name + "-journal"))  # atomic_write removes tmp itself
+            raise
+
+    try:
+        atomic_write(path, copy)
     except (OSError, sqlite3.Error) as exc:  # e.g. a full disk: no half-written file stays behind
-        _remove(tmp, tmp.with_name(tmp.name + "-journal"))
         raise output_error(exc, str(path)) from None
     return {"kind": "sqlite", "path": str(path), "counts": project.store.counts()}
 
@@ -88,16 +93,16 @@ def _remove(*paths: Path) -> None:
 
 
 def _portable_dump(project: Any, path: Path) -> dict[str, Any]:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        return _write_portable_dump(project, path, tmp)
-    except OSError as exc:  # e.g. a full disk: no half-written file stays behind
-        _remove(tmp)
-        raise output_error(exc, str(path)) from None
-
-
-def _write_portable_dump(project: Any, path: Path, tmp: Path) -> dict[str, Any]:
     counts: dict[str, int] = {}
+    try:
+        atomic_write(path, lambda tmp: _write_dump(project, tmp, counts))
+    except OSError as exc:  # e.g. a full disk: no half-written file stays behind
+        raise output_error(exc, str(path)) from None
+    return {"kind": "portable", "path": str(path), "counts": counts}
+
+
+def _write_dump(project: Any, tmp: Path, counts: dict[str, int]) -> None:
+    """The portable backup archive (one JSON-lines file per table, codebook, manifest) at ``tmp``."""
     with project.store.read() as conn, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         if project.store.engine.dialect.name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -123,8 +128,6 @@ def _write_portable_dump(project: Any, path: Path, tmp: Path) -> dict[str, Any]:
             "counts": counts,
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-    os.replace(tmp, path)
-    return {"kind": "portable", "path": str(path), "counts": counts}
 
 
 def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: bool = True) -> dict[str, Any]:
@@ -172,9 +175,7 @@ def restore(project: Any, path: str | os.PathLike[str], *, restore_codebook: boo
             )
         ) from None
     if restore_codebook and codebook is not None:
-        tmp = project.codebook_path.with_name(".codebook.yaml.restore.tmp")
-        tmp.write_bytes(codebook)
-        os.replace(tmp, project.codebook_path)
+        atomic_write(project.codebook_path, codebook)
         project._codebook = None
     return {"path": str(path), "counts": {name: len(rows) for name, rows in tables.items()}}
 

@@ -15,9 +15,10 @@ from typing import Any
 import click
 
 from .errors import QualcodeError
+from .vocabulary import AGREEMENT_UNITS, COOCCURRENCE_UNITS, ROLES, SEGMENT_KINDS, SETTINGS, SUGGESTION_UNITS
 
 FORMATS = ["table", "csv", "json", "markdown"]
-UNITS = ["sentence", "paragraph", "turn", "document", "character", "match", "span"]
+UNITS = list(AGREEMENT_UNITS)
 
 
 class Context:
@@ -510,9 +511,7 @@ def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators:
 
 
 @report.command("cooccurrence")
-@click.option(
-    "--unit", type=click.Choice(["overlap", "sentence", "paragraph", "turn"]), default="overlap", show_default=True
-)
+@click.option("--unit", type=click.Choice(COOCCURRENCE_UNITS), default="overlap", show_default=True)
 @click.option("--by", type=click.Choice(["code", "theme"]), default="code", show_default=True)
 @_report_options
 @pass_ctx
@@ -748,7 +747,7 @@ def _describe(df: Any) -> str:
 
 
 @report.command("disagreements")
-@click.option("--unit", type=click.Choice(["sentence", "paragraph", "turn"]), default="sentence", show_default=True)
+@click.option("--unit", type=click.Choice(SEGMENT_KINDS), default="sentence", show_default=True)
 @_scope_options
 @_report_options
 @pass_ctx
@@ -793,7 +792,7 @@ def export() -> None:
 @click.argument("path", type=click.Path(dir_okay=False), callback=_output_path)
 @click.option("--annotators", help="Annotator set for counts (e.g. consensus).")
 @click.option("--agreement-annotators", help="Annotators compared in the agreement sheet.")
-@click.option("--unit", type=click.Choice(["sentence", "paragraph", "turn"]), default="sentence")
+@click.option("--unit", type=click.Choice(SEGMENT_KINDS), default="sentence")
 @pass_ctx
 def export_xlsx(ctx: Context, path: str, annotators: str | None, agreement_annotators: str | None, unit: str) -> None:
     """The appendix workbook: interviewees, codebook, matrices, frequencies, agreement, codings.
@@ -893,7 +892,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["annotator", "supervisor", "admin"]), default="annotator", show_default=True)
+@click.option("--role", type=click.Choice(ROLES), default="annotator", show_default=True)
 @click.option(
     "--password",
     prompt=True,
@@ -983,7 +982,7 @@ def user_unlock(ctx: Context, name: str) -> None:
 
 
 @cli.command("set")
-@click.argument("key", type=click.Choice(["blind_mode", "blind_revealed", "team_mode", "agreement_unit"]))
+@click.argument("key", type=click.Choice(list(SETTINGS)))
 @click.argument("value")
 @pass_ctx
 def set_setting(ctx: Context, key: str, value: str) -> None:
@@ -996,7 +995,9 @@ def set_setting(ctx: Context, key: str, value: str) -> None:
 @cli.command()
 @pass_ctx
 def undo(ctx: Context) -> None:
-    """Undo your last coding change (add, edit or delete), from the audit log.
+    """Undo your last step, from the audit log: a coding change (add, edit, delete), all codings
+    of one import, or a codebook edit (merge, rename, delete, ...) with every coding it moved.
+    Refused, with the reason, when something it would revert was changed since.
 
     Example: qualcode --user alice undo
     """
@@ -1130,7 +1131,7 @@ def suggest_reject(ctx: Context, ids: Sequence[str]) -> None:
 
 
 @suggest.command("evaluate")
-@click.option("--unit", type=click.Choice(["sentence", "paragraph"]), default="sentence", show_default=True)
+@click.option("--unit", type=click.Choice(SUGGESTION_UNITS), default="sentence", show_default=True)
 @click.option("--annotators", help="Whose codings are the truth (default: all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_ctx

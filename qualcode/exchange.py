@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .codebook import dump_codebook
 from .errors import ConfigError
+from .fileio import atomic_write
 from .project import Project
 from .refi.reader import RefiProject
 from .segment import segment_many
@@ -37,7 +38,7 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         doc.segments = segs
     original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
     try:
-        _atomic_write(project.codebook_path, dump_codebook(refi.codebook).encode("utf-8"))
+        atomic_write(project.codebook_path, dump_codebook(refi.codebook).encode("utf-8"))
         project._codebook = None
         project.sync_codebook()
         for doc in refi.documents:
@@ -50,7 +51,7 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         if original is None:
             project.codebook_path.unlink(missing_ok=True)
         else:
-            _atomic_write(project.codebook_path, original)
+            atomic_write(project.codebook_path, original)
         project._codebook = None
         if original is not None:
             project.sync_codebook()
@@ -94,7 +95,7 @@ def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
         )
     original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
     try:
-        _atomic_write(project.codebook_path, dump_codebook(codebook).encode("utf-8"))
+        atomic_write(project.codebook_path, dump_codebook(codebook).encode("utf-8"))
         project._codebook = None
         project.sync_codebook()
         project.store.remember_refi_ids(project.actor, guids)
@@ -102,7 +103,7 @@ def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
         if original is None:
             project.codebook_path.unlink(missing_ok=True)
         else:
-            _atomic_write(project.codebook_path, original)
+            atomic_write(project.codebook_path, original)
         project._codebook = None
         raise
     lines = [
@@ -110,12 +111,6 @@ def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
         f"{len(codebook.cross_cutting)} cross-cutting themes from {Path(path).name} into {project.codebook_path.name}."
     ]
     return "\n".join(lines + [f"Warning: {w}" for w in warnings])
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.refi.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _clear_project_data(project: Project) -> None:

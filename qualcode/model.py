@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .vocabulary import ORIGINS, ROLES, SEGMENT_KINDS
+
 UNCATEGORISED = "uncategorised"
-SEGMENT_KINDS = ("sentence", "paragraph", "turn")
-ORIGINS = ("manual", "imported", "suggestion-accepted", "adjudicated")
-ROLES = ("annotator", "supervisor", "admin")
 
 
 # --------------------------------------------------------------------------- codebook

@@ -30,8 +30,10 @@ from .errors import (
     did_you_mean,
     valid_list,
 )
+from .fileio import atomic_write
 from .frames import AnalysisData
 from .model import Codebook, Coding, ParsedDocument
+from .slug import slugify
 from .store import CONSENSUS, LOCAL_ADMIN, Actor, Store, sqlite_url
 
 STATE_DIR = ".qualcode"
@@ -287,7 +289,7 @@ class Project:
             current = file_sha256(self.codebook_path) if self.codebook_path.exists() else None
             outcome = None
             if current == pending["before"]:
-                _atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
+                atomic_write(self.codebook_path, pending["text"].encode("utf-8"))
                 self._codebook = None
                 outcome = "completed"
             elif current != pending["after"]:
@@ -604,7 +606,8 @@ class Project:
                 memo = "\n".join(x for x in (rest.strip(), c.memo) if x)
                 code = codebook.resolve(name)
                 if code is None and create_unknown:
-                    unknown.setdefault(name, _slug(name))
+                    if name not in unknown:
+                        unknown[name] = _new_code_id(name, codebook, unknown.values())
                     code = unknown[name]
                 if code is None:
                     names = list(codebook.codes) + [x.label for x in codebook.codes.values()]
@@ -737,6 +740,9 @@ class Project:
         from .codebook.lock import _FileLock
 
         self.reconcile_codebook()
+        removal = self.store.last_removal(self.actor)
+        if removal is not None:  # the latest step was removing an interview: bring it back
+            return self.restore_interview(int(removal["id"]))
         written: dict[str, Any] = {}
 
         def restore_codebook(conn: Any, entry: dict[str, Any]) -> Callable[[Any], object]:
@@ -757,7 +763,7 @@ class Project:
         with _FileLock(self.codebook_path):
             result = self.store.undo_last(self.actor, restore_codebook=restore_codebook)
             if written:
-                _atomic_write(self.codebook_path, written["data"])
+                atomic_write(self.codebook_path, written["data"])
                 self._codebook = None
         if written:
             self.store.clear_codebook_write(hashlib.sha256(written["data"]).hexdigest())
@@ -816,6 +822,14 @@ class Project:
         except ValueError:
             return False
         return True
+
+    def missing_files(self) -> list[dict[str, Any]]:
+        """Interviews whose file disappeared from the project folder (still in the database and in
+        every report until removed with :meth:`remove_interview`)."""
+        return [
+            {"document": name, "file": source, "codings": codings}
+            for name, source, codings in self.missing_transcripts()
+        ]
 
     def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
         """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
@@ -923,6 +937,7 @@ class Project:
             {"document": name, "file": source, "codings": codings}
             for name, source, codings in self.missing_transcripts()
         ]
+        counts["missing_files"] = self.missing_files()
         return counts
 
 
@@ -942,24 +957,18 @@ def missing_transcripts_warning(missing: Sequence[tuple[str, str, int]]) -> str:
     )
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.restore.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _slug(label: str) -> str:
-    import re
-    import unicodedata
-
-    ascii_ = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
-    if not slug or not slug[0].isalpha():
-        slug = "code_" + (slug or hashlib.sha1(label.encode()).hexdigest()[:8])
-    return slug[:60]
+def _new_code_id(name: str, codebook: Codebook, new_ids: Iterable[str]) -> str:
+    """The id for a code named only in a Word comment: its slug, which may be an existing code's
+    id (the comment then codes that code), else unique among the codes this import creates."""
+    base = slugify(name)
+    if base in codebook.codes:
+        return base
+    taken = set(new_ids) | set(codebook.codes)
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate
 
 
 __all__ = ["Project", "SyncReport", "find_root", "STATE_DIR", "CODEBOOK_FILE", "INTERVIEWS_DIR", "DATABASE_ENV"]

@@ -42,10 +42,10 @@ from .arrays import offsets, ranges, runs
 from .errors import Problem, QualcodeError, did_you_mean, valid_list
 from .frames import AnalysisData
 from .model import Coding, Theme
+from .vocabulary import AGREEMENT_UNITS, CONSENSUS, SEGMENT_KINDS
 
-CONSENSUS = "consensus"  # annotator name of adjudicated codings (same as store.CONSENSUS)
-UNIT_KINDS = ("sentence", "paragraph", "turn")
-UNITS = UNIT_KINDS + ("document", "character", "match", "span")
+UNIT_KINDS = SEGMENT_KINDS
+UNITS = AGREEMENT_UNITS
 BY = ("code", "theme", "both")
 
 RESULT_COLUMNS = [

@@ -49,11 +49,11 @@ import pandas as pd
 from .arrays import offsets, pointers, ranges, runs
 from .errors import Problem, QualcodeError, did_you_mean, valid_list
 from .frames import AnalysisData
-from .model import SEGMENT_KINDS, Code, Codebook, Theme
+from .model import Code, Codebook, Theme
+from .vocabulary import CONSENSUS, COOCCURRENCE_UNITS
 
 EXCERPT_UNIT = "excerpt = distinct coded span (document, start, end)"
 UNCODED_NOT_COUNTED = "uncoded text is not counted"
-COOCCURRENCE_UNITS = ("overlap",) + SEGMENT_KINDS
 
 _NUMBER_WORDS = (
     "no",
@@ -169,7 +169,6 @@ def _phrase_from_tags(tags: Sequence[str], singular: str, prose: bool) -> str:
     return f"{count} {plural} ({','.join(tags)})"
 
 
-CONSENSUS = "consensus"  # annotator of adjudicated codings (as in the store)
 # Annotator names that are software, not people (imported machine coding); never pooled by default.
 ASSISTANT_PREFIXES = ("assistant", "model:", "pattern:", "auto:", "ai:", "llm:")
 

@@ -22,11 +22,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .vocabulary import ORIGINS, ROLES, SEGMENT_KINDS, sql_in
+
 metadata = sa.MetaData()
 
-ROLE_CHECK = "role IN ('annotator', 'supervisor', 'admin')"
-ORIGIN_CHECK = "origin IN ('manual', 'imported', 'suggestion-accepted', 'adjudicated')"
-KIND_CHECK = "kind IN ('sentence', 'paragraph', 'turn')"
+ROLE_CHECK = sql_in("role", ROLES)
+ORIGIN_CHECK = sql_in("origin", ORIGINS)
+KIND_CHECK = sql_in("kind", SEGMENT_KINDS)
 
 schema_migrations = sa.Table(
     "schema_migrations",

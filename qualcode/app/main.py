@@ -39,6 +39,7 @@ from qualcode.auth import (
 from qualcode.errors import QualcodeError
 from qualcode.model import ROLES
 from qualcode.store import Actor, Store
+from qualcode.vocabulary import CONSENSUS, LOCAL_USER
 
 SESSION_TOKEN_KEY = "qc_session_token"  # server-side only; the browser holds it in an HttpOnly cookie
 DEAD_TOKEN_KEY = "qc_dead_session"  # a token found ended: not offered again by this connection's cookie
@@ -81,7 +82,7 @@ def _local_actor() -> Actor | None:
     server, so two people on two browsers each keep their own.
     """
     store = state.open_project().project.store
-    known = [n for n in state.users(store)["name"].tolist() if n not in ("local", "consensus")]
+    known = [n for n in state.users(store)["name"].tolist() if n not in (LOCAL_USER, CONSENSUS)]
     if LOCAL_NAME_KEY not in st.session_state:
         remembered = remembered_annotator()
         if remembered:

@@ -25,6 +25,7 @@ from .. import schema as s
 from ..errors import QualcodeError, from_database
 from ..frames import AnalysisData
 from ..project import DATABASE_ENV, Project, SyncReport, find_root
+from ..slug import slugify as slugify  # new code ids from labels (pages call state.slugify)
 from ..store import Actor, Store
 
 PROJECT_ENV = "QUALCODE_PROJECT"
@@ -270,14 +271,3 @@ def run_action(action: Any, *args: Any, success: str | None = None, **kwargs: An
     if success:
         flash("success", success)
     return result
-
-
-def slugify(label: str) -> str:
-    """A code id from a label ("Border control!" → "border_control")."""
-    import unicodedata
-
-    ascii_ = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
-    if not slug or not slug[0].isalpha():
-        slug = "code_" + slug if slug else "code"
-    return slug[:60]

@@ -24,8 +24,9 @@ from ..errors import Problem, QualcodeError, did_you_mean, valid_list
 from ..frames import AnalysisData
 from ..model import UNCATEGORISED, Codebook
 from ..segment import segment
+from ..vocabulary import SUGGESTION_UNITS
 
-UNIT_KINDS = ("sentence", "paragraph")
+UNIT_KINDS = SUGGESTION_UNITS
 UNIT_COLUMNS = ["document", "participant", "language", "start", "end", "text"]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")

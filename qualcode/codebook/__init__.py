@@ -12,7 +12,7 @@ conflict check (someone else saved since we read → :class:`~qualcode.errors.Co
 
 The package, by responsibility:
 
-* :mod:`.rules` — the format's keys, limits and patterns; :func:`suggest_id`; YAML settings
+* :mod:`.rules` — the format's keys, limits and patterns; YAML settings (:func:`suggest_id` is :func:`qualcode.slug.slugify`)
 * :mod:`.validate` — the located validation of a parsed document (``_Validator``)
 * :mod:`.parse` — reading a file or text safely: :func:`parse_codebook`, :func:`load_codebook`,
   :func:`validate_codebook`
@@ -29,6 +29,7 @@ patch the module that calls it (``qualcode.codebook.edit`` for the editing helpe
 
 from __future__ import annotations
 
+from ..slug import slugify as suggest_id
 from .dump import codebook_to_dict, dump_codebook
 from .edit import CodebookFile, edit_codebook
 from .lock import _FileLock as _FileLock
@@ -44,7 +45,6 @@ from .rules import (
     MAX_NESTING,
     THEME_KEYS,
     TOP_KEYS,
-    suggest_id,
 )
 from .yamledit import _append_item as _append_item
 

@@ -7,7 +7,6 @@ import copy
 import functools
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from io import StringIO
 from pathlib import Path
@@ -18,6 +17,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from qualcode.errors import CodebookError, ConflictError, Problem, did_you_mean, valid_list
 from qualcode.model import UNCATEGORISED, Codebook
 
+from ..fileio import atomic_write
+from ..slug import slugify
 from .lock import _FileLock
 from .parse import _parse_file, _parse_text
 from .rules import (
@@ -29,7 +30,6 @@ from .rules import (
     THEME_KEYS,
     TOP_KEYS,
     _yaml,
-    suggest_id,
 )
 from .validate import _plain, _Validator
 from .yamledit import _append_item, _flow_list, _guess_indent, _Located, _pattern_node, _remove_item, _set_key
@@ -174,39 +174,16 @@ class CodebookFile:
         return (("\ufeff" if self._bom else "") + text.replace("\n", self._newline)).encode("utf-8")
 
     def write_prepared(self, data: bytes) -> None:
-        """Replace the file with ``data`` (from :meth:`prepare`) atomically."""
+        """Replace the file with ``data`` (from :meth:`prepare`) atomically and durably
+        (an existing file keeps its mode)."""
         try:
-            self._write_atomically(data, self.path.parent, keep_mode=self.path.exists())
+            atomic_write(self.path, data)
         except OSError as exc:
             raise CodebookError(
                 Problem(f"cannot save the codebook: {exc.strerror}.", path=str(self.path), hint="Nothing was changed.")
             ) from None
         self.sha256 = _sha256(data)
         self.changes = []
-
-    def _write_atomically(self, data: bytes, folder: Path, *, keep_mode: bool) -> None:
-        """Temp file in the same folder, fsync, rename over the codebook, fsync the folder."""
-        fd, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if keep_mode:
-                os.chmod(temp_name, self.path.stat().st_mode & 0o7777)
-            else:
-                os.chmod(temp_name, 0o644)
-            os.replace(temp_name, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)
-            raise
-        with contextlib.suppress(OSError):  # make the rename itself durable (POSIX only)
-            dir_fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
 
     # -- lookups ----------------------------------------------------------------------------
     def _index(self) -> dict[str, _Located]:
@@ -258,7 +235,7 @@ class CodebookFile:
         if not isinstance(ident, str) or not ID_PATTERN.match(ident):
             raise self._error(
                 f"'{ident}' is not a valid id: use lower-case letters, digits and '_', starting with a letter.",
-                hint=f"Use '{suggest_id(str(ident))}'.",
+                hint=f"Use '{slugify(str(ident))}'.",
             )
         index = self._index()
         if ident in index:

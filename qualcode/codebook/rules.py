@@ -1,9 +1,8 @@
-"""The codebook file format's rules: keys, limits, id and colour patterns, id suggestions, YAML settings."""
+"""The codebook file format's rules: keys, limits, id and colour patterns, YAML settings (ids: :mod:`qualcode.slug`)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from ruamel.yaml import YAML
 
@@ -23,74 +22,6 @@ _YAML_HINT = (
     "Check the indentation, and put values that contain ': ' or start with "
     "'#', '*', '&', '!', '@', '%' or '`' in quotes."
 )
-
-_CYRILLIC = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "e",
-            "e",
-            "zh",
-            "z",
-            "i",
-            "i",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "kh",
-            "ts",
-            "ch",
-            "sh",
-            "shch",
-            "",
-            "y",
-            "",
-            "e",
-            "yu",
-            "ya",
-            "a",
-            "g",
-            "q",
-            "n",
-            "o",
-            "u",
-            "u",
-            "h",
-            "i",
-        ],
-    )
-)
-
-
-def suggest_id(text: str) -> str:
-    """A valid id (``[a-z][a-z0-9_]*``) made from a label or a malformed id.
-
-    >>> suggest_id("No significant effect of Covid-19")
-    'no_significant_effect_of_covid_19'
-    >>> suggest_id("2022 events")
-    'c_2022_events'
-    >>> suggest_id("Миграция")
-    'migratsiya'
-    """
-    lowered = "".join(_CYRILLIC.get(ch, ch) for ch in str(text).lower())
-    ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")
-    if not slug:
-        return "code"
-    return slug if slug[0].isalpha() else f"c_{slug}"
 
 
 def _yaml() -> YAML:

@@ -11,7 +11,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from qualcode.errors import Problem, did_you_mean, valid_list
 from qualcode.model import Code, Codebook, CrossCut, Theme
 
-from .rules import _KEYS_OF, COLOR_PATTERN, ID_PATTERN, TOP_KEYS, suggest_id
+from ..slug import slugify
+from .rules import _KEYS_OF, COLOR_PATTERN, ID_PATTERN, TOP_KEYS
 
 
 def _type_name(value: Any) -> str:
@@ -211,7 +212,7 @@ class _Validator:
         where = self._value_where(node, "id") if "id" in node else self._node_where(node)
         raw = node.get("id")
         label = node.get("label")
-        from_label = suggest_id(label) if isinstance(label, str) and label.strip() else None
+        from_label = slugify(label) if isinstance(label, str) and label.strip() else None
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             hint = f"Add 'id: {from_label}'." if from_label else "Add a line 'id: some_id'."
             self.add(f"this {kind} has {'an empty' if 'id' in node else 'no'} 'id'.", f"{field}.id", where, hint=hint)
@@ -221,7 +222,7 @@ class _Validator:
                 f"'id' must be text, found {_type_name(raw)}.",
                 f"{field}.id",
                 where,
-                hint=f"Use an id such as '{suggest_id(str(raw))}'.",
+                hint=f"Use an id such as '{slugify(str(raw))}'.",
             )
             return None
         ident = str(raw).strip()
@@ -230,7 +231,7 @@ class _Validator:
                 f"id '{ident}' is not a valid id: use lower-case letters, digits and '_', starting with a letter.",
                 f"{field}.id",
                 where,
-                hint=f"Use '{suggest_id(ident)}'.",
+                hint=f"Use '{slugify(ident)}'.",
             )
         if ident in self.seen_ids:
             other_kind, other_field, other_line = self.seen_ids[ident]

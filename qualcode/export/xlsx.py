@@ -52,9 +52,10 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from .. import reports
 from ..errors import QualcodeError
+from ..fileio import atomic_write
 from ..frames import AnalysisData
+from ..vocabulary import CONSENSUS
 
-CONSENSUS = "consensus"  # qualcode.store.CONSENSUS: adjudicated codings' annotator name
 EXCEL_CELL_MAX = 32767
 RISKY_PREFIXES = ("=", "+", "-", "@")
 _ILLEGAL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
@@ -745,9 +746,8 @@ def export_workbook(
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmpdir:
         skeleton = Path(tmpdir) / "skeleton.xlsx"
         wb.save(skeleton)
-        final = Path(tmpdir) / "final.xlsx"
-        _stream_rows(skeleton, final, bulks)
-        os.replace(final, out)  # never leave a half-written workbook behind
+        # never leave a half-written workbook behind
+        atomic_write(out, lambda final: _stream_rows(skeleton, final, bulks))
     return out
 
 

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from ..codebook import suggest_id
+from ..slug import slugify as slugify  # ids from display names (refi modules import it from here)
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -58,13 +58,6 @@ def guid_key(value: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- ids
-def slugify(name: str) -> str:
-    """A qualcode id (``[a-z][a-z0-9_]*``) from a display name, as the codebook module makes them.
-
-    >>> slugify("Coke::full-fat Coke"), slugify("Доверие к ИИ"), slugify("1960s")
-    ('coke_full_fat_coke', 'doverie_k_ii', 'c_1960s')
-    """
-    return suggest_id(name)
 
 
 def unique_id(preferred: str, used: set[str]) -> str:

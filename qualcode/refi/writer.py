@@ -7,7 +7,6 @@ import datetime as dt
 import math
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from lxml import etree
 
 from .. import __version__
 from ..errors import CodebookError, CodingError, Problem
+from ..fileio import atomic_write
 from ..frames import PARTICIPANT_COLUMNS, AnalysisData, is_missing
 from ..model import Code, Codebook, CrossCut, Theme
 from .common import (
@@ -220,14 +220,7 @@ def _write_atomically(path: str | os.PathLike[str], write: Any) -> None:
     """Write through a temporary file in the target folder, so a failure leaves nothing behind."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, write)
 
 
 def codebook_xml(

@@ -29,10 +29,11 @@ role checks):
 
 from __future__ import annotations
 
+from ..vocabulary import CONSENSUS
 from .access import AccessRoom
 from .codebook_mirror import CodebookMirrorRoom
 from .codings import CodingsRoom
-from .core import _ROLE_RANK, CONSENSUS, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
+from .core import _ROLE_RANK, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engine, sqlite_url
 from .documents import DocumentsRoom
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
 from .refi_ids import RefiIdsRoom

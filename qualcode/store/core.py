@@ -20,9 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from .. import schema as s
 from ..errors import ConfigError, DatabaseError, PermissionDenied, from_database
+from ..vocabulary import LOCAL_USER, ROLE_RANK
 
-CONSENSUS = "consensus"  # the annotator name adjudicated codings are stored under
-_ROLE_RANK = {"annotator": 0, "supervisor": 1, "admin": 2}
+_ROLE_RANK = ROLE_RANK
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Actor:
         return _ROLE_RANK[self.role] >= _ROLE_RANK[role]
 
 
-LOCAL_ADMIN = Actor("local", "admin", local=True)
+LOCAL_ADMIN = Actor(LOCAL_USER, "admin", local=True)
 
 
 def sqlite_url(path: Path | str) -> str:

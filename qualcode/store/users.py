@@ -13,16 +13,8 @@ from sqlalchemy.engine import Connection
 
 from .. import schema as s
 from ..errors import CodingError, ConfigError, PermissionDenied, did_you_mean, valid_list
-from ..model import ROLES
+from ..vocabulary import ROLES, SETTINGS
 from .core import Actor, StoreCore
-
-# Project settings and their allowed values (stored as text).
-SETTINGS: dict[str, tuple[str, ...]] = {
-    "team_mode": ("true", "false"),
-    "blind_mode": ("true", "false"),
-    "blind_revealed": ("true", "false"),
-    "agreement_unit": ("sentence", "paragraph", "turn", "character", "match"),
-}
 
 
 class UsersRoom(StoreCore):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ...auth import check_password_strength, hash_password, team_mode
-from ...model import ROLES
-from ...reliability import UNITS
 from ...store import Actor, Store
+from ...vocabulary import ROLES, SETTINGS
 from .. import state
 from ..components import tables
 
@@ -94,10 +93,11 @@ def render() -> None:
                 on_change=lambda k=key: _set(k, "true" if st.session_state[f"qc_admin_{k}"] else "false"),
             )
         unit = store.get_setting("agreement_unit", "sentence") or "sentence"
+        units = SETTINGS["agreement_unit"]
         st.selectbox(
             "Default agreement unit",
-            UNITS,
-            index=UNITS.index(unit) if unit in UNITS else 0,
+            units,
+            index=units.index(unit) if unit in units else 0,
             key="qc_admin_agreement_unit",
             on_change=lambda: _set("agreement_unit", st.session_state["qc_admin_agreement_unit"]),
         )

@@ -20,6 +20,7 @@ import streamlit as st
 
 from ...errors import ConflictError
 from ...model import UNCATEGORISED, Code, Codebook, Theme
+from ...project import Project
 from .. import state
 from ..components import tables
 

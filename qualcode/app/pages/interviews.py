@@ -9,7 +9,6 @@ the import fails every file written is restored, so nothing is left half-importe
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from pathlib import Path
@@ -18,10 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from ...errors import InputFileError, Problem, QualcodeError
+from ...fileio import atomic_write
 from ...frames import AnalysisData
 from ...importers import SUPPORTED_SUFFIXES
 from ...project import Project
 from ...reports import participant_table
+from ...vocabulary import SEGMENT_KINDS
 from .. import state
 from ..components import refi_import, tables
 
@@ -82,18 +83,7 @@ def write_new_file(folder: Path, name: str, content: bytes) -> None:
     """Write ``content`` to ``folder/name`` through a fresh temporary file (``mkstemp``:
     O_CREAT|O_EXCL, so never through a planted symlink), then rename it into place (a rename
     replaces a symlink at ``name`` itself, never the file it points to)."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, folder / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(folder / name, content)
 
 
 def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwrite: bool) -> list[dict]:
@@ -290,7 +280,7 @@ def render() -> None:
         tables.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
         data = state.cached_analysis(project)
         st.subheader("Your coding progress")
-        unit = st.selectbox("Unit", ["sentence", "paragraph", "turn"], key="qc_int_unit")
+        unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")
         tables.dataframe(
             progress_table(data, project.actor.name, unit),
             hide_index=True,

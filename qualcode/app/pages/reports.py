@@ -19,6 +19,8 @@ import streamlit as st
 from ... import reports
 from ...export import to_csv
 from ...frames import AnalysisData
+from ...project import Project
+from ...vocabulary import SEGMENT_KINDS
 from .. import state
 from ..components import tables
 
@@ -226,9 +228,7 @@ def _downloads(project, annotators: list[str] | None) -> None:
                 mime=mime,
                 key=f"qc_download_appendix{suffix}",
             )
-    unit = st.selectbox(
-        "Unit for agreement and co-occurrence", ["sentence", "paragraph", "turn"], key="qc_rep_xlsx_unit"
-    )
+    unit = st.selectbox("Unit for agreement and co-occurrence", SEGMENT_KINDS, key="qc_rep_xlsx_unit")
     st.button("Build the Excel workbook", key="qc_build_excel", on_click=_build_excel, args=(annotators, unit))
     data = st.session_state.get(EXCEL_KEY)
     if data:
