@@ -274,6 +274,9 @@ def hide_error_details() -> None:
 
     if not config.is_manually_set("client.showErrorDetails"):
         st.set_option("client.showErrorDetails", "none")
+    # A coding tool, not a dashboard under development: no "Deploy" button, no developer menu.
+    if not config.is_manually_set("client.toolbarMode"):
+        st.set_option("client.toolbarMode", "minimal")
 
 
 def main() -> None:
