@@ -755,7 +755,7 @@ class Project:
         with _FileLock(self.codebook_path):
             result = self.store.undo_last(self.actor, restore_codebook=restore_codebook)
             if written:
-                _atomic_write(self.codebook_path, written["data"])
+                atomic_write(self.codebook_path, written["data"])
                 self._codebook = None
         if written:
             self.store.clear_codebook_write(hashlib.sha256(written["data"]).hexdigest())
