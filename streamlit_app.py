@@ -12,10 +12,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 if get_script_run_ctx() is None:  # imported by `streamlit run` as an ASGI app
     from pathlib import Path
 
-    import qualcode.app
     from qualcode.app.components.session_cookie import routes
 
-    app = st.App(str(Path(qualcode.app.__file__).resolve().with_name("main.py")), routes=routes())
+    # The page script is this file, not qualcode/app/main.py: Streamlit treats a script with a
+    # pages/ folder beside it (qualcode/app/pages/) as a version-1 multi-page app and ran each
+    # page module as a script of its own (ImportError on every page but Code).
+    app = st.App(str(Path(__file__).resolve()), routes=routes())
 else:
     from qualcode.app.main import main
 

@@ -58,6 +58,12 @@ def _progress() -> Callable[[str, int, int], None] | None:
     return update
 
 
+def _warn(warnings: Sequence[str]) -> None:
+    """Problems that did not stop the command, on stderr (stdout stays the result)."""
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def _emit(df: Any, fmt: str) -> None:
     from .export.tabular import render
 
@@ -187,6 +193,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     if not paths and not codings:
         report = project.sync(progress=_progress(), force=force, create_unknown_codes=create_codes)
         click.echo(report.summary())
+        _warn(report.warnings)
         _warn_outside(report)
         return
     project.sync_codebook()
@@ -217,6 +224,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
             before_store=lambda docs: project.check_spreadsheets(sheets, docs),
         )
         click.echo(report.summary())
+        _warn(report.warnings)
         _warn_outside(report)
     else:
         project.check_spreadsheets(sheets)
@@ -275,6 +283,13 @@ def status(ctx: Context, fmt: str) -> None:
         click.echo(
             missing_transcripts_warning([(m["document"], m["file"], m["codings"]) for m in info["missing_transcripts"]])
         )
+        click.echo(
+            f"Missing files: {len(info['missing_transcripts'])} interview(s) whose file disappeared (still in reports):"
+        )
+        for item in info["missing_transcripts"]:
+            click.echo(
+                f"  - {item['file']} (interview '{item['document']}'; remove it with: qualcode remove {item['document']})"
+            )
     if info["detached"]:
         detached = project.store.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
@@ -957,13 +972,42 @@ def set_setting(ctx: Context, key: str, value: str) -> None:
 @cli.command()
 @pass_ctx
 def undo(ctx: Context) -> None:
-    """Undo your last coding change (add, edit or delete), from the audit log.
+    """Undo your last step, from the audit log: a coding change (add, edit, delete), all codings
+    of one import, or a codebook edit (merge, rename, delete, ...) with every coding it moved.
+    Refused, with the reason, when something it would revert was changed since.
 
     Example: qualcode --user alice undo
     """
     project = ctx.project()
     result = project.undo()
     click.echo("Nothing to undo." if result is None else result["message"])
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def remove(ctx: Context, names: Sequence[str], yes: bool) -> None:
+    """Remove interviews from the project (supervisors).
+
+    Each leaves every report; its codings are archived (kept, listed by 'qualcode status'), its
+    file moves to .qualcode/removed/ so that 'qualcode import' does not bring it back.
+    'qualcode undo' restores the last one removed, codings and file included.
+
+    \b
+    Example:
+      qualcode remove expert_J
+    """
+    project = ctx.project()
+    for name in names:
+        if not yes and not click.confirm(f"Remove interview '{name}' and archive its codings?", default=False):
+            raise click.exceptions.Abort()
+        result = project.remove_interview(name)
+        click.echo(
+            f"Removed interview '{name}': {result['codings_archived']} coding(s) archived"
+            + (f", file moved to {result['moved_to']}" if result.get("moved_to") else "")
+            + " (undo: qualcode undo)."
+        )
 
 
 # ---------------------------------------------------------------------------------------- suggestions

@@ -190,6 +190,8 @@ class ParsedDocument:
     segments: list[Segment] = field(default_factory=list)
     codings: list[Coding] = field(default_factory=list)  # e.g. Word comments
     source_path: str | None = None
+    # Problems that do not stop the import (no front matter, a misspelt key): shown, not raised.
+    warnings: list[Any] = field(default_factory=list)  # errors.Problem
 
 
 @dataclass

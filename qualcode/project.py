@@ -62,6 +62,7 @@ class SyncReport:
     documents: list[dict[str, Any]] = field(default_factory=list)
     codings_imported: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # imported anyway: no front matter, misspelt keys
     outside: list[str] = field(default_factory=list)  # "interviews/x.md -> /etc/passwd": never read
     # stored transcripts whose file is gone from the folder: (document, file, codings)
     missing: list[tuple[str, str, int]] = field(default_factory=list)
@@ -551,6 +552,7 @@ class Project:
                 before_store([])
             return report
         docs = read_documents([p for p, _, _ in todo])  # raises one error for every bad file
+        report.warnings.extend(str(w) for doc in docs for w in doc.warnings)
         names: dict[str, str] = {}
         problems: list[Problem] = []
         for (_path, _rel, _), doc in zip(todo, docs):
@@ -735,6 +737,9 @@ class Project:
         from .codebook.lock import _FileLock
 
         self.reconcile_codebook()
+        removal = self.store.last_removal(self.actor)
+        if removal is not None:  # the latest step was removing an interview: bring it back
+            return self.restore_interview(int(removal["id"]))
         written: dict[str, Any] = {}
 
         def restore_codebook(conn: Any, entry: dict[str, Any]) -> Callable[[Any], object]:
@@ -760,6 +765,68 @@ class Project:
         if written:
             self.store.clear_codebook_write(hashlib.sha256(written["data"]).hexdigest())
         return result
+
+    # ------------------------------------------------------------------ removing interviews
+    def remove_interview(self, name: str) -> dict[str, Any]:
+        """Remove an interview from the project (supervisors): it leaves every report; its
+        codings are archived (``qualcode status`` lists them); its file, if still in the
+        project folder, moves to ``.qualcode/removed/`` so the next import does not bring it
+        back.  Audited; ``undo`` restores all of it."""
+        self.store.require(self.actor, "supervisor", "remove interviews")
+        row = self.store.document_row(name)
+        if row is None:
+            names = self.store.document_names()
+            raise CodingError(
+                Problem(
+                    f"No interview named '{name}'.",
+                    field="document",
+                    hint=(did_you_mean(name, names) or "") + f" Interviews: {valid_list(names)}.",
+                )
+            )
+        source = self.root / row["source_path"] if row.get("source_path") else None
+        moved: Path | None = None
+        if source is not None and source.is_file() and self._inside_project(source):
+            removed_dir = self.root / STATE_DIR / "removed"
+            removed_dir.mkdir(parents=True, exist_ok=True)
+            moved = removed_dir / f"{row['id']}-{source.name}"
+            os.replace(source, moved)
+        try:
+            return self.store.remove_document(
+                self.actor,
+                name,
+                reason=f"interview '{name}' was removed",
+                moved_to=self.relative(moved) if moved else None,
+            )
+        except BaseException:
+            if moved is not None and source is not None:
+                os.replace(moved, source)
+            raise
+
+    def restore_interview(self, audit_id: int) -> dict[str, Any]:
+        """Undo a removal (its audit entry): the interview, its codings and its file come back."""
+        result = self.store.restore_document(self.actor, audit_id)
+        moved, original = result.get("moved_to"), result.get("source_path")
+        if moved and original:
+            src, dst = self.root / moved, self.root / original
+            if src.is_file() and not dst.exists():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+        return result
+
+    def _inside_project(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    def missing_files(self) -> list[dict[str, Any]]:
+        """Interviews whose file disappeared from the project folder (still in the database and in
+        every report until removed with :meth:`remove_interview`)."""
+        return [
+            {"document": name, "file": source, "codings": codings}
+            for name, source, codings in self.missing_transcripts()
+        ]
 
     def save_consensus(self, codings: Iterable[Coding]) -> list[int]:
         """Store adjudicated codings under the annotator 'consensus' (supervisors only)."""
@@ -867,6 +934,7 @@ class Project:
             {"document": name, "file": source, "codings": codings}
             for name, source, codings in self.missing_transcripts()
         ]
+        counts["missing_files"] = self.missing_files()
         return counts
 
 

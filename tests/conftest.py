@@ -108,3 +108,43 @@ def pg_schema():  # type: ignore[no-untyped-def]
         for schema in created:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     admin.dispose()
+
+
+# --------------------------------------------------------------------------- the repository's own database
+REPO_STATE = Path(__file__).resolve().parents[1] / ".qualcode"
+
+
+def repository_state_snapshot(folder: Path = REPO_STATE) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file under the repository's ``.qualcode/`` (empty when it does not exist)."""
+    if not folder.is_dir():
+        return {}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_default_project(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The app opens ``QUALCODE_PROJECT``, else the folder holding codebook.yaml above the current
+    directory - the repository itself when tests run from its root.  A Streamlit script thread
+    still running after its test restored the environment would then import the demo into the
+    repository's database; with this default it opens an empty temporary folder instead."""
+    old = os.environ.get("QUALCODE_PROJECT")
+    if old is None:
+        os.environ["QUALCODE_PROJECT"] = str(tmp_path_factory.mktemp("no_default_project"))
+    yield
+    if old is None:
+        os.environ.pop("QUALCODE_PROJECT", None)
+
+
+@pytest.fixture(autouse=True)
+def _repository_database_untouched() -> object:
+    """Every test runs on temporary projects: none may create or change the repository's own
+    ``.qualcode/`` (the thesis demo's database a user of this clone works in)."""
+    before = repository_state_snapshot()
+    yield
+    after = repository_state_snapshot()
+    assert after == before, (
+        f"this test wrote into {REPO_STATE} (files before: {sorted(before)}, after: {sorted(after)}); "
+        "give it a temporary project (tmp_path, QUALCODE_PROJECT)"
+    )

@@ -33,12 +33,16 @@ themes:
         patterns: [transit]
       - id: visas
         label: Visa rules
+      - id: border_checks
+        label: Border checks
   - id: labour
     label: Labour
     color: "#e15759"
     codes:
       - id: shortage
         label: Labour shortage
+      - id: recruitment
+        label: Recruitment of workers through private employment agencies abroad
   - id: uncategorised
     label: Uncategorised
     codes: []
@@ -209,6 +213,23 @@ def test_local_mode_asks_for_a_name_first(project: Project) -> None:
     assert not components(at)
 
 
+def test_local_mode_preselects_nobody_when_annotators_exist(project: Project) -> None:
+    """A new browser session is asked who codes; it no longer gets the alphabetically first
+    annotator (a supervisor coded as the student without noticing)."""
+    add_codings(project)  # alice and bob have codings
+    at = app(name=None).run()
+    assert_no_exception(at)
+    assert at.selectbox(key="qc_local_name_box").value is None
+    assert set(at.selectbox(key="qc_local_name_box").options) >= {"alice", "bob"}
+    assert "Who is coding?" in texts(at)
+    assert not components(at)
+    at.selectbox(key="qc_local_name_box").select("bob").run()
+    assert_no_exception(at)
+    assert component_data(at)["document"] == "expert_A"
+    assert component_data(at, "qualcode_annotator_cookie")["value"] == "bob"  # remembered in this browser
+    assert at.session_state["qc_actor"].name == "bob"
+
+
 # --------------------------------------------------------------------------- Code page
 def pick_segment(at: AppTest, containing: str, text: str, segments: list[list[int]]) -> tuple[int, int]:
     at_index = text.index(containing)
@@ -237,9 +258,10 @@ def test_apply_codes_without_the_mouse_stores_and_highlights(project: Project) -
     assert {(s[0], s[1], s[3]) for s in spans} == {(start, end, "Labour shortage"), (start, end, "Visa rules")}
     assert [s[2] for s in spans if s[3] == "Labour shortage"] == ["#e15759"]  # the theme's colour
     assert component_data(at)["selection"] is None
-    assert "Applied 2 coding(s)" in texts(at)
+    assert f'Coded 1 passage ({end - start} characters) with "Labour shortage" and "Visa rules".' in texts(at)
     # the recent code comes first in the type-ahead
-    assert at.multiselect(key="qc_codes").options[:1] in (["Labour shortage  ·  Labour"], ["Visa rules  ·  Borders"])
+    first = at.multiselect(key="qc_codes").options[0].replace("\u200b", "")
+    assert first in ("Labour shortage  ·  in Labour", "Visa rules  ·  in Borders")
 
 
 def test_apply_needs_a_selection_and_a_code(project: Project) -> None:
@@ -586,3 +608,76 @@ def test_admin_adds_a_user_with_a_password(project: Project) -> None:
     next(b for b in short.button if b.label == "Save user").click().run()
     assert "shorter than" in "\n".join(e.value for e in short.error)
     assert project.store.get_user("eve") is None
+
+
+# --------------------------------------------------------------------------- broken transcripts
+def test_impossible_date_in_one_transcript_leaves_the_app_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``date: 2024-02-30`` in one file: the app opens, the file is listed as not imported with its
+    line and field, and a re-scan after the fix imports it."""
+    root = tmp_path / "proj"
+    make_project(root).close()
+    broken = root / "interviews" / "expert_C.md"
+    broken.write_text(INTERVIEW_B.replace("participant: B", "participant: C\ndate: 2024-02-30"), encoding="utf-8")
+    monkeypatch.setenv("QUALCODE_PROJECT", str(root))
+    monkeypatch.delenv("QUALCODE_DATABASE_URL", raising=False)
+    at = app().run()
+    assert_no_exception(at)
+    assert component_data(at)["document"] == "expert_A"  # the Code page works
+    assert "could not be imported" in texts(at)
+    page = app("interviews").run()
+    assert_no_exception(page)
+    refused = next(df.value for df in page.dataframe if "Problem" in df.value.columns)
+    assert list(refused["File"]) == ["interviews/expert_C.md"]
+    assert "line 3, field 'date'" in refused["Problem"][0] and "not a real date" in refused["Problem"][0]
+    broken.write_text(INTERVIEW_B.replace("participant: B", "participant: C\ndate: 2024-02-29"), encoding="utf-8")
+    page.button(key="qc_rescan").click().run()
+    assert_no_exception(page)
+    assert not [df for df in page.dataframe if "Problem" in df.value.columns]
+    assert "documents: 1 added" in texts(page)
+    project = Project.open(root)
+    assert "expert_C" in project.store.document_names()
+    project.close()
+
+
+def test_interviews_page_removes_an_interview_and_undo_restores_it(project: Project) -> None:
+    add_codings(project)
+    at = app("interviews", role="supervisor", name="sam").run()
+    at.selectbox(key="qc_int_remove_name").select("expert_B")
+    at.checkbox(key="qc_int_remove_confirm").check().run()
+    at.button(key="qc_int_remove").click().run()
+    assert_no_exception(at)
+    assert "Removed the interview expert_B: 1 coding(s) archived" in texts(at)
+    assert project.store.document_names() == ["expert_A", "hostile"]
+    assert "expert_B" not in set(stored(project)["document"])
+    at.button(key="qc_int_remove_undo").click().run()
+    assert_no_exception(at)
+    assert "Restored the interview expert_B with 1 coding(s)" in texts(at)
+    assert "expert_B" in project.store.document_names()
+    (project.interviews_dir / "expert_A.md").unlink()
+    at = app("interviews", role="annotator", name="alice").run()
+    missing = next(df.value for df in at.dataframe if "Missing file" in df.value.columns)
+    assert list(missing["Interview"]) == ["expert_A"]
+    assert "disappeared from the project folder" in texts(at)
+    assert not [b for b in at.button if b.key == "qc_int_remove"]  # annotators do not remove
+
+
+def test_guard_sees_a_write_into_the_repository_database(tmp_path: Path) -> None:
+    """The conftest guard (no test may touch the repository's .qualcode/) detects a new or changed file."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from conftest import repository_state_snapshot
+
+    folder = tmp_path / ".qualcode"
+    assert repository_state_snapshot(folder) == {}
+    folder.mkdir()
+    (folder / "qualcode.db").write_bytes(b"x")
+    first = repository_state_snapshot(folder)
+    assert set(first) == {"qualcode.db"}
+    (folder / "qualcode.db").write_bytes(b"xy")
+    assert repository_state_snapshot(folder) != first
+    import os
+
+    assert os.environ.get("QUALCODE_PROJECT"), "tests run with a temporary default project"

@@ -110,21 +110,53 @@ def open_document(page, name: str) -> None:
     page.wait_for_selector(ready, timeout=WAIT_MS)
 
 
-def drag_select(page, needle: str) -> None:
-    x1, y1, x2, y2 = page.evaluate(TEXT_RECT_JS, [needle])
-    page.mouse.move(x1, y1)
-    page.mouse.down()
-    page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2, steps=4)
-    page.mouse.move(x2, y2, steps=4)
-    page.mouse.up()
+# True once the text is on screen where it will stay: the component is ready, web fonts are
+# loaded and the needle's position did not change since the previous check (a cold start lays
+# the page out more than once: sidebar, fonts, the first fragment rerun).
+STABLE_TEXT_JS = (
+    """([needle]) => {
+  const root = document.querySelector('[data-testid=qc-transcript]');
+  if (!root || root.dataset.ready !== '1' || document.fonts.status !== 'loaded') return false;
+  const rect = (TEXT_RECT)([needle]);
+  if (!rect) return false;
+  const key = rect.map(Math.round).join(',');
+  const same = window.__qcLastRect === key;
+  window.__qcLastRect = key;
+  return same;
+}"""
+).replace("TEXT_RECT", TEXT_RECT_JS)
+
+
+def drag_select(page, needle: str, *, attempts: int = 3) -> None:
+    """Drag over ``needle`` once the component is ready and the text stopped moving; the drag
+    counts when the component draws the pending selection (``data-selection``); else drag again."""
+    drawn = "[data-testid=qc-transcript][data-ready='1']:not([data-selection=''])"
+    for attempt in range(attempts):
+        page.evaluate("() => { window.__qcLastRect = null; }")
+        page.wait_for_function(STABLE_TEXT_JS, arg=[needle], timeout=WAIT_MS, polling=100)
+        x1, y1, x2, y2 = page.evaluate(TEXT_RECT_JS, [needle])
+        page.mouse.move(x1, y1)
+        page.mouse.down()
+        page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2, steps=4)
+        page.mouse.move(x2, y2, steps=4)
+        page.mouse.up()
+        try:
+            page.wait_for_selector(drawn, timeout=WAIT_MS // (3 if attempt + 1 < attempts else 1))
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: the drag was not registered
+            continue
+
+
+def choose_code(page, typed: str) -> None:
+    page.locator(".st-key-qc_codes input").click()
+    page.keyboard.type(typed)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
 
 
 def apply_code(page, label_prefix: str, expected_codings: int) -> None:
     page.wait_for_selector("text=Selected", timeout=WAIT_MS)
-    page.locator(".st-key-qc_codes input").click()
-    page.keyboard.type(label_prefix)
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
+    choose_code(page, label_prefix)
     page.locator(".st-key-qc_apply button").click()
     page.wait_for_selector(
         f"[data-testid=qc-transcript][data-ready='1'][data-codings='{expected_codings}']", timeout=WAIT_MS
@@ -262,3 +294,92 @@ def test_session_survives_a_reload_until_sign_out(browser, server) -> None:
     page.wait_for_selector(".st-key-qc_sign_in_name input", timeout=WAIT_MS)
     assert page.locator("text=Signed in as").count() == 0
     context.close()
+
+
+def test_first_apply_click_after_escape_in_the_codes_box_codes(browser, server, project) -> None:
+    """A long code label wraps the Codes box onto two lines while it has the focus; pressing the
+    mouse on Apply takes the focus away and the box shrinks.  Apply must not move under the
+    pointer (the click was lost: no request reached the server) - one click codes."""
+    url, _ = server
+    context, page, _ = sign_in(browser, url, "bob")
+    context.pages[0].set_viewport_size({"width": 1366, "height": 768})
+    open_document(page, "expert_A")
+    before = int((codings_of(project, "bob")["document"] == "expert_A").sum())
+    drag_select(page, "Factories lack workers")
+    page.wait_for_selector("text=Selected", timeout=WAIT_MS)
+    choose_code(page, "Recruitment of")
+    apply = page.locator(".st-key-qc_apply button")
+    box = apply.bounding_box()
+    apply.click()  # once
+    page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 1}']", timeout=WAIT_MS)
+    assert list(codings_of(project, "bob")["code"])[-1] == "recruitment"
+    assert page.locator(".st-key-qc_messages", has_text="Coded 1 passage").count() == 1
+    assert apply.bounding_box() == box  # and it stays where it was for the next click
+    context.close()
+
+
+def test_type_ahead_matches_code_labels_not_theme_names(browser, server, project) -> None:
+    """Typing "Border" + Enter picks the code labelled "Border checks", not the first code of
+    the theme "Borders"; the theme is still shown beside each code."""
+    url, _ = server
+    context, page, _ = sign_in(browser, url, "bob")
+    open_document(page, "expert_B")
+    before = int((codings_of(project, "bob")["document"] == "expert_B").sum())
+    drag_select(page, "Employers complain")
+    page.wait_for_selector("text=Selected", timeout=WAIT_MS)
+    page.locator(".st-key-qc_codes input").click()
+    page.keyboard.type("Border")
+    options = page.get_by_role("option")
+    options.first.wait_for(timeout=WAIT_MS)
+    shown = [" ".join(t.replace("\u200b", "").split()) for t in options.all_inner_texts()]
+    assert shown == ["Border checks · in Borders"], shown
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.locator(".st-key-qc_apply button").click()
+    page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 1}']", timeout=WAIT_MS)
+    assert list(codings_of(project, "bob")["code"])[-1] == "border_checks"
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The workbench in single-machine mode (no sign-in) on a project with two annotators."""
+    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
+    from test_app import add_codings, make_project
+
+    root = tmp_path_factory.mktemp("browser_local") / "proj"
+    project = make_project(root)
+    add_codings(project)  # alice and bob: the alphabetically first is "alice"
+    project.close()
+    port = free_port()
+    proc = start_streamlit(root, port, root.parent / "streamlit.log")
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+def chosen_name(page) -> str:
+    """The annotator in the sidebar's name box ("" when none is chosen): the combobox input's value."""
+    return page.locator(".st-key-qc_local_name_box input").input_value()
+
+
+def test_single_machine_mode_asks_each_browser_for_the_name_and_remembers_it(browser, local_server) -> None:
+    name_box = ".st-key-qc_local_name_box"
+    supervisor = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = supervisor.new_page()
+    page.goto(local_server)
+    page.wait_for_selector("text=Who is coding?", timeout=WAIT_MS)
+    assert page.locator("[data-testid=qc-transcript]").count() == 0  # nobody is pre-selected
+    page.locator(f"{name_box} input").fill("sam")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+    page.wait_for_function("document.cookie.includes('qualcode_annotator=sam')", timeout=WAIT_MS)
+    page.reload()  # a new session in the same browser: the name is remembered
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+    assert chosen_name(page) == "sam"
+    student = browser.new_context(viewport={"width": 1366, "height": 768})  # another browser
+    other = student.new_page()
+    other.goto(local_server)
+    other.wait_for_selector("text=Who is coding?", timeout=WAIT_MS)
+    assert chosen_name(other) == ""
+    supervisor.close()
+    student.close()

@@ -586,3 +586,75 @@ def test_front_matter_fast_path_agrees_with_ruamel(pairs):
         return  # the real parser handles it
     reference = YAML(typ="safe", pure=True).load(source)  # raises if the fast path was wrong
     assert fast == {str(k): _plain(v) for k, v in reference.items()}
+
+
+# --------------------------------------------------------------------------- front-matter warnings
+def test_misspelt_front_matter_keys_and_missing_front_matter_warn_with_did_you_mean(tmp_path):
+    misspelt = tmp_path / "expert_Q.md"
+    misspelt.write_text("---\nparticpant: Q\nLabel: Expert Q\nregion: North\n---\nInterviewer: Hi?\n", encoding="utf-8")
+    doc = read_document(misspelt)
+    found = {(w.field, w.line, w.hint) for w in doc.warnings}
+    assert found == {
+        ("particpant", 2, "Did you mean 'participant'?"),
+        ("Label", 3, "Did you mean 'label'?"),
+    }  # 'region' is an attribute by design: no warning
+    assert doc.participant.attributes["region"] == "North"
+    bare = tmp_path / "expert_R.md"
+    bare.write_text("Interviewer: Hi?\n", encoding="utf-8")
+    (warning,) = read_document(bare).warnings
+    assert "has no front matter; participant 'R' (label 'Expert (R)') comes from the file name" in str(warning)
+    good = tmp_path / "expert_S.md"
+    good.write_text("---\nparticipant: S\n---\nInterviewer: Hi?\n", encoding="utf-8")
+    assert read_document(good).warnings == []
+
+
+def test_import_prints_front_matter_warnings_and_still_imports(tmp_path, capsys):
+    from qualcode.cli import main
+
+    root = tmp_path / "proj"
+    assert main(["init", str(root)]) == 0
+    (root / "interviews" / "expert_Q.md").write_text("---\nparticpant: Q\n---\nInterviewer: Hi?\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--project", str(root), "import"]) == 0
+    out = capsys.readouterr()
+    assert "documents: 1 added" in out.out
+    assert (
+        "Warning: " in out.err
+        and "front-matter key 'particpant'" in out.err
+        and "Did you mean 'participant'?" in out.err
+    )
+
+
+@pytest.mark.parametrize(
+    "front, field, line, message",
+    [
+        ("date: 2024-02-30", "date", 2, "'date: 2024-02-30' is not a real date"),
+        ("participant: A\ndate: 2023-02-29 10:00:00", "date", 3, "is not a real date"),
+        ("age: !!float many", "age", 2, "cannot be read as float"),
+        ("participant: yes\nlabel: true", "label", 3, "'label: true' is read as a yes/no value"),
+        ("participant: 007.0", "participant", 2, "read as a decimal number"),
+        ("scores: [1, .nan]", "scores", 2, "is not a finite number"),
+    ],
+)
+def test_front_matter_values_that_cannot_be_converted_are_named(tmp_path, front, field, line, message):
+    path = tmp_path / "expert_A.md"
+    path.write_text(f"---\n{front}\n---\nInterviewer: Hi?\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as info:
+        read_document(path)
+    problem = info.value.problems[-1]
+    assert (problem.field, problem.line) == (field, line)
+    assert message in problem.message and str(path) == problem.path
+
+
+def test_single_name_line_rule_is_the_one_the_readme_states(tmp_path):
+    """README: a `Name:` line starts a turn when the name starts two lines, or is a role word;
+    a name listed under `speakers:` always does."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "when the name begins at least two lines" in readme
+    body = "Interviewer: Hi?\n\nAigerim: Hello.\n\nNote: recorded in Almaty.\n"
+    once = tmp_path / "once_A.md"
+    once.write_text(body, encoding="utf-8")
+    assert [s.speaker for s in read_document(once).segments if s.kind == "turn"] == ["Interviewer"]
+    listed = tmp_path / "listed_A.md"
+    listed.write_text("---\nspeakers: [Interviewer, Aigerim]\n---\n" + body, encoding="utf-8")
+    assert [s.speaker for s in read_document(listed).segments if s.kind == "turn"] == ["Interviewer", "Aigerim"]

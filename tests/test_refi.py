@@ -1347,3 +1347,11 @@ def test_unreadable_source_variable_values_are_counted(tmp_path: Path) -> None:
     project = import_qdpx(copy)
     assert "1 source variable value could not be read and was skipped." in project.warnings
     assert "Length" not in project.documents[0].metadata
+
+
+def test_without_evidence_the_files_own_counting_is_kept() -> None:
+    """A selection of only a line break tells no counting apart: the origin's (here the
+    standard's) stays, and the empty span is reported as one, not 'converted'."""
+    from qualcode.refi.offsets import STANDARD, UTF16, detect_counting
+
+    assert detect_counting("Hello\r\nworld", [(0, 5, ""), (5, 6, "")], [STANDARD, UTF16]).counting == STANDARD

@@ -25,6 +25,7 @@ from pathlib import Path
 import streamlit as st
 
 from qualcode.app import state
+from qualcode.app.components.annotator_cookie import remember_annotator, remembered_annotator
 from qualcode.app.components.session_cookie import issue as issue_cookie_code
 from qualcode.app.components.session_cookie import read_session_cookie, send_to_browser
 from qualcode.auth import (
@@ -44,6 +45,8 @@ SESSION_TOKEN_KEY = "qc_session_token"  # server-side only; the browser holds it
 DEAD_TOKEN_KEY = "qc_dead_session"  # a token found ended: not offered again by this connection's cookie
 COOKIE_CODE_KEY = "qc_cookie_code"  # (action, one-time code) for the browser to post to /qualcode/session
 PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+LOCAL_NAME_KEY = "qc_local_name"  # single-machine mode: who is coding in this browser session
+REMEMBERED_KEY = "qc_local_name_remembered"  # the name last written to this browser's cookie
 START_PAGE_KEY = "qc_start_page"  # optional: url_path of the page to open first (tests, links)
 
 
@@ -70,25 +73,36 @@ def _remote_client() -> bool:
 
 
 # ------------------------------------------------------------------------------ sign-in
-def _local_actor() -> Actor:
-    """Single-machine mode: the annotator name and role come from the sidebar."""
+def _local_actor() -> Actor | None:
+    """Single-machine mode: the annotator name and role come from the sidebar.
+
+    Nobody is pre-selected: a new browser is asked for the name (it used to get the
+    alphabetically first annotator, so a supervisor coded as the student).  The name given is
+    remembered in this browser (:mod:`qualcode.app.components.annotator_cookie`), never on the
+    server, so two people on two browsers each keep their own.
+    """
     store = state.open_project().project.store
     known = [n for n in state.users(store)["name"].tolist() if n not in (LOCAL_USER, CONSENSUS)]
+    if LOCAL_NAME_KEY not in st.session_state:
+        remembered = remembered_annotator()
+        if remembered:
+            st.session_state[LOCAL_NAME_KEY] = remembered
+            st.session_state[REMEMBERED_KEY] = remembered
     with st.sidebar:
         st.caption(
             ":material/computer: **Single-machine mode** — no sign-in; whoever uses this computer owns the data."
         )
-        default = st.session_state.get("qc_local_name", known[0] if known else "")
-        if default and default not in known:  # a name typed earlier in this session
-            known.append(default)
+        current = st.session_state.get(LOCAL_NAME_KEY) or ""
+        if current and current not in known:  # a name typed earlier, not yet used for a coding
+            known.append(current)
         name = st.selectbox(
-            "Annotator",
+            "Annotator (you)",
             options=known,
-            index=known.index(default) if default in known else None,
+            index=known.index(current) if current in known else None,
             accept_new_options=True,
             placeholder="Type your name",
             key="qc_local_name_box",
-            help="Your codings are stored under this name. Type a new name to start.",
+            help="Your codings are stored under this name; this browser remembers it. Type a new name to start.",
         )
         role = st.selectbox(
             "Role",
@@ -97,10 +111,13 @@ def _local_actor() -> Actor:
             key="qc_local_role_box",
             help="Single-machine mode lets you choose; team mode takes the role from your account.",
         )
-    name = (name or "").strip()
-    st.session_state["qc_local_name"] = name
+        name = (name or "").strip()
+        if name != st.session_state.get(REMEMBERED_KEY, ""):
+            remember_annotator(name)
+            st.session_state[REMEMBERED_KEY] = name
+    st.session_state[LOCAL_NAME_KEY] = name
     st.session_state["qc_local_role"] = role
-    return Actor(name, role, local=True) if name else None  # type: ignore[return-value]
+    return Actor(name, role, local=True) if name else None
 
 
 def _client_address() -> str | None:
@@ -268,7 +285,10 @@ def main() -> None:
     if actor is None:
         if not is_team:
             st.title("qualcode")
-            st.info("Pick or type your annotator name in the sidebar to start coding.")
+            st.info(
+                "Who is coding? Pick or type your annotator name in the sidebar (**Annotator (you)**) to "
+                "start. Your codings are stored under that name, and this browser remembers it."
+            )
         return
     st.session_state[state.ACTOR_KEY] = actor
     with st.sidebar:

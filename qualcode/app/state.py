@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,18 @@ class OpenProject:
     project: Project  # acting as LOCAL_ADMIN; never use directly for user actions
     sync_report: SyncReport | None
     sync_error: str | None
+    # (file, problem) for each file the start-up import refused: the app opens anyway.
+    not_imported: list[tuple[str, str]] = field(default_factory=list)
+
+
+def refused_files(project: Project, exc: QualcodeError) -> list[tuple[str, str]]:
+    """One row per problem of a refused import: the file (relative to the project) and what is wrong."""
+    rows = []
+    for problem in exc.problems:
+        where = project.relative(Path(problem.path)) if problem.path else "(project)"
+        detail = replace(problem, path=None)
+        rows.append((where, str(detail)))
+    return rows
 
 
 def project_location() -> tuple[Path, str | None]:
@@ -53,13 +65,15 @@ def project_location() -> tuple[Path, str | None]:
 def _open_project(root: str, database_url: str | None) -> OpenProject:
     """Open the project once per process and import what changed in the folder (Project.sync)."""
     project = Project.open(root, database_url=database_url)
+    refused: list[tuple[str, str]] = []
     try:
         report = project.sync()
         error = None
     except QualcodeError as exc:  # a broken file must not keep the app from opening
         report, error = None, str(exc)
+        refused = refused_files(project, exc)
     _refresh_statistics(project.store)
-    return OpenProject(project, report, error)
+    return OpenProject(project, report, error, refused)
 
 
 def _refresh_statistics(store: Store) -> None:

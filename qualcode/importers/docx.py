@@ -41,7 +41,13 @@ from ..errors import InputFileError, Problem
 from ..model import Coding, ParsedDocument
 from ..safezip import open_zip_safely
 from .encoding import check_text_bounds
-from .metadata import load_yaml_mapping, participant_from, resolve_language
+from .metadata import (
+    load_yaml_mapping,
+    no_front_matter_warning,
+    participant_from,
+    resolve_language,
+    unknown_key_warnings,
+)
 
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
@@ -353,7 +359,12 @@ def _front_matter(paragraphs: list[_Paragraph], path: str) -> tuple[dict[str, An
             except InputFileError as exc:
                 # Lines of the YAML are paragraphs of the document: say so.
                 problems = [
-                    Problem(f"paragraph {p.line}: {p.message}" if p.line else p.message, path=path, hint=p.hint)
+                    Problem(
+                        f"paragraph {p.line}: {p.message}" if p.line else p.message,
+                        path=path,
+                        field=p.field,
+                        hint=p.hint,
+                    )
                     for p in exc.problems
                 ]
                 raise InputFileError(problems) from exc
@@ -424,16 +435,20 @@ def read_docx_document(path: str | os.PathLike[str], *, language: str | None = N
         metadata["core"] = core
     if skipped:
         metadata["skipped_comments"] = skipped
+    front = {k: v for k, v in metadata.items() if k not in ("core", "skipped_comments")}
+    participant = participant_from(front, path.stem, path=where)
+    warnings = unknown_key_warnings(front, where)
+    if not used:
+        warnings.insert(0, no_front_matter_warning(participant, where))
     return ParsedDocument(
         name=path.stem,
         text=text,
-        participant=participant_from(
-            {k: v for k, v in metadata.items() if k not in ("core", "skipped_comments")}, path.stem, path=where
-        ),
+        participant=participant,
         language=resolve_language(metadata, language, text, where),
         metadata=metadata,
         codings=codings,
         source_path=where,
+        warnings=warnings,
     )
 
 

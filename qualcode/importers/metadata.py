@@ -21,6 +21,7 @@ without a separator is both id and label.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -45,6 +46,9 @@ KNOWN_KEYS = (
     "language",
 )
 MAX_NESTING = 20  # lists/mappings inside each other; metadata needs two or three
+# What a YAML constructor raises for a value it cannot convert ("date: 2024-02-30",
+# "!!int abc", "!!bool maybe", a 5,000-digit number): a named error, not a traceback.
+_CONSTRUCTION_ERRORS = (ValueError, TypeError, KeyError, OverflowError, ArithmeticError)
 _STEM_ID = re.compile(r"^(?P<prefix>.*?)[_\- ]+(?P<id>[^_\- ]+)$")
 
 
@@ -120,6 +124,8 @@ def load_yaml_mapping(
         ) from exc
     except YAMLError as exc:
         raise InputFileError(Problem(f"the {what} is not valid YAML: {exc}.", path=path, line=first_line)) from exc
+    except _CONSTRUCTION_ERRORS as exc:
+        raise InputFileError(_construction_problem(yaml, source, path, first_line, what, exc)) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -131,7 +137,132 @@ def load_yaml_mapping(
                 hint="Example: 'participant: A' on its own line.",
             )
         )
+    problems = [p for k, v in data.items() for p in _value_problems(k, v, source, path, first_line, what)]
+    if problems:
+        raise InputFileError(problems)
     return {str(k): _plain(v) for k, v in data.items()}
+
+
+def key_line(source: str, key: object, first_line: int = 1) -> int:
+    """The line of ``source`` (numbered from ``first_line``) where the top-level ``key:`` is written."""
+    match = re.search(rf"^[ \t]*['\"]?{re.escape(str(key))}['\"]?[ \t]*:", source, re.MULTILINE)
+    return first_line + source.count("\n", 0, match.start()) if match else first_line
+
+
+def _construction_problem(
+    yaml: Any, source: str, path: str | None, first_line: int, what: str, exc: BaseException
+) -> Problem:
+    """Name the key whose value could not be converted, with its line and a fix."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    try:
+        node = yaml.compose(source)
+        pairs = node.value if isinstance(node, MappingNode) else []
+        for key_node, value_node in pairs:
+            try:
+                yaml.constructor.construct_object(value_node, deep=True)
+            except _CONSTRUCTION_ERRORS as inner:
+                key = key_node.value if isinstance(key_node, ScalarNode) else "?"
+                line = first_line + value_node.start_mark.line
+                raw = value_node.value if isinstance(value_node, ScalarNode) else "…"
+                if value_node.tag.endswith(":timestamp"):
+                    return Problem(
+                        f"'{key}: {raw}' is not a real date ({inner}).",
+                        path=path,
+                        line=line,
+                        field=str(key),
+                        hint="Write the date as YYYY-MM-DD (e.g. 2024-02-29), or put it in quotes to keep "
+                        f"it as text: {key}: '{raw}'.",
+                    )
+                return Problem(
+                    f"the value of '{key}' cannot be read as {value_node.tag.rsplit(':', 1)[-1]}: "
+                    f"{str(raw)[:60]} ({str(inner)[:120]}).",
+                    path=path,
+                    line=line,
+                    field=str(key),
+                    hint=f"Put the value in quotes to keep it as text: {key}: '{str(raw)[:60]}'.",
+                )
+    except Exception:  # noqa: BLE001 - only locating the problem failed; report it without a line
+        pass
+    return Problem(f"a value in the {what} cannot be converted: {exc}.", path=path, line=first_line)
+
+
+def _value_problems(key: Any, value: Any, source: str, path: str | None, first_line: int, what: str) -> list[Problem]:
+    """Keys that are not words, and values that cannot be stored as JSON (binary data, sets,
+    infinite numbers): each a located problem."""
+    line = key_line(source, key, first_line)
+    if not isinstance(key, str):
+        shown = "a list" if isinstance(key, tuple) else repr(key)
+        return [
+            Problem(
+                f"the {what} key {shown} is not a name.",
+                path=path,
+                line=line,
+                hint="Keys are words such as 'participant' or 'role'; put other keys in quotes ('2024': x).",
+            )
+        ]
+    bad = _unstorable(value)
+    if bad is None:
+        return []
+    return [Problem(f"'{key}' {bad}", path=path, line=line, field=key, hint=_UNSTORABLE_HINT)]
+
+
+_UNSTORABLE_HINT = "Front matter holds text, numbers, dates, lists and 'key: value' mappings; put the value in quotes."
+
+
+def _unstorable(value: Any) -> str | None:
+    if isinstance(value, (bytes, bytearray)):
+        return "holds binary data (!!binary), which qualcode does not store."
+    if isinstance(value, (set, frozenset)):
+        return "is a set (!!set); write a list instead: [a, b]."
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is not a finite number ({value})."
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, (str, int)):
+                return f"has a key {k!r} that is not a name."
+            found = _unstorable(v)
+            if found:
+                return found
+    if isinstance(value, list):
+        for v in value:
+            found = _unstorable(v)
+            if found:
+                return found
+    return None
+
+
+def unknown_key_warnings(
+    metadata: dict[str, Any], path: str | None, source: str = "", first_line: int = 1
+) -> list[Problem]:
+    """A warning for every key that looks like a misspelt known key (``particpant``, ``Label``):
+    other keys are participant attributes by design, so only near misses are reported."""
+    known = (*KNOWN_KEYS, SPEAKERS_KEY)
+    warnings = []
+    for key in metadata:
+        if key in known:
+            continue
+        hint = did_you_mean(key, known)
+        if hint:
+            warnings.append(
+                Problem(
+                    f"front-matter key '{key}' is not one qualcode knows; it is kept as a participant attribute.",
+                    path=path,
+                    line=key_line(source, key, first_line) if source else None,
+                    field=key,
+                    hint=hint,
+                )
+            )
+    return warnings
+
+
+def no_front_matter_warning(participant: Participant, path: str | None) -> Problem:
+    return Problem(
+        f"has no front matter; participant '{participant.id}' (label '{participant.label}') comes from the file name.",
+        path=path,
+        line=1,
+        hint="Start the file with '---', 'participant: ID', 'label: ...', '---' lines to set them.",
+    )
 
 
 def _refuse_aliases_and_deep_nesting(yaml: Any, source: str, path: str | None, first_line: int, what: str) -> None:
@@ -195,16 +326,29 @@ def participant_from(metadata: dict[str, Any], stem: str, *, path: str | None = 
         for key in (PARTICIPANT_KEY, LABEL_KEY)
         if isinstance(metadata.get(key), (list, dict))
     ]
+    for key in (PARTICIPANT_KEY, LABEL_KEY):
+        value = metadata.get(key)
+        if isinstance(value, bool) or (key == PARTICIPANT_KEY and isinstance(value, float)):
+            kind = "yes/no value" if isinstance(value, bool) else "decimal number"
+            wrong.append(
+                Problem(
+                    f"'{key}: {str(value).lower() if isinstance(value, bool) else value}' is read as a {kind}, "
+                    "not as text.",
+                    path=path,
+                    field=key,
+                    hint=f"Put the value in quotes exactly as it should be shown, e.g. {key}: '{value}'.",
+                )
+            )
     if wrong:
         raise InputFileError(wrong)
     match = _STEM_ID.match(stem)
     prefix = match["prefix"].replace("_", " ").strip() if match and match["prefix"].strip() else ""
     stem_id = match["id"] if match and prefix else stem
-    if metadata.get(PARTICIPANT_KEY) not in (None, ""):
+    if str(metadata.get(PARTICIPANT_KEY) or "").strip():
         pid = str(metadata[PARTICIPANT_KEY]).strip()
     else:
         pid = stem_id
-    if metadata.get(LABEL_KEY) not in (None, ""):
+    if str(metadata.get(LABEL_KEY) or "").strip():
         label = str(metadata[LABEL_KEY]).strip()
     elif pid == stem:
         label = stem
@@ -255,6 +399,9 @@ def participant_id_from_stem(stem: str) -> str:
 __all__ = [
     "KNOWN_KEYS",
     "load_yaml_mapping",
+    "key_line",
+    "unknown_key_warnings",
+    "no_front_matter_warning",
     "participant_from",
     "check_language",
     "resolve_language",

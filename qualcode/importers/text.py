@@ -24,13 +24,21 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputFileError, Problem
 from ..model import ParsedDocument
 from .encoding import DEFAULT_MAX_BYTES, read_text_file
-from .metadata import load_yaml_mapping, participant_from, resolve_language
+from .metadata import (
+    key_line,
+    load_yaml_mapping,
+    no_front_matter_warning,
+    participant_from,
+    resolve_language,
+    unknown_key_warnings,
+)
 
 _OPENING = re.compile(r"---[ \t]*\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -84,13 +92,23 @@ def parse_text(text: str, *, name: str, path: str | None = None, language: str |
         )
     language_line = _key_line(text, "language") if "language" in metadata else None
     doc_language = resolve_language(metadata, language, body, path, line=language_line)
+    try:
+        participant = participant_from(metadata, name, path=path)
+    except InputFileError as exc:  # say on which line the wrong value is
+        raise InputFileError(
+            [replace(p, line=key_line(text, p.field)) if p.field and p.line is None else p for p in exc.problems]
+        ) from exc
+    warnings = unknown_key_warnings(metadata, path, text)
+    if not _OPENING.match(text):  # no front matter at all
+        warnings.insert(0, no_front_matter_warning(participant, path))
     return ParsedDocument(
         name=name,
         text=body,
-        participant=participant_from(metadata, name, path=path),
+        participant=participant,
         language=doc_language,
         metadata={**metadata, "body_line": body_line},
         source_path=path,
+        warnings=warnings,
     )
 
 

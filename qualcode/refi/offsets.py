@@ -186,6 +186,8 @@ def detect_counting(raw: str, selections: Sequence[tuple[int, int, str]], prior:
         return Detection(
             None, f"at most {len(names[best])} of {len(named)} selection names match the text either way", uncertain
         )
+    if hits[best] == 0:  # no evidence either way (e.g. selections of a line break): the file's own habit
+        return Detection(candidates[0], "no selection tells the countings apart", uncertain)
     if hits[best] / total >= BOUNDARY_SHARE and all(placed[best][i] is not None for i in uncertain):
         return Detection(best, f"{hits[best]} of {total} selection ends lie on word boundaries", uncertain)
     return Detection(None, f"at most {hits[best]} of {total} selection ends lie on word boundaries", uncertain)
@@ -229,7 +231,8 @@ def _named_exactly(span: tuple[int, int] | None, name: str, text: str) -> bool:
 
 
 def _ends_on_boundaries(span: tuple[int, int] | None, text: str) -> int:
-    if span is None:
+    """Selection ends on word boundaries (0-2); a span of only whitespace is no evidence."""
+    if span is None or not text[span[0] : span[1]].strip():
         return 0
     return int(_boundary(text, span[0])) + int(_boundary(text, span[1]))
 

@@ -21,7 +21,8 @@ role checks):
 * :mod:`.codings` — codings, edits, delete, undo, detached codings;
 * :mod:`.suggestions` — suggestion decisions;
 * :mod:`.frames` — DataFrames for analysis;
-* :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA.
+* :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA;
+* :mod:`.removal` — removing an interview (codings archived) and undoing it.
 
 :class:`Store` composes them.
 """
@@ -36,11 +37,12 @@ from .core import _ROLE_RANK, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engin
 from .documents import DocumentsRoom
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
 from .refi_ids import RefiIdsRoom
+from .removal import RemovalRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
 
 
-class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom):
+class Store(SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom, RemovalRoom):
     """The one gateway to the database."""
 
 
@@ -57,6 +59,7 @@ __all__ = [
     "FramesRoom",
     "LazyTexts",
     "RefiIdsRoom",
+    "RemovalRoom",
     "Store",
     "StoreCore",
     "SuggestionsRoom",

@@ -33,6 +33,7 @@ SELECTION_KEY = "qc_selection"
 RECENT_KEY = "qc_recent_codes"
 SUGGESTIONS_KEY = "qc_suggestions"
 MAX_SUGGESTIONS_SHOWN = 15
+SELECTION_INFO_HEIGHT = 110  # px
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -54,10 +55,37 @@ def ordered_codes(codebook: Codebook, recent: list[str]) -> list[str]:
     return head + [c for c in codebook.codes if c not in head]
 
 
+_ZERO_WIDTH = "\u200b"
+
+
+def unmatchable(text: str) -> str:
+    """``text`` as shown, but no longer containing any word of it: a zero-width space after each
+    character.  The type-ahead's filter is a plain substring match on the option's text, so the
+    theme shown as context must not be matched ("Trend" + Enter chose a code of a theme called
+    "… Trends …" over the code labelled "Trend change")."""
+    return _ZERO_WIDTH.join(text) + _ZERO_WIDTH if text else text
+
+
 def code_option_label(codebook: Codebook, code_id: str) -> str:
+    """What the type-ahead shows and matches for a code: its label, aliases and (when the label
+    does not spell it) its id match; its theme is shown as context and does not match."""
     code = codebook.codes[code_id]
+    parts = [code.label]
+    aliases = [a for a in code.aliases if a.casefold() not in code.label.casefold()]
+    if aliases:
+        parts.append("also " + ", ".join(aliases))
+    if code.id.replace("_", " ").casefold() not in code.label.casefold():
+        parts.append(code.id)
     theme = codebook.themes.get(code.theme) if code.theme else None
-    return f"{code.label}  ·  {theme.label}" if theme else code.label
+    if theme is not None:
+        parts.append(unmatchable(f"in {theme.label}"))
+    return "  ·  ".join(parts)
+
+
+def codes_sentence(codebook: Codebook, codes: list[str]) -> str:
+    """'"A"', '"A" and "B"', '"A", "B" and "C"' (labels, for messages in plain words)."""
+    labels = [f'"{code_label(codebook, c)}"' for c in codes]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def coded_segments(segments: pd.DataFrame, codings: pd.DataFrame) -> np.ndarray:
@@ -125,7 +153,8 @@ def _apply(document: str) -> None:
     st.session_state["qc_codes"] = []
     st.session_state["qc_memo"] = ""
     st.session_state["qc_segment_pick"] = None
-    state.flash("success", f"Applied {len(ids)} coding(s).")
+    chars = sel["end"] - sel["start"]
+    state.flash("success", f"Coded 1 passage ({chars} characters) with {codes_sentence(project.codebook, codes)}.")
 
 
 def _undo() -> None:
@@ -271,10 +300,6 @@ def _workspace_body(document: str, unit: str, show_others: bool) -> None:
     sel = _selection(document)
 
     left, right = st.columns([3, 2], gap="medium")
-    # Actions in this fragment report here (the fragment reruns alone).  The container is
-    # always drawn so that the elements below keep their positions between reruns.
-    with right, st.container(key="qc_messages"):
-        state.show_flashes()
     with left:
         spans = [
             (
@@ -319,7 +344,8 @@ def _coding_panel(
 ) -> None:
     codebook = project.codebook
     with st.container(border=True):
-        with st.container(key="qc_selection_info"):  # a fixed slot: siblings keep their positions
+        # A fixed height: a long or short selection does not move what is below it.
+        with st.container(key="qc_selection_info", height=SELECTION_INFO_HEIGHT, border=False):
             if sel:
                 st.markdown(f"**Selected** {sel['start']}–{sel['end']} ({sel['end'] - sel['start']} characters)")
                 st.text(_preview(text[sel["start"] : sel["end"]], 400))
@@ -329,24 +355,35 @@ def _coding_panel(
         if not mine.empty:
             recent += mine.sort_values("created_at", ascending=False)["code"].tolist()
         options = ordered_codes(codebook, recent)
-        # on_change="ignore": choosing codes or typing a memo costs no rerun; the values travel
-        # with the Apply click.  No "select all matches" entry: Enter must pick one code.
-        st.multiselect(
-            "Codes",
-            options,
-            key="qc_codes",
-            format_func=lambda c: code_option_label(codebook, c),
-            placeholder="Type to find a code …",
-            select_all=False,
-            filter_mode="contains",
-            on_change="ignore",
-        )
-        st.text_input("Memo (optional)", key="qc_memo", on_change="ignore")
-        cols = st.columns(2)
-        cols[0].button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,), width="stretch")
-        # No help= on buttons here: a tooltip makes Streamlit draw the button twice, and tests
-        # and benchmarks click ".st-key-<key> button".
-        cols[1].button("Undo last", key="qc_undo", on_click=_undo, width="stretch")
+        # Apply and Undo sit beside the Codes box, top-aligned, not below it: the box grows
+        # and shrinks with the chips and the typing line, and leaving it (pressing the mouse
+        # on Apply) shrinks it; a button below moved between mouse-down and mouse-up and the
+        # click was lost.  Messages come after the buttons for the same reason.
+        st.markdown("**Codes**")
+        codes_col, buttons_col = st.columns([3, 1], vertical_alignment="top", gap="small")
+        with codes_col:
+            # on_change="ignore": choosing codes or typing a memo costs no rerun; the values
+            # travel with the Apply click.  No "select all matches" entry: Enter must pick one code.
+            st.multiselect(
+                "Codes",
+                options,
+                key="qc_codes",
+                format_func=lambda c: code_option_label(codebook, c),
+                placeholder="Type a code's name …",
+                select_all=False,
+                filter_mode="contains",
+                on_change="ignore",
+                label_visibility="collapsed",
+            )
+            st.text_input("Memo (optional)", key="qc_memo", on_change="ignore")
+        with buttons_col:
+            # No help= on buttons here: a tooltip makes Streamlit draw the button twice, and
+            # tests and benchmarks click ".st-key-<key> button".
+            st.button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,), width="stretch")
+            st.button("Undo", key="qc_undo", on_click=_undo, width="stretch")
+        # Actions in this fragment report here (the fragment reruns alone).
+        with st.container(key="qc_messages"):
+            state.show_flashes()
         if st.toggle(
             "Select without the mouse",
             key="qc_keyboard_select",

@@ -130,6 +130,54 @@ def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwri
     return report.documents
 
 
+def _remove(name: str) -> None:
+    project = state.user_project()
+    result = state.run_action(project.remove_interview, name)
+    if result is not None:
+        st.session_state["qc_int_remove_confirm"] = False
+        state.flash(
+            "success",
+            f"Removed the interview {name}: {result['codings_archived']} coding(s) archived"
+            + (f", its file moved to {result['moved_to']}" if result.get("moved_to") else "")
+            + ". Undo brings it back.",
+        )
+
+
+def _undo_removal() -> None:
+    project = state.user_project()
+    result = state.run_action(project.undo)
+    if result is None:
+        if not st.session_state.get(state.MESSAGE_KEY):
+            state.flash("warning", "Nothing to undo.")
+    elif result.get("undone") == "document.remove":
+        state.flash(
+            "success", f"Restored the interview {result['document']} with {result['codings_restored']} coding(s)."
+        )
+    else:
+        state.flash("success", "Undid your last coding change.")
+
+
+def _remove_panel(project: Project) -> None:
+    with st.expander("Remove an interview"):
+        names = project.store.document_names()
+        st.caption(
+            "The interview leaves every report; its codings are archived (kept, listed by qualcode status) "
+            "and its file moves to .qualcode/removed/. Undo brings everything back."
+        )
+        name = st.selectbox("Interview to remove", names, index=None, key="qc_int_remove_name")
+        sure = st.checkbox("Yes, remove it and archive its codings", key="qc_int_remove_confirm")
+        cols = st.columns(2)
+        cols[0].button(
+            "Remove",
+            key="qc_int_remove",
+            type="primary",
+            disabled=not (name and sure),
+            on_click=_remove,
+            args=(name,),
+        )
+        cols[1].button("Undo", key="qc_int_remove_undo", on_click=_undo_removal)
+
+
 def progress_table(data: AnalysisData, annotator: str, unit: str) -> pd.DataFrame:
     """Per interview: how many segments of ``unit`` the annotator has coded (any overlap)."""
     from .code import coded_segments
@@ -160,8 +208,16 @@ def render() -> None:
     opened = state.open_project()
     st.header("Interviews")
     if opened.sync_error:
-        st.warning("When the app started, some files in the project folder could not be imported:")
-        st.text(opened.sync_error)
+        st.warning(
+            "When the app started, the project folder could not be imported: fix the files below and "
+            "press *Re-scan the project folder* (the interviews already imported are unchanged)."
+        )
+        not_imported = pd.DataFrame(opened.not_imported, columns=["File", "Problem"])
+        tables.dataframe(not_imported, hide_index=True, width="stretch", key="qc_int_not_imported")
+    if opened.sync_report is not None and opened.sync_report.warnings:
+        with st.expander(f"Imported with {len(opened.sync_report.warnings)} warning(s)"):
+            for warning in opened.sync_report.warnings:
+                st.text(warning)
     if opened.sync_report is not None and opened.sync_report.outside:
         st.warning(state.escape_md(opened.sync_report.outside_warning().capitalize() + "."))
     if project.actor.at_least("supervisor"):
@@ -193,12 +249,31 @@ def render() -> None:
             key="qc_rescan",
             help="Import new or changed files from codebook.yaml and interviews/.",
         ):
-            with state.user_errors():
+            try:
                 report = project.sync()
-                st.success(state.escape_md(report.summary()))
+            except QualcodeError as exc:
+                state.show_error(exc)
+                opened.sync_error, opened.not_imported = str(exc), state.refused_files(project, exc)
+            else:
+                state.flash("success", report.summary())
+                opened.sync_error, opened.not_imported, opened.sync_report = None, [], report
+                st.rerun()
         refi_import.render(project)
+        _remove_panel(project)
     else:
         st.caption("Supervisors add interviews.")
+    missing = project.missing_files()
+    if missing:
+        st.warning(
+            f"{len(missing)} interview file(s) disappeared from the project folder; they are still in every "
+            "report until you remove them (below, or: qualcode remove NAME)."
+        )
+        tables.dataframe(
+            pd.DataFrame([(m["document"], m["file"]) for m in missing], columns=["Interview", "Missing file"]),
+            hide_index=True,
+            width="stretch",
+            key="qc_int_missing",
+        )
     with state.user_errors():
         docs = state.documents(project.store)
         st.subheader(f"Interviews ({len(docs)})")

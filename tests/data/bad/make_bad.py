@@ -232,6 +232,12 @@ def docx_traversal(path: Path) -> None:
     path.write_bytes(docx_bytes(_document_xml(GOOD_BODY), [("../../evil.txt", b"x")]))
 
 
+def docx_impossible_date(path: Path) -> None:
+    """A front-matter block of paragraphs whose date does not exist (2024-02-30)."""
+    body = _paragraphs("---", "participant: J", "date: 2024-02-30", "---") + GOOD_BODY
+    path.write_bytes(docx_bytes(_document_xml(body)))
+
+
 def docx_deep_xml(path: Path) -> None:
     """document.xml nests 5,000 content controls (libxml2 stops at depth 256)."""
     depth = 5_000
@@ -606,6 +612,7 @@ COMMITTED: dict[str, Callable[[Path], None]] = {
     "transcripts/corrupt_data.docx": docx_corrupt,
     "transcripts/path_traversal.docx": docx_traversal,
     "transcripts/deep_xml.docx": docx_deep_xml,
+    "transcripts/impossible_date.docx": docx_impossible_date,
     "codings/latin1.csv": csv_latin1,
     "codings/utf32.csv": csv_utf32,
     "codings/png_renamed.csv": csv_binary,
