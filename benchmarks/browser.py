@@ -83,10 +83,15 @@ def _idle(page: Any) -> None:
     page.wait_for_timeout(150)
 
 
-def _open_code_page(context: Any, url: str, document: str) -> Any:
+def _open_code_page(context: Any, url: str, document: str, annotator: str) -> Any:
     page = context.new_page()
     page.goto(url)
     ready = f"[data-testid=qc-transcript][data-ready='1'][data-document='{document}']"
+    # Single-machine mode asks a new browser who codes (nobody is pre-selected).
+    page.wait_for_selector(".st-key-qc_local_name_box input, [data-testid=qc-transcript]", timeout=WAIT_MS)
+    if page.locator("[data-testid=qc-transcript]").count() == 0:
+        page.locator(".st-key-qc_local_name_box input").fill(annotator)
+        page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
     if page.locator(ready).count() == 0:
         page.locator(".st-key-qc_document").click()
@@ -180,7 +185,7 @@ def figure_browser(project_root: Path, workdir: Path, full: bool, document: str,
             )
             url = f"http://127.0.0.1:{port}"
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = _open_code_page(ctx, url, document)
+            page = _open_code_page(ctx, url, document, annotator)
             first_load = time.perf_counter() - t0
             n_codings = int(page.locator("[data-testid=qc-transcript]").get_attribute("data-codings") or 0)
             empty_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -204,7 +209,7 @@ def figure_browser(project_root: Path, workdir: Path, full: bool, document: str,
             idle_mb = tree_rss(proc.pid) / 2**20
             contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(5)]
             for c in contexts:
-                _open_code_page(c, url, document)
+                _open_code_page(c, url, document, annotator)
             time.sleep(3.0)
             peak = sampler.stop()
             for c in contexts:

@@ -192,7 +192,16 @@ def figure_reliability(data: Any, full: bool) -> list[Figure]:
         return out
 
     def ours() -> Any:
-        return intercoder_agreement(data, annotators=coders, unit="sentence", by="code", bootstrap=0)
+        # the baseline's units: every sentence (interviewer's too) of every document any coder coded
+        return intercoder_agreement(
+            data,
+            annotators=coders,
+            unit="sentence",
+            by="code",
+            bootstrap=0,
+            scope="all",
+            include_interviewer=True,
+        )
 
     repeats = 3 if full else 5
     ours_s, base_s, df, base_alpha = compare(ours, baseline, repeats)

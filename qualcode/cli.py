@@ -95,7 +95,10 @@ def _emit_counted(df: Any, fmt: str) -> None:
     attrs = getattr(df, "attrs", {}) or {}
     lines = [f"{name}: {attrs[key]}" for key, name in (("unit", "Unit"), ("pooled", "Codings counted")) if key in attrs]
     if lines:
-        click.echo("\n".join(lines), err=fmt != "table")
+        import textwrap
+
+        # Wrapped like the table, to a 100-column terminal.
+        click.echo("\n".join(textwrap.fill(line, 100, subsequent_indent="  ") for line in lines), err=fmt != "table")
     _emit(df, fmt)
 
 
@@ -251,13 +254,6 @@ def status(ctx: Context, fmt: str) -> None:
         click.echo(
             missing_transcripts_warning([(m["document"], m["file"], m["codings"]) for m in info["missing_transcripts"]])
         )
-        click.echo(
-            f"Missing files: {len(info['missing_transcripts'])} interview(s) whose file disappeared (still in reports):"
-        )
-        for item in info["missing_transcripts"]:
-            click.echo(
-                f"  - {item['file']} (interview '{item['document']}'; remove it with: qualcode remove {item['document']})"
-            )
     if info["detached"]:
         detached = project.detached_frame()
         for row in detached[detached["status"] == "detached"].head(20).itertuples():
@@ -376,10 +372,14 @@ def report() -> None:
 
 @report.command("themes")
 @click.option("--theme", help="Only this theme and its sub-themes.")
+@click.option("--wide", is_flag=True, help="Every column (ids, code lists); the default table fits 100 columns.")
 @_report_options
 @pass_ctx
-def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: str) -> None:
+def report_themes(ctx: Context, theme: str | None, wide: bool, annotators: str | None, fmt: str) -> None:
     """Excerpts, codings and experts per theme, sub-theme and cross-cutting theme.
+
+    The table lists each theme (indented under its parent), its excerpts, codings and experts in
+    100 columns; --wide, csv, json and markdown give every column.
 
     Example: qualcode report themes --format csv > themes.csv
     """
@@ -390,7 +390,30 @@ def report_themes(ctx: Context, theme: str | None, annotators: str | None, fmt: 
     if theme:
         keep = {theme} | set(_descendants(data.codebook, theme))
         df = df[df["theme_id"].isin(keep)].reset_index(drop=True)
+    if fmt == "table" and not wide:
+        df = _narrow_themes(df)
     _emit_counted(df, fmt)
+
+
+def _clip(text: Any, width: int) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _narrow_themes(df: Any) -> Any:
+    """The theme table for a 100-column terminal: label (indented by depth), counts, experts."""
+    import pandas as pd
+
+    narrow = pd.DataFrame(
+        {
+            "Theme": [_clip("  " * int(d) + str(t), 50) for d, t in zip(df["depth"], df["theme"])],
+            "Excerpts": df["excerpts"],
+            "Codings": df["codings"],
+            "Experts": [_clip(x, 30) for x in df["experts_phrase"]],
+        }
+    )
+    narrow.attrs = dict(getattr(df, "attrs", {}) or {})
+    return narrow
 
 
 def _descendants(codebook: Any, theme_id: str) -> list[str]:
@@ -1224,6 +1247,8 @@ def app(ctx: Context, port: int, address: str) -> None:
                 address,
                 "--browser.gatherUsageStats",
                 "false",
+                "--client.toolbarMode",
+                "minimal",
                 "--client.showErrorDetails",
                 "none",  # no traceback in the browser (it goes to this console)
             ],

@@ -989,6 +989,9 @@ class Project:
         """Undo your last step: a coding change, a whole import, or a codebook edit (merge, rename,
         delete, …: codebook.yaml and every coding it moved go back together).  Refused with
         UndoRefused when what it would revert changed since."""
+        removal = self.store.last_removal(self.actor)
+        if removal is not None:  # the latest step was removing an interview: bring it back
+            return self.restore_interview(int(removal["id"]))
         from .codebook import parse_codebook
         from .codebook.lock import _FileLock
 
@@ -1303,7 +1306,8 @@ def missing_transcripts_warning(missing: Sequence[tuple[str, str, int]]) -> str:
         f"Warning: {len(missing)} imported transcript file{'' if len(missing) == 1 else 's'} "
         f"{'is' if len(missing) == 1 else 'are'} missing from the project folder: {listed}. "
         + (f"The {sum(m[2] for m in coded)} codings on them are kept in the database. " if coded else "")
-        + "Put the file back (or restore it from git), or remove the interview on purpose."
+        + "Put the file back (or restore it from git), or remove the interview on purpose "
+        + f"(qualcode remove {' '.join(name for name, _, _ in missing)})."
     )
 
 

@@ -680,7 +680,7 @@ def test_interviews_page_removes_an_interview_and_undo_restores_it(project: Proj
     (project.interviews_dir / "expert_A.md").unlink()
     at = app("interviews", role="annotator", name="alice").run()
     missing = next(df.value for df in at.dataframe if "Missing file" in df.value.columns)
-    assert list(missing["Interview"]) == ["expert_A"]
+    assert list(missing["Interview"]) == ["expert_A"] and list(missing["Codings"]) == [3]
     assert "disappeared from the project folder" in texts(at)
     assert not [b for b in at.button if b.key == "qc_int_remove"]  # annotators do not remove
 

@@ -315,6 +315,8 @@ def test_first_apply_click_after_escape_in_the_codes_box_codes(browser, server, 
     assert list(codings_of(project, "bob")["code"])[-1] == "recruitment"
     assert page.locator(".st-key-qc_messages", has_text="Coded 1 passage").count() == 1
     assert apply.bounding_box() == box  # and it stays where it was for the next click
+    assert page.get_by_role("button", name="Deploy").count() == 0  # client.toolbarMode = minimal
+    assert page.locator("[data-testid=stMainMenu]").count() == 0
     context.close()
 
 
@@ -373,6 +375,7 @@ def test_single_machine_mode_asks_each_browser_for_the_name_and_remembers_it(bro
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
     page.wait_for_function("document.cookie.includes('qualcode_annotator=sam')", timeout=WAIT_MS)
+    assert page.get_by_text("Component Error").count() == 0
     page.reload()  # a new session in the same browser: the name is remembered
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
     assert chosen_name(page) == "sam"

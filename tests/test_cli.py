@@ -194,3 +194,16 @@ def test_agreement_reports_in_every_format(
 def test_more_user_errors_exit_2(demo: Path, args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--project", str(demo), *args]) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_report_themes_fits_100_columns_and_wide_shows_every_column(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["--project", str(demo), "report", "themes"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100, out
+    assert "Theme" in out and "Excerpts" in out and "Human trafficking" in out
+    assert "theme_id" not in out
+    assert main(["--project", str(demo), "report", "themes", "--wide"]) == 0
+    assert "theme_id" in capsys.readouterr().out

@@ -80,14 +80,17 @@ def test_status_lists_files_that_disappeared_and_remove_takes_them_out(
     capsys.readouterr()
     assert cli(root, "status") == 0
     out = capsys.readouterr().out
-    assert "Missing files: 1 interview(s) whose file disappeared" in out
-    assert "interviews/expert_A.md (interview 'expert_A'; remove it with: qualcode remove expert_A)" in out
+    assert "1 imported transcript file is missing from the project folder: interviews/expert_A.md" in out
+    assert "(qualcode remove expert_A)" in out
     project = Project.open(root)
-    missing = project.status()["missing_files"]
-    assert [(m["document"], m["file"]) for m in missing] == [("expert_A", "interviews/expert_A.md")]
+    assert project.status()["missing_transcripts"] == [
+        {"document": "expert_A", "file": "interviews/expert_A.md", "codings": 3}
+    ]
     project.close()
     assert cli(root, "remove", "expert_A", "--yes") == 0
-    assert "Missing files" not in (capsys.readouterr(), cli(root, "status"), capsys.readouterr().out)[2]
+    capsys.readouterr()
+    assert cli(root, "status") == 0
+    assert "missing from the project folder" not in capsys.readouterr().out
 
 
 def test_remove_refuses_unknown_names_and_annotators(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

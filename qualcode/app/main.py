@@ -54,6 +54,16 @@ def _oidc_configured() -> bool:
         return False
 
 
+def _blank() -> None:
+    """The only page before sign-in (nothing on it: main() drew the form or message)."""
+
+
+def _no_pages() -> None:
+    """Declare a page list for a refused browser: without st.navigation Streamlit would list the
+    files of qualcode/app/pages/ (next to main.py) in the sidebar."""
+    st.navigation([st.Page(_blank, title="qualcode", url_path="start", default=True)], position="hidden")
+
+
 def _remote_client() -> bool:
     """True when the browser connects from another machine (Streamlit reports None for loopback).
 
@@ -258,6 +268,9 @@ def hide_error_details() -> None:
 
     if not config.is_manually_set("client.showErrorDetails"):
         st.set_option("client.showErrorDetails", "none")
+    # A coding tool, not a dashboard under development: no "Deploy" button, no developer menu.
+    if not config.is_manually_set("client.toolbarMode"):
+        st.set_option("client.toolbarMode", "minimal")
 
 
 def main() -> None:
@@ -275,6 +288,7 @@ def main() -> None:
             "there is no sign-in. Open it on that computer (http://127.0.0.1), or ask the admin to "
             "switch team mode on (qualcode user add NAME --role admin) and serve it behind HTTPS."
         )
+        _no_pages()
         return
     actor = _team_actor() if is_team else _local_actor()
     if actor is None:

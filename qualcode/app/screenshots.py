@@ -88,6 +88,8 @@ def start_streamlit(
                 "none",
                 "--browser.gatherUsageStats",
                 "false",
+                "--client.toolbarMode",
+                "minimal",
             ],
             cwd=str(script.parent),
             env=env,

@@ -23,7 +23,6 @@ export default function (component) {
   const value = d.value ? encodeURIComponent(String(d.value)) : "";
   document.cookie = String(d.name) + "=" + value + "; path=/; max-age=" + String(d.value ? (d.max_age | 0) : 0) +
     "; SameSite=Strict" + secure;
-  if (component.parentElement) component.parentElement.dataset.annotator = String(d.value || "");
 }
 """
 

@@ -133,14 +133,14 @@ def render() -> None:
         _remove_panel(project)
     else:
         st.caption("Supervisors add interviews.")
-    missing = project.missing_files()
+    missing = project.missing_transcripts()
     if missing:
         st.warning(
             f"{len(missing)} interview file(s) disappeared from the project folder; they are still in every "
             "report until you remove them (below, or: qualcode remove NAME)."
         )
         tables.dataframe(
-            pd.DataFrame([(m["document"], m["file"]) for m in missing], columns=["Interview", "Missing file"]),
+            pd.DataFrame(missing, columns=["Interview", "Missing file", "Codings"]),
             hide_index=True,
             width="stretch",
             key="qc_int_missing",
