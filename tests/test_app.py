@@ -573,8 +573,12 @@ def test_codebook_form_adds_a_code_to_the_file(project: Project) -> None:
 
 
 def test_qualcode_app_script_runs_directly(project: Project) -> None:
-    """``qualcode app`` runs qualcode/app/main.py as a script (not as a package module)."""
-    at = AppTest.from_file(str(REPO / "qualcode" / "app" / "main.py"), default_timeout=TIMEOUT)
+    """``qualcode app`` runs qualcode/app/entry/workbench.py as a script (not as a package module)."""
+    from qualcode.app.server import MAIN_SCRIPT
+
+    assert MAIN_SCRIPT == REPO / "qualcode" / "app" / "entry" / "workbench.py"
+    assert not (MAIN_SCRIPT.parent / "pages").exists()  # else Streamlit makes it a version-1 multi-page app
+    at = AppTest.from_file(str(MAIN_SCRIPT), default_timeout=TIMEOUT)
     at.session_state["qc_local_name"] = "alice"
     at.run()
     assert_no_exception(at)

@@ -386,3 +386,53 @@ def test_single_machine_mode_asks_each_browser_for_the_name_and_remembers_it(bro
     assert chosen_name(other) == ""
     supervisor.close()
     student.close()
+
+
+def test_qualcode_app_serves_the_workbench_not_a_page_list(browser, tmp_path: Path) -> None:
+    """``./run app`` goes through ``qualcode app``: its real server must draw the workbench, not
+    Streamlit's version-1 list of the modules in qualcode/app/pages/ (as it did when the page
+    script was qualcode/app/main.py, which has pages/ beside it)."""
+    import subprocess
+    import urllib.request
+
+    from test_app import make_project
+
+    root = tmp_path / "proj"
+    make_project(root).close()
+    port = free_port()
+    log_path = tmp_path / "app.log"
+    code = "import sys; from qualcode.cli import main; sys.exit(main())"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, "--project", str(root), "app", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        for _ in range(180):  # up to ~90 s for the server to answer its health check
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None, log_path.read_text(errors="replace")
+                try:
+                    proc.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    pass
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}")
+        page.wait_for_selector("text=Who is coding?", timeout=WAIT_MS)
+        nav = [t.strip() for t in page.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
+        assert not {"adjudicate", "suggestions", "main"} & set(nav), nav
+        context.close()
+    finally:
+        import os
+        import signal
+
+        os.killpg(proc.pid, signal.SIGTERM)  # qualcode app and the streamlit server it started
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,1 @@
+"""The workbench's page script, in a folder of its own (see workbench.py)."""
