@@ -317,3 +317,44 @@ def test_thesis_demo_appendix(tmp_path):
     trafficking = [r for r in body if r[1] == "Human trafficking"]  # merged: only the first row has the label
     assert trafficking and all(r[5] in ("Expert (F)", "Expert (H)", "Experts (F,H)") for r in trafficking)
     assert all(str(r[3]).startswith("Expert ") for r in body if r[4])
+
+
+def test_workbook_still_exports_when_the_coders_share_no_document(tmp_path) -> None:
+    """Two coders who have not yet coded a common interview: the agreement sheets say why there is
+    nothing to compare, and every other sheet is written (the whole export used to be refused, so
+    the Reports page's download never appeared)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_app import make_project
+
+    from qualcode.store import Actor
+
+    project = make_project(tmp_path / "p")
+    first, second = project.document_names()[:2]
+    for name, doc in (("alice", first), ("bob", second)):
+        text = project.store.document_text(doc)
+        project.as_user(Actor(name, "annotator")).add_coding(doc, 0, text.index(".") + 1, "transit")
+    path = project.export_xlsx(tmp_path / "out.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == list(SHEETS)
+    note = str(workbook["Inter-coder agreement"]["A2"].value)
+    assert "No document was coded by every chosen coder" in note and "scope" in note
+    assert workbook["Codings"].max_row == 3  # both codings
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qualcode.cli",
+            "--project",
+            str(project.root),
+            "export",
+            "xlsx",
+            str(tmp_path / "b.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert cli.returncode == 0, cli.stderr

@@ -597,10 +597,14 @@ def _agreement_sheets(
     except ImportError:  # pragma: no cover - the module ships with qualcode
         text = "Inter-coder agreement is not available in this installation (qualcode.reliability missing)."
         return _note_sheet("Inter-coder agreement", text), _note_sheet("Disagreements", text)
-    agr = intercoder_agreement(data, annotators=chosen, unit=unit, by="both", bootstrap=bootstrap)
+    try:
+        agr = intercoder_agreement(data, annotators=chosen, unit=unit, by="both", bootstrap=bootstrap)
+        dis = disagreements(data, annotators=chosen, unit=unit)
+    except QualcodeError as exc:  # e.g. no document coded by every coder yet: the rest still exports
+        text = f"No inter-coder agreement computed. {exc}"
+        return _note_sheet("Inter-coder agreement", text), _note_sheet("Disagreements", text)
     note = describe(agr).replace("\n", ". ") + "."
     formats = {c: "0.000" for c in agr.columns if pd.api.types.is_float_dtype(agr[c])}
-    dis = disagreements(data, annotators=chosen, unit=unit)
     d_note = (
         f"Every {unit} where the annotators ({', '.join(chosen)}) differ: the text and each annotator's codes. "
         + (f"Unit: {dis.attrs['unit']}. " if "unit" in dis.attrs else "")
