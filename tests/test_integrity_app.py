@@ -215,7 +215,7 @@ def test_merge_asks_for_confirmation_and_undo_reverts_it(project: Project) -> No
     at.checkbox(key="qc_cb_merge_confirm").check()
     next(b for b in at.button if b.label == "Merge").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "transit" not in project.codebook.codes
+    assert "transit" not in project.refresh_codebook().codes  # the app's edit, read from the file
     assert codings_of(project, "sam") == [(coding, "visas")]
     code_page = app("sam", "supervisor").run()
     code_page.button(key="qc_undo").click().run()  # the merge was sam's last step
