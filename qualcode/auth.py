@@ -117,7 +117,7 @@ def verify_password(password: str, stored: str | None) -> bool:
 def needs_rehash(stored: str | None) -> bool:
     """True when ``stored`` is weaker than what :func:`hash_password` makes now.
 
-    >>> needs_rehash("scrypt$32768$8$1$c2FsdA==$ZGlnZXN0"), needs_rehash(f"scrypt${2**20}$8$1$c2FsdA==$ZGlnZXN0")
+    >>> needs_rehash("scrypt$16$8$1$c2FsdA==$ZGlnZXN0"), needs_rehash(f"scrypt${2**20}$8$1$c2FsdA==$ZGlnZXN0")
     (True, False)
     """
     params = _parameters(stored)
