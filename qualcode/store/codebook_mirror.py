@@ -11,6 +11,9 @@ from .. import schema as s
 from ..model import Codebook
 from .core import Actor, StoreCore
 
+# What a coding change records in the audit log (undo restores these).
+_AUDITED_FIELDS = ("start_pos", "end_pos", "code_id", "memo", "version")
+
 
 class CodebookMirrorRoom(StoreCore):
     """Keeps ``codes`` in step with the codebook file; moves codings on merge and delete."""
@@ -124,7 +127,6 @@ class CodebookMirrorRoom(StoreCore):
         every coding back as it was."""
         rows = conn.execute(sa.select(s.codings).where(s.codings.c.code_id == source)).mappings().all()
         moved = 0
-        fields = ("start_pos", "end_pos", "code_id", "memo", "version")
         for row in rows:
             dup = (
                 conn.execute(
@@ -142,38 +144,11 @@ class CodebookMirrorRoom(StoreCore):
             if dup is not None:
                 # Same span already has the target code: keep one coding, keep the memo text.
                 if row["memo"]:
-                    memo = (dup["memo"] + "\n" + row["memo"]).strip()
-                    conn.execute(
-                        s.codings.update()
-                        .where(s.codings.c.id == dup["id"])
-                        .values(memo=memo, updated_at=s.now(), version=dup["version"] + 1)
-                    )
-                    self._audit(
-                        conn,
-                        actor,
-                        "coding.update",
-                        "coding",
-                        dup["id"],
-                        {k: dup[k] for k in fields},
-                        {**{k: dup[k] for k in fields}, "memo": memo, "version": dup["version"] + 1},
-                    )
+                    self._update_coding_audited(conn, actor, dup, memo=(dup["memo"] + "\n" + row["memo"]).strip())
                 conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))
                 self._audit(conn, actor, "coding.delete", "coding", row["id"], _row_snapshot(row), None)
             else:
-                conn.execute(
-                    s.codings.update()
-                    .where(s.codings.c.id == row["id"])
-                    .values(code_id=target, updated_at=s.now(), version=row["version"] + 1)
-                )
-                self._audit(
-                    conn,
-                    actor,
-                    "coding.update",
-                    "coding",
-                    row["id"],
-                    {k: row[k] for k in fields},
-                    {**{k: row[k] for k in fields}, "code_id": target, "version": row["version"] + 1},
-                )
+                self._update_coding_audited(conn, actor, row, code_id=target)
             moved += 1
         self._audit(conn, actor, "codebook.merge", "code", source, {"code": source, "codings": moved}, {"code": target})
         return moved
@@ -181,23 +156,21 @@ class CodebookMirrorRoom(StoreCore):
     def recode(self, conn: Connection, actor: Actor, old_id: str, new_id: str) -> int:
         """Codings of a renamed code follow its new id (one audit entry each, for undo)."""
         rows = conn.execute(sa.select(s.codings).where(s.codings.c.code_id == old_id)).mappings().all()
-        fields = ("start_pos", "end_pos", "code_id", "memo", "version")
         for row in rows:
-            conn.execute(
-                s.codings.update()
-                .where(s.codings.c.id == row["id"])
-                .values(code_id=new_id, updated_at=s.now(), version=row["version"] + 1)
-            )
-            self._audit(
-                conn,
-                actor,
-                "coding.update",
-                "coding",
-                row["id"],
-                {k: row[k] for k in fields},
-                {**{k: row[k] for k in fields}, "code_id": new_id, "version": row["version"] + 1},
-            )
+            self._update_coding_audited(conn, actor, row, code_id=new_id)
         return len(rows)
+
+    def _update_coding_audited(self, conn: Connection, actor: Actor, row: RowMapping, **changes: Any) -> None:
+        """Change one coding (new version) with its ``coding.update`` audit entry, so that undo
+        can put it back exactly."""
+        version = row["version"] + 1
+        conn.execute(
+            s.codings.update().where(s.codings.c.id == row["id"]).values(**changes, updated_at=s.now(), version=version)
+        )
+        before = {k: row[k] for k in _AUDITED_FIELDS}
+        self._audit(
+            conn, actor, "coding.update", "coding", row["id"], before, {**before, **changes, "version": version}
+        )
 
     def archive_codings_of(self, conn: Connection, actor: Actor, code_id: str, reason: str) -> int:
         rows = (
