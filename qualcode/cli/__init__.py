@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from .errors import QualcodeError
-from .vocabulary import AGREEMENT_UNITS, COOCCURRENCE_UNITS, ROLES, SEGMENT_KINDS, SETTINGS, SUGGESTION_UNITS
+from ..errors import QualcodeError
+from ..vocabulary import AGREEMENT_UNITS, COOCCURRENCE_UNITS, ROLES, SEGMENT_KINDS, SETTINGS, SUGGESTION_UNITS
 
 FORMATS = ["table", "csv", "json", "markdown"]
 UNITS = list(AGREEMENT_UNITS)
@@ -29,8 +29,8 @@ class Context:
         self._project: Any = None
 
     def project(self, *, sync: bool = False) -> Any:
-        from .project import Project, find_root
-        from .store import LOCAL_ADMIN, Actor
+        from ..project import Project, find_root
+        from ..store import LOCAL_ADMIN, Actor
 
         if self._project is None:
             root = Path(self.project_dir) if self.project_dir else find_root(Path.cwd())
@@ -65,7 +65,7 @@ def _warn(warnings: Sequence[str]) -> None:
 
 
 def _emit(df: Any, fmt: str) -> None:
-    from .export.tabular import render
+    from ..export.tabular import render
 
     click.echo(render(df, fmt))
 
@@ -151,7 +151,7 @@ def init(ctx: Context, directory: str) -> None:
     Example:
       qualcode init my-study && cd my-study && qualcode import
     """
-    from .project import Project
+    from ..project import Project
 
     project = Project.init(directory, database_url=ctx.database_url)
     click.echo(f"Initialised qualcode project in {project.root}")
@@ -249,7 +249,7 @@ def status(ctx: Context, fmt: str) -> None:
     if info["orphan_codes"]:
         click.echo(f"Codes missing from codebook.yaml but still used: {', '.join(info['orphan_codes'])}")
     if info["missing_transcripts"]:
-        from .project import missing_transcripts_warning
+        from ..project import missing_transcripts_warning
 
         click.echo(
             missing_transcripts_warning([(m["document"], m["file"], m["codings"]) for m in info["missing_transcripts"]])
@@ -283,8 +283,8 @@ def codebook_check(ctx: Context, path: str | None) -> None:
       qualcode codebook check                 # the project's codebook.yaml
       qualcode codebook check other.yaml
     """
-    from .codebook import load_codebook
-    from .project import CODEBOOK_FILE, find_root
+    from ..codebook import load_codebook
+    from ..project import CODEBOOK_FILE, find_root
 
     target = Path(path) if path else (Path(ctx.project_dir) if ctx.project_dir else find_root()) / CODEBOOK_FILE
     cb = load_codebook(target)
@@ -383,7 +383,7 @@ def report_themes(ctx: Context, theme: str | None, wide: bool, annotators: str |
 
     Example: qualcode report themes --format csv > themes.csv
     """
-    from . import reports
+    from .. import reports
 
     data, ann = _pooled(ctx, annotators)
     df = reports.theme_table(data, annotators=ann)
@@ -433,7 +433,7 @@ def report_codes(ctx: Context, theme: str | None, by_annotator: bool, annotators
 
     Example: qualcode report codes --by-annotator --theme human_trafficking
     """
-    from . import reports
+    from .. import reports
 
     data, ann = _pooled(ctx, annotators)
     df = reports.code_frequencies(data, annotators=ann, by_annotator=by_annotator)
@@ -452,7 +452,7 @@ def report_experts(ctx: Context, by: str, attribute: str | None, annotators: str
 
     Example: qualcode report experts --by theme --attribute organisation_type
     """
-    from . import reports
+    from .. import reports
 
     data, ann = _pooled(ctx, annotators)
     _emit_counted(reports.consensus(data, by=by, attribute=attribute, annotators=ann), fmt)
@@ -469,7 +469,7 @@ def report_matrix(ctx: Context, by: str, presence: bool, level: int, annotators:
 
     Example: qualcode report matrix --presence --level 0
     """
-    from . import reports
+    from .. import reports
 
     data, ann = _pooled(ctx, annotators)
     table = reports.matrix(data, by=by, level=level, presence=presence, annotators=ann)
@@ -488,7 +488,7 @@ def report_cooccurrence(ctx: Context, unit: str, by: str, annotators: str | None
 
     Example: qualcode report cooccurrence --unit paragraph --by theme
     """
-    from . import reports
+    from .. import reports
 
     data, ann = _pooled(ctx, annotators)
     _emit_counted(reports.cooccurrence(data, unit=unit, by=by, annotators=ann), fmt)
@@ -503,7 +503,7 @@ def report_quotes(ctx: Context, max_quotes: int | None, annotators: str | None, 
 
     Example: qualcode report quotes --max-quotes 2 --format markdown
     """
-    from . import reports
+    from .. import reports
 
     data, ann = _pooled(ctx, annotators)
     _emit_counted(reports.quote_table(data, max_quotes=max_quotes, annotators=ann), fmt)
@@ -538,8 +538,8 @@ def report_findings(ctx: Context, annotators: str | None) -> None:
 
     Example: qualcode report findings > findings.md
     """
-    from .findings import findings_blocks, findings_markdown
-    from .reports import pool
+    from ..findings import findings_blocks, findings_markdown
+    from ..reports import pool
 
     data, ann = _pooled(ctx, annotators)
     pooled, how = pool(data, ann)
@@ -557,8 +557,8 @@ def report_consolidation(ctx: Context, code_id: str | None, fmt: str) -> None:
 
     Example: qualcode report consolidation --code digitalisation
     """
-    from . import consolidation
-    from .errors import CodebookError, Problem, did_you_mean
+    from .. import consolidation
+    from ..errors import CodebookError, Problem, did_you_mean
 
     project = ctx.project()
     trail = project.consolidation_trail()
@@ -687,7 +687,7 @@ def report_agreement(
 
     Example: qualcode report agreement --annotators ann1,ann2,ann3 --unit paragraph --documents expert_A,expert_B
     """
-    from .reliability import intercoder_agreement
+    from ..reliability import intercoder_agreement
 
     data = ctx.project().analysis_data()
     df = intercoder_agreement(
@@ -709,7 +709,7 @@ def report_agreement(
 
 
 def _describe(df: Any) -> str:
-    from .reliability import describe
+    from ..reliability import describe
 
     return describe(df)
 
@@ -732,7 +732,7 @@ def report_disagreements(
 
     Example: qualcode report disagreements --annotators ann1,ann2 --format csv > to_discuss.csv
     """
-    from .reliability import disagreements
+    from ..reliability import disagreements
 
     data = ctx.project().analysis_data()
     df = disagreements(
@@ -874,7 +874,7 @@ def user_add(ctx: Context, name: str, role: str, password: str) -> None:
 
     Example: qualcode user add alice --role supervisor
     """
-    from .auth import check_password_strength, hash_password
+    from ..auth import check_password_strength, hash_password
 
     project = ctx.project()
     check_password_strength(password)
@@ -1022,7 +1022,7 @@ def suggest_patterns(ctx: Context, documents: Sequence[str], fmt: str) -> None:
 
     Example: qualcode --user alice suggest patterns --document expert_F
     """
-    from .suggestions import queue
+    from ..suggestions import queue
 
     df = queue(ctx.project(), "patterns", documents=list(documents) or None)
     _emit(
@@ -1054,7 +1054,7 @@ def suggest_model(ctx: Context, documents: Sequence[str], top_k: int, order: str
 
     Example: qualcode --user alice suggest model --order uncertainty
     """
-    from .suggestions import queue
+    from ..suggestions import queue
 
     df = queue(ctx.project(), "model", documents=list(documents) or None, top_k=top_k, order=order)
     _emit(
@@ -1078,7 +1078,7 @@ def suggest_accept(ctx: Context, ids: Sequence[str], code: str | None) -> None:
 
     Example: qualcode --user alice suggest accept p-1a2b3c4d p-5e6f7a8b
     """
-    from .suggestions import accept
+    from ..suggestions import accept
 
     new = accept(ctx.project(), list(ids), code=code)
     click.echo(f"Accepted {len(new)} suggestion(s) as codings {', '.join(map(str, new))}.")
@@ -1092,7 +1092,7 @@ def suggest_reject(ctx: Context, ids: Sequence[str]) -> None:
 
     Example: qualcode --user alice suggest reject p-1a2b3c4d
     """
-    from .suggestions import reject
+    from ..suggestions import reject
 
     click.echo(f"Rejected {reject(ctx.project(), list(ids))} suggestion(s).")
 
@@ -1107,7 +1107,7 @@ def suggest_evaluate(ctx: Context, unit: str, annotators: str | None, fmt: str) 
 
     Example: qualcode suggest evaluate --format json
     """
-    from .assist import evaluate
+    from ..assist import evaluate
 
     project = ctx.project()
     result = evaluate(project.analysis_data(), unit=unit, annotators=project.check_annotators(_annotators(annotators)))
@@ -1136,7 +1136,7 @@ def suggest_topics(ctx: Context, n_topics: int, fmt: str) -> None:
 
     Example: qualcode suggest topics --n 5
     """
-    from .assist import candidate_topics
+    from ..assist import candidate_topics
 
     _emit(candidate_topics(ctx.project().analysis_data(), n_topics=n_topics), fmt)
 
@@ -1154,7 +1154,7 @@ def backup_cmd(ctx: Context, path: str) -> None:
       qualcode backup backups/2026-11-21.qcbackup
       qualcode backup backups/snapshot.db
     """
-    from .backup import backup
+    from ..backup import backup
 
     summary = backup(ctx.project(), path)
     click.echo(f"Wrote {summary['kind']} backup {path}")
@@ -1169,7 +1169,7 @@ def restore_cmd(ctx: Context, path: str, keep_codebook: bool) -> None:
 
     Example: qualcode init restored && qualcode --project restored restore backups/2026-11-21.qcbackup
     """
-    from .backup import restore
+    from ..backup import restore
 
     summary = restore(ctx.project(), path, restore_codebook=not keep_codebook)
     click.echo(
@@ -1213,8 +1213,8 @@ def app(ctx: Context, port: int, address: str) -> None:
     """
     import subprocess
 
-    from .errors import ConfigError
-    from .project import find_root
+    from ..errors import ConfigError
+    from ..project import find_root
 
     root = Path(ctx.project_dir).resolve() if ctx.project_dir else find_root()
     if not is_loopback(address):
@@ -1231,7 +1231,7 @@ def app(ctx: Context, port: int, address: str) -> None:
             "unencrypted unless an HTTPS reverse proxy is in front (see SECURITY.md, 'Running behind HTTPS').",
             err=True,
         )
-    script = Path(__file__).resolve().parent / "app" / "server.py"  # main.py plus the session-cookie route
+    script = Path(__file__).resolve().parent.parent / "app" / "server.py"  # main.py plus the session-cookie route
     env = dict(os.environ, QUALCODE_PROJECT=str(root))
     raise SystemExit(
         subprocess.call(
@@ -1275,11 +1275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from .store import DatabaseFailure
+        from ..store import DatabaseFailure
 
         if not isinstance(exc, DatabaseFailure):
             raise
-        from .errors import from_database
+        from ..errors import from_database
 
         click.echo(str(from_database(exc)), err=True)  # a database failure: named, no traceback
         return 2

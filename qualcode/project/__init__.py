@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import (
+from ..errors import (
     CodebookError,
     CodingError,
     ConfigError,
@@ -33,11 +33,11 @@ from .errors import (
     did_you_mean,
     valid_list,
 )
-from .fileio import atomic_write
-from .frames import AnalysisData
-from .model import Codebook, Coding, ParsedDocument, Participant
-from .slug import slugify
-from .store import CONSENSUS, LOCAL_ADMIN, Actor, Snapshot, Store, sqlite_url
+from ..fileio import atomic_write
+from ..frames import AnalysisData
+from ..model import Codebook, Coding, ParsedDocument, Participant
+from ..slug import slugify
+from ..store import CONSENSUS, LOCAL_ADMIN, Actor, Snapshot, Store, sqlite_url
 
 STATE_DIR = ".qualcode"
 CODEBOOK_FILE = "codebook.yaml"
@@ -233,7 +233,7 @@ class Project:
         return self.store.revealed()
 
     def team_mode(self) -> bool:
-        from .auth import team_mode
+        from ..auth import team_mode
 
         return team_mode(self.store)
 
@@ -270,22 +270,22 @@ class Project:
     # ------------------------------------------------------------------ sign-in (team mode)
     def sign_in(self, name: str, password: str, *, client: str | None = None) -> Actor:
         """Check a password (team mode); ``client``: the browser's address for the per-client limit."""
-        from .auth import sign_in
+        from ..auth import sign_in
 
         return sign_in(self.store, name, password, client=client)
 
     def create_session(self, actor: Actor) -> str:
-        from .auth import create_session
+        from ..auth import create_session
 
         return create_session(self.store, actor)
 
     def resume_session(self, token: str) -> Actor | None:
-        from .auth import resume_session
+        from ..auth import resume_session
 
         return resume_session(self.store, token)
 
     def end_session(self, token: str) -> None:
-        from .auth import end_session
+        from ..auth import end_session
 
         end_session(self.store, token)
 
@@ -367,7 +367,7 @@ class Project:
 
     def _load_codebook(self, sha: str | None = None) -> Codebook:
         """Parse codebook.yaml (``sha``: its hash, when the caller just took it)."""
-        from .codebook import load_codebook
+        from ..codebook import load_codebook
 
         if not self.codebook_path.exists():
             raise ConfigError(
@@ -416,8 +416,8 @@ class Project:
         record, from which :meth:`reconcile_codebook` (run by every :meth:`open`) completes the
         file.  The file and the database never disagree about which codes exist.
         """
-        from .codebook import edit_codebook
-        from .faults import crash_point
+        from ..codebook import edit_codebook
+        from ..faults import crash_point
 
         self.store.require(self.actor, "supervisor", "change the codebook")
         # what this user last loaded or was shown (None: never looked)
@@ -472,7 +472,7 @@ class Project:
     def reconcile_codebook(self) -> str | None:
         """Finish a codebook change that was committed to the database but not yet written to
         codebook.yaml (the process died in between).  Returns what was done, or None."""
-        from .codebook.lock import _FileLock
+        from ..codebook.lock import _FileLock
 
         pending = self.store.pending_codebook_write()
         if pending is None:
@@ -541,7 +541,7 @@ class Project:
 
     def consolidation_trail(self) -> Any:
         """Every merge so far (oldest first), in report form (see qualcode.consolidation)."""
-        from . import consolidation
+        from .. import consolidation
 
         raw = self.store.merge_trail()
         labels = {cid: c.label for cid, c in self.codebook.codes.items()}
@@ -549,7 +549,7 @@ class Project:
 
     def consolidation_summary(self, annotators: Sequence[str] | None = None) -> dict[str, Any]:
         """Applications before → unique codes after → codes used (see qualcode.consolidation)."""
-        from . import consolidation
+        from .. import consolidation
 
         return consolidation.summary(self.analysis_data(annotators), self.consolidation_trail())
 
@@ -573,7 +573,7 @@ class Project:
 
     # ------------------------------------------------------------------ importing
     def interview_files(self) -> list[Path]:
-        from .importers import SUPPORTED_SUFFIXES
+        from ..importers import SUPPORTED_SUFFIXES
 
         return self._folder_files(lambda p: p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
 
@@ -636,7 +636,7 @@ class Project:
         Everything is read and checked first; if any file is bad, nothing is stored and one
         error lists every problem.
         """
-        from .store.core import new_step
+        from ..store.core import new_step
 
         report = SyncReport()
         step = new_step()  # the codings of one import are undone as one step
@@ -709,7 +709,7 @@ class Project:
         stored: a bad sheet leaves the transcripts and the other sheets out too.  ``on_step``
         hears of each step as soon as it is stored (the CLI prints it).
         """
-        from .importers import SUPPORTED_SUFFIXES
+        from ..importers import SUPPORTED_SUFFIXES
 
         self.sync_codebook()
         transcripts: list[Path] = []
@@ -749,12 +749,12 @@ class Project:
             result.codings[sheet] = len(self.import_codings(sheet))
             step("codings", (sheet, result.codings[sheet]))
         for archive in refi:
-            from .exchange import import_refi_into
+            from ..exchange import import_refi_into
 
             result.refi.append(import_refi_into(self, archive))
             step("refi", result.refi[-1])
         for codebook_file in codebooks:
-            from .exchange import import_codebook_into
+            from ..exchange import import_codebook_into
 
             result.codebooks.append(import_codebook_into(self, codebook_file))
             step("codebook", result.codebooks[-1])
@@ -773,7 +773,7 @@ class Project:
     ) -> SyncReport:
         """Read, check and store transcripts.  ``before_store(docs)`` may raise InputFileError to
         veto the import after the files were read and checked, before anything is stored."""
-        from .importers import read_documents
+        from ..importers import read_documents
 
         report = report or SyncReport()
         todo: list[tuple[Path, str, str]] = []
@@ -874,7 +874,7 @@ class Project:
                 resolved.append(Coding(doc.name, c.start, c.end, code, c.annotator, memo, "imported"))
             result.append(resolved)
         if unknown and not problems:
-            from .codebook import edit_codebook
+            from ..codebook import edit_codebook
 
             with edit_codebook(self.codebook_path) as handle:
                 for label, slug in unknown.items():
@@ -887,13 +887,13 @@ class Project:
     def add_interview_files(self, files: list[tuple[str, bytes]], *, overwrite: bool = False) -> list[dict[str, Any]]:
         """Write uploaded transcripts ``(file name, content)`` into interviews/ and import them in one
         go (supervisors); every file written is restored if the import fails.  See :mod:`qualcode.uploads`."""
-        from .uploads import save_and_import
+        from ..uploads import save_and_import
 
         return save_and_import(self, files, overwrite=overwrite)
 
     def import_codings(self, path: Path | str, *, sha256: str | None = None, annotator: str | None = None) -> list[int]:
         """Import a codings spreadsheet (CSV/XLSX) in one transaction; returns new coding ids."""
-        from .codings_import import read_rows, resolve_rows
+        from ..codings_import import read_rows, resolve_rows
 
         path = Path(path)
         if not path.is_file():
@@ -936,7 +936,7 @@ class Project:
         """Check codings spreadsheets against the stored transcripts and ``new_docs`` (not yet
         stored); raise one InputFileError for every bad row of every sheet.  Stores nothing;
         returns each sheet's resolved codings and their row numbers."""
-        from .codings_import import read_rows, resolve_rows
+        from ..codings_import import read_rows, resolve_rows
 
         resolved: dict[Path, tuple[list[Coding], list[int]]] = {}
         if not paths:
@@ -992,8 +992,8 @@ class Project:
         removal = self.store.last_removal(self.actor)
         if removal is not None:  # the latest step was removing an interview: bring it back
             return self.restore_interview(int(removal["id"]))
-        from .codebook import parse_codebook
-        from .codebook.lock import _FileLock
+        from ..codebook import parse_codebook
+        from ..codebook.lock import _FileLock
 
         self.reconcile_codebook()
         removal = self.store.last_removal(self.actor)
@@ -1206,7 +1206,7 @@ class Project:
 
     def export_xlsx(self, path: Path | str, **options: Any) -> Path:
         """The appendix workbook of the whole project (supervisors and admins)."""
-        from .export.xlsx import export_workbook
+        from ..export.xlsx import export_workbook
 
         self.require("supervisor", "export the whole project")
         export_workbook(self.analysis_data(), path, **options)
@@ -1215,22 +1215,22 @@ class Project:
     def xlsx_bytes(self, *, data: AnalysisData | None = None, **options: Any) -> bytes:
         """The workbook of :meth:`export_xlsx` as bytes, e.g. for a download (supervisors and admins).
         ``data``: this project's analysis bundle as the acting user sees it, when already loaded."""
-        from .export.xlsx import workbook_bytes
+        from ..export.xlsx import workbook_bytes
 
         self.require("supervisor", "export the whole project")
         return workbook_bytes(self.analysis_data() if data is None else data, **options)
 
     def appendix_settings(self) -> Any:
         """The ``appendix:`` settings of codebook.yaml (thesis layout by default)."""
-        from .export.appendix import settings_from
+        from ..export.appendix import settings_from
 
         return settings_from(self.codebook.appendix, str(self.codebook_path))
 
     def saturation(self, *, annotators: Sequence[str] | None = None, **options: Any) -> Any:
         """The saturation report (qualcode.saturation.saturation_report) on the codings the count
         reports count (consensus where it exists, else the human annotators; or ``annotators``)."""
-        from .reports import pool
-        from .saturation import saturation_report
+        from ..reports import pool
+        from ..saturation import saturation_report
 
         data, pooling = pool(self.analysis_data(), self.check_annotators(annotators))
         return saturation_report(data, pooled=pooling.text, **options)
@@ -1240,12 +1240,12 @@ class Project:
     ) -> Path:
         """Appendix A (interviewees) and B (codebook) as .docx or .xlsx (supervisors and admins);
         the .docx also holds the Findings section."""
-        from .export.appendix import export_appendix
-        from .findings import findings_blocks
+        from ..export.appendix import export_appendix
+        from ..findings import findings_blocks
 
         self.store.require(self.actor, "supervisor", "export the whole project")
         settings = self.appendix_settings()
-        from .reports import pool
+        from ..reports import pool
 
         data, _ = pool(self.analysis_data(), self.check_annotators(annotators))
         blocks = findings_blocks(data) if findings and str(path).lower().endswith(".docx") else None
@@ -1259,7 +1259,7 @@ class Project:
         GUIDs and the name of an imported project are written back."""
         import dataclasses
 
-        from .refi import TOOL_OPTIONS, export_qdpx
+        from ..refi import TOOL_OPTIONS, export_qdpx
 
         self.store.require(self.actor, "supervisor", "export the whole project")
         kept = self.store.refi_ids()
@@ -1277,7 +1277,7 @@ class Project:
 
     def export_qdc(self, path: Path | str, *, qualcode_block: bool = False) -> Path:
         """The codebook as REFI-QDA (.qdc), with the GUIDs of imported codes written back."""
-        from .refi import export_qdc
+        from ..refi import export_qdc
 
         export_qdc(self.codebook, path, self.store.refi_ids(), qualcode_block=qualcode_block)
         return Path(path)
