@@ -67,6 +67,15 @@ CELL_COLUMNS = [
 EXCERPT_COLUMNS = ["Participant", "Theme", "Document", "Start", "End", "Codes", "Annotators", "Quote"]
 
 
+def join_hint(*parts: str | None) -> str:
+    """Hint sentences joined by one space, the missing ones left out.
+
+    >>> join_hint(None, " Use a or b.")
+    'Use a or b.'
+    """
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
 def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
     """One line of at most ``limit`` characters, cut at a word where possible, "…" marking the cut.
 
@@ -91,8 +100,10 @@ def check_level(level: str) -> str:
             Problem(
                 f"Unknown framework level '{level}'.",
                 field="level",
-                hint=(did_you_mean(level, LEVELS) or "")
-                + f" Use one of: {valid_list(LEVELS)} (theme = main themes, subtheme = one level down).",
+                hint=join_hint(
+                    did_you_mean(level, LEVELS),
+                    f" Use one of: {valid_list(LEVELS)} (theme = main themes, subtheme = one level down).",
+                ),
             )
         )
     return level

@@ -1257,6 +1257,9 @@ def app(ctx: Context, port: int, address: str) -> None:
     )
 
 
+from . import framework as _framework  # noqa: E402,F401  (report framework, qualcode framework …)
+
+
 # ---------------------------------------------------------------------------------------- entry point
 def main(argv: Sequence[str] | None = None) -> int:
     try:

@@ -1271,6 +1271,7 @@ class Project(FrameworkMixin):
             guids=kept,
             source_variables=self.store.source_variables(),
             qualcode_block=qualcode_block,
+            framework_notes=self.framework_notes(),
         )
         name = kept.get(("project", "name")) or self.root.name
         export_qdpx(self.analysis_data(), path, project_name=name, options=options)

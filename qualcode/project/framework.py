@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import Problem, QualcodeError, did_you_mean, valid_list
+from ..framework import join_hint
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..framework import FrameworkMatrix
     from ..frames import AnalysisData
+    from ..framework import FrameworkMatrix
     from ..model import Codebook
     from ..store import Actor, Store
 
@@ -76,8 +77,10 @@ class FrameworkMixin:
             Problem(
                 f"Participant '{value}' does not exist.",
                 field="participant",
-                hint=(did_you_mean(value, ids + [str(x) for x in frame["label"]]) or "")
-                + (f" Participants (id or label): {valid_list(ids)}." if ids else " Import interviews first."),
+                hint=join_hint(
+                    did_you_mean(value, ids + [str(x) for x in frame["label"]]),
+                    (f" Participants (id or label): {valid_list(ids)}." if ids else " Import interviews first."),
+                ),
             )
         )
 
@@ -93,8 +96,10 @@ class FrameworkMixin:
             Problem(
                 f"Theme '{value}' is not in the codebook.",
                 field="theme",
-                hint=(did_you_mean(value, list(themes) + [t.label for t in themes.values()]) or "")
-                + f" Themes (id or label): {valid_list(list(themes))}.",
+                hint=join_hint(
+                    did_you_mean(value, list(themes) + [t.label for t in themes.values()]),
+                    f" Themes (id or label): {valid_list(list(themes))}.",
+                ),
             )
         )
 

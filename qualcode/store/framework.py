@@ -39,6 +39,10 @@ def summary_key(participant: str, theme: str) -> str:
     return f"{participant}/{theme}"
 
 
+def join_hint(*parts: str | None) -> str:
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
 class FrameworkRoom(UsersRoom):
     """Reads and writes the framework matrix's summaries."""
 
@@ -81,8 +85,10 @@ class FrameworkRoom(UsersRoom):
                 Problem(
                     f"Participant '{participant}' does not exist.",
                     field="participant",
-                    hint=(did_you_mean(participant, known) or "")
-                    + (f" Participants: {valid_list(known)}." if known else " Import interviews first."),
+                    hint=join_hint(
+                        did_you_mean(participant, known),
+                        (f" Participants: {valid_list(known)}." if known else " Import interviews first."),
+                    ),
                 )
             )
         themes = [
@@ -98,8 +104,10 @@ class FrameworkRoom(UsersRoom):
                 Problem(
                     f"Theme '{theme}' is not a theme of the codebook.",
                     field="theme",
-                    hint=(did_you_mean(theme, themes) or "")
-                    + (f" Themes: {valid_list(themes)}." if themes else " Add themes to codebook.yaml first."),
+                    hint=join_hint(
+                        did_you_mean(theme, themes),
+                        (f" Themes: {valid_list(themes)}." if themes else " Add themes to codebook.yaml first."),
+                    ),
                 )
             )
         if problems:
