@@ -321,3 +321,34 @@ def test_cli_summarize_report_and_errors(project: Project) -> None:
     assert bad.returncode == 2 and "exactly one of" in bad.stderr
     shown = _cli(root, "framework", "show", "P1", "policy")
     assert shown.returncode == 0 and "Visas are slow" in shown.stdout and "Slow visas." in shown.stdout
+
+
+# ------------------------------------------------------------------------------ exports
+def test_workbook_has_a_framework_matrix_sheet(project: Project, tmp_path: Path) -> None:
+    import openpyxl
+
+    project.set_framework_summary("P1", "policy", "Slow visas.")
+    path = project.export_xlsx(tmp_path / "analysis.xlsx", bootstrap=0)
+    sheet = openpyxl.load_workbook(path)["Framework matrix"]
+    assert [c.value for c in sheet[1]] == ["Participant", "Routes", "Policy"]
+    assert sheet["A2"].value == "Person (P1)"
+    assert sheet["C2"].value.splitlines() == [
+        "Codes: Visas (1), Quotas (1)",
+        "“Visas are slow” (p1 45–59)",
+        "Summary: Slow visas.",
+    ]
+    assert sheet["C2"].alignment.wrap_text
+    assert "Codings counted:" in sheet["A1"].comment.text
+
+
+def test_appendix_docx_has_a_framework_matrix_table(project: Project, tmp_path: Path) -> None:
+    import docx
+
+    project.set_framework_summary("P2", "policy", "Visas fine.")
+    path = project.export_appendix(tmp_path / "appendix.docx")
+    document = docx.Document(str(path))
+    table = document.tables[-1]
+    assert [c.text for c in table.rows[0].cells] == ["Participant", "Routes", "Policy"]
+    assert table.rows[2].cells[2].text.endswith("Summary: Visas fine.")
+    assert any(p.text.startswith("Framework matrix.") for p in document.paragraphs)
+    assert document.sections[-1].page_width > document.sections[-1].page_height  # landscape

@@ -1210,6 +1210,7 @@ class Project(FrameworkMixin):
         from ..export.xlsx import export_workbook
 
         self.require("supervisor", "export the whole project")
+        options.setdefault("framework_summaries", self.framework_summaries())
         export_workbook(self.analysis_data(), path, **options)
         return Path(path)
 
@@ -1219,6 +1220,7 @@ class Project(FrameworkMixin):
         from ..export.xlsx import workbook_bytes
 
         self.require("supervisor", "export the whole project")
+        options.setdefault("framework_summaries", self.framework_summaries())
         return workbook_bytes(self.analysis_data() if data is None else data, **options)
 
     def appendix_settings(self) -> Any:
@@ -1249,8 +1251,10 @@ class Project(FrameworkMixin):
         from ..reports import pool
 
         data, _ = pool(self.analysis_data(), self.check_annotators(annotators))
-        blocks = findings_blocks(data) if findings and str(path).lower().endswith(".docx") else None
-        return export_appendix(data, path, settings, findings=blocks, trail=self.consolidation_trail())
+        docx = str(path).lower().endswith(".docx")
+        blocks = findings_blocks(data) if findings and docx else None
+        grid = self.framework(annotators=annotators).grid if docx else None
+        return export_appendix(data, path, settings, findings=blocks, trail=self.consolidation_trail(), framework=grid)
 
     def export_qdpx(
         self, path: Path | str, *, target: str | None = None, offsets: str | None = None, qualcode_block: bool = False
