@@ -1,15 +1,16 @@
-"""``qualcode report framework`` and ``qualcode framework …``: the framework matrix and its summaries."""
+"""``qualcode report framework`` and ``qualcode framework …``: the framework matrix and its summaries
+(registered on the ``report`` group and the main group in ``cli/__init__.py``)."""
 
 from __future__ import annotations
 
 import click
 
-from . import FORMATS, Context, _annotators, _emit_counted, cli, pass_ctx, report
+from .common import FORMATS, Context, _annotators, _emit_counted, pass_ctx
 
 SHAPES = ("grid", "cells")
 
 
-@report.command("framework")
+@click.command("framework")
 @click.option(
     "--level",
     default="theme",
@@ -68,7 +69,7 @@ def report_framework(
         click.echo(line, err=True)
 
 
-@cli.group("framework")
+@click.group("framework")
 def framework_group() -> None:
     """The framework matrix's team summaries: one per participant and theme.
 

@@ -1,7 +1,7 @@
 """The framework matrix on a project: the matrix of the pooled codings and the team's summaries.
 
-:class:`FrameworkMixin` is one of :class:`~qualcode.project.Project`'s bases; it only uses what
-every Project has (``store``, ``actor``, ``codebook``, ``analysis_data``, ``check_annotators``).
+:class:`FrameworkMixin` is one of :class:`~qualcode.project.Project`'s bases (and of the export
+room, whose workbook, appendix and REFI-QDA export carry the summaries).
 """
 
 from __future__ import annotations
@@ -13,29 +13,15 @@ import pandas as pd
 
 from ..errors import Problem, QualcodeError, did_you_mean, valid_list
 from ..framework import join_hint
+from .reading import ReadingMixin
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..frames import AnalysisData
     from ..framework import FrameworkMatrix
-    from ..model import Codebook
-    from ..store import Actor, Store
 
 
-class FrameworkMixin:
+class FrameworkMixin(ReadingMixin):
     """``framework()``, ``framework_summaries()``, ``set_framework_summary()`` …"""
-
-    if TYPE_CHECKING:  # provided by Project
-        store: Store
-        actor: Actor
-
-        @property
-        def codebook(self) -> Codebook: ...
-
-        def analysis_data(self, annotators: Sequence[str] | None = None) -> AnalysisData: ...
-
-        def check_annotators(self, annotators: Sequence[str] | None) -> list[str] | None: ...
-
-        def participants_frame(self) -> pd.DataFrame: ...
 
     def framework_summaries(self) -> pd.DataFrame:
         """Every stored summary the acting user may see (none for annotators during blind coding)."""
