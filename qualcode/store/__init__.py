@@ -24,6 +24,7 @@ role checks):
 * :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA;
 * :mod:`.removal` — removing an interview (codings archived) and undoing it.
 * :mod:`.merges` — the consolidation trail's merges;
+* :mod:`.memos` — document, code and project memos (and coding memos listed with them);
 * :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything).
 
 :class:`Store` composes them.
@@ -41,6 +42,7 @@ from .core import _ROLE_RANK, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engin
 from .documents import DocumentsRoom
 from .dump import DumpRoom, Snapshot, read_sqlite_file
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .memos import MemosRoom
 from .merges import MergesRoom
 from .refi_ids import RefiIdsRoom
 from .removal import RemovalRoom
@@ -49,7 +51,15 @@ from .users import SETTINGS, UsersRoom
 
 
 class Store(
-    SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom, RemovalRoom, DumpRoom, MergesRoom
+    SuggestionsRoom,
+    CodebookMirrorRoom,
+    FramesRoom,
+    AccessRoom,
+    RefiIdsRoom,
+    RemovalRoom,
+    DumpRoom,
+    MergesRoom,
+    MemosRoom,
 ):
     """The one gateway to the database."""
 
@@ -68,6 +78,7 @@ __all__ = [
     "DumpRoom",
     "FramesRoom",
     "LazyTexts",
+    "MemosRoom",
     "MergesRoom",
     "RefiIdsRoom",
     "RemovalRoom",
