@@ -193,3 +193,150 @@ def test_coding_memos_are_listed_and_counted(store: Store) -> None:
     assert store.memo_counts(SUE, "synthetic_A") == {"document": 1, "coding": 1}
     store.set_setting(ADMIN, "blind_mode", "true")
     assert store.memo_counts(BOB, "synthetic_A") == {"document": 1, "coding": 0}
+
+
+# ----------------------------------------------------------------------------- project and CLI
+SYNTHETIC_INTERVIEW = (
+    "---\nparticipant: S1\nlabel: Synthetic participant 1\n---\n"
+    "This is a synthetic test transcript. It mentions transit and work.\n"
+)
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Path:
+    """A tiny synthetic project: one made-up interview, two codes, one coding."""
+    from qualcode.cli import main
+
+    root = tmp_path / "study"
+    assert main(["init", str(root)]) == 0
+    (root / "interviews" / "synthetic_1.md").write_text(SYNTHETIC_INTERVIEW, encoding="utf-8")
+    assert main(["--project", str(root), "import"]) == 0
+    assert main(["--project", str(root), "codebook", "add", "transit", "Transit"]) == 0
+    assert main(["--project", str(root), "codebook", "add", "work", "Work"]) == 0
+    return root
+
+
+def _project(root: Path, actor: Actor | None = None):  # type: ignore[no-untyped-def]
+    from qualcode.project import Project
+
+    return Project.open(root, actor=actor)
+
+
+def test_memo_browser_lists_every_kind_with_filters(study: Path) -> None:
+    p = _project(study)
+    try:
+        text = p.document_text("synthetic_1")
+        start = text.index("transit")
+        cid = p.add_coding("synthetic_1", start, start + 7, "transit")
+        p.set_coding_memo(cid, "A coding memo")
+        p.add_memo("document", "synthetic_1", "A document memo", title="First read")
+        p.add_memo("code", "transit", "A code memo")
+        p.add_memo("project", None, "A project memo")
+        frame = p.memos_frame()
+        assert sorted(frame["kind"]) == ["code", "coding", "document", "project"]
+        coding = frame[frame["kind"] == "coding"].iloc[0]
+        assert (coding["quote"], coding["code_label"], coding["coding_id"]) == ("transit", "Transit", cid)
+        assert sorted(p.memos_frame(document="synthetic_1")["kind"]) == ["coding", "document"]
+        assert sorted(p.memos_frame(code="transit")["kind"]) == ["code", "coding"]
+        assert list(p.memos_frame(kinds=["project"])["text"]) == ["A project memo"]
+        assert p.memo_counts("synthetic_1") == {"document": 1, "coding": 1}
+        with pytest.raises(MemoError, match="Unknown memo kind 'note'"):
+            p.memos_frame(kinds=["note"])
+    finally:
+        p.close()
+
+
+def test_a_renamed_code_keeps_its_memos_and_undo_puts_them_back(study: Path) -> None:
+    p = _project(study)
+    try:
+        memo = p.add_memo("code", "transit", "About transit")
+        p.rename_code("transit", new_id="passage")
+        assert p.memo(memo)["code_id"] == "passage"
+        p.undo()
+        assert p.memo(memo)["code_id"] == "transit"
+    finally:
+        p.close()
+
+
+def test_document_memos_outlive_a_removal_and_come_back_with_undo(study: Path) -> None:
+    p = _project(study)
+    try:
+        memo = p.add_memo("document", "synthetic_1", "About the interview")
+        p.remove_interview("synthetic_1")
+        assert p.memo(memo) is not None  # kept, like the archived codings
+        p.undo()
+        assert p.document_memos("synthetic_1")[0]["id"] == memo
+        assert p.undo()["undone"] == "memo.add"  # then the memo itself
+    finally:
+        p.close()
+
+
+def test_cli_memo_add_list_edit_delete_undo(study: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from qualcode.cli import main
+
+    base = ["--project", str(study), "--user", "alice"]
+    assert main([*base, "memo", "add", "--document", "synthetic_1", "--title", "First", "Synthetic memo"]) == 0
+    assert "Added memo 1 (document memo on synthetic_1)" in capsys.readouterr().out
+    assert main([*base, "memo", "add", "--project", "Project note"]) == 0
+    assert main([*base, "memo", "edit", "1", "Edited memo"]) == 0
+    capsys.readouterr()
+    assert main([*base, "memo", "list", "--kind", "document", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["title"], r["text"], r["author"]) for r in rows] == [("1", "First", "Edited memo", "alice")]
+    assert main([*base, "memo", "delete", "1", "--yes"]) == 0
+    assert main([*base, "undo"]) == 0
+    assert "Undid delete of memo 1" in capsys.readouterr().out
+    assert main([*base, "memo", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "Edited memo" in out and "Project note" in out
+
+
+def test_cli_memo_of_a_coding(study: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qualcode.cli import main
+
+    p = _project(study)
+    try:
+        cid = p.add_coding("synthetic_1", 0, 4, "work")
+    finally:
+        p.close()
+    base = ["--project", str(study)]
+    assert main([*base, "memo", "add", "--coding", str(cid), "Why this?"]) == 0
+    assert main([*base, "memo", "add", "--coding", str(cid), "Again"]) == 2
+    assert f"memo edit --coding {cid}" in capsys.readouterr().err
+    assert main([*base, "memo", "edit", "--coding", str(cid), "Because."]) == 0
+    capsys.readouterr()
+    assert main([*base, "memo", "list", "--kind", "coding"]) == 0
+    assert "Because." in capsys.readouterr().out
+    assert main([*base, "memo", "delete", "--coding", str(cid), "--yes"]) == 0
+    capsys.readouterr()
+    assert main([*base, "memo", "list", "--kind", "coding"]) == 0
+    assert "No memos." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["memo", "add", "--document", "synthetic_2", "x"], "Unknown document 'synthetic_2'"),
+        (["memo", "add", "--code", "transt", "x"], "Did you mean 'transit'"),
+        (["memo", "add", "--document", "synthetic_1", "--project", "x"], "exactly one of"),
+        (["memo", "add", "x"], "exactly one of"),
+        (["memo", "add", "--project", "   "], "The memo text is empty"),
+        (["memo", "edit", "seven", "x"], "'seven' is not a memo id"),
+        (["memo", "edit", "99", "x"], "Memo 99 does not exist"),
+        (["memo", "delete", "99", "--yes"], "Memo 99 does not exist"),
+        (["memo", "list", "--kind", "note"], "'note' is not one of 'coding', 'document', 'code', 'project'"),
+        (["memo", "list", "--document", "synthetic_2"], "Known documents: 'synthetic_1'"),
+        (["memo", "add", "--coding", "999", "x"], "Coding 999 does not exist"),
+    ],
+)
+def test_cli_memo_errors_are_named_exit_2(
+    study: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    from qualcode.cli import main
+
+    assert main(["--project", str(study), *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err, err
+    assert "Traceback" not in err

@@ -1257,6 +1257,11 @@ def app(ctx: Context, port: int, address: str) -> None:
     )
 
 
+from .memos import memo as _memo  # noqa: E402  (qualcode memo ...; imports this module's helpers)
+
+cli.add_command(_memo)
+
+
 # ---------------------------------------------------------------------------------------- entry point
 def main(argv: Sequence[str] | None = None) -> int:
     try:
