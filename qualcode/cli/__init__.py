@@ -124,6 +124,11 @@ report.add_command(report_framework)
 cli.add_command(framework_group)
 
 
+from .memos import memo as _memo  # noqa: E402  (qualcode memo ...; imports this module's helpers)
+
+cli.add_command(_memo)
+
+
 # ---------------------------------------------------------------------------------------- entry point
 def main(argv: Sequence[str] | None = None) -> int:
     try:

@@ -51,6 +51,7 @@ from .exports import ExportMixin
 from .folder import SPREADSHEET_SUFFIXES, FolderMixin, SyncReport, missing_transcripts_warning
 from .framework import FrameworkMixin
 from .imports import ImportResult, ImportsMixin, ImportStep, Progress, _new_code_id
+from .memos import MemosMixin
 from .reading import ReadingMixin
 from .removal import RemovalMixin
 from .spreadsheets import SpreadsheetsMixin
@@ -65,6 +66,7 @@ class Project(
     CodingMixin,
     DatabaseMixin,
     FrameworkMixin,
+    MemosMixin,
 ):
     """The front door: everything the app, the CLI and scripts do with a project."""
 
@@ -81,6 +83,7 @@ __all__ = [
     "FolderMixin",
     "FrameworkMixin",
     "ImportsMixin",
+    "MemosMixin",
     "ReadingMixin",
     "RemovalMixin",
     "SpreadsheetsMixin",
