@@ -16,6 +16,7 @@ import click
 
 from ..errors import QualcodeError
 from ..vocabulary import AGREEMENT_UNITS, COOCCURRENCE_UNITS, ROLES, SEGMENT_KINDS, SETTINGS, SUGGESTION_UNITS
+from .excerpts import export_excerpts
 
 FORMATS = ["table", "csv", "json", "markdown"]
 UNITS = list(AGREEMENT_UNITS)
@@ -847,6 +848,9 @@ def export_qdc_cmd(ctx: Context, path: str, qualcode_block: bool) -> None:
     """
     ctx.project().export_qdc(path, qualcode_block=qualcode_block)
     click.echo(f"Wrote {path}")
+
+
+export.add_command(export_excerpts)
 
 
 # ---------------------------------------------------------------------------------------- users/settings
