@@ -23,6 +23,7 @@ from ..errors import ConfigError, Problem
 from ..fileio import atomic_write
 
 FORMATS = ("md", "docx")
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _MD_INLINE = re.compile(r"([\\`*_\[\]|<>~$&])")  # markup anywhere in a line
 _MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")  # block markup at a line's start
 
@@ -162,6 +163,7 @@ def file_name(node: str | None, fmt: str) -> str:
 
 
 __all__ = [
+    "DOCX_MIME",
     "FORMATS",
     "ExcerptsHeader",
     "check_format",
