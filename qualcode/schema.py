@@ -298,6 +298,9 @@ framework_summaries = sa.Table(
     sa.CheckConstraint("version >= 1", name="ck_framework_summaries_version"),
     sa.UniqueConstraint("participant_id", "theme_id", name="uq_framework_summaries_cell"),
     sqlite_autoincrement=True,
+)
+
+
 # Document, code and project memos (migration 8, memos); a coding's memo is its ``memo`` column.
 # The target is named, not a foreign key: a document memo stays when its interview is removed
 # (as the interview's codings stay, archived) and is there again when the removal is undone; a

@@ -47,6 +47,7 @@ from .core import (
     find_root,
 )
 from .database import DatabaseMixin
+from .excerpts import ExcerptsMixin
 from .exports import ExportMixin
 from .folder import SPREADSHEET_SUFFIXES, FolderMixin, SyncReport, missing_transcripts_warning
 from .framework import FrameworkMixin
@@ -67,6 +68,7 @@ class Project(
     DatabaseMixin,
     FrameworkMixin,
     MemosMixin,
+    ExcerptsMixin,
 ):
     """The front door: everything the app, the CLI and scripts do with a project."""
 
@@ -83,6 +85,7 @@ __all__ = [
     "FolderMixin",
     "FrameworkMixin",
     "ImportsMixin",
+    "ExcerptsMixin",
     "MemosMixin",
     "ReadingMixin",
     "RemovalMixin",
