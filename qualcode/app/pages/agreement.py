@@ -352,12 +352,8 @@ def render() -> None:
                 ),
             )
             row = dis.iloc[pick]
-            st.text(str(row["text"]))
-            columns = st.columns(len(coders))
-            for col, coder in zip(columns, coders):
-                with col:
-                    st.markdown(f"**{state.escape_md(coder)}**")
-                    st.text(str(row.get(f"codes_{coder}", "")) or "(nothing)")
+            with st.container(border=True, key="qc_agr_passage"):
+                passage(row, coders)
             if st.button("Send to Adjudicate", key="qc_agr_send", type="primary"):
                 st.session_state[FOCUS_KEY] = {
                     "document": str(row["document"]),
@@ -370,7 +366,21 @@ def render() -> None:
                 st.session_state["qc_adj_unit"] = unit
                 st.session_state["qc_adj_coders"] = list(coders)
                 st.session_state["qc_adj_docs"] = [str(row["document"])]
+                st.session_state["qc_adj_all"] = scope == "all"
+                st.session_state["qc_adj_interviewer"] = interviewer
                 _go_to_adjudicate()
+
+
+def passage(row: Any, coders: list[str]) -> None:
+    """One disagreement: where it is, its text, and each coder's codes there side by side."""
+    where = f"{row['code_label']} · {row['document']} ({row['participant']}), characters {row['unit_start']}–{row['unit_end']}"
+    st.caption(state.escape_md(where))
+    st.text(str(row["text"]))
+    columns = st.columns(max(len(coders), 1))
+    for col, coder in zip(columns, coders):
+        with col:
+            st.markdown(f"**{state.escape_md(coder)}**")
+            st.text(str(row.get(f"codes_{coder}", "")) or "(nothing)")
 
 
 def _go_to_adjudicate() -> None:
