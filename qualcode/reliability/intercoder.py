@@ -11,6 +11,7 @@ import pandas as pd
 from .. import agreement as ag
 from ..errors import Problem, QualcodeError
 from ..frames import AnalysisData
+from ..scales import describe_scales, scale_rows, scales_of
 from .character import _character_agreement
 from .frame import (
     BY,
@@ -51,6 +52,8 @@ def intercoder_agreement(
     scope: str = "common",
     bootstrap_method: str = "units",
     include_interviewer: bool = False,
+    scales: Sequence[str] | None = None,
+    scale_level: str | None = None,
 ) -> pd.DataFrame:
     """Inter-coder reliability per code and/or theme (see the module docstring).
 
@@ -70,6 +73,10 @@ def intercoder_agreement(
     ``include_interviewer``: keep the interviewer's turns (speaker "Interviewer",
     "Q", "I", "Moderator", …) as units; by default they are left out, and codings
     that then touch no unit are counted in ``codings_outside_units``.
+    ``scales``/``scale_level``: themes whose codes are the values of one variable get a
+    row of level "scale" with alpha at that level (:mod:`qualcode.scales`): by default, with
+    ``by`` "theme" or "both", every theme with ``scale:`` in ``codebook.yaml``, at its level
+    and in its ``order:``; ``scales=[...]`` names themes, ``scale_level`` overrides the level.
 
     Returns one row per code/theme with the columns of ``RESULT_COLUMNS`` (the
     ``character`` unit adds ``document`` and character counts, ``match`` adds the
@@ -132,6 +139,11 @@ def intercoder_agreement(
         },
         columns=RESULT_COLUMNS,
     )
+    scale_list = scales_of(data.codebook, scales, scale_level) if scales is not None or by != "code" else []
+    if scale_list:
+        extra = scale_rows(code_p, frame.code_ids, scale_list, unit, len(coders), bootstrap, seed, bootstrap_method)
+        df = pd.concat([df, extra[RESULT_COLUMNS]], ignore_index=True)
+        df.attrs["scales"] = describe_scales(scale_list, unit)
     presence_rule = (
         "a code is present in a unit when one of the coder's codings of it overlaps the unit by at least one character"
         if min_overlap == 0
@@ -198,6 +210,7 @@ def describe(df: pd.DataFrame) -> str:
         "outside_units": "Codings outside units",
         "method": "Method",
         "exclusive": "Mutually exclusive codes (cuα)",
+        "scales": "Scales",
         "match_threshold": "Match threshold",
     }
     lines = []
