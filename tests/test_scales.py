@@ -249,5 +249,8 @@ def test_the_readme_example_is_krippendorffs_data_and_reproduces_his_alpha(tmp_p
     scale = table.loc[table["level"] == "scale"].iloc[0]
     assert (scale["label"], scale["n_units"]) == ("Value (1-5) (ordinal scale)", 11)
     assert (round(scale["alpha"], 3), round(scale["percent_agreement"], 3)) == (0.815, 0.818)
+    markdown = runner.invoke(cli, ["--project", str(root), "report", "agreement", "--format", "markdown"])
+    readme = (EXAMPLE.parents[2] / "README.md").read_text(encoding="utf-8")
+    assert markdown.stdout.strip() in readme  # the README's table is this command's output
     refused = runner.invoke(cli, ["--project", str(root), "report", "agreement", "--scale", "valu", "--bootstrap", "0"])
     assert refused.exit_code != 0 and "Did you mean 'value'" in str(refused.exception)

@@ -221,7 +221,8 @@ def forest_plot(table: pd.DataFrame) -> alt.Chart | None:
     labels = marks.mark_text(align="left", dx=3, dy=-4, baseline="bottom", color="#555").encode(
         x="x:Q", y=alt.value(0), text="label:N"
     )
-    return (lines + labels + bars + points).properties(height=max(120, 22 * len(rows)))
+    # Streamlit fits the whole chart (axis, title, legend) into the height: room for them on top of the rows
+    return (lines + labels + bars + points).properties(height=max(170, 24 * len(rows) + 90))
 
 
 def _plain_words(table: pd.DataFrame, unit: str) -> str:
