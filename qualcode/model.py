@@ -221,6 +221,21 @@ class Coding:
     created_at: str | None = None  # ISO 8601
 
 
+@dataclass
+class Memo:
+    """A document, code or project memo (a coding's memo is :attr:`Coding.memo`), e.g. read
+    from another tool's REFI-QDA Notes.  ``target``: the document name or code id (None for a
+    project memo)."""
+
+    kind: str  # one of vocabulary.MEMO_KINDS
+    target: str | None
+    text: str
+    author: str
+    title: str = ""
+    created_at: str | None = None  # ISO 8601
+    updated_at: str | None = None
+
+
 __all__ = [
     "UNCATEGORISED",
     "SEGMENT_KINDS",
@@ -234,4 +249,5 @@ __all__ = [
     "Segment",
     "ParsedDocument",
     "Coding",
+    "Memo",
 ]

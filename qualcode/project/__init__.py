@@ -23,7 +23,8 @@ loaded codebook):
 * :mod:`.removal` and :mod:`.undo` — removing an interview; undoing the last step;
 * :mod:`.reading` — the data as the acting user may see it;
 * :mod:`.analysis` — saturation and the consolidation trail;
-* :mod:`.exports` — the workbook, the appendix, REFI-QDA.
+* :mod:`.exports` — the workbook, the appendix, REFI-QDA;
+* :mod:`.framework` — the framework matrix and its team summaries.
 
 A new concern goes into a new room ``qualcode/project/<concern>.py`` added to the bases below.
 """
@@ -46,9 +47,12 @@ from .core import (
     find_root,
 )
 from .database import DatabaseMixin
+from .excerpts import ExcerptsMixin
 from .exports import ExportMixin
 from .folder import SPREADSHEET_SUFFIXES, FolderMixin, SyncReport, missing_transcripts_warning
+from .framework import FrameworkMixin
 from .imports import ImportResult, ImportsMixin, ImportStep, Progress, _new_code_id
+from .memos import MemosMixin
 from .reading import ReadingMixin
 from .removal import RemovalMixin
 from .spreadsheets import SpreadsheetsMixin
@@ -62,6 +66,9 @@ class Project(
     CodebookEditsMixin,
     CodingMixin,
     DatabaseMixin,
+    FrameworkMixin,
+    MemosMixin,
+    ExcerptsMixin,
 ):
     """The front door: everything the app, the CLI and scripts do with a project."""
 
@@ -76,7 +83,10 @@ __all__ = [
     "DatabaseMixin",
     "ExportMixin",
     "FolderMixin",
+    "FrameworkMixin",
     "ImportsMixin",
+    "ExcerptsMixin",
+    "MemosMixin",
     "ReadingMixin",
     "RemovalMixin",
     "SpreadsheetsMixin",

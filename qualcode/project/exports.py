@@ -8,14 +8,16 @@ from typing import Any
 
 from ..frames import AnalysisData
 from .analysis import AnalysisMixin
+from .framework import FrameworkMixin
 
 
-class ExportMixin(AnalysisMixin):
+class ExportMixin(AnalysisMixin, FrameworkMixin):
     def export_xlsx(self, path: Path | str, **options: Any) -> Path:
         """The appendix workbook of the whole project (supervisors and admins)."""
         from ..export.xlsx import export_workbook
 
         self.require("supervisor", "export the whole project")
+        options.setdefault("framework_summaries", self.framework_summaries())
         export_workbook(self.analysis_data(), path, **options)
         return Path(path)
 
@@ -25,6 +27,7 @@ class ExportMixin(AnalysisMixin):
         from ..export.xlsx import workbook_bytes
 
         self.require("supervisor", "export the whole project")
+        options.setdefault("framework_summaries", self.framework_summaries())
         return workbook_bytes(self.analysis_data() if data is None else data, **options)
 
     def appendix_settings(self) -> Any:
@@ -46,8 +49,10 @@ class ExportMixin(AnalysisMixin):
         from ..reports import pool
 
         data, _ = pool(self.analysis_data(), self.check_annotators(annotators))
-        blocks = findings_blocks(data) if findings and str(path).lower().endswith(".docx") else None
-        return export_appendix(data, path, settings, findings=blocks, trail=self.consolidation_trail())
+        docx = str(path).lower().endswith(".docx")
+        blocks = findings_blocks(data) if findings and docx else None
+        grid = self.framework(annotators=annotators).grid if docx else None
+        return export_appendix(data, path, settings, findings=blocks, trail=self.consolidation_trail(), framework=grid)
 
     def export_qdpx(
         self, path: Path | str, *, target: str | None = None, offsets: str | None = None, qualcode_block: bool = False
@@ -68,6 +73,7 @@ class ExportMixin(AnalysisMixin):
             guids=kept,
             source_variables=self.store.source_variables(),
             qualcode_block=qualcode_block,
+            framework_notes=self.framework_notes(),
         )
         name = kept.get(("project", "name")) or self.root.name
         export_qdpx(self.analysis_data(), path, project_name=name, options=options)
