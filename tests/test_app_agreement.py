@@ -208,3 +208,16 @@ def test_the_default_unit_setting_may_be_any_agreement_unit(project: Project, un
     assert not at.exception, at.exception
     assert at.selectbox(key="qc_agr_unit").value == unit
     assert "Coefficients.**" in texts(at)
+
+
+def test_the_scale_level_can_be_changed_on_the_page(project: Project) -> None:
+    root = Path(project.root)
+    scale = CODEBOOK.replace("    label: Borders\n", "    label: Borders\n    order: [visas, transit]\n")
+    (root / "codebook.yaml").write_text(scale, encoding="utf-8")
+    project.sync()
+    at = app("agreement").run()
+    assert not at.exception, at.exception
+    assert "Borders (ordinal scale)" in set(at.dataframe[0].value["Code or theme"])
+    at.selectbox(key="qc_agr_scale_level").set_value("nominal").run()
+    assert not at.exception, at.exception
+    assert "Borders (nominal scale)" in set(at.dataframe[0].value["Code or theme"])

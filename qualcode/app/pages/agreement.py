@@ -91,6 +91,7 @@ def _agreement(
     scope: str = "common",
     method: str = "units",
     include_interviewer: bool = False,
+    scale_level: str | None = None,
 ) -> pd.DataFrame:
     return intercoder_agreement(
         _data,
@@ -102,6 +103,7 @@ def _agreement(
         scope=scope,
         bootstrap_method=method,
         include_interviewer=include_interviewer,
+        scale_level=scale_level,
     )
 
 
@@ -307,7 +309,16 @@ def render() -> None:
             return
         documents, scope = document_choice(data, coders, "qc_agr")
         interviewer = st.checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
-        key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer)
+        scale_level = None
+        if data.codebook.scales() and unit in UNIT_KINDS + ("document",) and by != "code":
+            scale_level = st.selectbox(
+                "Scale level",
+                [None, "nominal", "ordinal", "interval", "ratio"],
+                key="qc_agr_scale_level",
+                format_func=lambda lv: "as in the codebook (scale:)" if lv is None else lv,
+                help="The level of alpha for the themes that codebook.yaml declares scales (scale:, order:).",
+            )
+        key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer, scale_level)
         table = _agreement(data, project.database_url, project.actor, version, *key)
         st.markdown(_plain_words(table, unit))
         with st.expander("Full method statement"):
