@@ -39,6 +39,7 @@ TABLE_ORDER = [
     s.suggestion_decisions,
     s.code_merges,
     s.framework_summaries,
+    s.memos,
 ]
 FORMAT = "qualcode-backup"
 FORMAT_VERSION = 1

@@ -42,6 +42,7 @@ from .common import (
     _warn,
     pass_ctx,
 )
+from .excerpts import export_excerpts
 from .exports import export, export_appendix_cmd, export_qdc_cmd, export_qdpx_cmd, export_xlsx
 from .framework import framework_group, report_framework
 from .importing import _warn_outside, import_, init, remove, status, undo
@@ -122,6 +123,12 @@ report.add_command(report_agreement)
 report.add_command(report_disagreements)
 report.add_command(report_framework)
 cli.add_command(framework_group)
+export.add_command(export_excerpts)
+
+
+from .memos import memo as _memo  # noqa: E402  (qualcode memo ...; imports this module's helpers)
+
+cli.add_command(_memo)
 
 
 # ---------------------------------------------------------------------------------------- entry point

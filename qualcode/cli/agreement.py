@@ -65,6 +65,13 @@ def _scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="Overlap share (intersection/union) for --unit match.",
 )
+@click.option("--scale", "scales", help="Themes whose codes are one variable's values (default: codebook scale:).")
+@click.option(
+    "--level",
+    "scale_level",
+    type=click.Choice(["nominal", "ordinal", "interval", "ratio"]),
+    help="Level of the scale rows' alpha (default: each theme's scale:; ordinal needs its order:).",
+)
 @_scope_options
 @_report_options
 @pass_ctx
@@ -77,6 +84,8 @@ def report_agreement(
     seed: int,
     min_overlap: float,
     match_threshold: float,
+    scales: str | None,
+    scale_level: str | None,
     documents: str | None,
     scope: str,
     include_interviewer: bool,
@@ -106,6 +115,8 @@ def report_agreement(
         documents=_documents(documents),
         scope=scope,
         include_interviewer=include_interviewer,
+        scales=_documents(scales),
+        scale_level=scale_level,
     )
     click.echo(_describe(df), err=fmt != "table")
     _emit(df, fmt)

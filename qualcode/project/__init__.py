@@ -47,10 +47,12 @@ from .core import (
     find_root,
 )
 from .database import DatabaseMixin
+from .excerpts import ExcerptsMixin
 from .exports import ExportMixin
 from .folder import SPREADSHEET_SUFFIXES, FolderMixin, SyncReport, missing_transcripts_warning
 from .framework import FrameworkMixin
 from .imports import ImportResult, ImportsMixin, ImportStep, Progress, _new_code_id
+from .memos import MemosMixin
 from .reading import ReadingMixin
 from .removal import RemovalMixin
 from .spreadsheets import SpreadsheetsMixin
@@ -65,6 +67,8 @@ class Project(
     CodingMixin,
     DatabaseMixin,
     FrameworkMixin,
+    MemosMixin,
+    ExcerptsMixin,
 ):
     """The front door: everything the app, the CLI and scripts do with a project."""
 
@@ -81,6 +85,8 @@ __all__ = [
     "FolderMixin",
     "FrameworkMixin",
     "ImportsMixin",
+    "ExcerptsMixin",
+    "MemosMixin",
     "ReadingMixin",
     "RemovalMixin",
     "SpreadsheetsMixin",

@@ -25,6 +25,7 @@ role checks):
 * :mod:`.removal` — removing an interview (codings archived) and undoing it.
 * :mod:`.merges` — the consolidation trail's merges;
 * :mod:`.framework` — the framework matrix's team summaries;
+* :mod:`.memos` — document, code and project memos (and coding memos listed with them);
 * :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything).
 
 :class:`Store` composes them.
@@ -43,6 +44,7 @@ from .documents import DocumentsRoom
 from .dump import DumpRoom, Snapshot, read_sqlite_file
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
 from .framework import FrameworkRoom
+from .memos import MemosRoom
 from .merges import MergesRoom
 from .refi_ids import RefiIdsRoom
 from .removal import RemovalRoom
@@ -60,6 +62,7 @@ class Store(
     DumpRoom,
     MergesRoom,
     FrameworkRoom,
+    MemosRoom,
 ):
     """The one gateway to the database."""
 
@@ -79,6 +82,7 @@ __all__ = [
     "FramesRoom",
     "FrameworkRoom",
     "LazyTexts",
+    "MemosRoom",
     "MergesRoom",
     "RefiIdsRoom",
     "RemovalRoom",
