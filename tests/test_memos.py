@@ -340,3 +340,54 @@ def test_cli_memo_errors_are_named_exit_2(
     err = capsys.readouterr().err
     assert expected in err, err
     assert "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- exports
+def _synthetic_data():  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    import pandas as pd
+
+    from qualcode.frames import MEMO_COLUMNS, make_analysis_data
+
+    doc = ParsedDocument("synthetic_A", TEXT, Participant("A", "Synthetic (A)", {}))
+    data = make_analysis_data(
+        codebook(), [doc], [Coding("synthetic_A", 0, 9, "transit", "alice", memo="=a coding memo, formula-looking")]
+    )
+    memos = pd.DataFrame(
+        [
+            (1, "project", None, "sue", "Plan", "A synthetic project memo", "2026-01-01T00:00:00+00:00", None),
+            (2, "document", "synthetic_A", "alice", "", "A synthetic document memo", "2026-01-02T00:00:00+00:00", None),
+            (3, "code", "transit", "bob", "Boundary", "A synthetic code memo", "2026-01-03T00:00:00+00:00", None),
+        ],
+        columns=MEMO_COLUMNS,
+    )
+    return dataclasses.replace(data, memos=memos)
+
+
+def test_the_workbook_has_a_memos_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    from qualcode.export.xlsx import export_workbook
+
+    path = export_workbook(_synthetic_data(), tmp_path / "w.xlsx", bootstrap=20)
+    ws = openpyxl.load_workbook(path)["Memos"]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0][:8] == ["Kind", "About", "Participant", "Code", "Quote", "Author", "Title", "Memo"]
+    body = [(r[0], r[1], r[2], r[3], r[4], r[5], r[7]) for r in rows[1:]]
+    assert body == [
+        ("project", "the project", None, None, None, "sue", "A synthetic project memo"),
+        ("document", "synthetic_A", "Synthetic (A)", None, None, "alice", "A synthetic document memo"),
+        ("code", "Transit country", None, "Transit country", None, "bob", "A synthetic code memo"),
+        (
+            "coding",
+            "synthetic_A",
+            "Synthetic (A)",
+            "Transit country",
+            "Synthetic",
+            "alice",
+            "=a coding memo, formula-looking",
+        ),
+    ]
+    assert ws["H5"].data_type == "s"  # a memo is text, never a formula
+    assert ws["A1"].comment is not None and "4 memo(s)" in ws["A1"].comment.text
