@@ -276,6 +276,31 @@ code_merges = sa.Table(
 )
 
 
+# The framework matrix's team summaries (migration 6, framework): one per (participant, theme),
+# written in the app or with `qualcode framework summarize`.  Neither key is a foreign key on
+# purpose: removing an interview (its participant goes) or a theme from codebook.yaml must never
+# destroy or block on a summary the team wrote; such summaries are kept and listed as orphaned.
+framework_summaries = sa.Table(
+    "framework_summaries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("participant_id", sa.String(100), nullable=False),
+    sa.Column("theme_id", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),  # optimistic edits
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.CheckConstraint("length(participant_id) > 0", name="ck_framework_summaries_participant"),
+    sa.CheckConstraint("length(theme_id) > 0", name="ck_framework_summaries_theme"),
+    sa.CheckConstraint("length(text) > 0", name="ck_framework_summaries_text"),
+    sa.CheckConstraint("version >= 1", name="ck_framework_summaries_version"),
+    sa.UniqueConstraint("participant_id", "theme_id", name="uq_framework_summaries_cell"),
+    sqlite_autoincrement=True,
+)
+
+
 # Document, code and project memos (migration 8, memos); a coding's memo is its ``memo`` column.
 # The target is named, not a foreign key: a document memo stays when its interview is removed
 # (as the interview's codings stay, archived) and is there again when the removal is undone; a
@@ -459,6 +484,10 @@ def _v4_access(conn: Connection) -> None:
             conn.execute(audit_log.update().where(audit_log.c.id == row.id).values(before=scrub_user_audit(row.before)))
 
 
+def _v6_framework_summaries(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[framework_summaries])
+
+
 def _v7_refi_ids(conn: Connection) -> None:
     metadata.create_all(conn, tables=[refi_ids])
 
@@ -477,6 +506,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (3, "ids never reused (AUTOINCREMENT), audit steps", _v3_ids_never_reused),
     (4, "access: disabled users, session activity, sign-in attempts, no password hashes in the audit log", _v4_access),
     (5, "consolidation trail", _v5_consolidation_trail),
+    (6, "framework matrix summaries", _v6_framework_summaries),
     (7, "REFI-QDA GUIDs of imported items", _v7_refi_ids),
     (8, "document, code and project memos", _v8_memos),
 ]

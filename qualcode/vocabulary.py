@@ -27,8 +27,8 @@ SETTINGS: dict[str, tuple[str, ...]] = {  # project settings and their allowed v
     "team_mode": BOOLEAN,
     "blind_mode": BOOLEAN,
     "blind_revealed": BOOLEAN,
-    # the default unit of the Agreement page: not document or span (chosen per report only)
-    "agreement_unit": SEGMENT_KINDS + ("character", "match"),
+    # the Agreement page's default unit: any unit the reliability layer computes agreement on
+    "agreement_unit": AGREEMENT_UNITS,
 }
 
 

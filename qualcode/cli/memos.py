@@ -10,7 +10,7 @@ import click
 from ..errors import MemoError, Problem
 from ..export.tabular import FORMATS
 from ..vocabulary import MEMO_BROWSER_KINDS
-from . import Context, _emit
+from .common import Context, _emit
 
 pass_ctx = click.make_pass_decorator(Context)
 

@@ -8,8 +8,9 @@ One call writes every table a supervisor or examiner asks for::
 Sheets: Interviewees (Appendix A), Codebook (Appendix B: Theme | Sub-theme | Code |
 Example of a code | Number of codings | Experts, theme cells merged), Expert × theme
 (excerpt counts with a colour scale), Expert × theme (0-1), Code frequencies,
-Co-occurrence, Inter-coder agreement, Disagreements, Codings (one tidy row per coding)
-and About (what every sheet counts).
+Co-occurrence, Inter-coder agreement, Disagreements, Saturation, Framework matrix
+(participants × main themes: codes, short quotes, the team's summaries), Codings (one
+tidy row per coding) and About (what every sheet counts).
 
 Every sheet has a bold filled header row that stays frozen, an autofilter, column widths
 fitted to the content, landscape print setup fitted to the page width with the header
@@ -85,6 +86,7 @@ SHEETS = (
     "Inter-coder agreement",
     "Disagreements",
     "Saturation",
+    "Framework matrix",
     "Codings",
     "Memos",
     "About",
@@ -577,6 +579,30 @@ def _saturation_sheet(data: AnalysisData, annotators: Sequence[str] | None) -> _
     )
 
 
+def _framework_sheet(data: AnalysisData, annotators: Sequence[str] | None, summaries: Any) -> _Sheet:
+    """Participants × main themes (Ritchie & Spencer's framework matrix): codes, short quotes with
+    their source and the team's summary in each cell (qualcode.framework)."""
+    from ..framework import framework_matrix
+
+    if not len(data.documents):
+        return _note_sheet("Framework matrix", "No interviews yet, so no framework matrix.")
+    result = framework_matrix(data, level="theme", annotators=annotators, summaries=summaries)
+    grid = result.grid
+    note = (
+        "Framework matrix (Ritchie & Spencer): one row per participant, one column per main theme; each cell "
+        "lists the codes of the participant's excerpts in the theme (distinct excerpts each), up to 3 short "
+        "quotes with their source (document start–end) and the team's summary. " + " ".join(result.lines())
+    )
+    themes = [c for c in grid.columns if c != "Participant"]
+    return _Sheet(
+        "Framework matrix",
+        grid,
+        note,
+        wrap=list(grid.columns),
+        max_width={"Participant": 22, **{c: 48 for c in themes}},
+    )
+
+
 def _note_sheet(title: str, text: str) -> _Sheet:
     return _Sheet(title, pd.DataFrame({"note": [text]}), text, headers=["Note"], wrap=["note"], max_width={"note": 100})
 
@@ -782,6 +808,7 @@ def export_workbook(
     unit: str = "sentence",
     max_quotes: int = 3,
     bootstrap: int = 1000,
+    framework_summaries: Any = None,
 ) -> Path:
     """Write the appendix workbook to ``path`` and return it.
 
@@ -791,7 +818,8 @@ def export_workbook(
     ``unit`` the unit of agreement and co-occurrence ("sentence", "paragraph", "turn";
     co-occurrence falls back to overlap when documents lack those segments);
     ``max_quotes`` the example quotes per code in the Codebook sheet; ``bootstrap`` the
-    bootstrap samples for Krippendorff's alpha's interval.
+    bootstrap samples for Krippendorff's alpha's interval; ``framework_summaries`` the team's
+    summaries for the Framework matrix sheet (``Project.framework_summaries()``).
     """
 
     def write(final: Path) -> None:
@@ -804,6 +832,7 @@ def export_workbook(
                 unit=unit,
                 max_quotes=max_quotes,
                 bootstrap=bootstrap,
+                framework_summaries=framework_summaries,
             )
 
     return atomic_write(Path(path), write)  # never leave a half-written workbook behind
@@ -817,6 +846,7 @@ def workbook_bytes(
     unit: str = "sentence",
     max_quotes: int = 3,
     bootstrap: int = 1000,
+    framework_summaries: Any = None,
 ) -> bytes:
     """The appendix workbook of :func:`export_workbook` as bytes, built in memory (no files)."""
     buffer = io.BytesIO()
@@ -828,6 +858,7 @@ def workbook_bytes(
         unit=unit,
         max_quotes=max_quotes,
         bootstrap=bootstrap,
+        framework_summaries=framework_summaries,
     )
     return buffer.getvalue()
 
@@ -841,6 +872,7 @@ def _write_workbook(
     unit: str,
     max_quotes: int,
     bootstrap: int,
+    framework_summaries: Any = None,
 ) -> None:
     ann = [annotators] if isinstance(annotators, str) else (list(annotators) if annotators is not None else None)
     agr_ann = (
@@ -859,6 +891,7 @@ def _write_workbook(
     ]
     sheets += list(_agreement_sheets(data, agr_ann, unit, bootstrap))
     sheets.append(_saturation_sheet(data, ann))
+    sheets.append(_framework_sheet(data, ann, framework_summaries))
     sheets.append(
         _Sheet(
             "Codings",

@@ -8,7 +8,7 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -381,6 +381,8 @@ class ExportOptions:
     qualcode_block: bool = False
     # variables of imported sources: document → {variable: value} (kept as document metadata)
     source_variables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False, hash=False)
+    # the framework matrix's team summaries (Project.framework_notes()), written as Notes
+    framework_notes: Sequence[Mapping[str, Any]] = field(default_factory=tuple, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.offsets not in EXPORT_OFFSETS:
@@ -432,7 +434,10 @@ def project_xml(
     ns = PROJECT_NS
     root = etree.Element(f"{{{ns}}}Project", {"name": project_name, "origin": options.origin}, nsmap={None: ns})
     ids = GuidMap(options.guids, qualcode_block=options.qualcode_block)
-    _users_element(root, ns, _memo_authors(data, _user_names(codings, users, options.guids)), ids)
+    names = _user_names(codings, users, options.guids)
+    if users is None:
+        names += [n for n in _framework_authors(options.framework_notes) if n not in names]
+    _users_element(root, ns, _memo_authors(data, names), ids)
     codebook_el = _sub(root, ns, "CodeBook")
     if _codes_element(codebook_el, ns, data.codebook, ids) is None:
         root.remove(codebook_el)
@@ -440,6 +445,8 @@ def project_xml(
     _cases_elements(root, ns, data, ids, kinds)
     notes: list[_NoteRecord] = []
     files = _sources_element(root, ns, data, codings, notes, options, ids, kinds)
+    if users is None:  # a summary describes everyone's codings: not in an export of chosen users
+        notes += _framework_note_records(root, ns, data.codebook, options.framework_notes, ids)
     memo_refs = _memo_notes(data, notes, ids)
     _notes_element(root, ns, notes)
     _sets_element(root, ns, data.codebook, "targetGUID", ids)
@@ -456,8 +463,64 @@ class _NoteRecord:
     name: str
     text: str
     creator: str
+    description: str | None = None
     created: str | None = None  # xsd:dateTime
+    modifier: str | None = None  # user GUID
     modified: str | None = None
+
+
+def framework_note_guid(participant: str, theme: str) -> str:
+    return stable_guid("framework_summary", participant, theme)
+
+
+def _framework_authors(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+    names: list[str] = []
+    for record in summaries:
+        for key in ("created_by", "updated_by"):
+            name = str(record.get(key) or "")
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _framework_note_records(
+    root: etree._Element, ns: str, codebook: Codebook, summaries: Sequence[Mapping[str, Any]], ids: GuidMap
+) -> list[_NoteRecord]:
+    """The framework matrix's summaries as Notes, each referred to (NoteRef) by its theme's Code.
+    A Case cannot refer to a Note in REFI-QDA 1.5, so the participant is in the Note's name and
+    Description ("participant: A; theme: t")."""
+    records: list[_NoteRecord] = []
+    theme_codes = {el.get("guid"): el for el in root.iter(f"{{{ns}}}Code") if el.get("isCodable") == "false"}
+    for summary in summaries:
+        participant, theme = str(summary["participant"]), str(summary["theme"])
+        guid = framework_note_guid(participant, theme)
+        label = str(summary.get("participant_label") or participant)
+        theme_label = str(summary.get("theme_label") or theme)
+        records.append(
+            _NoteRecord(
+                guid,
+                f"Framework summary: {label} – {theme_label}",
+                str(summary["text"]),
+                ids("user", str(summary.get("created_by") or "unknown")),
+                description=f"participant: {participant}; theme: {theme} (qualcode framework matrix)",
+                created=to_xsd_datetime(summary.get("created_at")),
+                modifier=ids("user", str(summary.get("updated_by") or summary.get("created_by") or "unknown")),
+                modified=to_xsd_datetime(summary.get("updated_at")),
+            )
+        )
+        code = theme_codes.get(ids("theme", theme)) if theme in codebook.themes else None
+        if code is not None:
+            # CodeType: Description?, NoteRef*, Code* — the NoteRef goes before the child codes.
+            children = [c for c in code if isinstance(c.tag, str)]
+            after = [c for c in children if c.tag in (f"{{{ns}}}Description", f"{{{ns}}}NoteRef")]
+            position = (
+                code.index(after[-1]) + 1
+                if after
+                else next((code.index(c) for c in children if c.tag == f"{{{ns}}}Code"), len(code))
+            )
+            ref = etree.Element(f"{{{ns}}}NoteRef", {"targetGUID": guid})
+            code.insert(position, ref)
+    return records
 
 
 def _user_names(codings: pd.DataFrame, users: list[str] | None, known: Mapping[tuple[str, str], str]) -> list[str]:
@@ -641,18 +704,17 @@ def _notes_element(root: etree._Element, ns: str, notes: list[_NoteRecord]) -> N
     if notes:
         notes_el = _sub(root, ns, "Notes")
         for record in notes:
-            note = _sub(
-                notes_el,
-                ns,
-                "Note",
-                {
-                    "guid": record.guid,
-                    "name": record.name,
-                    "creatingUser": record.creator,
-                    "creationDateTime": record.created,
-                    "modifiedDateTime": record.modified,
-                },
-            )
+            attributes = {
+                "guid": record.guid,
+                "name": record.name,
+                "creatingUser": record.creator,
+                "creationDateTime": record.created,
+                "modifyingUser": record.modifier,
+                "modifiedDateTime": record.modified,
+            }
+            note = _sub(notes_el, ns, "Note", attributes)
+            if record.description:
+                _sub(note, ns, "Description", text=record.description)
             _sub(note, ns, "PlainTextContent", text=record.text)
 
 
@@ -794,4 +856,5 @@ __all__ = [
     "coding_guid",
     "case_guid",
     "variable_guid",
+    "framework_note_guid",
 ]

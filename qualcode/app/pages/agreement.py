@@ -47,6 +47,7 @@ UNIT_WORDS = {
 
 COLUMN_NAMES = {
     "level": "Level",
+    "unit": "Unit",
     "label": "Code or theme",
     "id": "Id",
     "n_units": "Units",
@@ -65,6 +66,14 @@ COLUMN_NAMES = {
     "codings_outside_units": "Codings outside units",
     "note": "Note",
     "document": "Document",
+}
+
+
+KAPPA_WORDS = {
+    "cohen": "Cohen's",
+    "fleiss": "Fleiss' (Gwet's form)",
+    "brennan_prediger": "Brennan–Prediger",
+    "nan": "",
 }
 
 
@@ -156,10 +165,10 @@ def document_choice(data: Any, coders: list[str], key: str) -> tuple[tuple[str, 
 def forest_plot(table: pd.DataFrame) -> alt.Chart | None:
     """Alpha with its 95% interval per code and theme; the 0.667 and 0.800 lines; colour by
     where the interval's lower end lies."""
-    rows = table.loc[table["level"].isin(["code", "theme"]) & table["alpha"].notna()].copy()
+    rows = table.loc[table["level"].isin(["code", "theme", "scale"]) & table["alpha"].notna()].copy()
     if rows.empty:
         return None
-    rows["name"] = [f"{lbl} ({lvl})" for lbl, lvl in zip(rows["label"], rows["level"])]
+    rows["name"] = [lbl if lvl == "scale" else f"{lbl} ({lvl})" for lbl, lvl in zip(rows["label"], rows["level"])]
     low = rows["alpha_low"]
 
     def verdict(x: float) -> str:
@@ -207,12 +216,12 @@ def forest_plot(table: pd.DataFrame) -> alt.Chart | None:
             ],
         )
     )
-    lines = (
-        alt.Chart(pd.DataFrame({"x": list(THRESHOLDS), "label": ["0.667", "0.800"]}))
-        .mark_rule(strokeDash=[4, 4], color="#555")
-        .encode(x="x:Q")
+    marks = alt.Chart(pd.DataFrame({"x": list(THRESHOLDS), "label": ["0.667", "0.800"]}))
+    lines = marks.mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
+    labels = marks.mark_text(align="left", dx=3, dy=-4, baseline="bottom", color="#555").encode(
+        x="x:Q", y=alt.value(0), text="label:N"
     )
-    return (lines + bars + points).properties(height=max(120, 22 * len(rows)))
+    return (lines + labels + bars + points).properties(height=max(120, 22 * len(rows)))
 
 
 def _plain_words(table: pd.DataFrame, unit: str) -> str:
@@ -232,6 +241,8 @@ def _plain_words(table: pd.DataFrame, unit: str) -> str:
         if unit == "span":
             how = "the documents were resampled with replacement"
         lines.append(f"**Interval.** 95% interval from {a['bootstrap']} bootstrap samples: {how}.")
+    if a.get("scales"):
+        lines.append(f"**Scales.** {esc(str(a['scales']))}.")
     if a.get("n_outside_units"):
         lines.append(f"**Not counted.** {esc(str(a['outside_units']))}.")
     return "\n\n".join(lines)
@@ -290,7 +301,10 @@ def render() -> None:
         if chart is not None:
             st.subheader("Alpha per code and theme")
             st.altair_chart(chart, width="stretch", key="qc_agr_forest")
-        shown = table.rename(columns={c: n for c, n in COLUMN_NAMES.items() if c in table.columns})
+        shown = table.copy()
+        if "kappa_kind" in shown.columns:
+            shown["kappa_kind"] = shown["kappa_kind"].map(lambda k: KAPPA_WORDS.get(str(k), str(k)))
+        shown = shown.rename(columns={c: n for c, n in COLUMN_NAMES.items() if c in table.columns})
         shown = shown.drop(columns=[c for c in ("Id", "Coders") if c in shown.columns])
         tables.dataframe(shown, hide_index=True, width="stretch", key="qc_agr_table")
         st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
@@ -299,12 +313,19 @@ def render() -> None:
             return
         codes = table.loc[table["level"] == "code"]
         if len(codes):
-            st.subheader("One code, unit by unit")
-            pick_code = st.selectbox(
-                "Code",
-                codes["id"].tolist(),
-                key="qc_agr_code",
-                format_func=lambda c: str(codes.loc[codes["id"] == c, "label"].iloc[0]),
+            st.subheader("Confusion between coders, for a code or a pair of codes")
+            label_of = dict(zip(codes["id"], codes["label"]))
+            pair = st.columns(2)
+            pick_code = pair[0].selectbox(
+                "Code", codes["id"].tolist(), key="qc_agr_code", format_func=lambda c: str(label_of[c])
+            )
+            others = [""] + [c for c in codes["id"].tolist() if c != pick_code]
+            pick_other = pair[1].selectbox(
+                "Compared with",
+                others,
+                key="qc_agr_code2",
+                format_func=lambda c: str(label_of[c]) if c else "(this code alone: present or absent)",
+                help="A second code: the table then shows where one coder's first code meets another's second.",
             )
             matrix = code_table(
                 data,
@@ -314,6 +335,7 @@ def render() -> None:
                 documents=list(documents) if documents else None,
                 scope=scope,
                 include_interviewer=interviewer,
+                other=pick_other or None,
             )
             st.caption(state.escape_md(matrix.attrs["kind"]))
             tables.dataframe(matrix, width="content", key="qc_agr_matrix")
@@ -352,12 +374,8 @@ def render() -> None:
                 ),
             )
             row = dis.iloc[pick]
-            st.text(str(row["text"]))
-            columns = st.columns(len(coders))
-            for col, coder in zip(columns, coders):
-                with col:
-                    st.markdown(f"**{state.escape_md(coder)}**")
-                    st.text(str(row.get(f"codes_{coder}", "")) or "(nothing)")
+            with st.container(border=True, key="qc_agr_passage"):
+                passage(row, coders)
             if st.button("Send to Adjudicate", key="qc_agr_send", type="primary"):
                 st.session_state[FOCUS_KEY] = {
                     "document": str(row["document"]),
@@ -370,7 +388,21 @@ def render() -> None:
                 st.session_state["qc_adj_unit"] = unit
                 st.session_state["qc_adj_coders"] = list(coders)
                 st.session_state["qc_adj_docs"] = [str(row["document"])]
+                st.session_state["qc_adj_all"] = scope == "all"
+                st.session_state["qc_adj_interviewer"] = interviewer
                 _go_to_adjudicate()
+
+
+def passage(row: Any, coders: list[str]) -> None:
+    """One disagreement: where it is, its text, and each coder's codes there side by side."""
+    where = f"{row['code_label']} · {row['document']} ({row['participant']}), characters {row['unit_start']}–{row['unit_end']}"
+    st.caption(state.escape_md(where))
+    st.text(str(row["text"]))
+    columns = st.columns(max(len(coders), 1))
+    for col, coder in zip(columns, coders):
+        with col:
+            st.markdown(f"**{state.escape_md(coder)}**")
+            st.text(str(row.get(f"codes_{coder}", "")) or "(nothing)")
 
 
 def _go_to_adjudicate() -> None:

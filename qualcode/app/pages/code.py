@@ -28,6 +28,8 @@ from ...project import Project
 from ...suggestions import undecided
 from .. import state
 from ..components import TRANSCRIPT_KEY, tables, transcript_view
+from ..components.colours import code_colour as _theme_rule_colour
+from ..components.open_in_context import arrive as arrive_in_context
 from ..components.transcript import selection_event
 
 SELECTION_KEY = "qc_selection"
@@ -44,10 +46,7 @@ def code_label(codebook: Codebook, code_id: str) -> str:
 
 
 def code_colour(codebook: Codebook, code_id: str) -> str:
-    try:
-        return codebook.color_of(code_id) or "#f2c14e"
-    except KeyError:  # a code no longer in the codebook (kept for its codings)
-        return "#999999"
+    return _theme_rule_colour(codebook, code_id)  # one rule for highlights, tree, browser and charts
 
 
 def ordered_codes(codebook: Codebook, recent: list[str]) -> list[str]:
@@ -231,6 +230,7 @@ def render() -> None:
             "(or put them in the interviews/ folder)."
         )
         return
+    arrive_in_context(names, project.actor.name)  # "Open in context" from the Code browser / Codebook page
     top = st.columns([3, 2, 2])
     with top[0]:
         document = st.selectbox("Interview", names, key="qc_document")
