@@ -761,8 +761,8 @@ def _memo_notes(data: AnalysisData, notes: list[_NoteRecord], ids: GuidMap) -> l
                 title or f"Memo on {about}",
                 str(memo.text),
                 ids("user", str(memo.author)),
-                to_xsd_datetime(_clean(memo.created_at)),
-                to_xsd_datetime(_clean(memo.updated_at)),
+                created=to_xsd_datetime(_clean(memo.created_at)),
+                modified=to_xsd_datetime(_clean(memo.updated_at)),
             )
         )
         if kind == "project":
