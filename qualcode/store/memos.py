@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from .. import schema as s
 from ..errors import MemoError, PermissionDenied, Problem, UndoRefused, did_you_mean, valid_list
+from ..frames import MEMO_COLUMNS, empty_memos
 from ..model import Memo
 from ..vocabulary import MEMO_KINDS
 from .core import Actor, inserted_id
@@ -334,6 +336,30 @@ class MemosRoom(UsersRoom):
             }
 
 
+def memos_frame(room: MemosRoom | UsersRoom, actor: Actor) -> pd.DataFrame:
+    """The document, code and project memos ``actor`` may read, as :data:`qualcode.frames.MEMO_COLUMNS`
+    (for the analysis bundle the exports read)."""
+    query = sa.select(s.memos).order_by(s.memos.c.id)
+    visible = room.visible_annotators(actor)
+    if visible is not None:
+        query = query.where(s.memos.c.author.in_(visible))
+    with room.read() as conn:
+        rows = [
+            {
+                "memo_id": r["id"],
+                "kind": r["kind"],
+                "target": _target_of(r),
+                "author": r["author"],
+                "title": r["title"],
+                "text": r["text"],
+                "created_at": r["created_at"],
+                "updated_at": r["updated_at"],
+            }
+            for r in conn.execute(query).mappings()
+        ]
+    return pd.DataFrame(rows, columns=MEMO_COLUMNS) if rows else empty_memos()
+
+
 def revert_memo(
     conn: Connection,
     actor: Actor,
@@ -400,4 +426,4 @@ def revert_memo(
     return {"id": memo_id, "action": action, "kind": kept.get("kind"), "target": _target_of(kept)}
 
 
-__all__ = ["MEMO_UNDO", "MemosRoom", "revert_memo"]
+__all__ = ["MEMO_UNDO", "MemosRoom", "memos_frame", "revert_memo"]
