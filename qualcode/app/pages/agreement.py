@@ -45,6 +45,14 @@ UNIT_WORDS = {
     "coding starts and ends and on the code given",
 }
 
+UNIT_NAMES = {
+    "document": "interview",
+    "character": "character (NVivo)",
+    "match": "segment match (MAXQDA)",
+    "span": "span (unitized α)",
+}
+BY_NAMES = {"both": "codes and themes", "code": "codes", "theme": "themes"}
+
 COLUMN_NAMES = {
     "level": "Level",
     "unit": "Unit",
@@ -288,9 +296,15 @@ def render() -> None:
             coders = coder_choice(data, "qc_agr_coders")
         default_unit = project.setting("agreement_unit", "sentence") or "sentence"
         unit = cols[1].selectbox(
-            "Unit", UNITS, index=UNITS.index(default_unit) if default_unit in UNITS else 0, key="qc_agr_unit"
+            "Unit",
+            UNITS,
+            index=UNITS.index(default_unit) if default_unit in UNITS else 0,
+            key="qc_agr_unit",
+            format_func=lambda u: UNIT_NAMES.get(u, u),
         )
-        by = cols[2].selectbox("Per", ["both", "code", "theme"], key="qc_agr_by")
+        by = cols[2].selectbox(
+            "Per", ["both", "code", "theme"], key="qc_agr_by", format_func=lambda b: BY_NAMES.get(b, b)
+        )
         bootstrap = cols[3].selectbox(
             "Bootstrap samples",
             [0, 200, 1000],
