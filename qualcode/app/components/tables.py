@@ -30,6 +30,7 @@ from ...export.tabular import neutralise_frame
 # Column names in words (for the names qualcode's frames use).
 HUMAN: dict[str, str] = {
     "document": "Interview",
+    "interview": "Interview no.",
     "doc_id": "Interview id",
     "participant": "Participant",
     "participant_label": "Participant",
