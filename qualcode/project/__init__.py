@@ -38,6 +38,7 @@ from ..frames import AnalysisData
 from ..model import Codebook, Coding, ParsedDocument, Participant
 from ..slug import slugify
 from ..store import CONSENSUS, LOCAL_ADMIN, Actor, Snapshot, Store, sqlite_url
+from .workbench import WorkbenchMixin
 
 STATE_DIR = ".qualcode"
 CODEBOOK_FILE = "codebook.yaml"
@@ -139,7 +140,7 @@ class _LoadedCodebook:
         self.value: tuple[Codebook, str] | None = None
 
 
-class Project:
+class Project(WorkbenchMixin):
     def __init__(self, root: Path, store: Store, actor: Actor) -> None:
         self.root = root
         self.store = store

@@ -24,7 +24,8 @@ role checks):
 * :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA;
 * :mod:`.removal` — removing an interview (codings archived) and undoing it.
 * :mod:`.merges` — the consolidation trail's merges;
-* :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything).
+* :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything);
+* :mod:`.workbench` — the Code page's per-document read.
 
 :class:`Store` composes them.
 """
@@ -46,10 +47,19 @@ from .refi_ids import RefiIdsRoom
 from .removal import RemovalRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
+from .workbench import WorkbenchRoom
 
 
 class Store(
-    SuggestionsRoom, CodebookMirrorRoom, FramesRoom, AccessRoom, RefiIdsRoom, RemovalRoom, DumpRoom, MergesRoom
+    SuggestionsRoom,
+    CodebookMirrorRoom,
+    FramesRoom,
+    AccessRoom,
+    RefiIdsRoom,
+    RemovalRoom,
+    DumpRoom,
+    MergesRoom,
+    WorkbenchRoom,
 ):
     """The one gateway to the database."""
 
@@ -76,6 +86,7 @@ __all__ = [
     "StoreCore",
     "SuggestionsRoom",
     "UsersRoom",
+    "WorkbenchRoom",
     "_columnwise_frame",
     "_sha256",
     "make_engine",
