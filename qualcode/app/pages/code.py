@@ -49,6 +49,7 @@ SHORTCUT_CODES_KEY = "qc_shortcut_codes"  # the recent codes the keys 1-9 apply 
 OPEN_KEY = "qc_open_in_context"  # {"document", "start", "end"}: open an interview at a span
 REVEAL_KEY = "qc_reveal"  # the span to scroll into view once (open in context)
 MAX_SEARCH_HITS = 1000
+MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -125,8 +126,8 @@ def recent_codes(codebook: Codebook, recent: list[str], mine: pd.DataFrame, n: i
     """The codes the keys 1..n apply: this session's recent codes, then the annotator's latest
     codings in this interview (newest first), known codes only, each once."""
     pool = list(recent)
-    if not mine.empty:
-        pool += mine.sort_values("created_at", ascending=False)["code"].tolist()
+    if not mine.empty:  # codings come ordered by id, which grows with time: newest last
+        pool += mine["code"].tolist()[::-1]
     return [c for c in dict.fromkeys(pool) if c in codebook.codes][:n]
 
 
@@ -605,15 +606,23 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
             st.caption("No codings here yet.")
             return
         ids = editable["coding_id"].tolist()
-        if st.session_state.get("qc_edit_coding") not in ids:
-            st.session_state["qc_edit_coding"] = None
-        by_id = editable.set_index("coding_id")
+        codes_, quotes = editable["code"].tolist(), editable["quote"].tolist()
+        chosen = st.session_state.get("qc_edit_coding")
+        if chosen not in ids:
+            st.session_state["qc_edit_coding"] = chosen = None
+        if len(ids) > MAX_EDIT_OPTIONS:
+            # The newest only (and the one chosen): a list of hundreds is no help and costs every rerun.
+            keep = set(ids[-MAX_EDIT_OPTIONS:]) | {chosen}
+            rows = [(i, c, q) for i, c, q in zip(ids, codes_, quotes) if i in keep][::-1]
+            st.caption(
+                f"The {MAX_EDIT_OPTIONS} newest of {len(ids)}: select text or click a margin label to find the others."
+            )
+        else:
+            rows = list(zip(ids, codes_, quotes))
         # One pass over plain columns: a DataFrame.at lookup per option made this list a third
         # of each rerun on a transcript with hundreds of codings.
-        option_labels = {
-            i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}"
-            for i, code, quote in zip(ids, editable["code"].tolist(), editable["quote"].tolist())
-        }
+        option_labels = {i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}" for i, code, quote in rows}
+        ids = [r[0] for r in rows]
         st.selectbox(
             "Coding",
             ids,
@@ -625,7 +634,7 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         chosen = st.session_state.get("qc_edit_coding")
         if chosen is None:
             return
-        row = by_id.loc[chosen]
+        row = editable.loc[editable["coding_id"] == chosen].iloc[0]
         st.caption(state.escape_md(f"{row['annotator']} · {row['origin']} · {row['start']}–{row['end']}"))
         codes = list(codebook.codes)
         current = row["code"]
