@@ -10,11 +10,11 @@ the transcript component re-rendered with one more highlighted coding
 marker text ``marker-<n+1>``.  The selection and the choice of code before the click are
 not timed.
 
-A page counts as shown when Streamlit has run its script for it and is idle again
-(``stApp[data-test-script-state=notRunning]`` after it was ``running``, watched by a
-MutationObserver so a fast run is not missed) and the page's own marker is there: for the Code
-page the transcript component ready with the interview (``data-ready='1'``), for the other
-pages their heading; for the empty apps their marker text.  Selectors are the app's documented test ids (qualcode/app/pages/code.py,
+A page counts as shown when its own marker is there - one it did not show before the action:
+for the Code page the transcript component ready with the interview (``data-ready='1'``), for
+the other pages their heading, for the empty apps their marker text - and Streamlit is idle
+(``stApp[data-test-script-state=notRunning]``), so a page that draws its heading first and
+then computes is timed to the end of its run.  Selectors are the app's documented test ids (qualcode/app/pages/code.py,
 qualcode/app/components/transcript.py).
 """
 
@@ -76,20 +76,11 @@ PAGES = [
     ("Admin", "admin", "heading"),
 ]
 
-# Install before an action: records that Streamlit started a script run after it.
-WATCH_RUN_JS = """() => {
-  window.__qcRan = false;
-  const app = document.querySelector('[data-testid=stApp]');
-  if (window.__qcRunObserver) window.__qcRunObserver.disconnect();
-  window.__qcRunObserver = new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') window.__qcRan = true;
-  });
-  window.__qcRunObserver.observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
-}"""
-# True once a run started after WATCH_RUN_JS has finished and `selector` matches.
+# True once `selector` (with `text`) matches and Streamlit is not running a script.  Each marker
+# is one the page did not show before the action, so the run it waits for is the action's.
 RAN_AND_SHOWS_JS = """([selector, text]) => {
   const app = document.querySelector('[data-testid=stApp]');
-  if (!window.__qcRan || !app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const found = [...document.querySelectorAll(selector)];
   return text ? found.some((el) => el.textContent.includes(text)) : found.length > 0;
 }"""
@@ -224,7 +215,6 @@ def _ready(document: str) -> str:
 def _timed_until(page: Any, action: Any, selector: str, text: str | None = None) -> float:
     """Seconds from ``action()`` until a script run it caused finished and ``selector`` (with
     ``text``) shows."""
-    page.evaluate(WATCH_RUN_JS)
     t0 = time.perf_counter()
     action()
     page.wait_for_function(RAN_AND_SHOWS_JS, arg=[selector, text], timeout=WAIT_MS, polling="raf")
@@ -268,7 +258,12 @@ def _choose_interview(page: Any, document: str) -> float:
 
 
 def _nav(page: Any, title: str) -> None:
-    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+    """Click the sidebar link whose title is ``title`` (its text also holds the icon's name)."""
+    page.locator("[data-testid=stSidebarNav] a").filter(has=page.get_by_text(title, exact=True)).first.click()
+
+
+def _nav_titles(page: Any) -> list[str]:
+    return [t.strip().split("\n")[-1].strip() for t in page.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
 
 
 def figure_pages(
@@ -437,7 +432,7 @@ def _page_headings(page: Any) -> dict[str, tuple[str, str | None]]:
     """For each page in the sidebar: (selector, text) of its marker: its first heading, found by
     visiting it once (untimed)."""
     out: dict[str, tuple[str, str | None]] = {}
-    titles = [t.strip() for t in page.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
+    titles = _nav_titles(page)
     for title, _path, _marker in PAGES:
         if title not in titles:
             continue
