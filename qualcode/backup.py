@@ -38,6 +38,8 @@ TABLE_ORDER = [
     s.imports,
     s.suggestion_decisions,
     s.code_merges,
+    s.framework_summaries,
+    s.memos,
 ]
 FORMAT = "qualcode-backup"
 FORMAT_VERSION = 1

@@ -91,6 +91,12 @@ class CodingError(QualcodeError):
     title = "Coding error"
 
 
+class MemoError(QualcodeError):
+    """A memo is invalid (empty text, unknown kind, document or code, a memo that does not exist)."""
+
+    title = "Memo error"
+
+
 class ConflictError(QualcodeError):
     """Someone else changed the data since you loaded it (e.g. the codebook); reload and retry."""
 
@@ -216,6 +222,7 @@ __all__ = [
     "CodebookError",
     "InputFileError",
     "CodingError",
+    "MemoError",
     "ConflictError",
     "UndoRefused",
     "PermissionDenied",

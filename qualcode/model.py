@@ -45,6 +45,11 @@ class Theme:
     description: str = ""
     color: str | None = None
     aliases: tuple[str, ...] = ()
+    # A theme whose codes are the values of one scale (e.g. low … high): the level of
+    # measurement ("nominal", "ordinal", "interval", "ratio") and its codes from lowest to
+    # highest (``codebook.yaml``: ``scale:`` and ``order:``; docs/codebook-format.md).
+    scale: str | None = None
+    order: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,15 @@ class Codebook:
             return list(self.cross_cutting[theme_id].codes)
         return [c for c in self.codes if theme_id in self.themes_of(c)]
 
+    def scales(self) -> dict[str, Theme]:
+        """The themes that are scales (``scale:`` set), in file order.
+
+        >>> book = Codebook(themes={"view": Theme("view", "View", scale="ordinal", order=("bad", "good"))})
+        >>> [(t.id, t.scale, t.order) for t in book.scales().values()]
+        [('view', 'ordinal', ('bad', 'good'))]
+        """
+        return {tid: t for tid, t in self.themes.items() if t.scale}
+
     def cross_cutting_of(self, code_id: str) -> list[str]:
         return [x.id for x in self.cross_cutting.values() if code_id in x.codes]
 
@@ -207,6 +221,21 @@ class Coding:
     created_at: str | None = None  # ISO 8601
 
 
+@dataclass
+class Memo:
+    """A document, code or project memo (a coding's memo is :attr:`Coding.memo`), e.g. read
+    from another tool's REFI-QDA Notes.  ``target``: the document name or code id (None for a
+    project memo)."""
+
+    kind: str  # one of vocabulary.MEMO_KINDS
+    target: str | None
+    text: str
+    author: str
+    title: str = ""
+    created_at: str | None = None  # ISO 8601
+    updated_at: str | None = None
+
+
 __all__ = [
     "UNCATEGORISED",
     "SEGMENT_KINDS",
@@ -220,4 +249,5 @@ __all__ = [
     "Segment",
     "ParsedDocument",
     "Coding",
+    "Memo",
 ]

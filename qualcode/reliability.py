@@ -42,6 +42,7 @@ from .arrays import offsets, ranges, runs
 from .errors import Problem, QualcodeError, did_you_mean, valid_list
 from .frames import AnalysisData
 from .model import Coding, Theme
+from .scales import describe_scales, scale_rows, scales_of
 from .vocabulary import AGREEMENT_UNITS, CONSENSUS, SEGMENT_KINDS
 
 UNIT_KINDS = SEGMENT_KINDS
@@ -531,6 +532,8 @@ def intercoder_agreement(
     scope: str = "common",
     bootstrap_method: str = "units",
     include_interviewer: bool = False,
+    scales: Sequence[str] | None = None,
+    scale_level: str | None = None,
 ) -> pd.DataFrame:
     """Inter-coder reliability per code and/or theme (see the module docstring).
 
@@ -550,6 +553,10 @@ def intercoder_agreement(
     ``include_interviewer``: keep the interviewer's turns (speaker "Interviewer",
     "Q", "I", "Moderator", …) as units; by default they are left out, and codings
     that then touch no unit are counted in ``codings_outside_units``.
+    ``scales``/``scale_level``: themes whose codes are the values of one variable get a
+    row of level "scale" with alpha at that level (:mod:`qualcode.scales`): by default, with
+    ``by`` "theme" or "both", every theme with ``scale:`` in ``codebook.yaml``, at its level
+    and in its ``order:``; ``scales=[...]`` names themes, ``scale_level`` overrides the level.
 
     Returns one row per code/theme with the columns of ``RESULT_COLUMNS`` (the
     ``character`` unit adds ``document`` and character counts, ``match`` adds the
@@ -568,6 +575,14 @@ def intercoder_agreement(
         )
     if bootstrap < 0:
         raise QualcodeError(Problem(f"bootstrap must be 0 or more samples, got {bootstrap}.", field="bootstrap"))
+    if (scales is not None or scale_level is not None) and unit not in UNIT_KINDS + ("document",):
+        raise QualcodeError(
+            Problem(
+                f"Scale rows (scales=, scale_level=; CLI --scale, --level) need predefined units, not unit='{unit}'.",
+                field="unit",
+                hint="Use unit='sentence', 'paragraph', 'turn' or 'document'; for spans see cuα (unit='span').",
+            )
+        )
     if unit == "character":
         return _character_agreement(data, annotators, by, documents, scope)
     if unit == "match":
@@ -612,6 +627,21 @@ def intercoder_agreement(
         },
         columns=RESULT_COLUMNS,
     )
+    wanted = scales is not None or scale_level is not None
+    scale_list = scales_of(data.codebook, scales, scale_level) if wanted or by != "code" else []
+    if wanted and not scale_list:
+        raise QualcodeError(
+            Problem(
+                "No theme is a scale: codebook.yaml has no theme with 'scale:', and none was named.",
+                field="scales",
+                hint="Name the themes (scales=[...]; CLI --scale a,b) or give a theme 'scale:' and 'order:' "
+                "(docs/codebook-format.md, 'Scales').",
+            )
+        )
+    if scale_list:
+        extra = scale_rows(code_p, frame.code_ids, scale_list, unit, len(coders), bootstrap, seed, bootstrap_method)
+        df = pd.concat([df, extra[RESULT_COLUMNS]], ignore_index=True)
+        df.attrs["scales"] = describe_scales(scale_list, unit)
     presence_rule = (
         "a code is present in a unit when one of the coder's codings of it overlaps the unit by at least one character"
         if min_overlap == 0
@@ -691,6 +721,7 @@ def describe(df: pd.DataFrame) -> str:
         "outside_units": "Codings outside units",
         "method": "Method",
         "exclusive": "Mutually exclusive codes (cuα)",
+        "scales": "Scales",
         "match_threshold": "Match threshold",
     }
     lines = []
@@ -968,39 +999,62 @@ def code_table(
     documents: Sequence[str] | None = None,
     scope: str = "common",
     include_interviewer: bool = False,
+    other: str | None = None,
 ) -> pd.DataFrame:
     """One code's agreement table over the units: for two coders the confusion matrix (rows the
     first coder, columns the second: units marked present/absent), for more Krippendorff's
     coincidence matrix (pairable values; its off-diagonal cells are the disagreements alpha
-    counts).  Units and scope as in :func:`intercoder_agreement`."""
+    counts).  With ``other`` (a second code) each coder's value in a unit is "neither", "A
+    only", "B only" or "both", so the table shows where one coder's A meets another's B (two
+    codes confused).  Units and scope as in :func:`intercoder_agreement`."""
     _check_choice(unit, UNIT_KINDS, "unit")
     coders = _select_annotators(data, annotators)
     frame = _frame(data, coders, documents, scope)
-    cid = data.codebook.resolve(code) or (code if code in frame.code_ids else None)
-    if cid is None or cid not in frame.code_ids:
-        raise QualcodeError(Problem(f"Unknown code '{code}'.", field="code", hint=did_you_mean(code, frame.code_ids)))
+    cids = []
+    for name in [code] + ([other] if other is not None and other != code else []):
+        cid = data.codebook.resolve(name) or (name if name in frame.code_ids else None)
+        if cid is None or cid not in frame.code_ids:
+            raise QualcodeError(
+                Problem(f"Unknown code '{name}'.", field="code", hint=did_you_mean(name, frame.code_ids))
+            )
+        cids.append(cid)
     units = _units(data, frame, unit, None if include_interviewer else INTERVIEWER_SPEAKERS)
     if len(units.gstart) == 0:
         raise _no_units_error(data, frame, unit)
     p = _code_presence(frame, units, 0.0)
-    mine = p.item == frame.code_ids.index(cid)
-    present = np.zeros((len(coders), len(units.gstart)), dtype=float)
-    present[p.coder[mine], p.unit[mine]] = 1.0
-    labels = ["absent", "present"]
+    value = np.zeros((len(coders), len(units.gstart)), dtype=np.int64)
+    for bit, cid in enumerate(cids):
+        mine = p.item == frame.code_ids.index(cid)
+        value[p.coder[mine], p.unit[mine]] += 1 << bit
+    if len(cids) == 1:
+        labels = ["absent", "present"]
+    else:
+        names = [data.codebook.codes[c].label if c in data.codebook.codes else c for c in cids]
+        labels = ["neither", f"{names[0]} only", f"{names[1]} only", "both"]
+    k = len(labels)
     if len(coders) == 2:
-        a, b = present[0].astype(int), present[1].astype(int)
-        table = np.bincount(a * 2 + b, minlength=4).reshape(2, 2)
+        table = np.bincount(value[0] * k + value[1], minlength=k * k).reshape(k, k)
         df = pd.DataFrame(
             table, index=[f"{coders[0]}: {x}" for x in labels], columns=[f"{coders[1]}: {x}" for x in labels]
         )
         kind = f"confusion matrix: {unit}s by what {coders[0]} (rows) and {coders[1]} (columns) marked"
     else:
-        o, _ = ag.coincidence_matrix(present)
-        full = np.zeros((2, 2))
-        full[: o.shape[0], : o.shape[1]] = o
+        o, used = ag.coincidence_matrix(value.astype(float))
+        full = np.zeros((k, k))
+        at = np.array([int(u) for u in used], dtype=np.int64)
+        full[np.ix_(at, at)] = o
         df = pd.DataFrame(full, index=labels, columns=labels)
         kind = f"Krippendorff's coincidence matrix of pairable values over the {unit}s"
-    df.attrs.update({"unit": unit, "code": cid, "kind": kind, "annotators": list(coders), "scope": frame.scope_text()})
+    df.attrs.update(
+        {
+            "unit": unit,
+            "code": cids[0],
+            "codes": cids,
+            "kind": kind,
+            "annotators": list(coders),
+            "scope": frame.scope_text(),
+        }
+    )
     return df
 
 

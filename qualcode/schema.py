@@ -22,13 +22,21 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .vocabulary import ORIGINS, ROLES, SEGMENT_KINDS, sql_in
+from .vocabulary import MEMO_KINDS, ORIGINS, ROLES, SEGMENT_KINDS, sql_in
 
 metadata = sa.MetaData()
 
 ROLE_CHECK = sql_in("role", ROLES)
 ORIGIN_CHECK = sql_in("origin", ORIGINS)
 KIND_CHECK = sql_in("kind", SEGMENT_KINDS)
+MEMO_KIND_CHECK = sql_in("kind", MEMO_KINDS)
+# A memo has exactly the target its kind names: a document memo a document, a code memo a code
+# (or theme), a project memo neither.
+MEMO_TARGET_CHECK = (
+    "(kind = 'document' AND document IS NOT NULL AND code_id IS NULL)"
+    " OR (kind = 'code' AND code_id IS NOT NULL AND document IS NULL)"
+    " OR (kind = 'project' AND document IS NULL AND code_id IS NULL)"
+)
 
 schema_migrations = sa.Table(
     "schema_migrations",
@@ -268,6 +276,60 @@ code_merges = sa.Table(
 )
 
 
+# The framework matrix's team summaries (migration 6, framework): one per (participant, theme),
+# written in the app or with `qualcode framework summarize`.  Neither key is a foreign key on
+# purpose: removing an interview (its participant goes) or a theme from codebook.yaml must never
+# destroy or block on a summary the team wrote; such summaries are kept and listed as orphaned.
+framework_summaries = sa.Table(
+    "framework_summaries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("participant_id", sa.String(100), nullable=False),
+    sa.Column("theme_id", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),  # optimistic edits
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.CheckConstraint("length(participant_id) > 0", name="ck_framework_summaries_participant"),
+    sa.CheckConstraint("length(theme_id) > 0", name="ck_framework_summaries_theme"),
+    sa.CheckConstraint("length(text) > 0", name="ck_framework_summaries_text"),
+    sa.CheckConstraint("version >= 1", name="ck_framework_summaries_version"),
+    sa.UniqueConstraint("participant_id", "theme_id", name="uq_framework_summaries_cell"),
+    sqlite_autoincrement=True,
+)
+
+
+# Document, code and project memos (migration 8, memos); a coding's memo is its ``memo`` column.
+# The target is named, not a foreign key: a document memo stays when its interview is removed
+# (as the interview's codings stay, archived) and is there again when the removal is undone; a
+# code memo stays when its code leaves the codebook (a rename takes it along).  The store checks
+# that the target exists when a memo is written.
+memos = sa.Table(
+    "memos",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("document", sa.String(300)),  # documents.name, for kind 'document'
+    sa.Column("code_id", sa.String(200)),  # codes.id, for kind 'code'
+    sa.Column("author", sa.String(200), nullable=False, index=True),
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.CheckConstraint(MEMO_KIND_CHECK, name="ck_memos_kind"),
+    sa.CheckConstraint(MEMO_TARGET_CHECK, name="ck_memos_target"),
+    sa.CheckConstraint("length(trim(text)) > 0", name="ck_memos_text"),
+    sa.CheckConstraint("length(author) > 0", name="ck_memos_author"),
+    sa.CheckConstraint("version >= 1", name="ck_memos_version"),
+    sa.Index("ix_memos_document", "document"),
+    sa.Index("ix_memos_code", "code_id"),
+    sqlite_autoincrement=True,  # ids are never reused (undo and the audit log refer to memos by id)
+)
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -297,6 +359,9 @@ def _v2_suggestion_decisions(conn: Connection) -> None:
 
 # Tables whose ids users and the audit log see; SQLite must never hand one out twice.
 NEVER_REUSED = (codings, audit_log, segments, suggestion_decisions)
+# Tables created by later migrations whose ids are never reused either (AUTOINCREMENT from the
+# start), and the audit-log entity naming their rows: the counters also pass those ids.
+LATER_NEVER_REUSED = ((memos, "memo"),)
 
 
 def _sqlite_table_sql(conn: Connection, name: str) -> str | None:
@@ -329,6 +394,20 @@ def seed_id_sequences(conn: Connection) -> None:
     floors: dict[str, int] = {}
     for table in NEVER_REUSED:
         floors[table.name] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() or 0)
+    present = set(sa.inspect(conn).get_table_names())
+    for table, entity in LATER_NEVER_REUSED:
+        if table.name not in present:  # seeded by migration 3 before the table exists
+            continue
+        floors[table.name] = max(
+            int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() or 0),
+            int(
+                conn.exec_driver_sql(
+                    "SELECT COALESCE(MAX(CAST(entity_id AS INTEGER)), 0) FROM audit_log "
+                    f"WHERE entity = '{entity}' AND {numeric}"
+                ).scalar()
+                or 0
+            ),
+        )
     floors["codings"] = max(
         floors["codings"],
         int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(detached_codings.c.id), 0))).scalar() or 0),
@@ -405,6 +484,10 @@ def _v4_access(conn: Connection) -> None:
             conn.execute(audit_log.update().where(audit_log.c.id == row.id).values(before=scrub_user_audit(row.before)))
 
 
+def _v6_framework_summaries(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[framework_summaries])
+
+
 def _v7_refi_ids(conn: Connection) -> None:
     metadata.create_all(conn, tables=[refi_ids])
 
@@ -413,13 +496,19 @@ def _v5_consolidation_trail(conn: Connection) -> None:
     metadata.create_all(conn, tables=[code_merges])
 
 
+def _v8_memos(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[memos])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "suggestion decisions", _v2_suggestion_decisions),
     (3, "ids never reused (AUTOINCREMENT), audit steps", _v3_ids_never_reused),
     (4, "access: disabled users, session activity, sign-in attempts, no password hashes in the audit log", _v4_access),
     (5, "consolidation trail", _v5_consolidation_trail),
+    (6, "framework matrix summaries", _v6_framework_summaries),
     (7, "REFI-QDA GUIDs of imported items", _v7_refi_ids),
+    (8, "document, code and project memos", _v8_memos),
 ]
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
 

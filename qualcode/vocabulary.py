@@ -15,6 +15,8 @@ LOCAL_USER = "local"  # who acts in single-machine mode (the person owns the dat
 
 SEGMENT_KINDS = ("sentence", "paragraph", "turn")
 ORIGINS = ("manual", "imported", "suggestion-accepted", "adjudicated")
+MEMO_KINDS = ("document", "code", "project")  # memos stored in the memos table (migration 8)
+MEMO_BROWSER_KINDS = ("coding",) + MEMO_KINDS  # what the memo browser lists (coding memos live on codings)
 
 AGREEMENT_UNITS = SEGMENT_KINDS + ("document", "character", "match", "span")  # what agreement can be computed on
 COOCCURRENCE_UNITS = ("overlap",) + SEGMENT_KINDS  # what co-occurrence can be counted in
@@ -25,8 +27,8 @@ SETTINGS: dict[str, tuple[str, ...]] = {  # project settings and their allowed v
     "team_mode": BOOLEAN,
     "blind_mode": BOOLEAN,
     "blind_revealed": BOOLEAN,
-    # the default unit of the Agreement page: not document or span (chosen per report only)
-    "agreement_unit": SEGMENT_KINDS + ("character", "match"),
+    # the Agreement page's default unit: any unit the reliability layer computes agreement on
+    "agreement_unit": AGREEMENT_UNITS,
 }
 
 
@@ -48,6 +50,8 @@ __all__ = [
     "CONSENSUS",
     "COOCCURRENCE_UNITS",
     "LOCAL_USER",
+    "MEMO_BROWSER_KINDS",
+    "MEMO_KINDS",
     "ORIGINS",
     "ROLES",
     "ROLE_RANK",

@@ -169,6 +169,7 @@ PAGES = {
     "codebook": "annotator",
     "browser": "annotator",
     "reports": "annotator",
+    "framework": "annotator",
     "agreement": "supervisor",
     "adjudicate": "supervisor",
     "interviews": "annotator",
@@ -179,6 +180,7 @@ HEADINGS = {
     "codebook": "App test codebook",
     "browser": "Code browser",
     "reports": "Reports",
+    "framework": "Framework matrix",
     "agreement": "Inter-coder agreement",
     "adjudicate": "Adjudicate disagreements",
     "interviews": "Interviews",
@@ -362,7 +364,10 @@ def test_hostile_transcript_is_passed_and_shown_as_text(project: Project) -> Non
     for md in at.markdown:  # markdown elements only ever get escaped text
         assert "<script>" not in md.value and "<img" not in md.value
     browser = app("browser", role="annotator", name="carol").run()
-    quotes = "\n".join(browser.dataframe[0].value["quote"])
+    cards = [md.value for md in browser.markdown]  # excerpt cards: escaped markdown, never raw HTML
+    assert any("pwned" in md for md in cards) and not any("<script>" in md for md in cards)
+    browser.toggle(key="qc_br_table_view").set_value(True).run()
+    quotes = "\n".join(browser.dataframe[0].value["Excerpt"])  # the table holds the raw text
     assert "<script>alert('pwned')</script>" in quotes
 
 
@@ -419,14 +424,16 @@ def test_blind_mode_annotator_sees_only_own_codings_supervisor_sees_all(project:
     ids = {s[4] for s in component_data(alice)["spans"]}
     assert ids == set(stored(project, "alice")["coding_id"])
     browser = signed_in("alice", "browser")
-    assert set(browser.dataframe[0].value["annotator"]) == {"alice"}
+    browser.toggle(key="qc_br_table_view").set_value(True).run()
+    assert set(browser.dataframe[0].value["Coded by"]) == {"alice"}
     sam = signed_in("sam")
     sam.toggle(key="qc_show_others").set_value(True).run()
     spans = component_data(sam)["spans"]
     assert {s[4] for s in spans} == set(stored(project).loc[lambda f: f["document"] == "expert_A", "coding_id"])
     assert any(s[3].startswith("bob: ") for s in spans)
     browser = signed_in("sam", "browser")
-    assert set(browser.dataframe[0].value["annotator"]) == {"alice", "bob"}
+    browser.toggle(key="qc_br_table_view").set_value(True).run()
+    assert set(browser.dataframe[0].value["Coded by"]) == {"alice", "bob"}
 
 
 def test_team_roles_choose_pages_and_store_enforces(project: Project) -> None:

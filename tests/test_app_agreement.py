@@ -129,3 +129,95 @@ def test_adjudicate_document_filter(project: Project) -> None:
     at.multiselect(key="qc_adj_docs").select("expert_B").run()
     assert not at.exception
     assert "No document was coded by every chosen coder" in "\n".join(e.value for e in at.error)
+
+
+def test_a_partial_document_sent_to_adjudicate_keeps_its_scope(project: Project) -> None:
+    """With "Include documents only some coders coded" on, a disagreement in a document only
+    alice coded must still be found on the Adjudicate page (it used to open in 'common' scope,
+    where that document is left out)."""
+    at = app("agreement").run()
+    at.checkbox(key="qc_agr_all").check().run()
+    dis = at.dataframe[2].value
+    picks = [i for i, d in enumerate(dis["Document"]) if d == "expert_B"]
+    assert picks, list(dis["Document"])
+    at.selectbox(key="qc_agr_pick").set_value(picks[0]).run()
+    at.button(key="qc_agr_send").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["qc_adj_all"] is True
+    adj = app("adjudicate")
+    for k in ("qc_adj_focus", "qc_adj_coders", "qc_adj_docs", "qc_adj_unit", "qc_adj_all", "qc_adj_interviewer"):
+        adj.session_state[k] = at.session_state[k]
+    adj.run()
+    assert not adj.exception, adj.exception
+    shown = texts(adj)
+    assert "Sent from the Agreement page\\: Transit country in expert\\_B" in shown
+    assert "Kazakhstan is a transit country for many people." in shown  # the passage itself
+    editor = adj.get("arrow_data_frame") or adj.dataframe
+    assert editor
+
+
+def test_adjudicate_columns_are_in_plain_words(project: Project) -> None:
+    at = app("adjudicate").run()
+    assert not at.exception
+    from qualcode.app.pages import adjudicate
+
+    assert adjudicate.COLUMN_NAMES["accept"] == "In the consensus?"
+    assert "0 of 1 decided" in texts(at)
+
+
+def test_the_table_speaks_plainly_and_a_code_pair_has_its_confusion_matrix(project: Project) -> None:
+    at = app("agreement").run()
+    table = at.dataframe[0].value
+    assert {"Unit", "Kappa type", "Units coded by anyone"} <= set(table.columns)
+    assert set(table["Kappa type"]) <= {"Cohen's", ""}
+    assert not {"unit", "kappa_kind", "n_units"} & set(table.columns)
+    assert "Cohen's kappa, and Krippendorff's alpha on present/absent" in texts(at)
+    at.selectbox(key="qc_agr_code").set_value("transit").run()
+    at.selectbox(key="qc_agr_code2").set_value("visas").run()
+    assert not at.exception, at.exception
+    matrix = at.dataframe[1].value
+    assert list(matrix.columns) == ["bob: neither", "bob: Transit country only", "bob: Visa rules only", "bob: both"]
+    # sentence 2 (the visa rules): alice coded visas, bob nothing
+    assert matrix.loc["alice: Visa rules only", "bob: neither"] == 1
+
+
+def test_a_scale_theme_gets_a_row_in_the_plot_and_the_table(project: Project) -> None:
+    root = Path(project.root)
+    scale = CODEBOOK.replace("    label: Borders\n", "    label: Borders\n    scale: nominal\n")
+    (root / "codebook.yaml").write_text(scale, encoding="utf-8")
+    project.sync()
+    at = app("agreement").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert "Borders (nominal scale)" in set(table["Code or theme"])
+    assert "Scales.** Borders\\: nominal alpha on transit, visas" in texts(at)
+    from qualcode.app.pages.agreement import forest_plot
+    from qualcode.reliability import intercoder_agreement
+
+    chart = forest_plot(intercoder_agreement(project.analysis_data(), bootstrap=0))
+    assert chart is not None
+
+
+@pytest.mark.parametrize("unit", ["document", "span"])
+def test_the_default_unit_setting_may_be_any_agreement_unit(project: Project, unit: str) -> None:
+    """The admin's agreement_unit setting (now accepting document and span) opens the page on it."""
+    from qualcode.store import LOCAL_ADMIN
+
+    project.store.set_setting(LOCAL_ADMIN, "agreement_unit", unit)
+    at = app("agreement").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="qc_agr_unit").value == unit
+    assert "Coefficients.**" in texts(at)
+
+
+def test_the_scale_level_can_be_changed_on_the_page(project: Project) -> None:
+    root = Path(project.root)
+    scale = CODEBOOK.replace("    label: Borders\n", "    label: Borders\n    order: [visas, transit]\n")
+    (root / "codebook.yaml").write_text(scale, encoding="utf-8")
+    project.sync()
+    at = app("agreement").run()
+    assert not at.exception, at.exception
+    assert "Borders (ordinal scale)" in set(at.dataframe[0].value["Code or theme"])
+    at.selectbox(key="qc_agr_scale_level").set_value("nominal").run()
+    assert not at.exception, at.exception
+    assert "Borders (nominal scale)" in set(at.dataframe[0].value["Code or theme"])

@@ -188,8 +188,9 @@ def test_docx_tables_cell_by_cell(docx_path: Path, frames) -> None:  # type: ign
 
     a, b = frames
     doc = Document(str(docx_path))
-    assert len(doc.tables) == 2
-    ta, tb = doc.tables
+    assert len(doc.tables) == 3  # Appendix A, Appendix B, the framework matrix (tests/test_framework.py)
+    ta, tb, tf = doc.tables
+    assert [c.text for c in tf.rows[0].cells][0] == "Participant" and len(tf.rows) == 1 + len(a)
     assert [c.text for c in ta.rows[0].cells] == list(a.columns)
     assert [[c.text for c in row.cells] for row in ta.rows[1:]] == THESIS_APPENDIX_A
     assert [c.text for c in tb.rows[0].cells] == list(b.columns)
@@ -208,7 +209,7 @@ def test_docx_tables_cell_by_cell(docx_path: Path, frames) -> None:  # type: ign
         widths = [table.rows[1].cells[j].width for j in range(4)]
         assert all(w is not None and w >= Cm(2) for w in widths)
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
-    assert captions == [ap.CAPTION_A, ap.CAPTION_B]
+    assert captions == [ap.CAPTION_A, ap.CAPTION_B, ap.CAPTION_FRAMEWORK]
 
 
 def test_docx_theme_cells_are_merged(docx_path: Path, frames) -> None:  # type: ignore[no-untyped-def]

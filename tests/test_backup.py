@@ -34,6 +34,11 @@ def make_original(root: Path, db_url: str, copy_demo) -> Project:  # type: ignor
     p.add_coding("expert_F", 0, 40, "peas_and_human_trafficking", memo="Ünïcode memo ✓", annotator="ann1")
     second = p.add_coding("expert_F", 10, 60, "lack_of_inspection", annotator="ann2")
     p.delete_coding(second)
+    p.add_memo("document", "expert_F", "Test memo on the interview ✓", title="Synthetic test memo")
+    p.add_memo("code", "lack_of_inspection", "Test memo on a code")
+    p.add_memo("project", None, "Test project memo")
+    gone = p.add_memo("project", None, "Test project memo, deleted (its id stays in the audit log)")
+    p.delete_memo(gone)
     p.store.set_setting(p.actor, "blind_mode", "true")
     assert text
     return p
@@ -62,6 +67,8 @@ def test_restore_is_identical(original: Project, tmp_path: Path, name: str) -> N
     # the restored project keeps working: new ids do not collide with restored ones
     new_id = fresh.add_coding("expert_H", 0, 20, "peas_and_human_trafficking", annotator="ann3")
     assert new_id > max(r["id"] for r in dump(original)["codings"])
+    assert len(dump(fresh)["memos"]) == 3
+    assert fresh.add_memo("project", None, "after the restore") == 5  # past memo 4, deleted: only in the audit log
     fresh.close()
 
 

@@ -290,7 +290,7 @@ def test_stale_codebook_edit_is_refused(project: Project) -> None:
 
 def test_codebook_is_read_and_hashed_once_not_on_every_access(project: Project, monkeypatch) -> None:
     import qualcode.codebook as codebook_module
-    import qualcode.project as project_module
+    import qualcode.project.core as project_module  # where the codebook is hashed
 
     reads: list[object] = []
     hashes: list[object] = []

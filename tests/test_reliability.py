@@ -312,3 +312,35 @@ def test_noise_free_coders_agree_perfectly():
     data = simulated_project(3, 40, {"c": 0.3}, 0.0, ("a", "b"), seed=2)
     r = row(intercoder_agreement(data, bootstrap=100), "code", "c")
     assert (r["percent_agreement"], r["kappa"], r["alpha"]) == pytest.approx((1.0, 1.0, 1.0))
+
+
+def test_code_table_for_a_pair_of_codes(small):
+    """Two codes at once: each coder's value per sentence is neither / X only / Y only / both."""
+    from qualcode.reliability import code_table
+
+    one = code_table(small, "X", unit="sentence")
+    assert one.values.tolist() == [[1, 1], [1, 1]]  # ann1 1100, ann2 1010
+    pair = code_table(small, "X", unit="sentence", other="Y")
+    assert list(pair.index) == ["ann1: neither", "ann1: Ex only", "ann1: Why only", "ann1: both"]
+    assert pair.values.tolist() == [[0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]]
+    assert pair.attrs["codes"] == ["X", "Y"]
+    three = make_analysis_data(
+        small.codebook,
+        [
+            ParsedDocument(
+                "d1", TEXT, Participant("P1", "Expert 1"), segments=[Segment("sentence", s, e) for s, e in SENTENCES]
+            )
+        ],
+        [
+            Coding("d1", 0, 4, "X", "a"),
+            Coding("d1", 0, 4, "X", "b"),
+            Coding("d1", 0, 4, "Y", "c"),
+            Coding("d1", 5, 9, "Y", "a"),
+        ],
+    )
+    coinc = code_table(three, "X", other="Y")
+    assert list(coinc.columns) == ["neither", "Ex only", "Why only", "both"]
+    assert coinc.values.sum() == 12  # 4 sentences × 3 coders, every value pairable
+    assert coinc.loc["Ex only", "Why only"] == pytest.approx(1.0)  # a and b vs c in sentence 1
+    with pytest.raises(QualcodeError, match="Unknown code 'W'"):
+        code_table(small, "X", other="W")

@@ -76,6 +76,23 @@ def test_every_setting_value_is_accepted_and_others_refused(tmp_path: Path) -> N
         store.dispose()
 
 
+def test_the_agreement_unit_setting_accepts_every_unit_agreement_is_computed_on(tmp_path: Path) -> None:
+    """The Agreement page offers every unit of the reliability layer and takes its default from
+    the setting, so the setting must accept each of them (document and span were refused)."""
+    from qualcode import reliability
+
+    assert vocabulary.SETTINGS["agreement_unit"] == vocabulary.AGREEMENT_UNITS == reliability.UNITS
+    store = Store(f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        for unit in ("document", "span"):
+            store.set_setting(LOCAL_ADMIN, "agreement_unit", unit)
+            assert store.get_setting("agreement_unit") == unit
+        with pytest.raises(ConfigError, match="not a valid value"):
+            store.set_setting(LOCAL_ADMIN, "agreement_unit", "word")
+    finally:
+        store.dispose()
+
+
 # ------------------------------------------------------------------------------ the one slug
 @pytest.mark.parametrize(
     ("label", "slug"),

@@ -37,6 +37,10 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
             out["color"] = theme.color
         if theme.aliases:
             out["aliases"] = list(theme.aliases)
+        if theme.scale:
+            out["scale"] = theme.scale
+        if theme.order:
+            out["order"] = list(theme.order)
         children = [theme_dict(codebook.themes[t]) for t in codebook.child_themes(theme.id)]
         if children:
             out["themes"] = children

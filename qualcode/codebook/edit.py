@@ -315,6 +315,20 @@ class CodebookFile:
                 else:
                     members[position] = replacement
 
+    def _replace_in_orders(self, code_id: str, replacement: str | None, *, theme: CommentedMap | None = None) -> None:
+        """In each scale theme's ``order`` (only ``theme``'s when given) put ``replacement`` in
+        ``code_id``'s place, or drop it (``replacement`` None)."""
+        for located in self._index().values():
+            if located.kind != "theme" or (theme is not None and located.node is not theme):
+                continue
+            order = located.node.get("order")
+            if isinstance(order, list) and code_id in order:
+                position = order.index(code_id)
+                if replacement is None or replacement in order:
+                    del order[position]
+                else:
+                    order[position] = replacement
+
     # -- operations ----------------------------------------------------------------------------
     @_atomic
     def add_theme(
@@ -413,6 +427,7 @@ class CodebookFile:
             node["id"] = new_id
             if located.kind == "code":
                 self._replace_member(old_id, new_id)
+                self._replace_in_orders(old_id, new_id)
         if new_label is not None:
             node["label"] = new_label
         change = self._record("rename", before, None)
@@ -438,6 +453,8 @@ class CodebookFile:
         if located.owner is target:
             raise self._error(f"'{node_id}' is already in {repr(new_parent_id) if new_parent_id else 'the top level'}.")
         key = "themes" if located.kind == "theme" else "codes"
+        if located.kind == "code":  # it is no longer a value of its old theme's scale
+            self._replace_in_orders(node_id, None, theme=located.owner)
         _remove_item(located.owner, key, located.position)
         _append_item(self._children(target, key), located.node)
         change = self._record("move", before, None)
@@ -476,6 +493,7 @@ class CodebookFile:
             elif "applications" in target.node:
                 del target.node["applications"]
         self._replace_member(source_id, target_id)
+        self._replace_in_orders(source_id, None)
         _remove_item(source.owner, "codes", source.position)
         change = self._record("merge", before, None)
         change["after"] = {"target": self._describe(target_id)}
@@ -496,6 +514,7 @@ class CodebookFile:
                 )
         if located.kind == "code":
             self._replace_member(node_id, None)
+            self._replace_in_orders(node_id, None)
         key = {"theme": "themes", "code": "codes", "cross": "cross_cutting"}[located.kind]
         _remove_item(located.owner, key, located.position)
         return self._record("delete", before, None)

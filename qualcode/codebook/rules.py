@@ -13,7 +13,9 @@ COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOCK_TIMEOUT_SECONDS = 10.0
 
 TOP_KEYS = ("title", "themes", "codes", "cross_cutting", "appendix")
-THEME_KEYS = ("id", "label", "description", "color", "aliases", "themes", "codes")
+THEME_KEYS = ("id", "label", "description", "color", "aliases", "scale", "order", "themes", "codes")
+# A theme's `scale:` (its codes are the values of one variable); `order:` lists its codes low → high.
+SCALE_LEVELS = ("nominal", "ordinal", "interval", "ratio")
 CODE_KEYS = ("id", "label", "description", "include", "exclude", "example", "aliases", "patterns", "applications")
 CROSS_KEYS = ("id", "label", "description", "codes")
 _KEYS_OF = {"top level": TOP_KEYS, "theme": THEME_KEYS, "code": CODE_KEYS, "cross-cutting theme": CROSS_KEYS}

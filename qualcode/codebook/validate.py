@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from qualcode.errors import Problem, did_you_mean, valid_list
 from qualcode.model import Code, Codebook, CrossCut, Theme
 
 from ..slug import slugify
-from .rules import _KEYS_OF, COLOR_PATTERN, ID_PATTERN, TOP_KEYS
+from .rules import _KEYS_OF, COLOR_PATTERN, ID_PATTERN, SCALE_LEVELS, TOP_KEYS
 
 
 def _type_name(value: Any) -> str:
@@ -79,6 +80,7 @@ class _Validator:
         self.seen_ids: dict[str, tuple[str, str, int | None]] = {}  # id -> (kind, field, line)
         self.cross_refs: list[tuple[str, str, int | None, int | None]] = []  # (code, field, l, c)
         self.code_aliases: list[tuple[str, str, str, int | None, int | None]] = []
+        self.scale_checks: list[tuple[CommentedMap, str, str]] = []  # (theme node, field, id)
 
     # -- locations ---------------------------------------------------------------
     @staticmethod
@@ -360,7 +362,8 @@ class _Validator:
             color=self.color(node, field),
             aliases=self.text_list(node, "aliases", field),
         )
-        if ident and ident not in self.themes and ident not in self.codes:
+        own = bool(ident) and ident not in self.themes and ident not in self.codes
+        if ident and own:
             self.themes[ident] = theme
         for key in node:
             if key == "themes":
@@ -373,6 +376,71 @@ class _Validator:
                     sub = f"{field}.codes[{i}]"
                     if self.mapping(node["codes"], i, item, sub, "code"):
                         self.code(item, sub, ident)
+        if own and ("scale" in node or "order" in node):
+            self.scale_checks.append((node, field, theme.id))  # once every code is known
+
+    def scale(self, node: CommentedMap, field: str, theme: Theme) -> tuple[str | None, tuple[str, ...]]:
+        """``scale:`` (the level of measurement of the theme's codes as values of one variable)
+        and ``order:`` (the theme's own codes, lowest first); ``order`` alone means ordinal."""
+        hint_order = (
+            "List the theme's codes from lowest to highest, e.g. order: [disagree, neutral, agree] "
+            "(see 'Scales' in docs/codebook-format.md)."
+        )
+        level: str | None = "ordinal"
+        if "scale" in node:
+            raw = node.get("scale")
+            where = self._value_where(node, "scale")
+            if not isinstance(raw, str) or raw.strip() not in SCALE_LEVELS:
+                shown = raw.strip() if isinstance(raw, str) else None
+                hint = (did_you_mean(shown, SCALE_LEVELS) or "") if shown else ""
+                self.add(
+                    f"'scale' must be one of {', '.join(SCALE_LEVELS)}, found {_type_name(raw)}.",
+                    _sub(field, "scale"),
+                    where,
+                    hint=(hint + " " if hint else "") + "nominal: unordered categories; ordinal: ranked; "
+                    "interval/ratio: equally spaced ranks.",
+                )
+                return None, ()
+            level = raw.strip()
+        own = [c.id for c in self.codes.values() if c.theme == theme.id]
+        if "order" not in node or node.get("order") is None:
+            if level != "nominal":
+                self.add(
+                    f"a theme with 'scale: {level}' needs an 'order' of its codes: labels have no order of "
+                    "their own (they are not sorted alphabetically).",
+                    _sub(field, "order"),
+                    self._value_where(node, "scale"),
+                    hint=f"Add 'order: [{', '.join(own[:3]) or '...'}{', ...' if len(own) > 3 else ''}]' "
+                    "with the codes from lowest to highest, or use 'scale: nominal'.",
+                )
+            return level, ()
+        order: list[str] = []
+        for i, item in self.entries(node, "order", field):
+            here, where = f"{field}.order[{i}]", self._where(node["order"], i)
+            ref = str(item).strip() if isinstance(item, str) else None
+            if not ref:
+                self.add(f"'order' entries must be code ids, found {_type_name(item)}.", here, where, hint=hint_order)
+            elif ref in order:
+                self.add(f"code '{ref}' is listed twice in 'order'.", here, where, hint="Remove one of the two.")
+            elif ref not in own:
+                elsewhere = self.codes.get(ref)
+                if elsewhere is not None:
+                    message = f"'{ref}' is not a code of this theme (it is under '{elsewhere.theme}')."
+                    hint = "'order' lists this theme's own codes; move the code here or leave it out."
+                else:
+                    message = f"unknown code '{ref}' in 'order'."
+                    hint = did_you_mean(ref, own) or f"This theme's codes: {valid_list(own) or 'none'}."
+                self.add(message, here, where, hint=hint)
+            else:
+                order.append(ref)
+        if isinstance(node.get("order"), list) and len(node["order"]) < 2:
+            self.add(
+                "'order' needs at least two codes: a scale with one value has nothing to rank.",
+                _sub(field, "order"),
+                self._where(node, "order"),
+                hint=hint_order,
+            )
+        return level, tuple(order)
 
     def code(self, node: CommentedMap, field: str, theme: str | None) -> None:
         self.keys(node, field, "code")
@@ -462,6 +530,9 @@ class _Validator:
             self.cross[ident] = crosscut
 
     def check_references(self) -> None:
+        for node, field, tid in self.scale_checks:
+            scale, order = self.scale(node, field, self.themes[tid])
+            self.themes[tid] = dataclasses.replace(self.themes[tid], scale=scale, order=order)
         for ref, field, line, column in self.cross_refs:
             if ref in self.codes:
                 continue

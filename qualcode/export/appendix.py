@@ -48,6 +48,7 @@ DEFAULT_INTERVIEWEES: dict[str, tuple[str, ...]] = {
 }
 CAPTION_A = "Appendix A. List of Interviewees"
 CAPTION_B = "Appendix B. Codebook"
+CAPTION_FRAMEWORK = "Framework matrix. Codes, short quotes and summaries per participant and theme"
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -359,16 +360,45 @@ def _docx_table(
     return table
 
 
+def _framework_section(doc: Any, grid: pd.DataFrame) -> None:
+    """The framework matrix (qualcode.framework: participants × main themes) on landscape pages."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm, Pt
+
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    if section.page_width < section.page_height:
+        section.page_width, section.page_height = section.page_height, section.page_width
+    section.left_margin = section.right_margin = Cm(1.5)
+    doc.add_heading("Framework matrix", level=1)
+    _caption(doc, CAPTION_FRAMEWORK)
+    usable = (section.page_width - section.left_margin - section.right_margin) / 360000  # EMU → cm
+    themes = max(len(grid.columns) - 1, 1)
+    first = 3.0
+    widths = [first] + [max((usable - first) / themes, 2.0)] * themes
+    table = _docx_table(doc, grid, widths, ())
+    for row in table.rows[1:]:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(8)
+    note = grid.attrs.get("description")
+    if note:
+        doc.add_paragraph(str(note)).runs[0].font.size = Pt(8)
+
+
 def write_docx(
     interviewees: pd.DataFrame,
     codebook: pd.DataFrame,
     path: Path | str,
     findings: Sequence[tuple[str, str]] | None = None,
     title: str = "",
+    framework: pd.DataFrame | None = None,
 ) -> Path:
     """Appendix A and B as Word tables (header row repeated on each page, widths, captions),
     then, when ``findings`` is given, a "Findings" section of (kind, text) paragraphs where
-    kind is ``heading``, ``sentence`` or ``quote``."""
+    kind is ``heading``, ``sentence`` or ``quote``, and when ``framework`` is given (the grid of
+    ``qualcode.framework.framework_matrix``) the "Framework matrix" table on landscape pages."""
     from docx import Document
     from docx.shared import Pt
 
@@ -395,6 +425,8 @@ def write_docx(
                 para.paragraph_format.left_indent = Pt(24)
             else:
                 doc.add_paragraph(text)
+    if framework is not None and len(framework):
+        _framework_section(doc, framework)
     out = Path(path)
     doc.save(str(out))
     return out
@@ -409,8 +441,10 @@ def export_appendix(
     settings: AppendixSettings | None = None,
     findings: Sequence[tuple[str, str]] | None = None,
     trail: pd.DataFrame | None = None,
+    framework: pd.DataFrame | None = None,
 ) -> Path:
-    """Write Appendix A and B to ``path`` (.xlsx or .docx, chosen by the suffix)."""
+    """Write Appendix A and B to ``path`` (.xlsx or .docx, chosen by the suffix); a .docx also
+    gets the findings and the framework matrix grid when given."""
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
@@ -425,12 +459,13 @@ def export_appendix(
     b = codebook_frame(data, settings, trail)
     if suffix == ".xlsx":
         return write_xlsx(a, b, out)
-    return write_docx(a, b, out, findings=findings, title=data.codebook.title)
+    return write_docx(a, b, out, findings=findings, title=data.codebook.title, framework=framework)
 
 
 __all__ = [
     "INTERVIEWEE_COLUMNS",
     "CODEBOOK_COLUMNS",
+    "CAPTION_FRAMEWORK",
     "DEFAULT_INTERVIEWEES",
     "AppendixSettings",
     "settings_from",

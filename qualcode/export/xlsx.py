@@ -8,8 +8,9 @@ One call writes every table a supervisor or examiner asks for::
 Sheets: Interviewees (Appendix A), Codebook (Appendix B: Theme | Sub-theme | Code |
 Example of a code | Number of codings | Experts, theme cells merged), Expert × theme
 (excerpt counts with a colour scale), Expert × theme (0-1), Code frequencies,
-Co-occurrence, Inter-coder agreement, Disagreements, Codings (one tidy row per coding)
-and About (what every sheet counts).
+Co-occurrence, Inter-coder agreement, Disagreements, Saturation, Framework matrix
+(participants × main themes: codes, short quotes, the team's summaries), Codings (one
+tidy row per coding) and About (what every sheet counts).
 
 Every sheet has a bold filled header row that stays frozen, an autofilter, column widths
 fitted to the content, landscape print setup fitted to the page width with the header
@@ -85,7 +86,9 @@ SHEETS = (
     "Inter-coder agreement",
     "Disagreements",
     "Saturation",
+    "Framework matrix",
     "Codings",
+    "Memos",
     "About",
 )
 
@@ -576,6 +579,30 @@ def _saturation_sheet(data: AnalysisData, annotators: Sequence[str] | None) -> _
     )
 
 
+def _framework_sheet(data: AnalysisData, annotators: Sequence[str] | None, summaries: Any) -> _Sheet:
+    """Participants × main themes (Ritchie & Spencer's framework matrix): codes, short quotes with
+    their source and the team's summary in each cell (qualcode.framework)."""
+    from ..framework import framework_matrix
+
+    if not len(data.documents):
+        return _note_sheet("Framework matrix", "No interviews yet, so no framework matrix.")
+    result = framework_matrix(data, level="theme", annotators=annotators, summaries=summaries)
+    grid = result.grid
+    note = (
+        "Framework matrix (Ritchie & Spencer): one row per participant, one column per main theme; each cell "
+        "lists the codes of the participant's excerpts in the theme (distinct excerpts each), up to 3 short "
+        "quotes with their source (document start–end) and the team's summary. " + " ".join(result.lines())
+    )
+    themes = [c for c in grid.columns if c != "Participant"]
+    return _Sheet(
+        "Framework matrix",
+        grid,
+        note,
+        wrap=list(grid.columns),
+        max_width={"Participant": 22, **{c: 48 for c in themes}},
+    )
+
+
 def _note_sheet(title: str, text: str) -> _Sheet:
     return _Sheet(title, pd.DataFrame({"note": [text]}), text, headers=["Note"], wrap=["note"], max_width={"note": 100})
 
@@ -666,6 +693,85 @@ def codings_table(data: AnalysisData, annotators: Sequence[str] | None = None) -
     )
 
 
+MEMO_KIND_ORDER = {"project": 0, "document": 1, "code": 2, "coding": 3}
+
+
+def memos_table(data: AnalysisData) -> pd.DataFrame:
+    """Every memo in the bundle, one row each: the project's, each interview's, each code's and
+    each coding's (a coding's memo with its quote).  Columns: kind, about (the interview, the
+    code's label or "the project"), participant, code (label), quote, author, title, memo,
+    created, updated."""
+    cb = data.codebook
+    labels = {tid: t.label for tid, t in cb.themes.items()}
+    labels.update({cid: c.label for cid, c in cb.codes.items()})
+    participant_of = dict(zip(data.documents["document"].astype(str), data.documents["participant"]))
+    names = dict(zip(data.participants["participant"].astype(str), data.participants["label"].astype(str)))
+
+    def participant(document: Any) -> str:
+        pid = participant_of.get(str(document))
+        return names.get(str(pid), str(pid)) if pid is not None and not pd.isna(pid) else ""
+
+    rows: list[dict[str, Any]] = []
+    for m in data.memos.itertuples(index=False):
+        kind, target = str(m.kind), m.target
+        about = "the project" if kind == "project" else str(target)
+        code = labels.get(str(target), str(target)) if kind == "code" else ""
+        rows.append(
+            {
+                "kind": kind,
+                "about": code or about,
+                "participant": participant(target) if kind == "document" else "",
+                "code": code,
+                "quote": "",
+                "author": m.author,
+                "title": m.title,
+                "memo": m.text,
+                "created": m.created_at,
+                "updated": m.updated_at,
+                "_order": (MEMO_KIND_ORDER[kind], about, str(m.created_at)),
+            }
+        )
+    codings = data.codings
+    if "memo" in codings.columns and len(codings):
+        with_memo = codings.loc[codings["memo"].fillna("").astype(str).str.strip() != ""]
+        for c in with_memo.itertuples(index=False):
+            rows.append(
+                {
+                    "kind": "coding",
+                    "about": str(c.document),
+                    "participant": participant(c.document),
+                    "code": labels.get(str(c.code), str(c.code)),
+                    "quote": c.quote,
+                    "author": c.annotator,
+                    "title": "",
+                    "memo": c.memo,
+                    "created": c.created_at,
+                    "updated": None,
+                    "_order": (MEMO_KIND_ORDER["coding"], str(c.document), f"{int(c.start):012d}"),
+                }
+            )
+    rows.sort(key=lambda r: r["_order"])
+    columns = ["kind", "about", "participant", "code", "quote", "author", "title", "memo", "created", "updated"]
+    return pd.DataFrame([{k: r[k] for k in columns} for r in rows], columns=columns)
+
+
+def _memos_sheet(data: AnalysisData) -> _Sheet:
+    df = memos_table(data)
+    note = (
+        "Memos: the project's, each interview's, each code's and each coding's (with the coded quote), "
+        "one row each, as written in qualcode (Memos page, 'qualcode memo'). "
+        + ("No memos yet." if df.empty else f"{len(df)} memo(s).")
+    )
+    return _Sheet(
+        "Memos",
+        df,
+        note,
+        headers=["Kind", "About", "Participant", "Code", "Quote", "Author", "Title", "Memo", "Created", "Updated"],
+        wrap=["quote", "memo", "title"] if len(df) <= 2000 else [],
+        max_width={"about": 30, "code": 30, "quote": 50, "title": 30, "memo": 70},
+    )
+
+
 def _about_sheet(data: AnalysisData, sheets: Sequence[_Sheet], annotators: Sequence[str] | None) -> _Sheet:
     rows = [{"sheet": s.title, "what it shows": s.note} for s in sheets]
     rows.append(
@@ -702,6 +808,7 @@ def export_workbook(
     unit: str = "sentence",
     max_quotes: int = 3,
     bootstrap: int = 1000,
+    framework_summaries: Any = None,
 ) -> Path:
     """Write the appendix workbook to ``path`` and return it.
 
@@ -711,7 +818,8 @@ def export_workbook(
     ``unit`` the unit of agreement and co-occurrence ("sentence", "paragraph", "turn";
     co-occurrence falls back to overlap when documents lack those segments);
     ``max_quotes`` the example quotes per code in the Codebook sheet; ``bootstrap`` the
-    bootstrap samples for Krippendorff's alpha's interval.
+    bootstrap samples for Krippendorff's alpha's interval; ``framework_summaries`` the team's
+    summaries for the Framework matrix sheet (``Project.framework_summaries()``).
     """
 
     def write(final: Path) -> None:
@@ -724,6 +832,7 @@ def export_workbook(
                 unit=unit,
                 max_quotes=max_quotes,
                 bootstrap=bootstrap,
+                framework_summaries=framework_summaries,
             )
 
     return atomic_write(Path(path), write)  # never leave a half-written workbook behind
@@ -737,6 +846,7 @@ def workbook_bytes(
     unit: str = "sentence",
     max_quotes: int = 3,
     bootstrap: int = 1000,
+    framework_summaries: Any = None,
 ) -> bytes:
     """The appendix workbook of :func:`export_workbook` as bytes, built in memory (no files)."""
     buffer = io.BytesIO()
@@ -748,6 +858,7 @@ def workbook_bytes(
         unit=unit,
         max_quotes=max_quotes,
         bootstrap=bootstrap,
+        framework_summaries=framework_summaries,
     )
     return buffer.getvalue()
 
@@ -761,6 +872,7 @@ def _write_workbook(
     unit: str,
     max_quotes: int,
     bootstrap: int,
+    framework_summaries: Any = None,
 ) -> None:
     ann = [annotators] if isinstance(annotators, str) else (list(annotators) if annotators is not None else None)
     agr_ann = (
@@ -779,6 +891,7 @@ def _write_workbook(
     ]
     sheets += list(_agreement_sheets(data, agr_ann, unit, bootstrap))
     sheets.append(_saturation_sheet(data, ann))
+    sheets.append(_framework_sheet(data, ann, framework_summaries))
     sheets.append(
         _Sheet(
             "Codings",
@@ -788,6 +901,7 @@ def _write_workbook(
             max_width={"quote": 60, "code_path": 50, "memo": 40, "code_label": 30},
         )
     )
+    sheets.append(_memos_sheet(data))
     sheets.append(_about_sheet(data, sheets, ann))
 
     wb = Workbook(write_only=True)
@@ -801,4 +915,4 @@ def _write_workbook(
     _stream_rows(skeleton, target, bulks)
 
 
-__all__ = ["export_workbook", "workbook_bytes", "codings_table", "CODINGS_COLUMNS", "SHEETS"]
+__all__ = ["export_workbook", "workbook_bytes", "codings_table", "memos_table", "CODINGS_COLUMNS", "SHEETS"]

@@ -24,6 +24,8 @@ role checks):
 * :mod:`.refi_ids` — other tools' GUIDs of items imported from REFI-QDA;
 * :mod:`.removal` — removing an interview (codings archived) and undoing it.
 * :mod:`.merges` — the consolidation trail's merges;
+* :mod:`.framework` — the framework matrix's team summaries;
+* :mod:`.memos` — document, code and project memos (and coding memos listed with them);
 * :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything);
 * :mod:`.workbench` — the Code page's per-document read.
 
@@ -42,6 +44,8 @@ from .core import _ROLE_RANK, LOCAL_ADMIN, Actor, StoreCore, _sha256, make_engin
 from .documents import DocumentsRoom
 from .dump import DumpRoom, Snapshot, read_sqlite_file
 from .frames import FramesRoom, LazyTexts, _columnwise_frame
+from .framework import FrameworkRoom
+from .memos import MemosRoom
 from .merges import MergesRoom
 from .refi_ids import RefiIdsRoom
 from .removal import RemovalRoom
@@ -59,6 +63,8 @@ class Store(
     RemovalRoom,
     DumpRoom,
     MergesRoom,
+    FrameworkRoom,
+    MemosRoom,
     WorkbenchRoom,
 ):
     """The one gateway to the database."""
@@ -77,7 +83,9 @@ __all__ = [
     "DocumentsRoom",
     "DumpRoom",
     "FramesRoom",
+    "FrameworkRoom",
     "LazyTexts",
+    "MemosRoom",
     "MergesRoom",
     "RefiIdsRoom",
     "RemovalRoom",

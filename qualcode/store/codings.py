@@ -24,10 +24,11 @@ from ..errors import (
 from ..model import ORIGINS, Coding
 from .core import Actor
 from .documents import DocumentsRoom
+from .memos import MEMO_UNDO, revert_memo
 from .users import UsersRoom
 
 CODING_UNDO = ("coding.add", "coding.update", "coding.delete", "coding.archive")  # what undo_last reverts
-UNDOABLE = (*CODING_UNDO, "codebook.file")  # a step holding one of these can be undone
+UNDOABLE = (*CODING_UNDO, *MEMO_UNDO, "codebook.file")  # a step holding one of these can be undone
 
 
 class CodingsRoom(UsersRoom, DocumentsRoom):
@@ -371,6 +372,8 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                 )
             codebook_entry = next((e for e in entries if e["action"] == "codebook.file"), None)
             codings = [e for e in entries if e["entity"] == "coding" and e["action"] in CODING_UNDO]
+            memos = [e for e in entries if e["entity"] == "memo" and e["action"] in MEMO_UNDO]
+            memos_undone: list[dict[str, Any]] = []
             try:
                 with conn.begin_nested():  # all of the step, or none of it
                     finish = None
@@ -380,6 +383,8 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                         finish = restore_codebook(conn, codebook_entry)
                     for entry in codings:
                         self._revert_coding(conn, actor, entry)
+                    for entry in memos:
+                        memos_undone.append(revert_memo(conn, actor, entry, self._audit))
                     for entry in entries:
                         if entry["action"] == "consolidation.merge" and entry["entity_id"] is not None:
                             conn.execute(s.code_merges.delete().where(s.code_merges.c.id == int(entry["entity_id"])))
@@ -389,9 +394,14 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                                 .where(s.code_merges.c.target_id == entry["after"]["id"])
                                 .values(target_id=entry["before"]["id"])
                             )
+                            conn.execute(
+                                s.memos.update()
+                                .where(s.memos.c.code_id == entry["after"]["id"])
+                                .values(code_id=entry["before"]["id"])
+                            )
                     if finish is not None:
                         finish(conn)
-                    rest = [e["id"] for e in entries if e not in codings]
+                    rest = [e["id"] for e in entries if e not in codings and e not in memos]
                     if rest:
                         mark = self._audit(conn, actor, "undo", "audit", entries[-1]["id"], None, {"entries": rest})
                         conn.execute(s.audit_log.update().where(s.audit_log.c.id.in_(rest)).values(undone_by=mark))
@@ -417,6 +427,16 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                         "coding_id": None,
                         "coding_ids": coding_ids,
                         "message": f"Undid the codebook {what} ({len(coding_ids)} coding(s) put back as they were).",
+                    }
+                if memos_undone and not codings:
+                    first = memos_undone[0]
+                    about = f" on {first['target']}" if first["target"] else ""
+                    return {
+                        "undone": f"memo.{first['action']}",
+                        "coding_id": None,
+                        "coding_ids": [],
+                        "memo_id": first["id"],
+                        "message": f"Undid {first['action']} of memo {first['id']} ({first['kind']} memo{about}).",
                     }
                 single = len(codings) == 1
                 undone = actions[0] if single else "import"

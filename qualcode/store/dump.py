@@ -26,6 +26,8 @@ from .users import UsersRoom
 
 # Project data a REFI-QDA import writes into an empty project (children before parents).
 PROJECT_DATA_TABLES = (
+    s.framework_summaries,
+    s.memos,
     s.suggestion_decisions,
     s.codings,
     s.detached_codings,

@@ -60,6 +60,7 @@ class MergesRoom(StoreCore):
     def follow_rename(self, conn: Connection, old_id: str, new_id: str) -> None:
         """A renamed surviving code keeps its trail."""
         conn.execute(s.code_merges.update().where(s.code_merges.c.target_id == old_id).values(target_id=new_id))
+        conn.execute(s.memos.update().where(s.memos.c.code_id == old_id).values(code_id=new_id))  # its memos too
 
     def merge_trail(self) -> pd.DataFrame:
         """Every stored merge, oldest first (the ``code_merges`` columns)."""

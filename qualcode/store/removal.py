@@ -18,6 +18,7 @@ from .. import schema as s
 from ..errors import ConflictError
 from .codings import CODING_UNDO
 from .core import Actor
+from .memos import MEMO_UNDO
 from .users import UsersRoom
 
 REMOVE_ACTION = "document.remove"
@@ -107,7 +108,7 @@ class RemovalRoom(UsersRoom):
     def last_removal(self, actor: Actor) -> dict[str, Any] | None:
         """The audit entry of ``actor``'s latest removal when it is newer than their latest coding
         change not yet undone (so that ``undo`` takes the most recent step), else None."""
-        undoable = [*CODING_UNDO, REMOVE_ACTION]
+        undoable = [*CODING_UNDO, *MEMO_UNDO, REMOVE_ACTION]
         with self.read() as conn:
             entry = (
                 conn.execute(

@@ -13,9 +13,18 @@ import streamlit as st
 from ...reliability import UNIT_KINDS, adjudicate
 from .. import state
 from ..components import tables
-from .agreement import FOCUS_KEY, _disagreements, coder_choice, document_choice
+from .agreement import FOCUS_KEY, _disagreements, coder_choice, document_choice, passage
 
 ACCEPT_CHOICES = ["", "yes", "no"]
+COLUMN_NAMES = {
+    "document": "Document",
+    "participant": "Participant",
+    "text": "Text",
+    "code_label": "Code",
+    "coders_with": "Coded by",
+    "coders_without": "Not coded by",
+    "accept": "In the consensus?",
+}
 
 
 def render() -> None:
@@ -32,6 +41,7 @@ def render() -> None:
             st.info("Choose at least two coders.")
             return
         documents, scope = document_choice(data, coders, "qc_adj")
+        interviewer = st.checkbox("Count interviewer turns as units", key="qc_adj_interviewer")
         dis = _disagreements(
             data,
             project.database_url,
@@ -41,6 +51,7 @@ def render() -> None:
             unit,
             documents,
             scope,
+            interviewer,
         )
         st.caption(state.escape_md(f"Documents: {dis.attrs.get('scope', '')}"))
         focus = st.session_state.get(FOCUS_KEY)
@@ -52,12 +63,16 @@ def render() -> None:
             )
             if hit.any():
                 dis = pd.concat([dis[hit], dis[~hit]], ignore_index=True)
-                st.info(
-                    state.escape_md(
-                        f"Sent from the Agreement page: {dis['code_label'].iloc[0]} in {focus['document']} "
-                        f"({focus['unit_start']}–{focus['unit_end']}) is the first row."
+                with st.container(border=True, key="qc_adj_focus_panel"):
+                    st.info(
+                        state.escape_md(
+                            f"Sent from the Agreement page: {dis['code_label'].iloc[0]} in {focus['document']} "
+                            f"({focus['unit_start']}–{focus['unit_end']}) is the first row."
+                        )
                     )
-                )
+                    passage(dis.iloc[0], coders)
+            else:
+                st.caption("The passage sent from the Agreement page is no longer a disagreement here.")
         if dis.empty:
             st.success("The coders agree on every unit; saving the consensus stores their shared codings.")
         st.caption(
@@ -74,8 +89,9 @@ def render() -> None:
             key="qc_adj_editor",
             disabled=[c for c in shown if c != "accept"],
             column_config={
-                "accept": st.column_config.SelectboxColumn("accept", options=ACCEPT_CHOICES),
-                "text": st.column_config.TextColumn("text", width="large"),
+                **{c: COLUMN_NAMES[c] for c in shown if c not in ("accept", "text")},
+                "accept": st.column_config.SelectboxColumn(COLUMN_NAMES["accept"], options=ACCEPT_CHOICES),
+                "text": st.column_config.TextColumn(COLUMN_NAMES["text"], width="large"),
             },
         )
         decided = int((edited["accept"].fillna("") != "").sum())
@@ -96,6 +112,7 @@ def render() -> None:
                 include_agreed=True,
                 documents=list(documents) if documents else None,
                 scope=scope,
+                include_interviewer=interviewer,
             )
             ids = project.save_consensus(codings)
             st.success(

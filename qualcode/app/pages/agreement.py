@@ -47,6 +47,7 @@ UNIT_WORDS = {
 
 COLUMN_NAMES = {
     "level": "Level",
+    "unit": "Unit",
     "label": "Code or theme",
     "id": "Id",
     "n_units": "Units",
@@ -68,6 +69,14 @@ COLUMN_NAMES = {
 }
 
 
+KAPPA_WORDS = {
+    "cohen": "Cohen's",
+    "fleiss": "Fleiss' (Gwet's form)",
+    "brennan_prediger": "Brennan–Prediger",
+    "nan": "",
+}
+
+
 @st.cache_resource(max_entries=16, show_spinner="Computing agreement …")
 def _agreement(
     _data: Any,
@@ -82,6 +91,7 @@ def _agreement(
     scope: str = "common",
     method: str = "units",
     include_interviewer: bool = False,
+    scale_level: str | None = None,
 ) -> pd.DataFrame:
     return intercoder_agreement(
         _data,
@@ -93,6 +103,7 @@ def _agreement(
         scope=scope,
         bootstrap_method=method,
         include_interviewer=include_interviewer,
+        scale_level=scale_level,
     )
 
 
@@ -156,10 +167,10 @@ def document_choice(data: Any, coders: list[str], key: str) -> tuple[tuple[str, 
 def forest_plot(table: pd.DataFrame) -> alt.Chart | None:
     """Alpha with its 95% interval per code and theme; the 0.667 and 0.800 lines; colour by
     where the interval's lower end lies."""
-    rows = table.loc[table["level"].isin(["code", "theme"]) & table["alpha"].notna()].copy()
+    rows = table.loc[table["level"].isin(["code", "theme", "scale"]) & table["alpha"].notna()].copy()
     if rows.empty:
         return None
-    rows["name"] = [f"{lbl} ({lvl})" for lbl, lvl in zip(rows["label"], rows["level"])]
+    rows["name"] = [lbl if lvl == "scale" else f"{lbl} ({lvl})" for lbl, lvl in zip(rows["label"], rows["level"])]
     low = rows["alpha_low"]
 
     def verdict(x: float) -> str:
@@ -207,12 +218,13 @@ def forest_plot(table: pd.DataFrame) -> alt.Chart | None:
             ],
         )
     )
-    lines = (
-        alt.Chart(pd.DataFrame({"x": list(THRESHOLDS), "label": ["0.667", "0.800"]}))
-        .mark_rule(strokeDash=[4, 4], color="#555")
-        .encode(x="x:Q")
+    marks = alt.Chart(pd.DataFrame({"x": list(THRESHOLDS), "label": ["0.667", "0.800"]}))
+    lines = marks.mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
+    labels = marks.mark_text(align="left", dx=3, dy=-4, baseline="bottom", color="#555").encode(
+        x="x:Q", y=alt.value(0), text="label:N"
     )
-    return (lines + bars + points).properties(height=max(120, 22 * len(rows)))
+    # Streamlit fits the whole chart (axis, title, legend) into the height: room for them on top of the rows
+    return (lines + labels + bars + points).properties(height=max(170, 24 * len(rows) + 90))
 
 
 def _plain_words(table: pd.DataFrame, unit: str) -> str:
@@ -223,6 +235,20 @@ def _plain_words(table: pd.DataFrame, unit: str) -> str:
         f"**What was compared.** {esc(UNIT_WORDS.get(unit, unit))}; coders {coders}; "
         f"documents: {esc(str(a.get('scope', '?')))}.",
     ]
+    n_coders = len(a.get("annotators", []))
+    kappa = "Cohen's kappa" if n_coders == 2 else "Fleiss' kappa (Gwet's form)"
+    words = {
+        "character": "percent agreement and Cohen's kappa per document from the four character counts, "
+        "and their size-weighted average",
+        "match": "the share of matched segments and Brennan & Prediger's kappa (chance = 1/number of codes)",
+        "span": "Krippendorff's unitizing alphas: |uα (is the same text coded at all), uα (same text, same code), "
+        "cuα per theme (which code, given both coded)",
+    }.get(
+        unit,
+        f"percent agreement (the share of coder pairs that agree; not corrected for chance), {kappa}, and "
+        "Krippendorff's alpha on present/absent: 1 is perfect agreement, 0 what chance alone gives",
+    )
+    lines.append(f"**Coefficients.** {esc(words)}.")
     if a.get("bootstrap"):
         how = (
             "the units were resampled with replacement and alpha recomputed"
@@ -232,6 +258,8 @@ def _plain_words(table: pd.DataFrame, unit: str) -> str:
         if unit == "span":
             how = "the documents were resampled with replacement"
         lines.append(f"**Interval.** 95% interval from {a['bootstrap']} bootstrap samples: {how}.")
+    if a.get("scales"):
+        lines.append(f"**Scales.** {esc(str(a['scales']))}.")
     if a.get("n_outside_units"):
         lines.append(f"**Not counted.** {esc(str(a['outside_units']))}.")
     return "\n\n".join(lines)
@@ -281,7 +309,16 @@ def render() -> None:
             return
         documents, scope = document_choice(data, coders, "qc_agr")
         interviewer = st.checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
-        key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer)
+        scale_level = None
+        if data.codebook.scales() and unit in UNIT_KINDS + ("document",) and by != "code":
+            scale_level = st.selectbox(
+                "Scale level",
+                [None, "nominal", "ordinal", "interval", "ratio"],
+                key="qc_agr_scale_level",
+                format_func=lambda lv: "as in the codebook (scale:)" if lv is None else lv,
+                help="The level of alpha for the themes that codebook.yaml declares scales (scale:, order:).",
+            )
+        key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer, scale_level)
         table = _agreement(data, project.database_url, project.actor, version, *key)
         st.markdown(_plain_words(table, unit))
         with st.expander("Full method statement"):
@@ -290,7 +327,10 @@ def render() -> None:
         if chart is not None:
             st.subheader("Alpha per code and theme")
             st.altair_chart(chart, width="stretch", key="qc_agr_forest")
-        shown = table.rename(columns={c: n for c, n in COLUMN_NAMES.items() if c in table.columns})
+        shown = table.copy()
+        if "kappa_kind" in shown.columns:
+            shown["kappa_kind"] = shown["kappa_kind"].map(lambda k: KAPPA_WORDS.get(str(k), str(k)))
+        shown = shown.rename(columns={c: n for c, n in COLUMN_NAMES.items() if c in table.columns})
         shown = shown.drop(columns=[c for c in ("Id", "Coders") if c in shown.columns])
         tables.dataframe(shown, hide_index=True, width="stretch", key="qc_agr_table")
         st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
@@ -299,12 +339,19 @@ def render() -> None:
             return
         codes = table.loc[table["level"] == "code"]
         if len(codes):
-            st.subheader("One code, unit by unit")
-            pick_code = st.selectbox(
-                "Code",
-                codes["id"].tolist(),
-                key="qc_agr_code",
-                format_func=lambda c: str(codes.loc[codes["id"] == c, "label"].iloc[0]),
+            st.subheader("Confusion between coders, for a code or a pair of codes")
+            label_of = dict(zip(codes["id"], codes["label"]))
+            pair = st.columns(2)
+            pick_code = pair[0].selectbox(
+                "Code", codes["id"].tolist(), key="qc_agr_code", format_func=lambda c: str(label_of[c])
+            )
+            others = [""] + [c for c in codes["id"].tolist() if c != pick_code]
+            pick_other = pair[1].selectbox(
+                "Compared with",
+                others,
+                key="qc_agr_code2",
+                format_func=lambda c: str(label_of[c]) if c else "(this code alone: present or absent)",
+                help="A second code: the table then shows where one coder's first code meets another's second.",
             )
             matrix = code_table(
                 data,
@@ -314,6 +361,7 @@ def render() -> None:
                 documents=list(documents) if documents else None,
                 scope=scope,
                 include_interviewer=interviewer,
+                other=pick_other or None,
             )
             st.caption(state.escape_md(matrix.attrs["kind"]))
             tables.dataframe(matrix, width="content", key="qc_agr_matrix")
@@ -322,7 +370,10 @@ def render() -> None:
             data, project.database_url, project.actor, version, tuple(coders), unit, documents, scope, interviewer
         )
         dis = _worst_first(dis, table)
-        st.caption(f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first.")
+        st.caption(
+            f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first. "
+            "Click a row (or choose it under *Look at one*) to read it with each coder's codes side by side."
+        )
         side = ["document", "participant", "text", "code_label", "code_alpha"] + [
             f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns
         ]
@@ -340,8 +391,12 @@ def render() -> None:
             width="stretch",
             key="qc_agr_dis",
             column_config={"Text": st.column_config.TextColumn("Text", width="large")},
+            on_select=_on_row_picked,
+            selection_mode="single-row",
         )
         if len(dis):
+            if not 0 <= int(st.session_state.get("qc_agr_pick", 0)) < len(dis):
+                st.session_state["qc_agr_pick"] = 0  # the list changed under the old choice
             pick = st.selectbox(
                 "Look at one",
                 list(range(len(dis))),
@@ -352,12 +407,8 @@ def render() -> None:
                 ),
             )
             row = dis.iloc[pick]
-            st.text(str(row["text"]))
-            columns = st.columns(len(coders))
-            for col, coder in zip(columns, coders):
-                with col:
-                    st.markdown(f"**{state.escape_md(coder)}**")
-                    st.text(str(row.get(f"codes_{coder}", "")) or "(nothing)")
+            with st.container(border=True, key="qc_agr_passage"):
+                passage(row, coders)
             if st.button("Send to Adjudicate", key="qc_agr_send", type="primary"):
                 st.session_state[FOCUS_KEY] = {
                     "document": str(row["document"]),
@@ -370,7 +421,29 @@ def render() -> None:
                 st.session_state["qc_adj_unit"] = unit
                 st.session_state["qc_adj_coders"] = list(coders)
                 st.session_state["qc_adj_docs"] = [str(row["document"])]
+                st.session_state["qc_adj_all"] = scope == "all"
+                st.session_state["qc_adj_interviewer"] = interviewer
                 _go_to_adjudicate()
+
+
+def _on_row_picked() -> None:
+    """A click on a row of the disagreements opens it below (the "Look at one" choice)."""
+    picked = st.session_state.get("qc_agr_dis")
+    rows = list(picked.get("selection", {}).get("rows", [])) if picked else []
+    if rows:
+        st.session_state["qc_agr_pick"] = int(rows[0])
+
+
+def passage(row: Any, coders: list[str]) -> None:
+    """One disagreement: where it is, its text, and each coder's codes there side by side."""
+    where = f"{row['code_label']} · {row['document']} ({row['participant']}), characters {row['unit_start']}–{row['unit_end']}"
+    st.caption(state.escape_md(where))
+    st.text(str(row["text"]))
+    columns = st.columns(max(len(coders), 1))
+    for col, coder in zip(columns, coders):
+        with col:
+            st.markdown(f"**{state.escape_md(coder)}**")
+            st.text(str(row.get(f"codes_{coder}", "")) or "(nothing)")
 
 
 def _go_to_adjudicate() -> None:

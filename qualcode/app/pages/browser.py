@@ -1,18 +1,53 @@
-"""Code browser: every excerpt of a code or theme across interviews, with filters.
+"""Code browser: retrieval of coded segments, as NVivo's node view or ATLAS.ti's quotation manager.
 
-Reads the analysis bundle as the user may see it (blind mode: an annotator sees only their
-own codings).  Quotes are shown in a dataframe, i.e. as text.
+Choose a code or theme (the picker shows the tree); every excerpt coded with it (any code under a
+theme) is listed in full, grouped by participant, with its code path, who coded it and the memo,
+and an *Open in context* button that jumps to the Code page at that interview and span.  The
+excerpts export to Word (.docx) or Markdown (.md); *Table view* shows them as a table (technical
+columns on request).
+
+Reads the analysis bundle as the user may see it (blind mode: an annotator sees only their own
+codings); the frames come from :meth:`Project.excerpts` (:mod:`qualcode.retrieval`).
+
+Stable keys: node picker ``qc_br_node``, filters ``qc_br_participants``, ``qc_br_annotators``,
+``qc_br_attribute``/``qc_br_values``, table view ``qc_br_table_view``, technical columns
+``qc_br_technical``, downloads ``qc_br_download_docx``/``qc_br_download_md``, one excerpt card
+``qc_br_excerpt_<coding id>`` holding the button ``qc_br_open_<coding id>``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
+from ... import retrieval
+from ...export.excerpts import DOCX_MIME, file_name
 from ...frames import AnalysisData
 from ...model import Codebook
 from .. import state
-from ..components import tables
+from ..components import colours, open_in_context, tables
+
+PAGE_SIZE = 25
+SHOWN_KEY = "qc_br_shown"  # how many excerpts are drawn (grows with "Show more")
+
+# What people read first; the ids and offsets only with "Show technical columns" (and in the CSV).
+READABLE = {
+    "participant_label": "Participant",
+    "code_path": "Code",
+    "quote": "Excerpt",
+    "annotator": "Coded by",
+    "memo": "Memo",
+}
+TECHNICAL = {
+    "participant": "Participant id",
+    "document": "Interview file",
+    "code": "Code id",
+    "start": "Start",
+    "end": "End",
+    "coding_id": "Coding id",
+}
 
 
 def excerpts(
@@ -23,45 +58,99 @@ def excerpts(
     attribute: str | None = None,
     values: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Codings of a code, a theme (any depth) or a cross-cutting theme, filtered; one row each."""
-    codebook = data.codebook
-    codings = data.codings
-    if node is not None:
-        members = [node] if node in codebook.codes else codebook.codes_in(node)
-        codings = codings.loc[codings["code"].isin(members)]
-    if participants:
-        codings = codings.loc[codings["participant"].astype(str).isin(participants)]
-    if annotators:
-        codings = codings.loc[codings["annotator"].isin(annotators)]
-    if attribute and values:
-        frame = data.participants
-        keep = frame.loc[frame[attribute].astype(str).isin(values), "participant"].astype(str)
-        codings = codings.loc[codings["participant"].astype(str).isin(set(keep))]
-    out = pd.DataFrame(
-        {
-            "participant": codings["participant"].astype(object),
-            "document": codings["document"],
-            "code": [codebook.codes[c].label if c in codebook.codes else c for c in codings["code"]],
-            "quote": codings["quote"].astype(str),
-            "annotator": codings["annotator"],
-            "memo": codings["memo"],
-            "start": codings["start"],
-            "end": codings["end"],
-        }
+    """Codings of a code, a theme (any depth) or a cross-cutting theme, filtered; one row each
+    (:func:`qualcode.retrieval.excerpts`)."""
+    return retrieval.excerpts(
+        data, node, participants=participants, annotators=annotators, attribute=attribute, values=values
     )
-    return out.sort_values(["participant", "document", "start"], na_position="last").reset_index(drop=True)
 
 
 def node_options(codebook: Codebook) -> list[str]:
-    return list(codebook.themes) + list(codebook.cross_cutting) + list(codebook.codes)
+    """Themes and codes in tree order (the picker shows the hierarchy), then cross-cutting themes."""
+    return list(retrieval.code_choices(codebook))
 
 
-def node_label(codebook: Codebook, node: str) -> str:
-    if node in codebook.themes:
-        return "Theme: " + " > ".join(codebook.themes[t].label for t in codebook.theme_path(node))
-    if node in codebook.cross_cutting:
-        return "Cross-cutting: " + codebook.cross_cutting[node].label
-    return "Code: " + codebook.codes[node].label
+def node_label(codebook: Codebook, node: str, counts: pd.DataFrame | None = None) -> str:
+    """The picker's line: indented by depth ("▸" a theme), with the node's number of excerpts."""
+    line = retrieval.code_choices(codebook).get(node, node)
+    if counts is not None and node in counts.index:
+        n = int(counts.at[node, "excerpts"])
+        line += f"  ·  {n} excerpt{'s' if n != 1 else ''}"
+    return line
+
+
+def _code_page() -> Any:
+    from . import code
+
+    return st.Page(code.render, title="Code", url_path="code", icon=":material/edit_note:")
+
+
+def _card(codebook: Codebook, row: Any, show_code: bool) -> None:
+    """One excerpt: code path, the full quote (wrapping), who coded it, the memo, Open in context."""
+    cid = int(row.coding_id)
+    with st.container(border=True, key=f"qc_br_excerpt_{cid}"):
+        head, button = st.columns([6, 1.3], vertical_alignment="top")
+        with head:
+            colour = colours.code_colour(codebook, row.code)
+            path = state.escape_md(row.code_path) if show_code else ""
+            st.markdown(
+                colours.swatch(colour) + (f"**{path}**" if path else ""),
+                unsafe_allow_html=True,  # the swatch is built from a checked #rrggbb; the text is escaped
+            )
+        with button:
+            if st.button("Open in context", key=f"qc_br_open_{cid}", icon=":material/open_in_new:", type="tertiary"):
+                open_in_context.open_at(_code_page(), row.document, int(row.start), int(row.end), cid, row.annotator)
+        quote = str(row.quote).strip() or "(empty)"
+        st.markdown("  \n".join("> " + state.escape_md(line) for line in quote.split("\n") if line.strip()))
+        meta = f"Coded by {row.annotator} · {row.document}, characters {int(row.start)}–{int(row.end)}"
+        st.caption(state.escape_md(meta))
+        if str(row.memo).strip():
+            st.markdown(f":material/sticky_note_2: *Memo:* {state.escape_md(str(row.memo).strip())}")
+
+
+def _cards(codebook: Codebook, table: pd.DataFrame, node: str | None) -> None:
+    show_code = node is None or node not in codebook.codes  # one code: its path is in the heading
+    shown = int(st.session_state.get(SHOWN_KEY, PAGE_SIZE))
+    part = table.head(shown)
+    for (label, document), rows in part.groupby(["participant_label", "document"], sort=False):
+        total = int(((table["participant_label"] == label) & (table["document"] == document)).sum())
+        st.markdown(f"#### {state.escape_md(label or 'Unknown participant')}")
+        st.caption(state.escape_md(f"{document} · {total} excerpt{'s' if total != 1 else ''}"))
+        for row in rows.itertuples(index=False):
+            _card(codebook, row, show_code)
+    if len(table) > shown:
+        st.button(
+            f"Show {min(PAGE_SIZE, len(table) - shown)} more (of {len(table) - shown} not shown)",
+            key="qc_br_more",
+            on_click=lambda: st.session_state.__setitem__(SHOWN_KEY, shown + PAGE_SIZE),
+        )
+
+
+def readable_table(table: pd.DataFrame, technical: bool) -> pd.DataFrame:
+    """The excerpts with human column names; ids and offsets only when ``technical``."""
+    names = {**READABLE, **(TECHNICAL if technical else {})}
+    return table[list(names)].rename(columns=names)
+
+
+def _table(table: pd.DataFrame) -> None:
+    technical = st.toggle("Show technical columns", key="qc_br_technical", help="Ids, interview file and offsets.")
+    shown = readable_table(table, technical)
+    tables.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="qc_br_table",
+        column_config={
+            "Excerpt": st.column_config.TextColumn("Excerpt", width="large"),
+            "Code": st.column_config.TextColumn("Code", width="medium"),
+            "Memo": st.column_config.TextColumn("Memo", width="small"),
+        },
+        row_height=84,
+    )
+
+
+def _reset_shown() -> None:
+    st.session_state[SHOWN_KEY] = PAGE_SIZE
 
 
 def render() -> None:
@@ -70,33 +159,119 @@ def render() -> None:
     with state.user_errors():
         data = state.cached_analysis(project)
         codebook = data.codebook
-        cols = st.columns([3, 2, 2])
+        counts = retrieval.node_counts(data) if not data.codings.empty else None
+        labels = dict(zip(data.participants["participant"].astype(str), data.participants["label"].astype(str)))
+        cols = st.columns([4, 2, 2])
         node = cols[0].selectbox(
             "Code or theme",
             node_options(codebook),
             index=None,
             key="qc_br_node",
-            format_func=lambda n: node_label(codebook, n),
+            format_func=lambda n: node_label(codebook, n, counts),
             placeholder="All codes",
+            on_change=_reset_shown,
+            help="Themes (▸) retrieve every code under them; type to find a code.",
         )
-        participants = sorted(data.participants["participant"].astype(str).tolist())
-        chosen_parts = cols[1].multiselect("Participants", participants, key="qc_br_participants")
-        annotators = sorted(data.codings["annotator"].unique().tolist())
-        chosen_anns = cols[2].multiselect("Annotators", annotators, key="qc_br_annotators")
+        participants = sorted(labels, key=_natural)
+        chosen_parts = cols[1].multiselect(
+            "Participants",
+            participants,
+            key="qc_br_participants",
+            format_func=lambda p: labels.get(p, p),
+            placeholder="All participants",
+            on_change=_reset_shown,
+        )
+        annotators = sorted(data.codings["annotator"].astype(str).unique().tolist())
+        chosen_anns = cols[2].multiselect(
+            "Coded by", annotators, key="qc_br_annotators", placeholder="Everyone", on_change=_reset_shown
+        )
         attrs = [c for c in data.participants.columns if c not in ("participant", "label")]
         attribute, values = None, None
         if attrs:
-            a_cols = st.columns([2, 5])
-            attribute = a_cols[0].selectbox("Attribute", attrs, index=None, key="qc_br_attribute")
-            if attribute:
-                options = sorted(data.participants[attribute].dropna().astype(str).unique().tolist())
-                values = a_cols[1].multiselect("Values", options, key="qc_br_values")
+            with st.expander("Filter by a participant attribute"):
+                a_cols = st.columns([2, 5])
+                attribute = a_cols[0].selectbox("Attribute", attrs, index=None, key="qc_br_attribute")
+                if attribute:
+                    options = sorted(data.participants[attribute].dropna().astype(str).unique().tolist())
+                    values = a_cols[1].multiselect("Values", options, key="qc_br_values", on_change=_reset_shown)
         table = excerpts(data, node, chosen_parts, chosen_anns, attribute, values)
-        st.caption(f"{len(table)} excerpt(s)")
-        tables.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            key="qc_br_table",
-            column_config={"quote": st.column_config.TextColumn("quote", width="large")},
+        _summary_and_downloads(project, codebook, node, table, data, chosen_parts, chosen_anns, attribute, values)
+        if table.empty:
+            st.info("No excerpts here yet (that you may see). Code some text on the Code page first.")
+            return
+        if node is not None and node in codebook.codes:
+            _definition(codebook, node)
+        if st.toggle("Table view", key="qc_br_table_view", help="All excerpts as one table (CSV download)."):
+            _table(table)
+        else:
+            _cards(codebook, table, node)
+
+
+def _natural(value: object) -> tuple:
+    from ...reports import natural_key
+
+    return natural_key(value)
+
+
+def _definition(codebook: Codebook, code_id: str) -> None:
+    code = codebook.codes[code_id]
+    if code.description:
+        st.caption(":material/menu_book: " + state.escape_md(code.description))
+
+
+def _summary_and_downloads(
+    project: Any,
+    codebook: Codebook,
+    node: str | None,
+    table: pd.DataFrame,
+    data: AnalysisData,
+    participants: list[str],
+    annotators: list[str],
+    attribute: str | None,
+    values: list[str] | None,
+) -> None:
+    people = table["participant"].replace("", pd.NA).dropna().nunique()
+    n = len(table)
+    what = retrieval.node_path(codebook, node) if node else "All codes"
+    filters = []
+    if participants:
+        filters.append("participants " + ", ".join(participants))
+    if annotators:
+        filters.append("coded by " + ", ".join(annotators))
+    if attribute and values:
+        filters.append(f"{attribute}: {', '.join(values)}")
+    filter_text = ("Filtered to " + "; ".join(filters)) if filters else ""
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    with left:
+        st.markdown(
+            f"**{state.escape_md(what)}** — {n} excerpt{'s' if n != 1 else ''} "
+            f"from {people} participant{'s' if people != 1 else ''}"
         )
+        if filter_text:
+            st.caption(state.escape_md(filter_text))
+    if table.empty:
+        return
+    options: dict[str, Any] = {"participants": participants or None, "annotators": annotators or None}
+    if attribute and values:
+        options.update(attribute=attribute, values=values)
+    with right:
+        c = st.columns(2)
+        for col, fmt, mime in ((c[0], "docx", DOCX_MIME), (c[1], "md", "text/markdown")):
+            col.download_button(
+                f"Export .{fmt}",
+                data=_exporter(project, node, fmt, data, filter_text, options),
+                file_name=file_name(node, fmt),
+                mime=mime,
+                key=f"qc_br_download_{fmt}",
+                icon=":material/download:",
+                width="stretch",
+            )
+
+
+def _exporter(project: Any, node: str | None, fmt: str, data: AnalysisData, filters: str, options: dict) -> Any:
+    """The document, built only when the button is pressed."""
+
+    def build() -> bytes:
+        return bytes(project.excerpts_bytes(node, fmt, data=data, filters=filters, **options))
+
+    return build

@@ -9,9 +9,10 @@ and the component redraws only the highlights that changed.  Actions run in widg
 
 Coding from the keyboard: with text selected, ``1``–``9`` apply the numbered recent code
 (``1`` the last one used), ``U`` or ``Ctrl+Z`` undoes the last action, ``/`` goes to the find
-box (the legend under the buttons lists the numbers).  ``?doc=NAME&start=S&end=E`` in the
-address (or ``st.session_state["qc_open_in_context"] = {"document", "start", "end"}``) opens an
-interview at a span, selected and scrolled into view.
+box (the legend under the buttons lists the numbers).  "Open in context" (Code browser,
+Codebook page, or ``/code?document=NAME&start=S&end=E``) arrives through
+``components/open_in_context.arrive``: the interview chosen, the span selected and scrolled into
+view.
 
 Stable keys (AppTest and Playwright): document ``qc_document``, click unit ``qc_unit``,
 transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pick`` (shown
@@ -38,6 +39,8 @@ from ...project import Project
 from ...suggestions import undecided
 from .. import state
 from ..components import TRANSCRIPT_KEY, transcript_view
+from ..components.colours import code_colour as _theme_rule_colour
+from ..components.open_in_context import arrive as arrive_in_context
 from ..components.transcript import key_event, selection_event
 
 SELECTION_KEY = "qc_selection"
@@ -46,7 +49,6 @@ SUGGESTIONS_KEY = "qc_suggestions"
 MAX_SUGGESTIONS_SHOWN = 15
 SELECTION_INFO_HEIGHT = 110  # px
 SHORTCUT_CODES_KEY = "qc_shortcut_codes"  # the recent codes the keys 1-9 apply (as the legend shows)
-OPEN_KEY = "qc_open_in_context"  # {"document", "start", "end"}: open an interview at a span
 REVEAL_KEY = "qc_reveal"  # the span to scroll into view once (open in context)
 MAX_SEARCH_HITS = 1000
 MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
@@ -59,10 +61,7 @@ def code_label(codebook: Codebook, code_id: str) -> str:
 
 
 def code_colour(codebook: Codebook, code_id: str) -> str:
-    try:
-        return codebook.color_of(code_id) or "#f2c14e"
-    except KeyError:  # a code no longer in the codebook (kept for its codings)
-        return "#999999"
+    return _theme_rule_colour(codebook, code_id)  # one rule for highlights, tree, browser and charts
 
 
 def ordered_codes(codebook: Codebook, recent: list[str]) -> list[str]:
@@ -301,33 +300,6 @@ def interview_labels(project: Project) -> dict[str, str]:
     return out
 
 
-def _open_in_context(names: list[str]) -> None:
-    """``?doc=NAME&start=S&end=E`` (or the session key ``qc_open_in_context``): choose that
-    interview and select the span (scrolled into view).  Used once, then forgotten."""
-    request = st.session_state.pop(OPEN_KEY, None)
-    params = st.query_params
-    if request is None and "doc" in params:
-        request = {"document": params.get("doc"), "start": params.get("start"), "end": params.get("end")}
-        for name in ("doc", "start", "end"):
-            if name in params:
-                del params[name]
-    if not isinstance(request, dict):
-        return
-    document = request.get("document")
-    if document not in names:
-        if document:
-            state.flash("warning", f"There is no interview called '{document}' in this project.")
-        return
-    st.session_state["qc_document"] = document
-    try:
-        start, end = int(request.get("start")), int(request.get("end"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return
-    if 0 <= start < end:
-        _set_selection(document, start, end, "context")
-        st.session_state[REVEAL_KEY] = (document, start, end)
-
-
 def render() -> None:
     project = state.user_project()
     labels = interview_labels(project)
@@ -338,7 +310,10 @@ def render() -> None:
             "(or put them in the interviews/ folder)."
         )
         return
-    _open_in_context(names)
+    # "Open in context" from the Code browser / Codebook page (or /code?document=…&start=…&end=…)
+    arrived = arrive_in_context(names, project.actor.name)
+    if arrived:
+        st.session_state[REVEAL_KEY] = (arrived["document"], int(arrived["start"]), int(arrived["end"]))
     top = st.columns([3, 2, 2])
     with top[0]:
         document = st.selectbox("Interview", names, key="qc_document", format_func=labels.__getitem__)

@@ -1,0 +1,303 @@
+"""Importing: the whole folder (:meth:`ImportsMixin.sync`), named files, transcripts and the
+codings in their Word comments; everything is checked before anything is stored."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from ..errors import InputFileError, Problem, did_you_mean
+from ..model import Codebook, Coding, ParsedDocument
+from ..slug import slugify
+from ..store import LOCAL_ADMIN
+from .core import file_sha256
+from .folder import SPREADSHEET_SUFFIXES, FolderMixin, SyncReport
+from .spreadsheets import SpreadsheetsMixin
+
+if TYPE_CHECKING:
+    from . import Project
+
+Progress = Callable[[str, int, int], None]  # (label, done, total)
+
+# ("transcripts", SyncReport) | ("codings", (path, n)) | ("refi", summary) | ("codebook", summary)
+ImportStep = Callable[[str, Any], None]
+
+
+@dataclass
+class ImportResult:
+    """What :meth:`Project.import_paths` stored, step by step."""
+
+    transcripts: SyncReport | None = None
+    codings: dict[Path, int] = field(default_factory=dict)  # spreadsheet -> codings imported
+    refi: list[str] = field(default_factory=list)  # one summary per REFI-QDA project
+    codebooks: list[str] = field(default_factory=list)  # one summary per REFI-QDA codebook (.qdc)
+
+
+class ImportsMixin(SpreadsheetsMixin, FolderMixin):
+    def sync(
+        self, *, progress: Progress | None = None, force: bool = False, create_unknown_codes: bool = False
+    ) -> SyncReport:
+        """Bring the database up to date with the folder: codebook, transcripts, codings spreadsheets.
+
+        Everything is read and checked first; if any file is bad, nothing is stored and one
+        error lists every problem.
+        """
+        from ..store.core import new_step
+
+        report = SyncReport()
+        step = new_step()  # the codings of one import are undone as one step
+        codebook = self.refresh_codebook()  # the file as it is now, validated before anything is written
+        self.outside_entries = []
+        sheets: list[tuple[Path, str]] = []
+        for sheet in self.spreadsheet_files():
+            rel = self.relative(sheet)
+            sha = file_sha256(sheet)
+            if not force and self.store.import_source_sha(rel) == sha:
+                report.skipped.append(rel)
+                continue
+            sheets.append((sheet, sha))
+        report.codebook = self.store.sync_codebook(codebook)
+        # The spreadsheets are checked against the stored and the new transcripts before any
+        # transcript is stored, so a bad spreadsheet leaves the new transcripts out too.
+        checked: dict[Path, tuple[list[Coding], list[int]]] = {}
+
+        def check(docs: list[ParsedDocument]) -> None:
+            checked.update(self.check_spreadsheets([s for s, _ in sheets], docs))
+
+        self.import_transcripts(
+            self.interview_files(),
+            progress=progress,
+            force=force,
+            report=report,
+            create_unknown_codes=create_unknown_codes,
+            before_store=check,
+            step=step,
+        )
+        for sheet, sha in sheets:  # store what was checked above (resolved once, not twice)
+            codings, rows = checked[sheet]
+            rel = self.relative(sheet)
+            report.codings_imported[rel] = len(
+                self.store.add_codings(self.actor, codings, rows=rows, source=rel, source_sha256=sha, step=step)
+            )
+        if report.documents or report.codings_imported:
+            self.store.analyze()  # fresh planner statistics after bulk changes
+        report.outside += [e for e in self.outside_entries if e not in report.outside]
+        report.missing = self.missing_transcripts()
+        return report
+
+    def import_paths(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        codings: Sequence[Path | str] = (),
+        progress: Progress | None = None,
+        force: bool = False,
+        create_unknown_codes: bool = False,
+        on_step: ImportStep | None = None,
+    ) -> ImportResult:
+        """Import the named files: transcripts (and folders of them), codings spreadsheets
+        (``.csv``/``.xlsx``, and every one of ``codings``), REFI-QDA projects (``.qdpx``/``.qde``) and
+        REFI-QDA codebooks (``.qdc``).
+
+        Every sheet is checked (against the stored and the new transcripts) before anything is
+        stored: a bad sheet leaves the transcripts and the other sheets out too.  ``on_step``
+        hears of each step as soon as it is stored (the CLI prints it).
+        """
+        from ..importers import SUPPORTED_SUFFIXES
+
+        self.sync_codebook()
+        transcripts: list[Path] = []
+        sheets = [Path(c) for c in codings]
+        refi: list[Path] = []
+        codebooks: list[Path] = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                transcripts += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            elif path.suffix.lower() in SPREADSHEET_SUFFIXES:
+                sheets.append(path)
+            elif path.suffix.lower() in (".qdpx", ".qde"):  # a REFI-QDA project, zipped or bare
+                refi.append(path)
+            elif path.suffix.lower() == ".qdc":  # a REFI-QDA codebook
+                codebooks.append(path)
+            else:
+                transcripts.append(path)
+        result = ImportResult()
+        step: ImportStep = on_step or (lambda kind, value: None)
+
+        def check_sheets(docs: list[ParsedDocument]) -> None:
+            self.check_spreadsheets(sheets, docs)
+
+        if transcripts:
+            result.transcripts = self.import_transcripts(
+                transcripts,
+                progress=progress,
+                force=force,
+                create_unknown_codes=create_unknown_codes,
+                before_store=check_sheets,
+            )
+            step("transcripts", result.transcripts)
+        else:
+            self.check_spreadsheets(sheets)
+        for sheet in sheets:
+            result.codings[sheet] = len(self.import_codings(sheet))
+            step("codings", (sheet, result.codings[sheet]))
+        for archive in refi:
+            from ..exchange import import_refi_into
+
+            result.refi.append(import_refi_into(cast("Project", self), archive))
+            step("refi", result.refi[-1])
+        for codebook_file in codebooks:
+            from ..exchange import import_codebook_into
+
+            result.codebooks.append(import_codebook_into(cast("Project", self), codebook_file))
+            step("codebook", result.codebooks[-1])
+        return result
+
+    def import_transcripts(
+        self,
+        paths: Sequence[Path],
+        *,
+        progress: Progress | None = None,
+        force: bool = False,
+        report: SyncReport | None = None,
+        create_unknown_codes: bool = False,
+        before_store: Callable[[list[ParsedDocument]], None] | None = None,
+        step: str | None = None,
+    ) -> SyncReport:
+        """Read, check and store transcripts.  ``before_store(docs)`` may raise InputFileError to
+        veto the import after the files were read and checked, before anything is stored."""
+        from ..importers import read_documents
+
+        report = report or SyncReport()
+        todo: list[tuple[Path, str, str]] = []
+        for path in paths:
+            path = Path(path)
+            if self.lies_in_project(path) and self.outside_project(
+                path
+            ):  # e.g. interviews/x.md -> /etc/passwd: never read
+                entry = f"{self.relative_unresolved(path)} -> {os.path.realpath(path)}"
+                if entry not in report.outside:
+                    report.outside.append(entry)
+                continue
+            if not path.is_file():
+                raise InputFileError(
+                    Problem("File not found.", path=str(path), hint="Check the path; transcripts live in interviews/.")
+                )
+            rel = self.relative(path)
+            sha = file_sha256(path)
+            if not force and self.store.import_source_sha(rel) == sha:
+                report.skipped.append(rel)
+                continue
+            todo.append((path, rel, sha))
+        if not todo:
+            if before_store is not None:
+                before_store([])
+            return report
+        docs = read_documents([p for p, _, _ in todo])  # raises one error for every bad file
+        report.warnings.extend(str(w) for doc in docs for w in doc.warnings)
+        names: dict[str, str] = {}
+        problems: list[Problem] = []
+        for (_path, _rel, _), doc in zip(todo, docs):
+            if doc.name in names:
+                problems.append(
+                    Problem(
+                        f"Two files give the same document name '{doc.name}' ({names[doc.name]} and {rel}).",
+                        path=rel,
+                        hint="Rename one of them; the file stem is the document name.",
+                    )
+                )
+            names[doc.name] = rel
+        if before_store is not None:
+            try:
+                before_store(docs)
+            except InputFileError as exc:
+                problems.extend(exc.problems)
+        embedded = self._resolve_embedded_codings(docs, todo, problems, create_unknown_codes)
+        if problems:
+            raise InputFileError(problems)
+        for i, ((_path, rel, sha), doc) in enumerate(zip(todo, docs)):
+            doc.source_path = rel
+            result = self.store.upsert_document(self.actor, doc, source=rel, source_sha256=sha)
+            report.documents.append(result)
+            if embedded[i]:
+                ids = self.store.add_codings(
+                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments", step=step
+                )
+                report.codings_imported[f"{rel} (comments)"] = len(ids)
+            if progress:
+                progress("Importing interviews", i + 1, len(todo))
+        return report
+
+    def _resolve_embedded_codings(
+        self,
+        docs: list[ParsedDocument],
+        todo: list[tuple[Path, str, str]],
+        problems: list[Problem],
+        create_unknown: bool,
+    ) -> list[list[Coding]]:
+        """Word/Google Docs comments name codes by id, label or alias: resolve or report them."""
+        codebook = self.codebook
+        result: list[list[Coding]] = []
+        unknown: dict[str, str] = {}
+        for (_path, rel, _), doc in zip(todo, docs):
+            resolved: list[Coding] = []
+            for c in doc.codings:
+                # The comment's first line names the code; further lines are the coder's memo.
+                name, _, rest = c.code.strip().partition("\n")
+                name = name.strip()
+                memo = "\n".join(x for x in (rest.strip(), c.memo) if x)
+                code = codebook.resolve(name)
+                if code is None and create_unknown:
+                    if name not in unknown:
+                        unknown[name] = _new_code_id(name, codebook, unknown.values())
+                    code = unknown[name]
+                if code is None:
+                    names = list(codebook.codes) + [x.label for x in codebook.codes.values()]
+                    problems.append(
+                        Problem(
+                            f"Comment by '{c.annotator}' names unknown code '{name}'.",
+                            path=rel,
+                            field="comment",
+                            hint=(did_you_mean(name, names) or "")
+                            + " Fix the comment, add the code to codebook.yaml, or import with --create-codes "
+                            "to create it under 'Uncategorised'.",
+                        )
+                    )
+                    continue
+                resolved.append(Coding(doc.name, c.start, c.end, code, c.annotator, memo, "imported"))
+            result.append(resolved)
+        if unknown and not problems:
+            from ..codebook import edit_codebook
+
+            with edit_codebook(self.codebook_path) as handle:
+                for label, slug in unknown.items():
+                    if slug not in codebook.codes:
+                        handle.add_code(slug, label, None, description="Created from a Word comment during import.")
+            self.invalidate_codebook()
+            self.store.sync_codebook(self.codebook)
+        return result
+
+    def add_interview_files(self, files: list[tuple[str, bytes]], *, overwrite: bool = False) -> list[dict[str, Any]]:
+        """Write uploaded transcripts ``(file name, content)`` into interviews/ and import them in one
+        go (supervisors); every file written is restored if the import fails.  See :mod:`qualcode.uploads`."""
+        from ..uploads import save_and_import
+
+        return save_and_import(cast("Project", self), files, overwrite=overwrite)
+
+
+def _new_code_id(name: str, codebook: Codebook, new_ids: Iterable[str]) -> str:
+    """The id for a code named only in a Word comment: its slug, which may be an existing code's
+    id (the comment then codes that code), else unique among the codes this import creates."""
+    base = slugify(name)
+    if base in codebook.codes:
+        return base
+    taken = set(new_ids) | set(codebook.codes)
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate

@@ -1,0 +1,211 @@
+"""The framework matrix's team summaries (table ``framework_summaries``, migration 6).
+
+One summary per (participant, theme).  Every change is one audit-log entry
+(``framework.summary.set`` / ``framework.summary.clear``, entity ``framework_summary``, id
+``PARTICIPANT/THEME``) holding the text before and after, so the history of a cell can be read
+back and nothing a team wrote is lost without trace.  Edits are optimistic: a caller that shows a
+summary passes the version it showed, and a summary changed meanwhile by someone else is refused
+(ConflictError) instead of being overwritten.
+
+Who may write: every role from ``annotator`` (the coders) up; in blind mode, before the codings are
+revealed, only supervisors and admins (a summary describes everyone's codings).  The same rule
+decides who may read them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import schema as s
+from ..errors import ConflictError, PermissionDenied, Problem, QualcodeError, did_you_mean, valid_list
+from .core import Actor
+from .users import UsersRoom
+
+SUMMARY_ENTITY = "framework_summary"
+SUMMARY_COLUMNS = [c.name for c in s.framework_summaries.columns]
+MAX_SUMMARY_CHARS = 20_000
+
+
+def summary_key(participant: str, theme: str) -> str:
+    """The audit log's entity id of one cell's summary.
+
+    >>> summary_key("A", "migration")
+    'A/migration'
+    """
+    return f"{participant}/{theme}"
+
+
+def join_hint(*parts: str | None) -> str:
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+class FrameworkRoom(UsersRoom):
+    """Reads and writes the framework matrix's summaries."""
+
+    def _framework_blind(self, actor: Actor) -> bool:
+        """True when ``actor`` may not see the team's summaries (blind mode, not revealed)."""
+        return not actor.at_least("supervisor") and self.blind_mode() and not self.revealed()
+
+    def framework_summaries(self, actor: Actor) -> pd.DataFrame:
+        """Every stored summary the actor may see (the table's columns), by participant and theme."""
+        if self._framework_blind(actor):
+            return pd.DataFrame(columns=SUMMARY_COLUMNS)
+        t = s.framework_summaries
+        with self.read() as conn:
+            rows = conn.execute(sa.select(t).order_by(t.c.participant_id, t.c.theme_id)).mappings().all()
+        return pd.DataFrame([dict(r) for r in rows], columns=SUMMARY_COLUMNS)
+
+    def framework_summary(self, actor: Actor, participant: str, theme: str) -> dict[str, Any] | None:
+        """One cell's summary row, or None."""
+        if self._framework_blind(actor):
+            return None
+        with self.read() as conn:
+            return self._summary_row(conn, participant, theme)
+
+    @staticmethod
+    def _summary_row(conn: Connection, participant: str, theme: str) -> dict[str, Any] | None:
+        t = s.framework_summaries
+        row = (
+            conn.execute(sa.select(t).where(t.c.participant_id == participant, t.c.theme_id == theme))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    def _check_cell(self, conn: Connection, participant: str, theme: str) -> None:
+        """Refuse an unknown participant or theme, naming the valid ones."""
+        problems = []
+        known = [r[0] for r in conn.execute(sa.select(s.participants.c.id).order_by(s.participants.c.id))]
+        if participant not in known:
+            problems.append(
+                Problem(
+                    f"Participant '{participant}' does not exist.",
+                    field="participant",
+                    hint=join_hint(
+                        did_you_mean(participant, known),
+                        (f" Participants: {valid_list(known)}." if known else " Import interviews first."),
+                    ),
+                )
+            )
+        themes = [
+            r[0]
+            for r in conn.execute(
+                sa.select(s.codes.c.id)
+                .where(s.codes.c.kind == "theme", s.codes.c.in_codebook == sa.true())
+                .order_by(s.codes.c.position)
+            )
+        ]
+        if theme not in themes:
+            problems.append(
+                Problem(
+                    f"Theme '{theme}' is not a theme of the codebook.",
+                    field="theme",
+                    hint=join_hint(
+                        did_you_mean(theme, themes),
+                        (f" Themes: {valid_list(themes)}." if themes else " Add themes to codebook.yaml first."),
+                    ),
+                )
+            )
+        if problems:
+            raise QualcodeError(problems)
+
+    def set_framework_summary(
+        self, actor: Actor, participant: str, theme: str, text: str, *, expected_version: int | None = None
+    ) -> dict[str, Any]:
+        """Write (or, with blank ``text``, clear) the summary of one cell, audited.
+
+        ``expected_version``: the version the caller showed (0 = it showed no summary); a
+        different stored version means someone changed the cell since, and nothing is written.
+        Returns ``{"action": "set" | "clear" | "unchanged", "version": …, "summary": row or None}``.
+        """
+        self.require(actor, "annotator", "write framework summaries")
+        if self._framework_blind(actor):
+            raise PermissionDenied(
+                f"User '{actor.name}' may not write framework summaries while blind coding is on "
+                "(a summary describes everyone's codings).",
+                hint="A supervisor writes them, or reveals the codings first (qualcode blind reveal).",
+            )
+        text = (text or "").strip()
+        if len(text) > MAX_SUMMARY_CHARS:
+            raise QualcodeError(
+                Problem(
+                    f"The summary has {len(text)} characters; at most {MAX_SUMMARY_CHARS} are kept.",
+                    field="text",
+                    hint="Shorten it: a framework summary is a few sentences; quotes stay in the codings.",
+                )
+            )
+        t = s.framework_summaries
+        key = summary_key(participant, theme)
+        with self.write() as conn:
+            self._check_cell(conn, participant, theme)
+            row = self._summary_row(conn, participant, theme)
+            stored = 0 if row is None else int(row["version"])
+            if expected_version is not None and expected_version != stored:
+                who = f" by {row['updated_by']} at {row['updated_at']}" if row is not None else " (it was cleared)"
+                raise ConflictError(
+                    f"The summary of participant '{participant}' on theme '{theme}' was changed since you opened "
+                    f"it{who}; your text was not saved.",
+                    hint="Reload the cell, read the other change, and write yours again.",
+                )
+            before = None if row is None else {"text": row["text"], "version": stored, "updated_by": row["updated_by"]}
+            now = s.now()
+            if not text:
+                if row is None:
+                    return {"action": "unchanged", "version": 0, "summary": None}
+                conn.execute(t.delete().where(t.c.id == row["id"]))
+                self._audit(conn, actor, "framework.summary.clear", SUMMARY_ENTITY, key, before, None)
+                return {"action": "clear", "version": 0, "summary": None}
+            if row is not None and row["text"] == text:
+                return {"action": "unchanged", "version": stored, "summary": row}
+            if row is None:
+                conn.execute(
+                    t.insert().values(
+                        participant_id=participant,
+                        theme_id=theme,
+                        text=text,
+                        version=1,
+                        created_at=now,
+                        created_by=actor.name,
+                        updated_at=now,
+                        updated_by=actor.name,
+                    )
+                )
+            else:
+                done = conn.execute(
+                    t.update()
+                    .where(t.c.id == row["id"], t.c.version == stored)
+                    .values(text=text, version=stored + 1, updated_at=now, updated_by=actor.name)
+                )
+                if done.rowcount != 1:  # PostgreSQL: another transaction won the race
+                    raise ConflictError(
+                        f"The summary of participant '{participant}' on theme '{theme}' was changed at the same "
+                        "moment elsewhere; your text was not saved.",
+                        hint="Reload the cell and write yours again.",
+                    )
+            after = {"text": text, "version": stored + 1, "updated_by": actor.name}
+            self._audit(conn, actor, "framework.summary.set", SUMMARY_ENTITY, key, before, after)
+            return {"action": "set", "version": stored + 1, "summary": self._summary_row(conn, participant, theme)}
+
+    def framework_summary_history(self, actor: Actor, participant: str, theme: str) -> pd.DataFrame:
+        """The audit trail of one cell's summary, oldest first (at, actor, action, before, after)."""
+        if self._framework_blind(actor):
+            return pd.DataFrame(columns=["at", "actor", "action", "before", "after"])
+        log = s.audit_log
+        with self.read() as conn:
+            rows = (
+                conn.execute(
+                    sa.select(log.c.at, log.c.actor, log.c.action, log.c.before, log.c.after)
+                    .where(log.c.entity == SUMMARY_ENTITY, log.c.entity_id == summary_key(participant, theme))
+                    .order_by(log.c.id)
+                )
+                .mappings()
+                .all()
+            )
+        return pd.DataFrame([dict(r) for r in rows], columns=["at", "actor", "action", "before", "after"])
+
+
+__all__ = ["FrameworkRoom", "SUMMARY_ENTITY", "summary_key"]
