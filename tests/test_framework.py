@@ -69,9 +69,8 @@ def span(doc: str, quote: str) -> tuple[int, int]:
     return start, start + len(quote)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    root = tmp_path / "synthetic"
+def make_synthetic(root: Path) -> Project:
+    """The synthetic project: three invented interviews, two coders, an assistant, a consensus layer."""
     (root / "interviews").mkdir(parents=True)
     (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     for name, text in TEXTS.items():
@@ -94,6 +93,12 @@ def project(tmp_path: Path) -> Project:
     add("p1", "Alpha", "transit", "model:test")  # software: never pooled by default
     add("p2", "Nothing else to add here", "quotas", "ann1")  # replaced by the consensus layer
     p.save_consensus([Coding("p2", *span("p2", "Visas are fine"), "visas", "consensus")])
+    return p
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = make_synthetic(tmp_path / "synthetic")
     yield p
     p.close()
 
