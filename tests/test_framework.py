@@ -473,3 +473,13 @@ def test_saturation_chart_marks_the_saturation_point() -> None:
     assert marks == ["bar", "line", "rect", "rule", "text"]
     marked = next(v for v in spec["datasets"].values() if v and "text" in v[0])
     assert marked == [{"interview": 6, "first": 6.5, "last": 8.5, "text": "saturation at interview 6"}]
+
+
+def test_a_renamed_theme_keeps_its_summaries_and_undo_moves_them_back(project: Project) -> None:
+    project.set_framework_summary("P1", "policy", "Slow visas.")
+    project.rename_code("policy", new_id="visa_policy")
+    assert project.framework_summaries()["theme_id"].tolist() == ["visa_policy"]
+    assert project.framework().cell("P1", "visa_policy")["Summary"] == "Slow visas."
+    project.undo()
+    assert project.framework_summaries()["theme_id"].tolist() == ["policy"]
+    assert project.framework().cell("P1", "policy")["Summary"] == "Slow visas."
