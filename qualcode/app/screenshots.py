@@ -151,7 +151,7 @@ def _code_page_scene(page) -> None:
     page.locator(".st-key-qc_memo input").click()
 
 
-def take(project_dir: Path, out: Path) -> list[Path]:
+def take(project_dir: Path, out: Path, pages: list[str] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -168,6 +168,8 @@ def take(project_dir: Path, out: Path) -> list[Path]:
             page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
             _code_page_scene(page)
             for name, title in SCREENSHOTS.items():
+                if pages is not None and name.removesuffix(".png") not in pages:
+                    continue
                 if title != "Code":
                     page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
                     page.wait_for_selector(
@@ -196,12 +198,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--project", default=str(REPO), help="project folder (default: the thesis demo)")
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument("--pages", help="comma-separated screenshots to take (default: all): " + ", ".join(SCREENSHOTS))
     args = parser.parse_args(argv)
+    pages = [p.strip().removesuffix(".png") for p in args.pages.split(",")] if args.pages else None
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(args.project).resolve()
         copy = Path(tmp) / ("thesis-demo" if source == REPO else source.name)
         prepare_demo_copy(source, copy)
-        for path in take(copy, Path(args.out)):
+        for path in take(copy, Path(args.out), pages):
             print(f"wrote {path}")
 
 

@@ -1,5 +1,6 @@
 """Reports page: theme and code tables, expert consensus, participant × theme heatmap, code
-frequencies, the Appendix-B quote table; CSV downloads of each table and the Excel workbook.
+frequencies, the Appendix-B quote table, the saturation curve; CSV downloads of each table and
+the Excel workbook.
 
 All tables come from :mod:`qualcode.reports` on the cached analysis bundle (recomputed only
 after a write).  CSV files are written by :func:`qualcode.export.to_csv`, which neutralises
@@ -70,6 +71,89 @@ def frequency_bars(freq: pd.DataFrame, top: int) -> alt.Chart:
     )
 
 
+def saturation_chart(table: pd.DataFrame, saturation_at: int | None, run_length: int) -> alt.LayerChart:
+    """Guest, Bunce & Johnson's curve with Guest, Namey & Chen's decision: per interview in order
+    the new codes (bars) and the cumulative number of codes (line), the saturation point marked
+    by a rule (and the run of interviews that confirms it shaded)."""
+    data = table.assign(
+        participant=table["label"].astype(str),
+        share=(table["share_of_codes"] * 100).round(1),
+    )[["interview", "participant", "document", "new_codes", "cumulative_codes", "share", "new_code_ids"]]
+    n = int(data["interview"].max()) if len(data) else 1
+    x = alt.X(
+        "interview:Q",
+        title="Interview (in interview order)",
+        scale=alt.Scale(domain=[0.5, n + 0.5], nice=False),
+        axis=alt.Axis(values=list(range(1, n + 1)), format="d", tickMinStep=1),
+    )
+    y_axis = alt.Axis(format="d", tickMinStep=1)
+    tooltip = [
+        alt.Tooltip("interview:Q", title="Interview"),
+        alt.Tooltip("participant:N", title="Participant"),
+        alt.Tooltip("document:N", title="Document"),
+        alt.Tooltip("new_codes:Q", title="New codes"),
+        alt.Tooltip("cumulative_codes:Q", title="Codes so far"),
+        alt.Tooltip("share:Q", title="% of all codes"),
+        alt.Tooltip("new_code_ids:N", title="New codes (ids)"),
+    ]
+    base = alt.Chart(data).encode(x=x)
+    bars = base.mark_bar(opacity=0.55, color="#f28e2b", size=18).encode(
+        y=alt.Y("new_codes:Q", title="Codes (bars: new in the interview; line: cumulative)", axis=y_axis),
+        tooltip=tooltip,
+    )
+    line = base.mark_line(point=True, color="#4e79a7").encode(y=alt.Y("cumulative_codes:Q"), tooltip=tooltip)
+    layers: list[alt.Chart] = [bars, line]
+    if saturation_at is not None:
+        mark = pd.DataFrame(
+            {
+                "interview": [saturation_at],
+                "first": [saturation_at + 0.5],
+                "last": [min(saturation_at + run_length, n) + 0.5],
+                "text": [f"saturation at interview {saturation_at}"],
+            }
+        )
+        marked = alt.Chart(mark)
+        layers.append(marked.mark_rect(opacity=0.12, color="#59a14f").encode(x="first:Q", x2="last:Q"))
+        layers.append(marked.mark_rule(color="#59a14f", strokeWidth=2, strokeDash=[6, 3]).encode(x="interview:Q"))
+        layers.append(
+            marked.mark_text(align="left", dx=4, dy=-6, color="#59a14f", fontWeight="bold").encode(
+                x="interview:Q", y=alt.value(12), text="text:N"
+            )
+        )
+    return alt.LayerChart(layer=layers, height=340)
+
+
+def _saturation(project: Project, annotators: list[str] | None) -> None:
+    cols = st.columns(4)
+    order = cols[0].selectbox("Interview order", ["date", "name"], key="qc_rep_sat_order")
+    base = cols[1].number_input("Base size", 1, 50, 4, key="qc_rep_sat_base")
+    run = cols[2].number_input("Run length", 1, 20, 2, key="qc_rep_sat_run")
+    threshold = cols[3].number_input(
+        "New-information threshold", 0.0, 0.99, 0.05, step=0.01, format="%.2f", key="qc_rep_sat_threshold"
+    )
+    result = project.saturation(
+        annotators=annotators,
+        order=order,
+        base_size=int(base),
+        run_length=int(run),
+        threshold=float(threshold),
+        orders=200,
+        seed=0,
+    )
+    table = result.table
+    st.altair_chart(
+        saturation_chart(table, result.assessment.saturation_at, int(run)), width="stretch", key="qc_rep_sat_chart"
+    )
+    for line in result.lines():
+        st.caption(state.escape_md(line))
+    st.caption(
+        "Read it honestly: the curve counts the codes of the excerpts coded here, in this order; with few "
+        "interviews, or excerpts rather than full transcripts, a flat tail is weak evidence of saturation."
+    )
+    tables.dataframe(table, hide_index=True, width="stretch", key="qc_rep_saturation")
+    _csv_button(table, "saturation", "qc_csv_saturation")
+
+
 def _csv_button(df: pd.DataFrame, name: str, key: str) -> None:
     st.download_button(f"Download {name}.csv", to_csv(df) or "", file_name=f"{name}.csv", mime="text/csv", key=key)
 
@@ -137,7 +221,9 @@ def render() -> None:
         attribute = cols[2].selectbox(
             "Consensus split by", attrs, index=None, key="qc_rep_attribute", placeholder="(no split)"
         )
-        tabs = st.tabs(["Themes", "Codes", "Consensus", "Heatmap", "Frequencies", "Appendix B", "Download"])
+        tabs = st.tabs(
+            ["Themes", "Codes", "Consensus", "Heatmap", "Frequencies", "Appendix B", "Saturation", "Download"]
+        )
         with tabs[0]:
             themes = reports.theme_table(data, annotators)
             _describe(themes)
@@ -185,6 +271,8 @@ def render() -> None:
             )
             _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
         with tabs[6]:
+            _saturation(project, annotators)
+        with tabs[7]:
             _downloads(project, annotators)
 
 

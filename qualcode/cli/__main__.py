@@ -1,0 +1,7 @@
+"""``python -m qualcode.cli``: the same CLI as the ``qualcode`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
