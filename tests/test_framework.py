@@ -69,9 +69,8 @@ def span(doc: str, quote: str) -> tuple[int, int]:
     return start, start + len(quote)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    root = tmp_path / "synthetic"
+def make_synthetic(root: Path) -> Project:
+    """The synthetic project: three invented interviews, two coders, an assistant, a consensus layer."""
     (root / "interviews").mkdir(parents=True)
     (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     for name, text in TEXTS.items():
@@ -94,6 +93,12 @@ def project(tmp_path: Path) -> Project:
     add("p1", "Alpha", "transit", "model:test")  # software: never pooled by default
     add("p2", "Nothing else to add here", "quotas", "ann1")  # replaced by the consensus layer
     p.save_consensus([Coding("p2", *span("p2", "Visas are fine"), "visas", "consensus")])
+    return p
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = make_synthetic(tmp_path / "synthetic")
     yield p
     p.close()
 
@@ -352,3 +357,129 @@ def test_appendix_docx_has_a_framework_matrix_table(project: Project, tmp_path: 
     assert table.rows[2].cells[2].text.endswith("Summary: Visas fine.")
     assert any(p.text.startswith("Framework matrix.") for p in document.paragraphs)
     assert document.sections[-1].page_width > document.sections[-1].page_height  # landscape
+
+
+# ------------------------------------------------------------------------------ the app
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _app(project: Project, monkeypatch: pytest.MonkeyPatch, page: str, role: str = "supervisor"):  # type: ignore[no-untyped-def]
+    pytest.importorskip("streamlit")
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("QUALCODE_PROJECT", str(project.root))
+    monkeypatch.delenv("QUALCODE_DATABASE_URL", raising=False)
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=90)
+    at.session_state["qc_start_page"] = page
+    at.session_state["qc_local_name"] = "sam"
+    at.session_state["qc_local_role"] = role
+    return at
+
+
+def _texts(at) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "header", "subheader") for e in at.get(kind))
+
+
+def test_framework_page_shows_the_grid_a_cells_excerpts_and_saves_the_summary(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(project, monkeypatch, "framework").run()
+    assert not at.exception, at.exception
+    assert "Framework matrix" in [h.value for h in at.header]
+    grid = at.dataframe[0].value
+    assert grid.columns.tolist() == ["Participant", "Routes", "Policy"]
+    assert grid["Participant"].tolist() == ["Person (P1)", "Person (P2)", "Person (P3)"]
+    at.selectbox(key="qc_fw_participant").set_value("P1").run()
+    at.selectbox(key="qc_fw_theme").set_value("policy").run()
+    shown = _texts(at)
+    assert "Person (P1) · Policy" in shown and "Visas are slow" in shown
+    area = at.text_area(key="qc_fw_text_P1_policy_0")
+    area.input("Visas are slow for P1 (synthetic).").run()
+    at.button(key="qc_fw_save").click().run()
+    assert not at.exception, at.exception
+    stored = project.framework_summaries()
+    assert stored[["participant_id", "theme_id", "text", "updated_by"]].to_dict("records") == [
+        {
+            "participant_id": "P1",
+            "theme_id": "policy",
+            "text": "Visas are slow for P1 (synthetic).",
+            "updated_by": "sam",
+        }
+    ]
+    audit = project.audit_frame()
+    assert audit.loc[audit["entity"] == "framework_summary", "actor"].tolist() == ["sam"]
+    # the grid now shows the summary, and the editor the new version
+    assert "Summary: Visas are slow for P1 (synthetic)." in at.dataframe[0].value.loc[0, "Policy"]
+    assert at.text_area(key="qc_fw_text_P1_policy_1").value == "Visas are slow for P1 (synthetic)."
+
+
+def test_framework_page_sub_themes_and_blind_annotators_cannot_edit(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.set_setting("blind_mode", "true")
+    at = _app(project, monkeypatch, "framework", role="annotator").run()
+    assert not at.exception, at.exception
+    at.radio(key="qc_fw_level").set_value("subtheme").run()
+    assert at.dataframe[0].value.columns.tolist() == ["Participant", "Routes", "Land routes", "Air routes", "Policy"]
+    assert at.text_area(key="qc_fw_text_P1_routes_0").disabled
+    assert not [b for b in at.button if b.key == "qc_fw_save"]
+    assert "Blind coding is on" in _texts(at)
+
+
+def test_reports_page_saturation_chart_has_the_curve_and_the_decision(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    at = _app(project, monkeypatch, "reports").run()
+    assert not at.exception, at.exception
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    specs = [json.loads(c.proto.spec) for c in charts]
+    saturation = [s for s in specs if "Interview (in interview order)" in json.dumps(s)]
+    assert len(saturation) == 1
+    spec = saturation[0]
+    layers = spec["layer"]
+    assert [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in layers] == [
+        "bar",
+        "line",
+    ]  # three interviews: too few for a base of 4, so no saturation point is marked
+    assert layers[0]["encoding"]["x"]["axis"]["values"] == [1, 2, 3]
+    assert layers[0]["encoding"]["y"]["axis"]["format"] == "d"
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    chart = charts[specs.index(spec)]
+    frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+    rows = next(f for f in frames if "cumulative_codes" in f.columns)
+    # by name: p1 brings rail, visas, quotas, flights (4 codes), p2 nothing new (visas), p3 nothing
+    got = list(zip(rows["interview"], rows["new_codes"], rows["cumulative_codes"]))
+    assert [tuple(int(v) for v in r) for r in got] == [(1, 4, 4), (2, 0, 4), (3, 0, 4)]
+    assert "No saturation assessment" in _texts(at)
+
+
+def test_saturation_chart_marks_the_saturation_point() -> None:
+    import pandas as pd
+
+    from qualcode.app.pages.reports import saturation_chart
+    from qualcode.saturation import assess_saturation, cumulative_curve
+
+    new = [5, 4, 3, 2, 1, 1, 0, 0]  # synthetic: saturation at interview 6 (see qualcode.saturation)
+    curve = cumulative_curve(new)
+    table = curve.assign(
+        label=[f"P{i}" for i in curve["interview"]], document=[f"p{i}" for i in curve["interview"]], new_code_ids=""
+    )
+    at = assess_saturation(new).saturation_at
+    spec = saturation_chart(pd.DataFrame(table), at, 2).to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    assert marks == ["bar", "line", "rect", "rule", "text"]
+    marked = next(v for v in spec["datasets"].values() if v and "text" in v[0])
+    assert marked == [{"interview": 6, "first": 6.5, "last": 8.5, "text": "saturation at interview 6"}]
+
+
+def test_a_renamed_theme_keeps_its_summaries_and_undo_moves_them_back(project: Project) -> None:
+    project.set_framework_summary("P1", "policy", "Slow visas.")
+    project.rename_code("policy", new_id="visa_policy")
+    assert project.framework_summaries()["theme_id"].tolist() == ["visa_policy"]
+    assert project.framework().cell("P1", "visa_policy")["Summary"] == "Slow visas."
+    project.undo()
+    assert project.framework_summaries()["theme_id"].tolist() == ["policy"]
+    assert project.framework().cell("P1", "policy")["Summary"] == "Slow visas."

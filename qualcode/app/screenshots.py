@@ -34,7 +34,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = {"code.png": "Code", "reports.png": "Reports", "agreement.png": "Agreement", "codebook.png": "Codebook"}
+SCREENSHOTS = {
+    "code.png": "Code",
+    "reports.png": "Reports",
+    "saturation.png": "Reports",
+    "framework.png": "Framework",
+    "agreement.png": "Agreement",
+    "codebook.png": "Codebook",
+}
+TABS = {"reports.png": "Heatmap", "saturation.png": "Saturation"}  # the Reports tab each shot shows
+# Pages whose shot counts the thesis team's codings only (not the illustrative "patterns" coder).
+TEAM_ONLY = {"saturation.png": "qc_rep_annotators", "framework.png": "qc_fw_annotators"}
 WAIT_MS = 60_000
 
 # Where a piece of text sits on screen: (x, y) of its first and last character, or null.
@@ -151,7 +161,7 @@ def _code_page_scene(page) -> None:
     page.locator(".st-key-qc_memo input").click()
 
 
-def take(project_dir: Path, out: Path) -> list[Path]:
+def take(project_dir: Path, out: Path, pages: list[str] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -168,16 +178,26 @@ def take(project_dir: Path, out: Path) -> list[Path]:
             page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
             _code_page_scene(page)
             for name, title in SCREENSHOTS.items():
-                if title != "Code":
+                if pages is not None and name.removesuffix(".png") not in pages:
+                    continue
+                if title != "Code" and name != "saturation.png":  # saturation: still on Reports
                     page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
                     page.wait_for_selector(
                         f"h2:has-text('{title}'), h1:has-text('{title}')", timeout=WAIT_MS
                     ) if title != "Codebook" else page.wait_for_selector("text=Cross-cutting themes", timeout=WAIT_MS)
-                if title == "Reports":
-                    page.get_by_role("tab", name="Heatmap").click()
+                if name in TEAM_ONLY and not page.locator(f".st-key-{TEAM_ONLY[name]} :text('thesis-team')").count():
+                    page.locator(f".st-key-{TEAM_ONLY[name]} input").click()
+                    page.keyboard.type("thesis-team")
+                    page.keyboard.press("Enter")
+                    page.keyboard.press("Escape")
+                    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
+                if name in TABS:
+                    page.get_by_role("tab", name=TABS[name]).click()
                     page.wait_for_selector(
                         "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=WAIT_MS
                     )
+                if title == "Framework":
+                    page.wait_for_selector(".st-key-qc_fw_grid [data-testid=stDataFrameResizable]", timeout=WAIT_MS)
                 if title == "Agreement":
                     page.wait_for_selector("text=Disagreements", timeout=WAIT_MS)
                 page.wait_for_load_state("networkidle")
@@ -196,12 +216,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--project", default=str(REPO), help="project folder (default: the thesis demo)")
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument("--pages", help="comma-separated screenshots to take (default: all): " + ", ".join(SCREENSHOTS))
     args = parser.parse_args(argv)
+    pages = [p.strip().removesuffix(".png") for p in args.pages.split(",")] if args.pages else None
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(args.project).resolve()
         copy = Path(tmp) / ("thesis-demo" if source == REPO else source.name)
         prepare_demo_copy(source, copy)
-        for path in take(copy, Path(args.out)):
+        for path in take(copy, Path(args.out), pages):
             print(f"wrote {path}")
 
 

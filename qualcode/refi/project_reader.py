@@ -8,7 +8,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import InputFileError, Problem
-from ..model import Codebook, Coding, ParsedDocument, Participant
+from ..model import Codebook, Coding, Memo, ParsedDocument, Participant
 from .archive import _ProjectInput
 from .codetree import build_codebook
 from .common import GUID_PATTERN, document_name_from_source, guid_key, plural, quoted_list, unique_name, were
@@ -16,6 +16,7 @@ from .offsets import STANDARD, Counting, PositionMap, detect_counting, normalise
 from .sources import (
     _decode_text,
     _Losses,
+    _Note,
     _Notes,
     _read_cases,
     _read_variables,
@@ -41,6 +42,10 @@ class RefiProject:
     # the other tool's GUIDs: (kind, qualcode id or name) → GUID, kinds code, theme, set,
     # user, source, case, variable; written back on export so that tool updates its items
     guids: dict[tuple[str, str], str] = field(default_factory=dict)
+    # the project's Notes as document, code and project memos (a coding's Note is its memo),
+    # and each one's GUID as the other tool wrote it (same order)
+    memos: list[Memo] = field(default_factory=list)
+    memo_guids: list[str] = field(default_factory=list)
 
 
 class _ProjectReader:
@@ -61,6 +66,9 @@ class _ProjectReader:
         self.converted: dict[Counting, list[str]] = {}  # sources read with a non-standard counting
         self.guids: dict[tuple[str, str], str] = {}
         self.source_guids: dict[str, str] = {}  # document name → the source's guid key
+        self.memos: list[Memo] = []
+        self.memo_guids: list[str] = []
+        self.loose_notes: list[str] = []  # names of notes on no imported item: project memos now
 
     def read(self) -> RefiProject:
         self._check_root()
@@ -78,6 +86,7 @@ class _ProjectReader:
         self.participant_of, participants, self.case_guids = _read_cases(self.root, self.variables, self.warnings)
         for source in text_sources:
             self._read_source(source)
+        self._read_memos()
         _source_warnings(self.warnings, source_elements, self.losses)
         self._loss_warnings()
         self._collect_guids(participants)
@@ -90,6 +99,8 @@ class _ProjectReader:
             name=self.root.get("name") or "",
             participants=participants,
             guids=self.guids,
+            memos=self.memos,
+            memo_guids=self.memo_guids,
         )
 
     # ----------------------------------------------------------------- steps
@@ -154,9 +165,8 @@ class _ProjectReader:
         metadata: dict[str, Any] = {"refi_guid": owner_guid, "refi_name": source.name}
         if owner.findtext("Description"):
             metadata["description"] = owner.findtext("Description")
-        source_notes = self.notes.texts(owner)
-        if source_notes:
-            metadata["notes"] = source_notes
+        for note in self.notes.referred(owner):
+            self._add_memo(note, "document", document)
         for value_el in owner.findall("VariableValue"):
             ref = value_el.find("VariableRef")
             variable = self.variables.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
@@ -264,6 +274,33 @@ class _ProjectReader:
             self.seen[key] = coding
             self.codings.append(coding)
 
+    def _add_memo(self, note: _Note, kind: str, target: str | None) -> None:
+        """One Note as a memo: its name the title, its creating user the author."""
+        author = self.users.get(guid_key(note.creator), note.creator.strip()) if note.creator else "unknown"
+        if author not in self.user_names:
+            self.user_names.append(author)
+        self.memos.append(
+            Memo(kind, target, note.text, author, note.name.strip()[:300], note.created, note.modified or None)
+        )
+        self.memo_guids.append(note.guid)
+
+    def _read_memos(self) -> None:
+        """Notes on codes and themes become their code memos, notes on the project (and notes on no
+        imported item, as ATLAS.ti's free memos) project memos; a source's notes became its
+        document memos and a coding's its memo as they were read."""
+        built = self.built
+        for element in self.root.iterfind("CodeBook/Codes//Code"):
+            key = guid_key(element.get("guid"))
+            code_id = built.theme_of_guid.get(key) or built.code_of_guid.get(key)
+            if code_id is not None:
+                for note in self.notes.referred(element):
+                    self._add_memo(note, "code", code_id)
+        for note in self.notes.referred(self.root):
+            self._add_memo(note, "project", None)
+        for note in self.notes.unused():
+            self.loose_notes.append(note.name or note.guid)
+            self._add_memo(note, "project", None)
+
     def _annotator(self, creator: str | None) -> str:
         if creator:
             annotator = self.users.get(guid_key(creator), creator.strip())
@@ -332,12 +369,15 @@ class _ProjectReader:
         if losses.duplicates:
             n = losses.duplicates
             warnings.append(f"{plural(n, 'duplicate coding')} (same text, code and user) {were(n)} merged.")
-        unused = self.notes.unused()
-        if unused:
+        if self.loose_notes:
+            n = len(self.loose_notes)
             warnings.append(
-                f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) {were(len(unused))} not attached to "
-                "an imported coding or document and not carried over."
+                f"{plural(n, 'note')} (memos: {quoted_list(self.loose_notes)}) {were(n)} not attached to an imported "
+                "coding, document or code and became project memos."
             )
+        empty = self.notes.empty()
+        if empty:
+            warnings.append(f"{plural(len(empty), 'empty note')} ({quoted_list(empty)}) {were(len(empty))} skipped.")
         for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
             count = len(self.root.findall(tag))
             if count:

@@ -85,32 +85,67 @@ class _Losses:
     external: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Note:
+    guid: str  # as written
+    name: str
+    text: str
+    creator: str | None
+    created: str | None
+    modified: str | None
+
+
 class _Notes:
-    """The project's Notes, and which of them an imported item used (the rest are reported)."""
+    """The project's Notes, and which of them an imported item used (the rest become project memos)."""
 
     def __init__(self, root: etree._Element, project: _ProjectInput, warnings: list[str]) -> None:
-        self.notes: dict[str, tuple[str, str]] = {}  # guid -> (name, text)
+        self.notes: dict[str, _Note] = {}  # guid key -> note
         for note in root.findall("Notes/Note"):
             text = note.findtext("PlainTextContent")
             reference = note.get("plainTextPath")
             if text is None and reference:
                 raw = project.read_internal(reference)
                 text = _decode_text(raw, note.get("name") or "note", warnings) if raw else None
-            self.notes[guid_key(note.get("guid"))] = (note.get("name") or "", text or "")
+            description = (note.findtext("Description") or "").strip()
+            body = text or ""  # as written (a coding's memo keeps every character)
+            if description:  # ATLAS.ti's comment on a memo
+                body = f"{body}\n\n{description}" if body.strip() else description
+            self.notes[guid_key(note.get("guid"))] = _Note(
+                (note.get("guid") or "").strip(),
+                note.get("name") or "",
+                body,
+                note.get("creatingUser"),
+                note.get("creationDateTime"),
+                note.get("modifiedDateTime"),
+            )
         self.used: set[str] = set()
+
+    def _referred(self, element: etree._Element) -> list[str]:
+        keys = []
+        for ref in element.findall("NoteRef"):
+            key = guid_key(ref.get("targetGUID"))
+            if key in self.notes and self.notes[key].text.strip():
+                self.used.add(key)
+                keys.append(key)
+        return keys
 
     def texts(self, element: etree._Element) -> list[str]:
         """The non-empty texts of the notes ``element`` refers to (NoteRef), marked as used."""
-        texts = []
-        for ref in element.findall("NoteRef"):
-            key = guid_key(ref.get("targetGUID"))
-            if key in self.notes and self.notes[key][1].strip():
-                self.used.add(key)
-                texts.append(self.notes[key][1])
-        return texts
+        return [self.notes[key].text for key in self._referred(element)]
 
-    def unused(self) -> list[str]:
-        return [self.notes[k][0] or k for k in self.notes if k not in self.used]
+    def referred(self, element: etree._Element) -> list[_Note]:
+        """The non-empty notes ``element`` refers to (NoteRef), marked as used."""
+        return [self.notes[key] for key in self._referred(element)]
+
+    def unused(self) -> list[_Note]:
+        """Notes with text no imported item refers to (ATLAS.ti's free memos, notes on items
+        qualcode did not import), marked as used."""
+        left = [k for k in self.notes if k not in self.used and self.notes[k].text.strip()]
+        self.used.update(left)
+        return [self.notes[k] for k in left]
+
+    def empty(self) -> list[str]:
+        return [n.name or k for k, n in self.notes.items() if not n.text.strip()]
 
 
 def _text_sources(source_elements: list[etree._Element]) -> list[_TextSource]:

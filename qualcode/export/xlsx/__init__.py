@@ -26,17 +26,19 @@ Speed: the workbook is written in openpyxl's write-only (streaming) mode.  Plain
 go out as they are; only header cells, wrapped cells of the small sheets and
 formula-looking text get cell objects, all sharing a few named styles.
 
-The package: :mod:`.workbook` (the entry points), :mod:`.sheets` (one builder per sheet),
-:mod:`.writing` (one sheet: styles, widths, print setup, merged runs), :mod:`.stream` (big
-tables streamed as XML) and :mod:`.text` (text as Excel must get it).
+The package: :mod:`.workbook` (the entry points), :mod:`.sheets` (one builder per sheet; the
+Memos sheet in :mod:`.memos`), :mod:`.writing` (one sheet: styles, widths, print setup, merged
+runs), :mod:`.stream` (big tables streamed as XML) and :mod:`.text` (text as Excel must get it).
 """
 
 from __future__ import annotations
 
+from .memos import MEMO_KIND_ORDER as MEMO_KIND_ORDER
+from .memos import memos_table
 from .sheets import CODINGS_COLUMNS, SHEETS, codings_table
 from .stream import BULK_CHUNK as BULK_CHUNK
 from .text import EXCEL_CELL_MAX as EXCEL_CELL_MAX
 from .text import RISKY_PREFIXES as RISKY_PREFIXES
 from .workbook import export_workbook, workbook_bytes
 
-__all__ = ["export_workbook", "workbook_bytes", "codings_table", "CODINGS_COLUMNS", "SHEETS"]
+__all__ = ["export_workbook", "workbook_bytes", "codings_table", "memos_table", "CODINGS_COLUMNS", "SHEETS"]

@@ -45,6 +45,7 @@ SHEETS = (
     "Saturation",
     "Framework matrix",
     "Codings",
+    "Memos",
     "About",
 )
 

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from ... import reports
 from ...fileio import atomic_write
 from ...frames import AnalysisData
+from .memos import _memos_sheet
 from .sheets import (
     _about_sheet,
     _agreement_sheets,
@@ -131,6 +132,7 @@ def _write_workbook(
             max_width={"quote": 60, "code_path": 50, "memo": 40, "code_label": 30},
         )
     )
+    sheets.append(_memos_sheet(data))
     sheets.append(_about_sheet(data, sheets, ann))
 
     wb = Workbook(write_only=True)

@@ -1,0 +1,168 @@
+"""Framework page: the framework matrix (Ritchie & Spencer) — participants × themes, each cell the
+codes, short quotes and the team's summary — with the full excerpts of a chosen cell and its summary
+edited in place.
+
+Everything comes from ``Project.framework`` (the matrix of the pooled codings with the stored
+summaries) and is written with ``Project.set_framework_summary`` (audited, optimistic: a summary
+someone changed since the page showed it is not overwritten).  No SQL and no counting here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ...framework import FrameworkMatrix
+from ...project import Project
+from .. import state
+from ..components import tables
+
+LEVEL_LABELS = {"theme": "Main themes", "subtheme": "Sub-themes"}
+CELL_KEY = "qc_fw_cell"  # the (participant, theme) ids last picked in the grid
+
+
+def _picked_cell(event: Any, result: FrameworkMatrix) -> tuple[str, str] | None:
+    """The (participant id, theme id) of the grid cell the user clicked, if any."""
+    try:
+        cells = list(event["selection"]["cells"])
+    except (KeyError, TypeError):
+        return None
+    if not cells:
+        return None
+    row, column = cells[0][0], cells[0][1]
+    names = list(result.grid.columns)
+    if column not in names or names.index(column) == 0:
+        return None
+    participants = result.grid.attrs["participant_ids"]
+    themes = result.grid.attrs["column_ids"]
+    if not 0 <= int(row) < len(participants):
+        return None
+    return participants[int(row)], themes[names.index(column) - 1]
+
+
+def _save(project: Project, participant: str, theme: str, key: str, version: int) -> None:
+    text = st.session_state.get(key, "")
+    result = state.run_action(project.set_framework_summary, participant, theme, text, expected_version=version)
+    if result is not None:
+        words = {"set": "Summary saved.", "clear": "Summary cleared.", "unchanged": "Summary unchanged."}
+        state.flash("success", words[result["action"]])
+
+
+def _cell_panel(project: Project, result: FrameworkMatrix, participant: str, theme: str) -> None:
+    cell = result.cell(participant, theme)
+    st.subheader(f"{cell['Participant']} · {cell['Theme']}")
+    if cell["Codes"]:
+        st.markdown("**Codes:** " + state.escape_md(cell["Codes"]))
+    excerpts = result.excerpts(participant, theme)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**Excerpts ({len(excerpts)})**")
+        if not len(excerpts):
+            st.caption("No coded excerpts of this participant in this theme.")
+        for row in excerpts.itertuples(index=False):
+            st.markdown(
+                f"> {state.escape_md(row.Quote)}\n\n"
+                f"{state.escape_md(f'{row.Document} {row.Start}–{row.End} · {row.Codes} · {row.Annotators}')}"
+            )
+    with right:
+        st.markdown("**Team summary**")
+        version = int(cell["summary_version"])
+        key = f"qc_fw_text_{participant}_{theme}_{version}"
+        may_write = not (project.blind_mode() and not project.revealed() and not project.actor.at_least("supervisor"))
+        st.text_area(
+            "Summary",
+            value=cell["Summary"],
+            key=key,
+            height=180,
+            label_visibility="collapsed",
+            placeholder="What does this participant say about this theme? (a few sentences)",
+            disabled=not may_write,
+        )
+        if cell["Summary by"]:
+            st.caption(state.escape_md(f"Last changed by {cell['Summary by']}, {cell['Summary updated']} (UTC)."))
+        if may_write:
+            st.button(
+                "Save summary",
+                key="qc_fw_save",
+                type="primary",
+                on_click=_save,
+                args=(project, participant, theme, key, version),
+            )
+        else:
+            st.caption("Blind coding is on: supervisors write the summaries until the codings are revealed.")
+
+
+def render() -> None:
+    project = state.user_project()
+    st.header("Framework matrix")
+    with state.user_errors():
+        data = state.cached_analysis(project)
+        if data.documents.empty:
+            st.info("No interviews yet. Import transcripts on the Interviews page first.")
+            return
+        cols = st.columns([1, 3])
+        level = cols[0].radio(
+            "Columns", list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key="qc_fw_level", horizontal=True
+        )
+        annotators_all = sorted(data.codings["annotator"].astype(str).unique().tolist())
+        chosen = cols[1].multiselect(
+            "Annotators",
+            annotators_all,
+            key="qc_fw_annotators",
+            placeholder="Pooled as in every report (consensus where adjudicated, else every human coder)",
+        )
+        result = project.framework(level=level, annotators=chosen or None, data=data)
+        grid = result.grid
+        if len(grid.columns) < 2:
+            st.info("The codebook has no themes at this level.")
+            return
+        st.caption(state.escape_md(grid.attrs["description"]))
+        for line in result.lines()[1:]:
+            st.caption(state.escape_md(line))
+        config = {"Participant": st.column_config.TextColumn("Participant", pinned=True, width="small")}
+        for name in grid.columns[1:]:
+            config[name] = st.column_config.TextColumn(name, width="large")
+        event = tables.dataframe(
+            grid,
+            hide_index=True,
+            width="stretch",
+            key="qc_fw_grid",
+            column_config=config,
+            row_height=110,
+            on_select="rerun",
+            selection_mode="single-cell",
+        )
+        st.caption("Click a cell (or pick it below) to read its excerpts and write the team's summary.")
+        participants = grid.attrs["participant_ids"]
+        themes = grid.attrs["column_ids"]
+        labels = dict(zip(participants, grid["Participant"]))
+        theme_names = dict(zip(themes, grid.columns[1:]))
+        picked = _picked_cell(event, result)
+        if picked is not None and picked != st.session_state.get(CELL_KEY):
+            st.session_state[CELL_KEY] = picked
+            st.session_state["qc_fw_participant"], st.session_state["qc_fw_theme"] = picked
+        for key, options in (("qc_fw_participant", participants), ("qc_fw_theme", themes)):
+            if st.session_state.get(key) not in options:
+                st.session_state[key] = options[0]
+        pick = st.columns(2)
+        participant = pick[0].selectbox(
+            "Participant", participants, format_func=labels.__getitem__, key="qc_fw_participant"
+        )
+        theme = pick[1].selectbox("Theme", themes, format_func=theme_names.__getitem__, key="qc_fw_theme")
+        st.divider()
+        _cell_panel(project, result, participant, theme)
+        cells = result.cells.drop(columns=["participant_id", "theme_id", "summary_version"])
+        st.download_button(
+            "Download the matrix (.csv, one row per cell)",
+            _csv(cells),
+            file_name=f"framework_matrix_{level}.csv",
+            mime="text/csv",
+            key="qc_fw_csv",
+        )
+
+
+def _csv(df: Any) -> str:
+    from ...export import to_csv
+
+    return to_csv(df) or ""
