@@ -5,8 +5,9 @@ Exit status: 0 success, 2 user error (one readable paragraph, no traceback), 1 a
 The main group :func:`cli` is defined here; each group of commands lives in its own file and is
 registered below with ``cli.add_command``: :mod:`.importing` (init, import, status, remove,
 undo), :mod:`.codebook_edits`, :mod:`.reports` and :mod:`.agreement` (``report …``),
-:mod:`.exports`, :mod:`.users` (``user …``, ``set``), :mod:`.suggestions`, :mod:`.backups`,
-:mod:`.serve` (``app``); :mod:`.common` holds what they share.  A new command goes into a new
+:mod:`.exports` and :mod:`.excerpts` (``export …``), :mod:`.users` (``user …``, ``set``),
+:mod:`.suggestions`, :mod:`.backups`, :mod:`.framework`, :mod:`.memos`, :mod:`.serve` (``app``);
+:mod:`.common` holds what they share.  A new command goes into a new
 file, registered with one line here.
 """
 
