@@ -47,6 +47,7 @@ from .excerpts import export_excerpts
 from .exports import export, export_appendix_cmd, export_qdc_cmd, export_qdpx_cmd, export_xlsx
 from .framework import framework_group, report_framework
 from .importing import _warn_outside, import_, init, remove, status, undo
+from .memos import memo
 from .reports import (
     _clip,
     _descendants,
@@ -125,11 +126,7 @@ report.add_command(report_disagreements)
 report.add_command(report_framework)
 cli.add_command(framework_group)
 export.add_command(export_excerpts)
-
-
-from .memos import memo as _memo  # noqa: E402  (qualcode memo ...; imports this module's helpers)
-
-cli.add_command(_memo)
+cli.add_command(memo)
 
 
 # ---------------------------------------------------------------------------------------- entry point
