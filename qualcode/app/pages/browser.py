@@ -85,42 +85,67 @@ def _code_page() -> Any:
     return st.Page(code.render, title="Code", url_path="code", icon=":material/edit_note:")
 
 
-def _card(codebook: Codebook, row: Any, show_code: bool) -> None:
-    """One excerpt: code path, the full quote (wrapping), who coded it, the memo, Open in context."""
-    cid = int(row.coding_id)
+def _card(codebook: Codebook, rows: pd.DataFrame, show_code: bool, me: str | None) -> None:
+    """One excerpt (one span, one code): code path, the full quote (wrapping), who coded it (every
+    annotator who coded this span with this code) and their memos, Open in context."""
+    row = rows.iloc[0]
+    own = rows.loc[rows["annotator"] == me]
+    target = own.iloc[0] if len(own) else row  # open the user's own coding when there is one
+    cid = int(row["coding_id"])
     with st.container(border=True, key=f"qc_br_excerpt_{cid}"):
         head, button = st.columns([6, 1.3], vertical_alignment="top")
         with head:
-            colour = colours.code_colour(codebook, row.code)
-            path = state.escape_md(row.code_path) if show_code else ""
+            colour = colours.code_colour(codebook, str(row["code"]))
+            path = state.escape_md(str(row["code_path"])) if show_code else ""
             st.markdown(
                 colours.swatch(colour) + (f"**{path}**" if path else ""),
                 unsafe_allow_html=True,  # the swatch is built from a checked #rrggbb; the text is escaped
             )
         with button:
             if st.button("Open in context", key=f"qc_br_open_{cid}", icon=":material/open_in_new:", type="tertiary"):
-                open_in_context.open_at(_code_page(), row.document, int(row.start), int(row.end), cid, row.annotator)
-        quote = str(row.quote).strip() or "(empty)"
+                open_in_context.open_at(
+                    _code_page(),
+                    str(row["document"]),
+                    int(row["start"]),
+                    int(row["end"]),
+                    int(target["coding_id"]),
+                    str(target["annotator"]),
+                )
+        quote = str(row["quote"]).strip() or "(empty)"
         st.markdown("  \n".join("> " + state.escape_md(line) for line in quote.split("\n") if line.strip()))
-        meta = f"Coded by {row.annotator} · {row.document}, characters {int(row.start)}–{int(row.end)}"
+        coders = ", ".join(dict.fromkeys(rows["annotator"].astype(str)))
+        meta = f"Coded by {coders} · {row['document']}, characters {int(row['start'])}–{int(row['end'])}"
         st.caption(state.escape_md(meta))
-        if str(row.memo).strip():
-            st.markdown(f":material/sticky_note_2: *Memo:* {state.escape_md(str(row.memo).strip())}")
+        for annotator, memo in zip(rows["annotator"], rows["memo"]):
+            if str(memo).strip():
+                who = f" ({annotator})" if len(rows) > 1 else ""
+                st.markdown(
+                    f":material/sticky_note_2: *Memo{state.escape_md(who)}:* {state.escape_md(str(memo).strip())}"
+                )
 
 
-def _cards(codebook: Codebook, table: pd.DataFrame, node: str | None) -> None:
+def excerpt_groups(table: pd.DataFrame) -> list[pd.DataFrame]:
+    """The codings grouped by excerpt and code (one card each), in the table's order."""
+    return [rows for _, rows in table.groupby(["document", "start", "end", "code"], sort=False)]
+
+
+def _cards(codebook: Codebook, table: pd.DataFrame, node: str | None, me: str | None) -> None:
     show_code = node is None or node not in codebook.codes  # one code: its path is in the heading
     shown = int(st.session_state.get(SHOWN_KEY, PAGE_SIZE))
-    part = table.head(shown)
-    for (label, document), rows in part.groupby(["participant_label", "document"], sort=False):
-        total = int(((table["participant_label"] == label) & (table["document"] == document)).sum())
-        st.markdown(f"#### {state.escape_md(label or 'Unknown participant')}")
-        st.caption(state.escape_md(f"{document} · {total} excerpt{'s' if total != 1 else ''}"))
-        for row in rows.itertuples(index=False):
-            _card(codebook, row, show_code)
-    if len(table) > shown:
+    groups = excerpt_groups(table)
+    heading = None
+    for rows in groups[:shown]:
+        label, document = str(rows["participant_label"].iloc[0]), str(rows["document"].iloc[0])
+        if (label, document) != heading:
+            heading = (label, document)
+            here = table.loc[(table["participant_label"] == label) & (table["document"] == document)]
+            total = len(here.drop_duplicates(["start", "end"]))
+            st.markdown(f"#### {state.escape_md(label or 'Unknown participant')}")
+            st.caption(state.escape_md(f"{document} · {total} excerpt{'s' if total != 1 else ''}"))
+        _card(codebook, rows, show_code, me)
+    if len(groups) > shown:
         st.button(
-            f"Show {min(PAGE_SIZE, len(table) - shown)} more (of {len(table) - shown} not shown)",
+            f"Show {min(PAGE_SIZE, len(groups) - shown)} more (of {len(groups) - shown} not shown)",
             key="qc_br_more",
             on_click=lambda: st.session_state.__setitem__(SHOWN_KEY, shown + PAGE_SIZE),
         )
@@ -204,7 +229,7 @@ def render() -> None:
         if st.toggle("Table view", key="qc_br_table_view", help="All excerpts as one table (CSV download)."):
             _table(table)
         else:
-            _cards(codebook, table, node)
+            _cards(codebook, table, node, project.actor.name)
 
 
 def _natural(value: object) -> tuple:
