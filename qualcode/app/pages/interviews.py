@@ -171,3 +171,18 @@ def render() -> None:
             key="qc_int_participants",
             names={"label": "Name", "participant": "Id"},
         )
+        _memos_panel(project)
+
+
+def _memos_panel(project: Project) -> None:
+    """The memos of one interview (read, add, edit your own): the Memos page lists all of them."""
+    from .memos import memo_panel
+
+    st.subheader("Interview memos")
+    names = project.document_names()
+    if not names:
+        st.caption("No interviews yet.")
+        return
+    name = st.selectbox("Interview", names, key="qc_int_memo_document")
+    if name is not None:
+        memo_panel(project, "document", name, key="qc_int_memo_new")
