@@ -93,7 +93,14 @@ def framework_group() -> None:
 def framework_summarize(
     ctx: Context, participant: str, theme: str, text: str | None, file: object, clear: bool
 ) -> None:
-    """Write the team's summary of PARTICIPANT (id or label) on THEME (id or label); audited."""
+    """Write the team's summary of PARTICIPANT (id or label) on THEME (id or label); audited.
+
+    \b
+    Examples:
+      qualcode framework summarize "Expert (E)" recent_policies_and_enhancements --text "Sees stricter permits."
+      qualcode framework summarize E recent_policies_and_enhancements --file summary.txt
+      qualcode framework summarize E recent_policies_and_enhancements --clear
+    """
     given = sum(x is not None and x is not False for x in (text, file, clear or None))
     if given != 1:
         raise click.UsageError("Give exactly one of --text TEXT, --file PATH or --clear.")
@@ -117,7 +124,10 @@ def framework_summarize(
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @pass_ctx
 def framework_show(ctx: Context, participant: str, theme: str, level: str, annotators: str | None, fmt: str) -> None:
-    """One cell: its full excerpts, then its summary and who changed it."""
+    """One cell: its full excerpts, then its summary and who changed it.
+
+    Example: qualcode framework show E recent_policies_and_enhancements --format markdown
+    """
     project = ctx.project()
     pid, tid = project.resolve_participant(participant), project.resolve_theme(theme)
     result = project.framework(level=level, annotators=_annotators(annotators))
