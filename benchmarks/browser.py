@@ -20,6 +20,7 @@ qualcode/app/components/transcript.py).
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from pathlib import Path
@@ -142,7 +143,7 @@ def _open_code_page(context: Any, url: str, document: str, annotator: str) -> An
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
     if page.locator(ready).count() == 0:
         page.locator(".st-key-qc_document").click()
-        page.get_by_role("option", name=document, exact=True).click()
+        page.get_by_role("option", name=re.compile(rf"(^|· ){re.escape(document)}$")).click()
     page.wait_for_selector(ready, timeout=WAIT_MS)
     _idle(page)
     return page
