@@ -539,8 +539,11 @@ export default function (component) {
   state.attach = () => { document.removeEventListener("mouseup", onDocMouseUp); document.addEventListener("mouseup", onDocMouseUp); };
   state.detach = () => { document.removeEventListener("mouseup", onDocMouseUp); if (KEY_TARGET === state) KEY_TARGET = null; };
   state.attach();
+  const tBuilt = performance.now();
   requestAnimationFrame(() => {
+    const tFrame = performance.now();
     placeLabels(state);
+    root.dataset.renderParts = [tBuilt - t0, tFrame - tBuilt, performance.now() - tFrame].map(Math.round).join(",");  // build, wait for the frame, labels
     scroll.scrollTop = scrollTop;
     showReveal(state, d.reveal);
     pendingOverlay(state, pending);
