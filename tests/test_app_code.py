@@ -179,3 +179,14 @@ def test_blind_mode_still_hides_other_coders_on_the_fast_read(project: Project, 
         both, sam.document_codings("expert_A", None if show_others else ["alice", "bob"]).reset_index(drop=True)
     )
     assert set(both["annotator"]) == {"alice", "bob"}
+
+
+def test_uploads_and_rescans_report_progress(project: Project) -> None:
+    seen: list[tuple[str, int, int]] = []
+    files = [(f"up_{i}.md", f"---\nparticipant: U{i}\n---\nUploaded interview {i}.\n".encode()) for i in range(3)]
+    results = project.add_interview_files(files, progress=lambda *a: seen.append(a))
+    assert [r["status"] for r in results] == ["added"] * 3
+    assert ("Saving files", 3, 3) in seen and seen[-1][1] == seen[-1][2]
+    at = app("interviews", role="supervisor", name="sam").run()
+    at.button(key="qc_rescan").click().run()
+    assert_no_exception(at)
