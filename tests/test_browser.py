@@ -524,3 +524,19 @@ def test_memo_mark_on_a_coded_span(browser, server, project) -> None:
     mark = page.locator(f"mark.qc-hl[data-coding-ids*='{coding_id}']").first
     assert "qc-memo" in (mark.get_attribute("class") or "")
     context.close()
+
+
+def test_back_on_the_code_page_the_transcript_is_put_back_not_rebuilt(browser, server, project) -> None:
+    url, _ = server
+    context, page, _ = sign_in(browser, url, "alice")
+    open_document(page, "expert_A")
+    page.evaluate("document.querySelector('[data-testid=qc-transcript]').__qcMarker = 'kept'")
+    page.locator("[data-testid=stSidebarNav] a").filter(has=page.get_by_text("Codebook", exact=True)).click()
+    page.wait_for_selector("[data-testid=qc-transcript]", state="detached", timeout=WAIT_MS)
+    page.locator("[data-testid=stSidebarNav] a").filter(has=page.get_by_text("Code", exact=True)).click()
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1'][data-document='expert_A']", timeout=WAIT_MS)
+    assert page.evaluate("document.querySelector('[data-testid=qc-transcript]').__qcMarker") == "kept"
+    # ... and it still works: a drag selects
+    drag_select(page, "and employers hire")
+    page.wait_for_selector("text=Selected", timeout=WAIT_MS)
+    context.close()
