@@ -315,7 +315,8 @@ def test_first_apply_click_after_escape_in_the_codes_box_codes(browser, server, 
     apply.click()  # once
     page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 1}']", timeout=WAIT_MS)
     assert list(codings_of(project, "bob")["code"])[-1] == "recruitment"
-    assert page.locator(".st-key-qc_messages", has_text="Coded 1 passage").count() == 1
+    # The message is drawn in the same rerun, just after the transcript: wait for it, do not race it.
+    page.locator(".st-key-qc_messages", has_text="Coded 1 passage").wait_for(timeout=WAIT_MS)
     assert apply.bounding_box() == box  # and it stays where it was for the next click
     assert page.get_by_role("button", name="Deploy").count() == 0  # client.toolbarMode = minimal
     assert page.locator("[data-testid=stMainMenu]").count() == 0
@@ -483,7 +484,7 @@ def test_coding_keys_apply_a_recent_code_and_undo(browser, server, project) -> N
     drag_select(page, "Kazakhstan is a transit")
     box = apply.bounding_box()
     apply_code(page, "Transit", before + 1)
-    assert page.locator(".st-key-qc_messages", has_text="Coded 1 passage with Transit country").count() == 1
+    page.locator(".st-key-qc_messages", has_text="Coded 1 passage with Transit country").wait_for(timeout=WAIT_MS)
     assert apply.bounding_box() == box
     page.locator(".st-key-qc_shortcuts", has_text="1 Transit country").wait_for(timeout=WAIT_MS)
     drag_select(page, "employers hire migrants")
