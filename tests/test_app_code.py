@@ -190,3 +190,22 @@ def test_uploads_and_rescans_report_progress(project: Project) -> None:
     at = app("interviews", role="supervisor", name="sam").run()
     at.button(key="qc_rescan").click().run()
     assert_no_exception(at)
+
+
+def test_a_browser_that_lost_the_text_asks_and_gets_it_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    from qualcode.app.components import transcript
+
+    fake: dict = {transcript.SENT_KEY: {"text": "doc:sha", "segments": "doc:sha:sentence"}}
+    monkeypatch.setattr(st, "session_state", fake)
+    fake["qc_transcript"] = {"need": {"text": True, "segments": False}}
+    transcript._on_need("qc_transcript")
+    assert fake[transcript.SENT_KEY] == {"segments": "doc:sha:sentence"}  # the text goes again, segments not
+    fake["qc_transcript"] = {"need": None}
+    transcript._on_need("qc_transcript")
+    assert fake[transcript.SENT_KEY] == {}
+    fake["qc_transcript"] = {"key": {"key": "3", "n": 1}}
+    assert transcript.key_event("qc_transcript") == "3"
+    fake["qc_transcript"] = {"key": {"key": "x", "n": 2}}
+    assert transcript.key_event("qc_transcript") is None
