@@ -69,9 +69,8 @@ def span(doc: str, quote: str) -> tuple[int, int]:
     return start, start + len(quote)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    root = tmp_path / "synthetic"
+def make_synthetic(root: Path) -> Project:
+    """The synthetic project: three invented interviews, two coders, an assistant, a consensus layer."""
     (root / "interviews").mkdir(parents=True)
     (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     for name, text in TEXTS.items():
@@ -94,6 +93,12 @@ def project(tmp_path: Path) -> Project:
     add("p1", "Alpha", "transit", "model:test")  # software: never pooled by default
     add("p2", "Nothing else to add here", "quotas", "ann1")  # replaced by the consensus layer
     p.save_consensus([Coding("p2", *span("p2", "Visas are fine"), "visas", "consensus")])
+    return p
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = make_synthetic(tmp_path / "synthetic")
     yield p
     p.close()
 
@@ -468,3 +473,13 @@ def test_saturation_chart_marks_the_saturation_point() -> None:
     assert marks == ["bar", "line", "rect", "rule", "text"]
     marked = next(v for v in spec["datasets"].values() if v and "text" in v[0])
     assert marked == [{"interview": 6, "first": 6.5, "last": 8.5, "text": "saturation at interview 6"}]
+
+
+def test_a_renamed_theme_keeps_its_summaries_and_undo_moves_them_back(project: Project) -> None:
+    project.set_framework_summary("P1", "policy", "Slow visas.")
+    project.rename_code("policy", new_id="visa_policy")
+    assert project.framework_summaries()["theme_id"].tolist() == ["visa_policy"]
+    assert project.framework().cell("P1", "visa_policy")["Summary"] == "Slow visas."
+    project.undo()
+    assert project.framework_summaries()["theme_id"].tolist() == ["policy"]
+    assert project.framework().cell("P1", "policy")["Summary"] == "Slow visas."

@@ -240,6 +240,7 @@ def test_memo_browser_lists_every_kind_with_filters(study: Path) -> None:
         assert sorted(p.memos_frame(code="transit")["kind"]) == ["code", "coding"]
         assert list(p.memos_frame(kinds=["project"])["text"]) == ["A project memo"]
         assert p.memo_counts("synthetic_1") == {"document": 1, "coding": 1}
+        assert p.memo_counts_by_document() == {"synthetic_1": {"document": 1, "coding": 1}}
         with pytest.raises(MemoError, match="Unknown memo kind 'note'"):
             p.memos_frame(kinds=["note"])
     finally:

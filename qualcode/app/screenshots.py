@@ -34,7 +34,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = {"code.png": "Code", "reports.png": "Reports", "agreement.png": "Agreement", "codebook.png": "Codebook"}
+SCREENSHOTS = {
+    "code.png": "Code",
+    "reports.png": "Reports",
+    "saturation.png": "Reports",
+    "framework.png": "Framework",
+    "agreement.png": "Agreement",
+    "codebook.png": "Codebook",
+}
+TABS = {"reports.png": "Heatmap", "saturation.png": "Saturation"}  # the Reports tab each shot shows
+# Pages whose shot counts the thesis team's codings only (not the illustrative "patterns" coder).
+TEAM_ONLY = {"saturation.png": "qc_rep_annotators", "framework.png": "qc_fw_annotators"}
 WAIT_MS = 60_000
 
 # Where a piece of text sits on screen: (x, y) of its first and last character, or null.
@@ -170,16 +180,24 @@ def take(project_dir: Path, out: Path, pages: list[str] | None = None) -> list[P
             for name, title in SCREENSHOTS.items():
                 if pages is not None and name.removesuffix(".png") not in pages:
                     continue
-                if title != "Code":
+                if title != "Code" and name != "saturation.png":  # saturation: still on Reports
                     page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
                     page.wait_for_selector(
                         f"h2:has-text('{title}'), h1:has-text('{title}')", timeout=WAIT_MS
                     ) if title != "Codebook" else page.wait_for_selector("text=Cross-cutting themes", timeout=WAIT_MS)
-                if title == "Reports":
-                    page.get_by_role("tab", name="Heatmap").click()
+                if name in TEAM_ONLY and not page.locator(f".st-key-{TEAM_ONLY[name]} :text('thesis-team')").count():
+                    page.locator(f".st-key-{TEAM_ONLY[name]} input").click()
+                    page.keyboard.type("thesis-team")
+                    page.keyboard.press("Enter")
+                    page.keyboard.press("Escape")
+                    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
+                if name in TABS:
+                    page.get_by_role("tab", name=TABS[name]).click()
                     page.wait_for_selector(
                         "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=WAIT_MS
                     )
+                if title == "Framework":
+                    page.wait_for_selector(".st-key-qc_fw_grid [data-testid=stDataFrameResizable]", timeout=WAIT_MS)
                 if title == "Agreement":
                     page.wait_for_selector("text=Disagreements", timeout=WAIT_MS)
                 page.wait_for_load_state("networkidle")

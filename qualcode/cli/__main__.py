@@ -1,7 +1,5 @@
-"""``python -m qualcode.cli``: the same CLI as the ``qualcode`` command."""
-
-import sys
+"""``python -m qualcode.cli …``: the ``qualcode`` command."""
 
 from . import main
 
-sys.exit(main())
+raise SystemExit(main())

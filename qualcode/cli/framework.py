@@ -97,9 +97,9 @@ def framework_summarize(
 
     \b
     Examples:
-      qualcode framework summarize A evolving_migration_trends --text "Sees the inflow as temporary."
-      qualcode framework summarize A evolving_migration_trends --file summary.txt
-      qualcode framework summarize A evolving_migration_trends --clear
+      qualcode framework summarize "Expert (E)" recent_policies_and_enhancements --text "Sees stricter permits."
+      qualcode framework summarize E recent_policies_and_enhancements --file summary.txt
+      qualcode framework summarize E recent_policies_and_enhancements --clear
     """
     given = sum(x is not None and x is not False for x in (text, file, clear or None))
     if given != 1:
@@ -126,7 +126,7 @@ def framework_summarize(
 def framework_show(ctx: Context, participant: str, theme: str, level: str, annotators: str | None, fmt: str) -> None:
     """One cell: its full excerpts, then its summary and who changed it.
 
-    Example: qualcode framework show A evolving_migration_trends
+    Example: qualcode framework show E recent_policies_and_enhancements --format markdown
     """
     project = ctx.project()
     pid, tid = project.resolve_participant(participant), project.resolve_theme(theme)

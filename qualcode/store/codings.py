@@ -24,6 +24,7 @@ from ..errors import (
 from ..model import ORIGINS, Coding
 from .core import Actor
 from .documents import DocumentsRoom
+from .framework import move_framework_summaries
 from .memos import MEMO_UNDO, revert_memo
 from .users import UsersRoom
 
@@ -399,6 +400,7 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
                                 .where(s.memos.c.code_id == entry["after"]["id"])
                                 .values(code_id=entry["before"]["id"])
                             )
+                            move_framework_summaries(conn, entry["after"]["id"], entry["before"]["id"])
                     if finish is not None:
                         finish(conn)
                     rest = [e["id"] for e in entries if e not in codings and e not in memos]

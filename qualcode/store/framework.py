@@ -43,6 +43,18 @@ def join_hint(*parts: str | None) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())
 
 
+def move_framework_summaries(conn: Connection, old_theme: str, new_theme: str) -> int:
+    """A theme whose id changes keeps its summaries (inside the caller's transaction; also run
+    backwards by undo).  A cell that already has a summary under the new id keeps both: the old
+    one stays under the old id, listed as orphaned, never overwritten."""
+    t = s.framework_summaries
+    taken = sa.select(t.c.participant_id).where(t.c.theme_id == new_theme).scalar_subquery()
+    done = conn.execute(
+        t.update().where(t.c.theme_id == old_theme, t.c.participant_id.not_in(taken)).values(theme_id=new_theme)
+    )
+    return int(done.rowcount or 0)
+
+
 class FrameworkRoom(UsersRoom):
     """Reads and writes the framework matrix's summaries."""
 
@@ -208,4 +220,4 @@ class FrameworkRoom(UsersRoom):
         return pd.DataFrame([dict(r) for r in rows], columns=["at", "actor", "action", "before", "after"])
 
 
-__all__ = ["FrameworkRoom", "SUMMARY_ENTITY", "summary_key"]
+__all__ = ["FrameworkRoom", "SUMMARY_ENTITY", "move_framework_summaries", "summary_key"]

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from .. import schema as s
 from .core import StoreCore, inserted_id
+from .framework import move_framework_summaries
 
 
 class MergesRoom(StoreCore):
@@ -61,6 +62,7 @@ class MergesRoom(StoreCore):
         """A renamed surviving code keeps its trail."""
         conn.execute(s.code_merges.update().where(s.code_merges.c.target_id == old_id).values(target_id=new_id))
         conn.execute(s.memos.update().where(s.memos.c.code_id == old_id).values(code_id=new_id))  # its memos too
+        move_framework_summaries(conn, old_id, new_id)  # a renamed theme keeps its summaries
 
     def merge_trail(self) -> pd.DataFrame:
         """Every stored merge, oldest first (the ``code_merges`` columns)."""

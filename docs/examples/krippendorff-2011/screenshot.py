@@ -30,7 +30,7 @@ def prepare(target: Path) -> None:
     project.close()
 
 
-def take(project_dir: Path, out: Path, width: int = 1366, height: int = 1050) -> Path:
+def take(project_dir: Path, out: Path, width: int = 1366, height: int = 1100) -> Path:
     from playwright.sync_api import sync_playwright
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,14 @@ UNIT_WORDS = {
     "coding starts and ends and on the code given",
 }
 
+UNIT_NAMES = {
+    "document": "interview",
+    "character": "character (NVivo)",
+    "match": "segment match (MAXQDA)",
+    "span": "span (unitized α)",
+}
+BY_NAMES = {"both": "codes + themes", "code": "codes", "theme": "themes"}
+
 COLUMN_NAMES = {
     "level": "Level",
     "unit": "Unit",
@@ -283,14 +291,20 @@ def render() -> None:
         project.require("supervisor", "see inter-coder agreement")
         data = state.cached_analysis(project)
         version = project.data_version()
-        cols = st.columns([3, 1, 1, 1, 1])
+        cols = st.columns([3, 1, 1.3, 1, 1.2])
         with cols[0]:
             coders = coder_choice(data, "qc_agr_coders")
         default_unit = project.setting("agreement_unit", "sentence") or "sentence"
         unit = cols[1].selectbox(
-            "Unit", UNITS, index=UNITS.index(default_unit) if default_unit in UNITS else 0, key="qc_agr_unit"
+            "Unit",
+            UNITS,
+            index=UNITS.index(default_unit) if default_unit in UNITS else 0,
+            key="qc_agr_unit",
+            format_func=lambda u: UNIT_NAMES.get(u, u),
         )
-        by = cols[2].selectbox("Per", ["both", "code", "theme"], key="qc_agr_by")
+        by = cols[2].selectbox(
+            "Per", ["both", "code", "theme"], key="qc_agr_by", format_func=lambda b: BY_NAMES.get(b, b)
+        )
         bootstrap = cols[3].selectbox(
             "Bootstrap samples",
             [0, 200, 1000],
@@ -308,10 +322,11 @@ def render() -> None:
             st.info("Choose at least two coders.")
             return
         documents, scope = document_choice(data, coders, "qc_agr")
-        interviewer = st.checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
+        options = st.columns([3, 2])
+        interviewer = options[0].checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
         scale_level = None
         if data.codebook.scales() and unit in UNIT_KINDS + ("document",) and by != "code":
-            scale_level = st.selectbox(
+            scale_level = options[1].selectbox(
                 "Scale level",
                 [None, "nominal", "ordinal", "interval", "ratio"],
                 key="qc_agr_scale_level",
