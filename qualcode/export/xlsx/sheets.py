@@ -31,8 +31,6 @@ CODINGS_COLUMNS = [
     "memo",
     "created",
 ]
-
-
 SHEETS = (
     "Interviewees",
     "Codebook",
