@@ -44,7 +44,8 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         for doc in refi.documents:
             project.upsert_document(doc, source=f"{Path(path).name}#{doc.name}")
         ids = project.add_codings(refi.codings, source=str(Path(path).name))
-        _keep_the_rest(project, refi)
+        memo_ids = project.import_memos(refi.memos)
+        _keep_the_rest(project, refi, memo_ids)
     except BaseException:
         # The project was empty: undo everything this import wrote, file and database.
         project.clear_project_data()
@@ -58,17 +59,23 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         raise
     lines = [
         f"Imported {len(refi.documents)} documents, {len(refi.codebook.codes)} codes, {len(ids)} codings "
-        f"by {len(set(c.annotator for c in refi.codings))} users from {Path(path).name}."
+        f"by {len(set(c.annotator for c in refi.codings))} users from {Path(path).name}"
+        + (f", and {len(memo_ids)} memos." if memo_ids else ".")
     ]
     lines += [f"Warning: {w}" for w in refi.warnings]
     return "\n".join(lines)
 
 
-def _keep_the_rest(project: Project, refi: RefiProject) -> None:
+def _keep_the_rest(project: Project, refi: RefiProject, memo_ids: list[int]) -> None:
     """Cases without documents, users without codings, the project's name and the other
     tool's GUIDs (written back on export, so that tool updates instead of duplicating)."""
+    from .refi.common import GUID_PATTERN
+
     project.add_people(refi.participants, refi.users)
     kept = dict(refi.guids)
+    kept.update(
+        {("memo", str(i)): guid for i, guid in zip(memo_ids, refi.memo_guids) if GUID_PATTERN.match(guid or "")}
+    )
     if refi.name:
         kept[("project", "name")] = refi.name
     project.remember_refi_ids(kept)

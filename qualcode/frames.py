@@ -31,6 +31,13 @@ CODING_COLUMNS = [
     "created_at",
     "quote",
 ]
+# Document, code and project memos (a coding's memo is its ``memo`` column); ``target`` is the
+# document name or code id (None for a project memo).
+MEMO_COLUMNS = ["memo_id", "kind", "target", "author", "title", "text", "created_at", "updated_at"]
+
+
+def empty_memos() -> pd.DataFrame:
+    return pd.DataFrame(columns=MEMO_COLUMNS)
 
 
 def is_missing(value: object) -> bool:
@@ -55,6 +62,7 @@ class AnalysisData:
     segments: pd.DataFrame
     codings: pd.DataFrame
     texts: Mapping[str, str] = field(default_factory=dict)  # document name -> text
+    memos: pd.DataFrame = field(default_factory=empty_memos)  # MEMO_COLUMNS, as the user may read them
 
     def participant_label(self, pid: str) -> str:
         row = self.participants.loc[self.participants["participant"] == pid]
@@ -72,6 +80,7 @@ class AnalysisData:
             self.segments,
             self.codings.loc[keep].reset_index(drop=True),
             self.texts,
+            self.memos,
         )
 
 

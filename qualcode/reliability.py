@@ -575,6 +575,14 @@ def intercoder_agreement(
         )
     if bootstrap < 0:
         raise QualcodeError(Problem(f"bootstrap must be 0 or more samples, got {bootstrap}.", field="bootstrap"))
+    if (scales is not None or scale_level is not None) and unit not in UNIT_KINDS + ("document",):
+        raise QualcodeError(
+            Problem(
+                f"Scale rows (scales=, scale_level=; CLI --scale, --level) need predefined units, not unit='{unit}'.",
+                field="unit",
+                hint="Use unit='sentence', 'paragraph', 'turn' or 'document'; for spans see cuα (unit='span').",
+            )
+        )
     if unit == "character":
         return _character_agreement(data, annotators, by, documents, scope)
     if unit == "match":
@@ -619,7 +627,17 @@ def intercoder_agreement(
         },
         columns=RESULT_COLUMNS,
     )
-    scale_list = scales_of(data.codebook, scales, scale_level) if scales is not None or by != "code" else []
+    wanted = scales is not None or scale_level is not None
+    scale_list = scales_of(data.codebook, scales, scale_level) if wanted or by != "code" else []
+    if wanted and not scale_list:
+        raise QualcodeError(
+            Problem(
+                "No theme is a scale: codebook.yaml has no theme with 'scale:', and none was named.",
+                field="scales",
+                hint="Name the themes (scales=[...]; CLI --scale a,b) or give a theme 'scale:' and 'order:' "
+                "(docs/codebook-format.md, 'Scales').",
+            )
+        )
     if scale_list:
         extra = scale_rows(code_p, frame.code_ids, scale_list, unit, len(coders), bootstrap, seed, bootstrap_method)
         df = pd.concat([df, extra[RESULT_COLUMNS]], ignore_index=True)

@@ -254,6 +254,7 @@ def pool(data: AnalysisData, annotators: Iterable[str] | None = None) -> tuple[A
         data.segments,
         c.loc[keep].reset_index(drop=True),
         data.texts,
+        data.memos,
     )
     return restricted, Pooling(annotators_used, cons_list, False, text)
 

@@ -138,11 +138,10 @@ def scale_matrix(
     single = counts == 1
     keys, value = keys[single], r[first[single]]
     used = np.unique(unit)
-    col_of = dict(zip(used.tolist(), range(len(used))))
     matrix = np.full((n_coders, len(used)), None, dtype=object)
     labels = np.array(scale.values, dtype=object)
-    for k, v in zip(keys.tolist(), value.tolist()):
-        matrix[k // max(n_units, 1), col_of[k % max(n_units, 1)]] = labels[v]
+    rows, cols = keys // max(n_units, 1), np.searchsorted(used, keys % max(n_units, 1))
+    matrix[rows, cols] = labels[value]
     return matrix, ambiguous
 
 

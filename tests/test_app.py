@@ -260,7 +260,7 @@ def test_apply_codes_without_the_mouse_stores_and_highlights(project: Project) -
     assert {(s[0], s[1], s[3]) for s in spans} == {(start, end, "Labour shortage"), (start, end, "Visa rules")}
     assert [s[2] for s in spans if s[3] == "Labour shortage"] == ["#e15759"]  # the theme's colour
     assert component_data(at)["selection"] is None
-    assert f'Coded 1 passage ({end - start} characters) with "Labour shortage" and "Visa rules".' in texts(at)
+    assert "Coded 1 passage with *Labour shortage* and *Visa rules*." in texts(at)  # plain words, labels in italics
     # the recent code comes first in the type-ahead
     first = at.multiselect(key="qc_codes").options[0].replace("\u200b", "")
     assert first in ("Labour shortage  ·  in Labour", "Visa rules  ·  in Borders")
@@ -268,9 +268,9 @@ def test_apply_codes_without_the_mouse_stores_and_highlights(project: Project) -
 
 def test_apply_needs_a_selection_and_a_code(project: Project) -> None:
     at = app(role="annotator", name="carol").run()
+    data = component_data(at)  # the text and segments travel in the first run of a session only
     at.button(key="qc_apply").click().run()
     assert "Select some text first" in texts(at)
-    data = component_data(at)
     pick_segment(at, "Factories", data["text"], data["segments"])
     at.button(key="qc_apply").click().run()
     assert "Choose at least one code" in texts(at)
@@ -346,8 +346,7 @@ def test_suggestions_accept_and_reject(project: Project) -> None:
 def test_participant_metadata_and_progress(project: Project) -> None:
     add_codings(project)
     at = app(role="annotator", name="alice").run()
-    frames = [df.value for df in at.dataframe]
-    assert any("organisation_type" in set(f["field"]) for f in frames if "field" in f.columns)
+    assert "**organisation\\_type**: company" in "\n".join(md.value for md in at.markdown)  # the Participant panel
     assert "2 of 3 sentences coded, 1 uncoded" in str(at.get("progress")[0].proto.text)
 
 
@@ -365,7 +364,10 @@ def test_hostile_transcript_is_passed_and_shown_as_text(project: Project) -> Non
     for md in at.markdown:  # markdown elements only ever get escaped text
         assert "<script>" not in md.value and "<img" not in md.value
     browser = app("browser", role="annotator", name="carol").run()
-    quotes = "\n".join(browser.dataframe[0].value["quote"])
+    cards = [md.value for md in browser.markdown]  # excerpt cards: escaped markdown, never raw HTML
+    assert any("pwned" in md for md in cards) and not any("<script>" in md for md in cards)
+    browser.toggle(key="qc_br_table_view").set_value(True).run()
+    quotes = "\n".join(browser.dataframe[0].value["Excerpt"])  # the table holds the raw text
     assert "<script>alert('pwned')</script>" in quotes
 
 
@@ -422,14 +424,16 @@ def test_blind_mode_annotator_sees_only_own_codings_supervisor_sees_all(project:
     ids = {s[4] for s in component_data(alice)["spans"]}
     assert ids == set(stored(project, "alice")["coding_id"])
     browser = signed_in("alice", "browser")
-    assert set(browser.dataframe[0].value["annotator"]) == {"alice"}
+    browser.toggle(key="qc_br_table_view").set_value(True).run()
+    assert set(browser.dataframe[0].value["Coded by"]) == {"alice"}
     sam = signed_in("sam")
     sam.toggle(key="qc_show_others").set_value(True).run()
     spans = component_data(sam)["spans"]
     assert {s[4] for s in spans} == set(stored(project).loc[lambda f: f["document"] == "expert_A", "coding_id"])
     assert any(s[3].startswith("bob: ") for s in spans)
     browser = signed_in("sam", "browser")
-    assert set(browser.dataframe[0].value["annotator"]) == {"alice", "bob"}
+    browser.toggle(key="qc_br_table_view").set_value(True).run()
+    assert set(browser.dataframe[0].value["Coded by"]) == {"alice", "bob"}
 
 
 def test_team_roles_choose_pages_and_store_enforces(project: Project) -> None:

@@ -171,6 +171,7 @@ def test_the_table_speaks_plainly_and_a_code_pair_has_its_confusion_matrix(proje
     assert {"Unit", "Kappa type", "Units coded by anyone"} <= set(table.columns)
     assert set(table["Kappa type"]) <= {"Cohen's", ""}
     assert not {"unit", "kappa_kind", "n_units"} & set(table.columns)
+    assert "Cohen's kappa, and Krippendorff's alpha on present/absent" in texts(at)
     at.selectbox(key="qc_agr_code").set_value("transit").run()
     at.selectbox(key="qc_agr_code2").set_value("visas").run()
     assert not at.exception, at.exception
@@ -195,3 +196,28 @@ def test_a_scale_theme_gets_a_row_in_the_plot_and_the_table(project: Project) ->
 
     chart = forest_plot(intercoder_agreement(project.analysis_data(), bootstrap=0))
     assert chart is not None
+
+
+@pytest.mark.parametrize("unit", ["document", "span"])
+def test_the_default_unit_setting_may_be_any_agreement_unit(project: Project, unit: str) -> None:
+    """The admin's agreement_unit setting (now accepting document and span) opens the page on it."""
+    from qualcode.store import LOCAL_ADMIN
+
+    project.store.set_setting(LOCAL_ADMIN, "agreement_unit", unit)
+    at = app("agreement").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="qc_agr_unit").value == unit
+    assert "Coefficients.**" in texts(at)
+
+
+def test_the_scale_level_can_be_changed_on_the_page(project: Project) -> None:
+    root = Path(project.root)
+    scale = CODEBOOK.replace("    label: Borders\n", "    label: Borders\n    order: [visas, transit]\n")
+    (root / "codebook.yaml").write_text(scale, encoding="utf-8")
+    project.sync()
+    at = app("agreement").run()
+    assert not at.exception, at.exception
+    assert "Borders (ordinal scale)" in set(at.dataframe[0].value["Code or theme"])
+    at.selectbox(key="qc_agr_scale_level").set_value("nominal").run()
+    assert not at.exception, at.exception
+    assert "Borders (nominal scale)" in set(at.dataframe[0].value["Code or theme"])

@@ -240,6 +240,7 @@ def test_memo_browser_lists_every_kind_with_filters(study: Path) -> None:
         assert sorted(p.memos_frame(code="transit")["kind"]) == ["code", "coding"]
         assert list(p.memos_frame(kinds=["project"])["text"]) == ["A project memo"]
         assert p.memo_counts("synthetic_1") == {"document": 1, "coding": 1}
+        assert p.memo_counts_by_document() == {"synthetic_1": {"document": 1, "coding": 1}}
         with pytest.raises(MemoError, match="Unknown memo kind 'note'"):
             p.memos_frame(kinds=["note"])
     finally:
@@ -340,3 +341,148 @@ def test_cli_memo_errors_are_named_exit_2(
     err = capsys.readouterr().err
     assert expected in err, err
     assert "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- exports
+def _synthetic_data():  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    import pandas as pd
+
+    from qualcode.frames import MEMO_COLUMNS, make_analysis_data
+
+    doc = ParsedDocument("synthetic_A", TEXT, Participant("A", "Synthetic (A)", {}))
+    data = make_analysis_data(
+        codebook(), [doc], [Coding("synthetic_A", 0, 9, "transit", "alice", memo="=a coding memo, formula-looking")]
+    )
+    memos = pd.DataFrame(
+        [
+            (1, "project", None, "sue", "Plan", "A synthetic project memo", "2026-01-01T00:00:00+00:00", None),
+            (2, "document", "synthetic_A", "alice", "", "A synthetic document memo", "2026-01-02T00:00:00+00:00", None),
+            (3, "code", "transit", "bob", "Boundary", "A synthetic code memo", "2026-01-03T00:00:00+00:00", None),
+        ],
+        columns=MEMO_COLUMNS,
+    )
+    return dataclasses.replace(data, memos=memos)
+
+
+def test_the_workbook_has_a_memos_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    from qualcode.export.xlsx import export_workbook
+
+    path = export_workbook(_synthetic_data(), tmp_path / "w.xlsx", bootstrap=20)
+    ws = openpyxl.load_workbook(path)["Memos"]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0][:8] == ["Kind", "About", "Participant", "Code", "Quote", "Author", "Title", "Memo"]
+    body = [(r[0], r[1], r[2], r[3], r[4], r[5], r[7]) for r in rows[1:]]
+    assert body == [
+        ("project", "the project", None, None, None, "sue", "A synthetic project memo"),
+        ("document", "synthetic_A", "Synthetic (A)", None, None, "alice", "A synthetic document memo"),
+        ("code", "Transit country", None, "Transit country", None, "bob", "A synthetic code memo"),
+        (
+            "coding",
+            "synthetic_A",
+            "Synthetic (A)",
+            "Transit country",
+            "Synthetic",
+            "alice",
+            "=a coding memo, formula-looking",
+        ),
+    ]
+    assert ws["H5"].data_type == "s"  # a memo is text, never a formula
+    assert ws["A1"].comment is not None and "4 memo(s)" in ws["A1"].comment.text
+
+
+REFI_DATA = Path(__file__).parent / "data" / "refi"
+
+
+def test_refi_export_writes_memos_as_notes_where_the_schema_puts_them(tmp_path: Path) -> None:
+    import zipfile
+
+    from lxml import etree
+
+    from qualcode.refi import export_qdpx, import_qdpx
+
+    path = tmp_path / "memos.qdpx"
+    export_qdpx(_synthetic_data(), path)
+    with zipfile.ZipFile(path) as archive:
+        root = etree.fromstring(archive.read("project.qde"))
+    etree.XMLSchema(etree.parse(str(REFI_DATA / "Project-mrt2019.xsd"))).assertValid(root)
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    notes = {n.get("guid"): n for n in root.iterfind("q:Notes/q:Note", ns)}
+
+    def note_of(element: etree._Element) -> list[str]:
+        return [
+            notes[r.get("targetGUID")].findtext("q:PlainTextContent", namespaces=ns)
+            for r in element.findall("q:NoteRef", ns)
+        ]
+
+    assert note_of(root) == ["A synthetic project memo"]
+    assert note_of(root.find("q:Sources/q:TextSource", ns)) == ["A synthetic document memo"]
+    code = next(c for c in root.iter("{*}Code") if c.get("name") == "Transit country")
+    assert note_of(code) == ["A synthetic code memo"]
+    assert note_of(root.find(".//q:Coding", ns)) == ["=a coding memo, formula-looking"]
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", ns)}
+    assert {users[n.get("creatingUser")] for n in notes.values()} == {"alice", "bob", "sue"}
+    named = {n.get("name") for n in notes.values()}
+    assert {"Plan", "Boundary", "Memo on interview synthetic_A"} <= named
+
+    back = import_qdpx(path)  # and read back as memos
+    got = {(m.kind, m.target, m.text, m.author, m.title) for m in back.memos}
+    assert got == {
+        ("project", None, "A synthetic project memo", "sue", "Plan"),
+        ("document", "synthetic_A", "A synthetic document memo", "alice", "Memo on interview synthetic_A"),
+        ("code", "transit", "A synthetic code memo", "bob", "Boundary"),
+    }
+    assert [c.memo for c in back.codings] == ["=a coding memo, formula-looking"]
+    assert not any("note" in w for w in back.warnings)
+
+
+def test_atlas_free_memos_become_project_memos() -> None:
+    from qualcode.refi import import_qdpx
+
+    project = import_qdpx(REFI_DATA / "atlasti-8.4-standard-project.qde")
+    memos = {m.title: m for m in project.memos}
+    assert set(memos) == {"Research Plan", "My favorite Coke ad"}
+    plan = memos["Research Plan"]
+    assert plan.kind == "project" and plan.target is None
+    assert plan.text.startswith("This is a great project") and "day to day log" in plan.text  # its comment too
+    assert plan.created_at == "2018-03-27T19:38:46Z" and plan.updated_at == "2018-03-27T19:41:09Z"
+    assert any("2 notes" in w and "became project memos" in w for w in project.warnings)
+
+
+def test_refi_import_stores_the_memos_and_exports_them_with_their_guids(study: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    from qualcode.exchange import import_refi_into
+    from qualcode.project import Project
+
+    source = _project(study)
+    try:
+        source.add_memo("document", "synthetic_1", "Synthetic document memo", title="About S1")
+        source.add_memo("project", None, "Synthetic project memo")
+        source.export_qdpx(tmp_path / "out.qdpx")
+    finally:
+        source.close()
+    fresh = Project.init(tmp_path / "fresh")
+    try:
+        summary = import_refi_into(fresh, tmp_path / "out.qdpx")
+        assert "2 memos" in summary
+        frame = fresh.memos_frame()
+        assert sorted(zip(frame["kind"], frame["text"])) == [
+            ("document", "Synthetic document memo"),
+            ("project", "Synthetic project memo"),
+        ]
+        fresh.export_qdpx(tmp_path / "again.qdpx")
+    finally:
+        fresh.close()
+
+    def note_guids(path: Path) -> set[str]:
+        from lxml import etree
+
+        with zipfile.ZipFile(path) as archive:
+            root = etree.fromstring(archive.read("project.qde"))
+        return {n.get("guid") for n in root.iter("{*}Note")}
+
+    assert note_guids(tmp_path / "again.qdpx") == note_guids(tmp_path / "out.qdpx")  # the same notes, not new ones

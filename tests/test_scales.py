@@ -249,5 +249,25 @@ def test_the_readme_example_is_krippendorffs_data_and_reproduces_his_alpha(tmp_p
     scale = table.loc[table["level"] == "scale"].iloc[0]
     assert (scale["label"], scale["n_units"]) == ("Value (1-5) (ordinal scale)", 11)
     assert (round(scale["alpha"], 3), round(scale["percent_agreement"], 3)) == (0.815, 0.818)
+    markdown = runner.invoke(cli, ["--project", str(root), "report", "agreement", "--format", "markdown"])
+    readme = (EXAMPLE.parents[2] / "README.md").read_text(encoding="utf-8")
+    assert markdown.stdout.strip() in readme  # the README's table is this command's output
     refused = runner.invoke(cli, ["--project", str(root), "report", "agreement", "--scale", "valu", "--bootstrap", "0"])
     assert refused.exit_code != 0 and "Did you mean 'value'" in str(refused.exception)
+
+
+def test_scale_options_need_predefined_units_and_a_scale() -> None:
+    data = example_c()
+    with pytest.raises(QualcodeError, match="need predefined units, not unit='span'"):
+        intercoder_agreement(data, unit="span", scale_level="ordinal")
+    plain = example_c(order=None, scale=None)
+    with pytest.raises(QualcodeError, match="No theme is a scale"):
+        intercoder_agreement(plain, by="code", scale_level="nominal", bootstrap=0)
+    with pytest.raises(QualcodeError, match="ordinal alpha on theme 'amount' needs the order of its codes"):
+        intercoder_agreement(plain, scales=["amount"], scale_level="ordinal", bootstrap=0)
+    # nominal needs no order: the codes are unordered categories
+    row = scale_row(intercoder_agreement(plain, scales=["amount"], scale_level="nominal", bootstrap=0))
+    assert round(row["alpha"], 3) == 0.743
+    # --level alone (with --by code) still gives the codebook's scale rows, at that level
+    only = intercoder_agreement(data, by="code", scale_level="interval", bootstrap=0)
+    assert round(scale_row(only)["alpha"], 3) == 0.849

@@ -13,7 +13,7 @@ Two modes:
   OIDC e-mail address (else the name) must be a qualcode user name.  Each user acts as
   ``Actor(name, role)``; the store enforces roles and blind mode for every read and write.
 
-Pages by role: annotator: Code, Codebook, Code browser, Reports, Framework, Interviews, Suggestions;
+Pages by role: annotator: Code, Codebook, Code browser, Memos, Reports, Framework, Interviews, Suggestions;
 supervisor adds Agreement and Adjudicate; admin adds Admin.
 """
 
@@ -235,6 +235,7 @@ def _pages(actor: Actor) -> list[st.Page]:
         codebook,
         framework,
         interviews,
+        memos,
         reports,
         suggestions,
     )
@@ -243,6 +244,7 @@ def _pages(actor: Actor) -> list[st.Page]:
         (code.render, "Code", "code", ":material/edit_note:", "annotator"),
         (codebook.render, "Codebook", "codebook", ":material/menu_book:", "annotator"),
         (browser.render, "Code browser", "browser", ":material/search:", "annotator"),
+        (memos.render, "Memos", "memos", ":material/sticky_note_2:", "annotator"),
         (reports.render, "Reports", "reports", ":material/bar_chart:", "annotator"),
         (framework.render, "Framework", "framework", ":material/table_view:", "annotator"),
         (agreement.render, "Agreement", "agreement", ":material/handshake:", "supervisor"),

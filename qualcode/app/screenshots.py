@@ -162,7 +162,7 @@ def _code_page_scene(page) -> None:
     page.locator(".st-key-qc_memo input").click()
 
 
-def take(project_dir: Path, out: Path) -> list[Path]:
+def take(project_dir: Path, out: Path, pages: list[str] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -179,7 +179,9 @@ def take(project_dir: Path, out: Path) -> list[Path]:
             page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
             _code_page_scene(page)
             for name, title in SCREENSHOTS.items():
-                if title != "Code" and not (name == "saturation.png"):  # saturation: still on Reports
+                if pages is not None and name.removesuffix(".png") not in pages:
+                    continue
+                if title != "Code" and name != "saturation.png":  # saturation: still on Reports
                     page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
                     page.wait_for_selector(
                         f"h2:has-text('{title}'), h1:has-text('{title}')", timeout=WAIT_MS
@@ -217,12 +219,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--project", default=str(REPO), help="project folder (default: the thesis demo)")
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument("--pages", help="comma-separated screenshots to take (default: all): " + ", ".join(SCREENSHOTS))
     args = parser.parse_args(argv)
+    pages = [p.strip().removesuffix(".png") for p in args.pages.split(",")] if args.pages else None
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(args.project).resolve()
         copy = Path(tmp) / ("thesis-demo" if source == REPO else source.name)
         prepare_demo_copy(source, copy)
-        for path in take(copy, Path(args.out)):
+        for path in take(copy, Path(args.out), pages):
             print(f"wrote {path}")
 
 

@@ -117,6 +117,7 @@ def _document(_project: Project, url: str, name: str, sha: str) -> dict[str, Any
     row = _project.document_row(name) or {}
     segments = _project.segments_frame(documents=[name])
     return {
+        "sha": sha,
         "text": row.get("text") or "",
         "participant": row.get("participant_id"),
         "language": row.get("language") or "en",
@@ -214,19 +215,22 @@ def user_errors() -> Iterator[None]:
         show_error(from_database(exc))
 
 
-def flash(kind: str, message: str) -> None:
-    """Queue a message for the next run (actions run in callbacks, before the page draws)."""
-    st.session_state.setdefault(MESSAGE_KEY, []).append((kind, message))
+def flash(kind: str, message: str, *, markdown: bool = False) -> None:
+    """Queue a message for the next run (actions run in callbacks, before the page draws).
+    ``markdown=True``: ``message`` is markdown whose untrusted parts the caller escaped
+    (``escape_md``), e.g. a code label in italics; otherwise it is shown as plain text."""
+    st.session_state.setdefault(MESSAGE_KEY, []).append((kind, message, markdown))
 
 
 def show_flashes() -> None:
-    for kind, message in st.session_state.pop(MESSAGE_KEY, []):
+    for kind, message, *rest in st.session_state.pop(MESSAGE_KEY, []):
+        shown = message if rest and rest[0] else escape_md(message)
         if kind == "error":
-            st.error(escape_md(message), icon=":material/error:")
+            st.error(shown, icon=":material/error:")
         elif kind == "warning":
-            st.warning(escape_md(message))
+            st.warning(shown)
         else:
-            st.success(escape_md(message))
+            st.success(shown)
 
 
 def run_action(action: Any, *args: Any, success: str | None = None, **kwargs: Any) -> Any:

@@ -27,7 +27,7 @@ units truly carrying t; F1 their harmonic mean; an undefined ratio is reported a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -79,9 +79,15 @@ def _hit(ranking: Sequence[str], truth: Iterable[str], k: int) -> bool:
 
 
 def _run(
-    data: AnalysisData, unit: str, annotators: Iterable[str] | None, seed: int, theme_level: str
+    data: AnalysisData,
+    unit: str,
+    annotators: Iterable[str] | None,
+    seed: int,
+    theme_level: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """Predictions of every method for every coded unit, and the number of folds."""
+    """Predictions of every method for every coded unit, and the number of folds.
+    ``progress(done, total)`` is called before the first fold and after each one."""
     check_unit(unit)
     codebook = data.codebook
     units = unit_table(data, unit)
@@ -107,6 +113,8 @@ def _run(
     texts = units["text"].tolist()
     rows: list[dict[str, Any]] = []
     folds = lopo_folds(groups)
+    if progress is not None:
+        progress(0, len(folds))
     for fold, (_held_out, train, test) in enumerate(folds, start=1):
         model = SuggestionModel(seed=seed, theme_level=theme_level)
         model.fit_units([texts[i] for i in train], [labels[i] for i in train], codebook)
@@ -129,6 +137,8 @@ def _run(
                 ("patterns", pattern_codes[i][:3], pattern_themes[i][:3]),
             ):
                 rows.append({**base, "method": method, "top_codes": list(codes), "top_themes": list(themes)})
+        if progress is not None:
+            progress(fold, len(folds))
     return pd.DataFrame(rows, columns=PREDICTION_COLUMNS), len(folds)
 
 
@@ -201,10 +211,12 @@ def evaluate_tables(
     seed: int = 0,
     *,
     theme_level: str = "main",
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The evaluation as tables: ``summary`` (one row per method), ``per_theme``
-    (precision/recall/F1 of the top-1 theme) and ``predictions`` (every unit × method)."""
-    predictions, n_folds = _run(data, unit, annotators, seed, theme_level)
+    (precision/recall/F1 of the top-1 theme) and ``predictions`` (every unit × method).
+    ``progress(done, total)``: called as the folds (one per participant) are done."""
+    predictions, n_folds = _run(data, unit, annotators, seed, theme_level, progress)
     return {
         "summary": _summary(predictions, n_folds),
         "per_theme": _per_theme(predictions, data.codebook),

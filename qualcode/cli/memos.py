@@ -151,8 +151,8 @@ def list_memos(
     project = ctx.project()
     _check_filter(project, document, code)
     frame = project.memos_frame(kinds=list(kinds) or None, author=author, document=document, code=code)
-    if fmt == "table" and frame.empty:
-        click.echo("No memos.")
+    if fmt == "table":
+        click.echo(_readable(frame, project) if not frame.empty else "No memos.")
         return
     frame = frame.assign(
         id=[
@@ -161,9 +161,38 @@ def list_memos(
         ]
     )
     columns = ["id", "kind", "document", "code", "author", "title", "text"]
-    if fmt != "table":
-        columns += ["quote", "start", "end", "created_at", "updated_at"]
+    columns += ["quote", "start", "end", "created_at", "updated_at"]
     _emit(frame[columns], fmt)
+
+
+def _readable(frame: Any, project: Any) -> str:
+    """Memos to read in a 100-column terminal: a heading line each (id, what it is about, title,
+    author, date), the excerpt of a coding memo quoted, the full text wrapped."""
+    import textwrap
+
+    book = project.codebook
+    labels = {tid: t.label for tid, t in book.themes.items()}
+    labels.update({cid: c.label for cid, c in book.codes.items()})
+    blocks = []
+    for row in frame.to_dict("records"):
+        kind = row["kind"]
+        code = labels.get(str(row["code"]), str(row["code"])) if isinstance(row["code"], str) else ""
+        about = {
+            "project": "project memo",
+            "document": f"interview memo on {row['document']}",
+            "code": f"code memo on {code}",
+            "coding": f"memo of coding {row['coding_id']} ({code} in {row['document']})",
+        }[kind]
+        when = str(row["updated_at"] or row["created_at"] or "")[:16].replace("T", " ")
+        ident = f"coding {row['coding_id']}" if kind == "coding" else f"memo {row['memo_id']}"
+        head = f"[{ident}] {about}" + (f": {row['title']}" if row["title"] else "") + f" — {row['author']}, {when}"
+        lines = textwrap.wrap(head, 100, subsequent_indent="    ")
+        if kind == "coding" and isinstance(row["quote"], str):
+            lines += textwrap.wrap(f"“{row['quote']}”", 100, initial_indent="    > ", subsequent_indent="    > ")
+        for paragraph in str(row["text"]).split("\n"):
+            lines += textwrap.wrap(paragraph, 100, initial_indent="    ", subsequent_indent="    ") or [""]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def _check_filter(project: Any, document: str | None, code: str | None) -> None:

@@ -57,6 +57,7 @@ from .reading import ReadingMixin
 from .removal import RemovalMixin
 from .spreadsheets import SpreadsheetsMixin
 from .undo import UndoMixin
+from .workbench import WorkbenchMixin
 
 
 class Project(
@@ -69,6 +70,7 @@ class Project(
     FrameworkMixin,
     MemosMixin,
     ExcerptsMixin,
+    WorkbenchMixin,
 ):
     """The front door: everything the app, the CLI and scripts do with a project."""
 
@@ -91,6 +93,7 @@ __all__ = [
     "RemovalMixin",
     "SpreadsheetsMixin",
     "UndoMixin",
+    "WorkbenchMixin",
     "SyncReport",
     "ImportResult",
     "ImportStep",

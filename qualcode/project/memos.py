@@ -179,6 +179,10 @@ class MemosMixin:
         (its document memos; its codings with a memo)."""
         return self.store.memo_counts(self.actor, document)
 
+    def memo_counts_by_document(self) -> dict[str, dict[str, int]]:
+        """:meth:`memo_counts` for every interview that has a memo (e.g. for the interview picker)."""
+        return self.store.memo_counts_by_document(self.actor)
+
     def document_memos(self, document: str) -> list[dict[str, Any]]:
         """The memos of one interview (not its coding memos), oldest first."""
         return self.store.memo_rows(self.actor, kinds=["document"], document=document)

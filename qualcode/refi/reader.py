@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import InputFileError, Problem
-from ..model import Codebook, Coding, ParsedDocument, Participant
+from ..model import Codebook, Coding, Memo, ParsedDocument, Participant
 from ..safezip import SafeZipFile, open_zip_safely, parse_xml_safely, unsafe_member_reason
 from .codetree import CodebookBuild, build_codebook
 from .common import (
@@ -53,6 +53,10 @@ class RefiProject:
     # the other tool's GUIDs: (kind, qualcode id or name) → GUID, kinds code, theme, set,
     # user, source, case, variable; written back on export so that tool updates its items
     guids: dict[tuple[str, str], str] = field(default_factory=dict)
+    # the project's Notes as document, code and project memos (a coding's Note is its memo),
+    # and each one's GUID as the other tool wrote it (same order)
+    memos: list[Memo] = field(default_factory=list)
+    memo_guids: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- input
@@ -264,32 +268,67 @@ class _Losses:
     external: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Note:
+    guid: str  # as written
+    name: str
+    text: str
+    creator: str | None
+    created: str | None
+    modified: str | None
+
+
 class _Notes:
-    """The project's Notes, and which of them an imported item used (the rest are reported)."""
+    """The project's Notes, and which of them an imported item used (the rest become project memos)."""
 
     def __init__(self, root: etree._Element, project: _ProjectInput, warnings: list[str]) -> None:
-        self.notes: dict[str, tuple[str, str]] = {}  # guid -> (name, text)
+        self.notes: dict[str, _Note] = {}  # guid key -> note
         for note in root.findall("Notes/Note"):
             text = note.findtext("PlainTextContent")
             reference = note.get("plainTextPath")
             if text is None and reference:
                 raw = project.read_internal(reference)
                 text = _decode_text(raw, note.get("name") or "note", warnings) if raw else None
-            self.notes[guid_key(note.get("guid"))] = (note.get("name") or "", text or "")
+            description = (note.findtext("Description") or "").strip()
+            body = text or ""  # as written (a coding's memo keeps every character)
+            if description:  # ATLAS.ti's comment on a memo
+                body = f"{body}\n\n{description}" if body.strip() else description
+            self.notes[guid_key(note.get("guid"))] = _Note(
+                (note.get("guid") or "").strip(),
+                note.get("name") or "",
+                body,
+                note.get("creatingUser"),
+                note.get("creationDateTime"),
+                note.get("modifiedDateTime"),
+            )
         self.used: set[str] = set()
+
+    def _referred(self, element: etree._Element) -> list[str]:
+        keys = []
+        for ref in element.findall("NoteRef"):
+            key = guid_key(ref.get("targetGUID"))
+            if key in self.notes and self.notes[key].text.strip():
+                self.used.add(key)
+                keys.append(key)
+        return keys
 
     def texts(self, element: etree._Element) -> list[str]:
         """The non-empty texts of the notes ``element`` refers to (NoteRef), marked as used."""
-        texts = []
-        for ref in element.findall("NoteRef"):
-            key = guid_key(ref.get("targetGUID"))
-            if key in self.notes and self.notes[key][1].strip():
-                self.used.add(key)
-                texts.append(self.notes[key][1])
-        return texts
+        return [self.notes[key].text for key in self._referred(element)]
 
-    def unused(self) -> list[str]:
-        return [self.notes[k][0] or k for k in self.notes if k not in self.used]
+    def referred(self, element: etree._Element) -> list[_Note]:
+        """The non-empty notes ``element`` refers to (NoteRef), marked as used."""
+        return [self.notes[key] for key in self._referred(element)]
+
+    def unused(self) -> list[_Note]:
+        """Notes with text no imported item refers to (ATLAS.ti's free memos, notes on items
+        qualcode did not import), marked as used."""
+        left = [k for k in self.notes if k not in self.used and self.notes[k].text.strip()]
+        self.used.update(left)
+        return [self.notes[k] for k in left]
+
+    def empty(self) -> list[str]:
+        return [n.name or k for k, n in self.notes.items() if not n.text.strip()]
 
 
 def import_qdpx(path: str | os.PathLike[str]) -> RefiProject:
@@ -321,6 +360,9 @@ class _ProjectReader:
         self.converted: dict[Counting, list[str]] = {}  # sources read with a non-standard counting
         self.guids: dict[tuple[str, str], str] = {}
         self.source_guids: dict[str, str] = {}  # document name → the source's guid key
+        self.memos: list[Memo] = []
+        self.memo_guids: list[str] = []
+        self.loose_notes: list[str] = []  # names of notes on no imported item: project memos now
 
     def read(self) -> RefiProject:
         self._check_root()
@@ -338,6 +380,7 @@ class _ProjectReader:
         self.participant_of, participants, self.case_guids = _read_cases(self.root, self.variables, self.warnings)
         for source in text_sources:
             self._read_source(source)
+        self._read_memos()
         _source_warnings(self.warnings, source_elements, self.losses)
         self._loss_warnings()
         self._collect_guids(participants)
@@ -350,6 +393,8 @@ class _ProjectReader:
             name=self.root.get("name") or "",
             participants=participants,
             guids=self.guids,
+            memos=self.memos,
+            memo_guids=self.memo_guids,
         )
 
     # ----------------------------------------------------------------- steps
@@ -414,9 +459,8 @@ class _ProjectReader:
         metadata: dict[str, Any] = {"refi_guid": owner_guid, "refi_name": source.name}
         if owner.findtext("Description"):
             metadata["description"] = owner.findtext("Description")
-        source_notes = self.notes.texts(owner)
-        if source_notes:
-            metadata["notes"] = source_notes
+        for note in self.notes.referred(owner):
+            self._add_memo(note, "document", document)
         for value_el in owner.findall("VariableValue"):
             ref = value_el.find("VariableRef")
             variable = self.variables.get(guid_key(ref.get("targetGUID"))) if ref is not None else None
@@ -524,6 +568,33 @@ class _ProjectReader:
             self.seen[key] = coding
             self.codings.append(coding)
 
+    def _add_memo(self, note: _Note, kind: str, target: str | None) -> None:
+        """One Note as a memo: its name the title, its creating user the author."""
+        author = self.users.get(guid_key(note.creator), note.creator.strip()) if note.creator else "unknown"
+        if author not in self.user_names:
+            self.user_names.append(author)
+        self.memos.append(
+            Memo(kind, target, note.text, author, note.name.strip()[:300], note.created, note.modified or None)
+        )
+        self.memo_guids.append(note.guid)
+
+    def _read_memos(self) -> None:
+        """Notes on codes and themes become their code memos, notes on the project (and notes on no
+        imported item, as ATLAS.ti's free memos) project memos; a source's notes became its
+        document memos and a coding's its memo as they were read."""
+        built = self.built
+        for element in self.root.iterfind("CodeBook/Codes//Code"):
+            key = guid_key(element.get("guid"))
+            code_id = built.theme_of_guid.get(key) or built.code_of_guid.get(key)
+            if code_id is not None:
+                for note in self.notes.referred(element):
+                    self._add_memo(note, "code", code_id)
+        for note in self.notes.referred(self.root):
+            self._add_memo(note, "project", None)
+        for note in self.notes.unused():
+            self.loose_notes.append(note.name or note.guid)
+            self._add_memo(note, "project", None)
+
     def _annotator(self, creator: str | None) -> str:
         if creator:
             annotator = self.users.get(guid_key(creator), creator.strip())
@@ -592,12 +663,15 @@ class _ProjectReader:
         if losses.duplicates:
             n = losses.duplicates
             warnings.append(f"{plural(n, 'duplicate coding')} (same text, code and user) {were(n)} merged.")
-        unused = self.notes.unused()
-        if unused:
+        if self.loose_notes:
+            n = len(self.loose_notes)
             warnings.append(
-                f"{plural(len(unused), 'note')} (memos: {quoted_list(unused)}) {were(len(unused))} not attached to "
-                "an imported coding or document and not carried over."
+                f"{plural(n, 'note')} (memos: {quoted_list(self.loose_notes)}) {were(n)} not attached to an imported "
+                "coding, document or code and became project memos."
             )
+        empty = self.notes.empty()
+        if empty:
+            warnings.append(f"{plural(len(empty), 'empty note')} ({quoted_list(empty)}) {were(len(empty))} skipped.")
         for tag, what in (("Links/Link", "link"), ("Graphs/Graph", "graph")):
             count = len(self.root.findall(tag))
             if count:

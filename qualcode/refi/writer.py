@@ -437,7 +437,7 @@ def project_xml(
     names = _user_names(codings, users, options.guids)
     if users is None:
         names += [n for n in _framework_authors(options.framework_notes) if n not in names]
-    _users_element(root, ns, names, ids)
+    _users_element(root, ns, _memo_authors(data, names), ids)
     codebook_el = _sub(root, ns, "CodeBook")
     if _codes_element(codebook_el, ns, data.codebook, ids) is None:
         root.remove(codebook_el)
@@ -447,10 +447,12 @@ def project_xml(
     files = _sources_element(root, ns, data, codings, notes, options, ids, kinds)
     if users is None:  # a summary describes everyone's codings: not in an export of chosen users
         notes += _framework_note_records(root, ns, data.codebook, options.framework_notes, ids)
+    memo_refs = _memo_notes(data, notes, ids)
     _notes_element(root, ns, notes)
     _sets_element(root, ns, data.codebook, "targetGUID", ids)
     if data.codebook.title:
         _sub(root, ns, "Description", text=data.codebook.title)
+    _memo_note_refs(root, ns, memo_refs)
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return xml, files
 
@@ -714,6 +716,83 @@ def _notes_element(root: etree._Element, ns: str, notes: list[_NoteRecord]) -> N
             if record.description:
                 _sub(note, ns, "Description", text=record.description)
             _sub(note, ns, "PlainTextContent", text=record.text)
+
+
+# --------------------------------------------------------------------------- memos
+@dataclass(frozen=True)
+class _MemoRef:
+    """Where a memo's NoteRef goes: the element with ``guid`` (a TextSource or Code), or the
+    Project itself (``guid`` None)."""
+
+    guid: str | None
+    note: str
+
+
+def _memo_authors(data: AnalysisData, names: list[str]) -> list[str]:
+    """``names`` and then every memo author not among them (each Note's creatingUser is a User)."""
+    authors = [str(a) for a in data.memos["author"]] if len(data.memos) else []
+    return names + [a for a in dict.fromkeys(authors) if a not in names]
+
+
+def _memo_notes(data: AnalysisData, notes: list[_NoteRecord], ids: GuidMap) -> list[_MemoRef]:
+    """Document, code and project memos as Notes (appended to ``notes``), each with the item its
+    NoteRef goes on: the TextSource of its interview, the Code of its code or theme, the Project.
+    A memo whose interview or code is not in the export (removed since) is still written, as a
+    Note without NoteRef."""
+    cb = data.codebook
+    refs: list[_MemoRef] = []
+    for memo in data.memos.itertuples(index=False):
+        kind, target = str(memo.kind), None if is_missing(memo.target) else str(memo.target)
+        guid = ids("memo", memo.memo_id)
+        where: str | None
+        if kind == "document":
+            where = ids("source", target) if target in data.texts else None
+            about = f"interview {target}"
+        elif kind == "code":
+            where = ids("code", target) if target in cb.codes else ids("theme", target) if target in cb.themes else None
+            item = cb.codes.get(target or "") or cb.themes.get(target or "")
+            about = f"code {item.label if item is not None else target}"
+        else:
+            where, about = None, "the project"
+        title = "" if is_missing(memo.title) else str(memo.title)
+        notes.append(
+            _NoteRecord(
+                guid,
+                title or f"Memo on {about}",
+                str(memo.text),
+                ids("user", str(memo.author)),
+                created=to_xsd_datetime(_clean(memo.created_at)),
+                modified=to_xsd_datetime(_clean(memo.updated_at)),
+            )
+        )
+        if kind == "project":
+            refs.append(_MemoRef(None, guid))
+        elif where is not None:
+            refs.append(_MemoRef(where, guid))
+    return refs
+
+
+def _memo_note_refs(root: etree._Element, ns: str, refs: list[_MemoRef]) -> None:
+    """The NoteRefs of the memos, each where the schema puts it: a Code's after its Description
+    (before its sub-codes), a TextSource's after its selections and codings (before its
+    VariableValues), the Project's last."""
+    if not refs:
+        return
+    by_guid = {el.get("guid"): el for el in root.iter(f"{{{ns}}}Code", f"{{{ns}}}TextSource")}
+    for ref in refs:
+        if ref.guid is None:
+            _sub(root, ns, "NoteRef", {"targetGUID": ref.note})
+            continue
+        element = by_guid.get(ref.guid)
+        if element is None:
+            continue
+        before = "Code" if element.tag == f"{{{ns}}}Code" else "VariableValue"
+        note_ref = etree.Element(f"{{{ns}}}NoteRef", {"targetGUID": ref.note})
+        first = next((child for child in element if child.tag == f"{{{ns}}}{before}"), None)
+        if first is None:
+            element.append(note_ref)
+        else:
+            first.addprevious(note_ref)
 
 
 def _sets_element(root: etree._Element, ns: str, codebook: Codebook, member_attribute: str, ids: GuidMap) -> None:

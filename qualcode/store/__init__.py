@@ -26,7 +26,8 @@ role checks):
 * :mod:`.merges` — the consolidation trail's merges;
 * :mod:`.framework` — the framework matrix's team summaries;
 * :mod:`.memos` — document, code and project memos (and coding memos listed with them);
-* :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything).
+* :mod:`.dump` — whole-database copies (snapshot, SQLite online backup, load everything);
+* :mod:`.workbench` — the Code page's per-document read.
 
 :class:`Store` composes them.
 """
@@ -50,6 +51,7 @@ from .refi_ids import RefiIdsRoom
 from .removal import RemovalRoom
 from .suggestions import SuggestionsRoom
 from .users import SETTINGS, UsersRoom
+from .workbench import WorkbenchRoom
 
 
 class Store(
@@ -63,6 +65,7 @@ class Store(
     MergesRoom,
     FrameworkRoom,
     MemosRoom,
+    WorkbenchRoom,
 ):
     """The one gateway to the database."""
 
@@ -91,6 +94,7 @@ __all__ = [
     "StoreCore",
     "SuggestionsRoom",
     "UsersRoom",
+    "WorkbenchRoom",
     "_columnwise_frame",
     "_sha256",
     "make_engine",

@@ -14,6 +14,7 @@ from ..frames import CODING_COLUMNS, DOCUMENT_COLUMNS, PARTICIPANT_COLUMNS, SEGM
 from ..model import Codebook
 from .core import Actor
 from .documents import DocumentsRoom
+from .memos import memos_frame
 from .users import UsersRoom
 
 
@@ -110,6 +111,7 @@ class FramesRoom(UsersRoom, DocumentsRoom):
             segments=self.segments_frame(),
             codings=self.codings_frame(actor, annotators),
             texts=LazyTexts(self),
+            memos=memos_frame(self, actor),
         )
 
     def counts(self) -> dict[str, Any]:

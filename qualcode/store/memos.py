@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from .. import schema as s
 from ..errors import MemoError, PermissionDenied, Problem, UndoRefused, did_you_mean, valid_list
+from ..frames import MEMO_COLUMNS, empty_memos
 from ..model import Memo
 from ..vocabulary import MEMO_KINDS
 from .core import Actor, inserted_id
@@ -313,6 +315,28 @@ class MemosRoom(UsersRoom):
         with self.read() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
+    def memo_counts_by_document(self, actor: Actor) -> dict[str, dict[str, int]]:
+        """:meth:`memo_counts` of every interview with a memo, in two grouped queries."""
+        visible = self.visible_annotators(actor)
+        c, d, m = s.codings, s.documents, s.memos
+        coding_q = (
+            sa.select(d.c.name, sa.func.count())
+            .select_from(c.join(d, c.c.document_id == d.c.id))
+            .where(c.c.memo != "")
+            .group_by(d.c.name)
+        )
+        doc_q = sa.select(m.c.document, sa.func.count()).where(m.c.kind == "document").group_by(m.c.document)
+        if visible is not None:
+            coding_q = coding_q.where(c.c.annotator.in_(visible))
+            doc_q = doc_q.where(m.c.author.in_(visible))
+        out: dict[str, dict[str, int]] = {}
+        with self.read() as conn:
+            for name, n in conn.execute(doc_q):
+                out.setdefault(str(name), {"document": 0, "coding": 0})["document"] = int(n)
+            for name, n in conn.execute(coding_q):
+                out.setdefault(str(name), {"document": 0, "coding": 0})["coding"] = int(n)
+        return out
+
     def memo_counts(self, actor: Actor, document: str) -> dict[str, int]:
         """How many memos ``actor`` may see on ``document``: ``{"document": n, "coding": n}``
         (the coding memos on its coded spans)."""
@@ -332,6 +356,30 @@ class MemosRoom(UsersRoom):
                 "document": int(conn.execute(doc_q).scalar() or 0),
                 "coding": int(conn.execute(coding_q).scalar() or 0),
             }
+
+
+def memos_frame(room: MemosRoom | UsersRoom, actor: Actor) -> pd.DataFrame:
+    """The document, code and project memos ``actor`` may read, as :data:`qualcode.frames.MEMO_COLUMNS`
+    (for the analysis bundle the exports read)."""
+    query = sa.select(s.memos).order_by(s.memos.c.id)
+    visible = room.visible_annotators(actor)
+    if visible is not None:
+        query = query.where(s.memos.c.author.in_(visible))
+    with room.read() as conn:
+        rows = [
+            {
+                "memo_id": r["id"],
+                "kind": r["kind"],
+                "target": _target_of(r),
+                "author": r["author"],
+                "title": r["title"],
+                "text": r["text"],
+                "created_at": r["created_at"],
+                "updated_at": r["updated_at"],
+            }
+            for r in conn.execute(query).mappings()
+        ]
+    return pd.DataFrame(rows, columns=MEMO_COLUMNS) if rows else empty_memos()
 
 
 def revert_memo(
@@ -400,4 +448,4 @@ def revert_memo(
     return {"id": memo_id, "action": action, "kind": kept.get("kind"), "target": _target_of(kept)}
 
 
-__all__ = ["MEMO_UNDO", "MemosRoom", "revert_memo"]
+__all__ = ["MEMO_UNDO", "MemosRoom", "memos_frame", "revert_memo"]

@@ -9,18 +9,28 @@ Offsets: Python (and the database) count Unicode code points; JavaScript strings
 The component converts in both directions (astral characters such as emoji are two UTF-16
 units but one code point), so ``{start, end}`` sent back are code points, end exclusive.
 
-Events sent to Python (one trigger value, ``select``)::
+Events sent to Python (trigger values)::
 
-    {"start": int, "end": int, "how": "mouse"}             # a dragged selection
-    {"start": int, "end": int, "how": "segment", "at": i}  # a click: the segment around i
-    {"start": int, "end": int, "how": "coding", "coding_id": n}  # a click on a margin label
+    select: {"start": int, "end": int, "how": "mouse"}             # a dragged selection
+    select: {"start": int, "end": int, "how": "segment", "at": i}  # a click: the segment around i
+    select: {"start": int, "end": int, "how": "coding", "coding_id": n}  # a click on a margin label
+    key:    {"key": "1".."9" | "undo", "n": count}   # a coding shortcut (focus not in a text box)
+    need:   {"text": bool, "segments": bool}          # the browser lost its copy: send it again
+
+Speed: the browser keeps the text and segments it was sent (per tab, by ``text_key`` /
+``segments_key``), so a rerun sends only the highlights, and a changed set of highlights
+redraws only the chunks of text around the codings that changed (a 20,000-word transcript
+with 900 highlights was rebuilt whole on every Apply).
 
 Stable selectors for browser tests and benchmarks: the element container has the CSS class
 ``st-key-qc_transcript``; inside it ``[data-testid=qc-transcript]`` (attributes
 ``data-ready="1"``, ``data-document``, ``data-codings`` = number of highlighted codings,
 ``data-selection`` = the pending selection "start-end" drawn, or ""),
-``[data-testid=qc-transcript-text]`` (the text, and nothing else), ``mark.qc-hl`` (highlighted
-chunks, ``data-coding-ids``) and ``[data-testid=qc-margin-label]`` (``data-coding-id``).
+``data-search-hits`` / ``data-search-focus`` = the find box's hits and the current one,
+``data-memos`` = highlighted codings with a memo), ``[data-testid=qc-transcript-text]`` (the
+text, and nothing else), ``mark.qc-hl`` (highlighted chunks, ``data-coding-ids``; class
+``qc-memo`` when one carries a memo) and ``[data-testid=qc-margin-label]`` (``data-coding-id``,
+``data-memo="1"`` and a ✎ for a coding with a memo, shown on hover).
 """
 
 from __future__ import annotations
@@ -34,12 +44,15 @@ TRANSCRIPT_KEY = "qc_transcript"
 
 _CSS = """
 .qc-root { font-family: var(--st-font, sans-serif); }
+.qc-root { width: 100%; }
 .qc-scroll { position: relative; overflow-y: auto; border: 1px solid rgba(128,128,128,.35);
-  border-radius: .5rem; background: var(--st-background-color, #fff); }
+  border-radius: .5rem; background: var(--st-background-color, #fff);
+  max-height: max(22rem, calc(100vh - 13rem)); }
 .qc-body { position: relative; display: flex; gap: .75rem; padding: .75rem; }
 .qc-text { flex: 1 1 auto; min-width: 0; white-space: pre-wrap; word-wrap: break-word;
   line-height: 1.65; font-size: 1rem; cursor: text; color: var(--st-text-color, #222); }
 .qc-margin { position: relative; flex: 0 0 11rem; }
+.qc-line { min-height: 1lh; }
 .qc-hl { color: inherit; border-radius: 2px; padding: 0; }
 .qc-hl.qc-multi { border-bottom: 2px solid rgba(0,0,0,.55); }
 .qc-overlay { position: absolute; left: 0; top: 0; width: 0; height: 0; pointer-events: none; }
@@ -48,9 +61,24 @@ _CSS = """
   padding: 1px 4px; border-left: 4px solid #888; background: rgba(128,128,128,.10);
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; cursor: pointer; border-radius: 2px; }
 .qc-label:hover { background: rgba(128,128,128,.25); }
+.qc-label.qc-memo { font-style: italic; }
+mark.qc-hl.qc-memo { text-decoration: underline dotted rgba(0,0,0,.6); text-underline-offset: 3px; }
+::highlight(qc-search) { background-color: rgba(255, 235, 59, .85); color: #000; }
+::highlight(qc-search-current) { background-color: rgba(255, 152, 0, .95); color: #000; }
 """
 
 _JS = r"""
+// Module state: kept while the browser tab lives, across reruns and remounts of the element.
+const TEXTS = new Map();      // text_key -> text          (Python sends a text once per session)
+const SEGMENTS = new Map();   // segments_key -> segments
+let KEY_TARGET = null;        // the mounted transcript that receives the coding shortcuts
+
+function remember(map, key, value) {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > 8) map.delete(map.keys().next().value);
+}
+
 function toCodePoints(str) {            // number of code points in a JS (UTF-16) string
   let n = 0;
   for (let i = 0; i < str.length; i++) {
@@ -65,20 +93,42 @@ function toCodePoints(str) {            // number of code points in a JS (UTF-16
 }
 
 function cpToUnitTable(text) {          // code point index -> UTF-16 index (length cp+1)
-  const table = [];
-  let i = 0;
+  const table = new Int32Array(text.length + 1);
+  let i = 0, n = 0;
   while (i < text.length) {
-    table.push(i);
+    table[n++] = i;
     const c = text.charCodeAt(i);
     i += (c >= 0xD800 && c <= 0xDBFF && i + 1 < text.length) ? 2 : 1;
   }
-  table.push(text.length);
-  return table;
+  table[n] = text.length;
+  return table.subarray(0, n + 1);
 }
 
-function withAlpha(color, alpha) {
-  if (typeof color === "string" && /^#[0-9a-fA-F]{6}$/.test(color)) return color + alpha;
-  return "rgba(255, 200, 0, 0.35)";
+function isColor(c) { return typeof c === "string" && /^#[0-9a-fA-F]{6}$/.test(c); }
+function withAlpha(color, alpha) { return isColor(color) ? color + alpha : "rgba(255, 200, 0, 0.35)"; }
+
+function spanItem(s, clamp) {            // [start, end, colour, label, id, memo]
+  const a = clamp(s[0]), b = clamp(s[1]);
+  if (!(b > a)) return null;
+  return { start: a, end: b, color: s[2], label: String(s[3] || ""), id: s[4], memo: String(s[5] || "") };
+}
+function itemKey(it) { return it.start + "|" + it.end + "|" + it.color + "|" + it.label + "|" + it.memo; }
+
+// ---- code points <-> DOM ---------------------------------------------------------------------
+function pointAt(state, cp) {          // code point offset -> (text node, UTF-16 offset)
+  const nodes = state.nodes;
+  let lo = 0, hi = nodes.length - 1;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (nodes[mid].cp <= cp) lo = mid; else hi = mid - 1; }
+  const entry = nodes[lo];
+  const local = state.units[cp] - state.units[entry.cp];
+  return [entry.node, Math.min(local, entry.node.data.length)];
+}
+function rangeOf(state, a, b) {
+  const range = document.createRange();
+  const [sn, so] = pointAt(state, a), [en, eo] = pointAt(state, b);
+  range.setStart(sn, so);
+  range.setEnd(en, eo);
+  return range;
 }
 
 function pendingOverlay(state, pending) {
@@ -88,18 +138,7 @@ function pendingOverlay(state, pending) {
   if (!pending) return;
   const a = Math.max(0, Math.min(state.nCp, pending[0] | 0)), b = Math.max(0, Math.min(state.nCp, pending[1] | 0));
   if (b <= a) return;
-  const pointAt = (cp) => {            // code point offset -> (text node, UTF-16 offset)
-    const nodes = state.nodes;
-    let lo = 0, hi = nodes.length - 1;
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (nodes[mid].cp <= cp) lo = mid; else hi = mid - 1; }
-    const entry = nodes[lo];
-    const local = state.units[cp] - state.units[entry.cp];
-    return [entry.node, Math.min(local, entry.node.data.length)];
-  };
-  const range = document.createRange();
-  const [sn, so] = pointAt(a), [en, eo] = pointAt(b);
-  range.setStart(sn, so);
-  range.setEnd(en, eo);
+  const range = rangeOf(state, a, b);
   const base = state.body.getBoundingClientRect();
   const frag = document.createDocumentFragment();
   for (const r of range.getClientRects()) {
@@ -113,42 +152,305 @@ function pendingOverlay(state, pending) {
   state.root.dataset.selection = a + "-" + b;
 }
 
+function scrollIntoScroller(state, range) {
+  const r = range.getBoundingClientRect(), box = state.scroll.getBoundingClientRect();
+  if (r.top < box.top + 8 || r.bottom > box.bottom - 8) state.scroll.scrollTop += r.top - box.top - box.height / 3;
+}
+
+function showReveal(state, reveal) {
+  const sig = Array.isArray(reveal) ? reveal.join("-") : "";
+  if (sig && sig !== state.revealSig) {
+    const a = Math.max(0, Math.min(state.nCp, reveal[0] | 0)), b = Math.max(0, Math.min(state.nCp, reveal[1] | 0));
+    if (b > a) scrollIntoScroller(state, rangeOf(state, a, b));
+  }
+  state.revealSig = sig;
+}
+
+function showSearch(state, search) {
+  // Hits of the find box: CSS highlights (no change to the text's DOM); the current one is
+  // scrolled into view when it changes.
+  const hits = search && Array.isArray(search.hits) ? search.hits : [];
+  const focus = search && Number.isInteger(search.focus) ? search.focus : -1;
+  const ranges = [];
+  let current = null;
+  hits.forEach((h, i) => {
+    const a = Math.max(0, Math.min(state.nCp, h[0] | 0)), b = Math.max(0, Math.min(state.nCp, h[1] | 0));
+    if (b <= a) return;
+    const r = rangeOf(state, a, b);
+    if (i === focus) current = r; else ranges.push(r);
+  });
+  if (typeof CSS !== "undefined" && CSS.highlights && typeof Highlight !== "undefined") {
+    CSS.highlights.set("qc-search", new Highlight(...ranges));
+    if (current) CSS.highlights.set("qc-search-current", new Highlight(current));
+    else CSS.highlights.delete("qc-search-current");
+  }
+  const sig = JSON.stringify([search && search.query, focus, hits.length ? hits[Math.max(focus, 0)] : null]);
+  if (current && sig !== state.searchSig) scrollIntoScroller(state, current);
+  state.searchSig = sig;
+  state.root.dataset.searchHits = String(hits.length);
+  state.root.dataset.searchFocus = current ? String(focus) : "";
+}
+
+// ---- chunks: maximal runs of text covered by the same set of codings --------------------------
+function buildChunks(state, R0, R1, extraCuts) {
+  const { text, units } = state;
+  const inRange = [];
+  state.items.forEach((it) => { if (it.end > R0 && it.start < R1) inRange.push(it); });
+  const cuts = new Set([R0, R1]);
+  extraCuts.forEach((c) => cuts.add(c));
+  inRange.forEach((it) => {
+    if (it.start > R0 && it.start < R1) cuts.add(it.start);
+    if (it.end > R0 && it.end < R1) cuts.add(it.end);
+  });
+  const bounds = Array.from(cuts).sort((x, y) => x - y);
+  const byStart = inRange.sort((x, y) => x.start - y.start);
+  const entries = [];
+  const first = new Map();
+  let active = [];
+  let next = 0;
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const a = bounds[k], b = bounds[k + 1];
+    active = active.filter((it) => it.end > a);
+    while (next < byStart.length && byStart[next].start <= a) {
+      if (byStart[next].end > a) active.push(byStart[next]);
+      next++;
+    }
+    const node = document.createTextNode(text.slice(units[a], units[b]));
+    if (!active.length) { entries.push({ node: node, cp: a, el: node }); continue; }
+    const mark = document.createElement("mark");
+    mark.className = "qc-hl";
+    mark.appendChild(node);
+    mark.style.backgroundColor = withAlpha(active[active.length - 1].color, "55");
+    const memos = active.filter((it) => it.memo);
+    mark.title = active.map((it) => it.label).join(" · ") + memos.map((it) => "\nMemo: " + it.memo).join("");
+    mark.dataset.codingIds = active.map((it) => it.id).join(",");
+    if (active.length > 1) mark.classList.add("qc-multi");
+    if (memos.length) mark.classList.add("qc-memo");
+    active.forEach((it) => { if (!first.has(it.id)) first.set(it.id, mark); });
+    entries.push({ node: node, cp: a, el: mark });
+  }
+  return { entries, first, inRange };
+}
+
+// ---- blocks: one element per line of the text, so that a changed highlight lays out again
+// only the lines it touches, not the whole transcript -------------------------------------------
+function lineStarts(text, units) {
+  const starts = [0];
+  let cp = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < text.length) { i++; cp++; continue; }
+    cp++;
+    if (c === 10 && i + 1 < text.length) starts.push(cp);
+  }
+  return starts;
+}
+function blockOf(state, cp) {          // the block holding code point cp
+  const s = state.blockStarts;
+  let lo = 0, hi = s.length - 1;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (s[mid] <= cp) lo = mid; else hi = mid - 1; }
+  return lo;
+}
+function buildBlocks(state, k0, k1) {
+  // Blocks k0..k1 (inclusive) built fresh: their elements, text entries and first marks.
+  const s = state.blockStarts;
+  const R0 = s[k0], R1 = k1 + 1 < s.length ? s[k1 + 1] : state.nCp;
+  const { entries, first, inRange } = buildChunks(state, R0, R1, s.slice(k0 + 1, k1 + 1));
+  const divs = [];
+  let k = k0 - 1, div = null;
+  entries.forEach((e) => {
+    while (k + 1 <= k1 && s[k + 1] <= e.cp) {
+      k++;
+      div = document.createElement("div");
+      div.className = "qc-line";
+      divs.push(div);
+    }
+    div.appendChild(e.el);
+  });
+  while (k < k1) {                     // empty blocks (an empty text)
+    k++;
+    div = document.createElement("div");
+    div.className = "qc-line";
+    const empty = document.createTextNode("");
+    div.appendChild(empty);
+    entries.push({ node: empty, cp: s[k], el: empty });
+    divs.push(div);
+  }
+  return { divs, entries, first, inRange, R0, R1 };
+}
+
+function rebuildRegion(state, a, b) {
+  // Replace the lines covering [a, b) by freshly built ones.
+  const k0 = blockOf(state, a), k1 = Math.max(k0, blockOf(state, Math.max(a, b - 1)));
+  const { divs, entries, first, inRange, R0, R1 } = buildBlocks(state, k0, k1);
+  const frag = document.createDocumentFragment();
+  divs.forEach((dv) => frag.appendChild(dv));
+  state.textRoot.insertBefore(frag, state.blockEls[k0]);
+  for (let k = k0; k <= k1; k++) state.blockEls[k].remove();
+  state.blockEls.splice(k0, k1 - k0 + 1, ...divs);
+  const nodes = state.nodes;
+  const find = (cp) => {               // the first entry starting at or after cp
+    let lo = 0, hi = nodes.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (nodes[mid].cp < cp) lo = mid + 1; else hi = mid; }
+    return lo;
+  };
+  const i0 = find(R0), i1 = R1 >= state.nCp && k1 === state.blockStarts.length - 1 ? nodes.length : find(R1);
+  nodes.splice(i0, i1 - i0, ...entries);
+  inRange.forEach((it) => { if (it.start >= R0 && first.has(it.id)) state.firstMark.set(it.id, first.get(it.id)); });
+}
+
+function placeLabels(state) {
+  // Margin labels beside the first chunk of each coding.  Label elements are kept per coding
+  // and updated only when the coding changed; positions: read layout once, then write.
+  const { margin, firstMark, labels } = state;
+  const list = state.items.slice().sort((x, y) => x.start - y.start || x.end - y.end).filter((it) => firstMark.has(it.id));
+  const tops = list.map((it) => firstMark.get(it.id).offsetTop);   // one layout pass
+  if (!state.labelHeight) {
+    const probe = document.createElement("div");
+    probe.className = "qc-label";
+    probe.textContent = "Xg";
+    margin.appendChild(probe);
+    state.labelHeight = probe.offsetHeight || 16;
+    margin.removeChild(probe);
+  }
+  const height = state.labelHeight;
+  const keep = new Set();
+  const frag = document.createDocumentFragment();
+  let bottom = -Infinity;
+  list.forEach((it, i) => {
+    keep.add(it.id);
+    const key = itemKey(it);
+    let entry = labels.get(it.id);
+    if (!entry || entry.key !== key) {
+      const label = entry ? entry.el : document.createElement("div");
+      label.className = "qc-label";
+      label.setAttribute("data-testid", "qc-margin-label");
+      label.dataset.codingId = String(it.id);
+      label.textContent = it.memo ? "\u270E " + it.label : it.label;
+      label.title = it.memo ? it.label + "\nMemo: " + it.memo : it.label;
+      if (it.memo) { label.classList.add("qc-memo"); label.dataset.memo = "1"; } else { delete label.dataset.memo; }
+      label.style.borderLeftColor = isColor(it.color) ? it.color : "#888";
+      if (!entry) { entry = { el: label, key: key, top: null }; labels.set(it.id, entry); frag.appendChild(label); }
+      entry.key = key;
+    }
+    const top = Math.max(tops[i], bottom + 2);
+    if (entry.top !== top) { entry.el.style.top = top + "px"; entry.top = top; }
+    bottom = top + height;
+  });
+  labels.forEach((entry, id) => { if (!keep.has(id)) { entry.el.remove(); labels.delete(id); } });
+  margin.appendChild(frag);
+  margin.style.minHeight = Math.max(0, bottom) + "px";
+  state.root.dataset.codings = String(list.length);
+  state.root.dataset.memos = String(list.filter((it) => it.memo).length);
+}
+
+// ---- shortcuts -------------------------------------------------------------------------------
+function typing(target) {
+  if (!target || !(target instanceof Element)) return false;
+  if (target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true], [role=combobox], [role=listbox]")) return true;
+  return false;
+}
+function onKeyDown(ev) {
+  const state = KEY_TARGET;
+  if (!state || !state.shortcuts || !state.root.isConnected || ev.defaultPrevented || ev.repeat) return;
+  if (ev.altKey || typing(ev.target)) return;
+  let key = null;
+  if ((ev.ctrlKey || ev.metaKey) && !ev.shiftKey && (ev.key === "z" || ev.key === "Z")) key = "undo";
+  else if (ev.ctrlKey || ev.metaKey) return;
+  else if (/^[1-9]$/.test(ev.key)) key = ev.key;
+  else if (ev.key === "u" || ev.key === "U") key = "undo";
+  else if (ev.key === "/") {
+    const box = document.querySelector(".st-key-qc_search input");
+    if (box) { ev.preventDefault(); box.focus(); box.select(); }
+    return;
+  }
+  if (!key) return;
+  ev.preventDefault();
+  state.keys += 1;
+  state.setTriggerValue("key", { key: key, n: state.keys });
+}
+document.addEventListener("keydown", onKeyDown);
+
 export default function (component) {
   const t0 = performance.now();
   const { data, setTriggerValue, parentElement } = component;
   const d = data || {};
-  const text = typeof d.text === "string" ? d.text : "";
-  const spans = Array.isArray(d.spans) ? d.spans : [];        // [start, end, color, label, id]
-  const segments = Array.isArray(d.segments) ? d.segments : []; // [start, end]
-  const pending = Array.isArray(d.selection) ? d.selection : null;
-  const signature = JSON.stringify([d.document || "", text.length, spans, segments.length, d.height || 0]);
-
+  const textKey = String(d.text_key || d.document || "");
+  const segKey = String(d.segments_key || textKey);
+  if (typeof d.text === "string") remember(TEXTS, textKey, d.text);
+  if (Array.isArray(d.segments)) remember(SEGMENTS, segKey, d.segments);
+  const text = TEXTS.get(textKey);
+  const segments = SEGMENTS.get(segKey);
   let root = parentElement.querySelector(".qc-root");
-  const previous = root && root.__qcState;
-  if (previous && previous.signature === signature && previous.text === text) {
-    // Same text and codings: only the pending selection changed (the common case while coding).
-    previous.setTriggerValue = setTriggerValue;
-    previous.attach();
-    pendingOverlay(previous, pending);
-    return previous.detach;
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "qc-root";
+    root.setAttribute("data-testid", "qc-transcript");
+    parentElement.appendChild(root);
+  }
+  if (text === undefined || segments === undefined) {
+    // This browser does not hold the text (or segments) any more: ask for them once.
+    root.dataset.ready = "0";
+    const ask = textKey + "\u0000" + segKey;
+    if (root.__qcAsked !== ask) {
+      root.__qcAsked = ask;
+      setTriggerValue("need", { text: text === undefined, segments: segments === undefined, key: ask });
+    }
+    return;
+  }
+  root.__qcAsked = null;
+  const spans = Array.isArray(d.spans) ? d.spans : [];        // [start, end, color, label, id, memo]
+  const pending = Array.isArray(d.selection) ? d.selection : null;
+  const layout = JSON.stringify([d.document || "", textKey, segKey, d.height || 0, d.language || ""]);
+  const previous = root.__qcState;
+  let state;
+  if (previous && previous.layout === layout && previous.text === text) {
+    // Same text: update only the highlights that changed (often none: the pending selection
+    // or the search changed), not the whole transcript.
+    state = previous;
+    state.setTriggerValue = setTriggerValue;
+    state.attach();
+    state.shortcuts = !!d.shortcuts;
+    const clamp = (x) => Math.max(0, Math.min(state.nCp, x | 0));
+    const fresh = new Map();
+    spans.forEach((s) => { const it = spanItem(s, clamp); if (it) fresh.set(it.id, it); });
+    const regions = [];
+    state.byId.forEach((it, id) => { const now = fresh.get(id); if (!now || itemKey(now) !== itemKey(it)) regions.push([it.start, it.end]); });
+    fresh.forEach((it, id) => { const was = state.byId.get(id); if (!was || itemKey(was) !== itemKey(it)) regions.push([it.start, it.end]); });
+    if (regions.length) {
+      root.dataset.ready = "0";
+      state.byId.forEach((it, id) => { if (!fresh.has(id)) state.firstMark.delete(id); });
+      state.byId = fresh;
+      state.items = Array.from(fresh.values());
+      if (regions.length > 400) {
+        regions.length = 0;
+        regions.push([0, state.nCp]);
+      }
+      const t1 = performance.now();
+      regions.forEach(([a, b]) => rebuildRegion(state, a, b));
+      const t2 = performance.now();
+      placeLabels(state);
+      const t3 = performance.now();
+      root.dataset.renderMs = String(Math.round(t3 - t0));
+      root.dataset.renderParts = [t1 - t0, t2 - t1, t3 - t2].map(Math.round).join(",");  // diff, chunks, labels
+    }
+    showReveal(state, d.reveal);
+    pendingOverlay(state, pending);
+    showSearch(state, d.search);
+    KEY_TARGET = state;
+    root.dataset.ready = "1";
+    return state.detach;
   }
   if (parentElement.__qcCleanup) { parentElement.__qcCleanup(); parentElement.__qcCleanup = null; }
   let scrollTop = 0;
-  if (root) {
-    const old = root.querySelector(".qc-scroll");
-    if (old && root.dataset.document === String(d.document || "")) scrollTop = old.scrollTop;
-  } else {
-    root = document.createElement("div");
-    root.className = "qc-root";
-    parentElement.appendChild(root);
-  }
-  root.setAttribute("data-testid", "qc-transcript");
+  const old = root.querySelector(".qc-scroll");
+  if (old && root.dataset.document === String(d.document || "")) scrollTop = old.scrollTop;
   root.dataset.ready = "0";
   root.dataset.document = String(d.document || "");
 
   const scroll = document.createElement("div");
   scroll.className = "qc-scroll";
-  scroll.style.maxHeight = (d.height || 640) + "px";
+  if (d.height) scroll.style.height = (d.height | 0) + "px";
   const body = document.createElement("div");
   body.className = "qc-body";
   const textRoot = document.createElement("div");
@@ -164,84 +466,35 @@ export default function (component) {
   body.appendChild(overlay);
   scroll.appendChild(body);
 
-  // ---- chunks: maximal runs of text covered by the same set of codings --------------------
   const units = cpToUnitTable(text);
   const nCp = units.length - 1;
   const clamp = (x) => Math.max(0, Math.min(nCp, x | 0));
-  const items = [];
-  spans.forEach((s) => {
-    const a = clamp(s[0]), b = clamp(s[1]);
-    if (b > a) items.push({ start: a, end: b, color: s[2], label: String(s[3] || ""), id: s[4] });
-  });
-  const cuts = new Set([0, nCp]);
-  items.forEach((it) => { cuts.add(it.start); cuts.add(it.end); });
-  const bounds = Array.from(cuts).sort((x, y) => x - y);
-  const byStart = items.slice().sort((x, y) => x.start - y.start);
-  const firstMark = new Map();
-  const nodes = [];                      // every text node with its code point start
-  let active = [];
-  let next = 0;
-  for (let k = 0; k + 1 < bounds.length; k++) {
-    const a = bounds[k], b = bounds[k + 1];
-    active = active.filter((it) => it.end > a);
-    while (next < byStart.length && byStart[next].start <= a) {
-      if (byStart[next].end > a) active.push(byStart[next]);
-      next++;
-    }
-    const node = document.createTextNode(text.slice(units[a], units[b]));
-    nodes.push({ node: node, cp: a });
-    if (!active.length) { textRoot.appendChild(node); continue; }
-    const mark = document.createElement("mark");
-    mark.className = "qc-hl";
-    mark.appendChild(node);
-    mark.style.backgroundColor = withAlpha(active[active.length - 1].color, "55");
-    mark.title = active.map((it) => it.label).join(" · ");
-    mark.dataset.codingIds = active.map((it) => it.id).join(",");
-    if (active.length > 1) mark.classList.add("qc-multi");
-    active.forEach((it) => { if (!firstMark.has(it.id)) firstMark.set(it.id, mark); });
-    textRoot.appendChild(mark);
-  }
-  if (!nodes.length) { const empty = document.createTextNode(""); textRoot.appendChild(empty); nodes.push({ node: empty, cp: 0 }); }
-  root.replaceChildren(scroll);
-  const state = { signature, text, root, body, overlay, nodes, units, nCp, setTriggerValue };
-  root.__qcState = state;
-
-  // ---- margin labels beside the first chunk of each coding: read layout once, write once ----
-  const placeLabels = () => {
-    const list = items.sort((x, y) => x.start - y.start || x.end - y.end).filter((it) => firstMark.has(it.id));
-    const tops = list.map((it) => firstMark.get(it.id).offsetTop);   // one layout pass
-    const probe = document.createElement("div");
-    probe.className = "qc-label";
-    probe.textContent = "Xg";
-    margin.appendChild(probe);
-    const height = probe.offsetHeight || 16;
-    margin.removeChild(probe);
-    const frag = document.createDocumentFragment();
-    let bottom = -Infinity;
-    list.forEach((it, i) => {
-      const label = document.createElement("div");
-      label.className = "qc-label";
-      label.setAttribute("data-testid", "qc-margin-label");
-      label.dataset.codingId = String(it.id);
-      label.textContent = it.label;
-      label.title = it.label;
-      label.style.borderLeftColor = (typeof it.color === "string" && /^#[0-9a-fA-F]{6}$/.test(it.color)) ? it.color : "#888";
-      const top = Math.max(tops[i], bottom + 2);
-      label.style.top = top + "px";
-      label.addEventListener("click", () => {
-        state.setTriggerValue("select", { start: it.start, end: it.end, how: "coding", coding_id: it.id });
-      });
-      frag.appendChild(label);
-      bottom = top + height;
-    });
-    margin.appendChild(frag);
-    margin.style.minHeight = Math.max(0, bottom) + "px";
-    scroll.scrollTop = scrollTop;
-    pendingOverlay(state, pending);
-    root.dataset.codings = String(list.length);
-    root.dataset.renderMs = String(Math.round(performance.now() - t0));  // build + layout, for benchmarks
-    root.dataset.ready = "1";
+  const byId = new Map();
+  spans.forEach((s) => { const it = spanItem(s, clamp); if (it) byId.set(it.id, it); });
+  state = {
+    layout, text, root, scroll, body, textRoot, margin, overlay, units, nCp, byId,
+    items: Array.from(byId.values()), nodes: [], firstMark: new Map(), labels: new Map(), setTriggerValue,
+    blockStarts: [0], blockEls: [],
+    shortcuts: !!d.shortcuts, keys: 0, searchSig: null, revealSig: "", labelHeight: 0,
   };
+  state.blockStarts = lineStarts(text, units);
+  const { divs, entries, first } = buildBlocks(state, 0, state.blockStarts.length - 1);
+  const frag = document.createDocumentFragment();
+  divs.forEach((dv) => frag.appendChild(dv));
+  textRoot.appendChild(frag);
+  state.blockEls = divs;
+  state.nodes = entries;
+  state.firstMark = first;
+  root.replaceChildren(scroll);
+  root.__qcState = state;
+  KEY_TARGET = state;
+
+  margin.addEventListener("click", (ev) => {
+    const label = ev.target instanceof Element ? ev.target.closest(".qc-label") : null;
+    if (!label) return;
+    const it = state.byId.get(Number(label.dataset.codingId)) || state.byId.get(label.dataset.codingId);
+    if (it) state.setTriggerValue("select", { start: it.start, end: it.end, how: "coding", coding_id: it.id });
+  });
 
   // ---- selection -> code points --------------------------------------------------------------
   const offsetOf = (node, offset) => {
@@ -284,9 +537,17 @@ export default function (component) {
   // A drag may end outside the text; listen on the document too (removed by the cleanup).
   const onDocMouseUp = (ev) => { if (!root.contains(ev.target)) { onMouseUp(); } };
   state.attach = () => { document.removeEventListener("mouseup", onDocMouseUp); document.addEventListener("mouseup", onDocMouseUp); };
-  state.detach = () => { document.removeEventListener("mouseup", onDocMouseUp); };
+  state.detach = () => { document.removeEventListener("mouseup", onDocMouseUp); if (KEY_TARGET === state) KEY_TARGET = null; };
   state.attach();
-  requestAnimationFrame(placeLabels);
+  requestAnimationFrame(() => {
+    placeLabels(state);
+    scroll.scrollTop = scrollTop;
+    showReveal(state, d.reveal);
+    pendingOverlay(state, pending);
+    showSearch(state, d.search);
+    root.dataset.renderMs = String(Math.round(performance.now() - t0));  // build + layout, for benchmarks
+    root.dataset.ready = "1";
+  });
   parentElement.__qcCleanup = state.detach;
   return state.detach;
 }
@@ -295,46 +556,112 @@ export default function (component) {
 _component = st.components.v2.component("qualcode_transcript", css=_CSS, js=_JS, isolate_styles=False)
 
 
+SENT_KEY = "qc_transcript_sent"  # session state: {"text": key, "segments": key} this browser holds
+
+
 def transcript_view(
     *,
     document: str,
     text: str,
     spans: Sequence[Sequence[Any]],
-    segments: Sequence[Sequence[int]],
+    segments: Sequence[Sequence[int]] | Callable[[], Sequence[Sequence[int]]],
     selection: tuple[int, int] | None,
     on_select: Callable[[], None],
+    text_key: str | None = None,
+    segments_key: str | None = None,
+    on_key: Callable[[], None] | None = None,
+    search: dict[str, Any] | None = None,
+    reveal: Sequence[int] | None = None,
+    shortcuts: bool = False,
     language: str = "",
-    height: int = 640,
+    height: int = 0,
     key: str = TRANSCRIPT_KEY,
 ) -> Any:
     """Mount the transcript view.
 
-    ``spans`` are ``[start, end, colour, label, coding_id]`` (code points); ``segments``
-    the ``[start, end]`` a click selects; ``selection`` the pending span drawn with a dashed
-    outline.  ``on_select`` runs (before the rerun) when the user selects something: read
-    the event with :func:`selection_event`.
+    ``spans`` are ``[start, end, colour, label, coding_id, memo]`` (code points; memo "" for
+    none); ``segments`` the ``[start, end]`` a click selects (or a function giving them);
+    ``selection`` the pending span drawn with a dashed outline; ``search`` ``{"query", "hits":
+    [[start, end], …], "focus": i}`` drawn as highlights, the focused hit scrolled into view;
+    ``reveal`` a span scrolled into view (each time it changes).
+    ``on_select`` runs (before the rerun) when the user selects something (read the event with
+    :func:`selection_event`); ``on_key`` when a coding shortcut is pressed (:func:`key_event`).
+    ``height`` 0: the view fills the window's height.
+
+    The text and the segments travel once per browser session: when ``text_key`` /
+    ``segments_key`` (which must change whenever the text / segments do) are the ones this
+    session already sent, they are left out and the browser uses the copy it keeps; a browser
+    that lost its copy asks for it (the ``need`` event) and gets it in the next run.
     """
+    text_key = text_key or f"{document}:{len(text)}:{hash(text)}"
+    segments_key = segments_key or text_key
+    sent = st.session_state.setdefault(SENT_KEY, {})
+    send_text = sent.get("text") != text_key
+    send_segments = sent.get("segments") != segments_key
+    if send_segments and callable(segments):
+        segments = segments()
     data = {
         "document": document,
-        "text": text,
+        "text_key": text_key,
+        "segments_key": segments_key,
+        "text": text if send_text else None,
         "spans": [list(s) for s in spans],
-        "segments": [list(s) for s in segments],
+        "segments": ([list(s) for s in segments] if not callable(segments) else None) if send_segments else None,
         "language": language,
         "height": height,
         "selection": list(selection) if selection else None,
+        "search": search,
+        "reveal": list(reveal) if reveal else None,
+        "shortcuts": shortcuts,
     }
-    return _component(key=key, data=data, on_select_change=on_select, height="content")
+    sent["text"], sent["segments"] = text_key, segments_key
+    return _component(
+        key=key,
+        data=data,
+        on_select_change=on_select,
+        on_need_change=lambda: _on_need(key),
+        on_key_change=on_key or (lambda: None),
+        height="content",
+    )
+
+
+def _on_need(key: str) -> None:
+    """The browser lost its copy of the text or segments: send them in the next run."""
+    value = _trigger(key, "need")
+    sent = st.session_state.setdefault(SENT_KEY, {})
+    if not isinstance(value, dict) or value.get("text", True):
+        sent.pop("text", None)
+    if not isinstance(value, dict) or value.get("segments", True):
+        sent.pop("segments", None)
+
+
+def forget_sent(key: str = TRANSCRIPT_KEY) -> None:
+    """Send the text and segments again in the next run (e.g. when the element is new)."""
+    st.session_state.pop(SENT_KEY, None)
+
+
+def _trigger(key: str, name: str) -> Any:
+    state = st.session_state.get(key)
+    if state is None:
+        return None
+    try:
+        return state.get(name) if hasattr(state, "get") else getattr(state, name, None)
+    except (AttributeError, KeyError, TypeError):  # a state that is not a mapping: no event
+        return None
+
+
+def key_event(key: str = TRANSCRIPT_KEY) -> str | None:
+    """The shortcut of the last key press (inside ``on_key``): "1"…"9" or "undo"."""
+    value = _trigger(key, "key")
+    if not isinstance(value, dict):
+        return None
+    pressed = str(value.get("key", ""))
+    return pressed if pressed == "undo" or (len(pressed) == 1 and pressed in "123456789") else None
 
 
 def selection_event(key: str = TRANSCRIPT_KEY) -> dict[str, Any] | None:
     """The ``select`` event of the last interaction (inside ``on_select``), validated."""
-    state = st.session_state.get(key)
-    value = None
-    if state is not None:
-        try:
-            value = state.get("select") if hasattr(state, "get") else getattr(state, "select", None)
-        except (AttributeError, KeyError, TypeError):  # a state that is not a mapping: no event
-            value = None
+    value = _trigger(key, "select")
     if not isinstance(value, dict):
         return None
     try:

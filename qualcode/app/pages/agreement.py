@@ -45,6 +45,14 @@ UNIT_WORDS = {
     "coding starts and ends and on the code given",
 }
 
+UNIT_NAMES = {
+    "document": "interview",
+    "character": "character (NVivo)",
+    "match": "segment match (MAXQDA)",
+    "span": "span (unitized α)",
+}
+BY_NAMES = {"both": "codes + themes", "code": "codes", "theme": "themes"}
+
 COLUMN_NAMES = {
     "level": "Level",
     "unit": "Unit",
@@ -91,6 +99,7 @@ def _agreement(
     scope: str = "common",
     method: str = "units",
     include_interviewer: bool = False,
+    scale_level: str | None = None,
 ) -> pd.DataFrame:
     return intercoder_agreement(
         _data,
@@ -102,6 +111,7 @@ def _agreement(
         scope=scope,
         bootstrap_method=method,
         include_interviewer=include_interviewer,
+        scale_level=scale_level,
     )
 
 
@@ -221,7 +231,8 @@ def forest_plot(table: pd.DataFrame) -> alt.Chart | None:
     labels = marks.mark_text(align="left", dx=3, dy=-4, baseline="bottom", color="#555").encode(
         x="x:Q", y=alt.value(0), text="label:N"
     )
-    return (lines + labels + bars + points).properties(height=max(120, 22 * len(rows)))
+    # Streamlit fits the whole chart (axis, title, legend) into the height: room for them on top of the rows
+    return (lines + labels + bars + points).properties(height=max(170, 24 * len(rows) + 90))
 
 
 def _plain_words(table: pd.DataFrame, unit: str) -> str:
@@ -232,6 +243,20 @@ def _plain_words(table: pd.DataFrame, unit: str) -> str:
         f"**What was compared.** {esc(UNIT_WORDS.get(unit, unit))}; coders {coders}; "
         f"documents: {esc(str(a.get('scope', '?')))}.",
     ]
+    n_coders = len(a.get("annotators", []))
+    kappa = "Cohen's kappa" if n_coders == 2 else "Fleiss' kappa (Gwet's form)"
+    words = {
+        "character": "percent agreement and Cohen's kappa per document from the four character counts, "
+        "and their size-weighted average",
+        "match": "the share of matched segments and Brennan & Prediger's kappa (chance = 1/number of codes)",
+        "span": "Krippendorff's unitizing alphas: |uα (is the same text coded at all), uα (same text, same code), "
+        "cuα per theme (which code, given both coded)",
+    }.get(
+        unit,
+        f"percent agreement (the share of coder pairs that agree; not corrected for chance), {kappa}, and "
+        "Krippendorff's alpha on present/absent: 1 is perfect agreement, 0 what chance alone gives",
+    )
+    lines.append(f"**Coefficients.** {esc(words)}.")
     if a.get("bootstrap"):
         how = (
             "the units were resampled with replacement and alpha recomputed"
@@ -266,14 +291,20 @@ def render() -> None:
         project.require("supervisor", "see inter-coder agreement")
         data = state.cached_analysis(project)
         version = project.data_version()
-        cols = st.columns([3, 1, 1, 1, 1])
+        cols = st.columns([3, 1, 1.3, 1, 1.2])
         with cols[0]:
             coders = coder_choice(data, "qc_agr_coders")
         default_unit = project.setting("agreement_unit", "sentence") or "sentence"
         unit = cols[1].selectbox(
-            "Unit", UNITS, index=UNITS.index(default_unit) if default_unit in UNITS else 0, key="qc_agr_unit"
+            "Unit",
+            UNITS,
+            index=UNITS.index(default_unit) if default_unit in UNITS else 0,
+            key="qc_agr_unit",
+            format_func=lambda u: UNIT_NAMES.get(u, u),
         )
-        by = cols[2].selectbox("Per", ["both", "code", "theme"], key="qc_agr_by")
+        by = cols[2].selectbox(
+            "Per", ["both", "code", "theme"], key="qc_agr_by", format_func=lambda b: BY_NAMES.get(b, b)
+        )
         bootstrap = cols[3].selectbox(
             "Bootstrap samples",
             [0, 200, 1000],
@@ -291,8 +322,18 @@ def render() -> None:
             st.info("Choose at least two coders.")
             return
         documents, scope = document_choice(data, coders, "qc_agr")
-        interviewer = st.checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
-        key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer)
+        options = st.columns([3, 2])
+        interviewer = options[0].checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
+        scale_level = None
+        if data.codebook.scales() and unit in UNIT_KINDS + ("document",) and by != "code":
+            scale_level = options[1].selectbox(
+                "Scale level",
+                [None, "nominal", "ordinal", "interval", "ratio"],
+                key="qc_agr_scale_level",
+                format_func=lambda lv: "as in the codebook (scale:)" if lv is None else lv,
+                help="The level of alpha for the themes that codebook.yaml declares scales (scale:, order:).",
+            )
+        key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer, scale_level)
         table = _agreement(data, project.database_url, project.actor, version, *key)
         st.markdown(_plain_words(table, unit))
         with st.expander("Full method statement"):
@@ -344,7 +385,10 @@ def render() -> None:
             data, project.database_url, project.actor, version, tuple(coders), unit, documents, scope, interviewer
         )
         dis = _worst_first(dis, table)
-        st.caption(f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first.")
+        st.caption(
+            f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first. "
+            "Click a row (or choose it under *Look at one*) to read it with each coder's codes side by side."
+        )
         side = ["document", "participant", "text", "code_label", "code_alpha"] + [
             f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns
         ]
@@ -362,8 +406,12 @@ def render() -> None:
             width="stretch",
             key="qc_agr_dis",
             column_config={"Text": st.column_config.TextColumn("Text", width="large")},
+            on_select=_on_row_picked,
+            selection_mode="single-row",
         )
         if len(dis):
+            if not 0 <= int(st.session_state.get("qc_agr_pick", 0)) < len(dis):
+                st.session_state["qc_agr_pick"] = 0  # the list changed under the old choice
             pick = st.selectbox(
                 "Look at one",
                 list(range(len(dis))),
@@ -391,6 +439,14 @@ def render() -> None:
                 st.session_state["qc_adj_all"] = scope == "all"
                 st.session_state["qc_adj_interviewer"] = interviewer
                 _go_to_adjudicate()
+
+
+def _on_row_picked() -> None:
+    """A click on a row of the disagreements opens it below (the "Look at one" choice)."""
+    picked = st.session_state.get("qc_agr_dis")
+    rows = list(picked.get("selection", {}).get("rows", [])) if picked else []
+    if rows:
+        st.session_state["qc_agr_pick"] = int(rows[0])
 
 
 def passage(row: Any, coders: list[str]) -> None:

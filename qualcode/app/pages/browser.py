@@ -243,8 +243,10 @@ def _summary_and_downloads(
     filter_text = ("Filtered to " + "; ".join(filters)) if filters else ""
     left, right = st.columns([3, 2], vertical_alignment="center")
     with left:
+        spans = len(table.drop_duplicates(["document", "start", "end"]))
+        coded = f" ({n} codings)" if n != spans else ""
         st.markdown(
-            f"**{state.escape_md(what)}** — {n} excerpt{'s' if n != 1 else ''} "
+            f"**{state.escape_md(what)}** — {spans} excerpt{'s' if spans != 1 else ''}{coded} "
             f"from {people} participant{'s' if people != 1 else ''}"
         )
         if filter_text:

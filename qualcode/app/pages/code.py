@@ -1,20 +1,31 @@
 """Code page: read one interview, select text, apply codes.
 
-Speed: only the current document's codings are read (``store.codings_frame(actor,
-documents=[name])``); the text and segments are cached by the text's hash; the transcript
-and the coding panel live in one ``st.fragment`` so selecting and applying rerun only that
-part.  Actions run in widget callbacks (before the rerun draws), so the new highlight shows
-in the same rerun that stored the coding.
+Speed: only the current document's codings are read (``Project.document_codings_view``, by
+the document index, built column by column); the text and segments are cached by the text's
+hash and sent to the browser once per session (the component keeps them); the transcript and
+the coding panel live in one ``st.fragment`` so selecting and applying rerun only that part,
+and the component redraws only the highlights that changed.  Actions run in widget callbacks
+(before the rerun draws), so the new highlight shows in the same rerun that stored the coding.
+
+Coding from the keyboard: with text selected, ``1``–``9`` apply the numbered recent code
+(``1`` the last one used), ``U`` or ``Ctrl+Z`` undoes the last action, ``/`` goes to the find
+box (the legend under the buttons lists the numbers).  "Open in context" (Code browser,
+Codebook page, or ``/code?document=NAME&start=S&end=E``) arrives through
+``components/open_in_context.arrive``: the interview chosen, the span selected and scrolled into
+view.
 
 Stable keys (AppTest and Playwright): document ``qc_document``, click unit ``qc_unit``,
 transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pick`` (shown
 when the toggle ``qc_keyboard_select`` is on), codes
 ``qc_codes``, memo ``qc_memo``, apply ``qc_apply``, undo ``qc_undo``, coding to edit
-``qc_edit_coding``.  In the browser each is inside an element with class ``st-key-<key>``.
+``qc_edit_coding``, find box ``qc_search`` (hits ``qc_search_prev`` / ``qc_search_next``),
+shortcut legend ``qc_shortcuts``.  In the browser each is inside an element with class
+``st-key-<key>``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -27,16 +38,20 @@ from ...progress import segment_progress
 from ...project import Project
 from ...suggestions import undecided
 from .. import state
-from ..components import TRANSCRIPT_KEY, tables, transcript_view
+from ..components import TRANSCRIPT_KEY, transcript_view
 from ..components.colours import code_colour as _theme_rule_colour
 from ..components.open_in_context import arrive as arrive_in_context
-from ..components.transcript import selection_event
+from ..components.transcript import key_event, selection_event
 
 SELECTION_KEY = "qc_selection"
 RECENT_KEY = "qc_recent_codes"
 SUGGESTIONS_KEY = "qc_suggestions"
 MAX_SUGGESTIONS_SHOWN = 15
 SELECTION_INFO_HEIGHT = 110  # px
+SHORTCUT_CODES_KEY = "qc_shortcut_codes"  # the recent codes the keys 1-9 apply (as the legend shows)
+REVEAL_KEY = "qc_reveal"  # the span to scroll into view once (open in context)
+MAX_SEARCH_HITS = 1000
+MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -83,9 +98,36 @@ def code_option_label(codebook: Codebook, code_id: str) -> str:
 
 
 def codes_sentence(codebook: Codebook, codes: list[str]) -> str:
-    """'"A"', '"A" and "B"', '"A", "B" and "C"' (labels, for messages in plain words)."""
-    labels = [f'"{code_label(codebook, c)}"' for c in codes]
+    """'*A*', '*A* and *B*', '*A*, *B* and *C*' (labels in italics, markdown-escaped: for
+    messages in plain words)."""
+    labels = [f"*{state.escape_md(code_label(codebook, c))}*" for c in codes]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def search_hits(text: str, query: str, limit: int = MAX_SEARCH_HITS) -> list[tuple[int, int]]:
+    """Where ``query`` occurs in ``text`` (case-insensitive, code point offsets, at most ``limit``).
+
+    >>> search_hits("Visa rules. New visa rules.", "VISA")
+    [(0, 4), (16, 20)]
+    """
+    query = query.strip()
+    if not query:
+        return []
+    hits = []
+    for m in re.finditer(re.escape(query), text, flags=re.IGNORECASE):
+        hits.append((m.start(), m.end()))
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+def recent_codes(codebook: Codebook, recent: list[str], mine: pd.DataFrame, n: int = 9) -> list[str]:
+    """The codes the keys 1..n apply: this session's recent codes, then the annotator's latest
+    codings in this interview (newest first), known codes only, each once."""
+    pool = list(recent)
+    if not mine.empty:  # codings come ordered by id, which grows with time: newest last
+        pool += mine["code"].tolist()[::-1]
+    return [c for c in dict.fromkeys(pool) if c in codebook.codes][:n]
 
 
 def _selection(document: str) -> dict[str, Any] | None:
@@ -115,10 +157,10 @@ def _on_segment_pick(document: str, segments: pd.DataFrame) -> None:
     _set_selection(document, int(row["start"]), int(row["end"]), "segment")
 
 
-def _apply(document: str) -> None:
+def _apply(document: str, codes: list[str] | None = None) -> None:
     project = state.user_project()
     sel = _selection(document)
-    codes = list(st.session_state.get("qc_codes") or [])
+    codes = list(codes if codes is not None else (st.session_state.get("qc_codes") or []))
     if sel is None:
         state.flash("error", "Select some text first (drag over it, click a sentence, or pick a segment).")
         return
@@ -137,8 +179,31 @@ def _apply(document: str) -> None:
     st.session_state["qc_codes"] = []
     st.session_state["qc_memo"] = ""
     st.session_state["qc_segment_pick"] = None
-    chars = sel["end"] - sel["start"]
-    state.flash("success", f"Coded 1 passage ({chars} characters) with {codes_sentence(project.codebook, codes)}.")
+    state.flash("success", f"Coded 1 passage with {codes_sentence(project.codebook, codes)}.", markdown=True)
+
+
+def _on_key(document: str) -> None:
+    """A coding shortcut pressed in the browser: 1-9 apply a recent code, undo undoes."""
+    pressed = key_event(TRANSCRIPT_KEY)
+    if pressed is None:
+        return
+    if pressed == "undo":
+        _undo()
+        return
+    shortcut = list(st.session_state.get(SHORTCUT_CODES_KEY) or [])
+    number = int(pressed)
+    if number > len(shortcut):
+        state.flash("warning", f"No recent code number {number} yet: apply a code with the Codes box first.")
+        return
+    _apply(document, [shortcut[number - 1]])
+
+
+def _search_step(step: int) -> None:
+    st.session_state["qc_search_focus"] = int(st.session_state.get("qc_search_focus", 0)) + step
+
+
+def _search_changed() -> None:
+    st.session_state["qc_search_focus"] = 0
 
 
 def _undo() -> None:
@@ -221,19 +286,37 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
 
 
 # ------------------------------------------------------------------------------ page
+def interview_labels(project: Project) -> dict[str, str]:
+    """Document name -> what the interview picker shows: the participant's label, then the file
+    name ("Expert (A) · expert_A"); the file name alone when there is no label."""
+    docs = state.documents(project)
+    people = state.participants(project)
+    label_of = dict(zip(people["participant"].tolist(), people["label"].tolist())) if not people.empty else {}
+    out = {}
+    for name, pid in zip(docs["document"].tolist(), docs["participant"].tolist()):
+        label = label_of.get(pid) if pid is not None else None
+        label = label if isinstance(label, str) and label.strip() else (pid if isinstance(pid, str) and pid else None)
+        out[name] = f"{label} · {name}" if label and label != name else name
+    return out
+
+
 def render() -> None:
     project = state.user_project()
-    names = state.documents(project)["document"].tolist()
+    labels = interview_labels(project)
+    names = list(labels)
     if not names:
         st.info(
             "No interviews in this project yet. Add transcripts on the Interviews page "
             "(or put them in the interviews/ folder)."
         )
         return
-    arrive_in_context(names, project.actor.name)  # "Open in context" from the Code browser / Codebook page
+    # "Open in context" from the Code browser / Codebook page (or /code?document=…&start=…&end=…)
+    arrived = arrive_in_context(names, project.actor.name)
+    if arrived:
+        st.session_state[REVEAL_KEY] = (arrived["document"], int(arrived["start"]), int(arrived["end"]))
     top = st.columns([3, 2, 2])
     with top[0]:
-        document = st.selectbox("Interview", names, key="qc_document")
+        document = st.selectbox("Interview", names, key="qc_document", format_func=labels.__getitem__)
     with top[1]:
         unit = st.selectbox(
             "A click selects a",
@@ -261,6 +344,65 @@ def _workspace(document: str, unit: str, show_others: bool) -> None:
         _workspace_body(document, unit, show_others)
 
 
+def _span_rows(codebook: Codebook, codings: pd.DataFrame, actor_name: str, show_others: bool) -> list[list[Any]]:
+    """``[start, end, colour, label, coding_id, memo]`` per coding: plain columns and one
+    colour/label look-up per code (a per-row pandas access was a third of each rerun)."""
+    colours: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    rows = []
+    for start, end, code, annotator, cid, memo in zip(
+        codings["start"].tolist(),
+        codings["end"].tolist(),
+        codings["code"].tolist(),
+        codings["annotator"].tolist(),
+        codings["coding_id"].tolist(),
+        codings["memo"].tolist(),
+    ):
+        if code not in colours:
+            colours[code] = code_colour(codebook, code)
+            labels[code] = code_label(codebook, code)
+        label = labels[code] if not show_others or annotator == actor_name else f"{annotator}: {labels[code]}"
+        note = memo if isinstance(memo, str) else ""
+        rows.append([start, end, colours[code], label, cid, note[:300]])
+    return rows
+
+
+def _segments_of(doc: dict[str, Any], unit: str) -> pd.DataFrame:
+    """The document's segments of one kind (kept in the cached document: computed once)."""
+    by_unit: dict[str, pd.DataFrame] = doc.setdefault("by_unit", {})
+    if unit not in by_unit:
+        segments_all: pd.DataFrame = doc["segments"]
+        by_unit[unit] = segments_all.loc[segments_all["kind"] == unit].reset_index(drop=True)
+    return by_unit[unit]
+
+
+def _search_bar(text: str) -> dict[str, Any] | None:
+    """The find box above the transcript: hits highlighted, the current one scrolled to."""
+    cols = st.columns([6, 2, 1, 1], vertical_alignment="center", gap="small")
+    query = cols[0].text_input(
+        "Find in this interview",
+        key="qc_search",
+        placeholder="Find in this interview ( / )",
+        label_visibility="collapsed",
+        on_change=_search_changed,
+    )
+    hits = search_hits(text, query or "")
+    if not (query or "").strip():
+        cols[1].caption("")
+        st.session_state["qc_search_focus"] = 0
+        return None
+    if not hits:
+        cols[1].caption("No matches")
+        return {"query": query, "hits": [], "focus": -1}
+    focus = int(st.session_state.get("qc_search_focus", 0)) % len(hits)
+    st.session_state["qc_search_focus"] = focus
+    more = "+" if len(hits) >= MAX_SEARCH_HITS else ""
+    cols[1].caption(f"{focus + 1} of {len(hits)}{more} {'match' if len(hits) == 1 else 'matches'}")
+    cols[2].button(":material/keyboard_arrow_up:", key="qc_search_prev", on_click=_search_step, args=(-1,))
+    cols[3].button(":material/keyboard_arrow_down:", key="qc_search_next", on_click=_search_step, args=(1,))
+    return {"query": query, "hits": [list(h) for h in hits], "focus": focus}
+
+
 def _workspace_body(document: str, unit: str, show_others: bool) -> None:
     project = state.user_project()
     actor = project.actor
@@ -271,36 +413,34 @@ def _workspace_body(document: str, unit: str, show_others: bool) -> None:
         return
     annotators = None if show_others else [actor.name]
     try:
-        codings = project.document_codings(document, annotators)
+        codings = project.document_codings_view(document, annotators)
     except QualcodeError as exc:
         state.show_error(exc)
         return
     mine = codings.loc[codings["annotator"] == actor.name]
-    segments_all: pd.DataFrame = doc["segments"]
-    segments = segments_all.loc[segments_all["kind"] == unit].reset_index(drop=True)
+    segments = _segments_of(doc, unit)
     sel = _selection(document)
+    reveal = st.session_state.get(REVEAL_KEY)
+    if reveal and reveal[0] != document:
+        reveal = None
 
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        spans = [
-            (
-                int(r.start),
-                int(r.end),
-                code_colour(codebook, r.code),
-                (f"{r.annotator}: " if show_others and r.annotator != actor.name else "")
-                + code_label(codebook, r.code),
-                int(r.coding_id),
-            )
-            for r in codings.itertuples(index=False)
-        ]
+        search = _search_bar(doc["text"])
         with state.timed("code.transcript"):
             transcript_view(
                 document=document,
                 text=doc["text"],
-                spans=spans,
-                segments=segments[["start", "end"]].to_numpy().tolist(),
+                text_key=f"{document}:{doc['sha']}",
+                segments_key=f"{document}:{doc['sha']}:{unit}",
+                spans=_span_rows(codebook, codings, actor.name, show_others),
+                segments=lambda: segments[["start", "end"]].to_numpy().tolist(),
                 selection=(sel["start"], sel["end"]) if sel else None,
                 on_select=lambda: _on_transcript_select(document),
+                on_key=lambda: _on_key(document),
+                search=search,
+                reveal=[reveal[1], reveal[2]] if reveal else None,
+                shortcuts=True,
                 language=doc["language"],
             )
     with right, state.timed("code.panels"):
@@ -331,10 +471,9 @@ def _coding_panel(
                 st.text(_preview(text[sel["start"] : sel["end"]], 400))
             else:
                 st.markdown("**Select text** — drag over it, click a sentence, or pick a segment below.")
-        recent = list(st.session_state.get(RECENT_KEY, []))
-        if not mine.empty:
-            recent += mine.sort_values("created_at", ascending=False)["code"].tolist()
-        options = ordered_codes(codebook, recent)
+        shortcut = recent_codes(codebook, list(st.session_state.get(RECENT_KEY, [])), mine)
+        st.session_state[SHORTCUT_CODES_KEY] = shortcut
+        options = ordered_codes(codebook, shortcut)
         # Apply and Undo sit beside the Codes box, top-aligned, not below it: the box grows
         # and shrinks with the chips and the typing line, and leaving it (pressing the mouse
         # on Apply) shrinks it; a button below moved between mouse-down and mouse-up and the
@@ -364,6 +503,7 @@ def _coding_panel(
         # Actions in this fragment report here (the fragment reruns alone).
         with st.container(key="qc_messages"):
             state.show_flashes()
+        _shortcut_legend(codebook, shortcut)
         if st.toggle(
             "Select without the mouse",
             key="qc_keyboard_select",
@@ -393,6 +533,21 @@ def _coding_panel(
                 st.button("Create code", key="qc_create_code", on_click=_create_code)
             else:
                 st.caption("Only supervisors change the codebook; ask one to add the code.")
+
+
+def _shortcut_legend(codebook: Codebook, shortcut: list[str]) -> None:
+    """A small legend of the coding keys, with the recent codes they apply."""
+    with st.container(key="qc_shortcuts"):
+        if shortcut:
+            numbered = " · ".join(
+                f"**{i + 1}** {state.escape_md(code_label(codebook, c))}" for i, c in enumerate(shortcut)
+            )
+            st.caption(f":material/keyboard: Keys (with text selected): {numbered} · **U** undo · **/** find")
+        else:
+            st.caption(
+                ":material/keyboard: Keys: once you have applied codes, **1**–**9** apply them again "
+                "(**1** the last one) · **U** undo · **/** find"
+            )
 
 
 def segment_labels(text: str, segments: pd.DataFrame, limit: int = 80) -> list[str]:
@@ -426,15 +581,23 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
             st.caption("No codings here yet.")
             return
         ids = editable["coding_id"].tolist()
-        if st.session_state.get("qc_edit_coding") not in ids:
-            st.session_state["qc_edit_coding"] = None
-        by_id = editable.set_index("coding_id")
+        codes_, quotes = editable["code"].tolist(), editable["quote"].tolist()
+        chosen = st.session_state.get("qc_edit_coding")
+        if chosen not in ids:
+            st.session_state["qc_edit_coding"] = chosen = None
+        if len(ids) > MAX_EDIT_OPTIONS:
+            # The newest only (and the one chosen): a list of hundreds is no help and costs every rerun.
+            keep = set(ids[-MAX_EDIT_OPTIONS:]) | {chosen}
+            rows = [(i, c, q) for i, c, q in zip(ids, codes_, quotes) if i in keep][::-1]
+            st.caption(
+                f"The {MAX_EDIT_OPTIONS} newest of {len(ids)}: select text or click a margin label to find the others."
+            )
+        else:
+            rows = list(zip(ids, codes_, quotes))
         # One pass over plain columns: a DataFrame.at lookup per option made this list a third
         # of each rerun on a transcript with hundreds of codings.
-        option_labels = {
-            i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}"
-            for i, code, quote in zip(ids, editable["code"].tolist(), editable["quote"].tolist())
-        }
+        option_labels = {i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}" for i, code, quote in rows}
+        ids = [r[0] for r in rows]
         st.selectbox(
             "Coding",
             ids,
@@ -446,7 +609,7 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         chosen = st.session_state.get("qc_edit_coding")
         if chosen is None:
             return
-        row = by_id.loc[chosen]
+        row = editable.loc[editable["coding_id"] == chosen].iloc[0]
         st.caption(state.escape_md(f"{row['annotator']} · {row['origin']} · {row['start']}–{row['end']}"))
         codes = list(codebook.codes)
         current = row["code"]
@@ -481,7 +644,7 @@ def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
             if key not in dict(rows) and isinstance(value, (str, int, float)):
                 rows.append((str(key), str(value)))
         if rows:
-            tables.dataframe(pd.DataFrame(rows, columns=["field", "value"]), hide_index=True, width="stretch")
+            st.markdown("  \n".join(f"**{state.escape_md(k)}**: {state.escape_md(v)}" for k, v in rows))
         else:
             st.caption("No participant details recorded.")
 

@@ -1,7 +1,12 @@
-"""Codebook page: the theme tree and cross-cutting themes with definitions; supervisors edit it.
+"""Codebook page: the codebook as a collapsible tree (themes › sub-themes › codes) with the number
+of codings, excerpts and participants of every node; click a node to open its card right below
+it: definition, a few excerpts, and for supervisors the edit form in place (label, description,
+include/exclude, examples; a theme's colour), move, merge and delete.  The list-based forms
+(add, rename, move, merge, delete) stay below the tree, under *More changes*.
 
 Every change goes through a :class:`~qualcode.project.Project` method, which edits
-``codebook.yaml`` (comments and order kept) and the database together.
+``codebook.yaml`` (comments and order kept) and the database together; a card's edit is ONE
+change (:meth:`Project.edit_codebook_node`), so *Undo* reverts it whole.
 
 Concurrent supervisors: every form widget has a stable key and holds ids (labels are only
 shown); a submitted form acts on the codebook *version the form was drawn from*
@@ -9,55 +14,216 @@ shown); a submitted form acts on the codebook *version the form was drawn from*
 supervisor changed ``codebook.yaml`` in between, the edit is refused with "codebook.yaml
 changed since you loaded it" instead of landing on whatever code now sits at that position.
 An id that is no longer in the codebook is refused too.
+
+Stable keys: selected node ``qc_cb_selected``; a tree row's button ``qc_cb_node_<id>``; a
+theme's expander ``qc_cb_open_<id>``; a card ``qc_cb_card_<id>``, its edit form
+``qc_cb_edit_<id>`` (fields ``qc_cb_edit_<field>_<id>``); filter ``qc_cb_filter``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
+from ... import retrieval
 from ...errors import ConflictError
-from ...model import UNCATEGORISED, Code, Codebook, Theme
+from ...model import UNCATEGORISED, Code, Codebook, CrossCut, Theme
 from ...project import Project
 from .. import state
-from ..components import tables
+from ..components import colours, tables
 
 if TYPE_CHECKING:
     from ...project import Project
 
 FORM_SHA_KEY = "qc_cb_form_sha"  # the codebook.yaml version the edit forms were last drawn from
+SELECTED_KEY = "qc_cb_selected"  # the node whose card is open
+EXCERPTS_SHOWN = 3
+COUNT_COLUMNS = ("codings", "excerpts", "participants")
+ROW = [7, 1.1, 1.1, 1.3]  # a tree row: label, then the three counts
+# A tree is read as lines: tighter rows than Streamlit's default gaps (only inside the tree).
+TREE_CSS = """<style>
+.st-key-qc_cb_tree [data-testid=stHorizontalBlock] { gap: .5rem; }
+.st-key-qc_cb_tree [data-testid=stVerticalBlock] { gap: .35rem; }
+.st-key-qc_cb_tree [data-testid=stHorizontalBlock] [data-testid=stMarkdownContainer] p { margin-bottom: 0; }
+.st-key-qc_cb_tree [data-testid=stBaseButton-tertiary] { min-height: 1.6rem; padding: 0; text-align: left; justify-content: flex-start; }
+</style>"""
 
 
 def codebook_frame(codebook: Codebook) -> pd.DataFrame:
-    """One row per code: theme path, id, label and its definition fields."""
+    """One row per code with its definition, human column names (the codebook as a table)."""
     rows = []
     for code in codebook.codes.values():
-        path = " > ".join(codebook.themes[t].label for t in codebook.theme_path(code.theme) if t in codebook.themes)
         rows.append(
             {
-                "theme": path,
-                "code": code.id,
-                "label": code.label,
-                "description": code.description,
-                "include": code.include,
-                "exclude": code.exclude,
-                "examples": "\n".join(code.examples),
-                "cross_cutting": ", ".join(codebook.cross_cutting[x].label for x in codebook.cross_cutting_of(code.id)),
+                "Code": code.label,
+                "Theme": retrieval.node_path(codebook, code.theme) if code.theme else "",
+                "Description": code.description,
+                "Include when": code.include,
+                "Exclude when": code.exclude,
+                "Examples": "\n".join(code.examples),
+                "Cross-cutting themes": ", ".join(
+                    codebook.cross_cutting[x].label for x in codebook.cross_cutting_of(code.id)
+                ),
+                "Code id": code.id,
             }
         )
-    return pd.DataFrame(
-        rows, columns=["theme", "code", "label", "description", "include", "exclude", "examples", "cross_cutting"]
+    columns = ["Code", "Theme", "Description", "Include when", "Exclude when", "Examples", "Cross-cutting themes"]
+    return pd.DataFrame(rows, columns=columns + ["Code id"])
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _counts(_project: Project, url: str, actor: Any, version: int, codebook_sha: str) -> pd.DataFrame:
+    return _project.node_counts(data=state.cached_analysis(_project))
+
+
+def node_counts(project: Project) -> pd.DataFrame:
+    """Codings, excerpts and participants per node, cached per data and codebook version."""
+    return _counts(project, project.database_url, project.actor, project.data_version(), project.codebook_version)
+
+
+def _matches(codebook: Codebook, node: Theme | Code | CrossCut, query: str) -> bool:
+    q = query.casefold()
+    texts = [node.id, node.label, node.description]
+    if isinstance(node, Code):
+        texts += [node.include, node.exclude, *node.examples, *node.aliases]
+    return any(q in str(t).casefold() for t in texts)
+
+
+def _visible(codebook: Codebook, query: str) -> set[str] | None:
+    """Nodes shown for a filter (matching codes, their themes; a matching theme's whole subtree)."""
+    if not query:
+        return None
+    keep: set[str] = set()
+    for code in codebook.codes.values():
+        if _matches(codebook, code, query):
+            keep.add(code.id)
+            keep.update(codebook.theme_path(code.theme))
+    for theme in codebook.themes.values():
+        if _matches(codebook, theme, query):
+            keep.update(codebook.theme_path(theme.id))
+            keep.update(codebook.codes_in(theme.id))
+            for t in codebook.themes:
+                if theme.id in codebook.theme_path(t):
+                    keep.add(t)
+    return keep
+
+
+def _count_cells(cols: list[Any], counts: pd.DataFrame, node: str) -> None:
+    for col, name in zip(cols, COUNT_COLUMNS):
+        value = int(counts.at[node, name]) if node in counts.index else 0
+        col.markdown(f"<div style='text-align:right'>{value}</div>", unsafe_allow_html=True)
+
+
+def _contains(codebook: Codebook, theme_id: str, node: str | None) -> bool:
+    """Whether ``node`` (a code or theme) lies in ``theme_id``'s subtree (or is it)."""
+    if node is None:
+        return False
+    if node in codebook.codes:
+        return theme_id in codebook.theme_path(codebook.codes[node].theme)
+    return node in codebook.themes and theme_id in codebook.theme_path(node)
+
+
+def _select(node: str, codebook: Codebook | None = None) -> None:
+    """Open (or close again) a node's card; the themes above it open too."""
+    chosen = None if st.session_state.get(SELECTED_KEY) == node else node
+    st.session_state[SELECTED_KEY] = chosen
+    if chosen is not None and codebook is not None:
+        for theme in codebook.themes:
+            if _contains(codebook, theme, chosen):
+                st.session_state[f"qc_cb_open_{theme}"] = True
+
+
+def _row(codebook: Codebook, counts: pd.DataFrame, node: Theme | Code | CrossCut, ctx: dict[str, Any]) -> None:
+    """One tree row (a code or cross-cutting theme: a button; its counts), and its card when open."""
+    cols = st.columns(ROW, vertical_alignment="center", gap="small")
+    selected = st.session_state.get(SELECTED_KEY) == node.id
+    with cols[0]:
+        inner = st.columns([0.25, 9], gap="small", vertical_alignment="center")
+        if isinstance(node, Code):  # a checked #rrggbb only reaches the HTML
+            inner[0].markdown(colours.swatch(colours.code_colour(codebook, node.id)), unsafe_allow_html=True)
+        else:
+            inner[0].markdown("◆")
+        inner[1].button(
+            node.label,
+            key=f"qc_cb_node_{node.id}",
+            type="tertiary",
+            icon=":material/expand_less:" if selected else None,
+            on_click=_select,
+            args=(node.id, codebook),
+        )
+    _count_cells(cols[1:], counts, node.id)
+    if selected:
+        _card(codebook, counts, node, ctx)
+
+
+def _header_row(title: str = "") -> None:
+    cols = st.columns(ROW, vertical_alignment="bottom", gap="small")
+    cols[0].caption(title)
+    for col, name in zip(cols[1:], ("Codings", "Excerpts", "Participants")):
+        col.markdown(f"<div style='text-align:right;font-size:.8rem;opacity:.7'>{name}</div>", unsafe_allow_html=True)
+
+
+def _theme_label(codebook: Codebook, counts: pd.DataFrame, theme: Theme) -> str:
+    n_codes = len(codebook.codes_in(theme.id))
+    c = counts.loc[theme.id] if theme.id in counts.index else None
+    numbers = (
+        " · ".join(f"{int(c[name])} {_plural(int(c[name]), name)}" for name in COUNT_COLUMNS)
+        if c is not None and int(c["codings"])
+        else "not coded yet"
     )
+    return f"**{state.escape_md(theme.label)}** — {n_codes} code{'s' if n_codes != 1 else ''} · {numbers}"
 
 
-def _node_line(codebook: Codebook, depth: int, node: Theme | Code) -> str:
-    """One tree line (ids are in the definitions table; labels are escaped)."""
-    indent = "&nbsp;" * 4 * depth
-    if isinstance(node, Theme):
-        return f"{indent}▸ **{state.escape_md(node.label)}** ({len(codebook.codes_in(node.id))})"
-    return f"{indent}• {state.escape_md(node.label)}"
+def _theme(codebook: Codebook, counts: pd.DataFrame, theme: Theme, ctx: dict[str, Any], depth: int) -> None:
+    visible = ctx["visible"]
+    if visible is not None and theme.id not in visible:
+        return
+    selected = st.session_state.get(SELECTED_KEY)
+    key = f"qc_cb_open_{theme.id}"
+    if key not in st.session_state:
+        st.session_state[key] = bool(ctx["expand_all"] or _contains(codebook, theme.id, selected))
+    if visible is not None:
+        st.session_state[key] = True  # a filter shows every match
+    with st.expander(
+        _theme_label(codebook, counts, theme),
+        key=key,
+        on_change="rerun",
+        type="default" if depth == 0 else "compact",
+        icon=":material/folder:" if depth == 0 else ":material/subdirectory_arrow_right:",
+    ) as box:
+        if not box.open:
+            return
+        cols = st.columns([6, 2], vertical_alignment="center")
+        with cols[0]:
+            st.markdown(
+                colours.swatch(colours.theme_colour(codebook, theme.id))
+                + state.escape_md(theme.description or "No description yet."),
+                unsafe_allow_html=True,
+            )
+        cols[1].button(
+            "Close theme card" if selected == theme.id else "Theme card",
+            key=f"qc_cb_node_{theme.id}",
+            type="tertiary",
+            icon=":material/info:",
+            on_click=_select,
+            args=(theme.id, codebook),
+        )
+        if selected == theme.id:
+            _card(codebook, counts, theme, ctx)
+        own = [c for c in codebook.codes.values() if c.theme == theme.id and (visible is None or c.id in visible)]
+        if own:
+            _header_row("Codes")
+            for code in own:
+                _row(codebook, counts, code, ctx)
+        for child in codebook.child_themes(theme.id):
+            _theme(codebook, counts, codebook.themes[child], ctx, depth + 1)
+
+
+def _expand_all(codebook: Codebook, value: bool) -> None:
+    for theme in codebook.themes:
+        st.session_state[f"qc_cb_open_{theme}"] = value
 
 
 def render() -> None:
@@ -65,56 +231,236 @@ def render() -> None:
     with state.user_errors():
         codebook = project.codebook
         st.header(state.escape_md(codebook.title) if codebook.title else "Codebook")
-        tree, detail = st.columns([2, 3], gap="large")
-        with tree:
-            st.subheader("Themes")
-            lines = [_node_line(codebook, depth, node) for depth, node in codebook.iter_tree()]
-            st.markdown("  \n".join(lines) if lines else "_The codebook is empty._")
+        counts = node_counts(project)
+        is_supervisor = project.actor.at_least("supervisor")
+        shown = st.session_state.get(FORM_SHA_KEY)  # what the user saw when they filled in a form
+        st.session_state[FORM_SHA_KEY] = project.codebook_version or None
+        editor = project.as_of(shown or project.codebook_version or None) if is_supervisor else None
+        n_codes, n_themes = len(codebook.codes), len(codebook.themes)
+        pooled = counts.attrs.get("pooled") or ""
+        st.caption(
+            state.escape_md(
+                f"{n_themes} themes and sub-themes, {n_codes} codes. Click a code to see its definition and "
+                f"excerpts{' and to edit it' if is_supervisor else ''}."
+                + (f" Codings counted: {pooled}." if pooled else "")
+            )
+        )
+        bar = st.columns([4, 1, 1], vertical_alignment="bottom")
+        query = (
+            bar[0]
+            .text_input("Find a code", key="qc_cb_filter", placeholder="label, id or words of a definition")
+            .strip()
+        )
+        bar[1].button("Expand all", key="qc_cb_expand", on_click=_expand_all, args=(codebook, True), width="stretch")
+        bar[2].button(
+            "Collapse all", key="qc_cb_collapse", on_click=_expand_all, args=(codebook, False), width="stretch"
+        )
+        visible = _visible(codebook, query)
+        st.html(TREE_CSS)
+        ctx: dict[str, Any] = {"project": project, "editor": editor, "visible": visible, "expand_all": n_codes <= 30}
+        with st.container(key="qc_cb_tree"):
+            top_codes = [c for c in codebook.codes.values() if c.theme is None]
+            for code in top_codes:
+                if visible is None or code.id in visible:
+                    _row(codebook, counts, code, ctx)
+            for tid in codebook.child_themes(None):
+                _theme(codebook, counts, codebook.themes[tid], ctx, 0)
+            if not codebook.themes and not codebook.codes:
+                st.info("The codebook is empty." + (" Add a theme or a code below." if is_supervisor else ""))
             if codebook.cross_cutting:
                 st.subheader("Cross-cutting themes")
+                _header_row("Sets of codes from anywhere in the tree")
                 for cc in codebook.cross_cutting.values():
-                    members = ", ".join(codebook.codes[c].label if c in codebook.codes else c for c in cc.codes)
-                    st.markdown(f"**{state.escape_md(cc.label)}** — {state.escape_md(members)}")
-                    if cc.description:
-                        st.caption(state.escape_md(cc.description))
-        with detail:
-            st.subheader("Definitions")
-            query = st.text_input("Filter codes", key="qc_cb_filter", placeholder="label, id or words of a definition")
+                    if visible is None or _matches(codebook, cc, query):
+                        _row(codebook, counts, cc, ctx)
+        with st.expander("The codebook as a table", icon=":material/table:"):
             frame = codebook_frame(codebook)
             if query:
                 mask = frame.apply(lambda col: col.astype(str).str.contains(query, case=False, regex=False)).any(axis=1)
                 frame = frame.loc[mask]
-            tables.dataframe(frame, hide_index=True, width="stretch", key="qc_cb_table")
-            codes = list(codebook.codes)
-            chosen = st.selectbox(
-                "Code details", codes, index=None, key="qc_cb_code", format_func=lambda c: codebook.codes[c].label
+            technical = st.toggle("Show technical columns", key="qc_cb_technical", help="The codes' ids.")
+            tables.dataframe(
+                frame if technical else frame.drop(columns=["Code id"]),
+                hide_index=True,
+                width="stretch",
+                key="qc_cb_table",
+                column_config={"Description": st.column_config.TextColumn("Description", width="large")},
             )
-            if chosen:
-                _code_details(codebook, codebook.codes[chosen])
-                _consolidation(project, codebook.codes[chosen])
-        if project.actor.at_least("supervisor"):
-            shown = st.session_state.get(FORM_SHA_KEY)  # what the user saw when they filled in a form
-            st.session_state[FORM_SHA_KEY] = project.codebook_version or None
+        if is_supervisor:
             _edit_forms(project, codebook, shown)
         else:
             st.caption("Supervisors edit the codebook; changes land in codebook.yaml.")
 
 
+# ------------------------------------------------------------------------------ the card of a node
+def _card(codebook: Codebook, counts: pd.DataFrame, node: Theme | Code | CrossCut, ctx: dict[str, Any]) -> None:
+    with st.container(border=True, key=f"qc_cb_card_{node.id}"):
+        if isinstance(node, Code):
+            _code_details(codebook, node)
+        else:
+            st.markdown(f"**{state.escape_md(node.label)}**")
+            st.caption(state.escape_md(retrieval.node_path(codebook, node.id)))
+            if node.description:
+                st.markdown(state.escape_md(node.description))
+            if isinstance(node, CrossCut):
+                members = [codebook.codes[c].label if c in codebook.codes else c for c in node.codes]
+                st.markdown("*Codes:* " + state.escape_md(", ".join(members)))
+        _numbers(counts, node.id)
+        _few_excerpts(ctx["project"], node.id)
+        if isinstance(node, Code):
+            with st.expander("Consolidation trail", type="compact"):
+                _consolidation(ctx["project"], node)
+        if ctx["editor"] is not None:
+            _edit_in_place(ctx["editor"], codebook, node)
+
+
+def _plural(n: int, noun: str) -> str:
+    return noun if n != 1 else noun[:-1]
+
+
+def _numbers(counts: pd.DataFrame, node: str) -> None:
+    if node not in counts.index or not int(counts.at[node, "codings"]):
+        st.caption("Not coded yet.")
+        return
+    c = counts.loc[node]
+    st.markdown(" · ".join(f"**{int(c[name])}** {_plural(int(c[name]), name)}" for name in COUNT_COLUMNS))
+
+
+def _few_excerpts(project: Project, node: str) -> None:
+    frame = project.excerpts(node, data=state.cached_analysis(project))
+    if frame.empty:
+        return
+    distinct = frame.drop_duplicates(["document", "start", "end"])
+    for row in distinct.head(EXCERPTS_SHOWN).itertuples(index=False):
+        quote = " ".join(str(row.quote).split())
+        if len(quote) > 400:
+            quote = quote[:399] + "…"
+        st.markdown(f"> {state.escape_md(quote)}  \n> — *{state.escape_md(row.participant_label)}*")
+    if st.button(
+        f"All {len(distinct)} {_plural(len(distinct), 'excerpts')} in the Code browser",
+        key=f"qc_cb_browse_{node}",
+        type="tertiary",
+        icon=":material/search:",
+    ):
+        from . import browser
+
+        st.session_state["qc_br_node"] = node
+        st.switch_page(st.Page(browser.render, title="Code browser", url_path="browser", icon=":material/search:"))
+
+
+def _edit_in_place(editor: Project, codebook: Codebook, node: Theme | Code | CrossCut) -> None:
+    """The node's fields as a form right here, then move / merge / delete."""
+    nid = node.id
+    with (
+        st.expander(
+            "Edit " + ("this code" if isinstance(node, Code) else "this theme"), type="compact", icon=":material/edit:"
+        ),
+        st.form(f"qc_cb_edit_{nid}", border=False),
+    ):
+        label = st.text_input("Label", value=node.label, key=f"qc_cb_edit_label_{nid}")
+        description = st.text_area("Description", value=node.description, key=f"qc_cb_edit_description_{nid}")
+        fields: dict[str, Any] = {"description": description}
+        if isinstance(node, Code):
+            cols = st.columns(2)
+            fields["include"] = cols[0].text_area("Include when", value=node.include, key=f"qc_cb_edit_include_{nid}")
+            fields["exclude"] = cols[1].text_area("Exclude when", value=node.exclude, key=f"qc_cb_edit_exclude_{nid}")
+            examples = st.text_area(
+                "Examples (one per line)", value="\n".join(node.examples), key=f"qc_cb_edit_examples_{nid}"
+            )
+            fields["examples"] = [line for line in examples.split("\n") if line.strip()]
+            st.caption(
+                "Colour: from its theme "
+                + state.escape_md(retrieval.node_path(codebook, node.theme) if node.theme else "(none)")
+                + " — change it on the theme's card."
+            )
+        elif isinstance(node, Theme):
+            fields["color"] = st.color_picker(
+                "Colour (the Code page's highlights, the tree and the charts)",
+                value=colours.theme_colour(codebook, nid) if node.color is None else node.color,
+                key=f"qc_cb_edit_color_{nid}",
+            )
+            if node.color is None and fields["color"] == colours.theme_colour(codebook, nid):
+                fields.pop("color")  # inherited and not changed: keep inheriting
+        if st.form_submit_button("Save", type="primary"):
+            with state.user_errors():
+                _check_ids(codebook, nid)
+                editor.edit_codebook_node(nid, label=label, **fields)
+                _done(f"Saved '{label.strip() or node.label}'. Undo (Code page) reverts the whole edit.")
+    if isinstance(node, CrossCut):
+        return
+    with st.expander("Move, merge or delete", type="compact", icon=":material/drive_file_move:"):
+        _node_actions(editor, codebook, node)
+
+
+def _node_actions(editor: Project, codebook: Codebook, node: Theme | Code) -> None:
+    nid = node.id
+    themes = retrieval.theme_choices(codebook)
+    if isinstance(node, Theme):  # no theme under itself
+        themes = {t: label for t, label in themes.items() if not t or nid not in codebook.theme_path(t)}
+    cols = st.columns([3, 1], vertical_alignment="bottom")
+    parent = cols[0].selectbox(
+        "Move under", list(themes), format_func=themes.__getitem__, index=None, key=f"qc_cb_move_to_{nid}"
+    )
+    if cols[1].button("Move here", key=f"qc_cb_move_btn_{nid}", width="stretch") and parent is not None:
+        with state.user_errors():
+            _check_ids(codebook, nid, parent or None)
+            editor.move(nid, parent or None)
+            _done(f"Moved '{node.label}' under {themes[parent].strip()}.")
+    if isinstance(node, Code):
+        choices = {
+            c: label for c, label in retrieval.code_choices(codebook).items() if c in codebook.codes and c != nid
+        }
+        cols = st.columns([3, 1], vertical_alignment="bottom")
+        target = cols[0].selectbox(
+            "Merge into",
+            list(choices),
+            format_func=lambda c: choices[c].strip(),
+            index=None,
+            key=f"qc_cb_merge_to_{nid}",
+        )
+        confirm = st.checkbox(
+            "Yes: move every coding of this code to that code and remove this code", key=f"qc_cb_merge_ok_{nid}"
+        )
+        if cols[1].button("Merge into it", key=f"qc_cb_merge_btn_{nid}", width="stretch") and target is not None:
+            with state.user_errors():
+                _check_ids(codebook, nid, target)
+                if not confirm:
+                    st.warning(
+                        f"Nothing merged yet: merging moves all {editor.code_usage(nid)} coding(s) of "
+                        f"'{state.escape_md(node.label)}'. Tick the confirmation and press the button again."
+                    )
+                else:
+                    editor.merge_codes(nid, target)
+                    _done("Merged; codings moved to the target code. Undo reverts the merge.")
+    cols = st.columns([3, 1], vertical_alignment="bottom")
+    force = cols[0].checkbox(
+        "Also archive its codings (kept in the archive, listed by 'qualcode status')", key=f"qc_cb_delete_ok_{nid}"
+    )
+    if cols[1].button("Delete", key=f"qc_cb_delete_btn_{nid}", width="stretch"):
+        with state.user_errors():
+            _check_ids(codebook, nid)
+            editor.delete_code(nid, force=force)
+            st.session_state[SELECTED_KEY] = None
+            _done(f"Deleted '{node.label}'.")
+
+
 def _code_details(codebook: Codebook, code: Code) -> None:
-    with st.container(border=True):
-        st.markdown(f"**{state.escape_md(code.label)}** · {state.escape_md(code.id)}")
-        st.caption(state.escape_md(codebook.code_path_labels(code.id)))
-        for title, value in (
-            ("Description", code.description),
-            ("Include when", code.include),
-            ("Exclude when", code.exclude),
-        ):
-            if value:
-                st.markdown(f"*{title}:* {state.escape_md(value)}")
-        for example in code.examples:
-            st.text(example)
-        if code.aliases:
-            st.caption("Former names: " + state.escape_md(", ".join(code.aliases)))
+    st.markdown(
+        colours.swatch(colours.code_colour(codebook, code.id)) + f"**{state.escape_md(code.label)}**",
+        unsafe_allow_html=True,  # a checked #rrggbb; the label is escaped
+    )
+    st.caption(state.escape_md(retrieval.node_path(codebook, code.id)))
+    for title, value in (
+        ("Description", code.description),
+        ("Include when", code.include),
+        ("Exclude when", code.exclude),
+    ):
+        if value:
+            st.markdown(f"*{title}:* {state.escape_md(value)}")
+    for example in code.examples:
+        st.markdown(f"*Example:* {state.escape_md(example)}")
+    if code.aliases:
+        st.caption("Former names: " + state.escape_md(", ".join(code.aliases)))
 
 
 def _consolidation(project: Project, code: Code) -> None:
@@ -153,21 +499,34 @@ def _check_ids(codebook: Codebook, *ids: str | None) -> None:
             )
 
 
+def nodes_in_tree(codebook: Codebook, codes: list[str]) -> list[str]:
+    """Themes and codes in tree order (a picker showing the hierarchy), codes outside it last."""
+    order = [node for node in retrieval.code_choices(codebook) if node not in codebook.cross_cutting]
+    return order + [c for c in codes if c not in order]
+
+
 def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
     """``shown_sha``: the codebook version of the previous run, i.e. the one the user saw when
     filling in the form now submitted (None on the first run: no form can be submitted yet)."""
     editor = project.as_of(shown_sha or project.codebook_version or None)
-    st.divider()
-    st.subheader("Edit the codebook")
-    themes = list(codebook.themes)
-    codes = list(codebook.codes)
+    tree = retrieval.theme_choices(codebook, top_level=False)  # labels indented by depth
+    themes = list(tree)
+    nodes = retrieval.code_choices(codebook)
+    codes = [c for c in nodes if c in codebook.codes] + [c for c in codebook.codes if c not in nodes]
 
     def theme_label(t: str) -> str:
-        return codebook.themes[t].label if t in codebook.themes else t
+        return tree.get(t, t)
 
     def code_label(c: str) -> str:
-        return codebook.codes[c].label if c in codebook.codes else c
+        return nodes.get(c, codebook.codes[c].label if c in codebook.codes else c)
 
+    with st.expander("More changes: add, rename, move, merge or delete from lists", icon=":material/edit:"):
+        _list_forms(editor, codebook, themes, codes, theme_label, code_label)
+
+
+def _list_forms(
+    editor: Any, codebook: Codebook, themes: list[str], codes: list[str], theme_label: Any, code_label: Any
+) -> None:
     add, rename, move, merge, delete = st.tabs(["Add", "Rename", "Move", "Merge", "Delete"])
     with add, st.form("qc_cb_add", clear_on_submit=True):
         kind = st.radio("Add a", ["code", "theme"], horizontal=True, key="qc_cb_add_kind")
@@ -199,7 +558,7 @@ def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
     with rename, st.form("qc_cb_rename"):
         node = st.selectbox(
             "Code or theme",
-            codes + themes,
+            list(nodes_in_tree(codebook, codes)),
             format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n),
             key="qc_cb_rename_node",
         )
@@ -213,7 +572,7 @@ def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
     with move, st.form("qc_cb_move"):
         node = st.selectbox(
             "Code or theme",
-            codes + themes,
+            list(nodes_in_tree(codebook, codes)),
             format_func=lambda n: code_label(n) if n in codebook.codes else theme_label(n),
             key="qc_cb_move_node",
         )
@@ -254,7 +613,7 @@ def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
     with delete, st.form("qc_cb_delete"):
         node = st.selectbox(
             "Code or theme",
-            codes + themes + list(codebook.cross_cutting),
+            list(nodes_in_tree(codebook, codes)) + list(codebook.cross_cutting),
             format_func=lambda n: (
                 code_label(n)
                 if n in codebook.codes

@@ -158,8 +158,31 @@ def render() -> None:
             width="stretch",
             key="qc_int_progress",
             column_config={
-                "share": st.column_config.ProgressColumn("share", min_value=0.0, max_value=1.0, format="percent")
+                "share": st.column_config.ProgressColumn("Share", min_value=0.0, max_value=1.0, format="percent")
             },
         )
         st.subheader("Participants")
-        tables.dataframe(participant_table(data), hide_index=True, width="stretch", key="qc_int_participants")
+        people = participant_table(data)
+        first = ["label", "participant"]
+        tables.dataframe(
+            people[first + [c for c in people.columns if c not in first]],
+            hide_index=True,
+            width="stretch",
+            key="qc_int_participants",
+            names={"label": "Name", "participant": "Id"},
+        )
+        _memos_panel(project)
+
+
+def _memos_panel(project: Project) -> None:
+    """The memos of one interview (read, add, edit your own): the Memos page lists all of them."""
+    from .memos import memo_panel
+
+    st.subheader("Interview memos")
+    names = project.document_names()
+    if not names:
+        st.caption("No interviews yet.")
+        return
+    name = st.selectbox("Interview", names, key="qc_int_memo_document")
+    if name is not None:
+        memo_panel(project, "document", name, key="qc_int_memo_new")

@@ -19,10 +19,11 @@ import streamlit as st
 
 from ... import reports
 from ...export import to_csv
+from ...model import Codebook
 from ...project import Project
 from ...vocabulary import SEGMENT_KINDS
 from .. import state
-from ..components import tables
+from ..components import colours, tables
 
 if TYPE_CHECKING:
     from ...project import Project
@@ -31,44 +32,155 @@ EXCEL_KEY = "qc_excel_bytes"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def wrap_label(text: str, width: int) -> str:
+    """A label broken into lines of about ``width`` characters (joined by newlines; never cut).
+
+    >>> wrap_label("Disadvantages of Kazakhstan's migration management", 20)
+    "Disadvantages of\\nKazakhstan's\\nmigration management"
+    """
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width=max(4, width), break_long_words=False)) or str(text)
+
+
+# Vega draws an array of strings as lines: every axis label shown whole, on as many lines as it needs.
+_LINES = "split(datum.label, '\\n')"
+
+
 def heatmap(matrix: pd.DataFrame, title: str) -> alt.Chart:
-    """Participants (rows) × themes (columns) as coloured cells with counts."""
+    """Participants (rows) × themes (columns) as coloured cells with counts; zero cells white."""
     long = matrix.reset_index(names="participant").melt(id_vars="participant", var_name="theme", value_name="excerpts")
+    n_cols = max(1, matrix.shape[1])
+    width = max(8, min(22, 110 // n_cols))
+    long["theme"] = [wrap_label(t, width) for t in long["theme"].astype(str)]
     threshold = float(long["excerpts"].max()) / 2 if len(long) else 0.0
     order_rows = list(matrix.index.astype(str))
-    order_cols = list(matrix.columns.astype(str))
+    order_cols = [wrap_label(t, width) for t in matrix.columns.astype(str)]
     base = alt.Chart(long).encode(
-        x=alt.X("theme:N", sort=order_cols, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=220)),
-        y=alt.Y("participant:N", sort=order_rows, title=None),
+        x=alt.X(
+            "theme:N",
+            sort=order_cols,
+            title=None,
+            axis=alt.Axis(
+                labelAngle=0,
+                labelExpr=_LINES,
+                labelLimit=0,
+                labelOverlap=False,
+                labelPadding=6,
+                orient="bottom",
+                labelBaseline="top",
+                labelFontWeight="bold",
+            ),
+        ),
+        y=alt.Y("participant:N", sort=order_rows, title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
     )
-    cells = base.mark_rect().encode(
-        color=alt.Color("excerpts:Q", scale=alt.Scale(scheme="blues"), title=title),
-        tooltip=["participant", "theme", "excerpts"],
+    top = float(long["excerpts"].max()) if len(long) else 1.0
+    cells = base.mark_rect(stroke="#dddddd", strokeWidth=0.5).encode(
+        color=alt.condition(
+            alt.datum.excerpts > 0,
+            alt.Color(
+                "excerpts:Q",
+                scale=alt.Scale(scheme="blues", domain=[0, max(1.0, top)]),
+                title=title,
+                legend=alt.Legend(format="d", tickMinStep=1),
+            ),
+            alt.value("white"),
+        ),
+        tooltip=["participant", alt.Tooltip("theme:N", title="theme"), alt.Tooltip("excerpts:Q", format="d")],
     )
-    text = base.mark_text(fontSize=11).encode(
-        text=alt.Text("excerpts:Q"),
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("excerpts:Q", format="d"),
         color=alt.condition(alt.datum.excerpts > threshold, alt.value("white"), alt.value("black")),
+        opacity=alt.condition(alt.datum.excerpts > 0, alt.value(1.0), alt.value(0.35)),
     )
     return (cells + text).properties(height=heatmap_height(matrix))
 
 
 def heatmap_height(matrix: pd.DataFrame) -> int:
-    return max(160, 30 * len(matrix.index)) + 140  # rows plus the rotated theme labels
+    return max(160, 30 * len(matrix.index)) + 90  # rows plus the wrapped theme labels
 
 
-def frequency_bars(freq: pd.DataFrame, top: int) -> alt.Chart:
-    shown = freq.loc[freq["excerpts"] > 0].sort_values("excerpts", ascending=False).head(top)
-    return (
-        alt.Chart(shown)
-        .mark_bar()
-        .encode(
-            x=alt.X("excerpts:Q", title="excerpts"),
-            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-            color=alt.Color("theme_path:N", title="theme", legend=alt.Legend(orient="bottom", columns=2)),
-            tooltip=["label", "theme_path", "excerpts", "codings", "experts_n", "experts"],
-        )
-        .properties(height=max(160, 20 * len(shown)))
+def colour_theme(codebook: Codebook, code_id: str) -> str | None:
+    """The theme whose colour a code is drawn in on the Code page: the nearest one with a
+    ``color:`` on its path, else its main theme (None: a code outside the tree)."""
+    if code_id not in codebook.codes:
+        return None
+    path = codebook.theme_path(codebook.codes[code_id].theme)
+    for tid in reversed(path):
+        if codebook.themes[tid].color:
+            return tid
+    return path[0] if path else None
+
+
+FREQ_LABEL_WIDTH = 42  # characters per line of a code's label beside its bar
+
+
+def frequency_bars(freq: pd.DataFrame, top: int, codebook: Codebook | None = None) -> alt.Chart:
+    """The ``top`` most used codes as horizontal bars: every bar labelled with the code's whole
+    label (wrapped) and its count, coloured as the Code page colours the code (its theme's colour)."""
+    shown = freq.loc[freq["excerpts"] > 0].sort_values("excerpts", ascending=False).head(top).copy()
+    shown["code_label"] = [wrap_label(t, FREQ_LABEL_WIDTH) for t in shown["label"].astype(str)]
+    lines = max([label.count("\n") + 1 for label in shown["code_label"]] or [1])
+    domain: list[str] = []
+    palette: list[str] = []
+    if codebook is not None:
+        groups = []
+        for code in shown["code"]:
+            tid = colour_theme(codebook, str(code))
+            label = codebook.themes[tid].label if tid else "(no theme)"
+            groups.append(label)
+            if label not in domain:
+                domain.append(label)
+                palette.append(colours.theme_colour(codebook, tid) if tid else colours.UNKNOWN)
+        shown["colour_theme"] = groups
+    else:
+        shown["colour_theme"] = shown["theme_path"].astype(str)
+    colour = (
+        alt.Color("colour_theme:N", title="Theme", scale=alt.Scale(domain=domain, range=palette))
+        if domain
+        else alt.Color("colour_theme:N", title="Theme")
     )
+    order = shown["code_label"].tolist()
+    base = alt.Chart(shown).encode(
+        y=alt.Y(
+            "code_label:N", sort=order, title=None, axis=alt.Axis(labelExpr=_LINES, labelLimit=0, labelOverlap=False)
+        ),
+        x=alt.X("excerpts:Q", title="Excerpts", axis=alt.Axis(format="d", tickMinStep=1)),
+    )
+    bars = base.mark_bar().encode(
+        color=colour.legend(orient="bottom", columns=2, labelLimit=0),
+        tooltip=[
+            alt.Tooltip("label:N", title="code"),
+            alt.Tooltip("theme_path:N", title="theme"),
+            alt.Tooltip("excerpts:Q", format="d"),
+            alt.Tooltip("codings:Q", format="d"),
+            alt.Tooltip("experts_n:Q", title="participants", format="d"),
+        ],
+    )
+    counts = base.mark_text(align="left", dx=4, fontSize=11).encode(text=alt.Text("excerpts:Q", format="d"))
+    return (bars + counts).properties(height=frequency_height(len(shown), lines))
+
+
+def frequency_height(n: int, lines: int = 1) -> int:
+    return max(160, n * max(22, 15 * lines + 8))
+
+
+def lead(df: pd.DataFrame, first: list[str]) -> pd.DataFrame:
+    """The columns people read first, then the rest (the CSV keeps the original order)."""
+    head = [c for c in first if c in df.columns]
+    out = df[head + [c for c in df.columns if c not in head]]
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def themes_shown(themes: pd.DataFrame) -> pd.DataFrame:
+    """The theme table as read: labels indented by depth (the tree), cross-cutting ones marked."""
+    out = themes.copy()
+    out["theme"] = [
+        ("\u2003" * 2 * int(depth) + str(label)) if kind == "theme" else f"◆ {label} (cross-cutting)"
+        for label, depth, kind in zip(out["theme"], out["depth"], out["kind"])
+    ]
+    return lead(out, ["theme", "excerpts", "codings", "experts_n", "experts_phrase", "codes"])
 
 
 def saturation_chart(table: pd.DataFrame, saturation_at: int | None, run_length: int) -> alt.LayerChart:
@@ -238,24 +350,40 @@ def render() -> None:
         with tabs[0]:
             themes = reports.theme_table(data, annotators)
             _describe(themes)
-            tables.dataframe(themes, hide_index=True, width="stretch", key="qc_rep_themes")
+            tables.dataframe(
+                themes_shown(themes),
+                hide_index=True,
+                width="stretch",
+                key="qc_rep_themes",
+                technical=["experts"],
+                names={"theme": "Theme", "experts_phrase": "Participants (who)"},
+            )
             _csv_button(themes, "themes", "qc_csv_themes")
         with tabs[1]:
             freq = reports.code_frequencies(data, annotators)
             _describe(freq)
-            tables.dataframe(freq, hide_index=True, width="stretch", key="qc_rep_codes")
+            tables.dataframe(
+                lead(freq, ["label", "theme_path", "excerpts", "codings", "experts_n", "experts_phrase"]),
+                hide_index=True,
+                width="stretch",
+                key="qc_rep_codes",
+                technical=["code", "theme", "experts"],
+                names={"label": "Code", "experts_phrase": "Participants (who)"},
+            )
             _csv_button(freq, "codes", "qc_csv_codes")
         with tabs[2]:
             by = st.radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
             cons = reports.consensus(data, by=by, attribute=attribute, annotators=annotators)
             _describe(cons)
             tables.dataframe(
-                cons,
+                lead(cons, ["label", "participants_n", "share", "phrase"]),
                 hide_index=True,
                 width="stretch",
                 key="qc_rep_consensus",
+                technical=[by, "participants"] + [c for c in cons.columns if str(c).endswith(" ids")],
+                names={"label": by.capitalize(), "phrase": "Participants (who)"},
                 column_config={
-                    "share": st.column_config.ProgressColumn("share", min_value=0.0, max_value=1.0, format="percent")
+                    "share": st.column_config.ProgressColumn("Share", min_value=0.0, max_value=1.0, format="percent")
                 },
             )
             _csv_button(cons, "consensus", "qc_csv_consensus")
@@ -269,16 +397,19 @@ def render() -> None:
             _csv_button(mat.reset_index(names="participant"), "participant_theme_matrix", "qc_csv_matrix")
         with tabs[4]:
             top = st.slider("Codes shown", 1, max(2, len(freq)), min(30, max(2, len(freq))), key="qc_rep_top")
-            st.altair_chart(frequency_bars(freq, top), width="stretch", height=max(200, 22 * top) + 120)
+            chart = frequency_bars(freq, top, data.codebook)
+            st.altair_chart(chart, width="stretch", height=int(chart.height) + 140)
         with tabs[5]:
             quotes = reports.quote_table(data, annotators, max_quotes=3)
             _describe(quotes)
             tables.dataframe(
-                quotes,
+                lead(quotes, ["theme", "sub_theme", "label", "quotes", "excerpts", "codings", "experts"]),
                 hide_index=True,
                 width="stretch",
                 key="qc_rep_quotes",
-                column_config={"quotes": st.column_config.TextColumn("quotes", width="large")},
+                technical=["code"],
+                names={"label": "Code", "theme": "Theme", "experts": "Participants"},
+                row_height=120,
             )
             _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
         with tabs[6]:

@@ -40,8 +40,15 @@ def render() -> None:
         )
         version = project.data_version()
         if cols[2].button("Evaluate", key="qc_eval_run", type="primary"):
-            with st.spinner("Training one model per participant …"):
-                tables = evaluate_tables(data, unit=unit, annotators=chosen or None, seed=0)
+            bar = st.progress(0.0, text="Preparing the units …")
+
+            def step(done: int, total: int) -> None:
+                bar.progress(
+                    done / total if total else 1.0, text=f"Trained {done} of {total} models (one per participant)"
+                )
+
+            tables = evaluate_tables(data, unit=unit, annotators=chosen or None, seed=0, progress=step)
+            bar.empty()
             st.session_state[RESULT_KEY] = (version, unit, tuple(chosen), tables)
         stored = st.session_state.get(RESULT_KEY)
         if not stored:

@@ -1,0 +1,23 @@
+"""Project reads for the workbench's Code page (see :mod:`qualcode.store.workbench`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ..store import Actor, Store
+
+
+class WorkbenchMixin:
+    store: Store
+    actor: Actor
+
+    def document_codings_view(self, document: str, annotators: Sequence[str] | None = None) -> pd.DataFrame:
+        """One document's codings that the acting user may see, of ``annotators`` (None = all
+        visible): the frame of ``document_codings``, read by the document index and built
+        column by column (the Code page reads it on every rerun)."""
+        return self.store.document_codings_frame(self.actor, document, annotators)
+
+
+__all__ = ["WorkbenchMixin"]

@@ -1,0 +1,181 @@
+"""The Code page's own features through AppTest: the find box, the coding keys' legend, memo
+marks on coded spans, the interview picker's participant labels, opening an interview at a
+span (``?doc=&start=&end=``), plain-word messages, and the transcript's text sent once per
+session.  The keys themselves (JavaScript) are tested in tests/test_browser.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
+from test_app import app, assert_no_exception, component_data, make_project, pick_segment, texts
+
+from qualcode.app.pages.code import recent_codes, search_hits
+from qualcode.project import Project
+from qualcode.store import Actor
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    root = tmp_path / "proj"
+    p = make_project(root, hostile=True)
+    monkeypatch.setenv("QUALCODE_PROJECT", str(root))
+    monkeypatch.delenv("QUALCODE_DATABASE_URL", raising=False)
+    yield p
+    p.close()
+
+
+def test_search_hits_are_case_insensitive_code_points() -> None:
+    text = "🙂 Visa rules. New visa rules."
+    assert search_hits(text, "visa") == [(2, 6), (18, 22)]  # the emoji is one code point
+    assert search_hits(text, "  ") == []
+    assert search_hits(text, "(") == []  # not a pattern
+    assert len(search_hits("a" * 50, "a", limit=7)) == 7
+
+
+def test_find_box_counts_hits_and_steps_through_them(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    at.text_input(key="qc_search").input("a").run()
+    assert_no_exception(at)
+    data = component_data(at)
+    text = project.store.document_text("expert_A")
+    expected = search_hits(text, "a")
+    assert data["search"]["hits"] == [list(h) for h in expected] and len(expected) >= 2
+    assert data["search"]["focus"] == 0
+    assert f"1 of {len(expected)} matches" in texts(at)
+    assert [text[s:e].casefold() for s, e in expected] == ["a"] * len(expected)
+    at.button(key="qc_search_next").click().run()
+    assert component_data(at)["search"]["focus"] == 1
+    assert f"2 of {len(expected)} matches" in texts(at)
+    at.button(key="qc_search_prev").click().run()
+    at.button(key="qc_search_prev").click().run()  # wraps round to the last hit
+    assert component_data(at)["search"]["focus"] == len(expected) - 1
+    at.text_input(key="qc_search").input("no such words").run()
+    assert "No matches" in texts(at)
+    assert component_data(at)["search"]["hits"] == []
+
+
+def test_messages_in_plain_words_and_the_keys_legend(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    assert "apply them again" in texts(at)  # the legend before any code was applied
+    data = component_data(at)
+    pick_segment(at, "Factories", data["text"], data["segments"])
+    at.multiselect(key="qc_codes").select("shortage").run()
+    at.button(key="qc_apply").click().run()
+    assert "Coded 1 passage with *Labour shortage*." in texts(at)
+    legend = [c.value for c in at.caption if "Keys (with text selected)" in c.value]
+    assert legend and "**1** Labour shortage" in legend[0] and "**U** undo" in legend[0]
+    assert at.session_state["qc_shortcut_codes"][0] == "shortage"
+
+
+def test_recent_codes_put_this_sessions_codes_first() -> None:
+    import pandas as pd
+    from test_app import CODEBOOK
+
+    from qualcode.codebook import parse_codebook
+
+    codebook = parse_codebook(CODEBOOK)
+    mine = pd.DataFrame({"code": ["transit", "visas", "transit", "gone"]})
+    assert recent_codes(codebook, ["shortage"], mine) == ["shortage", "transit", "visas"]
+    assert recent_codes(codebook, [], mine.iloc[0:0]) == []
+
+
+def test_memo_is_sent_with_its_span(project: Project) -> None:
+    text = project.store.document_text("expert_A")
+    s = text.index("Factories")
+    carol = project.as_user(Actor("carol", "annotator", local=True))
+    carol.add_coding("expert_A", s, s + 9, "shortage", memo="Ask about seasons")
+    carol.add_coding("expert_A", 0, 10, "transit")
+    at = app(role="annotator", name="carol").run()
+    spans = {tuple(x[:2]): x for x in component_data(at)["spans"]}
+    assert spans[(s, s + 9)][5] == "Ask about seasons"
+    assert spans[(0, 10)][5] == ""
+
+
+def test_interview_picker_shows_participant_labels(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    box = at.selectbox(key="qc_document")
+    assert box.options[:2] == ["Expert (A) · expert_A", "Expert (B) · expert_B"]
+    box.select("expert_B").run()
+    assert component_data(at)["document"] == "expert_B"
+
+
+def test_open_in_context_from_the_address_selects_and_reveals_the_span(project: Project) -> None:
+    text = project.store.document_text("expert_B")
+    s = text.index("Employers")
+    at = app(role="annotator", name="carol")
+    at.query_params["document"] = "expert_B"
+    at.query_params["start"] = str(s)
+    at.query_params["end"] = str(s + 9)
+    at.run()
+    assert_no_exception(at)
+    data = component_data(at)
+    assert data["document"] == "expert_B"
+    assert data["selection"] == [s, s + 9] and data["reveal"] == [s, s + 9]
+    assert "Selected" in texts(at)
+    at.run()  # used once: the next run does not jump back
+    assert "document" not in at.query_params
+
+
+def test_open_in_context_from_session_state(project: Project) -> None:
+    at = app(role="annotator", name="carol")
+    at.session_state["qc_open_in_context"] = {"document": "expert_B", "start": 0, "end": 8}
+    at.run()
+    data = component_data(at)
+    assert (data["document"], data["selection"]) == ("expert_B", [0, 8])
+
+
+def test_text_and_segments_are_sent_once_per_session(project: Project) -> None:
+    at = app(role="annotator", name="carol").run()
+    first = component_data(at)
+    assert first["text"] and first["segments"]
+    at.text_input(key="qc_search").input("visa").run()  # any rerun of the page
+    again = component_data(at)
+    assert again["text"] is None and again["segments"] is None
+    assert again["text_key"] == first["text_key"]
+    at.selectbox(key="qc_unit").select("paragraph").run()  # other segments: sent again, text not
+    data = component_data(at)
+    assert data["text"] is None and data["segments"] and data["segments_key"] != first["segments_key"]
+    at.selectbox(key="qc_document").select("expert_B").run()  # another interview: its text is sent
+    assert component_data(at)["text"] == project.store.document_text("expert_B")
+    fresh = app(role="annotator", name="carol").run()  # a new session (a reload) gets everything
+    assert component_data(fresh)["text"] == project.store.document_text("expert_A")
+
+
+def test_suggestions_evaluation_reports_progress_per_participant(project: Project) -> None:
+    from test_app import add_codings
+
+    add_codings(project)
+    seen: list[tuple[int, int]] = []
+    from qualcode.assist import evaluate_tables
+
+    evaluate_tables(project.analysis_data(), unit="sentence", progress=lambda d, n: seen.append((d, n)))
+    assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] >= 2
+    at = app("suggestions", role="annotator", name="alice").run()
+    at.button(key="qc_eval_run").click().run()
+    assert_no_exception(at)
+    assert "Summary" in [h.value for h in at.subheader]
+
+
+@pytest.mark.parametrize("show_others", [False, True])
+def test_blind_mode_still_hides_other_coders_on_the_fast_read(project: Project, show_others: bool) -> None:
+    from test_app import add_codings
+
+    from qualcode.store import LOCAL_ADMIN
+
+    add_codings(project)
+    project.store.set_setting(LOCAL_ADMIN, "blind_mode", "true")
+    alice = project.as_user(Actor("alice", "annotator", local=True))
+    frame = alice.document_codings_view("expert_A", None if show_others else ["alice"])
+    assert set(frame["annotator"]) == {"alice"}
+    sam = project.as_user(Actor("sam", "supervisor", local=True))
+    both = sam.document_codings_view("expert_A", None if show_others else ["alice", "bob"])
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(
+        both, sam.document_codings("expert_A", None if show_others else ["alice", "bob"]).reset_index(drop=True)
+    )
+    assert set(both["annotator"]) == {"alice", "bob"}

@@ -1,0 +1,147 @@
+"""The content pages in a real browser (system Chromium, Playwright) at 1366 px: the Code
+browser's "Open in context" scrolls the transcript to the excerpt, excerpts wrap, the Codebook
+page opens a code's card (and its edit form) right under the code, nothing runs off-screen.
+
+Data: the app tests' small labelled project plus one long, plainly synthetic interview
+("Filler sentence N.") so that an excerpt lies below the transcript's first screen."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
+from conftest import require_service
+
+from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+WAIT_MS = 30_000
+WIDTH = 1366
+LONG = (
+    "---\nparticipant: L\nlabel: Long test interview (L)\n---\n"
+    + "\n\n".join(f"Filler sentence {i} of a synthetic test transcript." for i in range(1, 301))
+    + "\n\nThe border queue took nine hours, and everyone waited in the cold without any shelter or water.\n"
+)
+NEEDLE = "The border queue took nine hours"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict]]:
+    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
+    pytest.importorskip("playwright")
+    from test_app import add_codings, make_project
+
+    from qualcode.store import Actor
+
+    root = tmp_path_factory.mktemp("browser_content") / "proj"
+    (root / "interviews").mkdir(parents=True)
+    project = make_project(root)
+    (root / "interviews" / "long_L.md").write_text(LONG, encoding="utf-8")
+    project.sync()
+    add_codings(project)
+    text = project.document_text("long_L") or ""
+    start = text.index(NEEDLE)
+    end = text.index("water.") + len("water.")
+    coding = project.as_user(Actor("alice", "annotator", local=True)).add_coding(
+        "long_L", start, end, "border_checks", memo="Queue at the crossing."
+    )
+    project.close()
+    port = free_port()
+    proc = start_streamlit(root, port, root.parent / "streamlit.log")
+    yield f"http://127.0.0.1:{port}", root, {"start": start, "end": end, "coding_id": coding}
+    stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(server):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, url: str, title: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": WIDTH, "height": 800})
+    page = context.new_page()
+    page.goto(url)
+    page.locator(".st-key-qc_local_name_box input").fill("alice")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+    return context, page
+
+
+def choose(page, key: str, typed: str, option: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator(f".st-key-{key} input").click()
+    page.keyboard.type(typed)
+    page.get_by_role("option", name=option).first.click()
+
+
+def no_horizontal_overflow(page) -> bool:  # type: ignore[no-untyped-def]
+    return bool(
+        page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=stMain]') || document.body;"
+            " return m.scrollWidth <= m.clientWidth + 1 && document.documentElement.scrollWidth <= innerWidth + 1; }"
+        )
+    )
+
+
+def test_open_in_context_scrolls_the_transcript_to_the_excerpt(browser, server) -> None:  # type: ignore[no-untyped-def]
+    url, _, coding = server
+    context, page = open_page(browser, url, "Code browser")
+    page.wait_for_selector("text=Code browser", timeout=WAIT_MS)
+    choose(page, "qc_br_node", "Border checks", "Border checks")
+    card = page.locator(f".st-key-qc_br_excerpt_{coding['coding_id']}")
+    card.filter(has_text=NEEDLE).wait_for(timeout=WAIT_MS)  # after the rerun for the chosen code
+    assert NEEDLE in card.inner_text() and "Queue at the crossing." in card.inner_text()
+    box = card.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= WIDTH  # the card fits; the long quote wraps
+    assert no_horizontal_overflow(page)
+    page.locator(f".st-key-qc_br_open_{coding['coding_id']} button").click()
+    span = f"{coding['start']}-{coding['end']}"
+    page.wait_for_selector(
+        f"[data-testid=qc-transcript][data-document='long_L'][data-selection='{span}'][data-focused='{span}']",
+        timeout=WAIT_MS,
+    )
+    visible = page.evaluate(
+        """() => {
+        const scroller = document.querySelector('[data-testid=qc-transcript] .qc-scroll');
+        const box = document.querySelector('[data-testid=qc-transcript] .qc-pending');
+        const a = scroller.getBoundingClientRect(), b = box.getBoundingClientRect();
+        return [scroller.scrollTop, b.top >= a.top && b.bottom <= a.bottom];
+    }"""
+    )
+    assert visible[0] > 0 and visible[1], visible  # scrolled down, the excerpt inside the visible part
+    context.close()
+
+
+def test_codebook_card_and_edit_form_open_under_the_code(browser, server) -> None:  # type: ignore[no-untyped-def]
+    url, _, _ = server
+    context, page = open_page(browser, url, "Codebook")
+    node = page.locator(".st-key-qc_cb_node_visas button")
+    node.wait_for(timeout=WAIT_MS)
+    assert no_horizontal_overflow(page)
+    node.click()
+    card = page.locator(".st-key-qc_cb_card_visas")
+    card.wait_for(timeout=WAIT_MS)
+    below = page.locator(".st-key-qc_cb_node_border_checks button")  # the next code of the theme
+    node_box, card_box, next_box = node.bounding_box(), card.bounding_box(), below.bounding_box()
+    assert node_box and card_box and next_box
+    assert 0 <= card_box["y"] - (node_box["y"] + node_box["height"]) < 40  # right under the code …
+    assert card_box["y"] + card_box["height"] <= next_box["y"] + 1  # … before the next one
+    card.locator("summary", has_text="Edit this code").click()
+    label = page.locator(".st-key-qc_cb_edit_label_visas input")
+    label.wait_for(timeout=WAIT_MS)
+    label_box, card_box, next_box = label.bounding_box(), card.bounding_box(), below.bounding_box()
+    assert label_box and card_box and next_box
+    assert card_box["y"] < label_box["y"] < card_box["y"] + card_box["height"] <= next_box["y"] + 1  # in the card
+    assert no_horizontal_overflow(page)
+    context.close()
