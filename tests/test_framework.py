@@ -483,3 +483,22 @@ def test_a_renamed_theme_keeps_its_summaries_and_undo_moves_them_back(project: P
     project.undo()
     assert project.framework_summaries()["theme_id"].tolist() == ["policy"]
     assert project.framework().cell("P1", "policy")["Summary"] == "Slow visas."
+
+
+def test_summaries_come_back_from_a_refi_round_trip(project: Project, tmp_path: Path) -> None:
+    from qualcode.exchange import import_refi_into
+
+    project.set_framework_summary("P1", "land", "Takes the train.")
+    project.as_user(Actor("sup", "supervisor")).set_framework_summary("P2", "policy", "Visas fine.")
+    path = project.export_qdpx(tmp_path / "study.qdpx")
+    fresh = Project.init(tmp_path / "fresh")
+    summary = import_refi_into(fresh, path)
+    assert "Framework matrix: 2 summaries." in summary
+    got = fresh.framework_summaries()[["participant_id", "theme_id", "text", "created_by"]].to_dict("records")
+    assert got == [
+        {"participant_id": "P1", "theme_id": "land", "text": "Takes the train.", "created_by": "local"},
+        {"participant_id": "P2", "theme_id": "policy", "text": "Visas fine.", "created_by": "sup"},
+    ]
+    assert not fresh.memos_frame(kinds=["code"]).shape[0]  # not turned into theme memos as well
+    assert fresh.framework().cell("P2", "policy")["Summary"] == "Visas fine."
+    fresh.close()
