@@ -140,7 +140,7 @@ class FrameworkRoom(UsersRoom):
             raise PermissionDenied(
                 f"User '{actor.name}' may not write framework summaries while blind coding is on "
                 "(a summary describes everyone's codings).",
-                hint="A supervisor writes them, or reveals the codings first (qualcode blind reveal).",
+                hint="A supervisor writes them, or an admin reveals the codings first (qualcode set blind_revealed true).",
             )
         text = (text or "").strip()
         if len(text) > MAX_SUMMARY_CHARS:
