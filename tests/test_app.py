@@ -560,9 +560,9 @@ def test_interviews_page_shows_progress_per_interview(project: Project) -> None:
     add_codings(project)
     at = app("interviews", role="annotator", name="alice").run()
     assert_no_exception(at)
-    progress = next(df.value for df in at.dataframe if "coded" in df.value.columns)
-    row = progress.set_index("document").loc["expert_A"]
-    assert (row["sentences"], row["coded"], row["uncoded"]) == (3, 2, 1)
+    progress = next(df.value for df in at.dataframe if "Coded" in df.value.columns)  # human column names
+    row = progress.set_index("Interview").loc["expert_A"]
+    assert (row["Sentences"], row["Coded"], row["Uncoded"]) == (3, 2, 1)
     assert "Supervisors add interviews" in texts(at)
 
 

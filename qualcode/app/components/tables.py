@@ -54,7 +54,7 @@ HUMAN: dict[str, str] = {
     "share": "Share",
     "codes": "Codes used",
     "percent_agreement": "Agreement (%)",
-    "kappa": "Cohen's kappa",
+    "kappa": "Kappa",  # which kappa (Cohen, Fleiss, Conger) the page says
     "alpha": "Krippendorff's alpha",
     "created_at": "Created",
     "merged_at": "Merged",
