@@ -343,6 +343,7 @@ def test_workbook_has_a_framework_matrix_sheet(project: Project, tmp_path: Path)
         "Summary: Slow visas.",
     ]
     assert sheet["C2"].alignment.wrap_text
+    assert sheet.freeze_panes == "B2"  # header row and participant column stay in view
     assert "Codings counted:" in sheet["A1"].comment.text
 
 
