@@ -503,3 +503,15 @@ def test_summaries_come_back_from_a_refi_round_trip(project: Project, tmp_path: 
     assert not fresh.memos_frame(kinds=["code"]).shape[0]  # not turned into theme memos as well
     assert fresh.framework().cell("P2", "policy")["Summary"] == "Visas fine."
     fresh.close()
+
+
+def test_removing_an_interview_keeps_its_summary_and_restoring_shows_it_again(project: Project) -> None:
+    project.set_framework_summary("P2", "policy", "Visas fine.")
+    removed = project.remove_interview("p2")  # its participant goes with it (no other interview)
+    m = project.framework()
+    assert m.grid["Participant"].tolist() == ["Person (P1)", "Person (P3)"]
+    assert m.orphans[["participant_id", "theme_id"]].to_dict("records") == [
+        {"participant_id": "P2", "theme_id": "policy"}
+    ]
+    project.restore_interview(removed["audit_id"])
+    assert project.framework().cell("P2", "policy")["Summary"] == "Visas fine."
