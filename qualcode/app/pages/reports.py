@@ -208,12 +208,23 @@ def saturation_chart(table: pd.DataFrame, saturation_at: int | None, run_length:
         alt.Tooltip("share:Q", title="% of all codes"),
         alt.Tooltip("new_code_ids:N", title="New codes (ids)"),
     ]
-    base = alt.Chart(data).encode(x=x)
-    bars = base.mark_bar(opacity=0.55, color="#f28e2b", size=18).encode(
-        y=alt.Y("new_codes:Q", title="Codes (bars: new in the interview; line: cumulative)", axis=y_axis),
-        tooltip=tooltip,
+    new, cumulative = "New codes in the interview", "Codes so far (cumulative)"
+    series = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=[new, cumulative], range=["#f28e2b", "#4e79a7"]),
+        legend=alt.Legend(title=None, orient="top"),
     )
-    line = base.mark_line(point=True, color="#4e79a7").encode(y=alt.Y("cumulative_codes:Q"), tooltip=tooltip)
+    base = alt.Chart(data).encode(x=x)
+    bars = (
+        base.transform_calculate(series=f"'{new}'")
+        .mark_bar(opacity=0.6, size=18)
+        .encode(y=alt.Y("new_codes:Q", title="Codes", axis=y_axis), color=series, tooltip=tooltip)
+    )
+    line = (
+        base.transform_calculate(series=f"'{cumulative}'")
+        .mark_line(point=True)
+        .encode(y=alt.Y("cumulative_codes:Q"), color=series, tooltip=tooltip)
+    )
     layers: list[alt.Chart] = [bars, line]
     if saturation_at is not None:
         mark = pd.DataFrame(
