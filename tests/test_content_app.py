@@ -151,6 +151,17 @@ def test_codebook_card_edits_the_code_in_place_as_one_undoable_change(project: P
     assert project.codebook_path.read_bytes() == before
 
 
+def test_a_theme_card_adds_a_code_under_the_theme(project: Project) -> None:
+    at = app("codebook", role="supervisor").run()
+    at.button(key="qc_cb_node_labour").click().run()
+    at.text_input(key="qc_cb_add_here_label_labour").input("Seasonal work")
+    at.text_area(key="qc_cb_add_here_description_labour").input("Work for part of the year.")
+    next(b for b in at.button if b.label == "Add under Labour").click().run()
+    assert_no_exception(at)
+    code = project.refresh_codebook().codes["seasonal_work"]
+    assert code.theme == "labour" and code.description == "Work for part of the year."
+
+
 def test_codebook_filter_shows_matching_codes_and_their_themes(project: Project) -> None:
     at = app("codebook").run()
     at.text_input(key="qc_cb_filter").input("shortage").run()

@@ -346,6 +346,7 @@ def render() -> None:
                 key="qc_rep_themes",
                 technical=["experts"],
                 names={"theme": "Theme", "experts_phrase": "Participants (who)"},
+                column_config={"theme": st.column_config.TextColumn("Theme", width="large")},
             )
             _csv_button(themes, "themes", "qc_csv_themes")
         with tabs[1]:
