@@ -190,6 +190,18 @@ def timed(label: str) -> Iterator[None]:
         print(f"qualcode-timing {label} {1000 * (time.perf_counter() - start):.1f} ms", file=sys.stderr, flush=True)
 
 
+# ------------------------------------------------------------------------------ progress
+def progress_bar(start: str = "Starting …") -> Any:
+    """An ``st.progress`` bar and the ``progress(label, done, total)`` callback that moves it
+    (``Project.sync``, ``import_paths``, uploads): "Importing interviews: 12 of 40"."""
+    bar = st.progress(0.0, text=start)
+
+    def update(label: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{label}: {done} of {total}")
+
+    return update
+
+
 # ------------------------------------------------------------------------------ messages
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 

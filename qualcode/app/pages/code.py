@@ -2,8 +2,9 @@
 
 Speed: only the current document's codings are read (``Project.document_codings_view``, by
 the document index, built column by column); the text and segments are cached by the text's
-hash and sent to the browser once per session (the component keeps them); the transcript and
-the coding panel live in one ``st.fragment`` so selecting and applying rerun only that part,
+hash and sent to the browser once per session (the component keeps them); the page (picker,
+transcript, coding panel) is one ``st.fragment``, so choosing an interview, selecting and
+applying rerun only that part, not the app around it,
 and the component redraws only the highlights that changed.  Actions run in widget callbacks
 (before the rerun draws), so the new highlight shows in the same rerun that stored the coding.
 
@@ -302,8 +303,7 @@ def interview_labels(project: Project) -> dict[str, str]:
 
 def render() -> None:
     project = state.user_project()
-    labels = interview_labels(project)
-    names = list(labels)
+    names = state.documents(project)["document"].tolist()
     if not names:
         st.info(
             "No interviews in this project yet. Add transcripts on the Interviews page "
@@ -314,33 +314,41 @@ def render() -> None:
     arrived = arrive_in_context(names, project.actor.name)
     if arrived:
         st.session_state[REVEAL_KEY] = (arrived["document"], int(arrived["start"]), int(arrived["end"]))
-    top = st.columns([3, 2, 2])
-    with top[0]:
-        document = st.selectbox("Interview", names, key="qc_document", format_func=labels.__getitem__)
-    with top[1]:
-        unit = st.selectbox(
-            "A click selects a",
-            SEGMENT_KINDS,
-            key="qc_unit",
-            help="Click in the text to select the whole sentence, paragraph or turn.",
-        )
-    with top[2]:
-        visible = project.visible_annotators()
-        show_others = False
-        if visible is None:
-            show_others = st.toggle(
-                "Show other annotators", key="qc_show_others", help="Highlight everyone's codings, not only yours."
-            )
-        else:
-            st.caption("Blind coding: only your own codings are shown.")
-    if document is None:
-        return
-    _workspace(document, unit, show_others)
+    _workspace()
 
 
 @st.fragment
-def _workspace(document: str, unit: str, show_others: bool) -> None:
+def _workspace() -> None:
+    """The whole page but the open-in-context hook, as one fragment: choosing another interview,
+    selecting, applying and searching rerun only this, not the app around it."""
     with state.timed("code.workspace"):
+        project = state.user_project()
+        labels = interview_labels(project)
+        names = list(labels)
+        if not names:
+            st.info("No interviews in this project any more.")
+            return
+        top = st.columns([3, 2, 2])
+        with top[0]:
+            document = st.selectbox("Interview", names, key="qc_document", format_func=labels.__getitem__)
+        with top[1]:
+            unit = st.selectbox(
+                "A click selects a",
+                SEGMENT_KINDS,
+                key="qc_unit",
+                help="Click in the text to select the whole sentence, paragraph or turn.",
+            )
+        with top[2]:
+            visible = project.visible_annotators()
+            show_others = False
+            if visible is None:
+                show_others = st.toggle(
+                    "Show other annotators", key="qc_show_others", help="Highlight everyone's codings, not only yours."
+                )
+            else:
+                st.caption("Blind coding: only your own codings are shown.")
+        if document is None:
+            return
         _workspace_body(document, unit, show_others)
 
 

@@ -47,7 +47,7 @@ def _undo_removal() -> None:
             "success", f"Restored the interview {result['document']} with {result['codings_restored']} coding(s)."
         )
     else:
-        state.flash("success", "Undid your last coding change.")
+        state.flash("success", str(result.get("message") or "Undid your last change."))
 
 
 def _remove_panel(project: Project) -> None:
@@ -104,7 +104,9 @@ def render() -> None:
             submitted = st.form_submit_button("Upload and import", type="primary")
         if submitted and uploads:
             try:
-                results = project.add_interview_files([(f.name, f.getvalue()) for f in uploads], overwrite=overwrite)
+                results = project.add_interview_files(
+                    [(f.name, f.getvalue()) for f in uploads], overwrite=overwrite, progress=state.progress_bar()
+                )
             except QualcodeError as exc:
                 state.show_error(exc)
             else:
@@ -121,7 +123,7 @@ def render() -> None:
             help="Import new or changed files from codebook.yaml and interviews/.",
         ):
             try:
-                report = project.sync()
+                report = project.sync(progress=state.progress_bar())
             except QualcodeError as exc:
                 state.show_error(exc)
                 opened.sync_error, opened.not_imported = str(exc), state.refused_files(project, exc)
