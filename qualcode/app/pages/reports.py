@@ -400,6 +400,16 @@ def render() -> None:
                 technical=["code"],
                 names={"label": "Code", "theme": "Theme", "experts": "Participants"},
                 row_height=120,
+                # Fits 1366 px with the sidebar open: the quotes wrap in their column.
+                column_config={
+                    "theme": st.column_config.TextColumn("Theme", width=110),
+                    "sub_theme": st.column_config.TextColumn("Sub-theme", width=110),
+                    "label": st.column_config.TextColumn("Code", width=150),
+                    "quotes": st.column_config.TextColumn("Quotes", width=270),
+                    "excerpts": st.column_config.NumberColumn("Excerpts", width="small"),
+                    "codings": st.column_config.NumberColumn("Codings", width="small"),
+                    "experts": st.column_config.TextColumn("Participants", width="small"),
+                },
             )
             _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
         with tabs[6]:
