@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import add_codings, app, assert_no_exception, component_data, make_project, texts
 
 from qualcode.project import Project
-from qualcode.store import LOCAL_ADMIN
+from qualcode.store import LOCAL_ADMIN, Actor
 
 
 @pytest.fixture
@@ -65,6 +65,16 @@ def test_browser_lists_a_themes_excerpts_in_full_with_path_participant_coder_and
     # The picker shows the tree: themes marked and their codes indented below them.
     options = at.selectbox(key="qc_br_node").options
     assert options.index("▸ Borders  ·  2 excerpts") < options.index("\u2003\u2003Transit country  ·  1 excerpt")
+
+
+def test_browser_shows_a_hostile_transcript_as_text(project: Project) -> None:
+    text = project.store.document_text("hostile") or ""
+    project.as_user(Actor("alice", "annotator", local=True)).add_coding("hostile", 0, len(text) - 1, "visas")
+    at = app("browser").run()
+    at.selectbox(key="qc_br_node").select("visas").run()
+    shown = "\n".join(str(m.value) for m in at.markdown)
+    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in shown and "<script>" not in shown
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in shown and "<img" not in shown
 
 
 def test_browser_table_view_has_human_columns_and_technical_ones_on_request(project: Project) -> None:
