@@ -357,6 +357,7 @@ def render() -> None:
                 key="qc_rep_themes",
                 technical=["experts"],
                 names={"theme": "Theme", "experts_phrase": "Participants (who)"},
+                column_config={"theme": st.column_config.TextColumn("Theme", width="large")},
             )
             _csv_button(themes, "themes", "qc_csv_themes")
         with tabs[1]:
@@ -410,6 +411,16 @@ def render() -> None:
                 technical=["code"],
                 names={"label": "Code", "theme": "Theme", "experts": "Participants"},
                 row_height=120,
+                # Fits 1366 px with the sidebar open: the quotes wrap in their column.
+                column_config={
+                    "theme": st.column_config.TextColumn("Theme", width=110),
+                    "sub_theme": st.column_config.TextColumn("Sub-theme", width=110),
+                    "label": st.column_config.TextColumn("Code", width=150),
+                    "quotes": st.column_config.TextColumn("Quotes", width=270),
+                    "excerpts": st.column_config.NumberColumn("Excerpts", width="small"),
+                    "codings": st.column_config.NumberColumn("Codings", width="small"),
+                    "experts": st.column_config.TextColumn("Participants", width="small"),
+                },
             )
             _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
         with tabs[6]:
