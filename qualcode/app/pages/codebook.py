@@ -197,9 +197,11 @@ def _theme(codebook: Codebook, counts: pd.DataFrame, theme: Theme, ctx: dict[str
             return
         cols = st.columns([6, 2], vertical_alignment="center")
         with cols[0]:
-            st.markdown(
-                colours.swatch(colours.theme_colour(codebook, theme.id))
-                + state.escape_md(theme.description or "No description yet."),
+            st.markdown(  # a checked #rrggbb; the description is escaped
+                "<span style='font-size:.875rem;opacity:.75'>"
+                + colours.swatch(colours.theme_colour(codebook, theme.id))
+                + state.escape_md(theme.description or "No description yet.")
+                + "</span>",
                 unsafe_allow_html=True,
             )
         cols[1].button(

@@ -47,7 +47,7 @@ def _undo_removal() -> None:
             "success", f"Restored the interview {result['document']} with {result['codings_restored']} coding(s)."
         )
     else:
-        state.flash("success", "Undid your last coding change.")
+        state.flash("success", str(result.get("message") or "Undid your last change."))
 
 
 def _remove_panel(project: Project) -> None:
