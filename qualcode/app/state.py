@@ -154,12 +154,18 @@ def _small_frame(_project: Project, url: str, what: str, version: int) -> pd.Dat
     raise ValueError(what)
 
 
-def participants(project: Project) -> pd.DataFrame:
-    return _small_frame(project, project.database_url, "participants", project.data_version())
+def participants(project: Project, version: int | None = None) -> pd.DataFrame:
+    """``version``: the data version the caller just read (saves a query); None reads it."""
+    return _small_frame(
+        project, project.database_url, "participants", project.data_version() if version is None else version
+    )
 
 
-def documents(project: Project) -> pd.DataFrame:
-    return _small_frame(project, project.database_url, "documents", project.data_version())
+def documents(project: Project, version: int | None = None) -> pd.DataFrame:
+    """``version``: the data version the caller just read (saves a query); None reads it."""
+    return _small_frame(
+        project, project.database_url, "documents", project.data_version() if version is None else version
+    )
 
 
 def users(project: Project) -> pd.DataFrame:

@@ -52,6 +52,7 @@ SELECTION_INFO_HEIGHT = 110  # px
 SHORTCUT_CODES_KEY = "qc_shortcut_codes"  # the recent codes the keys 1-9 apply (as the legend shows)
 REVEAL_KEY = "qc_reveal"  # the span to scroll into view once (open in context)
 MAX_SEARCH_HITS = 1000
+VERSION_KEY = "qc_data_version"  # the data version read at the start of this rerun of the page
 MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
 
 
@@ -287,11 +288,12 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
 
 
 # ------------------------------------------------------------------------------ page
-def interview_labels(project: Project) -> dict[str, str]:
+def interview_labels(project: Project, version: int | None = None) -> dict[str, str]:
     """Document name -> what the interview picker shows: the participant's label, then the file
     name ("Expert (A) · expert_A"); the file name alone when there is no label."""
-    docs = state.documents(project)
-    people = state.participants(project)
+    version = project.data_version() if version is None else version
+    docs = state.documents(project, version)
+    people = state.participants(project, version)
     label_of = dict(zip(people["participant"].tolist(), people["label"].tolist())) if not people.empty else {}
     out = {}
     for name, pid in zip(docs["document"].tolist(), docs["participant"].tolist()):
@@ -323,7 +325,9 @@ def _workspace() -> None:
     selecting, applying and searching rerun only this, not the app around it."""
     with state.timed("code.workspace"):
         project = state.user_project()
-        labels = interview_labels(project)
+        version = project.data_version()  # one read per rerun for the small cached frames
+        st.session_state[VERSION_KEY] = version
+        labels = interview_labels(project, version)
         names = list(labels)
         if not names:
             st.info("No interviews in this project any more.")
@@ -642,7 +646,7 @@ def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
         pid = doc.get("participant")
         rows: list[tuple[str, str]] = []
         if pid is not None:
-            frame = state.participants(project)
+            frame = state.participants(project, st.session_state.get(VERSION_KEY))
             match = frame.loc[frame["participant"] == pid]
             if not match.empty:
                 for key, value in match.iloc[0].items():
