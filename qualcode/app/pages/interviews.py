@@ -9,6 +9,8 @@ the import fails every file written is restored, so nothing is left half-importe
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -78,6 +80,25 @@ def render() -> None:
     project = state.user_project()
     opened = state.open_project()
     st.header("Interviews")
+    _sync_notes(opened)
+    if project.actor.at_least("supervisor"):
+        _upload_panel(project)
+        _rescan_button(project, opened)
+        refi_import.render(project)
+        _remove_panel(project)
+    else:
+        st.caption("Supervisors add interviews.")
+    _missing_panel(project)
+    with state.user_errors():
+        _documents_table(project)
+        data = state.cached_analysis(project)
+        _progress_panel(project, data)
+        _participants_table(data)
+        _memos_panel(project)
+
+
+def _sync_notes(opened: Any) -> None:
+    """What happened when the app imported the project folder: refused files, warnings, files outside."""
     if opened.sync_error:
         st.warning(
             "When the app started, the project folder could not be imported: fix the files below and "
@@ -91,50 +112,57 @@ def render() -> None:
                 st.text(warning)
     if opened.sync_report is not None and opened.sync_report.outside:
         st.warning(state.escape_md(opened.sync_report.outside_warning().capitalize() + "."))
-    if project.actor.at_least("supervisor"):
-        with st.form("qc_upload", clear_on_submit=True):
-            uploads = st.file_uploader(
-                "Add transcripts",
-                type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
-                accept_multiple_files=True,
-                key="qc_upload_files",
-                help="Markdown/text with YAML front matter, Word, WebVTT or SubRip.",
+
+
+def _upload_panel(project: Project) -> None:
+    """Supervisors upload transcripts: each file's outcome is reported."""
+    with st.form("qc_upload", clear_on_submit=True):
+        uploads = st.file_uploader(
+            "Add transcripts",
+            type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+            accept_multiple_files=True,
+            key="qc_upload_files",
+            help="Markdown/text with YAML front matter, Word, WebVTT or SubRip.",
+        )
+        overwrite = st.checkbox("Replace existing files with the same name", key="qc_upload_overwrite")
+        submitted = st.form_submit_button("Upload and import", type="primary")
+    if submitted and uploads:
+        try:
+            results = project.add_interview_files(
+                [(f.name, f.getvalue()) for f in uploads], overwrite=overwrite, progress=state.progress_bar()
             )
-            overwrite = st.checkbox("Replace existing files with the same name", key="qc_upload_overwrite")
-            submitted = st.form_submit_button("Upload and import", type="primary")
-        if submitted and uploads:
-            try:
-                results = project.add_interview_files(
-                    [(f.name, f.getvalue()) for f in uploads], overwrite=overwrite, progress=state.progress_bar()
-                )
-            except QualcodeError as exc:
-                state.show_error(exc)
-            else:
-                for r in results:
-                    st.success(
-                        state.escape_md(
-                            f"{r['document']}: {r['status']}"
-                            + (f", {r['detached']} coding(s) detached" if r.get("detached") else "")
-                        )
+        except QualcodeError as exc:
+            state.show_error(exc)
+        else:
+            for r in results:
+                st.success(
+                    state.escape_md(
+                        f"{r['document']}: {r['status']}"
+                        + (f", {r['detached']} coding(s) detached" if r.get("detached") else "")
                     )
-        if st.button(
-            "Re-scan the project folder",
-            key="qc_rescan",
-            help="Import new or changed files from codebook.yaml and interviews/.",
-        ):
-            try:
-                report = project.sync(progress=state.progress_bar())
-            except QualcodeError as exc:
-                state.show_error(exc)
-                opened.sync_error, opened.not_imported = str(exc), state.refused_files(project, exc)
-            else:
-                state.flash("success", report.summary())
-                opened.sync_error, opened.not_imported, opened.sync_report = None, [], report
-                st.rerun()
-        refi_import.render(project)
-        _remove_panel(project)
-    else:
-        st.caption("Supervisors add interviews.")
+                )
+
+
+def _rescan_button(project: Project, opened: Any) -> None:
+    """Re-import the project folder; the outcome is kept for :func:`_sync_notes`."""
+    if st.button(
+        "Re-scan the project folder",
+        key="qc_rescan",
+        help="Import new or changed files from codebook.yaml and interviews/.",
+    ):
+        try:
+            report = project.sync(progress=state.progress_bar())
+        except QualcodeError as exc:
+            state.show_error(exc)
+            opened.sync_error, opened.not_imported = str(exc), state.refused_files(project, exc)
+        else:
+            state.flash("success", report.summary())
+            opened.sync_error, opened.not_imported, opened.sync_report = None, [], report
+            st.rerun()
+
+
+def _missing_panel(project: Project) -> None:
+    """Interviews whose file disappeared from the project folder."""
     missing = project.missing_transcripts()
     if missing:
         st.warning(
@@ -147,44 +175,50 @@ def render() -> None:
             width="stretch",
             key="qc_int_missing",
         )
-    with state.user_errors():
-        docs = state.documents(project)
-        st.subheader(f"Interviews ({len(docs)})")
-        people = state.participants(project)
-        labels = dict(zip(people["participant"].astype(str), people["label"].astype(str)))
-        shown = docs.assign(participant_label=docs["participant"].astype(str).map(labels).fillna(""))
-        first = ["participant_label", "document"]
-        tables.dataframe(
-            shown[first + [c for c in shown.columns if c not in first]],
-            hide_index=True,
-            width="stretch",
-            key="qc_int_documents",
-            technical=["participant"],
-            names={"participant": "Participant id"},
-        )
-        data = state.cached_analysis(project)
-        st.subheader("Your coding progress")
-        unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")
-        tables.dataframe(
-            progress_table(data, project.actor.name, unit),
-            hide_index=True,
-            width="stretch",
-            key="qc_int_progress",
-            column_config={
-                "share": st.column_config.ProgressColumn("Share", min_value=0.0, max_value=1.0, format="percent")
-            },
-        )
-        st.subheader("Participants")
-        people = participant_table(data)
-        first = ["label", "participant"]
-        tables.dataframe(
-            people[first + [c for c in people.columns if c not in first]],
-            hide_index=True,
-            width="stretch",
-            key="qc_int_participants",
-            names={"label": "Name", "participant": "Id"},
-        )
-        _memos_panel(project)
+
+
+def _documents_table(project: Project) -> None:
+    docs = state.documents(project)
+    st.subheader(f"Interviews ({len(docs)})")
+    people = state.participants(project)
+    labels = dict(zip(people["participant"].astype(str), people["label"].astype(str)))
+    shown = docs.assign(participant_label=docs["participant"].astype(str).map(labels).fillna(""))
+    first = ["participant_label", "document"]
+    tables.dataframe(
+        shown[first + [c for c in shown.columns if c not in first]],
+        hide_index=True,
+        width="stretch",
+        key="qc_int_documents",
+        technical=["participant"],
+        names={"participant": "Participant id"},
+    )
+
+
+def _progress_panel(project: Project, data: Any) -> None:
+    st.subheader("Your coding progress")
+    unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")
+    tables.dataframe(
+        progress_table(data, project.actor.name, unit),
+        hide_index=True,
+        width="stretch",
+        key="qc_int_progress",
+        column_config={
+            "share": st.column_config.ProgressColumn("Share", min_value=0.0, max_value=1.0, format="percent")
+        },
+    )
+
+
+def _participants_table(data: Any) -> None:
+    st.subheader("Participants")
+    people = participant_table(data)
+    first = ["label", "participant"]
+    tables.dataframe(
+        people[first + [c for c in people.columns if c not in first]],
+        hide_index=True,
+        width="stretch",
+        key="qc_int_participants",
+        names={"label": "Name", "participant": "Id"},
+    )
 
 
 def _memos_panel(project: Project) -> None:
