@@ -354,106 +354,84 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
         the next undo goes to the step before it.  A codebook step needs ``restore_codebook``
         (``Project.undo`` passes it: codebook.yaml goes back too).
         """
-        refusal: UndoRefused | None = None
         with self.write() as conn:
-            entries = self._last_step(conn, actor, UNDOABLE)
+            entries = self._step_entries(conn, actor)
             if not entries:
                 return None
-            if entries[0]["step"] is not None:  # the step's other entries (merge record, trail, …)
-                entries = list(
-                    conn.execute(
-                        sa.select(s.audit_log)
-                        .where(
-                            s.audit_log.c.step == entries[0]["step"],
-                            s.audit_log.c.actor == actor.name,
-                            s.audit_log.c.undone_by.is_(None),
-                        )
-                        .order_by(s.audit_log.c.id.desc())
-                    ).mappings()
-                )
             codebook_entry = next((e for e in entries if e["action"] == "codebook.file"), None)
             codings = [e for e in entries if e["entity"] == "coding" and e["action"] in CODING_UNDO]
             memos = [e for e in entries if e["entity"] == "memo" and e["action"] in MEMO_UNDO]
-            memos_undone: list[dict[str, Any]] = []
             try:
                 with conn.begin_nested():  # all of the step, or none of it
-                    finish = None
-                    if codebook_entry is not None:
-                        if restore_codebook is None:
-                            raise UndoRefused("Your last step changed codebook.yaml: undo it with 'qualcode undo'.")
-                        finish = restore_codebook(conn, codebook_entry)
-                    for entry in codings:
-                        self._revert_coding(conn, actor, entry)
-                    for entry in memos:
-                        memos_undone.append(revert_memo(conn, actor, entry, self._audit))
-                    for entry in entries:
-                        if entry["action"] == "consolidation.merge" and entry["entity_id"] is not None:
-                            conn.execute(s.code_merges.delete().where(s.code_merges.c.id == int(entry["entity_id"])))
-                        elif entry["action"] == "consolidation.rename":
-                            conn.execute(
-                                s.code_merges.update()
-                                .where(s.code_merges.c.target_id == entry["after"]["id"])
-                                .values(target_id=entry["before"]["id"])
-                            )
-                            conn.execute(
-                                s.memos.update()
-                                .where(s.memos.c.code_id == entry["after"]["id"])
-                                .values(code_id=entry["before"]["id"])
-                            )
-                            move_framework_summaries(conn, entry["after"]["id"], entry["before"]["id"])
-                    if finish is not None:
-                        finish(conn)
-                    rest = [e["id"] for e in entries if e not in codings and e not in memos]
-                    if rest:
-                        mark = self._audit(conn, actor, "undo", "audit", entries[-1]["id"], None, {"entries": rest})
-                        conn.execute(s.audit_log.update().where(s.audit_log.c.id.in_(rest)).values(undone_by=mark))
+                    memos_undone = self._undo_step(
+                        conn, actor, entries, codebook_entry, codings, memos, restore_codebook
+                    )
             except UndoRefused as exc:
-                refusal = UndoRefused(
-                    exc.problems[0].message,
-                    hint="Nothing was undone. This change is passed over: Undo now goes to your change before it.",
-                )
-                mark = self._audit(
-                    conn, actor, "undo.refused", "audit", entries[0]["id"], None, {"reason": exc.problems[0].message}
-                )
-                conn.execute(
-                    s.audit_log.update().where(s.audit_log.c.id.in_([e["id"] for e in entries])).values(undone_by=mark)
-                )
+                refusal = self._refuse_step(conn, actor, entries, exc)
             else:
-                coding_ids = [int(e["entity_id"]) for e in codings]
-                actions = sorted({e["action"] for e in codings})
-                if codebook_entry is not None:
-                    change = next((e for e in entries if e["entity"] == "codebook" and e is not codebook_entry), None)
-                    what = change["action"].removeprefix("codebook.") if change else "change"
-                    return {
-                        "undone": f"codebook.{what}",
-                        "coding_id": None,
-                        "coding_ids": coding_ids,
-                        "message": f"Undid the codebook {what} ({len(coding_ids)} coding(s) put back as they were).",
-                    }
-                if memos_undone and not codings:
-                    first = memos_undone[0]
-                    about = f" on {first['target']}" if first["target"] else ""
-                    return {
-                        "undone": f"memo.{first['action']}",
-                        "coding_id": None,
-                        "coding_ids": [],
-                        "memo_id": first["id"],
-                        "message": f"Undid {first['action']} of memo {first['id']} ({first['kind']} memo{about}).",
-                    }
-                single = len(codings) == 1
-                undone = actions[0] if single else "import"
-                return {
-                    "undone": undone,
-                    "coding_id": coding_ids[0] if single else None,
-                    "coding_ids": coding_ids,
-                    "message": (
-                        f"Undid {undone.removeprefix('coding.')} of coding {coding_ids[0]}."
-                        if single
-                        else f"Undid one step: {len(codings)} codings ({', '.join(actions)})."
-                    ),
-                }
-        assert refusal is not None
+                return _undo_result(entries, codebook_entry, codings, memos_undone)
         raise refusal
+
+    def _step_entries(self, conn: Connection, actor: Actor) -> list[Any]:
+        """The audit entries of ``actor``'s newest undoable step, newest first, with the step's
+        other entries (merge record, trail, …)."""
+        entries = self._last_step(conn, actor, UNDOABLE)
+        if entries and entries[0]["step"] is not None:
+            entries = list(
+                conn.execute(
+                    sa.select(s.audit_log)
+                    .where(
+                        s.audit_log.c.step == entries[0]["step"],
+                        s.audit_log.c.actor == actor.name,
+                        s.audit_log.c.undone_by.is_(None),
+                    )
+                    .order_by(s.audit_log.c.id.desc())
+                ).mappings()
+            )
+        return entries
+
+    def _undo_step(
+        self,
+        conn: Connection,
+        actor: Actor,
+        entries: list[Any],
+        codebook_entry: Any,
+        codings: list[Any],
+        memos: list[Any],
+        restore_codebook: Any,
+    ) -> list[dict[str, Any]]:
+        """Revert every entry of the step inside the caller's savepoint and mark the rest undone;
+        the memos undone.  UndoRefused if any part cannot be."""
+        finish = None
+        if codebook_entry is not None:
+            if restore_codebook is None:
+                raise UndoRefused("Your last step changed codebook.yaml: undo it with 'qualcode undo'.")
+            finish = restore_codebook(conn, codebook_entry)
+        for entry in codings:
+            self._revert_coding(conn, actor, entry)
+        memos_undone = [revert_memo(conn, actor, entry, self._audit) for entry in memos]
+        _revert_consolidation(conn, entries)
+        if finish is not None:
+            finish(conn)
+        rest = [e["id"] for e in entries if e not in codings and e not in memos]
+        if rest:
+            mark = self._audit(conn, actor, "undo", "audit", entries[-1]["id"], None, {"entries": rest})
+            conn.execute(s.audit_log.update().where(s.audit_log.c.id.in_(rest)).values(undone_by=mark))
+        return memos_undone
+
+    def _refuse_step(self, conn: Connection, actor: Actor, entries: list[Any], exc: UndoRefused) -> UndoRefused:
+        """Log the refusal and pass the step over (the next undo goes to the step before it)."""
+        refusal = UndoRefused(
+            exc.problems[0].message,
+            hint="Nothing was undone. This change is passed over: Undo now goes to your change before it.",
+        )
+        mark = self._audit(
+            conn, actor, "undo.refused", "audit", entries[0]["id"], None, {"reason": exc.problems[0].message}
+        )
+        conn.execute(
+            s.audit_log.update().where(s.audit_log.c.id.in_([e["id"] for e in entries])).values(undone_by=mark)
+        )
+        return refusal
 
     def _last_step(self, conn: Connection, actor: Actor, actions: Sequence[str]) -> list[Any]:
         """The audit entries of ``actor``'s newest step not yet undone (newest first): those with
@@ -487,102 +465,20 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
         """Revert one coding entry inside the caller's savepoint (UndoRefused if it cannot be)."""
         coding_id = int(entry["entity_id"])
         action = entry["action"].removeprefix("coding.")
-        before, after = entry["before"], entry["after"]
         what = f"your {action} of coding {coding_id}"
         row = conn.execute(sa.select(s.codings).where(s.codings.c.id == coding_id)).mappings().first()
-        undo_id: int
         if action in ("add", "update"):
-            if row is None:
-                raise UndoRefused(f"Cannot undo {what}: that coding was deleted or detached since.")
-            owner = (after or {}).get("annotator", row["annotator"]) if action == "add" else row["annotator"]
-            if row["annotator"] != owner:
-                raise UndoRefused(f"Cannot undo {what}: coding {coding_id} is now {row['annotator']}'s coding.")
-            changer, version = self._changed_since(conn, entry)
-            if changer is not None:
-                raise UndoRefused(f"Cannot undo {what}: {changer} changed it since.")
-            if version is not None and row["version"] != version:
-                raise UndoRefused(
-                    f"Cannot undo {what}: it was changed since (version {row['version']}, your change left "
-                    f"version {version}), e.g. re-anchored by a transcript re-import or moved by a code merge."
-                )
+            self._check_unchanged(conn, entry, row, action, what)
         if action == "add":
             assert row is not None
-            conn.execute(s.codings.delete().where(s.codings.c.id == coding_id))
-            undo_id = self._audit(
-                conn,
-                actor,
-                "undo",
-                "coding",
-                coding_id,
-                dict(after or {}, version=row["version"]),
-                {"undoes": entry["id"]},
-            )
+            undo_id = self._undo_add(conn, actor, entry, row)
         elif action == "update":
             assert row is not None
-            text = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == row["document_id"])).scalar()
-            text = text or ""
-            restored = {k: before[k] for k in ("start_pos", "end_pos", "code_id", "memo")}
-            if not 0 <= restored["start_pos"] < restored["end_pos"] <= row["doc_length"]:
-                raise UndoRefused(f"Cannot undo {what}: its old span no longer fits the document.")
-            self._put_back(
-                conn,
-                what,
-                s.codings.update()
-                .where(s.codings.c.id == coding_id, s.codings.c.version == row["version"])
-                .values(
-                    **restored,
-                    quote=text[restored["start_pos"] : restored["end_pos"]],
-                    version=row["version"] + 1,
-                    updated_at=s.now(),
-                ),
-                restored["code_id"],
-                row["annotator"],
-            )
-            undo_id = self._audit(
-                conn,
-                actor,
-                "undo",
-                "coding",
-                coding_id,
-                {k: row[k] for k in ("start_pos", "end_pos", "code_id", "memo", "version")},
-                {**restored, "version": row["version"] + 1, "undoes": entry["id"]},
-            )
+            undo_id = self._undo_update(conn, actor, entry, row, what)
         elif action in ("delete", "archive"):
             if row is not None:
                 raise UndoRefused(f"Cannot undo {what}: a coding with that id exists again.")
-            doc = conn.execute(
-                sa.select(s.documents.c.length, s.documents.c.text).where(s.documents.c.id == before["document_id"])
-            ).first()
-            if doc is None or before["end_pos"] > doc.length:
-                raise UndoRefused(f"Cannot undo {what}: the transcript changed since the coding was deleted.")
-            self.ensure_user(conn, before["annotator"])
-            version = int(before.get("version", 1)) + 1
-            self._put_back(
-                conn,
-                what,
-                s.codings.insert().values(
-                    id=coding_id,
-                    document_id=before["document_id"],
-                    doc_length=doc.length,
-                    start_pos=before["start_pos"],
-                    end_pos=before["end_pos"],
-                    code_id=before["code_id"],
-                    annotator=before["annotator"],
-                    memo=before["memo"],
-                    origin=before["origin"],
-                    quote=doc.text[before["start_pos"] : before["end_pos"]],
-                    created_at=before["created_at"],
-                    updated_at=s.now(),
-                    version=version,
-                ),
-                before["code_id"],
-                before["annotator"],
-            )
-            if action == "archive":
-                conn.execute(s.detached_codings.delete().where(s.detached_codings.c.id == coding_id))
-            undo_id = self._audit(
-                conn, actor, "undo", "coding", coding_id, None, {**before, "version": version, "undoes": entry["id"]}
-            )
+            undo_id = self._undo_delete(conn, actor, entry, what)
         else:
             raise UndoRefused(f"Cannot undo '{entry['action']}' entries.")
         undone = conn.execute(
@@ -592,6 +488,110 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
         )
         if undone.rowcount != 1:
             raise UndoRefused(f"Cannot undo {what}: it is being undone at the same moment elsewhere.")
+
+    def _check_unchanged(
+        self, conn: Connection, entry: Mapping[str, Any], row: RowMapping | None, action: str, what: str
+    ) -> None:
+        """An added or edited coding can be reverted only while it is still as that entry left it."""
+        coding_id = int(entry["entity_id"])
+        if row is None:
+            raise UndoRefused(f"Cannot undo {what}: that coding was deleted or detached since.")
+        owner = (entry["after"] or {}).get("annotator", row["annotator"]) if action == "add" else row["annotator"]
+        if row["annotator"] != owner:
+            raise UndoRefused(f"Cannot undo {what}: coding {coding_id} is now {row['annotator']}'s coding.")
+        changer, version = self._changed_since(conn, entry)
+        if changer is not None:
+            raise UndoRefused(f"Cannot undo {what}: {changer} changed it since.")
+        if version is not None and row["version"] != version:
+            raise UndoRefused(
+                f"Cannot undo {what}: it was changed since (version {row['version']}, your change left "
+                f"version {version}), e.g. re-anchored by a transcript re-import or moved by a code merge."
+            )
+
+    def _undo_add(self, conn: Connection, actor: Actor, entry: Mapping[str, Any], row: RowMapping) -> int:
+        """Delete the added coding; the id of the undo's audit entry."""
+        coding_id = int(entry["entity_id"])
+        conn.execute(s.codings.delete().where(s.codings.c.id == coding_id))
+        return self._audit(
+            conn,
+            actor,
+            "undo",
+            "coding",
+            coding_id,
+            dict(entry["after"] or {}, version=row["version"]),
+            {"undoes": entry["id"]},
+        )
+
+    def _undo_update(self, conn: Connection, actor: Actor, entry: Mapping[str, Any], row: RowMapping, what: str) -> int:
+        """Put the edited coding's old span, code and memo back; the id of the undo's audit entry."""
+        coding_id = int(entry["entity_id"])
+        before = entry["before"]
+        text = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == row["document_id"])).scalar()
+        text = text or ""
+        restored = {k: before[k] for k in ("start_pos", "end_pos", "code_id", "memo")}
+        if not 0 <= restored["start_pos"] < restored["end_pos"] <= row["doc_length"]:
+            raise UndoRefused(f"Cannot undo {what}: its old span no longer fits the document.")
+        self._put_back(
+            conn,
+            what,
+            s.codings.update()
+            .where(s.codings.c.id == coding_id, s.codings.c.version == row["version"])
+            .values(
+                **restored,
+                quote=text[restored["start_pos"] : restored["end_pos"]],
+                version=row["version"] + 1,
+                updated_at=s.now(),
+            ),
+            restored["code_id"],
+            row["annotator"],
+        )
+        return self._audit(
+            conn,
+            actor,
+            "undo",
+            "coding",
+            coding_id,
+            {k: row[k] for k in ("start_pos", "end_pos", "code_id", "memo", "version")},
+            {**restored, "version": row["version"] + 1, "undoes": entry["id"]},
+        )
+
+    def _undo_delete(self, conn: Connection, actor: Actor, entry: Mapping[str, Any], what: str) -> int:
+        """Insert the deleted (or archived) coding again under its id; the id of the undo's audit entry."""
+        coding_id = int(entry["entity_id"])
+        before = entry["before"]
+        doc = conn.execute(
+            sa.select(s.documents.c.length, s.documents.c.text).where(s.documents.c.id == before["document_id"])
+        ).first()
+        if doc is None or before["end_pos"] > doc.length:
+            raise UndoRefused(f"Cannot undo {what}: the transcript changed since the coding was deleted.")
+        self.ensure_user(conn, before["annotator"])
+        version = int(before.get("version", 1)) + 1
+        self._put_back(
+            conn,
+            what,
+            s.codings.insert().values(
+                id=coding_id,
+                document_id=before["document_id"],
+                doc_length=doc.length,
+                start_pos=before["start_pos"],
+                end_pos=before["end_pos"],
+                code_id=before["code_id"],
+                annotator=before["annotator"],
+                memo=before["memo"],
+                origin=before["origin"],
+                quote=doc.text[before["start_pos"] : before["end_pos"]],
+                created_at=before["created_at"],
+                updated_at=s.now(),
+                version=version,
+            ),
+            before["code_id"],
+            before["annotator"],
+        )
+        if entry["action"].removeprefix("coding.") == "archive":
+            conn.execute(s.detached_codings.delete().where(s.detached_codings.c.id == coding_id))
+        return self._audit(
+            conn, actor, "undo", "coding", coding_id, None, {**before, "version": version, "undoes": entry["id"]}
+        )
 
     def _put_back(self, conn: Connection, what: str, statement: Any, code_id: str, annotator: str) -> None:
         """Run an undo's UPDATE/INSERT; a clash with the codings stored now is a refusal, not a raw error."""
@@ -612,3 +612,61 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
         with self.read() as conn:
             rows = conn.execute(sa.select(s.detached_codings).order_by(s.detached_codings.c.id)).mappings().all()
         return pd.DataFrame(rows, columns=[c.name for c in s.detached_codings.columns])
+
+
+def _revert_consolidation(conn: Connection, entries: list[Any]) -> None:
+    """Undo a step's code merges (their merge records) and renames (merge targets, memos and
+    framework summaries move back to the old id)."""
+    for entry in entries:
+        if entry["action"] == "consolidation.merge" and entry["entity_id"] is not None:
+            conn.execute(s.code_merges.delete().where(s.code_merges.c.id == int(entry["entity_id"])))
+        elif entry["action"] == "consolidation.rename":
+            conn.execute(
+                s.code_merges.update()
+                .where(s.code_merges.c.target_id == entry["after"]["id"])
+                .values(target_id=entry["before"]["id"])
+            )
+            conn.execute(
+                s.memos.update().where(s.memos.c.code_id == entry["after"]["id"]).values(code_id=entry["before"]["id"])
+            )
+            move_framework_summaries(conn, entry["after"]["id"], entry["before"]["id"])
+
+
+def _undo_result(
+    entries: list[Any], codebook_entry: Any, codings: list[Any], memos_undone: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What :meth:`CodingsRoom.undo_last` returns for a step undone: what it was, the codings
+    (or memo) put back, and a message."""
+    coding_ids = [int(e["entity_id"]) for e in codings]
+    actions = sorted({e["action"] for e in codings})
+    if codebook_entry is not None:
+        change = next((e for e in entries if e["entity"] == "codebook" and e is not codebook_entry), None)
+        what = change["action"].removeprefix("codebook.") if change else "change"
+        return {
+            "undone": f"codebook.{what}",
+            "coding_id": None,
+            "coding_ids": coding_ids,
+            "message": f"Undid the codebook {what} ({len(coding_ids)} coding(s) put back as they were).",
+        }
+    if memos_undone and not codings:
+        first = memos_undone[0]
+        about = f" on {first['target']}" if first["target"] else ""
+        return {
+            "undone": f"memo.{first['action']}",
+            "coding_id": None,
+            "coding_ids": [],
+            "memo_id": first["id"],
+            "message": f"Undid {first['action']} of memo {first['id']} ({first['kind']} memo{about}).",
+        }
+    single = len(codings) == 1
+    undone = actions[0] if single else "import"
+    return {
+        "undone": undone,
+        "coding_id": coding_ids[0] if single else None,
+        "coding_ids": coding_ids,
+        "message": (
+            f"Undid {undone.removeprefix('coding.')} of coding {coding_ids[0]}."
+            if single
+            else f"Undid one step: {len(codings)} codings ({', '.join(actions)})."
+        ),
+    }
