@@ -271,15 +271,22 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
                 resolved.append(Coding(doc.name, c.start, c.end, code, c.annotator, memo, "imported"))
             result.append(resolved)
         if unknown and not problems:
-            from ..codebook import edit_codebook
-
-            with edit_codebook(self.codebook_path) as handle:
-                for label, slug in unknown.items():
-                    if slug not in codebook.codes:
-                        handle.add_code(slug, label, None, description="Created from a Word comment during import.")
-            self.invalidate_codebook()
-            self.store.sync_codebook(self.codebook)
+            self._create_codes({label: slug for label, slug in unknown.items() if slug not in codebook.codes})
         return result
+
+    def _create_codes(self, new: dict[str, str]) -> None:
+        """Add the codes (label -> id) Word comments named to codebook.yaml and the database as
+        one unit (a codebook edit: the database commits first, then the file is written; a
+        failure changes neither; ``undo`` takes them back)."""
+        if not new:
+            return
+
+        def add(handle: Any) -> dict[str, Any]:
+            for label, slug in new.items():
+                handle.add_code(slug, label, None, description="Created from a Word comment during import.")
+            return {"action": "add", "id": ", ".join(new.values()), "before": None, "after": dict(new)}
+
+        cast("Project", self)._edit_codebook(add)
 
     def add_interview_files(self, files: list[tuple[str, bytes]], *, overwrite: bool = False) -> list[dict[str, Any]]:
         """Write uploaded transcripts ``(file name, content)`` into interviews/ and import them in one
