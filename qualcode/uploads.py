@@ -124,7 +124,7 @@ def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwri
         for path, content in targets:
             backups[path] = path.read_bytes() if path.exists() else None
             write_new_file(path.parent, path.name, content)
-        report = project.import_transcripts([p for p, _ in targets])
+        report = project.import_transcripts([p for p, _ in targets], all_or_nothing=True)
     except BaseException:
         for path, old in backups.items():
             if old is None:
