@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from .errors import Problem, QualcodeError, did_you_mean
@@ -144,31 +145,53 @@ def excerpts(
         keep = frame.loc[frame[attribute].astype(str).isin(list(values)), "participant"].astype(str)
         codings = codings.loc[codings["participant"].astype(str).isin(set(keep))]
     labels = dict(zip(data.participants["participant"].astype(str), data.participants["label"].astype(str)))
-    paths = {
-        c: node_path(codebook, c) if c in codebook.codes else f"{c} (not in the codebook)" for c in set(codings["code"])
-    }
-    participant = codings["participant"].astype(object)
+    c = codings.reset_index(drop=True)
+    code = c["code"].astype(str)
+    pid = c["participant"].astype("string").fillna("")
     out = pd.DataFrame(
         {
-            "participant_label": [labels.get(str(p), str(p)) if p is not None and p == p else "" for p in participant],
-            "code_path": [paths[c] for c in codings["code"]],
-            "quote": codings["quote"].astype(object).where(codings["quote"].notna(), "").astype(str),
-            "annotator": codings["annotator"].astype(str),
-            "memo": codings["memo"].astype(object).where(codings["memo"].notna(), "").astype(str),
-            "participant": participant.where(participant.notna(), ""),
-            "document": codings["document"].astype(str),
-            "code": codings["code"].astype(str),
-            "start": codings["start"].astype("int64"),
-            "end": codings["end"].astype("int64"),
-            "coding_id": codings["coding_id"].astype("int64"),
+            "participant_label": pid.map(labels).fillna(pid),
+            "code_path": code.map(_paths(codebook, code.unique())),
+            "quote": c["quote"].astype("string").fillna(""),
+            "annotator": c["annotator"].astype("string"),
+            "memo": c["memo"].astype("string").fillna(""),
+            "participant": pid,
+            "document": c["document"].astype("string"),
+            "code": code,
+            "start": c["start"].astype("int64"),
+            "end": c["end"].astype("int64"),
+            "coding_id": c["coding_id"].astype("int64"),
         },
         columns=EXCERPT_COLUMNS,
     )
-    order = sorted(
-        range(len(out)),
-        key=lambda i: (_natural(out["participant"].iat[i]), _natural(out["document"].iat[i]), out["start"].iat[i]),
+    if out.empty:
+        return out
+    # Natural order of participants and documents, ranked once per distinct value (vectorised sort):
+    # the same span's codings with one code stay together (one card in the Code browser).
+    part_rank = _ranks(out["participant"])
+    doc_rank = _ranks(out["document"])
+    order = np.lexsort(
+        (
+            out["coding_id"].to_numpy(),
+            out["code"].to_numpy(),
+            out["end"].to_numpy(),
+            out["start"].to_numpy(),
+            doc_rank,
+            part_rank,
+        )
     )
     return out.iloc[order].reset_index(drop=True)
+
+
+def _paths(codebook: Codebook, codes: Sequence[str]) -> dict[str, str]:
+    return {c: node_path(codebook, c) if c in codebook.codes else f"{c} (not in the codebook)" for c in codes}
+
+
+def _ranks(values: pd.Series) -> np.ndarray:
+    """Each value's position in the natural order of the distinct values ("" — unknown — last)."""
+    distinct = sorted(values.unique(), key=lambda v: (v == "", _natural(v)))
+    rank = {v: i for i, v in enumerate(distinct)}
+    return values.map(rank).to_numpy(dtype=np.int64)
 
 
 def node_counts(data: AnalysisData) -> pd.DataFrame:
@@ -178,8 +201,10 @@ def node_counts(data: AnalysisData) -> pd.DataFrame:
     whose codings were counted."""
     from . import reports
 
-    codes = reports.code_frequencies(data)
-    themes = reports.theme_table(data)
+    pooled, pooling = reports.pool(data)  # once: both tables count exactly these codings
+    names = list(pooling.annotators)
+    codes = reports.code_frequencies(pooled, names)
+    themes = reports.theme_table(pooled, names)
     rows = [
         pd.DataFrame(
             {
@@ -201,7 +226,7 @@ def node_counts(data: AnalysisData) -> pd.DataFrame:
         ),
     ]
     out = pd.concat(rows, ignore_index=True).drop_duplicates("node").set_index("node")
-    out.attrs.update({"pooled": codes.attrs.get("pooled", ""), "unit": codes.attrs.get("unit", "")})
+    out.attrs.update({"pooled": pooling.text, "unit": codes.attrs.get("unit", "")})
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,8 +92,15 @@ def write_new_file(folder: Path, name: str, content: bytes) -> None:
         raise
 
 
-def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwrite: bool) -> list[dict[str, Any]]:
-    """Write the uploads under interviews/ and import them in one go; undo the writes on failure."""
+def save_and_import(
+    project: Project,
+    files: list[tuple[str, bytes]],
+    *,
+    overwrite: bool,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Write the uploads under interviews/ and import them in one go; undo the writes on failure.
+    ``progress(label, done, total)`` as the files are written and imported."""
     project.require("supervisor", "add interviews")
     targets: list[tuple[Path, bytes]] = []
     problems: list[Problem] = []
@@ -121,10 +129,12 @@ def save_and_import(project: Project, files: list[tuple[str, bytes]], *, overwri
     project.interviews_dir.mkdir(parents=True, exist_ok=True)
     backups: dict[Path, bytes | None] = {}
     try:
-        for path, content in targets:
+        for i, (path, content) in enumerate(targets):
             backups[path] = path.read_bytes() if path.exists() else None
             write_new_file(path.parent, path.name, content)
-        report = project.import_transcripts([p for p, _ in targets], all_or_nothing=True)
+            if progress is not None:
+                progress("Saving files", i + 1, len(targets))
+        report = project.import_transcripts([p for p, _ in targets], progress=progress, all_or_nothing=True)
     except BaseException:
         for path, old in backups.items():
             if old is None:

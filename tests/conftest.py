@@ -8,6 +8,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No timing in tests: hypothesis' default 200 ms deadline (and its too-slow health check) fail
+# property tests on a loaded CI machine, which says nothing about correctness.  Speed is measured
+# in benchmarks/.
+settings.register_profile("qualcode", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("qualcode")
 
 REPO = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("QUALCODE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

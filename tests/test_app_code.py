@@ -179,3 +179,33 @@ def test_blind_mode_still_hides_other_coders_on_the_fast_read(project: Project, 
         both, sam.document_codings("expert_A", None if show_others else ["alice", "bob"]).reset_index(drop=True)
     )
     assert set(both["annotator"]) == {"alice", "bob"}
+
+
+def test_uploads_and_rescans_report_progress(project: Project) -> None:
+    seen: list[tuple[str, int, int]] = []
+    files = [(f"up_{i}.md", f"---\nparticipant: U{i}\n---\nUploaded interview {i}.\n".encode()) for i in range(3)]
+    results = project.add_interview_files(files, progress=lambda *a: seen.append(a))
+    assert [r["status"] for r in results] == ["added"] * 3
+    assert ("Saving files", 3, 3) in seen and seen[-1][1] == seen[-1][2]
+    at = app("interviews", role="supervisor", name="sam").run()
+    at.button(key="qc_rescan").click().run()
+    assert_no_exception(at)
+
+
+def test_a_browser_that_lost_the_text_asks_and_gets_it_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    from qualcode.app.components import transcript
+
+    fake: dict = {transcript.SENT_KEY: {"text": "doc:sha", "segments": "doc:sha:sentence"}}
+    monkeypatch.setattr(st, "session_state", fake)
+    fake["qc_transcript"] = {"need": {"text": True, "segments": False}}
+    transcript._on_need("qc_transcript")
+    assert fake[transcript.SENT_KEY] == {"segments": "doc:sha:sentence"}  # the text goes again, segments not
+    fake["qc_transcript"] = {"need": None}
+    transcript._on_need("qc_transcript")
+    assert fake[transcript.SENT_KEY] == {}
+    fake["qc_transcript"] = {"key": {"key": "3", "n": 1}}
+    assert transcript.key_event("qc_transcript") == "3"
+    fake["qc_transcript"] = {"key": {"key": "x", "n": 2}}
+    assert transcript.key_event("qc_transcript") is None

@@ -88,9 +88,11 @@ def test_write_edit_delete_and_undo_a_memo_on_the_memos_page(project: Project) -
     ]
     memo_id = int(memos["memo_id"].iloc[0])
     assert "Saved memo" in texts(at)
+    at.toggle(key=f"qc_memo_editing_memo_{memo_id}").set_value(True).run()
     at.text_area(key=f"qc_memo_edit_text_memo_{memo_id}").input("Edited (synthetic).")
     at.button(key=f"qc_memo_save_memo_{memo_id}").click().run()
     assert project.memo(memo_id)["text"] == "Edited (synthetic)."
+    at.toggle(key=f"qc_memo_editing_memo_{memo_id}").set_value(True).run()
     at.button(key=f"qc_memo_delete_memo_{memo_id}").click().run()
     assert project.memo(memo_id) is None
     at.button(key="qc_memo_undo").click().run()

@@ -24,7 +24,7 @@ FRONT_DOOR_CALLERS = (
     "backup.py",
     "exchange.py",
     "suggestions.py",
-    "export/xlsx.py",
+    "export/xlsx/",
 )
 
 

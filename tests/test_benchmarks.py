@@ -116,3 +116,24 @@ def test_concurrency_writers_store_codings(tmp_path: Path) -> None:
     store.dispose()
     assert result["codings"] == after - before - 2 * 3  # each writer's 3 warm-up codings are not counted
     assert result["codings"] > 0
+
+
+def test_report_renders_the_browser_page_figures(tmp_path: Path) -> None:
+    """The first-load, switching and navigation figures (benchmarks/browser.py) are written by
+    run.py as plain Figure records; report.py renders every one of them, extras included."""
+    import report
+    from common import Figure
+
+    names = ["5b browser: first load of the Code page (new session) → transcript ready"]
+    names += ["5c browser: switch interview → transcript ready"]
+    names += [f"7 browser: navigate to {p}" for p in ("Code", "Reports", "Agreement")]
+    figures = [
+        Figure(n, 0.2, 0.1, 2.0, "<= 2.0", ours="o", baseline="b", repeats=5, extra={"first_visit_s": 1.5}).judge()
+        for n in names
+    ]
+    out = tmp_path / "r.json"
+    out.write_text(json.dumps([f.as_json() for f in figures]), encoding="utf-8")
+    text = report.render(out)
+    for n in names:
+        assert f"| {n} | 0.200 | 0.100 | 2.000 | <= 2.0 | yes |" in text
+    assert "first_visit_s = 1.5" in text

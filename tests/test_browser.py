@@ -8,6 +8,7 @@ Waits are event based (``wait_for_selector`` / ``expect``); nothing asserts on t
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,7 +100,8 @@ def open_document(page, name: str) -> None:
             break
         page.locator(".st-key-qc_document input").click()
         page.keyboard.type(name)
-        option = page.get_by_role("option", name=name, exact=True)
+        # The picker shows "participant label · file name" (or the file name alone).
+        option = page.get_by_role("option", name=re.compile(rf"(^|· ){re.escape(name)}$"))
         try:
             option.wait_for(timeout=WAIT_MS // 3)
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: retry
@@ -313,7 +315,8 @@ def test_first_apply_click_after_escape_in_the_codes_box_codes(browser, server, 
     apply.click()  # once
     page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 1}']", timeout=WAIT_MS)
     assert list(codings_of(project, "bob")["code"])[-1] == "recruitment"
-    assert page.locator(".st-key-qc_messages", has_text="Coded 1 passage").count() == 1
+    # The message is drawn in the same rerun, just after the transcript: wait for it, do not race it.
+    page.locator(".st-key-qc_messages", has_text="Coded 1 passage").wait_for(timeout=WAIT_MS)
     assert apply.bounding_box() == box  # and it stays where it was for the next click
     assert page.get_by_role("button", name="Deploy").count() == 0  # client.toolbarMode = minimal
     assert page.locator("[data-testid=stMainMenu]").count() == 0
@@ -436,3 +439,105 @@ def test_qualcode_app_serves_the_workbench_not_a_page_list(browser, tmp_path: Pa
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- Code page features
+def transcript_attr(page, name: str) -> str | None:
+    return page.locator("[data-testid=qc-transcript]").get_attribute(name)
+
+
+def test_find_box_highlights_hits_and_steps_through_them(browser, server, project) -> None:
+    from qualcode.app.pages.code import search_hits
+
+    url, _ = server
+    context, page, _ = sign_in(browser, url, "alice")
+    open_document(page, "expert_A")
+    hits = search_hits(project.store.document_text("expert_A"), "an")
+    assert len(hits) >= 3
+    page.locator("[data-testid=qc-transcript-text]").click()  # focus out of any text box
+    page.keyboard.press("/")  # the find key puts the cursor in the find box
+    page.wait_for_function("document.activeElement && document.activeElement.closest('.st-key-qc_search')")
+    page.keyboard.type("an")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(
+        f"[data-testid=qc-transcript][data-ready='1'][data-search-hits='{len(hits)}'][data-search-focus='0']",
+        timeout=WAIT_MS,
+    )
+    assert page.evaluate("CSS.highlights.get('qc-search').size") == len(hits) - 1
+    assert page.evaluate("CSS.highlights.get('qc-search-current').size") == 1
+    assert page.locator(".st-key-qc_search_next").count() == 1
+    page.wait_for_selector(f"text=1 of {len(hits)} matches", timeout=WAIT_MS)
+    page.locator(".st-key-qc_search_next button").click()
+    page.wait_for_selector("[data-testid=qc-transcript][data-search-focus='1']", timeout=WAIT_MS)
+    page.wait_for_selector(f"text=2 of {len(hits)} matches", timeout=WAIT_MS)
+    context.close()
+
+
+def test_coding_keys_apply_a_recent_code_and_undo(browser, server, project) -> None:
+    """Apply a code once with the Codes box; then with another passage selected the key 1
+    applies it again, and U undoes.  Apply stays where it was between the clicks."""
+    url, _ = server
+    context, page, _ = sign_in(browser, url, "bob")
+    open_document(page, "expert_A")
+    before = int(transcript_attr(page, "data-codings") or 0)
+    apply = page.locator(".st-key-qc_apply button")
+    drag_select(page, "Kazakhstan is a transit")
+    box = apply.bounding_box()
+    apply_code(page, "Transit", before + 1)
+    page.locator(".st-key-qc_messages", has_text="Coded 1 passage with Transit country").wait_for(timeout=WAIT_MS)
+    assert apply.bounding_box() == box
+    page.locator(".st-key-qc_shortcuts", has_text="1 Transit country").wait_for(timeout=WAIT_MS)
+    drag_select(page, "employers hire migrants")
+    page.wait_for_selector("text=Selected", timeout=WAIT_MS)
+    page.keyboard.press("1")
+    page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 2}']", timeout=WAIT_MS)
+    text = project.store.document_text("expert_A")
+    row = codings_of(project, "bob").iloc[-1]
+    start = text.index("employers hire migrants")
+    assert (row["code"], int(row["start"]), int(row["end"])) == (
+        "transit",
+        start,
+        start + len("employers hire migrants"),
+    )
+    assert apply.bounding_box() == box
+    page.keyboard.press("u")
+    page.wait_for_selector(f"[data-testid=qc-transcript][data-ready='1'][data-codings='{before + 1}']", timeout=WAIT_MS)
+    assert int(row["coding_id"]) not in codings_of(project, "bob")["coding_id"].tolist()
+    context.close()
+
+
+def test_memo_mark_on_a_coded_span(browser, server, project) -> None:
+    from qualcode.store import Actor
+
+    url, _ = server
+    text = project.store.document_text("expert_B")
+    s = text.index("Employers complain")
+    coding_id = project.as_user(Actor("alice", "annotator")).add_coding(
+        "expert_B", s, s + len("Employers complain"), "shortage", memo="Ask which sectors"
+    )
+    context, page, _ = sign_in(browser, url, "alice")
+    open_document(page, "expert_B")
+    label = page.locator(f"[data-testid=qc-margin-label][data-coding-id='{coding_id}']")
+    label.wait_for(timeout=WAIT_MS)
+    assert label.get_attribute("data-memo") == "1"
+    assert label.inner_text().startswith("\u270e")
+    assert "Memo: Ask which sectors" in (label.get_attribute("title") or "")
+    mark = page.locator(f"mark.qc-hl[data-coding-ids*='{coding_id}']").first
+    assert "qc-memo" in (mark.get_attribute("class") or "")
+    context.close()
+
+
+def test_back_on_the_code_page_the_transcript_is_put_back_not_rebuilt(browser, server, project) -> None:
+    url, _ = server
+    context, page, _ = sign_in(browser, url, "alice")
+    open_document(page, "expert_A")
+    page.evaluate("document.querySelector('[data-testid=qc-transcript]').__qcMarker = 'kept'")
+    page.locator("[data-testid=stSidebarNav] a").filter(has=page.get_by_text("Codebook", exact=True)).click()
+    page.wait_for_selector("[data-testid=qc-transcript]", state="detached", timeout=WAIT_MS)
+    page.locator("[data-testid=stSidebarNav] a").filter(has=page.get_by_text("Code", exact=True)).click()
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1'][data-document='expert_A']", timeout=WAIT_MS)
+    assert page.evaluate("document.querySelector('[data-testid=qc-transcript]').__qcMarker") == "kept"
+    # ... and it still works: a drag selects
+    drag_select(page, "and employers hire")
+    page.wait_for_selector("text=Selected", timeout=WAIT_MS)
+    context.close()

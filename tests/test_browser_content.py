@@ -45,6 +45,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     (root / "interviews" / "long_L.md").write_text(LONG, encoding="utf-8")
     project.sync()
     add_codings(project)
+    hostile = "<img src=x onerror=window.__pwned=1> **bold** <script>window.__pwned=2</script>"
+    project.add_code("hostile_code", "Hostile " + hostile, "borders", description=hostile)
+    project.edit_codebook_node("borders", description=hostile)
     text = project.document_text("long_L") or ""
     start = text.index(NEEDLE)
     end = text.index("water.") + len("water.")
@@ -144,4 +147,10 @@ def test_codebook_card_and_edit_form_open_under_the_code(browser, server) -> Non
     assert label_box and card_box and next_box
     assert card_box["y"] < label_box["y"] < card_box["y"] + card_box["height"] <= next_box["y"] + 1  # in the card
     assert no_horizontal_overflow(page)
+    page.locator(".st-key-qc_cb_node_hostile_code button").click()
+    page.locator(".st-key-qc_cb_card_hostile_code").wait_for(timeout=WAIT_MS)
+    tree = page.locator(".st-key-qc_cb_tree")
+    assert "<img src=x onerror=window.__pwned=1>" in tree.inner_text()  # shown as text …
+    assert tree.locator("img, script").count() == 0  # … never as HTML
+    assert page.evaluate("() => window.__pwned === undefined")
     context.close()

@@ -51,12 +51,13 @@ def test_codebook_page_shows_the_consolidation_trail(project: Project) -> None:
     project.merge_codes("visas", "transit")
     at = app("codebook", role="supervisor").run()
     assert_no_exception(at)
-    at.selectbox(key="qc_cb_code").select("transit").run()
+    at.button(key="qc_cb_node_transit").click().run()  # the code's card in the tree
     assert_no_exception(at)
     shown = texts(at)
     assert "Consolidation trail" in shown
     assert "1 code(s) merged into it, carrying 1 application(s)." in shown
-    trail = next(df for df in at.dataframe if "merged_code" in df.value.columns).value
-    assert trail["merged_code"].tolist() == ["visas"] and trail["merged_by"].tolist() == [project.actor.name]
-    at.selectbox(key="qc_cb_code").select("shortage").run()
+    at.toggle(key="qc_cb_trail_technical").set_value(True).run()  # the merged code's id
+    trail = next(df for df in at.dataframe if "Merged code id" in df.value.columns).value
+    assert trail["Merged code id"].tolist() == ["visas"] and trail["Merged by"].tolist() == [project.actor.name]
+    at.button(key="qc_cb_node_shortage").click().run()
     assert "No codes were merged into this code." in texts(at)

@@ -1,4 +1,5 @@
-"""Start the workbench in a subprocess and take the README screenshots with Playwright.
+"""Start the workbench in a subprocess and take the README screenshots with Playwright
+(saturation.png and framework.png count the thesis team's codings only).
 
     python -m qualcode.app.screenshots [--project .] [--out docs/screenshots]
 
@@ -41,6 +42,7 @@ SCREENSHOTS = {
     "framework.png": "Framework",
     "agreement.png": "Agreement",
     "codebook.png": "Codebook",
+    "browser.png": "Code browser",
 }
 TABS = {"reports.png": "Heatmap", "saturation.png": "Saturation"}  # the Reports tab each shot shows
 # Pages whose shot counts the thesis team's codings only (not the illustrative "patterns" coder).
@@ -161,7 +163,32 @@ def _code_page_scene(page) -> None:
     page.locator(".st-key-qc_memo input").click()
 
 
-def take(project_dir: Path, out: Path, pages: list[str] | None = None) -> list[Path]:
+def _codebook_scene(page) -> None:
+    """The tree opened at a sub-theme, one code's card open under it (definition, excerpts, edit)."""
+    page.locator("[data-testid=stExpander] summary", has_text="Evolving Migration Trends").first.click()
+    sub = "[data-testid=stExpander] summary:has-text('Migration Trends and Patterns')"
+    page.wait_for_selector(sub, timeout=WAIT_MS)
+    page.locator(sub).first.click()
+    node = ".st-key-qc_cb_node_trend_change button"
+    page.wait_for_selector(node, timeout=WAIT_MS)
+    page.locator(node).click()
+    page.wait_for_selector(".st-key-qc_cb_card_trend_change", timeout=WAIT_MS)
+    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
+    page.locator(
+        "[data-testid=stExpander] summary", has_text="Migration Trends and Patterns"
+    ).first.scroll_into_view_if_needed()
+    page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]'); if (m) m.scrollBy(0, -150); }")
+
+
+def _browser_scene(page) -> None:
+    """A sub-theme's excerpts: every code under it, grouped by participant."""
+    page.locator(".st-key-qc_br_node input").click()
+    page.keyboard.type("Migration Trends and Patterns")
+    page.get_by_role("option", name="Migration Trends and Patterns").first.click()
+    page.wait_for_selector("text=Evolving Migration Trends › Migration Trends and Patterns —", timeout=WAIT_MS)
+
+
+def take(project_dir: Path, out: Path, pages: list[str] | None = None, width: int = 1500) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -171,12 +198,13 @@ def take(project_dir: Path, out: Path, pages: list[str] | None = None) -> list[P
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 950})
+            page = browser.new_page(viewport={"width": width, "height": 950})
             page.goto(f"http://127.0.0.1:{port}/")
             page.locator(".st-key-qc_local_name_box input").fill("thesis-team")
             page.keyboard.press("Enter")
             page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
-            _code_page_scene(page)
+            if pages is None or "code" in pages:
+                _code_page_scene(page)
             for name, title in SCREENSHOTS.items():
                 if pages is not None and name.removesuffix(".png") not in pages:
                     continue
@@ -190,16 +218,22 @@ def take(project_dir: Path, out: Path, pages: list[str] | None = None) -> list[P
                     page.keyboard.type("thesis-team")
                     page.keyboard.press("Enter")
                     page.keyboard.press("Escape")
-                    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
+                    if name in TABS:
+                        page.get_by_role("tab", name=TABS[name]).click()
+                    chosen = "p:has-text('codings of thesis-team (as chosen)'):visible"
+                    page.locator(chosen).first.wait_for(timeout=WAIT_MS)
                 if name in TABS:
                     page.get_by_role("tab", name=TABS[name]).click()
-                    page.wait_for_selector(
-                        "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=WAIT_MS
-                    )
+                    chart = "[data-testid=stVegaLiteChart] canvas:visible, [data-testid=stVegaLiteChart] svg:visible"
+                    page.locator(chart).first.wait_for(timeout=WAIT_MS)
                 if title == "Framework":
                     page.wait_for_selector(".st-key-qc_fw_grid [data-testid=stDataFrameResizable]", timeout=WAIT_MS)
                 if title == "Agreement":
                     page.wait_for_selector("text=Disagreements", timeout=WAIT_MS)
+                if title == "Codebook":
+                    _codebook_scene(page)
+                if title == "Code browser":
+                    _browser_scene(page)
                 page.wait_for_load_state("networkidle")
                 page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
                 page.wait_for_timeout(800)  # let progress bars and charts finish their animation
@@ -216,6 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--project", default=str(REPO), help="project folder (default: the thesis demo)")
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument("--width", type=int, default=1500, help="browser width in pixels (default: 1500)")
     parser.add_argument("--pages", help="comma-separated screenshots to take (default: all): " + ", ".join(SCREENSHOTS))
     args = parser.parse_args(argv)
     pages = [p.strip().removesuffix(".png") for p in args.pages.split(",")] if args.pages else None
@@ -223,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         source = Path(args.project).resolve()
         copy = Path(tmp) / ("thesis-demo" if source == REPO else source.name)
         prepare_demo_copy(source, copy)
-        for path in take(copy, Path(args.out), pages):
+        for path in take(copy, Path(args.out), pages, args.width):
             print(f"wrote {path}")
 
 

@@ -157,12 +157,18 @@ def _small_frame(_project: Project, url: str, what: str, version: int) -> pd.Dat
     raise ValueError(what)
 
 
-def participants(project: Project) -> pd.DataFrame:
-    return _small_frame(project, project.database_url, "participants", project.data_version())
+def participants(project: Project, version: int | None = None) -> pd.DataFrame:
+    """``version``: the data version the caller just read (saves a query); None reads it."""
+    return _small_frame(
+        project, project.database_url, "participants", project.data_version() if version is None else version
+    )
 
 
-def documents(project: Project) -> pd.DataFrame:
-    return _small_frame(project, project.database_url, "documents", project.data_version())
+def documents(project: Project, version: int | None = None) -> pd.DataFrame:
+    """``version``: the data version the caller just read (saves a query); None reads it."""
+    return _small_frame(
+        project, project.database_url, "documents", project.data_version() if version is None else version
+    )
 
 
 def users(project: Project) -> pd.DataFrame:
@@ -191,6 +197,18 @@ def timed(label: str) -> Iterator[None]:
         yield
     finally:
         print(f"qualcode-timing {label} {1000 * (time.perf_counter() - start):.1f} ms", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------ progress
+def progress_bar(start: str = "Starting …") -> Any:
+    """An ``st.progress`` bar and the ``progress(label, done, total)`` callback that moves it
+    (``Project.sync``, ``import_paths``, uploads): "Importing interviews: 12 of 40"."""
+    bar = st.progress(0.0, text=start)
+
+    def update(label: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{label}: {done} of {total}")
+
+    return update
 
 
 # ------------------------------------------------------------------------------ messages

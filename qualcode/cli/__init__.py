@@ -5,8 +5,9 @@ Exit status: 0 success, 2 user error (one readable paragraph, no traceback), 1 a
 The main group :func:`cli` is defined here; each group of commands lives in its own file and is
 registered below with ``cli.add_command``: :mod:`.importing` (init, import, status, remove,
 undo), :mod:`.codebook_edits`, :mod:`.reports` and :mod:`.agreement` (``report …``),
-:mod:`.exports`, :mod:`.users` (``user …``, ``set``), :mod:`.suggestions`, :mod:`.backups`,
-:mod:`.serve` (``app``); :mod:`.common` holds what they share.  A new command goes into a new
+:mod:`.exports` and :mod:`.excerpts` (``export …``), :mod:`.users` (``user …``, ``set``),
+:mod:`.suggestions`, :mod:`.backups`, :mod:`.framework`, :mod:`.memos`, :mod:`.serve` (``app``);
+:mod:`.common` holds what they share.  A new command goes into a new
 file, registered with one line here.
 """
 
@@ -46,6 +47,7 @@ from .excerpts import export_excerpts
 from .exports import export, export_appendix_cmd, export_qdc_cmd, export_qdpx_cmd, export_xlsx
 from .framework import framework_group, report_framework
 from .importing import _warn_outside, import_, init, remove, status, undo
+from .memos import memo
 from .reports import (
     _clip,
     _descendants,
@@ -124,11 +126,7 @@ report.add_command(report_disagreements)
 report.add_command(report_framework)
 cli.add_command(framework_group)
 export.add_command(export_excerpts)
-
-
-from .memos import memo as _memo  # noqa: E402  (qualcode memo ...; imports this module's helpers)
-
-cli.add_command(_memo)
+cli.add_command(memo)
 
 
 # ---------------------------------------------------------------------------------------- entry point

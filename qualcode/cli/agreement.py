@@ -8,14 +8,7 @@ from typing import Any
 import click
 
 from ..vocabulary import SEGMENT_KINDS
-from .common import (
-    UNITS,
-    Context,
-    _annotators,
-    _emit,
-    _report_options,
-    pass_ctx,
-)
+from .common import UNITS, Context, _annotators, _emit, _report_options, pass_ctx
 
 
 def _documents(value: str | None) -> list[str] | None:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import (
-    Context,
-    _output_path,
-    pass_ctx,
-)
+from .common import Context, _output_path, pass_ctx
 
 
 @click.command("backup")

@@ -6,10 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import (
-    Context,
-    pass_ctx,
-)
+from .common import Context, pass_ctx
 
 
 @click.group()

@@ -5,12 +5,7 @@ from __future__ import annotations
 import click
 
 from ..vocabulary import SEGMENT_KINDS
-from .common import (
-    Context,
-    _annotators,
-    _output_path,
-    pass_ctx,
-)
+from .common import Context, _annotators, _output_path, pass_ctx
 
 
 @click.group()

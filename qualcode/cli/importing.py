@@ -8,12 +8,7 @@ from typing import Any
 
 import click
 
-from .common import (
-    Context,
-    _progress,
-    _warn,
-    pass_ctx,
-)
+from .common import Context, _progress, _warn, pass_ctx
 
 
 @click.command()

@@ -9,16 +9,7 @@ from typing import Any
 import click
 
 from ..vocabulary import COOCCURRENCE_UNITS
-from .common import (
-    FORMATS,
-    Context,
-    _annotators,
-    _emit,
-    _emit_counted,
-    _pooled,
-    _report_options,
-    pass_ctx,
-)
+from .common import FORMATS, Context, _annotators, _emit, _emit_counted, _pooled, _report_options, pass_ctx
 
 
 @click.group()

@@ -8,10 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import (
-    Context,
-    pass_ctx,
-)
+from .common import Context, pass_ctx
 
 LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 

@@ -8,13 +8,7 @@ from collections.abc import Sequence
 import click
 
 from ..vocabulary import SUGGESTION_UNITS
-from .common import (
-    FORMATS,
-    Context,
-    _annotators,
-    _emit,
-    pass_ctx,
-)
+from .common import FORMATS, Context, _annotators, _emit, pass_ctx
 
 
 @click.group()

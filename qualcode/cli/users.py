@@ -5,11 +5,7 @@ from __future__ import annotations
 import click
 
 from ..vocabulary import ROLES, SETTINGS
-from .common import (
-    Context,
-    _emit,
-    pass_ctx,
-)
+from .common import Context, _emit, pass_ctx
 
 
 @click.group()

@@ -25,7 +25,10 @@ loaded codebook):
 * :mod:`.reading` — the data as the acting user may see it;
 * :mod:`.analysis` — saturation and the consolidation trail;
 * :mod:`.exports` — the workbook, the appendix, REFI-QDA;
-* :mod:`.framework` — the framework matrix and its team summaries.
+* :mod:`.framework` — the framework matrix and its team summaries;
+* :mod:`.memos` — document, code, project and coding memos;
+* :mod:`.excerpts` — retrieval of coded segments, in-place edits of a codebook node;
+* :mod:`.workbench` — the Code page's reads.
 
 A new concern goes into a new room ``qualcode/project/<concern>.py`` added to the bases below.
 """

@@ -313,12 +313,14 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
 
         cast("Project", self)._edit_codebook(add)
 
-    def add_interview_files(self, files: list[tuple[str, bytes]], *, overwrite: bool = False) -> list[dict[str, Any]]:
+    def add_interview_files(
+        self, files: list[tuple[str, bytes]], *, overwrite: bool = False, progress: Progress | None = None
+    ) -> list[dict[str, Any]]:
         """Write uploaded transcripts ``(file name, content)`` into interviews/ and import them in one
         go (supervisors); every file written is restored if the import fails.  See :mod:`qualcode.uploads`."""
         from ..uploads import save_and_import
 
-        return save_and_import(cast("Project", self), files, overwrite=overwrite)
+        return save_and_import(cast("Project", self), files, overwrite=overwrite, progress=progress)
 
 
 def _new_code_id(name: str, codebook: Codebook, new_ids: Iterable[str]) -> str:

@@ -188,28 +188,6 @@ class CodebookMirrorRoom(StoreCore):
         self._audit(conn, actor, "codebook.delete", "code", code_id, {"codings_archived": len(rows)}, None)
         return len(rows)
 
-    def _move_to_detached(
-        self, conn: Connection, row: RowMapping, document_name: str, status: str, reason: str
-    ) -> None:
-        conn.execute(
-            s.detached_codings.insert().values(
-                id=row["id"],
-                document_name=document_name,
-                start_pos=row["start_pos"],
-                end_pos=row["end_pos"],
-                code_id=row["code_id"],
-                annotator=row["annotator"],
-                memo=row["memo"],
-                origin=row["origin"],
-                quote=row["quote"],
-                created_at=row["created_at"],
-                status=status,
-                reason=reason,
-                detached_at=s.now(),
-            )
-        )
-        conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))
-
     # ----------------------------------------------------------------- codebook.yaml write intent
     # A codebook change commits to the database first, with the file's new content recorded
     # here in the same transaction, and only then replaces codebook.yaml.  A crash in between

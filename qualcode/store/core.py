@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +225,37 @@ class StoreCore:
             query = query.where(s.audit_log.c.actor == actor.name)
         with self.read() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in s.audit_log.columns])
+
+    # ----------------------------------------------------------------- detached codings
+    def _insert_detached(
+        self, conn: Connection, row: Mapping[Any, Any], document_name: str, status: str, reason: str
+    ) -> None:
+        """Keep a coding (its ``codings`` row) in ``detached_codings``: status "detached" (its text
+        changed and it could not be re-anchored) or "archived" (its code or its interview went)."""
+        conn.execute(
+            s.detached_codings.insert().values(
+                id=row["id"],
+                document_name=document_name,
+                start_pos=row["start_pos"],
+                end_pos=row["end_pos"],
+                code_id=row["code_id"],
+                annotator=row["annotator"],
+                memo=row["memo"],
+                origin=row["origin"],
+                quote=row["quote"],
+                created_at=row["created_at"],
+                status=status,
+                reason=reason,
+                detached_at=s.now(),
+            )
+        )
+
+    def _move_to_detached(
+        self, conn: Connection, row: Mapping[Any, Any], document_name: str, status: str, reason: str
+    ) -> None:
+        """:meth:`_insert_detached`, then the coding leaves ``codings``."""
+        self._insert_detached(conn, row, document_name, status, reason)
+        conn.execute(s.codings.delete().where(s.codings.c.id == row["id"]))
 
     # ----------------------------------------------------------------- roles
     @staticmethod

@@ -146,23 +146,7 @@ class DocumentsRoom(StoreCore):
                     for r, placement in zip(old_codings, placements, strict=True):
                         new = placement.coding
                         if new is None:
-                            conn.execute(
-                                s.detached_codings.insert().values(
-                                    id=r["id"],
-                                    document_name=doc.name,
-                                    start_pos=r["start_pos"],
-                                    end_pos=r["end_pos"],
-                                    code_id=r["code_id"],
-                                    annotator=r["annotator"],
-                                    memo=r["memo"],
-                                    origin=r["origin"],
-                                    quote=r["quote"],
-                                    created_at=r["created_at"],
-                                    status="detached",
-                                    reason=placement.reason,
-                                    detached_at=s.now(),
-                                )
-                            )
+                            self._insert_detached(conn, r, doc.name, "detached", placement.reason)
                             continue
                         conn.execute(
                             s.codings.insert().values(

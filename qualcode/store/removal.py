@@ -68,23 +68,7 @@ class RemovalRoom(UsersRoom):
                 else None
             )
             for coding in codings:
-                conn.execute(
-                    s.detached_codings.insert().values(
-                        id=coding["id"],
-                        document_name=name,
-                        start_pos=coding["start_pos"],
-                        end_pos=coding["end_pos"],
-                        code_id=coding["code_id"],
-                        annotator=coding["annotator"],
-                        memo=coding["memo"],
-                        origin=coding["origin"],
-                        quote=coding["quote"],
-                        created_at=coding["created_at"],
-                        status="archived",
-                        reason=reason,
-                        detached_at=s.now(),
-                    )
-                )
+                self._insert_detached(conn, coding, name, "archived", reason)
             conn.execute(s.codings.delete().where(s.codings.c.document_id == doc_id))
             conn.execute(s.suggestion_decisions.delete().where(s.suggestion_decisions.c.document_id == doc_id))
             conn.execute(s.segments.delete().where(s.segments.c.document_id == doc_id))

@@ -60,6 +60,10 @@ HUMAN: dict[str, str] = {
     "merged_at": "Merged",
     "merged_by": "Merged by",
     "merged_label": "Merged code",
+    "merged_code": "Merged code id",
+    "code": "Code",
+    "label": "Label",
+    "theme": "Theme",
     "applications": "Applications",
     "collapsed": "Collapsed duplicates",
     "recorded_applications": "Recorded applications",
@@ -103,7 +107,7 @@ TECHNICAL: frozenset[str] = frozenset(
     }
 )
 # Long text: wrapped in a wide column.
-LONG_TEXT = {"quote", "quotes", "text", "memo", "description", "experts_phrase", "phrase", "Excerpt"}
+LONG_TEXT = {"quote", "quotes", "text", "memo", "description", "Excerpt"}
 
 
 def human_name(column: object) -> str:
@@ -111,6 +115,8 @@ def human_name(column: object) -> str:
 
     >>> human_name("percent_agreement"), human_name("organisation_type=NGO"), human_name("Codes by ann")
     ('Agreement (%)', 'Organisation type = NGO', 'Codes by ann')
+    >>> human_name("bob: absent"), human_name("new_theme_ids")
+    ('bob: absent', 'New theme ids')
     """
     text = str(column)
     if text in HUMAN:
@@ -118,7 +124,7 @@ def human_name(column: object) -> str:
     if "=" in text:  # an attribute split, e.g. "organisation_type=NGO"
         left, _, right = text.partition("=")
         return f"{human_name(left)} = {right}"
-    if "_" in text or text.islower():
+    if "_" in text and " " not in text:  # snake_case; names with spaces or capitals are kept as written
         words = text.replace("_", " ").strip()
         return words[:1].upper() + words[1:]
     return text

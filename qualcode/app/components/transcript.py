@@ -72,6 +72,8 @@ _JS = r"""
 const TEXTS = new Map();      // text_key -> text          (Python sends a text once per session)
 const SEGMENTS = new Map();   // segments_key -> segments
 let KEY_TARGET = null;        // the mounted transcript that receives the coding shortcuts
+let LAST = null;              // the last transcript built: put back as it is when the element is
+                              // mounted again (back from another page) instead of rebuilt
 
 function remember(map, key, value) {
   map.delete(key);
@@ -340,6 +342,7 @@ function placeLabels(state) {
   labels.forEach((entry, id) => { if (!keep.has(id)) { entry.el.remove(); labels.delete(id); } });
   margin.appendChild(frag);
   margin.style.minHeight = Math.max(0, bottom) + "px";
+  state.width = state.textRoot.clientWidth;
   state.root.dataset.codings = String(list.length);
   state.root.dataset.memos = String(list.filter((it) => it.memo).length);
 }
@@ -382,6 +385,13 @@ export default function (component) {
   const text = TEXTS.get(textKey);
   const segments = SEGMENTS.get(segKey);
   let root = parentElement.querySelector(".qc-root");
+  const layout = JSON.stringify([d.document || "", textKey, segKey, d.height || 0, d.language || ""]);
+  if (!root && LAST && LAST.layout === layout && LAST.text === TEXTS.get(textKey) && !LAST.root.isConnected) {
+    root = LAST.root;                   // the same transcript: reuse its DOM (highlights diffed below)
+    parentElement.appendChild(root);
+    LAST.scroll.scrollTop = LAST.scrollTop || 0;
+    LAST.remounted = true;
+  }
   if (!root) {
     root = document.createElement("div");
     root.className = "qc-root";
@@ -401,7 +411,6 @@ export default function (component) {
   root.__qcAsked = null;
   const spans = Array.isArray(d.spans) ? d.spans : [];        // [start, end, color, label, id, memo]
   const pending = Array.isArray(d.selection) ? d.selection : null;
-  const layout = JSON.stringify([d.document || "", textKey, segKey, d.height || 0, d.language || ""]);
   const previous = root.__qcState;
   let state;
   if (previous && previous.layout === layout && previous.text === text) {
@@ -417,6 +426,9 @@ export default function (component) {
     const regions = [];
     state.byId.forEach((it, id) => { const now = fresh.get(id); if (!now || itemKey(now) !== itemKey(it)) regions.push([it.start, it.end]); });
     fresh.forEach((it, id) => { const was = state.byId.get(id); if (!was || itemKey(was) !== itemKey(it)) regions.push([it.start, it.end]); });
+    const width = state.textRoot.clientWidth;
+    if (state.remounted && !regions.length && width !== state.width) regions.push([0, 0]);  // re-place labels
+    state.remounted = false;
     if (regions.length) {
       root.dataset.ready = "0";
       state.byId.forEach((it, id) => { if (!fresh.has(id)) state.firstMark.delete(id); });
@@ -427,7 +439,7 @@ export default function (component) {
         regions.push([0, state.nCp]);
       }
       const t1 = performance.now();
-      regions.forEach(([a, b]) => rebuildRegion(state, a, b));
+      regions.forEach(([a, b]) => { if (b > a) rebuildRegion(state, a, b); });
       const t2 = performance.now();
       placeLabels(state);
       const t3 = performance.now();
@@ -475,7 +487,8 @@ export default function (component) {
     layout, text, root, scroll, body, textRoot, margin, overlay, units, nCp, byId,
     items: Array.from(byId.values()), nodes: [], firstMark: new Map(), labels: new Map(), setTriggerValue,
     blockStarts: [0], blockEls: [],
-    shortcuts: !!d.shortcuts, keys: 0, searchSig: null, revealSig: "", labelHeight: 0,
+    shortcuts: !!d.shortcuts, keys: 0, searchSig: null, revealSig: "", labelHeight: 0, width: 0,
+    scrollTop: 0, remounted: false,
   };
   state.blockStarts = lineStarts(text, units);
   const { divs, entries, first } = buildBlocks(state, 0, state.blockStarts.length - 1);
@@ -488,6 +501,8 @@ export default function (component) {
   root.replaceChildren(scroll);
   root.__qcState = state;
   KEY_TARGET = state;
+  LAST = state;
+  scroll.addEventListener("scroll", () => { state.scrollTop = scroll.scrollTop; }, { passive: true });
 
   margin.addEventListener("click", (ev) => {
     const label = ev.target instanceof Element ? ev.target.closest(".qc-label") : null;
@@ -539,8 +554,11 @@ export default function (component) {
   state.attach = () => { document.removeEventListener("mouseup", onDocMouseUp); document.addEventListener("mouseup", onDocMouseUp); };
   state.detach = () => { document.removeEventListener("mouseup", onDocMouseUp); if (KEY_TARGET === state) KEY_TARGET = null; };
   state.attach();
+  const tBuilt = performance.now();
   requestAnimationFrame(() => {
+    const tFrame = performance.now();
     placeLabels(state);
+    root.dataset.renderParts = [tBuilt - t0, tFrame - tBuilt, performance.now() - tFrame].map(Math.round).join(",");  // build, wait for the frame, labels
     scroll.scrollTop = scrollTop;
     showReveal(state, d.reveal);
     pendingOverlay(state, pending);

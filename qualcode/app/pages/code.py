@@ -2,8 +2,9 @@
 
 Speed: only the current document's codings are read (``Project.document_codings_view``, by
 the document index, built column by column); the text and segments are cached by the text's
-hash and sent to the browser once per session (the component keeps them); the transcript and
-the coding panel live in one ``st.fragment`` so selecting and applying rerun only that part,
+hash and sent to the browser once per session (the component keeps them); the page (picker,
+transcript, coding panel) is one ``st.fragment``, so choosing an interview, selecting and
+applying rerun only that part, not the app around it,
 and the component redraws only the highlights that changed.  Actions run in widget callbacks
 (before the rerun draws), so the new highlight shows in the same rerun that stored the coding.
 
@@ -51,6 +52,7 @@ SELECTION_INFO_HEIGHT = 110  # px
 SHORTCUT_CODES_KEY = "qc_shortcut_codes"  # the recent codes the keys 1-9 apply (as the legend shows)
 REVEAL_KEY = "qc_reveal"  # the span to scroll into view once (open in context)
 MAX_SEARCH_HITS = 1000
+VERSION_KEY = "qc_data_version"  # the data version read at the start of this rerun of the page
 MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
 
 
@@ -286,11 +288,12 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
 
 
 # ------------------------------------------------------------------------------ page
-def interview_labels(project: Project) -> dict[str, str]:
+def interview_labels(project: Project, version: int | None = None) -> dict[str, str]:
     """Document name -> what the interview picker shows: the participant's label, then the file
     name ("Expert (A) · expert_A"); the file name alone when there is no label."""
-    docs = state.documents(project)
-    people = state.participants(project)
+    version = project.data_version() if version is None else version
+    docs = state.documents(project, version)
+    people = state.participants(project, version)
     label_of = dict(zip(people["participant"].tolist(), people["label"].tolist())) if not people.empty else {}
     out = {}
     for name, pid in zip(docs["document"].tolist(), docs["participant"].tolist()):
@@ -302,8 +305,7 @@ def interview_labels(project: Project) -> dict[str, str]:
 
 def render() -> None:
     project = state.user_project()
-    labels = interview_labels(project)
-    names = list(labels)
+    names = state.documents(project)["document"].tolist()
     if not names:
         st.info(
             "No interviews in this project yet. Add transcripts on the Interviews page "
@@ -314,33 +316,43 @@ def render() -> None:
     arrived = arrive_in_context(names, project.actor.name)
     if arrived:
         st.session_state[REVEAL_KEY] = (arrived["document"], int(arrived["start"]), int(arrived["end"]))
-    top = st.columns([3, 2, 2])
-    with top[0]:
-        document = st.selectbox("Interview", names, key="qc_document", format_func=labels.__getitem__)
-    with top[1]:
-        unit = st.selectbox(
-            "A click selects a",
-            SEGMENT_KINDS,
-            key="qc_unit",
-            help="Click in the text to select the whole sentence, paragraph or turn.",
-        )
-    with top[2]:
-        visible = project.visible_annotators()
-        show_others = False
-        if visible is None:
-            show_others = st.toggle(
-                "Show other annotators", key="qc_show_others", help="Highlight everyone's codings, not only yours."
-            )
-        else:
-            st.caption("Blind coding: only your own codings are shown.")
-    if document is None:
-        return
-    _workspace(document, unit, show_others)
+    _workspace()
 
 
 @st.fragment
-def _workspace(document: str, unit: str, show_others: bool) -> None:
+def _workspace() -> None:
+    """The whole page but the open-in-context hook, as one fragment: choosing another interview,
+    selecting, applying and searching rerun only this, not the app around it."""
     with state.timed("code.workspace"):
+        project = state.user_project()
+        version = project.data_version()  # one read per rerun for the small cached frames
+        st.session_state[VERSION_KEY] = version
+        labels = interview_labels(project, version)
+        names = list(labels)
+        if not names:
+            st.info("No interviews in this project any more.")
+            return
+        top = st.columns([3, 2, 2])
+        with top[0]:
+            document = st.selectbox("Interview", names, key="qc_document", format_func=labels.__getitem__)
+        with top[1]:
+            unit = st.selectbox(
+                "A click selects a",
+                SEGMENT_KINDS,
+                key="qc_unit",
+                help="Click in the text to select the whole sentence, paragraph or turn.",
+            )
+        with top[2]:
+            visible = project.visible_annotators()
+            show_others = False
+            if visible is None:
+                show_others = st.toggle(
+                    "Show other annotators", key="qc_show_others", help="Highlight everyone's codings, not only yours."
+                )
+            else:
+                st.caption("Blind coding: only your own codings are shown.")
+        if document is None:
+            return
         _workspace_body(document, unit, show_others)
 
 
@@ -634,7 +646,7 @@ def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
         pid = doc.get("participant")
         rows: list[tuple[str, str]] = []
         if pid is not None:
-            frame = state.participants(project)
+            frame = state.participants(project, st.session_state.get(VERSION_KEY))
             match = frame.loc[frame["participant"] == pid]
             if not match.empty:
                 for key, value in match.iloc[0].items():

@@ -47,7 +47,7 @@ def _undo_removal() -> None:
             "success", f"Restored the interview {result['document']} with {result['codings_restored']} coding(s)."
         )
     else:
-        state.flash("success", "Undid your last coding change.")
+        state.flash("success", str(result.get("message") or "Undid your last change."))
 
 
 def _remove_panel(project: Project) -> None:
@@ -110,7 +110,9 @@ def render() -> None:
             submitted = st.form_submit_button("Upload and import", type="primary")
         if submitted and uploads:
             try:
-                results = project.add_interview_files([(f.name, f.getvalue()) for f in uploads], overwrite=overwrite)
+                results = project.add_interview_files(
+                    [(f.name, f.getvalue()) for f in uploads], overwrite=overwrite, progress=state.progress_bar()
+                )
             except QualcodeError as exc:
                 state.show_error(exc)
             else:
@@ -127,7 +129,7 @@ def render() -> None:
             help="Import new or changed files from codebook.yaml and interviews/.",
         ):
             try:
-                report = project.sync()
+                report = project.sync(progress=state.progress_bar())
             except QualcodeError as exc:
                 state.show_error(exc)
                 opened.sync_error, opened.not_imported = str(exc), state.refused_files(project, exc)
@@ -157,7 +159,18 @@ def render() -> None:
     with state.user_errors():
         docs = state.documents(project)
         st.subheader(f"Interviews ({len(docs)})")
-        tables.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
+        people = state.participants(project)
+        labels = dict(zip(people["participant"].astype(str), people["label"].astype(str)))
+        shown = docs.assign(participant_label=docs["participant"].astype(str).map(labels).fillna(""))
+        first = ["participant_label", "document"]
+        tables.dataframe(
+            shown[first + [c for c in shown.columns if c not in first]],
+            hide_index=True,
+            width="stretch",
+            key="qc_int_documents",
+            technical=["participant"],
+            names={"participant": "Participant id"},
+        )
         data = state.cached_analysis(project)
         st.subheader("Your coding progress")
         unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")

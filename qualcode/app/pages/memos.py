@@ -14,8 +14,9 @@ Interviews page shows it for the chosen interview).
 Stable keys: filters ``qc_memo_kinds``, ``qc_memo_author``, ``qc_memo_document``, ``qc_memo_code``;
 the writing form ``qc_memo_new_kind``/``qc_memo_new_target``/``qc_memo_new_title``/
 ``qc_memo_new_text``/``qc_memo_new_save``; one card ``qc_memo_card_<kind>_<id>`` (kind ``memo``
-for document, code and project memos, ``coding`` for a coding's memo) with
-``qc_memo_edit_text_<kind>_<id>``, ``qc_memo_save_<kind>_<id>``, ``qc_memo_delete_<kind>_<id>``;
+for document, code and project memos, ``coding`` for a coding's memo) with the toggle
+``qc_memo_editing_<kind>_<id>`` that shows ``qc_memo_edit_text_<kind>_<id>``,
+``qc_memo_save_<kind>_<id>``, ``qc_memo_delete_<kind>_<id>``;
 undo ``qc_memo_undo``.
 """
 
@@ -78,6 +79,7 @@ def _save(row: dict[str, Any], key: str) -> None:
         )
         if done is not None:
             state.flash("success", f"Saved the memo of coding {int(row['coding_id'])}.")
+            st.session_state[f"qc_memo_editing_{key}"] = False
         return
     title = st.session_state.get(f"qc_memo_edit_title_{key}")
     done = state.run_action(
@@ -85,6 +87,7 @@ def _save(row: dict[str, Any], key: str) -> None:
     )
     if done is not None:
         state.flash("success", f"Saved memo {int(row['memo_id'])}.")
+        st.session_state[f"qc_memo_editing_{key}"] = False
 
 
 def _delete(row: dict[str, Any]) -> None:
@@ -162,20 +165,22 @@ def _card(project: Project, row: dict[str, Any], labels: dict[str, str]) -> None
         st.markdown(state.escape_md(str(row["text"])))
         when = str(row.get("updated_at") or row.get("created_at") or "")[:16].replace("T", " ")
         st.caption(state.escape_md(f"by {row['author']}" + (f" · {when} UTC" if when else "")))
-        if may_change(project.actor, str(row["author"])):
-            with st.expander("Edit or delete"):
+        if may_change(project.actor, str(row["author"])) and st.toggle("Edit or delete", key=f"qc_memo_editing_{key}"):
+            # A form: typing does not rerun the page (a rerun must not lose what is being written).
+            with st.form(f"qc_memo_form_{key}", border=False):
                 if kind != "coding":
                     st.text_input("Title", value=str(row.get("title") or ""), key=f"qc_memo_edit_title_{key}")
                 st.text_area("Memo", value=str(row["text"]), key=f"qc_memo_edit_text_{key}", height=120)
-                save, delete = st.columns(2)
-                save.button("Save", key=f"qc_memo_save_{key}", type="primary", on_click=_save, args=(row, key))
-                delete.button(
-                    "Clear the memo" if kind == "coding" else "Delete",
-                    key=f"qc_memo_delete_{key}",
-                    on_click=_delete,
-                    args=(row,),
-                    help="Undo brings it back.",
+                st.form_submit_button(
+                    "Save", key=f"qc_memo_save_{key}", type="primary", on_click=_save, args=(row, key)
                 )
+            st.button(
+                "Clear the memo" if kind == "coding" else "Delete",
+                key=f"qc_memo_delete_{key}",
+                on_click=_delete,
+                args=(row,),
+                help="Undo brings it back.",
+            )
 
 
 def _new_memo_form(project: Project, labels: dict[str, str]) -> None:
@@ -199,17 +204,18 @@ def _new_memo_form(project: Project, labels: dict[str, str]) -> None:
                 format_func=lambda c: f"{labels[c]} ({c})",
                 key="qc_memo_new_target",
             )
-        st.text_input("Title (optional)", key="qc_memo_new_title")
-        st.text_area("Memo", key="qc_memo_new_text", height=140)
         ready = kind == "project" or target is not None
-        st.button(
-            "Save memo",
-            key="qc_memo_new_save",
-            type="primary",
-            disabled=not ready,
-            on_click=_add,
-            args=(kind, target, "qc_memo_new_title", "qc_memo_new_text"),
-        )
+        with st.form("qc_memo_new_form", border=False):
+            st.text_input("Title (optional)", key="qc_memo_new_title")
+            st.text_area("Memo", key="qc_memo_new_text", height=140)
+            st.form_submit_button(
+                "Save memo",
+                key="qc_memo_new_save",
+                type="primary",
+                disabled=not ready,
+                on_click=_add,
+                args=(kind, target, "qc_memo_new_title", "qc_memo_new_text"),
+            )
 
 
 def memo_panel(project: Project, kind: str, target: str, *, key: str) -> None:
@@ -224,9 +230,12 @@ def memo_panel(project: Project, kind: str, target: str, *, key: str) -> None:
     if frame.empty:
         st.caption(f"No memo on this {'interview' if kind == 'document' else 'code'} yet.")
     title_key, text_key = f"{key}_title", f"{key}_text"
-    st.text_input("Title (optional)", key=title_key)
-    st.text_area(f"New memo on {target}", key=text_key, height=110)
-    st.button("Save memo", key=f"{key}_save", type="primary", on_click=_add, args=(kind, target, title_key, text_key))
+    with st.form(f"{key}_form", border=False):
+        st.text_input("Title (optional)", key=title_key)
+        st.text_area(f"New memo on {target}", key=text_key, height=110)
+        st.form_submit_button(
+            "Save memo", key=f"{key}_save", type="primary", on_click=_add, args=(kind, target, title_key, text_key)
+        )
 
 
 def render() -> None:
