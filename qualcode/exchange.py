@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 from .project import Project
@@ -35,17 +36,17 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     for doc, segs in zip(refi.documents, segments):
         doc.segments = segs
 
-    def store_rest() -> tuple[list[int], list[int]]:
+    def store_rest() -> tuple[list[int], list[int], dict[str, Any]]:
         for doc in refi.documents:
             project.upsert_document(doc, source=f"{Path(path).name}#{doc.name}")
         ids = project.add_codings(refi.codings, source=str(Path(path).name))
         memo_ids = project.import_memos(refi.memos)
         summaries = project.import_framework_summaries(refi.framework_summaries)
         _keep_the_rest(project, refi, memo_ids)
-        return ids, memo_ids
+        return ids, memo_ids, summaries
 
     # codebook.yaml is replaced only after everything is stored; a failure changes neither.
-    ids, memo_ids = project.replace_codebook(
+    ids, memo_ids, summaries = project.replace_codebook(
         refi.codebook, store_rest, undo=project.clear_project_data, what="import a whole REFI-QDA project"
     )
     lines = [
