@@ -67,3 +67,39 @@ def test_one_bad_new_transcript_does_not_hold_back_the_good_ones(
         assert "expert_C" in project.store.document_names()
     finally:
         project.close()
+
+
+@pytest.mark.parametrize("import_status, app_starts", [(0, True), (2, True), (1, False)])
+def test_run_app_starts_the_app_when_some_files_were_refused(
+    tmp_path: Path, import_status: int, app_starts: bool
+) -> None:
+    """``./run app`` imports first: exit status 2 (a file refused, the good ones imported) must
+    not keep the workbench from starting; a crash of the import (status 1) still stops it."""
+    import hashlib
+    import os
+    import shutil
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copy(repo / "run", tmp_path / "run")
+    shutil.copy(repo / "pyproject.toml", tmp_path / "pyproject.toml")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python").symlink_to(sys.executable)
+    stamp = hashlib.sha256((repo / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    (tmp_path / ".venv" / ".qualcode-setup").write_text(f"{stamp}-base\n")  # set up already
+    fake = bin_dir / "qualcode"
+    fake.write_text(f'#!/bin/sh\ncase "$3" in import) exit {import_status};; app) echo APP STARTED;; esac\n')
+    fake.chmod(0o755)
+    result = subprocess.run(
+        ["bash", str(tmp_path / "run"), "app"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHON=sys.executable),
+    )
+    assert ("APP STARTED" in result.stdout) == app_starts, result.stderr
+    assert result.returncode == (0 if app_starts else import_status)
+    if import_status == 2:
+        assert "lists them on its Interviews page" in result.stderr
