@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import InputFileError, Problem, did_you_mean
+from ..errors import CodingError, InputFileError, Problem, did_you_mean
 from ..model import Codebook, Coding, ParsedDocument
 from ..slug import slugify
 from ..store import LOCAL_ADMIN
@@ -232,7 +232,6 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
         if all_or_nothing and problems:
             raise InputFileError(problems)
         docs = [doc for _, doc in good]
-        report.warnings.extend(str(w) for doc in docs for w in doc.warnings)
         if before_store is not None:
             try:
                 before_store(docs)
@@ -241,11 +240,25 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
         self._create_codes({label: slug for label, slug in unknown.items() if slug not in self.codebook.codes})
         for i, (((_path, rel, sha), doc), codings) in enumerate(zip(good, embedded)):
             doc.source_path = rel
-            report.documents.append(self.store.upsert_document(self.actor, doc, source=rel, source_sha256=sha))
-            if codings:
-                ids = self.store.add_codings(
-                    LOCAL_ADMIN if self.actor.local else self.actor, codings, source=f"{rel}#comments", step=step
+            try:  # the transcript and its comments' codings: both or neither
+                stored, ids = self.store.upsert_document_with_codings(
+                    self.actor,
+                    doc,
+                    codings,
+                    coder=LOCAL_ADMIN if self.actor.local else self.actor,
+                    source=rel,
+                    source_sha256=sha,
+                    codings_source=f"{rel}#comments",
+                    step=step,
                 )
+            except (CodingError, InputFileError) as exc:  # this file's codings refused: the file is left out
+                if all_or_nothing:
+                    raise
+                refused.setdefault(rel, []).extend(replace(p, path=p.path or rel) for p in exc.problems)
+                continue
+            report.documents.append(stored)
+            report.warnings.extend(str(w) for w in doc.warnings)  # of the files imported
+            if codings:
                 report.codings_imported[f"{rel} (comments)"] = len(ids)
             if progress:
                 progress("Importing interviews", i + 1, len(good))
