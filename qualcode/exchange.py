@@ -45,6 +45,7 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
             project.upsert_document(doc, source=f"{Path(path).name}#{doc.name}")
         ids = project.add_codings(refi.codings, source=str(Path(path).name))
         memo_ids = project.import_memos(refi.memos)
+        summaries = project.import_framework_summaries(refi.framework_summaries)
         _keep_the_rest(project, refi, memo_ids)
     except BaseException:
         # The project was empty: undo everything this import wrote, file and database.
@@ -62,6 +63,13 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
         f"by {len(set(c.annotator for c in refi.codings))} users from {Path(path).name}"
         + (f", and {len(memo_ids)} memos." if memo_ids else ".")
     ]
+    if summaries["imported"]:
+        lines.append(f"Framework matrix: {summaries['imported']} summaries.")
+    if summaries["skipped"]:
+        lines.append(
+            f"Warning: {len(summaries['skipped'])} framework summaries were not imported: "
+            + ", ".join(summaries["skipped"][:10])
+        )
     lines += [f"Warning: {w}" for w in refi.warnings]
     return "\n".join(lines)
 

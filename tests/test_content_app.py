@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import add_codings, app, assert_no_exception, component_data, make_project, texts
 
 from qualcode.project import Project
-from qualcode.store import LOCAL_ADMIN
+from qualcode.store import LOCAL_ADMIN, Actor
 
 
 @pytest.fixture
@@ -65,6 +65,16 @@ def test_browser_lists_a_themes_excerpts_in_full_with_path_participant_coder_and
     # The picker shows the tree: themes marked and their codes indented below them.
     options = at.selectbox(key="qc_br_node").options
     assert options.index("▸ Borders  ·  2 excerpts") < options.index("\u2003\u2003Transit country  ·  1 excerpt")
+
+
+def test_browser_shows_a_hostile_transcript_as_text(project: Project) -> None:
+    text = project.store.document_text("hostile") or ""
+    project.as_user(Actor("alice", "annotator", local=True)).add_coding("hostile", 0, len(text) - 1, "visas")
+    at = app("browser").run()
+    at.selectbox(key="qc_br_node").select("visas").run()
+    shown = "\n".join(str(m.value) for m in at.markdown)
+    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in shown and "<script>" not in shown
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in shown and "<img" not in shown
 
 
 def test_browser_table_view_has_human_columns_and_technical_ones_on_request(project: Project) -> None:
@@ -149,6 +159,17 @@ def test_codebook_card_edits_the_code_in_place_as_one_undoable_change(project: P
     code_page.button(key="qc_undo").click().run()
     code_page.button(key="qc_undo").click().run()
     assert project.codebook_path.read_bytes() == before
+
+
+def test_a_theme_card_adds_a_code_under_the_theme(project: Project) -> None:
+    at = app("codebook", role="supervisor").run()
+    at.button(key="qc_cb_node_labour").click().run()
+    at.text_input(key="qc_cb_add_here_label_labour").input("Seasonal work")
+    at.text_area(key="qc_cb_add_here_description_labour").input("Work for part of the year.")
+    next(b for b in at.button if b.label == "Add under Labour").click().run()
+    assert_no_exception(at)
+    code = project.refresh_codebook().codes["seasonal_work"]
+    assert code.theme == "labour" and code.description == "Work for part of the year."
 
 
 def test_codebook_filter_shows_matching_codes_and_their_themes(project: Project) -> None:

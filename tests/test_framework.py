@@ -343,6 +343,7 @@ def test_workbook_has_a_framework_matrix_sheet(project: Project, tmp_path: Path)
         "Summary: Slow visas.",
     ]
     assert sheet["C2"].alignment.wrap_text
+    assert sheet.freeze_panes == "B2"  # header row and participant column stay in view
     assert "Codings counted:" in sheet["A1"].comment.text
 
 
@@ -483,3 +484,34 @@ def test_a_renamed_theme_keeps_its_summaries_and_undo_moves_them_back(project: P
     project.undo()
     assert project.framework_summaries()["theme_id"].tolist() == ["policy"]
     assert project.framework().cell("P1", "policy")["Summary"] == "Slow visas."
+
+
+def test_summaries_come_back_from_a_refi_round_trip(project: Project, tmp_path: Path) -> None:
+    from qualcode.exchange import import_refi_into
+
+    project.set_framework_summary("P1", "land", "Takes the train.")
+    project.as_user(Actor("sup", "supervisor")).set_framework_summary("P2", "policy", "Visas fine.")
+    path = project.export_qdpx(tmp_path / "study.qdpx")
+    fresh = Project.init(tmp_path / "fresh")
+    summary = import_refi_into(fresh, path)
+    assert "Framework matrix: 2 summaries." in summary
+    got = fresh.framework_summaries()[["participant_id", "theme_id", "text", "created_by"]].to_dict("records")
+    assert got == [
+        {"participant_id": "P1", "theme_id": "land", "text": "Takes the train.", "created_by": "local"},
+        {"participant_id": "P2", "theme_id": "policy", "text": "Visas fine.", "created_by": "sup"},
+    ]
+    assert not fresh.memos_frame(kinds=["code"]).shape[0]  # not turned into theme memos as well
+    assert fresh.framework().cell("P2", "policy")["Summary"] == "Visas fine."
+    fresh.close()
+
+
+def test_removing_an_interview_keeps_its_summary_and_restoring_shows_it_again(project: Project) -> None:
+    project.set_framework_summary("P2", "policy", "Visas fine.")
+    removed = project.remove_interview("p2")  # its participant goes with it (no other interview)
+    m = project.framework()
+    assert m.grid["Participant"].tolist() == ["Person (P1)", "Person (P3)"]
+    assert m.orphans[["participant_id", "theme_id"]].to_dict("records") == [
+        {"participant_id": "P2", "theme_id": "policy"}
+    ]
+    project.restore_interview(removed["audit_id"])
+    assert project.framework().cell("P2", "policy")["Summary"] == "Visas fine."

@@ -81,8 +81,6 @@ def _kalpha_corrections(samples: np.ndarray, n_zero_diag: np.ndarray, p_diag_all
 
 
 BootMethod = Literal["units", "kalpha"]
-
-
 BOOT_METHODS: tuple[str, ...] = ("units", "kalpha")
 
 

@@ -11,30 +11,16 @@ import numpy as np
 import pandas as pd
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
-
-
 Weights = Literal["linear", "quadratic"] | None
-
-
 SingleRated = Literal["drop", "prevalence"]
 
-
 LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
-
-
 DEFAULT_ALPHA_MIN: tuple[float, ...] = (0.9, 0.8, 0.7, 0.667, 0.6, 0.5)
-
-
 NAN = float("nan")
-
 
 # Reasons shared by the scalar and batched functions (reports show them verbatim).
 REASON_NO_PAIRS = "no unit was rated by two or more coders, so there is nothing to compare"
-
-
 REASON_NO_VARIATION = "no variation: every pairable value is {value}, so chance-corrected agreement is 0/0 (undefined)"
-
-
 REASON_ONE_CATEGORY = "only one category is possible, so chance agreement is 1 and the coefficient is 0/0"
 
 

@@ -1,4 +1,5 @@
-"""Start the workbench in a subprocess and take the README screenshots with Playwright.
+"""Start the workbench in a subprocess and take the README screenshots with Playwright
+(saturation.png and framework.png count the thesis team's codings only).
 
     python -m qualcode.app.screenshots [--project .] [--out docs/screenshots]
 
@@ -217,12 +218,14 @@ def take(project_dir: Path, out: Path, pages: list[str] | None = None, width: in
                     page.keyboard.type("thesis-team")
                     page.keyboard.press("Enter")
                     page.keyboard.press("Escape")
-                    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
+                    if name in TABS:
+                        page.get_by_role("tab", name=TABS[name]).click()
+                    chosen = "p:has-text('codings of thesis-team (as chosen)'):visible"
+                    page.locator(chosen).first.wait_for(timeout=WAIT_MS)
                 if name in TABS:
                     page.get_by_role("tab", name=TABS[name]).click()
-                    page.wait_for_selector(
-                        "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=WAIT_MS
-                    )
+                    chart = "[data-testid=stVegaLiteChart] canvas:visible, [data-testid=stVegaLiteChart] svg:visible"
+                    page.locator(chart).first.wait_for(timeout=WAIT_MS)
                 if title == "Framework":
                     page.wait_for_selector(".st-key-qc_fw_grid [data-testid=stDataFrameResizable]", timeout=WAIT_MS)
                 if title == "Agreement":

@@ -14,8 +14,6 @@ import click
 from ..vocabulary import AGREEMENT_UNITS
 
 FORMATS = ["table", "csv", "json", "markdown"]
-
-
 UNITS = list(AGREEMENT_UNITS)
 
 

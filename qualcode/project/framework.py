@@ -101,6 +101,14 @@ class FrameworkMixin(ReadingMixin):
         result = self.store.set_framework_summary(self.actor, pid, tid, text, expected_version=expected_version)
         return {**result, "participant": pid, "theme": tid}
 
+    def import_framework_summaries(self, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Summaries read from a REFI-QDA file (``RefiProject.framework_summaries``), authors and
+        times kept (supervisors and admins); returns what was imported and what was skipped."""
+        self.require("supervisor", "import framework summaries")
+        if not rows:
+            return {"imported": 0, "skipped": []}
+        return self.store.import_framework_summaries(self.actor, rows)
+
     def framework_summary_history(self, participant: str, theme: str) -> pd.DataFrame:
         """Every audited change of one cell's summary, oldest first."""
         return self.store.framework_summary_history(

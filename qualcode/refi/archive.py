@@ -16,8 +16,6 @@ from ..safezip import SafeZipFile, open_zip_safely, parse_xml_safely, unsafe_mem
 from .common import KNOWN_NAMESPACES, quoted_list
 
 MAX_XML_BYTES = 512 * 1024 * 1024
-
-
 # Limits for .qdpx archives (tests lower them); see qualcode.safezip for the defaults.
 ZIP_LIMITS: dict[str, Any] = {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,15 @@ class RefiProject:
     # and each one's GUID as the other tool wrote it (same order)
     memos: list[Memo] = field(default_factory=list)
     memo_guids: list[str] = field(default_factory=list)
+    # qualcode's framework-matrix summaries (Notes it wrote on a theme, see refi.writer): participant,
+    # theme (the imported theme's id), text, author, created, modified
+    framework_summaries: list[dict[str, Any]] = field(default_factory=list)
+
+
+# The Description qualcode's writer gives a framework summary's Note (appended to its text on reading).
+_FRAMEWORK_NOTE = re.compile(
+    r"\n*participant: (?P<participant>[^;\n]+); theme: (?P<theme>[^\n]+) \(qualcode framework matrix\)\s*$"
+)
 
 
 class _ProjectReader:
@@ -69,6 +79,7 @@ class _ProjectReader:
         self.memos: list[Memo] = []
         self.memo_guids: list[str] = []
         self.loose_notes: list[str] = []  # names of notes on no imported item: project memos now
+        self.framework_summaries: list[dict[str, Any]] = []
 
     def read(self) -> RefiProject:
         self._check_root()
@@ -101,6 +112,7 @@ class _ProjectReader:
             guids=self.guids,
             memos=self.memos,
             memo_guids=self.memo_guids,
+            framework_summaries=self.framework_summaries,
         )
 
     # ----------------------------------------------------------------- steps
@@ -284,6 +296,25 @@ class _ProjectReader:
         )
         self.memo_guids.append(note.guid)
 
+    def _framework_summary(self, note: _Note, theme_id: str) -> bool:
+        """A Note qualcode wrote for a framework-matrix cell (its Description "participant: P;
+        theme: T (qualcode framework matrix)") is kept as that cell's summary, not as a memo."""
+        found = _FRAMEWORK_NOTE.search(note.text)
+        if found is None or theme_id not in self.built.codebook.themes:
+            return False
+        author = self.users.get(guid_key(note.creator), note.creator.strip()) if note.creator else "unknown"
+        self.framework_summaries.append(
+            {
+                "participant": found.group("participant"),
+                "theme": theme_id,
+                "text": note.text[: found.start()].strip(),
+                "author": author,
+                "created": note.created,
+                "modified": note.modified or note.created,
+            }
+        )
+        return True
+
     def _read_memos(self) -> None:
         """Notes on codes and themes become their code memos, notes on the project (and notes on no
         imported item, as ATLAS.ti's free memos) project memos; a source's notes became its
@@ -294,7 +325,8 @@ class _ProjectReader:
             code_id = built.theme_of_guid.get(key) or built.code_of_guid.get(key)
             if code_id is not None:
                 for note in self.notes.referred(element):
-                    self._add_memo(note, "code", code_id)
+                    if not self._framework_summary(note, code_id):
+                        self._add_memo(note, "code", code_id)
         for note in self.notes.referred(self.root):
             self._add_memo(note, "project", None)
         for note in self.notes.unused():

@@ -16,8 +16,6 @@ from .archive import _ProjectInput
 from .common import from_xsd_datetime, guid_key, plural, quoted_list, unique_name, were
 
 VARIABLE_TYPES = ("Text", "Boolean", "Integer", "Float", "Date", "DateTime")
-
-
 _OTHER_SOURCES = {"PDFSource": "PDF", "PictureSource": "picture", "AudioSource": "audio", "VideoSource": "video"}
 
 

@@ -17,13 +17,8 @@ from ..model import Theme
 from ..vocabulary import AGREEMENT_UNITS, CONSENSUS, SEGMENT_KINDS
 
 UNIT_KINDS = SEGMENT_KINDS
-
-
 UNITS = AGREEMENT_UNITS
-
-
 BY = ("code", "theme", "both")
-
 
 RESULT_COLUMNS = [
     "level",
@@ -43,19 +38,14 @@ RESULT_COLUMNS = [
     "note",
 ]
 
-
 UNCODED_UNITS = (
     "every {unit} of each compared document is a unit; a unit a coder did not code counts as "
     "'absent' for every code (both coders leaving it uncoded is agreement)"
 )
-
-
 UNCODED_CHARACTERS = (
     "every character of each compared document is a unit; uncoded characters count as 'not coded' "
     "(agreement when both left them uncoded)"
 )
-
-
 UNCODED_MATCH = (
     "only coded segments are compared; text neither coder coded does not enter the table "
     "(MAXQDA's segment approach has no 'both uncoded' cell)"
@@ -108,8 +98,6 @@ def _check_choice(value: str, valid: Sequence[str], field: str) -> None:
 
 
 SCOPES = ("common", "all")
-
-
 # Speaker labels taken as the interviewer's (casefolded, trailing digits ignored); see _is_interviewer.
 INTERVIEWER_SPEAKERS = frozenset(
     {"interviewer", "moderator", "facilitator", "question", "q", "i", "host", "интервьюер", "модератор", "вопрос", "и"}

@@ -20,8 +20,6 @@ _NUMBER_WORDS = (
     "eleven",
     "twelve",
 )
-
-
 _LABEL_TAG = re.compile(r"^\s*(?P<noun>[^()]*?)\s*\((?P<tag>[^()]+)\)\s*$")
 
 

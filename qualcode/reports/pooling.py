@@ -15,8 +15,6 @@ from ..vocabulary import CONSENSUS
 from .phrases import natural_key
 
 EXCERPT_UNIT = "excerpt = distinct coded span (document, start, end)"
-
-
 UNCODED_NOT_COUNTED = "uncoded text is not counted"
 
 

@@ -14,6 +14,7 @@ decides who may read them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -139,7 +140,7 @@ class FrameworkRoom(UsersRoom):
             raise PermissionDenied(
                 f"User '{actor.name}' may not write framework summaries while blind coding is on "
                 "(a summary describes everyone's codings).",
-                hint="A supervisor writes them, or reveals the codings first (qualcode blind reveal).",
+                hint="A supervisor writes them, or an admin reveals the codings first (qualcode set blind_revealed true).",
             )
         text = (text or "").strip()
         if len(text) > MAX_SUMMARY_CHARS:
@@ -201,6 +202,53 @@ class FrameworkRoom(UsersRoom):
             after = {"text": text, "version": stored + 1, "updated_by": actor.name}
             self._audit(conn, actor, "framework.summary.set", SUMMARY_ENTITY, key, before, after)
             return {"action": "set", "version": stored + 1, "summary": self._summary_row(conn, participant, theme)}
+
+    def import_framework_summaries(self, actor: Actor, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Store summaries read from a REFI-QDA file (participant, theme, text, author, created,
+        modified) in one transaction, keeping their authors and times; supervisors and admins.
+        Cells that already have a summary, or whose participant or theme does not exist, are
+        skipped and named.  Returns ``{"imported": n, "skipped": ["P/theme (why)", …]}``."""
+        self.require(actor, "supervisor", "import framework summaries")
+        t = s.framework_summaries
+        imported, skipped = 0, []
+        with self.write() as conn:
+            participants = {r[0] for r in conn.execute(sa.select(s.participants.c.id))}
+            themes = {r[0] for r in conn.execute(sa.select(s.codes.c.id).where(s.codes.c.kind == "theme"))}
+            for row in rows:
+                participant, theme = str(row["participant"]), str(row["theme"])
+                text = str(row.get("text") or "").strip()[:MAX_SUMMARY_CHARS]
+                key = summary_key(participant, theme)
+                why = (
+                    "no such participant"
+                    if participant not in participants
+                    else "no such theme"
+                    if theme not in themes
+                    else "empty"
+                    if not text
+                    else "the cell already has a summary"
+                    if self._summary_row(conn, participant, theme) is not None
+                    else None
+                )
+                if why is not None:
+                    skipped.append(f"{key} ({why})")
+                    continue
+                author = str(row.get("author") or actor.name)
+                created = str(row.get("created") or s.now())
+                values = dict(
+                    participant_id=participant,
+                    theme_id=theme,
+                    text=text,
+                    version=1,
+                    created_at=created,
+                    created_by=author,
+                    updated_at=str(row.get("modified") or created),
+                    updated_by=author,
+                )
+                conn.execute(t.insert().values(**values))
+                after = {"text": text, "version": 1, "updated_by": author}
+                self._audit(conn, actor, "framework.summary.import", SUMMARY_ENTITY, key, None, after)
+                imported += 1
+        return {"imported": imported, "skipped": skipped}
 
     def framework_summary_history(self, actor: Actor, participant: str, theme: str) -> pd.DataFrame:
         """The audit trail of one cell's summary, oldest first (at, actor, action, before, after)."""

@@ -107,7 +107,7 @@ TECHNICAL: frozenset[str] = frozenset(
     }
 )
 # Long text: wrapped in a wide column.
-LONG_TEXT = {"quote", "quotes", "text", "memo", "description", "experts_phrase", "phrase", "Excerpt"}
+LONG_TEXT = {"quote", "quotes", "text", "memo", "description", "Excerpt"}
 
 
 def human_name(column: object) -> str:

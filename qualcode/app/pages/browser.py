@@ -114,8 +114,7 @@ def _card(codebook: Codebook, rows: pd.DataFrame, show_code: bool, me: str | Non
                     int(target["coding_id"]),
                     str(target["annotator"]),
                 )
-        quote = str(row["quote"]).strip() or "(empty)"
-        st.markdown("  \n".join("> " + state.escape_md(line) for line in quote.split("\n") if line.strip()))
+        st.markdown(quote_html(str(row["quote"]), colour), unsafe_allow_html=True)  # escaped: see quote_html
         coders = ", ".join(dict.fromkeys(rows["annotator"].astype(str)))
         meta = f"Coded by {coders} · {row['document']}, characters {int(row['start'])}–{int(row['end'])}"
         st.caption(state.escape_md(meta))
@@ -136,6 +135,25 @@ def group_ids(table: pd.DataFrame) -> np.ndarray:
     new = np.ones(len(table), dtype=bool)
     new[1:] = np.logical_or.reduce([k[1:] != k[:-1] for k in keys])
     return np.cumsum(new) - 1
+
+
+def quote_html(quote: str, colour: str) -> str:
+    """The excerpt as a block with its code's colour at the left, wrapping, in the page's text colour.
+    Interview text is untrusted: it is HTML-escaped (``html.escape``), so it is shown, never run;
+    the colour is a checked ``#rrggbb`` (:func:`colours.swatch`'s rule).
+
+    >>> "&lt;b&gt;hi&lt;/b&gt; &amp; bye</div>" in quote_html("<b>hi</b> & bye", "#4e79a7")
+    True
+    """
+    import html
+    import re
+
+    safe = colour if re.fullmatch(r"#[0-9a-fA-F]{6}", colour) else colours.UNKNOWN
+    text = html.escape(quote.strip() or "(empty)", quote=True)
+    return (
+        f'<div style="border-left:4px solid {safe};padding:.15rem 0 .15rem .9rem;margin:.1rem 0 .4rem">'
+        f'<div style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6">{text}</div></div>'
+    )
 
 
 def excerpt_groups(table: pd.DataFrame, limit: int | None = None) -> list[pd.DataFrame]:

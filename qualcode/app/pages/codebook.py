@@ -390,8 +390,29 @@ def _edit_in_place(editor: Project, codebook: Codebook, node: Theme | Code | Cro
                 _done(f"Saved '{label.strip() or node.label}'. Undo (Code page) reverts the whole edit.")
     if isinstance(node, CrossCut):
         return
+    if isinstance(node, Theme):
+        with st.expander("Add a code or sub-theme here", type="compact", icon=":material/add:"):
+            _add_here(editor, codebook, node)
     with st.expander("Move, merge or delete", type="compact", icon=":material/drive_file_move:"):
         _node_actions(editor, codebook, node)
+
+
+def _add_here(editor: Project, codebook: Codebook, theme: Theme) -> None:
+    """A new code (or sub-theme) under this theme, from its card."""
+    tid = theme.id
+    with st.form(f"qc_cb_add_here_{tid}", border=False, clear_on_submit=True):
+        kind = st.radio("Add a", ["code", "sub-theme"], horizontal=True, key=f"qc_cb_add_here_kind_{tid}")
+        label = st.text_input("Label of the new code or sub-theme", key=f"qc_cb_add_here_label_{tid}")
+        description = st.text_area("Its description", key=f"qc_cb_add_here_description_{tid}")
+        if st.form_submit_button(f"Add under {theme.label}"):
+            new_id = state.slugify(label)
+            with state.user_errors():
+                _check_ids(codebook, tid)
+                if kind == "code":
+                    editor.add_code(new_id, label, tid, description=description)
+                else:
+                    editor.add_theme(new_id, label, tid, description=description)
+                _done(f"Added {kind} '{label}' ({new_id}) under {theme.label}.")
 
 
 def _node_actions(editor: Project, codebook: Codebook, node: Theme | Code) -> None:

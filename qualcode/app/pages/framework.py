@@ -130,6 +130,7 @@ def render() -> None:
             key="qc_fw_grid",
             column_config=config,
             row_height=110,
+            height=min(40 + 110 * len(grid), 700),
             on_select="rerun",
             selection_mode="single-cell",
         )

@@ -150,7 +150,18 @@ def render() -> None:
     with state.user_errors():
         docs = state.documents(project)
         st.subheader(f"Interviews ({len(docs)})")
-        tables.dataframe(docs, hide_index=True, width="stretch", key="qc_int_documents")
+        people = state.participants(project)
+        labels = dict(zip(people["participant"].astype(str), people["label"].astype(str)))
+        shown = docs.assign(participant_label=docs["participant"].astype(str).map(labels).fillna(""))
+        first = ["participant_label", "document"]
+        tables.dataframe(
+            shown[first + [c for c in shown.columns if c not in first]],
+            hide_index=True,
+            width="stretch",
+            key="qc_int_documents",
+            technical=["participant"],
+            names={"participant": "Participant id"},
+        )
         data = state.cached_analysis(project)
         st.subheader("Your coding progress")
         unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")

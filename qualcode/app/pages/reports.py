@@ -208,12 +208,23 @@ def saturation_chart(table: pd.DataFrame, saturation_at: int | None, run_length:
         alt.Tooltip("share:Q", title="% of all codes"),
         alt.Tooltip("new_code_ids:N", title="New codes (ids)"),
     ]
-    base = alt.Chart(data).encode(x=x)
-    bars = base.mark_bar(opacity=0.55, color="#f28e2b", size=18).encode(
-        y=alt.Y("new_codes:Q", title="Codes (bars: new in the interview; line: cumulative)", axis=y_axis),
-        tooltip=tooltip,
+    new, cumulative = "New codes in the interview", "Codes so far (cumulative)"
+    series = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=[new, cumulative], range=["#f28e2b", "#4e79a7"]),
+        legend=alt.Legend(title=None, orient="top"),
     )
-    line = base.mark_line(point=True, color="#4e79a7").encode(y=alt.Y("cumulative_codes:Q"), tooltip=tooltip)
+    base = alt.Chart(data).encode(x=x)
+    bars = (
+        base.transform_calculate(series=f"'{new}'")
+        .mark_bar(opacity=0.6, size=18)
+        .encode(y=alt.Y("new_codes:Q", title="Codes", axis=y_axis), color=series, tooltip=tooltip)
+    )
+    line = (
+        base.transform_calculate(series=f"'{cumulative}'")
+        .mark_line(point=True)
+        .encode(y=alt.Y("cumulative_codes:Q"), color=series, tooltip=tooltip)
+    )
     layers: list[alt.Chart] = [bars, line]
     if saturation_at is not None:
         mark = pd.DataFrame(
@@ -346,6 +357,7 @@ def render() -> None:
                 key="qc_rep_themes",
                 technical=["experts"],
                 names={"theme": "Theme", "experts_phrase": "Participants (who)"},
+                column_config={"theme": st.column_config.TextColumn("Theme", width="large")},
             )
             _csv_button(themes, "themes", "qc_csv_themes")
         with tabs[1]:
@@ -399,6 +411,16 @@ def render() -> None:
                 technical=["code"],
                 names={"label": "Code", "theme": "Theme", "experts": "Participants"},
                 row_height=120,
+                # Fits 1366 px with the sidebar open: the quotes wrap in their column.
+                column_config={
+                    "theme": st.column_config.TextColumn("Theme", width=110),
+                    "sub_theme": st.column_config.TextColumn("Sub-theme", width=110),
+                    "label": st.column_config.TextColumn("Code", width=150),
+                    "quotes": st.column_config.TextColumn("Quotes", width=270),
+                    "excerpts": st.column_config.NumberColumn("Excerpts", width="small"),
+                    "codings": st.column_config.NumberColumn("Codings", width="small"),
+                    "experts": st.column_config.TextColumn("Participants", width="small"),
+                },
             )
             _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
         with tabs[6]:

@@ -31,8 +31,6 @@ CODINGS_COLUMNS = [
     "memo",
     "created",
 ]
-
-
 SHEETS = (
     "Interviewees",
     "Codebook",
@@ -215,6 +213,7 @@ def _framework_sheet(data: AnalysisData, annotators: Sequence[str] | None, summa
         note,
         wrap=list(grid.columns),
         max_width={"Participant": 22, **{c: 48 for c in themes}},
+        freeze="B2",
     )
 
 

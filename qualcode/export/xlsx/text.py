@@ -11,11 +11,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 
 EXCEL_CELL_MAX = 32767
-
-
 RISKY_PREFIXES = ("=", "+", "-", "@")
-
-
 _ILLEGAL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 

@@ -56,6 +56,7 @@ class _Sheet:
     max_width: dict[str, int] = field(default_factory=dict)
     color_scale: bool = False  # colour scale over the numeric block (matrices)
     cell_notes: dict[str, list[str | None]] = field(default_factory=dict)  # column → a note per row (or None)
+    freeze: str = "A2"  # the first cell that scrolls ("B2": the first column stays in view too)
 
 
 def _widths(sheet: _Sheet, headers: Sequence[str]) -> list[float]:
@@ -95,7 +96,7 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
     n_rows, n_cols = len(df), len(headers)
     for i, width in enumerate(_widths(sheet, headers), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = sheet.freeze
     last = get_column_letter(max(n_cols, 1))
     ws.auto_filter.ref = f"A1:{last}{n_rows + 1}"
     _print_setup(ws, sheet.title, n_cols, n_rows)
