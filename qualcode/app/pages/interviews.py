@@ -100,10 +100,16 @@ def render() -> None:
 def _sync_notes(opened: Any) -> None:
     """What happened when the app imported the project folder: refused files, warnings, files outside."""
     if opened.sync_error:
-        st.warning(
-            "When the app started, the project folder could not be imported: fix the files below and "
-            "press *Re-scan the project folder* (the interviews already imported are unchanged)."
-        )
+        if opened.sync_report is not None:  # only these files were left out
+            st.warning(
+                "When the app started, the files below could not be imported (the other new files were): "
+                "fix them and press *Re-scan the project folder*."
+            )
+        else:
+            st.warning(
+                "When the app started, the project folder could not be imported: fix the files below and "
+                "press *Re-scan the project folder* (the interviews already imported are unchanged)."
+            )
         not_imported = pd.DataFrame(opened.not_imported, columns=["File", "Problem"])
         tables.dataframe(not_imported, hide_index=True, width="stretch", key="qc_int_not_imported")
     if opened.sync_report is not None and opened.sync_report.warnings:
@@ -156,8 +162,11 @@ def _rescan_button(project: Project, opened: Any) -> None:
             state.show_error(exc)
             opened.sync_error, opened.not_imported = str(exc), state.refused_files(project, exc)
         else:
-            state.flash("success", report.summary())
-            opened.sync_error, opened.not_imported, opened.sync_report = None, [], report
+            not_imported = report.refused_error()
+            state.flash("warning" if not_imported else "success", report.summary())
+            opened.sync_error = str(not_imported) if not_imported else None
+            opened.not_imported = state.refused_files(project, not_imported) if not_imported else []
+            opened.sync_report = report
             st.rerun()
 
 
