@@ -37,49 +37,7 @@ KNOWN_COLUMNS = ("participant", "document", "quote", "start", "end", "code", "an
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(row number, {column: value}) for every non-empty data row; the header is row 1."""
-    if path.stat().st_size > MAX_SHEET_BYTES:
-        raise InputFileError(
-            Problem(
-                f"The spreadsheet is larger than {MAX_SHEET_BYTES // 2**20} MB.",
-                path=str(path),
-                hint="Split it into several files.",
-            )
-        )
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        from .importers.encoding import decode_text
-
-        try:
-            text = decode_text(path.read_bytes(), path)
-        except InputFileError as exc:  # the decoder speaks of transcripts; this is a spreadsheet
-            raise InputFileError(
-                [
-                    dataclasses.replace(
-                        p,
-                        message=p.message.replace("a text transcript", "a CSV file").replace("transcript", "CSV file"),
-                        hint="Save the spreadsheet as CSV (comma-separated, UTF-8), or as .xlsx.",
-                    )
-                    for p in exc.problems
-                ]
-            ) from None
-        reader = csv.reader(io.StringIO(text))
-        try:
-            table = _bounded_table(reader, path)
-        except csv.Error as exc:
-            raise InputFileError(
-                Problem(
-                    f"Not a valid CSV file: {exc}.",
-                    path=str(path),
-                    line=reader.line_num or None,
-                    hint="Save it as CSV (comma-separated, UTF-8).",
-                )
-            ) from None
-    elif suffix in (".xlsx", ".xlsm"):
-        table = _xlsx_table(path)
-    else:
-        raise InputFileError(
-            Problem(f"Unsupported spreadsheet type '{suffix}'.", path=str(path), hint="Use .csv or .xlsx.")
-        )
+    table = _read_table(path)
     if not table or not any(c.strip() for c in table[0]):
         raise InputFileError(
             Problem(
@@ -90,15 +48,80 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
             )
         )
     header = [h.strip().lower() for h in table[0]]
+    problems = _header_problems(table[0], header, path)
+    if problems:
+        raise InputFileError(problems)
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(str(c).strip() for c in cells):
+            continue
+        rows.append((number, {h: (str(cells[i]) if i < len(cells) else "") for i, h in enumerate(header) if h}))
+    return rows
+
+
+def _read_table(path: Path) -> list[list[str]]:
+    """The sheet's cells, row by row: a CSV or Excel file of at most ``MAX_SHEET_BYTES``."""
+    if path.stat().st_size > MAX_SHEET_BYTES:
+        raise InputFileError(
+            Problem(
+                f"The spreadsheet is larger than {MAX_SHEET_BYTES // 2**20} MB.",
+                path=str(path),
+                hint="Split it into several files.",
+            )
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_table(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_table(path)
+    raise InputFileError(
+        Problem(f"Unsupported spreadsheet type '{suffix}'.", path=str(path), hint="Use .csv or .xlsx.")
+    )
+
+
+def _csv_table(path: Path) -> list[list[str]]:
+    """A CSV file's cells (any common encoding), its problems in the words of a spreadsheet."""
+    from .importers.encoding import decode_text
+
+    try:
+        text = decode_text(path.read_bytes(), path)
+    except InputFileError as exc:  # the decoder speaks of transcripts; this is a spreadsheet
+        raise InputFileError(
+            [
+                dataclasses.replace(
+                    p,
+                    message=p.message.replace("a text transcript", "a CSV file").replace("transcript", "CSV file"),
+                    hint="Save the spreadsheet as CSV (comma-separated, UTF-8), or as .xlsx.",
+                )
+                for p in exc.problems
+            ]
+        ) from None
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return _bounded_table(reader, path)
+    except csv.Error as exc:
+        raise InputFileError(
+            Problem(
+                f"Not a valid CSV file: {exc}.",
+                path=str(path),
+                line=reader.line_num or None,
+                hint="Save it as CSV (comma-separated, UTF-8).",
+            )
+        ) from None
+
+
+def _header_problems(names: list[str], header: list[str], path: Path) -> list[Problem]:
+    """What is wrong with the header row (``names`` as written, ``header`` normalised):
+    unknown columns, and the columns a coding cannot do without."""
     problems = []
     for i, h in enumerate(header):
         if h and h not in KNOWN_COLUMNS:
             problems.append(
                 Problem(
-                    f"Unknown column '{table[0][i]}'.",
+                    f"Unknown column '{names[i]}'.",
                     path=str(path),
                     row=1,
-                    field=table[0][i],
+                    field=names[i],
                     hint=(did_you_mean(h, KNOWN_COLUMNS) or "") + f" Known columns: {valid_list(KNOWN_COLUMNS)}.",
                 )
             )
@@ -129,14 +152,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
                 hint="Say which transcript each row belongs to.",
             )
         )
-    if problems:
-        raise InputFileError(problems)
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, cells in enumerate(table[1:], start=2):
-        if not any(str(c).strip() for c in cells):
-            continue
-        rows.append((number, {h: (str(cells[i]) if i < len(cells) else "") for i, h in enumerate(header) if h}))
-    return rows
+    return problems
 
 
 _EMPTY_ROW: list[str] = []  # shared by blank rows, which keep their place for row numbers
@@ -225,95 +241,107 @@ def resolve_rows(
     row_numbers: list[int] = []
     code_names = list(codebook.codes) + [c.label for c in codebook.codes.values()]
     for number, row in rows:
-
-        def bad(message: str, field: str, hint: str | None = None, row_number: int = number) -> None:
-            problems.append(Problem(message, path=path, row=row_number, field=field, hint=hint))
-
-        doc = (row.get("document") or "").strip()
-        participant = (row.get("participant") or "").strip()
-        if doc:
-            if doc not in texts:
-                bad(
-                    f"Unknown document '{doc}'.",
-                    "document",
-                    (did_you_mean(doc, texts) or "") + f" Known documents: {valid_list(texts)}.",
-                )
-                continue
-        elif participant:
-            docs = documents_of.get(participant, [])
-            if len(docs) != 1:
-                if not docs:
-                    bad(
-                        f"Unknown participant '{participant}'.",
-                        "participant",
-                        (did_you_mean(participant, documents_of) or "")
-                        + f" Known participants: {valid_list(documents_of)}.",
-                    )
-                else:
-                    bad(
-                        f"Participant '{participant}' has {len(docs)} documents ({', '.join(docs)}).",
-                        "participant",
-                        "Add a 'document' column to say which one.",
-                    )
-                continue
-            doc = docs[0]
-        else:
-            bad("No participant or document given.", "participant")
+        try:
+            doc = _row_document(row, texts, documents_of)
+            code = _row_code(row, codebook, code_names)
+            start, end = _row_span(row, texts[doc], doc)
+        except _BadRow as bad:
+            problems.append(Problem(bad.message, path=path, row=number, field=bad.field, hint=bad.hint))
             continue
-        raw_code = (row.get("code") or "").strip()
-        code = codebook.resolve(raw_code) if raw_code else None
-        if code is None:
-            bad(
-                f"Unknown code '{raw_code}'." if raw_code else "The code is empty.",
-                "code",
-                did_you_mean(raw_code, code_names) if raw_code else "Give a code id or label.",
-            )
-            continue
-        text = texts[doc]
-        quote = row.get("quote") or ""
-        start_s, end_s = (row.get("start") or "").strip(), (row.get("end") or "").strip()
-        if start_s or end_s:
-            try:
-                start, end = int(start_s), int(end_s)
-            except ValueError:
-                bad(f"Offsets '{start_s}'/'{end_s}' are not whole numbers.", "start/end")
-                continue
-            if not (0 <= start < end <= len(text)):
-                bad(
-                    f"Offsets {start}–{end} are outside document '{doc}' (length {len(text)}).",
-                    "start/end",
-                    "Offsets are code points, start < end ≤ length.",
-                )
-                continue
-            if quote.strip() and " ".join(text[start:end].split()) != " ".join(quote.split()):
-                span = anchor_quote(text, quote, near=start)
-                if span is None:
-                    bad(
-                        f"The quote does not match the text at {start}–{end} of '{doc}' and is not found elsewhere.",
-                        "quote",
-                    )
-                    continue
-                start, end = span
-        else:
-            if not quote.strip():
-                bad("The quote is empty.", "quote", "Copy the coded text into the 'quote' column.")
-                continue
-            span = anchor_quote(text, quote)
-            if span is None:
-                preview = quote.strip()[:60]
-                bad(
-                    f"Quote '{preview}…' not found in document '{doc}'.",
-                    "quote",
-                    "Check the participant/document and that the quote is copied exactly.",
-                )
-                continue
-            start, end = span
         annotator = (row.get("annotator") or "").strip() or default_annotator
         codings.append(Coding(doc, start, end, code, annotator, (row.get("memo") or "").strip(), "imported"))
         row_numbers.append(number)
     if problems:
         raise InputFileError(problems)
     return codings, row_numbers
+
+
+class _BadRow(Exception):
+    """The first problem of one spreadsheet row (resolve_rows reports it with the row number)."""
+
+    def __init__(self, message: str, field: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.field, self.hint = message, field, hint
+
+
+def _row_document(row: Mapping[str, str], texts: Mapping[str, str], documents_of: Mapping[str, list[str]]) -> str:
+    """The row's document: named, or the one document of the named participant."""
+    doc = (row.get("document") or "").strip()
+    participant = (row.get("participant") or "").strip()
+    if doc:
+        if doc not in texts:
+            raise _BadRow(
+                f"Unknown document '{doc}'.",
+                "document",
+                (did_you_mean(doc, texts) or "") + f" Known documents: {valid_list(texts)}.",
+            )
+        return doc
+    if not participant:
+        raise _BadRow("No participant or document given.", "participant")
+    docs = documents_of.get(participant, [])
+    if not docs:
+        raise _BadRow(
+            f"Unknown participant '{participant}'.",
+            "participant",
+            (did_you_mean(participant, documents_of) or "") + f" Known participants: {valid_list(documents_of)}.",
+        )
+    if len(docs) != 1:
+        raise _BadRow(
+            f"Participant '{participant}' has {len(docs)} documents ({', '.join(docs)}).",
+            "participant",
+            "Add a 'document' column to say which one.",
+        )
+    return docs[0]
+
+
+def _row_code(row: Mapping[str, str], codebook: Codebook, code_names: list[str]) -> str:
+    """The row's code id, from an id or a label."""
+    raw_code = (row.get("code") or "").strip()
+    code = codebook.resolve(raw_code) if raw_code else None
+    if code is None:
+        raise _BadRow(
+            f"Unknown code '{raw_code}'." if raw_code else "The code is empty.",
+            "code",
+            did_you_mean(raw_code, code_names) if raw_code else "Give a code id or label.",
+        )
+    return code
+
+
+def _row_span(row: Mapping[str, str], text: str, doc: str) -> tuple[int, int]:
+    """The row's span in ``text``: its offsets (re-anchored when its quote moved), else its quote found."""
+    quote = row.get("quote") or ""
+    start_s, end_s = (row.get("start") or "").strip(), (row.get("end") or "").strip()
+    if start_s or end_s:
+        try:
+            start, end = int(start_s), int(end_s)
+        except ValueError:
+            raise _BadRow(f"Offsets '{start_s}'/'{end_s}' are not whole numbers.", "start/end") from None
+        if not (0 <= start < end <= len(text)):
+            raise _BadRow(
+                f"Offsets {start}–{end} are outside document '{doc}' (length {len(text)}).",
+                "start/end",
+                "Offsets are code points, start < end ≤ length.",
+            )
+        if quote.strip() and " ".join(text[start:end].split()) != " ".join(quote.split()):
+            span = anchor_quote(text, quote, near=start)
+            if span is None:
+                raise _BadRow(
+                    f"The quote does not match the text at {start}–{end} of '{doc}' and is not found elsewhere.",
+                    "quote",
+                )
+            return span
+        return start, end
+    if not quote.strip():
+        raise _BadRow("The quote is empty.", "quote", "Copy the coded text into the 'quote' column.")
+    span = anchor_quote(text, quote)
+    if span is None:
+        preview = quote.strip()[:60]
+        raise _BadRow(
+            f"Quote '{preview}…' not found in document '{doc}'.",
+            "quote",
+            "Check the participant/document and that the quote is copied exactly.",
+        )
+    return span
 
 
 __all__ = ["read_rows", "resolve_rows", "KNOWN_COLUMNS"]
