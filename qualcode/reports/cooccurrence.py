@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,44 +104,19 @@ def cooccurrence(
         is at most 1; with segment units an excerpt can span several units and, as in
         ATLAS.ti, it can exceed 1 (NaN when the denominator is not positive).
     """
-    if unit not in COOCCURRENCE_UNITS:
-        raise QualcodeError(
-            Problem(
-                f"Unknown unit '{unit}'.",
-                field="unit",
-                hint=(did_you_mean(unit, COOCCURRENCE_UNITS) or "")
-                + f" Valid units: {valid_list(COOCCURRENCE_UNITS)}.",
-            )
-        )
+    _check_unit(unit)
     _check_by(by)
     from scipy import sparse  # a scikit-learn dependency; imported lazily because it is heavy
 
     x = _coded(data, annotators)
-    idx, cb = x.idx, x.data.codebook
-    n_codes = len(idx.code_order)
+    n_codes = len(x.idx.code_order)
     # one row per distinct (code, span): annotators repeating a coding add nothing
     first_rows = _first_rows(x.code * max(x.n_spans, 1) + x.span)
     code, span = x.code[first_rows], x.span[first_rows]
-    if by == "code":
-        items, labels = list(idx.code_order), [idx.code_label[c] for c in idx.code_order]
-        t_rows, t_cols = np.arange(n_codes), np.arange(n_codes)
-    else:
-        keep_rows = [i for i, r in enumerate(idx.theme_rows) if r["kind"] == "theme"]
-        items = [idx.theme_rows[i]["theme_id"] for i in keep_rows]
-        labels = [idx.theme_rows[i]["theme"] for i in keep_rows]
-        remap = np.full(len(idx.theme_rows), -1, dtype=np.int64)
-        remap[keep_rows] = np.arange(len(keep_rows))
-        r, th = _expand(np.arange(n_codes), idx)
-        ok = remap[th] >= 0
-        t_rows, t_cols = r[ok], remap[th[ok]]
+    items, labels, t_rows, t_cols = _items(x, by)
     n_items = len(items)
     T = sparse.csr_matrix((np.ones(len(t_rows)), (t_rows, t_cols)), shape=(n_codes, n_items))
-    # excerpts per item: distinct (item, span)
-    T_coo = T.tocsr()
-    er, at = ranges(T_coo.indptr[code], T_coo.indptr[code + 1])
-    e_item = T_coo.indices[at]
-    ei, _ = _distinct(e_item, span[er], x.n_spans)
-    excerpts = np.bincount(ei, minlength=n_items).astype(np.int64)
+    excerpts = _excerpts(T, code, span, x.n_spans, n_items)
 
     rows, unit_ids, n_units = _units(x, first_rows, unit)
     M = sparse.csr_matrix((np.ones(len(rows)), (unit_ids, code[rows])), shape=(max(n_units, 1), n_codes))
@@ -150,10 +126,80 @@ def cooccurrence(
     present = np.diag(C).astype(np.int64)
     a, b = np.nonzero(np.triu(C, k=1))
     if by == "theme" and len(a):
-        anc = {(items.index(t), items.index(p)) for t in items for p in cb.theme_path(t)[:-1] if p in items}
-        keep = np.array([(i, j) not in anc and (j, i) not in anc for i, j in zip(a, b)], dtype=bool)
-        a, b = a[keep], b[keep]
-    n = C[a, b].astype(np.int64)
+        a, b = _without_ancestors(a, b, items, x.data.codebook)
+    out = _pair_table(by, items, labels, a, b, C[a, b].astype(np.int64), present, excerpts)
+    what = (
+        "overlap clusters (maximal chains of overlapping excerpts in a document)"
+        if unit == "overlap"
+        else f"{unit} segments (a coding counts in every {unit} it touches)"
+    )
+    return _attrs(
+        out,
+        what,
+        f"Co-occurrence of {by}s per {unit}: counts, Jaccard and c-coefficient.",
+        uncoded="units without any coding are not counted (they do not change n, jaccard or c)",
+        n_units=int(n_units),
+        cooccurrence_unit=unit,
+        pooling=x.pooling,
+    )
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in COOCCURRENCE_UNITS:
+        raise QualcodeError(
+            Problem(
+                f"Unknown unit '{unit}'.",
+                field="unit",
+                hint=(did_you_mean(unit, COOCCURRENCE_UNITS) or "")
+                + f" Valid units: {valid_list(COOCCURRENCE_UNITS)}.",
+            )
+        )
+
+
+def _items(x: _Coded, by: str) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """The items compared (codes, or themes and sub-themes) with their labels, and the
+    (code, item) incidences: a code counts for its theme and every theme above it."""
+    idx = x.idx
+    n_codes = len(idx.code_order)
+    if by == "code":
+        return list(idx.code_order), [idx.code_label[c] for c in idx.code_order], np.arange(n_codes), np.arange(n_codes)
+    keep_rows = [i for i, r in enumerate(idx.theme_rows) if r["kind"] == "theme"]
+    items = [idx.theme_rows[i]["theme_id"] for i in keep_rows]
+    labels = [idx.theme_rows[i]["theme"] for i in keep_rows]
+    remap = np.full(len(idx.theme_rows), -1, dtype=np.int64)
+    remap[keep_rows] = np.arange(len(keep_rows))
+    r, th = _expand(np.arange(n_codes), idx)
+    ok = remap[th] >= 0
+    return items, labels, r[ok], remap[th[ok]]
+
+
+def _excerpts(T: Any, code: np.ndarray, span: np.ndarray, n_spans: int, n_items: int) -> np.ndarray:
+    """Excerpts per item: distinct (item, span)."""
+    T_coo = T.tocsr()
+    er, at = ranges(T_coo.indptr[code], T_coo.indptr[code + 1])
+    e_item = T_coo.indices[at]
+    ei, _ = _distinct(e_item, span[er], n_spans)
+    return np.bincount(ei, minlength=n_items).astype(np.int64)
+
+
+def _without_ancestors(a: np.ndarray, b: np.ndarray, items: list[str], cb: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs left when a theme paired with its own ancestor is left out."""
+    anc = {(items.index(t), items.index(p)) for t in items for p in cb.theme_path(t)[:-1] if p in items}
+    keep = np.array([(i, j) not in anc and (j, i) not in anc for i, j in zip(a, b)], dtype=bool)
+    return a[keep], b[keep]
+
+
+def _pair_table(
+    by: str,
+    items: list[str],
+    labels: list[str],
+    a: np.ndarray,
+    b: np.ndarray,
+    n: np.ndarray,
+    present: np.ndarray,
+    excerpts: np.ndarray,
+) -> pd.DataFrame:
+    """One row per pair (a, b) with its counts, Jaccard and c-coefficient, most frequent first."""
     with np.errstate(divide="ignore", invalid="ignore"):
         jac = n / (present[a] + present[b] - n)
         den = excerpts[a] + excerpts[b] - n
@@ -175,18 +221,4 @@ def cooccurrence(
         }
     )
     order = np.lexsort((b, a, -n))
-    out = out.iloc[order].reset_index(drop=True)
-    what = (
-        "overlap clusters (maximal chains of overlapping excerpts in a document)"
-        if unit == "overlap"
-        else f"{unit} segments (a coding counts in every {unit} it touches)"
-    )
-    return _attrs(
-        out,
-        what,
-        f"Co-occurrence of {by}s per {unit}: counts, Jaccard and c-coefficient.",
-        uncoded="units without any coding are not counted (they do not change n, jaccard or c)",
-        n_units=int(n_units),
-        cooccurrence_unit=unit,
-        pooling=x.pooling,
-    )
+    return out.iloc[order].reset_index(drop=True)
