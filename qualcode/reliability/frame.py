@@ -187,20 +187,7 @@ def _frame(
     doc_s = c["document"].astype(str)
     table_docs = list(data.documents["document"].astype(str))
     if documents is not None:
-        known = list(dict.fromkeys(table_docs + sorted(set(doc_s.tolist()))))
-        wanted = list(dict.fromkeys(str(d) for d in documents))
-        problems = [
-            Problem(
-                f"Unknown document '{d}'.",
-                field="documents",
-                hint=did_you_mean(d, known) or f"Documents: {valid_list(known)}.",
-            )
-            for d in wanted
-            if d not in known
-        ]
-        if problems:
-            raise QualcodeError(problems)
-        keep = doc_s.isin(wanted).to_numpy()
+        keep = _wanted_documents(documents, table_docs, doc_s)
         c, coder, doc_s = c.loc[keep], coder[keep], doc_s[keep]
     pairs = pd.DataFrame({"document": doc_s.to_numpy(), "coder": coder}).drop_duplicates()
     by_doc = pairs.groupby("document")["coder"].nunique()
@@ -208,23 +195,9 @@ def _frame(
     skipped: dict[str, list[str]] = {}
     if scope == "common":
         full = set(by_doc.index[by_doc == len(coders)].astype(str))
-        for d in [d for d in table_docs if d in coded_docs - full] + sorted(coded_docs - full - set(table_docs)):
-            who = sorted(pairs.loc[pairs["document"] == d, "coder"].tolist())
-            skipped[d] = [coders[i] for i in who]
+        skipped = _skipped(pairs, coders, table_docs, coded_docs - full)
         if not full:
-            per = "; ".join(
-                f"{a}: {', '.join(sorted(pairs.loc[pairs['coder'] == i, 'document'].astype(str)))[:200] or 'none'}"
-                for i, a in enumerate(coders)
-            )
-            raise QualcodeError(
-                Problem(
-                    f"No document was coded by every chosen coder ({', '.join(coders)}), so there is nothing "
-                    "to compare.",
-                    field="documents",
-                    hint=f"Coded documents — {per}. Have the coders code a common document, or compare with "
-                    "scope='all' (CLI --scope all) to count a coder's uncoded documents as 'absent'.",
-                )
-            )
+            raise _no_common_document(pairs, coders)
         keep = doc_s.isin(full).to_numpy()
         c, coder = c.loc[keep], coder[keep]
         coded_docs = full
@@ -256,6 +229,49 @@ def _frame(
         code_ids,
         "documents" if documents_given else scope,
         skipped,
+    )
+
+
+def _wanted_documents(documents: Sequence[str], table_docs: list[str], doc_s: pd.Series) -> np.ndarray:
+    """Which codings are in the named documents; an unknown name is refused."""
+    known = list(dict.fromkeys(table_docs + sorted(set(doc_s.tolist()))))
+    wanted = list(dict.fromkeys(str(d) for d in documents))
+    problems = [
+        Problem(
+            f"Unknown document '{d}'.",
+            field="documents",
+            hint=did_you_mean(d, known) or f"Documents: {valid_list(known)}.",
+        )
+        for d in wanted
+        if d not in known
+    ]
+    if problems:
+        raise QualcodeError(problems)
+    return doc_s.isin(wanted).to_numpy()
+
+
+def _skipped(pairs: pd.DataFrame, coders: list[str], table_docs: list[str], partial: set[str]) -> dict[str, list[str]]:
+    """The documents only some coders coded (table order, then the rest by name), each with its coders."""
+    skipped: dict[str, list[str]] = {}
+    for d in [d for d in table_docs if d in partial] + sorted(partial - set(table_docs)):
+        who = sorted(pairs.loc[pairs["document"] == d, "coder"].tolist())
+        skipped[d] = [coders[i] for i in who]
+    return skipped
+
+
+def _no_common_document(pairs: pd.DataFrame, coders: list[str]) -> QualcodeError:
+    """No document was coded by every chosen coder: say which each coded."""
+    per = "; ".join(
+        f"{a}: {', '.join(sorted(pairs.loc[pairs['coder'] == i, 'document'].astype(str)))[:200] or 'none'}"
+        for i, a in enumerate(coders)
+    )
+    return QualcodeError(
+        Problem(
+            f"No document was coded by every chosen coder ({', '.join(coders)}), so there is nothing to compare.",
+            field="documents",
+            hint=f"Coded documents — {per}. Have the coders code a common document, or compare with "
+            "scope='all' (CLI --scope all) to count a coder's uncoded documents as 'absent'.",
+        )
     )
 
 
