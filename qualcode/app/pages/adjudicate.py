@@ -7,6 +7,8 @@ transaction under the annotator "consensus".
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -54,68 +56,96 @@ def render() -> None:
             interviewer,
         )
         st.caption(state.escape_md(f"Documents: {dis.attrs.get('scope', '')}"))
-        focus = st.session_state.get(FOCUS_KEY)
-        if focus and len(dis):
-            hit = (
-                (dis["document"] == focus["document"])
-                & (dis["unit_start"] == focus["unit_start"])
-                & (dis["code"] == focus["code"])
-            )
-            if hit.any():
-                dis = pd.concat([dis[hit], dis[~hit]], ignore_index=True)
-                with st.container(border=True, key="qc_adj_focus_panel"):
-                    st.info(
-                        state.escape_md(
-                            f"Sent from the Agreement page: {dis['code_label'].iloc[0]} in {focus['document']} "
-                            f"({focus['unit_start']}–{focus['unit_end']}) is the first row."
-                        )
-                    )
-                    passage(dis.iloc[0], coders)
-            else:
-                st.caption("The passage sent from the Agreement page is no longer a disagreement here.")
+        dis = _focus_first(dis, coders)
         if dis.empty:
             st.success("The coders agree on every unit; saving the consensus stores their shared codings.")
-        st.caption(
-            "For each row choose **yes** (the code belongs in the consensus), **no**, or leave it empty "
-            "(undecided). Units every coder coded alike are added automatically."
-        )
-        shown = ["document", "participant", "text", "code_label", "coders_with", "coders_without", "accept"]
-        table = dis.copy()
-        table["accept"] = table["accept"].astype(object).where(table["accept"].notna(), "").astype(str)
-        edited = tables.data_editor(
-            table[shown],
-            hide_index=True,
-            width="stretch",
-            key="qc_adj_editor",
-            disabled=[c for c in shown if c != "accept"],
-            column_config={
-                **{c: COLUMN_NAMES[c] for c in shown if c not in ("accept", "text")},
-                "accept": st.column_config.SelectboxColumn(COLUMN_NAMES["accept"], options=ACCEPT_CHOICES),
-                "text": st.column_config.TextColumn(COLUMN_NAMES["text"], width="large"),
-            },
-        )
-        decided = int((edited["accept"].fillna("") != "").sum())
-        st.caption(f"{decided} of {len(edited)} decided.")
+        edited = _decisions_editor(dis)
         if st.button("Save consensus", key="qc_adj_save", type="primary"):
-            decisions = pd.concat(
-                [
-                    dis[["document", "unit_start", "unit_end", "code"]].reset_index(drop=True),
-                    edited[["accept"]].reset_index(drop=True),
-                ],
-                axis=1,
+            _save_consensus(project, data, dis, edited, coders, unit, documents, scope, interviewer)
+
+
+def _focus_first(dis: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
+    """The disagreement sent from the Agreement page moved to the top and shown side by side."""
+    focus = st.session_state.get(FOCUS_KEY)
+    if not (focus and len(dis)):
+        return dis
+    hit = (
+        (dis["document"] == focus["document"])
+        & (dis["unit_start"] == focus["unit_start"])
+        & (dis["code"] == focus["code"])
+    )
+    if not hit.any():
+        st.caption("The passage sent from the Agreement page is no longer a disagreement here.")
+        return dis
+    dis = pd.concat([dis[hit], dis[~hit]], ignore_index=True)
+    with st.container(border=True, key="qc_adj_focus_panel"):
+        st.info(
+            state.escape_md(
+                f"Sent from the Agreement page: {dis['code_label'].iloc[0]} in {focus['document']} "
+                f"({focus['unit_start']}–{focus['unit_end']}) is the first row."
             )
-            codings = adjudicate(
-                data,
-                decisions,
-                annotators=coders,
-                unit=unit,
-                include_agreed=True,
-                documents=list(documents) if documents else None,
-                scope=scope,
-                include_interviewer=interviewer,
-            )
-            ids = project.save_consensus(codings)
-            st.success(
-                f"Saved {len(ids)} new consensus coding(s) ({len(codings)} in the consensus set). "
-                "Report them with the annotator 'consensus'."
-            )
+        )
+        passage(dis.iloc[0], coders)
+    return dis
+
+
+def _decisions_editor(dis: pd.DataFrame) -> pd.DataFrame:
+    """The disagreements with an editable yes/no column; the edited table."""
+    st.caption(
+        "For each row choose **yes** (the code belongs in the consensus), **no**, or leave it empty "
+        "(undecided). Units every coder coded alike are added automatically."
+    )
+    shown = ["document", "participant", "text", "code_label", "coders_with", "coders_without", "accept"]
+    table = dis.copy()
+    table["accept"] = table["accept"].astype(object).where(table["accept"].notna(), "").astype(str)
+    edited = tables.data_editor(
+        table[shown],
+        hide_index=True,
+        width="stretch",
+        key="qc_adj_editor",
+        disabled=[c for c in shown if c != "accept"],
+        column_config={
+            **{c: COLUMN_NAMES[c] for c in shown if c not in ("accept", "text")},
+            "accept": st.column_config.SelectboxColumn(COLUMN_NAMES["accept"], options=ACCEPT_CHOICES),
+            "text": st.column_config.TextColumn(COLUMN_NAMES["text"], width="large"),
+        },
+    )
+    decided = int((edited["accept"].fillna("") != "").sum())
+    st.caption(f"{decided} of {len(edited)} decided.")
+    return edited
+
+
+def _save_consensus(
+    project: Any,
+    data: Any,
+    dis: pd.DataFrame,
+    edited: pd.DataFrame,
+    coders: list[str],
+    unit: str,
+    documents: tuple[str, ...] | None,
+    scope: str,
+    interviewer: bool,
+) -> None:
+    """The decisions (with the units every coder coded alike) saved as consensus codings."""
+    decisions = pd.concat(
+        [
+            dis[["document", "unit_start", "unit_end", "code"]].reset_index(drop=True),
+            edited[["accept"]].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    codings = adjudicate(
+        data,
+        decisions,
+        annotators=coders,
+        unit=unit,
+        include_agreed=True,
+        documents=list(documents) if documents else None,
+        scope=scope,
+        include_interviewer=interviewer,
+    )
+    ids = project.save_consensus(codings)
+    st.success(
+        f"Saved {len(ids)} new consensus coding(s) ({len(codings)} in the consensus set). "
+        "Report them with the annotator 'consensus'."
+    )
