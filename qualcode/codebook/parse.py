@@ -111,58 +111,66 @@ def _syntax_problems(text: str, path: str | None) -> tuple[list[Problem], list[P
                 break
             if isinstance(event, DocumentStartEvent):
                 documents += 1
-                if documents == 2:
-                    problems.append(
-                        Problem(
-                            "the file holds more than one YAML document ('---').",
-                            path=path,
-                            line=line,
-                            column=column,
-                            hint="Keep one codebook per file.",
-                        )
-                    )
-            elif isinstance(event, AliasEvent):
-                problems.append(
-                    Problem(
-                        f"YAML aliases ('*{event.anchor}') are not allowed in a codebook.",
-                        path=path,
-                        line=line,
-                        column=column,
-                        hint="Write the value out in full.",
-                    )
-                )
-            elif isinstance(event, (ScalarEvent, CollectionStartEvent)) and event.tag is not None:
-                tag = str(getattr(event.tag, "value", event.tag))
-                tag = tag.replace("tag:yaml.org,2002:", "!!")
-                problems.append(
-                    Problem(
-                        f"YAML tag '{tag}' is not allowed: a codebook holds plain text, lists and mappings only.",
-                        path=path,
-                        line=line,
-                        column=column,
-                        hint="Remove the tag (the word starting with '!').",
-                    )
-                )
-    except MarkedYAMLError as exc:
+            problem = _event_problem(event, documents, path, line, column)
+            if problem is not None:
+                problems.append(problem)
+    except YAMLError as exc:  # MarkedYAMLError, ReaderError (control characters) and similar
+        problems.append(_yaml_error_problem(exc, text, path))
+    return problems + keys.fatal, keys.duplicates
+
+
+def _event_problem(
+    event: Any, documents: int, path: str | None, line: int | None, column: int | None
+) -> Problem | None:
+    """What is not allowed about one YAML event: a second document, an alias, a tag."""
+    if isinstance(event, DocumentStartEvent):
+        if documents == 2:
+            return Problem(
+                "the file holds more than one YAML document ('---').",
+                path=path,
+                line=line,
+                column=column,
+                hint="Keep one codebook per file.",
+            )
+    elif isinstance(event, AliasEvent):
+        return Problem(
+            f"YAML aliases ('*{event.anchor}') are not allowed in a codebook.",
+            path=path,
+            line=line,
+            column=column,
+            hint="Write the value out in full.",
+        )
+    elif isinstance(event, (ScalarEvent, CollectionStartEvent)) and event.tag is not None:
+        tag = str(getattr(event.tag, "value", event.tag))
+        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        return Problem(
+            f"YAML tag '{tag}' is not allowed: a codebook holds plain text, lists and mappings only.",
+            path=path,
+            line=line,
+            column=column,
+            hint="Remove the tag (the word starting with '!').",
+        )
+    return None
+
+
+def _yaml_error_problem(exc: YAMLError, text: str, path: str | None) -> Problem:
+    """The parser's error in the codebook's words, with where it happened."""
+    if isinstance(exc, MarkedYAMLError):
         line, column = _mark_line_col(exc.problem_mark or exc.context_mark)
         detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         started, _ = _mark_line_col(exc.context_mark)
         if started is not None and line is not None and started < line:  # e.g. an unclosed quote
             detail += f" (what it was scanning starts on line {started})"
-        problems.append(Problem(f"YAML syntax error: {detail}.", path=path, line=line, column=column, hint=_YAML_HINT))
-    except YAMLError as exc:  # ReaderError (control characters) and similar
-        position = getattr(exc, "position", None)
-        line, column = _line_col_at(text, position) if isinstance(position, int) else (None, None)
-        problems.append(
-            Problem(
-                f"YAML error: {exc}",
-                path=path,
-                line=line,
-                column=column,
-                hint="Remove control characters; save the file as UTF-8 text.",
-            )
-        )
-    return problems + keys.fatal, keys.duplicates
+        return Problem(f"YAML syntax error: {detail}.", path=path, line=line, column=column, hint=_YAML_HINT)
+    position = getattr(exc, "position", None)
+    line, column = _line_col_at(text, position) if isinstance(position, int) else (None, None)
+    return Problem(
+        f"YAML error: {exc}",
+        path=path,
+        line=line,
+        column=column,
+        hint="Remove control characters; save the file as UTF-8 text.",
+    )
 
 
 def _reading_order(problem: Problem) -> tuple[bool, int, int]:
