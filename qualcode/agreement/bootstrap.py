@@ -238,34 +238,13 @@ def bootstrap_alpha(
     m_draw = 0
     n_undefined = 0
     if method == "units":
-        counts = _unit_counts(enc.codes, len(enc.categories))
-        counts = counts[counts.sum(axis=1) >= 2]
-        values = list(range(1, len(enc.categories) + 1)) if order is not None else enc.categories
-        samples = _units_bootstrap_samples(counts, level, values, n_boot, rng)
-        n_undefined = int(np.isnan(samples).sum())
-        lo_a, hi_a = _bc_interval(samples[None], np.array([alpha]), confidence)
-        low, high = float(lo_a[0]), float(hi_a[0])
-        defined = samples[np.isfinite(samples)]
-        q = {a: float(np.mean(defined < a)) if defined.size else NAN for a in alpha_min}
-        samples = defined
-    else:
-        n_coders = enc.codes.shape[0]
-        n_cells = int((o > 0).sum())
-        all_pairs = math.floor((n_coders - 1) * n / 2.0)
-        m_draw = max(int(min(25 * n_cells, all_pairs) if cap_draws else all_pairs), 1)
-        iu = np.triu_indices(len(n_c))
-        p = np.where(iu[0] == iu[1], o[iu], 2.0 * o[iu]) / n
-        p = np.clip(p / p.sum(), 0.0, None)
-        draws = rng.multinomial(m_draw, p, size=n_boot)
-        samples = 1.0 - (draws @ d2[iu]) / (m_draw * d_e)
-        diag = np.diag(o)
-        n_pairs = float((m_u[m_u >= 2] * (m_u[m_u >= 2] - 1) / 2).sum())
-        samples = _kalpha_corrections(
-            samples, np.array(int((diag > 0).sum())), np.array(float(((diag / n) ** n_pairs).sum()))
+        low, high, q, samples, n_undefined = _units_interval(
+            enc, alpha, level, order, n_boot, rng, confidence, alpha_min
         )
-        lo_k, hi_k = _hayes_interval(samples, confidence)
-        low, high = float(np.asarray(lo_k)), float(np.asarray(hi_k))
-        q = {a: float(np.mean(samples < a)) for a in alpha_min}
+    else:
+        low, high, q, samples, m_draw = _kalpha_interval(
+            enc, o, d2, d_e, n_c, m_u, n, n_boot, rng, confidence, alpha_min, cap_draws
+        )
     return AlphaEstimate(
         float(alpha),
         low,
@@ -282,6 +261,64 @@ def bootstrap_alpha(
         method=method,
         n_undefined=n_undefined,
     )
+
+
+def _units_interval(
+    enc: Any,
+    alpha: float,
+    level: Level,
+    order: Sequence[Any] | None,
+    n_boot: int,
+    rng: np.random.Generator,
+    confidence: float,
+    alpha_min: Sequence[float],
+) -> tuple[float, float, dict[float, float], np.ndarray, int]:
+    """``method="units"``: resample the pairable units; (low, high, q, the defined samples,
+    the number of 0/0 samples)."""
+    counts = _unit_counts(enc.codes, len(enc.categories))
+    counts = counts[counts.sum(axis=1) >= 2]
+    values = list(range(1, len(enc.categories) + 1)) if order is not None else enc.categories
+    samples = _units_bootstrap_samples(counts, level, values, n_boot, rng)
+    n_undefined = int(np.isnan(samples).sum())
+    lo_a, hi_a = _bc_interval(samples[None], np.array([alpha]), confidence)
+    defined = samples[np.isfinite(samples)]
+    q = {a: float(np.mean(defined < a)) if defined.size else NAN for a in alpha_min}
+    return float(lo_a[0]), float(hi_a[0]), q, defined, n_undefined
+
+
+def _kalpha_interval(
+    enc: Any,
+    o: np.ndarray,
+    d2: np.ndarray,
+    d_e: float,
+    n_c: np.ndarray,
+    m_u: np.ndarray,
+    n: float,
+    n_boot: int,
+    rng: np.random.Generator,
+    confidence: float,
+    alpha_min: Sequence[float],
+    cap_draws: bool,
+) -> tuple[float, float, dict[float, float], np.ndarray, int]:
+    """``method="kalpha"``: Hayes' KALPHA draws of pairs from the coincidence matrix;
+    (low, high, q, the samples, the number of pairs drawn per sample)."""
+    n_coders = enc.codes.shape[0]
+    n_cells = int((o > 0).sum())
+    all_pairs = math.floor((n_coders - 1) * n / 2.0)
+    m_draw = max(int(min(25 * n_cells, all_pairs) if cap_draws else all_pairs), 1)
+    iu = np.triu_indices(len(n_c))
+    p = np.where(iu[0] == iu[1], o[iu], 2.0 * o[iu]) / n
+    p = np.clip(p / p.sum(), 0.0, None)
+    draws = rng.multinomial(m_draw, p, size=n_boot)
+    samples = 1.0 - (draws @ d2[iu]) / (m_draw * d_e)
+    diag = np.diag(o)
+    n_pairs = float((m_u[m_u >= 2] * (m_u[m_u >= 2] - 1) / 2).sum())
+    samples = _kalpha_corrections(
+        samples, np.array(int((diag > 0).sum())), np.array(float(((diag / n) ** n_pairs).sum()))
+    )
+    lo_k, hi_k = _hayes_interval(samples, confidence)
+    q = {a: float(np.mean(samples < a)) for a in alpha_min}
+    return float(np.asarray(lo_k)), float(np.asarray(hi_k)), q, samples, m_draw
 
 
 def _bc_interval(samples: np.ndarray, theta: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
