@@ -99,76 +99,89 @@ def _clean(text: str) -> str:
 
 def parse_subtitles(text: str, *, kind: str, path: str | None = None) -> tuple[list[_Turn], int]:
     """Turns of a ``vtt`` or ``srt`` text, and the number of cues."""
-    lines = text.split("\n")
-    blocks = _blocks(lines)
+    blocks = _cue_blocks(_blocks(text.split("\n")), kind, path)
     problems: list[Problem] = []
     pattern = _VTT_TIME if kind == "vtt" else _SRT_TIME
     example = "00:01:02.500 --> 00:01:05.000" if kind == "vtt" else "00:01:02,500 --> 00:01:05,000"
-    if kind == "vtt":
-        if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
-            raise InputFileError(
-                Problem(
-                    "a WebVTT file must start with the line 'WEBVTT'.",
-                    path=path,
-                    line=blocks[0][0] if blocks else 1,
-                    hint="Check that this is a .vtt subtitle file; add 'WEBVTT' as the first line.",
-                )
-            )
-        blocks = [b for b in blocks[1:] if not re.match(r"(NOTE|STYLE|REGION)\b", b[1][0])]
     turns: list[_Turn] = []
     cues = 0
     for first_line, block in blocks:
-        timing_index = next((i for i, line in enumerate(block[:2]) if "-->" in line), None)
-        if timing_index is None:  # a damaged arrow ("->", "—>") still looks like a timing line
-            timing_index = next((i for i, line in enumerate(block[:2]) if _TIME_LIKE.match(line)), None)
-        if timing_index is None:
-            problems.append(
-                Problem(
-                    "expected a cue timing line like '" + example + "' here (or after a cue number).",
-                    path=path,
-                    line=first_line,
-                    hint="Check the blank lines between cues.",
-                )
-            )
+        cue = _cue_timing(first_line, block, pattern, example, path)
+        if isinstance(cue, Problem):
+            problems.append(cue)
             continue
-        number = first_line + timing_index
-        timing = _TIMING.match(block[timing_index])
-        start = end = None
-        if timing:
-            start, end = _seconds(timing.group(1), pattern), _seconds(timing.group(2), pattern)
-        if start is None or end is None:
-            problems.append(
-                Problem(
-                    f"malformed cue timing '{block[timing_index].strip()}'.",
-                    path=path,
-                    line=number,
-                    hint=f"Write it as '{example}'.",
-                )
-            )
-            continue
-        if end < start:
-            problems.append(
-                Problem(
-                    f"cue ends before it starts ('{block[timing_index].strip()}').",
-                    path=path,
-                    line=number,
-                    hint="Swap or correct the two times.",
-                )
-            )
-            continue
+        timing_index, start, end = cue
         cues += 1
-        for speaker, piece in _voices("\n".join(block[timing_index + 1 :])):
-            cleaned = _clean(piece)
-            if not cleaned:
-                continue
-            if turns and (speaker is None or speaker == turns[-1].speaker):
-                turns[-1].texts.append(cleaned)
-                turns[-1].end = max(turns[-1].end, end)
-            else:
-                turns.append(_Turn(speaker, [cleaned], start, end))
+        _add_cue_text(turns, "\n".join(block[timing_index + 1 :]), start, end)
     if problems:
         raise InputFileError(problems)
     return turns, cues
+
+
+def _cue_blocks(blocks: list[tuple[int, list[str]]], kind: str, path: str | None) -> list[tuple[int, list[str]]]:
+    """The cue blocks: for WebVTT after the 'WEBVTT' header (refused without it), without NOTE,
+    STYLE and REGION blocks."""
+    if kind != "vtt":
+        return blocks
+    if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
+        raise InputFileError(
+            Problem(
+                "a WebVTT file must start with the line 'WEBVTT'.",
+                path=path,
+                line=blocks[0][0] if blocks else 1,
+                hint="Check that this is a .vtt subtitle file; add 'WEBVTT' as the first line.",
+            )
+        )
+    return [b for b in blocks[1:] if not re.match(r"(NOTE|STYLE|REGION)\b", b[1][0])]
+
+
+def _cue_timing(
+    first_line: int, block: list[str], pattern: re.Pattern[str], example: str, path: str | None
+) -> tuple[int, float, float] | Problem:
+    """A cue's timing line: (its index in the block, start, end in seconds), or what is wrong with it."""
+    timing_index = next((i for i, line in enumerate(block[:2]) if "-->" in line), None)
+    if timing_index is None:  # a damaged arrow ("->", "—>") still looks like a timing line
+        timing_index = next((i for i, line in enumerate(block[:2]) if _TIME_LIKE.match(line)), None)
+    if timing_index is None:
+        return Problem(
+            "expected a cue timing line like '" + example + "' here (or after a cue number).",
+            path=path,
+            line=first_line,
+            hint="Check the blank lines between cues.",
+        )
+    number = first_line + timing_index
+    timing = _TIMING.match(block[timing_index])
+    start = end = None
+    if timing:
+        start, end = _seconds(timing.group(1), pattern), _seconds(timing.group(2), pattern)
+    if start is None or end is None:
+        return Problem(
+            f"malformed cue timing '{block[timing_index].strip()}'.",
+            path=path,
+            line=number,
+            hint=f"Write it as '{example}'.",
+        )
+    if end < start:
+        return Problem(
+            f"cue ends before it starts ('{block[timing_index].strip()}').",
+            path=path,
+            line=number,
+            hint="Swap or correct the two times.",
+        )
+    return timing_index, start, end
+
+
+def _add_cue_text(turns: list[_Turn], text: str, start: float, end: float) -> None:
+    """Append a cue's text to ``turns``: a new turn when the speaker changes, else the last one grows."""
+    for speaker, piece in _voices(text):
+        cleaned = _clean(piece)
+        if not cleaned:
+            continue
+        if turns and (speaker is None or speaker == turns[-1].speaker):
+            turns[-1].texts.append(cleaned)
+            turns[-1].end = max(turns[-1].end, end)
+        else:
+            turns.append(_Turn(speaker, [cleaned], start, end))
 
 
 def read_subtitle_document(
