@@ -183,46 +183,8 @@ def _validate_members(archive: zipfile.ZipFile, label: str, max_members: int, ma
     seen: dict[str, str] = {}
     total = 0
     for info in infos:
-        name = info.filename
-        where = f"{label} (member '{name}')"
-        reason = unsafe_member_reason(name)
-        if reason:
-            problems.append(
-                Problem(
-                    f"member name {reason}; it could be written outside the target folder.",
-                    path=where,
-                    hint="Refusing the archive. Re-export it with the program that made it.",
-                )
-            )
-        if _is_symlink(info):
-            problems.append(
-                Problem(
-                    "is a symbolic link.", path=where, hint="Archives with links are refused; re-export without links."
-                )
-            )
-        if info.flag_bits & 0x1:
-            problems.append(Problem("is encrypted.", path=where, hint="Export the project again without a password."))
-        key = name.rstrip("/").casefold()
-        if key in seen:
-            problems.append(
-                Problem(
-                    f"appears more than once (also as '{seen[key]}').",
-                    path=where,
-                    hint="Duplicate names make it ambiguous which copy is meant; re-export the archive.",
-                )
-            )
-        else:
-            seen[key] = name
+        problems += _member_problems(info, f"{label} (member '{info.filename}')", seen, max_ratio)
         total += info.file_size
-        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
-            ratio = info.file_size / max(info.compress_size, 1)
-            problems.append(
-                Problem(
-                    f"compresses {ratio:.0f}:1 (limit {max_ratio:.0f}:1), typical of a zip bomb.",
-                    path=where,
-                    hint="Refusing the archive; raise max_ratio only if you trust its author.",
-                )
-            )
     if total > max_total:
         problems.append(
             Problem(
@@ -233,6 +195,49 @@ def _validate_members(archive: zipfile.ZipFile, label: str, max_members: int, ma
         )
     if problems:
         raise InputFileError(problems)
+
+
+def _member_problems(info: zipfile.ZipInfo, where: str, seen: dict[str, str], max_ratio: float) -> list[Problem]:
+    """What is unsafe about one member: its name, a link, encryption, a duplicate name (``seen``:
+    the names so far, by case-folded key; this one is added), a zip-bomb ratio."""
+    name = info.filename
+    problems: list[Problem] = []
+    reason = unsafe_member_reason(name)
+    if reason:
+        problems.append(
+            Problem(
+                f"member name {reason}; it could be written outside the target folder.",
+                path=where,
+                hint="Refusing the archive. Re-export it with the program that made it.",
+            )
+        )
+    if _is_symlink(info):
+        problems.append(
+            Problem("is a symbolic link.", path=where, hint="Archives with links are refused; re-export without links.")
+        )
+    if info.flag_bits & 0x1:
+        problems.append(Problem("is encrypted.", path=where, hint="Export the project again without a password."))
+    key = name.rstrip("/").casefold()
+    if key in seen:
+        problems.append(
+            Problem(
+                f"appears more than once (also as '{seen[key]}').",
+                path=where,
+                hint="Duplicate names make it ambiguous which copy is meant; re-export the archive.",
+            )
+        )
+    else:
+        seen[key] = name
+    if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
+        ratio = info.file_size / max(info.compress_size, 1)
+        problems.append(
+            Problem(
+                f"compresses {ratio:.0f}:1 (limit {max_ratio:.0f}:1), typical of a zip bomb.",
+                path=where,
+                hint="Refusing the archive; raise max_ratio only if you trust its author.",
+            )
+        )
+    return problems
 
 
 # --------------------------------------------------------------------------- XML
