@@ -94,22 +94,9 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
     df = sheet.df
     headers = list(sheet.headers) if sheet.headers is not None else [str(c) for c in df.columns]
     n_rows, n_cols = len(df), len(headers)
-    for i, width in enumerate(_widths(sheet, headers), start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = sheet.freeze
     last = get_column_letter(max(n_cols, 1))
-    ws.auto_filter.ref = f"A1:{last}{n_rows + 1}"
-    _print_setup(ws, sheet.title, n_cols, n_rows)
-
-    head_cells = []
-    for i, text in enumerate(headers):
-        cell = WriteOnlyCell(ws, value=text)
-        cell.data_type = "s"
-        cell.style = styles["header"]
-        if i == 0 and sheet.note:
-            cell.comment = Comment(sheet.note, "qualcode", width=420, height=160)
-        head_cells.append(cell)
-    ws.append(head_cells)
+    _sheet_layout(ws, sheet, headers, n_rows, last)
+    ws.append(_header_cells(ws, sheet, headers, styles))
 
     if sheet.color_scale and n_rows and n_cols > 1:
         ws.conditional_formatting.add(
@@ -124,29 +111,7 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
             _style_id(ws, quote=True),
             {col: _style_id(ws, number_format=fmt) for col, fmt in sheet.formats.items()},
         )
-    columns: list[list[Any]] = []
-    for col in df.columns:
-        values, risky = _column_values(df[col])
-        for r in risky:
-            values[r] = _text_cell(ws, values[r])
-        fmt = sheet.formats.get(col)
-        style = styles["wrap"] if col in sheet.wrap else None
-        if fmt or style:
-            for r, v in enumerate(values):
-                if v is None:
-                    continue
-                cell = v if isinstance(v, Cell) else WriteOnlyCell(ws, value=v)
-                if style is not None:
-                    cell.style = style
-                if fmt:
-                    cell.number_format = fmt
-                values[r] = cell
-        for r, note in enumerate(sheet.cell_notes.get(col, ())):
-            if note:
-                cell = values[r] if isinstance(values[r], Cell) else WriteOnlyCell(ws, value=values[r])
-                cell.comment = Comment(note, "qualcode", width=360, height=120)
-                values[r] = cell
-        columns.append(values)
+    columns = [_column_cells(ws, sheet, col, styles) for col in df.columns]
     if sheet.merge:
         _merge_runs(ws, df, sheet.merge, styles)
         for col in sheet.merge:
@@ -155,6 +120,53 @@ def _write_sheet(wb: Workbook, sheet: _Sheet, styles: dict[str, NamedStyle]) -> 
     for row in zip(*columns):
         ws.append(row)
     return None
+
+
+def _sheet_layout(ws: Any, sheet: _Sheet, headers: list[str], n_rows: int, last: str) -> None:
+    """Column widths, frozen panes, the filter over the table and the print setup."""
+    for i, width in enumerate(_widths(sheet, headers), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = sheet.freeze
+    ws.auto_filter.ref = f"A1:{last}{n_rows + 1}"
+    _print_setup(ws, sheet.title, len(headers), n_rows)
+
+
+def _header_cells(ws: Any, sheet: _Sheet, headers: list[str], styles: dict[str, NamedStyle]) -> list[Any]:
+    """The header row: text cells in the header style, the sheet's note on the first."""
+    head_cells = []
+    for i, text in enumerate(headers):
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"
+        cell.style = styles["header"]
+        if i == 0 and sheet.note:
+            cell.comment = Comment(sheet.note, "qualcode", width=420, height=160)
+        head_cells.append(cell)
+    return head_cells
+
+
+def _column_cells(ws: Any, sheet: _Sheet, col: Any, styles: dict[str, NamedStyle]) -> list[Any]:
+    """One column's values, as cells where they need a text type, a style, a number format or a note."""
+    values, risky = _column_values(sheet.df[col])
+    for r in risky:
+        values[r] = _text_cell(ws, values[r])
+    fmt = sheet.formats.get(col)
+    style = styles["wrap"] if col in sheet.wrap else None
+    if fmt or style:
+        for r, v in enumerate(values):
+            if v is None:
+                continue
+            cell = v if isinstance(v, Cell) else WriteOnlyCell(ws, value=v)
+            if style is not None:
+                cell.style = style
+            if fmt:
+                cell.number_format = fmt
+            values[r] = cell
+    for r, note in enumerate(sheet.cell_notes.get(col, ())):
+        if note:
+            cell = values[r] if isinstance(values[r], Cell) else WriteOnlyCell(ws, value=values[r])
+            cell.comment = Comment(note, "qualcode", width=360, height=120)
+            values[r] = cell
+    return values
 
 
 def _runs(values: Sequence[Any]) -> list[tuple[int, int]]:
