@@ -89,22 +89,6 @@ def make_analysis_data(
 ) -> AnalysisData:
     """Build an AnalysisData in memory (tests, notebooks, benchmarks)."""
     docs = list(documents)
-    parts: dict[str, Participant] = {}
-    for d in docs:
-        if d.participant is not None:
-            parts.setdefault(d.participant.id, d.participant)
-    attr_keys: list[str] = []
-    for p in parts.values():
-        for k in p.attributes:
-            if k not in attr_keys and k not in PARTICIPANT_COLUMNS:
-                attr_keys.append(k)
-    participants = pd.DataFrame(
-        [
-            {"participant": p.id, "label": p.label, **{k: p.attributes.get(k) for k in attr_keys}}
-            for p in parts.values()
-        ],
-        columns=PARTICIPANT_COLUMNS + attr_keys,
-    )
     documents_df = pd.DataFrame(
         [
             {
@@ -117,6 +101,34 @@ def make_analysis_data(
         ],
         columns=DOCUMENT_COLUMNS,
     )
+    texts = {d.name: d.text for d in docs}
+    return AnalysisData(
+        codebook, _participant_frame(docs), documents_df, _segment_frame(docs), _coding_frame(docs, codings), texts
+    )
+
+
+def _participant_frame(docs: list[ParsedDocument]) -> pd.DataFrame:
+    """The documents' participants (first seen wins), with every attribute any of them has."""
+    parts: dict[str, Participant] = {}
+    for d in docs:
+        if d.participant is not None:
+            parts.setdefault(d.participant.id, d.participant)
+    attr_keys: list[str] = []
+    for p in parts.values():
+        for k in p.attributes:
+            if k not in attr_keys and k not in PARTICIPANT_COLUMNS:
+                attr_keys.append(k)
+    return pd.DataFrame(
+        [
+            {"participant": p.id, "label": p.label, **{k: p.attributes.get(k) for k in attr_keys}}
+            for p in parts.values()
+        ],
+        columns=PARTICIPANT_COLUMNS + attr_keys,
+    )
+
+
+def _segment_frame(docs: list[ParsedDocument]) -> pd.DataFrame:
+    """Every document's segments, numbered from 1."""
     seg_rows: list[dict[str, Any]] = []
     for d in docs:
         for s in d.segments:
@@ -130,7 +142,11 @@ def make_analysis_data(
                     "speaker": s.speaker,
                 }
             )
-    segments = pd.DataFrame(seg_rows, columns=SEGMENT_COLUMNS)
+    return pd.DataFrame(seg_rows, columns=SEGMENT_COLUMNS)
+
+
+def _coding_frame(docs: list[ParsedDocument], codings: Iterable[Coding]) -> pd.DataFrame:
+    """The codings numbered from 1, with their participant and quote (from the text when not given)."""
     doc_part = {d.name: (d.participant.id if d.participant else None) for d in docs}
     texts = {d.name: d.text for d in docs}
     rows = []
@@ -153,7 +169,7 @@ def make_analysis_data(
     codings_df = pd.DataFrame(rows, columns=CODING_COLUMNS)
     for col in ("start", "end", "coding_id"):
         codings_df[col] = codings_df[col].astype("int64")
-    return AnalysisData(codebook, participants, documents_df, segments, codings_df, texts)
+    return codings_df
 
 
 __all__ = [
