@@ -99,32 +99,48 @@ def candidate_topics(
     terms = vectoriser.get_feature_names_out()
     strongest = weights.argmax(axis=1)
     loaded = weights.max(axis=1) > 0
-    rows: list[dict[str, Any]] = []
-    for t in range(n):
-        top = [
-            str(terms[j]) for j in np.argsort(-nmf.components_[t], kind="stable")[:n_terms] if nmf.components_[t, j] > 0
-        ]
-        order = [i for i in np.argsort(-weights[:, t], kind="stable")[:n_examples] if weights[i, t] > 0]
-        examples = [
-            {
-                "document": str(units.at[i, "document"]),
-                "participant": _participant_label(data, units.at[i, "participant"]),
-                "text": str(units.at[i, "text"]),
-            }
-            for i in order
-        ]
-        rows.append(
-            {
-                "label": " / ".join(top[:3]),
-                "top_terms": top,
-                "n_units": int(((strongest == t) & loaded).sum()),
-                "examples": examples,
-            }
+    rows = [
+        _topic_row(
+            data,
+            units,
+            terms,
+            nmf.components_[t],
+            weights[:, t],
+            ((strongest == t) & loaded).sum(),
+            n_terms,
+            n_examples,
         )
+        for t in range(n)
+    ]
     rows.sort(key=lambda r: -r["n_units"])  # stable: NMF order breaks ties
     for number, row in enumerate(rows, start=1):
         row["topic"] = number
     return pd.DataFrame(rows, columns=TOPIC_COLUMNS)
+
+
+def _topic_row(
+    data: AnalysisData,
+    units: pd.DataFrame,
+    terms: Any,
+    component: np.ndarray,
+    loading: np.ndarray,
+    n_units: Any,
+    n_terms: int,
+    n_examples: int,
+) -> dict[str, Any]:
+    """One topic: its heaviest terms, the number of units it is strongest in, and the units
+    loading most on it as examples."""
+    top = [str(terms[j]) for j in np.argsort(-component, kind="stable")[:n_terms] if component[j] > 0]
+    order = [i for i in np.argsort(-loading, kind="stable")[:n_examples] if loading[i] > 0]
+    examples = [
+        {
+            "document": str(units.at[i, "document"]),
+            "participant": _participant_label(data, units.at[i, "participant"]),
+            "text": str(units.at[i, "text"]),
+        }
+        for i in order
+    ]
+    return {"label": " / ".join(top[:3]), "top_terms": top, "n_units": int(n_units), "examples": examples}
 
 
 def _participant_label(data: AnalysisData, pid) -> str:
