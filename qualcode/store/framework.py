@@ -135,6 +135,36 @@ class FrameworkRoom(UsersRoom):
         different stored version means someone changed the cell since, and nothing is written.
         Returns ``{"action": "set" | "clear" | "unchanged", "version": …, "summary": row or None}``.
         """
+        text = self._check_summary_write(actor, text)
+        t = s.framework_summaries
+        key = summary_key(participant, theme)
+        with self.write() as conn:
+            self._check_cell(conn, participant, theme)
+            row = self._summary_row(conn, participant, theme)
+            stored = 0 if row is None else int(row["version"])
+            if expected_version is not None and expected_version != stored:
+                who = f" by {row['updated_by']} at {row['updated_at']}" if row is not None else " (it was cleared)"
+                raise ConflictError(
+                    f"The summary of participant '{participant}' on theme '{theme}' was changed since you opened "
+                    f"it{who}; your text was not saved.",
+                    hint="Reload the cell, read the other change, and write yours again.",
+                )
+            before = None if row is None else {"text": row["text"], "version": stored, "updated_by": row["updated_by"]}
+            if not text:
+                if row is None:
+                    return {"action": "unchanged", "version": 0, "summary": None}
+                conn.execute(t.delete().where(t.c.id == row["id"]))
+                self._audit(conn, actor, "framework.summary.clear", SUMMARY_ENTITY, key, before, None)
+                return {"action": "clear", "version": 0, "summary": None}
+            if row is not None and row["text"] == text:
+                return {"action": "unchanged", "version": stored, "summary": row}
+            _write_summary(conn, actor, participant, theme, text, row, stored)
+            after = {"text": text, "version": stored + 1, "updated_by": actor.name}
+            self._audit(conn, actor, "framework.summary.set", SUMMARY_ENTITY, key, before, after)
+            return {"action": "set", "version": stored + 1, "summary": self._summary_row(conn, participant, theme)}
+
+    def _check_summary_write(self, actor: Actor, text: str) -> str:
+        """May ``actor`` write a summary now, and is ``text`` short enough?  The text stripped."""
         self.require(actor, "annotator", "write framework summaries")
         if self._framework_blind(actor):
             raise PermissionDenied(
@@ -151,57 +181,7 @@ class FrameworkRoom(UsersRoom):
                     hint="Shorten it: a framework summary is a few sentences; quotes stay in the codings.",
                 )
             )
-        t = s.framework_summaries
-        key = summary_key(participant, theme)
-        with self.write() as conn:
-            self._check_cell(conn, participant, theme)
-            row = self._summary_row(conn, participant, theme)
-            stored = 0 if row is None else int(row["version"])
-            if expected_version is not None and expected_version != stored:
-                who = f" by {row['updated_by']} at {row['updated_at']}" if row is not None else " (it was cleared)"
-                raise ConflictError(
-                    f"The summary of participant '{participant}' on theme '{theme}' was changed since you opened "
-                    f"it{who}; your text was not saved.",
-                    hint="Reload the cell, read the other change, and write yours again.",
-                )
-            before = None if row is None else {"text": row["text"], "version": stored, "updated_by": row["updated_by"]}
-            now = s.now()
-            if not text:
-                if row is None:
-                    return {"action": "unchanged", "version": 0, "summary": None}
-                conn.execute(t.delete().where(t.c.id == row["id"]))
-                self._audit(conn, actor, "framework.summary.clear", SUMMARY_ENTITY, key, before, None)
-                return {"action": "clear", "version": 0, "summary": None}
-            if row is not None and row["text"] == text:
-                return {"action": "unchanged", "version": stored, "summary": row}
-            if row is None:
-                conn.execute(
-                    t.insert().values(
-                        participant_id=participant,
-                        theme_id=theme,
-                        text=text,
-                        version=1,
-                        created_at=now,
-                        created_by=actor.name,
-                        updated_at=now,
-                        updated_by=actor.name,
-                    )
-                )
-            else:
-                done = conn.execute(
-                    t.update()
-                    .where(t.c.id == row["id"], t.c.version == stored)
-                    .values(text=text, version=stored + 1, updated_at=now, updated_by=actor.name)
-                )
-                if done.rowcount != 1:  # PostgreSQL: another transaction won the race
-                    raise ConflictError(
-                        f"The summary of participant '{participant}' on theme '{theme}' was changed at the same "
-                        "moment elsewhere; your text was not saved.",
-                        hint="Reload the cell and write yours again.",
-                    )
-            after = {"text": text, "version": stored + 1, "updated_by": actor.name}
-            self._audit(conn, actor, "framework.summary.set", SUMMARY_ENTITY, key, before, after)
-            return {"action": "set", "version": stored + 1, "summary": self._summary_row(conn, participant, theme)}
+        return text
 
     def import_framework_summaries(self, actor: Actor, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """Store summaries read from a REFI-QDA file (participant, theme, text, author, created,
@@ -269,3 +249,36 @@ class FrameworkRoom(UsersRoom):
 
 
 __all__ = ["FrameworkRoom", "SUMMARY_ENTITY", "move_framework_summaries", "summary_key"]
+
+
+def _write_summary(
+    conn: Connection, actor: Actor, participant: str, theme: str, text: str, row: Any, stored: int
+) -> None:
+    """Insert the cell's first summary, or update the stored one if it is still at version ``stored``."""
+    t = s.framework_summaries
+    now = s.now()
+    if row is None:
+        conn.execute(
+            t.insert().values(
+                participant_id=participant,
+                theme_id=theme,
+                text=text,
+                version=1,
+                created_at=now,
+                created_by=actor.name,
+                updated_at=now,
+                updated_by=actor.name,
+            )
+        )
+        return
+    done = conn.execute(
+        t.update()
+        .where(t.c.id == row["id"], t.c.version == stored)
+        .values(text=text, version=stored + 1, updated_at=now, updated_by=actor.name)
+    )
+    if done.rowcount != 1:  # PostgreSQL: another transaction won the race
+        raise ConflictError(
+            f"The summary of participant '{participant}' on theme '{theme}' was changed at the same "
+            "moment elsewhere; your text was not saved.",
+            hint="Reload the cell and write yours again.",
+        )
