@@ -113,44 +113,11 @@ def render() -> None:
             placeholder="Pooled as in every report (consensus where adjudicated, else every human coder)",
         )
         result = project.framework(level=level, annotators=chosen or None, data=data)
-        grid = result.grid
-        if len(grid.columns) < 2:
+        if len(result.grid.columns) < 2:
             st.info("The codebook has no themes at this level.")
             return
-        st.caption(state.escape_md(grid.attrs["description"]))
-        for line in result.lines()[1:]:
-            st.caption(state.escape_md(line))
-        config = {"Participant": st.column_config.TextColumn("Participant", pinned=True, width="small")}
-        for name in grid.columns[1:]:
-            config[name] = st.column_config.TextColumn(name, width="large")
-        event = tables.dataframe(
-            grid,
-            hide_index=True,
-            width="stretch",
-            key="qc_fw_grid",
-            column_config=config,
-            row_height=110,
-            height=min(40 + 110 * len(grid), 700),
-            on_select="rerun",
-            selection_mode="single-cell",
-        )
-        st.caption("Click a cell (or pick it below) to read its excerpts and write the team's summary.")
-        participants = grid.attrs["participant_ids"]
-        themes = grid.attrs["column_ids"]
-        labels = dict(zip(participants, grid["Participant"]))
-        theme_names = dict(zip(themes, grid.columns[1:]))
-        picked = _picked_cell(event, result)
-        if picked is not None and picked != st.session_state.get(CELL_KEY):
-            st.session_state[CELL_KEY] = picked
-            st.session_state["qc_fw_participant"], st.session_state["qc_fw_theme"] = picked
-        for key, options in (("qc_fw_participant", participants), ("qc_fw_theme", themes)):
-            if st.session_state.get(key) not in options:
-                st.session_state[key] = options[0]
-        pick = st.columns(2)
-        participant = pick[0].selectbox(
-            "Participant", participants, format_func=labels.__getitem__, key="qc_fw_participant"
-        )
-        theme = pick[1].selectbox("Theme", themes, format_func=theme_names.__getitem__, key="qc_fw_theme")
+        event = _grid(result)
+        participant, theme = _cell_choice(event, result)
         st.divider()
         _cell_panel(project, result, participant, theme)
         cells = result.cells.drop(columns=["participant_id", "theme_id", "summary_version"])
@@ -161,6 +128,52 @@ def render() -> None:
             mime="text/csv",
             key="qc_fw_csv",
         )
+
+
+def _grid(result: FrameworkMatrix) -> Any:
+    """The matrix, described, as a table whose cells can be clicked; the selection event."""
+    grid = result.grid
+    st.caption(state.escape_md(grid.attrs["description"]))
+    for line in result.lines()[1:]:
+        st.caption(state.escape_md(line))
+    config = {"Participant": st.column_config.TextColumn("Participant", pinned=True, width="small")}
+    for name in grid.columns[1:]:
+        config[name] = st.column_config.TextColumn(name, width="large")
+    event = tables.dataframe(
+        grid,
+        hide_index=True,
+        width="stretch",
+        key="qc_fw_grid",
+        column_config=config,
+        row_height=110,
+        height=min(40 + 110 * len(grid), 700),
+        on_select="rerun",
+        selection_mode="single-cell",
+    )
+    st.caption("Click a cell (or pick it below) to read its excerpts and write the team's summary.")
+    return event
+
+
+def _cell_choice(event: Any, result: FrameworkMatrix) -> tuple[str, str]:
+    """The cell to read: the one clicked, else the one picked in the two boxes (participant, theme)."""
+    grid = result.grid
+    participants = grid.attrs["participant_ids"]
+    themes = grid.attrs["column_ids"]
+    labels = dict(zip(participants, grid["Participant"]))
+    theme_names = dict(zip(themes, grid.columns[1:]))
+    picked = _picked_cell(event, result)
+    if picked is not None and picked != st.session_state.get(CELL_KEY):
+        st.session_state[CELL_KEY] = picked
+        st.session_state["qc_fw_participant"], st.session_state["qc_fw_theme"] = picked
+    for key, options in (("qc_fw_participant", participants), ("qc_fw_theme", themes)):
+        if st.session_state.get(key) not in options:
+            st.session_state[key] = options[0]
+    pick = st.columns(2)
+    participant = pick[0].selectbox(
+        "Participant", participants, format_func=labels.__getitem__, key="qc_fw_participant"
+    )
+    theme = pick[1].selectbox("Theme", themes, format_func=theme_names.__getitem__, key="qc_fw_theme")
+    return participant, theme
 
 
 def _csv(df: Any) -> str:
