@@ -107,6 +107,23 @@ TEXT_RECT_JS = """([needle]) => {
 }"""
 
 
+# Scroll the transcript so that a piece of text sits in the middle of the window.
+SCROLL_TO_TEXT_JS = """([needle]) => {
+  const root = document.querySelector('[data-testid=qc-transcript-text]');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    if (node.data.indexOf(needle) < 0) continue;
+    node.parentElement.scrollIntoView({block: 'center'});  // scrolls the page too: put it back
+    const main = document.querySelector('[data-testid=stMain]');
+    if (main) main.scrollTo(0, 0);
+    window.scrollTo(0, 0);
+    return true;
+  }
+  return false;
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -194,7 +211,10 @@ def prepare_demo_copy(source: Path, target: Path) -> None:
 
 def _code_page_scene(page) -> None:
     """A realistic moment: a sentence clicked (selected) and a code typed into the type-ahead."""
-    rect = page.evaluate(TEXT_RECT_JS, ["Almaty is, after all"])
+    needle = "Almaty is, after all"
+    page.evaluate(SCROLL_TO_TEXT_JS, [needle])  # at 1366 px the sentence starts below the fold
+    page.wait_for_timeout(300)
+    rect = page.evaluate(TEXT_RECT_JS, [needle])
     if rect is None:
         return
     page.mouse.click(rect[0] + 20, rect[1])
