@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from .codebook import dump_codebook
 from .errors import ConfigError
-from .fileio import atomic_write
 from .project import Project
 from .refi.reader import RefiProject
 from .segment import segment_many
@@ -36,28 +35,20 @@ def import_refi_into(project: Project, path: str | os.PathLike[str]) -> str:
     segments = segment_many([d.text for d in refi.documents], [d.language for d in refi.documents])
     for doc, segs in zip(refi.documents, segments):
         doc.segments = segs
-    original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
-    try:
-        atomic_write(project.codebook_path, dump_codebook(refi.codebook).encode("utf-8"))
-        project.invalidate_codebook()
-        project.sync_codebook()
+
+    def store_rest() -> tuple[list[int], list[int], dict[str, Any]]:
         for doc in refi.documents:
             project.upsert_document(doc, source=f"{Path(path).name}#{doc.name}")
         ids = project.add_codings(refi.codings, source=str(Path(path).name))
         memo_ids = project.import_memos(refi.memos)
         summaries = project.import_framework_summaries(refi.framework_summaries)
         _keep_the_rest(project, refi, memo_ids)
-    except BaseException:
-        # The project was empty: undo everything this import wrote, file and database.
-        project.clear_project_data()
-        if original is None:
-            project.codebook_path.unlink(missing_ok=True)
-        else:
-            atomic_write(project.codebook_path, original)
-        project.invalidate_codebook()
-        if original is not None:
-            project.sync_codebook()
-        raise
+        return ids, memo_ids, summaries
+
+    # codebook.yaml is replaced only after everything is stored; a failure changes neither.
+    ids, memo_ids, summaries = project.replace_codebook(
+        refi.codebook, store_rest, undo=project.clear_project_data, what="import a whole REFI-QDA project"
+    )
     lines = [
         f"Imported {len(refi.documents)} documents, {len(refi.codebook.codes)} codes, {len(ids)} codings "
         f"by {len(set(c.annotator for c in refi.codings))} users from {Path(path).name}"
@@ -104,19 +95,8 @@ def import_codebook_into(project: Project, path: str | os.PathLike[str]) -> str:
             hint=f"Move {project.codebook_path.name} aside (or start a new project with qualcode init NEW) "
             f"and run the import again: qualcode import {Path(path).name}",
         )
-    original = project.codebook_path.read_bytes() if project.codebook_path.exists() else None
-    try:
-        atomic_write(project.codebook_path, dump_codebook(codebook).encode("utf-8"))
-        project.invalidate_codebook()
-        project.sync_codebook()
-        project.remember_refi_ids(guids)
-    except BaseException:
-        if original is None:
-            project.codebook_path.unlink(missing_ok=True)
-        else:
-            atomic_write(project.codebook_path, original)
-        project.invalidate_codebook()
-        raise
+    # codebook.yaml is replaced only after the database has the codes and the GUIDs.
+    project.replace_codebook(codebook, lambda: project.remember_refi_ids(guids), what="import a REFI-QDA codebook")
     lines = [
         f"Imported {len(codebook.themes)} themes, {len(codebook.codes)} codes and "
         f"{len(codebook.cross_cutting)} cross-cutting themes from {Path(path).name} into {project.codebook_path.name}."

@@ -208,46 +208,17 @@ def framework_matrix(
     ``version``, ``updated_by``, ``updated_at``), e.g. ``Project.framework_summaries()``.
     """
     check_level(level)
-    if max_quotes < 0 or quote_chars < 10:
-        raise QualcodeError(
-            Problem(
-                f"max_quotes must be 0 or more and quote_chars at least 10 (got {max_quotes}, {quote_chars}).",
-                field="max_quotes",
-                hint=f"The defaults are {MAX_QUOTES} quotes of {QUOTE_CHARS} characters.",
-            )
-        )
+    _check_quote_limits(max_quotes, quote_chars)
     pooled_data, pooling = pool(data, annotators)
     cb = data.codebook
     columns = framework_columns(data, level)
     labels_of = {t: cb.themes[t].label for t in columns}
     column_names = _unique_names(columns, [labels_of[t] for t in columns])
-    col_of = _column_of_code(data, columns)
     rows = _participant_order(pooled_data)
     plabel = _labels(pooled_data)
     code_label = {c: code.label for c, code in cb.codes.items()}
     code_rank = {n.id: i for i, (_, n) in enumerate(cb.iter_tree()) if isinstance(n, Code)}
-
-    c = pooled_data.codings.copy()
-    c["theme_id"] = c["code"].astype(str).map(col_of)
-    left_out = int(c["theme_id"].isna().sum())
-    c = c.loc[c["theme_id"].notna() & c["participant"].notna()].copy()
-    c["participant"] = c["participant"].astype(str)
-    c["quote"] = c["quote"].where(c["quote"].notna(), "").astype(str)
-
-    # One row per distinct excerpt (document, start, end) within a cell, the codes and annotators on it.
-    span = ["participant", "theme_id", "document", "start", "end"]
-    if len(c):
-        grouped = c.groupby(span, sort=False)
-        ex = grouped.agg(
-            codes=("code", lambda s: sorted(set(map(str, s)), key=lambda k: (code_rank.get(k, 10**9), natural_key(k)))),
-            annotators=("annotator", lambda s: sorted(set(map(str, s)), key=natural_key)),
-            quote=("quote", "first"),
-        ).reset_index()
-    else:
-        ex = pd.DataFrame(columns=[*span, "codes", "annotators", "quote"])
-    doc_rank = {d: i for i, d in enumerate(sorted(set(ex["document"].astype(str)), key=natural_key))}
-    ex = ex.assign(_d=ex["document"].astype(str).map(doc_rank)).sort_values(["_d", "start", "end"], kind="stable")
-    ex = ex.drop(columns="_d").reset_index(drop=True)
+    ex, left_out = _excerpts(pooled_data, _column_of_code(data, columns), code_rank)
 
     stored = _summary_frame(summaries)
     by_cell = {(r.participant_id, r.theme_id): r for r in stored.itertuples(index=False)}
@@ -264,55 +235,131 @@ def framework_matrix(
         label = plabel.get(pid, pid)
         grid_row: list[Any] = [label]
         for theme_id, name in zip(columns, column_names):
-            g = ex_groups.get((pid, theme_id))
-            codes_text, quotes_text, n = "", "", 0
-            if g is not None:
-                n = len(g)
-                counts: dict[str, int] = {}
-                for codes in g["codes"]:
-                    for code in codes:
-                        counts[code] = counts.get(code, 0) + 1
-                ordered = sorted(counts, key=lambda k: (code_rank.get(k, 10**9), natural_key(k)))
-                codes_text = ", ".join(f"{code_label.get(k, k)} ({counts[k]})" for k in ordered)
-                quotes = [
-                    f"“{shorten(q, quote_chars)}” ({d} {s}–{e})"
-                    for q, d, s, e in zip(g["quote"], g["document"], g["start"], g["end"])
-                ][:max_quotes]
-                if n > max_quotes and max_quotes:
-                    quotes.append(f"(+{n - max_quotes} more excerpt(s))")
-                quotes_text = "\n".join(quotes)
-            summary = by_cell.get((pid, theme_id))
-            summary_text = "" if summary is None or is_missing(summary.text) else str(summary.text)
-            cell_rows.append(
-                {
-                    "Participant": label,
-                    "Theme": name,
-                    "Codes": codes_text,
-                    "Excerpts": n,
-                    "Quotes": quotes_text,
-                    "Summary": summary_text,
-                    "Summary by": "" if summary is None or is_missing(summary.updated_by) else str(summary.updated_by),
-                    "Summary updated": ""
-                    if summary is None or is_missing(summary.updated_at)
-                    else str(summary.updated_at)[:19].replace("T", " "),
-                    "participant_id": pid,
-                    "theme_id": theme_id,
-                    "summary_version": 0 if summary is None or is_missing(summary.version) else int(summary.version),
-                }
+            codes_text, quotes_text, n = _cell_contents(
+                ex_groups.get((pid, theme_id)), code_label, code_rank, max_quotes, quote_chars
             )
-            parts = []
-            if codes_text:
-                parts.append(f"Codes: {codes_text}")
-            if quotes_text:
-                parts.append(quotes_text)
-            if summary_text:
-                parts.append(f"Summary: {summary_text}")
-            grid_row.append("\n".join(parts))
+            cell = _cell_record(pid, label, theme_id, name, codes_text, quotes_text, n, by_cell.get((pid, theme_id)))
+            cell_rows.append(cell)
+            grid_row.append(_grid_text(codes_text, quotes_text, cell["Summary"]))
         grid_rows.append(grid_row)
 
     grid = pd.DataFrame(grid_rows, columns=["Participant", *column_names])
     cells = pd.DataFrame(cell_rows, columns=CELL_COLUMNS)
-    excerpt_table = pd.DataFrame(
+    excerpt_table = _excerpt_table(ex, plabel, columns, column_names, code_label)
+    attrs = _matrix_attrs(level, max_quotes, pooling, columns, rows, left_out)
+    attrs["cells_with_summary"] = sum(1 for k in by_cell if k in in_grid)
+    for frame in (grid, cells, excerpt_table):
+        frame.attrs.update(attrs)
+    return FrameworkMatrix(level, grid, cells, excerpt_table, pooling.text, orphans)
+
+
+def _check_quote_limits(max_quotes: int, quote_chars: int) -> None:
+    """Refuse a negative number of quotes or quotes shorter than 10 characters."""
+    if max_quotes < 0 or quote_chars < 10:
+        raise QualcodeError(
+            Problem(
+                f"max_quotes must be 0 or more and quote_chars at least 10 (got {max_quotes}, {quote_chars}).",
+                field="max_quotes",
+                hint=f"The defaults are {MAX_QUOTES} quotes of {QUOTE_CHARS} characters.",
+            )
+        )
+
+
+def _excerpts(
+    pooled_data: AnalysisData, col_of: Mapping[str, str], code_rank: Mapping[str, int]
+) -> tuple[pd.DataFrame, int]:
+    """One row per distinct excerpt (document, start, end) within a cell, with the codes and
+    annotators on it, in document order; and the number of codings outside every column."""
+    c = pooled_data.codings.copy()
+    c["theme_id"] = c["code"].astype(str).map(col_of)
+    left_out = int(c["theme_id"].isna().sum())
+    c = c.loc[c["theme_id"].notna() & c["participant"].notna()].copy()
+    c["participant"] = c["participant"].astype(str)
+    c["quote"] = c["quote"].where(c["quote"].notna(), "").astype(str)
+
+    span = ["participant", "theme_id", "document", "start", "end"]
+    if len(c):
+        grouped = c.groupby(span, sort=False)
+        ex = grouped.agg(
+            codes=("code", lambda s: sorted(set(map(str, s)), key=lambda k: (code_rank.get(k, 10**9), natural_key(k)))),
+            annotators=("annotator", lambda s: sorted(set(map(str, s)), key=natural_key)),
+            quote=("quote", "first"),
+        ).reset_index()
+    else:
+        ex = pd.DataFrame(columns=[*span, "codes", "annotators", "quote"])
+    doc_rank = {d: i for i, d in enumerate(sorted(set(ex["document"].astype(str)), key=natural_key))}
+    ex = ex.assign(_d=ex["document"].astype(str).map(doc_rank)).sort_values(["_d", "start", "end"], kind="stable")
+    return ex.drop(columns="_d").reset_index(drop=True), left_out
+
+
+def _cell_contents(
+    g: pd.DataFrame | None,
+    code_label: Mapping[str, str],
+    code_rank: Mapping[str, int],
+    max_quotes: int,
+    quote_chars: int,
+) -> tuple[str, str, int]:
+    """One cell's excerpts ``g`` (None: none) as (codes with their counts, quotes, number of excerpts)."""
+    if g is None:
+        return "", "", 0
+    n = len(g)
+    counts: dict[str, int] = {}
+    for codes in g["codes"]:
+        for code in codes:
+            counts[code] = counts.get(code, 0) + 1
+    ordered = sorted(counts, key=lambda k: (code_rank.get(k, 10**9), natural_key(k)))
+    codes_text = ", ".join(f"{code_label.get(k, k)} ({counts[k]})" for k in ordered)
+    quotes = [
+        f"“{shorten(q, quote_chars)}” ({d} {s}–{e})"
+        for q, d, s, e in zip(g["quote"], g["document"], g["start"], g["end"])
+    ][:max_quotes]
+    if n > max_quotes and max_quotes:
+        quotes.append(f"(+{n - max_quotes} more excerpt(s))")
+    return codes_text, "\n".join(quotes), n
+
+
+def _cell_record(
+    pid: str, label: str, theme_id: str, name: str, codes_text: str, quotes_text: str, n: int, summary: Any
+) -> dict[str, Any]:
+    """One row of the cells table: the cell's contents and its stored summary (None: none)."""
+    return {
+        "Participant": label,
+        "Theme": name,
+        "Codes": codes_text,
+        "Excerpts": n,
+        "Quotes": quotes_text,
+        "Summary": "" if summary is None or is_missing(summary.text) else str(summary.text),
+        "Summary by": "" if summary is None or is_missing(summary.updated_by) else str(summary.updated_by),
+        "Summary updated": ""
+        if summary is None or is_missing(summary.updated_at)
+        else str(summary.updated_at)[:19].replace("T", " "),
+        "participant_id": pid,
+        "theme_id": theme_id,
+        "summary_version": 0 if summary is None or is_missing(summary.version) else int(summary.version),
+    }
+
+
+def _grid_text(codes_text: str, quotes_text: str, summary_text: str) -> str:
+    """A cell of the wide grid: its codes, quotes and summary, one block each."""
+    parts = []
+    if codes_text:
+        parts.append(f"Codes: {codes_text}")
+    if quotes_text:
+        parts.append(quotes_text)
+    if summary_text:
+        parts.append(f"Summary: {summary_text}")
+    return "\n".join(parts)
+
+
+def _excerpt_table(
+    ex: pd.DataFrame,
+    plabel: Mapping[str, str],
+    columns: list[str],
+    column_names: list[str],
+    code_label: Mapping[str, str],
+) -> pd.DataFrame:
+    """The excerpts with human names: participant, theme, source, codes, annotators, quote."""
+    return pd.DataFrame(
         {
             "Participant": [plabel.get(p, p) for p in ex["participant"]],
             "Theme": [column_names[columns.index(t)] for t in ex["theme_id"]],
@@ -326,12 +373,18 @@ def framework_matrix(
             "theme_id": ex["theme_id"].astype(str),
         }
     )
+
+
+def _matrix_attrs(
+    level: str, max_quotes: int, pooling: Any, columns: list[str], rows: list[str], left_out: int
+) -> dict[str, Any]:
+    """The attrs the three tables share: unit, description, pooling, level, ids, left-out codings."""
     what = "main themes" if level == "theme" else "sub-themes (codes directly under a main theme count for it)"
     description = (
         f"Framework matrix: participants × {what}; each cell the codes (distinct excerpts each), up to "
         f"{max_quotes} short quotes with their source, and the team's summary. Codings counted: {pooling.text}."
     )
-    attrs = {
+    return {
         "unit": "excerpt = distinct coded span (document, start, end) of the participant in the theme",
         "description": description,
         "pooled": pooling.text,
@@ -340,11 +393,7 @@ def framework_matrix(
         "column_ids": columns,
         "participant_ids": rows,
         "left_out": left_out,
-        "cells_with_summary": sum(1 for k in by_cell if k in in_grid),
     }
-    for frame in (grid, cells, excerpt_table):
-        frame.attrs.update(attrs)
-    return FrameworkMatrix(level, grid, cells, excerpt_table, pooling.text, orphans)
 
 
 __all__ = [

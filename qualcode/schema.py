@@ -8,8 +8,9 @@ Integrity lives in the schema, not only in Python:
 * foreign keys everywhere (SQLite enforces them with ``PRAGMA foreign_keys=ON``);
 * no duplicate coding: ``UNIQUE(document_id, start_pos, end_pos, code_id, annotator)``;
 * ids are never reused: SQLite tables with user-visible ids use ``AUTOINCREMENT`` (PostgreSQL
-  sequences never go back), and :func:`seed_id_sequences` keeps every id the audit log or the
-  detached codings still refer to out of reach (migration 3, restore).
+  sequences never go back), and :func:`seed_id_sequences` keeps every id the audit log, the
+  detached codings or the removal archive still refer to out of reach (migrations 3 and 10,
+  restore).
 
 Migrations are a numbered list; each applied one is recorded in ``schema_migrations``.
 """
@@ -111,6 +112,7 @@ documents = sa.Table(
     sa.Column("imported_at", sa.String(40), nullable=False),
     sa.CheckConstraint("length >= 0", name="ck_documents_length"),
     sa.UniqueConstraint("id", "length", name="uq_documents_id_length"),
+    sqlite_autoincrement=True,  # ids are never reused (a removed interview's id stays its own; migration 10)
 )
 
 segments = sa.Table(
@@ -418,6 +420,8 @@ def seed_id_sequences(conn: Connection) -> None:
             or 0
         ),
     )
+    if not sqlite or "AUTOINCREMENT" in (_sqlite_table_sql(conn, documents.name) or "").upper():
+        floors[documents.name] = _documents_floor(conn)
     for name, floor in floors.items():
         if sqlite:
             current = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)).scalar()
@@ -430,6 +434,18 @@ def seed_id_sequences(conn: Connection) -> None:
             last, called = conn.exec_driver_sql(f"SELECT last_value, is_called FROM {sequence}").one()
             if floor > (last if called else last - 1):
                 conn.exec_driver_sql(f"SELECT setval('{sequence}', {floor}, true)")
+
+
+def _documents_floor(conn: Connection) -> int:
+    """The highest document id stored or named by the removal archive (the ``document.remove``
+    audit entries keep the removed row, id included, so that undo puts it back under that id)."""
+    floor = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(documents.c.id), 0))).scalar() or 0)
+    removed = conn.execute(sa.select(audit_log.c.before).where(audit_log.c.action == "document.remove"))
+    for (before,) in removed:
+        row = before.get("document") if isinstance(before, dict) else None
+        if isinstance(row, dict) and isinstance(row.get("id"), int):
+            floor = max(floor, row["id"])
+    return floor
 
 
 def _v3_ids_never_reused(conn: Connection) -> None:
@@ -500,6 +516,34 @@ def _v8_memos(conn: Connection) -> None:
     metadata.create_all(conn, tables=[memos])
 
 
+def _v10_document_ids_never_reused(conn: Connection) -> None:
+    """SQLite: rebuild ``documents`` with AUTOINCREMENT, so that a removed interview's id never
+    goes to a new one (undo of the removal puts it back under that id).  ``segments`` and
+    ``codings`` refer to it by foreign key, so this is SQLite's "create new, copy, drop old,
+    rename new" procedure, with foreign keys off (:meth:`StoreCore._migrate`) and checked after.
+    PostgreSQL's sequences never go back; on both, the counter is moved past every id stored
+    or named by the removal archive."""
+    if conn.dialect.name == "sqlite":
+        sql = _sqlite_table_sql(conn, documents.name)
+        if sql is not None and "AUTOINCREMENT" not in sql.upper():
+            if conn.exec_driver_sql("PRAGMA foreign_keys").scalar():
+                raise RuntimeError("migration 10 needs foreign keys off (see StoreCore._migrate)")
+            new = f"{documents.name}__v10"
+            create = str(sa.schema.CreateTable(documents).compile(dialect=conn.dialect)).strip()
+            head = f"CREATE TABLE {documents.name} ("
+            if not create.startswith(head):
+                raise RuntimeError(f"unexpected DDL for {documents.name}: {create[:80]}")
+            conn.exec_driver_sql(f'CREATE TABLE "{new}" (' + create[len(head) :])
+            present = {row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{documents.name}")')}
+            columns = ", ".join(f'"{c.name}"' for c in documents.columns if c.name in present)
+            conn.exec_driver_sql(f'INSERT INTO "{new}" ({columns}) SELECT {columns} FROM "{documents.name}"')
+            conn.exec_driver_sql(f'DROP TABLE "{documents.name}"')
+            conn.exec_driver_sql(f'ALTER TABLE "{new}" RENAME TO "{documents.name}"')
+            for index in documents.indexes:
+                index.create(conn, checkfirst=True)
+    seed_id_sequences(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "suggestion decisions", _v2_suggestion_decisions),
@@ -509,6 +553,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "framework matrix summaries", _v6_framework_summaries),
     (7, "REFI-QDA GUIDs of imported items", _v7_refi_ids),
     (8, "document, code and project memos", _v8_memos),
+    (10, "document ids never reused (AUTOINCREMENT)", _v10_document_ids_never_reused),
 ]
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
 

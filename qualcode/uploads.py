@@ -134,7 +134,7 @@ def save_and_import(
             write_new_file(path.parent, path.name, content)
             if progress is not None:
                 progress("Saving files", i + 1, len(targets))
-        report = project.import_transcripts([p for p, _ in targets], progress=progress)
+        report = project.import_transcripts([p for p, _ in targets], progress=progress, all_or_nothing=True)
     except BaseException:
         for path, old in backups.items():
             if old is None:

@@ -129,6 +129,9 @@ CASES = [
     Case("transcripts/latin1.txt", "folder", "Latin-1 file in a folder with a good new transcript", TRANSCRIPT, "latin1.txt, line 1, column 17"),
     Case("transcripts/zip_bomb.docx", "folder", "zip bomb .docx in a folder with a good new transcript", TRANSCRIPT, "zip_bomb.docx"),
     Case("transcripts/tagged_front_matter.md", "folder", "unsafe tag in a folder with a good new transcript", TRANSCRIPT, "tagged_front_matter.md, line 3"),
+    Case("transcripts/impossible_date.md", "sync+good", "date 2024-02-30 in interviews/ next to a good new transcript", TRANSCRIPT, "impossible_date.md, line 3, field 'date'"),
+    Case("transcripts/latin1.txt", "sync+good", "Latin-1 file in interviews/ next to a good new transcript", TRANSCRIPT, "latin1.txt, line 1, column 17"),
+    Case("transcripts/bad_typed_values.md", "sync+good", "!!int forty in interviews/ next to a good new transcript", TRANSCRIPT, "bad_typed_values.md, line 3, field 'age'"),
     # ---------------------------------------------------------------- codings spreadsheets
     Case("codings/unknown_code.csv", "codings", "code 'no_such_code'", CODINGS, "unknown_code.csv, row 3"),
     Case("codings/quote_not_found.csv", "codings", "a quote no interview contains", CODINGS, "quote_not_found.csv, row 3"),
@@ -202,6 +205,7 @@ SUBPROCESS_CASES = [
     "import:transcripts/xxe.docx",
     "sync:transcripts/png_renamed.txt",
     "sync:transcripts/impossible_date.md",
+    "sync+good:transcripts/impossible_date.md",
     "codings:codings/formula_dde.csv",
     "sync+new:codings/unknown_code.csv",
     "qdpx:archives/path_traversal.qdpx",
@@ -284,6 +288,10 @@ def prepare(case: Case, templates: dict[str, Path], tmp_path: Path) -> tuple[Pat
         (root / "interviews" / "a_good_codings.csv").write_text(GOOD_SHEET, encoding="utf-8")
         shutil.copy(bad, root / "interviews" / bad.name)
         return root, project + ["import"], bad
+    if case.via == "sync+good":  # each transcript its own unit: the good new one is imported
+        (root / "interviews" / "expert_J.md").write_text(NEW_TRANSCRIPT, encoding="utf-8")
+        shutil.copy(bad, root / "interviews" / bad.name)
+        return root, project + ["import"], bad
     if case.via == "folder":  # qualcode import FOLDER: a good new transcript next to the bad file
         folder = tmp_path / "folder"
         folder.mkdir()
@@ -303,6 +311,27 @@ def prepare(case: Case, templates: dict[str, Path], tmp_path: Path) -> tuple[Pat
     if case.via == "restore":
         return root, project + ["restore", str(bad)], bad
     raise AssertionError(f"unknown input path {case.via}")
+
+
+# Each transcript is its own unit: next to the bad file, the good new transcript is imported.
+GOOD_ONE_IMPORTED = ("folder", "sync+good")
+
+
+def check_stored(
+    case: Case, before: list[tuple[str, list[tuple]]], after: list[tuple[str, list[tuple]]], bad: Path
+) -> None:
+    """Nothing changed; or (GOOD_ONE_IMPORTED) only the good new transcript was added: every row
+    from before is still there, and nothing of the bad file is stored."""
+    if case.via not in GOOD_ONE_IMPORTED:
+        assert after == before, "the database changed"
+        return
+    old, new = dict(before), dict(after)
+    for table, rows in old.items():
+        if table != "settings":
+            assert set(map(repr, rows)) <= set(map(repr, new[table])), f"rows of {table} changed"
+    names = [row[1] for row in new["documents"]]
+    assert sorted(names) == sorted([row[1] for row in old["documents"]] + ["expert_J"]), names
+    assert bad.stem not in repr(new), "something of the refused file was stored"
 
 
 def check_refused(case: Case, status: int, stderr: str) -> None:
@@ -334,21 +363,29 @@ def test_bad_input_changes_nothing_on_postgres(
     case: Case,
     templates: dict[str, Path],
     pg_templates: dict[str, str],
+    pg_schema,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root, args, bad = prepare(case, templates, tmp_path)
     url = pg_templates["fresh" if case.via in ("qdpx", "restore") else "full"]
+    if case.via in GOOD_ONE_IMPORTED:  # it stores the good transcript: a schema of its own
+        from qualcode.project import Project
+
+        url = pg_schema()
+        project = Project.open(templates["full"], database_url=url)
+        project.sync()
+        project.close()
     monkeypatch.chdir(tmp_path)
-    before_db = _digest(root, url)
     before_codebook = (root / "codebook.yaml").read_bytes()
     capsys.readouterr()
 
+    before_dump = dump_database(root, url)
     status = _cli("--database-url", url, *args)
 
     check_refused(case, status, capsys.readouterr().err)
-    assert _digest(root, url) == before_db, "the database changed"
+    check_stored(case, before_dump, dump_database(root, url), bad)
     assert (root / "codebook.yaml").read_bytes() == before_codebook, "codebook.yaml changed"
 
 
@@ -362,7 +399,7 @@ def test_bad_input_is_refused_and_changes_nothing(
 ) -> None:
     root, args, bad = prepare(case, templates, tmp_path)
     monkeypatch.chdir(tmp_path)  # a YAML tag that ran a command would leave a file here
-    before_db = _digest(root)
+    before_db = dump_database(root)
     before_codebook = (root / "codebook.yaml").read_bytes()
     before_input = bad.read_bytes()
     capsys.readouterr()
@@ -371,7 +408,9 @@ def test_bad_input_is_refused_and_changes_nothing(
 
     captured = capsys.readouterr()
     check_refused(case, status, captured.err)
-    assert _digest(root) == before_db, "the database changed"
+    check_stored(case, before_db, dump_database(root), bad)
+    if case.via in GOOD_ONE_IMPORTED:
+        assert "documents: 1 added" in captured.out and "not imported: 1 file" in captured.out, captured.out
     assert (root / "codebook.yaml").read_bytes() == before_codebook, "codebook.yaml changed"
     assert bad.read_bytes() == before_input, "the input file was changed"
     assert not list(tmp_path.rglob("*pwned*")), "an embedded command ran"
@@ -381,8 +420,8 @@ def test_bad_input_is_refused_and_changes_nothing(
 @pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
 def test_bad_input_in_a_subprocess(case_id: str, templates: dict[str, Path], tmp_path: Path) -> None:
     case = next(c for c in CASES if c.id == case_id)
-    root, args, _ = prepare(case, templates, tmp_path)
-    before = _digest(root)
+    root, args, bad = prepare(case, templates, tmp_path)
+    before = dump_database(root)
     result = subprocess.run(
         [sys.executable, "-c", "from qualcode.cli import main; import sys; sys.exit(main())", *args],
         cwd=tmp_path,
@@ -392,7 +431,7 @@ def test_bad_input_in_a_subprocess(case_id: str, templates: dict[str, Path], tmp
         check=False,
     )
     check_refused(case, result.returncode, result.stderr)
-    assert _digest(root) == before
+    check_stored(case, before, dump_database(root), bad)
 
 
 def test_corpus_is_documented_and_big_enough() -> None:

@@ -272,6 +272,13 @@ def test_upload_saves_under_interviews_with_a_safe_name(browser, server, project
             }
         ]
     )
+    # The file travels to the server first; a submit during the upload goes without the file (the
+    # click was "lost" on a loaded machine).  Wait until the uploader lists it as uploaded.
+    page.locator(".st-key-qc_upload_files [data-testid=stFileChip]").wait_for(timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => !document.querySelector('.st-key-qc_upload_files [data-testid=stFileChipIconSpinner]')",
+        timeout=WAIT_MS,
+    )
     page.get_by_role("button", name="Upload and import").click()
     page.wait_for_selector("text=uploaded interview_: added", timeout=WAIT_MS)
     assert (root / "interviews" / "uploaded interview_.md").is_file()

@@ -161,15 +161,18 @@ def test_xlsx_codings(project: Project, tmp_path: Path) -> None:
     assert len(project.import_codings(tmp_path / "c.xlsx")) == 1
 
 
-def test_bad_transcript_in_folder_stores_nothing(project: Project, tmp_path: Path) -> None:
+def test_bad_transcripts_in_folder_are_refused_each_alone(project: Project, tmp_path: Path) -> None:
     (tmp_path / "interviews" / "expert_C.md").write_text("---\nparticipant: C\nlabel: [unclosed\n---\nText.\n")
     (tmp_path / "interviews" / "expert_D.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
     (tmp_path / "interviews" / "expert_E.md").write_text("Fine text.\n")
-    with pytest.raises(InputFileError) as info:
-        project.sync()
-    paths = {Path(p.path).name for p in info.value.problems if p.path}
-    assert {"expert_C.md", "expert_D.txt"} <= paths
-    assert project.status()["documents"] == 2
+    report = project.sync()
+    assert report.not_imported() == ["interviews/expert_C.md", "interviews/expert_D.txt"]
+    error = report.refused_error()
+    assert error is not None
+    assert {Path(p.path).name for p in error.problems if p.path} == {"expert_C.md", "expert_D.txt"}
+    assert [d["document"] for d in report.documents] == ["expert_E"]  # the good one is imported
+    assert project.status()["documents"] == 3
+    assert "expert_C" not in project.store.document_names()
 
 
 def test_reimport_keeps_codings(project: Project, tmp_path: Path) -> None:
@@ -265,8 +268,9 @@ def test_word_comments_become_codings(project: Project, tmp_path: Path) -> None:
 def test_unknown_comment_codes_reported_or_created(project: Project, tmp_path: Path) -> None:
     samples = [REPO / "tests" / "data" / "importers" / "gdocs_D.docx"]
     shutil.copy(samples[0], tmp_path / "interviews" / samples[0].name)
-    with pytest.raises(InputFileError, match="unknown code"):
-        project.sync()
+    report = project.sync()  # refused alone: named, nothing of it stored
+    assert report.not_imported() == ["interviews/gdocs_D.docx"]
+    assert "unknown code" in str(report.refused_error())
     assert project.status()["documents"] == 2
     project.sync(create_unknown_codes=True)
     assert "uncategorised" in project.codebook.themes

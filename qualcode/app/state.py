@@ -67,6 +67,9 @@ def _open_project(root: str, database_url: str | None) -> OpenProject:
     try:
         report = project.sync()
         error = None
+        not_imported = report.refused_error()  # each bad transcript left out, the good ones imported
+        if not_imported is not None:
+            error, refused = str(not_imported), refused_files(project, not_imported)
     except QualcodeError as exc:  # a broken file must not keep the app from opening
         report, error = None, str(exc)
         refused = refused_files(project, exc)

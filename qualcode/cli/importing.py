@@ -50,7 +50,9 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
     every codings spreadsheet in interviews/).  PATHS may be transcripts (.md .txt .docx .vtt
     .srt), folders of them, codings spreadsheets (.csv .xlsx), REFI-QDA projects (.qdpx) or
     REFI-QDA codebooks (.qdc from Taguette, ATLAS.ti, MAXQDA, NVivo; into a project without codes).
-    A bad file stops the import with every problem listed and nothing stored.
+    Each transcript is its own unit: a bad one is not imported (named with file, line and
+    field; exit status 2) and the good ones are.  A bad codings spreadsheet stops the whole
+    import with every problem listed and nothing stored.
 
     \b
     Examples:
@@ -66,6 +68,7 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
         click.echo(report.summary())
         _warn(report.warnings)
         _warn_outside(report)
+        _refuse(report)
         return
 
     def echo(kind: str, value: Any) -> None:  # each step as soon as it is stored
@@ -78,9 +81,18 @@ def import_(ctx: Context, paths: Sequence[str], codings: Sequence[str], force: b
         else:
             click.echo(value)
 
-    project.import_paths(
+    result = project.import_paths(
         paths, codings=codings, progress=_progress(), force=force, create_unknown_codes=create_codes, on_step=echo
     )
+    if result.transcripts is not None:
+        _refuse(result.transcripts)
+
+
+def _refuse(report: Any) -> None:
+    """Exit 2 with the named error of every transcript not imported (the others are stored)."""
+    error = report.refused_error()
+    if error is not None:
+        raise error
 
 
 def _warn_outside(report: Any) -> None:

@@ -93,24 +93,38 @@ def read_documents(
 
     Problems in several files are collected and raised together as one InputFileError.
     """
+    results = read_each(paths, language=language, batch_size=batch_size)
+    problems = [p for r in results if isinstance(r, InputFileError) for p in r.problems]
+    if problems:
+        raise InputFileError(problems)
+    return [r for r in results if isinstance(r, ParsedDocument)]
+
+
+def read_each(
+    paths: Iterable[str | os.PathLike[str]], *, language: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> list[ParsedDocument | InputFileError]:
+    """Read many transcripts, each its own unit: one result per path, in order, the segmented
+    document or the InputFileError naming what is wrong with that file (the good ones are
+    segmented in batches all the same)."""
+    results: list[ParsedDocument | InputFileError] = []
     docs: list[ParsedDocument] = []
-    problems: list[Problem] = []
     speakers: list[list[str] | None] = []
     for path in paths:
         try:
             doc = parse_document(path, language=language)
-            speakers.append(_speakers(doc))
-            docs.append(doc)
+            doc_speakers = _speakers(doc)
         except InputFileError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputFileError(problems)
+            results.append(exc)
+            continue
+        speakers.append(doc_speakers)
+        docs.append(doc)
+        results.append(doc)
     segments = segment_many(
         [d.text for d in docs], [d.language for d in docs], speakers=speakers, batch_size=batch_size
     )
     for doc, doc_segments in zip(docs, segments):
         doc.segments = doc_segments
-    return docs
+    return results
 
 
 __all__ = [
@@ -119,6 +133,7 @@ __all__ = [
     "parse_document",
     "read_document",
     "read_documents",
+    "read_each",
     "decode_text",
     "read_text_file",
 ]

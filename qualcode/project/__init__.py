@@ -19,6 +19,7 @@ loaded codebook):
 * :mod:`.spreadsheets` — codings spreadsheets checked and imported;
 * :mod:`.imports` — syncing the folder, importing named files and transcripts;
 * :mod:`.codebook_edits` — codebook.yaml and the database changed as one unit;
+* :mod:`.codebook_replace` — the whole codebook.yaml replaced (REFI-QDA imports), the same way;
 * :mod:`.coding` — writing codings, documents, suggestion decisions, consensus;
 * :mod:`.removal` and :mod:`.undo` — removing an interview; undoing the last step;
 * :mod:`.reading` — the data as the acting user may see it;
@@ -37,6 +38,7 @@ from __future__ import annotations
 from .access import AccessMixin
 from .analysis import AnalysisMixin
 from .codebook_edits import CodebookEditsMixin
+from .codebook_replace import CodebookReplaceMixin
 from .coding import CodingMixin
 from .core import (
     CODEBOOK_FILE,
@@ -68,6 +70,7 @@ class Project(
     ImportsMixin,
     UndoMixin,
     CodebookEditsMixin,
+    CodebookReplaceMixin,
     CodingMixin,
     DatabaseMixin,
     FrameworkMixin,

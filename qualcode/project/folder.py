@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputFileError, Problem
 from .core import INTERVIEWS_DIR, ProjectCore
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
@@ -24,6 +25,17 @@ class SyncReport:
     outside: list[str] = field(default_factory=list)  # "interviews/x.md -> /etc/passwd": never read
     # stored transcripts whose file is gone from the folder: (document, file, codings)
     missing: list[tuple[str, str, int]] = field(default_factory=list)
+    # transcripts not imported, each its own unit (the good ones were): file -> what is wrong
+    refused: dict[str, list[Problem]] = field(default_factory=dict)
+
+    def not_imported(self) -> list[str]:
+        """The transcript files this import refused (each named with its problems by :meth:`refused_error`)."""
+        return list(self.refused)
+
+    def refused_error(self) -> InputFileError | None:
+        """One named error listing every problem of every refused file (None: nothing was refused)."""
+        problems = [p for found in self.refused.values() for p in found]
+        return InputFileError(problems) if problems else None
 
     def summary(self) -> str:
         added = sum(1 for d in self.documents if d["status"] == "added")
@@ -39,6 +51,9 @@ class SyncReport:
             parts.append(f"{detached} codings detached (see 'qualcode status')")
         if self.outside:
             parts.append(self.outside_warning())
+        if self.refused:
+            n = len(self.refused)
+            parts.append(f"not imported: {n} file{'' if n == 1 else 's'} ({', '.join(self.refused)}; see the error)")
         text = "; ".join(parts)
         if self.missing_warning():
             text += "\n" + self.missing_warning()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import InputFileError, Problem, did_you_mean
+from ..errors import CodingError, InputFileError, Problem, did_you_mean
 from ..model import Codebook, Coding, ParsedDocument
 from ..slug import slugify
 from ..store import LOCAL_ADMIN
@@ -42,8 +42,9 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
     ) -> SyncReport:
         """Bring the database up to date with the folder: codebook, transcripts, codings spreadsheets.
 
-        Everything is read and checked first; if any file is bad, nothing is stored and one
-        error lists every problem.
+        Everything is read and checked first.  Each transcript is its own unit: a bad one is
+        left out and listed in ``report.refused`` (with its located problems), the good ones are
+        stored.  A bad codings spreadsheet stores nothing: one error lists every problem.
         """
         from ..store.core import new_step
 
@@ -103,7 +104,8 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
         REFI-QDA codebooks (``.qdc``).
 
         Every sheet is checked (against the stored and the new transcripts) before anything is
-        stored: a bad sheet leaves the transcripts and the other sheets out too.  ``on_step``
+        stored: a bad sheet leaves the transcripts and the other sheets out too.  A bad transcript
+        is left out alone (``result.transcripts.refused``).  ``on_step``
         hears of each step as soon as it is stored (the CLI prints it).
         """
         from ..importers import SUPPORTED_SUFFIXES
@@ -167,13 +169,21 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
         create_unknown_codes: bool = False,
         before_store: Callable[[list[ParsedDocument]], None] | None = None,
         step: str | None = None,
+        all_or_nothing: bool = False,
     ) -> SyncReport:
-        """Read, check and store transcripts.  ``before_store(docs)`` may raise InputFileError to
-        veto the import after the files were read and checked, before anything is stored."""
-        from ..importers import read_documents
+        """Read, check and store transcripts, each its own unit: a file that cannot be read or is
+        refused (a date that does not exist, bytes that are not text, a comment naming an unknown
+        code, a name another new file gives too) is listed in ``report.refused`` with its located
+        problems, and nothing of it is stored; the good files are imported.  With
+        ``all_or_nothing`` (uploads) one bad file refuses them all, with one InputFileError.
+
+        ``before_store(docs)`` may raise InputFileError to veto the whole import after the good
+        files were read and checked, before anything is stored (a bad codings spreadsheet)."""
+        from ..importers import read_each
 
         report = report or SyncReport()
         todo: list[tuple[Path, str, str]] = []
+        refused: dict[str, list[Problem]] = {}
         for path in paths:
             path = Path(path)
             if self.lies_in_project(path) and self.outside_project(
@@ -184,67 +194,94 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
                     report.outside.append(entry)
                 continue
             if not path.is_file():
-                raise InputFileError(
+                refused.setdefault(str(path), []).append(
                     Problem("File not found.", path=str(path), hint="Check the path; transcripts live in interviews/.")
                 )
+                continue
             rel = self.relative(path)
             sha = file_sha256(path)
             if not force and self.store.import_source_sha(rel) == sha:
                 report.skipped.append(rel)
                 continue
             todo.append((path, rel, sha))
-        if not todo:
-            if before_store is not None:
-                before_store([])
-            return report
-        docs = read_documents([p for p, _, _ in todo])  # raises one error for every bad file
-        report.warnings.extend(str(w) for doc in docs for w in doc.warnings)
-        names: dict[str, str] = {}
-        problems: list[Problem] = []
-        for (_path, _rel, _), doc in zip(todo, docs):
-            if doc.name in names:
-                problems.append(
-                    Problem(
-                        f"Two files give the same document name '{doc.name}' ({names[doc.name]} and {rel}).",
-                        path=rel,
-                        hint="Rename one of them; the file stem is the document name.",
+        results = read_each([p for p, _, _ in todo]) if todo else []
+        good: list[tuple[tuple[Path, str, str], ParsedDocument]] = []
+        for item, result in zip(todo, results):
+            if isinstance(result, InputFileError):
+                refused.setdefault(item[1], []).extend(result.problems)
+            else:
+                good.append((item, result))
+        by_name: dict[str, list[str]] = {}
+        for (_path, rel, _), doc in good:
+            by_name.setdefault(doc.name, []).append(rel)
+        for name, rels in by_name.items():
+            if len(rels) > 1:  # which one is meant is the user's call: neither is imported
+                for rel in rels:
+                    refused.setdefault(rel, []).append(
+                        Problem(
+                            f"Two files give the same document name '{name}' ({' and '.join(rels)}).",
+                            path=rel,
+                            hint="Rename one of them; the file stem is the document name.",
+                        )
                     )
-                )
-            names[doc.name] = rel
+        good = [(item, doc) for item, doc in good if item[1] not in refused]
+        embedded, unknown = self._resolve_embedded_codings(good, refused, create_unknown_codes)
+        kept = [i for i, (item, _) in enumerate(good) if item[1] not in refused]
+        good, embedded = [good[i] for i in kept], [embedded[i] for i in kept]
+        problems = [p for found in refused.values() for p in found]
+        if all_or_nothing and problems:
+            raise InputFileError(problems)
+        docs = [doc for _, doc in good]
         if before_store is not None:
             try:
                 before_store(docs)
-            except InputFileError as exc:
-                problems.extend(exc.problems)
-        embedded = self._resolve_embedded_codings(docs, todo, problems, create_unknown_codes)
-        if problems:
-            raise InputFileError(problems)
-        for i, ((_path, rel, sha), doc) in enumerate(zip(todo, docs)):
+            except InputFileError as exc:  # a bad sheet holds back the whole import
+                raise InputFileError(problems + exc.problems) from None
+        self._create_codes({label: slug for label, slug in unknown.items() if slug not in self.codebook.codes})
+        for i, (((_path, rel, sha), doc), codings) in enumerate(zip(good, embedded)):
             doc.source_path = rel
-            result = self.store.upsert_document(self.actor, doc, source=rel, source_sha256=sha)
-            report.documents.append(result)
-            if embedded[i]:
-                ids = self.store.add_codings(
-                    LOCAL_ADMIN if self.actor.local else self.actor, embedded[i], source=f"{rel}#comments", step=step
+            try:  # the transcript and its comments' codings: both or neither
+                stored, ids = self.store.upsert_document_with_codings(
+                    self.actor,
+                    doc,
+                    codings,
+                    coder=LOCAL_ADMIN if self.actor.local else self.actor,
+                    source=rel,
+                    source_sha256=sha,
+                    codings_source=f"{rel}#comments",
+                    step=step,
                 )
+            except (CodingError, InputFileError) as exc:  # this file's codings refused: the file is left out
+                if all_or_nothing:
+                    raise
+                refused.setdefault(rel, []).extend(replace(p, path=p.path or rel) for p in exc.problems)
+                continue
+            report.documents.append(stored)
+            report.warnings.extend(str(w) for w in doc.warnings)  # of the files imported
+            if codings:
                 report.codings_imported[f"{rel} (comments)"] = len(ids)
             if progress:
-                progress("Importing interviews", i + 1, len(todo))
+                progress("Importing interviews", i + 1, len(good))
+        for rel, found in refused.items():
+            report.refused.setdefault(rel, []).extend(found)
         return report
 
     def _resolve_embedded_codings(
         self,
-        docs: list[ParsedDocument],
-        todo: list[tuple[Path, str, str]],
-        problems: list[Problem],
+        good: list[tuple[tuple[Path, str, str], ParsedDocument]],
+        refused: dict[str, list[Problem]],
         create_unknown: bool,
-    ) -> list[list[Coding]]:
-        """Word/Google Docs comments name codes by id, label or alias: resolve or report them."""
+    ) -> tuple[list[list[Coding]], dict[str, str]]:
+        """Word/Google Docs comments name codes by id, label or alias: resolve them, or refuse the
+        file naming an unknown one (``refused``).  Returns each file's codings and, with
+        ``create_unknown``, the codes to create (label -> id) for the files not refused."""
         codebook = self.codebook
         result: list[list[Coding]] = []
         unknown: dict[str, str] = {}
-        for (_path, rel, _), doc in zip(todo, docs):
+        wanted: list[set[str]] = []
+        for (_path, rel, _), doc in good:
             resolved: list[Coding] = []
+            names_new: set[str] = set()
             for c in doc.codings:
                 # The comment's first line names the code; further lines are the coder's memo.
                 name, _, rest = c.code.strip().partition("\n")
@@ -255,9 +292,10 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
                     if name not in unknown:
                         unknown[name] = _new_code_id(name, codebook, unknown.values())
                     code = unknown[name]
+                    names_new.add(name)
                 if code is None:
                     names = list(codebook.codes) + [x.label for x in codebook.codes.values()]
-                    problems.append(
+                    refused.setdefault(rel, []).append(
                         Problem(
                             f"Comment by '{c.annotator}' names unknown code '{name}'.",
                             path=rel,
@@ -270,16 +308,23 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
                     continue
                 resolved.append(Coding(doc.name, c.start, c.end, code, c.annotator, memo, "imported"))
             result.append(resolved)
-        if unknown and not problems:
-            from ..codebook import edit_codebook
+            wanted.append(names_new)
+        needed = {n for ((_, rel, _), _doc), names in zip(good, wanted) if rel not in refused for n in names}
+        return result, {label: slug for label, slug in unknown.items() if label in needed}
 
-            with edit_codebook(self.codebook_path) as handle:
-                for label, slug in unknown.items():
-                    if slug not in codebook.codes:
-                        handle.add_code(slug, label, None, description="Created from a Word comment during import.")
-            self.invalidate_codebook()
-            self.store.sync_codebook(self.codebook)
-        return result
+    def _create_codes(self, new: dict[str, str]) -> None:
+        """Add the codes (label -> id) Word comments named to codebook.yaml and the database as
+        one unit (a codebook edit: the database commits first, then the file is written; a
+        failure changes neither; ``undo`` takes them back)."""
+        if not new:
+            return
+
+        def add(handle: Any) -> dict[str, Any]:
+            for label, slug in new.items():
+                handle.add_code(slug, label, None, description="Created from a Word comment during import.")
+            return {"action": "add", "id": ", ".join(new.values()), "before": None, "after": dict(new)}
+
+        cast("Project", self)._edit_codebook(add)
 
     def add_interview_files(
         self, files: list[tuple[str, bytes]], *, overwrite: bool = False, progress: Progress | None = None

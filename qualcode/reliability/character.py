@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,19 @@ def _merged_items(frame: _Frame, items: _Items) -> tuple[np.ndarray, np.ndarray,
     return g // (n_c * n_docs), (g // n_docs) % n_c, g % n_docs, s, e
 
 
+class _Counts(NamedTuple):
+    """Characters per (item, document): both coders coded, only the first, only the second,
+    neither; the document's length, percent agreement and Cohen's kappa."""
+
+    both: np.ndarray
+    first_only: np.ndarray
+    second_only: np.ndarray
+    neither: np.ndarray
+    length: np.ndarray
+    pa: np.ndarray
+    kappa: np.ndarray
+
+
 def _character_agreement(
     data: AnalysisData,
     annotators: Sequence[str] | None,
@@ -42,6 +56,34 @@ def _character_agreement(
     coders = _select_annotators(data, annotators, exactly=2)
     frame = _frame(data, coders, documents, scope)
     items = _items(data, frame, by)
+    n = _character_counts(frame, items)
+    H = np.zeros((len(items.ids), 3, 3))
+    H[:, 2, 2], H[:, 2, 1], H[:, 2, 0] = n.both.sum(1), n.first_only.sum(1) + n.second_only.sum(1), n.neither.sum(1)
+    pooled_alpha = ag.alpha_from_binary_stats(ag.binary_stats(H))
+    pooled_reasons = ag.binary_reasons_many(ag.binary_stats(H))
+    rows = []
+    for i in range(len(items.ids)):
+        base = {
+            "level": items.level[i],
+            "id": items.ids[i],
+            "label": items.labels[i],
+            "unit": "character",
+            "n_coders": 2,
+            "kappa_kind": "cohen",
+            "alpha_low": np.nan,
+            "alpha_high": np.nan,
+        }
+        rows.extend(_document_rows(base, n, i, frame.documents))
+        rows.append(_summary_row(base, n, i, len(frame.documents), pooled_alpha[i], pooled_reasons[i]))
+    shown = [c for c in RESULT_COLUMNS if c != "codings_outside_units"]
+    cols = shown[:3] + ["document"] + shown[3:] + ["chars_both", "chars_first_only", "chars_second_only"]
+    df = pd.DataFrame(rows, columns=cols)
+    df.attrs.update(_character_attrs(frame, coders))
+    return df
+
+
+def _character_counts(frame: _Frame, items: _Items) -> _Counts:
+    """The four character counts per (item, document), from the two coders' disjoint coverage."""
     item, coder, doc, s, e = _merged_items(frame, items)
     n_items, n_docs = len(items.ids), len(frame.documents)
     cell = item * max(n_docs, 1) + doc
@@ -63,94 +105,84 @@ def _character_agreement(
     neither = doc_len - both - only_a - only_b
     pa = (both + neither) / np.where(doc_len > 0, doc_len, np.nan)
     kappa = ag.cohen_from_counts(both, only_a, only_b, neither)
-
-    rows = []
     shape = (n_items, n_docs)
-    both2, a2, b2, n2 = (x.reshape(shape) for x in (both, only_a, only_b, neither))
-    pa2, k2, len2 = pa.reshape(shape), kappa.reshape(shape), doc_len.reshape(shape)
-    H = np.zeros((n_items, 3, 3))
-    H[:, 2, 2], H[:, 2, 1], H[:, 2, 0] = both2.sum(1), a2.sum(1) + b2.sum(1), n2.sum(1)
-    pooled_alpha = ag.alpha_from_binary_stats(ag.binary_stats(H))
-    pooled_reasons = ag.binary_reasons_many(ag.binary_stats(H))
-    for i in range(n_items):
-        base = {
-            "level": items.level[i],
-            "id": items.ids[i],
-            "label": items.labels[i],
-            "unit": "character",
-            "n_coders": 2,
-            "kappa_kind": "cohen",
-            "alpha_low": np.nan,
-            "alpha_high": np.nan,
-        }
-        coded = np.flatnonzero((a2[i] + b2[i] + both2[i]) > 0)
-        for d in coded:
-            note = (
-                ""
-                if np.isfinite(k2[i, d])
-                else ("kappa undefined: the code covers this whole document for both coders (no variation)")
-            )
-            rows.append(
-                {
-                    **base,
-                    "document": frame.documents[d],
-                    "n_units": int(len2[i, d]),
-                    "n_coded_units": int(both2[i, d] + a2[i, d] + b2[i, d]),
-                    "percent_agreement": pa2[i, d],
-                    "kappa": k2[i, d],
-                    "alpha": np.nan,
-                    "chars_both": int(both2[i, d]),
-                    "chars_first_only": int(a2[i, d]),
-                    "chars_second_only": int(b2[i, d]),
-                    "note": note,
-                }
-            )
-        weights = len2[i]
-        defined = np.isfinite(k2[i])
-        mean_pa = float((pa2[i] * weights).sum() / weights.sum()) if weights.sum() > 0 else np.nan
-        mean_k = float((k2[i][defined] * weights[defined]).sum() / weights[defined].sum()) if defined.any() else np.nan
+    return _Counts(*(x.reshape(shape) for x in (both, only_a, only_b, neither, doc_len, pa, kappa)))
+
+
+def _document_rows(base: dict[str, Any], n: _Counts, i: int, documents: list[str]) -> list[dict[str, Any]]:
+    """Item ``i``'s rows for the documents either coder coded it in."""
+    rows = []
+    coded = np.flatnonzero((n.first_only[i] + n.second_only[i] + n.both[i]) > 0)
+    for d in coded:
         note = (
-            f"size-weighted over {n_docs} documents; kappa averaged over the {int(defined.sum())} documents "
-            f"where it is defined (NVivo counts documents neither coder coded as complete agreement); "
-            f"alpha pooled over all characters"
+            ""
+            if np.isfinite(n.kappa[i, d])
+            else ("kappa undefined: the code covers this whole document for both coders (no variation)")
         )
-        if pooled_reasons[i]:
-            note = f"{pooled_reasons[i]}; {note}"
         rows.append(
             {
                 **base,
-                "document": "(all documents, size-weighted)",
-                "n_units": int(weights.sum()),
-                "n_coded_units": int(both2[i].sum() + a2[i].sum() + b2[i].sum()),
-                "percent_agreement": mean_pa,
-                "kappa": mean_k,
-                "alpha": pooled_alpha[i],
-                "chars_both": int(both2[i].sum()),
-                "chars_first_only": int(a2[i].sum()),
-                "chars_second_only": int(b2[i].sum()),
+                "document": documents[d],
+                "n_units": int(n.length[i, d]),
+                "n_coded_units": int(n.both[i, d] + n.first_only[i, d] + n.second_only[i, d]),
+                "percent_agreement": n.pa[i, d],
+                "kappa": n.kappa[i, d],
+                "alpha": np.nan,
+                "chars_both": int(n.both[i, d]),
+                "chars_first_only": int(n.first_only[i, d]),
+                "chars_second_only": int(n.second_only[i, d]),
                 "note": note,
             }
         )
-    shown = [c for c in RESULT_COLUMNS if c != "codings_outside_units"]
-    cols = shown[:3] + ["document"] + shown[3:] + ["chars_both", "chars_first_only", "chars_second_only"]
-    df = pd.DataFrame(rows, columns=cols)
-    df.attrs.update(
-        {
-            "unit": "character",
-            "uncoded": UNCODED_CHARACTERS,
-            "n_units": int(frame.doc_length.sum()),
-            "n_documents": n_docs,
-            "annotators": list(coders),
-            "documents": list(frame.documents),
-            "documents_skipped": dict(frame.skipped),
-            "scope": frame.scope_text(),
-            "method": (
-                "NVivo-style coding comparison: per code and document, percent agreement = (characters both "
-                "coded + characters neither coded) / document length and Cohen's kappa on characters; "
-                "summary rows average them weighted by document length; alpha = Krippendorff's binary "
-                "alpha pooled over all characters (no bootstrap: characters are not independent units); "
-                f"'first' = {coders[0]}, 'second' = {coders[1]}"
-            ),
-        }
+    return rows
+
+
+def _summary_row(
+    base: dict[str, Any], n: _Counts, i: int, n_docs: int, alpha: float, reason: str | None
+) -> dict[str, Any]:
+    """Item ``i``'s summary row: percent agreement and kappa averaged by document length, alpha pooled."""
+    weights = n.length[i]
+    defined = np.isfinite(n.kappa[i])
+    mean_pa = float((n.pa[i] * weights).sum() / weights.sum()) if weights.sum() > 0 else np.nan
+    mean_k = float((n.kappa[i][defined] * weights[defined]).sum() / weights[defined].sum()) if defined.any() else np.nan
+    note = (
+        f"size-weighted over {n_docs} documents; kappa averaged over the {int(defined.sum())} documents "
+        f"where it is defined (NVivo counts documents neither coder coded as complete agreement); "
+        f"alpha pooled over all characters"
     )
-    return df
+    if reason:
+        note = f"{reason}; {note}"
+    return {
+        **base,
+        "document": "(all documents, size-weighted)",
+        "n_units": int(weights.sum()),
+        "n_coded_units": int(n.both[i].sum() + n.first_only[i].sum() + n.second_only[i].sum()),
+        "percent_agreement": mean_pa,
+        "kappa": mean_k,
+        "alpha": alpha,
+        "chars_both": int(n.both[i].sum()),
+        "chars_first_only": int(n.first_only[i].sum()),
+        "chars_second_only": int(n.second_only[i].sum()),
+        "note": note,
+    }
+
+
+def _character_attrs(frame: _Frame, coders: list[str]) -> dict[str, Any]:
+    """The report's attrs: what was compared and how."""
+    return {
+        "unit": "character",
+        "uncoded": UNCODED_CHARACTERS,
+        "n_units": int(frame.doc_length.sum()),
+        "n_documents": len(frame.documents),
+        "annotators": list(coders),
+        "documents": list(frame.documents),
+        "documents_skipped": dict(frame.skipped),
+        "scope": frame.scope_text(),
+        "method": (
+            "NVivo-style coding comparison: per code and document, percent agreement = (characters both "
+            "coded + characters neither coded) / document length and Cohen's kappa on characters; "
+            "summary rows average them weighted by document length; alpha = Krippendorff's binary "
+            "alpha pooled over all characters (no bootstrap: characters are not independent units); "
+            f"'first' = {coders[0]}, 'second' = {coders[1]}"
+        ),
+    }

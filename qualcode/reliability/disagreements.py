@@ -11,8 +11,17 @@ from .. import agreement as ag
 from ..arrays import runs
 from ..errors import Problem, QualcodeError, did_you_mean
 from ..frames import AnalysisData
-from .frame import INTERVIEWER_SPEAKERS, UNCODED_UNITS, UNIT_KINDS, _check_choice, _frame, _select_annotators, _unique
-from .presence import _code_presence, _no_units_error, _units
+from .frame import (
+    INTERVIEWER_SPEAKERS,
+    UNCODED_UNITS,
+    UNIT_KINDS,
+    _check_choice,
+    _Frame,
+    _frame,
+    _select_annotators,
+    _unique,
+)
+from .presence import _code_presence, _no_units_error, _Presence, _units, _UnitTable
 
 
 def code_table(
@@ -99,46 +108,15 @@ def disagreements(
     to :func:`adjudicate`.  Presence, ``documents``, ``scope`` and the interviewer's
     turns follow :func:`intercoder_agreement`.
     """
-    if unit in ("character", "match"):
-        raise QualcodeError(
-            Problem(
-                f"Disagreements are listed per sentence, paragraph or turn, not per {unit}.",
-                field="unit",
-                hint="Use unit='sentence' (or 'paragraph' / 'turn') for the disagreements table.",
-            )
-        )
-    _check_choice(unit, UNIT_KINDS, "unit")
+    _check_disagreement_unit(unit)
     coders = _select_annotators(data, annotators)
     frame = _frame(data, coders, documents, scope)
     units = _units(data, frame, unit, None if include_interviewer else INTERVIEWER_SPEAKERS)
-    base_cols = (
-        [
-            "document",
-            "participant",
-            "unit_start",
-            "unit_end",
-            "text",
-            "code",
-            "code_label",
-            "coders_with",
-            "coders_without",
-        ]
-        + [f"codes_{a}" for a in coders]
-        + ["accept"]
-    )
+    base_cols = _disagreement_columns(coders)
     if len(units.gstart) == 0:
         raise _no_units_error(data, frame, unit)
     p = _code_presence(frame, units, 0.0)
-    wanted = None
-    if codes is not None:
-        wanted = []
-        for name in codes:
-            cid = data.codebook.resolve(name) or (name if name in frame.code_ids else None)
-            if cid is None:
-                raise QualcodeError(
-                    Problem(f"Unknown code '{name}'.", field="codes", hint=did_you_mean(name, frame.code_ids))
-                )
-            wanted.append(frame.code_ids.index(cid))
+    wanted = _wanted_codes(data, frame, codes)
     n_c, n_u = len(coders), len(units.gstart)
     key = p.item * n_u + p.unit
     keys, k = _unique(key, return_counts=True)
@@ -157,14 +135,90 @@ def disagreements(
         empty = pd.DataFrame(columns=base_cols)
         empty.attrs.update(attrs)
         return empty
-    # who has each differing (code, unit): a bit pattern per row, rendered once per pattern
+    pattern, code_of, unit_of = _who_has(p, key, differ, n_u)
+    units_needed = np.unique(unit_of)
+    df = _disagreement_frame(data, frame, units, coders, pattern, code_of, unit_of, units_needed)
+    lists = _codes_per_coder(p, frame, units_needed, n_c)
+    where = np.searchsorted(units_needed, unit_of)
+    for ci, a in enumerate(coders):
+        df[f"codes_{a}"] = lists[where, ci]
+    df["accept"] = None
+    df = df[base_cols]
+    df.attrs.update(attrs)
+    return df
+
+
+def _check_disagreement_unit(unit: str) -> None:
+    """Disagreements are listed per predefined unit (sentence, paragraph, turn)."""
+    if unit in ("character", "match"):
+        raise QualcodeError(
+            Problem(
+                f"Disagreements are listed per sentence, paragraph or turn, not per {unit}.",
+                field="unit",
+                hint="Use unit='sentence' (or 'paragraph' / 'turn') for the disagreements table.",
+            )
+        )
+    _check_choice(unit, UNIT_KINDS, "unit")
+
+
+def _disagreement_columns(coders: list[str]) -> list[str]:
+    """The columns of the disagreements table, in order."""
+    return (
+        [
+            "document",
+            "participant",
+            "unit_start",
+            "unit_end",
+            "text",
+            "code",
+            "code_label",
+            "coders_with",
+            "coders_without",
+        ]
+        + [f"codes_{a}" for a in coders]
+        + ["accept"]
+    )
+
+
+def _wanted_codes(data: AnalysisData, frame: _Frame, codes: Iterable[str] | None) -> list[int] | None:
+    """The positions of the codes to list (None: all); an unknown code is refused."""
+    if codes is None:
+        return None
+    wanted = []
+    for name in codes:
+        cid = data.codebook.resolve(name) or (name if name in frame.code_ids else None)
+        if cid is None:
+            raise QualcodeError(
+                Problem(f"Unknown code '{name}'.", field="codes", hint=did_you_mean(name, frame.code_ids))
+            )
+        wanted.append(frame.code_ids.index(cid))
+    return wanted
+
+
+def _who_has(p: _Presence, key: np.ndarray, differ: np.ndarray, n_u: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who has each differing (code, unit) as a bit pattern per coder, with its code and unit,
+    ordered by document (table order), position, codebook order."""
     pos = np.searchsorted(differ, key)
     hit = (pos < len(differ)) & (differ[np.minimum(pos, len(differ) - 1)] == key)
     pattern = np.zeros(len(differ), dtype=np.int64)
     np.add.at(pattern, pos[hit], 1 << p.coder[hit])
     code_of, unit_of = differ // n_u, differ % n_u
-    order = np.lexsort((code_of, unit_of))  # document (table order), position, codebook order
-    pattern, code_of, unit_of = pattern[order], code_of[order], unit_of[order]
+    order = np.lexsort((code_of, unit_of))
+    return pattern[order], code_of[order], unit_of[order]
+
+
+def _disagreement_frame(
+    data: AnalysisData,
+    frame: _Frame,
+    units: _UnitTable,
+    coders: list[str],
+    pattern: np.ndarray,
+    code_of: np.ndarray,
+    unit_of: np.ndarray,
+    units_needed: np.ndarray,
+) -> pd.DataFrame:
+    """One row per disagreement: where, its text, the code, and who coded it and who did not
+    (each bit pattern rendered once)."""
     patterns = np.unique(pattern)
     with_text = {int(b): ", ".join(a for j, a in enumerate(coders) if b >> j & 1) for b in patterns}
     without_text = {int(b): ", ".join(a for j, a in enumerate(coders) if not b >> j & 1) for b in patterns}
@@ -176,12 +230,11 @@ def disagreements(
     doc_part = dict(zip(data.documents["document"].astype(str), data.documents["participant"]))
     docs_of = doc_names[units.doc[unit_of]]
     starts, ends = units.start[unit_of], units.end[unit_of]
-    units_needed = np.unique(unit_of)
     text_of = {
         int(u): data.texts.get(frame.documents[int(units.doc[u])], "")[int(units.start[u]) : int(units.end[u])]
         for u in units_needed
     }
-    df = pd.DataFrame(
+    return pd.DataFrame(
         {
             "document": docs_of,
             "participant": [doc_part.get(d) for d in docs_of],
@@ -194,7 +247,12 @@ def disagreements(
             "coders_without": [without_text[int(b)] for b in pattern],
         }
     )
-    # each coder's codes in each listed unit (codebook order): sort once, join per group
+
+
+def _codes_per_coder(p: _Presence, frame: _Frame, units_needed: np.ndarray, n_c: int) -> np.ndarray:
+    """Each coder's codes in each listed unit (codebook order), a units × coders array of comma
+    lists: sort once, join per group."""
+    code_arr = np.array(frame.code_ids, dtype=object)
     in_rows = np.isin(p.unit, units_needed)
     lu, lc, lcode = p.unit[in_rows], p.coder[in_rows], p.item[in_rows]
     order = np.lexsort((lcode, lc, lu))
@@ -205,10 +263,4 @@ def disagreements(
         rows_g = np.searchsorted(units_needed, lu[starts_g])
         for r, c_i, a, b in zip(rows_g.tolist(), lc[starts_g].tolist(), starts_g.tolist(), ends_g.tolist()):
             lists[r, c_i] = ", ".join(names[a:b])
-    where = np.searchsorted(units_needed, unit_of)
-    for ci, a in enumerate(coders):
-        df[f"codes_{a}"] = lists[where, ci]
-    df["accept"] = None
-    df = df[base_cols]
-    df.attrs.update(attrs)
-    return df
+    return lists

@@ -4,6 +4,7 @@ plain-words summary (:func:`describe`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pandas as pd
 from .. import agreement as ag
 from ..errors import Problem, QualcodeError
 from ..frames import AnalysisData
-from ..scales import describe_scales, scale_rows, scales_of
+from ..scales import Scale, describe_scales, scale_rows, scales_of
 from .character import _character_agreement
 from .frame import (
     BY,
@@ -22,7 +23,9 @@ from .frame import (
     UNITS,
     _check_choice,
     _expand_to_items,
+    _Frame,
     _frame,
+    _Items,
     _items,
     _select_annotators,
 )
@@ -35,6 +38,7 @@ from .presence import (
     _presence_statistics,
     _touching,
     _units,
+    _UnitTable,
 )
 from .spans import span_agreement
 
@@ -85,25 +89,7 @@ def intercoder_agreement(
     ``annotators``, ``documents``, ``scope``, ``method`` and more; :func:`describe`
     renders them.
     """
-    _check_choice(unit, UNITS, "unit")
-    _check_choice(by, BY, "by")
-    _check_choice(bootstrap_method, ag.BOOT_METHODS, "bootstrap_method")
-    if not 0.0 <= min_overlap <= 1.0:
-        raise QualcodeError(Problem(f"min_overlap must be between 0 and 1, got {min_overlap}.", field="min_overlap"))
-    if not 0.0 < match_threshold <= 1.0:
-        raise QualcodeError(
-            Problem(f"match_threshold must be in (0, 1], got {match_threshold}.", field="match_threshold")
-        )
-    if bootstrap < 0:
-        raise QualcodeError(Problem(f"bootstrap must be 0 or more samples, got {bootstrap}.", field="bootstrap"))
-    if (scales is not None or scale_level is not None) and unit not in UNIT_KINDS + ("document",):
-        raise QualcodeError(
-            Problem(
-                f"Scale rows (scales=, scale_level=; CLI --scale, --level) need predefined units, not unit='{unit}'.",
-                field="unit",
-                hint="Use unit='sentence', 'paragraph', 'turn' or 'document'; for spans see cuα (unit='span').",
-            )
-        )
+    _check_arguments(unit, by, bootstrap_method, min_overlap, match_threshold, bootstrap, scales, scale_level)
     if unit == "character":
         return _character_agreement(data, annotators, by, documents, scope)
     if unit == "match":
@@ -118,69 +104,15 @@ def intercoder_agreement(
     items = _items(data, frame, by)
     code_p = _code_presence(frame, units, min_overlap)
     res = _presence_statistics(_item_presence(code_p, items), bootstrap, seed, cap_draws, bootstrap_method)
-    outside_code = _outside_units(frame, units)
-    outside = np.zeros(len(items.ids), dtype=np.int64)
-    rows, item = _expand_to_items(frame.code, items.code_items)
-    if len(rows):
-        # a theme row counts each coding of its codes that touches no unit
-        np.add.at(outside, item, (~_touching(frame, units))[rows].astype(np.int64))
-    notes = []
-    for r, k in zip(res["reason"], outside):
-        extra = f"{k} coding(s) touch no {unit} and are not counted" if k else ""
-        notes.append("; ".join(x for x in (r, extra) if x))
-    df = pd.DataFrame(
-        {
-            "level": items.level,
-            "id": items.ids,
-            "label": items.labels,
-            "unit": unit,
-            "n_units": len(units.gstart),
-            "n_coders": len(coders),
-            "n_coded_units": res["n_coded_units"].astype(int),
-            "percent_agreement": res["percent_agreement"],
-            "kappa": res["kappa"],
-            "kappa_kind": res["kappa_kind"],
-            "alpha": res["alpha"],
-            "alpha_low": res["alpha_low"],
-            "alpha_high": res["alpha_high"],
-            "codings_outside_units": outside,
-            "note": notes,
-        },
-        columns=RESULT_COLUMNS,
-    )
-    wanted = scales is not None or scale_level is not None
-    scale_list = scales_of(data.codebook, scales, scale_level) if wanted or by != "code" else []
-    if wanted and not scale_list:
-        raise QualcodeError(
-            Problem(
-                "No theme is a scale: codebook.yaml has no theme with 'scale:', and none was named.",
-                field="scales",
-                hint="Name the themes (scales=[...]; CLI --scale a,b) or give a theme 'scale:' and 'order:' "
-                "(docs/codebook-format.md, 'Scales').",
-            )
-        )
+    outside = _outside_per_item(frame, units, items)
+    df = _result_frame(items, unit, len(units.gstart), len(coders), res, outside)
+    scale_list = _scale_list(data, by, scales, scale_level)
     if scale_list:
         extra = scale_rows(code_p, frame.code_ids, scale_list, unit, len(coders), bootstrap, seed, bootstrap_method)
         df = pd.concat([df, extra[RESULT_COLUMNS]], ignore_index=True)
         df.attrs["scales"] = describe_scales(scale_list, unit)
-    presence_rule = (
-        "a code is present in a unit when one of the coder's codings of it overlaps the unit by at least one character"
-        if min_overlap == 0
-        else f"a code is present in a unit when the coder's codings of it cover at least "
-        f"{min_overlap:.0%} of the unit's characters"
-    )
-    kappa = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa (Gwet 2014 generalisation)"
-    boot = (
-        f"; {ag.bootstrap_method_text(bootstrap_method, bootstrap)}"
-        + (
-            f", seed {seed}{', 25·q cap on pairs drawn' if cap_draws else ', all pairs drawn'}"
-            if bootstrap_method == "kalpha"
-            else f", seed {seed}"
-        )
-        if bootstrap
-        else "; no interval (bootstrap 0)"
-    )
-    n_outside = int(outside_code.sum())
+    method = _method_text(unit, min_overlap, len(coders), bootstrap, bootstrap_method, seed, cap_draws)
+    n_outside = int(_outside_units(frame, units).sum())
     df.attrs.update(
         {
             "unit": unit,
@@ -203,17 +135,129 @@ def intercoder_agreement(
                 else f"every coding touches at least one {unit}"
             ),
             "n_outside_units": n_outside,
-            "method": (
-                f"presence/absence per {unit}: {presence_rule}; theme present when any of its codes is; "
-                f"percent agreement = share of agreeing coder pairs per unit, averaged; {kappa}; "
-                f"Krippendorff's alpha (nominal, binary){boot}"
-            ),
+            "method": method,
             "bootstrap": int(bootstrap),
             "bootstrap_method": bootstrap_method,
             "seed": int(seed),
         }
     )
     return df
+
+
+def _check_arguments(
+    unit: str,
+    by: str,
+    bootstrap_method: str,
+    min_overlap: float,
+    match_threshold: float,
+    bootstrap: int,
+    scales: Sequence[str] | None,
+    scale_level: str | None,
+) -> None:
+    """Refuse an unknown unit, by or bootstrap method, an out-of-range share or sample count,
+    and scale rows for a unit that has no predefined units."""
+    _check_choice(unit, UNITS, "unit")
+    _check_choice(by, BY, "by")
+    _check_choice(bootstrap_method, ag.BOOT_METHODS, "bootstrap_method")
+    if not 0.0 <= min_overlap <= 1.0:
+        raise QualcodeError(Problem(f"min_overlap must be between 0 and 1, got {min_overlap}.", field="min_overlap"))
+    if not 0.0 < match_threshold <= 1.0:
+        raise QualcodeError(
+            Problem(f"match_threshold must be in (0, 1], got {match_threshold}.", field="match_threshold")
+        )
+    if bootstrap < 0:
+        raise QualcodeError(Problem(f"bootstrap must be 0 or more samples, got {bootstrap}.", field="bootstrap"))
+    if (scales is not None or scale_level is not None) and unit not in UNIT_KINDS + ("document",):
+        raise QualcodeError(
+            Problem(
+                f"Scale rows (scales=, scale_level=; CLI --scale, --level) need predefined units, not unit='{unit}'.",
+                field="unit",
+                hint="Use unit='sentence', 'paragraph', 'turn' or 'document'; for spans see cuα (unit='span').",
+            )
+        )
+
+
+def _outside_per_item(frame: _Frame, units: _UnitTable, items: _Items) -> np.ndarray:
+    """Per code/theme row, the codings that touch no unit (a theme counts those of its codes)."""
+    outside = np.zeros(len(items.ids), dtype=np.int64)
+    rows, item = _expand_to_items(frame.code, items.code_items)
+    if len(rows):
+        np.add.at(outside, item, (~_touching(frame, units))[rows].astype(np.int64))
+    return outside
+
+
+def _result_frame(
+    items: _Items, unit: str, n_units: int, n_coders: int, res: dict[str, Any], outside: np.ndarray
+) -> pd.DataFrame:
+    """The report's rows: one per code/theme, its statistics and a note on what was not counted."""
+    notes = []
+    for r, k in zip(res["reason"], outside):
+        extra = f"{k} coding(s) touch no {unit} and are not counted" if k else ""
+        notes.append("; ".join(x for x in (r, extra) if x))
+    return pd.DataFrame(
+        {
+            "level": items.level,
+            "id": items.ids,
+            "label": items.labels,
+            "unit": unit,
+            "n_units": n_units,
+            "n_coders": n_coders,
+            "n_coded_units": res["n_coded_units"].astype(int),
+            "percent_agreement": res["percent_agreement"],
+            "kappa": res["kappa"],
+            "kappa_kind": res["kappa_kind"],
+            "alpha": res["alpha"],
+            "alpha_low": res["alpha_low"],
+            "alpha_high": res["alpha_high"],
+            "codings_outside_units": outside,
+            "note": notes,
+        },
+        columns=RESULT_COLUMNS,
+    )
+
+
+def _scale_list(data: AnalysisData, by: str, scales: Sequence[str] | None, scale_level: str | None) -> list[Scale]:
+    """The scales that get a row; refused when some were asked for and there are none."""
+    wanted = scales is not None or scale_level is not None
+    scale_list = scales_of(data.codebook, scales, scale_level) if wanted or by != "code" else []
+    if wanted and not scale_list:
+        raise QualcodeError(
+            Problem(
+                "No theme is a scale: codebook.yaml has no theme with 'scale:', and none was named.",
+                field="scales",
+                hint="Name the themes (scales=[...]; CLI --scale a,b) or give a theme 'scale:' and 'order:' "
+                "(docs/codebook-format.md, 'Scales').",
+            )
+        )
+    return scale_list
+
+
+def _method_text(
+    unit: str, min_overlap: float, n_coders: int, bootstrap: int, bootstrap_method: str, seed: int, cap_draws: bool
+) -> str:
+    """The method in words: the presence rule, the coefficients and the interval."""
+    presence_rule = (
+        "a code is present in a unit when one of the coder's codings of it overlaps the unit by at least one character"
+        if min_overlap == 0
+        else f"a code is present in a unit when the coder's codings of it cover at least "
+        f"{min_overlap:.0%} of the unit's characters"
+    )
+    kappa = "Cohen's kappa" if n_coders == 2 else "Fleiss' kappa (Gwet 2014 generalisation)"
+    boot = (
+        f"; {ag.bootstrap_method_text(bootstrap_method, bootstrap)}"
+        + (
+            f", seed {seed}{', 25·q cap on pairs drawn' if cap_draws else ', all pairs drawn'}"
+            if bootstrap_method == "kalpha"
+            else f", seed {seed}"
+        )
+        if bootstrap
+        else "; no interval (bootstrap 0)"
+    )
+    return (
+        f"presence/absence per {unit}: {presence_rule}; theme present when any of its codes is; "
+        f"percent agreement = share of agreeing coder pairs per unit, averaged; {kappa}; "
+        f"Krippendorff's alpha (nominal, binary){boot}"
+    )
 
 
 def describe(df: pd.DataFrame) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..arrays import ranges
 from ..frames import AnalysisData
-from .frame import UNCODED_MATCH, _expand_to_items, _frame, _items, _select_annotators
+from .frame import UNCODED_MATCH, _expand_to_items, _Frame, _frame, _Items, _items, _select_annotators
 
 
 def _match_agreement(
@@ -23,6 +24,46 @@ def _match_agreement(
     coders = _select_annotators(data, annotators, exactly=2)
     frame = _frame(data, coders, documents, scope)
     items = _items(data, frame, by)
+    item, coder, matched = _matched_segments(frame, items, threshold)
+    seg = pd.DataFrame({"item": item, "coder": coder, "matched": matched})
+    first = seg.loc[seg["coder"] == 0]
+    second = seg.loc[seg["coder"] == 1]
+    n_items = len(items.ids)
+    agree = np.bincount(seg.loc[seg["matched"], "item"], minlength=n_items).astype(float)
+    only_a = np.bincount(first.loc[~first["matched"], "item"], minlength=n_items).astype(float)
+    only_b = np.bincount(second.loc[~second["matched"], "item"], minlength=n_items).astype(float)
+    # MAXQDA sets chance agreement to 1/number of codes compared (Brennan & Prediger 1981)
+    q = sum(1 for lvl in items.level if lvl == "code") or n_items
+    df = _item_rows(items, agree, only_a, only_b, q)
+    is_code = np.array(items.level) == "code"
+    overall = _overall_row(agree[is_code].sum(), only_a[is_code].sum(), only_b[is_code].sum(), q)
+    df = pd.concat([df, pd.DataFrame([overall])], ignore_index=True)
+    df.attrs.update(
+        {
+            "unit": "match",
+            "uncoded": UNCODED_MATCH,
+            "n_units": overall["n_units"],
+            "n_documents": len(frame.documents),
+            "annotators": list(coders),
+            "documents": list(frame.documents),
+            "documents_skipped": dict(frame.skipped),
+            "scope": frame.scope_text(),
+            "match_threshold": threshold,
+            "method": (
+                f"MAXQDA-style segment matching: a segment is matched when the other coder coded the same "
+                f"code (theme rows: any code of the theme) on a segment whose overlap share (intersection / "
+                f"union) is at least {threshold:.0%}; percent agreement = matched / all segments; "
+                f"Brennan & Prediger kappa with chance = 1/{q} (number of codes compared); "
+                f"'first' = {coders[0]}, 'second' = {coders[1]}"
+            ),
+        }
+    )
+    return df
+
+
+def _matched_segments(frame: _Frame, items: _Items, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each non-empty segment per item as (item, coder, matched): matched when the other coder
+    has a segment in the same (item, document) whose overlap share reaches ``threshold``."""
     rows_idx, item = _expand_to_items(frame.code, items.code_items)
     coder, doc = frame.coder[rows_idx], frame.doc[rows_idx]
     start, end = frame.start[rows_idx], frame.end[rows_idx]
@@ -45,15 +86,12 @@ def _match_agreement(
     matched = np.zeros(len(item), dtype=bool)
     matched[first[owner[ok]]] = True
     matched[b_order[partner[ok]]] = True
-    seg = pd.DataFrame({"item": item, "coder": coder, "matched": matched})
-    first = seg.loc[seg["coder"] == 0]
-    second = seg.loc[seg["coder"] == 1]
+    return item, coder, matched
+
+
+def _item_rows(items: _Items, agree: np.ndarray, only_a: np.ndarray, only_b: np.ndarray, q: int) -> pd.DataFrame:
+    """One row per code/theme: matched and unmatched segments, percent agreement, kappa."""
     n_items = len(items.ids)
-    agree = np.bincount(seg.loc[seg["matched"], "item"], minlength=n_items).astype(float)
-    only_a = np.bincount(first.loc[~first["matched"], "item"], minlength=n_items).astype(float)
-    only_b = np.bincount(second.loc[~second["matched"], "item"], minlength=n_items).astype(float)
-    # MAXQDA sets chance agreement to 1/number of codes compared (Brennan & Prediger 1981)
-    q = sum(1 for lvl in items.level if lvl == "code") or n_items
     total = agree + only_a + only_b
     with np.errstate(divide="ignore", invalid="ignore"):
         pa = np.where(total > 0, agree / total, np.nan)
@@ -62,7 +100,7 @@ def _match_agreement(
     if q < 2:
         notes = [f"{n}; " if n else "" for n in notes]
         notes = [n + "Brennan-Prediger kappa needs at least two codes (chance = 1/number of codes)" for n in notes]
-    df = pd.DataFrame(
+    return pd.DataFrame(
         {
             "level": items.level,
             "id": items.ids,
@@ -83,14 +121,13 @@ def _match_agreement(
             "segments_second_only": only_b.astype(int),
         }
     )
-    t_agree, t_a, t_b = (
-        agree[np.array(items.level) == "code"].sum(),
-        only_a[np.array(items.level) == "code"].sum(),
-        only_b[np.array(items.level) == "code"].sum(),
-    )
+
+
+def _overall_row(t_agree: float, t_a: float, t_b: float, q: int) -> dict[str, Any]:
+    """The row "All codes": the codes' segments pooled."""
     t_total = t_agree + t_a + t_b
     t_pa = t_agree / t_total if t_total else np.nan
-    overall = {
+    return {
         "level": "all",
         "id": "*",
         "label": "All codes",
@@ -109,25 +146,3 @@ def _match_agreement(
         "segments_first_only": int(t_a),
         "segments_second_only": int(t_b),
     }
-    df = pd.concat([df, pd.DataFrame([overall])], ignore_index=True)
-    df.attrs.update(
-        {
-            "unit": "match",
-            "uncoded": UNCODED_MATCH,
-            "n_units": int(t_total),
-            "n_documents": len(frame.documents),
-            "annotators": list(coders),
-            "documents": list(frame.documents),
-            "documents_skipped": dict(frame.skipped),
-            "scope": frame.scope_text(),
-            "match_threshold": threshold,
-            "method": (
-                f"MAXQDA-style segment matching: a segment is matched when the other coder coded the same "
-                f"code (theme rows: any code of the theme) on a segment whose overlap share (intersection / "
-                f"union) is at least {threshold:.0%}; percent agreement = matched / all segments; "
-                f"Brennan & Prediger kappa with chance = 1/{q} (number of codes compared); "
-                f"'first' = {coders[0]}, 'second' = {coders[1]}"
-            ),
-        }
-    )
-    return df

@@ -21,7 +21,7 @@ from ..errors import (
     from_database,
     valid_list,
 )
-from ..model import ORIGINS, Coding
+from ..model import ORIGINS, Coding, ParsedDocument
 from .core import Actor
 from .documents import DocumentsRoom
 from .framework import move_framework_summaries
@@ -136,6 +136,31 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             ids = self._insert_codings(conn, actor, list(items), rows=rows, source=source, skip_existing=skip_existing)
             self._record_import(conn, source, "codings", source_sha256)
         return ids
+
+    def upsert_document_with_codings(
+        self,
+        actor: Actor,
+        doc: ParsedDocument,
+        codings: Sequence[Coding],
+        *,
+        coder: Actor,
+        source: str | None = None,
+        source_sha256: str | None = None,
+        codings_source: str | None = None,
+        step: str | None = None,
+    ) -> tuple[dict[str, Any], list[int]]:
+        """A transcript and the codings its file carries (Word comments, by ``coder``) in ONE
+        transaction: both are stored or neither.  The codings join the undo step ``step``."""
+        ids: list[int] = []
+
+        def insert(conn: Connection) -> None:
+            if codings:
+                if step is not None:
+                    conn.info["qualcode_step"] = step
+                ids.extend(self._insert_codings(conn, coder, list(codings), source=codings_source))
+
+        result = self.upsert_document(actor, doc, source=source, source_sha256=source_sha256, then=insert)
+        return result, ids
 
     def _insert_codings(
         self,

@@ -105,14 +105,43 @@ class StoreCore:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if create:
             try:
-                with self.write() as conn:
-                    s.migrate(conn)
+                self._migrate()
             except DatabaseError as exc:
                 reason = getattr(exc.__context__, "orig", None) or exc.problems[0].message
                 raise ConfigError(
                     f"Cannot open the database at {self._safe_url()}: {reason}",
                     hint="Check that the server runs and the URL is right.",
                 ) from None
+
+    def _migrate(self) -> None:
+        """Apply the pending migrations in one write transaction.  On SQLite with foreign keys
+        off (``PRAGMA foreign_keys`` only changes outside a transaction): rebuilding a table
+        others refer to (migration 10) must not cascade; every reference is checked before the
+        commit, and the connection gets its foreign keys back either way."""
+        if not self.is_sqlite:
+            with self.write() as conn:
+                s.migrate(conn)
+            return
+        with self.read() as conn:
+            if s.applied_versions(conn) >= {v for v, _, _ in s.MIGRATIONS}:
+                return
+        try:
+            with self.engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys=OFF")
+                try:
+                    conn.info["qualcode_write"] = True
+                    with conn.begin():
+                        s.migrate(conn)
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise RuntimeError(f"a migration broke {len(broken)} reference(s): {broken[:5]}")
+                finally:
+                    conn.info.pop("qualcode_write", None)
+                    raw.execute("PRAGMA foreign_keys=ON")
+        except sa.exc.OperationalError as exc:
+            raise from_database(exc) from None
 
     def _safe_url(self) -> str:
         return sa.engine.make_url(self.url).render_as_string(hide_password=True)

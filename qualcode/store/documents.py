@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,9 +72,16 @@ class DocumentsRoom(StoreCore):
             )
 
     def upsert_document(
-        self, actor: Actor, doc: ParsedDocument, *, source: str | None = None, source_sha256: str | None = None
+        self,
+        actor: Actor,
+        doc: ParsedDocument,
+        *,
+        source: str | None = None,
+        source_sha256: str | None = None,
+        then: Callable[[Connection], object] | None = None,
     ) -> dict[str, Any]:
-        """Insert or replace a document, its segments and its participant, in one transaction.
+        """Insert or replace a document, its segments and its participant, in one transaction
+        (``then(conn)`` runs last inside it: what must be stored with the document or not at all).
 
         When the text changed, existing codings are re-anchored by their quoted text; those that
         cannot be re-anchored move to ``detached_codings`` (never deleted).
@@ -194,4 +202,6 @@ class DocumentsRoom(StoreCore):
                         ],
                     )
             self._record_import(conn, source, "transcript", source_sha256)
+            if then is not None:
+                then(conn)
         return result

@@ -10,6 +10,7 @@ side and sent to the Adjudicate page in one click.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -284,6 +285,21 @@ def _worst_first(dis: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class _Choice:
+    """What the controls at the top of the page chose."""
+
+    coders: list[str]
+    unit: str
+    by: str
+    bootstrap: int
+    method: str
+    documents: tuple[str, ...] | None = None
+    scope: str = "common"
+    interviewer: bool = False
+    scale_level: str | None = None
+
+
 def render() -> None:
     project = state.user_project()
     st.header("Inter-coder agreement")
@@ -291,154 +307,206 @@ def render() -> None:
         project.require("supervisor", "see inter-coder agreement")
         data = state.cached_analysis(project)
         version = project.data_version()
-        cols = st.columns([3, 1, 1.3, 1, 1.2])
-        with cols[0]:
-            coders = coder_choice(data, "qc_agr_coders")
-        default_unit = project.setting("agreement_unit", "sentence") or "sentence"
-        unit = cols[1].selectbox(
-            "Unit",
-            UNITS,
-            index=UNITS.index(default_unit) if default_unit in UNITS else 0,
-            key="qc_agr_unit",
-            format_func=lambda u: UNIT_NAMES.get(u, u),
-        )
-        by = cols[2].selectbox(
-            "Per", ["both", "code", "theme"], key="qc_agr_by", format_func=lambda b: BY_NAMES.get(b, b)
-        )
-        bootstrap = cols[3].selectbox(
-            "Bootstrap samples",
-            [0, 200, 1000],
-            index=1,
-            key="qc_agr_bootstrap",
-            help="For the 95% interval of Krippendorff's alpha (0 = none).",
-        )
-        method = cols[4].selectbox(
-            "Interval",
-            ["units", "kalpha"],
-            key="qc_agr_method",
-            format_func=lambda m: "Resample units" if m == "units" else "KALPHA (SPSS macro)",
-        )
-        if len(coders) < 2:
-            st.info("Choose at least two coders.")
+        choice = _choose_comparison(project, data)
+        if choice is None:
             return
-        documents, scope = document_choice(data, coders, "qc_agr")
-        options = st.columns([3, 2])
-        interviewer = options[0].checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
-        scale_level = None
-        if data.codebook.scales() and unit in UNIT_KINDS + ("document",) and by != "code":
-            scale_level = options[1].selectbox(
-                "Scale level",
-                [None, "nominal", "ordinal", "interval", "ratio"],
-                key="qc_agr_scale_level",
-                format_func=lambda lv: "as in the codebook (scale:)" if lv is None else lv,
-                help="The level of alpha for the themes that codebook.yaml declares scales (scale:, order:).",
-            )
-        key = (tuple(coders), unit, by, int(bootstrap), documents, scope, method, interviewer, scale_level)
+        key = (
+            tuple(choice.coders),
+            choice.unit,
+            choice.by,
+            int(choice.bootstrap),
+            choice.documents,
+            choice.scope,
+            choice.method,
+            choice.interviewer,
+            choice.scale_level,
+        )
         table = _agreement(data, project.database_url, project.actor, version, *key)
-        st.markdown(_plain_words(table, unit))
-        with st.expander("Full method statement"):
-            st.text(describe(table))
-        chart = forest_plot(table)
-        if chart is not None:
-            st.subheader("Alpha per code and theme")
-            st.altair_chart(chart, width="stretch", key="qc_agr_forest")
-        shown = table.copy()
-        if "kappa_kind" in shown.columns:
-            shown["kappa_kind"] = shown["kappa_kind"].map(lambda k: KAPPA_WORDS.get(str(k), str(k)))
-        shown = shown.rename(columns={c: n for c, n in COLUMN_NAMES.items() if c in table.columns})
-        shown = shown.drop(columns=[c for c in ("Id", "Coders") if c in shown.columns])
-        tables.dataframe(shown, hide_index=True, width="stretch", key="qc_agr_table")
-        st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
-        if unit not in UNIT_KINDS:
+        _agreement_section(table, choice.unit)
+        if choice.unit not in UNIT_KINDS:
             st.caption("The code table and the disagreements are listed per sentence, paragraph or turn.")
             return
-        codes = table.loc[table["level"] == "code"]
-        if len(codes):
-            st.subheader("Confusion between coders, for a code or a pair of codes")
-            label_of = dict(zip(codes["id"], codes["label"]))
-            pair = st.columns(2)
-            pick_code = pair[0].selectbox(
-                "Code", codes["id"].tolist(), key="qc_agr_code", format_func=lambda c: str(label_of[c])
-            )
-            others = [""] + [c for c in codes["id"].tolist() if c != pick_code]
-            pick_other = pair[1].selectbox(
-                "Compared with",
-                others,
-                key="qc_agr_code2",
-                format_func=lambda c: str(label_of[c]) if c else "(this code alone: present or absent)",
-                help="A second code: the table then shows where one coder's first code meets another's second.",
-            )
-            matrix = code_table(
-                data,
-                pick_code,
-                annotators=coders,
-                unit=unit,
-                documents=list(documents) if documents else None,
-                scope=scope,
-                include_interviewer=interviewer,
-                other=pick_other or None,
-            )
-            st.caption(state.escape_md(matrix.attrs["kind"]))
-            tables.dataframe(matrix, width="content", key="qc_agr_matrix")
-        st.subheader("Disagreements, worst code first")
-        dis = _disagreements(
-            data, project.database_url, project.actor, version, tuple(coders), unit, documents, scope, interviewer
+        _confusion_section(data, table, choice)
+        _disagreements_section(project, data, version, table, choice)
+
+
+def _choose_comparison(project: Any, data: Any) -> _Choice | None:
+    """The controls: coders, unit, per, bootstrap, interval, documents, interviewer turns and
+    scale level.  None (with a note) when fewer than two coders are chosen."""
+    cols = st.columns([3, 1, 1.3, 1, 1.2])
+    with cols[0]:
+        coders = coder_choice(data, "qc_agr_coders")
+    default_unit = project.setting("agreement_unit", "sentence") or "sentence"
+    unit = cols[1].selectbox(
+        "Unit",
+        UNITS,
+        index=UNITS.index(default_unit) if default_unit in UNITS else 0,
+        key="qc_agr_unit",
+        format_func=lambda u: UNIT_NAMES.get(u, u),
+    )
+    by = cols[2].selectbox("Per", ["both", "code", "theme"], key="qc_agr_by", format_func=lambda b: BY_NAMES.get(b, b))
+    bootstrap = cols[3].selectbox(
+        "Bootstrap samples",
+        [0, 200, 1000],
+        index=1,
+        key="qc_agr_bootstrap",
+        help="For the 95% interval of Krippendorff's alpha (0 = none).",
+    )
+    method = cols[4].selectbox(
+        "Interval",
+        ["units", "kalpha"],
+        key="qc_agr_method",
+        format_func=lambda m: "Resample units" if m == "units" else "KALPHA (SPSS macro)",
+    )
+    if len(coders) < 2:
+        st.info("Choose at least two coders.")
+        return None
+    documents, scope = document_choice(data, coders, "qc_agr")
+    options = st.columns([3, 2])
+    interviewer = options[0].checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
+    scale_level = None
+    if data.codebook.scales() and unit in UNIT_KINDS + ("document",) and by != "code":
+        scale_level = options[1].selectbox(
+            "Scale level",
+            [None, "nominal", "ordinal", "interval", "ratio"],
+            key="qc_agr_scale_level",
+            format_func=lambda lv: "as in the codebook (scale:)" if lv is None else lv,
+            help="The level of alpha for the themes that codebook.yaml declares scales (scale:, order:).",
         )
-        dis = _worst_first(dis, table)
-        st.caption(
-            f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first. "
-            "Click a row (or choose it under *Look at one*) to read it with each coder's codes side by side."
-        )
-        side = ["document", "participant", "text", "code_label", "code_alpha"] + [
-            f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns
-        ]
-        names = {
-            "document": "Document",
-            "participant": "Participant",
-            "text": "Text",
-            "code_label": "Code",
-            "code_alpha": "Code's alpha",
-            **{f"codes_{c}": f"Codes by {c}" for c in coders},
-        }
-        tables.dataframe(
-            dis[side].rename(columns=names),
-            hide_index=True,
-            width="stretch",
-            key="qc_agr_dis",
-            column_config={"Text": st.column_config.TextColumn("Text", width="large")},
-            on_select=_on_row_picked,
-            selection_mode="single-row",
-        )
-        if len(dis):
-            if not 0 <= int(st.session_state.get("qc_agr_pick", 0)) < len(dis):
-                st.session_state["qc_agr_pick"] = 0  # the list changed under the old choice
-            pick = st.selectbox(
-                "Look at one",
-                list(range(len(dis))),
-                key="qc_agr_pick",
-                format_func=lambda i: (
-                    f"{dis['code_label'].iloc[i]} · {dis['document'].iloc[i]} "
-                    f"{dis['unit_start'].iloc[i]}–{dis['unit_end'].iloc[i]}"
-                ),
-            )
-            row = dis.iloc[pick]
-            with st.container(border=True, key="qc_agr_passage"):
-                passage(row, coders)
-            if st.button("Send to Adjudicate", key="qc_agr_send", type="primary"):
-                st.session_state[FOCUS_KEY] = {
-                    "document": str(row["document"]),
-                    "unit_start": int(row["unit_start"]),
-                    "unit_end": int(row["unit_end"]),
-                    "code": str(row["code"]),
-                    "coders": list(coders),
-                    "unit": unit,
-                }
-                st.session_state["qc_adj_unit"] = unit
-                st.session_state["qc_adj_coders"] = list(coders)
-                st.session_state["qc_adj_docs"] = [str(row["document"])]
-                st.session_state["qc_adj_all"] = scope == "all"
-                st.session_state["qc_adj_interviewer"] = interviewer
-                _go_to_adjudicate()
+    return _Choice(coders, unit, by, bootstrap, method, documents, scope, interviewer, scale_level)
+
+
+def _agreement_section(table: pd.DataFrame, unit: str) -> None:
+    """The method in plain words, the forest plot, the table and its CSV download."""
+    st.markdown(_plain_words(table, unit))
+    with st.expander("Full method statement"):
+        st.text(describe(table))
+    chart = forest_plot(table)
+    if chart is not None:
+        st.subheader("Alpha per code and theme")
+        st.altair_chart(chart, width="stretch", key="qc_agr_forest")
+    shown = table.copy()
+    if "kappa_kind" in shown.columns:
+        shown["kappa_kind"] = shown["kappa_kind"].map(lambda k: KAPPA_WORDS.get(str(k), str(k)))
+    shown = shown.rename(columns={c: n for c, n in COLUMN_NAMES.items() if c in table.columns})
+    shown = shown.drop(columns=[c for c in ("Id", "Coders") if c in shown.columns])
+    tables.dataframe(shown, hide_index=True, width="stretch", key="qc_agr_table")
+    st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
+
+
+def _confusion_section(data: Any, table: pd.DataFrame, choice: _Choice) -> None:
+    """One code's confusion/coincidence matrix between the coders (or two codes' cross table)."""
+    codes = table.loc[table["level"] == "code"]
+    if not len(codes):
+        return
+    st.subheader("Confusion between coders, for a code or a pair of codes")
+    label_of = dict(zip(codes["id"], codes["label"]))
+    pair = st.columns(2)
+    pick_code = pair[0].selectbox(
+        "Code", codes["id"].tolist(), key="qc_agr_code", format_func=lambda c: str(label_of[c])
+    )
+    others = [""] + [c for c in codes["id"].tolist() if c != pick_code]
+    pick_other = pair[1].selectbox(
+        "Compared with",
+        others,
+        key="qc_agr_code2",
+        format_func=lambda c: str(label_of[c]) if c else "(this code alone: present or absent)",
+        help="A second code: the table then shows where one coder's first code meets another's second.",
+    )
+    matrix = code_table(
+        data,
+        pick_code,
+        annotators=choice.coders,
+        unit=choice.unit,
+        documents=list(choice.documents) if choice.documents else None,
+        scope=choice.scope,
+        include_interviewer=choice.interviewer,
+        other=pick_other or None,
+    )
+    st.caption(state.escape_md(matrix.attrs["kind"]))
+    tables.dataframe(matrix, width="content", key="qc_agr_matrix")
+
+
+def _disagreements_section(project: Any, data: Any, version: int, table: pd.DataFrame, choice: _Choice) -> None:
+    """The disagreements worst code first, as a table; one of them read side by side below."""
+    coders = choice.coders
+    st.subheader("Disagreements, worst code first")
+    dis = _disagreements(
+        data,
+        project.database_url,
+        project.actor,
+        version,
+        tuple(coders),
+        choice.unit,
+        choice.documents,
+        choice.scope,
+        choice.interviewer,
+    )
+    dis = _worst_first(dis, table)
+    st.caption(
+        f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first. "
+        "Click a row (or choose it under *Look at one*) to read it with each coder's codes side by side."
+    )
+    side = ["document", "participant", "text", "code_label", "code_alpha"] + [
+        f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns
+    ]
+    names = {
+        "document": "Document",
+        "participant": "Participant",
+        "text": "Text",
+        "code_label": "Code",
+        "code_alpha": "Code's alpha",
+        **{f"codes_{c}": f"Codes by {c}" for c in coders},
+    }
+    tables.dataframe(
+        dis[side].rename(columns=names),
+        hide_index=True,
+        width="stretch",
+        key="qc_agr_dis",
+        column_config={"Text": st.column_config.TextColumn("Text", width="large")},
+        on_select=_on_row_picked,
+        selection_mode="single-row",
+    )
+    if len(dis):
+        _look_at_one(dis, choice)
+
+
+def _look_at_one(dis: pd.DataFrame, choice: _Choice) -> None:
+    """The chosen disagreement side by side, and the button that sends it to Adjudicate."""
+    if not 0 <= int(st.session_state.get("qc_agr_pick", 0)) < len(dis):
+        st.session_state["qc_agr_pick"] = 0  # the list changed under the old choice
+    pick = st.selectbox(
+        "Look at one",
+        list(range(len(dis))),
+        key="qc_agr_pick",
+        format_func=lambda i: (
+            f"{dis['code_label'].iloc[i]} · {dis['document'].iloc[i]} "
+            f"{dis['unit_start'].iloc[i]}–{dis['unit_end'].iloc[i]}"
+        ),
+    )
+    row = dis.iloc[pick]
+    with st.container(border=True, key="qc_agr_passage"):
+        passage(row, choice.coders)
+    if st.button("Send to Adjudicate", key="qc_agr_send", type="primary"):
+        _send_to_adjudicate(row, choice)
+
+
+def _send_to_adjudicate(row: Any, choice: _Choice) -> None:
+    """Hand the disagreement and the comparison's settings to the Adjudicate page and go there."""
+    st.session_state[FOCUS_KEY] = {
+        "document": str(row["document"]),
+        "unit_start": int(row["unit_start"]),
+        "unit_end": int(row["unit_end"]),
+        "code": str(row["code"]),
+        "coders": list(choice.coders),
+        "unit": choice.unit,
+    }
+    st.session_state["qc_adj_unit"] = choice.unit
+    st.session_state["qc_adj_coders"] = list(choice.coders)
+    st.session_state["qc_adj_docs"] = [str(row["document"])]
+    st.session_state["qc_adj_all"] = choice.scope == "all"
+    st.session_state["qc_adj_interviewer"] = choice.interviewer
+    _go_to_adjudicate()
 
 
 def _on_row_picked() -> None:

@@ -79,10 +79,16 @@ def render() -> None:
     opened = state.open_project()
     st.header("Interviews")
     if opened.sync_error:
-        st.warning(
-            "When the app started, the project folder could not be imported: fix the files below and "
-            "press *Re-scan the project folder* (the interviews already imported are unchanged)."
-        )
+        if opened.sync_report is not None:  # only these files were left out
+            st.warning(
+                "When the app started, the files below could not be imported (the other new files were): "
+                "fix them and press *Re-scan the project folder*."
+            )
+        else:
+            st.warning(
+                "When the app started, the project folder could not be imported: fix the files below and "
+                "press *Re-scan the project folder* (the interviews already imported are unchanged)."
+            )
         not_imported = pd.DataFrame(opened.not_imported, columns=["File", "Problem"])
         tables.dataframe(not_imported, hide_index=True, width="stretch", key="qc_int_not_imported")
     if opened.sync_report is not None and opened.sync_report.warnings:
@@ -128,8 +134,11 @@ def render() -> None:
                 state.show_error(exc)
                 opened.sync_error, opened.not_imported = str(exc), state.refused_files(project, exc)
             else:
-                state.flash("success", report.summary())
-                opened.sync_error, opened.not_imported, opened.sync_report = None, [], report
+                not_imported = report.refused_error()
+                state.flash("warning" if not_imported else "success", report.summary())
+                opened.sync_error = str(not_imported) if not_imported else None
+                opened.not_imported = state.refused_files(project, not_imported) if not_imported else []
+                opened.sync_report = report
                 st.rerun()
         refi_import.render(project)
         _remove_panel(project)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
@@ -323,110 +323,141 @@ def render() -> None:
         if data.codings.empty:
             st.info("No codings yet (that you may see). Code some text on the Code page first.")
             return
-        annotators_all = sorted(data.codings["annotator"].astype(str).unique().tolist())
-        cols = st.columns([3, 1, 2])
-        chosen = cols[0].multiselect(
-            "Annotators",
-            annotators_all,
-            key="qc_rep_annotators",
-            placeholder="All annotators",
-            help="Restrict every table to these annotators (e.g. consensus).",
-        )
-        annotators = chosen or None
-        level = cols[1].selectbox(
-            "Heatmap level",
-            [0, 1, 2],
-            index=0,
-            key="qc_rep_level",
-            format_func=lambda x: ["main themes", "sub-themes", "level 3"][x],
-        )
-        attrs = [c for c in data.participants.columns if c not in ("participant", "label")]
-        attribute = cols[2].selectbox(
-            "Consensus split by", attrs, index=None, key="qc_rep_attribute", placeholder="(no split)"
-        )
+        annotators, level, attribute = _choices(data)
         tabs = st.tabs(
             ["Themes", "Codes", "Consensus", "Heatmap", "Frequencies", "Appendix B", "Saturation", "Download"]
         )
         with tabs[0]:
-            themes = reports.theme_table(data, annotators)
-            _describe(themes)
-            tables.dataframe(
-                themes_shown(themes),
-                hide_index=True,
-                width="stretch",
-                key="qc_rep_themes",
-                technical=["experts"],
-                names={"theme": "Theme", "experts_phrase": "Participants (who)"},
-                column_config={"theme": st.column_config.TextColumn("Theme", width="large")},
-            )
-            _csv_button(themes, "themes", "qc_csv_themes")
+            _themes_tab(data, annotators)
         with tabs[1]:
-            freq = reports.code_frequencies(data, annotators)
-            _describe(freq)
-            tables.dataframe(
-                lead(freq, ["label", "theme_path", "excerpts", "codings", "experts_n", "experts_phrase"]),
-                hide_index=True,
-                width="stretch",
-                key="qc_rep_codes",
-                technical=["code", "theme", "experts"],
-                names={"label": "Code", "experts_phrase": "Participants (who)"},
-            )
-            _csv_button(freq, "codes", "qc_csv_codes")
+            freq = _codes_tab(data, annotators)
         with tabs[2]:
-            by = st.radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
-            cons = reports.consensus(data, by=by, attribute=attribute, annotators=annotators)
-            _describe(cons)
-            tables.dataframe(
-                lead(cons, ["label", "participants_n", "share", "phrase"]),
-                hide_index=True,
-                width="stretch",
-                key="qc_rep_consensus",
-                technical=[by, "participants"] + [c for c in cons.columns if str(c).endswith(" ids")],
-                names={"label": by.capitalize(), "phrase": "Participants (who)"},
-                column_config={
-                    "share": st.column_config.ProgressColumn("Share", min_value=0.0, max_value=1.0, format="percent")
-                },
-            )
-            _csv_button(cons, "consensus", "qc_csv_consensus")
+            _consensus_tab(data, annotators, attribute)
         with tabs[3]:
-            mat = reports.matrix(data, by="theme", level=level, annotators=annotators)
-            _describe(mat)
-            if mat.empty or mat.shape[1] == 0:
-                st.caption("Nothing to show at this level.")
-            else:
-                st.altair_chart(heatmap(mat, "excerpts"), width="stretch", height=heatmap_height(mat))
-            _csv_button(mat.reset_index(names="participant"), "participant_theme_matrix", "qc_csv_matrix")
+            _heatmap_tab(data, annotators, level)
         with tabs[4]:
-            top = st.slider("Codes shown", 1, max(2, len(freq)), min(30, max(2, len(freq))), key="qc_rep_top")
-            chart = frequency_bars(freq, top, data.codebook)
-            st.altair_chart(chart, width="stretch", height=int(chart.height) + 140)
+            _frequencies_tab(data, freq)
         with tabs[5]:
-            quotes = reports.quote_table(data, annotators, max_quotes=3)
-            _describe(quotes)
-            tables.dataframe(
-                lead(quotes, ["theme", "sub_theme", "label", "quotes", "excerpts", "codings", "experts"]),
-                hide_index=True,
-                width="stretch",
-                key="qc_rep_quotes",
-                technical=["code"],
-                names={"label": "Code", "theme": "Theme", "experts": "Participants"},
-                row_height=120,
-                # Fits 1366 px with the sidebar open: the quotes wrap in their column.
-                column_config={
-                    "theme": st.column_config.TextColumn("Theme", width=110),
-                    "sub_theme": st.column_config.TextColumn("Sub-theme", width=110),
-                    "label": st.column_config.TextColumn("Code", width=150),
-                    "quotes": st.column_config.TextColumn("Quotes", width=270),
-                    "excerpts": st.column_config.NumberColumn("Excerpts", width="small"),
-                    "codings": st.column_config.NumberColumn("Codings", width="small"),
-                    "experts": st.column_config.TextColumn("Participants", width="small"),
-                },
-            )
-            _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
+            _quotes_tab(data, annotators)
         with tabs[6]:
             _saturation(project, annotators)
         with tabs[7]:
             _downloads(project, annotators)
+
+
+def _choices(data: Any) -> tuple[list[str] | None, int, str | None]:
+    """The controls above the tabs: annotators (None: all), heatmap level, consensus split."""
+    annotators_all = sorted(data.codings["annotator"].astype(str).unique().tolist())
+    cols = st.columns([3, 1, 2])
+    chosen = cols[0].multiselect(
+        "Annotators",
+        annotators_all,
+        key="qc_rep_annotators",
+        placeholder="All annotators",
+        help="Restrict every table to these annotators (e.g. consensus).",
+    )
+    level = cols[1].selectbox(
+        "Heatmap level",
+        [0, 1, 2],
+        index=0,
+        key="qc_rep_level",
+        format_func=lambda x: ["main themes", "sub-themes", "level 3"][x],
+    )
+    attrs = [c for c in data.participants.columns if c not in ("participant", "label")]
+    attribute = cols[2].selectbox(
+        "Consensus split by", attrs, index=None, key="qc_rep_attribute", placeholder="(no split)"
+    )
+    return chosen or None, level, attribute
+
+
+def _themes_tab(data: Any, annotators: list[str] | None) -> None:
+    themes = reports.theme_table(data, annotators)
+    _describe(themes)
+    tables.dataframe(
+        themes_shown(themes),
+        hide_index=True,
+        width="stretch",
+        key="qc_rep_themes",
+        technical=["experts"],
+        names={"theme": "Theme", "experts_phrase": "Participants (who)"},
+        column_config={"theme": st.column_config.TextColumn("Theme", width="large")},
+    )
+    _csv_button(themes, "themes", "qc_csv_themes")
+
+
+def _codes_tab(data: Any, annotators: list[str] | None) -> pd.DataFrame:
+    """The code frequencies table (returned for the Frequencies tab)."""
+    freq = reports.code_frequencies(data, annotators)
+    _describe(freq)
+    tables.dataframe(
+        lead(freq, ["label", "theme_path", "excerpts", "codings", "experts_n", "experts_phrase"]),
+        hide_index=True,
+        width="stretch",
+        key="qc_rep_codes",
+        technical=["code", "theme", "experts"],
+        names={"label": "Code", "experts_phrase": "Participants (who)"},
+    )
+    _csv_button(freq, "codes", "qc_csv_codes")
+    return freq
+
+
+def _consensus_tab(data: Any, annotators: list[str] | None, attribute: str | None) -> None:
+    by = st.radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
+    cons = reports.consensus(data, by=by, attribute=attribute, annotators=annotators)
+    _describe(cons)
+    tables.dataframe(
+        lead(cons, ["label", "participants_n", "share", "phrase"]),
+        hide_index=True,
+        width="stretch",
+        key="qc_rep_consensus",
+        technical=[by, "participants"] + [c for c in cons.columns if str(c).endswith(" ids")],
+        names={"label": by.capitalize(), "phrase": "Participants (who)"},
+        column_config={
+            "share": st.column_config.ProgressColumn("Share", min_value=0.0, max_value=1.0, format="percent")
+        },
+    )
+    _csv_button(cons, "consensus", "qc_csv_consensus")
+
+
+def _heatmap_tab(data: Any, annotators: list[str] | None, level: int) -> None:
+    mat = reports.matrix(data, by="theme", level=level, annotators=annotators)
+    _describe(mat)
+    if mat.empty or mat.shape[1] == 0:
+        st.caption("Nothing to show at this level.")
+    else:
+        st.altair_chart(heatmap(mat, "excerpts"), width="stretch", height=heatmap_height(mat))
+    _csv_button(mat.reset_index(names="participant"), "participant_theme_matrix", "qc_csv_matrix")
+
+
+def _frequencies_tab(data: Any, freq: pd.DataFrame) -> None:
+    top = st.slider("Codes shown", 1, max(2, len(freq)), min(30, max(2, len(freq))), key="qc_rep_top")
+    chart = frequency_bars(freq, top, data.codebook)
+    st.altair_chart(chart, width="stretch", height=int(chart.height) + 140)
+
+
+def _quotes_tab(data: Any, annotators: list[str] | None) -> None:
+    quotes = reports.quote_table(data, annotators, max_quotes=3)
+    _describe(quotes)
+    tables.dataframe(
+        lead(quotes, ["theme", "sub_theme", "label", "quotes", "excerpts", "codings", "experts"]),
+        hide_index=True,
+        width="stretch",
+        key="qc_rep_quotes",
+        technical=["code"],
+        names={"label": "Code", "theme": "Theme", "experts": "Participants"},
+        row_height=120,
+        # Fits 1366 px with the sidebar open: the quotes wrap in their column.
+        column_config={
+            "theme": st.column_config.TextColumn("Theme", width=110),
+            "sub_theme": st.column_config.TextColumn("Sub-theme", width=110),
+            "label": st.column_config.TextColumn("Code", width=150),
+            "quotes": st.column_config.TextColumn("Quotes", width=270),
+            "excerpts": st.column_config.NumberColumn("Excerpts", width="small"),
+            "codings": st.column_config.NumberColumn("Codings", width="small"),
+            "experts": st.column_config.TextColumn("Participants", width="small"),
+        },
+    )
+    _csv_button(quotes, "appendix_b_quotes", "qc_csv_quotes")
 
 
 def _downloads(project, annotators: list[str] | None) -> None:
