@@ -27,54 +27,7 @@ class CodebookMirrorRoom(StoreCore):
 
     def mirror_codebook(self, conn: Connection, codebook: Codebook) -> dict[str, int]:
         """:meth:`sync_codebook` inside the caller's transaction."""
-        rows: list[dict[str, Any]] = []
-        pos = 0
-        for theme in codebook.themes.values():
-            pos += 1
-            rows.append(
-                {
-                    "id": theme.id,
-                    "kind": "theme",
-                    "label": theme.label,
-                    "parent_id": theme.parent,
-                    "position": pos,
-                    "in_codebook": True,
-                    "data": {"description": theme.description, "color": theme.color, "aliases": list(theme.aliases)},
-                }
-            )
-        for code in codebook.codes.values():
-            pos += 1
-            rows.append(
-                {
-                    "id": code.id,
-                    "kind": "code",
-                    "label": code.label,
-                    "parent_id": code.theme,
-                    "position": pos,
-                    "in_codebook": True,
-                    "data": {
-                        "description": code.description,
-                        "include": code.include,
-                        "exclude": code.exclude,
-                        "examples": list(code.examples),
-                        "aliases": list(code.aliases),
-                        "patterns": list(code.patterns),
-                    },
-                }
-            )
-        for cc in codebook.cross_cutting.values():
-            pos += 1
-            rows.append(
-                {
-                    "id": cc.id,
-                    "kind": "cross_cutting",
-                    "label": cc.label,
-                    "parent_id": None,
-                    "position": pos,
-                    "in_codebook": True,
-                    "data": {"description": cc.description, "codes": list(cc.codes)},
-                }
-            )
+        rows = _codebook_rows(codebook)
         existing = {r.id: r for r in conn.execute(sa.select(s.codes))}
         wanted = {r["id"] for r in rows}
         for r in rows:
@@ -225,3 +178,58 @@ def _row_snapshot(row: Any) -> dict[str, Any]:
     """What undo needs to put a deleted or archived coding back."""
     keys = ("document_id", "start_pos", "end_pos", "code_id", "annotator", "memo", "origin", "created_at", "version")
     return {k: row[k] for k in keys}
+
+
+def _codebook_rows(codebook: Codebook) -> list[dict[str, Any]]:
+    """The rows of the codes table for ``codebook``: its themes, codes and cross-cutting
+    themes, in that order, numbered by position."""
+    rows: list[dict[str, Any]] = []
+    for theme in codebook.themes.values():
+        rows.append(
+            {
+                "id": theme.id,
+                "kind": "theme",
+                "label": theme.label,
+                "parent_id": theme.parent,
+                "data": {"description": theme.description, "color": theme.color, "aliases": list(theme.aliases)},
+            }
+        )
+    for code in codebook.codes.values():
+        rows.append(
+            {
+                "id": code.id,
+                "kind": "code",
+                "label": code.label,
+                "parent_id": code.theme,
+                "data": {
+                    "description": code.description,
+                    "include": code.include,
+                    "exclude": code.exclude,
+                    "examples": list(code.examples),
+                    "aliases": list(code.aliases),
+                    "patterns": list(code.patterns),
+                },
+            }
+        )
+    for cc in codebook.cross_cutting.values():
+        rows.append(
+            {
+                "id": cc.id,
+                "kind": "cross_cutting",
+                "label": cc.label,
+                "parent_id": None,
+                "data": {"description": cc.description, "codes": list(cc.codes)},
+            }
+        )
+    return [
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "label": r["label"],
+            "parent_id": r["parent_id"],
+            "position": pos,
+            "in_codebook": True,
+            "data": r["data"],
+        }
+        for pos, r in enumerate(rows, start=1)
+    ]
