@@ -247,51 +247,64 @@ def render() -> None:
                 + (f" Codings counted: {pooled}." if pooled else "")
             )
         )
-        bar = st.columns([4, 1, 1], vertical_alignment="bottom")
-        query = (
-            bar[0]
-            .text_input("Find a code", key="qc_cb_filter", placeholder="label, id or words of a definition")
-            .strip()
-        )
-        bar[1].button("Expand all", key="qc_cb_expand", on_click=_expand_all, args=(codebook, True), width="stretch")
-        bar[2].button(
-            "Collapse all", key="qc_cb_collapse", on_click=_expand_all, args=(codebook, False), width="stretch"
-        )
+        query = _filter_bar(codebook)
         visible = _visible(codebook, query)
         st.html(TREE_CSS)
         ctx: dict[str, Any] = {"project": project, "editor": editor, "visible": visible, "expand_all": n_codes <= 30}
-        with st.container(key="qc_cb_tree"):
-            top_codes = [c for c in codebook.codes.values() if c.theme is None]
-            for code in top_codes:
-                if visible is None or code.id in visible:
-                    _row(codebook, counts, code, ctx)
-            for tid in codebook.child_themes(None):
-                _theme(codebook, counts, codebook.themes[tid], ctx, 0)
-            if not codebook.themes and not codebook.codes:
-                st.info("The codebook is empty." + (" Add a theme or a code below." if is_supervisor else ""))
-            if codebook.cross_cutting:
-                st.subheader("Cross-cutting themes")
-                _header_row("Sets of codes from anywhere in the tree")
-                for cc in codebook.cross_cutting.values():
-                    if visible is None or _matches(codebook, cc, query):
-                        _row(codebook, counts, cc, ctx)
-        with st.expander("The codebook as a table", icon=":material/table:"):
-            frame = codebook_frame(codebook)
-            if query:
-                mask = frame.apply(lambda col: col.astype(str).str.contains(query, case=False, regex=False)).any(axis=1)
-                frame = frame.loc[mask]
-            technical = st.toggle("Show technical columns", key="qc_cb_technical", help="The codes' ids.")
-            tables.dataframe(
-                frame if technical else frame.drop(columns=["Code id"]),
-                hide_index=True,
-                width="stretch",
-                key="qc_cb_table",
-                column_config={"Description": st.column_config.TextColumn("Description", width="large")},
-            )
+        _tree(codebook, counts, ctx, query, is_supervisor)
+        _table_expander(codebook, query)
         if is_supervisor:
             _edit_forms(project, codebook, shown)
         else:
             st.caption("Supervisors edit the codebook; changes land in codebook.yaml.")
+
+
+def _filter_bar(codebook: Codebook) -> str:
+    """The search box and the expand/collapse buttons; the query."""
+    bar = st.columns([4, 1, 1], vertical_alignment="bottom")
+    query = (
+        bar[0].text_input("Find a code", key="qc_cb_filter", placeholder="label, id or words of a definition").strip()
+    )
+    bar[1].button("Expand all", key="qc_cb_expand", on_click=_expand_all, args=(codebook, True), width="stretch")
+    bar[2].button("Collapse all", key="qc_cb_collapse", on_click=_expand_all, args=(codebook, False), width="stretch")
+    return query
+
+
+def _tree(codebook: Codebook, counts: pd.DataFrame, ctx: dict[str, Any], query: str, is_supervisor: bool) -> None:
+    """The tree: codes outside any theme, the themes with their codes, then cross-cutting themes."""
+    visible = ctx["visible"]
+    with st.container(key="qc_cb_tree"):
+        top_codes = [c for c in codebook.codes.values() if c.theme is None]
+        for code in top_codes:
+            if visible is None or code.id in visible:
+                _row(codebook, counts, code, ctx)
+        for tid in codebook.child_themes(None):
+            _theme(codebook, counts, codebook.themes[tid], ctx, 0)
+        if not codebook.themes and not codebook.codes:
+            st.info("The codebook is empty." + (" Add a theme or a code below." if is_supervisor else ""))
+        if codebook.cross_cutting:
+            st.subheader("Cross-cutting themes")
+            _header_row("Sets of codes from anywhere in the tree")
+            for cc in codebook.cross_cutting.values():
+                if visible is None or _matches(codebook, cc, query):
+                    _row(codebook, counts, cc, ctx)
+
+
+def _table_expander(codebook: Codebook, query: str) -> None:
+    """The codebook as one table (filtered by the query), technical columns on request."""
+    with st.expander("The codebook as a table", icon=":material/table:"):
+        frame = codebook_frame(codebook)
+        if query:
+            mask = frame.apply(lambda col: col.astype(str).str.contains(query, case=False, regex=False)).any(axis=1)
+            frame = frame.loc[mask]
+        technical = st.toggle("Show technical columns", key="qc_cb_technical", help="The codes' ids.")
+        tables.dataframe(
+            frame if technical else frame.drop(columns=["Code id"]),
+            hide_index=True,
+            width="stretch",
+            key="qc_cb_table",
+            column_config={"Description": st.column_config.TextColumn("Description", width="large")},
+        )
 
 
 # ------------------------------------------------------------------------------ the card of a node
