@@ -476,75 +476,90 @@ def _coding_panel(
 ) -> None:
     codebook = project.codebook
     with st.container(border=True):
-        # A fixed height: a long or short selection does not move what is below it.
-        with st.container(key="qc_selection_info", height=SELECTION_INFO_HEIGHT, border=False):
-            if sel:
-                st.markdown(f"**Selected** {sel['start']}–{sel['end']} ({sel['end'] - sel['start']} characters)")
-                st.text(_preview(text[sel["start"] : sel["end"]], 400))
-            else:
-                st.markdown("**Select text** — drag over it, click a sentence, or pick a segment below.")
+        _selection_info(text, sel)
         shortcut = recent_codes(codebook, list(st.session_state.get(RECENT_KEY, [])), mine)
         st.session_state[SHORTCUT_CODES_KEY] = shortcut
-        options = ordered_codes(codebook, shortcut)
-        # Apply and Undo sit beside the Codes box, top-aligned, not below it: the box grows
-        # and shrinks with the chips and the typing line, and leaving it (pressing the mouse
-        # on Apply) shrinks it; a button below moved between mouse-down and mouse-up and the
-        # click was lost.  Messages come after the buttons for the same reason.
-        st.markdown("**Codes**")
-        codes_col, buttons_col = st.columns([3, 1], vertical_alignment="top", gap="small")
-        with codes_col:
-            # on_change="ignore": choosing codes or typing a memo costs no rerun; the values
-            # travel with the Apply click.  No "select all matches" entry: Enter must pick one code.
-            st.multiselect(
-                "Codes",
-                options,
-                key="qc_codes",
-                format_func=lambda c: code_option_label(codebook, c),
-                placeholder="Type a code's name …",
-                select_all=False,
-                filter_mode="contains",
-                on_change="ignore",
-                label_visibility="collapsed",
-            )
-            st.text_input("Memo (optional)", key="qc_memo", on_change="ignore")
-        with buttons_col:
-            # No help= on buttons here: a tooltip makes Streamlit draw the button twice, and
-            # tests and benchmarks click ".st-key-<key> button".
-            st.button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,), width="stretch")
-            st.button("Undo", key="qc_undo", on_click=_undo, width="stretch")
+        _codes_and_buttons(codebook, document, ordered_codes(codebook, shortcut))
         # Actions in this fragment report here (the fragment reruns alone).
         with st.container(key="qc_messages"):
             state.show_flashes()
         _shortcut_legend(codebook, shortcut)
-        if st.toggle(
-            "Select without the mouse",
-            key="qc_keyboard_select",
-            help="Pick a sentence, paragraph or turn from a list (keyboard, screen readers).",
-        ):
-            labels = segment_labels(text, segments)
+        _keyboard_select(document, text, segments)
+        _new_code_form(project, codebook)
+
+
+def _selection_info(text: str, sel: dict[str, Any] | None) -> None:
+    # A fixed height: a long or short selection does not move what is below it.
+    with st.container(key="qc_selection_info", height=SELECTION_INFO_HEIGHT, border=False):
+        if sel:
+            st.markdown(f"**Selected** {sel['start']}–{sel['end']} ({sel['end'] - sel['start']} characters)")
+            st.text(_preview(text[sel["start"] : sel["end"]], 400))
+        else:
+            st.markdown("**Select text** — drag over it, click a sentence, or pick a segment below.")
+
+
+def _codes_and_buttons(codebook: Codebook, document: str, options: list[str]) -> None:
+    # Apply and Undo sit beside the Codes box, top-aligned, not below it: the box grows
+    # and shrinks with the chips and the typing line, and leaving it (pressing the mouse
+    # on Apply) shrinks it; a button below moved between mouse-down and mouse-up and the
+    # click was lost.  Messages come after the buttons for the same reason.
+    st.markdown("**Codes**")
+    codes_col, buttons_col = st.columns([3, 1], vertical_alignment="top", gap="small")
+    with codes_col:
+        # on_change="ignore": choosing codes or typing a memo costs no rerun; the values
+        # travel with the Apply click.  No "select all matches" entry: Enter must pick one code.
+        st.multiselect(
+            "Codes",
+            options,
+            key="qc_codes",
+            format_func=lambda c: code_option_label(codebook, c),
+            placeholder="Type a code's name …",
+            select_all=False,
+            filter_mode="contains",
+            on_change="ignore",
+            label_visibility="collapsed",
+        )
+        st.text_input("Memo (optional)", key="qc_memo", on_change="ignore")
+    with buttons_col:
+        # No help= on buttons here: a tooltip makes Streamlit draw the button twice, and
+        # tests and benchmarks click ".st-key-<key> button".
+        st.button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,), width="stretch")
+        st.button("Undo", key="qc_undo", on_click=_undo, width="stretch")
+
+
+def _keyboard_select(document: str, text: str, segments: pd.DataFrame) -> None:
+    if st.toggle(
+        "Select without the mouse",
+        key="qc_keyboard_select",
+        help="Pick a sentence, paragraph or turn from a list (keyboard, screen readers).",
+    ):
+        labels = segment_labels(text, segments)
+        st.selectbox(
+            f"Segment ({len(segments)})",
+            list(range(len(segments))),
+            index=None,
+            key="qc_segment_pick",
+            format_func=labels.__getitem__,
+            on_change=_on_segment_pick,
+            args=(document, segments),
+        )
+
+
+def _new_code_form(project: Project, codebook: Codebook) -> None:
+    with st.expander("New code"):
+        if project.actor.at_least("supervisor"):
+            themes = list(codebook.themes)
+            st.text_input("Label", key="qc_new_code_label")
             st.selectbox(
-                f"Segment ({len(segments)})",
-                list(range(len(segments))),
-                index=None,
-                key="qc_segment_pick",
-                format_func=labels.__getitem__,
-                on_change=_on_segment_pick,
-                args=(document, segments),
+                "Under theme",
+                themes or [UNCATEGORISED],
+                key="qc_new_code_theme",
+                format_func=lambda t: codebook.themes[t].label if t in codebook.themes else t,
+                index=themes.index(UNCATEGORISED) if UNCATEGORISED in themes else 0,
             )
-        with st.expander("New code"):
-            if project.actor.at_least("supervisor"):
-                themes = list(codebook.themes)
-                st.text_input("Label", key="qc_new_code_label")
-                st.selectbox(
-                    "Under theme",
-                    themes or [UNCATEGORISED],
-                    key="qc_new_code_theme",
-                    format_func=lambda t: codebook.themes[t].label if t in codebook.themes else t,
-                    index=themes.index(UNCATEGORISED) if UNCATEGORISED in themes else 0,
-                )
-                st.button("Create code", key="qc_create_code", on_click=_create_code)
-            else:
-                st.caption("Only supervisors change the codebook; ask one to add the code.")
+            st.button("Create code", key="qc_create_code", on_click=_create_code)
+        else:
+            st.caption("Only supervisors change the codebook; ask one to add the code.")
 
 
 def _shortcut_legend(codebook: Codebook, shortcut: list[str]) -> None:
@@ -577,6 +592,21 @@ def _preview(text: str, limit: int) -> str:
 
 def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dict[str, Any] | None) -> None:
     codebook = project.codebook
+    editable = _editable_codings(project, codings, sel)
+    with st.expander(
+        f"Codings ({len(editable)}{' at the selection' if sel and len(editable) < len(codings) else ''})",
+        expanded=bool(st.session_state.get("qc_edit_coding")),
+    ):
+        if editable.empty:
+            st.caption("No codings here yet.")
+            return
+        chosen = _coding_picker(codebook, editable)
+        if chosen is not None:
+            _coding_form(project, codebook, editable, chosen)
+
+
+def _editable_codings(project: Project, codings: pd.DataFrame, sel: dict[str, Any] | None) -> pd.DataFrame:
+    """The codings this user may edit, narrowed to those at the selection when there are any."""
     actor = project.actor
     editable = (
         codings if actor.at_least("supervisor") or actor.local else codings.loc[codings["annotator"] == actor.name]
@@ -585,60 +615,59 @@ def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dic
         overlapping = editable.loc[(editable["start"] < sel["end"]) & (editable["end"] > sel["start"])]
         if not overlapping.empty:
             editable = overlapping
-    with st.expander(
-        f"Codings ({len(editable)}{' at the selection' if sel and len(editable) < len(codings) else ''})",
-        expanded=bool(st.session_state.get("qc_edit_coding")),
-    ):
-        if editable.empty:
-            st.caption("No codings here yet.")
-            return
-        ids = editable["coding_id"].tolist()
-        codes_, quotes = editable["code"].tolist(), editable["quote"].tolist()
-        chosen = st.session_state.get("qc_edit_coding")
-        if chosen not in ids:
-            st.session_state["qc_edit_coding"] = chosen = None
-        if len(ids) > MAX_EDIT_OPTIONS:
-            # The newest only (and the one chosen): a list of hundreds is no help and costs every rerun.
-            keep = set(ids[-MAX_EDIT_OPTIONS:]) | {chosen}
-            rows = [(i, c, q) for i, c, q in zip(ids, codes_, quotes) if i in keep][::-1]
-            st.caption(
-                f"The {MAX_EDIT_OPTIONS} newest of {len(ids)}: select text or click a margin label to find the others."
-            )
-        else:
-            rows = list(zip(ids, codes_, quotes))
-        # One pass over plain columns: a DataFrame.at lookup per option made this list a third
-        # of each rerun on a transcript with hundreds of codings.
-        option_labels = {i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}" for i, code, quote in rows}
-        ids = [r[0] for r in rows]
-        st.selectbox(
-            "Coding",
-            ids,
-            key="qc_edit_coding",
-            index=None,
-            placeholder="Choose a coding to edit",
-            format_func=option_labels.__getitem__,
+    return editable
+
+
+def _coding_picker(codebook: Codebook, editable: pd.DataFrame) -> Any:
+    """The "Coding" picker (the newest few when there are many); returns the chosen coding id."""
+    ids = editable["coding_id"].tolist()
+    codes_, quotes = editable["code"].tolist(), editable["quote"].tolist()
+    chosen = st.session_state.get("qc_edit_coding")
+    if chosen not in ids:
+        st.session_state["qc_edit_coding"] = chosen = None
+    if len(ids) > MAX_EDIT_OPTIONS:
+        # The newest only (and the one chosen): a list of hundreds is no help and costs every rerun.
+        keep = set(ids[-MAX_EDIT_OPTIONS:]) | {chosen}
+        rows = [(i, c, q) for i, c, q in zip(ids, codes_, quotes) if i in keep][::-1]
+        st.caption(
+            f"The {MAX_EDIT_OPTIONS} newest of {len(ids)}: select text or click a margin label to find the others."
         )
-        chosen = st.session_state.get("qc_edit_coding")
-        if chosen is None:
-            return
-        row = editable.loc[editable["coding_id"] == chosen].iloc[0]
-        st.caption(state.escape_md(f"{row['annotator']} · {row['origin']} · {row['start']}–{row['end']}"))
-        codes = list(codebook.codes)
-        current = row["code"]
-        st.selectbox(
-            "Code",
-            codes,
-            index=codes.index(current) if current in codes else None,
-            key=f"qc_edit_code_{chosen}",
-            format_func=lambda c: code_option_label(codebook, c),
-        )
-        st.text_area("Memo", value=str(row["memo"] or ""), key=f"qc_edit_memo_{chosen}")
-        cols = st.columns(2)
-        stored = project.coding(int(chosen)) or {}
-        cols[0].button(
-            "Save", key="qc_edit_save", on_click=_save_coding, args=(int(chosen), current, stored.get("version"))
-        )
-        cols[1].button("Delete", key="qc_edit_delete", on_click=_delete_coding, args=(int(chosen),))
+    else:
+        rows = list(zip(ids, codes_, quotes))
+    # One pass over plain columns: a DataFrame.at lookup per option made this list a third
+    # of each rerun on a transcript with hundreds of codings.
+    option_labels = {i: f"{code_label(codebook, code)} · {_preview(str(quote), 50)}" for i, code, quote in rows}
+    st.selectbox(
+        "Coding",
+        [r[0] for r in rows],
+        key="qc_edit_coding",
+        index=None,
+        placeholder="Choose a coding to edit",
+        format_func=option_labels.__getitem__,
+    )
+    return st.session_state.get("qc_edit_coding")
+
+
+def _coding_form(project: Project, codebook: Codebook, editable: pd.DataFrame, chosen: Any) -> None:
+    """Code, memo, Save and Delete for the chosen coding."""
+    row = editable.loc[editable["coding_id"] == chosen].iloc[0]
+    st.caption(state.escape_md(f"{row['annotator']} · {row['origin']} · {row['start']}–{row['end']}"))
+    codes = list(codebook.codes)
+    current = row["code"]
+    st.selectbox(
+        "Code",
+        codes,
+        index=codes.index(current) if current in codes else None,
+        key=f"qc_edit_code_{chosen}",
+        format_func=lambda c: code_option_label(codebook, c),
+    )
+    st.text_area("Memo", value=str(row["memo"] or ""), key=f"qc_edit_memo_{chosen}")
+    cols = st.columns(2)
+    stored = project.coding(int(chosen)) or {}
+    cols[0].button(
+        "Save", key="qc_edit_save", on_click=_save_coding, args=(int(chosen), current, stored.get("version"))
+    )
+    cols[1].button("Delete", key="qc_edit_delete", on_click=_delete_coding, args=(int(chosen),))
 
 
 def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
@@ -678,64 +707,71 @@ def _document_data(project: Project, document: str, doc: dict[str, Any], codings
 def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> None:
     with st.expander("Suggestions"):
         try:
-            from ...assist import (
-                SuggestionModel,
-                pattern_suggestions,
-                suggestions_from_frame,
-            )
+            from ...assist import SuggestionModel  # noqa: F401  (scikit-learn and spaCy present)
         except ImportError as exc:
             st.info(f"Suggestions are not available in this installation ({exc}).")
             return
-        actor = project.actor
-        mine = codings.loc[codings["annotator"] == actor.name]
-        cols = st.columns(2)
         found: dict[str, list[Any]] = st.session_state.setdefault(SUGGESTIONS_KEY, {})
-        st.caption(
-            "Patterns: sentences matching the codebook's patterns. Model: learns from the codings you "
-            "may see and suggests codes for sentences you have not coded."
-        )
-        if cols[0].button("Pattern suggestions", key="qc_suggest_patterns"):
-            with state.user_errors():
-                frame = pattern_suggestions(
-                    _document_data(project, document, doc, mine), annotator=actor.name, documents=[document]
-                )
-                found[document] = suggestions_from_frame(frame)
-        if cols[1].button("Model suggestions", key="qc_suggest_model"):
-            with state.user_errors(), st.spinner("Training on the coded sentences …"):
-                model = SuggestionModel(seed=0).fit(state.cached_analysis(project))
-                frame = model.suggest(
-                    _document_data(project, document, doc, mine),
-                    annotator=actor.name,
-                    top_k=1,
-                    documents=[document],
-                    order="uncertainty",
-                )
-                found[document] = suggestions_from_frame(frame)
+        _ask_for_suggestions(project, document, doc, codings, found)
         suggestions = found.get(document)
         if suggestions is None:
             st.caption("Ask for suggestions; accept, change or reject each one.")
             return
         open_ = undecided(project, suggestions)
         st.caption(f"{len(open_)} open suggestion(s) of {len(suggestions)}.")
-        codebook = project.codebook
         for i, sg in enumerate(open_[:MAX_SUGGESTIONS_SHOWN]):
-            with st.container(border=True):
-                st.markdown(f"**{state.escape_md(code_label(codebook, sg.code))}** · {sg.source} · {sg.score:.2f}")
-                st.text(_preview(doc["text"][sg.start : sg.end], 300))
-                st.caption(state.escape_md(sg.reason))
-                c = st.columns([1, 1, 2])
-                c[0].button("Accept", key=f"qc_sg_accept_{i}", on_click=_decide, args=(sg, "accepted"))
-                c[1].button("Reject", key=f"qc_sg_reject_{i}", on_click=_decide, args=(sg, "rejected"))
-                other = c[2].selectbox(
-                    "Other code",
-                    list(codebook.codes),
-                    index=None,
-                    key=f"qc_sg_other_{i}",
-                    label_visibility="collapsed",
-                    placeholder="Accept with another code …",
-                    format_func=lambda x: code_option_label(codebook, x),
-                )
-                if other:
-                    st.button(
-                        "Accept with this code", key=f"qc_sg_change_{i}", on_click=_decide, args=(sg, "accepted", other)
-                    )
+            _suggestion_card(project.codebook, doc["text"], i, sg)
+
+
+def _ask_for_suggestions(
+    project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame, found: dict[str, list[Any]]
+) -> None:
+    """The two buttons; what they find is kept per interview in ``found``."""
+    from ...assist import SuggestionModel, pattern_suggestions, suggestions_from_frame
+
+    actor = project.actor
+    mine = codings.loc[codings["annotator"] == actor.name]
+    cols = st.columns(2)
+    st.caption(
+        "Patterns: sentences matching the codebook's patterns. Model: learns from the codings you "
+        "may see and suggests codes for sentences you have not coded."
+    )
+    if cols[0].button("Pattern suggestions", key="qc_suggest_patterns"):
+        with state.user_errors():
+            frame = pattern_suggestions(
+                _document_data(project, document, doc, mine), annotator=actor.name, documents=[document]
+            )
+            found[document] = suggestions_from_frame(frame)
+    if cols[1].button("Model suggestions", key="qc_suggest_model"):
+        with state.user_errors(), st.spinner("Training on the coded sentences …"):
+            model = SuggestionModel(seed=0).fit(state.cached_analysis(project))
+            frame = model.suggest(
+                _document_data(project, document, doc, mine),
+                annotator=actor.name,
+                top_k=1,
+                documents=[document],
+                order="uncertainty",
+            )
+            found[document] = suggestions_from_frame(frame)
+
+
+def _suggestion_card(codebook: Codebook, text: str, i: int, sg: Any) -> None:
+    """One open suggestion: the passage, why, and accept / reject / accept with another code."""
+    with st.container(border=True):
+        st.markdown(f"**{state.escape_md(code_label(codebook, sg.code))}** · {sg.source} · {sg.score:.2f}")
+        st.text(_preview(text[sg.start : sg.end], 300))
+        st.caption(state.escape_md(sg.reason))
+        c = st.columns([1, 1, 2])
+        c[0].button("Accept", key=f"qc_sg_accept_{i}", on_click=_decide, args=(sg, "accepted"))
+        c[1].button("Reject", key=f"qc_sg_reject_{i}", on_click=_decide, args=(sg, "rejected"))
+        other = c[2].selectbox(
+            "Other code",
+            list(codebook.codes),
+            index=None,
+            key=f"qc_sg_other_{i}",
+            label_visibility="collapsed",
+            placeholder="Accept with another code …",
+            format_func=lambda x: code_option_label(codebook, x),
+        )
+        if other:
+            st.button("Accept with this code", key=f"qc_sg_change_{i}", on_click=_decide, args=(sg, "accepted", other))
