@@ -179,11 +179,38 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
 
         ``before_store(docs)`` may raise InputFileError to veto the whole import after the good
         files were read and checked, before anything is stored (a bad codings spreadsheet)."""
-        from ..importers import read_each
-
         report = report or SyncReport()
-        todo: list[tuple[Path, str, str]] = []
         refused: dict[str, list[Problem]] = {}
+        todo = self._transcripts_to_read(paths, force, report, refused)
+        good = _read_transcripts(todo, refused)
+        _refuse_same_names(good, refused)
+        good = [(item, doc) for item, doc in good if item[1] not in refused]
+        embedded, unknown = self._resolve_embedded_codings(good, refused, create_unknown_codes)
+        kept = [i for i, (item, _) in enumerate(good) if item[1] not in refused]
+        good, embedded = [good[i] for i in kept], [embedded[i] for i in kept]
+        problems = [p for found in refused.values() for p in found]
+        if all_or_nothing and problems:
+            raise InputFileError(problems)
+        docs = [doc for _, doc in good]
+        if before_store is not None:
+            try:
+                before_store(docs)
+            except InputFileError as exc:  # a bad sheet holds back the whole import
+                raise InputFileError(problems + exc.problems) from None
+        self._create_codes({label: slug for label, slug in unknown.items() if slug not in self.codebook.codes})
+        self._store_transcripts(
+            good, embedded, report, refused, progress=progress, step=step, all_or_nothing=all_or_nothing
+        )
+        for rel, found in refused.items():
+            report.refused.setdefault(rel, []).extend(found)
+        return report
+
+    def _transcripts_to_read(
+        self, paths: Sequence[Path], force: bool, report: SyncReport, refused: dict[str, list[Problem]]
+    ) -> list[tuple[Path, str, str]]:
+        """(path, relative path, sha256) of each file to read: links out of the project, missing
+        files (``refused``) and files unchanged since their import (unless ``force``) are not."""
+        todo: list[tuple[Path, str, str]] = []
         for path in paths:
             path = Path(path)
             if self.lies_in_project(path) and self.outside_project(
@@ -204,40 +231,21 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
                 report.skipped.append(rel)
                 continue
             todo.append((path, rel, sha))
-        results = read_each([p for p, _, _ in todo]) if todo else []
-        good: list[tuple[tuple[Path, str, str], ParsedDocument]] = []
-        for item, result in zip(todo, results):
-            if isinstance(result, InputFileError):
-                refused.setdefault(item[1], []).extend(result.problems)
-            else:
-                good.append((item, result))
-        by_name: dict[str, list[str]] = {}
-        for (_path, rel, _), doc in good:
-            by_name.setdefault(doc.name, []).append(rel)
-        for name, rels in by_name.items():
-            if len(rels) > 1:  # which one is meant is the user's call: neither is imported
-                for rel in rels:
-                    refused.setdefault(rel, []).append(
-                        Problem(
-                            f"Two files give the same document name '{name}' ({' and '.join(rels)}).",
-                            path=rel,
-                            hint="Rename one of them; the file stem is the document name.",
-                        )
-                    )
-        good = [(item, doc) for item, doc in good if item[1] not in refused]
-        embedded, unknown = self._resolve_embedded_codings(good, refused, create_unknown_codes)
-        kept = [i for i, (item, _) in enumerate(good) if item[1] not in refused]
-        good, embedded = [good[i] for i in kept], [embedded[i] for i in kept]
-        problems = [p for found in refused.values() for p in found]
-        if all_or_nothing and problems:
-            raise InputFileError(problems)
-        docs = [doc for _, doc in good]
-        if before_store is not None:
-            try:
-                before_store(docs)
-            except InputFileError as exc:  # a bad sheet holds back the whole import
-                raise InputFileError(problems + exc.problems) from None
-        self._create_codes({label: slug for label, slug in unknown.items() if slug not in self.codebook.codes})
+        return todo
+
+    def _store_transcripts(
+        self,
+        good: list[tuple[tuple[Path, str, str], ParsedDocument]],
+        embedded: list[list[Coding]],
+        report: SyncReport,
+        refused: dict[str, list[Problem]],
+        *,
+        progress: Progress | None,
+        step: str | None,
+        all_or_nothing: bool,
+    ) -> None:
+        """Store each checked transcript with its comments' codings (both or neither); a file
+        whose codings are refused is left out (``refused``), or, ``all_or_nothing``, raises."""
         for i, (((_path, rel, sha), doc), codings) in enumerate(zip(good, embedded)):
             doc.source_path = rel
             try:  # the transcript and its comments' codings: both or neither
@@ -262,9 +270,6 @@ class ImportsMixin(SpreadsheetsMixin, FolderMixin):
                 report.codings_imported[f"{rel} (comments)"] = len(ids)
             if progress:
                 progress("Importing interviews", i + 1, len(good))
-        for rel, found in refused.items():
-            report.refused.setdefault(rel, []).extend(found)
-        return report
 
     def _resolve_embedded_codings(
         self,
@@ -348,3 +353,39 @@ def _new_code_id(name: str, codebook: Codebook, new_ids: Iterable[str]) -> str:
         n += 1
         candidate = f"{base}_{n}"
     return candidate
+
+
+def _read_transcripts(
+    todo: list[tuple[Path, str, str]], refused: dict[str, list[Problem]]
+) -> list[tuple[tuple[Path, str, str], ParsedDocument]]:
+    """Read the files; one that cannot be read is listed in ``refused`` with its problems."""
+    from ..importers import read_each
+
+    results = read_each([p for p, _, _ in todo]) if todo else []
+    good: list[tuple[tuple[Path, str, str], ParsedDocument]] = []
+    for item, result in zip(todo, results):
+        if isinstance(result, InputFileError):
+            refused.setdefault(item[1], []).extend(result.problems)
+        else:
+            good.append((item, result))
+    return good
+
+
+def _refuse_same_names(
+    good: list[tuple[tuple[Path, str, str], ParsedDocument]], refused: dict[str, list[Problem]]
+) -> None:
+    """Files giving the same document name: which one is meant is the user's call, so neither
+    is imported (each is listed in ``refused``)."""
+    by_name: dict[str, list[str]] = {}
+    for (_path, rel, _), doc in good:
+        by_name.setdefault(doc.name, []).append(rel)
+    for name, rels in by_name.items():
+        if len(rels) > 1:  # which one is meant is the user's call: neither is imported
+            for rel in rels:
+                refused.setdefault(rel, []).append(
+                    Problem(
+                        f"Two files give the same document name '{name}' ({' and '.join(rels)}).",
+                        path=rel,
+                        hint="Rename one of them; the file stem is the document name.",
+                    )
+                )

@@ -61,59 +61,12 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             loc: dict[str, Any] = dict(path=source, row=row_no)
             if c.annotator != actor.name and not actor.at_least("supervisor") and not actor.local:
                 raise PermissionDenied(f"'{actor.name}' may not write codings as '{c.annotator}'.")
-            if c.document not in docs:
-                problems.append(
-                    Problem(
-                        f"Unknown document '{c.document}'.",
-                        field="document",
-                        hint=(did_you_mean(c.document, docs) or "") + f" Known documents: {valid_list(docs)}.",
-                        **loc,
-                    )
-                )
-                continue
-            if c.code not in codes:
-                problems.append(
-                    Problem(
-                        f"Unknown code '{c.code}'.",
-                        field="code",
-                        hint=did_you_mean(c.code, codes) or "Add it to codebook.yaml first, or pick an existing code.",
-                        **loc,
-                    )
-                )
+            problem = _coding_problem(c, docs, codes, loc)
+            if problem is not None:
+                problems.append(problem)
                 continue
             doc_id, length, _ = docs[c.document]
-            if not (0 <= c.start < c.end <= length):
-                problems.append(
-                    Problem(
-                        f"Span {c.start}–{c.end} is outside document '{c.document}' (length {length}) or empty.",
-                        field="start/end",
-                        hint="Offsets are code points, start < end ≤ length.",
-                        **loc,
-                    )
-                )
-                continue
-            if c.origin not in ORIGINS:
-                problems.append(
-                    Problem(
-                        f"Unknown origin '{c.origin}'.", field="origin", hint=f"Valid: {valid_list(ORIGINS)}.", **loc
-                    )
-                )
-                continue
-            stamp = c.created_at or s.now()
-            values.append(
-                {
-                    "document_id": doc_id,
-                    "doc_length": length,
-                    "start_pos": c.start,
-                    "end_pos": c.end,
-                    "code_id": c.code,
-                    "annotator": c.annotator,
-                    "memo": c.memo or "",
-                    "origin": c.origin,
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                }
-            )
+            values.append(_coding_values(c, doc_id, length))
         if problems:
             raise CodingError(problems)
         return values
@@ -178,69 +131,26 @@ class CodingsRoom(UsersRoom, DocumentsRoom):
             self.ensure_user(conn, annotator)
         # Set-based rather than one SELECT + INSERT + audit INSERT per coding: building
         # three SQLAlchemy statements per row made a 60,000-row spreadsheet take minutes.
-        texts: dict[int, str] = {}
-        existing: dict[int, set[tuple]] = {}
-        starts_of: dict[int, set[int]] = {}
-        for v in values:
-            starts_of.setdefault(v["document_id"], set()).add(v["start_pos"])
-        for doc_id, starts in starts_of.items():
-            texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == doc_id)).scalar_one()
-            # Only stored codings that start where a new one starts can be duplicates: fetch
-            # just those (index on document_id, start_pos), not every coding of the document.
-            ordered, found = sorted(starts), set[tuple]()
-            for lo in range(0, len(ordered), 500):
-                found.update(
-                    tuple(r)
-                    for r in conn.execute(
-                        sa.select(
-                            s.codings.c.start_pos, s.codings.c.end_pos, s.codings.c.code_id, s.codings.c.annotator
-                        ).where(s.codings.c.document_id == doc_id, s.codings.c.start_pos.in_(ordered[lo : lo + 500]))
-                    )
-                )
-            existing[doc_id] = found
-        new_rows: list[dict[str, Any]] = []
-        for v in values:
-            key = (v["start_pos"], v["end_pos"], v["code_id"], v["annotator"])
-            if key in existing[v["document_id"]]:  # stored before, or earlier in this batch
-                if skip_existing:
-                    continue
-                raise CodingError(
-                    f"'{v['annotator']}' already coded this span with '{v['code_id']}'.",
-                    hint="Edit the existing coding instead.",
-                )
-            existing[v["document_id"]].add(key)
-            v["quote"] = texts[v["document_id"]][v["start_pos"] : v["end_pos"]]
-            new_rows.append(v)
+        texts, existing = _texts_and_existing(conn, values)
+        new_rows = _new_coding_rows(values, texts, existing, skip_existing)
         ids: list[int] = []
         if new_rows:
-            try:
-                with conn.begin_nested():
-                    ids = [
-                        int(r[0])
-                        for r in conn.execute(
-                            s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows
-                        )
-                    ]
-            except sa.exc.IntegrityError as exc:
-                raise self._clash(conn, new_rows, exc) from None
-            audit = []
-            for new_id, v in zip(ids, new_rows):
-                after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
-                after.update(document_id=v["document_id"], version=1)
-                audit.append(
-                    {
-                        "at": s.now(),
-                        "actor": actor.name,
-                        "action": "coding.add",
-                        "entity": "coding",
-                        "entity_id": str(new_id),
-                        "before": None,
-                        "after": after,
-                        "step": conn.info.get("qualcode_step"),
-                    }
-                )
-            conn.execute(s.audit_log.insert(), audit)
+            ids = self._store_coding_rows(conn, new_rows)
+            conn.execute(s.audit_log.insert(), _coding_add_audit(conn, actor, ids, new_rows))
         return ids
+
+    def _store_coding_rows(self, conn: Connection, new_rows: list[dict[str, Any]]) -> list[int]:
+        """INSERT the checked rows in one statement; a lost race becomes the named clash error."""
+        try:
+            with conn.begin_nested():
+                return [
+                    int(r[0])
+                    for r in conn.execute(
+                        s.codings.insert().returning(s.codings.c.id, sort_by_parameter_order=True), new_rows
+                    )
+                ]
+        except sa.exc.IntegrityError as exc:
+            raise self._clash(conn, new_rows, exc) from None
 
     def _clash(self, conn: Connection, rows: Sequence[dict[str, Any]], exc: sa.exc.IntegrityError) -> QualcodeError:
         """The named error for an INSERT that lost a race: another session stored the same coding
@@ -695,3 +605,129 @@ def _undo_result(
             else f"Undid one step: {len(codings)} codings ({', '.join(actions)})."
         ),
     }
+
+
+def _coding_problem(
+    c: Coding, docs: Mapping[str, tuple[int, int, str]], codes: set[str], loc: dict[str, Any]
+) -> Problem | None:
+    """The first thing wrong with one coding (unknown document/code, bad span, unknown origin)."""
+    if c.document not in docs:
+        return Problem(
+            f"Unknown document '{c.document}'.",
+            field="document",
+            hint=(did_you_mean(c.document, docs) or "") + f" Known documents: {valid_list(docs)}.",
+            **loc,
+        )
+    if c.code not in codes:
+        return Problem(
+            f"Unknown code '{c.code}'.",
+            field="code",
+            hint=did_you_mean(c.code, codes) or "Add it to codebook.yaml first, or pick an existing code.",
+            **loc,
+        )
+    _, length, _ = docs[c.document]
+    if not (0 <= c.start < c.end <= length):
+        return Problem(
+            f"Span {c.start}–{c.end} is outside document '{c.document}' (length {length}) or empty.",
+            field="start/end",
+            hint="Offsets are code points, start < end ≤ length.",
+            **loc,
+        )
+    if c.origin not in ORIGINS:
+        return Problem(f"Unknown origin '{c.origin}'.", field="origin", hint=f"Valid: {valid_list(ORIGINS)}.", **loc)
+    return None
+
+
+def _coding_values(c: Coding, doc_id: int, length: int) -> dict[str, Any]:
+    """The codings-table row for one checked coding (no quote yet)."""
+    stamp = c.created_at or s.now()
+    return {
+        "document_id": doc_id,
+        "doc_length": length,
+        "start_pos": c.start,
+        "end_pos": c.end,
+        "code_id": c.code,
+        "annotator": c.annotator,
+        "memo": c.memo or "",
+        "origin": c.origin,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def _texts_and_existing(
+    conn: Connection, values: Sequence[dict[str, Any]]
+) -> tuple[dict[int, str], dict[int, set[tuple]]]:
+    """Each touched document's text, and the (start, end, code, annotator) keys already stored
+    at the starts the new codings use."""
+    texts: dict[int, str] = {}
+    existing: dict[int, set[tuple]] = {}
+    starts_of: dict[int, set[int]] = {}
+    for v in values:
+        starts_of.setdefault(v["document_id"], set()).add(v["start_pos"])
+    for doc_id, starts in starts_of.items():
+        texts[doc_id] = conn.execute(sa.select(s.documents.c.text).where(s.documents.c.id == doc_id)).scalar_one()
+        existing[doc_id] = _stored_keys_at(conn, doc_id, starts)
+    return texts, existing
+
+
+def _stored_keys_at(conn: Connection, doc_id: int, starts: set[int]) -> set[tuple]:
+    """Only stored codings that start where a new one starts can be duplicates: fetch just
+    those (index on document_id, start_pos), not every coding of the document."""
+    ordered, found = sorted(starts), set[tuple]()
+    for lo in range(0, len(ordered), 500):
+        found.update(
+            tuple(r)
+            for r in conn.execute(
+                sa.select(s.codings.c.start_pos, s.codings.c.end_pos, s.codings.c.code_id, s.codings.c.annotator).where(
+                    s.codings.c.document_id == doc_id, s.codings.c.start_pos.in_(ordered[lo : lo + 500])
+                )
+            )
+        )
+    return found
+
+
+def _new_coding_rows(
+    values: Sequence[dict[str, Any]],
+    texts: Mapping[int, str],
+    existing: dict[int, set[tuple]],
+    skip_existing: bool,
+) -> list[dict[str, Any]]:
+    """The rows to insert, with their quotes: duplicates are skipped or refused."""
+    new_rows: list[dict[str, Any]] = []
+    for v in values:
+        key = (v["start_pos"], v["end_pos"], v["code_id"], v["annotator"])
+        if key in existing[v["document_id"]]:  # stored before, or earlier in this batch
+            if skip_existing:
+                continue
+            raise CodingError(
+                f"'{v['annotator']}' already coded this span with '{v['code_id']}'.",
+                hint="Edit the existing coding instead.",
+            )
+        existing[v["document_id"]].add(key)
+        v["quote"] = texts[v["document_id"]][v["start_pos"] : v["end_pos"]]
+        new_rows.append(v)
+    return new_rows
+
+
+def _coding_add_audit(
+    conn: Connection, actor: Actor, ids: Sequence[int], new_rows: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One coding.add audit row per new coding, in the caller's undo step."""
+    audit = []
+    for new_id, v in zip(ids, new_rows):
+        after = {k: v[k] for k in ("start_pos", "end_pos", "code_id", "annotator", "memo", "origin")}
+        after.update(document_id=v["document_id"], version=1)
+        audit.append(
+            {
+                "at": s.now(),
+                "actor": actor.name,
+                "action": "coding.add",
+                "entity": "coding",
+                "entity_id": str(new_id),
+                "before": None,
+                "after": after,
+                "step": conn.info.get("qualcode_step"),
+            }
+        )
+    return audit

@@ -564,7 +564,21 @@ def _list_forms(
     editor: Any, codebook: Codebook, themes: list[str], codes: list[str], theme_label: Any, code_label: Any
 ) -> None:
     add, rename, move, merge, delete = st.tabs(["Add", "Rename", "Move", "Merge", "Delete"])
-    with add, st.form("qc_cb_add", clear_on_submit=True):
+    with add:
+        _add_form(editor, codebook, themes, theme_label)
+    with rename:
+        _rename_form(editor, codebook, codes, theme_label, code_label)
+    with move:
+        _move_form(editor, codebook, themes, codes, theme_label, code_label)
+    with merge:
+        _merge_form(editor, codebook, codes, code_label)
+    with delete:
+        _delete_form(editor, codebook, codes, theme_label, code_label)
+
+
+def _add_form(editor: Any, codebook: Codebook, themes: list[str], theme_label: Any) -> None:
+    """Add a code or theme under a chosen parent."""
+    with st.form("qc_cb_add", clear_on_submit=True):
         kind = st.radio("Add a", ["code", "theme"], horizontal=True, key="qc_cb_add_kind")
         label = st.text_input("Label", key="qc_cb_add_label")
         node_id = st.text_input(
@@ -591,7 +605,11 @@ def _list_forms(
                 else:
                     editor.add_theme(new_id, label, parent or None, description=description)
                 _done(f"Added {kind} '{label}' ({new_id}).")
-    with rename, st.form("qc_cb_rename"):
+
+
+def _rename_form(editor: Any, codebook: Codebook, codes: list[str], theme_label: Any, code_label: Any) -> None:
+    """Rename a code or theme (new label and/or id)."""
+    with st.form("qc_cb_rename"):
         node = st.selectbox(
             "Code or theme",
             list(nodes_in_tree(codebook, codes)),
@@ -605,7 +623,13 @@ def _list_forms(
                 _check_ids(codebook, node)
                 editor.rename_code(node, new_id=new_id.strip() or None, new_label=new_label.strip() or None)
                 _done("Renamed; the old name is kept as an alias.")
-    with move, st.form("qc_cb_move"):
+
+
+def _move_form(
+    editor: Any, codebook: Codebook, themes: list[str], codes: list[str], theme_label: Any, code_label: Any
+) -> None:
+    """Move a code or theme under another theme."""
+    with st.form("qc_cb_move"):
         node = st.selectbox(
             "Code or theme",
             list(nodes_in_tree(codebook, codes)),
@@ -623,7 +647,11 @@ def _list_forms(
                 _check_ids(codebook, node, parent or None)
                 editor.move(node, parent or None)
                 _done("Moved.")
-    with merge, st.form("qc_cb_merge"):
+
+
+def _merge_form(editor: Any, codebook: Codebook, codes: list[str], code_label: Any) -> None:
+    """Merge one code into another, after a confirmation tick."""
+    with st.form("qc_cb_merge"):
         source = st.selectbox("Merge this code …", codes, format_func=code_label, key="qc_cb_merge_source")
         target = st.selectbox("… into this code", codes, format_func=code_label, key="qc_cb_merge_target")
         confirmed = st.checkbox(
@@ -646,7 +674,11 @@ def _list_forms(
                 else:
                     editor.merge_codes(source, target)
                     _done("Merged; codings moved to the target code. Undo reverts the merge.")
-    with delete, st.form("qc_cb_delete"):
+
+
+def _delete_form(editor: Any, codebook: Codebook, codes: list[str], theme_label: Any, code_label: Any) -> None:
+    """Delete a code, theme or cross-cutting node."""
+    with st.form("qc_cb_delete"):
         node = st.selectbox(
             "Code or theme",
             list(nodes_in_tree(codebook, codes)) + list(codebook.cross_cutting),
