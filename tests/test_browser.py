@@ -16,52 +16,38 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
+from browser_support import CHROMIUM, WAIT_MS, add_team_users, chromium, require_browser, serving
 from conftest import require_service
 
 from qualcode.app.screenshots import (
-    CHROMIUM_ARGS,
     TEXT_RECT_JS,
     free_port,
-    start_streamlit,
-    stop,
 )
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-WAIT_MS = 30_000
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
-    pytest.importorskip("playwright")
+    require_browser()
     from test_app import PASSWORDS, make_project
 
-    from qualcode.auth import hash_password
     from qualcode.store import LOCAL_ADMIN
 
     root = tmp_path_factory.mktemp("browser") / "proj"
     project = make_project(root, hostile=True)
-    for name, role in (("alice", "annotator"), ("bob", "annotator"), ("sam", "supervisor")):
-        project.store.add_user(LOCAL_ADMIN, name, role, hash_password(PASSWORDS[name], n=2**10))
+    add_team_users(project, (("alice", "annotator"), ("bob", "annotator"), ("sam", "supervisor")), PASSWORDS)
     project.store.set_setting(LOCAL_ADMIN, "team_mode", "true")
     project.store.set_setting(LOCAL_ADMIN, "blind_mode", "true")
     project.close()
-    port = free_port()
-    proc = start_streamlit(root, port, root.parent / "streamlit.log")
-    yield f"http://127.0.0.1:{port}", root
-    stop(proc)
+    with serving(root) as url:
+        yield url, root
 
 
 @pytest.fixture(scope="module")
 def browser(server: tuple[str, Path]):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture
@@ -363,10 +349,8 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     project = make_project(root)
     add_codings(project)  # alice and bob: the alphabetically first is "alice"
     project.close()
-    port = free_port()
-    proc = start_streamlit(root, port, root.parent / "streamlit.log")
-    yield f"http://127.0.0.1:{port}"
-    stop(proc)
+    with serving(root) as url:
+        yield url
 
 
 def chosen_name(page) -> str:

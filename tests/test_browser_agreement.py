@@ -10,30 +10,26 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from conftest import require_service
+from browser_support import CHROMIUM, require_browser, serving
 
-from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop
+from qualcode.app.screenshots import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 WAIT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
-    pytest.importorskip("playwright")
+    require_browser()
     from test_app import add_codings, make_project
 
     root = tmp_path_factory.mktemp("browser_agreement") / "proj"
     project = make_project(root)
     add_codings(project)  # alice codes "The visa rules …" as visas in expert_A, bob does not
     project.close()
-    port = free_port()
-    proc = start_streamlit(root, port, root.parent / "streamlit.log")
-    yield f"http://127.0.0.1:{port}"
-    stop(proc)
+    with serving(root) as url:
+        yield url
 
 
 def test_send_to_adjudicate_opens_that_passage(server: str) -> None:

@@ -14,14 +14,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from conftest import require_service
-
-from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop
+from browser_support import WAIT_MS, chromium, require_browser, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-WAIT_MS = 30_000
 WIDTH = 1366
 LONG = (
     "---\nparticipant: L\nlabel: Long test interview (L)\n---\n"
@@ -33,8 +29,7 @@ NEEDLE = "The border queue took nine hours"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict]]:
-    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
-    pytest.importorskip("playwright")
+    require_browser()
     from test_app import add_codings, make_project
 
     from qualcode.store import Actor
@@ -55,20 +50,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "long_L", start, end, "border_checks", memo="Queue at the crossing."
     )
     project.close()
-    port = free_port()
-    proc = start_streamlit(root, port, root.parent / "streamlit.log")
-    yield f"http://127.0.0.1:{port}", root, {"start": start, "end": end, "coding_id": coding}
-    stop(proc)
+    with serving(root) as url:
+        yield url, root, {"start": start, "end": end, "coding_id": coding}
 
 
 @pytest.fixture(scope="module")
 def browser(server):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 def open_page(browser, url: str, title: str):  # type: ignore[no-untyped-def]
@@ -88,13 +77,22 @@ def choose(page, key: str, typed: str, option: str) -> None:  # type: ignore[no-
     page.get_by_role("option", name=option).first.click()
 
 
+FITS_JS = (
+    "() => { const m = document.querySelector('[data-testid=stMain]') || document.body;"
+    " return m.scrollWidth <= m.clientWidth + 1 && document.documentElement.scrollWidth <= innerWidth + 1; }"
+)
+
+
 def no_horizontal_overflow(page) -> bool:  # type: ignore[no-untyped-def]
-    return bool(
-        page.evaluate(
-            "() => { const m = document.querySelector('[data-testid=stMain]') || document.body;"
-            " return m.scrollWidth <= m.clientWidth + 1 && document.documentElement.scrollWidth <= innerWidth + 1; }"
-        )
-    )
+    """The page fits its width once it has settled (a rerun can overflow for a frame while
+    Streamlit swaps elements): wait for it, and fail only if it never fits."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(FITS_JS, timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def test_open_in_context_scrolls_the_transcript_to_the_excerpt(browser, server) -> None:  # type: ignore[no-untyped-def]

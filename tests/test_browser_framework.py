@@ -11,21 +11,18 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from conftest import require_service
+from browser_support import CHROMIUM, WAIT_MS, require_browser, serving
 
-from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop
+from qualcode.app.screenshots import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-WAIT_MS = 30_000
 PASSWORD = "sam-password-333"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
-    pytest.importorskip("playwright")
+    require_browser()
     from test_framework import make_synthetic
 
     from qualcode.auth import hash_password
@@ -36,10 +33,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     project.store.add_user(LOCAL_ADMIN, "sam", "supervisor", hash_password(PASSWORD, n=2**10))
     project.store.set_setting(LOCAL_ADMIN, "team_mode", "true")
     project.close()
-    port = free_port()
-    proc = start_streamlit(root, port, root.parent / "streamlit.log")
-    yield f"http://127.0.0.1:{port}", root
-    stop(proc)
+    with serving(root) as url:
+        yield url, root
 
 
 def test_click_a_cell_read_its_excerpts_and_save_its_summary(server: tuple[str, Path], tmp_path: Path) -> None:

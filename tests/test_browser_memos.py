@@ -11,46 +11,32 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from conftest import require_service
-
-from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop
+from browser_support import WAIT_MS, add_team_users, chromium, require_browser, serving
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-WAIT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
-    pytest.importorskip("playwright")
+    require_browser()
     from test_app import PASSWORDS, make_project
 
-    from qualcode.auth import hash_password
     from qualcode.store import LOCAL_ADMIN
 
     root = tmp_path_factory.mktemp("browser_memos") / "proj"
     project = make_project(root)
-    for name, role in (("alice", "annotator"), ("bob", "annotator")):
-        project.store.add_user(LOCAL_ADMIN, name, role, hash_password(PASSWORDS[name], n=2**10))
+    add_team_users(project, (("alice", "annotator"), ("bob", "annotator")), PASSWORDS)
     project.store.set_setting(LOCAL_ADMIN, "team_mode", "true")
     project.store.set_setting(LOCAL_ADMIN, "blind_mode", "true")
     project.close()
-    port = free_port()
-    proc = start_streamlit(root, port, root.parent / "streamlit.log")
-    yield f"http://127.0.0.1:{port}", root
-    stop(proc)
+    with serving(root) as url:
+        yield url, root
 
 
 @pytest.fixture(scope="module")
 def browser(server: tuple[str, Path]):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 def _sign_in(browser, url: str, name: str):  # type: ignore[no-untyped-def]

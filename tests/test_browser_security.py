@@ -16,49 +16,41 @@ from urllib.parse import urlparse
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
+from browser_support import WAIT_MS, add_team_users, chromium, require_browser, serving
 from conftest import require_service
 
-from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop
+from qualcode.app.screenshots import free_port, stop
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
-WAIT_MS = 30_000
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 PAGES = ["Code", "Codebook", "Code browser", "Reports", "Agreement", "Adjudicate", "Interviews", "Suggestions", "Admin"]
 
 
 @pytest.fixture(scope="module")
 def team_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    require_service("Chromium", CHROMIUM.exists(), "apt-get install chromium")
-    pytest.importorskip("playwright")
+    require_browser()
     from test_app import PASSWORDS, add_codings, make_project
 
-    from qualcode.auth import hash_password
     from qualcode.store import LOCAL_ADMIN
 
     root = tmp_path_factory.mktemp("browser_security") / "proj"
     project = make_project(root)
-    for name, role in (("alice", "annotator"), ("bob", "annotator"), ("sam", "supervisor"), ("root", "admin")):
-        project.store.add_user(LOCAL_ADMIN, name, role, hash_password(PASSWORDS[name], n=2**10))
+    add_team_users(
+        project, (("alice", "annotator"), ("bob", "annotator"), ("sam", "supervisor"), ("root", "admin")), PASSWORDS
+    )
     add_codings(project)
     project.store.set_setting(LOCAL_ADMIN, "team_mode", "true")
     project.close()
-    port = free_port()
-    proc = start_streamlit(root, port, root.parent / "streamlit.log")
-    yield f"http://127.0.0.1:{port}", root
-    stop(proc)
+    with serving(root) as url:
+        yield url, root
 
 
 @pytest.fixture(scope="module")
 def browser(team_server: tuple[str, Path]):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 def offline_context(browser):  # type: ignore[no-untyped-def]
