@@ -3,13 +3,16 @@ team project.  (Not a test module: no ``test_`` prefix.)"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_service
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # collected by --doctest-modules too: find conftest
+from conftest import require_service  # noqa: E402
 
 from qualcode.app.screenshots import CHROMIUM_ARGS, free_port, start_streamlit, stop
 
