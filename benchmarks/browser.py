@@ -112,6 +112,16 @@ POINT_AT_JS = """([needle]) => {
 }"""
 
 
+def _timings(ours: list[float], baseline: list[float]) -> dict[str, object]:
+    """Every repeat and the medians of both sides, for a figure's ``extra``."""
+    return {
+        "ours_all_s": [round(x, 4) for x in ours],
+        "baseline_all_s": [round(x, 4) for x in baseline],
+        "ours_median_s": statistics.median(ours),
+        "baseline_median_s": statistics.median(baseline),
+    }
+
+
 def _start(script: Path, project: Path | None, port: int, log: Path) -> Any:
     """``streamlit run`` a script (the workbench when ``project`` is given); waits for health."""
     from qualcode.app.screenshots import start_streamlit
@@ -304,12 +314,7 @@ def figure_pages(
             f"page shows {document} in the transcript component (data-ready) and the run is over",
             baseline="a new browser session opens an empty Streamlit app until its marker text shows",
             repeats=len(loads),
-            extra={
-                "ours_all_s": [round(x, 4) for x in loads],
-                "baseline_all_s": [round(x, 4) for x in base_loads],
-                "ours_median_s": statistics.median(loads),
-                "baseline_median_s": statistics.median(base_loads),
-            },
+            extra=_timings(loads, base_loads),
         ).judge()
     )
     # --- switching interview and navigation, in one session each
@@ -356,12 +361,7 @@ def figure_pages(
             "transcript is ready and the run is over",
             baseline="empty Streamlit app: click a button until a marker text shows",
             repeats=len(switches),
-            extra={
-                "ours_all_s": [round(x, 4) for x in switches],
-                "baseline_all_s": [round(x, 4) for x in base_clicks],
-                "ours_median_s": statistics.median(switches),
-                "baseline_median_s": statistics.median(base_clicks),
-            },
+            extra=_timings(switches, base_clicks),
         ).judge()
     )
     empty_ctx.close()
@@ -532,10 +532,7 @@ def figure_browser(project_root: Path, workdir: Path, full: bool, document: str,
             baseline="empty Streamlit app: click a button until a marker text shows",
             repeats=len(ours),
             extra={
-                "ours_all_s": [round(x, 4) for x in ours],
-                "baseline_all_s": [round(x, 4) for x in base],
-                "ours_median_s": statistics.median(ours),
-                "baseline_median_s": statistics.median(base),
+                **_timings(ours, base),
                 "first_page_load_s": round(first_load, 2),  # server start + first session, cold caches
             },
         ).judge()
