@@ -57,3 +57,14 @@ def chromium() -> Iterator[Any]:
             yield instance
         finally:
             instance.close()
+
+
+def settled(page: Any, selector: str) -> Any:
+    """The one element ``selector`` once a rerun is over.  While Streamlit reruns, the stale copy
+    of an element and its new one can both be in the page, or a keyed container can briefly hold
+    the previous run's children: wait for the run to end, then for exactly one match."""
+    from playwright.sync_api import expect
+
+    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
+    expect(page.locator(selector)).to_have_count(1, timeout=WAIT_MS)
+    return page.locator(selector)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from browser_support import WAIT_MS, chromium, require_browser, serving
+from browser_support import WAIT_MS, chromium, require_browser, serving, settled
 
 pytestmark = pytest.mark.browser
 
@@ -100,9 +100,13 @@ def test_open_in_context_scrolls_the_transcript_to_the_excerpt(browser, server) 
     context, page = open_page(browser, url, "Code browser")
     page.wait_for_selector("text=Code browser", timeout=WAIT_MS)
     choose(page, "qc_br_node", "Border checks", "Border checks")
-    card = page.locator(f".st-key-qc_br_excerpt_{coding['coding_id']}")
-    card.filter(has_text=NEEDLE).wait_for(timeout=WAIT_MS)  # after the rerun for the chosen code
-    assert NEEDLE in card.inner_text() and "Queue at the crossing." in card.inner_text()
+    from playwright.sync_api import expect
+
+    page.locator(f".st-key-qc_br_excerpt_{coding['coding_id']}").filter(has_text=NEEDLE).wait_for(timeout=WAIT_MS)
+    # The rerun for the chosen code is over (a keyed card can briefly hold the previous code's quote).
+    card = settled(page, f".st-key-qc_br_excerpt_{coding['coding_id']}")
+    expect(card).to_contain_text(NEEDLE, timeout=WAIT_MS)
+    expect(card).to_contain_text("Queue at the crossing.", timeout=WAIT_MS)
     box = card.bounding_box()
     assert box is not None and box["x"] + box["width"] <= WIDTH  # the card fits; the long quote wraps
     assert no_horizontal_overflow(page)

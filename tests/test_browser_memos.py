@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from browser_support import WAIT_MS, add_team_users, chromium, require_browser, serving
+from browser_support import WAIT_MS, add_team_users, chromium, require_browser, serving, settled
 
 pytestmark = pytest.mark.browser
 
@@ -54,16 +54,6 @@ def _sign_in(browser, url: str, name: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
-def _settled(page, selector: str):  # type: ignore[no-untyped-def]
-    """The one element ``selector`` once a rerun is over (while Streamlit reruns, the stale copy
-    of an element and its new one can both be in the page)."""
-    from playwright.sync_api import expect
-
-    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
-    expect(page.locator(selector)).to_have_count(1, timeout=WAIT_MS)
-    return page.locator(selector)
-
-
 def _open_expander(scope, label: str, inside: str) -> None:  # type: ignore[no-untyped-def]
     """Open the expander ``label`` until the element ``inside`` it shows (a click that lands
     during a rerun can be lost, e.g. on a cold start)."""
@@ -91,10 +81,10 @@ def test_write_read_and_edit_a_memo_in_the_browser(server: tuple[str, Path], bro
     page.locator(".st-key-qc_memo_new_kind").get_by_text("The project").click()
     # the project needs no target: the interview picker goes once the page has rerun
     page.wait_for_selector(".st-key-qc_memo_new_target", state="detached", timeout=WAIT_MS)
-    _settled(page, ".st-key-qc_memo_new_text textarea")  # the rerun after choosing the kind is over
+    settled(page, ".st-key-qc_memo_new_text textarea")  # the rerun after choosing the kind is over
     page.locator(".st-key-qc_memo_new_title input").fill("Synthetic plan")
     page.locator(".st-key-qc_memo_new_text textarea").fill("A synthetic project memo written in the browser.")
-    _settled(page, ".st-key-qc_memo_new_save button").click()
+    settled(page, ".st-key-qc_memo_new_save button").click()
     card = page.locator("[class*='st-key-qc_memo_card_memo_']")
     expect(card).to_have_count(1, timeout=WAIT_MS)
     expect(card).to_contain_text("A synthetic project memo written in the browser.")
@@ -108,9 +98,9 @@ def test_write_read_and_edit_a_memo_in_the_browser(server: tuple[str, Path], bro
     finally:
         project.close()
     card.locator(f".st-key-qc_memo_editing_memo_{memo_id}").get_by_text("Edit or delete").click()
-    box = _settled(page, f".st-key-qc_memo_edit_text_memo_{memo_id} textarea")
+    box = settled(page, f".st-key-qc_memo_edit_text_memo_{memo_id} textarea")
     box.fill("Edited in the browser (synthetic).")
-    _settled(page, f".st-key-qc_memo_save_memo_{memo_id} button").click()
+    settled(page, f".st-key-qc_memo_save_memo_{memo_id} button").click()
     expect(card.get_by_text("Edited in the browser (synthetic).").first).to_be_visible(timeout=WAIT_MS)
     context.close()
 
