@@ -17,8 +17,9 @@ Events sent to Python (trigger values)::
     key:    {"key": "1".."9" | "undo", "n": count}   # a coding shortcut (focus not in a text box)
     need:   {"text": bool, "segments": bool}          # the browser lost its copy: send it again
 
-Speed: the browser keeps the text and segments it was sent (per tab, by ``text_key`` /
-``segments_key``), so a rerun sends only the highlights, and a changed set of highlights
+Speed: the browser keeps the texts and segments it was sent (per tab, by ``text_key`` /
+``segments_key``, the last 8 used; the server counts the last 6 as held), so a rerun, or
+switching back to an interview shown before, sends only the highlights, and a changed set of highlights
 redraws only the chunks of text around the codings that changed (a 20,000-word transcript
 with 900 highlights was rebuilt whole on every Apply).
 
@@ -387,6 +388,8 @@ export default function (component) {
   if (Array.isArray(d.segments)) remember(SEGMENTS, segKey, d.segments);
   const text = TEXTS.get(textKey);
   const segments = SEGMENTS.get(segKey);
+  if (text !== undefined) remember(TEXTS, textKey, text);            // the most recently used last,
+  if (segments !== undefined) remember(SEGMENTS, segKey, segments);  // as the server counts them
   let root = parentElement.querySelector(".qc-root");
   const layout = JSON.stringify([d.document || "", textKey, segKey, d.height || 0, d.language || ""]);
   if (!root && LAST && LAST.layout === layout && LAST.text === TEXTS.get(textKey) && !LAST.root.isConnected) {
@@ -577,7 +580,23 @@ export default function (component) {
 _component = st.components.v2.component("qualcode_transcript", css=_CSS, js=_JS, isolate_styles=False)
 
 
-SENT_KEY = "qc_transcript_sent"  # session state: {"text": key, "segments": key} this browser holds
+SENT_KEY = "qc_transcript_sent"  # session state: {"text": [keys], "segments": [keys]} this browser holds
+SENT_KEPT = 6  # texts (and segment lists) remembered as held: fewer than the browser keeps (8)
+
+
+def _sent() -> dict[str, list[str]]:
+    sent = st.session_state.get(SENT_KEY)
+    if not isinstance(sent, dict) or not all(isinstance(sent.get(k), list) for k in ("text", "segments")):
+        sent = st.session_state[SENT_KEY] = {"text": [], "segments": []}
+    return sent
+
+
+def _remember(keys: list[str], key: str) -> None:
+    """``key`` as the most recently used (the browser keeps its copies the same way)."""
+    if key in keys:
+        keys.remove(key)
+    keys.append(key)
+    del keys[:-SENT_KEPT]
 
 
 def transcript_view(
@@ -616,9 +635,9 @@ def transcript_view(
     """
     text_key = text_key or f"{document}:{len(text)}:{hash(text)}"
     segments_key = segments_key or text_key
-    sent = st.session_state.setdefault(SENT_KEY, {})
-    send_text = sent.get("text") != text_key
-    send_segments = sent.get("segments") != segments_key
+    sent = _sent()
+    send_text = text_key not in sent["text"]
+    send_segments = segments_key not in sent["segments"]
     if send_segments and callable(segments):
         segments = segments()
     data = {
@@ -635,7 +654,8 @@ def transcript_view(
         "reveal": list(reveal) if reveal else None,
         "shortcuts": shortcuts,
     }
-    sent["text"], sent["segments"] = text_key, segments_key
+    _remember(sent["text"], text_key)
+    _remember(sent["segments"], segments_key)
     return _component(
         key=key,
         data=data,
@@ -649,11 +669,11 @@ def transcript_view(
 def _on_need(key: str) -> None:
     """The browser lost its copy of the text or segments: send them in the next run."""
     value = _trigger(key, "need")
-    sent = st.session_state.setdefault(SENT_KEY, {})
+    sent = _sent()
     if not isinstance(value, dict) or value.get("text", True):
-        sent.pop("text", None)
+        sent["text"].clear()
     if not isinstance(value, dict) or value.get("segments", True):
-        sent.pop("segments", None)
+        sent["segments"].clear()
 
 
 def forget_sent(key: str = TRANSCRIPT_KEY) -> None:

@@ -56,6 +56,8 @@ REVEAL_KEY = "qc_reveal"  # the span to scroll into view once (open in context)
 MAX_SEARCH_HITS = 1000
 VERSION_KEY = "qc_data_version"  # the data version read at the start of this rerun of the page
 MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
+CODINGS_CACHE_KEY = "qc_codings_cache"  # session state: the last few documents' codings by data version
+LABELS_CACHE_KEY = "qc_interview_labels"  # session state: (data version, picker labels)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -290,10 +292,37 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
 
 
 # ------------------------------------------------------------------------------ page
+def document_codings(project: Project, document: str, annotators: list[str] | None, version: int) -> pd.DataFrame:
+    """``project.document_codings_view(document, annotators)``, kept in this session for the data
+    version it was read at (the newest audit id: any write, from any session, changes it), so
+    switching back to an interview, coming back to the page or selecting text reads nothing."""
+    key = (project.actor, document, tuple(annotators) if annotators is not None else None, version)
+    cache: dict[Any, pd.DataFrame] = st.session_state.setdefault(CODINGS_CACHE_KEY, {})
+    frame = cache.get(key)
+    if frame is None:
+        frame = project.document_codings_view(document, annotators)
+        for old in [k for k in cache if k[3] != version]:
+            del cache[old]  # the data changed since: never asked for again
+        while len(cache) >= 4:
+            cache.pop(next(iter(cache)))
+        cache[key] = frame
+    return frame
+
+
 def interview_labels(project: Project, version: int | None = None) -> dict[str, str]:
     """Document name -> what the interview picker shows: the participant's label, then the file
-    name ("Expert (A) · expert_A"); the file name alone when there is no label."""
+    name ("Expert (A) · expert_A"); the file name alone when there is no label (kept per data
+    version in the session)."""
     version = project.data_version() if version is None else version
+    cached = st.session_state.get(LABELS_CACHE_KEY)
+    if cached is not None and cached[0] == version:
+        return dict(cached[1])
+    out = _interview_labels(project, version)
+    st.session_state[LABELS_CACHE_KEY] = (version, out)
+    return dict(out)
+
+
+def _interview_labels(project: Project, version: int) -> dict[str, str]:
     docs = state.documents(project, version)
     people = state.participants(project, version)
     label_of = dict(zip(people["participant"].tolist(), people["label"].tolist())) if not people.empty else {}
@@ -455,7 +484,7 @@ def _workspace_body(document: str, unit: str, show_others: bool) -> None:
         return
     annotators = None if show_others else [actor.name]
     try:
-        codings = project.document_codings_view(document, annotators)
+        codings = document_codings(project, document, annotators, st.session_state[VERSION_KEY])
     except QualcodeError as exc:
         state.show_error(exc)
         return
