@@ -20,8 +20,10 @@ transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pic
 when the toggle ``qc_keyboard_select`` is on), codes
 ``qc_codes``, memo ``qc_memo``, apply ``qc_apply``, undo ``qc_undo``, coding to edit
 ``qc_edit_coding``, find box ``qc_search`` (hits ``qc_search_prev`` / ``qc_search_next``),
-shortcut legend ``qc_shortcuts``.  In the browser each is inside an element with class
-``st-key-<key>``.
+shortcut legend ``qc_shortcuts``; the panels *New code*, *Participant* and *Suggestions* are
+drawn only while open (expanders ``qc_new_code_open``, ``qc_participant_open``,
+``qc_suggestions_open``: opening one reruns the page's fragment).  In the browser each is
+inside an element with class ``st-key-<key>``.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ VERSION_KEY = "qc_data_version"  # the data version read at the start of this re
 MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
 CODINGS_CACHE_KEY = "qc_codings_cache"  # session state: the last few documents' codings by data version
 LABELS_CACHE_KEY = "qc_interview_labels"  # session state: (data version, picker labels)
+# The panels drawn only while open (expander state keys; AppTest opens one by setting it True).
+NEW_CODE_OPEN_KEY, PARTICIPANT_OPEN_KEY, SUGGESTIONS_OPEN_KEY = (
+    "qc_new_code_open",
+    "qc_participant_open",
+    "qc_suggestions_open",
+)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -412,7 +420,7 @@ def _workspace_run() -> None:
                 st.caption("Blind coding: only your own codings are shown.")
         if document is None:
             return
-        _workspace_body(document, unit, show_others)
+        _workspace_body(project, document, unit, show_others)
 
 
 def _span_rows(codebook: Codebook, codings: pd.DataFrame, actor_name: str, show_others: bool) -> list[list[Any]]:
@@ -474,8 +482,7 @@ def _search_bar(text: str) -> dict[str, Any] | None:
     return {"query": query, "hits": [list(h) for h in hits], "focus": focus}
 
 
-def _workspace_body(document: str, unit: str, show_others: bool) -> None:
-    project = state.user_project()
+def _workspace_body(project: Project, document: str, unit: str, show_others: bool) -> None:
     actor = project.actor
     codebook = project.codebook
     doc = state.cached_document(project, document)
@@ -604,8 +611,19 @@ def _keyboard_select(document: str, text: str, segments: pd.DataFrame) -> None:
         )
 
 
+def _lazy_expander(label: str, key: str) -> Any:
+    """A collapsed expander whose content is drawn only while it is open (opening it reruns the
+    page's fragment): the closed panels cost nothing on each Apply, selection or switch.
+    Returns the container, or None while it is closed."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def _new_code_form(project: Project, codebook: Codebook) -> None:
-    with st.expander("New code"):
+    box = _lazy_expander("New code", NEW_CODE_OPEN_KEY)
+    if box is None:
+        return
+    with box:
         if project.actor.at_least("supervisor"):
             themes = list(codebook.themes)
             st.text_input("Label", key="qc_new_code_label")
@@ -730,7 +748,10 @@ def _coding_form(project: Project, codebook: Codebook, editable: pd.DataFrame, c
 
 
 def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
-    with st.expander("Participant"):
+    box = _lazy_expander("Participant", PARTICIPANT_OPEN_KEY)
+    if box is None:
+        return
+    with box:
         pid = doc.get("participant")
         rows: list[tuple[str, str]] = []
         if pid is not None:
@@ -764,7 +785,10 @@ def _document_data(project: Project, document: str, doc: dict[str, Any], codings
 
 
 def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> None:
-    with st.expander("Suggestions"):
+    box = _lazy_expander("Suggestions", SUGGESTIONS_OPEN_KEY)
+    if box is None:
+        return
+    with box:
         try:
             from ...assist import SuggestionModel  # noqa: F401  (scikit-learn and spaCy present)
         except ImportError as exc:
