@@ -100,6 +100,38 @@ def test_every_way_of_starting_the_app_hides_error_details(monkeypatch, tmp_path
     assert config["client"]["showErrorDetails"] == "none"
 
 
+def test_no_full_garbage_collection_after_every_run(monkeypatch, tmp_path: Path) -> None:
+    """Streamlit's default gc.collect(2) after each run cost ~150 ms per click on a large project:
+    every way of starting the app turns it off, and main() does when nothing set it."""
+    import subprocess
+
+    from streamlit import config
+    from streamlit.config_option import ConfigOption
+
+    from qualcode import cli
+    from qualcode.app import main
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda args, **kw: calls.append(list(args)) or 0)
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    with pytest.raises(SystemExit):
+        cli.main(["--project", str(tmp_path), "app"])
+    [args] = calls
+    assert args[args.index("--runner.postScriptGC") + 1] == "false"
+    settings = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert settings["runner"]["postScriptGC"] is False
+    before = config.get_option("runner.postScriptGC"), config.get_where_defined("runner.postScriptGC")
+    try:
+        config.set_option("runner.postScriptGC", True, where_defined=ConfigOption.DEFAULT_DEFINITION)
+        main.skip_full_collection_after_each_run()
+        assert config.get_option("runner.postScriptGC") is False
+        config.set_option("runner.postScriptGC", True, where_defined="a config file")  # chosen explicitly: kept
+        main.skip_full_collection_after_each_run()
+        assert config.get_option("runner.postScriptGC") is True
+    finally:
+        config.set_option("runner.postScriptGC", before[0], where_defined=before[1])
+
+
 # --------------------------------------------------------------------------- undo, two annotators, blind mode
 PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-22"}
 

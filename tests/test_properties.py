@@ -8,6 +8,8 @@
   every other span with a CodingError, storing nothing.
 
 * damaged .docx and .qdpx parts, and arbitrary subtitle text, raise only QualcodeErrors.
+* a codebook theme's ``scale:``/``order:`` loads as a valid scale or is refused with a located
+  CodebookError.
 
 (Codebook text/bytes, transcript decoding, anchoring and REFI round trips are fuzzed in
 test_codebook.py, test_importers.py, test_anchor.py and test_refi.py.)
@@ -404,3 +406,53 @@ def test_add_coding_accepts_exactly_the_valid_spans(span_store: Store, start: in
     assert 0 <= stored["start_pos"] < stored["end_pos"] <= len(TEXT)
     assert stored["quote"] == TEXT[start:end]
     span_store.delete_coding(ADMIN, coding_id)  # keep the store small and spans re-addable
+
+
+# --------------------------------------------------------------------------- codebook scales
+_SCALE_CODES = ["against", "mixed", "for_it", "unclear"]
+_scale_value = st.one_of(
+    st.sampled_from(["nominal", "ordinal", "interval", "ratio", "Ordinal", "likert", "", "3"]),
+    st.integers(-2, 5),
+    st.booleans(),
+    st.none(),
+)
+_order_value = st.one_of(
+    st.lists(st.sampled_from(_SCALE_CODES + ["nowhere", "Against", "other_theme_code", ""]), max_size=6),
+    st.sampled_from(["against", "[against, mixed]", 3, None, {"a": 1}]),
+)
+
+
+@FAST
+@given(scale=st.one_of(st.just(None), _scale_value), order=st.one_of(st.just(None), _order_value))
+def test_codebook_scales_load_or_refuse_with_a_located_error(scale: object, order: object) -> None:
+    """Any ``scale:``/``order:`` a person may type either loads as a valid scale (its order is a
+    list of the theme's own codes, each once, at least two) or is refused with a CodebookError
+    that names the field: never another exception, never a half-valid scale."""
+    from qualcode.codebook import parse_codebook
+    from qualcode.errors import CodebookError
+
+    theme: dict[str, object] = {
+        "id": "views",
+        "label": "Views",
+        "codes": [{"id": c, "label": c.replace("_", " ").title()} for c in _SCALE_CODES],
+    }
+    if scale is not None:
+        theme["scale"] = scale
+    if order is not None:
+        theme["order"] = order
+    book = {"themes": [theme, {"id": "other", "label": "Other", "codes": [{"id": "other_theme_code", "label": "X"}]}]}
+    text = json.dumps(book)  # JSON is YAML: the values arrive exactly as typed
+    try:
+        codebook = parse_codebook(text, "codebook.yaml")
+    except CodebookError as exc:
+        message = str(exc)
+        assert "codebook.yaml" in message and ("scale" in message or "order" in message), message
+        return
+    parsed = codebook.themes["views"]
+    if parsed.scale is None:
+        assert scale is None and order is None
+        return
+    assert parsed.scale in ("nominal", "ordinal", "interval", "ratio")
+    if parsed.scale != "nominal":
+        assert len(parsed.order) >= 2 and len(set(parsed.order)) == len(parsed.order)
+        assert set(parsed.order) <= set(_SCALE_CODES)

@@ -9,10 +9,11 @@ serves stale codings and nothing is recomputed while nobody writes.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -141,9 +142,36 @@ def _analysis(_project: Project, url: str, actor: Actor, version: int, codebook_
     return _project.analysis_data()
 
 
-def cached_analysis(project: Project) -> AnalysisData:
-    """The whole-project analysis bundle as ``project.actor`` may see it (read-only, shared)."""
-    return _analysis(project, project.database_url, project.actor, project.data_version(), project.codebook_version)
+def cached_analysis(project: Project, version: int | None = None) -> AnalysisData:
+    """The whole-project analysis bundle as ``project.actor`` may see it (read-only, shared).
+
+    ``version``: the data version the caller just read (and keys its :func:`derived` tables
+    with); None reads it.  The bundle is never older than its key: it is read after the version."""
+    return _analysis(
+        project,
+        project.database_url,
+        project.actor,
+        project.data_version() if version is None else version,
+        project.codebook_version,
+    )
+
+
+@st.cache_resource(max_entries=96, show_spinner=False)
+def _derived(
+    _compute: Callable[[], Any], url: str, actor: Actor, version: int, codebook_sha: str, name: str, key: Hashable
+) -> Any:
+    return _compute()
+
+
+def derived(project: Project, version: int, name: str, compute: Callable[[], Any], *key: Hashable) -> Any:
+    """``compute()`` once per data version, codebook version, actor, ``name`` and ``key`` (the
+    page's choices), shared by every session: a report table, a chart's spec, a CSV's bytes.
+
+    ``compute`` must read only the analysis bundle of this ``version`` (``cached_analysis(project,
+    version)``) and the choices in ``key``, so the cached value is exactly what it would compute
+    now; a write anywhere changes the version, so the next visit computes afresh.  The value is
+    shared: callers must not change it (copy first)."""
+    return _derived(compute, project.database_url, project.actor, version, project.codebook_version, name, key)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -177,6 +205,28 @@ def users(project: Project) -> pd.DataFrame:
 
 def annotators_with_codings(project: Project) -> list[str]:
     return sorted(project.counts()["codings_by_annotator"])
+
+
+def chart_spec(chart: Any) -> dict[str, Any]:
+    """An Altair chart as the Vega-Lite spec ``st.vega_lite_chart`` draws: converting (and
+    validating) a chart takes a tenth of a second, so pages convert once and cache the spec
+    (:func:`derived`).  Drawn as ``st.altair_chart`` draws it: no Altair theme, every row kept."""
+    import altair as alt
+    from streamlit.elements import vega_charts
+
+    lock = getattr(vega_charts, "_altair_globals_lock", None)  # Altair's theme and transformer are global
+    with lock if lock is not None else nullcontext():
+        with alt.theme.enable("none"), alt.data_transformers.disable_max_rows():
+            return chart.to_dict()
+
+
+def draw_chart(spec: dict[str, Any], **kwargs: Any) -> Any:
+    """``st.vega_lite_chart`` of a cached :func:`chart_spec` (a copy: Streamlit moves the data
+    out of the spec it is given; the rows themselves are only read)."""
+    shown = copy.deepcopy({k: v for k, v in spec.items() if k != "datasets"})
+    if "datasets" in spec:
+        shown["datasets"] = dict(spec["datasets"])
+    return st.vega_lite_chart(spec=shown, **kwargs)
 
 
 # ------------------------------------------------------------------------------ timing

@@ -83,6 +83,8 @@ def app(ctx: Context, port: int, address: str) -> None:
                 "minimal",
                 "--client.showErrorDetails",
                 "none",  # no traceback in the browser (it goes to this console)
+                "--runner.postScriptGC",
+                "false",  # no full garbage collection after every click (qualcode/app/main.py)
             ],
             env=env,
         )

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .reading import ReadingMixin
 
+if TYPE_CHECKING:
+    from ..frames import AnalysisData
+
 
 class AnalysisMixin(ReadingMixin):
-    def saturation(self, *, annotators: Sequence[str] | None = None, **options: Any) -> Any:
+    def saturation(
+        self, *, annotators: Sequence[str] | None = None, data: AnalysisData | None = None, **options: Any
+    ) -> Any:
         """The saturation report (qualcode.saturation.saturation_report) on the codings the count
-        reports count (consensus where it exists, else the human annotators; or ``annotators``)."""
+        reports count (consensus where it exists, else the human annotators; or ``annotators``).
+        ``data``: the analysis bundle the caller already holds (``self.analysis_data()``)."""
         from ..reports import pool
         from ..saturation import saturation_report
 
-        data, pooling = pool(self.analysis_data(), self.check_annotators(annotators))
+        bundle = self.analysis_data() if data is None else data
+        data, pooling = pool(bundle, self.check_annotators(annotators))
         return saturation_report(data, pooled=pooling.text, **options)
 
     def consolidation_trail(self) -> Any:

@@ -19,6 +19,9 @@ memos, descriptions) wrapped.  ``column_config`` may name columns by their origi
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -188,10 +191,38 @@ def dataframe(
         )
     elif hidden:
         show = False
-    frame = readable(data, technical=technical, show_technical=show, names=names)
+    frame, safe = _shown(data, tuple(map(str, technical)), show, tuple(sorted((names or {}).items())))
     renamed = {str(o): str(n) for o, n in zip([c for c in data.columns if show or c not in hidden], frame.columns)}
     kwargs["column_config"] = _config(kwargs.get("column_config"), renamed, frame)
-    return st.dataframe(neutralise_frame(frame), **kwargs)
+    return st.dataframe(safe, **kwargs)
+
+
+# The readable, neutralised frame of the frames shown last, by the frame's identity: the pages
+# pass their cached (shared, never changed) tables again on every visit, so a large table is
+# not neutralised afresh each time.  A weak reference tells a live frame from a new one that
+# happens to get the id of a frame that was dropped.
+_SHOWN: OrderedDict[tuple[Any, ...], tuple[weakref.ref[pd.DataFrame], pd.DataFrame, pd.DataFrame]] = OrderedDict()
+_SHOWN_MAX = 64
+_SHOWN_LOCK = threading.Lock()
+
+
+def _shown(
+    data: pd.DataFrame, technical: tuple[str, ...], show: bool, names: tuple[tuple[str, str], ...]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the readable frame, the same neutralised) for ``data``, remembered by its identity."""
+    key = (id(data), technical, show, names)
+    with _SHOWN_LOCK:
+        hit = _SHOWN.get(key)
+        if hit is not None and hit[0]() is data:
+            _SHOWN.move_to_end(key)
+            return hit[1], hit[2]
+    frame = readable(data, technical=technical, show_technical=show, names=dict(names))
+    safe = neutralise_frame(frame)
+    with _SHOWN_LOCK:
+        _SHOWN[key] = (weakref.ref(data), frame, safe)
+        while len(_SHOWN) > _SHOWN_MAX:
+            _SHOWN.popitem(last=False)
+    return frame, safe
 
 
 def data_editor(data: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:

@@ -34,21 +34,23 @@ def render() -> None:
     st.header("Adjudicate disagreements")
     with state.user_errors():
         project.require("supervisor", "adjudicate disagreements")
-        data = state.cached_analysis(project)
+        version = project.data_version()
+        data = state.cached_analysis(project, version)
+        view = (project, version)
         cols = st.columns([3, 1])
         with cols[0]:
-            coders = coder_choice(data, "qc_adj_coders")
+            coders = coder_choice(data, "qc_adj_coders", view)
         unit = cols[1].selectbox("Unit", UNIT_KINDS, key="qc_adj_unit")
         if len(coders) < 2:
             st.info("Choose at least two coders.")
             return
-        documents, scope = document_choice(data, coders, "qc_adj")
+        documents, scope = document_choice(data, coders, "qc_adj", view)
         interviewer = st.checkbox("Count interviewer turns as units", key="qc_adj_interviewer")
         dis = _disagreements(
             data,
             project.database_url,
             project.actor,
-            project.data_version(),
+            version,
             tuple(coders),
             unit,
             documents,
@@ -59,7 +61,19 @@ def render() -> None:
         dis = _focus_first(dis, coders)
         if dis.empty:
             st.success("The coders agree on every unit; saving the consensus stores their shared codings.")
-        edited = _decisions_editor(dis)
+        shown = state.derived(
+            project,
+            version,
+            "adjudicate.decisions",
+            lambda: _decisions_table(dis),
+            tuple(coders),
+            unit,
+            documents,
+            scope,
+            interviewer,
+            repr(st.session_state.get(FOCUS_KEY)),  # the row sent from the Agreement page comes first
+        )
+        edited = _decisions_editor(shown)
         if st.button("Save consensus", key="qc_adj_save", type="primary"):
             _save_consensus(project, data, dis, edited, coders, unit, documents, scope, interviewer)
 
@@ -89,17 +103,25 @@ def _focus_first(dis: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
     return dis
 
 
-def _decisions_editor(dis: pd.DataFrame) -> pd.DataFrame:
-    """The disagreements with an editable yes/no column; the edited table."""
+SHOWN = ["document", "participant", "text", "code_label", "coders_with", "coders_without", "accept"]
+
+
+def _decisions_table(dis: pd.DataFrame) -> pd.DataFrame:
+    """The columns the editor shows, the decision as "", "yes" or "no"."""
+    table = dis.copy()
+    table["accept"] = table["accept"].astype(object).where(table["accept"].notna(), "").astype(str)
+    return table[SHOWN]
+
+
+def _decisions_editor(table: pd.DataFrame) -> pd.DataFrame:
+    """The disagreements (:func:`_decisions_table`) with an editable yes/no column; the edited table."""
     st.caption(
         "For each row choose **yes** (the code belongs in the consensus), **no**, or leave it empty "
         "(undecided). Units every coder coded alike are added automatically."
     )
-    shown = ["document", "participant", "text", "code_label", "coders_with", "coders_without", "accept"]
-    table = dis.copy()
-    table["accept"] = table["accept"].astype(object).where(table["accept"].notna(), "").astype(str)
+    shown = SHOWN
     edited = tables.data_editor(
-        table[shown],
+        table,
         hide_index=True,
         width="stretch",
         key="qc_adj_editor",

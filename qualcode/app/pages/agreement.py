@@ -138,9 +138,17 @@ def _disagreements(
     )
 
 
-def coder_choice(data: Any, key: str) -> list[str]:
-    """Pick at least two coders (default: every annotator except consensus)."""
-    present = sorted(a for a in data.codings["annotator"].astype(str).unique())
+def _cached(view: tuple[Any, int] | None, name: str, compute: Any, *key: Any) -> Any:
+    """``compute()`` through :func:`state.derived` when the caller gave (project, data version)."""
+    if view is None:
+        return compute()
+    return state.derived(view[0], view[1], f"agreement.{name}", compute, *key)
+
+
+def coder_choice(data: Any, key: str, view: tuple[Any, int] | None = None) -> list[str]:
+    """Pick at least two coders (default: every annotator except consensus).  ``view``: the
+    (project, data version) ``data`` belongs to, to compute the list once per version."""
+    present = _cached(view, "coders", lambda: sorted(a for a in data.codings["annotator"].astype(str).unique()))
     if key in st.session_state:  # set by the user or by "Send to Adjudicate": no default then
         st.session_state[key] = [a for a in st.session_state[key] if a in present]
         return st.multiselect("Coders to compare", present, key=key)
@@ -148,13 +156,20 @@ def coder_choice(data: Any, key: str) -> list[str]:
     return st.multiselect("Coders to compare", present, default=default, key=key)
 
 
-def document_choice(data: Any, coders: list[str], key: str) -> tuple[tuple[str, ...] | None, str]:
-    """The document filter: (chosen documents or None, scope).  By default only the documents
-    every chosen coder coded; the caption names them."""
+def _documents_coded(data: Any, coders: list[str]) -> tuple[list[str], list[str]]:
+    """The documents any chosen coder coded, and those every chosen coder coded."""
     coded = data.codings.loc[data.codings["annotator"].astype(str).isin(coders)]
     per_doc = coded.groupby(coded["document"].astype(str))["annotator"].nunique()
     names = sorted(per_doc.index)
-    common = [d for d in names if per_doc[d] == len(coders)]
+    return names, [d for d in names if per_doc[d] == len(coders)]
+
+
+def document_choice(
+    data: Any, coders: list[str], key: str, view: tuple[Any, int] | None = None
+) -> tuple[tuple[str, ...] | None, str]:
+    """The document filter: (chosen documents or None, scope).  By default only the documents
+    every chosen coder coded; the caption names them.  ``view`` as for :func:`coder_choice`."""
+    names, common = _cached(view, "documents", lambda: _documents_coded(data, coders), tuple(coders))
     cols = st.columns([3, 1])
     if f"{key}_docs" in st.session_state:
         st.session_state[f"{key}_docs"] = [d for d in st.session_state[f"{key}_docs"] if d in names]
@@ -305,9 +320,9 @@ def render() -> None:
     st.header("Inter-coder agreement")
     with state.user_errors():
         project.require("supervisor", "see inter-coder agreement")
-        data = state.cached_analysis(project)
         version = project.data_version()
-        choice = _choose_comparison(project, data)
+        data = state.cached_analysis(project, version)
+        choice = _choose_comparison(project, data, version)
         if choice is None:
             return
         key = (
@@ -322,20 +337,21 @@ def render() -> None:
             choice.scale_level,
         )
         table = _agreement(data, project.database_url, project.actor, version, *key)
-        _agreement_section(table, choice.unit)
+        view = (project, version)
+        _agreement_section(table, choice.unit, view, key)
         if choice.unit not in UNIT_KINDS:
             st.caption("The code table and the disagreements are listed per sentence, paragraph or turn.")
             return
-        _confusion_section(data, table, choice)
-        _disagreements_section(project, data, version, table, choice)
+        _confusion_section(data, table, choice, view, key)
+        _disagreements_section(project, data, version, table, choice, key)
 
 
-def _choose_comparison(project: Any, data: Any) -> _Choice | None:
+def _choose_comparison(project: Any, data: Any, version: int) -> _Choice | None:
     """The controls: coders, unit, per, bootstrap, interval, documents, interviewer turns and
     scale level.  None (with a note) when fewer than two coders are chosen."""
     cols = st.columns([3, 1, 1.3, 1, 1.2])
     with cols[0]:
-        coders = coder_choice(data, "qc_agr_coders")
+        coders = coder_choice(data, "qc_agr_coders", (project, version))
     default_unit = project.setting("agreement_unit", "sentence") or "sentence"
     unit = cols[1].selectbox(
         "Unit",
@@ -361,7 +377,7 @@ def _choose_comparison(project: Any, data: Any) -> _Choice | None:
     if len(coders) < 2:
         st.info("Choose at least two coders.")
         return None
-    documents, scope = document_choice(data, coders, "qc_agr")
+    documents, scope = document_choice(data, coders, "qc_agr", (project, version))
     options = st.columns([3, 2])
     interviewer = options[0].checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
     scale_level = None
@@ -376,25 +392,41 @@ def _choose_comparison(project: Any, data: Any) -> _Choice | None:
     return _Choice(coders, unit, by, bootstrap, method, documents, scope, interviewer, scale_level)
 
 
-def _agreement_section(table: pd.DataFrame, unit: str) -> None:
-    """The method in plain words, the forest plot, the table and its CSV download."""
-    st.markdown(_plain_words(table, unit))
-    with st.expander("Full method statement"):
-        st.text(describe(table))
-    chart = forest_plot(table)
-    if chart is not None:
-        st.subheader("Alpha per code and theme")
-        st.altair_chart(chart, width="stretch", key="qc_agr_forest")
+def _spec(chart: alt.Chart | None) -> dict[str, Any] | None:
+    return None if chart is None else state.chart_spec(chart)
+
+
+def _shown_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The agreement table as read: kappa's kind in words, human column names, no ids."""
     shown = table.copy()
     if "kappa_kind" in shown.columns:
         shown["kappa_kind"] = shown["kappa_kind"].map(lambda k: KAPPA_WORDS.get(str(k), str(k)))
     shown = shown.rename(columns={c: n for c, n in COLUMN_NAMES.items() if c in table.columns})
-    shown = shown.drop(columns=[c for c in ("Id", "Coders") if c in shown.columns])
+    return shown.drop(columns=[c for c in ("Id", "Coders") if c in shown.columns])
+
+
+def _agreement_section(
+    table: pd.DataFrame, unit: str, view: tuple[Any, int] | None = None, key: tuple[Any, ...] = ()
+) -> None:
+    """The method in plain words, the forest plot, the table and its CSV download.  ``view``
+    and ``key`` (the comparison's settings): each piece drawn from it is computed once."""
+    st.markdown(_cached(view, "plain_words", lambda: _plain_words(table, unit), *key))
+    with st.expander("Full method statement"):
+        st.text(_cached(view, "describe", lambda: describe(table), *key))
+    spec = _cached(view, "forest", lambda: _spec(forest_plot(table)), *key)
+    if spec is not None:
+        st.subheader("Alpha per code and theme")
+        state.draw_chart(spec, width="stretch", key="qc_agr_forest")
+    shown = _cached(view, "shown", lambda: _shown_table(table), *key)
     tables.dataframe(shown, hide_index=True, width="stretch", key="qc_agr_table")
-    st.download_button("Download agreement.csv", to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv")
+    st.download_button(
+        "Download agreement.csv", lambda: to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv"
+    )
 
 
-def _confusion_section(data: Any, table: pd.DataFrame, choice: _Choice) -> None:
+def _confusion_section(
+    data: Any, table: pd.DataFrame, choice: _Choice, view: tuple[Any, int] | None = None, key: tuple[Any, ...] = ()
+) -> None:
     """One code's confusion/coincidence matrix between the coders (or two codes' cross table)."""
     codes = table.loc[table["level"] == "code"]
     if not len(codes):
@@ -413,21 +445,30 @@ def _confusion_section(data: Any, table: pd.DataFrame, choice: _Choice) -> None:
         format_func=lambda c: str(label_of[c]) if c else "(this code alone: present or absent)",
         help="A second code: the table then shows where one coder's first code meets another's second.",
     )
-    matrix = code_table(
-        data,
+    matrix = _cached(
+        view,
+        "code_table",
+        lambda: code_table(
+            data,
+            pick_code,
+            annotators=choice.coders,
+            unit=choice.unit,
+            documents=list(choice.documents) if choice.documents else None,
+            scope=choice.scope,
+            include_interviewer=choice.interviewer,
+            other=pick_other or None,
+        ),
+        *key,
         pick_code,
-        annotators=choice.coders,
-        unit=choice.unit,
-        documents=list(choice.documents) if choice.documents else None,
-        scope=choice.scope,
-        include_interviewer=choice.interviewer,
-        other=pick_other or None,
+        pick_other,
     )
     st.caption(state.escape_md(matrix.attrs["kind"]))
     tables.dataframe(matrix, width="content", key="qc_agr_matrix")
 
 
-def _disagreements_section(project: Any, data: Any, version: int, table: pd.DataFrame, choice: _Choice) -> None:
+def _disagreements_section(
+    project: Any, data: Any, version: int, table: pd.DataFrame, choice: _Choice, key: tuple[Any, ...] = ()
+) -> None:
     """The disagreements worst code first, as a table; one of them read side by side below."""
     coders = choice.coders
     st.subheader("Disagreements, worst code first")
@@ -442,7 +483,7 @@ def _disagreements_section(project: Any, data: Any, version: int, table: pd.Data
         choice.scope,
         choice.interviewer,
     )
-    dis = _worst_first(dis, table)
+    dis = state.derived(project, version, "agreement.worst_first", lambda: _worst_first(dis, table), *key)
     st.caption(
         f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first. "
         "Click a row (or choose it under *Look at one*) to read it with each coder's codes side by side."
@@ -458,8 +499,9 @@ def _disagreements_section(project: Any, data: Any, version: int, table: pd.Data
         "code_alpha": "Code's alpha",
         **{f"codes_{c}": f"Codes by {c}" for c in coders},
     }
+    shown = state.derived(project, version, "agreement.dis_shown", lambda: dis[side].rename(columns=names), *key)
     tables.dataframe(
-        dis[side].rename(columns=names),
+        shown,
         hide_index=True,
         width="stretch",
         key="qc_agr_dis",
@@ -468,22 +510,24 @@ def _disagreements_section(project: Any, data: Any, version: int, table: pd.Data
         selection_mode="single-row",
     )
     if len(dis):
-        _look_at_one(dis, choice)
+        labels = state.derived(project, version, "agreement.dis_labels", lambda: _pick_labels(dis), *key)
+        _look_at_one(dis, choice, labels)
 
 
-def _look_at_one(dis: pd.DataFrame, choice: _Choice) -> None:
+def _pick_labels(dis: pd.DataFrame) -> list[str]:
+    """One line per disagreement for the *Look at one* box: code, document, characters."""
+    return [
+        f"{label} · {document} {start}–{end}"
+        for label, document, start, end in zip(dis["code_label"], dis["document"], dis["unit_start"], dis["unit_end"])
+    ]
+
+
+def _look_at_one(dis: pd.DataFrame, choice: _Choice, labels: list[str] | None = None) -> None:
     """The chosen disagreement side by side, and the button that sends it to Adjudicate."""
     if not 0 <= int(st.session_state.get("qc_agr_pick", 0)) < len(dis):
         st.session_state["qc_agr_pick"] = 0  # the list changed under the old choice
-    pick = st.selectbox(
-        "Look at one",
-        list(range(len(dis))),
-        key="qc_agr_pick",
-        format_func=lambda i: (
-            f"{dis['code_label'].iloc[i]} · {dis['document'].iloc[i]} "
-            f"{dis['unit_start'].iloc[i]}–{dis['unit_end'].iloc[i]}"
-        ),
-    )
+    shown = labels if labels is not None else _pick_labels(dis)
+    pick = st.selectbox("Look at one", list(range(len(dis))), key="qc_agr_pick", format_func=shown.__getitem__)
     row = dis.iloc[pick]
     with st.container(border=True, key="qc_agr_passage"):
         passage(row, choice.coders)

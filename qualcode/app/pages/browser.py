@@ -224,17 +224,25 @@ def render() -> None:
     project = state.user_project()
     st.header("Code browser")
     with state.user_errors():
-        data = state.cached_analysis(project)
+        version = project.data_version()
+        data = state.cached_analysis(project, version)
         codebook = data.codebook
-        counts = codebook_page.node_counts(project) if not data.codings.empty else None
+        counts = codebook_page.node_counts(project, version) if not data.codings.empty else None
         labels = dict(zip(data.participants["participant"].astype(str), data.participants["label"].astype(str)))
         cols = st.columns([4, 2, 2])
+        # The picker's lines, made once per data and codebook version (each line walks the tree).
+        lines = state.derived(
+            project,
+            version,
+            "browser.node_lines",
+            lambda: {n: node_label(codebook, n, counts) for n in node_options(codebook)},
+        )
         node = cols[0].selectbox(
             "Code or theme",
-            node_options(codebook),
+            list(lines),
             index=None,
             key="qc_br_node",
-            format_func=lambda n: node_label(codebook, n, counts),
+            format_func=lambda n: lines.get(n, n),
             placeholder="All codes",
             on_change=_reset_shown,
             help="Themes (▸) retrieve every code under them; type to find a code.",

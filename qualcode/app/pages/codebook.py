@@ -75,12 +75,14 @@ def codebook_frame(codebook: Codebook) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _counts(_project: Project, url: str, actor: Any, version: int, codebook_sha: str) -> pd.DataFrame:
-    return _project.node_counts(data=state.cached_analysis(_project))
+    return _project.node_counts(data=state.cached_analysis(_project, version))
 
 
-def node_counts(project: Project) -> pd.DataFrame:
-    """Codings, excerpts and participants per node, cached per data and codebook version."""
-    return _counts(project, project.database_url, project.actor, project.data_version(), project.codebook_version)
+def node_counts(project: Project, version: int | None = None) -> pd.DataFrame:
+    """Codings, excerpts and participants per node, cached per data and codebook version
+    (``version``: the data version the caller just read; None reads it)."""
+    version = project.data_version() if version is None else version
+    return _counts(project, project.database_url, project.actor, version, project.codebook_version)
 
 
 def _matches(codebook: Codebook, node: Theme | Code | CrossCut, query: str) -> bool:

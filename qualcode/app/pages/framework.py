@@ -97,7 +97,8 @@ def render() -> None:
     project = state.user_project()
     st.header("Framework matrix")
     with state.user_errors():
-        data = state.cached_analysis(project)
+        version = project.data_version()
+        data = state.cached_analysis(project, version)
         if data.documents.empty:
             st.info("No interviews yet. Import transcripts on the Interviews page first.")
             return
@@ -112,7 +113,15 @@ def render() -> None:
             key="qc_fw_annotators",
             placeholder="Pooled as in every report (consensus where adjudicated, else every human coder)",
         )
-        result = project.framework(level=level, annotators=chosen or None, data=data)
+        # One matrix per data version (summaries are audited writes too), level and annotators.
+        result = state.derived(
+            project,
+            version,
+            "framework.matrix",
+            lambda: project.framework(level=level, annotators=chosen or None, data=data),
+            level,
+            tuple(chosen),
+        )
         if len(result.grid.columns) < 2:
             st.info("The codebook has no themes at this level.")
             return
@@ -120,10 +129,9 @@ def render() -> None:
         participant, theme = _cell_choice(event, result)
         st.divider()
         _cell_panel(project, result, participant, theme)
-        cells = result.cells.drop(columns=["participant_id", "theme_id", "summary_version"])
         st.download_button(
             "Download the matrix (.csv, one row per cell)",
-            _csv(cells),
+            lambda: _csv(result.cells.drop(columns=["participant_id", "theme_id", "summary_version"])),
             file_name=f"framework_matrix_{level}.csv",
             mime="text/csv",
             key="qc_fw_csv",

@@ -90,10 +90,11 @@ def render() -> None:
         st.caption("Supervisors add interviews.")
     _missing_panel(project)
     with state.user_errors():
-        _documents_table(project)
-        data = state.cached_analysis(project)
-        _progress_panel(project, data)
-        _participants_table(data)
+        version = project.data_version()
+        _documents_table(project, version)
+        data = state.cached_analysis(project, version)
+        _progress_panel(project, data, version)
+        _participants_table(project, data, version)
         _memos_panel(project)
 
 
@@ -186,15 +187,20 @@ def _missing_panel(project: Project) -> None:
         )
 
 
-def _documents_table(project: Project) -> None:
-    docs = state.documents(project)
-    st.subheader(f"Interviews ({len(docs)})")
-    people = state.participants(project)
+def _documents_shown(docs: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """The interviews, each with its participant's label first."""
     labels = dict(zip(people["participant"].astype(str), people["label"].astype(str)))
     shown = docs.assign(participant_label=docs["participant"].astype(str).map(labels).fillna(""))
     first = ["participant_label", "document"]
+    return shown[first + [c for c in shown.columns if c not in first]]
+
+
+def _documents_table(project: Project, version: int) -> None:
+    docs = state.documents(project, version)
+    st.subheader(f"Interviews ({len(docs)})")
+    people = state.participants(project, version)
     tables.dataframe(
-        shown[first + [c for c in shown.columns if c not in first]],
+        state.derived(project, version, "interviews.documents", lambda: _documents_shown(docs, people)),
         hide_index=True,
         width="stretch",
         key="qc_int_documents",
@@ -203,11 +209,13 @@ def _documents_table(project: Project) -> None:
     )
 
 
-def _progress_panel(project: Project, data: Any) -> None:
+def _progress_panel(project: Project, data: Any, version: int) -> None:
     st.subheader("Your coding progress")
     unit = st.selectbox("Unit", SEGMENT_KINDS, key="qc_int_unit")
     tables.dataframe(
-        progress_table(data, project.actor.name, unit),
+        state.derived(
+            project, version, "interviews.progress", lambda: progress_table(data, project.actor.name, unit), unit
+        ),
         hide_index=True,
         width="stretch",
         key="qc_int_progress",
@@ -217,12 +225,16 @@ def _progress_panel(project: Project, data: Any) -> None:
     )
 
 
-def _participants_table(data: Any) -> None:
-    st.subheader("Participants")
+def _participants_shown(data: Any) -> pd.DataFrame:
     people = participant_table(data)
     first = ["label", "participant"]
+    return people[first + [c for c in people.columns if c not in first]]
+
+
+def _participants_table(project: Project, data: Any, version: int) -> None:
+    st.subheader("Participants")
     tables.dataframe(
-        people[first + [c for c in people.columns if c not in first]],
+        state.derived(project, version, "interviews.participants", lambda: _participants_shown(data)),
         hide_index=True,
         width="stretch",
         key="qc_int_participants",

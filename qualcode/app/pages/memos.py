@@ -249,7 +249,8 @@ def render() -> None:
     with state.user_errors():
         labels = _labels(project)
         _new_memo_form(project, labels)
-        everything = project.memos_frame()
+        version = project.data_version()  # every memo write is audited: a new version
+        everything = state.derived(project, version, "memos.all", lambda: project.memos_frame())
         cols = st.columns([2, 1.3, 1.5, 1.7])
         kinds = cols[0].multiselect(
             "Kind",
@@ -268,11 +269,20 @@ def render() -> None:
             format_func=lambda c: c if c == ALL else labels.get(c, c),
             key="qc_memo_code",
         )
-        frame = project.memos_frame(
-            kinds=kinds or None,
-            author=None if author == ALL else author,
-            document=None if document == ALL else document,
-            code=None if code == ALL else code,
+        frame = state.derived(
+            project,
+            version,
+            "memos.chosen",
+            lambda: project.memos_frame(
+                kinds=kinds or None,
+                author=None if author == ALL else author,
+                document=None if document == ALL else document,
+                code=None if code == ALL else code,
+            ),
+            tuple(kinds),
+            author,
+            document,
+            code,
         )
         st.button("Undo my last change", key="qc_memo_undo", on_click=_undo, icon=":material/undo:")
         if frame.empty:

@@ -10,6 +10,8 @@ text a spreadsheet would run as a formula.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -246,7 +248,7 @@ def saturation_chart(table: pd.DataFrame, saturation_at: int | None, run_length:
     return alt.LayerChart(layer=layers, height=340)
 
 
-def _saturation(project: Project, annotators: list[str] | None) -> None:
+def _saturation(project: Project, view: _View) -> None:
     cols = st.columns(4)
     order = cols[0].selectbox("Interview order", ["date", "name"], key="qc_rep_sat_order")
     base = cols[1].number_input("Base size", 1, 50, 4, key="qc_rep_sat_base")
@@ -254,19 +256,19 @@ def _saturation(project: Project, annotators: list[str] | None) -> None:
     threshold = cols[3].number_input(
         "New-information threshold", 0.0, 0.99, 0.05, step=0.01, format="%.2f", key="qc_rep_sat_threshold"
     )
-    result = project.saturation(
-        annotators=annotators,
-        order=order,
-        base_size=int(base),
-        run_length=int(run),
-        threshold=float(threshold),
-        orders=200,
-        seed=0,
+    options = {"order": order, "base_size": int(base), "run_length": int(run), "threshold": float(threshold)}
+    result = view.table(
+        "saturation",
+        lambda: project.saturation(annotators=view.annotators, data=view.data, orders=200, seed=0, **options),
+        tuple(options.items()),
     )
     table = result.table
-    st.altair_chart(
-        saturation_chart(table, result.assessment.saturation_at, int(run)), width="stretch", key="qc_rep_sat_chart"
+    spec = view.table(
+        "saturation_chart",
+        lambda: state.chart_spec(saturation_chart(table, result.assessment.saturation_at, int(run))),
+        tuple(options.items()),
     )
+    state.draw_chart(spec, width="stretch", key="qc_rep_sat_chart")
     for line in result.lines():
         st.caption(state.escape_md(line))
     st.caption(
@@ -278,7 +280,10 @@ def _saturation(project: Project, annotators: list[str] | None) -> None:
 
 
 def _csv_button(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(f"Download {name}.csv", to_csv(df) or "", file_name=f"{name}.csv", mime="text/csv", key=key)
+    """The table as CSV, written only when the button is clicked (the frame is never changed)."""
+    st.download_button(
+        f"Download {name}.csv", lambda: to_csv(df) or "", file_name=f"{name}.csv", mime="text/csv", key=key
+    )
 
 
 def _describe(df: pd.DataFrame) -> None:
@@ -315,34 +320,52 @@ def _build_appendix(suffix: str, annotators: list[str] | None) -> None:
         st.session_state.setdefault(APPENDIX_KEY, {})[suffix] = result
 
 
+TABS = ["Themes", "Codes", "Consensus", "Heatmap", "Frequencies", "Appendix B", "Saturation", "Download"]
+TAB_KEY = "qc_rep_tab"
+
+
+@dataclass(frozen=True)
+class _View:
+    """What the tabs draw from: the analysis bundle of one data version and the chosen annotators."""
+
+    project: Project
+    version: int
+    data: Any
+    annotators: list[str] | None
+
+    def table(self, name: str, compute: Callable[[], Any], *key: Hashable) -> Any:
+        """A report table (or chart) computed once per data version, codebook, user and choices."""
+        chosen = tuple(self.annotators) if self.annotators else None
+        return state.derived(self.project, self.version, f"reports.{name}", compute, chosen, *key)
+
+
 def render() -> None:
     project = state.user_project()
     st.header("Reports")
     with state.user_errors():
-        data = state.cached_analysis(project)
+        version = project.data_version()
+        data = state.cached_analysis(project, version)
         if data.codings.empty:
             st.info("No codings yet (that you may see). Code some text on the Code page first.")
             return
         annotators, level, attribute = _choices(data)
-        tabs = st.tabs(
-            ["Themes", "Codes", "Consensus", "Heatmap", "Frequencies", "Appendix B", "Saturation", "Download"]
-        )
-        with tabs[0]:
-            _themes_tab(data, annotators)
-        with tabs[1]:
-            freq = _codes_tab(data, annotators)
-        with tabs[2]:
-            _consensus_tab(data, annotators, attribute)
-        with tabs[3]:
-            _heatmap_tab(data, annotators, level)
-        with tabs[4]:
-            _frequencies_tab(data, freq)
-        with tabs[5]:
-            _quotes_tab(data, annotators)
-        with tabs[6]:
-            _saturation(project, annotators)
-        with tabs[7]:
-            _downloads(project, annotators)
+        view = _View(project, version, data, annotators)
+        # Only the open tab runs (on_change="rerun"): a visit computes and sends one tab, not eight.
+        tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+        draw: list[Callable[[], None]] = [
+            lambda: _themes_tab(view),
+            lambda: _codes_tab(view),
+            lambda: _consensus_tab(view, attribute),
+            lambda: _heatmap_tab(view, level),
+            lambda: _frequencies_tab(view),
+            lambda: _quotes_tab(view),
+            lambda: _saturation(project, view),
+            lambda: _downloads(project, annotators),
+        ]
+        for tab, fill in zip(tabs, draw):
+            if tab.open is not False:  # None: a Streamlit that runs every tab
+                with tab:
+                    fill()
 
 
 def _choices(data: Any) -> tuple[list[str] | None, int, str | None]:
@@ -370,11 +393,11 @@ def _choices(data: Any) -> tuple[list[str] | None, int, str | None]:
     return chosen or None, level, attribute
 
 
-def _themes_tab(data: Any, annotators: list[str] | None) -> None:
-    themes = reports.theme_table(data, annotators)
+def _themes_tab(view: _View) -> None:
+    themes = view.table("themes", lambda: reports.theme_table(view.data, view.annotators))
     _describe(themes)
     tables.dataframe(
-        themes_shown(themes),
+        view.table("themes_shown", lambda: themes_shown(themes)),
         hide_index=True,
         width="stretch",
         key="qc_rep_themes",
@@ -385,9 +408,13 @@ def _themes_tab(data: Any, annotators: list[str] | None) -> None:
     _csv_button(themes, "themes", "qc_csv_themes")
 
 
-def _codes_tab(data: Any, annotators: list[str] | None) -> pd.DataFrame:
-    """The code frequencies table (returned for the Frequencies tab)."""
-    freq = reports.code_frequencies(data, annotators)
+def _frequencies(view: _View) -> pd.DataFrame:
+    return view.table("codes", lambda: reports.code_frequencies(view.data, view.annotators))
+
+
+def _codes_tab(view: _View) -> None:
+    """The code frequencies table."""
+    freq = _frequencies(view)
     _describe(freq)
     tables.dataframe(
         lead(freq, ["label", "theme_path", "excerpts", "codings", "experts_n", "experts_phrase"]),
@@ -398,12 +425,16 @@ def _codes_tab(data: Any, annotators: list[str] | None) -> pd.DataFrame:
         names={"label": "Code", "experts_phrase": "Participants (who)"},
     )
     _csv_button(freq, "codes", "qc_csv_codes")
-    return freq
 
 
-def _consensus_tab(data: Any, annotators: list[str] | None, attribute: str | None) -> None:
+def _consensus_tab(view: _View, attribute: str | None) -> None:
     by = st.radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
-    cons = reports.consensus(data, by=by, attribute=attribute, annotators=annotators)
+    cons = view.table(
+        "consensus",
+        lambda: reports.consensus(view.data, by=by, attribute=attribute, annotators=view.annotators),
+        by,
+        attribute,
+    )
     _describe(cons)
     tables.dataframe(
         lead(cons, ["label", "participants_n", "share", "phrase"]),
@@ -419,24 +450,28 @@ def _consensus_tab(data: Any, annotators: list[str] | None, attribute: str | Non
     _csv_button(cons, "consensus", "qc_csv_consensus")
 
 
-def _heatmap_tab(data: Any, annotators: list[str] | None, level: int) -> None:
-    mat = reports.matrix(data, by="theme", level=level, annotators=annotators)
+def _heatmap_tab(view: _View, level: int) -> None:
+    mat = view.table(
+        "matrix", lambda: reports.matrix(view.data, by="theme", level=level, annotators=view.annotators), level
+    )
     _describe(mat)
     if mat.empty or mat.shape[1] == 0:
         st.caption("Nothing to show at this level.")
     else:
-        st.altair_chart(heatmap(mat, "excerpts"), width="stretch", height=heatmap_height(mat))
+        spec = view.table("heatmap", lambda: state.chart_spec(heatmap(mat, "excerpts")), level)
+        state.draw_chart(spec, width="stretch", height=heatmap_height(mat))
     _csv_button(mat.reset_index(names="participant"), "participant_theme_matrix", "qc_csv_matrix")
 
 
-def _frequencies_tab(data: Any, freq: pd.DataFrame) -> None:
+def _frequencies_tab(view: _View) -> None:
+    freq = _frequencies(view)
     top = st.slider("Codes shown", 1, max(2, len(freq)), min(30, max(2, len(freq))), key="qc_rep_top")
-    chart = frequency_bars(freq, top, data.codebook)
-    st.altair_chart(chart, width="stretch", height=int(chart.height) + 140)
+    spec = view.table("frequency_bars", lambda: state.chart_spec(frequency_bars(freq, top, view.data.codebook)), top)
+    state.draw_chart(spec, width="stretch", height=int(spec["height"]) + 140)
 
 
-def _quotes_tab(data: Any, annotators: list[str] | None) -> None:
-    quotes = reports.quote_table(data, annotators, max_quotes=3)
+def _quotes_tab(view: _View) -> None:
+    quotes = view.table("quotes", lambda: reports.quote_table(view.data, view.annotators, max_quotes=3))
     _describe(quotes)
     tables.dataframe(
         lead(quotes, ["theme", "sub_theme", "label", "quotes", "excerpts", "codings", "experts"]),

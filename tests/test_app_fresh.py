@@ -1,0 +1,83 @@
+"""The pages cache what they compute per data version (``state.derived``): a write made anywhere
+(another browser session, the CLI) shows on the next visit of every page, in the session that
+already showed the page and in a new one."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest
+from test_app import add_codings, app, assert_no_exception, make_project, texts
+
+from qualcode.project import Project
+from qualcode.store import Actor
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    root = tmp_path / "proj"
+    p = make_project(root, hostile=True)
+    monkeypatch.setenv("QUALCODE_PROJECT", str(root))
+    monkeypatch.delenv("QUALCODE_DATABASE_URL", raising=False)
+    yield p
+    p.close()
+
+
+def shown(at: AppTest) -> str:
+    """What the page shows: its texts, every table's cells and every picker's options (on the
+    Codebook page the themes' lines with their counts: AppTest does not carry an opened
+    expander from one run to the next)."""
+    if at.session_state["qc_start_page"] == "codebook":
+        return "\n".join(str(box.label) for box in at.expander)
+    parts = [texts(at)]
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    parts += [str(box.options) for box in at.selectbox]
+    return "\n".join(parts)
+
+
+def write_elsewhere(project: Project) -> None:
+    """Another user codes a passage and writes a memo (through Project, as another session would)."""
+    text = project.store.document_text("expert_B")
+    start = text.index("Transit")
+    alice = project.as_user(Actor("alice", "annotator", local=True))
+    alice.add_coding("expert_B", start, start + len("Transit through the country grew."), "visas")
+    alice.add_memo("project", None, "A memo written in another session.", title="Fresh memo")
+
+
+@pytest.mark.parametrize("page", ["reports", "framework", "agreement", "adjudicate", "interviews", "memos", "codebook"])
+def test_a_write_elsewhere_shows_on_the_next_visit(project: Project, page: str) -> None:
+    add_codings(project)
+    first = app(page, role="supervisor").run()
+    assert_no_exception(first)
+    before = shown(first)
+    first.run()  # a rerun with nothing written: the same page (from the caches)
+    assert shown(first) == before
+    write_elsewhere(project)
+    first.run()
+    assert_no_exception(first)
+    after = shown(first)
+    assert after != before, page
+    second = app(page, role="supervisor").run()  # a new browser session
+    assert_no_exception(second)
+    again = shown(second)
+    if again != after:  # say what differs
+        import difflib
+
+        diff = "\n".join(difflib.unified_diff(after.splitlines(), again.splitlines(), lineterm="", n=0))
+        raise AssertionError(f"{page}:\n{diff}")
+
+
+def test_code_browser_counts_follow_a_write(project: Project) -> None:
+    add_codings(project)
+    at = app("browser", role="supervisor").run()
+    before = at.selectbox(key="qc_br_node").options
+    write_elsewhere(project)
+    at.run()
+    after = at.selectbox(key="qc_br_node").options
+    assert before != after
+    assert any("Visa rules" in line and "2 excerpts" in line for line in after), after
