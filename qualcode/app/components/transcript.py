@@ -305,25 +305,17 @@ function rebuildRegion(state, a, b) {
   inRange.forEach((it) => { if (it.start >= R0 && first.has(it.id)) state.firstMark.set(it.id, first.get(it.id)); });
 }
 
-function placeLabels(state) {
+function placeLabels(state, later) {
   // Margin labels beside the first chunk of each coding.  Label elements are kept per coding
-  // and updated only when the coding changed; positions: read layout once, then write.
+  // and updated only when the coding changed (no layout read); their positions are read and
+  // written in one pass: now, or with ``later`` in the next animation frame, before it is
+  // painted (so a changed highlight forces no layout of the transcript in the middle of
+  // Streamlit's redraw; the frame lays it out once).
   const { margin, firstMark, labels } = state;
   const list = state.items.slice().sort((x, y) => x.start - y.start || x.end - y.end).filter((it) => firstMark.has(it.id));
-  const tops = list.map((it) => firstMark.get(it.id).offsetTop);   // one layout pass
-  if (!state.labelHeight) {
-    const probe = document.createElement("div");
-    probe.className = "qc-label";
-    probe.textContent = "Xg";
-    margin.appendChild(probe);
-    state.labelHeight = probe.offsetHeight || 16;
-    margin.removeChild(probe);
-  }
-  const height = state.labelHeight;
   const keep = new Set();
   const frag = document.createDocumentFragment();
-  let bottom = -Infinity;
-  list.forEach((it, i) => {
+  list.forEach((it) => {
     keep.add(it.id);
     const key = itemKey(it);
     let entry = labels.get(it.id);
@@ -339,16 +331,40 @@ function placeLabels(state) {
       if (!entry) { entry = { el: label, key: key, top: null }; labels.set(it.id, entry); frag.appendChild(label); }
       entry.key = key;
     }
+  });
+  labels.forEach((entry, id) => { if (!keep.has(id)) { entry.el.remove(); labels.delete(id); } });
+  margin.appendChild(frag);
+  state.labelList = list;
+  state.root.dataset.codings = String(list.length);
+  state.root.dataset.memos = String(list.filter((it) => it.memo).length);
+  if (!later) { positionLabels(state); return; }
+  if (state.positionPending) return;
+  state.positionPending = true;
+  requestAnimationFrame(() => { state.positionPending = false; positionLabels(state); });
+}
+
+function positionLabels(state) {
+  const { margin, firstMark, labels } = state;
+  const list = (state.labelList || []).filter((it) => firstMark.has(it.id) && labels.has(it.id));
+  const tops = list.map((it) => firstMark.get(it.id).offsetTop);   // one layout pass
+  if (!state.labelHeight) {
+    const probe = document.createElement("div");
+    probe.className = "qc-label";
+    probe.textContent = "Xg";
+    margin.appendChild(probe);
+    state.labelHeight = probe.offsetHeight || 16;
+    margin.removeChild(probe);
+  }
+  const height = state.labelHeight;
+  let bottom = -Infinity;
+  list.forEach((it, i) => {
+    const entry = labels.get(it.id);
     const top = Math.max(tops[i], bottom + 2);
     if (entry.top !== top) { entry.el.style.top = top + "px"; entry.top = top; }
     bottom = top + height;
   });
-  labels.forEach((entry, id) => { if (!keep.has(id)) { entry.el.remove(); labels.delete(id); } });
-  margin.appendChild(frag);
   margin.style.minHeight = Math.max(0, bottom) + "px";
   state.width = state.textRoot.clientWidth;
-  state.root.dataset.codings = String(list.length);
-  state.root.dataset.memos = String(list.filter((it) => it.memo).length);
 }
 
 // ---- shortcuts -------------------------------------------------------------------------------
@@ -432,8 +448,8 @@ export default function (component) {
     const regions = [];
     state.byId.forEach((it, id) => { const now = fresh.get(id); if (!now || itemKey(now) !== itemKey(it)) regions.push([it.start, it.end]); });
     fresh.forEach((it, id) => { const was = state.byId.get(id); if (!was || itemKey(was) !== itemKey(it)) regions.push([it.start, it.end]); });
-    const width = state.textRoot.clientWidth;
-    if (state.remounted && !regions.length && width !== state.width) regions.push([0, 0]);  // re-place labels
+    // Put back after a visit to another page: the labels are placed again if the width changed.
+    if (state.remounted && !regions.length && state.textRoot.clientWidth !== state.width) regions.push([0, 0]);
     state.remounted = false;
     if (regions.length) {
       root.dataset.ready = "0";
@@ -447,7 +463,7 @@ export default function (component) {
       const t1 = performance.now();
       regions.forEach(([a, b]) => { if (b > a) rebuildRegion(state, a, b); });
       const t2 = performance.now();
-      placeLabels(state);
+      placeLabels(state, true);
       const t3 = performance.now();
       root.dataset.renderMs = String(Math.round(t3 - t0));
       root.dataset.renderParts = [t1 - t0, t2 - t1, t3 - t2].map(Math.round).join(",");  // diff, chunks, labels

@@ -172,6 +172,11 @@ def _on_segment_pick(document: str, segments: pd.DataFrame) -> None:
 
 
 def _apply(document: str, codes: list[str] | None = None) -> None:
+    with state.timed("code.apply"):
+        _apply_codes(document, codes)
+
+
+def _apply_codes(document: str, codes: list[str] | None) -> None:
     project = state.user_project()
     sel = _selection(document)
     codes = list(codes if codes is not None else (st.session_state.get("qc_codes") or []))
@@ -184,7 +189,8 @@ def _apply(document: str, codes: list[str] | None = None) -> None:
     memo = st.session_state.get("qc_memo", "") or ""
     items = [Coding(document, sel["start"], sel["end"], code, project.actor.name, memo, "manual") for code in codes]
     # One transaction for every chosen code: all are stored or none.
-    ids = state.run_action(project.add_codings, items, skip_existing=False)
+    with state.timed("code.apply.write"):
+        ids = state.run_action(project.add_codings, items, skip_existing=False)
     if ids is None:
         return
     recent = [c for c in codes] + [c for c in st.session_state.get(RECENT_KEY, []) if c not in codes]
