@@ -317,6 +317,9 @@ def test_undo_edit_and_delete(project: Project) -> None:
 
 def test_new_code_on_the_fly(project: Project) -> None:
     at = app(role="supervisor", name="sam").run()
+    assert "qc_new_code_label" not in [w.key for w in at.text_input]  # closed: not drawn
+    at.session_state["qc_new_code_open"] = True  # the panel is drawn while open
+    at.run()
     at.text_input(key="qc_new_code_label").input("Border queues").run()
     at.selectbox(key="qc_new_code_theme").select("borders").run()
     at.button(key="qc_create_code").click().run()
@@ -324,13 +327,16 @@ def test_new_code_on_the_fly(project: Project) -> None:
     assert "border_queues" in project.refresh_codebook().codes  # the app's edit, read from the file
     assert project.codebook.codes["border_queues"].theme == "borders"
     assert "border_queues" in at.multiselect(key="qc_codes").value  # ready to apply
-    annotator = app(role="annotator", name="carol").run()
-    assert "Only supervisors change the codebook" in texts(annotator)
+    annotator = app(role="annotator", name="carol")
+    annotator.session_state["qc_new_code_open"] = True
+    assert "Only supervisors change the codebook" in texts(annotator.run())
 
 
 def test_suggestions_accept_and_reject(project: Project) -> None:
     at = app(role="annotator", name="carol").run()
     at.selectbox(key="qc_document").select("expert_B").run()
+    at.session_state["qc_suggestions_open"] = True  # the panel is drawn while open
+    at.run()
     at.button(key="qc_suggest_patterns").click().run()
     assert_no_exception(at)
     assert "Transit country" in texts(at)
@@ -345,7 +351,9 @@ def test_suggestions_accept_and_reject(project: Project) -> None:
 
 def test_participant_metadata_and_progress(project: Project) -> None:
     add_codings(project)
-    at = app(role="annotator", name="alice").run()
+    at = app(role="annotator", name="alice")
+    at.session_state["qc_participant_open"] = True  # the panel is drawn while open
+    at.run()
     assert "**organisation\\_type**: company" in "\n".join(md.value for md in at.markdown)  # the Participant panel
     assert "2 of 3 sentences coded, 1 uncoded" in str(at.get("progress")[0].proto.text)
 

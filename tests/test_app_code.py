@@ -141,6 +141,8 @@ def test_text_and_segments_are_sent_once_per_session(project: Project) -> None:
     assert data["text"] is None and data["segments"] and data["segments_key"] != first["segments_key"]
     at.selectbox(key="qc_document").select("expert_B").run()  # another interview: its text is sent
     assert component_data(at)["text"] == project.store.document_text("expert_B")
+    at.selectbox(key="qc_document").select("expert_A").run()  # back: the browser still holds that text
+    assert component_data(at)["text"] is None and component_data(at)["document"] == "expert_A"
     fresh = app(role="annotator", name="carol").run()  # a new session (a reload) gets everything
     assert component_data(fresh)["text"] == project.store.document_text("expert_A")
 
@@ -197,15 +199,30 @@ def test_a_browser_that_lost_the_text_asks_and_gets_it_again(monkeypatch: pytest
 
     from qualcode.app.components import transcript
 
-    fake: dict = {transcript.SENT_KEY: {"text": "doc:sha", "segments": "doc:sha:sentence"}}
+    fake: dict = {transcript.SENT_KEY: {"text": ["doc:sha"], "segments": ["doc:sha:sentence"]}}
     monkeypatch.setattr(st, "session_state", fake)
     fake["qc_transcript"] = {"need": {"text": True, "segments": False}}
     transcript._on_need("qc_transcript")
-    assert fake[transcript.SENT_KEY] == {"segments": "doc:sha:sentence"}  # the text goes again, segments not
+    assert fake[transcript.SENT_KEY] == {"text": [], "segments": ["doc:sha:sentence"]}  # the text goes again
     fake["qc_transcript"] = {"need": None}
     transcript._on_need("qc_transcript")
-    assert fake[transcript.SENT_KEY] == {}
+    assert fake[transcript.SENT_KEY] == {"text": [], "segments": []}
     fake["qc_transcript"] = {"key": {"key": "3", "n": 1}}
     assert transcript.key_event("qc_transcript") == "3"
     fake["qc_transcript"] = {"key": {"key": "x", "n": 2}}
     assert transcript.key_event("qc_transcript") is None
+
+
+def test_a_coding_from_another_session_shows_on_the_next_rerun(project: Project) -> None:
+    """The page keeps the interview's codings per data version: a write elsewhere changes it."""
+    at = app(role="annotator", name="carol").run()
+    assert component_data(at)["spans"] == []
+    at.text_input(key="qc_search").input("visa").run()  # a rerun with nothing changed reads nothing new
+    carol = project.as_user(Actor("carol", "annotator", local=True))
+    carol.add_coding("expert_A", 0, 10, "transit")  # another browser session of carol's
+    at.text_input(key="qc_search").input("").run()
+    assert [s[:2] for s in component_data(at)["spans"]] == [[0, 10]]
+    at.selectbox(key="qc_document").select("expert_B").run()
+    carol.delete_coding(int(project.store.codings_frame(carol.actor)["coding_id"].iloc[0]))
+    at.selectbox(key="qc_document").select("expert_A").run()  # back to an interview read before
+    assert component_data(at)["spans"] == []

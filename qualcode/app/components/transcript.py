@@ -17,8 +17,9 @@ Events sent to Python (trigger values)::
     key:    {"key": "1".."9" | "undo", "n": count}   # a coding shortcut (focus not in a text box)
     need:   {"text": bool, "segments": bool}          # the browser lost its copy: send it again
 
-Speed: the browser keeps the text and segments it was sent (per tab, by ``text_key`` /
-``segments_key``), so a rerun sends only the highlights, and a changed set of highlights
+Speed: the browser keeps the texts and segments it was sent (per tab, by ``text_key`` /
+``segments_key``, the last 8 used; the server counts the last 6 as held), so a rerun, or
+switching back to an interview shown before, sends only the highlights, and a changed set of highlights
 redraws only the chunks of text around the codings that changed (a 20,000-word transcript
 with 900 highlights was rebuilt whole on every Apply).
 
@@ -304,25 +305,17 @@ function rebuildRegion(state, a, b) {
   inRange.forEach((it) => { if (it.start >= R0 && first.has(it.id)) state.firstMark.set(it.id, first.get(it.id)); });
 }
 
-function placeLabels(state) {
+function placeLabels(state, later) {
   // Margin labels beside the first chunk of each coding.  Label elements are kept per coding
-  // and updated only when the coding changed; positions: read layout once, then write.
+  // and updated only when the coding changed (no layout read); their positions are read and
+  // written in one pass: now, or with ``later`` in the next animation frame, before it is
+  // painted (so a changed highlight forces no layout of the transcript in the middle of
+  // Streamlit's redraw; the frame lays it out once).
   const { margin, firstMark, labels } = state;
   const list = state.items.slice().sort((x, y) => x.start - y.start || x.end - y.end).filter((it) => firstMark.has(it.id));
-  const tops = list.map((it) => firstMark.get(it.id).offsetTop);   // one layout pass
-  if (!state.labelHeight) {
-    const probe = document.createElement("div");
-    probe.className = "qc-label";
-    probe.textContent = "Xg";
-    margin.appendChild(probe);
-    state.labelHeight = probe.offsetHeight || 16;
-    margin.removeChild(probe);
-  }
-  const height = state.labelHeight;
   const keep = new Set();
   const frag = document.createDocumentFragment();
-  let bottom = -Infinity;
-  list.forEach((it, i) => {
+  list.forEach((it) => {
     keep.add(it.id);
     const key = itemKey(it);
     let entry = labels.get(it.id);
@@ -338,16 +331,40 @@ function placeLabels(state) {
       if (!entry) { entry = { el: label, key: key, top: null }; labels.set(it.id, entry); frag.appendChild(label); }
       entry.key = key;
     }
+  });
+  labels.forEach((entry, id) => { if (!keep.has(id)) { entry.el.remove(); labels.delete(id); } });
+  margin.appendChild(frag);
+  state.labelList = list;
+  state.root.dataset.codings = String(list.length);
+  state.root.dataset.memos = String(list.filter((it) => it.memo).length);
+  if (!later) { positionLabels(state); return; }
+  if (state.positionPending) return;
+  state.positionPending = true;
+  requestAnimationFrame(() => { state.positionPending = false; positionLabels(state); });
+}
+
+function positionLabels(state) {
+  const { margin, firstMark, labels } = state;
+  const list = (state.labelList || []).filter((it) => firstMark.has(it.id) && labels.has(it.id));
+  const tops = list.map((it) => firstMark.get(it.id).offsetTop);   // one layout pass
+  if (!state.labelHeight) {
+    const probe = document.createElement("div");
+    probe.className = "qc-label";
+    probe.textContent = "Xg";
+    margin.appendChild(probe);
+    state.labelHeight = probe.offsetHeight || 16;
+    margin.removeChild(probe);
+  }
+  const height = state.labelHeight;
+  let bottom = -Infinity;
+  list.forEach((it, i) => {
+    const entry = labels.get(it.id);
     const top = Math.max(tops[i], bottom + 2);
     if (entry.top !== top) { entry.el.style.top = top + "px"; entry.top = top; }
     bottom = top + height;
   });
-  labels.forEach((entry, id) => { if (!keep.has(id)) { entry.el.remove(); labels.delete(id); } });
-  margin.appendChild(frag);
   margin.style.minHeight = Math.max(0, bottom) + "px";
   state.width = state.textRoot.clientWidth;
-  state.root.dataset.codings = String(list.length);
-  state.root.dataset.memos = String(list.filter((it) => it.memo).length);
 }
 
 // ---- shortcuts -------------------------------------------------------------------------------
@@ -387,6 +404,8 @@ export default function (component) {
   if (Array.isArray(d.segments)) remember(SEGMENTS, segKey, d.segments);
   const text = TEXTS.get(textKey);
   const segments = SEGMENTS.get(segKey);
+  if (text !== undefined) remember(TEXTS, textKey, text);            // the most recently used last,
+  if (segments !== undefined) remember(SEGMENTS, segKey, segments);  // as the server counts them
   let root = parentElement.querySelector(".qc-root");
   const layout = JSON.stringify([d.document || "", textKey, segKey, d.height || 0, d.language || ""]);
   if (!root && LAST && LAST.layout === layout && LAST.text === TEXTS.get(textKey) && !LAST.root.isConnected) {
@@ -429,8 +448,8 @@ export default function (component) {
     const regions = [];
     state.byId.forEach((it, id) => { const now = fresh.get(id); if (!now || itemKey(now) !== itemKey(it)) regions.push([it.start, it.end]); });
     fresh.forEach((it, id) => { const was = state.byId.get(id); if (!was || itemKey(was) !== itemKey(it)) regions.push([it.start, it.end]); });
-    const width = state.textRoot.clientWidth;
-    if (state.remounted && !regions.length && width !== state.width) regions.push([0, 0]);  // re-place labels
+    // Put back after a visit to another page: the labels are placed again if the width changed.
+    if (state.remounted && !regions.length && state.textRoot.clientWidth !== state.width) regions.push([0, 0]);
     state.remounted = false;
     if (regions.length) {
       root.dataset.ready = "0";
@@ -444,7 +463,7 @@ export default function (component) {
       const t1 = performance.now();
       regions.forEach(([a, b]) => { if (b > a) rebuildRegion(state, a, b); });
       const t2 = performance.now();
-      placeLabels(state);
+      placeLabels(state, true);
       const t3 = performance.now();
       root.dataset.renderMs = String(Math.round(t3 - t0));
       root.dataset.renderParts = [t1 - t0, t2 - t1, t3 - t2].map(Math.round).join(",");  // diff, chunks, labels
@@ -577,7 +596,23 @@ export default function (component) {
 _component = st.components.v2.component("qualcode_transcript", css=_CSS, js=_JS, isolate_styles=False)
 
 
-SENT_KEY = "qc_transcript_sent"  # session state: {"text": key, "segments": key} this browser holds
+SENT_KEY = "qc_transcript_sent"  # session state: {"text": [keys], "segments": [keys]} this browser holds
+SENT_KEPT = 6  # texts (and segment lists) remembered as held: fewer than the browser keeps (8)
+
+
+def _sent() -> dict[str, list[str]]:
+    sent = st.session_state.get(SENT_KEY)
+    if not isinstance(sent, dict) or not all(isinstance(sent.get(k), list) for k in ("text", "segments")):
+        sent = st.session_state[SENT_KEY] = {"text": [], "segments": []}
+    return sent
+
+
+def _remember(keys: list[str], key: str) -> None:
+    """``key`` as the most recently used (the browser keeps its copies the same way)."""
+    if key in keys:
+        keys.remove(key)
+    keys.append(key)
+    del keys[:-SENT_KEPT]
 
 
 def transcript_view(
@@ -616,9 +651,9 @@ def transcript_view(
     """
     text_key = text_key or f"{document}:{len(text)}:{hash(text)}"
     segments_key = segments_key or text_key
-    sent = st.session_state.setdefault(SENT_KEY, {})
-    send_text = sent.get("text") != text_key
-    send_segments = sent.get("segments") != segments_key
+    sent = _sent()
+    send_text = text_key not in sent["text"]
+    send_segments = segments_key not in sent["segments"]
     if send_segments and callable(segments):
         segments = segments()
     data = {
@@ -635,7 +670,8 @@ def transcript_view(
         "reveal": list(reveal) if reveal else None,
         "shortcuts": shortcuts,
     }
-    sent["text"], sent["segments"] = text_key, segments_key
+    _remember(sent["text"], text_key)
+    _remember(sent["segments"], segments_key)
     return _component(
         key=key,
         data=data,
@@ -649,11 +685,11 @@ def transcript_view(
 def _on_need(key: str) -> None:
     """The browser lost its copy of the text or segments: send them in the next run."""
     value = _trigger(key, "need")
-    sent = st.session_state.setdefault(SENT_KEY, {})
+    sent = _sent()
     if not isinstance(value, dict) or value.get("text", True):
-        sent.pop("text", None)
+        sent["text"].clear()
     if not isinstance(value, dict) or value.get("segments", True):
-        sent.pop("segments", None)
+        sent["segments"].clear()
 
 
 def forget_sent(key: str = TRANSCRIPT_KEY) -> None:

@@ -20,13 +20,17 @@ transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pic
 when the toggle ``qc_keyboard_select`` is on), codes
 ``qc_codes``, memo ``qc_memo``, apply ``qc_apply``, undo ``qc_undo``, coding to edit
 ``qc_edit_coding``, find box ``qc_search`` (hits ``qc_search_prev`` / ``qc_search_next``),
-shortcut legend ``qc_shortcuts``.  In the browser each is inside an element with class
-``st-key-<key>``.
+shortcut legend ``qc_shortcuts``; the panels *New code*, *Participant* and *Suggestions* are
+drawn only while open (expanders ``qc_new_code_open``, ``qc_participant_open``,
+``qc_suggestions_open``: opening one reruns the page's fragment).  In the browser each is
+inside an element with class ``st-key-<key>``.
 """
 
 from __future__ import annotations
 
+import gc
 import re
+import sys
 from typing import Any
 
 import pandas as pd
@@ -54,6 +58,14 @@ REVEAL_KEY = "qc_reveal"  # the span to scroll into view once (open in context)
 MAX_SEARCH_HITS = 1000
 VERSION_KEY = "qc_data_version"  # the data version read at the start of this rerun of the page
 MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
+CODINGS_CACHE_KEY = "qc_codings_cache"  # session state: the last few documents' codings by data version
+LABELS_CACHE_KEY = "qc_interview_labels"  # session state: (data version, picker labels)
+# The panels drawn only while open (expander state keys; AppTest opens one by setting it True).
+NEW_CODE_OPEN_KEY, PARTICIPANT_OPEN_KEY, SUGGESTIONS_OPEN_KEY = (
+    "qc_new_code_open",
+    "qc_participant_open",
+    "qc_suggestions_open",
+)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -160,6 +172,11 @@ def _on_segment_pick(document: str, segments: pd.DataFrame) -> None:
 
 
 def _apply(document: str, codes: list[str] | None = None) -> None:
+    with state.timed("code.apply"):
+        _apply_codes(document, codes)
+
+
+def _apply_codes(document: str, codes: list[str] | None) -> None:
     project = state.user_project()
     sel = _selection(document)
     codes = list(codes if codes is not None else (st.session_state.get("qc_codes") or []))
@@ -172,7 +189,8 @@ def _apply(document: str, codes: list[str] | None = None) -> None:
     memo = st.session_state.get("qc_memo", "") or ""
     items = [Coding(document, sel["start"], sel["end"], code, project.actor.name, memo, "manual") for code in codes]
     # One transaction for every chosen code: all are stored or none.
-    ids = state.run_action(project.add_codings, items, skip_existing=False)
+    with state.timed("code.apply.write"):
+        ids = state.run_action(project.add_codings, items, skip_existing=False)
     if ids is None:
         return
     recent = [c for c in codes] + [c for c in st.session_state.get(RECENT_KEY, []) if c not in codes]
@@ -288,10 +306,37 @@ def _decide(suggestion: Any, decision: str, code: str | None = None) -> None:
 
 
 # ------------------------------------------------------------------------------ page
+def document_codings(project: Project, document: str, annotators: list[str] | None, version: int) -> pd.DataFrame:
+    """``project.document_codings_view(document, annotators)``, kept in this session for the data
+    version it was read at (the newest audit id: any write, from any session, changes it), so
+    switching back to an interview, coming back to the page or selecting text reads nothing."""
+    key = (project.actor, document, tuple(annotators) if annotators is not None else None, version)
+    cache: dict[Any, pd.DataFrame] = st.session_state.setdefault(CODINGS_CACHE_KEY, {})
+    frame = cache.get(key)
+    if frame is None:
+        frame = project.document_codings_view(document, annotators)
+        for old in [k for k in cache if k[3] != version]:
+            del cache[old]  # the data changed since: never asked for again
+        while len(cache) >= 4:
+            cache.pop(next(iter(cache)))
+        cache[key] = frame
+    return frame
+
+
 def interview_labels(project: Project, version: int | None = None) -> dict[str, str]:
     """Document name -> what the interview picker shows: the participant's label, then the file
-    name ("Expert (A) · expert_A"); the file name alone when there is no label."""
+    name ("Expert (A) · expert_A"); the file name alone when there is no label (kept per data
+    version in the session)."""
     version = project.data_version() if version is None else version
+    cached = st.session_state.get(LABELS_CACHE_KEY)
+    if cached is not None and cached[0] == version:
+        return dict(cached[1])
+    out = _interview_labels(project, version)
+    st.session_state[LABELS_CACHE_KEY] = (version, out)
+    return dict(out)
+
+
+def _interview_labels(project: Project, version: int) -> dict[str, str]:
     docs = state.documents(project, version)
     people = state.participants(project, version)
     label_of = dict(zip(people["participant"].tolist(), people["label"].tolist())) if not people.empty else {}
@@ -301,6 +346,29 @@ def interview_labels(project: Project, version: int | None = None) -> dict[str, 
         label = label if isinstance(label, str) and label.strip() else (pid if isinstance(pid, str) and pid else None)
         out[name] = f"{label} · {name}" if label and label != name else name
     return out
+
+
+_FROZEN_AT_MODULES = 0  # len(sys.modules) when the heap was last frozen
+
+
+def freeze_imported_objects() -> bool:
+    """Move the objects alive now (modules, functions, classes: ~120,000 after the imports of
+    the app and its pages) out of the garbage collector's way, once more whenever modules were
+    imported since; returns whether it froze.
+
+    Streamlit runs ``gc.collect(2)`` after every script run, holding the GIL: with the app's
+    imports in the heap that took 100-400 ms per run on the 2-core benchmark machine, during
+    which the server sent nothing (the "script finished" message waited for it: switching
+    interview, navigating, the first load).  Frozen objects are never traversed, so the
+    collection after a run only looks at what the runs created.  Freezing only after new
+    imports keeps the frozen set bounded (the live data frozen with them stays in memory)."""
+    global _FROZEN_AT_MODULES
+    if len(sys.modules) == _FROZEN_AT_MODULES:
+        return False
+    gc.collect()
+    gc.freeze()
+    _FROZEN_AT_MODULES = len(sys.modules)
+    return True
 
 
 def render() -> None:
@@ -323,6 +391,11 @@ def render() -> None:
 def _workspace() -> None:
     """The whole page but the open-in-context hook, as one fragment: choosing another interview,
     selecting, applying and searching rerun only this, not the app around it."""
+    _workspace_run()
+    freeze_imported_objects()  # after the first run and whenever it imported something new
+
+
+def _workspace_run() -> None:
     with state.timed("code.workspace"):
         project = state.user_project()
         version = project.data_version()  # one read per rerun for the small cached frames
@@ -353,7 +426,7 @@ def _workspace() -> None:
                 st.caption("Blind coding: only your own codings are shown.")
         if document is None:
             return
-        _workspace_body(document, unit, show_others)
+        _workspace_body(project, document, unit, show_others)
 
 
 def _span_rows(codebook: Codebook, codings: pd.DataFrame, actor_name: str, show_others: bool) -> list[list[Any]]:
@@ -415,8 +488,7 @@ def _search_bar(text: str) -> dict[str, Any] | None:
     return {"query": query, "hits": [list(h) for h in hits], "focus": focus}
 
 
-def _workspace_body(document: str, unit: str, show_others: bool) -> None:
-    project = state.user_project()
+def _workspace_body(project: Project, document: str, unit: str, show_others: bool) -> None:
     actor = project.actor
     codebook = project.codebook
     doc = state.cached_document(project, document)
@@ -425,7 +497,7 @@ def _workspace_body(document: str, unit: str, show_others: bool) -> None:
         return
     annotators = None if show_others else [actor.name]
     try:
-        codings = project.document_codings_view(document, annotators)
+        codings = document_codings(project, document, annotators, st.session_state[VERSION_KEY])
     except QualcodeError as exc:
         state.show_error(exc)
         return
@@ -545,8 +617,19 @@ def _keyboard_select(document: str, text: str, segments: pd.DataFrame) -> None:
         )
 
 
+def _lazy_expander(label: str, key: str) -> Any:
+    """A collapsed expander whose content is drawn only while it is open (opening it reruns the
+    page's fragment): the closed panels cost nothing on each Apply, selection or switch.
+    Returns the container, or None while it is closed."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def _new_code_form(project: Project, codebook: Codebook) -> None:
-    with st.expander("New code"):
+    box = _lazy_expander("New code", NEW_CODE_OPEN_KEY)
+    if box is None:
+        return
+    with box:
         if project.actor.at_least("supervisor"):
             themes = list(codebook.themes)
             st.text_input("Label", key="qc_new_code_label")
@@ -671,7 +754,10 @@ def _coding_form(project: Project, codebook: Codebook, editable: pd.DataFrame, c
 
 
 def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
-    with st.expander("Participant"):
+    box = _lazy_expander("Participant", PARTICIPANT_OPEN_KEY)
+    if box is None:
+        return
+    with box:
         pid = doc.get("participant")
         rows: list[tuple[str, str]] = []
         if pid is not None:
@@ -705,7 +791,10 @@ def _document_data(project: Project, document: str, doc: dict[str, Any], codings
 
 
 def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> None:
-    with st.expander("Suggestions"):
+    box = _lazy_expander("Suggestions", SUGGESTIONS_OPEN_KEY)
+    if box is None:
+        return
+    with box:
         try:
             from ...assist import SuggestionModel  # noqa: F401  (scikit-learn and spaCy present)
         except ImportError as exc:
