@@ -503,7 +503,9 @@ def test_reports_workbook_goes_through_the_export_role_check(project: Project, m
 
 
 def test_codebook_page_edits_land_in_the_file(project: Project) -> None:
-    at = app("codebook", role="supervisor").run()
+    at = app("codebook", role="supervisor")
+    at.session_state["qc_cb_table_open"] = True  # the table runs only while its expander is open
+    at.run()
     assert "Kazakhstan as a corridor" in "\n".join(str(df.value.to_dict()) for df in at.dataframe)
     at.text_input(key="qc_cb_filter").input("corridor").run()
     assert len(at.dataframe[0].value) == 1
@@ -579,7 +581,9 @@ def test_interviews_page_shows_progress_per_interview(project: Project) -> None:
 
 
 def test_codebook_form_adds_a_code_to_the_file(project: Project) -> None:
-    at = app("codebook", role="supervisor").run()
+    at = app("codebook", role="supervisor")
+    at.session_state["qc_cb_more"] = True  # "More changes" open: its forms run only while open
+    at.run()
     form_inputs = [t for t in at.text_input if t.label == "Label"]
     form_inputs[0].input("Queue at the border")
     next(t for t in at.text_area if t.label == "Description").input("Waiting at crossings.")
@@ -687,7 +691,9 @@ def test_impossible_date_in_one_transcript_leaves_the_app_working(
 
 def test_interviews_page_removes_an_interview_and_undo_restores_it(project: Project) -> None:
     add_codings(project)
-    at = app("interviews", role="supervisor", name="sam").run()
+    at = app("interviews", role="supervisor", name="sam")
+    at.session_state["qc_int_remove_open"] = True  # the panel runs only while its expander is open
+    at.run()
     at.selectbox(key="qc_int_remove_name").select("expert_B")
     at.checkbox(key="qc_int_remove_confirm").check().run()
     at.button(key="qc_int_remove").click().run()

@@ -33,6 +33,7 @@ def supervisor(name: str) -> AppTest:
     at.session_state["qc_start_page"] = "codebook"
     at.session_state["qc_local_name"] = name
     at.session_state["qc_local_role"] = "supervisor"
+    at.session_state["qc_cb_more"] = True  # "More changes" open: its forms run only while open
     return at.run()
 
 

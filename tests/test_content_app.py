@@ -180,7 +180,9 @@ def test_codebook_filter_shows_matching_codes_and_their_themes(project: Project)
 
 
 def test_theme_pickers_show_the_hierarchy(project: Project) -> None:
-    at = app("codebook").run()
+    at = app("codebook")
+    at.session_state["qc_cb_more"] = True  # "More changes" open: its forms run only while open
+    at.run()
     parent = at.selectbox(key="qc_cb_add_parent")
     assert parent.options[0] == "(top level)" and "Borders" in parent.options
     at.button(key="qc_cb_node_transit").click().run()

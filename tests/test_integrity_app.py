@@ -235,7 +235,9 @@ def test_merge_asks_for_confirmation_and_undo_reverts_it(project: Project) -> No
         "expert_A", start, start + 10, "transit"
     )
     before = project.codebook_path.read_bytes()
-    at = app("sam", "supervisor", page="codebook").run()
+    at = app("sam", "supervisor", page="codebook")
+    at.session_state["qc_cb_more"] = True  # "More changes" open: its forms run only while open
+    at.run()
     at.selectbox(key="qc_cb_merge_source").select("transit")
     at.selectbox(key="qc_cb_merge_target").select("visas")
     next(b for b in at.button if b.label == "Merge").click().run()

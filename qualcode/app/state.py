@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -156,11 +158,12 @@ def cached_analysis(project: Project, version: int | None = None) -> AnalysisDat
     )
 
 
-@st.cache_resource(max_entries=96, show_spinner=False)
-def _derived(
-    _compute: Callable[[], Any], url: str, actor: Actor, version: int, codebook_sha: str, name: str, key: Hashable
-) -> Any:
-    return _compute()
+# Derived values, one entry per (database, actor, codebook version, name, choices), holding the
+# newest data version's value only: a write makes the next visit compute afresh and drops the
+# old value, so memory stays at one copy per page and choice however often people write.
+_DERIVED: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
+_DERIVED_MAX = 256
+_DERIVED_LOCK = threading.Lock()
 
 
 def derived(project: Project, version: int, name: str, compute: Callable[[], Any], *key: Hashable) -> Any:
@@ -171,7 +174,21 @@ def derived(project: Project, version: int, name: str, compute: Callable[[], Any
     version)``) and the choices in ``key``, so the cached value is exactly what it would compute
     now; a write anywhere changes the version, so the next visit computes afresh.  The value is
     shared: callers must not change it (copy first)."""
-    return _derived(compute, project.database_url, project.actor, version, project.codebook_version, name, key)
+    slot = (project.database_url, project.actor, project.codebook_version, name, key)
+    with _DERIVED_LOCK:
+        hit = _DERIVED.get(slot)
+        if hit is not None and hit[0] == version:
+            _DERIVED.move_to_end(slot)
+            return hit[1]
+    value = compute()  # outside the lock: other sessions go on meanwhile
+    with _DERIVED_LOCK:
+        stored = _DERIVED.get(slot)
+        if stored is None or stored[0] <= version:  # never replace a newer version's value
+            _DERIVED[slot] = (version, value)
+            _DERIVED.move_to_end(slot)
+        while len(_DERIVED) > _DERIVED_MAX:
+            _DERIVED.popitem(last=False)
+    return value
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

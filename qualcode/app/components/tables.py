@@ -219,6 +219,8 @@ def _shown(
     frame = readable(data, technical=technical, show_technical=show, names=dict(names))
     safe = neutralise_frame(frame)
     with _SHOWN_LOCK:
+        for dead in [k for k, v in _SHOWN.items() if v[0]() is None]:  # their frames are gone
+            del _SHOWN[dead]
         _SHOWN[key] = (weakref.ref(data), frame, safe)
         while len(_SHOWN) > _SHOWN_MAX:
             _SHOWN.popitem(last=False)

@@ -32,6 +32,10 @@ from .. import state
 from ..components import tables
 
 FOCUS_KEY = "qc_adj_focus"  # a disagreement sent to the Adjudicate page
+# Disagreements listed (worst code first) in the table and the *Look at one* box; every one of
+# them is in disagreements.csv and on the Adjudicate page.  A large project has tens of
+# thousands: sending them all to the browser on every visit took most of a second.
+DIS_SHOWN = 300
 THRESHOLDS = (0.667, 0.800)
 
 UNIT_WORDS = {
@@ -487,6 +491,12 @@ def _disagreements_section(
     st.caption(
         f"{len(dis)} unit × code disagreement(s), the codes with the lowest alpha first. "
         "Click a row (or choose it under *Look at one*) to read it with each coder's codes side by side."
+        + (
+            f" The first {DIS_SHOWN} are listed here; all {len(dis)} are in disagreements.csv and on the "
+            "Adjudicate page."
+            if len(dis) > DIS_SHOWN
+            else ""
+        )
     )
     side = ["document", "participant", "text", "code_label", "code_alpha"] + [
         f"codes_{c}" for c in coders if f"codes_{c}" in dis.columns
@@ -499,7 +509,9 @@ def _disagreements_section(
         "code_alpha": "Code's alpha",
         **{f"codes_{c}": f"Codes by {c}" for c in coders},
     }
-    shown = state.derived(project, version, "agreement.dis_shown", lambda: dis[side].rename(columns=names), *key)
+    shown = state.derived(
+        project, version, "agreement.dis_shown", lambda: dis[side].head(DIS_SHOWN).rename(columns=names), *key
+    )
     tables.dataframe(
         shown,
         hide_index=True,
@@ -509,9 +521,18 @@ def _disagreements_section(
         on_select=_on_row_picked,
         selection_mode="single-row",
     )
+    if len(dis) > DIS_SHOWN:
+        st.download_button(
+            f"Download all {len(dis)} disagreements (disagreements.csv)",
+            lambda: to_csv(dis) or "",
+            "disagreements.csv",
+            "text/csv",
+            key="qc_agr_dis_csv",
+        )
     if len(dis):
-        labels = state.derived(project, version, "agreement.dis_labels", lambda: _pick_labels(dis), *key)
-        _look_at_one(dis, choice, labels)
+        listed = dis.head(DIS_SHOWN)
+        labels = state.derived(project, version, "agreement.dis_labels", lambda: _pick_labels(listed), *key)
+        _look_at_one(listed, choice, labels)
 
 
 def _pick_labels(dis: pd.DataFrame) -> list[str]:

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 FORM_SHA_KEY = "qc_cb_form_sha"  # the codebook.yaml version the edit forms were last drawn from
 SELECTED_KEY = "qc_cb_selected"  # the node whose card is open
+# The two expanders below the tree run their contents only while open (a visit draws the tree,
+# not five forms and a table nobody opened): their open state is kept under these keys.
+MORE_KEY = "qc_cb_more"
+TABLE_KEY = "qc_cb_table_open"
 EXCERPTS_SHOWN = 3
 COUNT_COLUMNS = ("codings", "excerpts", "participants")
 ROW = [7, 1.1, 1.1, 1.3]  # a tree row: label, then the three counts
@@ -294,7 +298,9 @@ def _tree(codebook: Codebook, counts: pd.DataFrame, ctx: dict[str, Any], query: 
 
 def _table_expander(codebook: Codebook, query: str) -> None:
     """The codebook as one table (filtered by the query), technical columns on request."""
-    with st.expander("The codebook as a table", icon=":material/table:"):
+    with st.expander("The codebook as a table", icon=":material/table:", key=TABLE_KEY, on_change="rerun") as box:
+        if box.open is False:
+            return
         frame = codebook_frame(codebook)
         if query:
             mask = frame.apply(lambda col: col.astype(str).str.contains(query, case=False, regex=False)).any(axis=1)
@@ -558,8 +564,14 @@ def _edit_forms(project, codebook: Codebook, shown_sha: str | None) -> None:
     def code_label(c: str) -> str:
         return nodes.get(c, codebook.codes[c].label if c in codebook.codes else c)
 
-    with st.expander("More changes: add, rename, move, merge or delete from lists", icon=":material/edit:"):
-        _list_forms(editor, codebook, themes, codes, theme_label, code_label)
+    with st.expander(
+        "More changes: add, rename, move, merge or delete from lists",
+        icon=":material/edit:",
+        key=MORE_KEY,
+        on_change="rerun",
+    ) as box:
+        if box.open is not False:
+            _list_forms(editor, codebook, themes, codes, theme_label, code_label)
 
 
 def _list_forms(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from ...framework import FrameworkMatrix
@@ -20,6 +21,11 @@ from ..components import tables
 
 LEVEL_LABELS = {"theme": "Main themes", "subtheme": "Sub-themes"}
 CELL_KEY = "qc_fw_cell"  # the (participant, theme) ids last picked in the grid
+EXCERPTS_SHOWN = 25  # a cell's excerpts drawn at first (a busy cell has hundreds); "Show all" draws the rest
+ALL_KEY = "qc_fw_all_excerpts"  # the cell whose excerpts are all shown
+# Participants drawn in the grid (the picker below and the CSV hold every one): a grid row
+# carries a cell's codes, quotes and summary for each theme, ~4 kB, sent on every visit.
+GRID_ROWS = 200
 
 
 def _picked_cell(event: Any, result: FrameworkMatrix) -> tuple[str, str] | None:
@@ -41,6 +47,10 @@ def _picked_cell(event: Any, result: FrameworkMatrix) -> tuple[str, str] | None:
     return participants[int(row)], themes[names.index(column) - 1]
 
 
+def _show_all(participant: str, theme: str) -> None:
+    st.session_state[ALL_KEY] = (participant, theme)
+
+
 def _save(project: Project, participant: str, theme: str, key: str, version: int) -> None:
     text = st.session_state.get(key, "")
     result = state.run_action(project.set_framework_summary, participant, theme, text, expected_version=version)
@@ -60,10 +70,20 @@ def _cell_panel(project: Project, result: FrameworkMatrix, participant: str, the
         st.markdown(f"**Excerpts ({len(excerpts)})**")
         if not len(excerpts):
             st.caption("No coded excerpts of this participant in this theme.")
-        for row in excerpts.itertuples(index=False):
+        everything = st.session_state.get(ALL_KEY) == (participant, theme)
+        for row in (
+            excerpts.itertuples(index=False) if everything else excerpts.head(EXCERPTS_SHOWN).itertuples(index=False)
+        ):
             st.markdown(
                 f"> {state.escape_md(row.Quote)}\n\n"
                 f"{state.escape_md(f'{row.Document} {row.Start}–{row.End} · {row.Codes} · {row.Annotators}')}"
+            )
+        if len(excerpts) > EXCERPTS_SHOWN and not everything:
+            st.button(
+                f"Show all {len(excerpts)} excerpts ({len(excerpts) - EXCERPTS_SHOWN} not shown)",
+                key="qc_fw_show_all",
+                on_click=_show_all,
+                args=(participant, theme),
             )
     with right:
         st.markdown("**Team summary**")
@@ -125,7 +145,10 @@ def render() -> None:
         if len(result.grid.columns) < 2:
             st.info("The codebook has no themes at this level.")
             return
-        event = _grid(result)
+        rows = state.derived(
+            project, version, "framework.grid_rows", lambda: result.grid.head(GRID_ROWS), level, tuple(chosen)
+        )
+        event = _grid(result, rows)
         participant, theme = _cell_choice(event, result)
         st.divider()
         _cell_panel(project, result, participant, theme)
@@ -138,12 +161,18 @@ def render() -> None:
         )
 
 
-def _grid(result: FrameworkMatrix) -> Any:
-    """The matrix, described, as a table whose cells can be clicked; the selection event."""
-    grid = result.grid
-    st.caption(state.escape_md(grid.attrs["description"]))
+def _grid(result: FrameworkMatrix, rows: pd.DataFrame | None = None) -> Any:
+    """The matrix, described, as a table whose cells can be clicked; the selection event.
+    ``rows``: the grid's first rows (:data:`GRID_ROWS`) when the caller cached them."""
+    grid = result.grid.head(GRID_ROWS) if rows is None else rows
+    st.caption(state.escape_md(result.grid.attrs["description"]))
     for line in result.lines()[1:]:
         st.caption(state.escape_md(line))
+    if len(result.grid) > len(grid):
+        st.caption(
+            f"The first {len(grid)} of {len(result.grid)} participants are drawn here; pick any cell below, "
+            "and the CSV download holds every cell."
+        )
     config = {"Participant": st.column_config.TextColumn("Participant", pinned=True, width="small")}
     for name in grid.columns[1:]:
         config[name] = st.column_config.TextColumn(name, width="large")

@@ -53,7 +53,10 @@ def _undo_removal() -> None:
 
 
 def _remove_panel(project: Project) -> None:
-    with st.expander("Remove an interview"):
+    # Runs only while open (on_change=rerun): its picker lists every interview.
+    with st.expander("Remove an interview", key="qc_int_remove_open", on_change="rerun") as box:
+        if box.open is False:
+            return
         names = project.document_names()
         st.caption(
             "The interview leaves every report; its codings are archived (kept, listed by qualcode status) "
