@@ -155,7 +155,12 @@ def component_data(at: AppTest, name: str = "qualcode_transcript") -> dict:
 
     elements = components(at, name)
     assert elements, f"the component {name} is missing"
-    return json.loads(elements[0].proto.json)
+    data = json.loads(elements[0].proto.json)
+    if name == "qualcode_transcript":  # the spans travel compacted: [start, end, colour, label, id, memo]
+        from qualcode.app.components.transcript import expand_spans
+
+        data["spans"] = expand_spans(data)
+    return data
 
 
 def stored(project: Project, annotator: str | None = None):

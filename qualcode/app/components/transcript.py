@@ -110,10 +110,11 @@ function cpToUnitTable(text) {          // code point index -> UTF-16 index (len
 function isColor(c) { return typeof c === "string" && /^#[0-9a-fA-F]{6}$/.test(c); }
 function withAlpha(color, alpha) { return isColor(color) ? color + alpha : "rgba(255, 200, 0, 0.35)"; }
 
-function spanItem(s, clamp) {            // [start, end, colour, label, id, memo]
+function spanItem(s, clamp, styles) {    // [start, end, style, id, memo?]; styles[style] = [colour, label]
   const a = clamp(s[0]), b = clamp(s[1]);
   if (!(b > a)) return null;
-  return { start: a, end: b, color: s[2], label: String(s[3] || ""), id: s[4], memo: String(s[5] || "") };
+  const style = styles[s[2]] || ["", ""];
+  return { start: a, end: b, color: style[0], label: String(style[1] || ""), id: s[3], memo: String(s[4] || "") };
 }
 function itemKey(it) { return it.start + "|" + it.end + "|" + it.color + "|" + it.label + "|" + it.memo; }
 
@@ -431,7 +432,8 @@ export default function (component) {
     return;
   }
   root.__qcAsked = null;
-  const spans = Array.isArray(d.spans) ? d.spans : [];        // [start, end, color, label, id, memo]
+  const spans = Array.isArray(d.spans) ? d.spans : [];        // [start, end, style, id, memo?]
+  const styles = Array.isArray(d.styles) ? d.styles : [];     // [colour, label]
   const pending = Array.isArray(d.selection) ? d.selection : null;
   const previous = root.__qcState;
   let state;
@@ -444,7 +446,7 @@ export default function (component) {
     state.shortcuts = !!d.shortcuts;
     const clamp = (x) => Math.max(0, Math.min(state.nCp, x | 0));
     const fresh = new Map();
-    spans.forEach((s) => { const it = spanItem(s, clamp); if (it) fresh.set(it.id, it); });
+    spans.forEach((s) => { const it = spanItem(s, clamp, styles); if (it) fresh.set(it.id, it); });
     const regions = [];
     state.byId.forEach((it, id) => { const now = fresh.get(id); if (!now || itemKey(now) !== itemKey(it)) regions.push([it.start, it.end]); });
     fresh.forEach((it, id) => { const was = state.byId.get(id); if (!was || itemKey(was) !== itemKey(it)) regions.push([it.start, it.end]); });
@@ -504,7 +506,7 @@ export default function (component) {
   const nCp = units.length - 1;
   const clamp = (x) => Math.max(0, Math.min(nCp, x | 0));
   const byId = new Map();
-  spans.forEach((s) => { const it = spanItem(s, clamp); if (it) byId.set(it.id, it); });
+  spans.forEach((s) => { const it = spanItem(s, clamp, styles); if (it) byId.set(it.id, it); });
   state = {
     layout, text, root, scroll, body, textRoot, margin, overlay, units, nCp, byId,
     items: Array.from(byId.values()), nodes: [], firstMark: new Map(), labels: new Map(), setTriggerValue,
@@ -656,12 +658,14 @@ def transcript_view(
     send_segments = segments_key not in sent["segments"]
     if send_segments and callable(segments):
         segments = segments()
+    styles, compact = compact_spans(spans)
     data = {
         "document": document,
         "text_key": text_key,
         "segments_key": segments_key,
         "text": text if send_text else None,
-        "spans": [list(s) for s in spans],
+        "styles": styles,
+        "spans": compact,
         "segments": ([list(s) for s in segments] if not callable(segments) else None) if send_segments else None,
         "language": language,
         "height": height,
@@ -680,6 +684,29 @@ def transcript_view(
         on_key_change=on_key or (lambda: None),
         height="content",
     )
+
+
+def compact_spans(spans: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """``spans`` as sent: each code's ``[colour, label]`` once (``styles``) and the spans as
+    ``[start, end, style index, coding_id]`` (and the memo when there is one): a few hundred
+    highlights of a few codes are a third of the size (they travel on every rerun)."""
+    index: dict[tuple[Any, Any], int] = {}
+    styles: list[list[Any]] = []
+    compact: list[list[Any]] = []
+    for start, end, colour, label, coding_id, *rest in spans:
+        style = index.get((colour, label))
+        if style is None:
+            style = index[(colour, label)] = len(styles)
+            styles.append([colour, label])
+        memo = rest[0] if rest else ""
+        compact.append([start, end, style, coding_id, memo] if memo else [start, end, style, coding_id])
+    return styles, compact
+
+
+def expand_spans(data: dict[str, Any]) -> list[list[Any]]:
+    """The ``[start, end, colour, label, coding_id, memo]`` of a component's data (for tests)."""
+    styles = data.get("styles") or []
+    return [[s[0], s[1], *styles[s[2]], s[3], s[4] if len(s) > 4 else ""] for s in data.get("spans") or []]
 
 
 def _on_need(key: str) -> None:
