@@ -221,3 +221,41 @@ def test_the_scale_level_can_be_changed_on_the_page(project: Project) -> None:
     at.selectbox(key="qc_agr_scale_level").set_value("nominal").run()
     assert not at.exception, at.exception
     assert "Borders (nominal scale)" in set(at.dataframe[0].value["Code or theme"])
+
+
+def test_a_decision_on_page_two_is_stored_for_that_row_only(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decisions editor shows one page of rows; a decision made on page 2 is kept under that
+    row's identity (document, unit, code), not its position, and Save stores exactly that row."""
+    from qualcode.app.pages import adjudicate
+
+    monkeypatch.setattr(adjudicate, "PAGE_ROWS", 1)
+    at = app("adjudicate")
+    at.session_state["qc_adj_all"] = True  # three disagreements: visas in A, transit in B and in C
+    at.run()
+    assert not at.exception, at.exception
+    assert "Rows 1–1 of 3" in texts(at) and "0 of 3 decided" in texts(at)
+    first = at.data_editor[0].value
+    at.number_input(key="qc_adj_page").set_value(2).run()
+    assert not at.exception, at.exception
+    assert "Rows 2–2 of 3" in texts(at)
+    editor = at.data_editor[0]
+    second = editor.value
+    assert len(second) == 1 and second["document"].iloc[0] != first["document"].iloc[0]
+    assert editor.key and editor.key.startswith("qc_adj_editor_")
+    # the reviewer says "yes" to the one row of page 2 (its position there is 0)
+    at.session_state[editor.key] = {"edited_rows": {0: {"accept": "yes"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    assert "1 of 3 decided" in texts(at)
+    decided = at.session_state[adjudicate.DECISIONS_KEY]
+    assert [(d[1], d[4], v) for d, v in decided.items()] == [(second["document"].iloc[0], "transit", "yes")]
+    at.number_input(key="qc_adj_page").set_value(1).run()  # page 1's row at that position stays undecided
+    assert list(at.data_editor[0].value["accept"]) == [""]
+    at.button(key="qc_adj_save").click().run()
+    assert not at.exception, at.exception
+    consensus = project.store.codings_frame(Actor("sam", "supervisor", local=True))
+    consensus = consensus.loc[consensus["annotator"] == "consensus"]
+    # that row, and the unit both coders coded alike (transit in expert_A); nothing of page 1 or 3
+    assert sorted(zip(consensus["document"], consensus["code"])) == sorted(
+        [(second["document"].iloc[0], "transit"), ("expert_A", "transit")]
+    )

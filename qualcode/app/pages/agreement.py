@@ -571,6 +571,7 @@ def _send_to_adjudicate(row: Any, choice: _Choice) -> None:
     st.session_state["qc_adj_docs"] = [str(row["document"])]
     st.session_state["qc_adj_all"] = choice.scope == "all"
     st.session_state["qc_adj_interviewer"] = choice.interviewer
+    st.session_state["qc_adj_page"] = 1  # the passage sent is the first row: on the editor's first page
     _go_to_adjudicate()
 
 
