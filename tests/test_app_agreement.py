@@ -70,6 +70,17 @@ def app(page: str) -> AppTest:
     return at
 
 
+def drawn(at: AppTest, key: str):
+    """The table a page drew under ``key`` (only the open tab of the Agreement page draws)."""
+    return next(frame for frame in at.dataframe if frame.key == key).value
+
+
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """The Agreement page with ``tab`` open (only the open tab runs)."""
+    at.session_state["qc_agr_tab"] = tab
+    return at.run()
+
+
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
     parts += [s.value for s in at.success] + [t.value for t in at.text]
@@ -89,8 +100,11 @@ def test_agreement_page_compares_common_documents_and_explains(project: Project)
     assert "percent_agreement" not in table.columns
     transit = table.loc[table["Code or theme"] == "Transit country"].iloc[0]
     assert transit["Percent agreement"] == 1.0  # not "disagreeing" on the documents bob never coded
+    assert not (at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))  # only the open tab is drawn
+    open_tab(at, "Forest plot")
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"), "forest plot missing"
-    matrix = at.dataframe[1].value
+    open_tab(at, "Confusion")
+    matrix = at.dataframe[0].value  # the only table of the Confusion tab
     assert list(matrix.columns) == ["bob: absent", "bob: present"]
 
 
@@ -105,8 +119,8 @@ def test_including_partial_documents_is_a_choice(project: Project) -> None:
 
 
 def test_disagreements_worst_first_and_sent_to_adjudicate(project: Project) -> None:
-    at = app("agreement").run()
-    dis = at.dataframe[2].value
+    at = open_tab(app("agreement"), "Disagreements")
+    dis = drawn(at, "qc_agr_dis")
     assert list(dis["Code"]) == ["Visa rules"] and "Codes by alice" in dis.columns
     at.button(key="qc_agr_send").click().run()
     assert not at.exception, at.exception
@@ -135,9 +149,9 @@ def test_a_partial_document_sent_to_adjudicate_keeps_its_scope(project: Project)
     """With "Include documents only some coders coded" on, a disagreement in a document only
     alice coded must still be found on the Adjudicate page (it used to open in 'common' scope,
     where that document is left out)."""
-    at = app("agreement").run()
+    at = open_tab(app("agreement"), "Disagreements")
     at.checkbox(key="qc_agr_all").check().run()
-    dis = at.dataframe[2].value
+    dis = drawn(at, "qc_agr_dis")
     picks = [i for i, d in enumerate(dis["Document"]) if d == "expert_B"]
     assert picks, list(dis["Document"])
     at.selectbox(key="qc_agr_pick").set_value(picks[0]).run()
@@ -172,10 +186,11 @@ def test_the_table_speaks_plainly_and_a_code_pair_has_its_confusion_matrix(proje
     assert set(table["Kappa type"]) <= {"Cohen's", ""}
     assert not {"unit", "kappa_kind", "n_units"} & set(table.columns)
     assert "Cohen's kappa, and Krippendorff's alpha on present/absent" in texts(at)
+    open_tab(at, "Confusion")
     at.selectbox(key="qc_agr_code").set_value("transit").run()
     at.selectbox(key="qc_agr_code2").set_value("visas").run()
     assert not at.exception, at.exception
-    matrix = at.dataframe[1].value
+    matrix = at.dataframe[0].value  # the only table of the Confusion tab
     assert list(matrix.columns) == ["bob: neither", "bob: Transit country only", "bob: Visa rules only", "bob: both"]
     # sentence 2 (the visa rules): alice coded visas, bob nothing
     assert matrix.loc["alice: Visa rules only", "bob: neither"] == 1
