@@ -14,6 +14,7 @@ decisions of every row listed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -84,7 +85,21 @@ def render() -> None:
             interviewer,
             repr(st.session_state.get(FOCUS_KEY)),  # the row sent from the Agreement page comes first
         )
-        _decisions_editor(shown, unit)
+
+        def listed() -> frozenset[tuple[Any, ...]]:  # every row's identity, once per version and choice
+            return state.derived(
+                project,
+                version,
+                "adjudicate.ids",
+                lambda: frozenset(row_ids(shown, unit)),
+                tuple(coders),
+                unit,
+                documents,
+                scope,
+                interviewer,
+            )
+
+        _decisions_editor(shown, unit, listed)
         if st.button("Save consensus", key="qc_adj_save", type="primary"):
             _save_consensus(project, data, dis, coders, unit, documents, scope, interviewer)
 
@@ -173,9 +188,12 @@ def _page_rows(total: int) -> tuple[int, int]:
     return first, min(total, first + PAGE_ROWS)
 
 
-def _decisions_editor(table: pd.DataFrame, unit: str) -> None:
+def _decisions_editor(
+    table: pd.DataFrame, unit: str, listed: Callable[[], frozenset[tuple[Any, ...]]] | None = None
+) -> None:
     """One page of the disagreements (:func:`_decisions_table`) with an editable yes/no column;
-    each edit is kept under its row's identity (:func:`remember`)."""
+    each edit is kept under its row's identity (:func:`remember`).  ``listed()``: every row's
+    identity (cached by the caller), to count the decided rows."""
     st.caption(
         "For each row choose **yes** (the code belongs in the consensus), **no**, or leave it empty "
         "(undecided). Units every coder coded alike are added automatically."
@@ -204,8 +222,8 @@ def _decisions_editor(table: pd.DataFrame, unit: str) -> None:
     )
     edits = st.session_state.get(editor_key) or {}
     remember(dict(edits.get("edited_rows", {})), ids)  # this page's edits, under its rows' identities
-    listed = set(row_ids(table, unit)) if store else set()
-    decided = sum(1 for i in store if i in listed)
+    rows_listed = (listed() if listed is not None else frozenset(row_ids(table, unit))) if store else frozenset()
+    decided = sum(1 for i in store if i in rows_listed)
     st.caption(f"{decided} of {len(table)} decided.")
 
 
