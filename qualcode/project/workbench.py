@@ -19,5 +19,9 @@ class WorkbenchMixin:
         column by column (the Code page reads it on every rerun)."""
         return self.store.document_codings_frame(self.actor, document, annotators)
 
+    def interview_choices(self) -> list[tuple[str, str | None, str | None]]:
+        """``(document, participant id, participant label)`` of every interview, by name."""
+        return self.store.interview_choices()
+
 
 __all__ = ["WorkbenchMixin"]

@@ -57,5 +57,17 @@ class WorkbenchRoom(UsersRoom):
             rows = [tuple(r) for r in conn.execute(q)]
         return _columnwise_frame(rows, CODING_COLUMNS, ("coding_id", "start", "end"))
 
+    def interview_choices(self) -> list[tuple[str, str | None, str | None]]:
+        """``(document, participant id, participant label)`` of every interview, by name: what
+        the interview picker shows, in one query (two frames were read for it after each write)."""
+        d, p = s.documents, s.participants
+        q = (
+            sa.select(d.c.name, d.c.participant_id, p.c.label)
+            .select_from(d.outerjoin(p, p.c.id == d.c.participant_id))
+            .order_by(d.c.name)
+        )
+        with self.read() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(q).cursor.fetchall()]
+
 
 __all__ = ["WorkbenchRoom"]

@@ -337,12 +337,8 @@ def interview_labels(project: Project, version: int | None = None) -> dict[str, 
 
 
 def _interview_labels(project: Project, version: int) -> dict[str, str]:
-    docs = state.documents(project, version)
-    people = state.participants(project, version)
-    label_of = dict(zip(people["participant"].tolist(), people["label"].tolist())) if not people.empty else {}
     out = {}
-    for name, pid in zip(docs["document"].tolist(), docs["participant"].tolist()):
-        label = label_of.get(pid) if pid is not None else None
+    for name, pid, label in project.interview_choices():
         label = label if isinstance(label, str) and label.strip() else (pid if isinstance(pid, str) and pid else None)
         out[name] = f"{label} · {name}" if label and label != name else name
     return out
