@@ -75,12 +75,14 @@ def _cell_panel(project: Project, result: FrameworkMatrix, participant: str, the
         if not len(excerpts):
             st.caption("No coded excerpts of this participant in this theme.")
         everything = st.session_state.get(ALL_KEY) == (participant, theme)
-        for row in (
-            excerpts.itertuples(index=False) if everything else excerpts.head(EXCERPTS_SHOWN).itertuples(index=False)
-        ):
+        shown = excerpts if everything else excerpts.head(EXCERPTS_SHOWN)
+        if len(shown):  # one element for all of them: the browser lays out one, not 25
             st.markdown(
-                f"> {state.escape_md(row.Quote)}\n\n"
-                f"{state.escape_md(f'{row.Document} {row.Start}–{row.End} · {row.Codes} · {row.Annotators}')}"
+                "\n\n".join(
+                    f"> {state.escape_md(row.Quote)}\n\n"
+                    f"{state.escape_md(f'{row.Document} {row.Start}–{row.End} · {row.Codes} · {row.Annotators}')}"
+                    for row in shown.itertuples(index=False)
+                )
             )
         if len(excerpts) > EXCERPTS_SHOWN and not everything:
             st.button(
