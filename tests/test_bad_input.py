@@ -449,6 +449,22 @@ def test_corpus_is_documented_and_big_enough() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
+def test_readme_is_what_make_readme_writes_and_importing_it_writes_nothing() -> None:
+    """README.md is exactly make_readme.render() (regenerating changes nothing), and importing
+    make_readme.py - as ``--doctest-modules`` does for every file under tests/ - does not write:
+    it used to rewrite the committed README with an older text on every whole-suite run."""
+    import importlib.util
+
+    readme = BAD / "README.md"
+    before = readme.read_bytes(), readme.stat().st_mtime_ns
+    spec = importlib.util.spec_from_file_location("make_readme_under_test", BAD / "make_readme.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (readme.read_bytes(), readme.stat().st_mtime_ns) == before
+    assert module.render() == readme.read_text(encoding="utf-8"), "run python tests/data/bad/make_readme.py"
+
+
 def test_committed_corpus_files_are_reproducible(tmp_path: Path) -> None:
     """make_bad.py rebuilds the committed binary files byte for byte; big ones are not committed."""
     for name, builder in make_bad.COMMITTED.items():

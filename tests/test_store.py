@@ -133,6 +133,26 @@ def test_add_codings_is_all_or_nothing_and_lists_every_bad_row(store: Store) -> 
     assert store.counts()["codings"] == 0
 
 
+def test_unknown_document_names_every_stored_one_and_the_near_miss(store: Store) -> None:
+    """The coding path reads only the named documents' rows; an unknown name still gets the
+    full list and a did-you-mean in its hint."""
+    store.upsert_document(ADMIN, doc(name="expert_B"))
+    with pytest.raises(CodingError) as info:
+        store.add_codings(
+            ALICE, [Coding("expert_A", 0, 10, "transit", "alice"), Coding("expert_b", 0, 10, "pea", "alice")]
+        )
+    [problem] = info.value.problems
+    message = str(problem)
+    assert "Unknown document 'expert_b'" in message and "Did you mean 'expert_B'?" in message
+    assert "'expert_A'" in message and "'expert_B'" in message
+    assert store.counts()["codings"] == 0
+    # Many documents in one batch (more than one IN list of 500 names).
+    for i in range(520):
+        store.upsert_document(ADMIN, doc(name=f"bulk_{i:03d}"))
+    ids = store.add_codings(ALICE, [Coding(f"bulk_{i:03d}", 0, 10, "transit", "alice") for i in range(520)])
+    assert len(ids) == 520
+
+
 def test_quote_is_stored_from_the_text(store: Store) -> None:
     cid = store.add_coding(ALICE, Coding("expert_A", 16, 31, "transit", "alice"))
     assert store.get_coding(ALICE, cid)["quote"] == "transit country"
