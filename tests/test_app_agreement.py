@@ -70,6 +70,17 @@ def app(page: str) -> AppTest:
     return at
 
 
+def drawn(at: AppTest, key: str):
+    """The table a page drew under ``key`` (only the open tab of the Agreement page draws)."""
+    return next(frame for frame in at.dataframe if frame.key == key).value
+
+
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """The Agreement page with ``tab`` open (only the open tab runs)."""
+    at.session_state["qc_agr_tab"] = tab
+    return at.run()
+
+
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
     parts += [s.value for s in at.success] + [t.value for t in at.text]
@@ -89,8 +100,11 @@ def test_agreement_page_compares_common_documents_and_explains(project: Project)
     assert "percent_agreement" not in table.columns
     transit = table.loc[table["Code or theme"] == "Transit country"].iloc[0]
     assert transit["Percent agreement"] == 1.0  # not "disagreeing" on the documents bob never coded
+    assert not (at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))  # only the open tab is drawn
+    open_tab(at, "Forest plot")
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"), "forest plot missing"
-    matrix = at.dataframe[1].value
+    open_tab(at, "Confusion")
+    matrix = at.dataframe[0].value  # the only table of the Confusion tab
     assert list(matrix.columns) == ["bob: absent", "bob: present"]
 
 
@@ -105,8 +119,8 @@ def test_including_partial_documents_is_a_choice(project: Project) -> None:
 
 
 def test_disagreements_worst_first_and_sent_to_adjudicate(project: Project) -> None:
-    at = app("agreement").run()
-    dis = at.dataframe[2].value
+    at = open_tab(app("agreement"), "Disagreements")
+    dis = drawn(at, "qc_agr_dis")
     assert list(dis["Code"]) == ["Visa rules"] and "Codes by alice" in dis.columns
     at.button(key="qc_agr_send").click().run()
     assert not at.exception, at.exception
@@ -135,9 +149,9 @@ def test_a_partial_document_sent_to_adjudicate_keeps_its_scope(project: Project)
     """With "Include documents only some coders coded" on, a disagreement in a document only
     alice coded must still be found on the Adjudicate page (it used to open in 'common' scope,
     where that document is left out)."""
-    at = app("agreement").run()
+    at = open_tab(app("agreement"), "Disagreements")
     at.checkbox(key="qc_agr_all").check().run()
-    dis = at.dataframe[2].value
+    dis = drawn(at, "qc_agr_dis")
     picks = [i for i, d in enumerate(dis["Document"]) if d == "expert_B"]
     assert picks, list(dis["Document"])
     at.selectbox(key="qc_agr_pick").set_value(picks[0]).run()
@@ -172,10 +186,11 @@ def test_the_table_speaks_plainly_and_a_code_pair_has_its_confusion_matrix(proje
     assert set(table["Kappa type"]) <= {"Cohen's", ""}
     assert not {"unit", "kappa_kind", "n_units"} & set(table.columns)
     assert "Cohen's kappa, and Krippendorff's alpha on present/absent" in texts(at)
+    open_tab(at, "Confusion")
     at.selectbox(key="qc_agr_code").set_value("transit").run()
     at.selectbox(key="qc_agr_code2").set_value("visas").run()
     assert not at.exception, at.exception
-    matrix = at.dataframe[1].value
+    matrix = at.dataframe[0].value  # the only table of the Confusion tab
     assert list(matrix.columns) == ["bob: neither", "bob: Transit country only", "bob: Visa rules only", "bob: both"]
     # sentence 2 (the visa rules): alice coded visas, bob nothing
     assert matrix.loc["alice: Visa rules only", "bob: neither"] == 1
@@ -221,3 +236,51 @@ def test_the_scale_level_can_be_changed_on_the_page(project: Project) -> None:
     at.selectbox(key="qc_agr_scale_level").set_value("nominal").run()
     assert not at.exception, at.exception
     assert "Borders (nominal scale)" in set(at.dataframe[0].value["Code or theme"])
+
+
+def test_a_decision_on_page_two_is_stored_for_that_row_only(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decisions editor shows one page of rows; a decision made on page 2 is kept under that
+    row's identity (document, unit, code), not its position, and Save stores exactly that row."""
+    from qualcode.app.pages import adjudicate
+
+    monkeypatch.setattr(adjudicate, "PAGE_ROWS", 1)
+    at = app("adjudicate")
+    at.session_state["qc_adj_all"] = True  # three disagreements: visas in A, transit in B and in C
+    at.run()
+    assert not at.exception, at.exception
+    assert "Rows 1–1 of 3" in texts(at) and "0 of 3 decided" in texts(at)
+    first = at.data_editor[0].value
+    at.number_input(key="qc_adj_page").set_value(2).run()
+    assert not at.exception, at.exception
+    assert "Rows 2–2 of 3" in texts(at)
+    editor = at.data_editor[0]
+    second = editor.value
+    assert len(second) == 1 and second["document"].iloc[0] != first["document"].iloc[0]
+    assert editor.key and editor.key.startswith("qc_adj_editor_")
+    # the reviewer says "yes" to the one row of page 2 (its position there is 0)
+    at.session_state[editor.key] = {"edited_rows": {0: {"accept": "yes"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    assert "1 of 3 decided" in texts(at)
+    decided = at.session_state[adjudicate.DECISIONS_KEY]
+    assert [(d[1], d[4], v) for d, v in decided.items()] == [(second["document"].iloc[0], "transit", "yes")]
+    at.number_input(key="qc_adj_page").set_value(1).run()  # page 1's row at that position stays undecided
+    assert list(at.data_editor[0].value["accept"]) == [""]
+    at.button(key="qc_adj_save").click().run()
+    assert not at.exception, at.exception
+    consensus = project.store.codings_frame(Actor("sam", "supervisor", local=True))
+    consensus = consensus.loc[consensus["annotator"] == "consensus"]
+    # that row, and the unit both coders coded alike (transit in expert_A); nothing of page 1 or 3
+    assert sorted(zip(consensus["document"], consensus["code"])) == sorted(
+        [(second["document"].iloc[0], "transit"), ("expert_A", "transit")]
+    )
+
+
+def test_the_full_method_statement_is_drawn_when_opened(project: Project) -> None:
+    at = app("agreement").run()
+    assert [e.label for e in at.expander] == ["Full method statement"]
+    assert not any("Krippendorff" in t.value for t in at.text)  # closed: not drawn
+    at.session_state["qc_agr_method_open"] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Krippendorff" in t.value for t in at.text)

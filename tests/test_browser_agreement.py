@@ -44,6 +44,7 @@ def test_send_to_adjudicate_opens_that_passage(server: str) -> None:
         page.keyboard.press("Enter")
         page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
         page.locator("[data-testid=stSidebarNav] a", has_text="Agreement").click()
+        page.get_by_role("tab", name="Disagreements").click(timeout=WAIT_MS)  # only the open tab is drawn
         page.wait_for_selector("text=Disagreements, worst code first", timeout=WAIT_MS)
         passage = page.locator(".st-key-qc_agr_passage")
         expect(passage).to_contain_text("The visa rules changed", timeout=WAIT_MS)

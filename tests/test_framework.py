@@ -414,6 +414,29 @@ def test_framework_page_shows_the_grid_a_cells_excerpts_and_saves_the_summary(
     assert at.text_area(key="qc_fw_text_P1_policy_1").value == "Visas are slow for P1 (synthetic)."
 
 
+def test_framework_grid_is_drawn_a_page_at_a_time_and_a_click_on_page_two_opens_its_cell(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qualcode.app.pages import framework
+
+    monkeypatch.setattr(framework, "GRID_ROWS", 2)
+    at = _app(project, monkeypatch, "framework").run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["Participant"].tolist() == ["Person (P1)", "Person (P2)"]
+    assert "Participants 1–2 of 3 are drawn here" in _texts(at)
+    assert at.selectbox(key="qc_fw_participant").options == ["Person (P1)", "Person (P2)", "Person (P3)"]
+    at.number_input(key=framework.PAGE_KEY).set_value(2).run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["Participant"].tolist() == ["Person (P3)"]
+    assert "Participants 3–3 of 3 are drawn here" in _texts(at)
+    # a click on the first row of page 2 is participant P3's cell, not P1's
+    at.session_state["qc_fw_grid_2"] = {"selection": {"rows": [], "columns": [], "cells": [[0, "Policy"]]}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="qc_fw_participant").value == "P3"
+    assert "Person (P3) · Policy" in _texts(at)
+
+
 def test_framework_page_sub_themes_and_blind_annotators_cannot_edit(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,15 +1,16 @@
 """Agreement page (supervisors): the reliability lab.
 
-What a methods reviewer looks for, top to bottom: which coders, documents, unit and interval
-method (in plain words, from :func:`qualcode.reliability.describe`); a forest plot of alpha
-per code and theme with its 95% interval and the 0.667 / 0.800 lines, coloured by whether the
-interval's lower end clears them; the table with human column names; one code's
+What a methods reviewer looks for: which coders, documents, unit and interval method (in plain
+words, from :func:`qualcode.reliability.describe`) and the table with human column names (the
+first tab, what opens); a forest plot of alpha per code and theme with its 95% interval and the
+0.667 / 0.800 lines, coloured by whether the interval's lower end clears them; one code's
 confusion/coincidence matrix; and the disagreements worst code first, each viewable side by
-side and sent to the Adjudicate page in one click.
+side and sent to the Adjudicate page in one click.  Only the open tab is computed and sent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,8 @@ FOCUS_KEY = "qc_adj_focus"  # a disagreement sent to the Adjudicate page
 # thousands: sending them all to the browser on every visit took most of a second.
 DIS_SHOWN = 300
 THRESHOLDS = (0.667, 0.800)
+TABS = ["Agreement", "Forest plot", "Confusion", "Disagreements"]
+TAB_KEY = "qc_agr_tab"
 
 UNIT_WORDS = {
     "sentence": "each sentence is a unit: a code is present in a sentence when a coding of it overlaps the sentence",
@@ -342,12 +345,26 @@ def render() -> None:
         )
         table = _agreement(data, project.database_url, project.actor, version, *key)
         view = (project, version)
-        _agreement_section(table, choice.unit, view, key)
-        if choice.unit not in UNIT_KINDS:
-            st.caption("The code table and the disagreements are listed per sentence, paragraph or turn.")
-            return
-        _confusion_section(data, table, choice, view, key)
-        _disagreements_section(project, data, version, table, choice, key)
+        per_unit = choice.unit in UNIT_KINDS
+        # Only the open tab runs (on_change="rerun"): a visit sends the table a reviewer reads
+        # first, not the plot, the matrix and hundreds of disagreements as well.
+        tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+        draw: list[Callable[[], None]] = [
+            lambda: _agreement_section(table, choice.unit, view, key),
+            lambda: _forest_section(table, view, key),
+            lambda: _confusion_section(data, table, choice, view, key) if per_unit else _per_unit_note(),
+            lambda: (
+                _disagreements_section(project, data, version, table, choice, key) if per_unit else _per_unit_note()
+            ),
+        ]
+        for tab, fill in zip(tabs, draw):
+            if tab.open is not False:  # None: a Streamlit that runs every tab
+                with tab:
+                    fill()
+
+
+def _per_unit_note() -> None:
+    st.caption("The code table and the disagreements are listed per sentence, paragraph or turn.")
 
 
 def _choose_comparison(project: Any, data: Any, version: int) -> _Choice | None:
@@ -412,20 +429,28 @@ def _shown_table(table: pd.DataFrame) -> pd.DataFrame:
 def _agreement_section(
     table: pd.DataFrame, unit: str, view: tuple[Any, int] | None = None, key: tuple[Any, ...] = ()
 ) -> None:
-    """The method in plain words, the forest plot, the table and its CSV download.  ``view``
+    """The method in plain words, the table and its CSV download.  ``view``
     and ``key`` (the comparison's settings): each piece drawn from it is computed once."""
     st.markdown(_cached(view, "plain_words", lambda: _plain_words(table, unit), *key))
-    with st.expander("Full method statement"):
-        st.text(_cached(view, "describe", lambda: describe(table), *key))
-    spec = _cached(view, "forest", lambda: _spec(forest_plot(table)), *key)
-    if spec is not None:
-        st.subheader("Alpha per code and theme")
-        state.draw_chart(spec, width="stretch", key="qc_agr_forest")
+    # drawn only while open (on_change=rerun)
+    with st.expander("Full method statement", key="qc_agr_method_open", on_change="rerun") as box:
+        if box.open is not False:
+            st.text(_cached(view, "describe", lambda: describe(table), *key))
     shown = _cached(view, "shown", lambda: _shown_table(table), *key)
     tables.dataframe(shown, hide_index=True, width="stretch", key="qc_agr_table")
     st.download_button(
         "Download agreement.csv", lambda: to_csv(table) or "", "agreement.csv", "text/csv", key="qc_agr_csv"
     )
+
+
+def _forest_section(table: pd.DataFrame, view: tuple[Any, int] | None = None, key: tuple[Any, ...] = ()) -> None:
+    """The forest plot of alpha per code and theme (computed once per comparison)."""
+    spec = _cached(view, "forest", lambda: _spec(forest_plot(table)), *key)
+    if spec is None:
+        st.caption("No code or theme has an alpha to plot.")
+        return
+    st.subheader("Alpha per code and theme")
+    state.draw_chart(spec, width="stretch", key="qc_agr_forest")
 
 
 def _confusion_section(
@@ -571,6 +596,7 @@ def _send_to_adjudicate(row: Any, choice: _Choice) -> None:
     st.session_state["qc_adj_docs"] = [str(row["document"])]
     st.session_state["qc_adj_all"] = choice.scope == "all"
     st.session_state["qc_adj_interviewer"] = choice.interviewer
+    st.session_state["qc_adj_page"] = 1  # the passage sent is the first row: on the editor's first page
     _go_to_adjudicate()
 
 

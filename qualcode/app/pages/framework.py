@@ -23,13 +23,16 @@ LEVEL_LABELS = {"theme": "Main themes", "subtheme": "Sub-themes"}
 CELL_KEY = "qc_fw_cell"  # the (participant, theme) ids last picked in the grid
 EXCERPTS_SHOWN = 25  # a cell's excerpts drawn at first (a busy cell has hundreds); "Show all" draws the rest
 ALL_KEY = "qc_fw_all_excerpts"  # the cell whose excerpts are all shown
-# Participants drawn in the grid (the picker below and the CSV hold every one): a grid row
-# carries a cell's codes, quotes and summary for each theme, ~4 kB, sent on every visit.
-GRID_ROWS = 200
+# Participants drawn in the grid at a time (one page; the picker below and the CSV hold every
+# one): a grid row carries a cell's codes, quotes and summary for each theme, ~4 kB, sent on
+# every visit, and the browser lays out every row sent.
+GRID_ROWS = 25
+PAGE_KEY = "qc_fw_page"  # the grid's page (1 = the first participants)
 
 
-def _picked_cell(event: Any, result: FrameworkMatrix) -> tuple[str, str] | None:
-    """The (participant id, theme id) of the grid cell the user clicked, if any."""
+def _picked_cell(event: Any, result: FrameworkMatrix, first: int = 0) -> tuple[str, str] | None:
+    """The (participant id, theme id) of the grid cell the user clicked, if any (``first``: the
+    position of the grid page's first participant)."""
     try:
         cells = list(event["selection"]["cells"])
     except (KeyError, TypeError):
@@ -42,9 +45,10 @@ def _picked_cell(event: Any, result: FrameworkMatrix) -> tuple[str, str] | None:
         return None
     participants = result.grid.attrs["participant_ids"]
     themes = result.grid.attrs["column_ids"]
-    if not 0 <= int(row) < len(participants):
+    row = first + int(row)
+    if not 0 <= row < len(participants):
         return None
-    return participants[int(row)], themes[names.index(column) - 1]
+    return participants[row], themes[names.index(column) - 1]
 
 
 def _show_all(participant: str, theme: str) -> None:
@@ -71,12 +75,14 @@ def _cell_panel(project: Project, result: FrameworkMatrix, participant: str, the
         if not len(excerpts):
             st.caption("No coded excerpts of this participant in this theme.")
         everything = st.session_state.get(ALL_KEY) == (participant, theme)
-        for row in (
-            excerpts.itertuples(index=False) if everything else excerpts.head(EXCERPTS_SHOWN).itertuples(index=False)
-        ):
+        shown = excerpts if everything else excerpts.head(EXCERPTS_SHOWN)
+        if len(shown):  # one element for all of them: the browser lays out one, not 25
             st.markdown(
-                f"> {state.escape_md(row.Quote)}\n\n"
-                f"{state.escape_md(f'{row.Document} {row.Start}–{row.End} · {row.Codes} · {row.Annotators}')}"
+                "\n\n".join(
+                    f"> {state.escape_md(row.Quote)}\n\n"
+                    f"{state.escape_md(f'{row.Document} {row.Start}–{row.End} · {row.Codes} · {row.Annotators}')}"
+                    for row in shown.itertuples(index=False)
+                )
             )
         if len(excerpts) > EXCERPTS_SHOWN and not everything:
             st.button(
@@ -145,11 +151,18 @@ def render() -> None:
         if len(result.grid.columns) < 2:
             st.info("The codebook has no themes at this level.")
             return
+        first = _grid_page(len(result.grid))
         rows = state.derived(
-            project, version, "framework.grid_rows", lambda: result.grid.head(GRID_ROWS), level, tuple(chosen)
+            project,
+            version,
+            "framework.grid_rows",
+            lambda: result.grid.iloc[first : first + GRID_ROWS],
+            level,
+            tuple(chosen),
+            first,
         )
-        event = _grid(result, rows)
-        participant, theme = _cell_choice(event, result)
+        event = _grid(result, rows, first)
+        participant, theme = _cell_choice(event, result, first)
         st.divider()
         _cell_panel(project, result, participant, theme)
         st.download_button(
@@ -161,17 +174,37 @@ def render() -> None:
         )
 
 
-def _grid(result: FrameworkMatrix, rows: pd.DataFrame | None = None) -> Any:
+def _grid_page(total: int) -> int:
+    """The page picker of the grid (when the participants fill more than one page); the
+    position of the page's first participant."""
+    pages = max(1, -(-total // GRID_ROWS))
+    if not 1 <= int(st.session_state.get(PAGE_KEY, 1)) <= pages:
+        st.session_state[PAGE_KEY] = 1  # fewer participants than before
+    if pages == 1:
+        return 0
+    page = st.number_input(
+        f"Participants page (of {pages})",
+        min_value=1,
+        max_value=pages,
+        step=1,
+        key=PAGE_KEY,
+        help=f"{GRID_ROWS} participants per page; the Participant box below and the CSV hold every one.",
+    )
+    return (int(page) - 1) * GRID_ROWS
+
+
+def _grid(result: FrameworkMatrix, rows: pd.DataFrame | None = None, first: int = 0) -> Any:
     """The matrix, described, as a table whose cells can be clicked; the selection event.
-    ``rows``: the grid's first rows (:data:`GRID_ROWS`) when the caller cached them."""
-    grid = result.grid.head(GRID_ROWS) if rows is None else rows
+    ``rows``: the grid's page (:data:`GRID_ROWS` participants from position ``first``) when the
+    caller cached it."""
+    grid = result.grid.iloc[first : first + GRID_ROWS] if rows is None else rows
     st.caption(state.escape_md(result.grid.attrs["description"]))
     for line in result.lines()[1:]:
         st.caption(state.escape_md(line))
     if len(result.grid) > len(grid):
         st.caption(
-            f"The first {len(grid)} of {len(result.grid)} participants are drawn here; pick any cell below, "
-            "and the CSV download holds every cell."
+            f"Participants {first + 1}–{first + len(grid)} of {len(result.grid)} are drawn here; pick any cell "
+            "below, and the CSV download holds every cell."
         )
     config = {"Participant": st.column_config.TextColumn("Participant", pinned=True, width="small")}
     for name in grid.columns[1:]:
@@ -180,7 +213,8 @@ def _grid(result: FrameworkMatrix, rows: pd.DataFrame | None = None) -> Any:
         grid,
         hide_index=True,
         width="stretch",
-        key="qc_fw_grid",
+        # a grid per page: a cell picked on one page is not read as that position on another
+        key="qc_fw_grid" if first == 0 else f"qc_fw_grid_{first}",
         column_config=config,
         row_height=110,
         height=min(40 + 110 * len(grid), 700),
@@ -191,14 +225,15 @@ def _grid(result: FrameworkMatrix, rows: pd.DataFrame | None = None) -> Any:
     return event
 
 
-def _cell_choice(event: Any, result: FrameworkMatrix) -> tuple[str, str]:
-    """The cell to read: the one clicked, else the one picked in the two boxes (participant, theme)."""
+def _cell_choice(event: Any, result: FrameworkMatrix, first: int = 0) -> tuple[str, str]:
+    """The cell to read: the one clicked (in the grid page from position ``first``), else the one
+    picked in the two boxes (participant, theme)."""
     grid = result.grid
     participants = grid.attrs["participant_ids"]
     themes = grid.attrs["column_ids"]
     labels = dict(zip(participants, grid["Participant"]))
     theme_names = dict(zip(themes, grid.columns[1:]))
-    picked = _picked_cell(event, result)
+    picked = _picked_cell(event, result, first)
     if picked is not None and picked != st.session_state.get(CELL_KEY):
         st.session_state[CELL_KEY] = picked
         st.session_state["qc_fw_participant"], st.session_state["qc_fw_theme"] = picked

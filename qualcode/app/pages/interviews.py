@@ -1,5 +1,6 @@
 """Interviews page: upload transcripts into the project's interviews/ folder and import them;
-the participants table.
+your coding progress per interview, the interviews, the participants and the interview memos
+(tabs: only the open one runs).
 
 Uploads are untrusted: the file name is reduced to a plain name (no folders, no '..', no
 leading dot, only letters, digits, space, '.', '-' and '_'), the file is written only
@@ -9,6 +10,7 @@ the import fails every file written is restored, so nothing is left half-importe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -76,6 +78,9 @@ def _remove_panel(project: Project) -> None:
         cols[1].button("Undo", key="qc_int_remove_undo", on_click=_undo_removal)
 
 
+TABS = ["Your coding progress", "Interviews", "Participants", "Interview memos"]
+TAB_KEY = "qc_int_tab"
+
 __all__ = ["progress_table", "render", "safe_file_name", "save_and_import", "target_path", "write_new_file"]
 
 
@@ -94,11 +99,18 @@ def render() -> None:
     _missing_panel(project)
     with state.user_errors():
         version = project.data_version()
-        _documents_table(project, version)
-        data = state.cached_analysis(project, version)
-        _progress_panel(project, data, version)
-        _participants_table(project, data, version)
-        _memos_panel(project)
+        # Only the open tab runs (on_change="rerun"): a visit sends one table, not three and the memos.
+        tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+        draw: list[Callable[[], None]] = [
+            lambda: _progress_panel(project, state.cached_analysis(project, version), version),
+            lambda: _documents_table(project, version),
+            lambda: _participants_table(project, state.cached_analysis(project, version), version),
+            lambda: _memos_panel(project),
+        ]
+        for tab, fill in zip(tabs, draw):
+            if tab.open is not False:  # None: a Streamlit that runs every tab
+                with tab:
+                    fill()
 
 
 def _sync_notes(opened: Any) -> None:
