@@ -274,13 +274,3 @@ def test_a_decision_on_page_two_is_stored_for_that_row_only(project: Project, mo
     assert sorted(zip(consensus["document"], consensus["code"])) == sorted(
         [(second["document"].iloc[0], "transit"), ("expert_A", "transit")]
     )
-
-
-def test_the_full_method_statement_is_drawn_when_opened(project: Project) -> None:
-    at = app("agreement").run()
-    assert [e.label for e in at.expander] == ["Full method statement"]
-    assert not any("Krippendorff" in t.value for t in at.text)  # closed: not drawn
-    at.session_state["qc_agr_method_open"] = True
-    at.run()
-    assert not at.exception, at.exception
-    assert any("Krippendorff" in t.value for t in at.text)

@@ -432,10 +432,8 @@ def _agreement_section(
     """The method in plain words, the table and its CSV download.  ``view``
     and ``key`` (the comparison's settings): each piece drawn from it is computed once."""
     st.markdown(_cached(view, "plain_words", lambda: _plain_words(table, unit), *key))
-    # drawn only while open (on_change=rerun)
-    with st.expander("Full method statement", key="qc_agr_method_open", on_change="rerun") as box:
-        if box.open is not False:
-            st.text(_cached(view, "describe", lambda: describe(table), *key))
+    with st.expander("Full method statement"):
+        st.text(_cached(view, "describe", lambda: describe(table), *key))
     shown = _cached(view, "shown", lambda: _shown_table(table), *key)
     tables.dataframe(shown, hide_index=True, width="stretch", key="qc_agr_table")
     st.download_button(
