@@ -68,3 +68,11 @@ def settled(page: Any, selector: str) -> Any:
     page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=WAIT_MS)
     expect(page.locator(selector)).to_have_count(1, timeout=WAIT_MS)
     return page.locator(selector)
+
+
+def click_settled(page: Any, target: str, shows: str) -> None:
+    """Click ``target`` once the current run is over, then wait for ``shows``.  A click that lands
+    while Streamlit swaps the element (during a rerun an earlier action started, e.g. opening an
+    expander with on_change) can be lost; not repeated, since many targets toggle."""
+    settled(page, target).click()
+    page.locator(shows).wait_for(timeout=WAIT_MS)

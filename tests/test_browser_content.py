@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from browser_support import WAIT_MS, chromium, require_browser, serving, settled
+from browser_support import WAIT_MS, chromium, click_settled, require_browser, serving, settled
 
 pytestmark = pytest.mark.browser
 
@@ -134,23 +134,23 @@ def test_codebook_card_and_edit_form_open_under_the_code(browser, server) -> Non
     node = page.locator(".st-key-qc_cb_node_visas button")
     node.wait_for(timeout=WAIT_MS)
     assert no_horizontal_overflow(page)
-    node.click()
+    click_settled(page, ".st-key-qc_cb_node_visas button", ".st-key-qc_cb_card_visas")
     card = page.locator(".st-key-qc_cb_card_visas")
-    card.wait_for(timeout=WAIT_MS)
     below = page.locator(".st-key-qc_cb_node_border_checks button")  # the next code of the theme
     node_box, card_box, next_box = node.bounding_box(), card.bounding_box(), below.bounding_box()
     assert node_box and card_box and next_box
     assert 0 <= card_box["y"] - (node_box["y"] + node_box["height"]) < 40  # right under the code …
     assert card_box["y"] + card_box["height"] <= next_box["y"] + 1  # … before the next one
-    card.locator("summary", has_text="Edit this code").click()
+    click_settled(
+        page, ".st-key-qc_cb_card_visas summary:has-text('Edit this code')", ".st-key-qc_cb_edit_label_visas input"
+    )
     label = page.locator(".st-key-qc_cb_edit_label_visas input")
-    label.wait_for(timeout=WAIT_MS)
     label_box, card_box, next_box = label.bounding_box(), card.bounding_box(), below.bounding_box()
     assert label_box and card_box and next_box
     assert card_box["y"] < label_box["y"] < card_box["y"] + card_box["height"] <= next_box["y"] + 1  # in the card
     assert no_horizontal_overflow(page)
-    page.locator(".st-key-qc_cb_node_hostile_code button").click()
-    page.locator(".st-key-qc_cb_card_hostile_code").wait_for(timeout=WAIT_MS)
+    # Opening the edit form reran the page: click the next node once that run is over.
+    click_settled(page, ".st-key-qc_cb_node_hostile_code button", ".st-key-qc_cb_card_hostile_code")
     tree = page.locator(".st-key-qc_cb_tree")
     assert "<img src=x onerror=window.__pwned=1>" in tree.inner_text()  # shown as text …
     assert tree.locator("img, script").count() == 0  # … never as HTML
