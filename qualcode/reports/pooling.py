@@ -70,16 +70,21 @@ def pool(data: AnalysisData, annotators: Iterable[str] | None = None) -> tuple[A
         chosen = data.with_annotators(wanted)
         text = f"codings of {', '.join(wanted)} (as chosen)"
         return chosen, Pooling(tuple(wanted), (), True, text)
-    is_cons = (names == CONSENSUS).to_numpy()
-    assistant = names.map(is_assistant).to_numpy(dtype=bool) if len(names) else np.zeros(0, dtype=bool)
+    # Decided once per distinct name and document, then spread by code: no per-row Python work.
+    name_of_row, distinct = pd.factorize(names, use_na_sentinel=False)
+    distinct_names = [str(n) for n in distinct]
+    is_cons = np.array([n == CONSENSUS for n in distinct_names], dtype=bool)[name_of_row]
+    assistant = np.array([is_assistant(n) for n in distinct_names], dtype=bool)[name_of_row]
     docs = c["document"].astype(str)
-    consensus_docs = set(docs[is_cons].unique())
-    in_cons_doc = docs.isin(consensus_docs).to_numpy()
+    doc_of_row, distinct_docs = pd.factorize(docs, use_na_sentinel=False)
+    doc_has_consensus = np.zeros(len(distinct_docs), dtype=bool)
+    doc_has_consensus[np.unique(doc_of_row[is_cons])] = True
+    in_cons_doc = doc_has_consensus[doc_of_row]
     human = ~is_cons & ~assistant
     fallback = not (human | is_cons).any() and assistant.any()
     keep = np.where(in_cons_doc, is_cons, human | (assistant & fallback))
-    kept = names[keep]
-    humans = sorted(set(kept[~is_cons[keep]]), key=natural_key)
+    kept_names = {distinct_names[i] for i in np.unique(name_of_row[keep])}
+    humans = sorted({distinct_names[i] for i in np.unique(name_of_row[keep & ~is_cons])}, key=natural_key)
     cons_list = tuple(d for d in pd.unique(docs[is_cons]))
     parts = []
     if cons_list:
@@ -88,7 +93,7 @@ def pool(data: AnalysisData, annotators: Iterable[str] | None = None) -> tuple[A
     if humans:
         who = "assistant(s)" if fallback else "human annotator(s)"
         parts.append(f"{'elsewhere ' if cons_list else ''}every {who}' codings: {', '.join(humans)}")
-    left = sorted(set(names) - set(kept), key=natural_key)
+    left = sorted(set(distinct_names) - kept_names, key=natural_key)
     text = "; ".join(parts) or "no codings"
     notes = ([f"not counted: {', '.join(left)}"] if left else []) + (
         ["the coders' own codings in adjudicated documents are replaced by the consensus"] if cons_list else []
