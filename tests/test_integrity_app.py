@@ -132,6 +132,24 @@ def test_no_full_garbage_collection_after_every_run(monkeypatch, tmp_path: Path)
         config.set_option("runner.postScriptGC", before[0], where_defined=before[1])
 
 
+def test_the_imported_heap_is_frozen_once_and_again_only_after_new_imports(monkeypatch) -> None:
+    """main() freezes the live objects after a page's run so that full collections skip them, but
+    not after every click: only when modules were imported since."""
+    import gc
+    import sys
+
+    from qualcode.app import main
+
+    frozen: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(len(sys.modules)))
+    monkeypatch.setattr(main, "_FROZEN_AT_MODULES", 0)
+    assert main.freeze_imported_objects() is True
+    assert main.freeze_imported_objects() is False  # nothing imported since
+    monkeypatch.setitem(sys.modules, "qualcode_test_new_module", type(sys)("qualcode_test_new_module"))
+    assert main.freeze_imported_objects() is True
+    assert len(frozen) == 2
+
+
 # --------------------------------------------------------------------------- undo, two annotators, blind mode
 PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-22"}
 

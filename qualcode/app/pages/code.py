@@ -28,9 +28,7 @@ inside an element with class ``st-key-<key>``.
 
 from __future__ import annotations
 
-import gc
 import re
-import sys
 from typing import Any
 
 import pandas as pd
@@ -344,29 +342,6 @@ def _interview_labels(project: Project, version: int) -> dict[str, str]:
     return out
 
 
-_FROZEN_AT_MODULES = 0  # len(sys.modules) when the heap was last frozen
-
-
-def freeze_imported_objects() -> bool:
-    """Move the objects alive now (modules, functions, classes: ~120,000 after the imports of
-    the app and its pages) out of the garbage collector's way, once more whenever modules were
-    imported since; returns whether it froze.
-
-    Streamlit runs ``gc.collect(2)`` after every script run, holding the GIL: with the app's
-    imports in the heap that took 100-400 ms per run on the 2-core benchmark machine, during
-    which the server sent nothing (the "script finished" message waited for it: switching
-    interview, navigating, the first load).  Frozen objects are never traversed, so the
-    collection after a run only looks at what the runs created.  Freezing only after new
-    imports keeps the frozen set bounded (the live data frozen with them stays in memory)."""
-    global _FROZEN_AT_MODULES
-    if len(sys.modules) == _FROZEN_AT_MODULES:
-        return False
-    gc.collect()
-    gc.freeze()
-    _FROZEN_AT_MODULES = len(sys.modules)
-    return True
-
-
 def render() -> None:
     project = state.user_project()
     names = state.documents(project)["document"].tolist()
@@ -388,7 +363,6 @@ def _workspace() -> None:
     """The whole page but the open-in-context hook, as one fragment: choosing another interview,
     selecting, applying and searching rerun only this, not the app around it."""
     _workspace_run()
-    freeze_imported_objects()  # after the first run and whenever it imported something new
 
 
 def _workspace_run() -> None:
