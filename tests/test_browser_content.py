@@ -156,3 +156,36 @@ def test_codebook_card_and_edit_form_open_under_the_code(browser, server) -> Non
     assert tree.locator("img, script").count() == 0  # … never as HTML
     assert page.evaluate("() => window.__pwned === undefined")
     context.close()
+
+
+# [is the coding's first mark laid out (not in a skipped line), label top - mark top (px)].
+LINE_AND_LABEL_JS = """([id]) => {
+  const mark = document.querySelector(`mark.qc-hl[data-coding-ids~='${id}']`);
+  const label = document.querySelector(`[data-testid=qc-margin-label][data-coding-id='${id}']`);
+  if (!mark || !label) return null;
+  return [mark.checkVisibility({contentVisibilityAuto: true}), label.offsetTop - mark.offsetTop];
+}"""
+
+
+def test_lines_off_screen_are_not_laid_out_and_labels_follow_when_scrolled_to(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """A long transcript lays out only the lines near the view (content-visibility); a coding far
+    below still has its margin label, which sits beside its highlight once it is scrolled to."""
+    url, _, coding = server
+    context, page = open_page(browser, url, "Code")
+    choose(page, "qc_document", "long_L", "Long test interview (L) · long_L")
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1'][data-document='long_L']", timeout=WAIT_MS)
+    cid = coding["coding_id"]
+    page.wait_for_function(f"() => !!document.querySelector(\"[data-testid=qc-margin-label][data-coding-id='{cid}']\")")
+    laid_out, _ = page.evaluate(LINE_AND_LABEL_JS, [cid])
+    assert laid_out is False  # the last line, 300 paragraphs down, is skipped
+    page.evaluate(
+        f"document.querySelector(\"mark.qc-hl[data-coding-ids~='{cid}']\").scrollIntoView({{block: 'center'}})"
+    )
+    page.wait_for_function(
+        """([id]) => { const r = (LINE_AND_LABEL)([id]); return !!r && r[0] && Math.abs(r[1]) <= 1; }""".replace(
+            "LINE_AND_LABEL", LINE_AND_LABEL_JS
+        ),
+        arg=[cid],
+        timeout=WAIT_MS,
+    )
+    context.close()

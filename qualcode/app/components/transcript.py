@@ -21,7 +21,10 @@ Speed: the browser keeps the texts and segments it was sent (per tab, by ``text_
 ``segments_key``, the last 8 used; the server counts the last 6 as held), so a rerun, or
 switching back to an interview shown before, sends only the highlights, and a changed set of highlights
 redraws only the chunks of text around the codings that changed (a 20,000-word transcript
-with 900 highlights was rebuilt whole on every Apply).
+with 900 highlights was rebuilt whole on every Apply).  Lines off screen are not laid out
+(``content-visibility: auto`` on each line, with a height estimated from its length until it has
+been shown once), and a margin label beside such a line is placed by the line's top, not by
+measuring its highlight: going back to the Code page laid out all 20,000 words (~200 ms).
 
 Stable selectors for browser tests and benchmarks: the element container has the CSS class
 ``st-key-qc_transcript``; inside it ``[data-testid=qc-transcript]`` (attributes
@@ -53,7 +56,7 @@ _CSS = """
 .qc-text { flex: 1 1 auto; min-width: 0; white-space: pre-wrap; word-wrap: break-word;
   line-height: 1.65; font-size: 1rem; cursor: text; color: var(--st-text-color, #222); }
 .qc-margin { position: relative; flex: 0 0 11rem; }
-.qc-line { min-height: 1lh; }
+.qc-line { min-height: 1lh; content-visibility: auto; contain-intrinsic-block-size: auto 1.65em; }
 .qc-hl { color: inherit; border-radius: 2px; padding: 0; }
 .qc-hl.qc-multi { border-bottom: 2px solid rgba(0,0,0,.55); }
 .qc-overlay { position: absolute; left: 0; top: 0; width: 0; height: 0; pointer-events: none; }
@@ -295,6 +298,7 @@ function rebuildRegion(state, a, b) {
   state.textRoot.insertBefore(frag, state.blockEls[k0]);
   for (let k = k0; k <= k1; k++) state.blockEls[k].remove();
   state.blockEls.splice(k0, k1 - k0 + 1, ...divs);
+  if (state.perLine) for (let k = k0; k < k0 + divs.length; k++) estimateLine(state, k);  // the new lines' estimates
   const nodes = state.nodes;
   const find = (cp) => {               // the first entry starting at or after cp
     let lo = 0, hi = nodes.length;
@@ -344,10 +348,69 @@ function placeLabels(state, later) {
   requestAnimationFrame(() => { state.positionPending = false; positionLabels(state); });
 }
 
+function lineOf(state, mark) { return mark.parentElement; }   // marks are children of their .qc-line
+
+function estimateLines(state) {
+  // Lines off screen are not laid out (content-visibility: auto); until a line has been shown
+  // once, its height is this estimate from its length and the text's width (then the browser
+  // remembers the real one), so the scrollbar and the labels of lines below are about right.
+  const width = state.textRoot.clientWidth;
+  if (!width || width === state.estimatedWidth) return;
+  state.estimatedWidth = width;
+  const probe = document.createElement("div");   // one line of the text's own words, unwrapped
+  probe.style.cssText = "white-space: nowrap; width: max-content; position: absolute; visibility: hidden;";
+  const sample = state.text.slice(0, 400).replace(/\s+/g, " ") || "Xg";
+  probe.textContent = sample;
+  state.textRoot.appendChild(probe);
+  const charWidth = (probe.offsetWidth || 8 * sample.length) / sample.length;
+  const lineHeight = probe.offsetHeight || 26;
+  probe.remove();
+  state.perLine = Math.max(1, Math.floor(width / Math.max(1, charWidth)));
+  state.lineHeight = lineHeight;
+  for (let k = 0; k < state.blockEls.length; k++) estimateLine(state, k);
+}
+
+function estimateLine(state, k) {
+  const starts = state.blockStarts;
+  const n = (k + 1 < starts.length ? starts[k + 1] : state.nCp) - starts[k];
+  state.blockEls[k].style.containIntrinsicBlockSize = "auto " + Math.max(1, Math.ceil(n / state.perLine)) * state.lineHeight + "px";
+}
+
+function watchLines(state) {
+  // A line laid out for the first time (scrolled near the view) may differ from its estimate:
+  // place the labels again, in the next frame, once for all lines shown together.
+  state.shown = new WeakSet();
+  state.textRoot.addEventListener("contentvisibilityautostatechange", (ev) => {
+    if (ev.skipped) { state.shown.delete(ev.target); return; }
+    state.shown.add(ev.target);
+    if (state.repositionPending) return;
+    state.repositionPending = true;
+    requestAnimationFrame(() => { state.repositionPending = false; positionLabels(state); });
+  }, true);
+}
+
+function markTop(state, it) {
+  // The top of a coding's first chunk, without laying out a line that is off screen: a shown
+  // line is measured (and the mark's offset in its line remembered), another gives its own top
+  // plus the offset measured before (0 until then).
+  const mark = state.firstMark.get(it.id);
+  const line = lineOf(state, mark);
+  if (!line || !line.classList || !line.classList.contains("qc-line")) return mark.offsetTop;
+  const entry = state.labels.get(it.id);
+  const lineTop = line.offsetTop;
+  if (state.shown && state.shown.has(line)) {
+    const top = mark.offsetTop;
+    entry.delta = top - lineTop;
+    return top;
+  }
+  return lineTop + (entry.delta || 0);
+}
+
 function positionLabels(state) {
   const { margin, firstMark, labels } = state;
+  estimateLines(state);
   const list = (state.labelList || []).filter((it) => firstMark.has(it.id) && labels.has(it.id));
-  const tops = list.map((it) => firstMark.get(it.id).offsetTop);   // one layout pass
+  const tops = list.map((it) => markTop(state, it));   // one layout pass (lines off screen: their placeholders)
   if (!state.labelHeight) {
     const probe = document.createElement("div");
     probe.className = "qc-label";
@@ -512,17 +575,19 @@ export default function (component) {
     items: Array.from(byId.values()), nodes: [], firstMark: new Map(), labels: new Map(), setTriggerValue,
     blockStarts: [0], blockEls: [],
     shortcuts: !!d.shortcuts, keys: 0, searchSig: null, revealSig: "", labelHeight: 0, width: 0,
-    scrollTop: 0, remounted: false,
+    scrollTop: 0, remounted: false, estimatedWidth: 0, perLine: 0, lineHeight: 0, shown: null, repositionPending: false,
   };
   state.blockStarts = lineStarts(text, units);
   const { divs, entries, first } = buildBlocks(state, 0, state.blockStarts.length - 1);
   const frag = document.createDocumentFragment();
   divs.forEach((dv) => frag.appendChild(dv));
-  textRoot.appendChild(frag);
   state.blockEls = divs;
   state.nodes = entries;
   state.firstMark = first;
+  watchLines(state);
   root.replaceChildren(scroll);
+  estimateLines(state);                // measured on the empty text: the lines arrive with their estimates
+  textRoot.appendChild(frag);
   root.__qcState = state;
   KEY_TARGET = state;
   LAST = state;
