@@ -309,6 +309,8 @@ def test_undo_edit_and_delete(project: Project) -> None:
     at.multiselect(key="qc_codes").select("shortage").run()
     at.button(key="qc_apply").click().run()
     coding_id = int(stored(project, "carol")["coding_id"].iloc[0])
+    at.session_state["qc_edit_open"] = True  # the Codings panel is drawn while open
+    at.run()
     at.selectbox(key="qc_edit_coding").select(coding_id).run()
     at.text_area(key=f"qc_edit_memo_{coding_id}").input("edited memo").run()
     at.selectbox(key=f"qc_edit_code_{coding_id}").select("visas").run()

@@ -158,12 +158,13 @@ def test_codebook_card_and_edit_form_open_under_the_code(browser, server) -> Non
     context.close()
 
 
-# [is the coding's first mark laid out (not in a skipped line), label top - mark top (px)].
+# [is the coding's first mark laid out (not in a skipped section), label top - mark top on screen (px)].
 LINE_AND_LABEL_JS = """([id]) => {
   const mark = document.querySelector(`mark.qc-hl[data-coding-ids~='${id}']`);
   const label = document.querySelector(`[data-testid=qc-margin-label][data-coding-id='${id}']`);
   if (!mark || !label) return null;
-  return [mark.checkVisibility({contentVisibilityAuto: true}), label.offsetTop - mark.offsetTop];
+  return [mark.checkVisibility({contentVisibilityAuto: true}),
+    label.getBoundingClientRect().top - mark.getBoundingClientRect().top];
 }"""
 
 
@@ -177,7 +178,7 @@ def test_lines_off_screen_are_not_laid_out_and_labels_follow_when_scrolled_to(br
     cid = coding["coding_id"]
     page.wait_for_function(f"() => !!document.querySelector(\"[data-testid=qc-margin-label][data-coding-id='{cid}']\")")
     laid_out, _ = page.evaluate(LINE_AND_LABEL_JS, [cid])
-    assert laid_out is False  # the last line, 300 paragraphs down, is skipped
+    assert laid_out is False  # the last section, 300 paragraphs down, is skipped
     page.evaluate(
         f"document.querySelector(\"mark.qc-hl[data-coding-ids~='{cid}']\").scrollIntoView({{block: 'center'}})"
     )

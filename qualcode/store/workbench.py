@@ -53,8 +53,8 @@ class WorkbenchRoom(UsersRoom):
         )
         if visible is not None:
             q = q.where(sa.func.coalesce(c.c.annotator, "").in_(list(visible)))
-        with self.read() as conn:
-            rows = [tuple(r) for r in conn.execute(q)]
+        with self.read() as conn:  # the driver's rows as they are: SQLAlchemy's per-row wrapping was a third
+            rows = conn.execute(q).cursor.fetchall()
         return _columnwise_frame(rows, CODING_COLUMNS, ("coding_id", "start", "end"))
 
     def interview_choices(self) -> list[tuple[str, str | None, str | None]]:

@@ -22,9 +22,10 @@ Speed: the browser keeps the texts and segments it was sent (per tab, by ``text_
 switching back to an interview shown before, sends only the highlights, and a changed set of highlights
 redraws only the chunks of text around the codings that changed (a 20,000-word transcript
 with 900 highlights was rebuilt whole on every Apply).  Lines off screen are not laid out
-(``content-visibility: auto`` on each line, with a height estimated from its length until it has
-been shown once), and a margin label beside such a line is placed by the line's top, not by
-measuring its highlight: going back to the Code page laid out all 20,000 words (~200 ms).
+(``content-visibility: auto`` on sections of 24 lines, each with a height estimated from its
+lines' lengths until it has been shown once), and the margin label of a coding in such a section
+is placed by the section's top, not by measuring its highlight: going back to the Code page laid
+out all 20,000 words (~200 ms).
 
 Stable selectors for browser tests and benchmarks: the element container has the CSS class
 ``st-key-qc_transcript``; inside it ``[data-testid=qc-transcript]`` (attributes
@@ -56,7 +57,8 @@ _CSS = """
 .qc-text { flex: 1 1 auto; min-width: 0; white-space: pre-wrap; word-wrap: break-word;
   line-height: 1.65; font-size: 1rem; cursor: text; color: var(--st-text-color, #222); }
 .qc-margin { position: relative; flex: 0 0 11rem; }
-.qc-line { min-height: 1lh; content-visibility: auto; contain-intrinsic-block-size: auto 1.65em; }
+.qc-line { min-height: 1lh; }
+.qc-section { content-visibility: auto; contain-intrinsic-block-size: auto 20lh; }
 .qc-hl { color: inherit; border-radius: 2px; padding: 0; }
 .qc-hl.qc-multi { border-bottom: 2px solid rgba(0,0,0,.55); }
 .qc-overlay { position: absolute; left: 0; top: 0; width: 0; height: 0; pointer-events: none; }
@@ -295,10 +297,11 @@ function rebuildRegion(state, a, b) {
   const { divs, entries, first, inRange, R0, R1 } = buildBlocks(state, k0, k1);
   const frag = document.createDocumentFragment();
   divs.forEach((dv) => frag.appendChild(dv));
-  state.textRoot.insertBefore(frag, state.blockEls[k0]);
+  const section = state.blockEls[k0].parentNode;   // the new lines go into the first line's section
+  section.insertBefore(frag, state.blockEls[k0]);
   for (let k = k0; k <= k1; k++) state.blockEls[k].remove();
   state.blockEls.splice(k0, k1 - k0 + 1, ...divs);
-  if (state.perLine) for (let k = k0; k < k0 + divs.length; k++) estimateLine(state, k);  // the new lines' estimates
+  if (state.perLine && !state.shown.has(section)) estimateSection(state, section);
   const nodes = state.nodes;
   const find = (cp) => {               // the first entry starting at or after cp
     let lo = 0, hi = nodes.length;
@@ -348,12 +351,28 @@ function placeLabels(state, later) {
   requestAnimationFrame(() => { state.positionPending = false; positionLabels(state); });
 }
 
-function lineOf(state, mark) { return mark.parentElement; }   // marks are children of their .qc-line
+const SECTION_LINES = 24;  // lines per section: the unit the browser skips while off screen
+
+function sectionOf(mark) { const line = mark.parentElement; return line ? line.parentElement : null; }
+
+function sections(state, divs) {
+  // The lines grouped into sections of SECTION_LINES.  Each section is skipped while off screen
+  // (content-visibility: auto); one element per line would have the browser check thousands of
+  // them on every frame.
+  const out = [];
+  for (let i = 0; i < divs.length; i += SECTION_LINES) {
+    const section = document.createElement("div");
+    section.className = "qc-section";
+    divs.slice(i, i + SECTION_LINES).forEach((dv) => section.appendChild(dv));
+    out.push(section);
+  }
+  return out;
+}
 
 function estimateLines(state) {
-  // Lines off screen are not laid out (content-visibility: auto); until a line has been shown
-  // once, its height is this estimate from its length and the text's width (then the browser
-  // remembers the real one), so the scrollbar and the labels of lines below are about right.
+  // Until a section has been shown once its height is this estimate, from its lines' lengths and
+  // the text's width (then the browser remembers the real one), so that the scrollbar and the
+  // labels of the lines below are about right.
   const width = state.textRoot.clientWidth;
   if (!width || width === state.estimatedWidth) return;
   state.estimatedWidth = width;
@@ -367,19 +386,18 @@ function estimateLines(state) {
   probe.remove();
   state.perLine = Math.max(1, Math.floor(width / Math.max(1, charWidth)));
   state.lineHeight = lineHeight;
-  for (let k = 0; k < state.blockEls.length; k++) estimateLine(state, k);
+  state.sections.forEach((section) => estimateSection(state, section));
 }
 
-function estimateLine(state, k) {
-  const starts = state.blockStarts;
-  const n = (k + 1 < starts.length ? starts[k + 1] : state.nCp) - starts[k];
-  state.blockEls[k].style.containIntrinsicBlockSize = "auto " + Math.max(1, Math.ceil(n / state.perLine)) * state.lineHeight + "px";
+function estimateSection(state, section) {
+  let lines = 0;
+  for (const line of section.children) lines += Math.max(1, Math.ceil(line.textContent.length / state.perLine));
+  section.style.containIntrinsicBlockSize = "auto " + lines * state.lineHeight + "px";
 }
 
 function watchLines(state) {
-  // A line laid out for the first time (scrolled near the view) may differ from its estimate:
-  // place the labels again, in the next frame, once for all lines shown together.
-  state.shown = new WeakSet();
+  // A section laid out for the first time (scrolled near the view) may differ from its
+  // estimate: place the labels again, in the next frame, once for all sections shown together.
   state.textRoot.addEventListener("contentvisibilityautostatechange", (ev) => {
     if (ev.skipped) { state.shown.delete(ev.target); return; }
     state.shown.add(ev.target);
@@ -390,27 +408,25 @@ function watchLines(state) {
 }
 
 function markTop(state, it) {
-  // The top of a coding's first chunk, without laying out a line that is off screen: a shown
-  // line is measured (and the mark's offset in its line remembered), another gives its own top
-  // plus the offset measured before (0 until then).
+  // The top of a coding's first chunk (in the text's box), without laying out a section that is
+  // off screen: in a shown section it is measured (and its offset in the section remembered);
+  // in another, the section's top plus the offset measured before (0 until then).
   const mark = state.firstMark.get(it.id);
-  const line = lineOf(state, mark);
-  if (!line || !line.classList || !line.classList.contains("qc-line")) return mark.offsetTop;
+  const section = sectionOf(mark);
   const entry = state.labels.get(it.id);
-  const lineTop = line.offsetTop;
-  if (state.shown && state.shown.has(line)) {
-    const top = mark.offsetTop;
-    entry.delta = top - lineTop;
-    return top;
-  }
-  return lineTop + (entry.delta || 0);
+  if (!section || !state.shown.has(section)) return (section ? section.offsetTop : 0) + (entry.delta || 0);
+  let top = 0;
+  for (let el = mark; el && el !== state.body; el = el.offsetParent) top += el.offsetTop;
+  entry.delta = top - section.offsetTop;
+  return top;
 }
 
 function positionLabels(state) {
   const { margin, firstMark, labels } = state;
   estimateLines(state);
   const list = (state.labelList || []).filter((it) => firstMark.has(it.id) && labels.has(it.id));
-  const tops = list.map((it) => markTop(state, it));   // one layout pass (lines off screen: their placeholders)
+  const base = margin.offsetTop;   // tops in the text's box; labels sit in the margin's (its padding apart)
+  const tops = list.map((it) => markTop(state, it) - base);   // one layout pass (lines off screen: their placeholders)
   if (!state.labelHeight) {
     const probe = document.createElement("div");
     probe.className = "qc-label";
@@ -575,18 +591,19 @@ export default function (component) {
     items: Array.from(byId.values()), nodes: [], firstMark: new Map(), labels: new Map(), setTriggerValue,
     blockStarts: [0], blockEls: [],
     shortcuts: !!d.shortcuts, keys: 0, searchSig: null, revealSig: "", labelHeight: 0, width: 0,
-    scrollTop: 0, remounted: false, estimatedWidth: 0, perLine: 0, lineHeight: 0, shown: null, repositionPending: false,
+    scrollTop: 0, remounted: false, estimatedWidth: 0, perLine: 0, lineHeight: 0, shown: new WeakSet(), sections: [], repositionPending: false,
   };
   state.blockStarts = lineStarts(text, units);
   const { divs, entries, first } = buildBlocks(state, 0, state.blockStarts.length - 1);
   const frag = document.createDocumentFragment();
-  divs.forEach((dv) => frag.appendChild(dv));
   state.blockEls = divs;
+  state.sections = sections(state, divs);
+  state.sections.forEach((section) => frag.appendChild(section));
   state.nodes = entries;
   state.firstMark = first;
   watchLines(state);
   root.replaceChildren(scroll);
-  estimateLines(state);                // measured on the empty text: the lines arrive with their estimates
+  estimateLines(state);                // measured on the empty text: the sections arrive with their estimates
   textRoot.appendChild(frag);
   root.__qcState = state;
   KEY_TARGET = state;

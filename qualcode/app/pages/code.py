@@ -20,9 +20,10 @@ transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pic
 when the toggle ``qc_keyboard_select`` is on), codes
 ``qc_codes``, memo ``qc_memo``, apply ``qc_apply``, undo ``qc_undo``, coding to edit
 ``qc_edit_coding``, find box ``qc_search`` (hits ``qc_search_prev`` / ``qc_search_next``),
-shortcut legend ``qc_shortcuts``; the panels *New code*, *Participant* and *Suggestions* are
-drawn only while open (expanders ``qc_new_code_open``, ``qc_participant_open``,
-``qc_suggestions_open``: opening one reruns the page's fragment).  In the browser each is
+shortcut legend ``qc_shortcuts``; the panels *Codings* (the coding editor), *New code*,
+*Participant* and *Suggestions* are drawn only while open (expanders ``qc_edit_open``,
+``qc_new_code_open``, ``qc_participant_open``, ``qc_suggestions_open``: opening one reruns the
+page's fragment; a click on a margin label, or "open in context" of a coding, opens *Codings*).  In the browser each is
 inside an element with class ``st-key-<key>``.
 """
 
@@ -59,10 +60,11 @@ MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
 CODINGS_CACHE_KEY = "qc_codings_cache"  # session state: the last few documents' codings by data version
 LABELS_CACHE_KEY = "qc_interview_labels"  # session state: (data version, picker labels)
 # The panels drawn only while open (expander state keys; AppTest opens one by setting it True).
-NEW_CODE_OPEN_KEY, PARTICIPANT_OPEN_KEY, SUGGESTIONS_OPEN_KEY = (
+NEW_CODE_OPEN_KEY, PARTICIPANT_OPEN_KEY, SUGGESTIONS_OPEN_KEY, EDIT_OPEN_KEY = (
     "qc_new_code_open",
     "qc_participant_open",
     "qc_suggestions_open",
+    "qc_edit_open",
 )
 
 
@@ -159,6 +161,7 @@ def _on_transcript_select(document: str) -> None:
     _set_selection(document, event["start"], event["end"], event["how"])
     if event.get("coding_id") is not None:
         st.session_state["qc_edit_coding"] = event["coding_id"]
+        st.session_state[EDIT_OPEN_KEY] = True
 
 
 def _on_segment_pick(document: str, segments: pd.DataFrame) -> None:
@@ -644,15 +647,17 @@ def _preview(text: str, limit: int) -> str:
 
 
 def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dict[str, Any] | None) -> None:
+    box = _lazy_expander("Codings", EDIT_OPEN_KEY)
+    if box is None:
+        return
     codebook = project.codebook
     editable = _editable_codings(project, codings, sel)
-    with st.expander(
-        f"Codings ({len(editable)}{' at the selection' if sel and len(editable) < len(codings) else ''})",
-        expanded=bool(st.session_state.get("qc_edit_coding")),
-    ):
+    with box:
+        at_selection = " at the selection" if sel and len(editable) < len(codings) else ""
         if editable.empty:
             st.caption("No codings here yet.")
             return
+        st.caption(f"{len(editable)} {'coding' if len(editable) == 1 else 'codings'}{at_selection} you may edit.")
         chosen = _coding_picker(codebook, editable)
         if chosen is not None:
             _coding_form(project, codebook, editable, chosen)
