@@ -99,6 +99,7 @@ def test_open_in_context_lands_on_the_code_page_at_the_span(project: Project) ->
     data = component_data(at)
     assert data["document"] == "expert_B" and data["selection"] == [int(row["start"]), int(row["end"])]
     assert at.session_state["qc_edit_coding"] == int(row["coding_id"])
+    assert at.selectbox(key="qc_edit_coding").value == int(row["coding_id"])  # the Codings panel opened on it
     scroll = [e for e in at.get("bidi_component") if e.proto.component_name == "qualcode_open_in_context"]
     assert json.loads(scroll[0].proto.json) == {
         "document": "expert_B",
