@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
-from test_app import add_codings, app, assert_no_exception, make_project, texts
+from test_app import add_codings, app, assert_no_exception, component_data, make_project, pick_segment, texts
 
 from qualcode.project import Project
 from qualcode.store import Actor
@@ -81,3 +81,67 @@ def test_code_browser_counts_follow_a_write(project: Project) -> None:
     after = at.selectbox(key="qc_br_node").options
     assert before != after
     assert any("Visa rules" in line and "2 excerpts" in line for line in after), after
+
+
+def _spans(project: Project, name: str, document: str) -> list[list]:
+    frame = project.as_user(Actor(name, "supervisor", local=True)).document_codings_view(document, [name])
+    return sorted([int(c), int(s), int(e)] for c, s, e in zip(frame["coding_id"], frame["start"], frame["end"]))
+
+
+def _shown_spans(at: AppTest) -> list[list]:
+    return sorted([int(s[4]), int(s[0]), int(s[1])] for s in component_data(at)["spans"])
+
+
+def _apply(at: AppTest, first: dict, containing: str, code: str) -> None:
+    """Select the sentence holding ``containing`` and apply ``code`` (``first``: the component's
+    data of the first run, which carries the text and segments)."""
+    pick_segment(at, containing, first["text"], first["segments"])
+    at.multiselect(key="qc_codes").select(code).run()
+    at.button(key="qc_apply").click().run()
+    assert_no_exception(at)
+
+
+def _count_document_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every read of a whole interview's codings by the Code page (the app runs in this process)."""
+    from qualcode.project.workbench import WorkbenchMixin
+
+    reads: list[str] = []
+    real = WorkbenchMixin.document_codings_view
+
+    def counted(self, document, annotators=None):  # type: ignore[no-untyped-def]
+        reads.append(document)
+        return real(self, document, annotators)
+
+    monkeypatch.setattr(WorkbenchMixin, "document_codings_view", counted)
+    return reads
+
+
+def test_apply_carries_the_cached_codings_forward_and_they_equal_a_fresh_read(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Apply appends the new coding to the interview's cached codings (no re-read) when nothing
+    else was written: what the transcript shows is what the database holds."""
+    at = app(name="carol", role="annotator").run()
+    first = component_data(at)
+    _apply(at, first, "Factories", "shortage")
+    reads = _count_document_reads(monkeypatch)
+    _apply(at, first, "Kazakhstan", "visas")
+    assert reads == []  # the interview was not read again
+    assert len(_shown_spans(at)) == 2
+    assert _shown_spans(at) == _spans(project, "carol", first["document"])
+
+
+def test_apply_after_a_write_elsewhere_shows_both(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A coding stored by another session of the same annotator (or an import) between two
+    Applies is not hidden by the carried-forward cache: the page reads the interview afresh."""
+    at = app(name="carol", role="annotator").run()
+    first = component_data(at)
+    _apply(at, first, "Factories", "shortage")
+    start = first["text"].index("visa rules")
+    project.as_user(Actor("carol", "annotator", local=True)).add_coding(first["document"], start, start + 10, "visas")
+    reads = _count_document_reads(monkeypatch)
+    _apply(at, first, "Kazakhstan", "shortage")
+    assert reads  # read afresh
+    shown_now = _shown_spans(at)
+    assert len(shown_now) == 3
+    assert shown_now == _spans(project, "carol", first["document"])

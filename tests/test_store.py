@@ -283,3 +283,22 @@ def test_accepting_a_suggestion_is_one_transaction(store: Store, monkeypatch) ->
     assert store.get_coding(ALICE, cid)["origin"] == "suggestion-accepted"
     decided = store.suggestion_decisions_frame(ALICE)
     assert sorted(zip(decided["code"], decided["decision"])) == [("europe", "accepted"), ("transit", "rejected")]
+
+
+def test_only_codings_added_since_names_the_version_only_when_nothing_else_was_written(store: Store) -> None:
+    """The Code page appends its own new codings to a cached frame only when the audit log after
+    the frame's version holds exactly their additions: any other write (another coding, an edit
+    of one) means reading the document afresh."""
+    before = store.data_version()
+    ids = store.add_codings(ALICE, [Coding("expert_A", 0, 10, "transit", "alice")])
+    assert store.only_codings_added_since(before, ids) == store.data_version()
+    frame = store.document_codings_frame(ALICE, "expert_A", ["alice"], ids=ids)
+    assert frame["coding_id"].tolist() == ids
+    assert frame.equals(store.document_codings_frame(ALICE, "expert_A", ["alice"]))
+    assert store.only_codings_added_since(before, ids + [ids[0] + 1]) is None  # not all of them were written
+    mine = store.data_version()
+    other = store.add_coding(ALICE, Coding("expert_A", 16, 31, "transit", "alice"))
+    assert store.only_codings_added_since(before, ids) is None  # another addition after ours
+    store.update_coding(ALICE, other, memo="edited")
+    assert store.only_codings_added_since(mine, [other]) is None  # an edit is not an addition
+    assert store.only_codings_added_since(store.data_version(), ids) is None  # nothing written since

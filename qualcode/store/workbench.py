@@ -25,12 +25,12 @@ class WorkbenchRoom(UsersRoom):
     """One document's codings as ``actor`` may see them (blind mode applies)."""
 
     def document_codings_frame(
-        self, actor: Actor, document: str, annotators: Sequence[str] | None = None
+        self, actor: Actor, document: str, annotators: Sequence[str] | None = None, *, ids: Sequence[int] | None = None
     ) -> pd.DataFrame:
         """The same frame as ``codings_frame(actor, annotators, [document])`` (same columns, dtypes
-        and order).  The annotator filter is written so that no index can serve it
-        (``coalesce(annotator, '')``): the planner then always takes the document index, where
-        the annotator index would scan every coding that annotator ever made."""
+        and order), or only its codings ``ids``.  The annotator filter is written so that no index
+        can serve it (``coalesce(annotator, '')``): the planner then always takes the document
+        index, where the annotator index would scan every coding that annotator ever made."""
         visible = self.visible_annotators(actor, annotators)
         c, d = s.codings, s.documents
         doc_id = sa.select(d.c.id).where(d.c.name == document).scalar_subquery()
@@ -53,9 +53,26 @@ class WorkbenchRoom(UsersRoom):
         )
         if visible is not None:
             q = q.where(sa.func.coalesce(c.c.annotator, "").in_(list(visible)))
+        if ids is not None:
+            q = q.where(c.c.id.in_([int(i) for i in ids]))
         with self.read() as conn:  # the driver's rows as they are: SQLAlchemy's per-row wrapping was a third
             rows = conn.execute(q).cursor.fetchall()
         return _columnwise_frame(rows, CODING_COLUMNS, ("coding_id", "start", "end"))
+
+    def only_codings_added_since(self, version: int, ids: Sequence[int]) -> int | None:
+        """The data version now if every write after ``version`` was the addition of the codings
+        ``ids`` (and nothing else, by anyone), else None: then a frame read at ``version`` plus
+        those codings is the frame now (the Code page's Apply reads 2 rows, not the document's
+        hundreds)."""
+        a = s.audit_log
+        with self.read() as conn:
+            rows = conn.execute(sa.select(a.c.id, a.c.action, a.c.entity_id).where(a.c.id > int(version))).fetchall()
+        want = {str(int(i)) for i in ids}
+        if not rows or any(action != "coding.add" for _, action, _ in rows):
+            return None
+        if {str(entity) for _, _, entity in rows} != want or len(rows) != len(want):
+            return None
+        return int(max(r[0] for r in rows))
 
     def interview_choices(self) -> list[tuple[str, str | None, str | None]]:
         """``(document, participant id, participant label)`` of every interview, by name: what

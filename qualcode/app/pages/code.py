@@ -194,6 +194,8 @@ def _apply_codes(document: str, codes: list[str] | None) -> None:
         ids = state.run_action(project.add_codings, items, skip_existing=False)
     if ids is None:
         return
+    with state.timed("code.apply.carry"):
+        _carry_codings_forward(project, document, ids)
     recent = [c for c in codes] + [c for c in st.session_state.get(RECENT_KEY, []) if c not in codes]
     st.session_state[RECENT_KEY] = recent[:12]
     st.session_state[SELECTION_KEY] = None
@@ -322,6 +324,26 @@ def document_codings(project: Project, document: str, annotators: list[str] | No
             cache.pop(next(iter(cache)))
         cache[key] = frame
     return frame
+
+
+def _carry_codings_forward(project: Project, document: str, ids: list[int]) -> None:
+    """After this session added the codings ``ids``: when nothing else was written since the
+    cached frames of ``document`` were read, they become the frames of the new data version with
+    the new rows appended (ids only grow: the order by id holds), so the rerun reads two rows,
+    not the interview's hundreds.  Anything else written in between (another session, another
+    kind of write) leaves the cache alone: the rerun reads the document afresh."""
+    cache: dict[Any, pd.DataFrame] = st.session_state.get(CODINGS_CACHE_KEY) or {}
+    then = st.session_state.get(VERSION_KEY)
+    stale = [k for k in cache if k[0] == project.actor and k[1] == document and k[3] == then]
+    if then is None or not stale or not ids:
+        return
+    for key in stale:
+        found = project.codings_added_since(int(then), document, ids, list(key[2]) if key[2] is not None else None)
+        if found is None:
+            return
+        now, rows = found
+        old = cache.pop(key)
+        cache[(key[0], key[1], key[2], now)] = rows if old.empty else pd.concat([old, rows], ignore_index=True)
 
 
 def interview_labels(project: Project, version: int | None = None) -> dict[str, str]:
