@@ -129,6 +129,11 @@ def test_apply_carries_the_cached_codings_forward_and_they_equal_a_fresh_read(
     assert reads == []  # the interview was not read again
     assert len(_shown_spans(at)) == 2
     assert _shown_spans(at) == _spans(project, "carol", first["document"])
+    from qualcode.app.pages.code import _span_rows  # colours, labels and memos as a fresh build gives them
+
+    carol = project.as_user(Actor("carol", "annotator", local=True))
+    fresh = carol.document_codings_view(first["document"], ["carol"])
+    assert component_data(at)["spans"] == [list(r) for r in _span_rows(carol.codebook, fresh, "carol", False)]
 
 
 def test_apply_after_a_write_elsewhere_shows_both(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,6 +59,7 @@ VERSION_KEY = "qc_data_version"  # the data version read at the start of this re
 MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
 CODINGS_CACHE_KEY = "qc_codings_cache"  # session state: the last few documents' codings by data version
 LABELS_CACHE_KEY = "qc_interview_labels"  # session state: (data version, picker labels)
+SPANS_CACHE_KEY = "qc_span_rows"  # session state: (codings frame, show others, codebook version, its highlight rows)
 # The panels drawn only while open (expander state keys; AppTest opens one by setting it True).
 NEW_CODE_OPEN_KEY, PARTICIPANT_OPEN_KEY, SUGGESTIONS_OPEN_KEY, EDIT_OPEN_KEY = (
     "qc_new_code_open",
@@ -343,7 +344,11 @@ def _carry_codings_forward(project: Project, document: str, ids: list[int]) -> N
             return
         now, rows = found
         old = cache.pop(key)
-        cache[(key[0], key[1], key[2], now)] = rows if old.empty else pd.concat([old, rows], ignore_index=True)
+        new = cache[(key[0], key[1], key[2], now)] = rows if old.empty else pd.concat([old, rows], ignore_index=True)
+        spans = st.session_state.get(SPANS_CACHE_KEY)
+        if spans is not None and spans[0] is old and spans[2] == project.codebook_version:
+            added = _span_rows(project.codebook, rows, project.actor.name, spans[1])
+            st.session_state[SPANS_CACHE_KEY] = (new, spans[1], spans[2], spans[3] + added)
 
 
 def interview_labels(project: Project, version: int | None = None) -> dict[str, str]:
@@ -424,6 +429,19 @@ def _workspace_run() -> None:
         _workspace_body(project, document, unit, show_others)
 
 
+def span_rows(project: Project, codings: pd.DataFrame, show_others: bool) -> list[list[Any]]:
+    """The highlights of ``codings`` (:func:`_span_rows`), kept in the session for that frame
+    object (the codings cache hands out the same one until the data change): a selection or a
+    search reruns the page without building them again; an Apply extends them
+    (:func:`_carry_codings_forward`)."""
+    cached = st.session_state.get(SPANS_CACHE_KEY)
+    if cached is not None and cached[0] is codings and cached[1:3] == (show_others, project.codebook_version):
+        return cached[3]
+    rows = _span_rows(project.codebook, codings, project.actor.name, show_others)
+    st.session_state[SPANS_CACHE_KEY] = (codings, show_others, project.codebook_version, rows)
+    return rows
+
+
 def _span_rows(codebook: Codebook, codings: pd.DataFrame, actor_name: str, show_others: bool) -> list[list[Any]]:
     """``[start, end, colour, label, coding_id, memo]`` per coding: plain columns and one
     colour/label look-up per code (a per-row pandas access was a third of each rerun)."""
@@ -485,7 +503,6 @@ def _search_bar(text: str) -> dict[str, Any] | None:
 
 def _workspace_body(project: Project, document: str, unit: str, show_others: bool) -> None:
     actor = project.actor
-    codebook = project.codebook
     doc = state.cached_document(project, document)
     if doc is None:
         st.warning("This interview was removed; pick another one.")
@@ -512,7 +529,7 @@ def _workspace_body(project: Project, document: str, unit: str, show_others: boo
                 text=doc["text"],
                 text_key=f"{document}:{doc['sha']}",
                 segments_key=f"{document}:{doc['sha']}:{unit}",
-                spans=_span_rows(codebook, codings, actor.name, show_others),
+                spans=span_rows(project, codings, show_others),
                 segments=lambda: segments[["start", "end"]].to_numpy().tolist(),
                 selection=(sel["start"], sel["end"]) if sel else None,
                 on_select=lambda: _on_transcript_select(document),
