@@ -302,3 +302,4 @@ def test_only_codings_added_since_names_the_version_only_when_nothing_else_was_w
     store.update_coding(ALICE, other, memo="edited")
     assert store.only_codings_added_since(mine, [other]) is None  # an edit is not an addition
     assert store.only_codings_added_since(store.data_version(), ids) is None  # nothing written since
+    assert store.only_codings_added_since(0, ids) is None  # a version long ago: the whole log is not ours

@@ -19,15 +19,16 @@ class WorkbenchMixin:
         column by column (the Code page reads it on every rerun)."""
         return self.store.document_codings_frame(self.actor, document, annotators)
 
-    def codings_added_since(
-        self, version: int, document: str, ids: Sequence[int], annotators: Sequence[str] | None
-    ) -> tuple[int, pd.DataFrame] | None:
-        """``(version now, the frame of the codings ids)`` when nothing but their addition was
-        written after ``version`` (a frame read then plus these rows is the frame now), else None."""
-        now = self.store.only_codings_added_since(version, ids)
-        if now is None:
-            return None
-        return now, self.store.document_codings_frame(self.actor, document, annotators, ids=ids)
+    def only_codings_added_since(self, version: int, ids: Sequence[int]) -> int | None:
+        """The data version now when nothing but the addition of the codings ``ids`` was written
+        after ``version`` (a frame read then plus these rows is the frame now), else None."""
+        return self.store.only_codings_added_since(version, ids)
+
+    def document_codings_by_id(
+        self, document: str, ids: Sequence[int], annotators: Sequence[str] | None
+    ) -> pd.DataFrame:
+        """The rows of :meth:`document_codings_view` for the codings ``ids`` only."""
+        return self.store.document_codings_frame(self.actor, document, annotators, ids=ids)
 
     def interview_choices(self) -> list[tuple[str, str | None, str | None]]:
         """``(document, participant id, participant label)`` of every interview, by name."""

@@ -338,11 +338,11 @@ def _carry_codings_forward(project: Project, document: str, ids: list[int]) -> N
     stale = [k for k in cache if k[0] == project.actor and k[1] == document and k[3] == then]
     if then is None or not stale or not ids:
         return
+    now = project.only_codings_added_since(int(then), ids)  # one check for every cached frame
+    if now is None:
+        return
     for key in stale:
-        found = project.codings_added_since(int(then), document, ids, list(key[2]) if key[2] is not None else None)
-        if found is None:
-            return
-        now, rows = found
+        rows = project.document_codings_by_id(document, ids, list(key[2]) if key[2] is not None else None)
         old = cache.pop(key)
         new = cache[(key[0], key[1], key[2], now)] = rows if old.empty else pd.concat([old, rows], ignore_index=True)
         spans = st.session_state.get(SPANS_CACHE_KEY)
