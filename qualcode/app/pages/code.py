@@ -2,10 +2,11 @@
 
 Speed: only the current document's codings are read (``Project.document_codings_view``, by
 the document index, built column by column); the text and segments are cached by the text's
-hash and sent to the browser once per session (the component keeps them); the page (picker,
-transcript, coding panel) is one ``st.fragment``, so choosing an interview, selecting and
-applying rerun only that part, not the app around it,
-and the component redraws only the highlights that changed.  Actions run in widget callbacks
+hash and sent to the browser once per session (the component keeps them); the page is one
+``st.fragment`` (choosing an interview reruns that part, not the app around it) with the find
+box, transcript and panels a fragment inside it (selecting, applying, undoing and searching
+rerun only those, not the picker row with every interview's label), and the component redraws
+only the highlights that changed.  Actions run in widget callbacks
 (before the rerun draws), so the new highlight shows in the same rerun that stored the coding.
 
 Coding from the keyboard: with text selected, ``1``–``9`` apply the numbered recent code
@@ -426,6 +427,18 @@ def _workspace_run() -> None:
                 st.caption("Blind coding: only your own codings are shown.")
         if document is None:
             return
+    _coding_zone(document, unit, show_others)
+
+
+@st.fragment
+def _coding_zone(document: str, unit: str, show_others: bool) -> None:
+    """The find box, the transcript and the panels beside it: a fragment inside the page's, so
+    selecting, applying, undoing, searching and editing rerun only this.  The picker row above
+    (every interview's label: a thousand on a big project) is not drawn and sent again on each
+    Apply; choosing another interview, unit or view reruns the page's fragment, and this with it."""
+    with state.timed("code.zone"):
+        project = state.user_project()
+        st.session_state[VERSION_KEY] = project.data_version()
         _workspace_body(project, document, unit, show_others)
 
 
@@ -476,28 +489,30 @@ def _segments_of(doc: dict[str, Any], unit: str) -> pd.DataFrame:
 
 def _search_bar(text: str) -> dict[str, Any] | None:
     """The find box above the transcript: hits highlighted, the current one scrolled to."""
-    cols = st.columns([6, 2, 1, 1], vertical_alignment="center", gap="small")
-    query = cols[0].text_input(
+    # Two columns, the second one empty until there is a query (each element is redrawn and
+    # sent on every Apply: no placeholders).
+    box, status = st.columns([3, 2], vertical_alignment="center", gap="small")
+    query = box.text_input(
         "Find in this interview",
         key="qc_search",
         placeholder="Find in this interview ( / )",
         label_visibility="collapsed",
         on_change=_search_changed,
     )
-    hits = search_hits(text, query or "")
     if not (query or "").strip():
-        cols[1].caption("")
         st.session_state["qc_search_focus"] = 0
         return None
+    hits = search_hits(text, query or "")
     if not hits:
-        cols[1].caption("No matches")
+        status.caption("No matches")
         return {"query": query, "hits": [], "focus": -1}
     focus = int(st.session_state.get("qc_search_focus", 0)) % len(hits)
     st.session_state["qc_search_focus"] = focus
     more = "+" if len(hits) >= MAX_SEARCH_HITS else ""
-    cols[1].caption(f"{focus + 1} of {len(hits)}{more} {'match' if len(hits) == 1 else 'matches'}")
-    cols[2].button(":material/keyboard_arrow_up:", key="qc_search_prev", on_click=_search_step, args=(-1,))
-    cols[3].button(":material/keyboard_arrow_down:", key="qc_search_next", on_click=_search_step, args=(1,))
+    with status.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.caption(f"{focus + 1} of {len(hits)}{more} {'match' if len(hits) == 1 else 'matches'}")
+        st.button(":material/keyboard_arrow_up:", key="qc_search_prev", on_click=_search_step, args=(-1,))
+        st.button(":material/keyboard_arrow_down:", key="qc_search_next", on_click=_search_step, args=(1,))
     return {"query": query, "hits": [list(h) for h in hits], "focus": focus}
 
 
