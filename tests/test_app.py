@@ -156,10 +156,10 @@ def component_data(at: AppTest, name: str = "qualcode_transcript") -> dict:
     elements = components(at, name)
     assert elements, f"the component {name} is missing"
     data = json.loads(elements[0].proto.json)
-    if name == "qualcode_transcript":  # the spans travel compacted: [start, end, colour, label, id, memo]
-        from qualcode.app.components.transcript import expand_spans
+    if name == "qualcode_transcript":  # spans compacted, spans and segments as JSON text
+        from qualcode.app.components.transcript import decoded
 
-        data["spans"] = expand_spans(data)
+        data = decoded(data)
     return data
 
 

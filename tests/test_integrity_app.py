@@ -178,8 +178,12 @@ def signed_in(name: str) -> AppTest:
 def apply_code(at: AppTest, containing: str, code: str) -> None:
     import json
 
-    data = json.loads(
-        next(e for e in at.get("bidi_component") if e.proto.component_name == "qualcode_transcript").proto.json
+    from qualcode.app.components.transcript import decoded
+
+    data = decoded(
+        json.loads(
+            next(e for e in at.get("bidi_component") if e.proto.component_name == "qualcode_transcript").proto.json
+        )
     )
     index = next(i for i, (s, e) in enumerate(data["segments"]) if s <= data["text"].index(containing) < e)
     if not at.toggle(key="qc_keyboard_select").value:

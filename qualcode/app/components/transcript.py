@@ -40,6 +40,7 @@ text, and nothing else), ``mark.qc-hl`` (highlighted chunks, ``data-coding-ids``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,14 +50,14 @@ TRANSCRIPT_KEY = "qc_transcript"
 
 _CSS = """
 .qc-root { font-family: var(--st-font, sans-serif); }
-.qc-root { width: 100%; }
+.qc-root { width: 100%; contain: content; }
 .qc-scroll { position: relative; overflow-y: auto; border: 1px solid rgba(128,128,128,.35);
   border-radius: .5rem; background: var(--st-background-color, #fff);
   max-height: max(22rem, calc(100vh - 13rem)); }
 .qc-body { position: relative; display: flex; gap: .75rem; padding: .75rem; }
 .qc-text { flex: 1 1 auto; min-width: 0; white-space: pre-wrap; word-wrap: break-word;
   line-height: 1.65; font-size: 1rem; cursor: text; color: var(--st-text-color, #222); }
-.qc-margin { position: relative; flex: 0 0 11rem; }
+.qc-margin { position: relative; flex: 0 0 11rem; contain: layout style; }
 .qc-line { min-height: 1lh; }
 .qc-section { content-visibility: auto; contain-intrinsic-block-size: auto 20lh; }
 .qc-hl { color: inherit; border-radius: 2px; padding: 0; }
@@ -407,17 +408,21 @@ function watchLines(state) {
   }, true);
 }
 
-function markTop(state, it) {
+function markTop(state, it, sectionTops) {
   // The top of a coding's first chunk (in the text's box), without laying out a section that is
   // off screen: in a shown section it is measured (and its offset in the section remembered);
-  // in another, the section's top plus the offset measured before (0 until then).
+  // in another, the section's top plus the offset measured before (0 until then).  Section tops
+  // are read once per pass (``sectionTops``): a thousand labels share a few dozen sections.
   const mark = state.firstMark.get(it.id);
   const section = sectionOf(mark);
   const entry = state.labels.get(it.id);
-  if (!section || !state.shown.has(section)) return (section ? section.offsetTop : 0) + (entry.delta || 0);
+  if (!section) return entry.delta || 0;
+  let sectionTop = sectionTops.get(section);
+  if (sectionTop === undefined) { sectionTop = section.offsetTop; sectionTops.set(section, sectionTop); }
+  if (!state.shown.has(section)) return sectionTop + (entry.delta || 0);
   let top = 0;
   for (let el = mark; el && el !== state.body; el = el.offsetParent) top += el.offsetTop;
-  entry.delta = top - section.offsetTop;
+  entry.delta = top - sectionTop;
   return top;
 }
 
@@ -426,7 +431,8 @@ function positionLabels(state) {
   estimateLines(state);
   const list = (state.labelList || []).filter((it) => firstMark.has(it.id) && labels.has(it.id));
   const base = margin.offsetTop;   // tops in the text's box; labels sit in the margin's (its padding apart)
-  const tops = list.map((it) => markTop(state, it) - base);   // one layout pass (lines off screen: their placeholders)
+  const sectionTops = new Map();
+  const tops = list.map((it) => markTop(state, it, sectionTops) - base);   // one layout pass (lines off screen: their placeholders)
   if (!state.labelHeight) {
     const probe = document.createElement("div");
     probe.className = "qc-label";
@@ -436,6 +442,7 @@ function positionLabels(state) {
     margin.removeChild(probe);
   }
   const height = state.labelHeight;
+  state.width = state.textRoot.clientWidth;   // read before the writes below: no second layout
   let bottom = -Infinity;
   list.forEach((it, i) => {
     const entry = labels.get(it.id);
@@ -444,7 +451,6 @@ function positionLabels(state) {
     bottom = top + height;
   });
   margin.style.minHeight = Math.max(0, bottom) + "px";
-  state.width = state.textRoot.clientWidth;
 }
 
 // ---- shortcuts -------------------------------------------------------------------------------
@@ -474,6 +480,12 @@ function onKeyDown(ev) {
 }
 document.addEventListener("keydown", onKeyDown);
 
+function jsonList(value) {
+  // The spans and segments travel as JSON text (see transcript_view); a list is taken as it is.
+  if (typeof value === "string") { try { const v = JSON.parse(value); return Array.isArray(v) ? v : []; } catch (e) { return []; } }
+  return Array.isArray(value) ? value : [];
+}
+
 export default function (component) {
   const t0 = performance.now();
   const { data, setTriggerValue, parentElement } = component;
@@ -481,7 +493,7 @@ export default function (component) {
   const textKey = String(d.text_key || d.document || "");
   const segKey = String(d.segments_key || textKey);
   if (typeof d.text === "string") remember(TEXTS, textKey, d.text);
-  if (Array.isArray(d.segments)) remember(SEGMENTS, segKey, d.segments);
+  if (d.segments !== null && d.segments !== undefined) remember(SEGMENTS, segKey, jsonList(d.segments));
   const text = TEXTS.get(textKey);
   const segments = SEGMENTS.get(segKey);
   if (text !== undefined) remember(TEXTS, textKey, text);            // the most recently used last,
@@ -511,7 +523,7 @@ export default function (component) {
     return;
   }
   root.__qcAsked = null;
-  const spans = Array.isArray(d.spans) ? d.spans : [];        // [start, end, style, id, memo?]
+  const spans = jsonList(d.spans);                            // [start, end, style, id, memo?]
   const styles = Array.isArray(d.styles) ? d.styles : [];     // [colour, label]
   const pending = Array.isArray(d.selection) ? d.selection : null;
   const previous = root.__qcState;
@@ -747,8 +759,11 @@ def transcript_view(
         "segments_key": segments_key,
         "text": text if send_text else None,
         "styles": styles,
-        "spans": compact,
-        "segments": ([list(s) for s in segments] if not callable(segments) else None) if send_segments else None,
+        # The two long lists as JSON text: Streamlit checks every list in a component's data for
+        # a dataframe, building an array of it (~1 ms a rerun for a thousand highlights); a
+        # string it passes on as it is.
+        "spans": _json(compact),
+        "segments": (_json([list(s) for s in segments]) if not callable(segments) else None) if send_segments else None,
         "language": language,
         "height": height,
         "selection": list(selection) if selection else None,
@@ -785,10 +800,27 @@ def compact_spans(spans: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list
     return styles, compact
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def decoded(data: dict[str, Any]) -> dict[str, Any]:
+    """A component's data as sent, with the spans expanded to ``[start, end, colour, label,
+    coding_id, memo]`` and the segments decoded (for tests)."""
+    out = dict(data)
+    out["spans"] = expand_spans(data)
+    if isinstance(data.get("segments"), str):
+        out["segments"] = json.loads(data["segments"])
+    return out
+
+
 def expand_spans(data: dict[str, Any]) -> list[list[Any]]:
     """The ``[start, end, colour, label, coding_id, memo]`` of a component's data (for tests)."""
     styles = data.get("styles") or []
-    return [[s[0], s[1], *styles[s[2]], s[3], s[4] if len(s) > 4 else ""] for s in data.get("spans") or []]
+    spans = data.get("spans") or []
+    if isinstance(spans, str):
+        spans = json.loads(spans)
+    return [[s[0], s[1], *styles[s[2]], s[3], s[4] if len(s) > 4 else ""] for s in spans]
 
 
 def _on_need(key: str) -> None:
