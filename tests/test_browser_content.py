@@ -179,6 +179,10 @@ def test_lines_off_screen_are_not_laid_out_and_labels_follow_when_scrolled_to(br
     page.wait_for_function(f"() => !!document.querySelector(\"[data-testid=qc-margin-label][data-coding-id='{cid}']\")")
     laid_out, _ = page.evaluate(LINE_AND_LABEL_JS, [cid])
     assert laid_out is False  # the last section, 300 paragraphs down, is skipped
+    # Its label is in the page but not laid out either (display: none until near the view):
+    # a thousand labels laid out cost ~70 ms each time the transcript was put back on the page.
+    label_shown = f"document.querySelector(\"[data-testid=qc-margin-label][data-coding-id='{cid}']\").checkVisibility()"
+    assert page.evaluate(label_shown) is False
     page.evaluate(
         f"document.querySelector(\"mark.qc-hl[data-coding-ids~='{cid}']\").scrollIntoView({{block: 'center'}})"
     )
@@ -189,4 +193,5 @@ def test_lines_off_screen_are_not_laid_out_and_labels_follow_when_scrolled_to(br
         arg=[cid],
         timeout=WAIT_MS,
     )
+    assert page.evaluate(label_shown) is True
     context.close()

@@ -25,7 +25,9 @@ with 900 highlights was rebuilt whole on every Apply).  Lines off screen are not
 (``content-visibility: auto`` on sections of 24 lines, each with a height estimated from its
 lines' lengths until it has been shown once), and the margin label of a coding in such a section
 is placed by the section's top, not by measuring its highlight: going back to the Code page laid
-out all 20,000 words (~200 ms).
+out all 20,000 words (~200 ms).  Only the margin labels within a screen and a half of the view
+are displayed (the others are ``display: none``, shown as the text scrolls): putting back a
+transcript with a thousand labels laid them all out (~70 ms of the ~90 ms it took).
 
 Stable selectors for browser tests and benchmarks: the element container has the CSS class
 ``st-key-qc_transcript``; inside it ``[data-testid=qc-transcript]`` (attributes
@@ -337,7 +339,12 @@ function placeLabels(state, later) {
       label.title = it.memo ? it.label + "\nMemo: " + it.memo : it.label;
       if (it.memo) { label.classList.add("qc-memo"); label.dataset.memo = "1"; } else { delete label.dataset.memo; }
       label.style.borderLeftColor = isColor(it.color) ? it.color : "#888";
-      if (!entry) { entry = { el: label, key: key, top: null }; labels.set(it.id, entry); frag.appendChild(label); }
+      if (!entry) {
+        label.style.display = "none";   // until placed: shown by showNearLabels when near the view
+        entry = { el: label, key: key, top: null, near: false };
+        labels.set(it.id, entry);
+        frag.appendChild(label);
+      }
       entry.key = key;
     }
   });
@@ -443,6 +450,7 @@ function positionLabels(state) {
   }
   const height = state.labelHeight;
   state.width = state.textRoot.clientWidth;   // read before the writes below: no second layout
+  state.marginTop = state.body.offsetTop + base;   // the margin's top in the scrolled content
   let bottom = -Infinity;
   list.forEach((it, i) => {
     const entry = labels.get(it.id);
@@ -451,6 +459,20 @@ function positionLabels(state) {
     bottom = top + height;
   });
   margin.style.minHeight = Math.max(0, bottom) + "px";
+  showNearLabels(state);
+}
+
+function showNearLabels(state) {
+  // Only the labels within a screen and a half of the view are displayed; the others are
+  // display: none (in the page, with their place kept, but not laid out): a thousand labels laid
+  // out cost ~70 ms each time the transcript is put back on the page.  Placed again on scroll.
+  const view = state.scroll.clientHeight || window.innerHeight;
+  const at = state.scroll.scrollTop - (state.marginTop || 0);
+  const from = at - 1.5 * view, to = at + 2.5 * view;
+  state.labels.forEach((entry) => {
+    const near = entry.top !== null && entry.top >= from && entry.top <= to;
+    if (entry.near !== near) { entry.el.style.display = near ? "" : "none"; entry.near = near; }
+  });
 }
 
 // ---- shortcuts -------------------------------------------------------------------------------
@@ -620,7 +642,12 @@ export default function (component) {
   root.__qcState = state;
   KEY_TARGET = state;
   LAST = state;
-  scroll.addEventListener("scroll", () => { state.scrollTop = scroll.scrollTop; }, { passive: true });
+  scroll.addEventListener("scroll", () => {
+    state.scrollTop = scroll.scrollTop;
+    if (state.nearPending) return;
+    state.nearPending = true;
+    requestAnimationFrame(() => { state.nearPending = false; showNearLabels(state); });
+  }, { passive: true });
 
   margin.addEventListener("click", (ev) => {
     const label = ev.target instanceof Element ? ev.target.closest(".qc-label") : null;
