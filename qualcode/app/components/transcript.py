@@ -451,6 +451,7 @@ function positionLabels(state) {
   const height = state.labelHeight;
   state.width = state.textRoot.clientWidth;   // read before the writes below: no second layout
   state.marginTop = state.body.offsetTop + base;   // the margin's top in the scrolled content
+  const view = [state.scroll.scrollTop, state.scroll.clientHeight];   // read before writing, too
   let bottom = -Infinity;
   list.forEach((it, i) => {
     const entry = labels.get(it.id);
@@ -459,15 +460,15 @@ function positionLabels(state) {
     bottom = top + height;
   });
   margin.style.minHeight = Math.max(0, bottom) + "px";
-  showNearLabels(state);
+  showNearLabels(state, view[0], view[1]);
 }
 
-function showNearLabels(state) {
+function showNearLabels(state, scrollTop, viewHeight) {
   // Only the labels within a screen and a half of the view are displayed; the others are
   // display: none (in the page, with their place kept, but not laid out): a thousand labels laid
   // out cost ~70 ms each time the transcript is put back on the page.  Placed again on scroll.
-  const view = state.scroll.clientHeight || window.innerHeight;
-  const at = state.scroll.scrollTop - (state.marginTop || 0);
+  const view = viewHeight || window.innerHeight;
+  const at = scrollTop - (state.marginTop || 0);
   const from = at - 1.5 * view, to = at + 2.5 * view;
   state.labels.forEach((entry) => {
     const near = entry.top !== null && entry.top >= from && entry.top <= to;
@@ -646,7 +647,7 @@ export default function (component) {
     state.scrollTop = scroll.scrollTop;
     if (state.nearPending) return;
     state.nearPending = true;
-    requestAnimationFrame(() => { state.nearPending = false; showNearLabels(state); });
+    requestAnimationFrame(() => { state.nearPending = false; showNearLabels(state, scroll.scrollTop, scroll.clientHeight); });
   }, { passive: true });
 
   margin.addEventListener("click", (ev) => {
