@@ -278,9 +278,11 @@ def _memos_scene(page) -> None:
 
 
 def _interviews_scene(page) -> None:
-    """Scrolled to the interview table and the coding progress (past the upload form)."""
-    page.locator("h3:has-text('Interviews (')").first.scroll_into_view_if_needed()
-    page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]'); if (m) m.scrollBy(0, 400); }")
+    """Scrolled past the upload form to the tabs, the coding progress open (the page's first tab;
+    only the open tab is drawn)."""
+    page.locator("h3:has-text('Your coding progress')").first.wait_for(timeout=WAIT_MS)
+    page.locator("[data-testid=stTabs]").first.scroll_into_view_if_needed()
+    page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]'); if (m) m.scrollBy(0, -8); }")
 
 
 def take(project_dir: Path, out: Path, pages: list[str] | None = None, width: int = 1366) -> list[Path]:

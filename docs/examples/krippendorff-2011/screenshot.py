@@ -45,6 +45,8 @@ def take(project_dir: Path, out: Path, width: int = 1366, height: int = 1100) ->
             page.keyboard.press("Enter")
             page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
             page.locator("[data-testid=stSidebarNav] a", has_text="Agreement").click()
+            # Only the open tab is drawn: open the forest plot's.
+            page.get_by_role("tab", name="Forest plot").click(timeout=WAIT_MS)
             page.wait_for_selector("text=Alpha per code and theme", timeout=WAIT_MS)
             page.wait_for_selector(
                 "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=WAIT_MS
