@@ -164,7 +164,7 @@ def _open_code_page(context: Any, url: str, document: str, annotator: str) -> An
         page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
     if page.locator(ready).count() == 0:
-        page.locator(".st-key-qc_document").click()
+        page.locator(".st-key-qc_document_picker input").click()
         page.get_by_role("option", name=re.compile(rf"(^|· ){re.escape(document)}$")).click()
     page.wait_for_selector(ready, timeout=WAIT_MS)
     _idle(page)
@@ -273,7 +273,7 @@ def _new_session_load(browser: Any, url: str, selector: str, text: str | None, c
 def _choose_interview(page: Any, document: str) -> float:
     """Pick ``document`` in the interview picker (typed, so the list is short); time from the
     choice until its transcript is ready."""
-    box = page.locator(".st-key-qc_document input")
+    box = page.locator(".st-key-qc_document_picker input")
     box.click()
     page.keyboard.type(document)
     page.get_by_role("option", name=document).first.wait_for(timeout=WAIT_MS)

@@ -163,6 +163,28 @@ def component_data(at: AppTest, name: str = "qualcode_transcript") -> dict:
     return data
 
 
+def picker(at: AppTest, key: str) -> dict:
+    """The type-ahead picker that sets ``st.session_state[key]``, as the browser gets it:
+    ``options`` as (value, label) pairs and the chosen ``value``."""
+    import json
+
+    for element in components(at, "qualcode_picker"):
+        data = json.loads(element.proto.json)
+        if data.get("key") == key:
+            data["options"] = [tuple(pair) for pair in json.loads(data["options"])]
+            return data
+    raise AssertionError(f"no picker for {key!r} on the page")
+
+
+def choose(at: AppTest, key: str, value: str) -> AppTest:
+    """Choose ``value`` in the picker ``key`` as a pick in the browser ends (the choice in the
+    session, then a rerun; ``picker.chosen``, which the pick event runs, has its own tests)."""
+    offered = [v for v, _label in picker(at, key)["options"]]
+    assert value in offered, f"{value!r} is not offered by the picker {key!r}: {offered}"
+    at.session_state[key] = value
+    return at.run()
+
+
 def stored(project: Project, annotator: str | None = None):
     frame = project.store.codings_frame(LOCAL_ADMIN)
     return frame if annotator is None else frame.loc[frame["annotator"] == annotator]
@@ -341,7 +363,7 @@ def test_new_code_on_the_fly(project: Project) -> None:
 
 def test_suggestions_accept_and_reject(project: Project) -> None:
     at = app(role="annotator", name="carol").run()
-    at.selectbox(key="qc_document").select("expert_B").run()
+    choose(at, "qc_document", "expert_B")
     at.session_state["qc_suggestions_open"] = True  # the panel is drawn while open
     at.run()
     at.button(key="qc_suggest_patterns").click().run()
@@ -371,7 +393,7 @@ def test_hostile_transcript_is_passed_and_shown_as_text(project: Project) -> Non
     start = text.index("<script>")
     project.as_user(Actor("carol", "annotator", local=True)).add_coding("hostile", start, len(text) - 1, "visas")
     at = app(role="annotator", name="carol").run()
-    at.selectbox(key="qc_document").select("hostile").run()
+    choose(at, "qc_document", "hostile")
     data = component_data(at)
     assert "<script>alert('pwned')</script>" in data["text"]  # raw text; the component sets textContent
     pick_segment(at, "<script>", data["text"], data["segments"])

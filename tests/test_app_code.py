@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
-from test_app import app, assert_no_exception, component_data, make_project, pick_segment, texts
+from test_app import app, assert_no_exception, choose, component_data, make_project, pick_segment, picker, texts
 
 from qualcode.app.pages.code import recent_codes, search_hits
 from qualcode.project import Project
@@ -97,10 +97,32 @@ def test_memo_is_sent_with_its_span(project: Project) -> None:
 
 def test_interview_picker_shows_participant_labels(project: Project) -> None:
     at = app(role="annotator", name="carol").run()
-    box = at.selectbox(key="qc_document")
-    assert box.options[:2] == ["Expert (A) · expert_A", "Expert (B) · expert_B"]
-    box.select("expert_B").run()
+    box = picker(at, "qc_document")
+    assert box["label"] == "Interview" and box["value"] == "expert_A"
+    assert box["options"][:2] == [("expert_A", "Expert (A) · expert_A"), ("expert_B", "Expert (B) · expert_B")]
+    choose(at, "qc_document", "expert_B")
     assert component_data(at)["document"] == "expert_B"
+    assert picker(at, "qc_document")["value"] == "expert_B"
+
+
+@pytest.mark.parametrize(
+    ("event", "current", "changed", "after"),
+    [
+        ({"pick": "b"}, "a", True, "b"),  # a pick in the browser chooses that option
+        ({"pick": "a"}, "a", False, "a"),  # the current one again: nothing to do
+        ({"pick": "zzz"}, "a", False, "a"),  # not offered (a stale page): ignored
+        ({"pick": None}, "a", False, "a"),
+        (None, "a", False, "a"),  # no event at all
+        ("not a mapping", "a", False, "a"),
+    ],
+)
+def test_picker_takes_a_pick_only_of_an_offered_option(event: object, current: str, changed: bool, after: str) -> None:
+    from qualcode.app.components.picker import chosen, element_key
+
+    calls: list[str] = []
+    session: dict[str, object] = {"doc": current, element_key("doc"): event}
+    assert chosen(session, "doc", ["a", "b"], lambda: calls.append("changed")) is changed
+    assert session["doc"] == after and calls == (["changed"] if changed else [])
 
 
 def test_open_in_context_from_the_address_selects_and_reveals_the_span(project: Project) -> None:
@@ -139,9 +161,9 @@ def test_text_and_segments_are_sent_once_per_session(project: Project) -> None:
     at.selectbox(key="qc_unit").select("paragraph").run()  # other segments: sent again, text not
     data = component_data(at)
     assert data["text"] is None and data["segments"] and data["segments_key"] != first["segments_key"]
-    at.selectbox(key="qc_document").select("expert_B").run()  # another interview: its text is sent
+    choose(at, "qc_document", "expert_B")  # another interview: its text is sent
     assert component_data(at)["text"] == project.store.document_text("expert_B")
-    at.selectbox(key="qc_document").select("expert_A").run()  # back: the browser still holds that text
+    choose(at, "qc_document", "expert_A")  # back: the browser still holds that text
     assert component_data(at)["text"] is None and component_data(at)["document"] == "expert_A"
     fresh = app(role="annotator", name="carol").run()  # a new session (a reload) gets everything
     assert component_data(fresh)["text"] == project.store.document_text("expert_A")
@@ -222,7 +244,7 @@ def test_a_coding_from_another_session_shows_on_the_next_rerun(project: Project)
     carol.add_coding("expert_A", 0, 10, "transit")  # another browser session of carol's
     at.text_input(key="qc_search").input("").run()
     assert [s[:2] for s in component_data(at)["spans"]] == [[0, 10]]
-    at.selectbox(key="qc_document").select("expert_B").run()
+    choose(at, "qc_document", "expert_B")
     carol.delete_coding(int(project.store.codings_frame(carol.actor)["coding_id"].iloc[0]))
-    at.selectbox(key="qc_document").select("expert_A").run()  # back to an interview read before
+    choose(at, "qc_document", "expert_A")  # back to an interview read before
     assert component_data(at)["spans"] == []

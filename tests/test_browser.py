@@ -84,7 +84,7 @@ def open_document(page, name: str) -> None:
     for _ in range(3):  # a rerun that lands while the list is open closes it: open it again
         if page.locator(ready).count():
             break
-        page.locator(".st-key-qc_document input").click()
+        page.locator(".st-key-qc_document_picker input").click()
         page.keyboard.type(name)
         # The picker shows "participant label · file name" (or the file name alone).
         option = page.get_by_role("option", name=re.compile(rf"(^|· ){re.escape(name)}$"))
@@ -545,4 +545,48 @@ def test_back_on_the_code_page_the_transcript_is_put_back_not_rebuilt(browser, s
     # ... and it still works: a drag selects
     drag_select(page, "and employers hire")
     page.wait_for_selector("text=Selected", timeout=WAIT_MS)
+    context.close()
+
+
+def test_interview_picker_types_ahead_and_picks_with_the_keyboard(browser, server, project) -> None:
+    """The type-ahead picker (components/picker.py): typing narrows the list to the matching
+    interviews, Down and Enter pick one, Escape drops what was typed and keeps the interview,
+    and a click on an option picks it."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    context, page, _ = sign_in(browser, url, "alice")
+    open_document(page, "expert_A")
+    box = page.locator(".st-key-qc_document_picker input[role=combobox]")
+    options = page.locator(".st-key-qc_document_picker [role=option]")
+    box.click()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(options).to_have_count(len(project.store.document_names()))  # every interview
+    page.keyboard.type("EXPERT_")  # any part of the label, in any case
+    expect(options).to_have_count(2)
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1'][data-document='expert_B']", timeout=WAIT_MS)
+    expect(box).to_have_value(re.compile(r"expert_B$"))
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    box.click()
+    page.keyboard.type("hostile")
+    expect(options).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(options).to_have_count(0)
+    expect(box).to_have_value(re.compile(r"expert_B$"))  # the current interview, not what was typed
+    assert page.locator("[data-testid=qc-transcript][data-document='expert_B']").count() == 1
+
+    box.click()
+    page.keyboard.type("no such interview")
+    expect(page.locator(".st-key-qc_document_picker li", has_text="No match")).to_have_count(1)
+    page.keyboard.press("Enter")  # nothing to pick: nothing happens
+    page.keyboard.press("Escape")
+    box.click()
+    options.filter(has_text="expert_A").click()
+    page.wait_for_selector("[data-testid=qc-transcript][data-ready='1'][data-document='expert_A']", timeout=WAIT_MS)
+    expect(box).to_have_value(re.compile(r"expert_A$"))
     context.close()

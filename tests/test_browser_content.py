@@ -173,7 +173,7 @@ def test_lines_off_screen_are_not_laid_out_and_labels_follow_when_scrolled_to(br
     below still has its margin label, which sits beside its highlight once it is scrolled to."""
     url, _, coding = server
     context, page = open_page(browser, url, "Code")
-    choose(page, "qc_document", "long_L", "Long test interview (L) · long_L")
+    choose(page, "qc_document_picker", "long_L", "Long test interview (L) · long_L")
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1'][data-document='long_L']", timeout=WAIT_MS)
     cid = coding["coding_id"]
     page.wait_for_function(f"() => !!document.querySelector(\"[data-testid=qc-margin-label][data-coding-id='{cid}']\")")

@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
-from test_app import add_codings, app, assert_no_exception, component_data, make_project, texts
+from test_app import add_codings, app, assert_no_exception, component_data, make_project, picker, texts
 
 from qualcode.project import Project
 from qualcode.store import LOCAL_ADMIN, Actor
@@ -95,7 +95,7 @@ def test_open_in_context_lands_on_the_code_page_at_the_span(project: Project) ->
     at.selectbox(key="qc_br_node").select("shortage").run()
     at.button(key=f"qc_br_open_{int(row['coding_id'])}").click().run()
     assert_no_exception(at)
-    assert at.selectbox(key="qc_document").value == "expert_B"
+    assert picker(at, "qc_document")["value"] == "expert_B"
     data = component_data(at)
     assert data["document"] == "expert_B" and data["selection"] == [int(row["start"]), int(row["end"])]
     assert at.session_state["qc_edit_coding"] == int(row["coding_id"])
@@ -117,7 +117,7 @@ def test_open_in_context_from_a_link(project: Project) -> None:
     at.query_params["end"] = "10"
     at.run()
     assert_no_exception(at)
-    assert at.selectbox(key="qc_document").value == "expert_A"
+    assert picker(at, "qc_document")["value"] == "expert_A"
     assert component_data(at)["selection"] == [0, 10]
 
 

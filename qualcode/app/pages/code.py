@@ -16,7 +16,8 @@ Codebook page, or ``/code?document=NAME&start=S&end=E``) arrives through
 ``components/open_in_context.arrive``: the interview chosen, the span selected and scrolled into
 view.
 
-Stable keys (AppTest and Playwright): document ``qc_document``, click unit ``qc_unit``,
+Stable keys (AppTest and Playwright): document ``qc_document`` (a session-state value; the
+type-ahead picker that sets it is the element ``qc_document_picker``), click unit ``qc_unit``,
 transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pick`` (shown
 when the toggle ``qc_keyboard_select`` is on), codes
 ``qc_codes``, memo ``qc_memo``, apply ``qc_apply``, undo ``qc_undo``, coding to edit
@@ -46,6 +47,7 @@ from .. import state
 from ..components import TRANSCRIPT_KEY, transcript_view
 from ..components.colours import code_colour as _theme_rule_colour
 from ..components.open_in_context import arrive as arrive_in_context
+from ..components.picker import picker
 from ..components.transcript import key_event, selection_event
 
 SELECTION_KEY = "qc_selection"
@@ -408,7 +410,9 @@ def _workspace_run() -> None:
             return
         top = st.columns([3, 2, 2])
         with top[0]:
-            document = st.selectbox("Interview", names, key="qc_document", format_func=labels.__getitem__)
+            # A type-ahead element, not a selectbox: a selectbox drew its thousand options again on
+            # each switch of interview (components/picker.py).
+            document = picker("Interview", names, key="qc_document", format_func=labels.__getitem__)
         with top[1]:
             unit = st.selectbox(
                 "A click selects a",
