@@ -12,6 +12,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from lxml import etree
@@ -19,7 +20,7 @@ from lxml import etree
 from qualcode import schema as s
 from qualcode.backup import backup, restore
 from qualcode.errors import ConflictError, PermissionDenied, QualcodeError
-from qualcode.framework import LEVELS, framework_columns, framework_matrix, shorten
+from qualcode.framework import EXCERPT_COLUMNS, LEVELS, framework_columns, framework_matrix, shorten
 from qualcode.model import Coding
 from qualcode.project import Project
 from qualcode.store import Actor
@@ -209,6 +210,22 @@ def test_summaries_are_stored_versioned_and_audited(project: Project) -> None:
     assert audit.loc[audit["entity"] == "framework_summary", "action"].tolist()[-1] == "framework.summary.clear"
 
 
+@pytest.mark.parametrize("level", ["theme", "subtheme"])
+def test_each_cells_excerpts_and_row_are_those_of_its_ids_in_document_order(project: Project, level: str) -> None:
+    """The looked-up cells (row positions found once per matrix) are exactly what comparing
+    every row's ids gives, for every cell, and an unknown cell is a KeyError."""
+    m = project.framework(level=level)
+    table, cells = m.excerpt_table, m.cells
+    for participant, theme in cells[["participant_id", "theme_id"]].itertuples(index=False):
+        scanned = table.loc[(table["participant_id"] == participant) & (table["theme_id"] == theme)]
+        pd.testing.assert_frame_equal(m.excerpts(participant, theme), scanned[EXCERPT_COLUMNS].reset_index(drop=True))
+        row = cells.loc[(cells["participant_id"] == participant) & (cells["theme_id"] == theme)].iloc[0]
+        assert m.cell(participant, theme) == dict(row)
+    assert m.excerpts("P7", "routes").empty and list(m.excerpts("P7", "routes").columns) == EXCERPT_COLUMNS
+    with pytest.raises(KeyError):
+        m.cell("P7", "routes")
+
+
 def test_unknown_cells_are_refused_naming_valid_values(project: Project) -> None:
     with pytest.raises(QualcodeError, match=r"Participant 'P7' does not exist.*'P1', 'P2', 'P3'"):
         project.set_framework_summary("P7", "routes", "x")
@@ -384,13 +401,16 @@ def _texts(at) -> str:  # type: ignore[no-untyped-def]
 def test_framework_page_shows_the_grid_a_cells_excerpts_and_saves_the_summary(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: siblings
+    from test_app import choose
+
     at = _app(project, monkeypatch, "framework").run()
     assert not at.exception, at.exception
     assert "Framework matrix" in [h.value for h in at.header]
     grid = at.dataframe[0].value
     assert grid.columns.tolist() == ["Participant", "Routes", "Policy"]
     assert grid["Participant"].tolist() == ["Person (P1)", "Person (P2)", "Person (P3)"]
-    at.selectbox(key="qc_fw_participant").set_value("P1").run()
+    choose(at, "qc_fw_participant", "P1")
     at.selectbox(key="qc_fw_theme").set_value("policy").run()
     shown = _texts(at)
     assert "Person (P1) · Policy" in shown and "Visas are slow" in shown
@@ -417,6 +437,9 @@ def test_framework_page_shows_the_grid_a_cells_excerpts_and_saves_the_summary(
 def test_framework_grid_is_drawn_a_page_at_a_time_and_a_click_on_page_two_opens_its_cell(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: siblings
+    from test_app import picker
+
     from qualcode.app.pages import framework
 
     monkeypatch.setattr(framework, "GRID_ROWS", 2)
@@ -424,7 +447,11 @@ def test_framework_grid_is_drawn_a_page_at_a_time_and_a_click_on_page_two_opens_
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Participant"].tolist() == ["Person (P1)", "Person (P2)"]
     assert "Participants 1–2 of 3 are drawn here" in _texts(at)
-    assert at.selectbox(key="qc_fw_participant").options == ["Person (P1)", "Person (P2)", "Person (P3)"]
+    assert [label for _value, label in picker(at, "qc_fw_participant")["options"]] == [
+        "Person (P1)",
+        "Person (P2)",
+        "Person (P3)",
+    ]
     at.number_input(key=framework.PAGE_KEY).set_value(2).run()
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Participant"].tolist() == ["Person (P3)"]
@@ -433,7 +460,7 @@ def test_framework_grid_is_drawn_a_page_at_a_time_and_a_click_on_page_two_opens_
     at.session_state["qc_fw_grid_2"] = {"selection": {"rows": [], "columns": [], "cells": [[0, "Policy"]]}}
     at.run()
     assert not at.exception, at.exception
-    assert at.selectbox(key="qc_fw_participant").value == "P3"
+    assert picker(at, "qc_fw_participant")["value"] == "P3"
     assert "Person (P3) · Policy" in _texts(at)
 
 

@@ -260,14 +260,14 @@ def _select(page, key: str, option: str) -> None:
 
 def _framework_cell_scene(page) -> None:
     """One cell opened under the matrix: Expert (F) on Human Trafficking, excerpts and the summary."""
-    _select(page, "qc_fw_participant", "Expert (F)")
+    _select(page, "qc_fw_participant_picker", "Expert (F)")
     _select(page, "qc_fw_theme", "Human Trafficking")
     heading = page.locator("h3:has-text('Expert (F) · Human Trafficking')").first
     heading.wait_for(timeout=WAIT_MS)
-    page.locator(".st-key-qc_fw_participant").scroll_into_view_if_needed()
+    page.locator(".st-key-qc_fw_participant_picker").scroll_into_view_if_needed()
     page.evaluate(
         "() => { const m = document.querySelector('[data-testid=stMain]');"
-        " const t = document.querySelector('.st-key-qc_fw_participant');"
+        " const t = document.querySelector('.st-key-qc_fw_participant_picker');"
         " if (m && t) m.scrollBy(0, t.getBoundingClientRect().top - 40); }"
     )
 

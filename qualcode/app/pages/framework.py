@@ -18,6 +18,7 @@ from ...framework import FrameworkMatrix
 from ...project import Project
 from .. import state
 from ..components import tables
+from ..components.picker import picker
 
 LEVEL_LABELS = {"theme": "Main themes", "subtheme": "Sub-themes"}
 CELL_KEY = "qc_fw_cell"  # the (participant, theme) ids last picked in the grid
@@ -132,7 +133,9 @@ def render() -> None:
         level = cols[0].radio(
             "Columns", list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key="qc_fw_level", horizontal=True
         )
-        annotators_all = sorted(data.codings["annotator"].astype(str).unique().tolist())
+        annotators_all = state.derived(  # a pass over every coding: once per data version
+            project, version, "framework.annotators", lambda: sorted(data.codings["annotator"].astype(str).unique())
+        )
         chosen = cols[1].multiselect(
             "Annotators",
             annotators_all,
@@ -241,9 +244,9 @@ def _cell_choice(event: Any, result: FrameworkMatrix, first: int = 0) -> tuple[s
         if st.session_state.get(key) not in options:
             st.session_state[key] = options[0]
     pick = st.columns(2)
-    participant = pick[0].selectbox(
-        "Participant", participants, format_func=labels.__getitem__, key="qc_fw_participant"
-    )
+    with pick[0]:  # type-ahead: a selectbox drew every participant again on each rerun
+        participant = picker("Participant", participants, format_func=labels.__getitem__, key="qc_fw_participant")
+    participant = participant or participants[0]  # never None: the grid has participants
     theme = pick[1].selectbox("Theme", themes, format_func=theme_names.__getitem__, key="qc_fw_theme")
     return participant, theme
 
