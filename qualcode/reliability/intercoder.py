@@ -34,11 +34,9 @@ from .presence import (
     _code_presence,
     _item_presence,
     _no_units_error,
-    _outside_units,
     _presence_statistics,
     _touching,
     _units,
-    _UnitTable,
 )
 from .spans import span_agreement
 
@@ -104,7 +102,8 @@ def intercoder_agreement(
     items = _items(data, frame, by)
     code_p = _code_presence(frame, units, min_overlap)
     res = _presence_statistics(_item_presence(code_p, items), bootstrap, seed, cap_draws, bootstrap_method)
-    outside = _outside_per_item(frame, units, items)
+    touching = _touching(frame, units)  # per coding: does it overlap a unit
+    outside = _outside_per_item(frame, items, touching)
     df = _result_frame(items, unit, len(units.gstart), len(coders), res, outside)
     scale_list = _scale_list(data, by, scales, scale_level)
     if scale_list:
@@ -112,7 +111,7 @@ def intercoder_agreement(
         df = pd.concat([df, extra[RESULT_COLUMNS]], ignore_index=True)
         df.attrs["scales"] = describe_scales(scale_list, unit)
     method = _method_text(unit, min_overlap, len(coders), bootstrap, bootstrap_method, seed, cap_draws)
-    n_outside = int(_outside_units(frame, units).sum())
+    n_outside = int((~touching).sum())
     df.attrs.update(
         {
             "unit": unit,
@@ -177,12 +176,13 @@ def _check_arguments(
         )
 
 
-def _outside_per_item(frame: _Frame, units: _UnitTable, items: _Items) -> np.ndarray:
-    """Per code/theme row, the codings that touch no unit (a theme counts those of its codes)."""
+def _outside_per_item(frame: _Frame, items: _Items, touching: np.ndarray) -> np.ndarray:
+    """Per code/theme row, the codings that touch no unit (a theme counts those of its codes);
+    ``touching``: per coding of the frame, whether it overlaps a unit (``_touching``)."""
     outside = np.zeros(len(items.ids), dtype=np.int64)
     rows, item = _expand_to_items(frame.code, items.code_items)
     if len(rows):
-        np.add.at(outside, item, (~_touching(frame, units))[rows].astype(np.int64))
+        np.add.at(outside, item, (~touching)[rows].astype(np.int64))
     return outside
 
 

@@ -57,16 +57,17 @@ def _units(
         end = np.maximum(frame.doc_length, 1)
         gstart, gend = frame.doc_offset + start, frame.doc_offset + end
         return _UnitTable(doc, start, end, gstart, gend, np.maximum.accumulate(gend) if len(gend) else gend)
+    # Masks and plain arrays, not filtered frames: each .loc copied every column.
     seg = data.segments
-    seg = seg.loc[(seg["kind"] == kind) & seg["document"].astype(str).isin(frame.documents)]
-    if interviewer is not None and len(seg):
+    doc = _index_of(seg["document"], frame.documents)
+    keep = (doc >= 0) & (seg["kind"] == kind).to_numpy()
+    if interviewer is not None and keep.any():
         codes, uniques = pd.factorize(seg["speaker"], sort=False)
         flags = np.array([_is_interviewer(u, interviewer) for u in uniques] + [False], dtype=bool)
-        seg = seg.loc[~flags[codes]]
-    doc = _index_of(seg["document"], frame.documents)
+        keep &= ~flags[codes]
     start = seg["start"].to_numpy(dtype=np.int64)
     end = seg["end"].to_numpy(dtype=np.int64)
-    keep = end > start
+    keep &= end > start
     doc, start, end = doc[keep], start[keep], end[keep]
     order = np.lexsort((end, start, doc))
     doc, start, end = doc[order], start[order], end[order]
@@ -128,16 +129,6 @@ def _code_presence(frame: _Frame, units: _UnitTable, min_overlap: float) -> _Pre
     unit_of = keys % max(n_units, 1)
     cc = keys // max(n_units, 1)
     return _Presence(cc // n_coders, cc % n_coders, unit_of, n_codes, n_coders, n_units)
-
-
-def _outside_units(frame: _Frame, units: _UnitTable) -> np.ndarray:
-    """Per code: how many of the chosen coders' codings overlap no unit at all.
-
-    Such a coding (a speaker label, the gap between two sentences, an interviewer turn
-    left out of the units) cannot make its code present anywhere, so it would otherwise
-    drop out of sentence/paragraph/turn agreement without a trace.
-    """
-    return np.bincount(frame.code[~_touching(frame, units)], minlength=len(frame.code_ids))
 
 
 def _item_presence(code_presence: _Presence, items: _Items) -> _Presence:
