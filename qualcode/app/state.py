@@ -191,6 +191,12 @@ def derived(project: Project, version: int, name: str, compute: Callable[[], Any
     return value
 
 
+def coded_annotators(project: Project, version: int, data: Any) -> list[str]:
+    """The annotators with codings in ``data`` (the analysis bundle of ``version``), sorted: a
+    pass over every coding, made once per data version (:func:`derived`), not on each visit."""
+    return derived(project, version, "coded_annotators", lambda: sorted(data.codings["annotator"].astype(str).unique()))
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _small_frame(_project: Project, url: str, what: str, version: int) -> pd.DataFrame:
     if what == "participants":

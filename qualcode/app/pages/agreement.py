@@ -155,7 +155,11 @@ def _cached(view: tuple[Any, int] | None, name: str, compute: Any, *key: Any) ->
 def coder_choice(data: Any, key: str, view: tuple[Any, int] | None = None) -> list[str]:
     """Pick at least two coders (default: every annotator except consensus).  ``view``: the
     (project, data version) ``data`` belongs to, to compute the list once per version."""
-    present = _cached(view, "coders", lambda: sorted(a for a in data.codings["annotator"].astype(str).unique()))
+    present = (
+        state.coded_annotators(view[0], view[1], data)
+        if view is not None
+        else sorted(data.codings["annotator"].astype(str).unique())
+    )
     if key in st.session_state:  # set by the user or by "Send to Adjudicate": no default then
         st.session_state[key] = [a for a in st.session_state[key] if a in present]
         return st.multiselect("Coders to compare", present, key=key)

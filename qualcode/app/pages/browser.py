@@ -256,7 +256,7 @@ def render() -> None:
             placeholder="All participants",
             on_change=_reset_shown,
         )
-        annotators = sorted(data.codings["annotator"].astype(str).unique().tolist())
+        annotators = state.coded_annotators(project, version, data)
         chosen_anns = cols[2].multiselect(
             "Coded by", annotators, key="qc_br_annotators", placeholder="Everyone", on_change=_reset_shown
         )

@@ -133,9 +133,7 @@ def render() -> None:
         level = cols[0].radio(
             "Columns", list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key="qc_fw_level", horizontal=True
         )
-        annotators_all = state.derived(  # a pass over every coding: once per data version
-            project, version, "framework.annotators", lambda: sorted(data.codings["annotator"].astype(str).unique())
-        )
+        annotators_all = state.coded_annotators(project, version, data)
         chosen = cols[1].multiselect(
             "Annotators",
             annotators_all,

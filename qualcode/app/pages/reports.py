@@ -348,7 +348,7 @@ def render() -> None:
         if data.codings.empty:
             st.info("No codings yet (that you may see). Code some text on the Code page first.")
             return
-        annotators, level, attribute = _choices(data)
+        annotators, level, attribute = _choices(project, version, data)
         view = _View(project, version, data, annotators)
         # Only the open tab runs (on_change="rerun"): a visit computes and sends one tab, not eight.
         tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
@@ -368,9 +368,9 @@ def render() -> None:
                     fill()
 
 
-def _choices(data: Any) -> tuple[list[str] | None, int, str | None]:
+def _choices(project: Project, version: int, data: Any) -> tuple[list[str] | None, int, str | None]:
     """The controls above the tabs: annotators (None: all), heatmap level, consensus split."""
-    annotators_all = sorted(data.codings["annotator"].astype(str).unique().tolist())
+    annotators_all = state.coded_annotators(project, version, data)
     cols = st.columns([3, 1, 2])
     chosen = cols[0].multiselect(
         "Annotators",

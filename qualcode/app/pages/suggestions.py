@@ -33,8 +33,9 @@ def render() -> None:
     cols = st.columns([1, 2, 1])
     unit = cols[0].selectbox("Unit", UNIT_KINDS, key="qc_eval_unit")
     with state.user_errors():
-        data = state.cached_analysis(project)
-        annotators = sorted(data.codings["annotator"].astype(str).unique().tolist())
+        version = project.data_version()
+        data = state.cached_analysis(project, version)
+        annotators = state.coded_annotators(project, version, data)
         chosen = cols[1].multiselect(
             "Annotators (ground truth)", annotators, key="qc_eval_annotators", placeholder="All"
         )
