@@ -13,7 +13,7 @@ Keyboard: the box is an ARIA combobox.  Typing filters the options (case-insensi
 of the label); Down/Up move through the matches, Enter picks the highlighted one, Escape
 closes the list and puts the current label back, Tab leaves.  A click on an option picks it.
 
-Stable selectors: the element container has the class ``st-key-<key>``; the input is
+Stable selectors: the element container has the class ``st-key-<key>_picker``; the input is
 ``input[role=combobox]`` and each shown option ``[role=option]`` (its text is the label).
 """
 
@@ -32,7 +32,7 @@ _CSS = """
 .qc-picker { position: relative; font-family: var(--st-font, sans-serif); }
 .qc-picker label { display: block; font-size: .875rem; margin-bottom: .25rem; color: var(--st-text-color, #31333f); }
 .qc-picker input { box-sizing: border-box; width: 100%; height: 2.5rem; padding: 0 2rem 0 .75rem;
-  font: inherit; font-size: 1rem; color: var(--st-text-color, #31333f);
+  font: inherit; font-size: .875rem; color: var(--st-text-color, #31333f);  /* as Streamlit's selectbox */
   background: var(--st-secondary-background-color, #f0f2f6); border: 1px solid transparent;
   border-radius: .5rem; outline: none; }
 .qc-picker input:focus { border-color: var(--st-primary-color, #ff4b4b); }
@@ -42,7 +42,7 @@ _CSS = """
 .qc-picker ul { position: absolute; z-index: 1000; left: 0; right: 0; margin: .25rem 0 0; padding: .25rem 0;
   list-style: none; max-height: 18rem; overflow-y: auto; background: var(--st-background-color, #fff);
   border: 1px solid rgba(128,128,128,.35); border-radius: .5rem; box-shadow: 0 4px 16px rgba(0,0,0,.12); }
-.qc-picker li { padding: .4rem .75rem; cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.qc-picker li { padding: .4rem .75rem; font-size: .875rem; cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .qc-picker li[aria-selected=true] { background: rgba(128,128,128,.18); }
 .qc-picker li.qc-more { cursor: default; opacity: .7; font-size: .85rem; }
 """
