@@ -590,3 +590,39 @@ def test_interview_picker_types_ahead_and_picks_with_the_keyboard(browser, serve
     page.wait_for_selector("[data-testid=qc-transcript][data-ready='1'][data-document='expert_A']", timeout=WAIT_MS)
     expect(box).to_have_value(re.compile(r"expert_A$"))
     context.close()
+
+
+def test_interview_picker_shows_a_hostile_label_as_text(browser, tmp_path: Path) -> None:
+    """Participant labels come from front matter: the picker puts them in as text, so markup in
+    a label is shown literally and runs nothing (in the list and in the box)."""
+    from playwright.sync_api import expect
+    from test_app import make_project
+
+    root = tmp_path / "proj"
+    project = make_project(root)
+    (root / "interviews" / "evil.md").write_text(
+        "---\nparticipant: X\nlabel: '<img src=x onerror=\"window.__qcPwned=1\"> Evil <b>bold</b>'\n---\n"
+        "Interviewer: Hello.\n\nParticipant X: Hi.\n",
+        encoding="utf-8",
+    )
+    project.sync()
+    project.close()
+    with serving(root) as url:
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        page.goto(url)
+        page.locator(".st-key-qc_local_name_box input").fill("sam")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-testid=qc-transcript][data-ready='1']", timeout=WAIT_MS)
+        box = page.locator(".st-key-qc_document_picker input[role=combobox]")
+        box.click()
+        page.keyboard.type("evil")
+        option = page.locator(".st-key-qc_document_picker [role=option]")
+        expect(option).to_have_count(1)
+        expect(option).to_have_text('<img src=x onerror="window.__qcPwned=1"> Evil <b>bold</b> · evil')
+        option.click()
+        page.wait_for_selector("[data-testid=qc-transcript][data-ready='1'][data-document='evil']", timeout=WAIT_MS)
+        expect(box).to_have_value('<img src=x onerror="window.__qcPwned=1"> Evil <b>bold</b> · evil')
+        assert page.locator(".st-key-qc_document_picker img, .st-key-qc_document_picker b").count() == 0
+        assert page.evaluate("window.__qcPwned") is None
+        context.close()
