@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from qualcode import agreement as ag
 from qualcode.errors import QualcodeError
@@ -344,3 +346,61 @@ def test_code_table_for_a_pair_of_codes(small):
     assert coinc.loc["Ex only", "Why only"] == pytest.approx(1.0)  # a and b vs c in sentence 1
     with pytest.raises(QualcodeError, match="Unknown code 'W'"):
         code_table(small, "X", other="W")
+
+
+# --------------------------------------------------------------------------- presence, by brute force
+def _brute_presence(text_len, sentences, codings, codes, coders, min_overlap):
+    """presence[code][coder][unit] from the definition: the union of the coder's codings of
+    the code covers at least one character of the unit (or min_overlap of its characters)."""
+    units = sorted(sentences)
+    out = {}
+    for code in codes:
+        out[code] = []
+        for coder in coders:
+            covered = np.zeros(text_len, dtype=bool)
+            for s, e, k, a in codings:
+                if k == code and a == coder:
+                    covered[s:e] = True
+            out[code].append([int(covered[s:e].sum() >= max(1.0, min_overlap * (e - s) - 1e-9)) for s, e in units])
+    return out
+
+
+@st.composite
+def _coded_text(draw):
+    """A text cut into sentences (listed in any order), and random codings by three coders."""
+    cuts = sorted(set(draw(st.lists(st.integers(1, 59), max_size=8))))
+    bounds = [0, *cuts, 60]
+    gaps = draw(st.lists(st.booleans(), min_size=len(bounds), max_size=len(bounds)))
+    sentences = [(s + int(g and e - s > 1), e) for s, e, g in zip(bounds, bounds[1:], gaps)]
+    order = draw(st.permutations(sentences))
+    spans = st.tuples(st.integers(0, 59), st.integers(1, 20)).map(lambda t: (t[0], min(60, t[0] + t[1])))
+    coding = st.tuples(spans, st.sampled_from("AB"), st.sampled_from(["a1", "a2", "a3"]))
+    codings = [(s, e, k, a) for (s, e), k, a in draw(st.lists(coding, min_size=1, max_size=25))]
+    return list(order), codings
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=_coded_text(), min_overlap=st.sampled_from([0.0, 0.5, 1.0]))
+def test_presence_and_statistics_match_the_definition(case, min_overlap):
+    """Presence per (code, coder, sentence), percent agreement, alpha and the codings that touch
+    no sentence agree with a brute-force count over characters, whatever the order of the
+    segments and however the codings overlap."""
+    sentences, codings = case
+    coders = sorted({a for *_, a in codings})
+    assume(len(coders) >= 2)
+    cb = Codebook(themes={"T": Theme("T", "T")}, codes={k: Code(k, k, theme="T") for k in "AB"})
+    doc = ParsedDocument(
+        "d", "x" * 60, Participant("P", "P"), segments=[Segment("sentence", s, e) for s, e in sentences]
+    )
+    data = make_analysis_data(cb, [doc], [Coding("d", s, e, k, a) for s, e, k, a in codings])
+    df = intercoder_agreement(data, annotators=coders, bootstrap=0, min_overlap=min_overlap, scope="all")
+    want = _brute_presence(60, sentences, codings, "AB", coders, min_overlap)
+    for code in "AB":
+        r = row(df, "code", code)
+        assert r["percent_agreement"] == pytest.approx(ag.percent_agreement(want[code]))
+        alpha = ag.krippendorff_alpha(want[code])
+        assert (math.isnan(r["alpha"]) and math.isnan(alpha)) or r["alpha"] == pytest.approx(alpha)
+        touching_none = sum(
+            1 for s, e, k, _ in codings if k == code and not any(min(e, b) > max(s, a) for a, b in sentences)
+        )
+        assert r["codings_outside_units"] == touching_none

@@ -149,16 +149,27 @@ class _Frame:
         return f"{head}; left out {len(self.skipped)} coded by only some coders: {shown}{more}"
 
 
-def _index_of(values: pd.Series, names: Sequence[str]) -> np.ndarray:
-    """Position of each value in ``names`` (-1 if absent), hashing each distinct value once.
+def _factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Per value the position of its distinct value (-1 if missing), and those values as text.
 
-    ``Series.map(dict)`` iterates in Python over arrow-backed strings (pandas 3); factorising
-    first keeps 2 million codings well under a second.
+    Each distinct value is hashed once (``Series.map(dict)`` iterates in Python over
+    arrow-backed strings in pandas 3).
     """
-    codes, uniques = pd.factorize(values.astype(str), sort=False)
-    lookup = {n: i for i, n in enumerate(names)}
-    table = np.array([lookup.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
-    return table[codes]  # factorize marks missing values as -1, which picks the trailing -1
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64, copy=False), [str(u) for u in uniques]
+
+
+def _lookup(distinct: list[str], names: Sequence[str]) -> np.ndarray:
+    """Position in ``names`` of each distinct value (-1 if absent), and a trailing -1 that a
+    missing value's code (-1) picks."""
+    position = {n: i for i, n in enumerate(names)}
+    return np.array([position.get(u, -1) for u in distinct] + [-1], dtype=np.int64)
+
+
+def _index_of(values: pd.Series, names: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``names`` (-1 if absent or missing)."""
+    codes, distinct = _factorize(values)
+    return _lookup(distinct, names)[codes]
 
 
 def _unique(keys: np.ndarray, return_counts: bool = False) -> Any:
@@ -180,50 +191,52 @@ def _frame(
     ``documents`` restricts the candidates to those names (then scope applies to them).
     """
     _check_choice(scope, SCOPES, "scope")
-    # Only the columns used here: filtering rows copies every column kept (quotes and memos
-    # are long strings, ~60 % of the work on a small project).
-    c = data.codings[["document", "start", "end", "code", "annotator"]]
-    coder = _index_of(c["annotator"], coders)
-    c = c.loc[coder >= 0]
-    coder = coder[coder >= 0]
-    doc_s = c["document"].astype(str)
+    # Integer codes of the text columns and one array of row numbers, not filtered frames:
+    # each .loc copied every column kept (over half of this function on a small project).
+    codings = data.codings
+    coder_all = _index_of(codings["annotator"], coders)
+    rows = np.flatnonzero(coder_all >= 0)
+    doc_all, doc_names = _factorize(codings["document"])
+    coder, doc_code = coder_all[rows], doc_all[rows]
     table_docs = list(data.documents["document"].astype(str))
     if documents is not None:
-        keep = _wanted_documents(documents, table_docs, doc_s)
-        c, coder, doc_s = c.loc[keep], coder[keep], doc_s[keep]
-    # Which coders coded each document, from integer keys (a frame of the string pairs and
-    # its drop_duplicates were a third of this function on a small project).
-    doc_codes, doc_names = pd.factorize(doc_s, sort=False)
-    names = np.asarray(doc_names, dtype=object)
+        keep = _wanted_documents(documents, table_docs, doc_names, doc_code)
+        rows, coder, doc_code = rows[keep], coder[keep], doc_code[keep]
+    # Which coders coded each document, from integer keys.
     n_coders = max(len(coders), 1)
-    pair_keys = np.unique(doc_codes[doc_codes >= 0].astype(np.int64) * n_coders + coder[doc_codes >= 0])
-    pairs = pd.DataFrame({"document": names[pair_keys // n_coders], "coder": pair_keys % n_coders})
-    per_doc = np.bincount(pair_keys // n_coders, minlength=len(names))
-    coded_docs = {str(d) for d in names}
+    known = doc_code >= 0
+    pair_keys = np.unique(doc_code[known] * n_coders + coder[known])
+    per_doc = np.bincount(pair_keys // n_coders, minlength=len(doc_names))
+    coded_docs = {doc_names[i] for i in np.flatnonzero(per_doc)}
     skipped: dict[str, list[str]] = {}
     if scope == "common":
-        full = {str(d) for d, n in zip(names, per_doc) if n == len(coders)}
+        full_code = np.flatnonzero(per_doc == len(coders))
+        full = {doc_names[i] for i in full_code}
+        names = np.asarray(doc_names, dtype=object)
+        pairs = pd.DataFrame({"document": names[pair_keys // n_coders], "coder": pair_keys % n_coders})
         skipped = _skipped(pairs, coders, table_docs, coded_docs - full)
         if not full:
             raise _no_common_document(pairs, coders)
-        keep = doc_s.isin(full).to_numpy()
-        c, coder = c.loc[keep], coder[keep]
+        keep = np.isin(doc_code, full_code)
+        rows, coder, doc_code = rows[keep], coder[keep], doc_code[keep]
         coded_docs = full
     documents_given = documents is not None
     documents = [d for d in table_docs if d in coded_docs]
     documents += sorted(coded_docs - set(documents))  # codings of documents missing from the table
-    lengths = dict(zip(data.documents["document"].astype(str), data.documents["length"]))
+    lengths = dict(zip(table_docs, data.documents["length"].tolist()))
     doc_length = np.array([int(lengths.get(d, len(data.texts.get(d, "")))) for d in documents], dtype=np.int64)
-    doc = _index_of(c["document"], documents)
-    start = c["start"].to_numpy(dtype=np.int64)
-    end = c["end"].to_numpy(dtype=np.int64)
+    doc = _lookup(doc_names, documents)[doc_code]
+    start = codings["start"].to_numpy(dtype=np.int64)[rows]
+    end = codings["end"].to_numpy(dtype=np.int64)[rows]
     if len(doc):
         # codings may run past a stale length: the document is at least as long as its codings
         np.maximum.at(doc_length, doc, end)
     doc_offset = offsets(doc_length, gap=1)
+    code_all, code_names = _factorize(codings["code"])
+    code_code = code_all[rows]
     code_ids = list(data.codebook.codes)
-    extra = sorted(set(pd.unique(c["code"].astype(str)).tolist()) - set(code_ids))
-    code_ids += extra
+    used = {code_names[i] for i in np.unique(code_code[code_code >= 0])}
+    code_ids += sorted(used - set(code_ids))
     return _Frame(
         coders,
         documents,
@@ -233,16 +246,20 @@ def _frame(
         doc,
         start,
         end,
-        _index_of(c["code"], code_ids),
+        _lookup(code_names, code_ids)[code_code],
         code_ids,
         "documents" if documents_given else scope,
         skipped,
     )
 
 
-def _wanted_documents(documents: Sequence[str], table_docs: list[str], doc_s: pd.Series) -> np.ndarray:
-    """Which codings are in the named documents; an unknown name is refused."""
-    known = list(dict.fromkeys(table_docs + sorted(set(doc_s.tolist()))))
+def _wanted_documents(
+    documents: Sequence[str], table_docs: list[str], doc_names: list[str], doc_code: np.ndarray
+) -> np.ndarray:
+    """Which codings (``doc_code``: index into ``doc_names``) are in the named documents; an
+    unknown name is refused."""
+    present = {doc_names[i] for i in np.unique(doc_code[doc_code >= 0])}
+    known = list(dict.fromkeys(table_docs + sorted(present)))
     wanted = list(dict.fromkeys(str(d) for d in documents))
     problems = [
         Problem(
@@ -255,7 +272,8 @@ def _wanted_documents(documents: Sequence[str], table_docs: list[str], doc_s: pd
     ]
     if problems:
         raise QualcodeError(problems)
-    return doc_s.isin(wanted).to_numpy()
+    chosen = set(wanted)
+    return np.isin(doc_code, [i for i, n in enumerate(doc_names) if n in chosen])
 
 
 def _skipped(pairs: pd.DataFrame, coders: list[str], table_docs: list[str], partial: set[str]) -> dict[str, list[str]]:

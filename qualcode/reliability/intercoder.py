@@ -32,6 +32,7 @@ from .frame import (
 from .match import _match_agreement
 from .presence import (
     _code_presence,
+    _coding_hits,
     _item_presence,
     _no_units_error,
     _presence_statistics,
@@ -100,9 +101,10 @@ def intercoder_agreement(
     if len(units.gstart) == 0:
         raise _no_units_error(data, frame, unit)
     items = _items(data, frame, by)
-    code_p = _code_presence(frame, units, min_overlap)
+    hits = _coding_hits(frame, units)
+    code_p = _code_presence(frame, units, min_overlap, hits)
     res = _presence_statistics(_item_presence(code_p, items), bootstrap, seed, cap_draws, bootstrap_method)
-    touching = _touching(frame, units)  # per coding: does it overlap a unit
+    touching = _touching(frame, units, hits)  # per coding: does it overlap a unit
     outside = _outside_per_item(frame, items, touching)
     df = _result_frame(items, unit, len(units.gstart), len(coders), res, outside)
     scale_list = _scale_list(data, by, scales, scale_level)

@@ -60,7 +60,7 @@ def _units(
     # Masks and plain arrays, not filtered frames: each .loc copied every column.
     seg = data.segments
     doc = _index_of(seg["document"], frame.documents)
-    keep = (doc >= 0) & (seg["kind"] == kind).to_numpy()
+    keep = (doc >= 0) & (_index_of(seg["kind"], [kind]) == 0)
     if interviewer is not None and keep.any():
         codes, uniques = pd.factorize(seg["speaker"], sort=False)
         flags = np.array([_is_interviewer(u, interviewer) for u in uniques] + [False], dtype=bool)
@@ -69,11 +69,22 @@ def _units(
     end = seg["end"].to_numpy(dtype=np.int64)
     keep &= end > start
     doc, start, end = doc[keep], start[keep], end[keep]
-    order = np.lexsort((end, start, doc))
-    doc, start, end = doc[order], start[order], end[order]
     gstart, gend = frame.doc_offset[doc] + start, frame.doc_offset[doc] + end
+    if not _ascending(gstart, gend):  # the store's segments usually come in this order already
+        order = np.lexsort((gend, gstart))
+        doc, start, end, gstart, gend = doc[order], start[order], end[order], gstart[order], gend[order]
     run_end = np.maximum.accumulate(gend) if len(gend) else gend
     return _UnitTable(doc, start, end, gstart, gend, run_end)
+
+
+def _ascending(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether the pairs ``(first[i], second[i])`` are in ascending order.
+
+    >>> _ascending(np.array([0, 0, 4]), np.array([2, 3, 5])), _ascending(np.array([0, 0]), np.array([3, 2]))
+    (True, False)
+    """
+    step, then = np.diff(first), np.diff(second)
+    return bool(((step > 0) | ((step == 0) & (then >= 0))).all())
 
 
 def _no_units_error(data: AnalysisData, frame: _Frame, kind: str) -> QualcodeError:
@@ -103,29 +114,62 @@ class _Presence:
     n_units: int
 
 
-def _code_presence(frame: _Frame, units: _UnitTable, min_overlap: float) -> _Presence:
-    """Per (code, coder, unit): present when the coder's codings of the code cover ≥1
-    character of the unit (or ≥ ``min_overlap`` of its characters)."""
-    n_codes, n_coders, n_units = len(frame.code_ids), len(frame.coders), len(units.gstart)
-    group = (frame.code * n_coders + frame.coder) * max(len(frame.documents), 1) + frame.doc
-    g, s, e = _merge(group, frame.start, frame.end)
-    doc = g % max(len(frame.documents), 1)
-    code_coder = g // max(len(frame.documents), 1)
-    gs, ge = frame.doc_offset[doc] + s, frame.doc_offset[doc] + e
-    lo = np.searchsorted(units.run_end, gs, side="right")
-    hi = np.searchsorted(units.gstart, ge, side="left")
+@dataclass
+class _Hits:
+    """Every (interval, unit) pair sharing at least one character, and how many they share."""
+
+    owner: np.ndarray  # index of the interval
+    unit: np.ndarray
+    overlap: np.ndarray
+
+
+def _hits(gs: np.ndarray, ge: np.ndarray, units: _UnitTable) -> _Hits:
+    """The units each interval ``[gs, ge)`` (global coordinates) overlaps.
+
+    The intervals are looked up in position order: numpy's binary search on sorted
+    needles is about three times faster than on the same needles in code order.
+    """
+    ge = np.maximum(ge, gs)
+    order = np.argsort(gs, kind="stable")
+    lo = np.empty(len(gs), dtype=np.int64)
+    hi = np.empty(len(gs), dtype=np.int64)
+    lo[order] = np.searchsorted(units.run_end, gs[order], side="right")
+    hi[order] = np.searchsorted(units.gstart, ge[order], side="left")
     owner, unit = ranges(lo, hi)
     overlap = np.minimum(ge[owner], units.gend[unit]) - np.maximum(gs[owner], units.gstart[unit])
     ok = overlap > 0
-    owner, unit, overlap = owner[ok], unit[ok], overlap[ok]
-    key = code_coder[owner] * n_units + unit
-    keys = _unique(key)
+    return _Hits(owner[ok], unit[ok], overlap[ok])
+
+
+def _coding_hits(frame: _Frame, units: _UnitTable) -> _Hits:
+    """The units each coding of the frame overlaps."""
+    gs = frame.doc_offset[frame.doc] + frame.start
+    return _hits(gs, frame.doc_offset[frame.doc] + frame.end, units)
+
+
+def _code_presence(frame: _Frame, units: _UnitTable, min_overlap: float, hits: _Hits | None = None) -> _Presence:
+    """Per (code, coder, unit): present when the coder's codings of the code cover ≥1
+    character of the unit (or ≥ ``min_overlap`` of its characters).  ``hits``: the
+    frame's :func:`_coding_hits`, when the caller already has them."""
+    n_codes, n_coders, n_units = len(frame.code_ids), len(frame.coders), len(units.gstart)
     if min_overlap > 0:
+        # a share of the unit: overlapping codings of one code are merged first, so that
+        # the characters they share count once
+        n_docs = max(len(frame.documents), 1)
+        g, s, e = _merge((frame.code * n_coders + frame.coder) * n_docs + frame.doc, frame.start, frame.end)
+        offset = frame.doc_offset[g % n_docs]
+        merged = _hits(offset + s, offset + e, units)
+        key = (g // n_docs)[merged.owner] * n_units + merged.unit
         keys, inverse = np.unique(key, return_inverse=True)
-        covered = np.bincount(inverse, weights=overlap, minlength=len(keys))
+        covered = np.bincount(inverse, weights=merged.overlap, minlength=len(keys))
         u = keys % max(n_units, 1)
         length = units.gend[u] - units.gstart[u]
         keys = keys[covered >= np.maximum(1.0, min_overlap * length - 1e-9)]
+    else:
+        # at least one character: a unit one coding touches is present (no merge needed)
+        hits = hits if hits is not None else _coding_hits(frame, units)
+        code_coder = frame.code * n_coders + frame.coder
+        keys = _unique(code_coder[hits.owner] * n_units + hits.unit)
     unit_of = keys % max(n_units, 1)
     cc = keys // max(n_units, 1)
     return _Presence(cc // n_coders, cc % n_coders, unit_of, n_codes, n_coders, n_units)
@@ -175,14 +219,9 @@ def _presence_statistics(
     return out
 
 
-def _touching(frame: _Frame, units: _UnitTable) -> np.ndarray:
+def _touching(frame: _Frame, units: _UnitTable, hits: _Hits | None = None) -> np.ndarray:
     """Per coding of the frame: does it overlap at least one unit?"""
-    gs = frame.doc_offset[frame.doc] + frame.start
-    ge = frame.doc_offset[frame.doc] + np.maximum(frame.end, frame.start)
-    lo = np.searchsorted(units.run_end, gs, side="right")
-    hi = np.searchsorted(units.gstart, ge, side="left")
-    owner, unit = ranges(lo, hi)
-    overlap = np.minimum(ge[owner], units.gend[unit]) - np.maximum(gs[owner], units.gstart[unit])
-    touches = np.zeros(len(gs), dtype=bool)
-    touches[owner[overlap > 0]] = True
+    hits = hits if hits is not None else _coding_hits(frame, units)
+    touches = np.zeros(len(frame.start), dtype=bool)
+    touches[hits.owner] = True
     return touches
