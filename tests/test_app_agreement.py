@@ -5,6 +5,7 @@ to Adjudicate in one click."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,22 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def popovers(at: AppTest) -> list[str]:
+    """The labels of the page's popovers as shown (markdown escapes removed): a filter's button
+    says what it chose."""
+    found: list[str] = []
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        proto = getattr(node, "proto", None)
+        if getattr(node, "type", None) == "popover":
+            found.append(re.sub(r"\\(.)", r"\1", proto.popover.label))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
 def test_agreement_page_compares_common_documents_and_explains(project: Project) -> None:
     at = app("agreement").run()
     assert not at.exception, at.exception
@@ -110,8 +127,10 @@ def test_agreement_page_compares_common_documents_and_explains(project: Project)
 
 def test_including_partial_documents_is_a_choice(project: Project) -> None:
     at = app("agreement").run()
+    assert "Interval: 200 bootstrap samples (Resample units)" in popovers(at)  # the method's button says it
     at.checkbox(key="qc_agr_all").check().run()
     assert not at.exception
+    assert "Documents: all 3 any chosen coder coded" in popovers(at)
     table = at.dataframe[0].value
     transit = table.loc[table["Code or theme"] == "Transit country"].iloc[0]
     assert transit["Percent agreement"] < 1.0
@@ -140,8 +159,10 @@ def test_adjudicate_document_filter(project: Project) -> None:
     assert not at.exception
     assert "every chosen coder coded" in texts(at)
     assert "0 of 1 decided" in texts(at)
+    assert "Documents: the 1 every chosen coder coded" in popovers(at)  # the filter's button says which
     at.multiselect(key="qc_adj_docs").select("expert_B").run()
     assert not at.exception
+    assert "Documents: expert_B" in popovers(at)
     assert "No document was coded by every chosen coder" in "\n".join(e.value for e in at.error)
 
 

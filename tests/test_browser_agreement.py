@@ -59,7 +59,10 @@ def test_send_to_adjudicate_opens_that_passage(server: str) -> None:
         # the filters came along: the two coders and that one document
         expect(page.locator(".st-key-qc_adj_coders")).to_contain_text("alice")
         expect(page.locator(".st-key-qc_adj_coders")).to_contain_text("bob")
-        expect(page.locator(".st-key-qc_adj_docs")).to_contain_text("expert_A")
+        docs = page.locator(".st-key-qc_adj_docs_box")  # the document filter's button says which …
+        expect(docs).to_contain_text("Documents: expert_A")
+        docs.get_by_role("button").first.click()  # … and its list, drawn once opened, has it chosen
+        expect(page.locator(".st-key-qc_adj_docs")).to_contain_text("expert_A", timeout=WAIT_MS)
         assert page.get_by_text("Component Error").count() == 0
         assert page.locator("[data-testid=stException]").count() == 0
         browser.close()

@@ -60,6 +60,7 @@ UNIT_NAMES = {
     "span": "span (unitized α)",
 }
 BY_NAMES = {"both": "codes + themes", "code": "codes", "theme": "themes"}
+INTERVAL_NAMES = {"units": "Resample units", "kalpha": "KALPHA (SPSS macro)"}
 
 COLUMN_NAMES = {
     "level": "Level",
@@ -179,24 +180,49 @@ def document_choice(
     data: Any, coders: list[str], key: str, view: tuple[Any, int] | None = None
 ) -> tuple[tuple[str, ...] | None, str]:
     """The document filter: (chosen documents or None, scope).  By default only the documents
-    every chosen coder coded; the caption names them.  ``view`` as for :func:`coder_choice`."""
+    every chosen coder coded; the filter's button says which.  ``view`` as for :func:`coder_choice`.
+
+    The filter sits in a popover: the browser draws its list of every interview only while it is
+    open (a thousand-option list drawn on each visit was a sixth of the page's time)."""
     names, common = _cached(view, "documents", lambda: _documents_coded(data, coders), tuple(coders))
-    cols = st.columns([3, 1])
-    if f"{key}_docs" in st.session_state:
-        st.session_state[f"{key}_docs"] = [d for d in st.session_state[f"{key}_docs"] if d in names]
-    chosen = cols[0].multiselect(
-        "Documents",
-        names,
-        key=f"{key}_docs",
-        placeholder=f"All {len(common)} document(s) every chosen coder coded",
-        help="Leave empty to compare every document that all chosen coders coded.",
+    docs_key, all_key = f"{key}_docs", f"{key}_all"
+    if docs_key in st.session_state:
+        st.session_state[docs_key] = [d for d in st.session_state[docs_key] if d in names]
+    summary = documents_summary(
+        st.session_state.get(docs_key) or [], bool(st.session_state.get(all_key)), common, names
     )
-    everything = cols[1].checkbox(
-        "Include documents only some coders coded",
-        key=f"{key}_all",
-        help="Their uncoded documents then count as 'absent' everywhere — usually not what you want.",
-    )
+    with st.popover(state.escape_md(summary), icon=":material/filter_list:", key=f"{key}_docs_box"):
+        chosen = st.multiselect(
+            "Documents",
+            names,
+            key=docs_key,
+            placeholder=f"All {len(common)} document(s) every chosen coder coded",
+            help="Leave empty to compare every document that all chosen coders coded.",
+        )
+        everything = st.checkbox(
+            "Include documents only some coders coded",
+            key=all_key,
+            help="Their uncoded documents then count as 'absent' everywhere — usually not what you want.",
+        )
     return (tuple(chosen) if chosen else None), ("all" if everything else "common")
+
+
+def documents_summary(chosen: list[str], everything: bool, common: list[str], names: list[str]) -> str:
+    """The document filter's button: which documents are compared.
+
+    >>> documents_summary([], False, ["a", "b"], ["a", "b", "c"])
+    'Documents: the 2 every chosen coder coded'
+    >>> documents_summary(["a"], False, ["a"], ["a", "b"]), documents_summary([], True, ["a"], ["a", "b"])
+    ('Documents: a', 'Documents: all 2 any chosen coder coded')
+    >>> documents_summary(["a", "b", "c", "d"], True, [], ["a", "b", "c", "d"])
+    'Documents: 4 chosen, including those only some coders coded'
+    """
+    if chosen:
+        which = ", ".join(chosen) if len(chosen) <= 3 else f"{len(chosen)} chosen"
+        return f"Documents: {which}" + (", including those only some coders coded" if everything else "")
+    if everything:
+        return f"Documents: all {len(names)} any chosen coder coded"
+    return f"Documents: the {len(common)} every chosen coder coded"
 
 
 def forest_plot(table: pd.DataFrame) -> alt.Chart | None:
@@ -374,7 +400,7 @@ def _per_unit_note() -> None:
 def _choose_comparison(project: Any, data: Any, version: int) -> _Choice | None:
     """The controls: coders, unit, per, bootstrap, interval, documents, interviewer turns and
     scale level.  None (with a note) when fewer than two coders are chosen."""
-    cols = st.columns([3, 1, 1.3, 1, 1.2])
+    cols = st.columns([3, 1, 1.3])
     with cols[0]:
         coders = coder_choice(data, "qc_agr_coders", (project, version))
     default_unit = project.setting("agreement_unit", "sentence") or "sentence"
@@ -386,35 +412,50 @@ def _choose_comparison(project: Any, data: Any, version: int) -> _Choice | None:
         format_func=lambda u: UNIT_NAMES.get(u, u),
     )
     by = cols[2].selectbox("Per", ["both", "code", "theme"], key="qc_agr_by", format_func=lambda b: BY_NAMES.get(b, b))
-    bootstrap = cols[3].selectbox(
-        "Bootstrap samples",
-        [0, 200, 1000],
-        index=1,
-        key="qc_agr_bootstrap",
-        help="For the 95% interval of Krippendorff's alpha (0 = none).",
-    )
-    method = cols[4].selectbox(
-        "Interval",
-        ["units", "kalpha"],
-        key="qc_agr_method",
-        format_func=lambda m: "Resample units" if m == "units" else "KALPHA (SPSS macro)",
-    )
     if len(coders) < 2:
         st.info("Choose at least two coders.")
         return None
-    documents, scope = document_choice(data, coders, "qc_agr", (project, version))
-    options = st.columns([3, 2])
-    interviewer = options[0].checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
-    scale_level = None
-    if data.codebook.scales() and unit in UNIT_KINDS + ("document",) and by != "code":
-        scale_level = options[1].selectbox(
-            "Scale level",
-            [None, "nominal", "ordinal", "interval", "ratio"],
-            key="qc_agr_scale_level",
-            format_func=lambda lv: "as in the codebook (scale:)" if lv is None else lv,
-            help="The level of alpha for the themes that codebook.yaml declares scales (scale:, order:).",
-        )
+    filters = st.columns(2)
+    with filters[0]:
+        documents, scope = document_choice(data, coders, "qc_agr", (project, version))
+    with filters[1]:
+        bootstrap, method, interviewer, scale_level = _method_options(data, unit, by)
     return _Choice(coders, unit, by, bootstrap, method, documents, scope, interviewer, scale_level)
+
+
+def _method_options(data: Any, unit: str, by: str) -> tuple[int, str, bool, str | None]:
+    """The interval (bootstrap samples, method), interviewer turns and scale level, in a popover
+    whose button says what is chosen (its lists are drawn only while it is open)."""
+    session = st.session_state
+    samples, how = session.get("qc_agr_bootstrap", 200), session.get("qc_agr_method", "units")
+    summary = (
+        f"Interval: {samples} bootstrap samples ({INTERVAL_NAMES.get(how, how)})" if samples else "Interval: none"
+    ) + ("; interviewer turns counted" if session.get("qc_agr_interviewer") else "")
+    with st.popover(summary, icon=":material/tune:", key="qc_agr_method_box"):
+        bootstrap = st.selectbox(
+            "Bootstrap samples",
+            [0, 200, 1000],
+            index=1,
+            key="qc_agr_bootstrap",
+            help="For the 95% interval of Krippendorff's alpha (0 = none).",
+        )
+        method = st.selectbox(
+            "Interval",
+            ["units", "kalpha"],
+            key="qc_agr_method",
+            format_func=lambda m: INTERVAL_NAMES.get(m, m),
+        )
+        interviewer = st.checkbox("Count interviewer turns as units", key="qc_agr_interviewer")
+        scale_level = None
+        if data.codebook.scales() and unit in UNIT_KINDS + ("document",) and by != "code":
+            scale_level = st.selectbox(
+                "Scale level",
+                [None, "nominal", "ordinal", "interval", "ratio"],
+                key="qc_agr_scale_level",
+                format_func=lambda lv: "as in the codebook (scale:)" if lv is None else lv,
+                help="The level of alpha for the themes that codebook.yaml declares scales (scale:, order:).",
+            )
+    return bootstrap, method, interviewer, scale_level
 
 
 def _spec(chart: alt.Chart | None) -> dict[str, Any] | None:
