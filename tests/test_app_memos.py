@@ -24,6 +24,7 @@ def _load_app_helpers():  # type: ignore[no-untyped-def]
 
 helpers = _load_app_helpers()
 app, texts, assert_no_exception = helpers.app, helpers.texts, helpers.assert_no_exception
+choose, picker = helpers.choose, helpers.picker
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_memo_browser_lists_every_kind_and_filters(project: Project) -> None:
     shown = texts(at)
     assert "Synthetic code memo by bob" in shown and "Synthetic project memo" not in shown
     at.multiselect(key="qc_memo_kinds").unselect("code").run()
-    at.selectbox(key="qc_memo_document").select("expert_A").run()
+    choose(at, "qc_memo_document", "expert_A")
     shown = texts(at)
     assert "Synthetic interview memo" in shown and "Synthetic coding memo" in shown
     assert "Synthetic code memo by bob" not in shown
@@ -99,6 +100,22 @@ def test_write_edit_delete_and_undo_a_memo_on_the_memos_page(project: Project) -
     assert_no_exception(at)
     assert project.memo(memo_id)["text"] == "Edited (synthetic)."
     assert "Undid delete of memo" in texts(at)
+
+
+def test_an_interview_memo_names_its_interview_in_the_type_ahead_picker(project: Project) -> None:
+    """The interview of a new memo is chosen in a type-ahead picker (every interview of the
+    project, none chosen at first): Save waits for a choice, then the memo is on that interview."""
+    at = app("memos", name="alice", role="annotator").run()
+    offered = picker(at, "qc_memo_new_interview")
+    assert offered["options"][0] == ("", "Choose an interview")
+    assert [v for v, _ in offered["options"][1:]] == project.document_names()
+    assert at.button(key="qc_memo_new_save").disabled  # no interview chosen yet
+    choose(at, "qc_memo_new_interview", "expert_B")
+    at.text_area(key="qc_memo_new_text").input("Talks about transit first (synthetic).")
+    at.button(key="qc_memo_new_save").click().run()
+    assert_no_exception(at)
+    memos = project.memos_frame()
+    assert list(zip(memos["kind"], memos["document"], memos["author"])) == [("document", "expert_B", "alice")]
 
 
 def test_others_memos_cannot_be_edited_by_an_annotator(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:

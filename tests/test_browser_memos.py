@@ -80,7 +80,7 @@ def test_write_read_and_edit_a_memo_in_the_browser(server: tuple[str, Path], bro
     _open_expander(page, "Write a memo", ".st-key-qc_memo_new_kind")
     page.locator(".st-key-qc_memo_new_kind").get_by_text("The project").click()
     # the project needs no target: the interview picker goes once the page has rerun
-    page.wait_for_selector(".st-key-qc_memo_new_target", state="detached", timeout=WAIT_MS)
+    page.wait_for_selector(".st-key-qc_memo_new_interview_picker", state="detached", timeout=WAIT_MS)
     settled(page, ".st-key-qc_memo_new_text textarea")  # the rerun after choosing the kind is over
     page.locator(".st-key-qc_memo_new_title input").fill("Synthetic plan")
     page.locator(".st-key-qc_memo_new_text textarea").fill("A synthetic project memo written in the browser.")

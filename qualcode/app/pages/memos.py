@@ -31,6 +31,7 @@ from ...project import Project
 from ...store import Actor
 from .. import state
 from ..components import open_in_context
+from ..components.picker import picker
 
 PAGE_SIZE = 40
 SHOWN_KEY = "qc_memo_shown"
@@ -194,7 +195,17 @@ def _new_memo_form(project: Project, labels: dict[str, str]) -> None:
         )
         target: str | None = None
         if kind == "document":
-            target = st.selectbox("Interview", project.document_names(), index=None, key="qc_memo_new_target")
+            # type-ahead: a selectbox drew every interview of the project on each visit
+            names = project.document_names()
+            target = (
+                picker(
+                    "Interview",
+                    ["", *names],
+                    format_func=lambda d: d or "Choose an interview",
+                    key="qc_memo_new_interview",
+                )
+                or None
+            )
         elif kind == "code":
             options = list(labels)
             target = st.selectbox(
@@ -261,7 +272,8 @@ def render() -> None:
         )
         authors = sorted({str(a) for a in everything["author"]})
         author = cols[1].selectbox("Author", [ALL, *authors], key="qc_memo_author")
-        document = cols[2].selectbox("Interview", [ALL, *project.document_names()], key="qc_memo_document")
+        with cols[2]:
+            document = picker("Interview", [ALL, *project.document_names()], key="qc_memo_document") or ALL
         codes = [c for c in labels if c in set(everything["code"].dropna())]
         code = cols[3].selectbox(
             "Code",
