@@ -263,6 +263,8 @@ def test_hostile_transcript_renders_inert(browser, server) -> None:
 def test_upload_saves_under_interviews_with_a_safe_name(browser, server, project) -> None:
     url, root = server
     context, page, _ = sign_in(browser, url, "sam", "Interviews")
+    page.get_by_text("Add transcripts", exact=True).first.click()  # the uploader is drawn once opened
+    page.locator(".st-key-qc_upload_files input[type=file]").wait_for(state="attached", timeout=WAIT_MS)
     page.locator(".st-key-qc_upload_files input[type=file]").set_input_files(
         files=[
             {

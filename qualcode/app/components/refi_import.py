@@ -17,6 +17,7 @@ from ...errors import InputFileError, Problem, QualcodeError
 from ...project import Project
 from .. import state
 
+OPEN_KEY = "qc_refi_open"
 KINDS = {".qdpx": "project", ".qde": "project", ".qdc": "codebook"}
 
 
@@ -54,7 +55,13 @@ def render(project: Project) -> None:
     """The import section (nothing for annotators)."""
     if not project.actor.at_least("supervisor"):
         return
-    with st.expander("Import from another tool (REFI-QDA .qdpx project or .qdc codebook)"):
+    # Drawn only while open (on_change=rerun): the uploader is not laid out on every visit.
+    box = st.expander(
+        "Import from another tool (REFI-QDA .qdpx project or .qdc codebook)", key=OPEN_KEY, on_change="rerun"
+    )
+    if box.open is False:
+        return
+    with box:
         st.caption(
             "A project goes into a project without documents or codes; a codebook into one without codes. "
             "Positions NVivo counts in UTF-16 are converted; everything that cannot come across is listed."

@@ -78,6 +78,7 @@ def _remove_panel(project: Project) -> None:
         cols[1].button("Undo", key="qc_int_remove_undo", on_click=_undo_removal)
 
 
+UPLOAD_OPEN_KEY = "qc_int_upload_open"
 TABS = ["Your coding progress", "Interviews", "Participants", "Interview memos"]
 TAB_KEY = "qc_int_tab"
 
@@ -137,18 +138,25 @@ def _sync_notes(opened: Any) -> None:
 
 
 def _upload_panel(project: Project) -> None:
-    """Supervisors upload transcripts: each file's outcome is reported."""
-    with st.form("qc_upload", clear_on_submit=True):
-        uploads = st.file_uploader(
-            "Add transcripts",
-            type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
-            accept_multiple_files=True,
-            key="qc_upload_files",
-            help="Markdown/text with YAML front matter, Word, WebVTT or SubRip.",
-        )
-        overwrite = st.checkbox("Replace existing files with the same name", key="qc_upload_overwrite")
-        submitted = st.form_submit_button("Upload and import", type="primary")
-    if submitted and uploads:
+    """Supervisors upload transcripts: each file's outcome is reported.  Drawn only while its
+    expander is open (on_change=rerun): the uploader and its form are then not laid out on every
+    visit to the page."""
+    box = st.expander("Add transcripts", icon=":material/upload_file:", key=UPLOAD_OPEN_KEY, on_change="rerun")
+    if box.open is False:
+        return
+    with box:
+        with st.form("qc_upload", clear_on_submit=True):
+            uploads = st.file_uploader(
+                "Add transcripts",
+                type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+                accept_multiple_files=True,
+                key="qc_upload_files",
+                help="Markdown/text with YAML front matter, Word, WebVTT or SubRip.",
+            )
+            overwrite = st.checkbox("Replace existing files with the same name", key="qc_upload_overwrite")
+            submitted = st.form_submit_button("Upload and import", type="primary")
+        if not (submitted and uploads):
+            return
         try:
             results = project.add_interview_files(
                 [(f.name, f.getvalue()) for f in uploads], overwrite=overwrite, progress=state.progress_bar()
