@@ -348,15 +348,15 @@ def render() -> None:
         if data.codings.empty:
             st.info("No codings yet (that you may see). Code some text on the Code page first.")
             return
-        annotators, level, attribute = _choices(project, version, data)
+        annotators = _choices(project, version, data)
         view = _View(project, version, data, annotators)
         # Only the open tab runs (on_change="rerun"): a visit computes and sends one tab, not eight.
         tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
         draw: list[Callable[[], None]] = [
             lambda: _themes_tab(view),
             lambda: _codes_tab(view),
-            lambda: _consensus_tab(view, attribute),
-            lambda: _heatmap_tab(view, level),
+            lambda: _consensus_tab(view),
+            lambda: _heatmap_tab(view),
             lambda: _frequencies_tab(view),
             lambda: _quotes_tab(view),
             lambda: _saturation(project, view),
@@ -368,29 +368,18 @@ def render() -> None:
                     fill()
 
 
-def _choices(project: Project, version: int, data: Any) -> tuple[list[str] | None, int, str | None]:
-    """The controls above the tabs: annotators (None: all), heatmap level, consensus split."""
+def _choices(project: Project, version: int, data: Any) -> list[str] | None:
+    """The control above the tabs: the annotators (None: all).  The heatmap's level and the
+    consensus split are in their own tabs, next to what they change."""
     annotators_all = state.coded_annotators(project, version, data)
-    cols = st.columns([3, 1, 2])
-    chosen = cols[0].multiselect(
+    chosen = st.multiselect(
         "Annotators",
         annotators_all,
         key="qc_rep_annotators",
         placeholder="All annotators",
         help="Restrict every table to these annotators (e.g. consensus).",
     )
-    level = cols[1].selectbox(
-        "Heatmap level",
-        [0, 1, 2],
-        index=0,
-        key="qc_rep_level",
-        format_func=lambda x: ["main themes", "sub-themes", "level 3"][x],
-    )
-    attrs = [c for c in data.participants.columns if c not in ("participant", "label")]
-    attribute = cols[2].selectbox(
-        "Consensus split by", attrs, index=None, key="qc_rep_attribute", placeholder="(no split)"
-    )
-    return chosen or None, level, attribute
+    return chosen or None
 
 
 def _themes_tab(view: _View) -> None:
@@ -427,8 +416,11 @@ def _codes_tab(view: _View) -> None:
     _csv_button(freq, "codes", "qc_csv_codes")
 
 
-def _consensus_tab(view: _View, attribute: str | None) -> None:
-    by = st.radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
+def _consensus_tab(view: _View) -> None:
+    cols = st.columns([1, 2])
+    by = cols[0].radio("Per", ["code", "theme"], horizontal=True, key="qc_rep_cons_by")
+    attrs = [c for c in view.data.participants.columns if c not in ("participant", "label")]
+    attribute = cols[1].selectbox("Split by", attrs, index=None, key="qc_rep_attribute", placeholder="(no split)")
     cons = view.table(
         "consensus",
         lambda: reports.consensus(view.data, by=by, attribute=attribute, annotators=view.annotators),
@@ -450,7 +442,14 @@ def _consensus_tab(view: _View, attribute: str | None) -> None:
     _csv_button(cons, "consensus", "qc_csv_consensus")
 
 
-def _heatmap_tab(view: _View, level: int) -> None:
+def _heatmap_tab(view: _View) -> None:
+    level = st.selectbox(
+        "Level",
+        [0, 1, 2],
+        index=0,
+        key="qc_rep_level",
+        format_func=lambda x: ["main themes", "sub-themes", "level 3"][x],
+    )
     mat = view.table(
         "matrix", lambda: reports.matrix(view.data, by="theme", level=level, annotators=view.annotators), level
     )
