@@ -22,12 +22,12 @@ from ..components.picker import picker
 
 LEVEL_LABELS = {"theme": "Main themes", "subtheme": "Sub-themes"}
 CELL_KEY = "qc_fw_cell"  # the (participant, theme) ids last picked in the grid
-EXCERPTS_SHOWN = 25  # a cell's excerpts drawn at first (a busy cell has hundreds); "Show all" draws the rest
+EXCERPTS_SHOWN = 10  # a cell's excerpts drawn at first (a busy cell has hundreds); "Show all" draws the rest
 ALL_KEY = "qc_fw_all_excerpts"  # the cell whose excerpts are all shown
 # Participants drawn in the grid at a time (one page; the picker below and the CSV hold every
 # one): a grid row carries a cell's codes, quotes and summary for each theme, ~4 kB, sent on
 # every visit, and the browser lays out every row sent.
-GRID_ROWS = 25
+GRID_ROWS = 10
 PAGE_KEY = "qc_fw_page"  # the grid's page (1 = the first participants)
 
 
