@@ -3,6 +3,7 @@ mouse, blind mode in team mode, hostile transcripts, readable errors, safe uploa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,22 @@ def picker(at: AppTest, key: str) -> dict:
             data["options"] = [tuple(pair) for pair in json.loads(data["options"])]
             return data
     raise AssertionError(f"no picker for {key!r} on the page")
+
+
+def popovers(at: AppTest) -> list[str]:
+    """The labels of the page's popovers as shown (markdown escapes removed): a filter's button
+    says what it chose."""
+    found: list[str] = []
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        proto = getattr(node, "proto", None)
+        if getattr(node, "type", None) == "popover":
+            found.append(re.sub(r"\\(.)", r"\1", proto.popover.label))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
 
 
 def choose(at: AppTest, key: str, value: str) -> AppTest:

@@ -5,13 +5,16 @@ to Adjudicate in one click."""
 
 from __future__ import annotations
 
-import re
+import sys
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
+from test_app import popovers  # noqa: E402
 
 from qualcode.project import Project
 from qualcode.store import Actor
@@ -86,22 +89,6 @@ def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
     parts += [s.value for s in at.success] + [t.value for t in at.text]
     return "\n".join(str(p) for p in parts)
-
-
-def popovers(at: AppTest) -> list[str]:
-    """The labels of the page's popovers as shown (markdown escapes removed): a filter's button
-    says what it chose."""
-    found: list[str] = []
-
-    def walk(node) -> None:  # type: ignore[no-untyped-def]
-        proto = getattr(node, "proto", None)
-        if getattr(node, "type", None) == "popover":
-            found.append(re.sub(r"\\(.)", r"\1", proto.popover.label))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return found
 
 
 def test_agreement_page_compares_common_documents_and_explains(project: Project) -> None:

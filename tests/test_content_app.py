@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: make siblings importable
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
-from test_app import add_codings, app, assert_no_exception, component_data, make_project, picker, texts
+from test_app import add_codings, app, assert_no_exception, component_data, make_project, picker, popovers, texts
 
 from qualcode.project import Project
 from qualcode.store import LOCAL_ADMIN, Actor
@@ -65,6 +65,20 @@ def test_browser_lists_a_themes_excerpts_in_full_with_path_participant_coder_and
     # The picker shows the tree: themes marked and their codes indented below them.
     options = at.selectbox(key="qc_br_node").options
     assert options.index("▸ Borders  ·  2 excerpts") < options.index("\u2003\u2003Transit country  ·  1 excerpt")
+
+
+def test_browser_participant_filter_sits_in_a_popover_that_names_the_choice(project: Project) -> None:
+    """The Participants filter (a thousand on a large project) is in a popover, laid out in the
+    browser only when opened; its button says who is chosen, and the excerpts keep to them."""
+    frame = codings(project)
+    at = app("browser").run()
+    assert "Participants: all" in popovers(at)
+    at.multiselect(key="qc_br_participants").select("A").run()
+    assert_no_exception(at)
+    assert "Participants: Expert (A)" in popovers(at)
+    of = dict(zip(frame["coding_id"].astype(str), frame["participant"]))
+    assert cards(at) and {of[c] for c in cards(at)} == {"A"}
+    assert {of[c] for c in cards(app("browser").run())} > {"A"}  # without the filter: others too
 
 
 def test_browser_shows_a_hostile_transcript_as_text(project: Project) -> None:

@@ -229,7 +229,7 @@ def render() -> None:
         codebook = data.codebook
         counts = codebook_page.node_counts(project, version) if not data.codings.empty else None
         labels = dict(zip(data.participants["participant"].astype(str), data.participants["label"].astype(str)))
-        cols = st.columns([4, 2, 2])
+        cols = st.columns([4, 2, 2], vertical_alignment="bottom")
         # The picker's lines, made once per data and codebook version (each line walks the tree).
         lines = state.derived(
             project,
@@ -247,28 +247,12 @@ def render() -> None:
             on_change=_reset_shown,
             help="Themes (▸) retrieve every code under them; type to find a code.",
         )
-        participants = sorted(labels, key=_natural)
-        chosen_parts = cols[1].multiselect(
-            "Participants",
-            participants,
-            key="qc_br_participants",
-            format_func=lambda p: labels.get(p, p),
-            placeholder="All participants",
-            on_change=_reset_shown,
-        )
         annotators = state.coded_annotators(project, version, data)
-        chosen_anns = cols[2].multiselect(
+        chosen_anns = cols[1].multiselect(
             "Coded by", annotators, key="qc_br_annotators", placeholder="Everyone", on_change=_reset_shown
         )
-        attrs = [c for c in data.participants.columns if c not in ("participant", "label")]
-        attribute, values = None, None
-        if attrs:
-            with st.expander("Filter by a participant attribute"):
-                a_cols = st.columns([2, 5])
-                attribute = a_cols[0].selectbox("Attribute", attrs, index=None, key="qc_br_attribute")
-                if attribute:
-                    options = sorted(data.participants[attribute].dropna().astype(str).unique().tolist())
-                    values = a_cols[1].multiselect("Values", options, key="qc_br_values", on_change=_reset_shown)
+        with cols[2]:
+            chosen_parts, attribute, values = _participant_filter(data, labels)
         if node is None and not (chosen_parts or chosen_anns or values) and len(data.codings) > ALL_CODES_LIMIT:
             st.info(
                 f"This project has {len(data.codings):,} codings: choose a code or theme above (or a "
@@ -286,6 +270,38 @@ def render() -> None:
             _table(table)
         else:
             _cards(codebook, table, node, project.actor.name)
+
+
+def _participant_filter(data: Any, labels: dict[str, str]) -> tuple[list[str], str | None, list[str] | None]:
+    """The participants (and a participant attribute's values) whose excerpts are listed, in a
+    popover whose button says the choice: the browser lays out its list of every participant
+    (a thousand on a large project) only once it is opened."""
+    session = st.session_state
+    chosen_now = [labels.get(p, p) for p in session.get("qc_br_participants") or []]
+    summary = (
+        "Participants: " + (", ".join(chosen_now) if len(chosen_now) <= 2 else f"{len(chosen_now)} chosen")
+        if chosen_now
+        else "Participants: all"
+    )
+    if session.get("qc_br_attribute") and session.get("qc_br_values"):
+        summary += f"; {session['qc_br_attribute']} = {', '.join(map(str, session['qc_br_values']))}"
+    attribute, values = None, None
+    with st.popover(state.escape_md(summary), icon=":material/filter_list:", key="qc_br_filter_box", width="stretch"):
+        chosen = st.multiselect(
+            "Participants",
+            sorted(labels, key=_natural),
+            key="qc_br_participants",
+            format_func=lambda p: labels.get(p, p),
+            placeholder="All participants",
+            on_change=_reset_shown,
+        )
+        attrs = [c for c in data.participants.columns if c not in ("participant", "label")]
+        if attrs:
+            attribute = st.selectbox("Participant attribute", attrs, index=None, key="qc_br_attribute")
+            if attribute:
+                options = sorted(data.participants[attribute].dropna().astype(str).unique().tolist())
+                values = st.multiselect("Values", options, key="qc_br_values", on_change=_reset_shown)
+    return chosen, attribute, values
 
 
 def _natural(value: object) -> tuple:
