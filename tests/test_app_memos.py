@@ -137,7 +137,7 @@ def test_interview_memos_on_the_interviews_page(project: Project) -> None:
     assert_no_exception(at)
     assert "Interview memos" in texts(at)
     assert "Synthetic interview memo" in texts(at)
-    at.selectbox(key="qc_int_memo_document").select("expert_B").run()
+    choose(at, "qc_int_memo_document", "expert_B")
     assert "No memo on this interview yet." in texts(at)
     at.text_area(key="qc_int_memo_new_text").input("A synthetic memo on B")
     at.button(key="qc_int_memo_new_save").click().run()

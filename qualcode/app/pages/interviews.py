@@ -25,6 +25,7 @@ from ...uploads import safe_file_name, save_and_import, target_path, write_new_f
 from ...vocabulary import SEGMENT_KINDS
 from .. import state
 from ..components import refi_import, tables
+from ..components.picker import picker
 
 
 def _remove(name: str) -> None:
@@ -274,6 +275,6 @@ def _memos_panel(project: Project) -> None:
     if not names:
         st.caption("No interviews yet.")
         return
-    name = st.selectbox("Interview", names, key="qc_int_memo_document")
+    name = picker("Interview", names, key="qc_int_memo_document")  # type-ahead: a thousand interviews
     if name is not None:
         memo_panel(project, "document", name, key="qc_int_memo_new")
