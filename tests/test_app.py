@@ -348,7 +348,7 @@ def test_undo_edit_and_delete(project: Project) -> None:
     at.multiselect(key="qc_codes").select("shortage").run()
     at.button(key="qc_apply").click().run()
     coding_id = int(stored(project, "carol")["coding_id"].iloc[0])
-    at.session_state["qc_edit_open"] = True  # the Codings panel is drawn while open
+    at.session_state["qc_panel"] = "Codings"  # the panel is drawn while chosen
     at.run()
     at.selectbox(key="qc_edit_coding").select(coding_id).run()
     at.text_area(key=f"qc_edit_memo_{coding_id}").input("edited memo").run()
@@ -364,7 +364,7 @@ def test_undo_edit_and_delete(project: Project) -> None:
 def test_new_code_on_the_fly(project: Project) -> None:
     at = app(role="supervisor", name="sam").run()
     assert "qc_new_code_label" not in [w.key for w in at.text_input]  # closed: not drawn
-    at.session_state["qc_new_code_open"] = True  # the panel is drawn while open
+    at.session_state["qc_panel"] = "New code"  # the panel is drawn while chosen
     at.run()
     at.text_input(key="qc_new_code_label").input("Border queues").run()
     at.selectbox(key="qc_new_code_theme").select("borders").run()
@@ -374,14 +374,14 @@ def test_new_code_on_the_fly(project: Project) -> None:
     assert project.codebook.codes["border_queues"].theme == "borders"
     assert "border_queues" in at.multiselect(key="qc_codes").value  # ready to apply
     annotator = app(role="annotator", name="carol")
-    annotator.session_state["qc_new_code_open"] = True
+    annotator.session_state["qc_panel"] = "New code"
     assert "Only supervisors change the codebook" in texts(annotator.run())
 
 
 def test_suggestions_accept_and_reject(project: Project) -> None:
     at = app(role="annotator", name="carol").run()
     choose(at, "qc_document", "expert_B")
-    at.session_state["qc_suggestions_open"] = True  # the panel is drawn while open
+    at.session_state["qc_panel"] = "Suggestions"  # the panel is drawn while chosen
     at.run()
     at.button(key="qc_suggest_patterns").click().run()
     assert_no_exception(at)
@@ -398,7 +398,7 @@ def test_suggestions_accept_and_reject(project: Project) -> None:
 def test_participant_metadata_and_progress(project: Project) -> None:
     add_codings(project)
     at = app(role="annotator", name="alice")
-    at.session_state["qc_participant_open"] = True  # the panel is drawn while open
+    at.session_state["qc_panel"] = "Participant"  # the panel is drawn while chosen
     at.run()
     assert "**organisation\\_type**: company" in "\n".join(md.value for md in at.markdown)  # the Participant panel
     assert "2 of 3 sentences coded, 1 uncoded" in str(at.get("progress")[0].proto.text)

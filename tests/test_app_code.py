@@ -248,3 +248,50 @@ def test_a_coding_from_another_session_shows_on_the_next_rerun(project: Project)
     carol.delete_coding(int(project.store.codings_frame(carol.actor)["coding_id"].iloc[0]))
     choose(at, "qc_document", "expert_A")  # back to an interview read before
     assert component_data(at)["spans"] == []
+
+
+def test_panels_are_one_control_and_only_the_chosen_one_is_drawn(project: Project) -> None:
+    """The Codings, Participant, Suggestions and New code panels are one pills control: none is
+    drawn until chosen, then only that one (each closed expander was three more blocks that
+    the browser drew again on every Apply)."""
+    at = app(role="supervisor", name="carol").run()
+    panels = at.pills(key="qc_panel")
+    assert panels.options == ["Codings", "Participant", "Suggestions", "New code"] and panels.value is None
+    assert not at.expander
+    assert "qc_new_code_label" not in [t.key for t in at.text_input]
+    at.pills(key="qc_panel").set_value("New code").run()
+    assert_no_exception(at)
+    assert "qc_new_code_label" in [t.key for t in at.text_input]
+    assert "qc_edit_coding" not in [s.key for s in at.selectbox]
+    at.pills(key="qc_panel").set_value("Codings").run()
+    assert "qc_new_code_label" not in [t.key for t in at.text_input]
+    assert "No codings here yet." in texts(at)
+    at.pills(key="qc_panel").set_value(None).run()
+    assert "No codings here yet." not in texts(at)
+
+
+def test_the_highlights_are_encoded_once_while_they_do_not_change(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rerun that changes no highlight (a search, a selection, coming back) sends the JSON
+    made for the same highlights before; a new coding makes it again."""
+    from qualcode.app.components import transcript
+
+    calls: list[int] = []
+    original = transcript.compact_spans
+
+    def counting(spans):  # type: ignore[no-untyped-def]
+        calls.append(len(spans))
+        return original(spans)
+
+    monkeypatch.setattr(transcript, "compact_spans", counting)
+    carol = project.as_user(Actor("carol", "annotator", local=True))
+    carol.add_coding("expert_A", 0, 10, "transit")
+    at = app(role="annotator", name="carol").run()
+    first = component_data(at)["spans"]
+    at.text_input(key="qc_search").input("visa").run()
+    at.text_input(key="qc_search").input("").run()
+    assert calls == [1] and component_data(at)["spans"] == first
+    carol.add_coding("expert_A", 20, 30, "transit")
+    at.text_input(key="qc_search").input("visa").run()
+    assert calls == [1, 2] and [s[:2] for s in component_data(at)["spans"]] == [[0, 10], [20, 30]]

@@ -534,6 +534,26 @@ def test_memo_mark_on_a_coded_span(browser, server, project) -> None:
     context.close()
 
 
+def test_a_click_on_a_margin_label_opens_the_codings_panel_at_that_coding(browser, server, project) -> None:
+    """The panels are one pills control (none open at first): a click on a coding's margin
+    label opens *Codings* with that coding chosen for editing."""
+    from qualcode.store import Actor
+
+    url, _ = server
+    text = project.store.document_text("expert_B")
+    s = text.index("a labour shortage")
+    coding_id = project.as_user(Actor("alice", "annotator")).add_coding(
+        "expert_B", s, s + len("a labour shortage"), "shortage"
+    )
+    context, page, _ = sign_in(browser, url, "alice")
+    open_document(page, "expert_B")
+    assert page.locator(".st-key-qc_panel_box").count() == 0
+    page.locator(f"[data-testid=qc-margin-label][data-coding-id='{coding_id}']").click()
+    # The form of that very coding (its code box is keyed by the coding's id).
+    page.locator(f".st-key-qc_panel_box .st-key-qc_edit_code_{coding_id}").wait_for(timeout=WAIT_MS)
+    context.close()
+
+
 def test_back_on_the_code_page_the_transcript_is_put_back_not_rebuilt(browser, server, project) -> None:
     url, _ = server
     context, page, _ = sign_in(browser, url, "alice")

@@ -212,7 +212,7 @@ def test_undo_after_delete_with_two_annotators_in_blind_mode(project: Project) -
     alice, bob = signed_in("alice"), signed_in("bob")
     apply_code(alice, "Factories", "shortage")
     [(mine, _)] = codings_of(project, "alice")
-    alice.session_state["qc_edit_open"] = True  # the Codings panel is drawn while open
+    alice.session_state["qc_panel"] = "Codings"  # the panel is drawn while chosen
     alice.run()
     alice.selectbox(key="qc_edit_coding").select(mine).run()
     alice.button(key="qc_edit_delete").click().run()

@@ -316,6 +316,11 @@ def flash(kind: str, message: str, *, markdown: bool = False) -> None:
     st.session_state.setdefault(MESSAGE_KEY, []).append((kind, message, markdown))
 
 
+def has_flashes() -> bool:
+    """Whether messages wait to be shown (a page draws their container only then)."""
+    return bool(st.session_state.get(MESSAGE_KEY))
+
+
 def show_flashes() -> None:
     for kind, message, *rest in st.session_state.pop(MESSAGE_KEY, []):
         shown = message if rest and rest[0] else escape_md(message)

@@ -20,7 +20,8 @@ REQUEST_KEY = "qc_open_in_context"  # {"document", "start", "end", "coding_id"} 
 SELECTION_KEY = "qc_selection"  # the Code page's pending selection (pages/code.py)
 DOCUMENT_KEY = "qc_document"  # the Code page's interview picker
 EDIT_KEY = "qc_edit_coding"  # the Code page's coding chosen for editing
-EDIT_OPEN_KEY = "qc_edit_open"  # the Code page's Codings panel (drawn only while open)
+PANEL_KEY = "qc_panel"  # the Code page's open panel (one at a time, drawn only while chosen)
+CODINGS_PANEL = "Codings"  # the panel that edits codings
 SHOW_OTHERS_KEY = "qc_show_others"  # the Code page's "Show other annotators" toggle
 
 _JS = r"""
@@ -106,7 +107,7 @@ def arrive(documents: list[str], me: str | None = None) -> dict[str, Any] | None
     st.session_state[SELECTION_KEY] = {"document": document, "start": start, "end": end, "how": "context"}
     if wanted.get("coding_id") is not None:
         st.session_state[EDIT_KEY] = int(wanted["coding_id"])
-        st.session_state[EDIT_OPEN_KEY] = True
+        st.session_state[PANEL_KEY] = CODINGS_PANEL
     if wanted.get("annotator") and me is not None and wanted["annotator"] != me:
         st.session_state[SHOW_OTHERS_KEY] = True
     _component(

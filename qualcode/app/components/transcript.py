@@ -780,7 +780,7 @@ def transcript_view(
     send_segments = segments_key not in sent["segments"]
     if send_segments and callable(segments):
         segments = segments()
-    styles, compact = compact_spans(spans)
+    styles, spans_json = _sent_spans(spans)
     data = {
         "document": document,
         "text_key": text_key,
@@ -790,7 +790,7 @@ def transcript_view(
         # The two long lists as JSON text: Streamlit checks every list in a component's data for
         # a dataframe, building an array of it (~1 ms a rerun for a thousand highlights); a
         # string it passes on as it is.
-        "spans": _json(compact),
+        "spans": spans_json,
         "segments": (_json([list(s) for s in segments]) if not callable(segments) else None) if send_segments else None,
         "language": language,
         "height": height,
@@ -809,6 +809,22 @@ def transcript_view(
         on_key_change=on_key or (lambda: None),
         height="content",
     )
+
+
+SPANS_JSON_KEY = "qc_transcript_spans_json"  # session state: (spans object, styles, its JSON)
+
+
+def _sent_spans(spans: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], str]:
+    """The styles and JSON of ``spans``, kept for that very list object: the Code page hands
+    the same list while the highlights are unchanged (a selection, a search, coming back to
+    the page), and a thousand highlights took ~2 ms a rerun to compact and encode."""
+    kept = st.session_state.get(SPANS_JSON_KEY)
+    if isinstance(kept, tuple) and len(kept) == 3 and kept[0] is spans:
+        return kept[1], kept[2]
+    styles, compact = compact_spans(spans)
+    encoded = _json(compact)
+    st.session_state[SPANS_JSON_KEY] = (spans, styles, encoded)
+    return styles, encoded
 
 
 def compact_spans(spans: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:

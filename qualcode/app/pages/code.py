@@ -22,11 +22,16 @@ transcript component ``qc_transcript``, fallback segment picker ``qc_segment_pic
 when the toggle ``qc_keyboard_select`` is on), codes
 ``qc_codes``, memo ``qc_memo``, apply ``qc_apply``, undo ``qc_undo``, coding to edit
 ``qc_edit_coding``, find box ``qc_search`` (hits ``qc_search_prev`` / ``qc_search_next``),
-shortcut legend ``qc_shortcuts``; the panels *Codings* (the coding editor), *New code*,
-*Participant* and *Suggestions* are drawn only while open (expanders ``qc_edit_open``,
-``qc_new_code_open``, ``qc_participant_open``, ``qc_suggestions_open``: opening one reruns the
-page's fragment; a click on a margin label, or "open in context" of a coding, opens *Codings*).  In the browser each is
-inside an element with class ``st-key-<key>``.
+shortcut legend ``qc_shortcuts``, messages ``qc_messages`` (drawn only with a message); the
+panels *Codings* (the coding editor), *Participant*, *Suggestions* and *New code* are one
+segmented control ``qc_panel`` (its value the panel's name, or None): only the chosen panel is
+drawn, in ``qc_panel_box`` (choosing one reruns the page's fragment; a click on a margin label,
+or "open in context" of a coding, opens *Codings*).  In the browser each is inside an element
+with class ``st-key-<key>``.
+
+Few blocks: Streamlit's browser side draws every element and block of the page again on each
+run, a fragment's included (all of them read the run's state), so the rows here are row
+containers, not ``st.columns``, and closed panels are not expanders.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from ...suggestions import undecided
 from .. import state
 from ..components import TRANSCRIPT_KEY, transcript_view
 from ..components.colours import code_colour as _theme_rule_colour
+from ..components.open_in_context import CODINGS_PANEL, PANEL_KEY
 from ..components.open_in_context import arrive as arrive_in_context
 from ..components.picker import picker
 from ..components.transcript import key_event, selection_event
@@ -55,6 +61,7 @@ RECENT_KEY = "qc_recent_codes"
 SUGGESTIONS_KEY = "qc_suggestions"
 MAX_SUGGESTIONS_SHOWN = 15
 SELECTION_INFO_HEIGHT = 110  # px
+BUTTON_WIDTH = 96  # px: Apply and Undo, one above the other
 SHORTCUT_CODES_KEY = "qc_shortcut_codes"  # the recent codes the keys 1-9 apply (as the legend shows)
 REVEAL_KEY = "qc_reveal"  # the span to scroll into view once (open in context)
 MAX_SEARCH_HITS = 1000
@@ -63,13 +70,9 @@ MAX_EDIT_OPTIONS = 50  # codings listed in the edit picker without a selection
 CODINGS_CACHE_KEY = "qc_codings_cache"  # session state: the last few documents' codings by data version
 LABELS_CACHE_KEY = "qc_interview_labels"  # session state: (data version, picker labels)
 SPANS_CACHE_KEY = "qc_span_rows"  # session state: (codings frame, show others, codebook version, its highlight rows)
-# The panels drawn only while open (expander state keys; AppTest opens one by setting it True).
-NEW_CODE_OPEN_KEY, PARTICIPANT_OPEN_KEY, SUGGESTIONS_OPEN_KEY, EDIT_OPEN_KEY = (
-    "qc_new_code_open",
-    "qc_participant_open",
-    "qc_suggestions_open",
-    "qc_edit_open",
-)
+# The panels under the coding box, one open at a time and drawn only while open (AppTest
+# opens one by setting st.session_state[PANEL_KEY]).
+PANELS = (CODINGS_PANEL, "Participant", "Suggestions", "New code")
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -165,7 +168,7 @@ def _on_transcript_select(document: str) -> None:
     _set_selection(document, event["start"], event["end"], event["how"])
     if event.get("coding_id") is not None:
         st.session_state["qc_edit_coding"] = event["coding_id"]
-        st.session_state[EDIT_OPEN_KEY] = True
+        st.session_state[PANEL_KEY] = CODINGS_PANEL
 
 
 def _on_segment_pick(document: str, segments: pd.DataFrame) -> None:
@@ -408,19 +411,19 @@ def _workspace_run() -> None:
         if not names:
             st.info("No interviews in this project any more.")
             return
-        top = st.columns([3, 2, 2])
-        with top[0]:
+        # One row container, not st.columns: every block on the page is drawn again by the
+        # browser on each run (Apply included), and three columns are six blocks.
+        with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
             # A type-ahead element, not a selectbox: a selectbox drew its thousand options again on
             # each switch of interview (components/picker.py).
             document = picker("Interview", names, key="qc_document", format_func=labels.__getitem__)
-        with top[1]:
             unit = st.selectbox(
                 "A click selects a",
                 SEGMENT_KINDS,
                 key="qc_unit",
                 help="Click in the text to select the whole sentence, paragraph or turn.",
+                width=220,
             )
-        with top[2]:
             visible = project.visible_annotators()
             show_others = False
             if visible is None:
@@ -428,7 +431,7 @@ def _workspace_run() -> None:
                     "Show other annotators", key="qc_show_others", help="Highlight everyone's codings, not only yours."
                 )
             else:
-                st.caption("Blind coding: only your own codings are shown.")
+                st.caption("Blind coding: only your own codings are shown.", width="content")
         if document is None:
             return
     _coding_zone(document, unit, show_others)
@@ -493,10 +496,10 @@ def _segments_of(doc: dict[str, Any], unit: str) -> pd.DataFrame:
 
 def _search_bar(text: str) -> dict[str, Any] | None:
     """The find box above the transcript: hits highlighted, the current one scrolled to."""
-    # Two columns, the second one empty until there is a query (each element is redrawn and
-    # sent on every Apply: no placeholders).
-    box, status = st.columns([3, 2], vertical_alignment="center", gap="small")
-    query = box.text_input(
+    # One row: the box, and the hit count and arrows only while there is a query (every block
+    # and element is drawn again on each Apply: no placeholders, no columns).
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    query = row.text_input(
         "Find in this interview",
         key="qc_search",
         placeholder="Find in this interview ( / )",
@@ -508,13 +511,13 @@ def _search_bar(text: str) -> dict[str, Any] | None:
         return None
     hits = search_hits(text, query or "")
     if not hits:
-        status.caption("No matches")
+        row.caption("No matches", width="content")
         return {"query": query, "hits": [], "focus": -1}
     focus = int(st.session_state.get("qc_search_focus", 0)) % len(hits)
     st.session_state["qc_search_focus"] = focus
     more = "+" if len(hits) >= MAX_SEARCH_HITS else ""
-    with status.container(horizontal=True, vertical_alignment="center", gap="small"):
-        st.caption(f"{focus + 1} of {len(hits)}{more} {'match' if len(hits) == 1 else 'matches'}")
+    with row:
+        st.caption(f"{focus + 1} of {len(hits)}{more} {'match' if len(hits) == 1 else 'matches'}", width="content")
         st.button(":material/keyboard_arrow_up:", key="qc_search_prev", on_click=_search_step, args=(-1,))
         st.button(":material/keyboard_arrow_down:", key="qc_search_next", on_click=_search_step, args=(1,))
     return {"query": query, "hits": [list(h) for h in hits], "focus": focus}
@@ -561,9 +564,27 @@ def _workspace_body(project: Project, document: str, unit: str, show_others: boo
     with right, state.timed("code.panels"):
         _progress(segments, mine, unit)
         _coding_panel(project, document, doc["text"], sel, segments, mine)
-        _edit_panel(project, document, codings, sel)
-        _participant_panel(project, doc)
-        _suggestions_panel(project, document, doc, codings)
+        _panels(project, document, doc, codings, sel)
+
+
+def _panels(
+    project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame, sel: dict[str, Any] | None
+) -> None:
+    """One control for the panels, not an expander each: every block on the page is drawn
+    again on each run (Apply included), and four closed expanders were twelve of them.  Only
+    the open panel is drawn."""
+    panel = st.pills("Panels", PANELS, key=PANEL_KEY, label_visibility="collapsed", width="stretch", on_change="rerun")
+    if panel is None:
+        return
+    with st.container(border=True, key="qc_panel_box"):
+        if panel == CODINGS_PANEL:
+            _edit_panel(project, document, codings, sel)
+        elif panel == "Participant":
+            _participant_panel(project, doc)
+        elif panel == "Suggestions":
+            _suggestions_panel(project, document, doc, codings)
+        else:
+            _new_code_form(project, project.codebook)
 
 
 def _progress(segments: pd.DataFrame, mine: pd.DataFrame, unit: str) -> None:
@@ -583,12 +604,13 @@ def _coding_panel(
         shortcut = recent_codes(codebook, list(st.session_state.get(RECENT_KEY, [])), mine)
         st.session_state[SHORTCUT_CODES_KEY] = shortcut
         _codes_and_buttons(codebook, document, ordered_codes(codebook, shortcut))
-        # Actions in this fragment report here (the fragment reruns alone).
-        with st.container(key="qc_messages"):
-            state.show_flashes()
+        # Actions in this fragment report here (the fragment reruns alone); the container is
+        # drawn only when there is a message.
+        if state.has_flashes():
+            with st.container(key="qc_messages"):
+                state.show_flashes()
         _shortcut_legend(codebook, shortcut)
         _keyboard_select(document, text, segments)
-        _new_code_form(project, codebook)
 
 
 def _selection_info(text: str, sel: dict[str, Any] | None) -> None:
@@ -606,9 +628,8 @@ def _codes_and_buttons(codebook: Codebook, document: str, options: list[str]) ->
     # and shrinks with the chips and the typing line, and leaving it (pressing the mouse
     # on Apply) shrinks it; a button below moved between mouse-down and mouse-up and the
     # click was lost.  Messages come after the buttons for the same reason.
-    st.markdown("**Codes**")
-    codes_col, buttons_col = st.columns([3, 1], vertical_alignment="top", gap="small")
-    with codes_col:
+    # Two row containers (five blocks as columns); the rows' buttons have one width.
+    with st.container(horizontal=True, vertical_alignment="top", gap="small"):
         # on_change="ignore": choosing codes or typing a memo costs no rerun; the values
         # travel with the Apply click.  No "select all matches" entry: Enter must pick one code.
         st.multiselect(
@@ -616,18 +637,18 @@ def _codes_and_buttons(codebook: Codebook, document: str, options: list[str]) ->
             options,
             key="qc_codes",
             format_func=lambda c: code_option_label(codebook, c),
-            placeholder="Type a code's name …",
+            placeholder="Codes: type a code's name …",
             select_all=False,
             filter_mode="contains",
             on_change="ignore",
             label_visibility="collapsed",
         )
-        st.text_input("Memo (optional)", key="qc_memo", on_change="ignore")
-    with buttons_col:
         # No help= on buttons here: a tooltip makes Streamlit draw the button twice, and
         # tests and benchmarks click ".st-key-<key> button".
-        st.button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,), width="stretch")
-        st.button("Undo", key="qc_undo", on_click=_undo, width="stretch")
+        st.button("Apply", key="qc_apply", type="primary", on_click=_apply, args=(document,), width=BUTTON_WIDTH)
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        st.text_input("Memo (optional)", key="qc_memo", on_change="ignore")
+        st.button("Undo", key="qc_undo", on_click=_undo, width=BUTTON_WIDTH)
 
 
 def _keyboard_select(document: str, text: str, segments: pd.DataFrame) -> None:
@@ -648,32 +669,20 @@ def _keyboard_select(document: str, text: str, segments: pd.DataFrame) -> None:
         )
 
 
-def _lazy_expander(label: str, key: str) -> Any:
-    """A collapsed expander whose content is drawn only while it is open (opening it reruns the
-    page's fragment): the closed panels cost nothing on each Apply, selection or switch.
-    Returns the container, or None while it is closed."""
-    box = st.expander(label, key=key, on_change="rerun")
-    return box if box.open else None
-
-
 def _new_code_form(project: Project, codebook: Codebook) -> None:
-    box = _lazy_expander("New code", NEW_CODE_OPEN_KEY)
-    if box is None:
+    if not project.actor.at_least("supervisor"):
+        st.caption("Only supervisors change the codebook; ask one to add the code.")
         return
-    with box:
-        if project.actor.at_least("supervisor"):
-            themes = list(codebook.themes)
-            st.text_input("Label", key="qc_new_code_label")
-            st.selectbox(
-                "Under theme",
-                themes or [UNCATEGORISED],
-                key="qc_new_code_theme",
-                format_func=lambda t: codebook.themes[t].label if t in codebook.themes else t,
-                index=themes.index(UNCATEGORISED) if UNCATEGORISED in themes else 0,
-            )
-            st.button("Create code", key="qc_create_code", on_click=_create_code)
-        else:
-            st.caption("Only supervisors change the codebook; ask one to add the code.")
+    themes = list(codebook.themes)
+    st.text_input("Label", key="qc_new_code_label")
+    st.selectbox(
+        "Under theme",
+        themes or [UNCATEGORISED],
+        key="qc_new_code_theme",
+        format_func=lambda t: codebook.themes[t].label if t in codebook.themes else t,
+        index=themes.index(UNCATEGORISED) if UNCATEGORISED in themes else 0,
+    )
+    st.button("Create code", key="qc_create_code", on_click=_create_code)
 
 
 def _shortcut_legend(codebook: Codebook, shortcut: list[str]) -> None:
@@ -705,20 +714,16 @@ def _preview(text: str, limit: int) -> str:
 
 
 def _edit_panel(project: Project, document: str, codings: pd.DataFrame, sel: dict[str, Any] | None) -> None:
-    box = _lazy_expander("Codings", EDIT_OPEN_KEY)
-    if box is None:
-        return
     codebook = project.codebook
     editable = _editable_codings(project, codings, sel)
-    with box:
-        at_selection = " at the selection" if sel and len(editable) < len(codings) else ""
-        if editable.empty:
-            st.caption("No codings here yet.")
-            return
-        st.caption(f"{len(editable)} {'coding' if len(editable) == 1 else 'codings'}{at_selection} you may edit.")
-        chosen = _coding_picker(codebook, editable)
-        if chosen is not None:
-            _coding_form(project, codebook, editable, chosen)
+    at_selection = " at the selection" if sel and len(editable) < len(codings) else ""
+    if editable.empty:
+        st.caption("No codings here yet.")
+        return
+    st.caption(f"{len(editable)} {'coding' if len(editable) == 1 else 'codings'}{at_selection} you may edit.")
+    chosen = _coding_picker(codebook, editable)
+    if chosen is not None:
+        _coding_form(project, codebook, editable, chosen)
 
 
 def _editable_codings(project: Project, codings: pd.DataFrame, sel: dict[str, Any] | None) -> pd.DataFrame:
@@ -787,26 +792,22 @@ def _coding_form(project: Project, codebook: Codebook, editable: pd.DataFrame, c
 
 
 def _participant_panel(project: Project, doc: dict[str, Any]) -> None:
-    box = _lazy_expander("Participant", PARTICIPANT_OPEN_KEY)
-    if box is None:
-        return
-    with box:
-        pid = doc.get("participant")
-        rows: list[tuple[str, str]] = []
-        if pid is not None:
-            frame = state.participants(project, st.session_state.get(VERSION_KEY))
-            match = frame.loc[frame["participant"] == pid]
-            if not match.empty:
-                for key, value in match.iloc[0].items():
-                    if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
-                        rows.append((str(key), str(value)))
-        for key, value in (doc.get("metadata") or {}).items():
-            if key not in dict(rows) and isinstance(value, (str, int, float)):
-                rows.append((str(key), str(value)))
-        if rows:
-            st.markdown("  \n".join(f"**{state.escape_md(k)}**: {state.escape_md(v)}" for k, v in rows))
-        else:
-            st.caption("No participant details recorded.")
+    pid = doc.get("participant")
+    rows: list[tuple[str, str]] = []
+    if pid is not None:
+        frame = state.participants(project, st.session_state.get(VERSION_KEY))
+        match = frame.loc[frame["participant"] == pid]
+        if not match.empty:
+            for key, value in match.iloc[0].items():
+                if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
+                    rows.append((str(key), str(value)))
+    for key, value in (doc.get("metadata") or {}).items():
+        if key not in dict(rows) and isinstance(value, (str, int, float)):
+            rows.append((str(key), str(value)))
+    if rows:
+        st.markdown("  \n".join(f"**{state.escape_md(k)}**: {state.escape_md(v)}" for k, v in rows))
+    else:
+        st.caption("No participant details recorded.")
 
 
 # ------------------------------------------------------------------------------ suggestions
@@ -824,25 +825,21 @@ def _document_data(project: Project, document: str, doc: dict[str, Any], codings
 
 
 def _suggestions_panel(project: Project, document: str, doc: dict[str, Any], codings: pd.DataFrame) -> None:
-    box = _lazy_expander("Suggestions", SUGGESTIONS_OPEN_KEY)
-    if box is None:
+    try:
+        from ...assist import SuggestionModel  # noqa: F401  (scikit-learn and spaCy present)
+    except ImportError as exc:
+        st.info(f"Suggestions are not available in this installation ({exc}).")
         return
-    with box:
-        try:
-            from ...assist import SuggestionModel  # noqa: F401  (scikit-learn and spaCy present)
-        except ImportError as exc:
-            st.info(f"Suggestions are not available in this installation ({exc}).")
-            return
-        found: dict[str, list[Any]] = st.session_state.setdefault(SUGGESTIONS_KEY, {})
-        _ask_for_suggestions(project, document, doc, codings, found)
-        suggestions = found.get(document)
-        if suggestions is None:
-            st.caption("Ask for suggestions; accept, change or reject each one.")
-            return
-        open_ = undecided(project, suggestions)
-        st.caption(f"{len(open_)} open suggestion(s) of {len(suggestions)}.")
-        for i, sg in enumerate(open_[:MAX_SUGGESTIONS_SHOWN]):
-            _suggestion_card(project.codebook, doc["text"], i, sg)
+    found: dict[str, list[Any]] = st.session_state.setdefault(SUGGESTIONS_KEY, {})
+    _ask_for_suggestions(project, document, doc, codings, found)
+    suggestions = found.get(document)
+    if suggestions is None:
+        st.caption("Ask for suggestions; accept, change or reject each one.")
+        return
+    open_ = undecided(project, suggestions)
+    st.caption(f"{len(open_)} open suggestion(s) of {len(suggestions)}.")
+    for i, sg in enumerate(open_[:MAX_SUGGESTIONS_SHOWN]):
+        _suggestion_card(project.codebook, doc["text"], i, sg)
 
 
 def _ask_for_suggestions(
