@@ -45,7 +45,7 @@ MORE_KEY = "qc_cb_more"
 TABLE_KEY = "qc_cb_table_open"
 EXCERPTS_SHOWN = 3
 COUNT_COLUMNS = ("codings", "excerpts", "participants")
-ROW = [7, 1.1, 1.1, 1.3]  # a tree row: label, then the three counts
+COUNT_WIDTH = 96  # px: a count cell of a tree row (fixed, so that the rows' counts line up)
 # A tree is read as lines: tighter rows than Streamlit's default gaps (only inside the tree).
 TREE_CSS = """<style>
 .st-key-qc_cb_tree [data-testid=stHorizontalBlock] { gap: .5rem; }
@@ -116,10 +116,18 @@ def _visible(codebook: Codebook, query: str) -> set[str] | None:
     return keep
 
 
-def _count_cells(cols: list[Any], counts: pd.DataFrame, node: str) -> None:
-    for col, name in zip(cols, COUNT_COLUMNS):
+def _count_cells(counts: pd.DataFrame, node: str) -> None:
+    """The three counts of a tree row (in the row container the caller opened)."""
+    for name in COUNT_COLUMNS:
         value = int(counts.at[node, name]) if node in counts.index else 0
-        col.markdown(f"<div style='text-align:right'>{value}</div>", unsafe_allow_html=True)
+        st.markdown(f"<div style='text-align:right'>{value}</div>", unsafe_allow_html=True, width=COUNT_WIDTH)
+
+
+def _tree_row(wrap: bool = False) -> Any:
+    """A tree row: one row container, not st.columns (a row of columns was fourteen blocks, each
+    drawn again by the browser on every run); the counts have fixed widths, so they line up.
+    ``wrap``: what does not fit goes onto a line below (a theme's long description)."""
+    return st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=wrap)
 
 
 def _contains(codebook: Codebook, theme_id: str, node: str | None) -> bool:
@@ -143,15 +151,13 @@ def _select(node: str, codebook: Codebook | None = None) -> None:
 
 def _row(codebook: Codebook, counts: pd.DataFrame, node: Theme | Code | CrossCut, ctx: dict[str, Any]) -> None:
     """One tree row (a code or cross-cutting theme: a button; its counts), and its card when open."""
-    cols = st.columns(ROW, vertical_alignment="center", gap="small")
     selected = st.session_state.get(SELECTED_KEY) == node.id
-    with cols[0]:
-        inner = st.columns([0.25, 9], gap="small", vertical_alignment="center")
+    with _tree_row():
         if isinstance(node, Code):  # a checked #rrggbb only reaches the HTML
-            inner[0].markdown(colours.swatch(colours.code_colour(codebook, node.id)), unsafe_allow_html=True)
+            st.markdown(colours.swatch(colours.code_colour(codebook, node.id)), unsafe_allow_html=True, width="content")
         else:
-            inner[0].markdown("◆")
-        inner[1].button(
+            st.markdown("◆", width="content")
+        st.button(
             node.label,
             key=f"qc_cb_node_{node.id}",
             type="tertiary",
@@ -159,16 +165,22 @@ def _row(codebook: Codebook, counts: pd.DataFrame, node: Theme | Code | CrossCut
             on_click=_select,
             args=(node.id, codebook),
         )
-    _count_cells(cols[1:], counts, node.id)
+        st.space("stretch")
+        _count_cells(counts, node.id)
     if selected:
         _card(codebook, counts, node, ctx)
 
 
 def _header_row(title: str = "") -> None:
-    cols = st.columns(ROW, vertical_alignment="bottom", gap="small")
-    cols[0].caption(title)
-    for col, name in zip(cols[1:], ("Codings", "Excerpts", "Participants")):
-        col.markdown(f"<div style='text-align:right;font-size:.8rem;opacity:.7'>{name}</div>", unsafe_allow_html=True)
+    with _tree_row():
+        st.caption(title, width="content")
+        st.space("stretch")
+        for name in ("Codings", "Excerpts", "Participants"):
+            st.markdown(
+                f"<div style='text-align:right;font-size:.8rem;opacity:.7'>{name}</div>",
+                unsafe_allow_html=True,
+                width=COUNT_WIDTH,
+            )
 
 
 def _theme_label(codebook: Codebook, counts: pd.DataFrame, theme: Theme) -> str:
@@ -201,8 +213,7 @@ def _theme(codebook: Codebook, counts: pd.DataFrame, theme: Theme, ctx: dict[str
     ) as box:
         if not box.open:
             return
-        cols = st.columns([6, 2], vertical_alignment="center")
-        with cols[0]:
+        with _tree_row(wrap=True):
             st.markdown(  # a checked #rrggbb; the description is escaped
                 "<span style='font-size:.875rem;opacity:.75'>"
                 + colours.swatch(colours.theme_colour(codebook, theme.id))
@@ -210,14 +221,14 @@ def _theme(codebook: Codebook, counts: pd.DataFrame, theme: Theme, ctx: dict[str
                 + "</span>",
                 unsafe_allow_html=True,
             )
-        cols[1].button(
-            "Close theme card" if selected == theme.id else "Theme card",
-            key=f"qc_cb_node_{theme.id}",
-            type="tertiary",
-            icon=":material/info:",
-            on_click=_select,
-            args=(theme.id, codebook),
-        )
+            st.button(
+                "Close theme card" if selected == theme.id else "Theme card",
+                key=f"qc_cb_node_{theme.id}",
+                type="tertiary",
+                icon=":material/info:",
+                on_click=_select,
+                args=(theme.id, codebook),
+            )
         if selected == theme.id:
             _card(codebook, counts, theme, ctx)
         own = [c for c in codebook.codes.values() if c.theme == theme.id and (visible is None or c.id in visible)]
@@ -267,13 +278,11 @@ def render() -> None:
 
 def _filter_bar(codebook: Codebook) -> str:
     """The search box and the expand/collapse buttons; the query."""
-    bar = st.columns([4, 1, 1], vertical_alignment="bottom")
-    query = (
-        bar[0].text_input("Find a code", key="qc_cb_filter", placeholder="label, id or words of a definition").strip()
-    )
-    bar[1].button("Expand all", key="qc_cb_expand", on_click=_expand_all, args=(codebook, True), width="stretch")
-    bar[2].button("Collapse all", key="qc_cb_collapse", on_click=_expand_all, args=(codebook, False), width="stretch")
-    return query
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        query = st.text_input("Find a code", key="qc_cb_filter", placeholder="label, id or words of a definition")
+        st.button("Expand all", key="qc_cb_expand", on_click=_expand_all, args=(codebook, True))
+        st.button("Collapse all", key="qc_cb_collapse", on_click=_expand_all, args=(codebook, False))
+    return query.strip()
 
 
 def _tree(codebook: Codebook, counts: pd.DataFrame, ctx: dict[str, Any], query: str, is_supervisor: bool) -> None:
