@@ -158,9 +158,18 @@ def component_data(at: AppTest, name: str = "qualcode_transcript") -> dict:
     assert elements, f"the component {name} is missing"
     data = json.loads(elements[0].proto.json)
     if name == "qualcode_transcript":  # spans compacted, spans and segments as JSON text
+        from qualcode.app.components import transcript
         from qualcode.app.components.transcript import decoded
 
+        # The highlights travel only when they change (the browser keeps them by key): when
+        # left out, they are the ones this session encoded last, under the same key.
+        sent = data.get("spans") is not None
+        if not sent:
+            _spans, styles, encoded, key = at.session_state[transcript.SPANS_JSON_KEY]
+            assert key == data["spans_key"], "highlights left out that are not the ones encoded last"
+            data = {**data, "styles": styles, "spans": encoded}
         data = decoded(data)
+        data["spans_sent"] = sent
     return data
 
 

@@ -221,14 +221,17 @@ def test_a_browser_that_lost_the_text_asks_and_gets_it_again(monkeypatch: pytest
 
     from qualcode.app.components import transcript
 
-    fake: dict = {transcript.SENT_KEY: {"text": ["doc:sha"], "segments": ["doc:sha:sentence"]}}
+    fake: dict = {transcript.SENT_KEY: {"text": ["doc:sha"], "segments": ["doc:sha:sentence"], "spans": ["ab12"]}}
     monkeypatch.setattr(st, "session_state", fake)
-    fake["qc_transcript"] = {"need": {"text": True, "segments": False}}
+    fake["qc_transcript"] = {"need": {"text": True, "segments": False, "spans": False}}
     transcript._on_need("qc_transcript")
-    assert fake[transcript.SENT_KEY] == {"text": [], "segments": ["doc:sha:sentence"]}  # the text goes again
+    assert fake[transcript.SENT_KEY] == {"text": [], "segments": ["doc:sha:sentence"], "spans": ["ab12"]}
+    fake["qc_transcript"] = {"need": {"text": False, "segments": False, "spans": True}}
+    transcript._on_need("qc_transcript")  # the highlights go again
+    assert fake[transcript.SENT_KEY] == {"text": [], "segments": ["doc:sha:sentence"], "spans": []}
     fake["qc_transcript"] = {"need": None}
     transcript._on_need("qc_transcript")
-    assert fake[transcript.SENT_KEY] == {"text": [], "segments": []}
+    assert fake[transcript.SENT_KEY] == {"text": [], "segments": [], "spans": []}
     fake["qc_transcript"] = {"key": {"key": "3", "n": 1}}
     assert transcript.key_event("qc_transcript") == "3"
     fake["qc_transcript"] = {"key": {"key": "x", "n": 2}}
@@ -270,11 +273,12 @@ def test_panels_are_one_control_and_only_the_chosen_one_is_drawn(project: Projec
     assert "No codings here yet." not in texts(at)
 
 
-def test_the_highlights_are_encoded_once_while_they_do_not_change(
+def test_the_highlights_are_encoded_and_sent_once_while_they_do_not_change(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rerun that changes no highlight (a search, a selection, coming back) sends the JSON
-    made for the same highlights before; a new coding makes it again."""
+    """A rerun that changes no highlight (a search, a selection, coming back) neither encodes
+    nor sends them again (the browser keeps them by ``spans_key``); a new coding does both; a
+    browser that lost them asks (``need``) and gets them."""
     from qualcode.app.components import transcript
 
     calls: list[int] = []
@@ -288,10 +292,14 @@ def test_the_highlights_are_encoded_once_while_they_do_not_change(
     carol = project.as_user(Actor("carol", "annotator", local=True))
     carol.add_coding("expert_A", 0, 10, "transit")
     at = app(role="annotator", name="carol").run()
-    first = component_data(at)["spans"]
+    first = component_data(at)
+    assert first["spans_sent"] and [s[:2] for s in first["spans"]] == [[0, 10]]
     at.text_input(key="qc_search").input("visa").run()
     at.text_input(key="qc_search").input("").run()
-    assert calls == [1] and component_data(at)["spans"] == first
+    again = component_data(at)
+    assert calls == [1] and not again["spans_sent"] and again["spans_key"] == first["spans_key"]
     carol.add_coding("expert_A", 20, 30, "transit")
     at.text_input(key="qc_search").input("visa").run()
-    assert calls == [1, 2] and [s[:2] for s in component_data(at)["spans"]] == [[0, 10], [20, 30]]
+    changed = component_data(at)
+    assert calls == [1, 2] and changed["spans_sent"] and changed["spans_key"] != first["spans_key"]
+    assert [s[:2] for s in changed["spans"]] == [[0, 10], [20, 30]]

@@ -15,12 +15,13 @@ Events sent to Python (trigger values)::
     select: {"start": int, "end": int, "how": "segment", "at": i}  # a click: the segment around i
     select: {"start": int, "end": int, "how": "coding", "coding_id": n}  # a click on a margin label
     key:    {"key": "1".."9" | "undo", "n": count}   # a coding shortcut (focus not in a text box)
-    need:   {"text": bool, "segments": bool}          # the browser lost its copy: send it again
+    need:   {"text": bool, "segments": bool, "spans": bool}  # the browser lost its copy: send it again
 
-Speed: the browser keeps the texts and segments it was sent (per tab, by ``text_key`` /
-``segments_key``, the last 8 used; the server counts the last 6 as held), so a rerun, or
-switching back to an interview shown before, sends only the highlights, and a changed set of highlights
-redraws only the chunks of text around the codings that changed (a 20,000-word transcript
+Speed: the browser keeps the texts, segments and sets of highlights it was sent (per tab, by
+``text_key`` / ``segments_key`` / ``spans_key``, the last 8 used; the server counts the last 6
+as held), so a rerun that changes no highlight (a selection, a search, coming back to the page,
+switching back to an interview shown before) sends none of them and the browser diffs nothing,
+and a changed set of highlights redraws only the chunks of text around the codings that changed (a 20,000-word transcript
 with 900 highlights was rebuilt whole on every Apply).  Lines off screen are not laid out
 (``content-visibility: auto`` on sections of 24 lines, each with a height estimated from its
 lines' lengths until it has been shown once), and the margin label of a coding in such a section
@@ -42,6 +43,7 @@ text, and nothing else), ``mark.qc-hl`` (highlighted chunks, ``data-coding-ids``
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -80,6 +82,7 @@ _JS = r"""
 // Module state: kept while the browser tab lives, across reruns and remounts of the element.
 const TEXTS = new Map();      // text_key -> text          (Python sends a text once per session)
 const SEGMENTS = new Map();   // segments_key -> segments
+const SPANS = new Map();      // spans_key -> [styles, spans]  (Python sends a set of highlights once)
 let KEY_TARGET = null;        // the mounted transcript that receives the coding shortcuts
 let LAST = null;              // the last transcript built: put back as it is when the element is
                               // mounted again (back from another page) instead of rebuilt
@@ -517,10 +520,16 @@ export default function (component) {
   const segKey = String(d.segments_key || textKey);
   if (typeof d.text === "string") remember(TEXTS, textKey, d.text);
   if (d.segments !== null && d.segments !== undefined) remember(SEGMENTS, segKey, jsonList(d.segments));
+  const spansKey = String(d.spans_key || "");
+  if (d.spans !== null && d.spans !== undefined) {
+    remember(SPANS, spansKey, [Array.isArray(d.styles) ? d.styles : [], jsonList(d.spans)]);
+  }
   const text = TEXTS.get(textKey);
   const segments = SEGMENTS.get(segKey);
+  const held = SPANS.get(spansKey);
   if (text !== undefined) remember(TEXTS, textKey, text);            // the most recently used last,
   if (segments !== undefined) remember(SEGMENTS, segKey, segments);  // as the server counts them
+  if (held !== undefined) remember(SPANS, spansKey, held);
   let root = parentElement.querySelector(".qc-root");
   const layout = JSON.stringify([d.document || "", textKey, segKey, d.height || 0, d.language || ""]);
   if (!root && LAST && LAST.layout === layout && LAST.text === TEXTS.get(textKey) && !LAST.root.isConnected) {
@@ -535,19 +544,18 @@ export default function (component) {
     root.setAttribute("data-testid", "qc-transcript");
     parentElement.appendChild(root);
   }
-  if (text === undefined || segments === undefined) {
-    // This browser does not hold the text (or segments) any more: ask for them once.
+  if (text === undefined || segments === undefined || held === undefined) {
+    // This browser does not hold the text, segments or highlights any more: ask for them once.
     root.dataset.ready = "0";
-    const ask = textKey + "\u0000" + segKey;
+    const ask = textKey + "\u0000" + segKey + "\u0000" + spansKey;
     if (root.__qcAsked !== ask) {
       root.__qcAsked = ask;
-      setTriggerValue("need", { text: text === undefined, segments: segments === undefined, key: ask });
+      setTriggerValue("need", { text: text === undefined, segments: segments === undefined, spans: held === undefined, key: ask });
     }
     return;
   }
   root.__qcAsked = null;
-  const spans = jsonList(d.spans);                            // [start, end, style, id, memo?]
-  const styles = Array.isArray(d.styles) ? d.styles : [];     // [colour, label]
+  const [styles, spans] = held;                               // [colour, label]; [start, end, style, id, memo?]
   const pending = Array.isArray(d.selection) ? d.selection : null;
   const previous = root.__qcState;
   let state;
@@ -559,11 +567,16 @@ export default function (component) {
     state.attach();
     state.shortcuts = !!d.shortcuts;
     const clamp = (x) => Math.max(0, Math.min(state.nCp, x | 0));
-    const fresh = new Map();
-    spans.forEach((s) => { const it = spanItem(s, clamp, styles); if (it) fresh.set(it.id, it); });
     const regions = [];
-    state.byId.forEach((it, id) => { const now = fresh.get(id); if (!now || itemKey(now) !== itemKey(it)) regions.push([it.start, it.end]); });
-    fresh.forEach((it, id) => { const was = state.byId.get(id); if (!was || itemKey(was) !== itemKey(it)) regions.push([it.start, it.end]); });
+    // The highlights drawn are these very ones (a selection, a search, back on the page): no diff.
+    const same = state.spansKey === spansKey && spansKey !== "";
+    const fresh = same ? state.byId : new Map();
+    if (!same) {
+      spans.forEach((s) => { const it = spanItem(s, clamp, styles); if (it) fresh.set(it.id, it); });
+      state.byId.forEach((it, id) => { const now = fresh.get(id); if (!now || itemKey(now) !== itemKey(it)) regions.push([it.start, it.end]); });
+      fresh.forEach((it, id) => { const was = state.byId.get(id); if (!was || itemKey(was) !== itemKey(it)) regions.push([it.start, it.end]); });
+      state.spansKey = spansKey;
+    }
     // Put back after a visit to another page: the labels are placed again if the width changed.
     if (state.remounted && !regions.length && state.textRoot.clientWidth !== state.width) regions.push([0, 0]);
     state.remounted = false;
@@ -622,7 +635,7 @@ export default function (component) {
   const byId = new Map();
   spans.forEach((s) => { const it = spanItem(s, clamp, styles); if (it) byId.set(it.id, it); });
   state = {
-    layout, text, root, scroll, body, textRoot, margin, overlay, units, nCp, byId,
+    layout, text, root, scroll, body, textRoot, margin, overlay, units, nCp, byId, spansKey,
     items: Array.from(byId.values()), nodes: [], firstMark: new Map(), labels: new Map(), setTriggerValue,
     blockStarts: [0], blockEls: [],
     shortcuts: !!d.shortcuts, keys: 0, searchSig: null, revealSig: "", labelHeight: 0, width: 0,
@@ -720,14 +733,15 @@ export default function (component) {
 _component = st.components.v2.component("qualcode_transcript", css=_CSS, js=_JS, isolate_styles=False)
 
 
-SENT_KEY = "qc_transcript_sent"  # session state: {"text": [keys], "segments": [keys]} this browser holds
-SENT_KEPT = 6  # texts (and segment lists) remembered as held: fewer than the browser keeps (8)
+SENT_KEY = "qc_transcript_sent"  # session state: {"text", "segments", "spans": [keys]} this browser holds
+SENT_KEPT = 6  # texts (segment lists, sets of highlights) remembered as held: fewer than the browser keeps (8)
+SENT_KINDS = ("text", "segments", "spans")
 
 
 def _sent() -> dict[str, list[str]]:
     sent = st.session_state.get(SENT_KEY)
-    if not isinstance(sent, dict) or not all(isinstance(sent.get(k), list) for k in ("text", "segments")):
-        sent = st.session_state[SENT_KEY] = {"text": [], "segments": []}
+    if not isinstance(sent, dict) or not all(isinstance(sent.get(k), list) for k in SENT_KINDS):
+        sent = st.session_state[SENT_KEY] = {k: [] for k in SENT_KINDS}
     return sent
 
 
@@ -780,17 +794,19 @@ def transcript_view(
     send_segments = segments_key not in sent["segments"]
     if send_segments and callable(segments):
         segments = segments()
-    styles, spans_json = _sent_spans(spans)
+    styles, spans_json, spans_key = _encoded_spans(spans)
+    send_spans = spans_key not in sent["spans"]
     data = {
         "document": document,
         "text_key": text_key,
         "segments_key": segments_key,
         "text": text if send_text else None,
-        "styles": styles,
+        "spans_key": spans_key,
+        "styles": styles if send_spans else None,
         # The two long lists as JSON text: Streamlit checks every list in a component's data for
         # a dataframe, building an array of it (~1 ms a rerun for a thousand highlights); a
         # string it passes on as it is.
-        "spans": spans_json,
+        "spans": spans_json if send_spans else None,
         "segments": (_json([list(s) for s in segments]) if not callable(segments) else None) if send_segments else None,
         "language": language,
         "height": height,
@@ -801,6 +817,7 @@ def transcript_view(
     }
     _remember(sent["text"], text_key)
     _remember(sent["segments"], segments_key)
+    _remember(sent["spans"], spans_key)
     return _component(
         key=key,
         data=data,
@@ -811,20 +828,22 @@ def transcript_view(
     )
 
 
-SPANS_JSON_KEY = "qc_transcript_spans_json"  # session state: (spans object, styles, its JSON)
+SPANS_JSON_KEY = "qc_transcript_spans_json"  # session state: (spans object, styles, JSON, key)
 
 
-def _sent_spans(spans: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], str]:
-    """The styles and JSON of ``spans``, kept for that very list object: the Code page hands
-    the same list while the highlights are unchanged (a selection, a search, coming back to
-    the page), and a thousand highlights took ~2 ms a rerun to compact and encode."""
+def _encoded_spans(spans: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], str, str]:
+    """The styles, JSON and key (a hash of both) of ``spans``, kept for that very list object:
+    the Code page hands the same list while the highlights are unchanged (a selection, a search,
+    coming back to the page), and a thousand highlights took ~2 ms a rerun to compact and
+    encode.  The browser keeps the highlights by key, so they travel only when they change."""
     kept = st.session_state.get(SPANS_JSON_KEY)
-    if isinstance(kept, tuple) and len(kept) == 3 and kept[0] is spans:
-        return kept[1], kept[2]
+    if isinstance(kept, tuple) and len(kept) == 4 and kept[0] is spans:
+        return kept[1], kept[2], kept[3]
     styles, compact = compact_spans(spans)
     encoded = _json(compact)
-    st.session_state[SPANS_JSON_KEY] = (spans, styles, encoded)
-    return styles, encoded
+    key = hashlib.blake2b((_json(styles) + encoded).encode("utf-8"), digest_size=8).hexdigest()
+    st.session_state[SPANS_JSON_KEY] = (spans, styles, encoded, key)
+    return styles, encoded, key
 
 
 def compact_spans(spans: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
@@ -871,10 +890,9 @@ def _on_need(key: str) -> None:
     """The browser lost its copy of the text or segments: send them in the next run."""
     value = _trigger(key, "need")
     sent = _sent()
-    if not isinstance(value, dict) or value.get("text", True):
-        sent["text"].clear()
-    if not isinstance(value, dict) or value.get("segments", True):
-        sent["segments"].clear()
+    for kind in SENT_KINDS:
+        if not isinstance(value, dict) or value.get(kind, True):
+            sent[kind].clear()
 
 
 def forget_sent(key: str = TRANSCRIPT_KEY) -> None:
