@@ -74,6 +74,9 @@ _CSS = """
 .qc-label:hover { background: rgba(128,128,128,.25); }
 .qc-label.qc-memo { font-style: italic; }
 mark.qc-hl.qc-memo { text-decoration: underline dotted rgba(0,0,0,.6); text-underline-offset: 3px; }
+/* The Code page's panel pills (beside this view; this CSS is the page's, isolate_styles=False):
+   wrap onto a second line where the column is narrow, not scroll. */
+.st-key-qc_panel [data-testid=stButtonGroup] > div:last-child { flex-wrap: wrap; row-gap: .35rem; }
 ::highlight(qc-search) { background-color: rgba(255, 235, 59, .85); color: #000; }
 ::highlight(qc-search-current) { background-color: rgba(255, 152, 0, .95); color: #000; }
 """

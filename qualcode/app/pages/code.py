@@ -573,7 +573,7 @@ def _panels(
     """One control for the panels, not an expander each: every block on the page is drawn
     again on each run (Apply included), and four closed expanders were twelve of them.  Only
     the open panel is drawn."""
-    panel = st.pills("Panels", PANELS, key=PANEL_KEY, label_visibility="collapsed", width="stretch", on_change="rerun")
+    panel = st.pills("Panels", PANELS, key=PANEL_KEY, label_visibility="collapsed", width="content", on_change="rerun")
     if panel is None:
         return
     with st.container(border=True, key="qc_panel_box"):
