@@ -21,8 +21,8 @@ Speed: the browser keeps the texts, segments and sets of highlights it was sent 
 ``text_key`` / ``segments_key`` / ``spans_key``, the last 8 used; the server counts the last 6
 as held), so a rerun that changes no highlight (a selection, a search, coming back to the page,
 switching back to an interview shown before) sends none of them and the browser diffs nothing,
-and a changed set of highlights redraws only the chunks of text around the codings that changed (a 20,000-word transcript
-with 900 highlights was rebuilt whole on every Apply).  Lines off screen are not laid out
+and a changed set of highlights redraws only the chunks of text around the codings that changed
+(a 20,000-word transcript with 900 highlights was rebuilt whole on every Apply).  Lines off screen are not laid out
 (``content-visibility: auto`` on sections of 24 lines, each with a height estimated from its
 lines' lengths until it has been shown once), and the margin label of a coding in such a section
 is placed by the section's top, not by measuring its highlight: going back to the Code page laid

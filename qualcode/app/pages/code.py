@@ -24,7 +24,7 @@ when the toggle ``qc_keyboard_select`` is on), codes
 ``qc_edit_coding``, find box ``qc_search`` (hits ``qc_search_prev`` / ``qc_search_next``),
 shortcut legend ``qc_shortcuts``, messages ``qc_messages`` (drawn only with a message); the
 panels *Codings* (the coding editor), *Participant*, *Suggestions* and *New code* are one
-segmented control ``qc_panel`` (its value the panel's name, or None): only the chosen panel is
+pills control ``qc_panel`` (its value the panel's name, or None): only the chosen panel is
 drawn, in ``qc_panel_box`` (choosing one reruns the page's fragment; a click on a margin label,
 or "open in context" of a coding, opens *Codings*).  In the browser each is inside an element
 with class ``st-key-<key>``.
