@@ -277,8 +277,8 @@ def test_the_highlights_are_encoded_and_sent_once_while_they_do_not_change(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A rerun that changes no highlight (a search, a selection, coming back) neither encodes
-    nor sends them again (the browser keeps them by ``spans_key``); a new coding does both; a
-    browser that lost them asks (``need``) and gets them."""
+    nor sends them again (the browser keeps them by ``spans_key``); a new coding does both.  A
+    browser that lost them asks for them: test_a_browser_that_lost_the_text_asks_and_gets_it_again."""
     from qualcode.app.components import transcript
 
     calls: list[int] = []
